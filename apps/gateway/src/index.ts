@@ -1,0 +1,2 @@
+export { startPlaceholderServer } from './placeholder-server';
+export type { RunningServer } from './placeholder-server';

@@ -1,0 +1,83 @@
+import nx from '@nx/eslint-plugin';
+
+/**
+ * Who may import whom: DESIGN.md's dependency table, encoded as Nx tags.
+ * Every project carries `scope:<name>` plus one kind tag (`type:lib`, `type:app`, `type:tool`);
+ * the core packages also carry `layer:core`. The fixture test in tools/ssot lints a small
+ * workspace with exactly these rules, so a change here is proven there.
+ */
+export const depConstraints = [
+  // types: nothing of ours
+  { sourceTag: 'scope:types', onlyDependOnLibsWithTags: [] },
+  // config and protocols: types only
+  { sourceTag: 'scope:config', onlyDependOnLibsWithTags: ['scope:types'] },
+  { sourceTag: 'scope:protocols', onlyDependOnLibsWithTags: ['scope:types'] },
+  // manager, router, execution-tracker, backplane-redis: protocols, types, config, never each other
+  { sourceTag: 'layer:core', onlyDependOnLibsWithTags: ['scope:protocols', 'scope:types', 'scope:config'] },
+  // the gateway: any package's public entry
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+  // tools: any package's public entry
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+  // nothing depends on an app or a tool from a library
+  { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:tool'] },
+];
+
+/** Import rules shared by the real lint and the boundary fixture test. */
+export const boundaryRules = {
+  '@nx/enforce-module-boundaries': [
+    'error',
+    {
+      enforceBuildableLibDependency: true,
+      // project config files extend the root ones; nothing else may leave its package
+      allow: ['^.*/eslint\\.config\\.mjs$', '^.*/jest\\.preset\\.cjs$'],
+      depConstraints,
+    },
+  ],
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          regex: '^@agentwire/[^/]+/(src|dist)(/|$)',
+          message: 'Deep import into a package: import its public entry (@agentwire/<name>) instead.',
+        },
+        {
+          regex: '^@agentwire/[^/]+/(?!testing$|src(/|$)|dist(/|$))[^/]',
+          message: 'Only a package entry (@agentwire/<name>) or its ./testing entry may be imported.',
+        },
+      ],
+    },
+  ],
+};
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: [
+      '**/dist',
+      '**/out-tsc',
+      '**/coverage',
+      '**/node_modules',
+      '.test-results/**',
+      'tools/ssot/fixtures/**',
+      'tools/bench/results/**',
+    ],
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: boundaryRules,
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+];

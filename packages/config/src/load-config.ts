@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { AgentwireError } from '@agentwire/types';
+import { z } from 'zod';
+import { type Environment, type LogLevel, SETTINGS, type SettingName } from './settings';
+
+export interface ConfigIssue {
+  /** The environment variable at fault. */
+  variable: string;
+  /** What was expected. */
+  message: string;
+}
+
+/** One or more settings are invalid; `issues` lists every one, by variable name. */
+export class ConfigError extends AgentwireError {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(
+      'INVALID_CONFIG',
+      `Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((issue) => `  ${issue.variable}: ${issue.message}`).join('\n'),
+    );
+  }
+}
+
+/** agentwire's settings, validated and typed. Frozen. */
+export interface AppConfig {
+  readonly env: Environment;
+  readonly host: string;
+  readonly port: number;
+  readonly jwtSecret: string;
+  /** True when no secret was configured and a random one was made (development only). */
+  readonly jwtSecretGenerated: boolean;
+  /** The token endpoint for the browser demo exists in development mode only. */
+  readonly devTokenEndpoint: boolean;
+  readonly tokenTtlSeconds: number;
+  readonly redisUrl: string | null;
+  readonly redisKeyPrefix: string;
+  readonly maxPayloadBytes: number;
+  readonly logLevel: LogLevel;
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
+  readonly replay: { readonly maxEvents: number; readonly maxAgeMs: number };
+  readonly limits: {
+    readonly maxConnections: number;
+    readonly maxConnectionsPerUser: number;
+    readonly maxManagersPerUser: number;
+    readonly maxRunsPerUser: number;
+    readonly maxInputChars: number;
+  };
+  readonly manager: {
+    readonly idleMs: number;
+    readonly heartbeatIntervalMs: number;
+    readonly sendHighWaterBytes: number;
+    readonly sendQueueMax: number;
+  };
+  readonly runs: { readonly timeoutMs: number; readonly deadAfterMs: number; readonly retentionMs: number };
+  readonly burst: { readonly maxEvents: number; readonly maxPayloadBytes: number };
+  readonly shutdownGraceMs: number;
+}
+
+const names = Object.keys(SETTINGS) as SettingName[];
+
+const shape = Object.fromEntries(names.map((name) => [name, SETTINGS[name].schema.optional()])) as {
+  [K in SettingName]: z.ZodOptional<(typeof SETTINGS)[K]['schema']>;
+};
+
+const SettingsSchema = z.strictObject(shape).superRefine((value, ctx) => {
+  const env = value.AGENTWIRE_ENV ?? 'development';
+  if (env !== 'development' && value.AGENTWIRE_JWT_SECRET === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AGENTWIRE_JWT_SECRET'],
+      message: `required when AGENTWIRE_ENV is ${env} (at least 32 characters)`,
+    });
+  }
+});
+
+type Settings = z.output<typeof SettingsSchema>;
+
+/**
+ * Reads agentwire's settings from `env` (process.env by default: this package is the only
+ * reader of process.env). Empty values count as unset; unset values take their defaults, which
+ * give the embedded single-process mode. Every problem is reported at once in a ConfigError,
+ * by variable name. In development, without AGENTWIRE_JWT_SECRET, a random secret is made.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  const input: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(env)) {
+    if (!key.startsWith('AGENTWIRE_') || raw === undefined || raw.trim() === '') continue;
+    input[key] = raw.trim();
+  }
+  for (const name of names) {
+    const fallback = SETTINGS[name].default;
+    if (input[name] === undefined && fallback !== undefined) input[name] = fallback;
+  }
+  const result = SettingsSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(result.error.issues.flatMap((issue) => toConfigIssues(issue, input)));
+  return build(result.data);
+}
+
+function toConfigIssues(issue: z.core.$ZodIssue, input: Record<string, string>): ConfigIssue[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ variable: key, message: 'is not an agentwire setting (check the spelling)' }));
+  }
+  const variable = String(issue.path[0] ?? 'AGENTWIRE_*');
+  const setting = (SETTINGS as Record<string, { secret?: boolean }>)[variable];
+  const received = input[variable];
+  const shown = received === undefined || setting?.secret ? '' : `, got ${JSON.stringify(received.slice(0, 60))}`;
+  const message = issue.code === 'invalid_value' && 'values' in issue ? `expected one of ${issue.values.join(', ')}` : issue.message;
+  return [{ variable, message: `${message}${shown}` }];
+}
+
+function build(s: Settings): AppConfig {
+  const env = s.AGENTWIRE_ENV ?? 'development';
+  const jwtSecretGenerated = s.AGENTWIRE_JWT_SECRET === undefined;
+  const config: AppConfig = {
+    env,
+    host: need(s.AGENTWIRE_HOST),
+    port: need(s.AGENTWIRE_PORT),
+    jwtSecret: s.AGENTWIRE_JWT_SECRET ?? randomBytes(32).toString('base64url'),
+    jwtSecretGenerated,
+    devTokenEndpoint: env === 'development',
+    tokenTtlSeconds: need(s.AGENTWIRE_TOKEN_TTL_SECONDS),
+    redisUrl: s.AGENTWIRE_REDIS_URL ?? null,
+    redisKeyPrefix: need(s.AGENTWIRE_REDIS_KEY_PREFIX),
+    maxPayloadBytes: need(s.AGENTWIRE_MAX_PAYLOAD_BYTES),
+    logLevel: need(s.AGENTWIRE_LOG_LEVEL),
+    rateLimit: {
+      perSecond: need(s.AGENTWIRE_RATE_LIMIT_PER_SECOND),
+      burst: need(s.AGENTWIRE_RATE_LIMIT_BURST),
+      closeAfterRejections: need(s.AGENTWIRE_RATE_LIMIT_CLOSE_AFTER),
+    },
+    replay: { maxEvents: need(s.AGENTWIRE_REPLAY_MAX_EVENTS), maxAgeMs: need(s.AGENTWIRE_REPLAY_MAX_AGE_MS) },
+    limits: {
+      maxConnections: need(s.AGENTWIRE_MAX_CONNECTIONS),
+      maxConnectionsPerUser: need(s.AGENTWIRE_MAX_CONNECTIONS_PER_USER),
+      maxManagersPerUser: need(s.AGENTWIRE_MAX_MANAGERS_PER_USER),
+      maxRunsPerUser: need(s.AGENTWIRE_MAX_RUNS_PER_USER),
+      maxInputChars: need(s.AGENTWIRE_MAX_INPUT_CHARS),
+    },
+    manager: {
+      idleMs: need(s.AGENTWIRE_MANAGER_IDLE_MS),
+      heartbeatIntervalMs: need(s.AGENTWIRE_HEARTBEAT_INTERVAL_MS),
+      sendHighWaterBytes: need(s.AGENTWIRE_SEND_HIGH_WATER_BYTES),
+      sendQueueMax: need(s.AGENTWIRE_SEND_QUEUE_MAX),
+    },
+    runs: {
+      timeoutMs: need(s.AGENTWIRE_RUN_TIMEOUT_MS),
+      deadAfterMs: need(s.AGENTWIRE_RUN_DEAD_AFTER_MS),
+      retentionMs: need(s.AGENTWIRE_RUN_RETENTION_MS),
+    },
+    burst: {
+      maxEvents: s.AGENTWIRE_BURST_MAX_EVENTS ?? (env === 'production' ? 1_000 : 200_000),
+      maxPayloadBytes: need(s.AGENTWIRE_BURST_MAX_PAYLOAD_BYTES),
+    },
+    shutdownGraceMs: need(s.AGENTWIRE_SHUTDOWN_GRACE_MS),
+  };
+  return deepFreeze(config);
+}
+
+// Every setting with a default was filled in before parsing, so these are always present.
+function need<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('a defaulted setting is missing');
+  return value;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) if (child !== null && typeof child === 'object') deepFreeze(child);
+  return Object.freeze(value);
+}

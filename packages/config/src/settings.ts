@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** Deployment mode. development: random JWT secret and the dev token endpoint; test and production: a secret is required. */
+export const EnvironmentSchema = z.enum(['development', 'test', 'production']);
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+export const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+export type LogLevel = z.infer<typeof LogLevelSchema>;
+
+function integer(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, { error: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { error: `expected a whole number from ${min} to ${max}` })
+        .max(max, { error: `expected a whole number from ${min} to ${max}` }),
+    );
+}
+
+const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[?[0-9A-Fa-f:]+\]?$/;
+
+/**
+ * Every setting agentwire reads: environment variable, schema for its text, default and meaning.
+ * This table is the one list; the schema, the error messages and the README table come from it.
+ */
+export const SETTINGS = {
+  AGENTWIRE_ENV: { schema: EnvironmentSchema, default: 'development', doc: 'development, test or production' },
+  AGENTWIRE_HOST: {
+    schema: z.string().regex(HOST_PATTERN, { error: 'expected a host name or IP address' }),
+    default: '127.0.0.1',
+    doc: 'listen address',
+  },
+  AGENTWIRE_PORT: { schema: integer(0, 65535), default: '8080', doc: 'listen port (0 = any free port; the gateway logs the one it got)' },
+  AGENTWIRE_JWT_SECRET: {
+    schema: z.string().min(32, { error: 'expected at least 32 characters (an HS256 secret)' }),
+    default: undefined,
+    doc: 'HS256 secret for access tokens; required outside development, where a random one is made',
+    secret: true,
+  },
+  AGENTWIRE_REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\/[^\s]+$/, { error: 'expected a redis:// or rediss:// URL' }),
+    default: undefined,
+    doc: 'unset = in-memory backplane; set to share users across gateway processes',
+    secret: true,
+  },
+  AGENTWIRE_REDIS_KEY_PREFIX: {
+    schema: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'expected 1 to 64 of A-Z a-z 0-9 _ . : -' }),
+    default: 'agentwire:',
+    doc: 'prefix of every Redis key and channel',
+  },
+  AGENTWIRE_MAX_PAYLOAD_BYTES: { schema: integer(1024, 16 * 1024 * 1024), default: '65536', doc: 'largest inbound frame; larger closes with 1009' },
+  AGENTWIRE_LOG_LEVEL: { schema: LogLevelSchema, default: 'info', doc: 'pino log level' },
+  AGENTWIRE_RATE_LIMIT_PER_SECOND: { schema: integer(1, 100_000), default: '20', doc: 'messages a connection may send per second (token bucket refill)' },
+  AGENTWIRE_RATE_LIMIT_BURST: { schema: integer(1, 100_000), default: '40', doc: 'token bucket size' },
+  AGENTWIRE_RATE_LIMIT_CLOSE_AFTER: { schema: integer(1, 1_000_000), default: '100', doc: 'rate-limited messages in a row before the connection is closed with 1008' },
+  AGENTWIRE_REPLAY_MAX_EVENTS: { schema: integer(0, 1_000_000), default: '1000', doc: 'events kept per user for replay' },
+  AGENTWIRE_REPLAY_MAX_AGE_MS: { schema: integer(0, 86_400_000), default: '300000', doc: 'how long an event is kept for replay' },
+  AGENTWIRE_MAX_CONNECTIONS: { schema: integer(1, 10_000_000), default: '100000', doc: 'connections per process' },
+  AGENTWIRE_MAX_CONNECTIONS_PER_USER: { schema: integer(1, 10_000), default: '10', doc: 'connections per user' },
+  AGENTWIRE_MAX_MANAGERS_PER_USER: { schema: integer(1, 10_000), default: '20', doc: 'user-bound managers per user' },
+  AGENTWIRE_MANAGER_IDLE_MS: { schema: integer(1_000, 86_400_000), default: '1800000', doc: 'idle time after which a user-bound manager is disposed' },
+  AGENTWIRE_HEARTBEAT_INTERVAL_MS: { schema: integer(100, 3_600_000), default: '30000', doc: 'ping interval; a connection that misses a pong is terminated' },
+  AGENTWIRE_SEND_HIGH_WATER_BYTES: { schema: integer(1024, 1024 * 1024 * 1024), default: '1048576', doc: 'socket bufferedAmount above which sends are queued' },
+  AGENTWIRE_SEND_QUEUE_MAX: { schema: integer(1, 1_000_000), default: '1000', doc: 'queued envelopes per connection before the slow-consumer policy applies' },
+  AGENTWIRE_MAX_RUNS_PER_USER: { schema: integer(1, 10_000), default: '5', doc: 'concurrent agent runs per user' },
+  AGENTWIRE_RUN_TIMEOUT_MS: { schema: integer(100, 86_400_000), default: '30000', doc: 'a run past this ends as timed_out' },
+  AGENTWIRE_RUN_DEAD_AFTER_MS: { schema: integer(100, 86_400_000), default: '10000', doc: 'a run without heartbeats for this long ends as dead' },
+  AGENTWIRE_RUN_RETENTION_MS: { schema: integer(0, 86_400_000), default: '600000', doc: 'how long finished runs are kept' },
+  AGENTWIRE_MAX_INPUT_CHARS: { schema: integer(1, 1_000_000), default: '4000', doc: 'longest agent input; longer gets payload_too_large' },
+  AGENTWIRE_BURST_MAX_EVENTS: {
+    schema: integer(0, 10_000_000),
+    default: undefined,
+    doc: 'most events one burst run may stream (default 200000, or 1000 in production)',
+  },
+  AGENTWIRE_BURST_MAX_PAYLOAD_BYTES: { schema: integer(0, 1_048_576), default: '4096', doc: 'largest payload of one burst event' },
+  AGENTWIRE_SHUTDOWN_GRACE_MS: { schema: integer(0, 600_000), default: '10000', doc: 'how long running runs may finish on SIGTERM before they end with code shutdown' },
+  AGENTWIRE_TOKEN_TTL_SECONDS: { schema: integer(10, 604_800), default: '3600', doc: 'lifetime of tokens from the development token endpoint' },
+} as const satisfies Record<string, { schema: z.ZodType; default: string | undefined; doc: string; secret?: boolean }>;
+
+export type SettingName = keyof typeof SETTINGS;

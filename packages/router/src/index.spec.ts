@@ -1,0 +1,8 @@
+import { PACKAGE_STATUS } from './index';
+import manifest from '../package.json';
+
+describe('@agentwire/router', () => {
+  it('names itself as its manifest does', () => {
+    expect(PACKAGE_STATUS.name).toBe(manifest.name);
+  });
+});

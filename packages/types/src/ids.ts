@@ -1,0 +1,65 @@
+import { monotonicFactory } from 'ulid';
+import { z } from 'zod';
+import { InvalidIdError } from './errors';
+
+/**
+ * Ids are opaque strings of 1 to 128 characters from a conservative alphabet (letters, digits
+ * and `_ . : @ -`, starting with a letter or digit), so they are safe in logs, Redis keys and
+ * URLs. User ids come from a token's `sub` and may be any such string; generated ids are
+ * `<prefix>_<ULID>`: sortable by creation time and monotonic within one process, with 80 random
+ * bits per millisecond.
+ */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
+export const ID_MAX_LENGTH = 128;
+
+function idSchema<const B extends string>(kind: B) {
+  return z
+    .string({ error: `${kind} must be a string` })
+    .min(1, { error: `${kind} must not be empty` })
+    .max(ID_MAX_LENGTH, { error: `${kind} must be at most ${ID_MAX_LENGTH} characters` })
+    .regex(ID_PATTERN, {
+      error: `${kind} may contain only letters, digits and _ . : @ - and must start with a letter or digit`,
+    })
+    .brand<B>();
+}
+
+export const UserIdSchema = idSchema('UserId');
+export const ConnectionIdSchema = idSchema('ConnectionId');
+export const ThreadIdSchema = idSchema('ThreadId');
+export const RunIdSchema = idSchema('RunId');
+export const RequestIdSchema = idSchema('RequestId');
+
+export type UserId = z.infer<typeof UserIdSchema>;
+export type ConnectionId = z.infer<typeof ConnectionIdSchema>;
+export type ThreadId = z.infer<typeof ThreadIdSchema>;
+export type RunId = z.infer<typeof RunIdSchema>;
+export type RequestId = z.infer<typeof RequestIdSchema>;
+
+function parser<S extends z.ZodType>(kind: string, schema: S) {
+  return (value: unknown): z.output<S> => {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    throw new InvalidIdError(kind, value, result.error.issues[0]?.message ?? 'invalid');
+  };
+}
+
+/** Parses a user id; throws InvalidIdError (code INVALID_ID) naming what is wrong. */
+export const parseUserId = parser('UserId', UserIdSchema);
+/** Parses a connection id; throws InvalidIdError naming what is wrong. */
+export const parseConnectionId = parser('ConnectionId', ConnectionIdSchema);
+/** Parses a thread id; throws InvalidIdError naming what is wrong. */
+export const parseThreadId = parser('ThreadId', ThreadIdSchema);
+/** Parses a run id; throws InvalidIdError naming what is wrong. */
+export const parseRunId = parser('RunId', RunIdSchema);
+/** Parses a request id; throws InvalidIdError naming what is wrong. */
+export const parseRequestId = parser('RequestId', RequestIdSchema);
+
+// One monotonic source for the process: ids made in the same millisecond still sort in
+// creation order. It holds no user data.
+const nextUlid = monotonicFactory();
+
+export const generateUserId = (): UserId => `user_${nextUlid()}` as UserId;
+export const generateConnectionId = (): ConnectionId => `conn_${nextUlid()}` as ConnectionId;
+export const generateThreadId = (): ThreadId => `thread_${nextUlid()}` as ThreadId;
+export const generateRunId = (): RunId => `run_${nextUlid()}` as RunId;
+export const generateRequestId = (): RequestId => `req_${nextUlid()}` as RequestId;

@@ -1,0 +1,2 @@
+export { quantile, summarize } from './stats';
+export type { Summary } from './stats';

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { listProjects, workspaceRoot } from './workspace-root';
+
+const root = workspaceRoot();
+const projects = listProjects(root);
+const publishable = projects.filter((project) => project.tags.includes('publish:npm'));
+
+describe('workspace manifests', () => {
+  it('has every project of DESIGN.md, each with its scope tag and one kind tag', () => {
+    expect(projects.map((p) => `${p.root} ${p.name}`)).toEqual([
+      'apps/gateway gateway',
+      'packages/backplane-redis backplane-redis',
+      'packages/config config',
+      'packages/execution-tracker execution-tracker',
+      'packages/manager manager',
+      'packages/protocols protocols',
+      'packages/router router',
+      'packages/types types',
+      'tools/bench bench',
+      'tools/ssot ssot',
+    ]);
+    for (const project of projects) {
+      expect(project.tags).toContain(`scope:${project.name}`);
+      expect(project.tags.filter((tag) => tag.startsWith('type:'))).toHaveLength(1);
+      expect(project.packageName).toBe(`@agentwire/${project.name}`);
+    }
+  });
+
+  it('gives every publishable package one entry (plus ./testing where DESIGN.md names one), types and public access', () => {
+    expect(publishable.map((p) => p.name).sort()).toEqual(
+      ['backplane-redis', 'config', 'execution-tracker', 'manager', 'protocols', 'router', 'ssot', 'types'],
+    );
+    for (const project of publishable) {
+      const manifest = project.packageJson as {
+        exports: Record<string, unknown>;
+        types: string;
+        publishConfig: { access: string };
+        files: string[];
+      };
+      const withTesting = project.name === 'protocols' || project.name === 'manager';
+      const entries = Object.keys(manifest.exports).filter((key) => key !== './package.json');
+      expect(entries).toEqual(withTesting ? ['.', './testing'] : ['.']);
+      expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+      expect(manifest.types).toBe('./dist/index.d.ts');
+      expect(manifest.publishConfig).toEqual({ access: 'public' });
+      expect(manifest.files).toContain('dist');
+    }
+  });
+
+  it('declares every @agentwire dependency a package imports', () => {
+    for (const project of projects) {
+      const deps = Object.keys((project.packageJson['dependencies'] ?? {}) as Record<string, string>);
+      const sources = readSources(join(root, project.root, 'src'));
+      const imported = new Set([...sources.matchAll(/from '(@agentwire\/[a-z-]+)/g)].map((m) => m[1] as string));
+      imported.delete(project.packageName);
+      for (const name of imported) expect({ project: project.name, dependency: name, declared: deps.includes(name) }).toEqual({ project: project.name, dependency: name, declared: true });
+    }
+  });
+
+  it('resolves each built package by its scoped name, with the entries its manifest names', async () => {
+    for (const project of publishable) {
+      const entry = require.resolve(project.packageName, { paths: [root] });
+      expect(entry).toBe(join(root, project.root, 'dist', 'index.js'));
+      const loaded = (await import(entry)) as Record<string, unknown>;
+      expect(Object.keys(loaded).length).toBeGreaterThan(0);
+      if (project.name === 'protocols' || project.name === 'manager') {
+        expect(existsSync(require.resolve(`${project.packageName}/testing`, { paths: [root] }))).toBe(true);
+      }
+    }
+  });
+});
+
+function readSources(dir: string): string {
+  let text = '';
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+      text += readFileSync(join(entry.parentPath, entry.name), 'utf8');
+    }
+  }
+  return text;
+}

@@ -77,6 +77,18 @@ export default [
     },
   },
   {
+    files: ['**/*.ts'],
+    rules: {
+      // a leading underscore marks a parameter that is there for the signature only
+      '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // test doubles may have empty bodies
+    files: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-empty-function': 'off' },
+  },
+  {
     files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

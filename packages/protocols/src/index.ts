@@ -1,2 +1,81 @@
-/** What this package will hold (the manager contract, its validator, the wire schemas) is built by issue 3; until then it exports only this. */
-export const PACKAGE_STATUS = { name: '@agentwire/protocols', issue: 3, ready: false } as const;
+export { PROTOCOL_VERSION, ErrorCode, ERROR_CODES, CloseCode, AgentErrorCode } from './wire/codes';
+export {
+  AgentEventType,
+  AGENT_EVENT_TYPES,
+  TERMINAL_AGENT_EVENT_TYPES,
+  DROPPABLE_MESSAGE_TYPES,
+  AgentInputSchema,
+  AgentEventPayloadSchemas,
+} from './wire/agent-events';
+export type { AgentInput, AgentEventPayloads } from './wire/agent-events';
+export {
+  UserMessageSchema,
+  StartAgentSchema,
+  CancelRunSchema,
+  PingSchema,
+  ResumeSchema,
+  ClientMessageSchema,
+  CLIENT_MESSAGE_SCHEMAS,
+  CLIENT_MESSAGE_TYPES,
+} from './wire/client-messages';
+export type { ClientMessage, ClientMessageType, ClientMessageOf } from './wire/client-messages';
+export {
+  StreamSeqSchema,
+  ServerEnvelopeSchema,
+  ConnectionEstablishedSchema,
+  PongSchema,
+  ErrorMessageSchema,
+  ReplayGapSchema,
+  AgentEventEnvelopeSchemas,
+  AgentEventEnvelopeSchema,
+  ServerMessageSchema,
+  SERVER_MESSAGE_SCHEMAS,
+  validateAgentEvent,
+} from './wire/server-messages';
+export type {
+  ServerEnvelope,
+  AgentEventEnvelope,
+  ServerMessage,
+  ServerMessageType,
+  OutboundMessage,
+  AgentEvent,
+} from './wire/server-messages';
+export { checkRunEventOrder, checkEventStreams, checkUserStream } from './ordering';
+export type { OrderedEvent, OrderingReport } from './ordering';
+export type { AgentEventSink, SendResult } from './agent-event-sink';
+export type {
+  WebSocketManagerProtocol,
+  ConnectionTransport,
+  ConnectionRegistration,
+  ResumeResult,
+  ManagerStats,
+} from './manager-protocol';
+export {
+  WebSocketManagerProtocolValidator,
+  ProtocolViolationError,
+  MANAGER_PROTOCOL_MEMBERS,
+} from './validator';
+export type { ProtocolProblem, ProtocolProblemCode } from './validator';
+export { InMemoryBackplane, BackplaneClosedError } from './backplane';
+export type {
+  Backplane,
+  BackplaneStatus,
+  StreamEntry,
+  StreamRead,
+  StreamListener,
+  Unsubscribe,
+  InMemoryBackplaneOptions,
+} from './backplane';
+export { ReplayRing } from './replay-ring';
+export type { SequencedEntry, RingRead } from './replay-ring';
+export { envelopeWriter, serializeEnvelope } from './envelope';
+export type { EnvelopeWriter } from './envelope';
+export type {
+  AgentRunner,
+  AgentRunRequest,
+  AgentRunResult,
+  AgentRunReporter,
+  AgentTool,
+  ToolCallReport,
+} from './agent-runner';
+export { buildProtocolJsonSchema, renderProtocolJsonSchema } from './json-schema';

@@ -1,0 +1,19 @@
+import type { UserId } from '@agentwire/types';
+import type { AgentEvent } from './wire/server-messages';
+
+/** What a send did: the stream position the message took and how many local connections got it. */
+export interface SendResult {
+  /** The user's stream position assigned to the message (1, 2, 3, …). */
+  readonly seq: number;
+  /** Connections of this process the message was written or queued to (0: kept for replay only). */
+  readonly connections: number;
+}
+
+/**
+ * Where the execution tracker emits a run's agent events. The manager implements it: each
+ * event takes the next position of the user's stream and goes to all of the user's connections
+ * (and is kept for replay when there are none).
+ */
+export interface AgentEventSink {
+  emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult>;
+}

@@ -1,0 +1,49 @@
+import type { UserId } from '@agentwire/types';
+import { BackplaneClosedError, InMemoryBackplane } from './index';
+import { defineBackplaneConformance } from './testing';
+
+defineBackplaneConformance(describe, it, 'InMemoryBackplane', async (options) => {
+  const backplane = new InMemoryBackplane({ ...options, sweepIntervalMs: 0 });
+  return { backplane, user: (name) => name as UserId, dispose: () => backplane.close() };
+});
+
+describe('InMemoryBackplane', () => {
+  const alice = 'alice' as UserId;
+  const note = { type: 'note', payload: {} };
+
+  it('evicts entries by age on its clock, and the sweep frees idle users', async () => {
+    let now = 0;
+    const backplane = new InMemoryBackplane({ maxEvents: 10, maxAgeMs: 100, now: () => now, sweepIntervalMs: 0 });
+    await backplane.appendToUser(alice, note);
+    now = 50;
+    await backplane.appendToUser(alice, note);
+    now = 120;
+    expect(backplane.sweepExpired()).toBe(1);
+    expect(await backplane.readStream(alice, 0)).toMatchObject({ gap: { fromSeq: 1, toSeq: 1 }, lastSeq: 2 });
+    now = 1000;
+    expect((await backplane.readStream(alice, 0)).gap).toEqual({ fromSeq: 1, toSeq: 2 });
+    expect((await backplane.appendToUser(alice, note)).seq).toBe(3);
+    await backplane.close();
+  });
+
+  it('keeps delivering to other listeners when one throws', async () => {
+    const errors: unknown[] = [];
+    const backplane = new InMemoryBackplane({ onListenerError: (error) => errors.push(error), sweepIntervalMs: 0 });
+    const seen: number[] = [];
+    await backplane.subscribeUser(alice, () => {
+      throw new Error('listener bug');
+    });
+    await backplane.subscribeUser(alice, (entry) => seen.push(entry.seq));
+    await backplane.appendToUser(alice, note);
+    expect(seen).toEqual([1]);
+    expect(errors).toHaveLength(1);
+    await backplane.close();
+  });
+
+  it('refuses use after close with a typed error', async () => {
+    const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
+    await backplane.close();
+    expect(backplane.status()).toBe('closed');
+    await expect(backplane.appendToUser(alice, note)).rejects.toBeInstanceOf(BackplaneClosedError);
+  });
+});

@@ -1,0 +1,216 @@
+import { AgentwireError, type UserId } from '@agentwire/types';
+import { type EnvelopeWriter, envelopeWriter } from './envelope';
+import { ReplayRing } from './replay-ring';
+import type { OutboundMessage } from './wire/server-messages';
+
+/** One message of a user's stream, sequenced and serialized once by whoever appended it. */
+export interface StreamEntry {
+  readonly seq: number;
+  readonly userId: UserId;
+  /** ISO time it was appended. */
+  readonly ts: string;
+  readonly message: OutboundMessage;
+  /** The envelope as it goes on the wire. */
+  readonly json: string;
+  /** Epoch ms it was appended. */
+  readonly appendedAt: number;
+}
+
+export interface StreamRead {
+  /** Kept entries after the requested position, in order. */
+  readonly entries: readonly StreamEntry[];
+  /** Positions after the requested one that are no longer kept, or null. */
+  readonly gap: { readonly fromSeq: number; readonly toSeq: number } | null;
+  /** The user's newest position (0 if none). */
+  readonly lastSeq: number;
+}
+
+export type StreamListener = (entry: StreamEntry) => void;
+export type Unsubscribe = () => Promise<void>;
+
+/** ready: delivering; degraded: up but unable to reach its store (deliveries may be late); closed. */
+export type BackplaneStatus = 'ready' | 'degraded' | 'closed';
+
+/**
+ * Carries user streams between gateway processes. Appending assigns the user's next seq
+ * atomically, keeps the entry for replay (bounded by count and age) and delivers it to every
+ * subscriber of that user, in seq order, in every process. A process subscribes only to the
+ * users it holds connections for. Room membership is per user and counted: every joinRoom is
+ * paired with one leaveRoom.
+ */
+export interface Backplane {
+  appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry>;
+  /** Appends to the stream of every member of the room; resolves with the number of users. */
+  appendToRoom(room: string, message: OutboundMessage): Promise<number>;
+  /** Appends to the stream of every user subscribed anywhere; resolves with the number of users. */
+  appendToAll(message: OutboundMessage): Promise<number>;
+  subscribeUser(userId: UserId, listener: StreamListener): Promise<Unsubscribe>;
+  joinRoom(room: string, userId: UserId): Promise<void>;
+  leaveRoom(room: string, userId: UserId): Promise<void>;
+  readStream(userId: UserId, afterSeq: number): Promise<StreamRead>;
+  lastSeq(userId: UserId): Promise<number>;
+  status(): BackplaneStatus;
+  close(): Promise<void>;
+}
+
+/** The backplane was used after close(). */
+export class BackplaneClosedError extends AgentwireError {
+  constructor() {
+    super('BACKPLANE_CLOSED', 'The backplane is closed');
+  }
+}
+
+export interface InMemoryBackplaneOptions {
+  /** Entries kept per user for replay (default 1000). */
+  maxEvents?: number;
+  /** How long an entry is kept (default 5 minutes). */
+  maxAgeMs?: number;
+  /** Clock (epoch ms), injectable for tests. */
+  now?: () => number;
+  /** Called when a listener throws; the other listeners still get the entry. */
+  onListenerError?: (error: unknown, entry: StreamEntry) => void;
+  /** How often expired entries of idle users are dropped (default maxAgeMs, at least 1 s; 0 = never). */
+  sweepIntervalMs?: number;
+}
+
+interface UserStream {
+  lastSeq: number;
+  ring: ReplayRing<StreamEntry>;
+  listeners: Set<StreamListener>;
+}
+
+/** The single-process backplane: the default when no Redis URL is set. */
+export class InMemoryBackplane implements Backplane {
+  private readonly streams = new Map<UserId, UserStream>();
+  private readonly rooms = new Map<string, Map<UserId, number>>();
+  private readonly maxEvents: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private readonly onListenerError: (error: unknown, entry: StreamEntry) => void;
+  private readonly sweepTimer: NodeJS.Timeout | null;
+  private closed = false;
+
+  constructor(options: InMemoryBackplaneOptions = {}) {
+    this.maxEvents = options.maxEvents ?? 1000;
+    this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+    const sweepEvery = options.sweepIntervalMs ?? Math.max(1000, this.maxAgeMs);
+    this.sweepTimer = sweepEvery > 0 ? setInterval(() => this.sweepExpired(), sweepEvery) : null;
+    this.sweepTimer?.unref();
+  }
+
+  async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
+    this.assertOpen();
+    return this.append(userId, envelopeWriter(message), message);
+  }
+
+  async appendToRoom(room: string, message: OutboundMessage): Promise<number> {
+    this.assertOpen();
+    const members = this.rooms.get(room);
+    if (members === undefined) return 0;
+    const write = envelopeWriter(message);
+    for (const userId of members.keys()) this.append(userId, write, message);
+    return members.size;
+  }
+
+  async appendToAll(message: OutboundMessage): Promise<number> {
+    this.assertOpen();
+    const write = envelopeWriter(message);
+    let users = 0;
+    for (const [userId, stream] of this.streams) {
+      if (stream.listeners.size === 0) continue;
+      this.append(userId, write, message);
+      users += 1;
+    }
+    return users;
+  }
+
+  async subscribeUser(userId: UserId, listener: StreamListener): Promise<Unsubscribe> {
+    this.assertOpen();
+    const stream = this.stream(userId);
+    stream.listeners.add(listener);
+    return async () => {
+      stream.listeners.delete(listener);
+    };
+  }
+
+  async joinRoom(room: string, userId: UserId): Promise<void> {
+    this.assertOpen();
+    let members = this.rooms.get(room);
+    if (members === undefined) this.rooms.set(room, (members = new Map()));
+    members.set(userId, (members.get(userId) ?? 0) + 1);
+  }
+
+  async leaveRoom(room: string, userId: UserId): Promise<void> {
+    const members = this.rooms.get(room);
+    const count = members?.get(userId);
+    if (members === undefined || count === undefined) return;
+    if (count > 1) members.set(userId, count - 1);
+    else members.delete(userId);
+    if (members.size === 0) this.rooms.delete(room);
+  }
+
+  async readStream(userId: UserId, afterSeq: number): Promise<StreamRead> {
+    this.assertOpen();
+    const stream = this.streams.get(userId);
+    if (stream === undefined) return { entries: [], gap: null, lastSeq: 0 };
+    const { entries, gap } = stream.ring.readAfter(afterSeq, stream.lastSeq, this.now());
+    return { entries, gap, lastSeq: stream.lastSeq };
+  }
+
+  async lastSeq(userId: UserId): Promise<number> {
+    return this.streams.get(userId)?.lastSeq ?? 0;
+  }
+
+  status(): BackplaneStatus {
+    return this.closed ? 'closed' : 'ready';
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.streams.clear();
+    this.rooms.clear();
+  }
+
+  /** Drops expired entries of every user; returns how many. */
+  sweepExpired(): number {
+    const now = this.now();
+    let evicted = 0;
+    for (const stream of this.streams.values()) evicted += stream.ring.evictExpired(now);
+    return evicted;
+  }
+
+  private append(userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
+    const stream = this.stream(userId);
+    const appendedAt = this.now();
+    const ts = new Date(appendedAt).toISOString();
+    const seq = stream.lastSeq + 1;
+    const entry: StreamEntry = { seq, userId, ts, message, json: write(seq, userId, ts), appendedAt };
+    stream.lastSeq = seq;
+    stream.ring.evictExpired(appendedAt);
+    stream.ring.push(entry);
+    for (const listener of stream.listeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        this.onListenerError(error, entry);
+      }
+    }
+    return entry;
+  }
+
+  private stream(userId: UserId): UserStream {
+    let stream = this.streams.get(userId);
+    if (stream === undefined) {
+      stream = { lastSeq: 0, ring: new ReplayRing<StreamEntry>(this.maxEvents, this.maxAgeMs), listeners: new Set() };
+      this.streams.set(userId, stream);
+    }
+    return stream;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BackplaneClosedError();
+  }
+}

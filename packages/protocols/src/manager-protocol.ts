@@ -1,0 +1,93 @@
+import type { ConnectionId, ConnectionInfo, ConnectionInfoJson, ThreadId, UserId, WebSocketManagerMode } from '@agentwire/types';
+import type { AgentEventSink, SendResult } from './agent-event-sink';
+import type { AgentEvent, OutboundMessage } from './wire/server-messages';
+
+/**
+ * The part of a socket a manager needs. A `ws` WebSocket satisfies it; the manager uses
+ * ping/terminate/on when present for heartbeats and close detection.
+ */
+export interface ConnectionTransport {
+  /** 1 while open (WebSocket.OPEN). */
+  readonly readyState: number;
+  /** Bytes queued in the socket and not yet written. */
+  readonly bufferedAmount: number;
+  send(data: string, callback?: (error?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  ping?(): void;
+  terminate?(): void;
+  on?(event: 'close' | 'pong' | 'error', listener: () => void): unknown;
+}
+
+/** Who a new connection belongs to. The user id comes from the verified token. */
+export interface ConnectionRegistration {
+  readonly userId: UserId;
+  /** Generated when absent. */
+  readonly connectionId?: ConnectionId;
+  readonly threadId?: ThreadId;
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** What a resume delivered to one connection. */
+export interface ResumeResult {
+  /** Stream messages replayed, in order. */
+  readonly replayed: number;
+  /** The part that could not be replayed (evicted), announced first with replay_gap; null if none. */
+  readonly gap: { readonly fromSeq: number; readonly toSeq: number } | null;
+}
+
+/** Counters every manager reports; implementations may add their own fields. */
+export interface ManagerStats {
+  readonly mode: WebSocketManagerMode;
+  readonly connections: number;
+  readonly users: number;
+  readonly rooms: number;
+  readonly messagesSent: number;
+  readonly messagesDropped: number;
+  readonly isolationViolations: number;
+}
+
+/**
+ * The one contract every WebSocket manager implements: the real one, the mock, any future one.
+ * A manager in isolated mode is bound to one user and throws IsolationViolationError for any
+ * attempt to reach another user; process-wide operations need a unified-mode manager.
+ */
+export interface WebSocketManagerProtocol extends AgentEventSink {
+  /** unified (process-wide) or isolated (bound to one user). */
+  readonly mode: WebSocketManagerMode;
+  /** Registers a connection of a user; resolves with its record. */
+  addConnection(transport: ConnectionTransport, registration: ConnectionRegistration): Promise<ConnectionInfo>;
+  /** Unregisters a connection and closes it with `closeCode` (default 1000); false if unknown. */
+  removeConnection(connectionId: ConnectionId, closeCode?: number): Promise<boolean>;
+  /** The record of a connection, or null if unknown. */
+  getConnection(connectionId: ConnectionId): ConnectionInfo | null;
+  /** The records of every open connection of a user (empty if none). */
+  getUserConnections(userId: UserId): ConnectionInfo[];
+  /** True while the user has at least one open connection. */
+  isUserConnected(userId: UserId): boolean;
+  /** Resolves true as soon as the user has a connection, false after timeoutMs. */
+  waitForConnection(userId: UserId, timeoutMs: number): Promise<boolean>;
+  /** Appends a message to the user's stream (next seq) and sends it to all of the user's connections. */
+  sendToUser(userId: UserId, message: OutboundMessage): Promise<SendResult>;
+  /** Sends a connection-scoped message (seq null, not replayed) to one connection; false if unknown or closed. */
+  sendToConnection(connectionId: ConnectionId, message: OutboundMessage): Promise<boolean>;
+  /** Sends one agent event of a run to its user's stream (validated against the event schemas). */
+  emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult>;
+  /** Appends a message to the stream of every connected user; resolves with the number of users. */
+  broadcast(message: OutboundMessage): Promise<number>;
+  /** Adds a connection to a room; its user then receives the room's messages on all of their connections. */
+  joinRoom(connectionId: ConnectionId, room: string): Promise<void>;
+  /** Removes a connection from a room (closing a connection leaves all its rooms). */
+  leaveRoom(connectionId: ConnectionId, room: string): Promise<void>;
+  /** Appends a message to the stream of every user in the room; resolves with the number of users. */
+  broadcastToRoom(room: string, message: OutboundMessage): Promise<number>;
+  /** Replays what a connection missed after `afterSeq`, in order, before anything new (replay_gap first if some was evicted). */
+  resume(connectionId: ConnectionId, afterSeq: number): Promise<ResumeResult>;
+  /** Open connections this manager holds. */
+  getConnectionCount(): number;
+  /** A plain JSON view of a connection, or null if unknown. */
+  getConnectionInfo(connectionId: ConnectionId): ConnectionInfoJson | null;
+  /** Counters for health and metrics. */
+  getStats(): ManagerStats;
+  /** Closes every connection with 1001, stops timers and empties state; later calls throw. */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import type { UserId } from '@agentwire/types';
+import type { Backplane, StreamEntry } from '../backplane';
+import { ServerEnvelopeSchema } from '../wire/server-messages';
+import { settle, waitForCount } from './assertions';
+
+export interface BackplaneHarnessOptions {
+  readonly maxEvents: number;
+  readonly maxAgeMs: number;
+}
+
+/**
+ * Creates a fresh backplane. Implementations that share a store between tests (Redis) must
+ * isolate each one (a unique key prefix); `user` turns a short name into an id unique to it.
+ */
+export interface BackplaneHarness {
+  readonly backplane: Backplane;
+  user(name: string): UserId;
+  dispose(): Promise<void>;
+}
+
+export type BackplaneHarnessFactory = (options: BackplaneHarnessOptions) => Promise<BackplaneHarness>;
+
+export interface BackplaneConformanceCase {
+  readonly name: string;
+  run(createHarness: BackplaneHarnessFactory): Promise<void>;
+}
+
+const note = (payload: Record<string, unknown>) => ({ type: 'note', payload });
+
+async function withBackplane(create: BackplaneHarnessFactory, run: (h: BackplaneHarness) => Promise<void>, maxEvents = 100): Promise<void> {
+  const harness = await create({ maxEvents, maxAgeMs: 60_000 });
+  try {
+    await run(harness);
+  } finally {
+    await harness.dispose();
+  }
+}
+
+function collect(): { entries: StreamEntry[]; listener: (entry: StreamEntry) => void } {
+  const entries: StreamEntry[] = [];
+  return { entries, listener: (entry) => entries.push(entry) };
+}
+
+/** The behaviour every Backplane implementation must show (the in-memory one and the Redis one). */
+export const backplaneConformanceCases: readonly BackplaneConformanceCase[] = [
+  {
+    name: "assigns each user's next seq and delivers entries to that user's subscribers in order",
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        const alice = user('alice');
+        const seen = collect();
+        await backplane.subscribeUser(alice, seen.listener);
+        for (let i = 1; i <= 5; i += 1) assert.equal((await backplane.appendToUser(alice, note({ i }))).seq, i);
+        const got = await waitForCount(() => seen.entries, 5);
+        assert.deepEqual(got.map((e) => e.seq), [1, 2, 3, 4, 5]);
+        const envelope = ServerEnvelopeSchema.parse(JSON.parse(got[4]?.json ?? ''));
+        assert.equal(envelope.seq, 5);
+        assert.equal(envelope.user_id, alice);
+        assert.deepEqual(envelope.payload, { i: 5 });
+        assert.equal(await backplane.lastSeq(alice), 5);
+      }),
+  },
+  {
+    name: "never delivers one user's entries to another user's subscribers",
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        const [a, b] = [user('a'), user('b')];
+        const seenA = collect();
+        const seenB = collect();
+        await backplane.subscribeUser(a, seenA.listener);
+        await backplane.subscribeUser(b, seenB.listener);
+        await Promise.all([backplane.appendToUser(a, note({ to: 'a' })), backplane.appendToUser(b, note({ to: 'b' }))]);
+        await waitForCount(() => seenA.entries, 1);
+        await waitForCount(() => seenB.entries, 1);
+        await settle();
+        assert.deepEqual(seenA.entries.map((e) => [e.userId, e.message.payload['to']]), [[a, 'a']]);
+        assert.deepEqual(seenB.entries.map((e) => [e.userId, e.message.payload['to']]), [[b, 'b']]);
+      }),
+  },
+  {
+    name: 'keeps entries for replay and reports evicted ones as a gap',
+    run: (create) =>
+      withBackplane(
+        create,
+        async ({ backplane, user }) => {
+          const carol = user('carol');
+          assert.deepEqual(await backplane.readStream(carol, 0), { entries: [], gap: null, lastSeq: 0 });
+          for (let i = 1; i <= 7; i += 1) await backplane.appendToUser(carol, note({ i }));
+          const all = await backplane.readStream(carol, 0);
+          assert.deepEqual(all.gap, { fromSeq: 1, toSeq: 3 });
+          assert.deepEqual(all.entries.map((e) => e.seq), [4, 5, 6, 7]);
+          assert.equal(all.lastSeq, 7);
+          const tail = await backplane.readStream(carol, 5);
+          assert.deepEqual(tail.gap, null);
+          assert.deepEqual(tail.entries.map((e) => e.seq), [6, 7]);
+          assert.deepEqual((await backplane.readStream(carol, 7)).entries, []);
+        },
+        4,
+      ),
+  },
+  {
+    name: 'gives concurrent appends for one user distinct, consecutive seqs, delivered in order',
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        const dan = user('dan');
+        const seen = collect();
+        await backplane.subscribeUser(dan, seen.listener);
+        const entries = await Promise.all(Array.from({ length: 50 }, (_, i) => backplane.appendToUser(dan, note({ i }))));
+        assert.deepEqual(entries.map((e) => e.seq).sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i + 1));
+        const got = await waitForCount(() => seen.entries, 50);
+        assert.deepEqual(got.map((e) => e.seq), Array.from({ length: 50 }, (_, i) => i + 1));
+      }),
+  },
+  {
+    name: "appends room messages to each member user's own stream; membership is counted",
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        const [erin, frank] = [user('erin'), user('frank')];
+        const seenErin = collect();
+        await backplane.subscribeUser(erin, seenErin.listener);
+        await backplane.appendToUser(erin, note({ before: true }));
+        await backplane.joinRoom('room', erin);
+        await backplane.joinRoom('room', erin);
+        await backplane.joinRoom('room', frank);
+        assert.equal(await backplane.appendToRoom('room', note({ n: 1 })), 2);
+        await backplane.leaveRoom('room', erin);
+        assert.equal(await backplane.appendToRoom('room', note({ n: 2 })), 2, 'erin joined twice and left once');
+        await backplane.leaveRoom('room', erin);
+        await backplane.leaveRoom('room', frank);
+        assert.equal(await backplane.appendToRoom('room', note({ n: 3 })), 0);
+        const got = await waitForCount(() => seenErin.entries, 3);
+        assert.deepEqual(got.map((e) => [e.seq, e.message.payload['n'] ?? null]), [[1, null], [2, 1], [3, 2]]);
+        assert.equal(await backplane.lastSeq(frank), 2);
+      }),
+  },
+  {
+    name: 'appends broadcasts to every subscribed user; unsubscribing stops delivery',
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        const [gus, hal] = [user('gus'), user('hal')];
+        const seenGus = collect();
+        const seenHal = collect();
+        await backplane.subscribeUser(gus, seenGus.listener);
+        const unsubscribeHal = await backplane.subscribeUser(hal, seenHal.listener);
+        assert.ok((await backplane.appendToAll(note({ all: 1 }))) >= 2);
+        await waitForCount(() => seenHal.entries, 1);
+        await unsubscribeHal();
+        await backplane.appendToUser(hal, note({ after: 'unsubscribe' }));
+        await waitForCount(() => seenGus.entries, 1);
+        await settle(50);
+        assert.equal(seenHal.entries.length, 1);
+        assert.equal(await backplane.lastSeq(hal), 2);
+      }),
+  },
+];
+
+type Describe = (name: string, body: () => void) => void;
+type It = (name: string, body: () => Promise<void>, timeoutMs?: number) => void;
+
+/** Registers the backplane suite with a test framework's describe/it. */
+export function defineBackplaneConformance(describe: Describe, it: It, name: string, createHarness: BackplaneHarnessFactory): void {
+  describe(`${name} conforms to Backplane`, () => {
+    for (const conformanceCase of backplaneConformanceCases) it(conformanceCase.name, () => conformanceCase.run(createHarness), 20_000);
+  });
+}

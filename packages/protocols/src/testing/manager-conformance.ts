@@ -1,0 +1,290 @@
+import assert from 'node:assert/strict';
+import { type ConnectionId, type RunId, type ThreadId, type UserId, WebSocketManagerMode } from '@agentwire/types';
+import type { WebSocketManagerProtocol } from '../manager-protocol';
+import { WebSocketManagerProtocolValidator } from '../validator';
+import type { AgentEvent, ServerEnvelope } from '../wire/server-messages';
+import { settle, waitForCount } from './assertions';
+
+/** One client connection the harness opened and registered with the manager under test. */
+export interface ConformanceClient {
+  readonly userId: UserId;
+  readonly connectionId: ConnectionId;
+  /** Every envelope this client received, parsed, in arrival order. */
+  received(): ServerEnvelope[];
+  /** The close code the client saw, or null while open. */
+  closeCode(): number | null;
+}
+
+export interface ManagerHarnessOptions {
+  /** Replay buffer size per user for the manager under test. */
+  readonly replayMaxEvents: number;
+}
+
+/** What a manager implementation provides to run the suite: a unified-mode manager and a way to connect clients. */
+export interface ManagerHarness {
+  readonly manager: WebSocketManagerProtocol;
+  /** Opens a client for `userId` and registers it with the manager (nothing is sent to it yet). */
+  connect(userId: UserId): Promise<ConformanceClient>;
+  dispose(): Promise<void>;
+}
+
+export type ManagerHarnessFactory = (options: ManagerHarnessOptions) => Promise<ManagerHarness>;
+
+export interface ManagerConformanceCase {
+  readonly name: string;
+  run(createHarness: ManagerHarnessFactory): Promise<void>;
+}
+
+const uid = (name: string) => name as UserId;
+const note = (payload: Record<string, unknown>) => ({ type: 'note', payload });
+const streamOf = (client: ConformanceClient) => () => client.received().filter((m) => m.seq !== null);
+
+async function withHarness(create: ManagerHarnessFactory, run: (h: ManagerHarness) => Promise<void>, replayMaxEvents = 100): Promise<void> {
+  const harness = await create({ replayMaxEvents });
+  try {
+    await run(harness);
+  } finally {
+    await harness.dispose();
+  }
+}
+
+/**
+ * The behaviour every WebSocketManagerProtocol implementation must show. Framework-agnostic:
+ * each case throws (node:assert) on failure; see defineManagerConformance for jest/mocha.
+ */
+export const managerConformanceCases: readonly ManagerConformanceCase[] = [
+  {
+    name: 'implements the contract (runtime validator) in unified mode',
+    run: (create) =>
+      withHarness(create, async ({ manager }) => {
+        assert.deepEqual(WebSocketManagerProtocolValidator.validate(manager), []);
+        assert.equal(manager.mode, WebSocketManagerMode.Unified);
+      }),
+  },
+  {
+    name: "delivers a user's stream to every connection of that user, in order, with seq 1..n",
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const tab1 = await connect(uid('alice'));
+        const tab2 = await connect(uid('alice'));
+        const results = [];
+        for (let i = 1; i <= 20; i += 1) results.push(await manager.sendToUser(uid('alice'), note({ i })));
+        assert.deepEqual(results.map((r) => r.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+        assert.ok(results.every((r) => r.connections === 2), 'each send reached both connections');
+        const [one, two] = await Promise.all([waitForCount(streamOf(tab1), 20), waitForCount(streamOf(tab2), 20)]);
+        assert.deepEqual(one.map((m) => m.seq), results.map((r) => r.seq));
+        assert.deepEqual(one.map((m) => m.payload['i']), results.map((_, i) => i + 1));
+        assert.ok(one.every((m) => m.user_id === 'alice' && m.type === 'note'));
+        assert.deepEqual(two, one, 'both tabs receive identical envelopes');
+      }),
+  },
+  {
+    name: "never delivers one user's messages to another user",
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const users = ['u1', 'u2', 'u3', 'u4'].map(uid);
+        const clients = (await Promise.all(users.flatMap((u) => [connect(u), connect(u)]))) as ConformanceClient[];
+        for (let i = 0; i < 10; i += 1) {
+          await Promise.all(users.map((u) => manager.sendToUser(u, note({ owner: u, i }))));
+        }
+        for (const client of clients) {
+          const stream = await waitForCount(streamOf(client), 10);
+          await settle();
+          assert.equal(client.received().length, 10, `${client.userId} got exactly its 10 messages`);
+          assert.ok(stream.every((m) => m.user_id === client.userId && m.payload['owner'] === client.userId), `${client.userId} got only its own`);
+        }
+      }),
+  },
+  {
+    name: 'keeps messages for a user without connections and replays them on resume, before anything new',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const bob = uid('bob');
+        for (let i = 1; i <= 3; i += 1) {
+          const result = await manager.sendToUser(bob, note({ i }));
+          assert.deepEqual(result, { seq: i, connections: 0 });
+        }
+        const tab = await connect(bob);
+        assert.deepEqual(await manager.resume(tab.connectionId, 0), { replayed: 3, gap: null });
+        await manager.sendToUser(bob, note({ i: 4 }));
+        const got = await waitForCount(streamOf(tab), 4);
+        assert.deepEqual(got.map((m) => m.seq), [1, 2, 3, 4]);
+        const late = await connect(bob);
+        assert.deepEqual(await manager.resume(late.connectionId, 2), { replayed: 2, gap: null });
+        assert.deepEqual((await waitForCount(streamOf(late), 2)).map((m) => m.seq), [3, 4]);
+        assert.deepEqual(await manager.resume(late.connectionId, 4), { replayed: 0, gap: null });
+      }),
+  },
+  {
+    name: 'announces evicted history with replay_gap before the kept messages',
+    run: (create) =>
+      withHarness(
+        create,
+        async ({ manager, connect }) => {
+          const carol = uid('carol');
+          for (let i = 1; i <= 8; i += 1) await manager.sendToUser(carol, note({ i }));
+          const tab = await connect(carol);
+          assert.deepEqual(await manager.resume(tab.connectionId, 0), { replayed: 5, gap: { fromSeq: 1, toSeq: 3 } });
+          const got = await waitForCount(() => tab.received(), 6);
+          assert.equal(got[0]?.type, 'replay_gap');
+          assert.deepEqual(got[0]?.payload, { from_seq: 1, to_seq: 3 });
+          assert.deepEqual(got.slice(1).map((m) => m.seq), [4, 5, 6, 7, 8]);
+        },
+        5,
+      ),
+  },
+  {
+    name: 'sendToConnection reaches only that connection, with seq null, without advancing the stream',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const dave = uid('dave');
+        const first = await connect(dave);
+        const second = await connect(dave);
+        assert.equal(await manager.sendToConnection(first.connectionId, { type: 'pong', payload: {} }), true);
+        assert.equal(await manager.sendToConnection('conn-unknown' as ConnectionId, { type: 'pong', payload: {} }), false);
+        assert.equal((await manager.sendToUser(dave, note({ after: 'pong' }))).seq, 1);
+        const got = await waitForCount(() => first.received(), 2);
+        assert.deepEqual(got.map((m) => [m.type, m.seq]), [['pong', null], ['note', 1]]);
+        assert.equal(got[0]?.user_id, 'dave');
+        await waitForCount(() => second.received(), 1);
+        await settle();
+        assert.deepEqual(second.received().map((m) => [m.type, m.seq]), [['note', 1]]);
+      }),
+  },
+  {
+    name: "rooms: every member's user receives room messages; leaving and closing end membership",
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const erin = await connect(uid('erin'));
+        const frank = await connect(uid('frank'));
+        const grace = await connect(uid('grace'));
+        await manager.joinRoom(erin.connectionId, 'team');
+        await manager.joinRoom(frank.connectionId, 'team');
+        assert.equal(await manager.broadcastToRoom('team', note({ n: 1 })), 2);
+        await manager.leaveRoom(frank.connectionId, 'team');
+        assert.equal(await manager.broadcastToRoom('team', note({ n: 2 })), 1);
+        await manager.removeConnection(erin.connectionId);
+        assert.equal(await manager.broadcastToRoom('team', note({ n: 3 })), 0);
+        assert.equal(await manager.broadcastToRoom('nobody-here', note({ n: 4 })), 0);
+        await waitForCount(streamOf(erin), 2);
+        await waitForCount(streamOf(frank), 1);
+        await settle();
+        assert.deepEqual(streamOf(erin)().map((m) => m.payload['n']), [1, 2]);
+        assert.deepEqual(streamOf(frank)().map((m) => [m.payload['n'], m.seq, m.user_id]), [[1, 1, 'frank']]);
+        assert.equal(grace.received().length, 0);
+      }),
+  },
+  {
+    name: 'broadcast reaches every connected user once, in their own stream',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const clients = await Promise.all(['h1', 'h2', 'h3'].map((u) => connect(uid(u))));
+        await manager.sendToUser(uid('h2'), note({ first: true }));
+        assert.equal(await manager.broadcast(note({ all: true })), 3);
+        for (const client of clients) {
+          const expected = client.userId === 'h2' ? 2 : 1;
+          const got = await waitForCount(streamOf(client), expected);
+          assert.equal(got[expected - 1]?.payload['all'], true);
+          assert.equal(got[expected - 1]?.seq, expected);
+          assert.equal(got[expected - 1]?.user_id, client.userId);
+        }
+      }),
+  },
+  {
+    name: 'reports counts, lookups, stats and a plain JSON view',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const ivan1 = await connect(uid('ivan'));
+        const ivan2 = await connect(uid('ivan'));
+        await connect(uid('judy'));
+        assert.equal(manager.getConnectionCount(), 3);
+        assert.equal(manager.isUserConnected(uid('ivan')), true);
+        assert.equal(manager.isUserConnected(uid('nobody')), false);
+        assert.deepEqual(manager.getUserConnections(uid('ivan')).map((c) => c.connectionId).sort(), [ivan1.connectionId, ivan2.connectionId].sort());
+        assert.deepEqual(manager.getUserConnections(uid('nobody')), []);
+        assert.equal(manager.getConnection(ivan1.connectionId)?.userId, 'ivan');
+        assert.equal(manager.getConnection('conn-unknown' as ConnectionId), null);
+        const json = manager.getConnectionInfo(ivan1.connectionId);
+        assert.equal(json?.connection_id, ivan1.connectionId);
+        assert.equal(json?.user_id, 'ivan');
+        assert.equal(json?.is_active, true);
+        assert.deepEqual(JSON.parse(JSON.stringify(json)), json, 'the view is plain JSON');
+        assert.equal(manager.getConnectionInfo('conn-unknown' as ConnectionId), null);
+        const stats = manager.getStats();
+        assert.equal(stats.connections, 3);
+        assert.equal(stats.users, 2);
+        assert.equal(stats.mode, WebSocketManagerMode.Unified);
+      }),
+  },
+  {
+    name: 'removeConnection closes and forgets a connection; unknown ids give false',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const kim = await connect(uid('kim'));
+        assert.equal(await manager.removeConnection(kim.connectionId), true);
+        assert.equal(await manager.removeConnection(kim.connectionId), false);
+        assert.equal(manager.getConnectionCount(), 0);
+        assert.equal(manager.isUserConnected(uid('kim')), false);
+        assert.equal(manager.getConnection(kim.connectionId), null);
+        await waitForCount(() => (kim.closeCode() === null ? [] : [kim.closeCode()]), 1, 5000, 'close');
+        assert.deepEqual(await manager.sendToUser(uid('kim'), note({ kept: true })), { seq: 1, connections: 0 });
+      }),
+  },
+  {
+    name: 'waitForConnection resolves true when the user connects and false after the timeout',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const waiting = manager.waitForConnection(uid('lena'), 5000);
+        await settle(10);
+        await connect(uid('lena'));
+        assert.equal(await waiting, true);
+        assert.equal(await manager.waitForConnection(uid('lena'), 10), true);
+        assert.equal(await manager.waitForConnection(uid('nobody'), 20), false);
+      }),
+  },
+  {
+    name: 'emitAgentEvent sequences valid agent events and rejects malformed ones',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const mia = await connect(uid('mia'));
+        const run = { run_id: 'run-1' as RunId, thread_id: 'thread-1' as ThreadId };
+        const result = await manager.emitAgentEvent(uid('mia'), { type: 'agent_started', ...run, payload: { agent_name: 'demo', input: 'hi' } });
+        assert.equal(result.seq, 1);
+        const broken = { type: 'agent_started', ...run, payload: { input: 'no agent name' } } as unknown as AgentEvent;
+        await assert.rejects(manager.emitAgentEvent(uid('mia'), broken));
+        const got = await waitForCount(streamOf(mia), 1);
+        await settle();
+        assert.equal(mia.received().length, 1);
+        assert.equal(got[0]?.type, 'agent_started');
+        assert.equal(got[0]?.run_id, 'run-1');
+        assert.equal(got[0]?.thread_id, 'thread-1');
+        assert.deepEqual(got[0]?.payload, { agent_name: 'demo', input: 'hi' });
+        assert.equal(typeof got[0]?.ts, 'string');
+      }),
+  },
+  {
+    name: 'shutdown closes every connection with 1001 and refuses later calls',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const nina = await connect(uid('nina'));
+        const omar = await connect(uid('omar'));
+        await manager.shutdown();
+        await waitForCount(() => [nina.closeCode(), omar.closeCode()].filter((c) => c !== null), 2, 5000, 'closes');
+        assert.equal(nina.closeCode(), 1001);
+        assert.equal(omar.closeCode(), 1001);
+        assert.equal(manager.getConnectionCount(), 0);
+        await assert.rejects(manager.sendToUser(uid('nina'), note({ late: true })));
+        await assert.rejects(manager.broadcast(note({ late: true })));
+      }),
+  },
+];
+
+type Describe = (name: string, body: () => void) => void;
+type It = (name: string, body: () => Promise<void>, timeoutMs?: number) => void;
+
+/** Registers the suite with a test framework's describe/it (jest, mocha, node:test). */
+export function defineManagerConformance(describe: Describe, it: It, name: string, createHarness: ManagerHarnessFactory): void {
+  describe(`${name} conforms to WebSocketManagerProtocol`, () => {
+    for (const conformanceCase of managerConformanceCases) it(conformanceCase.name, () => conformanceCase.run(createHarness), 20_000);
+  });
+}

@@ -1,0 +1,48 @@
+import { RunIdSchema, ThreadIdSchema } from '@agentwire/types';
+import { z } from 'zod';
+import { AgentInputSchema } from './agent-events';
+
+/**
+ * Client → server messages. Unknown keys are stripped, so a `user_id` a client puts in a
+ * message never reaches a handler: identity comes from the verified token only.
+ */
+export const UserMessageSchema = z.object({
+  type: z.literal('user_message'),
+  text: z.string().min(1, { error: 'text must not be empty' }),
+  thread_id: ThreadIdSchema.optional(),
+});
+
+export const StartAgentSchema = z.object({
+  type: z.literal('start_agent'),
+  agent: z.string().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, { error: 'agent must be a lower-case agent name' }),
+  input: AgentInputSchema,
+  thread_id: ThreadIdSchema.optional(),
+});
+
+export const CancelRunSchema = z.object({ type: z.literal('cancel_run'), run_id: RunIdSchema });
+
+export const PingSchema = z.object({ type: z.literal('ping') });
+
+export const ResumeSchema = z.object({ type: z.literal('resume'), after_seq: z.number().int().nonnegative() });
+
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  UserMessageSchema,
+  StartAgentSchema,
+  CancelRunSchema,
+  PingSchema,
+  ResumeSchema,
+]);
+
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+export type ClientMessageType = ClientMessage['type'];
+export type ClientMessageOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
+
+export const CLIENT_MESSAGE_SCHEMAS = {
+  user_message: UserMessageSchema,
+  start_agent: StartAgentSchema,
+  cancel_run: CancelRunSchema,
+  ping: PingSchema,
+  resume: ResumeSchema,
+} as const satisfies { [K in ClientMessageType]: z.ZodType<ClientMessageOf<K>> };
+
+export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_SCHEMAS) as ClientMessageType[];

@@ -1,0 +1,153 @@
+import { ConnectionIdSchema, type RunId, RunIdSchema, type ThreadId, ThreadIdSchema, UserIdSchema } from '@agentwire/types';
+import { z } from 'zod';
+import { AGENT_EVENT_TYPES, AgentEventPayloadSchemas, type AgentEventPayloads, type AgentEventType } from './agent-events';
+import { ERROR_CODES, PROTOCOL_VERSION } from './codes';
+
+/** A position in a user's stream: 1, 2, 3, … with no gaps. */
+export const StreamSeqSchema = z.number().int().positive();
+const timestamp = z.iso.datetime({ offset: true });
+
+/** Fields every server → client envelope has. */
+const envelopeBase = {
+  ts: timestamp,
+  user_id: UserIdSchema,
+  thread_id: ThreadIdSchema.optional(),
+  run_id: RunIdSchema.optional(),
+};
+
+/**
+ * Any server → client envelope: `{type, seq, ts, user_id, thread_id?, run_id?, payload}`.
+ * `seq` is the user's stream position, or null for messages that belong to one connection.
+ * Clients should ignore types they do not know.
+ */
+export const ServerEnvelopeSchema = z.object({
+  type: z.string().min(1),
+  seq: StreamSeqSchema.nullable(),
+  ...envelopeBase,
+  payload: z.record(z.string(), z.unknown()),
+});
+export type ServerEnvelope = z.infer<typeof ServerEnvelopeSchema>;
+
+/** First message on every connection. Connection-scoped: seq null. */
+export const ConnectionEstablishedSchema = z.object({
+  type: z.literal('connection_established'),
+  seq: z.null(),
+  ...envelopeBase,
+  payload: z.object({
+    connection_id: ConnectionIdSchema,
+    protocol: z.literal(PROTOCOL_VERSION),
+    last_seq: z.number().int().nonnegative(),
+  }),
+});
+
+/** Answer to ping. Connection-scoped: seq null. */
+export const PongSchema = z.object({
+  type: z.literal('pong'),
+  seq: z.null(),
+  ...envelopeBase,
+  payload: z.object({}),
+});
+
+/** A request was refused; the connection stays open. Connection-scoped: seq null. */
+export const ErrorMessageSchema = z.object({
+  type: z.literal('error'),
+  seq: z.null(),
+  ...envelopeBase,
+  payload: z.object({ code: z.enum(ERROR_CODES), message: z.string(), ref: z.string().optional() }),
+});
+
+/**
+ * Events from_seq..to_seq of the user's stream cannot be delivered (evicted from the replay
+ * buffer, or dropped for a slow consumer). Sent during a replay for one connection it carries
+ * seq null; as part of the stream it carries the stream position it took.
+ */
+export const ReplayGapSchema = z.object({
+  type: z.literal('replay_gap'),
+  seq: StreamSeqSchema.nullable(),
+  ...envelopeBase,
+  payload: z
+    .object({ from_seq: StreamSeqSchema, to_seq: StreamSeqSchema })
+    .refine((gap) => gap.to_seq >= gap.from_seq, { error: 'to_seq must not be below from_seq' }),
+});
+
+function agentEventSchema<K extends AgentEventType>(type: K) {
+  return z.object({
+    type: z.literal(type),
+    seq: StreamSeqSchema,
+    ts: timestamp,
+    user_id: UserIdSchema,
+    thread_id: ThreadIdSchema,
+    run_id: RunIdSchema,
+    payload: AgentEventPayloadSchemas[type],
+  });
+}
+
+/** Agent event envelopes: stream messages that always carry run_id and thread_id. */
+export const AgentEventEnvelopeSchemas = {
+  agent_started: agentEventSchema('agent_started'),
+  agent_thinking: agentEventSchema('agent_thinking'),
+  tool_executing: agentEventSchema('tool_executing'),
+  tool_completed: agentEventSchema('tool_completed'),
+  agent_completed: agentEventSchema('agent_completed'),
+  agent_error: agentEventSchema('agent_error'),
+  agent_cancelled: agentEventSchema('agent_cancelled'),
+} as const;
+
+export const AgentEventEnvelopeSchema = z.discriminatedUnion(
+  'type',
+  AGENT_EVENT_TYPES.map((type) => AgentEventEnvelopeSchemas[type]) as unknown as [
+    (typeof AgentEventEnvelopeSchemas)['agent_started'],
+    ...(typeof AgentEventEnvelopeSchemas)[AgentEventType][],
+  ],
+);
+export type AgentEventEnvelope = z.infer<typeof AgentEventEnvelopeSchema>;
+
+/** Every server → client message type of wire contract v1. */
+export const ServerMessageSchema = z.discriminatedUnion('type', [
+  ConnectionEstablishedSchema,
+  PongSchema,
+  ErrorMessageSchema,
+  ReplayGapSchema,
+  ...Object.values(AgentEventEnvelopeSchemas),
+]);
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+export type ServerMessageType = ServerMessage['type'];
+
+export const SERVER_MESSAGE_SCHEMAS = {
+  connection_established: ConnectionEstablishedSchema,
+  pong: PongSchema,
+  error: ErrorMessageSchema,
+  replay_gap: ReplayGapSchema,
+  ...AgentEventEnvelopeSchemas,
+} as const satisfies Record<ServerMessageType, z.ZodType>;
+
+/**
+ * What a sender hands a manager: the manager adds seq, ts and user_id. `type` is one of the
+ * server message types above or an application type the clients agree on.
+ */
+export interface OutboundMessage {
+  readonly type: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly thread_id?: ThreadId;
+  readonly run_id?: RunId;
+}
+
+/** An agent event before the manager sequences it (see AgentEventSink). */
+export type AgentEvent = {
+  [K in AgentEventType]: {
+    readonly type: K;
+    readonly run_id: RunId;
+    readonly thread_id: ThreadId;
+    readonly payload: AgentEventPayloads[K];
+  };
+}[AgentEventType];
+
+/** Checks an agent event's payload against its type's schema; returns the problem or null. */
+export function validateAgentEvent(event: AgentEvent): string | null {
+  const schema = AgentEventPayloadSchemas[event.type];
+  if (schema === undefined) return `unknown agent event type '${String(event.type)}'`;
+  const result = schema.safeParse(event.payload);
+  if (result.success) return null;
+  const issue = result.error.issues[0];
+  return `${event.type}.payload${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`;
+}

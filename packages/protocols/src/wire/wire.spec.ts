@@ -1,0 +1,122 @@
+import {
+  AGENT_EVENT_TYPES,
+  ClientMessageSchema,
+  ERROR_CODES,
+  SERVER_MESSAGE_SCHEMAS,
+  ServerEnvelopeSchema,
+  ServerMessageSchema,
+  validateAgentEvent,
+} from '../index';
+import type { AgentEvent, ServerMessageType } from '../index';
+
+const ts = '2026-11-21T10:00:00.000Z';
+const run = { user_id: 'alice', thread_id: 'thread-1', run_id: 'run-1', ts };
+
+/** One example of every server message of wire contract v1, as DESIGN.md describes it. */
+const serverExamples: Record<ServerMessageType, Record<string, unknown>> = {
+  connection_established: { type: 'connection_established', seq: null, ts, user_id: 'alice', payload: { connection_id: 'conn-1', protocol: 'agentwire.v1', last_seq: 0 } },
+  pong: { type: 'pong', seq: null, ts, user_id: 'alice', payload: {} },
+  error: { type: 'error', seq: null, ts, user_id: 'alice', payload: { code: 'invalid_json', message: 'Frame is not JSON', ref: 'ref-1' } },
+  replay_gap: { type: 'replay_gap', seq: null, ts, user_id: 'alice', payload: { from_seq: 1, to_seq: 4 } },
+  agent_started: { type: 'agent_started', seq: 1, ...run, payload: { agent_name: 'demo', input: 'what is 2+2?' } },
+  agent_thinking: { type: 'agent_thinking', seq: 2, ...run, payload: { reasoning: 'I should use the calculator.' } },
+  tool_executing: { type: 'tool_executing', seq: 3, ...run, payload: { tool_name: 'calculator', parameters: { expression: '2+2' } } },
+  tool_completed: { type: 'tool_completed', seq: 4, ...run, payload: { tool_name: 'calculator', results: { value: 4 }, duration_ms: 1.5, success: true } },
+  agent_completed: { type: 'agent_completed', seq: 5, ...run, payload: { status: 'completed', final_response: '2+2 = 4', duration_ms: 12, event_count: 5 } },
+  agent_error: { type: 'agent_error', seq: 5, ...run, payload: { code: 'timed_out', message: 'The run took longer than 30000 ms' } },
+  agent_cancelled: { type: 'agent_cancelled', seq: 5, ...run, payload: {} },
+};
+
+const clientExamples = [
+  { type: 'user_message', text: 'what is 2+2?' },
+  { type: 'user_message', text: 'hello', thread_id: 'thread-1' },
+  { type: 'start_agent', agent: 'demo', input: 'count words in this' },
+  { type: 'start_agent', agent: 'burst', input: { events: 500, payload_bytes: 300 }, thread_id: 'thread-2' },
+  { type: 'cancel_run', run_id: 'run-1' },
+  { type: 'ping' },
+  { type: 'resume', after_seq: 0 },
+  { type: 'resume', after_seq: 41 },
+];
+
+describe('server messages', () => {
+  it('has an example for every message type', () => {
+    expect(Object.keys(serverExamples).sort()).toEqual(Object.keys(SERVER_MESSAGE_SCHEMAS).sort());
+  });
+
+  it.each(Object.entries(serverExamples))('accepts the contract example of %s (typed and as a generic envelope)', (_type, example) => {
+    expect(ServerMessageSchema.parse(example)).toEqual(example);
+    expect(ServerEnvelopeSchema.safeParse(example).success).toBe(true);
+  });
+
+  const requiredFields: [string, string][] = [];
+  for (const [type, example] of Object.entries(serverExamples)) {
+    for (const field of ['type', 'seq', 'ts', 'user_id', 'payload']) requiredFields.push([type, field]);
+    for (const field of Object.keys(example['payload'] as object)) {
+      if (!(type === 'error' && field === 'ref')) requiredFields.push([type, `payload.${field}`]);
+    }
+    if ((AGENT_EVENT_TYPES as string[]).includes(type)) requiredFields.push([type, 'run_id'], [type, 'thread_id']);
+  }
+
+  it.each(requiredFields)('rejects %s without its required field %s', (type, field) => {
+    const example = structuredClone(serverExamples[type as ServerMessageType]);
+    const [head, tail] = field.split('.') as [string, string | undefined];
+    if (tail === undefined) delete example[head];
+    else delete (example[head] as Record<string, unknown>)[tail];
+    expect(ServerMessageSchema.safeParse(example).success).toBe(false);
+  });
+
+  it('requires seq null on connection-scoped messages and a positive seq on agent events', () => {
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.pong, seq: 3 }).success).toBe(false);
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.agent_started, seq: null }).success).toBe(false);
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.agent_started, seq: 0 }).success).toBe(false);
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.agent_started, ts: 'yesterday' }).success).toBe(false);
+  });
+
+  it('knows only the documented error codes', () => {
+    expect(ERROR_CODES).toEqual(expect.arrayContaining(['invalid_json', 'invalid_message', 'unknown_message_type', 'unauthorized', 'rate_limited', 'payload_too_large', 'isolation_violation', 'internal_error']));
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.error, payload: { code: 'oops', message: 'x' } }).success).toBe(false);
+  });
+
+  it('rejects a replay_gap whose range runs backwards', () => {
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.replay_gap, payload: { from_seq: 5, to_seq: 4 } }).success).toBe(false);
+  });
+
+  it('checks agent event payloads before they are sequenced', () => {
+    const event = { type: 'tool_completed', run_id: 'run-1', thread_id: 't', payload: { tool_name: 'calc', results: 4, duration_ms: -1, success: true } } as unknown as AgentEvent;
+    expect(validateAgentEvent(event)).toMatch(/^tool_completed\.payload\.duration_ms: /);
+    expect(validateAgentEvent({ type: 'agent_thinking', run_id: 'r', thread_id: 't', payload: { reasoning: 'ok' } } as AgentEvent)).toBeNull();
+    expect(validateAgentEvent({ type: 'agent_exploded', payload: {} } as unknown as AgentEvent)).toMatch(/unknown agent event type/);
+  });
+});
+
+describe('client messages', () => {
+  it.each(clientExamples)('accepts %j', (example) => {
+    expect(ClientMessageSchema.parse(example)).toEqual(example);
+  });
+
+  it.each([
+    [{ type: 'user_message' }, 'text'],
+    [{ type: 'user_message', text: '' }, 'text'],
+    [{ type: 'start_agent', input: 'x' }, 'agent'],
+    [{ type: 'start_agent', agent: 'demo' }, 'input'],
+    [{ type: 'start_agent', agent: 'Not A Name', input: 'x' }, 'agent'],
+    [{ type: 'cancel_run' }, 'run_id'],
+    [{ type: 'cancel_run', run_id: 'bad id' }, 'run_id'],
+    [{ type: 'resume' }, 'after_seq'],
+    [{ type: 'resume', after_seq: -1 }, 'after_seq'],
+    [{ type: 'resume', after_seq: 1.5 }, 'after_seq'],
+  ])('rejects %j at %s', (message, path) => {
+    const result = ClientMessageSchema.safeParse(message);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual([path]);
+  });
+
+  it('strips a user_id a client puts in a message', () => {
+    const parsed = ClientMessageSchema.parse({ type: 'user_message', text: 'hi', user_id: 'mallory' });
+    expect(parsed).toEqual({ type: 'user_message', text: 'hi' });
+  });
+
+  it('rejects unknown types', () => {
+    expect(ClientMessageSchema.safeParse({ type: 'subscribe_all_users' }).success).toBe(false);
+  });
+});

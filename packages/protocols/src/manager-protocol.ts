@@ -25,6 +25,12 @@ export interface ConnectionRegistration {
   readonly connectionId?: ConnectionId;
   readonly threadId?: ThreadId;
   readonly metadata?: Record<string, unknown>;
+  /**
+   * Replay position the client asked for when connecting (`?after_seq=`). When set, the manager
+   * replays what came after it right after connection_established and before any live message,
+   * as one step, so nothing is lost or reordered in between.
+   */
+  readonly afterSeq?: number;
 }
 
 /** What a resume delivered to one connection. */
@@ -54,7 +60,11 @@ export interface ManagerStats {
 export interface WebSocketManagerProtocol extends AgentEventSink {
   /** unified (process-wide) or isolated (bound to one user). */
   readonly mode: WebSocketManagerMode;
-  /** Registers a connection of a user; resolves with its record. */
+  /**
+   * Registers a connection of a user and sends it `connection_established` (seq null, payload
+   * {connection_id, protocol, last_seq}) as its first message, then the replay after
+   * `registration.afterSeq` if given, then its user's live stream. Resolves with its record.
+   */
   addConnection(transport: ConnectionTransport, registration: ConnectionRegistration): Promise<ConnectionInfo>;
   /** Unregisters a connection and closes it with `closeCode` (default 1000); false if unknown. */
   removeConnection(connectionId: ConnectionId, closeCode?: number): Promise<boolean>;

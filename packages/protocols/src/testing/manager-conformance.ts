@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { type ConnectionId, type RunId, type ThreadId, type UserId, WebSocketManagerMode } from '@agentwire/types';
 import type { WebSocketManagerProtocol } from '../manager-protocol';
 import { WebSocketManagerProtocolValidator } from '../validator';
+import { PROTOCOL_VERSION } from '../wire/codes';
 import type { AgentEvent, ServerEnvelope } from '../wire/server-messages';
 import { settle, waitForCount } from './assertions';
 
@@ -9,7 +10,7 @@ import { settle, waitForCount } from './assertions';
 export interface ConformanceClient {
   readonly userId: UserId;
   readonly connectionId: ConnectionId;
-  /** Every envelope this client received, parsed, in arrival order. */
+  /** Every envelope this client received, parsed, in arrival order (connection_established first). */
   received(): ServerEnvelope[];
   /** The close code the client saw, or null while open. */
   closeCode(): number | null;
@@ -23,8 +24,8 @@ export interface ManagerHarnessOptions {
 /** What a manager implementation provides to run the suite: a unified-mode manager and a way to connect clients. */
 export interface ManagerHarness {
   readonly manager: WebSocketManagerProtocol;
-  /** Opens a client for `userId` and registers it with the manager (nothing is sent to it yet). */
-  connect(userId: UserId): Promise<ConformanceClient>;
+  /** Opens a client for `userId` and registers it with the manager (with `afterSeq` when given). */
+  connect(userId: UserId, options?: { afterSeq?: number }): Promise<ConformanceClient>;
   dispose(): Promise<void>;
 }
 
@@ -38,6 +39,8 @@ export interface ManagerConformanceCase {
 const uid = (name: string) => name as UserId;
 const note = (payload: Record<string, unknown>) => ({ type: 'note', payload });
 const streamOf = (client: ConformanceClient) => () => client.received().filter((m) => m.seq !== null);
+/** What a client received after its connection_established greeting. */
+const afterGreeting = (client: ConformanceClient) => () => client.received().filter((m) => m.type !== 'connection_established');
 
 async function withHarness(create: ManagerHarnessFactory, run: (h: ManagerHarness) => Promise<void>, replayMaxEvents = 100): Promise<void> {
   const harness = await create({ replayMaxEvents });
@@ -59,6 +62,47 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
       withHarness(create, async ({ manager }) => {
         assert.deepEqual(WebSocketManagerProtocolValidator.validate(manager), []);
         assert.equal(manager.mode, WebSocketManagerMode.Unified);
+      }),
+  },
+  {
+    name: 'sends connection_established first, with the connection id, the protocol and the user\'s last seq',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        await manager.sendToUser(uid('pia'), note({ before: true }));
+        await manager.sendToUser(uid('pia'), note({ before: true }));
+        const tab = await connect(uid('pia'));
+        const [greeting] = await waitForCount(() => tab.received(), 1);
+        assert.equal(greeting?.type, 'connection_established');
+        assert.equal(greeting?.seq, null);
+        assert.equal(greeting?.user_id, 'pia');
+        assert.deepEqual(greeting?.payload, { connection_id: tab.connectionId, protocol: PROTOCOL_VERSION, last_seq: 2 });
+        const fresh = await connect(uid('quinn'));
+        assert.deepEqual((await waitForCount(() => fresh.received(), 1))[0]?.payload['last_seq'], 0);
+        await settle();
+        assert.equal(tab.received().length, 1, 'no history without afterSeq');
+      }),
+  },
+  {
+    name: 'replays after afterSeq at connect, in order and before live messages, while messages keep arriving',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const rosa = uid('rosa');
+        for (let i = 1; i <= 10; i += 1) await manager.sendToUser(rosa, note({ i }));
+        let producing = true;
+        const producer = (async () => {
+          for (let i = 11; producing && i <= 200; i += 1) {
+            await manager.sendToUser(rosa, note({ i }));
+            if (i % 5 === 0) await settle(1);
+          }
+        })();
+        const tab = await connect(rosa, { afterSeq: 4 });
+        await settle(20);
+        producing = false;
+        await producer;
+        const last = (await manager.sendToUser(rosa, note({ final: true }))).seq;
+        const got = await waitForCount(streamOf(tab), last - 4);
+        assert.equal(tab.received()[0]?.type, 'connection_established');
+        assert.deepEqual(got.map((m) => m.seq), Array.from({ length: last - 4 }, (_, i) => i + 5), 'seq 5..last, each once, in order');
       }),
   },
   {
@@ -90,7 +134,7 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
         for (const client of clients) {
           const stream = await waitForCount(streamOf(client), 10);
           await settle();
-          assert.equal(client.received().length, 10, `${client.userId} got exactly its 10 messages`);
+          assert.equal(afterGreeting(client)().length, 10, `${client.userId} got exactly its 10 messages`);
           assert.ok(stream.every((m) => m.user_id === client.userId && m.payload['owner'] === client.userId), `${client.userId} got only its own`);
         }
       }),
@@ -125,7 +169,7 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
           for (let i = 1; i <= 8; i += 1) await manager.sendToUser(carol, note({ i }));
           const tab = await connect(carol);
           assert.deepEqual(await manager.resume(tab.connectionId, 0), { replayed: 5, gap: { fromSeq: 1, toSeq: 3 } });
-          const got = await waitForCount(() => tab.received(), 6);
+          const got = await waitForCount(afterGreeting(tab), 6);
           assert.equal(got[0]?.type, 'replay_gap');
           assert.deepEqual(got[0]?.payload, { from_seq: 1, to_seq: 3 });
           assert.deepEqual(got.slice(1).map((m) => m.seq), [4, 5, 6, 7, 8]);
@@ -143,12 +187,12 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
         assert.equal(await manager.sendToConnection(first.connectionId, { type: 'pong', payload: {} }), true);
         assert.equal(await manager.sendToConnection('conn-unknown' as ConnectionId, { type: 'pong', payload: {} }), false);
         assert.equal((await manager.sendToUser(dave, note({ after: 'pong' }))).seq, 1);
-        const got = await waitForCount(() => first.received(), 2);
+        const got = await waitForCount(afterGreeting(first), 2);
         assert.deepEqual(got.map((m) => [m.type, m.seq]), [['pong', null], ['note', 1]]);
         assert.equal(got[0]?.user_id, 'dave');
-        await waitForCount(() => second.received(), 1);
+        await waitForCount(afterGreeting(second), 1);
         await settle();
-        assert.deepEqual(second.received().map((m) => [m.type, m.seq]), [['note', 1]]);
+        assert.deepEqual(afterGreeting(second)().map((m) => [m.type, m.seq]), [['note', 1]]);
       }),
   },
   {
@@ -171,7 +215,7 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
         await settle();
         assert.deepEqual(streamOf(erin)().map((m) => m.payload['n']), [1, 2]);
         assert.deepEqual(streamOf(frank)().map((m) => [m.payload['n'], m.seq, m.user_id]), [[1, 1, 'frank']]);
-        assert.equal(grace.received().length, 0);
+        assert.equal(afterGreeting(grace)().length, 0);
       }),
   },
   {
@@ -254,7 +298,7 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
         await assert.rejects(manager.emitAgentEvent(uid('mia'), broken));
         const got = await waitForCount(streamOf(mia), 1);
         await settle();
-        assert.equal(mia.received().length, 1);
+        assert.equal(afterGreeting(mia)().length, 1);
         assert.equal(got[0]?.type, 'agent_started');
         assert.equal(got[0]?.run_id, 'run-1');
         assert.equal(got[0]?.thread_id, 'thread-1');

@@ -1,8 +1,26 @@
-import { PACKAGE_STATUS } from './index';
-import manifest from '../package.json';
+import * as entry from './index';
+import { CanonicalMessageRouter, MessageRouter, QualityMessageRouter } from './index';
+import { recordingLogger } from './fake-connection.test-helpers';
 
-describe('@agentwire/router', () => {
-  it('names itself as its manifest does', () => {
-    expect(PACKAGE_STATUS.name).toBe(manifest.name);
+describe('@agentwire/router public entry', () => {
+  it('exports exactly its documented runtime surface', () => {
+    expect(Object.keys(entry).sort()).toEqual(
+      ['CanonicalMessageRouter', 'MessageRejectedError', 'MessageRouter', 'QualityMessageRouter', 'RouterSetupError', 'answerPing', 'createRateLimit'].sort(),
+    );
+  });
+
+  it('keeps the legacy names only as aliases of the very same MessageRouter class object', () => {
+    expect(QualityMessageRouter).toBe(MessageRouter);
+    expect(CanonicalMessageRouter).toBe(MessageRouter);
+    const legacy: MessageRouter = new QualityMessageRouter({ logger: recordingLogger() });
+    expect(legacy).toBeInstanceOf(MessageRouter);
+    expect(new MessageRouter({ logger: recordingLogger() })).toBeInstanceOf(CanonicalMessageRouter);
+  });
+
+  it('holds no module state: two routers built the same way share nothing', () => {
+    const a = new MessageRouter({ logger: recordingLogger() }).on('ping', entry.answerPing);
+    const b = new MessageRouter({ logger: recordingLogger() });
+    expect(a.handledTypes).toEqual(['ping']);
+    expect(b.handledTypes).toEqual([]);
   });
 });

@@ -1,2 +1,10 @@
-/** What this package will hold (MessageRouter) is built by issue 3; until then it exports only this. */
-export const PACKAGE_STATUS = { name: '@agentwire/router', issue: 3, ready: false } as const;
+/** @agentwire/router: the one router of client messages, validated against the wire schemas. */
+export { MessageRouter } from './message-router';
+export type { MessageRouterOptions, RouteHandler, RouteMiddleware, RouteOutcome } from './message-router';
+export type { RouteContext, RouterLogger } from './route-context';
+export { MessageRejectedError, RouterSetupError } from './errors';
+export type { RouteRejection, RouterSetupErrorCode } from './errors';
+export { createRateLimit } from './rate-limit';
+export type { RateLimit, RateLimitOptions } from './rate-limit';
+export { answerPing } from './answer-ping';
+export { CanonicalMessageRouter, QualityMessageRouter } from './deprecated-aliases';

@@ -1,0 +1,99 @@
+import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, ErrorCode } from '@agentwire/protocols';
+import type { ClientMessage, ClientMessageType } from '@agentwire/protocols';
+import type { RouteRejection } from './errors';
+
+/** A frame that is a JSON object with a known client message type, not yet validated. */
+export interface DecodedFrame {
+  readonly type: ClientMessageType;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+export type DecodeResult = { readonly ok: true; readonly frame: DecodedFrame } | { readonly ok: false; readonly rejection: RouteRejection };
+export type ValidateResult = { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly rejection: RouteRejection };
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
+const TYPE_LIST = CLIENT_MESSAGE_TYPES.join(', ');
+
+/**
+ * Reads a frame up to its message type: a string of JSON text holding an object whose `type`
+ * is a client message type of the wire contract. Anything that is not a string (a binary
+ * frame, a Buffer, an ArrayBuffer) is refused with invalid_message: the protocol is JSON text
+ * frames only.
+ */
+export function decodeFrame(frame: unknown): DecodeResult {
+  if (typeof frame !== 'string') {
+    return refuse(ErrorCode.InvalidMessage, 'binary frames are not accepted: send each message as one JSON text frame');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    // Also a RangeError for absurd nesting: either way the text is not JSON we can read.
+    return refuse(ErrorCode.InvalidJson, 'the frame is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return refuse(ErrorCode.InvalidMessage, 'a message must be a JSON object');
+  }
+  const forbidden = mayHoldPrototypeKeys(frame) ? findPrototypeKey(value) : null;
+  if (forbidden !== null) {
+    return refuse(ErrorCode.InvalidMessage, `the key ${forbidden.key} is not allowed (at ${clip(forbidden.path)})`);
+  }
+  const body = value as Record<string, unknown>;
+  const type = Object.hasOwn(body, 'type') ? body['type'] : undefined;
+  if (type === undefined) {
+    return refuse(ErrorCode.UnknownMessageType, `a message needs a "type", one of ${TYPE_LIST}`);
+  }
+  if (typeof type !== 'string') {
+    return refuse(ErrorCode.UnknownMessageType, `"type" must be a string, one of ${TYPE_LIST}`);
+  }
+  if (!KNOWN_TYPES.has(type)) {
+    return refuse(ErrorCode.UnknownMessageType, `unknown message type ${clip(type)}; expected one of ${TYPE_LIST}`);
+  }
+  return { ok: true, frame: { type: type as ClientMessageType, body } };
+}
+
+/**
+ * Validates a decoded frame against the wire schema. Unknown fields (a `user_id` among them)
+ * are stripped; the first problem is reported with its path, e.g. `start_agent.agent: …`.
+ */
+export function validateMessage(frame: DecodedFrame): ValidateResult {
+  const result = ClientMessageSchema.safeParse(frame.body);
+  if (result.success) return { ok: true, message: result.data };
+  const [first, ...rest] = result.error.issues;
+  const path = [frame.type, ...(first?.path ?? []).map(String)].join('.');
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
+  return refuse(ErrorCode.InvalidMessage, `${path}: ${first?.message ?? 'invalid'}${more}`);
+}
+
+function refuse(code: ErrorCode, message: string): { ok: false; rejection: RouteRejection } {
+  return { ok: false, rejection: { code, message } };
+}
+
+/** Cheap pre-check: a forbidden key spells "proto", or hides behind a \u escape. */
+function mayHoldPrototypeKeys(text: string): boolean {
+  return text.includes('proto') || text.includes('\\u');
+}
+
+/**
+ * Finds a key that could reach an object prototype if a handler merged the value somewhere:
+ * `__proto__`, or `constructor` holding `prototype` (the same keys secure-json-parse refuses).
+ * Iterative, so a deeply nested frame cannot overflow the stack.
+ */
+function findPrototypeKey(root: object): { key: string; path: string } | null {
+  const stack: { value: object; path: string }[] = [{ value: root, path: 'message' }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    for (const [key, child] of Object.entries(item.value)) {
+      const path = `${item.path}.${key}`;
+      if (key === '__proto__') return { key, path };
+      if (child === null || typeof child !== 'object') continue;
+      if (key === 'constructor' && Object.hasOwn(child, 'prototype')) return { key: 'constructor.prototype', path: `${path}.prototype` };
+      stack.push({ value: child, path });
+    }
+  }
+  return null;
+}
+
+/** Quotes client-supplied text for an error message, cut to 60 characters so large input is not echoed. */
+function clip(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}

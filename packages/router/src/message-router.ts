@@ -1,0 +1,177 @@
+import { CLIENT_MESSAGE_TYPES, ErrorCode } from '@agentwire/protocols';
+import type { ClientMessage, ClientMessageOf, ClientMessageType, OutboundMessage } from '@agentwire/protocols';
+import { generateRequestId } from '@agentwire/types';
+import { decodeFrame, validateMessage } from './decode-frame';
+import { MessageRejectedError, RouterSetupError, isErrorCode, type RouteRejection } from './errors';
+import type { RouteContext, RouterLogger } from './route-context';
+
+/** Handles one validated client message of type T for the connection described by the context. */
+export type RouteHandler<T extends ClientMessageType, C extends RouteContext = RouteContext> = (
+  message: ClientMessageOf<T>,
+  context: C,
+) => void | Promise<unknown>;
+
+/**
+ * Runs on every frame before it is parsed (so a rate limit counts garbage too). Returns a
+ * RouteRejection to refuse the frame, or nothing to let it through.
+ */
+export type RouteMiddleware<C extends RouteContext = RouteContext> = (
+  context: C,
+  frame: unknown,
+) => RouteRejection | void | Promise<RouteRejection | void>;
+
+/** What became of one frame, for the gateway's metrics and logs. */
+export type RouteOutcome =
+  /** A handler ran and returned normally. */
+  | { readonly status: 'handled'; readonly type: ClientMessageType }
+  /** The frame was refused with an error reply; `type` is set once the frame named a known type. */
+  | { readonly status: 'rejected'; readonly code: ErrorCode; readonly type?: ClientMessageType }
+  /** A handler or middleware threw; the sender got internal_error with `ref`, the log has the details. */
+  | { readonly status: 'error'; readonly code: typeof ErrorCode.InternalError; readonly ref: string; readonly type?: ClientMessageType };
+
+export interface MessageRouterOptions {
+  /** Where handler failures (with their ref) and failed replies are logged. Required: failures are never silent. */
+  readonly logger: RouterLogger;
+}
+
+type AnyHandler<C> = (message: ClientMessage, context: C) => void | Promise<unknown>;
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
+
+/**
+ * The one router of client messages. A gateway creates one, registers its handlers and
+ * middleware, then calls `route(context, frame)` for every inbound frame of every connection.
+ * Nothing is global: handlers live on this instance, and a handler sees only the context of
+ * the connection that sent the frame. The first `route()` seals the router, so no connection
+ * can add a handler that would run for other users (legacy defect §8.5).
+ *
+ * Per frame, in order: middleware (first rejection wins) → JSON (invalid_json) → object with
+ * a known `type` (invalid_message / unknown_message_type) → a handler for that type
+ * (unknown_message_type) → the wire schema (invalid_message, naming the path) → the handler.
+ * A refusal is answered with one `error` message to the sending connection only.
+ * When every middleware is synchronous, the handler is invoked before `route()` first yields,
+ * so handlers are called in frame order even if the caller does not await.
+ */
+export class MessageRouter<C extends RouteContext = RouteContext> {
+  private readonly handlers = new Map<ClientMessageType, AnyHandler<C>>();
+  private readonly middleware: RouteMiddleware<C>[] = [];
+  private readonly logger: RouterLogger;
+  private sealed = false;
+
+  constructor(options: MessageRouterOptions) {
+    if (typeof options?.logger?.error !== 'function' || typeof options.logger.warn !== 'function') {
+      throw new RouterSetupError('ROUTER_INVALID_OPTION', 'MessageRouter needs a logger with error() and warn()');
+    }
+    this.logger = options.logger;
+  }
+
+  /** Registers the handler of one client message type (one per type); returns the router for chaining. */
+  on<T extends ClientMessageType>(type: T, handler: RouteHandler<T, C>): this {
+    this.assertOpen(`on('${String(type)}')`);
+    if (!KNOWN_TYPES.has(type)) {
+      throw new RouterSetupError('ROUTER_UNKNOWN_TYPE', `'${String(type)}' is not a client message type (${CLIENT_MESSAGE_TYPES.join(', ')})`);
+    }
+    if (typeof handler !== 'function') throw new RouterSetupError('ROUTER_INVALID_OPTION', `the handler of '${type}' must be a function`);
+    if (this.handlers.has(type)) throw new RouterSetupError('ROUTER_HANDLER_CONFLICT', `'${type}' already has a handler`);
+    this.handlers.set(type, handler as AnyHandler<C>);
+    return this;
+  }
+
+  /** Adds a middleware; middleware run in the order they were added, before parsing. */
+  use(middleware: RouteMiddleware<C>): this {
+    this.assertOpen('use()');
+    if (typeof middleware !== 'function') throw new RouterSetupError('ROUTER_INVALID_OPTION', 'a middleware must be a function');
+    this.middleware.push(middleware);
+    return this;
+  }
+
+  /** The message types this router has handlers for, in registration order. */
+  get handledTypes(): readonly ClientMessageType[] {
+    return [...this.handlers.keys()];
+  }
+
+  /** True once `route()` has been called: `on()` and `use()` then throw ROUTER_SEALED. */
+  get isSealed(): boolean {
+    return this.sealed;
+  }
+
+  /**
+   * Routes one inbound frame of the connection `context` describes. `frame` is the text of a
+   * text frame; anything else (a Buffer of a binary frame, an ArrayBuffer) is answered with
+   * invalid_message. Never throws or rejects: every failure becomes an error reply and an outcome.
+   */
+  async route(context: C, frame: unknown): Promise<RouteOutcome> {
+    this.sealed = true;
+    let type: ClientMessageType | undefined;
+    try {
+      for (const middleware of this.middleware) {
+        const pending = middleware(context, frame);
+        const verdict = isPromiseLike(pending) ? await pending : pending;
+        if (verdict) return await this.refuse(context, verdict);
+      }
+      const decoded = decodeFrame(frame);
+      if (!decoded.ok) return await this.refuse(context, decoded.rejection);
+      type = decoded.frame.type;
+      const handler = this.handlers.get(type);
+      if (handler === undefined) {
+        return await this.refuse(context, { code: ErrorCode.UnknownMessageType, message: `this server does not handle "${type}" messages` }, type);
+      }
+      const validated = validateMessage(decoded.frame);
+      if (!validated.ok) return await this.refuse(context, validated.rejection, type);
+      const pending = handler(validated.message, context);
+      if (isPromiseLike(pending)) await pending;
+      return { status: 'handled', type };
+    } catch (error) {
+      if (error instanceof MessageRejectedError && isErrorCode(error.code)) {
+        return await this.refuse(context, { code: error.code, message: error.message }, type);
+      }
+      return await this.fail(context, error, type);
+    }
+  }
+
+  private assertOpen(what: string): void {
+    if (this.sealed) {
+      throw new RouterSetupError('ROUTER_SEALED', `${what} after the first route(): register every handler and middleware before serving connections`);
+    }
+  }
+
+  private async refuse(context: C, rejection: RouteRejection, type?: ClientMessageType): Promise<RouteOutcome> {
+    if (!isErrorCode(rejection.code)) {
+      return this.fail(context, new TypeError(`rejection with unknown error code ${JSON.stringify(rejection.code)}`), type);
+    }
+    await this.reply(context, { code: rejection.code, message: String(rejection.message) }, type);
+    return type === undefined ? { status: 'rejected', code: rejection.code } : { status: 'rejected', code: rejection.code, type };
+  }
+
+  private async fail(context: C, error: unknown, type?: ClientMessageType): Promise<RouteOutcome> {
+    const ref = generateRequestId();
+    this.log('error', { err: error, ref, userId: context.userId, connectionId: context.connectionId, type }, 'routing a message failed');
+    await this.reply(context, { code: ErrorCode.InternalError, message: `internal error (ref ${ref})`, ref }, type);
+    const outcome = { status: 'error', code: ErrorCode.InternalError, ref } as const;
+    return type === undefined ? outcome : { ...outcome, type };
+  }
+
+  /** Sends an error to the sending connection only; a failed send is logged, not thrown. */
+  private async reply(context: C, payload: { code: ErrorCode; message: string; ref?: string }, type?: ClientMessageType): Promise<void> {
+    const message: OutboundMessage = { type: 'error', payload };
+    try {
+      const pending = context.reply(message);
+      if (isPromiseLike(pending)) await pending;
+    } catch (error) {
+      this.log('warn', { err: error, code: payload.code, userId: context.userId, connectionId: context.connectionId, type }, 'error reply could not be sent');
+    }
+  }
+
+  private log(level: 'error' | 'warn', details: object, message: string): void {
+    try {
+      this.logger[level](details, message);
+    } catch {
+      // A broken logger must not turn one bad frame into an escaped exception.
+    }
+  }
+}
+
+/** Awaiting only real promises keeps the synchronous path synchronous (and frame order intact). */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
+}

@@ -1,2 +1,37 @@
-/** What this package will hold (AgentExecutionTracker) is built by issue 5; until then it exports only this. */
-export const PACKAGE_STATUS = { name: '@agentwire/execution-tracker', issue: 5, ready: false } as const;
+/** @agentwire/execution-tracker: agent runs per user, with heartbeats, timeouts and exactly one ending. */
+export { AgentExecutionTracker, getExecutionTracker } from './tracker';
+export {
+  EXECUTION_TRACKER_REGISTRY,
+  registerExecutionTracker,
+  resolveExecutionTrackerRegistry,
+} from './registry';
+export type { ExecutionTrackerRegistry } from './registry';
+export type { StartRunRequest, StartedRun, UserRunCounts, SweepReport, ShutdownReport } from './run-engine';
+export type { RunOutcome } from './live-run';
+export type { RunSnapshot, RunRecord, RunError, StateChange, PhaseChange } from './run-record';
+export { InMemoryRunStore } from './run-store';
+export type { RunStore } from './run-store';
+export {
+  RunState,
+  RunPhase,
+  RUN_STATES,
+  LIVE_RUN_STATES,
+  TERMINAL_RUN_STATES,
+  canRunTransition,
+  assertRunTransition,
+  isTerminalRunState,
+} from './run-state';
+export type { LiveRunState, TerminalRunState } from './run-state';
+export type { TrackerMetrics } from './metrics';
+export { TRACKER_DEFAULTS, trackerOptionsFromConfig } from './options';
+export type { ExecutionTrackerOptions, TrackerLogger, TrackerLimits, RunEndedObservation } from './options';
+export {
+  DirectConstructionError,
+  RunNotFoundError,
+  RunLimitExceededError,
+  TrackerShutDownError,
+  TrackerNotRegisteredError,
+  TrackerAlreadyRegisteredError,
+  InvalidTrackerOptionError,
+  RunAbortedError,
+} from './errors';

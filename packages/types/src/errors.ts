@@ -19,7 +19,7 @@ export class InvalidIdError extends AgentwireError {
     readonly received: unknown,
     reason: string,
   ) {
-    super('INVALID_ID', `Invalid ${kind}: ${reason} (received ${describe(received)})`);
+    super('INVALID_ID', `Invalid ${kind}: ${reason} (received ${describeValue(received)})`);
   }
 }
 
@@ -35,9 +35,9 @@ export class IllegalStateTransitionError extends AgentwireError {
 }
 
 /** Renders a received value for an error message without dumping large or hostile input. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
     return JSON.stringify(shown);
   }
   if (value === null) return 'null';

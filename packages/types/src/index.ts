@@ -1,4 +1,4 @@
-export { AgentwireError, IllegalStateTransitionError, InvalidIdError } from './errors';
+export { AgentwireError, IllegalStateTransitionError, InvalidIdError, describeValue } from './errors';
 export {
   ID_MAX_LENGTH,
   ConnectionIdSchema,

@@ -1,0 +1,72 @@
+import { AgentwireError, describeValue } from '@agentwire/types';
+
+/** A factory-only class was constructed with `new`; the message names the factory to use. */
+export class DirectConstructionError extends AgentwireError {
+  constructor(
+    readonly className = 'AgentExecutionTracker',
+    readonly factory = 'getExecutionTracker(userContext)',
+  ) {
+    super('DIRECT_CONSTRUCTION', `${className} cannot be constructed with new: use the factory ${factory} from @agentwire/execution-tracker`);
+  }
+}
+
+/**
+ * The run does not exist for this user. Unknown ids, evicted ids and other users' ids all get
+ * this same error with the same message shape, so run ids cannot be probed.
+ */
+export class RunNotFoundError extends AgentwireError {
+  constructor(readonly runId: unknown) {
+    super('RUN_NOT_FOUND', `Run ${describeValue(runId)} not found`);
+  }
+}
+
+/** The user already has the maximum number of live runs. */
+export class RunLimitExceededError extends AgentwireError {
+  constructor(readonly limit: number) {
+    super('RUN_LIMIT_EXCEEDED', `At most ${limit} runs may be live per user; wait for one to end or cancel one`);
+  }
+}
+
+/** startRun was called after shutdown() began. */
+export class TrackerShutDownError extends AgentwireError {
+  constructor() {
+    super('TRACKER_SHUT_DOWN', 'The execution tracker is shutting down and starts no new runs');
+  }
+}
+
+/** getExecutionTracker found no registry in the container. */
+export class TrackerNotRegisteredError extends AgentwireError {
+  constructor() {
+    super(
+      'TRACKER_NOT_REGISTERED',
+      'No execution tracker is registered in this container: call registerExecutionTracker(container, options) first',
+    );
+  }
+}
+
+/** registerExecutionTracker was called twice on one container. */
+export class TrackerAlreadyRegisteredError extends AgentwireError {
+  constructor() {
+    super('TRACKER_ALREADY_REGISTERED', 'This container already has an execution tracker; use a child container for another one');
+  }
+}
+
+/** An option of registerExecutionTracker or startRun is out of range. */
+export class InvalidTrackerOptionError extends AgentwireError {
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
+    super('INVALID_TRACKER_OPTION', `Invalid execution tracker option ${option}: ${reason}`);
+  }
+}
+
+/** Why a run's AbortSignal fired (its `reason`). */
+export class RunAbortedError extends AgentwireError {
+  constructor(
+    readonly state: 'failed' | 'timed_out' | 'dead' | 'cancelled',
+    message: string,
+  ) {
+    super('RUN_ABORTED', message);
+  }
+}

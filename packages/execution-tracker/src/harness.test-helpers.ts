@@ -1,0 +1,208 @@
+// Test doubles and a harness shared by the specs: a fake clock, a recording sink that validates
+// like the real one, a controllable agent, and a checker that every run ended exactly once.
+import 'reflect-metadata';
+import {
+  type AgentEvent,
+  type AgentEventSink,
+  type AgentRunRequest,
+  type AgentRunResult,
+  type AgentRunner,
+  type OrderedEvent,
+  type SendResult,
+  TERMINAL_AGENT_EVENT_TYPES,
+  type AgentEventType,
+  checkRunEventOrder,
+  validateAgentEvent,
+} from '@agentwire/protocols';
+import { UserExecutionContext, type UserId, generateRunId } from '@agentwire/types';
+import { container as rootContainer } from 'tsyringe';
+import type { ExecutionTrackerOptions, TrackerLogger } from './options';
+import { registerExecutionTracker } from './registry';
+import { type AgentExecutionTracker, getExecutionTracker } from './tracker';
+
+export const T0 = 1_700_000_000_000;
+
+/** A clock that moves only when told to. */
+export class FakeClock {
+  private time = T0;
+  readonly now = (): number => this.time;
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+export interface RecordedEvent extends OrderedEvent {
+  readonly type: AgentEventType;
+  readonly seq: number;
+  readonly user_id: UserId;
+  readonly run_id: string;
+  readonly thread_id: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * An AgentEventSink that records every event when it is handed over, validates it as the
+ * manager does, and can hold (gate) or reject emits.
+ */
+export class RecordingSink implements AgentEventSink {
+  readonly events: RecordedEvent[] = [];
+  readonly invalid: string[] = [];
+  /** Largest number of emits of one run in flight at once (must stay 1). */
+  maxInFlightPerRun = 0;
+  /** When set, each emit waits for it; lets a test hold events in flight. */
+  gate: ((event: AgentEvent) => Promise<void>) | null = null;
+  /** When set and returning an error, the emit rejects with it (after recording the attempt). */
+  fail: ((event: AgentEvent) => Error | null) | null = null;
+  private readonly seqs = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly byRun = new Map<string, RecordedEvent[]>();
+
+  async emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult> {
+    const problem = validateAgentEvent(event);
+    if (problem !== null) {
+      this.invalid.push(problem);
+      throw new Error(problem);
+    }
+    const seq = (this.seqs.get(userId) ?? 0) + 1;
+    this.seqs.set(userId, seq);
+    const recorded: RecordedEvent = { ...event, seq, user_id: userId };
+    this.events.push(recorded);
+    let list = this.byRun.get(event.run_id);
+    if (list === undefined) this.byRun.set(event.run_id, (list = []));
+    list.push(recorded);
+    const inFlight = (this.inFlight.get(event.run_id) ?? 0) + 1;
+    this.inFlight.set(event.run_id, inFlight);
+    this.maxInFlightPerRun = Math.max(this.maxInFlightPerRun, inFlight);
+    try {
+      if (this.gate !== null) await this.gate(event);
+      const error = this.fail?.(event) ?? null;
+      if (error !== null) throw error;
+      return { seq, connections: 1 };
+    } finally {
+      this.inFlight.set(event.run_id, inFlight - 1);
+    }
+  }
+
+  /** One run's events, in emit order. */
+  run(runId: string): RecordedEvent[] {
+    return this.byRun.get(runId) ?? [];
+  }
+
+  types(runId: string): string[] {
+    return this.run(runId).map((event) => event.type);
+  }
+
+  runIds(): string[] {
+    return [...this.byRun.keys()];
+  }
+
+  /** Every event addressed to one user, in emit order. */
+  forUser(userId: string): RecordedEvent[] {
+    return this.events.filter((event) => event.user_id === userId);
+  }
+}
+
+/** Records what the tracker logs. */
+export class RecordingLogger implements TrackerLogger {
+  readonly lines: { level: 'warn' | 'error'; message: string; context: Record<string, unknown> }[] = [];
+  warn(context: Record<string, unknown>, message: string): void {
+    this.lines.push({ level: 'warn', message, context });
+  }
+  error(context: Record<string, unknown>, message: string): void {
+    this.lines.push({ level: 'error', message, context });
+  }
+}
+
+export interface AgentCall {
+  readonly request: AgentRunRequest;
+  finish(finalResponse: string): void;
+  fail(error: unknown): void;
+  /** Resolves with anything (to test a malformed result). */
+  resolveWith(result: unknown): void;
+}
+
+/** An agent the test drives: each run waits until the test finishes or fails it. */
+export class ControlledAgent implements AgentRunner {
+  readonly calls: AgentCall[] = [];
+  constructor(readonly name = 'controlled-agent') {}
+
+  run(request: AgentRunRequest): Promise<AgentRunResult> {
+    return new Promise((resolve, reject) => {
+      this.calls.push({
+        request,
+        finish: (finalResponse) => resolve({ finalResponse }),
+        fail: reject,
+        resolveWith: (result) => resolve(result as AgentRunResult),
+      });
+    });
+  }
+
+  /** The call of the given run (throws when the agent was not invoked for it). */
+  call(runId: string): AgentCall {
+    const found = this.calls.find((call) => call.request.runId === runId);
+    if (found === undefined) throw new Error(`agent was not invoked for ${runId}`);
+    return found;
+  }
+}
+
+/** An agent whose run is the given function. */
+export function scriptedAgent(name: string, run: (request: AgentRunRequest) => Promise<AgentRunResult>): AgentRunner {
+  return { name, run };
+}
+
+/** Lets every queued promise callback run. */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A UserExecutionContext for `userId` (thread `thread-main` unless given). */
+export function contextFor(userId: string, threadId = 'thread-main'): UserExecutionContext {
+  return new UserExecutionContext({ userId, threadId, runId: generateRunId() });
+}
+
+/** Checks every recorded run against the protocol's ordering rules: agent_started first, exactly one terminal event, nothing after. */
+export function expectEveryRunOrdered(sink: RecordingSink): void {
+  expect(sink.invalid).toEqual([]);
+  expect(sink.maxInFlightPerRun).toBeLessThanOrEqual(1);
+  const problems: string[] = [];
+  for (const runId of sink.runIds()) {
+    const events = sink.run(runId);
+    for (const problem of checkRunEventOrder(events).problems) problems.push(`${runId}: ${problem}`);
+    const terminal = events.filter((event) => TERMINAL_AGENT_EVENT_TYPES.has(event.type)).length;
+    if (terminal !== 1) problems.push(`${runId}: ${terminal} terminal events`);
+  }
+  expect(problems).toEqual([]);
+}
+
+export interface Harness {
+  readonly clock: FakeClock;
+  readonly sink: RecordingSink;
+  readonly logger: RecordingLogger;
+  readonly container: ReturnType<typeof rootContainer.createChildContainer>;
+  readonly registry: ReturnType<typeof registerExecutionTracker>;
+  trackerFor(userId: string, threadId?: string): AgentExecutionTracker;
+  /** Shuts the registry down, checks every run's events, and that nothing was logged as an error. */
+  close(): Promise<void>;
+}
+
+/** A registry in its own child container, on a fake clock, with no sweep timer. */
+export function createHarness(options: Partial<ExecutionTrackerOptions> = {}): Harness {
+  const clock = new FakeClock();
+  const sink = new RecordingSink();
+  const logger = new RecordingLogger();
+  const container = rootContainer.createChildContainer();
+  const registry = registerExecutionTracker(container, { sink, now: clock.now, logger, sweepIntervalMs: 0, ...options });
+  return {
+    clock,
+    sink,
+    logger,
+    container,
+    registry,
+    trackerFor: (userId, threadId) => getExecutionTracker(contextFor(userId, threadId), container),
+    close: async () => {
+      await registry.shutdown({ graceMs: 0 });
+      expectEveryRunOrdered(sink);
+      expect(logger.lines.filter((line) => line.level === 'error')).toEqual([]);
+    },
+  };
+}

@@ -1,8 +1,0 @@
-import { PACKAGE_STATUS } from './index';
-import manifest from '../package.json';
-
-describe('@agentwire/execution-tracker', () => {
-  it('names itself as its manifest does', () => {
-    expect(PACKAGE_STATUS.name).toBe(manifest.name);
-  });
-});

@@ -1,0 +1,134 @@
+import { type AgentRunRequest, checkUserStream } from '@agentwire/protocols';
+import type { UserId } from '@agentwire/types';
+import { RunNotFoundError } from './errors';
+import { ControlledAgent, type Harness, createHarness, flush, scriptedAgent } from './harness.test-helpers';
+import type { RunRecord } from './run-record';
+import { InMemoryRunStore } from './run-store';
+
+/** An agent that thinks, calls a tool and answers, yielding to other runs between steps. */
+const busyAgent = scriptedAgent('busy', async ({ reporter, userId, runId }: AgentRunRequest) => {
+  const step = () => new Promise((resolve) => setImmediate(resolve));
+  reporter.thinking(`working for ${userId}`);
+  await step();
+  const tool = reporter.toolStarted('lookup', { runId });
+  await step();
+  tool.complete({ owner: userId }, true);
+  await step();
+  return { finalResponse: `done for ${userId}` };
+});
+
+async function caught(action: () => unknown): Promise<unknown> {
+  try {
+    await action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('user isolation', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('runs many users at once; each sees only its own runs, and each user stream holds only its own events', async () => {
+    h = createHarness();
+    const users = Array.from({ length: 60 }, (_, i) => `user-${i}`);
+    const started = users.flatMap((user) =>
+      Array.from({ length: 3 }, () => ({ user, run: h.trackerFor(user).startRun({ agent: busyAgent, input: `hello from ${user}` }) })),
+    );
+    const outcomes = await Promise.all(started.map(({ run }) => run.outcome));
+    expect(outcomes.every((outcome) => outcome.state === 'completed')).toBe(true);
+
+    for (const user of users) {
+      const tracker = h.trackerFor(user);
+      const mine = started.filter((entry) => entry.user === user).map((entry) => entry.run.runId);
+      expect(tracker.getUserExecutions().map((run) => run.runId)).toEqual(mine);
+      expect(tracker.counts()).toMatchObject({ live: 0, total: 3, byState: { completed: 3 } });
+      const stream = h.sink.forUser(user);
+      expect(checkUserStream(stream, user, { afterSeq: 0 }).problems).toEqual([]);
+      expect(new Set(stream.map((event) => event.run_id))).toEqual(new Set(mine));
+      expect(stream.filter((event) => event.type === 'tool_completed').map((event) => event.payload['results'])).toEqual([
+        { owner: user },
+        { owner: user },
+        { owner: user },
+      ]);
+    }
+    expect(h.sink.events).toHaveLength(60 * 3 * 5);
+  });
+
+  it("treats another user's run id exactly like an unknown id, for reading, heartbeats and cancelling", async () => {
+    h = createHarness();
+    const agent = new ControlledAgent();
+    const alice = h.trackerFor('alice');
+    const mallory = h.trackerFor('mallory');
+    const live = alice.startRun({ agent, input: 'secret plans' });
+    const finished = alice.startRun({ agent, input: 'old plans' });
+    await alice.cancel(finished.runId);
+    await flush();
+    const unknown = 'run_01J0000000000000000000000';
+    const eventsBefore = h.sink.events.length;
+
+    const probes: ((runId: string) => unknown)[] = [(id) => mallory.heartbeat(id), (id) => mallory.cancel(id, 'probe')];
+    const shape = (error: unknown, id: string) => {
+      const { code, message, name } = error as RunNotFoundError;
+      return { code, name, message: message.replace(id, '<id>') };
+    };
+    for (const foreign of [live.runId, finished.runId]) {
+      expect(mallory.getRun(foreign)).toBeNull();
+      for (const probe of probes) {
+        const foreignError = await caught(() => probe(foreign));
+        const unknownError = await caught(() => probe(unknown));
+        expect(foreignError).toBeInstanceOf(RunNotFoundError);
+        expect(shape(foreignError, foreign)).toEqual(shape(unknownError, unknown));
+        expect(shape(foreignError, foreign)).toEqual({ code: 'RUN_NOT_FOUND', name: 'RunNotFoundError', message: 'Run "<id>" not found' });
+      }
+    }
+    expect(mallory.getRun(unknown)).toBeNull();
+    expect(mallory.getRun(42 as unknown as string)).toBeNull();
+    expect(() => mallory.heartbeat(42 as unknown as string)).toThrow(RunNotFoundError);
+    expect(mallory.getUserExecutions()).toEqual([]);
+    expect(mallory.counts()).toMatchObject({ live: 0, total: 0 });
+    await expect(mallory.cleanupUserData()).resolves.toBe(0);
+
+    // alice's runs are untouched, and nothing was emitted by the probes
+    expect(alice.getRun(live.runId)).toMatchObject({ state: 'running', heartbeatCount: 0, cancelReason: null });
+    expect(alice.getRun(finished.runId)?.state).toBe('cancelled');
+    expect(h.sink.events).toHaveLength(eventsBefore);
+  });
+
+  it("cleanupUserData cancels the user's live runs and deletes only that user's records", async () => {
+    h = createHarness();
+    const agent = new ControlledAgent();
+    const alice = h.trackerFor('alice');
+    const bob = h.trackerFor('bob');
+    const aliceLive = alice.startRun({ agent, input: 'a' });
+    const aliceDone = alice.startRun({ agent, input: 'b' });
+    await alice.cancel(aliceDone.runId);
+    const bobLive = bob.startRun({ agent, input: 'c' });
+    await expect(alice.cleanupUserData()).resolves.toBe(2);
+    expect(await aliceLive.outcome).toMatchObject({ state: 'cancelled', cancelReason: 'user data cleanup' });
+    expect(alice.getUserExecutions()).toEqual([]);
+    expect(alice.counts().total).toBe(0);
+    expect(bob.getRun(bobLive.runId)?.state).toBe('running');
+    expect(h.registry.metrics().retained).toBe(0);
+  });
+
+  it("reads one user's runs through the per-user index, never through other users' records", async () => {
+    const store = new InMemoryRunStore();
+    const listed: UserId[] = [];
+    const list = store.listByUser.bind(store);
+    store.listByUser = (userId: UserId): RunRecord[] => {
+      listed.push(userId);
+      return list(userId);
+    };
+    h = createHarness({ store });
+    const agent = new ControlledAgent();
+    for (let i = 0; i < 1_000; i += 1) h.trackerFor(`crowd-${i}`).startRun({ agent, input: 'x' });
+    const alice = h.trackerFor('alice');
+    alice.startRun({ agent, input: 'mine' });
+    expect(alice.getUserExecutions()).toHaveLength(1);
+    expect(alice.counts().total).toBe(1);
+    expect(listed).toEqual(['alice', 'alice']);
+    expect(store.users).toBe(1_001);
+  });
+});

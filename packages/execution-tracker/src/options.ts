@@ -1,0 +1,127 @@
+import type { AppConfig } from '@agentwire/config';
+import type { AgentErrorCode, AgentEventSink } from '@agentwire/protocols';
+import { InvalidTrackerOptionError } from './errors';
+import type { TerminalRunState } from './run-state';
+import { InMemoryRunStore, type RunStore } from './run-store';
+
+/** Every default of the tracker, in one place. */
+export const TRACKER_DEFAULTS = {
+  /** Live runs one user may have at once. */
+  maxRunsPerUser: 5,
+  /** A run older than this ends as timed_out (per run overridable). */
+  timeoutMs: 30_000,
+  /** A run without a heartbeat for this long ends as dead. */
+  deadAfterMs: 10_000,
+  /** How long a finished run stays readable. */
+  retentionMs: 600_000,
+  /** Finished runs kept at most (the oldest go first). */
+  maxRetainedRuns: 10_000,
+  /** Phase changes kept per run (the oldest go first). */
+  maxPhaseHistory: 50,
+  /** How often the production timer sweeps deadlines and retention; 0 = no timer (call sweep()). */
+  sweepIntervalMs: 250,
+} as const;
+
+/** The logger the tracker reports problems to; pino's logger fits. */
+export interface TrackerLogger {
+  warn(context: Record<string, unknown>, message: string): void;
+  error(context: Record<string, unknown>, message: string): void;
+}
+
+/** One finished run, for a duration histogram (e.g. prom-client's observe). */
+export interface RunEndedObservation {
+  readonly agentName: string;
+  readonly state: TerminalRunState;
+  /** From start to the decision that ended it. */
+  readonly durationMs: number;
+  /** The agent_error code, or null for completed and cancelled runs. */
+  readonly errorCode: AgentErrorCode | null;
+}
+
+/** Options of registerExecutionTracker; only `sink` is required. */
+export interface ExecutionTrackerOptions {
+  /** Where every agent event goes: the gateway passes its manager. */
+  readonly sink: AgentEventSink;
+  /** Clock in epoch ms (default Date.now); tests inject a fake one. */
+  readonly now?: () => number;
+  /** Default: console. */
+  readonly logger?: TrackerLogger;
+  /** Default: a new InMemoryRunStore. */
+  readonly store?: RunStore;
+  /** Called once per run when it reaches its terminal state; errors it throws are logged. */
+  readonly onRunEnded?: (observation: RunEndedObservation) => void;
+  readonly maxRunsPerUser?: number;
+  readonly timeoutMs?: number;
+  readonly deadAfterMs?: number;
+  readonly retentionMs?: number;
+  readonly maxRetainedRuns?: number;
+  readonly maxPhaseHistory?: number;
+  readonly sweepIntervalMs?: number;
+}
+
+export type TrackerLimits = { readonly [K in keyof typeof TRACKER_DEFAULTS]: number };
+
+export interface ResolvedTrackerOptions {
+  readonly limits: TrackerLimits;
+  readonly sink: AgentEventSink;
+  readonly now: () => number;
+  readonly logger: TrackerLogger;
+  readonly store: RunStore;
+  readonly onRunEnded: ((observation: RunEndedObservation) => void) | null;
+}
+
+const consoleLogger: TrackerLogger = {
+  warn: (context, message) => console.warn(`[execution-tracker] ${message}`, context),
+  error: (context, message) => console.error(`[execution-tracker] ${message}`, context),
+};
+
+/** The smallest value each limit accepts. */
+const MINIMUM: TrackerLimits = {
+  maxRunsPerUser: 1,
+  timeoutMs: 1,
+  deadAfterMs: 1,
+  retentionMs: 0,
+  maxRetainedRuns: 0,
+  maxPhaseHistory: 0,
+  sweepIntervalMs: 0,
+};
+
+/** Checks that a limit is a whole number ≥ its minimum; throws InvalidTrackerOptionError. */
+export function checkLimit(option: string, value: unknown, minimum: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
+    throw new InvalidTrackerOptionError(option, `must be a whole number ≥ ${minimum} (received ${String(value)})`);
+  }
+  return value;
+}
+
+/** Fills in defaults and checks every option. */
+export function resolveTrackerOptions(options: ExecutionTrackerOptions): ResolvedTrackerOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidTrackerOptionError('options', 'must be an object');
+  if (typeof options.sink?.emitAgentEvent !== 'function') {
+    throw new InvalidTrackerOptionError('sink', 'must be an AgentEventSink (an object with emitAgentEvent)');
+  }
+  const limits = {} as Record<keyof TrackerLimits, number>;
+  for (const key of Object.keys(TRACKER_DEFAULTS) as (keyof TrackerLimits)[]) {
+    limits[key] = checkLimit(key, options[key] ?? TRACKER_DEFAULTS[key], MINIMUM[key]);
+  }
+  return {
+    limits: Object.freeze(limits),
+    sink: options.sink,
+    now: options.now ?? Date.now,
+    logger: options.logger ?? consoleLogger,
+    store: options.store ?? new InMemoryRunStore(),
+    onRunEnded: options.onRunEnded ?? null,
+  };
+}
+
+/** The limits @agentwire/config reads from AGENTWIRE_* settings, as tracker options. */
+export function trackerOptionsFromConfig(
+  config: AppConfig,
+): Pick<ExecutionTrackerOptions, 'maxRunsPerUser' | 'timeoutMs' | 'deadAfterMs' | 'retentionMs'> {
+  return {
+    maxRunsPerUser: config.limits.maxRunsPerUser,
+    timeoutMs: config.runs.timeoutMs,
+    deadAfterMs: config.runs.deadAfterMs,
+    retentionMs: config.runs.retentionMs,
+  };
+}

@@ -1,0 +1,469 @@
+import {
+  AgentErrorCode,
+  type AgentEvent,
+  AgentEventType,
+  type AgentInput,
+  type AgentRunner,
+  type AgentTool,
+  TERMINAL_AGENT_EVENT_TYPES,
+} from '@agentwire/protocols';
+import { type RunId, type ThreadId, type UserId, generateRunId, parseThreadId } from '@agentwire/types';
+import { DeadlineHeap } from './deadline-heap';
+import { InvalidTrackerOptionError, RunAbortedError, RunLimitExceededError, RunNotFoundError, TrackerShutDownError } from './errors';
+import { LiveRun, type RunEnding, type RunOutcome } from './live-run';
+import { RunCounters, type TrackerMetrics } from './metrics';
+import { type ResolvedTrackerOptions, checkLimit } from './options';
+import { type ReporterHost, createRunReporter } from './reporter';
+import { Retention } from './retention';
+import { type RunRecord, type RunSnapshot, snapshotRun } from './run-record';
+import { RUN_STATES, type RunPhase, type RunState, assertRunTransition, isTerminalRunState } from './run-state';
+
+/** What startRun needs. */
+export interface StartRunRequest {
+  readonly agent: AgentRunner;
+  readonly input: AgentInput;
+  /** Default: the thread of the view's UserExecutionContext. */
+  readonly threadId?: string;
+  /** The tools the agent may call (default none). */
+  readonly tools?: ReadonlyMap<string, AgentTool> | readonly AgentTool[];
+  /** Overrides the registry's timeoutMs for this run. */
+  readonly timeoutMs?: number;
+}
+
+/** A run that was accepted; `outcome` resolves (never rejects) once its terminal event is out. */
+export interface StartedRun {
+  readonly runId: RunId;
+  readonly threadId: ThreadId;
+  readonly outcome: Promise<RunOutcome>;
+}
+
+/** One user's runs by state; costs what that user has. */
+export interface UserRunCounts {
+  readonly live: number;
+  readonly total: number;
+  readonly byState: Readonly<Record<RunState, number>>;
+}
+
+/** What one sweep did: `popped` heap entries, of which so many ended timed_out or dead; finished runs evicted. */
+export interface SweepReport {
+  readonly popped: number;
+  readonly timedOut: number;
+  readonly dead: number;
+  readonly evicted: number;
+}
+
+/**
+ * How shutdown went, over the runs not settled when it began: those that ended some other way
+ * (finished, failed, timed out, cancelled) before the grace period ran out, and those ended with code shutdown.
+ */
+export interface ShutdownReport {
+  readonly finishedInGrace: number;
+  readonly endedByShutdown: number;
+}
+
+const SHUTDOWN: RunEnding = {
+  state: 'failed',
+  error: { code: AgentErrorCode.Shutdown, message: 'The gateway is shutting down' },
+};
+
+function failed(message: string): RunEnding {
+  return { state: 'failed', error: { code: AgentErrorCode.AgentFailed, message } };
+}
+
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+function toolMap(tools: StartRunRequest['tools']): ReadonlyMap<string, AgentTool> {
+  if (tools === undefined) return new Map();
+  if (tools instanceof Map) return tools;
+  return new Map((tools as readonly AgentTool[]).map((tool) => [tool.name, tool]));
+}
+
+function isAgentInput(input: unknown): input is AgentInput {
+  return typeof input === 'string' || (typeof input === 'object' && input !== null && !Array.isArray(input));
+}
+
+/** Resolves after `ms` or when `promise` settles, whichever is first. */
+async function within(ms: number, promise: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise, elapsed]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Every run of a registry: starting agents, emitting their events in order, deadlines,
+ * endings, retention and counts. Views reach it only through their own user id.
+ */
+export class RunEngine implements ReporterHost {
+  /** Runs whose outcome has not settled, by id and by user. */
+  private readonly active = new Map<string, LiveRun>();
+  private readonly activeByUser = new Map<UserId, Set<LiveRun>>();
+  private readonly deadlines = new DeadlineHeap<LiveRun>();
+  private readonly retention: Retention;
+  private readonly counters = new RunCounters();
+  private closing = false;
+
+  constructor(private readonly options: ResolvedTrackerOptions) {
+    this.retention = new Retention(options.limits.retentionMs, options.limits.maxRetainedRuns);
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  startRun(userId: UserId, defaultThread: ThreadId, request: StartRunRequest): StartedRun {
+    if (this.closing) throw new TrackerShutDownError();
+    const { agent, input } = request ?? {};
+    if (typeof agent?.run !== 'function' || typeof agent.name !== 'string' || agent.name === '') {
+      throw new InvalidTrackerOptionError('agent', 'must be an AgentRunner with a name and a run method');
+    }
+    if (!isAgentInput(input)) throw new InvalidTrackerOptionError('input', 'must be a string or an object');
+    const timeoutMs = request.timeoutMs === undefined ? this.options.limits.timeoutMs : checkLimit('timeoutMs', request.timeoutMs, 1);
+    const threadId = request.threadId === undefined ? defaultThread : parseThreadId(request.threadId);
+    const tools = toolMap(request.tools);
+    let mine = this.activeByUser.get(userId);
+    if (this.undecided(mine) >= this.options.limits.maxRunsPerUser) {
+      this.counters.rejected += 1;
+      throw new RunLimitExceededError(this.options.limits.maxRunsPerUser);
+    }
+
+    const now = this.now();
+    const record: RunRecord = {
+      runId: generateRunId(),
+      userId,
+      threadId,
+      agentName: agent.name,
+      state: 'pending',
+      states: [{ state: 'pending', at: now }],
+      phase: null,
+      phases: [],
+      phasesDropped: 0,
+      createdAt: now,
+      endedAt: null,
+      lastHeartbeatAt: now,
+      heartbeatCount: 0,
+      timeoutMs,
+      deadAfterMs: this.options.limits.deadAfterMs,
+      eventCount: 0,
+      emitFailures: 0,
+      finalResponse: null,
+      error: null,
+      cancelReason: null,
+    };
+    this.options.store.add(record);
+    this.counters.moved(null, 'pending');
+    const run = new LiveRun(record, agent, input, tools);
+    this.active.set(record.runId, run);
+    if (mine === undefined) this.activeByUser.set(userId, (mine = new Set()));
+    mine.add(run);
+    run.deadline = this.deadlines.push(run, run.dueAt);
+
+    this.move(run, 'starting');
+    this.emit(run, { type: AgentEventType.AgentStarted, ...this.ids(run), payload: { agent_name: agent.name, input } });
+    // The agent starts once agent_started is out, so none of its events can overtake it.
+    void run.tail.then(() => this.invoke(run)).catch((error: unknown) => this.internalError(run, error));
+    return { runId: record.runId, threadId, outcome: run.outcome };
+  }
+
+  getRun(userId: UserId, runId: string): RunSnapshot | null {
+    const record = this.find(userId, runId);
+    return record === undefined ? null : snapshotRun(record);
+  }
+
+  /** True when the live run's dead deadline moved; false when it has ended. */
+  heartbeat(userId: UserId, runId: string): boolean {
+    this.owned(userId, runId);
+    const run = this.active.get(runId);
+    return run !== undefined && this.activity(run, null);
+  }
+
+  /** True when this call cancelled the run (after agent_cancelled is out); false when it had already ended. */
+  async cancel(userId: UserId, runId: string, reason?: string): Promise<boolean> {
+    this.owned(userId, runId);
+    const run = this.active.get(runId);
+    if (run === undefined || run.ending !== null) return false;
+    const expired = run.expiry(this.now());
+    if (expired !== null) {
+      this.end(run, expired);
+      return false;
+    }
+    this.end(run, { state: 'cancelled', reason: typeof reason === 'string' ? reason : null });
+    await run.outcome;
+    return true;
+  }
+
+  listRuns(userId: UserId): RunSnapshot[] {
+    return this.options.store.listByUser(userId).map(snapshotRun);
+  }
+
+  counts(userId: UserId): UserRunCounts {
+    const byState = Object.fromEntries(RUN_STATES.map((state) => [state, 0])) as Record<RunState, number>;
+    const records = this.options.store.listByUser(userId);
+    for (const record of records) byState[record.state] += 1;
+    const live = records.filter((record) => !isTerminalRunState(record.state)).length;
+    return { live, total: records.length, byState };
+  }
+
+  /** Cancels the user's live runs, waits for their terminal events, then deletes every finished record of the user. */
+  async cleanupUser(userId: UserId): Promise<number> {
+    const runs = [...(this.activeByUser.get(userId) ?? [])];
+    for (const run of runs) this.end(run, { state: 'cancelled', reason: 'user data cleanup' });
+    await Promise.all(runs.map((run) => run.outcome));
+    let removed = 0;
+    for (const record of this.options.store.listByUser(userId)) {
+      if (this.active.has(record.runId)) continue; // started while we waited
+      this.forget(record.runId);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  /** Ends every run whose deadline has passed and evicts expired finished runs; costs what expires. */
+  sweep(): SweepReport {
+    const now = this.now();
+    let popped = 0;
+    let timedOut = 0;
+    let dead = 0;
+    for (let due = this.deadlines.popDue(now); due !== undefined; due = this.deadlines.popDue(now)) {
+      popped += 1;
+      const run = due.value;
+      run.deadline = null;
+      const ending = run.expiry(now);
+      if (ending === null) run.deadline = this.deadlines.push(run, run.dueAt);
+      else if (this.end(run, ending)) {
+        if (ending.state === 'dead') dead += 1;
+        else timedOut += 1;
+      }
+    }
+    let evicted = 0;
+    for (const runId of this.retention.expire(now)) {
+      this.drop(runId);
+      evicted += 1;
+    }
+    return { popped, timedOut, dead, evicted };
+  }
+
+  metrics(): TrackerMetrics {
+    return this.counters.snapshot(this.retention.size, this.deadlines.size);
+  }
+
+  /** Refuses new runs, lets live ones finish for up to graceMs, ends the rest with code shutdown. */
+  async shutdown(graceMs: number): Promise<ShutdownReport> {
+    this.closing = true;
+    const runs = [...this.active.values()];
+    if (graceMs > 0 && runs.length > 0) await within(graceMs, Promise.all(runs.map((run) => run.outcome)));
+    let endedByShutdown = 0;
+    for (const run of this.active.values()) if (this.end(run, SHUTDOWN)) endedByShutdown += 1;
+    await Promise.all([...this.active.values()].map((run) => run.outcome));
+    return { finishedInGrace: runs.length - endedByShutdown, endedByShutdown };
+  }
+
+  // ---- ReporterHost ----
+
+  activity(run: LiveRun, phase: RunPhase | null): boolean {
+    if (run.ending !== null) return false;
+    const now = this.now();
+    const expired = run.expiry(now);
+    if (expired !== null) {
+      this.end(run, expired);
+      return false;
+    }
+    const { record } = run;
+    record.lastHeartbeatAt = now;
+    record.heartbeatCount += 1;
+    if (run.deadline !== null) this.deadlines.reschedule(run.deadline, run.dueAt);
+    if (phase !== null && record.phase !== phase) {
+      record.phase = phase;
+      record.phases.push({ phase, at: now });
+      if (record.phases.length > this.options.limits.maxPhaseHistory) {
+        record.phases.shift();
+        record.phasesDropped += 1;
+      }
+    }
+    this.write(run, () => this.options.store.update(record));
+    return true;
+  }
+
+  emit(run: LiveRun, event: AgentEvent): void {
+    const { record } = run;
+    record.eventCount += 1;
+    this.write(run, () => this.options.store.update(record));
+    run.tail = run.tail
+      .then(() => this.options.sink.emitAgentEvent(record.userId, event))
+      .then(
+        () => undefined,
+        (error: unknown) => this.emitFailed(run, event, error),
+      );
+  }
+
+  internalError(run: LiveRun, error: unknown): void {
+    const { runId, userId } = run.record;
+    this.options.logger.error({ runId, userId, error: messageOf(error) }, 'Internal error of the execution tracker');
+  }
+
+  // ---- internals ----
+
+  private async invoke(run: LiveRun): Promise<void> {
+    if (run.ending !== null) return;
+    this.move(run, 'running');
+    const { runId, threadId, userId } = run.record;
+    let ending: RunEnding;
+    try {
+      const result = await run.agent.run({
+        runId,
+        threadId,
+        userId,
+        input: run.input,
+        tools: run.tools,
+        signal: run.controller.signal,
+        reporter: createRunReporter(run, this),
+      });
+      ending = this.completion(run, result);
+    } catch (error) {
+      ending = failed(`The agent failed: ${messageOf(error)}`);
+    }
+    // An answer that arrives after a deadline passed does not beat it, swept or not.
+    this.end(run, run.expiry(this.now()) ?? ending);
+  }
+
+  private completion(run: LiveRun, result: unknown): RunEnding {
+    const finalResponse = (result as { finalResponse?: unknown } | null | undefined)?.finalResponse;
+    if (typeof finalResponse !== 'string') return failed('The agent returned no finalResponse string');
+    const open = run.openToolNames();
+    if (open.length > 0) return failed(`The agent returned while tool calls were still open: ${open.join(', ')}`);
+    return { state: 'completed', finalResponse };
+  }
+
+  /** Decides the run's ending and queues its one terminal event; false when it was already decided. */
+  private end(run: LiveRun, ending: RunEnding): boolean {
+    if (run.ending !== null) return false;
+    run.ending = ending;
+    const { record } = run;
+    const now = this.now();
+    record.endedAt = now;
+    if (run.deadline !== null) this.deadlines.remove(run.deadline);
+    run.deadline = null;
+    const ids = this.ids(run);
+    if (ending.state === 'completed') {
+      record.finalResponse = ending.finalResponse;
+      this.move(run, 'completing');
+      const payload = {
+        status: 'completed' as const,
+        final_response: ending.finalResponse,
+        duration_ms: now - record.createdAt,
+        event_count: record.eventCount + 1,
+      };
+      this.emit(run, { type: AgentEventType.AgentCompleted, ...ids, payload });
+    } else if (ending.state === 'cancelled') {
+      record.cancelReason = ending.reason;
+      this.move(run, 'cancelled');
+      this.emit(run, { type: AgentEventType.AgentCancelled, ...ids, payload: ending.reason === null ? {} : { reason: ending.reason } });
+      run.controller.abort(new RunAbortedError('cancelled', `The run was cancelled${ending.reason === null ? '' : `: ${ending.reason}`}`));
+    } else {
+      record.error = ending.error;
+      this.move(run, ending.state);
+      this.emit(run, { type: AgentEventType.AgentError, ...ids, payload: { ...ending.error } });
+      run.controller.abort(new RunAbortedError(ending.state, ending.error.message));
+    }
+    void run.tail.then(() => this.settle(run)).catch((error: unknown) => this.internalError(run, error));
+    return true;
+  }
+
+  /** The terminal event is out (or failed): the run leaves the active set and becomes retained. */
+  private settle(run: LiveRun): void {
+    const { record } = run;
+    if (record.state === 'completing') this.move(run, 'completed');
+    this.active.delete(record.runId);
+    const mine = this.activeByUser.get(record.userId);
+    mine?.delete(run);
+    if (mine?.size === 0) this.activeByUser.delete(record.userId);
+    for (const runId of this.retention.add(record.runId, this.now())) this.drop(runId);
+    if (isTerminalRunState(record.state)) run.resolveOutcome(record.state);
+  }
+
+  private move(run: LiveRun, to: RunState): void {
+    const { record } = run;
+    const from = record.state;
+    assertRunTransition(from, to);
+    record.state = to;
+    record.states.push({ state: to, at: this.now() });
+    this.counters.moved(from, to);
+    this.write(run, () => this.options.store.update(record));
+    if (isTerminalRunState(to) && this.options.onRunEnded !== null) {
+      const observation = {
+        agentName: record.agentName,
+        state: to,
+        durationMs: (record.endedAt ?? record.createdAt) - record.createdAt,
+        errorCode: record.error?.code ?? null,
+      };
+      try {
+        this.options.onRunEnded(observation);
+      } catch (error) {
+        this.internalError(run, error);
+      }
+    }
+  }
+
+  private emitFailed(run: LiveRun, event: AgentEvent, error: unknown): void {
+    const { record } = run;
+    record.emitFailures += 1;
+    this.write(run, () => this.options.store.update(record));
+    // The first failure of a run and a lost terminal event are worth a line; the rest are counted.
+    if (record.emitFailures === 1 || TERMINAL_AGENT_EVENT_TYPES.has(event.type)) {
+      this.options.logger.warn(
+        { runId: record.runId, userId: record.userId, type: event.type, failures: record.emitFailures, error: messageOf(error) },
+        'An agent event could not be emitted',
+      );
+    }
+  }
+
+  /** The user's record with this id; another user's id is treated exactly like an unknown one. */
+  private find(userId: UserId, runId: string): RunRecord | undefined {
+    const record = typeof runId === 'string' ? this.options.store.get(runId) : undefined;
+    return record?.userId === userId ? record : undefined;
+  }
+
+  private owned(userId: UserId, runId: string): RunRecord {
+    const record = this.find(userId, runId);
+    if (record === undefined) throw new RunNotFoundError(runId);
+    return record;
+  }
+
+  private forget(runId: string): void {
+    this.drop(runId);
+    this.retention.delete(runId);
+  }
+
+  /** Store writes never break a run's state machine: a failing store is logged. */
+  private write(run: LiveRun, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.storeFailed(error, run.record.runId);
+    }
+  }
+
+  private drop(runId: string): void {
+    try {
+      this.options.store.delete(runId);
+    } catch (error) {
+      this.storeFailed(error, runId);
+    }
+  }
+
+  private storeFailed(error: unknown, runId: string): void {
+    this.options.logger.error({ runId, error: messageOf(error) }, 'The run store failed');
+  }
+
+  private undecided(runs: Set<LiveRun> | undefined): number {
+    let count = 0;
+    for (const run of runs ?? []) if (run.ending === null) count += 1;
+    return count;
+  }
+
+  private ids(run: LiveRun): { run_id: RunId; thread_id: ThreadId } {
+    return { run_id: run.record.runId, thread_id: run.record.threadId };
+  }
+}

@@ -1,0 +1,61 @@
+import type { AgentErrorCode } from '@agentwire/protocols';
+import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { RunPhase, RunState } from './run-state';
+
+/** A state the run entered, and when (epoch ms). */
+export interface StateChange {
+  readonly state: RunState;
+  readonly at: number;
+}
+
+/** A phase the agent entered while running, and when (epoch ms). */
+export interface PhaseChange {
+  readonly phase: RunPhase;
+  readonly at: number;
+}
+
+/** Why a run ended without completing: the code and message of its agent_error. */
+export interface RunError {
+  readonly code: AgentErrorCode;
+  readonly message: string;
+}
+
+/** A run as the store keeps it. Only the tracker changes it. */
+export interface RunRecord {
+  readonly runId: RunId;
+  readonly userId: UserId;
+  readonly threadId: ThreadId;
+  readonly agentName: string;
+  state: RunState;
+  /** Every state entered, in order (at most five entries). */
+  readonly states: StateChange[];
+  phase: RunPhase | null;
+  /** Phase changes in order; the oldest are dropped beyond maxPhaseHistory. */
+  readonly phases: PhaseChange[];
+  phasesDropped: number;
+  readonly createdAt: number;
+  /** When the ending was decided (the agent returned, failed, or the run was ended). */
+  endedAt: number | null;
+  lastHeartbeatAt: number;
+  heartbeatCount: number;
+  readonly timeoutMs: number;
+  readonly deadAfterMs: number;
+  /** Agent events emitted (or attempted) for the run. */
+  eventCount: number;
+  /** Emits the sink rejected. */
+  emitFailures: number;
+  finalResponse: string | null;
+  error: RunError | null;
+  cancelReason: string | null;
+}
+
+/** A read-only copy of a run record, as the tracker hands it out. */
+export type RunSnapshot = Readonly<Omit<RunRecord, 'states' | 'phases'>> & {
+  readonly states: readonly StateChange[];
+  readonly phases: readonly PhaseChange[];
+};
+
+/** Copies a record so callers cannot change the tracker's data. */
+export function snapshotRun(record: RunRecord): RunSnapshot {
+  return Object.freeze({ ...record, states: Object.freeze([...record.states]), phases: Object.freeze([...record.phases]) });
+}

@@ -1,4 +1,7 @@
-import nx from '@nx/eslint-plugin';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workspaceRoot } from '@nx/devkit';
+import nx, { loadWorkspaceRules } from '@nx/eslint-plugin';
 
 /**
  * Who may import whom: DESIGN.md's dependency table, encoded as Nx tags.
@@ -50,6 +53,25 @@ export const boundaryRules = {
   ],
 };
 
+/**
+ * The SSOT rules of tools/ssot (canonical definitions, forbidden imports, factory-only classes,
+ * module singletons, hard-coded config), loaded from their TypeScript sources so lint needs no
+ * build. Each rule reads ssot.config.json, the one registry of canonical concepts, and decides
+ * itself which files it applies to (tests, the owner package, the config package). Loaded only
+ * when this file is the config of the workspace being linted: the boundary fixture test imports
+ * `boundaryRules` from here inside a throw-away workspace.
+ */
+const ownWorkspace = resolve(fileURLToPath(new URL('.', import.meta.url))) === resolve(workspaceRoot);
+export const ssotRules = ownWorkspace ? await loadWorkspaceRules('tools/ssot/src/eslint') : {};
+/** Named here, not taken from ssotRules, so lint fails loudly ("could not find rule") if they did not load. */
+const ssotRuleSettings = {
+  'ssot/canonical-definitions': 'error',
+  'ssot/forbidden-imports': 'error',
+  'ssot/factory-only': 'error',
+  'ssot/no-module-singletons': 'error',
+  'ssot/no-hardcoded-config': 'error',
+};
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -68,6 +90,11 @@ export default [
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: boundaryRules,
+  },
+  {
+    files: ['**/*.ts', '**/*.mts', '**/*.cts'],
+    plugins: { ssot: { rules: ssotRules } },
+    rules: ssotRuleSettings,
   },
   {
     files: ['**/*.ts'],

@@ -1,5 +1,5 @@
-// npm test: build, lint (module boundaries and SSOT rules), typecheck and every project's tests,
-// then one closing line with the test counts of all projects.
+// npm test: build, lint (module boundaries and SSOT rules), typecheck, every project's tests and the
+// SSOT checker over the whole workspace, then one closing line with the test counts of all projects.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,11 @@ const root = new URL('../..', import.meta.url).pathname;
 const results = join(root, '.test-results');
 rmSync(results, { recursive: true, force: true });
 
-const targets = ['build', 'lint', 'typecheck', 'test'];
+// Redis and chromium, which the integration and browser tests talk to
+const prepared = spawnSync('bash', [join(root, 'tools/scripts/prepare-machine.sh')], { stdio: 'inherit' });
+if (prepared.status !== 0) process.exit(prepared.status ?? 1);
+
+const targets = ['build', 'lint', 'typecheck', 'test', 'check'];
 console.log(`agentwire test: nx run-many -t ${targets.join(' ')} over every project`);
 const run = spawnSync(process.execPath, [nxBin, 'run-many', '-t', ...targets, '--outputStyle=static', '--parallel=2'], {
   cwd: root,

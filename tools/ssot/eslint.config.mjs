@@ -1,3 +1,4 @@
 import baseConfig from '../../eslint.config.mjs';
 
-export default [...baseConfig];
+// The legacy fixture is a test input with its own registry: the ssot tests lint and check it.
+export default [...baseConfig, { ignores: ['fixtures/**'] }];

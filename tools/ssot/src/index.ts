@@ -1,2 +1,31 @@
-/** The SSOT lint rules, checker and codemod are built by issue 7; until then this package holds the workspace tests. */
-export const PACKAGE_STATUS = { name: '@agentwire/ssot', issue: 7, ready: false } as const;
+/**
+ * @agentwire/ssot: one definition of each concept. The registry (ssot.config.json) names every
+ * canonical concept and its owner; the ESLint rules, the workspace checker and the import
+ * codemod all read it and share one analysis of each file.
+ */
+export { BaselineError, RegistryError, RegistryNotFoundError, SsotError, UsageError } from './errors';
+export type { RegistryIssue } from './errors';
+export {
+  CONCEPT_KINDS,
+  REGISTRY_FILE_NAME,
+  RULE_IDS,
+  Registry,
+  RegistryDataSchema,
+  RegistryFileSchema,
+  findRegistryFile,
+  loadRegistry,
+  parseRegistry,
+} from './registry';
+export type { Concept, ConceptKind, ImportRule, NameMatch, RegistryData, RegistryFile, RuleId } from './registry';
+export { WorkspaceIndex } from './workspace-model';
+export type { FileContext, WorkspacePackage } from './workspace-model';
+export { FILE_RULES, analyzeFile, findEndpoint, planRewrite } from './analysis';
+export type { AnalysisInput, EndpointMatch, FileFinding, FileRule, RewritePlan, RewriteTarget, TextEdit } from './analysis';
+export { recommendedRules, rules, ssotPlugin } from './eslint';
+export type { SsotLintSettings, SsotRuleModule } from './eslint';
+export { CATEGORIES, CATEGORY_DESCRIPTIONS, CheckReportSchema, SCORE_FORMULA, formatTextReport, runCheck, toJsonReport, toSarif } from './checker';
+export type { BaselineEntry, Category, CheckOptions, CheckReport, CheckResult, Location, RelatedLocation, Violation } from './checker';
+export { applyEdits, formatMigrateReport, runMigrate } from './codemod';
+export type { MigrateOptions, MigrateResult, MigratedFile, UnfixedImport } from './codemod';
+export { EXIT, USAGE, runCli } from './cli';
+export type { CliIo } from './cli';

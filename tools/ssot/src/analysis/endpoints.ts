@@ -1,0 +1,42 @@
+/** A piece of text that names a network endpoint. */
+export interface EndpointMatch {
+  kind: 'url' | 'hostPort' | 'loopback';
+  value: string;
+}
+
+/** Stands for a `${…}` substitution (a noncharacter, never in real text), so `http://${host}` has no literal host. */
+export const SUBSTITUTION = '\uFFFF';
+
+const SCHEMES = 'wss?|https?|rediss?|postgres(?:ql)?|nats|amqps?';
+const URL_WITH_HOST = new RegExp(`\\b(?:${SCHEMES}):\\/\\/[^\\s'"\`<>\\uFFFF/]+[^\\s'"\`<>\\uFFFF]*`, 'gi');
+const HOST_PORT =
+  /(?<![\w.\-\uFFFF])(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|(?:[a-zA-Z0-9-]+\.)+[a-zA-Z]{2,}):(\d{1,5})(?![\w\uFFFF])/g;
+const LOOPBACK = /(?<![\w.\-\uFFFF])(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0)(?![\w\-\uFFFF]|\.\d)|(?<![\w:])\[?::1\]?(?![\w:])/i;
+
+/**
+ * The first endpoint in a string: a URL with a scheme and a literal host (unless `allowed`
+ * accepts it), else a host:port pair, else a loopback or wildcard address. Ports must be 1 to
+ * 65535. Hosts under `.invalid` (RFC 6761: guaranteed never to resolve, e.g. the dummy base of
+ * `new URL(path, 'http://base.invalid')`) are not endpoints.
+ */
+export function findEndpoint(text: string, allowed: (url: string) => boolean): EndpointMatch | undefined {
+  for (const match of text.matchAll(URL_WITH_HOST)) {
+    if (!allowed(match[0]) && !neverResolves(hostOfUrl(match[0]))) return { kind: 'url', value: match[0] };
+  }
+  for (const match of text.matchAll(HOST_PORT)) {
+    const port = Number(match[1]);
+    if (port >= 1 && port <= 65535 && !neverResolves(match[0].slice(0, match[0].lastIndexOf(':')))) return { kind: 'hostPort', value: match[0] };
+  }
+  const loopback = LOOPBACK.exec(text);
+  return loopback === null ? undefined : { kind: 'loopback', value: loopback[0] };
+}
+
+function hostOfUrl(url: string): string {
+  const authority = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  return host.startsWith('[') ? host : (host.split(':')[0] ?? '');
+}
+
+function neverResolves(host: string): boolean {
+  return /(^|\.)invalid\.?$/i.test(host);
+}

@@ -1,0 +1,78 @@
+import ts from 'typescript';
+import type { Concept } from '../registry';
+import { unwrap, walk } from './ast';
+import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
+
+/**
+ * `new X(...)` (or `class Y extends X`) of a factory-only class or one of its aliases outside
+ * the owner package. Follows renamed imports (`import { X as Y }`) and namespace members
+ * (`new ns.X()`); a class the file declares itself under that name is left to
+ * canonical-definitions, which reports the declaration.
+ */
+export const factoryOnly: FileRule = {
+  id: 'factory-only',
+  description: 'Factory-only classes are created by their factory, never with new outside their owner package',
+  messages: {
+    construct: "{{name}} is factory-only: get it from {{factory}} ('{{entry}}'), never with new",
+    extend: "class {{child}} extends factory-only {{name}}, which bypasses {{factory}}: use the instance {{factory}} gives ('{{entry}}')",
+  },
+  fixable: false,
+  appliesTo: () => true,
+  analyze({ sourceFile, file, registry }: AnalysisInput): FileFinding[] {
+    const importedAs = new Map<string, string>();
+    const declaredHere = new Set<string>();
+    for (const statement of sourceFile.statements) {
+      const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
+      if (bindings !== undefined && ts.isNamedImports(bindings)) {
+        for (const element of bindings.elements) importedAs.set(element.name.text, (element.propertyName ?? element.name).text);
+      }
+    }
+    walk(sourceFile, (node) => {
+      if (ts.isClassLike(node) && node.name !== undefined) declaredHere.add(node.name.text);
+    });
+
+    const resolve = (expression: ts.Expression): { name: string; concept: Concept } | undefined => {
+      const callee = unwrap(expression);
+      let name: string | undefined;
+      if (ts.isIdentifier(callee)) {
+        const imported = importedAs.get(callee.text);
+        if (imported === undefined && declaredHere.has(callee.text)) return undefined;
+        name = imported ?? callee.text;
+      } else if (ts.isPropertyAccessExpression(callee)) {
+        name = callee.name.text;
+      } else if (ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression)) {
+        name = callee.argumentExpression.text;
+      }
+      const concept = name === undefined ? undefined : registry.factoryOnly(name);
+      return name === undefined || concept === undefined || file.pkg?.name === concept.owner ? undefined : { name, concept };
+    };
+
+    const findings: FileFinding[] = [];
+    const report = (node: ts.Node, messageId: string, target: { name: string; concept: Concept }, extra: Record<string, string> = {}): void => {
+      const factory = target.concept.factory ?? '';
+      const entry = registry.entryOf(target.concept);
+      findings.push({
+        rule: 'factory-only',
+        messageId,
+        data: { name: target.name, factory, entry, ...extra },
+        start: node.getStart(sourceFile),
+        end: node.getEnd(),
+        subject: target.concept.name ?? target.name,
+        hint: `use ${factory} from '${entry}'`,
+      });
+    };
+    walk(sourceFile, (node) => {
+      if (ts.isNewExpression(node)) {
+        const target = resolve(node.expression);
+        if (target) report(node, 'construct', target);
+      } else if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent)) {
+        for (const type of node.types) {
+          const target = resolve(type.expression);
+          if (target) report(type, 'extend', target, { child: node.parent.name?.text ?? '(anonymous)' });
+        }
+      }
+    });
+    return findings;
+  },
+};
+

@@ -1,0 +1,111 @@
+import { dirname, relative, resolve, sep } from 'node:path';
+import type { Registry } from '../registry';
+import { type FileContext, type WorkspaceIndex, type WorkspacePackage, toPosix } from '../workspace-model';
+import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
+import { type RewriteTarget, planRewrite } from './import-rewrite';
+import { moduleReferences } from './module-references';
+
+interface Verdict {
+  messageId: 'forbidden' | 'deprecated' | 'deep' | 'relative';
+  data: Record<string, string>;
+  target: RewriteTarget;
+  /** What to do when no automatic fix exists. */
+  manualAdvice: string;
+}
+
+/**
+ * Specifiers the registry forbids or deprecates, deep imports into a workspace package (a
+ * subpath its package.json `exports` does not offer, or src/dist/lib when it has no exports
+ * map) and relative imports that leave the file's package. Where the destination of every
+ * imported name is known, the finding carries the rewrite (`eslint --fix`, `agentwire-ssot migrate`).
+ */
+export const forbiddenImports: FileRule = {
+  id: 'forbidden-imports',
+  description: 'Import each concept through its canonical entry: no forbidden or deprecated paths, deep imports or relative imports across packages',
+  messages: {
+    forbidden: "import path '{{specifier}}' is forbidden{{reason}}: {{advice}}",
+    deprecated: "import path '{{specifier}}' is deprecated and kept only for migration{{reason}}: {{advice}}",
+    deep: "'{{specifier}}' reaches into the internals of {{package}}: {{advice}}",
+    relative: "relative import '{{specifier}}' leaves {{from}}{{into}}: {{advice}}",
+  },
+  fixable: true,
+  appliesTo: () => true,
+  analyze({ sourceFile, file, registry, workspace }: AnalysisInput): FileFinding[] {
+    const findings: FileFinding[] = [];
+    for (const reference of moduleReferences(sourceFile)) {
+      const specifier = reference.specifier.text;
+      const verdict = classify(specifier, file, registry, workspace);
+      if (verdict === undefined) continue;
+      const plan = planRewrite(reference, verdict.target, registry, sourceFile);
+      const fixed = 'edits' in plan;
+      const advice = fixed ? `import from ${plan.destinations.map((d) => `'${d}'`).join(' and ')}` : verdict.manualAdvice;
+      findings.push({
+        rule: 'forbidden-imports',
+        messageId: verdict.messageId,
+        data: { ...verdict.data, specifier, advice },
+        start: reference.specifier.getStart(sourceFile),
+        end: reference.specifier.getEnd(),
+        subject: specifier,
+        hint: fixed ? `${advice} (agentwire-ssot migrate or eslint --fix rewrites it)` : `${advice} (no safe automatic fix: ${plan.unfixable})`,
+        ...(fixed ? { fix: plan.edits } : {}),
+      });
+    }
+    return findings;
+  },
+};
+
+function classify(specifier: string, file: FileContext, registry: Registry, workspace: WorkspaceIndex): Verdict | undefined {
+  const rule = registry.importRuleFor(specifier);
+  if (rule !== undefined) {
+    const reason = rule.reason === undefined ? '' : ` (${rule.reason})`;
+    return {
+      messageId: rule.status,
+      data: { reason },
+      target: { fallback: rule.replacement ?? null, ...(rule.defaultExport === undefined ? {} : { defaultExport: rule.defaultExport }) },
+      manualAdvice: rule.replacement === undefined ? "import each name from its owner's entry" : `import from '${rule.replacement}'`,
+    };
+  }
+  if (specifier.startsWith('.')) return classifyRelative(specifier, file, workspace);
+  const split = workspace.splitSpecifier(specifier);
+  if (split === undefined || isExported(split.pkg, split.subpath)) return undefined;
+  const entry = isEntryPath(split.subpath.slice(2));
+  return {
+    messageId: 'deep',
+    data: { package: split.pkg.name },
+    target: { fallback: entry ? split.pkg.name : null },
+    manualAdvice: `import from its public entry '${split.pkg.name}'`,
+  };
+}
+
+function classifyRelative(specifier: string, file: FileContext, workspace: WorkspaceIndex): Verdict | undefined {
+  if (file.pkg === undefined) return undefined;
+  const target = resolve(dirname(file.path), specifier);
+  if (target === file.pkg.dir || target.startsWith(file.pkg.dir + sep)) return undefined;
+  const into = workspace.packageOf(target);
+  const entry = into !== undefined && isEntryPath(toPosix(relative(into.dir, target)));
+  return {
+    messageId: 'relative',
+    data: { from: file.pkg.name, into: into === undefined ? '' : ` into ${into.name}` },
+    target: { fallback: entry && into !== undefined ? into.name : null },
+    manualAdvice: into === undefined ? 'move the shared code into a package and import it by name' : `import from '${into.name}'`,
+  };
+}
+
+function isExported(pkg: WorkspacePackage, subpath: string): boolean {
+  if (subpath === '.') return true;
+  if (pkg.exportedSubpaths === null) return !/^\.\/(src|dist|lib)(\/|$)/.test(subpath);
+  for (const key of pkg.exportedSubpaths) {
+    if (key === subpath) return true;
+    if (key.includes('*')) {
+      const [before = '', after = ''] = key.split('*');
+      if (subpath.startsWith(before) && subpath.endsWith(after)) return true;
+    }
+  }
+  return false;
+}
+
+/** True when a package-relative path is the package's entry (its root, src/ or dist/ index). */
+function isEntryPath(path: string): boolean {
+  const withoutExtension = path.replace(/(\.d)?\.(ts|tsx|mts|cts|js|mjs|cjs)$/, '').replace(/(^|\/)index$/, '');
+  return ['', 'src', 'dist', 'lib'].includes(withoutExtension);
+}

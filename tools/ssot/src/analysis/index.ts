@@ -1,0 +1,14 @@
+export { canonicalDefinitions } from './canonical-definitions';
+export { factoryOnly } from './factory-only';
+export { forbiddenImports } from './forbidden-imports';
+export { hardcodedConfig } from './hardcoded-config';
+export { moduleSingletons } from './module-singletons';
+export { FILE_RULES, analyzeFile, ruleRunsOn } from './rules';
+export { formatMessage } from './file-rule';
+export type { AnalysisInput, FileFinding, FileRule, TextEdit } from './file-rule';
+export { findEndpoint } from './endpoints';
+export type { EndpointMatch } from './endpoints';
+export { planRewrite } from './import-rewrite';
+export type { RewritePlan, RewriteTarget } from './import-rewrite';
+export { moduleReferences } from './module-references';
+export type { ModuleReference } from './module-references';

@@ -1,0 +1,98 @@
+import type { Registry } from '../registry';
+import type { TypeDeclaration } from './declarations';
+import { type Category, type Violation, violationKey } from './violation';
+
+/**
+ * Exported type names declared in more than one package, reported as pairs: each later
+ * declaration (by path) in another package than the first, with the first as related location.
+ * Registry names are left to canonical-definitions, which names the owner.
+ */
+export function duplicateNames(declarations: readonly TypeDeclaration[], registry: Registry): Violation[] {
+  const byName = groupBy(declarations.filter((d) => registry.matchName(d.name) === undefined), (d) => d.name);
+  const violations: Violation[] = [];
+  for (const group of byName.values()) {
+    const [first, ...rest] = group.sort(byPosition);
+    if (first === undefined) continue;
+    for (const other of rest) {
+      if (other.packageName === first.packageName) continue;
+      violations.push(
+        pair('duplicate-names', other, first, other.name, {
+          message: `${other.kind} ${other.name} is also declared in ${first.packageName || 'the workspace root'} (${place(first)}): keep one definition and import it`,
+          hint: `delete one of the two and import it from the package that keeps it`,
+        }),
+      );
+    }
+  }
+  return violations;
+}
+
+/**
+ * Exported types with different names and the same members (types compared as written, own
+ * name as Self), e.g. a renamed copy of ConnectionInfo. Pairs whose members are too few to
+ * mean anything, and types related by extends/implements (directly or through a shared
+ * interface), are skipped. The canonical owner's declaration is the reference when present.
+ */
+export function structuralDuplicates(declarations: readonly TypeDeclaration[], registry: Registry, minMembers: number): Violation[] {
+  const candidates = declarations.filter((d) => d.members !== undefined && d.members.length >= minMembers);
+  const byShape = groupBy(candidates, (d) => `${d.kind === 'enum' ? 'enum' : 'shape'}:${(d.members ?? []).join(';')}`);
+  const violations: Violation[] = [];
+  for (const group of byShape.values()) {
+    if (group.length < 2) continue;
+    const [reference, ...rest] = group.sort((a, b) => Number(isCanonical(b, registry)) - Number(isCanonical(a, registry)) || byPosition(a, b));
+    if (reference === undefined) continue;
+    for (const other of rest) {
+      if (other.name === reference.name || related(other, reference)) continue;
+      violations.push(
+        pair('structural-duplicates', other, reference, `${other.name}~${reference.name}`, {
+          message: `${other.kind} ${other.name} has the same ${other.members?.length ?? 0} members as ${reference.kind} ${reference.name} (${place(reference)}): it is a copy under another name`,
+          hint: `delete ${other.name} and use ${reference.name}${reference.packageName ? ` from ${reference.packageName}` : ''}`,
+        }),
+      );
+    }
+  }
+  return violations;
+}
+
+function pair(category: Category, at: TypeDeclaration, other: TypeDeclaration, subject: string, text: { message: string; hint: string }): Violation {
+  const location = at.location;
+  return {
+    ...location,
+    category,
+    ...text,
+    subject,
+    key: violationKey(category, location.file, subject),
+    fixable: false,
+    baselined: false,
+    related: [{ ...other.location, message: `${other.kind} ${other.name}` }],
+  };
+}
+
+function related(a: TypeDeclaration, b: TypeDeclaration): boolean {
+  if (a.heritage.has(b.name) || b.heritage.has(a.name)) return true;
+  for (const name of a.heritage) if (b.heritage.has(name)) return true;
+  return false;
+}
+
+function isCanonical(declaration: TypeDeclaration, registry: Registry): boolean {
+  const match = registry.matchName(declaration.name);
+  return match !== undefined && match.role === 'canonical' && declaration.packageName === match.concept.owner;
+}
+
+function place(declaration: TypeDeclaration): string {
+  return `${declaration.location.file}:${declaration.location.line}`;
+}
+
+function byPosition(a: TypeDeclaration, b: TypeDeclaration): number {
+  return a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}

@@ -1,0 +1,2 @@
+export { EXIT, USAGE, runCli } from './run-cli';
+export type { CliIo } from './run-cli';

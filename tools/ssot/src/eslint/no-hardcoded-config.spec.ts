@@ -1,0 +1,51 @@
+import { inPackage, runRuleTests } from './rule-tester.test-helpers';
+
+const filename = inPackage('apps/gateway');
+const config = '@agentwire/config';
+const endpoint = (messageId: 'url' | 'hostPort' | 'loopback', value: string) => ({ messageId, data: { value, configPackage: config } });
+const env = { messageId: 'processEnv' as const, data: { configPackage: config } };
+
+runRuleTests('no-hardcoded-config', {
+  valid: [
+    { name: 'the config package holds defaults and reads the environment', filename: inPackage('packages/config'), code: "export const host = '127.0.0.1';\nexport const port = process.env.PORT;" },
+    { name: 'tests may use loopback endpoints', filename: inPackage('apps/gateway', 'src/server.spec.ts'), code: "export const url = 'ws://localhost:8080/ws';" },
+    { name: 'a template whose host is a substitution', filename, code: 'declare const host: string, port: number;\nexport const url = `http://${host}:${port}/`;' },
+    { name: 'a scheme with no host', filename, code: "export const secure = (u: string) => u.startsWith('https://') || u.startsWith('wss://');" },
+    { name: 'module specifiers', filename, code: "import { env as e } from './env';\nexport { e };\nexport type T = import('http-proxy').Agent;\nexport const m = require('node:http');" },
+    { name: 'an allowed URL from the registry', filename, code: "export const schema = 'https://json.schemastore.org/sarif-2.1.0.json';" },
+    { name: 'text that only looks like host:port', filename, code: "export const texts = ['agentwire:', '12:30', 'agentwire.v1', 'node:fs', 'v1.2.3:4', 'user:42'];" },
+    {
+      name: 'hosts under .invalid never resolve (RFC 6761)',
+      filename,
+      code: "declare const path: string;\nexport const url = new URL(path, 'http://gateway.invalid');\nexport const a = 'gateway.invalid:80';",
+    },
+    { name: 'other members of process', filename, code: 'export const args = process.argv;\nprocess.exitCode = 1;' },
+    { name: 'the registry excludes tools/bench from this rule', filename: inPackage('tools/bench'), code: "export const host = '127.0.0.1';" },
+  ],
+  invalid: [
+    { name: 'an http URL on localhost', filename, code: "export const api = 'http://localhost:8000';", errors: [{ ...endpoint('url', 'http://localhost:8000'), line: 1, column: 20 }] },
+    { name: 'a redis URL without a port', filename, code: "export const redis = 'redis://localhost';", errors: [endpoint('url', 'redis://localhost')] },
+    { name: 'a bare host:port', filename, code: "export const backend = 'localhost:8000';", errors: [endpoint('hostPort', 'localhost:8000')] },
+    { name: 'a host that merely contains invalid', filename, code: "export const u = 'https://invalid.example.com/x';", errors: [endpoint('url', 'https://invalid.example.com/x')] },
+    { name: 'a dotted host:port', filename, code: "export const db = 'db.internal.example.com:5432';", errors: [endpoint('hostPort', 'db.internal.example.com:5432')] },
+    { name: 'an IPv6 loopback with port', filename, code: "export const v6 = '[::1]:8080';", errors: [endpoint('hostPort', '[::1]:8080')] },
+    { name: 'a loopback address', filename, code: "export const host = '127.0.0.1';", errors: [endpoint('loopback', '127.0.0.1')] },
+    { name: 'the IPv6 loopback', filename, code: "export const host = '::1';", errors: [endpoint('loopback', '::1')] },
+    { name: 'a wildcard bind address', filename, code: "export const host = '0.0.0.0';", errors: [endpoint('loopback', '0.0.0.0')] },
+    { name: 'a template with a literal host', filename, code: 'declare const port: number;\nexport const ws = `ws://localhost:${port}/ws`;', errors: [endpoint('url', 'ws://localhost:')] },
+    {
+      name: 'a template with a substitution after the host',
+      filename,
+      code: 'declare const name: string;\nexport const pg = `postgres://db.internal:5432/${name}`;',
+      errors: [endpoint('url', 'postgres://db.internal:5432/')],
+    },
+    { name: 'a no-substitution template', filename, code: 'export const q = `amqp://rabbit.example.com:5672`;', errors: [endpoint('url', 'amqp://rabbit.example.com:5672')] },
+    { name: 'a nats URL in an object', filename, code: "export const opts = { servers: ['nats://queue.example.com'] };", errors: [endpoint('url', 'nats://queue.example.com')] },
+    { name: 'process.env.X', filename, code: 'export const port = process.env.PORT;', errors: [env] },
+    { name: "process.env['X']", filename, code: "export const port = process.env['PORT'];", errors: [env] },
+    { name: "process['env']", filename, code: "export const all = process['env'];", errors: [env] },
+    { name: 'destructured env', filename, code: 'const { env } = process;\nexport const e = env;', errors: [env] },
+    { name: 'env imported from node:process', filename, code: "import { env } from 'node:process';\nexport const e = env;", errors: [env] },
+    { name: 'globalThis.process.env', filename, code: 'export const e = globalThis.process.env.X;', errors: [env] },
+  ],
+});

@@ -1,0 +1,114 @@
+import { compileGlob, matchesAny } from '../glob';
+import type { Concept, ImportRule, RegistryData, RuleId } from './schema';
+
+/** How a declared name relates to the registry. */
+export interface NameMatch {
+  concept: Concept;
+  /** canonical: the concept's own name (or a match of its pattern); alias: one of its legacy names. */
+  role: 'canonical' | 'alias';
+  /** The name code should use: the concept's name, or the matched name for a pattern concept. */
+  canonicalName: string;
+}
+
+/**
+ * The validated registry with the lookups the rules, the checker and the codemod share.
+ * Paths given to the file-role methods are POSIX and relative to `root`.
+ */
+export class Registry {
+  private readonly byName = new Map<string, NameMatch>();
+  private readonly patterns: { regexp: RegExp; concept: Concept }[] = [];
+  private readonly exactImports = new Map<string, ImportRule>();
+  private readonly prefixImports: { prefix: string; rule: ImportRule }[] = [];
+  private readonly excluded: RegExp[];
+  private readonly testFiles: RegExp[];
+  private readonly ruleExcludes = new Map<RuleId, RegExp[]>();
+  private readonly allowedUrls: RegExp[];
+
+  constructor(
+    /** Absolute path of the registry file that was loaded. */
+    readonly file: string,
+    /** The workspace root: the folder of that file. */
+    readonly root: string,
+    readonly data: RegistryData,
+  ) {
+    for (const concept of data.concepts) {
+      if (concept.name !== undefined) {
+        this.byName.set(concept.name, { concept, role: 'canonical', canonicalName: concept.name });
+        for (const alias of concept.aliases ?? []) this.byName.set(alias, { concept, role: 'alias', canonicalName: concept.name });
+      } else if (concept.pattern !== undefined) {
+        this.patterns.push({ regexp: new RegExp(concept.pattern), concept });
+      }
+    }
+    for (const rule of data.imports) {
+      if (rule.specifier.endsWith('/*')) this.prefixImports.push({ prefix: rule.specifier.slice(0, -1), rule });
+      else this.exactImports.set(rule.specifier, rule);
+    }
+    this.excluded = data.workspace.exclude.map(compileGlob);
+    this.testFiles = data.workspace.testFiles.map(compileGlob);
+    for (const [rule, settings] of Object.entries(data.rules)) {
+      if (settings !== undefined) this.ruleExcludes.set(rule as RuleId, settings.exclude.map(compileGlob));
+    }
+    this.allowedUrls = data.allowedUrls.map((source) => new RegExp(source));
+  }
+
+  get concepts(): readonly Concept[] {
+    return this.data.concepts;
+  }
+
+  get configPackage(): string | undefined {
+    return this.data.workspace.configPackage;
+  }
+
+  /** The concept a declared name belongs to, by name, alias or pattern. */
+  matchName(name: string): NameMatch | undefined {
+    const exact = this.byName.get(name);
+    if (exact !== undefined) return exact;
+    const byPattern = this.patterns.find((entry) => entry.regexp.test(name));
+    return byPattern === undefined ? undefined : { concept: byPattern.concept, role: 'canonical', canonicalName: name };
+  }
+
+  /** An alias's canonical name; any other name unchanged. */
+  canonicalNameOf(name: string): string {
+    return this.byName.get(name)?.canonicalName ?? name;
+  }
+
+  /** The specifier to import a concept from. */
+  entryOf(concept: Concept): string {
+    return concept.entry ?? concept.owner;
+  }
+
+  /** The factory-only concept a class name (or alias) refers to. */
+  factoryOnly(name: string): Concept | undefined {
+    const match = this.byName.get(name);
+    return match?.concept.factory === undefined ? undefined : match.concept;
+  }
+
+  /** The forbidden or deprecated entry a specifier falls under; the longest prefix wins. */
+  importRuleFor(specifier: string): ImportRule | undefined {
+    const exact = this.exactImports.get(specifier);
+    if (exact !== undefined) return exact;
+    let best: { prefix: string; rule: ImportRule } | undefined;
+    for (const entry of this.prefixImports) {
+      if (specifier.startsWith(entry.prefix) && (best === undefined || entry.prefix.length > best.prefix.length)) best = entry;
+    }
+    return best?.rule;
+  }
+
+  isExcluded(path: string): boolean {
+    return matchesAny(path, this.excluded);
+  }
+
+  isTestFile(path: string): boolean {
+    return matchesAny(path, this.testFiles);
+  }
+
+  /** False when the registry's `rules.<rule>.exclude` covers the file. */
+  ruleApplies(rule: RuleId, path: string): boolean {
+    const excludes = this.ruleExcludes.get(rule);
+    return excludes === undefined || !matchesAny(path, excludes);
+  }
+
+  isAllowedUrl(url: string): boolean {
+    return this.allowedUrls.some((pattern) => pattern.test(url));
+  }
+}

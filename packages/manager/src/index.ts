@@ -1,2 +1,24 @@
-/** What this package will hold (UnifiedWebSocketManager and WebSocketManagerFactory) is built by issue 4; until then it exports only this. */
-export const PACKAGE_STATUS = { name: '@agentwire/manager', issue: 4, ready: false } as const;
+/**
+ * @agentwire/manager: the one WebSocket manager (UnifiedWebSocketManager), created only by
+ * WebSocketManagerFactory, which is registered in a tsyringe container.
+ */
+export { UnifiedWebSocketManager, WebSocketManager } from './unified-manager';
+export { WebSocketManagerFactory } from './factory';
+export { WEB_SOCKET_MANAGER_OPTIONS, registerWebSocketManagerFactory } from './container';
+export { MANAGER_DEFAULTS, managerOptionsFromConfig, resolveManagerOptions } from './options';
+export type { ManagerClock, ManagerConfig, ManagerErrorHandler, ResolvedManagerOptions, WebSocketManagerOptions } from './options';
+export {
+  DuplicateConnectionError,
+  FactoryOnlyError,
+  InvalidAgentEventError,
+  InvalidManagerArgumentError,
+  InvalidManagerOptionsError,
+  IsolationViolationError,
+  LimitExceededError,
+  ManagerShutdownError,
+  TransportNotOpenError,
+  UnknownConnectionError,
+} from './errors';
+export type { DisposeReason, ManagerLimit } from './errors';
+export { MAX_ROOM_NAME_LENGTH } from './rooms';
+export type { FactoryMetrics, SendQueueStats, UnifiedManagerStats } from './stats';

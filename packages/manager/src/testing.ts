@@ -1,2 +1,3 @@
-/** The ./testing entry of @agentwire/manager (test helpers); filled with the package. */
-export { PACKAGE_STATUS } from './index';
+/** @agentwire/manager/testing: test doubles for code that uses a WebSocket manager. */
+export { MockWebSocketManager } from './mock-manager';
+export type { MockWebSocketManagerOptions, RecordedSend } from './mock-manager';

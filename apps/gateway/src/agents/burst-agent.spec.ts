@@ -1,0 +1,52 @@
+import type { AgentRunRequest, RunId, ThreadId, UserId } from './agent-test-imports.test-helpers';
+import { recordingReporter } from './agent-test-reporter.test-helpers';
+import { BurstAgent, BurstInputError, burstPayload, parseBurstInput } from './burst-agent';
+
+const limits = { maxEvents: 1000, maxPayloadBytes: 4096 };
+
+describe('parseBurstInput', () => {
+  it('reads events and payload_bytes (default 300)', () => {
+    expect(parseBurstInput({ events: 10, payload_bytes: 50 }, limits)).toEqual({ events: 10, payloadBytes: 50 });
+    expect(parseBurstInput({ events: 1 }, limits)).toEqual({ events: 1, payloadBytes: 300 });
+  });
+
+  it.each([
+    ['hello', 'invalid_message'],
+    [{ events: 0 }, 'invalid_message'],
+    [{ events: 1.5 }, 'invalid_message'],
+    [{ events: 5, payload_bytes: -1 }, 'invalid_message'],
+    [{ events: 1001 }, 'limit_exceeded'],
+    [{ events: 5, payload_bytes: 5000 }, 'limit_exceeded'],
+  ])('rejects %j with %s', (input, code) => {
+    let caught: unknown;
+    try {
+      parseBurstInput(input as never, limits);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(BurstInputError);
+    expect((caught as BurstInputError).wireCode).toBe(code);
+  });
+});
+
+describe('BurstAgent', () => {
+  it('streams exactly `events` thinking events of `payload_bytes` bytes', async () => {
+    const { reporter, events } = recordingReporter();
+    const request = { runId: 'r' as RunId, threadId: 't' as ThreadId, userId: 'u' as UserId, input: { events: 200, payload_bytes: 300 }, tools: new Map(), signal: new AbortController().signal, reporter } as AgentRunRequest;
+    const result = await new BurstAgent(limits).run(request);
+    expect(events).toHaveLength(200);
+    expect(events.every((e) => e.kind === 'thinking' && Buffer.byteLength(e.reasoning) === 300)).toBe(true);
+    expect(events[199]).toEqual({ kind: 'thinking', reasoning: burstPayload(200, 200, 300) });
+    expect(result.finalResponse).toBe('Streamed 200 events of 300 bytes.');
+  });
+
+  it('stops streaming when aborted', async () => {
+    const controller = new AbortController();
+    const { reporter, events } = recordingReporter();
+    const request = { runId: 'r' as RunId, threadId: 't' as ThreadId, userId: 'u' as UserId, input: { events: 1000 }, tools: new Map(), signal: controller.signal, reporter } as AgentRunRequest;
+    const running = new BurstAgent(limits).run(request);
+    controller.abort(new Error('cancelled'));
+    await expect(running).rejects.toThrow('cancelled');
+    expect(events.length).toBeLessThan(1000);
+  });
+});

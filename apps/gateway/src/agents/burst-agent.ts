@@ -1,0 +1,65 @@
+import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
+import { AgentwireError } from '@agentwire/types';
+
+export interface BurstLimits {
+  readonly maxEvents: number;
+  readonly maxPayloadBytes: number;
+}
+
+export interface BurstInput {
+  readonly events: number;
+  readonly payloadBytes: number;
+}
+
+/** A burst request is malformed or over the configured limits; `code` says which (the wire error code). */
+export class BurstInputError extends AgentwireError {
+  constructor(
+    readonly wireCode: 'invalid_message' | 'limit_exceeded',
+    message: string,
+  ) {
+    super('BURST_INPUT_INVALID', message);
+  }
+}
+
+/** Reads `{events, payload_bytes}` and checks it against the limits. */
+export function parseBurstInput(input: AgentInput, limits: BurstLimits): BurstInput {
+  if (typeof input !== 'object') throw new BurstInputError('invalid_message', 'burst input must be an object {events, payload_bytes}');
+  const events = input['events'];
+  const payloadBytes = input['payload_bytes'] ?? 300;
+  if (!Number.isInteger(events) || (events as number) < 1) throw new BurstInputError('invalid_message', 'events must be a whole number ≥ 1');
+  if (!Number.isInteger(payloadBytes) || (payloadBytes as number) < 0) throw new BurstInputError('invalid_message', 'payload_bytes must be a whole number ≥ 0');
+  if ((events as number) > limits.maxEvents) throw new BurstInputError('limit_exceeded', `events is limited to ${limits.maxEvents}`);
+  if ((payloadBytes as number) > limits.maxPayloadBytes) throw new BurstInputError('limit_exceeded', `payload_bytes is limited to ${limits.maxPayloadBytes}`);
+  return { events: events as number, payloadBytes: payloadBytes as number };
+}
+
+/** The reasoning text of burst event `index` (1-based): exactly `payloadBytes` ASCII characters when that is long enough. */
+export function burstPayload(index: number, total: number, payloadBytes: number): string {
+  const head = `burst ${index}/${total} `;
+  return head.length >= payloadBytes ? head : head + 'x'.repeat(payloadBytes - head.length);
+}
+
+const YIELD_EVERY = 64;
+
+/**
+ * The load-test agent: streams `events` agent_thinking events of `payload_bytes` each, as fast
+ * as the pipeline takes them (it yields to the event loop regularly so emits drain and the
+ * process stays responsive), then completes.
+ */
+export class BurstAgent implements AgentRunner {
+  readonly name = 'burst';
+
+  constructor(private readonly limits: BurstLimits) {}
+
+  async run({ input, signal, reporter }: AgentRunRequest): Promise<AgentRunResult> {
+    const { events, payloadBytes } = parseBurstInput(input, this.limits);
+    for (let index = 1; index <= events; index += 1) {
+      if (index % YIELD_EVERY === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        signal.throwIfAborted();
+      }
+      reporter.thinking(burstPayload(index, events, payloadBytes));
+    }
+    return { finalResponse: `Streamed ${events} events of ${payloadBytes} bytes.` };
+  }
+}

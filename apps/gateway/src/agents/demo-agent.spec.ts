@@ -1,0 +1,68 @@
+import type { AgentRunRequest, RunId, ThreadId, UserId } from './agent-test-imports.test-helpers';
+import { recordingReporter } from './agent-test-reporter.test-helpers';
+import { DemoAgent, planToolCalls } from './demo-agent';
+import { createDemoTools } from './tools';
+
+const fixedNow = () => new Date('2026-03-01T12:00:00Z');
+
+async function runDemo(text: string, signal = new AbortController().signal) {
+  const { reporter, events } = recordingReporter();
+  const request: AgentRunRequest = {
+    runId: 'run-1' as RunId,
+    threadId: 'thread-1' as ThreadId,
+    userId: 'alice' as UserId,
+    input: text,
+    tools: createDemoTools(fixedNow),
+    signal,
+    reporter,
+  };
+  const result = await new DemoAgent().run(request);
+  return { result, events };
+}
+
+describe('planToolCalls', () => {
+  it('finds arithmetic, counting and time requests', () => {
+    expect(planToolCalls('what is (2+3)*4?').map((c) => [c.tool, c.parameters])).toEqual([['calculator', { expression: '(2+3)*4' }]]);
+    expect(planToolCalls('count the words in "to be or not to be"').map((c) => [c.tool, c.parameters])).toEqual([['word_count', { text: 'to be or not to be' }]]);
+    expect(planToolCalls('what time is it in Europe/Paris?').map((c) => [c.tool, c.parameters])).toEqual([['current_time', { time_zone: 'Europe/Paris' }]]);
+    expect(planToolCalls('what time is it?')[0]?.parameters).toEqual({ time_zone: 'UTC' });
+    expect(planToolCalls('hello there')).toEqual([]);
+    expect(planToolCalls('1+1 and 2*3').map((c) => c.parameters['expression'])).toEqual(['1+1', '2*3']);
+  });
+});
+
+describe('DemoAgent', () => {
+  it('reasons, calls the calculator and answers with its real result', async () => {
+    const { result, events } = await runDemo('what is (2+3)*4?');
+    expect(events.map((e) => e.kind)).toEqual(['thinking', 'thinking', 'tool_started', 'tool_completed', 'thinking']);
+    expect(events[3]).toEqual({ kind: 'tool_completed', tool: 'calculator', results: { expression: '(2+3)*4', value: 20 }, success: true });
+    expect(result.finalResponse).toBe('(2+3)*4 = 20.');
+  });
+
+  it('uses several tools for one request and reports a failing tool as unsuccessful', async () => {
+    const { result, events } = await runDemo('what is 1/0 and what time is it in Asia/Tokyo?');
+    const completed = events.filter((e) => e.kind === 'tool_completed');
+    expect(completed.map((e) => [e.tool, e.success])).toEqual([['calculator', false], ['current_time', true]]);
+    expect(result.finalResponse).toContain('calculator failed: the result is not a finite number');
+    expect(result.finalResponse).toContain('in Asia/Tokyo.');
+  });
+
+  it('gives the same events for the same input', async () => {
+    const a = await runDemo('count the characters in "hello world" and compute 3^4');
+    const b = await runDemo('count the characters in "hello world" and compute 3^4');
+    expect(a.events).toEqual(b.events);
+    expect(a.result).toEqual(b.result);
+  });
+
+  it('explains what it can do when no tool applies', async () => {
+    const { result, events } = await runDemo('hello');
+    expect(events).toHaveLength(1);
+    expect(result.finalResponse).toMatch(/I can evaluate arithmetic/);
+  });
+
+  it('stops when the run is cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('cancelled'));
+    await expect(runDemo('what is 2+2?', controller.signal)).rejects.toThrow('cancelled');
+  });
+});

@@ -1,0 +1,115 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { PROTOCOL_VERSION } from '@agentwire/protocols';
+import { AgentwireError, type UserId, UserIdSchema } from '@agentwire/types';
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+
+/** Why a request was not authenticated: a metrics label and log field, never shown with the token. */
+export type AuthFailureReason = 'missing_token' | 'malformed_token' | 'bad_signature' | 'expired' | 'invalid_claims' | 'protocol_not_offered';
+
+/** A request carried no acceptable token. Answered with HTTP 401 before any socket opens. */
+export class AuthenticationError extends AgentwireError {
+  constructor(
+    readonly reason: AuthFailureReason,
+    message: string,
+  ) {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+/** Who a verified token names, and until when it is good. */
+export interface Identity {
+  readonly userId: UserId;
+  /** Epoch ms after which the token is no longer accepted (exp plus the allowed clock skew). */
+  readonly validUntil: number;
+}
+
+export interface PresentedToken {
+  readonly token: string;
+  readonly source: 'authorization' | 'subprotocol';
+}
+
+const BEARER_PROTOCOL_PREFIX = 'bearer.';
+
+/** The subprotocols a WebSocket upgrade offers, in order. */
+export function offeredProtocols(headers: IncomingHttpHeaders): string[] {
+  const header = headers['sec-websocket-protocol'];
+  if (header === undefined) return [];
+  return header
+    .split(',')
+    .map((protocol) => protocol.trim())
+    .filter((protocol) => protocol !== '');
+}
+
+/**
+ * Finds the token of an upgrade request: `Authorization: Bearer <jwt>`, or the subprotocol pair
+ * `agentwire.v1, bearer.<jwt>` browsers use. A bearer subprotocol without agentwire.v1 is refused
+ * (the server could not answer with a protocol the browser offered).
+ */
+export function presentedToken(headers: IncomingHttpHeaders): PresentedToken {
+  const authorization = headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match === null) throw new AuthenticationError('malformed_token', 'Authorization must be "Bearer <token>"');
+    return { token: match[1] as string, source: 'authorization' };
+  }
+  const protocols = offeredProtocols(headers);
+  const bearer = protocols.find((protocol) => protocol.startsWith(BEARER_PROTOCOL_PREFIX));
+  if (bearer === undefined) throw new AuthenticationError('missing_token', 'No token: send Authorization: Bearer <token> or the subprotocols agentwire.v1, bearer.<token>');
+  if (!protocols.includes(PROTOCOL_VERSION)) throw new AuthenticationError('protocol_not_offered', `A bearer subprotocol must come with ${PROTOCOL_VERSION}`);
+  return { token: bearer.slice(BEARER_PROTOCOL_PREFIX.length), source: 'subprotocol' };
+}
+
+export interface TokenServiceOptions {
+  /** HS256 secret. */
+  readonly secret: string;
+  /** Allowed clock skew for exp, in seconds (default 30). */
+  readonly clockToleranceSeconds?: number;
+  /** Clock (epoch ms), injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** Verifies and (in development) issues HS256 access tokens: `sub` is the user id, `exp` is required. */
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly toleranceSeconds: number;
+  private readonly now: () => number;
+
+  constructor(options: TokenServiceOptions) {
+    this.key = new TextEncoder().encode(options.secret);
+    this.toleranceSeconds = options.clockToleranceSeconds ?? 30;
+    this.now = options.now ?? Date.now;
+  }
+
+  async verify(token: string): Promise<Identity> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        clockTolerance: this.toleranceSeconds,
+        requiredClaims: ['sub', 'exp'],
+        currentDate: new Date(this.now()),
+      }));
+    } catch (error) {
+      throw toAuthenticationError(error);
+    }
+    const userId = UserIdSchema.safeParse(payload.sub);
+    if (!userId.success) throw new AuthenticationError('invalid_claims', 'The token subject is not a valid user id');
+    return { userId: userId.data, validUntil: ((payload.exp as number) + this.toleranceSeconds) * 1000 };
+  }
+
+  /** A token for `userId` valid for `ttlSeconds`. */
+  async issue(userId: UserId, ttlSeconds: number): Promise<{ token: string; expiresAt: number }> {
+    const issuedAt = Math.floor(this.now() / 1000);
+    const expiresAt = issuedAt + ttlSeconds;
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(userId).setIssuedAt(issuedAt).setExpirationTime(expiresAt).sign(this.key);
+    return { token, expiresAt: expiresAt * 1000 };
+  }
+}
+
+function toAuthenticationError(error: unknown): AuthenticationError {
+  if (error instanceof joseErrors.JWTExpired) return new AuthenticationError('expired', 'The token has expired');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new AuthenticationError('bad_signature', 'The token signature does not verify');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return new AuthenticationError('invalid_claims', `The token is missing or has an invalid ${error.claim} claim`);
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return new AuthenticationError('bad_signature', 'The token is not signed with HS256');
+  return new AuthenticationError('malformed_token', 'The token is not a well-formed JWT');
+}

@@ -1,0 +1,111 @@
+import type { AgentExecutionTracker } from '@agentwire/execution-tracker';
+import { type AgentInput, ErrorCode } from '@agentwire/protocols';
+import { MessageRejectedError, MessageRouter, type RouteContext, answerPing, createRateLimit } from '@agentwire/router';
+import type { ConnectionId, UserExecutionContext } from '@agentwire/types';
+import type { Logger } from 'pino';
+import type { AgentCatalog } from './agents/catalog';
+import { BurstInputError } from './agents/burst-agent';
+
+/** What a handler knows about the connection that sent the message. */
+export interface GatewayRouteContext extends RouteContext {
+  readonly userContext: UserExecutionContext;
+  readonly tracker: AgentExecutionTracker;
+  resume(afterSeq: number): Promise<unknown>;
+  /** Ends the connection (sustained abuse). */
+  close(code: number, reason: string): void;
+}
+
+export interface HandlerDeps {
+  readonly catalog: AgentCatalog;
+  readonly logger: Logger;
+  readonly maxInputChars: number;
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
+  /** Called with the settled outcome of every run a client started. */
+  onRunEnded(summary: { runId: string; userId: string; agent: string; outcome: string; durationMs: number; errorCode: string | null }): void;
+  onRateLimited(): void;
+}
+
+function inputLength(input: AgentInput): number {
+  return typeof input === 'string' ? [...input].length : JSON.stringify(input).length;
+}
+
+// Errors of the execution tracker are recognised by their stable codes.
+const TRACKER_REJECTIONS: Readonly<Record<string, ErrorCode>> = {
+  RUN_LIMIT_EXCEEDED: ErrorCode.LimitExceeded,
+  TRACKER_SHUT_DOWN: ErrorCode.LimitExceeded,
+  RUN_NOT_FOUND: ErrorCode.NotFound,
+  INVALID_ID: ErrorCode.InvalidMessage,
+};
+
+function rejectTrackerError(error: unknown): never {
+  const code = (error as { code?: unknown } | null)?.code;
+  const wireCode = typeof code === 'string' ? TRACKER_REJECTIONS[code] : undefined;
+  if (wireCode !== undefined) {
+    const message = code === 'TRACKER_SHUT_DOWN' ? 'the gateway is shutting down; try again shortly' : (error as Error).message;
+    throw new MessageRejectedError(wireCode, message, { cause: error });
+  }
+  throw error;
+}
+
+/** The gateway's router: every client message type of wire contract v1, behind the rate limit. */
+export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<GatewayRouteContext>; forget(connectionId: ConnectionId): void } {
+  const rateLimit = createRateLimit<GatewayRouteContext>({
+    ...deps.rateLimit,
+    onSustainedAbuse: (context, rejections) => {
+      deps.logger.warn({ userId: context.userId, connectionId: context.connectionId, rejections }, 'closing a connection for sustained abuse of the rate limit');
+      context.close(1008, 'rate limit exceeded');
+    },
+  });
+  const router = new MessageRouter<GatewayRouteContext>({ logger: deps.logger });
+  router.use((context, frame) => {
+    const verdict = rateLimit.middleware(context, frame);
+    if (verdict) deps.onRateLimited();
+    return verdict;
+  });
+
+  const startRun = (context: GatewayRouteContext, agentName: string, input: AgentInput, threadId: string | undefined): void => {
+    const entry = deps.catalog.get(agentName);
+    if (entry === null) throw new MessageRejectedError(ErrorCode.InvalidMessage, `unknown agent '${agentName}' (this gateway runs: ${deps.catalog.names.join(', ')})`);
+    if (inputLength(input) > deps.maxInputChars) {
+      throw new MessageRejectedError(ErrorCode.PayloadTooLarge, `the input is longer than ${deps.maxInputChars} characters`);
+    }
+    try {
+      entry.checkInput?.(input);
+    } catch (error) {
+      if (error instanceof BurstInputError) throw new MessageRejectedError(error.wireCode, error.message);
+      throw error;
+    }
+    let started;
+    try {
+      started = context.tracker.startRun({ agent: entry.runner, input, tools: entry.tools, ...(threadId === undefined ? {} : { threadId }) });
+    } catch (error) {
+      rejectTrackerError(error);
+    }
+    void started.outcome.then((outcome) =>
+      deps.onRunEnded({
+        runId: outcome.runId,
+        userId: context.userId,
+        agent: agentName,
+        outcome: outcome.state,
+        durationMs: outcome.durationMs,
+        errorCode: outcome.error?.code ?? null,
+      }),
+    );
+  };
+
+  router
+    .on('user_message', (message, context) => startRun(context, 'demo', message.text, message.thread_id))
+    .on('start_agent', (message, context) => startRun(context, message.agent, message.input, message.thread_id))
+    .on('cancel_run', async (message, context) => {
+      try {
+        await context.tracker.cancel(message.run_id, 'cancelled by the user');
+      } catch (error) {
+        rejectTrackerError(error);
+      }
+    })
+    .on('ping', answerPing)
+    .on('resume', async (message, context) => {
+      await context.resume(message.after_seq);
+    });
+  return { router, forget: (connectionId) => rateLimit.forget(connectionId) };
+}

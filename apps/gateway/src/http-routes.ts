@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { type UserId, UserExecutionContext, generateRunId, generateThreadId } from '@agentwire/types';
+import type { TokenService } from './auth';
+import type { GatewayMetrics } from './metrics';
+
+/** What the HTTP side needs to know about the rest of the gateway. */
+export interface HttpRouteDeps {
+  readonly metrics: GatewayMetrics;
+  readonly tokens: TokenService;
+  /** Null when the development token endpoint is off (test and production modes). */
+  readonly devTokenTtlSeconds: number | null;
+  readonly startedAt: number;
+  connections(): number;
+  /** Why the gateway is not ready, or null when it is. */
+  notReadyReason(): string | null;
+  backplaneStatus(): string;
+}
+
+const PAGE_PATH = join(__dirname, '..', 'public', 'index.html');
+const MAX_BODY_BYTES = 4096;
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  response.end(text);
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new RangeError('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+}
+
+/** Checks a user name the way a UserExecutionContext will, so the dev page fails early and clearly. */
+function checkUserName(name: unknown): { ok: true; userId: UserId } | { ok: false; message: string } {
+  if (typeof name !== 'string') return { ok: false, message: 'user must be a string' };
+  try {
+    return { ok: true, userId: new UserExecutionContext({ userId: name, threadId: generateThreadId(), runId: generateRunId() }).userId };
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message.replace('Invalid UserExecutionContext.userId', 'Invalid user name') : 'invalid user name' };
+  }
+}
+
+/**
+ * GET /health, /ready, /metrics and / (the browser demo); POST /dev/token in development only.
+ */
+export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessage, response: ServerResponse) => void {
+  const page = readFileSync(PAGE_PATH);
+  return (request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const method = request.method ?? 'GET';
+    const handle = async (): Promise<void> => {
+      if (method === 'GET' && path === '/health') {
+        json(response, 200, { status: 'ok', connections: deps.connections(), uptime: Math.round((Date.now() - deps.startedAt) / 100) / 10 });
+      } else if (method === 'GET' && path === '/ready') {
+        const reason = deps.notReadyReason();
+        json(response, reason === null ? 200 : 503, { ready: reason === null, reason, backplane: deps.backplaneStatus() });
+      } else if (method === 'GET' && path === '/metrics') {
+        const { contentType, body } = await deps.metrics.render();
+        response.writeHead(200, { 'content-type': contentType });
+        response.end(body);
+      } else if (method === 'GET' && (path === '/' || path === '/index.html')) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+        response.end(page);
+      } else if (path === '/dev/token' && deps.devTokenTtlSeconds !== null) {
+        if (method !== 'POST') return json(response, 405, { error: 'method_not_allowed', message: 'POST {"user": "<name>"}' });
+        let body: unknown;
+        try {
+          body = await readJsonBody(request);
+        } catch {
+          return json(response, 400, { error: 'invalid_request', message: 'send a JSON body {"user": "<name>"} of at most 4 KB' });
+        }
+        const checked = checkUserName((body as { user?: unknown } | null)?.user);
+        if (!checked.ok) return json(response, 400, { error: 'invalid_user', message: checked.message });
+        const { token, expiresAt } = await deps.tokens.issue(checked.userId, deps.devTokenTtlSeconds);
+        json(response, 200, { token, user_id: checked.userId, expires_at: new Date(expiresAt).toISOString() });
+      } else {
+        json(response, 404, { error: 'not_found', message: `${method} ${path} is not served here` });
+      }
+    };
+    handle().catch(() => {
+      if (!response.headersSent) json(response, 500, { error: 'internal_error', message: 'the request failed' });
+      else response.destroy();
+    });
+  };
+}

@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Values the gateway reads from its parts when /metrics is scraped. */
+export interface MetricsSources {
+  connections(): number;
+  users(): number;
+  messagesOut(): number;
+  sendQueueDepth(): number;
+  droppedEvents(): number;
+  runsByState(): Readonly<Record<string, number>>;
+  managersActive(): number;
+  limitHits(): number;
+  isolationViolations(): number;
+}
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one),
+ * so two gateways in one process (tests) never share counters.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly messagesIn: Counter<'type'>;
+  readonly rateLimitHits: Counter;
+  readonly authFailures: Counter<'reason'>;
+  readonly runDuration: Histogram<'outcome'>;
+  readonly connectionsOpened: Counter;
+  readonly errorsSent: Counter<'code'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'agentwire_process_' });
+    this.messagesIn = new Counter({ name: 'agentwire_messages_in_total', help: 'Client messages received, by type (invalid ones as "invalid")', labelNames: ['type'], registers });
+    this.rateLimitHits = new Counter({ name: 'agentwire_rate_limit_hits_total', help: 'Client messages refused by the rate limit', registers });
+    this.authFailures = new Counter({ name: 'agentwire_auth_failures_total', help: 'Upgrades refused with 401, by reason', labelNames: ['reason'], registers });
+    this.connectionsOpened = new Counter({ name: 'agentwire_connections_opened_total', help: 'WebSocket connections accepted', registers });
+    this.errorsSent = new Counter({ name: 'agentwire_errors_sent_total', help: 'error messages sent to clients, by code', labelNames: ['code'], registers });
+    this.runDuration = new Histogram({
+      name: 'agentwire_run_duration_seconds',
+      help: 'Agent run duration, by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    new Gauge({ name: 'agentwire_connections', help: 'Open WebSocket connections', registers, collect() { this.set(sources.connections()); } });
+    new Gauge({ name: 'agentwire_users', help: 'Users with at least one open connection', registers, collect() { this.set(sources.users()); } });
+    new Gauge({ name: 'agentwire_messages_out', help: 'Envelopes written to sockets since start', registers, collect() { this.set(sources.messagesOut()); } });
+    new Gauge({ name: 'agentwire_send_queue_depth', help: 'Envelopes queued behind slow sockets', registers, collect() { this.set(sources.sendQueueDepth()); } });
+    new Gauge({ name: 'agentwire_dropped_events', help: 'Droppable events (agent_thinking) dropped for slow consumers since start', registers, collect() { this.set(sources.droppedEvents()); } });
+    new Gauge({ name: 'agentwire_managers_active', help: 'User-bound WebSocket managers alive', registers, collect() { this.set(sources.managersActive()); } });
+    new Gauge({ name: 'agentwire_limit_hits', help: 'Connections or managers refused by a limit since start', registers, collect() { this.set(sources.limitHits()); } });
+    new Gauge({ name: 'agentwire_isolation_violations', help: 'Attempts to reach another user through a user-bound manager since start', registers, collect() { this.set(sources.isolationViolations()); } });
+    new Gauge({
+      name: 'agentwire_runs',
+      help: 'Agent runs by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [state, count] of Object.entries(sources.runsByState())) this.set({ state }, count);
+      },
+    });
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,472 @@
+import { EventEmitter } from 'node:events';
+import {
+  type Backplane,
+  CloseCode,
+  type ConnectionRegistration,
+  type ConnectionTransport,
+  type OutboundMessage,
+  type ResumeResult,
+  type StreamEntry,
+  serializeEnvelope,
+} from '@agentwire/protocols';
+import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwire/types';
+import { type BackpressurePolicy, WriteOutcome, drainQueue, writeFrame } from './backpressure';
+import { type ConnectionOwner, ManagedConnection, UserSlot } from './connection';
+import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, TransportNotOpenError } from './errors';
+import { Ticker, heartbeatRound } from './heartbeat';
+import type { ResolvedManagerOptions } from './options';
+import { type ReplaySink, holdEntry, openStream, replayTo } from './replay';
+import { RoomMemberships } from './rooms';
+import { DeliveryCounters } from './stats';
+
+/** WebSocket.OPEN */
+const OPEN = 1;
+/** The longest delay setTimeout accepts. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+/** write() outcomes besides WriteOutcome: the socket is closing (skip), or send threw. */
+const SKIPPED = -1;
+const FAILED = -2;
+type Written = WriteOutcome | typeof SKIPPED | typeof FAILED;
+
+/** Where an EventEmitter socket (a `ws` WebSocket) points back to its record, so its listeners can be shared. */
+const kConnection = Symbol('agentwire.managedConnection');
+type TaggedTransport = ConnectionTransport & { [kConnection]?: ManagedConnection | undefined };
+
+/**
+ * The process-wide state behind every manager of one factory: connections by id and by user,
+ * one backplane subscription per user with connections here, rooms, send queues of slow
+ * connections, and the delivery path. Managers are views on it.
+ */
+export class ConnectionRegistry {
+  readonly connections = new Map<ConnectionId, ManagedConnection>();
+  readonly users = new Map<UserId, UserSlot>();
+  readonly counters = new DeliveryCounters();
+  readonly rooms: RoomMemberships;
+  backgroundErrors = 0;
+  private readonly backpressured = new Set<ManagedConnection>();
+  private readonly waiters = new Map<UserId, Set<(connected: boolean) => void>>();
+  private readonly unsubscribing = new Set<Promise<void>>();
+  private readonly policy: BackpressurePolicy;
+  private readonly drainTicker: Ticker;
+  private readonly replaySink: ReplaySink<ManagedConnection>;
+  // Shared by every EventEmitter socket (they are called with the socket as `this`), so a connection costs no closures.
+  private readonly onSocketClose: (this: TaggedTransport) => void;
+  private readonly onSocketPong: (this: TaggedTransport) => void;
+  private readonly onSocketMessage: (this: TaggedTransport) => void;
+  private readonly onSocketError: (this: TaggedTransport) => void;
+  private closed = false;
+
+  constructor(
+    private readonly options: ResolvedManagerOptions,
+    readonly backplane: Backplane,
+    private readonly limitHit: (limit: ManagerLimit) => void,
+  ) {
+    this.rooms = new RoomMemberships(backplane, (error, context) => this.report(error, context));
+    this.policy = { highWaterBytes: options.sendHighWaterBytes, queueMax: options.sendQueueMax, queueMaxBytes: options.sendQueueMaxBytes };
+    this.drainTicker = new Ticker(options.drainIntervalMs, () => this.drainBackpressured());
+    this.replaySink = {
+      readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
+      lastSeq: (userId) => this.backplane.lastSeq(userId),
+      writeNotice: (connection, message) => this.writeNotice(connection, message),
+      writeEntry: (connection, entry) => this.writeOrFail(connection, entry.json, entry.seq, entry.message.type),
+      discardQueued: (connection) => this.discardQueued(connection),
+    };
+    const closed = (connection: ManagedConnection | undefined): void => {
+      if (connection !== undefined) this.detach(connection, null, 'closed');
+    };
+    const touched = (connection: ManagedConnection | undefined): void => {
+      if (connection !== undefined) this.touch(connection);
+    };
+    this.onSocketClose = function () {
+      closed(this[kConnection]);
+    };
+    this.onSocketPong = function () {
+      const connection = this[kConnection];
+      if (connection !== undefined) connection.alive = true;
+    };
+    this.onSocketMessage = function () {
+      touched(this[kConnection]);
+    };
+    this.onSocketError = function () {
+      this[kConnection]?.info.recordError();
+    };
+  }
+
+  /**
+   * Registers a connection, then opens its stream in one step: connection_established, the
+   * replay after registration.afterSeq if given, then live entries (held until then, so none
+   * slips in before the greeting). The caller keeps the transport when this rejects.
+   */
+  async add(owner: ConnectionOwner, transport: ConnectionTransport, registration: ConnectionRegistration): Promise<ConnectionInfo> {
+    if (this.closed) throw new ManagerShutdownError('shutdown');
+    if (transport.readyState !== OPEN) throw new TransportNotOpenError(transport.readyState);
+    const now = this.options.clock.now();
+    const info = new ConnectionInfo(registration.connectionId ?? generateConnectionId(), registration.userId, registration.metadata, now);
+    const userId = registration.userId;
+    if (this.connections.has(info.connectionId)) throw new DuplicateConnectionError(info.connectionId);
+    if (this.connections.size >= this.options.maxConnections) this.refuse('maxConnections', this.options.maxConnections, null);
+    const existing = this.users.get(userId);
+    if (existing !== undefined && existing.connections.length >= this.options.maxConnectionsPerUser) {
+      this.refuse('maxConnectionsPerUser', this.options.maxConnectionsPerUser, userId);
+    }
+    if (registration.threadId !== undefined) info.setThread(registration.threadId);
+    info.markConnected(now);
+    const slot = existing ?? this.openSlot(userId);
+    const connection = new ManagedConnection(info, userId, transport, owner, slot);
+    this.connections.set(info.connectionId, connection);
+    slot.connections.push(connection);
+    this.hook(connection);
+    owner.adopt(connection);
+    owner.lastActivity = now;
+    this.counters.connectionsAdded += 1;
+    owner.counters.connectionsAdded += 1;
+    const waiting = this.waiters.get(userId);
+    if (waiting !== undefined) for (const wake of waiting) wake(true);
+    try {
+      await slot.subscribed;
+      const replay = await openStream(connection, registration.afterSeq, this.replaySink);
+      if (replay !== null && registration.afterSeq !== undefined) this.countReplay(connection, replay.replayed);
+    } catch (error) {
+      this.detach(connection, null, 'registration failed');
+      throw error;
+    }
+    return info;
+  }
+
+  /**
+   * Unregisters a connection: leaves its user's stream and its rooms, frees its queue, and
+   * closes the transport with `closeCode` (null: it is already closed). Idempotent.
+   */
+  detach(connection: ManagedConnection, closeCode: number | null, reason: string): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    this.connections.delete(connection.info.connectionId);
+    const slot = connection.slot;
+    const index = slot.connections.indexOf(connection);
+    if (index >= 0) slot.connections.splice(index, 1);
+    if (slot.connections.length === 0) this.retire(slot);
+    this.rooms.leaveAll(connection);
+    connection.queue = null;
+    connection.pending = null;
+    connection.early = null;
+    this.backpressured.delete(connection);
+    this.unhook(connection);
+    connection.info.disconnect();
+    this.counters.connectionsRemoved += 1;
+    connection.owner.counters.connectionsRemoved += 1;
+    if (closeCode !== null) {
+      try {
+        connection.transport.close(closeCode, reason);
+      } catch (error) {
+        this.report(error, 'close');
+      }
+    }
+    connection.owner.release(connection);
+  }
+
+  /** The user's connections in this process (0 if none). */
+  connectionCount(userId: UserId): number {
+    return this.users.get(userId)?.connections.length ?? 0;
+  }
+
+  /**
+   * Sends a connection-scoped message (seq null, not kept); false when the connection is closed.
+   * Before its connection_established is out (registration still in progress) the message
+   * waits, so the greeting stays the first message.
+   */
+  sendToConnection(connection: ManagedConnection, message: OutboundMessage): boolean {
+    if (connection.closed) return false;
+    const now = this.options.clock.now();
+    const json = serializeEnvelope(message, null, connection.userId, new Date(now).toISOString());
+    if (!connection.greeted) {
+      const early = (connection.early ??= []);
+      if (early.length >= this.options.sendQueueMax) return false;
+      early.push(json);
+      return true;
+    }
+    return this.writeOrFail(connection, json, null, message.type, now);
+  }
+
+  /** Replays what the connection missed after `afterSeq`, then makes it live (see replayTo). */
+  async resume(connection: ManagedConnection, afterSeq: number): Promise<ResumeResult> {
+    const result = await replayTo(connection, afterSeq, this.replaySink);
+    this.countReplay(connection, result.replayed);
+    return result;
+  }
+
+  /** The replay's connection messages: the first is connection_established, after which messages sent early follow. */
+  private writeNotice(connection: ManagedConnection, message: OutboundMessage): boolean {
+    if (connection.greeted) return this.sendToConnection(connection, message);
+    connection.greeted = true;
+    const written = this.sendToConnection(connection, message);
+    const early = connection.early;
+    connection.early = null;
+    if (written && early !== null) for (const json of early) if (!this.writeOrFail(connection, json, null, 'early')) return false;
+    return written;
+  }
+
+  private countReplay(connection: ManagedConnection, replayed: number): void {
+    this.counters.replays += 1;
+    connection.owner.counters.replays += 1;
+    this.counters.replayedMessages += replayed;
+    connection.owner.counters.replayedMessages += replayed;
+  }
+
+  /** Real traffic from the client: it is alive and active. */
+  touch(connection: ManagedConnection): void {
+    const now = this.options.clock.now();
+    connection.alive = true;
+    connection.info.updateActivity(now);
+    connection.owner.lastActivity = now;
+  }
+
+  /** Resolves true when the user has a connection here, false after timeoutMs (or at shutdown). */
+  waitFor(userId: UserId, timeoutMs: number): Promise<boolean> {
+    if (this.users.has(userId)) return Promise.resolve(true);
+    if (this.closed || !(timeoutMs > 0)) return Promise.resolve(false);
+    let waiting = this.waiters.get(userId);
+    if (waiting === undefined) this.waiters.set(userId, (waiting = new Set()));
+    const set = waiting;
+    return new Promise<boolean>((resolve) => {
+      const settle = (connected: boolean): void => {
+        clearTimeout(timer);
+        set.delete(settle);
+        if (set.size === 0 && this.waiters.get(userId) === set) this.waiters.delete(userId);
+        resolve(connected);
+      };
+      const timer = setTimeout(() => settle(false), Math.min(timeoutMs, MAX_TIMEOUT_MS));
+      set.add(settle);
+    });
+  }
+
+  /** One heartbeat round over every connection; returns how many were terminated for a missed pong. */
+  heartbeat(): number {
+    const missed = heartbeatRound(this.connections.values());
+    for (const connection of missed) {
+      this.counters.heartbeatTerminations += 1;
+      connection.owner.counters.heartbeatTerminations += 1;
+      this.detach(connection, null, 'heartbeat');
+      try {
+        if (connection.transport.terminate !== undefined) connection.transport.terminate();
+        else connection.transport.close(CloseCode.GoingAway, 'heartbeat timeout');
+      } catch (error) {
+        this.report(error, 'terminate');
+      }
+    }
+    return missed.length;
+  }
+
+  /** Frames and bytes waiting in the queues of these connections. */
+  queued(connections: Iterable<ManagedConnection> = this.backpressured): { frames: number; bytes: number } {
+    let frames = 0;
+    let bytes = 0;
+    for (const connection of connections) {
+      frames += connection.queue?.frames ?? 0;
+      bytes += connection.queue?.bytes ?? 0;
+    }
+    return { frames, bytes };
+  }
+
+  /** Closes every connection with `closeCode`, drops every subscription and resolves waiters with false. */
+  async shutdown(closeCode: number): Promise<void> {
+    this.closed = true;
+    this.drainTicker.stop();
+    const slots = [...this.users.values()];
+    for (const connection of [...this.connections.values()]) this.detach(connection, closeCode, 'server shutting down');
+    for (const waiting of [...this.waiters.values()]) for (const settle of [...waiting]) settle(false);
+    this.rooms.clear();
+    // A subscription still being set up is dropped as soon as it is in place.
+    await Promise.allSettled(slots.map((slot) => slot.subscribed));
+    await Promise.allSettled([...this.unsubscribing]);
+  }
+
+  /** Reports a background failure (counted; passed to options.onError when set). */
+  report(error: unknown, context: string): void {
+    this.backgroundErrors += 1;
+    this.options.onError?.(error, context);
+  }
+
+  private refuse(limit: ManagerLimit, max: number, userId: UserId | null): never {
+    this.limitHit(limit);
+    throw new LimitExceededError(limit, max, userId);
+  }
+
+  private openSlot(userId: UserId): UserSlot {
+    const slot = new UserSlot(userId);
+    this.users.set(userId, slot);
+    // One listener per user, shared by all of the user's connections.
+    const listener = (entry: StreamEntry): void => this.deliver(slot, entry);
+    slot.subscribed = this.backplane.subscribeUser(userId, listener).then((unsubscribe) => {
+      if (slot.retired) this.unsubscribe(unsubscribe, userId);
+      else slot.unsubscribe = unsubscribe;
+    });
+    slot.subscribed.catch(() => undefined);
+    return slot;
+  }
+
+  private retire(slot: UserSlot): void {
+    slot.retired = true;
+    if (this.users.get(slot.userId) === slot) this.users.delete(slot.userId);
+    if (slot.unsubscribe !== null) this.unsubscribe(slot.unsubscribe, slot.userId);
+    slot.unsubscribe = null;
+  }
+
+  private unsubscribe(unsubscribe: () => Promise<void>, userId: UserId): void {
+    const done = unsubscribe()
+      .catch((error: unknown) => this.report(error, `unsubscribe ${userId}`))
+      .finally(() => this.unsubscribing.delete(done));
+    this.unsubscribing.add(done);
+  }
+
+  /** The backplane listener of one user: writes the entry (serialized once, by the backplane) to each of the user's connections. */
+  private deliver(slot: UserSlot, entry: StreamEntry): void {
+    const connections = slot.connections;
+    const count = connections.length;
+    if (count === 0) return;
+    const now = entry.appendedAt; // stamped by the backplane: no clock read per message
+    let broken: [ManagedConnection, Written][] | null = null;
+    for (let i = 0; i < count; i += 1) {
+      const connection = connections[i] as ManagedConnection;
+      if (connection.pending !== null) {
+        holdEntry(connection, entry, this.options.sendQueueMax);
+        continue;
+      }
+      if (entry.seq <= connection.lastSeq) continue;
+      const outcome = this.write(connection, entry.json, entry.seq, entry.message.type, now);
+      if (outcome === WriteOutcome.Overflow || outcome === FAILED) (broken ??= []).push([connection, outcome]);
+    }
+    if (broken !== null) for (const [connection, outcome] of broken) this.fail(connection, outcome);
+  }
+
+  /** Writes (or queues) one frame and counts it; never throws. */
+  private write(connection: ManagedConnection, json: string, seq: number | null, type: string, now: number): Written {
+    if (connection.transport.readyState !== OPEN) return SKIPPED;
+    try {
+      if (connection.queue !== null) this.drain(connection);
+      const droppedBefore = connection.queue === null ? 0 : connection.queue.dropped;
+      const outcome = writeFrame(connection, json, seq, type, this.policy);
+      if (seq !== null && outcome !== WriteOutcome.Overflow) connection.lastSeq = seq;
+      const owner = connection.owner;
+      if (outcome === WriteOutcome.Sent) {
+        this.counters.messagesSent += 1;
+        owner.counters.messagesSent += 1;
+        connection.info.recordMessage(now);
+        owner.lastActivity = now;
+        return outcome;
+      }
+      if (outcome === WriteOutcome.Queued) {
+        this.counters.messagesQueued += 1;
+        owner.counters.messagesQueued += 1;
+      }
+      const dropped = (connection.queue?.dropped ?? droppedBefore) - droppedBefore;
+      this.counters.messagesDropped += dropped;
+      owner.counters.messagesDropped += dropped;
+      if (connection.queue !== null) {
+        this.backpressured.add(connection);
+        this.drainTicker.start();
+      }
+      return outcome;
+    } catch (error) {
+      this.report(error, 'send');
+      return FAILED;
+    }
+  }
+
+  /** write() for one connection outside the fan-out loop: closes it on overflow or failure; false when nothing was written. */
+  private writeOrFail(connection: ManagedConnection, json: string, seq: number | null, type: string, now = this.options.clock.now()): boolean {
+    if (connection.closed) return false;
+    const outcome = this.write(connection, json, seq, type, now);
+    if (outcome === WriteOutcome.Overflow || outcome === FAILED) {
+      this.fail(connection, outcome);
+      return false;
+    }
+    return outcome !== SKIPPED;
+  }
+
+  /** Closes a connection that cannot be written to: 1013 for a slow consumer beyond the policy, 1011 for a send that threw. */
+  private fail(connection: ManagedConnection, outcome: Written): void {
+    if (outcome === WriteOutcome.Overflow) {
+      this.counters.slowConsumerCloses += 1;
+      connection.owner.counters.slowConsumerCloses += 1;
+      this.detach(connection, CloseCode.TryAgainLater, 'slow consumer');
+    } else {
+      this.counters.sendErrors += 1;
+      connection.owner.counters.sendErrors += 1;
+      connection.info.recordError();
+      this.detach(connection, CloseCode.InternalError, 'send failed');
+    }
+  }
+
+  private drain(connection: ManagedConnection): void {
+    const written = drainQueue(connection, this.policy, (fromSeq, toSeq) => this.gapFrame(connection.userId, fromSeq, toSeq));
+    if (written > 0) {
+      const now = this.options.clock.now();
+      this.counters.messagesSent += written;
+      connection.owner.counters.messagesSent += written;
+      connection.info.messageCount += written - 1; // recordMessage adds the last one
+      connection.info.recordMessage(now);
+      connection.owner.lastActivity = now;
+    }
+    if (connection.queue === null) this.backpressured.delete(connection);
+  }
+
+  private drainBackpressured(): void {
+    for (const connection of this.backpressured) {
+      if (connection.closed || connection.transport.readyState !== OPEN) {
+        this.backpressured.delete(connection);
+        continue;
+      }
+      try {
+        this.drain(connection);
+      } catch (error) {
+        this.report(error, 'send');
+        this.fail(connection, FAILED);
+      }
+    }
+    if (this.backpressured.size === 0) this.drainTicker.stop();
+  }
+
+  private discardQueued(connection: ManagedConnection): void {
+    const queue = connection.queue;
+    if (queue === null) return;
+    queue.discardStreamItems();
+    if (queue.isEmpty) {
+      connection.queue = null;
+      this.backpressured.delete(connection);
+    }
+  }
+
+  /** A connection-scoped replay_gap: positions fromSeq..toSeq will not reach this connection unless it resumes. */
+  private gapFrame(userId: UserId, fromSeq: number, toSeq: number): string {
+    const ts = new Date(this.options.clock.now()).toISOString();
+    return serializeEnvelope({ type: 'replay_gap', payload: { from_seq: fromSeq, to_seq: toSeq } }, null, userId, ts);
+  }
+
+  private hook(connection: ManagedConnection): void {
+    const transport = connection.transport as TaggedTransport;
+    if (transport instanceof EventEmitter) {
+      transport[kConnection] = connection;
+      transport.on('close', this.onSocketClose);
+      transport.on('pong', this.onSocketPong);
+      transport.on('message', this.onSocketMessage);
+      transport.on('error', this.onSocketError);
+    } else if (transport.on !== undefined) {
+      // A plain transport may call listeners without `this`; it costs a few closures.
+      transport.on('close', () => this.detach(connection, null, 'closed'));
+      transport.on('pong', () => {
+        connection.alive = true;
+      });
+      transport.on('error', () => connection.info.recordError());
+    }
+  }
+
+  private unhook(connection: ManagedConnection): void {
+    const transport = connection.transport as TaggedTransport;
+    if (!(transport instanceof EventEmitter)) return;
+    transport.removeListener('close', this.onSocketClose);
+    transport.removeListener('pong', this.onSocketPong);
+    transport.removeListener('message', this.onSocketMessage);
+    // The error listener stays: a socket that errors after we let go must not crash the process.
+    transport[kConnection] = undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import type { ConnectionTransport, StreamEntry, Unsubscribe } from '@agentwire/protocols';
+import type { ConnectionInfo, UserId } from '@agentwire/types';
+import type { SendQueue } from './backpressure';
+import type { DeliveryCounters } from './stats';
+
+/** The manager a connection was added through: it is counted there and closes with it. */
+export interface ConnectionOwner {
+  readonly counters: DeliveryCounters;
+  /** Epoch ms of the last traffic or call; idle disposal reads it. */
+  lastActivity: number;
+  adopt(connection: ManagedConnection): void;
+  release(connection: ManagedConnection): void;
+}
+
+/**
+ * What the manager keeps per socket, beyond the socket itself: the ConnectionInfo record and
+ * a few fields. Queues, pending buffers and room sets exist only while needed, so an idle
+ * connection costs a few hundred bytes.
+ */
+export class ManagedConnection {
+  /** Answered the last ping (or sent something since). */
+  alive = true;
+  /** Detached from the registry; nothing more is written. */
+  closed = false;
+  /** Live stream entries held back while the connection registers or replays; null when live. */
+  pending: StreamEntry[] | null = [];
+  /** `pending` overflowed and was emptied: the resume must read the stream again. */
+  pendingOverflow = false;
+  /** The replay in progress, if any (replays of one connection run one after the other). */
+  resuming: Promise<void> | null = null;
+  /** The newest stream position written to (or dropped for) this connection; live entries at or below it are skipped. */
+  lastSeq = 0;
+  /** connection_established has been written; connection messages sent before it wait in `early`. */
+  greeted = false;
+  early: string[] | null = null;
+  /** Frames waiting for a backed-up socket; null while the socket keeps up. */
+  queue: SendQueue | null = null;
+  rooms: Set<string> | null = null;
+
+  constructor(
+    readonly info: ConnectionInfo,
+    readonly userId: UserId,
+    readonly transport: ConnectionTransport,
+    readonly owner: ConnectionOwner,
+    readonly slot: UserSlot,
+  ) {}
+}
+
+/** One user's connections in this process and the stream subscription they share. */
+export class UserSlot {
+  readonly connections: ManagedConnection[] = [];
+  /** Settles once the backplane subscription is in place (rejects if it failed). */
+  subscribed: Promise<void> = Promise.resolve();
+  unsubscribe: Unsubscribe | null = null;
+  /** The user's last connection left; the subscription is (being) dropped. */
+  retired = false;
+
+  constructor(readonly userId: UserId) {}
+}

@@ -1,0 +1,156 @@
+import { type AgentEvent, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { RecordingTransport, settle } from '@agentwire/protocols/testing';
+import type { ConnectionId, RunId, ThreadId, UserId } from '@agentwire/types';
+import { WebSocketManagerFactory } from './factory';
+import { type Rig, type RigConnection, contextFor, note, startRig } from './ws-rig.test-helpers';
+
+const uid = (name: string) => name as UserId;
+
+/** The 5 events of run `r` of `user` (a valid run: started, thinking, tool, tool result, completed). */
+function runEvents(user: string, r: number): AgentEvent[] {
+  const ids = { run_id: `run-${user}-${r}` as RunId, thread_id: `thread-${user}` as ThreadId };
+  return [
+    { type: 'agent_started', ...ids, payload: { agent_name: 'demo', input: `question ${r}` } },
+    { type: 'agent_thinking', ...ids, payload: { reasoning: `thinking for ${user}` } },
+    { type: 'tool_executing', ...ids, payload: { tool_name: 'search', parameters: { q: user } } },
+    { type: 'tool_completed', ...ids, payload: { tool_name: 'search', results: [user], duration_ms: 2, success: true } },
+    { type: 'agent_completed', ...ids, payload: { status: 'completed', final_response: `answer for ${user}`, duration_ms: 9, event_count: 5 } },
+  ];
+}
+
+describe('delivery', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => {
+    await rig.dispose();
+  });
+
+  it('streams 150 users x 30 events with zero cross-user deliveries and zero reorders', async () => {
+    const users = Array.from({ length: 150 }, (_, i) => `member${i + 1}`);
+    const connections = await Promise.all(users.map((user) => rig.connect(rig.factory.createManager(contextFor(user)), user)));
+    const plans = new Map(users.map((user) => [user, Array.from({ length: 6 }, (_, r) => runEvents(user, r)).flat()]));
+    // The execution tracker emits through the unified manager; every user's 30 events interleave with everyone else's.
+    for (let i = 0; i < 30; i += 1) {
+      await Promise.all(users.map((user) => rig.unified.emitAgentEvent(uid(user), (plans.get(user) as AgentEvent[])[i] as AgentEvent)));
+    }
+    await Promise.all(connections.map(({ client }) => client.waitForStream(30)));
+    await settle(50);
+    let crossUser = 0;
+    let reorders = 0;
+    for (const { client, userId } of connections) {
+      const stream = client.stream();
+      const foreign = (message: ServerEnvelope) => message.user_id !== userId || (message.run_id !== undefined && !message.run_id.startsWith(`run-${userId}-`));
+      crossUser += client.messages.filter(foreign).length;
+      reorders += checkUserStream(client.messages, userId, { afterSeq: 0 }).problems.length;
+      expect(stream).toHaveLength(30);
+      expect(checkEventStreams(stream)).toEqual({ ok: true, problems: [], runs: 6 });
+      expect(stream.map((message) => message.type)).toEqual((plans.get(userId) as AgentEvent[]).map((event) => event.type));
+    }
+    expect({ crossUser, reorders }).toEqual({ crossUser: 0, reorders: 0 });
+  });
+
+  it("gives every tab of a user an identical stream, whichever manager added it and however the message was addressed", async () => {
+    const tabs: RigConnection[] = [];
+    for (let i = 0; i < 3; i += 1) tabs.push(await rig.connect(rig.factory.createManager(contextFor('dana')), 'dana'));
+    tabs.push(await rig.connect(rig.unified, 'dana'));
+    const other = await rig.connect(rig.unified, 'eli');
+    await rig.unified.joinRoom((tabs[0] as RigConnection).connectionId, 'team');
+    await rig.unified.joinRoom(other.connectionId, 'team');
+    const manager = rig.factory.getManagers(uid('dana'))[0];
+    for (const event of runEvents('dana', 1)) await rig.unified.emitAgentEvent(uid('dana'), event);
+    await manager?.sendToUser(uid('dana'), note({ direct: true }));
+    expect(await rig.unified.broadcastToRoom('team', note({ room: 'team' }))).toBe(2);
+    expect(await rig.unified.broadcast(note({ everyone: true }))).toBe(2);
+    const streams = await Promise.all(tabs.map(({ client }) => client.waitForStream(8)));
+    await settle();
+    for (const stream of streams) expect(stream).toEqual(streams[0]);
+    expect(streams[0]?.map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(tabs.map(({ client }) => client.stream().length)).toEqual([8, 8, 8, 8]);
+    expect((await other.client.waitForStream(2)).map((message) => message.seq)).toEqual([1, 2]);
+  });
+
+  it('keeps connection_established first even when a connection message is sent while the registration is in progress', async () => {
+    const { socket, client } = await rig.server.open();
+    const connectionId = 'conn-early' as ConnectionId;
+    const adding = rig.unified.addConnection(socket, { userId: uid('eda'), connectionId });
+    expect(await rig.unified.sendToConnection(connectionId, { type: 'pong', payload: {} })).toBe(true);
+    await adding;
+    await rig.unified.sendToUser(uid('eda'), note({}));
+    expect((await client.waitForMessages(3)).map((message) => message.type)).toEqual(['connection_established', 'pong', 'note']);
+  });
+
+  it('reports the connections a send reached; a user without connections keeps the message for replay', async () => {
+    await rig.connect(rig.unified, 'fay');
+    await rig.connect(rig.unified, 'fay');
+    expect(await rig.unified.sendToUser(uid('fay'), note({}))).toEqual({ seq: 1, connections: 2 });
+    expect(await rig.unified.sendToUser(uid('gil'), note({}))).toEqual({ seq: 1, connections: 0 });
+    expect(await rig.unified.getLastSeq(uid('gil'))).toBe(1);
+  });
+
+  it("leaves a closed connection's rooms", async () => {
+    const hal = await rig.connect(rig.unified, 'hal');
+    await rig.unified.joinRoom(hal.connectionId, 'lobby');
+    await rig.unified.joinRoom(hal.connectionId, 'lobby');
+    await rig.unified.joinRoom(hal.connectionId, 'games');
+    expect(rig.unified.getStats().rooms).toBe(2);
+    expect(await rig.unified.broadcastToRoom('lobby', note({}))).toBe(1);
+    hal.client.ws.close();
+    await hal.client.waitForClose();
+    await settle();
+    expect(rig.unified.getStats().rooms).toBe(0);
+    expect(await rig.unified.broadcastToRoom('lobby', note({}))).toBe(0);
+    expect(await rig.unified.broadcastToRoom('games', note({}))).toBe(0);
+  });
+
+  it('refuses bad room names and unknown connections with typed errors', async () => {
+    const ivy = await rig.connect(rig.unified, 'ivy');
+    await expect(rig.unified.joinRoom(ivy.connectionId, '')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'room' });
+    await expect(rig.unified.broadcastToRoom('x'.repeat(257), note({}))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(rig.unified.joinRoom('conn-nobody' as never, 'room')).rejects.toMatchObject({ code: 'UNKNOWN_CONNECTION' });
+    await expect(rig.unified.leaveRoom('conn-nobody' as never, 'room')).resolves.toBeUndefined();
+  });
+});
+
+describe('serialization', () => {
+  /** A payload that counts how often it is serialized. */
+  function countingPayload(): { payload: Record<string, unknown>; serialized: () => number } {
+    let count = 0;
+    return { payload: { body: { toJSON: () => ((count += 1), 'the body') } }, serialized: () => count };
+  }
+
+  it('serializes a room message to 1,000 connections once, and each user gets the same bytes on every tab', async () => {
+    const factory = new WebSocketManagerFactory({ heartbeatIntervalMs: 0, maxConnectionsPerUser: 2 });
+    const manager = factory.getUnifiedManager();
+    const transports: { userId: UserId; transport: RecordingTransport }[] = [];
+    for (let i = 0; i < 1000; i += 1) {
+      const userId = uid(`u${i >> 1}`);
+      const transport = new RecordingTransport();
+      const info = await manager.addConnection(transport, { userId });
+      if (i % 2 === 0) await manager.joinRoom(info.connectionId, 'all-hands');
+      transports.push({ userId, transport });
+    }
+    const { payload, serialized } = countingPayload();
+    expect(await manager.broadcastToRoom('all-hands', { type: 'announcement', payload })).toBe(500);
+    expect(serialized()).toBe(1);
+    const frames = transports.map(({ transport }) => transport.frames.slice(1));
+    expect(frames.every((list) => list.length === 1)).toBe(true);
+    for (let i = 0; i < 1000; i += 2) expect(frames[i]?.[0]).toBe(frames[i + 1]?.[0]);
+    const first = JSON.parse(frames[0]?.[0] as string) as ServerEnvelope;
+    expect(first).toMatchObject({ type: 'announcement', seq: 1, user_id: 'u0', payload: { body: 'the body' } });
+    await factory.shutdown();
+  });
+
+  it("serializes a user's message once however many tabs receive it", async () => {
+    const factory = new WebSocketManagerFactory({ heartbeatIntervalMs: 0 });
+    const manager = factory.getUnifiedManager();
+    const tabs = Array.from({ length: 5 }, () => new RecordingTransport());
+    for (const transport of tabs) await manager.addConnection(transport, { userId: uid('jo') });
+    const { payload, serialized } = countingPayload();
+    await manager.sendToUser(uid('jo'), { type: 'note', payload });
+    expect(serialized()).toBe(1);
+    expect(new Set(tabs.map((transport) => transport.frames[1])).size).toBe(1);
+    await factory.shutdown();
+  });
+});

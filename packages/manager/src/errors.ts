@@ -1,0 +1,114 @@
+import { AgentwireError, type ConnectionId, type UserId } from '@agentwire/types';
+
+/** The limits a factory enforces; each is an option of WebSocketManagerOptions. */
+export type ManagerLimit = 'maxManagersPerUser' | 'maxConnectionsPerUser' | 'maxConnections';
+
+/** Why a manager stopped: shut down with the process, disposed by its owner, idle, or its last connection closed. */
+export type DisposeReason = 'shutdown' | 'disposed' | 'idle' | 'empty';
+
+/**
+ * A user-bound manager was asked to reach another user (add, read, send to or remove their
+ * connections) or to do something process-wide (broadcast). Nothing was done; it is counted.
+ */
+export class IsolationViolationError extends AgentwireError {
+  constructor(
+    readonly boundUserId: UserId,
+    /** The other user, or null for a process-wide operation. */
+    readonly attemptedUserId: UserId | null,
+    readonly operation: string,
+  ) {
+    super(
+      'ISOLATION_VIOLATION',
+      attemptedUserId === null
+        ? `The WebSocket manager bound to user '${boundUserId}' refused ${operation}: it reaches every user; use the unified manager of WebSocketManagerFactory`
+        : `The WebSocket manager bound to user '${boundUserId}' refused ${operation} for user '${attemptedUserId}'`,
+    );
+  }
+}
+
+/** A configured limit was reached; `limit` names it and `max` is its value. */
+export class LimitExceededError extends AgentwireError {
+  constructor(
+    readonly limit: ManagerLimit,
+    readonly max: number,
+    readonly userId: UserId | null,
+  ) {
+    super('LIMIT_EXCEEDED', limitMessage(limit, max, userId));
+  }
+}
+
+function limitMessage(limit: ManagerLimit, max: number, userId: UserId | null): string {
+  switch (limit) {
+    case 'maxManagersPerUser':
+      return `User '${String(userId)}' has reached the maximum number of WebSocket managers (${max}; limit maxManagersPerUser)`;
+    case 'maxConnectionsPerUser':
+      return `User '${String(userId)}' has reached the maximum number of connections (${max}; limit maxConnectionsPerUser)`;
+    case 'maxConnections':
+      return `This process has reached the maximum number of connections (${max}; limit maxConnections)`;
+  }
+}
+
+/** The manager (or its factory) was shut down or disposed; it refuses every further call. */
+export class ManagerShutdownError extends AgentwireError {
+  constructor(readonly reason: DisposeReason) {
+    super('MANAGER_SHUT_DOWN', reason === 'shutdown' ? 'The WebSocket manager has shut down' : `The WebSocket manager was disposed (${reason})`);
+  }
+}
+
+/** `new UnifiedWebSocketManager()` outside WebSocketManagerFactory. */
+export class FactoryOnlyError extends AgentwireError {
+  constructor() {
+    super(
+      'FACTORY_ONLY',
+      'UnifiedWebSocketManager is created only by WebSocketManagerFactory: use factory.createManager(userContext) or factory.getUnifiedManager()',
+    );
+  }
+}
+
+/** addConnection with a connection id that is already registered in this process. */
+export class DuplicateConnectionError extends AgentwireError {
+  constructor(readonly connectionId: ConnectionId) {
+    super('DUPLICATE_CONNECTION', `Connection '${connectionId}' is already registered`);
+  }
+}
+
+/** addConnection with a transport that is not open (readyState is not 1). */
+export class TransportNotOpenError extends AgentwireError {
+  constructor(readonly readyState: number) {
+    super('TRANSPORT_NOT_OPEN', `Cannot register a connection whose transport is not open (readyState ${readyState})`);
+  }
+}
+
+/** joinRoom or resume for a connection this process does not hold. */
+export class UnknownConnectionError extends AgentwireError {
+  constructor(readonly connectionId: ConnectionId) {
+    super('UNKNOWN_CONNECTION', `Connection '${connectionId}' is not registered`);
+  }
+}
+
+/** An agent event whose payload does not match its type's schema; nothing was sent. */
+export class InvalidAgentEventError extends AgentwireError {
+  constructor(readonly problem: string) {
+    super('INVALID_AGENT_EVENT', `Invalid agent event: ${problem}`);
+  }
+}
+
+/** A bad argument to a manager method (room name, resume position). */
+export class InvalidManagerArgumentError extends AgentwireError {
+  constructor(
+    readonly argument: string,
+    reason: string,
+  ) {
+    super('INVALID_ARGUMENT', `Invalid ${argument}: ${reason}`);
+  }
+}
+
+/** A WebSocketManagerOptions value is out of range; `option` names it. */
+export class InvalidManagerOptionsError extends AgentwireError {
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
+    super('INVALID_MANAGER_OPTIONS', `Invalid WebSocketManagerOptions.${option}: ${reason}`);
+  }
+}

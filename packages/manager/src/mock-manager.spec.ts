@@ -1,0 +1,66 @@
+import type { AgentEvent } from '@agentwire/protocols';
+import { RecordingTransport } from '@agentwire/protocols/testing';
+import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import { InvalidAgentEventError, IsolationViolationError, ManagerShutdownError } from './errors';
+import { MockWebSocketManager } from './mock-manager';
+import { contextFor, note } from './ws-rig.test-helpers';
+
+const uid = (name: string) => name as UserId;
+const started: AgentEvent = { type: 'agent_started', run_id: 'run-1' as RunId, thread_id: 'thread-1' as ThreadId, payload: { agent_name: 'demo', input: 'hi' } };
+
+describe('MockWebSocketManager', () => {
+  it('records every send, broadcast and connection, and writes real envelopes to the transports', async () => {
+    const mock = new MockWebSocketManager();
+    const tab = new RecordingTransport();
+    const info = await mock.addConnection(tab, { userId: uid('ada') });
+    await mock.joinRoom(info.connectionId, 'team');
+    await mock.sendToUser(uid('ada'), note({ n: 1 }));
+    await mock.emitAgentEvent(uid('ada'), started);
+    await mock.sendToConnection(info.connectionId, { type: 'pong', payload: {} });
+    await mock.broadcastToRoom('team', note({ n: 2 }));
+    await mock.broadcast(note({ n: 3 }));
+    expect(mock.connectionLog.map((connection) => connection.connectionId)).toEqual([info.connectionId]);
+    expect(mock.sent.map(({ method, target, seq }) => [method, target, seq])).toEqual([
+      ['sendToUser', 'ada', 1],
+      ['emitAgentEvent', 'ada', 2],
+      ['sendToConnection', info.connectionId, null],
+      ['broadcastToRoom', 'team', null],
+      ['broadcast', null, null],
+    ]);
+    expect(mock.broadcasts.map(({ method }) => method)).toEqual(['broadcastToRoom', 'broadcast']);
+    expect(mock.sentTo('ada')).toHaveLength(2);
+    expect(tab.messages<{ type: string; seq: number | null }>().map(({ type, seq }) => [type, seq])).toEqual([
+      ['connection_established', null],
+      ['note', 1],
+      ['agent_started', 2],
+      ['pong', null],
+      ['note', 3],
+      ['note', 4],
+    ]);
+    expect(mock.getStats()).toMatchObject({ connections: 1, users: 1, rooms: 1, messagesSent: 6 });
+    mock.clearRecords();
+    expect([mock.sent, mock.broadcasts, mock.connectionLog]).toEqual([[], [], []]);
+    await mock.shutdown();
+    expect(tab.closeCode).toBe(1001);
+  });
+
+  it('enforces isolation when bound to a user, and counts each refusal', async () => {
+    const mock = new MockWebSocketManager({ userContext: contextFor('bea') });
+    await mock.addConnection(new RecordingTransport(), { userId: uid('bea') });
+    await expect(mock.addConnection(new RecordingTransport(), { userId: uid('cal') })).rejects.toBeInstanceOf(IsolationViolationError);
+    await expect(mock.sendToUser(uid('cal'), note({}))).rejects.toBeInstanceOf(IsolationViolationError);
+    await expect(mock.broadcast(note({}))).rejects.toBeInstanceOf(IsolationViolationError);
+    expect(() => mock.getUserConnections(uid('cal'))).toThrow(IsolationViolationError);
+    expect(mock.getStats().isolationViolations).toBe(4);
+    expect(mock.sent).toEqual([]);
+  });
+
+  it('validates agent events and refuses calls after shutdown, like the real manager', async () => {
+    const mock = new MockWebSocketManager();
+    const broken = { ...started, payload: { input: 'no agent name' } } as unknown as AgentEvent;
+    await expect(mock.emitAgentEvent(uid('dan'), broken)).rejects.toBeInstanceOf(InvalidAgentEventError);
+    await mock.shutdown();
+    await expect(mock.sendToUser(uid('dan'), note({}))).rejects.toBeInstanceOf(ManagerShutdownError);
+    expect(mock.getConnectionCount()).toBe(0);
+  });
+});

@@ -1,0 +1,154 @@
+import type { AppConfig } from '@agentwire/config';
+import type { Backplane } from '@agentwire/protocols';
+import { InvalidManagerOptionsError } from './errors';
+
+/** A source of epoch milliseconds; inject a fake one in tests. */
+export interface ManagerClock {
+  now(): number;
+}
+
+/** Called for failures that happen in the background (unsubscribe, room leave, a send that threw). */
+export type ManagerErrorHandler = (error: unknown, context: string) => void;
+
+/** Options of WebSocketManagerFactory. Every one is optional; MANAGER_DEFAULTS holds the defaults. */
+export interface WebSocketManagerOptions {
+  /** User-bound managers one user may hold at once (default 20). */
+  readonly maxManagersPerUser?: number;
+  /** Open connections one user may hold in this process (default 10). */
+  readonly maxConnectionsPerUser?: number;
+  /** Open connections this process may hold (default 100,000). */
+  readonly maxConnections?: number;
+  /** A user-bound manager without traffic or calls for this long is disposed (default 30 minutes). */
+  readonly idleMs?: number;
+  /** How often idle managers are looked for (default 60 s, at most idleMs; 0 = only when sweepIdle() is called). */
+  readonly idleSweepIntervalMs?: number;
+  /** Dispose a user-bound manager when its last connection closes (default true), so reconnects do not pile managers up. */
+  readonly disposeWhenEmpty?: boolean;
+  /** Ping interval; a connection that has not answered the previous ping is terminated (default 30 s; 0 = off). */
+  readonly heartbeatIntervalMs?: number;
+  /** Socket bufferedAmount above which frames are queued instead of written (default 1 MiB). */
+  readonly sendHighWaterBytes?: number;
+  /** Frames queued per connection before the slow-consumer policy applies (default 1,000). */
+  readonly sendQueueMax?: number;
+  /** Bytes queued per connection before the slow-consumer policy applies (default 8 MiB). */
+  readonly sendQueueMaxBytes?: number;
+  /** How often queued frames of slow connections are retried while any exist (default 10 ms). */
+  readonly drainIntervalMs?: number;
+  /** Envelopes kept per user for replay, when the factory creates its own in-memory backplane (default 1,000). */
+  readonly replayMaxEvents?: number;
+  /** How long envelopes are kept for replay, when the factory creates its own in-memory backplane (default 5 minutes). */
+  readonly replayMaxAgeMs?: number;
+  /** The backplane that sequences, keeps and fans out user streams (default: a new InMemoryBackplane, closed at shutdown). */
+  readonly backplane?: Backplane;
+  /** Clock for activity and idle times (default Date.now). */
+  readonly clock?: ManagerClock;
+  /** Receives background failures (default: they are only counted in stats.backgroundErrors). */
+  readonly onError?: ManagerErrorHandler;
+}
+
+/** The defaults of WebSocketManagerOptions, in one place. */
+export const MANAGER_DEFAULTS = Object.freeze({
+  maxManagersPerUser: 20,
+  maxConnectionsPerUser: 10,
+  maxConnections: 100_000,
+  idleMs: 30 * 60_000,
+  idleSweepIntervalMs: 60_000,
+  disposeWhenEmpty: true,
+  heartbeatIntervalMs: 30_000,
+  sendHighWaterBytes: 1024 * 1024,
+  sendQueueMax: 1000,
+  sendQueueMaxBytes: 8 * 1024 * 1024,
+  drainIntervalMs: 10,
+  replayMaxEvents: 1000,
+  replayMaxAgeMs: 5 * 60_000,
+});
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedManagerOptions {
+  readonly maxManagersPerUser: number;
+  readonly maxConnectionsPerUser: number;
+  readonly maxConnections: number;
+  readonly idleMs: number;
+  readonly idleSweepIntervalMs: number;
+  readonly disposeWhenEmpty: boolean;
+  readonly heartbeatIntervalMs: number;
+  readonly sendHighWaterBytes: number;
+  readonly sendQueueMax: number;
+  readonly sendQueueMaxBytes: number;
+  readonly drainIntervalMs: number;
+  readonly replayMaxEvents: number;
+  readonly replayMaxAgeMs: number;
+  readonly backplane: Backplane | null;
+  readonly clock: ManagerClock;
+  readonly onError: ManagerErrorHandler | null;
+}
+
+const SYSTEM_CLOCK: ManagerClock = Object.freeze({ now: Date.now });
+
+type NumericOption = { [K in keyof typeof MANAGER_DEFAULTS]: (typeof MANAGER_DEFAULTS)[K] extends number ? K : never }[keyof typeof MANAGER_DEFAULTS];
+
+/** Smallest accepted value of each numeric option. */
+const MINIMUM: Record<NumericOption, number> = {
+  maxManagersPerUser: 1,
+  maxConnectionsPerUser: 1,
+  maxConnections: 1,
+  idleMs: 1,
+  idleSweepIntervalMs: 0,
+  heartbeatIntervalMs: 0,
+  sendHighWaterBytes: 0,
+  sendQueueMax: 1,
+  sendQueueMaxBytes: 1,
+  drainIntervalMs: 1,
+  replayMaxEvents: 0,
+  replayMaxAgeMs: 0,
+};
+
+/** Applies the defaults and checks every value; throws InvalidManagerOptionsError naming the first bad option. */
+export function resolveManagerOptions(options: WebSocketManagerOptions = {}): ResolvedManagerOptions {
+  const number = (name: NumericOption): number => {
+    const value = options[name] ?? MANAGER_DEFAULTS[name];
+    if (!Number.isSafeInteger(value) || value < MINIMUM[name]) {
+      throw new InvalidManagerOptionsError(name, `expected a whole number ≥ ${MINIMUM[name]}, got ${String(value)}`);
+    }
+    return value;
+  };
+  const idleMs = number('idleMs');
+  const disposeWhenEmpty = options.disposeWhenEmpty ?? MANAGER_DEFAULTS.disposeWhenEmpty;
+  if (typeof disposeWhenEmpty !== 'boolean') throw new InvalidManagerOptionsError('disposeWhenEmpty', 'expected a boolean');
+  return Object.freeze({
+    maxManagersPerUser: number('maxManagersPerUser'),
+    maxConnectionsPerUser: number('maxConnectionsPerUser'),
+    maxConnections: number('maxConnections'),
+    idleMs,
+    idleSweepIntervalMs: Math.min(number('idleSweepIntervalMs'), idleMs),
+    disposeWhenEmpty,
+    heartbeatIntervalMs: number('heartbeatIntervalMs'),
+    sendHighWaterBytes: number('sendHighWaterBytes'),
+    sendQueueMax: number('sendQueueMax'),
+    sendQueueMaxBytes: number('sendQueueMaxBytes'),
+    drainIntervalMs: number('drainIntervalMs'),
+    replayMaxEvents: number('replayMaxEvents'),
+    replayMaxAgeMs: number('replayMaxAgeMs'),
+    backplane: options.backplane ?? null,
+    clock: options.clock ?? SYSTEM_CLOCK,
+    onError: options.onError ?? null,
+  });
+}
+
+/** The settings of AppConfig the manager uses. */
+export type ManagerConfig = Pick<AppConfig, 'limits' | 'manager' | 'replay'>;
+
+/** Builds factory options from the application config, so the gateway passes its config once. */
+export function managerOptionsFromConfig(config: ManagerConfig): WebSocketManagerOptions {
+  return {
+    maxManagersPerUser: config.limits.maxManagersPerUser,
+    maxConnectionsPerUser: config.limits.maxConnectionsPerUser,
+    maxConnections: config.limits.maxConnections,
+    idleMs: config.manager.idleMs,
+    heartbeatIntervalMs: config.manager.heartbeatIntervalMs,
+    sendHighWaterBytes: config.manager.sendHighWaterBytes,
+    sendQueueMax: config.manager.sendQueueMax,
+    replayMaxEvents: config.replay.maxEvents,
+    replayMaxAgeMs: config.replay.maxAgeMs,
+  };
+}

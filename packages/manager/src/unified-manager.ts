@@ -1,0 +1,364 @@
+import {
+  type AgentEvent,
+  CloseCode,
+  type ConnectionRegistration,
+  type ConnectionTransport,
+  type OutboundMessage,
+  type ResumeResult,
+  type SendResult,
+  type WebSocketManagerProtocol,
+  validateAgentEvent,
+} from '@agentwire/protocols';
+import { type ConnectionId, type ConnectionInfo, type ConnectionInfoJson, type UserExecutionContext, type UserId, WebSocketManagerMode } from '@agentwire/types';
+import type { ConnectionOwner, ManagedConnection } from './connection';
+import type { ConnectionRegistry } from './connection-registry';
+import {
+  type DisposeReason,
+  FactoryOnlyError,
+  InvalidAgentEventError,
+  type IsolationViolationError,
+  ManagerShutdownError,
+  UnknownConnectionError,
+} from './errors';
+import { IsolationGuard } from './isolation';
+import type { ResolvedManagerOptions } from './options';
+import { checkResumePosition } from './replay';
+import { checkRoomName } from './rooms';
+import { DeliveryCounters, type SendQueueStats, type UnifiedManagerStats } from './stats';
+
+/** Proof that a caller is WebSocketManagerFactory. Not exported from the package entry. */
+export const FACTORY_ACCESS = Symbol('WebSocketManagerFactory');
+/** The factory's handle to close a manager for a reason. Not exported from the package entry. */
+export const kCloseManager = Symbol('closeManager');
+
+/** What a manager needs from the factory that made it. */
+export interface ManagerHost {
+  readonly registry: ConnectionRegistry;
+  readonly options: ResolvedManagerOptions;
+  /** Counts a refused isolation breach process-wide. */
+  violation(error: IsolationViolationError): void;
+  /** The manager stopped (disposed, idle, empty or shut down). */
+  managerClosed(manager: UnifiedWebSocketManager, reason: DisposeReason): void;
+  /** Shuts the whole factory down (the unified manager's shutdown). */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The one WebSocket manager, over `ws` sockets (any ConnectionTransport). Created only by
+ * WebSocketManagerFactory: `createManager(userContext)` gives a manager bound to one user
+ * (isolated mode), `getUnifiedManager()` the process-wide one. Both are views on the factory's
+ * connection registry: a user-bound manager sees and reaches only its user (every other user,
+ * and every process-wide operation, is an IsolationViolationError) and owns the connections
+ * added through it (they close when it is disposed).
+ *
+ * Delivery: every stream message goes through the Backplane, which sequences it per user,
+ * keeps it for replay and serializes it once; the registry writes that one string to each of
+ * the user's connections, queueing behind slow sockets up to a bound (see backpressure.ts).
+ */
+export class UnifiedWebSocketManager implements WebSocketManagerProtocol, ConnectionOwner {
+  readonly mode: WebSocketManagerMode;
+  /** Unique within its factory; for logs and metrics. */
+  readonly id: string;
+  /** The context a user-bound manager was created for; null for the unified manager. */
+  readonly userContext: UserExecutionContext | null;
+  /** Counters of the connections this manager owns. */
+  readonly counters = new DeliveryCounters();
+  /** Epoch ms of the last call, inbound message or delivery to one of its connections. */
+  lastActivity: number;
+  private readonly owned = new Set<ManagedConnection>();
+  private readonly guard: IsolationGuard;
+  private readonly host: ManagerHost;
+  private closedBy: DisposeReason | null = null;
+
+  /** Not for direct use: WebSocketManagerFactory creates managers; `new` from anywhere else throws FactoryOnlyError. */
+  constructor(access: symbol, host: ManagerHost, id: string, userContext: UserExecutionContext | null) {
+    if (access !== FACTORY_ACCESS) throw new FactoryOnlyError();
+    this.host = host;
+    this.id = id;
+    this.userContext = userContext;
+    this.mode = userContext === null ? WebSocketManagerMode.Unified : WebSocketManagerMode.Isolated;
+    this.lastActivity = host.options.clock.now();
+    this.guard = new IsolationGuard(userContext?.userId ?? null, (error) => {
+      this.counters.isolationViolations += 1;
+      host.violation(error);
+    });
+  }
+
+  /** The user a user-bound manager serves; null for the unified manager. */
+  get boundUserId(): UserId | null {
+    return this.guard.boundUserId;
+  }
+
+  /** False once shut down or disposed. */
+  get isActive(): boolean {
+    return this.closedBy === null;
+  }
+
+  /**
+   * Registers a connection (of the bound user, for a user-bound manager) and opens its stream
+   * in one step: connection_established {connection_id, protocol, last_seq} first, then the
+   * replay after `registration.afterSeq` when given, then the user's live stream. Rejects with
+   * LimitExceededError, DuplicateConnectionError, TransportNotOpenError or InvalidIdError; the
+   * caller then still owns (and should close) the transport.
+   */
+  async addConnection(transport: ConnectionTransport, registration: ConnectionRegistration): Promise<ConnectionInfo> {
+    this.assertActive();
+    this.guard.user('addConnection', registration.userId);
+    if (registration.afterSeq !== undefined) checkResumePosition(registration.afterSeq);
+    return this.host.registry.add(this, transport, registration);
+  }
+
+  /** Unregisters a connection and closes it with `closeCode` (default 1000); false if unknown. */
+  async removeConnection(connectionId: ConnectionId, closeCode?: number): Promise<boolean> {
+    this.assertActive();
+    const connection = this.find('removeConnection', connectionId);
+    if (connection === null) return false;
+    this.host.registry.detach(connection, closeCode ?? CloseCode.Normal, 'removed');
+    return true;
+  }
+
+  /** The record of a connection, or null if unknown. */
+  getConnection(connectionId: ConnectionId): ConnectionInfo | null {
+    this.assertActive();
+    return this.find('getConnection', connectionId)?.info ?? null;
+  }
+
+  /** The records of every open connection of a user in this process, whichever manager added them. */
+  getUserConnections(userId: UserId): ConnectionInfo[] {
+    this.assertActive();
+    this.guard.user('getUserConnections', userId);
+    return this.host.registry.users.get(userId)?.connections.map((connection) => connection.info) ?? [];
+  }
+
+  /** True while the user has at least one open connection in this process. */
+  isUserConnected(userId: UserId): boolean {
+    this.assertActive();
+    this.guard.user('isUserConnected', userId);
+    return this.host.registry.users.has(userId);
+  }
+
+  /** Resolves true as soon as the user has a connection, false after timeoutMs (or at shutdown). */
+  async waitForConnection(userId: UserId, timeoutMs: number): Promise<boolean> {
+    this.assertActive();
+    this.guard.user('waitForConnection', userId);
+    return this.host.registry.waitFor(userId, timeoutMs);
+  }
+
+  /** Appends a message to the user's stream (next seq); it reaches all of the user's connections, or is kept for replay. */
+  sendToUser(userId: UserId, message: OutboundMessage): Promise<SendResult> {
+    return this.append('sendToUser', userId, message);
+  }
+
+  /** Sends a connection-scoped message (seq null, not replayed); false if unknown or closed. */
+  async sendToConnection(connectionId: ConnectionId, message: OutboundMessage): Promise<boolean> {
+    this.assertActive();
+    const connection = this.find('sendToConnection', connectionId);
+    if (connection === null) return false;
+    this.touch();
+    return this.host.registry.sendToConnection(connection, message);
+  }
+
+  /** Validates an agent event against its type's schema (InvalidAgentEventError) and appends it to the user's stream. */
+  emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult> {
+    return this.append('emitAgentEvent', userId, event);
+  }
+
+  /** Appends a message to the stream of every user connected to any process (unified mode only). */
+  async broadcast(message: OutboundMessage): Promise<number> {
+    this.assertActive();
+    this.guard.processWide('broadcast');
+    return this.host.registry.backplane.appendToAll(message);
+  }
+
+  /** Adds a connection to a room; its user then receives the room's messages on all of their connections. */
+  async joinRoom(connectionId: ConnectionId, room: string): Promise<void> {
+    this.assertActive();
+    checkRoomName(room);
+    const connection = this.find('joinRoom', connectionId);
+    if (connection === null) throw new UnknownConnectionError(connectionId);
+    this.touch();
+    await this.host.registry.rooms.join(connection, room);
+  }
+
+  /** Removes a connection from a room; an unknown connection or room does nothing. */
+  async leaveRoom(connectionId: ConnectionId, room: string): Promise<void> {
+    this.assertActive();
+    checkRoomName(room);
+    const connection = this.find('leaveRoom', connectionId);
+    if (connection === null) return;
+    this.touch();
+    await this.host.registry.rooms.leave(connection, room);
+  }
+
+  /** Appends a message to the stream of every user in the room, serialized once (unified mode only). */
+  async broadcastToRoom(room: string, message: OutboundMessage): Promise<number> {
+    this.assertActive();
+    this.guard.processWide('broadcastToRoom');
+    checkRoomName(room);
+    return this.host.registry.backplane.appendToRoom(room, message);
+  }
+
+  /**
+   * Replays what a connection missed after `afterSeq`, in order, before anything new (a
+   * replay_gap first when part was evicted), then delivers live entries with no loss and no
+   * duplicate, even when new ones arrive during the replay.
+   */
+  async resume(connectionId: ConnectionId, afterSeq: number): Promise<ResumeResult> {
+    this.assertActive();
+    checkResumePosition(afterSeq);
+    const connection = this.find('resume', connectionId);
+    if (connection === null) throw new UnknownConnectionError(connectionId);
+    this.touch();
+    return this.host.registry.resume(connection, afterSeq);
+  }
+
+  /** Open connections this manager holds: all of the process for the unified manager, its own for a user-bound one. */
+  getConnectionCount(): number {
+    return this.guard.boundUserId === null ? this.host.registry.connections.size : this.owned.size;
+  }
+
+  /** A plain JSON view of a connection, or null if unknown. */
+  getConnectionInfo(connectionId: ConnectionId): ConnectionInfoJson | null {
+    this.assertActive();
+    return this.find('getConnectionInfo', connectionId)?.info.toJSON() ?? null;
+  }
+
+  /** Counters for health and metrics (process-wide for the unified manager); readable after shutdown. */
+  getStats(): UnifiedManagerStats {
+    const registry = this.host.registry;
+    const unified = this.guard.boundUserId === null;
+    const counters = unified ? registry.counters : this.counters;
+    const queued = unified ? registry.queued() : registry.queued(this.owned);
+    return {
+      mode: this.mode,
+      managerId: this.id,
+      boundUserId: this.guard.boundUserId,
+      active: this.closedBy === null,
+      connections: this.getConnectionCount(),
+      users: unified ? registry.users.size : Math.min(1, this.owned.size),
+      rooms: unified ? registry.rooms.size : new Set([...this.owned].flatMap((connection) => [...(connection.rooms ?? [])])).size,
+      messagesSent: counters.messagesSent,
+      messagesQueued: counters.messagesQueued,
+      messagesDropped: counters.messagesDropped,
+      queuedFrames: queued.frames,
+      queuedBytes: queued.bytes,
+      slowConsumerCloses: counters.slowConsumerCloses,
+      heartbeatTerminations: counters.heartbeatTerminations,
+      replays: counters.replays,
+      replayedMessages: counters.replayedMessages,
+      connectionsAdded: counters.connectionsAdded,
+      connectionsRemoved: counters.connectionsRemoved,
+      sendErrors: counters.sendErrors,
+      isolationViolations: counters.isolationViolations,
+      backgroundErrors: unified ? registry.backgroundErrors : 0,
+    };
+  }
+
+  /**
+   * Unified manager: shuts the whole factory down (every socket closed with 1001, timers
+   * stopped, state emptied). User-bound manager: closes its own connections with 1001 and
+   * disposes it. Later calls throw ManagerShutdownError; calling shutdown again does nothing.
+   */
+  async shutdown(): Promise<void> {
+    if (this.guard.boundUserId === null) return this.host.shutdown();
+    this[kCloseManager]('shutdown', CloseCode.GoingAway);
+  }
+
+  /** Disposes a user-bound manager: closes its connections with `closeCode` (default 1000). On the unified manager it is shutdown(). */
+  async dispose(closeCode: number = CloseCode.Normal): Promise<void> {
+    if (this.guard.boundUserId === null) return this.host.shutdown();
+    this[kCloseManager]('disposed', closeCode);
+  }
+
+  /** The user's newest stream position (0 if none): what connection_established reports as last_seq. */
+  async getLastSeq(userId: UserId): Promise<number> {
+    this.assertActive();
+    this.guard.user('getLastSeq', userId);
+    return this.host.registry.backplane.lastSeq(userId);
+  }
+
+  /**
+   * Records real traffic from a connection (alive for the heartbeat, active for idle disposal).
+   * Sockets that are EventEmitters (`ws`) are tracked automatically through their 'message'
+   * events; call this for other transports. False if the connection is unknown.
+   */
+  recordActivity(connectionId: ConnectionId): boolean {
+    this.assertActive();
+    const connection = this.find('recordActivity', connectionId);
+    if (connection === null) return false;
+    this.host.registry.touch(connection);
+    return true;
+  }
+
+  /** Back-pressure state of one connection, or null if unknown. */
+  getSendQueue(connectionId: ConnectionId): SendQueueStats | null {
+    this.assertActive();
+    const connection = this.find('getSendQueue', connectionId);
+    if (connection === null) return null;
+    const queue = connection.queue;
+    return { frames: queue?.frames ?? 0, bytes: queue?.bytes ?? 0, dropped: queue?.dropped ?? 0, bufferedAmount: connection.transport.bufferedAmount };
+  }
+
+  /** @internal A connection was added through this manager. */
+  adopt(connection: ManagedConnection): void {
+    this.owned.add(connection);
+  }
+
+  /** @internal A connection of this manager was detached; an emptied user-bound manager is disposed (option disposeWhenEmpty). */
+  release(connection: ManagedConnection): void {
+    this.owned.delete(connection);
+    if (this.owned.size === 0 && this.guard.boundUserId !== null && this.host.options.disposeWhenEmpty) {
+      this[kCloseManager]('empty', CloseCode.Normal);
+    }
+  }
+
+  /** Stops the manager for `reason`, closing its connections with `closeCode`. Used by the factory. */
+  [kCloseManager](reason: DisposeReason, closeCode: number): void {
+    if (this.closedBy !== null) return;
+    this.closedBy = reason;
+    for (const connection of [...this.owned]) this.host.registry.detach(connection, closeCode, reason);
+    this.owned.clear();
+    this.host.managerClosed(this, reason);
+  }
+
+  private assertActive(): void {
+    if (this.closedBy !== null) throw new ManagerShutdownError(this.closedBy);
+  }
+
+  /**
+   * sendToUser and emitAgentEvent, in one async step (the hot path): the backplane sequences
+   * and serializes the message once, and the registry's subscription writes it to the user's connections.
+   */
+  private async append(operation: 'sendToUser' | 'emitAgentEvent', userId: UserId, message: OutboundMessage): Promise<SendResult> {
+    this.assertActive();
+    this.guard.user(operation, userId);
+    if (operation === 'emitAgentEvent') {
+      const problem = validateAgentEvent(message as AgentEvent);
+      if (problem !== null) throw new InvalidAgentEventError(problem);
+    }
+    if (this.guard.boundUserId !== null) this.touch(); // only user-bound managers can go idle
+    const registry = this.host.registry;
+    const entry = await registry.backplane.appendToUser(userId, message);
+    return { seq: entry.seq, connections: registry.connectionCount(userId) };
+  }
+
+  private touch(): void {
+    this.lastActivity = this.host.options.clock.now();
+  }
+
+  /** A connection of this process by id (null if unknown); another user's connection is an isolation violation. */
+  private find(operation: string, connectionId: ConnectionId): ManagedConnection | null {
+    const connection = this.host.registry.connections.get(connectionId);
+    if (connection === undefined) return null;
+    this.guard.user(operation, connection.userId);
+    return connection;
+  }
+}
+
+/**
+ * @deprecated The legacy name of UnifiedWebSocketManager (the same class object). Get managers
+ * from WebSocketManagerFactory.
+ */
+export const WebSocketManager = UnifiedWebSocketManager;
+/** @deprecated The legacy name of UnifiedWebSocketManager. */
+export type WebSocketManager = UnifiedWebSocketManager;

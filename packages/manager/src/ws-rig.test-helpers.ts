@@ -1,0 +1,143 @@
+import type { AddressInfo } from 'node:net';
+import type { ConnectionRegistration, ServerEnvelope } from '@agentwire/protocols';
+import { waitForCount } from '@agentwire/protocols/testing';
+import type { ConnectionId, UserId } from '@agentwire/types';
+import { UserExecutionContext } from '@agentwire/types';
+import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketManagerFactory } from './factory';
+import type { WebSocketManagerOptions } from './options';
+import type { UnifiedWebSocketManager } from './unified-manager';
+
+/** A real ws client that records what it receives. */
+export class TestClient {
+  readonly messages: ServerEnvelope[] = [];
+  closeCode: number | null = null;
+  closeReason = '';
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => this.messages.push(JSON.parse(data.toString('utf8')) as ServerEnvelope));
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString('utf8');
+    });
+    ws.on('error', () => undefined);
+  }
+
+  /** The stream messages received (seq not null), in order. */
+  stream(): ServerEnvelope[] {
+    return this.messages.filter((message) => message.seq !== null);
+  }
+
+  waitForMessages(count: number, timeoutMs = 5000): Promise<ServerEnvelope[]> {
+    return waitForCount(() => this.messages, count, timeoutMs);
+  }
+
+  waitForStream(count: number, timeoutMs = 5000): Promise<ServerEnvelope[]> {
+    return waitForCount(() => this.stream(), count, timeoutMs, 'stream messages');
+  }
+
+  async waitForClose(timeoutMs = 5000): Promise<number> {
+    await waitForCount(() => (this.closeCode === null ? [] : [this.closeCode]), 1, timeoutMs, 'close');
+    return this.closeCode as number;
+  }
+
+  /** Stops reading from the socket (the server's sends back up), or starts again. */
+  pauseReading(paused: boolean): void {
+    const socket = (this.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    if (paused) socket.pause();
+    else socket.resume();
+  }
+}
+
+/** A ws server on 127.0.0.1 (port 0) that hands each accepted socket to the client that opened it. */
+export class TestServer {
+  private readonly pending = new Map<string, (socket: WebSocket) => void>();
+  private readonly clients = new Set<WebSocket>();
+  private next = 0;
+
+  private constructor(
+    private readonly wss: WebSocketServer,
+    readonly url: string,
+  ) {
+    wss.on('connection', (socket, request) => {
+      const id = new URL(request.url ?? '/', 'ws://test').searchParams.get('id') ?? '';
+      this.pending.get(id)?.(socket);
+      this.pending.delete(id);
+    });
+  }
+
+  static async start(): Promise<TestServer> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    const { port } = wss.address() as AddressInfo;
+    return new TestServer(wss, `ws://127.0.0.1:${port}/ws`);
+  }
+
+  /** Opens a client; resolves with it and the server side of the same connection. */
+  async open(options: WebSocket.ClientOptions = {}): Promise<{ client: TestClient; socket: WebSocket }> {
+    const id = String((this.next += 1));
+    const accepted = new Promise<WebSocket>((resolve) => this.pending.set(id, resolve));
+    const ws = new WebSocket(`${this.url}?id=${id}`, options);
+    this.clients.add(ws);
+    const client = new TestClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return { client, socket: await accepted };
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.clients) ws.terminate();
+    for (const socket of this.wss.clients) socket.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+/** One connection opened by a rig: the client, the server socket and its registration. */
+export interface RigConnection {
+  readonly client: TestClient;
+  readonly socket: WebSocket;
+  readonly connectionId: ConnectionId;
+  readonly userId: UserId;
+}
+
+/** A factory and a ws server: connect() opens a real client, registers its server socket with a manager and waits for the greeting. */
+export interface Rig {
+  readonly factory: WebSocketManagerFactory;
+  readonly unified: UnifiedWebSocketManager;
+  readonly server: TestServer;
+  connect(manager: UnifiedWebSocketManager, userId: string, registration?: Partial<ConnectionRegistration>, clientOptions?: WebSocket.ClientOptions): Promise<RigConnection>;
+  dispose(): Promise<void>;
+}
+
+/** Starts a rig; timers are off unless `options` turns them on (tests drive them). */
+export async function startRig(options: WebSocketManagerOptions = {}): Promise<Rig> {
+  const server = await TestServer.start();
+  const factory = new WebSocketManagerFactory({ heartbeatIntervalMs: 0, idleSweepIntervalMs: 0, ...options });
+  return {
+    factory,
+    unified: factory.getUnifiedManager(),
+    server,
+    async connect(manager, userId, registration = {}, clientOptions = {}) {
+      const { client, socket } = await server.open(clientOptions);
+      const info = await manager.addConnection(socket, { ...registration, userId: userId as UserId });
+      await client.waitForMessages(1); // connection_established
+      return { client, socket, connectionId: info.connectionId, userId: userId as UserId };
+    },
+    async dispose() {
+      await factory.shutdown();
+      await server.close();
+    },
+  };
+}
+
+/** A context for `userId`, as the gateway builds one per connection. */
+export function contextFor(userId: string): UserExecutionContext {
+  return UserExecutionContext.create({ userId, threadId: `thread-${userId}`, runId: `run-${userId}` });
+}
+
+/** A note message for tests. */
+export function note(payload: Record<string, unknown>): { type: string; payload: Record<string, unknown> } {
+  return { type: 'note', payload };
+}

@@ -4,7 +4,7 @@ import type { AgentEvent, OutboundMessage } from './wire/server-messages';
 
 /**
  * The part of a socket a manager needs. A `ws` WebSocket satisfies it; the manager uses
- * ping/terminate/on when present for heartbeats and close detection.
+ * ping/terminate/on when present for heartbeats, close detection and counting inbound traffic.
  */
 export interface ConnectionTransport {
   /** 1 while open (WebSocket.OPEN). */
@@ -15,7 +15,7 @@ export interface ConnectionTransport {
   close(code?: number, reason?: string): void;
   ping?(): void;
   terminate?(): void;
-  on?(event: 'close' | 'pong' | 'error', listener: () => void): unknown;
+  on?(event: 'close' | 'pong' | 'error' | 'message', listener: () => void): unknown;
 }
 
 /** Who a new connection belongs to. The user id comes from the verified token. */

@@ -37,4 +37,29 @@ describe('ReplayRing', () => {
     ring.push(entry(1));
     expect(ring.readAfter(0, 1, 0)).toEqual({ entries: [], gap: { fromSeq: 1, toSeq: 1 } });
   });
+
+  it('starts small and grows to maxEvents, keeping order across growth and wrap-around', () => {
+    const ring = new ReplayRing(100, 1000);
+    expect(ring.capacity).toBe(16);
+    for (let seq = 1; seq <= 20; seq += 1) ring.push(entry(seq));
+    expect(ring.capacity).toBe(32);
+    for (let seq = 21; seq <= 250; seq += 1) ring.push(entry(seq));
+    expect(ring.capacity).toBe(100);
+    expect(ring.length).toBe(100);
+    const { entries, gap } = ring.readAfter(0, 250, 0);
+    expect(gap).toEqual({ fromSeq: 1, toSeq: 150 });
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 151));
+  });
+
+  it('grows correctly after entries were evicted from the front', () => {
+    const ring = new ReplayRing(64, 10);
+    for (let seq = 1; seq <= 12; seq += 1) ring.push(entry(seq, seq));
+    expect(ring.evictExpired(18)).toBe(7); // seq 1..7 are older than 10 ms at t=18
+    // the head now sits mid-array; pushing past 16 entries grows the ring from that offset
+    for (let seq = 13; seq <= 40; seq += 1) ring.push(entry(seq, 18));
+    expect(ring.capacity).toBe(64);
+    const { entries, gap } = ring.readAfter(0, 40, 18);
+    expect(gap).toEqual({ fromSeq: 1, toSeq: 7 });
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 33 }, (_, i) => i + 8));
+  });
 });

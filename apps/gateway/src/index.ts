@@ -1,5 +1,7 @@
-export { Gateway, GATEWAY_BACKPLANE, GATEWAY_CONFIG, GATEWAY_LOGGER } from './gateway';
+export { Gateway } from './gateway';
 export type { GatewayOptions } from './gateway';
+export { GatewayTokens, GatewayLifecycle, buildGatewayContainer } from './container';
+export type { GatewayContainerOptions, GatewayPhase, GatewayRouter } from './container';
 export { TokenService, AuthenticationError, presentedToken } from './auth';
 export type { Identity, AuthFailureReason } from './auth';
 export { AgentCatalog, builtInAgents } from './agents/catalog';

@@ -1,4 +1,5 @@
 import { ErrorMessageSchema } from '@agentwire/protocols';
+import WebSocket from 'ws';
 import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
 import { TestClient, startTestGateway } from './harness.test-helpers';
@@ -130,7 +131,6 @@ describe('limits that close the connection', () => {
       const a = await TestClient.connect(small, smallTokens, 'popular');
       const b = await TestClient.connect(small, smallTokens, 'popular');
       const { token } = await smallTokens.issue('popular' as never, 60);
-      const WebSocket = (await import('ws')).default;
       const third = new WebSocket(`${small.url.replace('http', 'ws')}ws`, ['agentwire.v1', `bearer.${token}`]);
       const code = await new Promise<number>((resolve) => third.once('close', (c) => resolve(c)));
       expect(code).toBe(1013);

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { EXECUTION_TRACKER_REGISTRY } from '@agentwire/execution-tracker';
+import { WebSocketManagerFactory } from '@agentwire/manager';
 import WebSocket from 'ws';
 import { builtInAgents } from '../agents/catalog';
 import { TokenService } from '../auth';
+import { GatewayTokens } from '../container';
 import { TEST_SECRET, TestClient, startTestGateway, tickerAgent, tryUpgrade, wsUrl } from './harness.test-helpers';
 
 describe('health, readiness and metrics', () => {
@@ -127,4 +130,21 @@ describe('the gateway process', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 30_000);
+});
+
+describe('wiring', () => {
+  it('registers every part in one container per gateway, so two gateways share nothing', async () => {
+    const first = await startTestGateway();
+    const second = await startTestGateway();
+    try {
+      for (const token of [...Object.values(GatewayTokens), WebSocketManagerFactory, EXECUTION_TRACKER_REGISTRY]) {
+        expect(first.gateway.container.isRegistered(token as never)).toBe(true);
+        // the clock is Date.now itself (stateless); everything else is an instance of its own
+        if (token !== GatewayTokens.Clock) expect(first.gateway.container.resolve(token as never)).not.toBe(second.gateway.container.resolve(token as never));
+      }
+      expect(first.gateway.container.resolve(GatewayTokens.Config)).toBe(first.config);
+    } finally {
+      await Promise.all([first.gateway.stop(), second.gateway.stop()]);
+    }
+  });
 });

@@ -1,0 +1,172 @@
+import 'reflect-metadata';
+import { type Server, createServer } from 'node:http';
+import type { AppConfig } from '@agentwire/config';
+import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwire/execution-tracker';
+import { WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
+import { type Backplane, InMemoryBackplane, PROTOCOL_VERSION } from '@agentwire/protocols';
+import type { MessageRouter } from '@agentwire/router';
+import type { ConnectionId } from '@agentwire/types';
+import { type DependencyContainer, type InjectionToken, instanceCachingFactory, container as rootContainer } from 'tsyringe';
+import { WebSocketServer } from 'ws';
+import type { Logger } from 'pino';
+import { AgentCatalog, type CatalogEntry, builtInAgents } from './agents/catalog';
+import { TokenService } from './auth';
+import { type GatewayRouteContext, createGatewayRouter } from './handlers';
+import { createHttpHandler } from './http-routes';
+import { createLogger } from './logger';
+import { GatewayMetrics } from './metrics';
+
+export type GatewayPhase = 'starting' | 'ready' | 'draining' | 'stopped';
+
+/** Where the gateway is in its life: /ready and the upgrade handler read it. */
+export class GatewayLifecycle {
+  phase: GatewayPhase = 'starting';
+
+  constructor(private readonly backplane: Backplane) {}
+
+  /** Why the gateway is not ready, or null when it is. */
+  notReadyReason(): string | null {
+    if (this.phase !== 'ready') return this.phase;
+    const backplane = this.backplane.status();
+    return backplane === 'ready' ? null : `backplane ${backplane}`;
+  }
+}
+
+export interface GatewayRouter {
+  readonly router: MessageRouter<GatewayRouteContext>;
+  forget(connectionId: ConnectionId): void;
+}
+
+/** Container tokens of the gateway's parts (the packages register their own: WebSocketManagerFactory, the tracker registry). */
+export const GatewayTokens = {
+  Config: Symbol('agentwire.gateway.Config') as InjectionToken<AppConfig>,
+  Logger: Symbol('agentwire.gateway.Logger') as InjectionToken<Logger>,
+  Clock: Symbol('agentwire.gateway.Clock') as InjectionToken<() => number>,
+  Backplane: Symbol('agentwire.gateway.Backplane') as InjectionToken<Backplane>,
+  Lifecycle: Symbol('agentwire.gateway.Lifecycle') as InjectionToken<GatewayLifecycle>,
+  Agents: Symbol('agentwire.gateway.Agents') as InjectionToken<AgentCatalog>,
+  Tokens: Symbol('agentwire.gateway.Tokens') as InjectionToken<TokenService>,
+  Metrics: Symbol('agentwire.gateway.Metrics') as InjectionToken<GatewayMetrics>,
+  Router: Symbol('agentwire.gateway.Router') as InjectionToken<GatewayRouter>,
+  WebSocketServer: Symbol('agentwire.gateway.WebSocketServer') as InjectionToken<WebSocketServer>,
+  HttpServer: Symbol('agentwire.gateway.HttpServer') as InjectionToken<Server>,
+} as const;
+
+export interface GatewayContainerOptions {
+  readonly logger?: Logger;
+  readonly agents?: readonly CatalogEntry[];
+  readonly tokenClockToleranceSeconds?: number;
+  readonly backplane?: Backplane;
+  readonly now?: () => number;
+}
+
+function singleton<T>(build: (resolver: DependencyContainer) => T): { useFactory: (resolver: DependencyContainer) => T } {
+  return { useFactory: instanceCachingFactory(build) };
+}
+
+/**
+ * One child container per gateway with every part registered in it: config, logger, clock,
+ * backplane, WebSocket manager factory, execution tracker, agents, token service, metrics,
+ * router, WebSocket server and HTTP server. Nothing is a module-level singleton, so two
+ * gateways in one process share nothing.
+ */
+export function buildGatewayContainer(config: AppConfig, options: GatewayContainerOptions = {}): DependencyContainer {
+  const container = rootContainer.createChildContainer();
+  const logger = options.logger ?? createLogger(config.logLevel);
+  container.register(GatewayTokens.Config, { useValue: config });
+  container.register(GatewayTokens.Logger, { useValue: logger });
+  container.register(GatewayTokens.Clock, { useValue: options.now ?? Date.now });
+  container.register(
+    GatewayTokens.Backplane,
+    singleton(() => options.backplane ?? new InMemoryBackplane({ maxEvents: config.replay.maxEvents, maxAgeMs: config.replay.maxAgeMs })),
+  );
+  registerWebSocketManagerFactory(container, {
+    ...managerOptionsFromConfig(config),
+    backplane: container.resolve(GatewayTokens.Backplane),
+    onError: (error, context) => logger.warn({ err: error, context }, 'manager background failure'),
+  });
+  registerExecutionTracker(container, {
+    ...trackerOptionsFromConfig(config),
+    sink: container.resolve(WebSocketManagerFactory).getUnifiedManager(),
+    logger,
+    now: container.resolve(GatewayTokens.Clock),
+  });
+  container.register(GatewayTokens.Lifecycle, singleton((r) => new GatewayLifecycle(r.resolve(GatewayTokens.Backplane))));
+  container.register(GatewayTokens.Agents, singleton(() => new AgentCatalog(options.agents ?? builtInAgents(config.burst))));
+  container.register(
+    GatewayTokens.Tokens,
+    singleton((r) => new TokenService({ secret: config.jwtSecret, clockToleranceSeconds: options.tokenClockToleranceSeconds ?? 30, now: r.resolve(GatewayTokens.Clock) })),
+  );
+  container.register(
+    GatewayTokens.Metrics,
+    singleton((r) => {
+      const factory = r.resolve(WebSocketManagerFactory);
+      const tracker: ExecutionTrackerRegistry = r.resolve(EXECUTION_TRACKER_REGISTRY);
+      const unified = () => factory.getUnifiedManager().getStats();
+      return new GatewayMetrics({
+        connections: () => unified().connections,
+        users: () => unified().users,
+        messagesOut: () => unified().messagesSent,
+        sendQueueDepth: () => unified().queuedFrames,
+        droppedEvents: () => unified().messagesDropped,
+        managersActive: () => factory.getMetrics().managersActive,
+        limitHits: () => factory.getMetrics().limitHitsTotal,
+        isolationViolations: () => factory.getMetrics().isolationViolations,
+        runsByState: () => {
+          const { live, ended } = tracker.metrics();
+          return { ...live, ...ended };
+        },
+      });
+    }),
+  );
+  container.register(
+    GatewayTokens.Router,
+    singleton((r) => {
+      const metrics = r.resolve(GatewayTokens.Metrics);
+      return createGatewayRouter({
+        catalog: r.resolve(GatewayTokens.Agents),
+        logger,
+        maxInputChars: config.limits.maxInputChars,
+        rateLimit: config.rateLimit,
+        onRateLimited: () => metrics.rateLimitHits.inc(),
+        onRunEnded: (run) => {
+          metrics.runDuration.observe({ outcome: run.outcome }, run.durationMs / 1000);
+          logger.info({ event: 'run_ended', ...run }, 'run ended');
+        },
+      });
+    }),
+  );
+  container.register(
+    GatewayTokens.WebSocketServer,
+    singleton(
+      () =>
+        new WebSocketServer({
+          noServer: true,
+          maxPayload: config.maxPayloadBytes,
+          perMessageDeflate: false,
+          // The answer names agentwire.v1 only, never the bearer.<token> entry.
+          handleProtocols: (protocols) => (protocols.has(PROTOCOL_VERSION) ? PROTOCOL_VERSION : false),
+        }),
+    ),
+  );
+  container.register(
+    GatewayTokens.HttpServer,
+    singleton((r) => {
+      const factory = r.resolve(WebSocketManagerFactory);
+      const lifecycle = r.resolve(GatewayTokens.Lifecycle);
+      const backplane = r.resolve(GatewayTokens.Backplane);
+      return createServer(
+        createHttpHandler({
+          metrics: r.resolve(GatewayTokens.Metrics),
+          tokens: r.resolve(GatewayTokens.Tokens),
+          devTokenTtlSeconds: config.devTokenEndpoint ? config.tokenTtlSeconds : null,
+          startedAt: r.resolve(GatewayTokens.Clock)(),
+          connections: () => factory.getUnifiedManager().getConnectionCount(),
+          notReadyReason: () => lifecycle.notReadyReason(),
+          backplaneStatus: () => backplane.status(),
+        }),
+      );
+    }),
+  );
+  return container;
+}

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { listProjects, workspaceRoot } from './workspace-root';
+
+const root = workspaceRoot();
+const publishable = listProjects(root)
+  .filter((project) => project.tags.includes('publish:npm'))
+  .map((project) => project.packageName)
+  .sort();
+
+/** Runs nx and returns what it printed on stdout and stderr (it uses both). */
+function nx(args: string[]): string {
+  const run = spawnSync(process.execPath, [join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1' },
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  const output = `${run.stdout}\n${run.stderr}`;
+  if (run.status !== 0) throw new Error(`nx ${args.join(' ')} exited ${String(run.status)}:\n${output}`);
+  return output;
+}
+
+describe('nx release (dry runs; nothing is written or published)', () => {
+  it('versions every scoped package together', () => {
+    const output = nx(['release', 'version', '9.9.9', '--dry-run']);
+    const versioned = [...output.matchAll(/New version 9\.9\.9 written to manifest: (\S+)\/package\.json/g)].map((m) => m[1]);
+    expect(versioned).toHaveLength(publishable.length);
+    expect(output).toContain('[dry-run]');
+  }, 60_000);
+
+  it('would publish each scoped package with its built dist/ and without sources or tests', () => {
+    const output = nx(['release', 'publish', '--dry-run']);
+    // npm prints each tarball's files under "Tarball Contents", then its name under "Tarball Details"
+    const tarballs = output.split(/=== Tarball Contents ===/).slice(1);
+    const names = tarballs.map((block) => /name:\s+(\S+)/.exec(block)?.[1]).sort();
+    expect(names).toEqual(publishable);
+    for (const block of tarballs) {
+      const files = [...block.matchAll(/^\S+\s+((?:dist|src|bin)\/\S+|package\.json|README\.md)\s*$/gm)].map((m) => m[1] as string);
+      expect(files).toContain('dist/index.js');
+      expect(files).toContain('dist/index.d.ts');
+      expect(files.filter((file) => file.startsWith('src/') || /\.spec\./.test(file))).toEqual([]);
+    }
+  }, 120_000);
+});

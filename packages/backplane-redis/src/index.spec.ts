@@ -1,8 +1,27 @@
-import { PACKAGE_STATUS } from './index';
-import manifest from '../package.json';
+import * as entry from './index';
 
-describe('@agentwire/backplane-redis', () => {
-  it('names itself as its manifest does', () => {
-    expect(PACKAGE_STATUS.name).toBe(manifest.name);
+describe('@agentwire/backplane-redis public entry', () => {
+  it('exports the backplane, the run directory, the control bus, their options and errors', () => {
+    expect(Object.keys(entry).sort()).toEqual(
+      [
+        'BackplaneStoreError',
+        'BackplaneUnavailableError',
+        'ControlCommandSchema',
+        'InvalidBackplaneArgumentError',
+        'InvalidRedisOptionError',
+        'REDIS_DEFAULTS',
+        'RedisBackplane',
+        'RedisComponentClosedError',
+        'RedisControlBus',
+        'RedisNotConfiguredError',
+        'RedisRunDirectory',
+        'RunOwnedElsewhereError',
+        'defaultReconnectDelay',
+        'generateProcessId',
+        'isGapNotice',
+        'redisOptionsFromConfig',
+        'resolveRedisOptions',
+      ].sort(),
+    );
   });
 });

@@ -1,2 +1,20 @@
-/** What this package will hold (the Redis backplane) is built by issue 8; until then it exports only this. */
-export const PACKAGE_STATUS = { name: '@agentwire/backplane-redis', issue: 8, ready: false } as const;
+/** @agentwire/backplane-redis: several gateway processes sharing users, ordering and replay over Redis. */
+export { RedisBackplane } from './redis-backplane';
+export type { RedisBackplaneStats } from './redis-backplane';
+export { isGapNotice } from './entries';
+export type { RedisStreamEntry, StreamGap } from './entries';
+export { RedisRunDirectory } from './run-directory';
+export type { OrphanHandler, RunClaim, RunOwnerRecord } from './run-directory';
+export { ControlCommandSchema, RedisControlBus } from './control-bus';
+export type { ControlCommand, ControlHandler } from './control-bus';
+export { REDIS_DEFAULTS, defaultReconnectDelay, generateProcessId, redisOptionsFromConfig, resolveRedisOptions } from './options';
+export type { RedisBackplaneOptions, ResolvedRedisOptions } from './options';
+export {
+  BackplaneStoreError,
+  BackplaneUnavailableError,
+  InvalidBackplaneArgumentError,
+  InvalidRedisOptionError,
+  RedisComponentClosedError,
+  RedisNotConfiguredError,
+  RunOwnedElsewhereError,
+} from './errors';

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { OutboundMessage, StreamEntry } from '@agentwire/protocols';
+import type { UserId } from '@agentwire/types';
+import type { EnvelopeParts } from './entries';
+import { BackplaneUnavailableError } from './errors';
+
+/** One append waiting for its seq. */
+export interface QueuedAppend extends EnvelopeParts {
+  readonly message: OutboundMessage;
+  readonly ts: string;
+  readonly appendedAt: number;
+}
+
+interface Waiting extends QueuedAppend {
+  resolve(entry: StreamEntry): void;
+  reject(error: unknown): void;
+}
+
+interface UserQueue {
+  readonly waiting: Waiting[];
+  /** The batch out at Redis, if any. */
+  inFlight: readonly Waiting[] | null;
+}
+
+/** Sends one batch of a user's appends; resolves with the first seq Redis assigned. */
+export type SendBatch = (userId: UserId, batchId: string, batch: readonly QueuedAppend[]) => Promise<number>;
+
+/**
+ * The local append buffer. Appends of one user go to Redis in call order, one batch at a time
+ * (everything queued while the previous batch was out goes in the next one), so the seqs this
+ * process gets for a user follow its calls, and at most one batch per user can be in doubt
+ * when a connection drops (the script recognises it by its batch id when it is sent again).
+ * While Redis is unreachable appends wait here, bounded by maxBuffered, and go out in order on
+ * reconnect; past the bound, appends fail at once with BackplaneUnavailableError.
+ */
+export class AppendQueue {
+  private readonly queues = new Map<UserId, UserQueue>();
+  /** Batch ids are unique per queue instance, so a restarted process reusing its processId cannot match an old batch. */
+  private readonly instance = randomBytes(6).toString('base64url');
+  private nextBatch = 0;
+  private buffered = 0;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly send: SendBatch,
+    private readonly maxBuffered: number,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Appends waiting for Redis or in flight. */
+  get size(): number {
+    return this.buffered;
+  }
+
+  /** Queues one append; resolves with its entry once Redis assigned the seq. Must be called synchronously in call order. */
+  enqueue(userId: UserId, append: QueuedAppend): Promise<StreamEntry> {
+    if (this.buffered >= this.maxBuffered) {
+      return Promise.reject(new BackplaneUnavailableError(`${this.buffered} appends are already waiting for Redis`));
+    }
+    let queue = this.queues.get(userId);
+    if (queue === undefined) this.queues.set(userId, (queue = { waiting: [], inFlight: null }));
+    this.buffered += 1;
+    const target = queue;
+    return new Promise<StreamEntry>((resolve, reject) => {
+      target.waiting.push({ ...append, resolve, reject });
+      // A microtask later, so appends made in the same tick travel in one batch.
+      if (target.waiting.length === 1 && target.inFlight === null) queueMicrotask(() => this.pump(userId, target));
+    });
+  }
+
+  /** Resolves true once nothing is buffered, false after timeoutMs. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.buffered === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (drained: boolean): void => {
+        clearTimeout(timer);
+        this.idle = this.idle.filter((waiter) => waiter !== onIdle);
+        resolve(drained);
+      };
+      const onIdle = (): void => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.idle.push(onIdle);
+    });
+  }
+
+  /**
+   * Fails every buffered append (close): those not sent, and those out at Redis (a connection
+   * that is down may never answer them; if one still lands in Redis, its entry is in the stream
+   * for every subscriber and for replay).
+   */
+  rejectAll(error: unknown): void {
+    for (const queue of this.queues.values()) {
+      const waiting = queue.waiting.splice(0);
+      this.buffered -= waiting.length;
+      for (const append of [...(queue.inFlight ?? []), ...waiting]) append.reject(error);
+    }
+    this.notifyIdle();
+  }
+
+  private pump(userId: UserId, queue: UserQueue): void {
+    if (queue.inFlight !== null || queue.waiting.length === 0) return;
+    const batch = queue.waiting.splice(0, this.maxBatch);
+    queue.inFlight = batch;
+    this.nextBatch += 1;
+    this.send(userId, `${this.instance}.${this.nextBatch}`, batch)
+      .then(
+        (first) => batch.forEach((append, i) => append.resolve(toEntry(userId, first + i, append))),
+        (error: unknown) => batch.forEach((append) => append.reject(error)),
+      )
+      .finally(() => {
+        queue.inFlight = null;
+        this.buffered -= batch.length;
+        if (queue.waiting.length > 0) this.pump(userId, queue);
+        else if (this.queues.get(userId) === queue) this.queues.delete(userId);
+        this.notifyIdle();
+      });
+  }
+
+  private notifyIdle(): void {
+    if (this.buffered !== 0) return;
+    for (const waiter of this.idle.splice(0)) waiter();
+  }
+}
+
+function toEntry(userId: UserId, seq: number, append: QueuedAppend): StreamEntry {
+  return { seq, userId, ts: append.ts, message: append.message, json: `${append.head}${seq}${append.tail}`, appendedAt: append.appendedAt };
+}

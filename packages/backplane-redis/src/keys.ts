@@ -1,0 +1,85 @@
+import type { UserId } from '@agentwire/types';
+
+/**
+ * Every Redis key and channel name, built from the key prefix. A user's keys share the hash tag
+ * `{userId}` (user ids cannot contain braces), so one script may touch them all. Room names are
+ * free text and are URI-encoded, so `:` in a name cannot collide with the separators.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Hash: `seq` (the user's last position) and `a:<processId>` (the last batch each process appended). */
+  userMeta(userId: UserId): string {
+    return `${this.prefix}u:{${userId}}:meta`;
+  }
+
+  /** Stream of kept entries; entry id `<seq>-0`, fields `t` (appended at, epoch ms) and `j` (the envelope). */
+  userLog(userId: UserId): string {
+    return `${this.prefix}u:{${userId}}:log`;
+  }
+
+  /** Pub/sub channel carrying the user's new entries. */
+  userChannel(userId: UserId): string {
+    return `${this.prefix}u:{${userId}}:ch`;
+  }
+
+  /** Set of backplane process ids (dead ones are removed by whoever notices). */
+  processes(): string {
+    return `${this.prefix}procs`;
+  }
+
+  /** Exists while the backplane of this process refreshes it. */
+  processAlive(processId: string): string {
+    return `${this.prefix}proc:${processId}:alive`;
+  }
+
+  /** Set of users with listeners in this process; expires with the process. */
+  processUsers(processId: string): string {
+    return `${this.prefix}proc:${processId}:users`;
+  }
+
+  /** Set of process ids with members in the room. */
+  roomProcesses(room: string): string {
+    return `${this.prefix}room:${encodeURIComponent(room)}:procs`;
+  }
+
+  /** Hash userId → joins of this process; expires with the process. */
+  roomMembers(room: string, processId: string): string {
+    return `${this.prefix}room:${encodeURIComponent(room)}:m:${processId}`;
+  }
+
+  /** Hash: a run's owner record. */
+  run(runId: string): string {
+    return `${this.prefix}run:${runId}`;
+  }
+
+  /** Prefix of the sets of run ids a process owns (the takeover script appends the owner id). */
+  runsOfPrefix(): string {
+    return `${this.prefix}runs:of:`;
+  }
+
+  /** Set of run ids a process owns. */
+  runsOf(processId: string): string {
+    return `${this.runsOfPrefix()}${processId}`;
+  }
+
+  /** Set of process ids that own runs. */
+  runOwners(): string {
+    return `${this.prefix}runs:owners`;
+  }
+
+  /** Prefix of the run owners' liveness keys (the takeover script appends the owner id). */
+  runOwnerAlivePrefix(): string {
+    return `${this.prefix}runs:alive:`;
+  }
+
+  /** Exists while the run directory of this process refreshes it. */
+  runOwnerAlive(processId: string): string {
+    return `${this.runOwnerAlivePrefix()}${processId}`;
+  }
+
+  /** Pub/sub channel of the control commands for one process. */
+  control(processId: string): string {
+    return `${this.prefix}ctl:${processId}`;
+  }
+}

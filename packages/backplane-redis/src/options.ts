@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AppConfig } from '@agentwire/config';
+import { InvalidRedisOptionError, RedisNotConfiguredError } from './errors';
+
+/** Every default of this package, in one place. */
+export const REDIS_DEFAULTS = {
+  /** Prefix of every key and channel (AGENTWIRE_REDIS_KEY_PREFIX). */
+  keyPrefix: 'agentwire:',
+  /** Entries kept per user for replay (AGENTWIRE_REPLAY_MAX_EVENTS); 0 keeps none. */
+  maxEvents: 1000,
+  /** How long an entry is kept for replay (AGENTWIRE_REPLAY_MAX_AGE_MS); 0 keeps none. */
+  maxAgeMs: 300_000,
+  /** A user's stream position (seq) is forgotten this long after their last append; 0 = never. At least maxAgeMs. */
+  streamTtlMs: 86_400_000,
+  /** A process that stopped refreshing its liveness is dead after this long (its users, rooms and runs age out). */
+  livenessTtlMs: 10_000,
+  /** How often liveness, online users, room memberships and owned runs are refreshed; below livenessTtlMs / 2. */
+  heartbeatIntervalMs: 3_000,
+  /** How often each subscribed user's stored position is compared with what was delivered (catches lost pub/sub messages); 0 = never. */
+  positionCheckIntervalMs: 5_000,
+  /** Reads (readStream, lastSeq, subscribeUser) fail with BackplaneUnavailableError after this long. */
+  requestTimeoutMs: 5_000,
+  /** connect() gives up after this long. */
+  connectTimeoutMs: 10_000,
+  /** close() waits this long for buffered appends and cleanup before it drops the connections. */
+  closeTimeoutMs: 2_000,
+  /** Appends waiting for Redis (an outage, or a slow server) before appends fail with BackplaneUnavailableError. */
+  maxBufferedAppends: 10_000,
+  /** Appends of one user sent to Redis in one script call. */
+  maxBatchSize: 256,
+  /** Live entries held per user while missed ones are read from history; beyond it, history is read again. */
+  maxPendingPerUser: 1_000,
+  /** Users whose last known seq this process remembers (keeps seq rising if Redis loses its data). */
+  maxKnownUsers: 10_000,
+  /** A run record lives this long after its owner's last heartbeat (records of runs nobody took over). */
+  runRecordTtlMs: 600_000,
+  /** How often watchOrphans looks for runs of dead processes. */
+  orphanSweepIntervalMs: 2_500,
+} as const;
+
+/** Delay before reconnect attempt `attempt` (1, 2, …): 100 ms more per attempt, at most 2 s. */
+export function defaultReconnectDelay(attempt: number): number {
+  return Math.min(attempt * 100, 2_000);
+}
+
+/**
+ * Options of RedisBackplane, RedisRunDirectory and RedisControlBus. Give all three of one
+ * process the same object (or at least the same processId and keyPrefix). Only `url` is required.
+ */
+export interface RedisBackplaneOptions {
+  /** redis:// or rediss:// URL (AGENTWIRE_REDIS_URL). */
+  readonly url: string;
+  readonly keyPrefix?: string;
+  /** This process's id in Redis (default: host name, pid and random bytes). Letters, digits and _ . - only. */
+  readonly processId?: string;
+  readonly maxEvents?: number;
+  readonly maxAgeMs?: number;
+  readonly streamTtlMs?: number;
+  readonly livenessTtlMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly positionCheckIntervalMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly closeTimeoutMs?: number;
+  readonly maxBufferedAppends?: number;
+  readonly maxBatchSize?: number;
+  readonly maxPendingPerUser?: number;
+  readonly maxKnownUsers?: number;
+  readonly runRecordTtlMs?: number;
+  readonly orphanSweepIntervalMs?: number;
+  /** Delay before reconnect attempt n (default defaultReconnectDelay). */
+  readonly reconnectDelay?: (attempt: number) => number;
+  /** Clock in epoch ms for entry times and age limits (default Date.now). */
+  readonly now?: () => number;
+  /** Background failures (connection errors, failed refreshes); default: ignored, but counted in stats(). */
+  readonly onError?: (error: unknown, context: string) => void;
+  /** A stream listener threw; the other listeners still get the entry. */
+  readonly onListenerError?: (error: unknown, userId: string) => void;
+  /** Called when status() changes (e.g. for /ready and metrics). */
+  readonly onStatusChange?: (status: 'ready' | 'degraded' | 'closed') => void;
+}
+
+type NumberOption = Exclude<keyof typeof REDIS_DEFAULTS, 'keyPrefix'>;
+type Numbers = Record<NumberOption, number>;
+
+/** Options with every default applied and checked. */
+export interface ResolvedRedisOptions extends Readonly<Numbers> {
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly processId: string;
+  readonly reconnectDelay: (attempt: number) => number;
+  readonly now: () => number;
+  readonly onError: (error: unknown, context: string) => void;
+  readonly onListenerError: (error: unknown, userId: string) => void;
+  readonly onStatusChange: (status: 'ready' | 'degraded' | 'closed') => void;
+}
+
+const URL_PATTERN = /^rediss?:\/\/\S+$/;
+const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const PROCESS_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const noop = (): void => undefined;
+
+/** The smallest value each number accepts. */
+const MINIMUM: Readonly<Numbers> = {
+  maxEvents: 0,
+  maxAgeMs: 0,
+  streamTtlMs: 0,
+  livenessTtlMs: 100,
+  heartbeatIntervalMs: 10,
+  positionCheckIntervalMs: 0,
+  requestTimeoutMs: 1,
+  connectTimeoutMs: 1,
+  closeTimeoutMs: 0,
+  maxBufferedAppends: 1,
+  maxBatchSize: 1,
+  maxPendingPerUser: 1,
+  maxKnownUsers: 0,
+  runRecordTtlMs: 1_000,
+  orphanSweepIntervalMs: 10,
+};
+
+/** A process id unique to this process start: host name, pid and random bytes. */
+export function generateProcessId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40) || 'host';
+  return `${host}-${process.pid}-${randomBytes(4).toString('hex')}`.replace(/^[^A-Za-z0-9]+/, '');
+}
+
+/** Applies the defaults and checks every option; throws InvalidRedisOptionError naming the first bad one. */
+export function resolveRedisOptions(options: RedisBackplaneOptions): ResolvedRedisOptions {
+  if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) throw new InvalidRedisOptionError('url', 'expected a redis:// or rediss:// URL');
+  const keyPrefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
+  if (!PREFIX_PATTERN.test(keyPrefix)) throw new InvalidRedisOptionError('keyPrefix', 'expected 1 to 64 of A-Z a-z 0-9 _ . : -');
+  const processId = options.processId ?? generateProcessId();
+  if (!PROCESS_ID_PATTERN.test(processId)) throw new InvalidRedisOptionError('processId', 'expected 1 to 100 of A-Z a-z 0-9 _ . - starting with a letter or digit');
+  const numbers = {} as Numbers;
+  for (const name of Object.keys(MINIMUM) as NumberOption[]) {
+    const value = options[name] ?? REDIS_DEFAULTS[name];
+    const min = MINIMUM[name];
+    if (!Number.isSafeInteger(value) || value < min) throw new InvalidRedisOptionError(name, `expected a whole number ≥ ${min}, got ${String(value)}`);
+    numbers[name] = value;
+  }
+  if (numbers.heartbeatIntervalMs * 2 > numbers.livenessTtlMs) throw new InvalidRedisOptionError('heartbeatIntervalMs', 'must be at most half of livenessTtlMs');
+  if (numbers.streamTtlMs !== 0 && numbers.streamTtlMs < numbers.maxAgeMs) throw new InvalidRedisOptionError('streamTtlMs', 'must be 0 or at least maxAgeMs');
+  if (numbers.runRecordTtlMs < 2 * numbers.livenessTtlMs) throw new InvalidRedisOptionError('runRecordTtlMs', 'must be at least twice livenessTtlMs');
+  return {
+    ...numbers,
+    keyPrefix,
+    url: options.url,
+    processId,
+    reconnectDelay: options.reconnectDelay ?? defaultReconnectDelay,
+    now: options.now ?? Date.now,
+    onError: options.onError ?? noop,
+    onListenerError: options.onListenerError ?? noop,
+    onStatusChange: options.onStatusChange ?? noop,
+  };
+}
+
+/**
+ * Options from agentwire's settings: AGENTWIRE_REDIS_URL, AGENTWIRE_REDIS_KEY_PREFIX, the replay
+ * limits, and process liveness from AGENTWIRE_RUN_DEAD_AFTER_MS (a dead process's runs are found
+ * within it: liveness TTL half of it, orphan sweeps every quarter). Generates one processId, so
+ * pass the result to the backplane, the run directory and the control bus alike. Throws
+ * RedisNotConfiguredError when no Redis URL is set.
+ */
+export function redisOptionsFromConfig(config: AppConfig, overrides: Partial<RedisBackplaneOptions> = {}): RedisBackplaneOptions {
+  if (config.redisUrl === null) throw new RedisNotConfiguredError();
+  const livenessTtlMs = Math.max(MINIMUM.livenessTtlMs, Math.floor(config.runs.deadAfterMs / 2));
+  return {
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    processId: generateProcessId(),
+    maxEvents: config.replay.maxEvents,
+    maxAgeMs: config.replay.maxAgeMs,
+    streamTtlMs: Math.max(REDIS_DEFAULTS.streamTtlMs, config.replay.maxAgeMs),
+    livenessTtlMs,
+    heartbeatIntervalMs: Math.max(MINIMUM.heartbeatIntervalMs, Math.floor(livenessTtlMs / 4)),
+    orphanSweepIntervalMs: Math.max(MINIMUM.orphanSweepIntervalMs, Math.floor(config.runs.deadAfterMs / 4)),
+    runRecordTtlMs: Math.max(REDIS_DEFAULTS.runRecordTtlMs, config.runs.retentionMs, 2 * livenessTtlMs),
+    ...overrides,
+  };
+}

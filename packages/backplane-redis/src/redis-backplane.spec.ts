@@ -1,0 +1,228 @@
+import { BackplaneClosedError, ReplayGapSchema, type StreamEntry } from '@agentwire/protocols';
+import { defineBackplaneConformance, settle } from '@agentwire/protocols/testing';
+import type { UserId } from '@agentwire/types';
+import { isGapNotice } from './entries';
+import { RedisKeys } from './keys';
+import type { RedisBackplaneOptions } from './options';
+import { RedisBackplane } from './redis-backplane';
+import { adminClient, clientLines, cutConnection, deleteKeys, eventually, note, range, recorder, testOptions, testPrefix, testUser, useTestbed } from './redis.test-helpers';
+import { APPEND_SCRIPT } from './scripts';
+
+defineBackplaneConformance(describe, it, 'RedisBackplane', async (limits) => {
+  const prefix = testPrefix();
+  const backplane = new RedisBackplane(testOptions(prefix, limits));
+  await backplane.connect();
+  const admin = adminClient();
+  return {
+    backplane,
+    user: (name) => name as UserId, // the prefix already keeps each test's streams apart
+    dispose: async () => {
+      await backplane.close();
+      await deleteKeys(admin, prefix);
+      admin.disconnect();
+    },
+  };
+});
+
+describe('RedisBackplane across processes', () => {
+  const bed = useTestbed();
+
+  /** A "process": its own backplane with its own connections, on the test's prefix. */
+  async function instance(overrides: Partial<RedisBackplaneOptions> = {}): Promise<RedisBackplane> {
+    const backplane = bed.track(new RedisBackplane(testOptions(bed.prefix, overrides)));
+    await backplane.connect();
+    return backplane;
+  }
+
+  /** Appends without publishing, as if the publication had been lost on the way. */
+  async function appendUnpublished(userId: UserId, count: number, maxEvents = 1000): Promise<void> {
+    const keys = new RedisKeys(bed.prefix);
+    const args: (string | number)[] = ['nowhere', 'a:test', `lost-${Math.random()}`, 0, Date.now(), maxEvents, 60_000, 0, count];
+    for (let i = 0; i < count; i += 1) {
+      args.push(`{"type":"note","seq":`, `,"ts":"${new Date().toISOString()}","user_id":"${userId}","payload":{"lost":${i}}}`, Date.now());
+    }
+    await APPEND_SCRIPT.run(bed.admin, [keys.userMeta(userId), keys.userLog(userId)], args);
+  }
+
+  it('gives two processes appending for one user distinct consecutive seqs, and both see the same ordered stream', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const alice = testUser('alice');
+    const [seenA, seenB] = [recorder(), recorder()];
+    await a.subscribeUser(alice, seenA.listener);
+    await b.subscribeUser(alice, seenB.listener);
+
+    const appended = await Promise.all(
+      range(1, 100).flatMap((i) => [a.appendToUser(alice, note({ from: 'a', i })), b.appendToUser(alice, note({ from: 'b', i }))]),
+    );
+
+    expect(appended.map((entry) => entry.seq).sort((x, y) => x - y)).toEqual(range(1, 200));
+    for (const from of ['a', 'b']) {
+      const own = appended.filter((entry) => entry.message.payload['from'] === from).map((entry) => entry.seq);
+      expect(own).toEqual([...own].sort((x, y) => x - y)); // each process's appends keep their call order
+    }
+    await eventually(() => seenA.entries.length >= 200 && seenB.entries.length >= 200, '200 entries on both');
+    await settle(50);
+    expect(seenA.seqs()).toEqual(range(1, 200));
+    expect(seenB.entries.map((entry) => entry.json)).toEqual(seenA.entries.map((entry) => entry.json));
+    const bySeq = new Map(appended.map((entry) => [entry.seq, entry.json]));
+    expect(seenA.entries.every((entry) => bySeq.get(entry.seq) === entry.json)).toBe(true);
+    expect(await b.lastSeq(alice)).toBe(200);
+  });
+
+  it('replays in one process what another appended, from Redis', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const bob = testUser('bob');
+    const appended: StreamEntry[] = [];
+    for (let i = 1; i <= 10; i += 1) appended.push(await a.appendToUser(bob, note({ i })));
+
+    const read = await b.readStream(bob, 4);
+
+    expect(read.gap).toBeNull();
+    expect(read.lastSeq).toBe(10);
+    expect(read.entries.map((entry) => [entry.seq, entry.json, entry.message.payload['i']])).toEqual(appended.slice(4).map((entry) => [entry.seq, entry.json, entry.seq]));
+    expect(read.entries[0]).toMatchObject({ userId: bob, ts: appended[4]?.ts, appendedAt: appended[4]?.appendedAt });
+  });
+
+  it('evicts entries older than maxAgeMs from history and reports them as a gap', async () => {
+    let now = 1_000_000;
+    const backplane = await instance({ maxAgeMs: 60_000, now: () => now });
+    const carol = testUser('carol');
+    await backplane.appendToUser(carol, note({ at: 0 }));
+    now += 30_000;
+    await backplane.appendToUser(carol, note({ at: 30 }));
+    now += 40_000;
+
+    const read = await backplane.readStream(carol, 0);
+    expect(read.gap).toEqual({ fromSeq: 1, toSeq: 1 });
+    expect(read.entries.map((entry) => entry.seq)).toEqual([2]);
+
+    await backplane.appendToUser(carol, note({ at: 70 }));
+    expect(await bed.admin.xlen(new RedisKeys(bed.prefix).userLog(carol))).toBe(2); // the append trimmed the expired head
+  });
+
+  it('subscribes a process only to the channels of users it has listeners for', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const [dave, erin] = [testUser('dave'), testUser('erin')];
+    const keys = new RedisKeys(bed.prefix);
+    const subscriptions = async (backplane: RedisBackplane): Promise<string> => {
+      const [line] = await clientLines(bed.admin, `agentwire-subscriber-${backplane.processId}`);
+      return /(?:^| )sub=(\d+)/.exec(line ?? '')?.[1] ?? 'no connection';
+    };
+    const numsub = async (userId: UserId): Promise<unknown> => ((await bed.admin.call('PUBSUB', 'NUMSUB', keys.userChannel(userId))) as unknown[])[1];
+
+    const unsubscribeDave = await a.subscribeUser(dave, () => undefined);
+    await b.appendToUser(dave, note({ from: 'b' }));
+    expect(await subscriptions(a)).toBe('1');
+    expect(await subscriptions(b)).toBe('0'); // b appends for dave but receives nothing of his
+    expect(await numsub(dave)).toBe(1);
+
+    await b.subscribeUser(erin, () => undefined);
+    expect(await subscriptions(b)).toBe('1');
+    expect(await numsub(dave)).toBe(1);
+    expect(await numsub(erin)).toBe(1);
+
+    await unsubscribeDave();
+    await eventually(async () => (await numsub(dave)) === 0, 'dave unsubscribed');
+    expect(await subscriptions(a)).toBe('0');
+  });
+
+  it('recovers a lost publication from history before delivering what follows', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const frank = testUser('frank');
+    const seen = recorder();
+    await b.subscribeUser(frank, seen.listener);
+
+    await appendUnpublished(frank, 3);
+    await a.appendToUser(frank, note({ live: true }));
+
+    await eventually(() => seen.entries.length >= 4, '4 entries');
+    await settle(50);
+    expect(seen.seqs()).toEqual([1, 2, 3, 4]);
+    expect(seen.entries.map((entry) => entry.message.payload)).toEqual([{ lost: 0 }, { lost: 1 }, { lost: 2 }, { live: true }]);
+    expect(b.stats()).toMatchObject({ recoveries: 1, gapNotices: 0 });
+  });
+
+  it('delivers positions history no longer has as one gap notice, then continues in order', async () => {
+    const [a, b] = [await instance({ maxEvents: 2 }), await instance({ maxEvents: 2 })];
+    const gina = testUser('gina');
+    const seen = recorder();
+    await b.subscribeUser(gina, seen.listener);
+
+    await appendUnpublished(gina, 5, 2);
+    await a.appendToUser(gina, note({ live: true }));
+
+    await eventually(() => seen.entries.length >= 3, 'the gap and 2 entries');
+    await settle(50);
+    const [gap, ...rest] = seen.entries;
+    expect(gap !== undefined && isGapNotice(gap) ? gap.gap : null).toEqual({ fromSeq: 1, toSeq: 4 });
+    expect(ReplayGapSchema.parse(JSON.parse(gap?.json ?? ''))).toMatchObject({ seq: null, user_id: gina, payload: { from_seq: 1, to_seq: 4 } });
+    expect(gap?.seq).toBe(4);
+    expect(rest.map((entry) => [entry.seq, isGapNotice(entry)])).toEqual([
+      [5, false],
+      [6, false],
+    ]);
+    expect(b.stats().gapNotices).toBe(1);
+  });
+
+  it("notices a lost last publication by comparing positions, and delivers it", async () => {
+    const b = await instance({ positionCheckIntervalMs: 40 });
+    const hal = testUser('hal');
+    const seen = recorder();
+    await b.subscribeUser(hal, seen.listener);
+
+    await appendUnpublished(hal, 1);
+
+    await eventually(() => seen.entries.length >= 1, 'the lost entry');
+    expect(seen.entries[0]?.message.payload).toEqual({ lost: 0 });
+    expect(b.stats().positionLags).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps delivering to other listeners when one throws, and reports it', async () => {
+    const errors: unknown[] = [];
+    const backplane = await instance({ onListenerError: (error) => errors.push(error) });
+    const ivy = testUser('ivy');
+    const seen = recorder();
+    await backplane.subscribeUser(ivy, () => {
+      throw new Error('listener bug');
+    });
+    await backplane.subscribeUser(ivy, seen.listener);
+    await backplane.appendToUser(ivy, note({}));
+    await eventually(() => seen.entries.length === 1, 'one entry');
+    expect(errors).toHaveLength(1);
+  });
+
+  it("ages out a dead process's online users and room joins", async () => {
+    const [survivor, doomed] = [await instance(), await instance({ livenessTtlMs: 300, heartbeatIntervalMs: 100, reconnectDelay: () => 60_000 })];
+    const [jack, kim] = [testUser('jack'), testUser('kim')];
+    await survivor.subscribeUser(jack, () => undefined);
+    await doomed.subscribeUser(kim, () => undefined);
+    await doomed.joinRoom('lobby', kim);
+    await eventually(async () => (await survivor.appendToAll(note({}))) === 2, 'both users online');
+    expect(await survivor.appendToRoom('lobby', note({}))).toBe(1);
+
+    // The doomed process loses Redis for good: it can no longer refresh anything.
+    await cutConnection(bed.admin, 'commands', doomed.processId);
+    await cutConnection(bed.admin, 'subscriber', doomed.processId);
+
+    await eventually(async () => (await survivor.appendToRoom('lobby', note({}))) === 0, "the dead process's join aged out", 3_000);
+    expect(await survivor.appendToAll(note({}))).toBe(1);
+    await eventually(async () => (await bed.admin.sismember(new RedisKeys(bed.prefix).processes(), doomed.processId)) === 0, 'the dead process dropped from the registry');
+  });
+
+  it('on close: removes its users and joins from Redis, unsubscribes, reports closed, refuses further use', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const [lee, mia] = [testUser('lee'), testUser('mia')];
+    await a.subscribeUser(lee, () => undefined);
+    await a.joinRoom('room', mia);
+    expect(await b.appendToAll(note({}))).toBe(1);
+
+    await a.close();
+
+    expect(a.status()).toBe('closed');
+    expect(await b.appendToAll(note({}))).toBe(0);
+    expect(await b.appendToRoom('room', note({}))).toBe(0);
+    expect(await clientLines(bed.admin, `agentwire-subscriber-${a.processId}`)).toEqual([]);
+    await expect(a.appendToUser(lee, note({}))).rejects.toBeInstanceOf(BackplaneClosedError);
+    await expect(a.subscribeUser(lee, () => undefined)).rejects.toBeInstanceOf(BackplaneClosedError);
+  });
+});

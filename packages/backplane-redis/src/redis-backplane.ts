@@ -1,0 +1,308 @@
+import {
+  type Backplane,
+  BackplaneClosedError,
+  type BackplaneStatus,
+  type OutboundMessage,
+  type StreamEntry,
+  type StreamListener,
+  type StreamRead,
+  type Unsubscribe,
+} from '@agentwire/protocols';
+import type { UserId } from '@agentwire/types';
+import type { Redis } from 'ioredis';
+import { AppendQueue, type QueuedAppend } from './append-queue';
+import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
+import { EnvelopeTemplate, type RawLogEntry, entriesFromLog } from './entries';
+import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
+import { RedisKeys } from './keys';
+import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
+import { ProcessPresence } from './presence';
+import { APPEND_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
+import { type FeedCounters, UserFeeds } from './subscriber';
+
+/** What RedisBackplane reports for health checks and metrics. */
+export interface RedisBackplaneStats extends FeedCounters {
+  readonly status: BackplaneStatus;
+  readonly processId: string;
+  /** Users with listeners in this process (= channels subscribed). */
+  readonly subscribedUsers: number;
+  /** Appends waiting for Redis or in flight. */
+  readonly bufferedAppends: number;
+  /** Times a connection started reconnecting. */
+  readonly reconnects: number;
+  /** Background failures reported to onError. */
+  readonly errors: number;
+}
+
+/**
+ * The Backplane over Redis, for several gateway processes sharing users.
+ *
+ * - Sequencing: one Lua script per batch of a user's appends increments the user's seq and
+ *   stores and publishes the entries, atomically, so processes appending for one user never
+ *   collide or reorder; a user's appends from this process keep their call order.
+ * - Storage: each user's entries are kept in a Redis stream keyed by seq, bounded by maxEvents
+ *   and maxAgeMs; readStream reports what was evicted as a gap, exactly like ReplayRing.
+ * - Delivery: a process subscribes only to the channels of users it has listeners for. Pub/sub
+ *   is the fast path; lost messages are found (seq jumps, reconnects, periodic position checks)
+ *   and read from history, in order, and positions history no longer has are delivered as a
+ *   gap notice (RedisStreamEntry.gap) instead of being skipped.
+ * - Rooms and broadcast: room joins and online users are registered per process in Redis with
+ *   expiry, so a dead process's users and joins age out.
+ * - Faults: connection errors never throw or crash; while Redis is unreachable status() is
+ *   'degraded', appends wait in a bounded local buffer and go out in order when it is back,
+ *   reads fail with BackplaneUnavailableError after requestTimeoutMs.
+ *
+ * Needs a standalone Redis ≥ 6.2 (or a primary): the room, takeover and presence keys are not
+ * laid out for Redis Cluster.
+ */
+export class RedisBackplane implements Backplane {
+  readonly options: ResolvedRedisOptions;
+  private readonly keys: RedisKeys;
+  private readonly commands: Redis;
+  private readonly subscriber: Redis;
+  private readonly connection: ConnectionStatus;
+  private readonly appends: AppendQueue;
+  private readonly feeds: UserFeeds;
+  private readonly presence: ProcessPresence;
+  /** The highest seq this process has seen per user (appended or delivered), oldest first; the floor of its appends. */
+  private readonly knownSeqs = new Map<UserId, number>();
+  private readonly stopTimers: (() => void)[];
+  private errors = 0;
+  private closing = false;
+  private everReady = false;
+
+  constructor(options: RedisBackplaneOptions) {
+    const resolved = resolveRedisOptions(options);
+    this.options = {
+      ...resolved,
+      onError: (error, context) => {
+        this.errors += 1;
+        resolved.onError(error, context);
+      },
+    };
+    this.keys = new RedisKeys(this.options.keyPrefix);
+    this.commands = createRedisClient(this.options, 'commands', false);
+    this.subscriber = createRedisClient(this.options, 'subscriber', false);
+    this.connection = new ConnectionStatus([this.commands, this.subscriber], (status) => this.options.onStatusChange(status));
+    this.appends = new AppendQueue((userId, batchId, batch) => this.sendBatch(userId, batchId, batch), this.options.maxBufferedAppends, this.options.maxBatchSize);
+    this.presence = new ProcessPresence(this.commands, this.keys, this.options);
+    this.feeds = new UserFeeds(
+      {
+        channel: (userId) => this.keys.userChannel(userId),
+        subscribe: async (channels) => void (await this.subscriber.subscribe(...channels)),
+        unsubscribe: async (channels) => void (await this.subscriber.unsubscribe(...channels)),
+        lastSeq: (userId) => this.lastSeq(userId),
+        lastSeqs: (userIds) => this.storedSeqs(userIds),
+        read: (userId, afterSeq) => this.readStream(userId, afterSeq),
+        raiseFloor: async (userId, seq) => void (await RAISE_FLOOR_SCRIPT.run(this.commands, [this.keys.userMeta(userId)], [seq, this.options.streamTtlMs])),
+        userActive: (userId, active) => this.presence.setUserActive(userId, active),
+        noteSeq: (userId, seq) => this.noteSeq(userId, seq),
+      },
+      this.options,
+    );
+    this.subscriber.on('message', (channel: string, payload: string) => this.feeds.onPublication(channel, payload));
+    this.subscriber.on('ready', () => this.background(this.feeds.resubscribeAll(), 'resubscribe'));
+    this.commands.on('ready', () => {
+      if (this.everReady) this.background(this.afterCommandsReconnect(), 'reconnect');
+      this.everReady = true;
+    });
+    this.stopTimers = [
+      every(this.options.heartbeatIntervalMs, () => this.background(this.presence.refresh(), 'heartbeat')),
+      every(this.options.positionCheckIntervalMs, () => {
+        if (this.status() === 'ready') this.background(this.feeds.checkPositions(), 'position check');
+      }),
+    ];
+    this.background(this.presence.refresh(), 'heartbeat');
+  }
+
+  /** This process's id in Redis. */
+  get processId(): string {
+    return this.options.processId;
+  }
+
+  /** Resolves once both connections are ready; rejects with BackplaneUnavailableError after connectTimeoutMs (it keeps trying). */
+  async connect(): Promise<void> {
+    this.assertOpen();
+    await this.connection.waitUntilReady(this.options.connectTimeoutMs);
+  }
+
+  async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
+    this.assertOpen();
+    const now = this.options.now();
+    const template = new EnvelopeTemplate(message, new Date(now).toISOString());
+    return this.enqueue(userId, template, now);
+  }
+
+  async appendToRoom(room: string, message: OutboundMessage): Promise<number> {
+    this.assertOpen();
+    return this.appendToEach(await this.presence.roomMembers(room), message);
+  }
+
+  async appendToAll(message: OutboundMessage): Promise<number> {
+    this.assertOpen();
+    return this.appendToEach(await this.presence.onlineUsers(), message);
+  }
+
+  /**
+   * Delivers the user's entries appended from now on, in every process, in seq order; entries
+   * that could not be recovered arrive as one gap notice (RedisStreamEntry.gap). Rejects with
+   * BackplaneUnavailableError when the subscription is not in place within requestTimeoutMs.
+   * The returned function removes the listener at once (the channel is left in the background).
+   */
+  async subscribeUser(userId: UserId, listener: StreamListener): Promise<Unsubscribe> {
+    this.assertOpen();
+    return this.feeds.add(userId, listener, (work) => withTimeout(work, this.options.requestTimeoutMs, `subscribing ${userId}`));
+  }
+
+  /** Counts one join of the user to the room, held by this process (it ends when the process stops); rejects with BackplaneUnavailableError when it cannot be stored within requestTimeoutMs. */
+  async joinRoom(room: string, userId: UserId): Promise<void> {
+    this.assertOpen();
+    await this.presence.changeJoins(room, userId, 1);
+  }
+
+  /** Takes back one join of this process (at once here; in Redis within requestTimeoutMs, else at the next heartbeat); without a join it does nothing. */
+  async leaveRoom(room: string, userId: UserId): Promise<void> {
+    if (this.closing) return;
+    await this.presence.changeJoins(room, userId, -1);
+  }
+
+  async readStream(userId: UserId, afterSeq: number): Promise<StreamRead> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new InvalidBackplaneArgumentError('afterSeq', `expected a whole number ≥ 0, got ${String(afterSeq)}`);
+    const reply = await this.request(
+      READ_SCRIPT.run(this.commands, [this.keys.userMeta(userId), this.keys.userLog(userId)], [afterSeq, `${afterSeq + 1}-0`]),
+      `reading ${userId}`,
+    );
+    const [lastSeq, raw] = reply as [number, RawLogEntry[]];
+    if (afterSeq >= lastSeq) return { entries: [], gap: null, lastSeq };
+    const cutoff = this.options.now() - this.options.maxAgeMs;
+    const entries = entriesFromLog(userId, raw);
+    let expired = 0;
+    while (expired < entries.length && (entries[expired] as StreamEntry).appendedAt < cutoff) expired += 1;
+    const kept = expired > 0 ? entries.slice(expired) : entries;
+    const first = kept[0]?.seq ?? lastSeq + 1;
+    return { entries: kept, gap: afterSeq + 1 < first ? { fromSeq: afterSeq + 1, toSeq: first - 1 } : null, lastSeq };
+  }
+
+  async lastSeq(userId: UserId): Promise<number> {
+    this.assertOpen();
+    const seq = await this.request(this.commands.hget(this.keys.userMeta(userId), 'seq'), `reading ${userId}`);
+    return Number(seq ?? 0);
+  }
+
+  status(): BackplaneStatus {
+    return this.connection.status;
+  }
+
+  /** Counters for health checks and metrics. */
+  stats(): RedisBackplaneStats {
+    return {
+      ...this.feeds.counters,
+      status: this.status(),
+      processId: this.processId,
+      subscribedUsers: this.feeds.size,
+      bufferedAppends: this.appends.size,
+      reconnects: this.connection.reconnects,
+      errors: this.errors,
+    };
+  }
+
+  /**
+   * Stops: waits up to closeTimeoutMs for buffered appends, fails the rest with
+   * BackplaneClosedError, drops every listener, removes this process's users and room joins
+   * from Redis, unsubscribes and quits both connections. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const stop of this.stopTimers) stop();
+    const grace = this.options.closeTimeoutMs;
+    const ready = this.status() === 'ready';
+    if (ready) await this.appends.drain(grace);
+    this.appends.rejectAll(new BackplaneClosedError());
+    this.feeds.closeAll();
+    this.connection.markClosed();
+    if (ready) {
+      await withTimeout(Promise.all([this.presence.clear(), this.subscriber.unsubscribe()]), grace, 'cleanup').catch((error: unknown) =>
+        this.options.onError(error, 'close'),
+      );
+    }
+    await closeClients([this.commands, this.subscriber], grace);
+  }
+
+  private async appendToEach(userIds: readonly UserId[], message: OutboundMessage): Promise<number> {
+    const now = this.options.now();
+    const template = new EnvelopeTemplate(message, new Date(now).toISOString());
+    // In chunks, so a large room never takes more than a batch's worth of the append buffer.
+    for (let i = 0; i < userIds.length; i += this.options.maxBatchSize) {
+      this.assertOpen();
+      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(userId, template, now)));
+    }
+    return userIds.length;
+  }
+
+  private enqueue(userId: UserId, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
+    const append: QueuedAppend = { ...template.forUser(userId), message: template.message, ts: template.ts, appendedAt: now };
+    return this.appends.enqueue(userId, append).then((entry) => {
+      this.noteSeq(userId, entry.seq);
+      return entry;
+    });
+  }
+
+  private async sendBatch(userId: UserId, batchId: string, batch: readonly QueuedAppend[]): Promise<number> {
+    const { maxEvents, maxAgeMs, streamTtlMs, processId } = this.options;
+    const args: (string | number)[] = [
+      this.keys.userChannel(userId),
+      `a:${processId}`,
+      batchId,
+      this.knownSeqs.get(userId) ?? 0,
+      this.options.now(),
+      maxEvents,
+      maxAgeMs,
+      streamTtlMs,
+      batch.length,
+    ];
+    for (const append of batch) args.push(append.head, append.tail, append.appendedAt);
+    try {
+      return Number(await APPEND_SCRIPT.run(this.commands, [this.keys.userMeta(userId), this.keys.userLog(userId)], args));
+    } catch (error) {
+      if (this.closing) throw new BackplaneClosedError();
+      throw new BackplaneStoreError(`an append for ${userId}`, error);
+    }
+  }
+
+  /** After the commands connection came back (Redis may have restarted): re-assert liveness and what this process knows. */
+  private async afterCommandsReconnect(): Promise<void> {
+    await this.presence.refresh();
+    await this.feeds.checkPositions();
+  }
+
+  private async storedSeqs(userIds: readonly UserId[]): Promise<number[]> {
+    const pipeline = this.commands.pipeline();
+    for (const userId of userIds) pipeline.hget(this.keys.userMeta(userId), 'seq');
+    const results = await this.request(pipeline.exec(), 'reading positions');
+    return (results ?? []).map(([error, seq]) => (error === null ? Number(seq ?? 0) : 0));
+  }
+
+  private noteSeq(userId: UserId, seq: number): void {
+    if (this.options.maxKnownUsers === 0 || seq <= (this.knownSeqs.get(userId) ?? 0)) return;
+    this.knownSeqs.delete(userId);
+    this.knownSeqs.set(userId, seq);
+    if (this.knownSeqs.size > this.options.maxKnownUsers) {
+      const oldest = this.knownSeqs.keys().next();
+      if (oldest.done !== true) this.knownSeqs.delete(oldest.value);
+    }
+  }
+
+  private request<T>(work: Promise<T>, what: string): Promise<T> {
+    return withTimeout(work, this.options.requestTimeoutMs, what);
+  }
+
+  private background(work: Promise<unknown>, context: string): void {
+    work.catch((error: unknown) => this.options.onError(error, context));
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new BackplaneClosedError();
+  }
+}

@@ -1,0 +1,285 @@
+import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwire/protocols';
+import type { UserId } from '@agentwire/types';
+import { type StreamGap, gapNotice, parsePublication } from './entries';
+import type { ResolvedRedisOptions } from './options';
+
+/** What the feeds need from Redis; RedisBackplane provides it. */
+export interface FeedSource {
+  channel(userId: UserId): string;
+  subscribe(channels: readonly string[]): Promise<void>;
+  unsubscribe(channels: readonly string[]): Promise<void>;
+  lastSeq(userId: UserId): Promise<number>;
+  /** Stored positions of many users at once (pipelined). */
+  lastSeqs(userIds: readonly UserId[]): Promise<number[]>;
+  read(userId: UserId, afterSeq: number): Promise<StreamRead>;
+  /** Makes the stored position at least `seq` (after Redis lost data). */
+  raiseFloor(userId: UserId, seq: number): Promise<void>;
+  /** The user got its first listener here (true) or lost its last (false). */
+  userActive(userId: UserId, active: boolean): void;
+  /** A seq of the user this process has seen. */
+  noteSeq(userId: UserId, seq: number): void;
+}
+
+/** Counters of the delivery path. */
+export interface FeedCounters {
+  /** Times a user's missed entries were read from history (a seq jump, a reconnect, a lagging position). */
+  recoveries: number;
+  /** Gap notices delivered (positions that could not be recovered). */
+  gapNotices: number;
+  /** Times a stored position was found below what was delivered (Redis lost data). */
+  streamResets: number;
+  /** Recoveries started by the periodic position check (a published entry never arrived). */
+  positionLags: number;
+}
+
+/** One user's subscription in this process: listeners, the position delivered to them, and held live entries. */
+class UserFeed {
+  readonly listeners = new Set<StreamListener>();
+  /** The last position delivered to the listeners. */
+  delivered = 0;
+  /** The baseline position is known (set once the channel subscription is in place). */
+  live = false;
+  recovering = false;
+  /** Read history again after the current recovery (more was missed meanwhile). */
+  again = false;
+  /** A recovery failed (Redis unreachable): retried on the next position check or reconnect. */
+  stale = false;
+  closed = false;
+  /** The stored position seen by the previous position check (-1: none yet). */
+  observed = -1;
+  /** Live entries held while the baseline is unknown or history is being read. */
+  pending: StreamEntry[] = [];
+  opened: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly userId: UserId,
+    readonly channel: string,
+  ) {}
+}
+
+/**
+ * Delivers each subscribed user's stream to the listeners of this process, in seq order, each
+ * seq once. Pub/sub is at most once, so it is treated as a fast path only:
+ * - a publication whose seq is not the next one (a message was lost) holds live entries and
+ *   reads the missing range from the stored history before continuing;
+ * - after the subscriber connection comes back, every channel is subscribed again and every
+ *   user's missed range is read from history;
+ * - a periodic position check compares each user's stored seq with what was delivered, and
+ *   recovers a user whose position still lags one check later (a lost last message);
+ * - what history no longer has is delivered as a gap notice (see RedisStreamEntry), never
+ *   skipped silently.
+ */
+export class UserFeeds {
+  readonly counters: FeedCounters = { recoveries: 0, gapNotices: 0, streamResets: 0, positionLags: 0 };
+  private readonly feeds = new Map<UserId, UserFeed>();
+  private readonly byChannel = new Map<string, UserFeed>();
+
+  constructor(
+    private readonly source: FeedSource,
+    private readonly options: ResolvedRedisOptions,
+  ) {}
+
+  /** Users with at least one listener here. */
+  get size(): number {
+    return this.feeds.size;
+  }
+
+  /** Adds a listener; the first one of a user subscribes the user's channel and learns the current position. */
+  async add(userId: UserId, listener: StreamListener, timeout: <T>(work: Promise<T>) => Promise<T>): Promise<Unsubscribe> {
+    let feed = this.feeds.get(userId);
+    if (feed === undefined) {
+      const created = new UserFeed(userId, this.source.channel(userId));
+      this.feeds.set(userId, created);
+      this.byChannel.set(created.channel, created);
+      this.source.userActive(userId, true);
+      created.opened = this.open(created);
+      created.opened.catch(() => undefined);
+      feed = created;
+    }
+    const target = feed;
+    target.listeners.add(listener);
+    try {
+      await timeout(target.opened);
+    } catch (error) {
+      this.remove(target, listener);
+      throw error;
+    }
+    return async () => this.remove(target, listener);
+  }
+
+  /** A pub/sub message arrived on `channel`. */
+  onPublication(channel: string, payload: string): void {
+    const feed = this.byChannel.get(channel);
+    if (feed === undefined) return;
+    for (const entry of parsePublication(feed.userId, payload)) {
+      if (!feed.live || feed.recovering) {
+        this.hold(feed, entry);
+      } else if (entry.seq === feed.delivered + 1) {
+        this.deliver(feed, entry);
+      } else if (entry.seq > feed.delivered + 1) {
+        this.hold(feed, entry);
+        void this.recover(feed);
+      }
+    }
+  }
+
+  /** After the subscriber connection came back: subscribes every channel again, then recovers every user. */
+  async resubscribeAll(): Promise<void> {
+    const feeds = [...this.feeds.values()];
+    if (feeds.length === 0) return;
+    for (let i = 0; i < feeds.length; i += 1000) await this.source.subscribe(feeds.slice(i, i + 1000).map((feed) => feed.channel));
+    await Promise.all(feeds.filter((feed) => feed.live).map((feed) => this.recover(feed)));
+  }
+
+  /** Compares stored positions with delivered ones; recovers users that lag since the previous check, or whose recovery failed. */
+  async checkPositions(): Promise<void> {
+    const feeds = [...this.feeds.values()].filter((feed) => feed.live && !feed.recovering);
+    for (let i = 0; i < feeds.length; i += 500) {
+      const chunk = feeds.slice(i, i + 500);
+      const stored = await this.source.lastSeqs(chunk.map((feed) => feed.userId));
+      chunk.forEach((feed, j) => {
+        const seq = stored[j] ?? 0;
+        const lagging = feed.observed > feed.delivered;
+        feed.observed = seq;
+        if (feed.closed || feed.recovering) return;
+        if (feed.stale || seq < feed.delivered || lagging) {
+          if (lagging && !feed.stale) this.counters.positionLags += 1;
+          void this.recover(feed);
+        }
+      });
+    }
+  }
+
+  /** Drops every listener (close). */
+  closeAll(): void {
+    for (const feed of this.feeds.values()) {
+      feed.closed = true;
+      feed.listeners.clear();
+    }
+    this.feeds.clear();
+    this.byChannel.clear();
+  }
+
+  private async open(feed: UserFeed): Promise<void> {
+    await this.source.subscribe([feed.channel]);
+    const base = await this.source.lastSeq(feed.userId);
+    if (feed.closed) return;
+    feed.delivered = Math.max(feed.delivered, base);
+    feed.live = true;
+    this.source.noteSeq(feed.userId, base);
+    // Entries published between SUBSCRIBE and the read are either at or below base, or follow it.
+    const held = feed.pending;
+    feed.pending = [];
+    for (const entry of held) {
+      if (entry.seq <= feed.delivered) continue;
+      if (entry.seq === feed.delivered + 1 && !feed.recovering) this.deliver(feed, entry);
+      else {
+        this.hold(feed, entry);
+        void this.recover(feed);
+      }
+    }
+  }
+
+  private remove(feed: UserFeed, listener: StreamListener): void {
+    feed.listeners.delete(listener);
+    if (feed.listeners.size > 0 || feed.closed) return;
+    feed.closed = true;
+    if (this.feeds.get(feed.userId) === feed) {
+      this.feeds.delete(feed.userId);
+      this.byChannel.delete(feed.channel);
+      this.source.userActive(feed.userId, false);
+      // In the background: a listener is gone the moment this returns, and an outage must not hold up a shutdown.
+      this.source.unsubscribe([feed.channel]).catch((error: unknown) => this.options.onError(error, `unsubscribe ${feed.userId}`));
+    }
+  }
+
+  private hold(feed: UserFeed, entry: StreamEntry): void {
+    if (feed.pending.length >= this.options.maxPendingPerUser) {
+      // History has them: read it again instead of holding more.
+      feed.pending = [];
+      feed.again = true;
+      return;
+    }
+    feed.pending.push(entry);
+  }
+
+  /**
+   * Reads what the feed missed from history and delivers it with the held live entries, in
+   * order: positions history no longer has become a gap notice; held entries beyond what the
+   * read covered wait for another read. Repeats until nothing is missing.
+   */
+  private async recover(feed: UserFeed): Promise<void> {
+    if (feed.recovering) {
+      feed.again = true;
+      return;
+    }
+    feed.recovering = true;
+    this.counters.recoveries += 1;
+    try {
+      do {
+        feed.again = false;
+        const read = await this.source.read(feed.userId, feed.delivered);
+        if (feed.closed) return;
+        if (read.lastSeq < feed.delivered) {
+          // Redis lost this stream: keep seq rising past what the listeners already have.
+          this.counters.streamResets += 1;
+          await this.source.raiseFloor(feed.userId, feed.delivered);
+        }
+        this.catchUp(feed, read);
+      } while (feed.again && !feed.closed);
+      feed.stale = false;
+    } catch (error) {
+      feed.stale = true;
+      this.options.onError(error, `recover ${feed.userId}`);
+    } finally {
+      feed.recovering = false;
+    }
+  }
+
+  private catchUp(feed: UserFeed, read: StreamRead): void {
+    const known = read.lastSeq;
+    const candidates = mergeBySeq(read.entries, feed.pending);
+    feed.pending = [];
+    for (let i = 0; i < candidates.length; i += 1) {
+      const entry = candidates[i] as StreamEntry;
+      if (entry.seq <= feed.delivered) continue;
+      if (entry.seq > feed.delivered + 1 && known > feed.delivered) {
+        this.deliverGap(feed, { fromSeq: feed.delivered + 1, toSeq: Math.min(entry.seq - 1, known) });
+      }
+      if (entry.seq > feed.delivered + 1) {
+        // Beyond what the read covered: read again.
+        feed.pending = candidates.slice(i);
+        feed.again = true;
+        return;
+      }
+      this.deliver(feed, entry);
+    }
+    if (known > feed.delivered) this.deliverGap(feed, { fromSeq: feed.delivered + 1, toSeq: known });
+  }
+
+  private deliverGap(feed: UserFeed, gap: StreamGap): void {
+    this.counters.gapNotices += 1;
+    this.deliver(feed, gapNotice(feed.userId, gap, this.options.now()));
+  }
+
+  private deliver(feed: UserFeed, entry: StreamEntry): void {
+    feed.delivered = entry.seq;
+    this.source.noteSeq(feed.userId, entry.seq);
+    for (const listener of feed.listeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        this.options.onListenerError(error, feed.userId);
+      }
+    }
+  }
+}
+
+/** Entries of both lists in seq order, each seq once. */
+function mergeBySeq(a: readonly StreamEntry[], b: readonly StreamEntry[]): StreamEntry[] {
+  if (b.length === 0) return [...a];
+  const bySeq = new Map<number, StreamEntry>();
+  for (const entry of b) bySeq.set(entry.seq, entry);
+  for (const entry of a) bySeq.set(entry.seq, entry);
+  return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
+}

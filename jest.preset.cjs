@@ -1,5 +1,6 @@
 // Shared jest settings: swc transpiles TypeScript (type checking is the typecheck target's job),
 // and workspace imports resolve to each package's source through tsconfig.base.json's paths.
+// The summary reporter is set on the Nx test target (nx.json), where @nx/jest accepts it.
 const path = require('node:path');
 const { paths } = require('./tsconfig.base.json').compilerOptions;
 
@@ -27,6 +28,5 @@ module.exports = {
       },
     ],
   },
-  reporters: ['default', path.join(__dirname, 'tools/scripts/jest-summary-reporter.cjs')],
-  testTimeout: 20000,
+  setupFilesAfterEnv: [path.join(__dirname, 'tools/scripts/jest-setup.cjs')],
 };

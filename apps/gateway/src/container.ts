@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { type Server, createServer } from 'node:http';
+import { RedisBackplane, RedisControlBus, RedisRunDirectory, redisOptionsFromConfig } from '@agentwire/backplane-redis';
 import type { AppConfig } from '@agentwire/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
@@ -15,6 +16,7 @@ import { type GatewayRouteContext, createGatewayRouter } from './handlers';
 import { createHttpHandler } from './http-routes';
 import { createLogger } from './logger';
 import { GatewayMetrics } from './metrics';
+import { LocalRunCoordination, RedisRunCoordination, type RunCoordination } from './run-coordination';
 
 export type GatewayPhase = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -37,12 +39,22 @@ export interface GatewayRouter {
   forget(connectionId: ConnectionId): void;
 }
 
+/** The Redis parts of a scaled-out gateway: they share one process id. */
+export interface RedisParts {
+  readonly backplane: RedisBackplane;
+  readonly runs: RedisRunDirectory;
+  readonly control: RedisControlBus;
+}
+
 /** Container tokens of the gateway's parts (the packages register their own: WebSocketManagerFactory, the tracker registry). */
 export const GatewayTokens = {
   Config: Symbol('agentwire.gateway.Config') as InjectionToken<AppConfig>,
   Logger: Symbol('agentwire.gateway.Logger') as InjectionToken<Logger>,
   Clock: Symbol('agentwire.gateway.Clock') as InjectionToken<() => number>,
   Backplane: Symbol('agentwire.gateway.Backplane') as InjectionToken<Backplane>,
+  /** The Redis parts when AGENTWIRE_REDIS_URL is set, else null. */
+  Redis: Symbol('agentwire.gateway.Redis') as InjectionToken<RedisParts | null>,
+  RunCoordination: Symbol('agentwire.gateway.RunCoordination') as InjectionToken<RunCoordination>,
   Lifecycle: Symbol('agentwire.gateway.Lifecycle') as InjectionToken<GatewayLifecycle>,
   Agents: Symbol('agentwire.gateway.Agents') as InjectionToken<AgentCatalog>,
   Tokens: Symbol('agentwire.gateway.Tokens') as InjectionToken<TokenService>,
@@ -77,8 +89,31 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
   container.register(GatewayTokens.Logger, { useValue: logger });
   container.register(GatewayTokens.Clock, { useValue: options.now ?? Date.now });
   container.register(
+    GatewayTokens.Redis,
+    singleton(() => {
+      if (config.redisUrl === null || options.backplane !== undefined) return null;
+      const redisOptions = {
+        ...redisOptionsFromConfig(config),
+        onError: (error: unknown, context: string) => logger.warn({ err: error, context }, 'redis backplane failure'),
+      };
+      return { backplane: new RedisBackplane(redisOptions), runs: new RedisRunDirectory(redisOptions), control: new RedisControlBus(redisOptions) };
+    }),
+  );
+  container.register(
     GatewayTokens.Backplane,
-    singleton(() => options.backplane ?? new InMemoryBackplane({ maxEvents: config.replay.maxEvents, maxAgeMs: config.replay.maxAgeMs })),
+    singleton(
+      (r) =>
+        options.backplane ??
+        r.resolve(GatewayTokens.Redis)?.backplane ??
+        new InMemoryBackplane({ maxEvents: config.replay.maxEvents, maxAgeMs: config.replay.maxAgeMs }),
+    ),
+  );
+  container.register(
+    GatewayTokens.RunCoordination,
+    singleton((r) => {
+      const redis = r.resolve(GatewayTokens.Redis);
+      return redis === null ? new LocalRunCoordination() : new RedisRunCoordination(redis.runs, redis.control, logger);
+    }),
   );
   registerWebSocketManagerFactory(container, {
     ...managerOptionsFromConfig(config),
@@ -125,6 +160,7 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
       const metrics = r.resolve(GatewayTokens.Metrics);
       return createGatewayRouter({
         catalog: r.resolve(GatewayTokens.Agents),
+        runs: r.resolve(GatewayTokens.RunCoordination),
         logger,
         maxInputChars: config.limits.maxInputChars,
         rateLimit: config.rateLimit,

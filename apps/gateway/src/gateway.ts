@@ -3,15 +3,17 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AppConfig } from '@agentwire/config';
-import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry } from '@agentwire/execution-tracker';
+import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwire/manager';
-import type { Backplane } from '@agentwire/protocols';
+import { AgentErrorCode, type Backplane } from '@agentwire/protocols';
+import { UserExecutionContext, generateRunId, generateThreadId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AuthenticationError, type Identity, type TokenService, presentedToken } from './auth';
 import { type GatewayContainerOptions, type GatewayLifecycle, type GatewayRouter, GatewayTokens, buildGatewayContainer } from './container';
 import type { GatewayMetrics } from './metrics';
+import type { RunCoordination } from './run-coordination';
 import { openSession } from './session';
 
 export type GatewayOptions = GatewayContainerOptions;
@@ -39,6 +41,7 @@ export class Gateway {
   private readonly tokens: TokenService;
   private readonly router: GatewayRouter;
   private readonly now: () => number;
+  private readonly runs: RunCoordination;
 
   private constructor(readonly container: DependencyContainer) {
     this.config = container.resolve(GatewayTokens.Config);
@@ -53,11 +56,29 @@ export class Gateway {
     this.tokens = container.resolve(GatewayTokens.Tokens);
     this.router = container.resolve(GatewayTokens.Router);
     this.now = container.resolve(GatewayTokens.Clock);
+    this.runs = container.resolve(GatewayTokens.RunCoordination);
   }
 
   /** Builds the container, listens on config.host:config.port and resolves once ready. */
   static async start(config: AppConfig, options: GatewayOptions = {}): Promise<Gateway> {
     const gateway = new Gateway(buildGatewayContainer(config, options));
+    const redis = gateway.container.resolve(GatewayTokens.Redis);
+    if (redis !== null) await Promise.all([redis.backplane.connect(), redis.runs.connect(), redis.control.connect()]);
+    gateway.runs.start({
+      cancelLocal: async (userId, runId) => {
+        const context = new UserExecutionContext({ userId, threadId: generateThreadId(), runId: generateRunId() });
+        await getExecutionTracker(context, gateway.container).cancel(runId, 'cancelled by the user');
+      },
+      endOrphan: async (run) => {
+        await gateway.factory.getUnifiedManager().emitAgentEvent(run.userId, {
+          type: 'agent_error',
+          run_id: run.runId,
+          thread_id: run.threadId,
+          payload: { code: AgentErrorCode.Dead, message: 'the gateway process running this run stopped' },
+        });
+        gateway.logger.info({ event: 'run_ended', runId: run.runId, userId: run.userId, agent: run.agentName, outcome: 'dead', durationMs: gateway.now() - run.claimedAt, errorCode: AgentErrorCode.Dead }, 'run ended');
+      },
+    });
     const { server } = gateway;
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void gateway.upgrade(request, socket, head));
     await new Promise<void>((resolve, reject) => {
@@ -69,7 +90,7 @@ export class Gateway {
     });
     gateway.lifecycle.phase = 'ready';
     gateway.logger.info(
-      { event: 'gateway_started', url: gateway.url, env: config.env, backplane: config.redisUrl === null ? 'memory' : 'redis' },
+      { event: 'gateway_started', url: gateway.url, env: config.env, backplane: redis === null ? 'memory' : 'redis', processId: redis?.backplane.processId },
       `agentwire gateway listening; open ${gateway.url}`,
     );
     return gateway;
@@ -137,6 +158,7 @@ export class Gateway {
     const report = await this.tracker.shutdown({ graceMs: this.config.shutdownGraceMs });
     await this.factory.shutdown();
     this.wss.close();
+    await this.runs.close();
     await this.backplane.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();

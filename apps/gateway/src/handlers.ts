@@ -4,6 +4,7 @@ import { MessageRejectedError, MessageRouter, type RouteContext, answerPing, cre
 import type { ConnectionId, UserExecutionContext } from '@agentwire/types';
 import type { Logger } from 'pino';
 import type { AgentCatalog } from './agents/catalog';
+import type { RunCoordination } from './run-coordination';
 import { BurstInputError } from './agents/burst-agent';
 
 /** What a handler knows about the connection that sent the message. */
@@ -17,6 +18,8 @@ export interface GatewayRouteContext extends RouteContext {
 
 export interface HandlerDeps {
   readonly catalog: AgentCatalog;
+  /** Claims runs for this process and routes cancel_run to the process that owns a run. */
+  readonly runs: RunCoordination;
   readonly logger: Logger;
   readonly maxInputChars: number;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
@@ -81,7 +84,9 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
     } catch (error) {
       rejectTrackerError(error);
     }
-    void started.outcome.then((outcome) =>
+    deps.runs.claim({ runId: started.runId, userId: context.userId, threadId: started.threadId, agentName });
+    void started.outcome.then((outcome) => {
+      deps.runs.release(outcome.runId);
       deps.onRunEnded({
         runId: outcome.runId,
         userId: context.userId,
@@ -89,8 +94,8 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
         outcome: outcome.state,
         durationMs: outcome.durationMs,
         errorCode: outcome.error?.code ?? null,
-      }),
-    );
+      });
+    });
   };
 
   router
@@ -100,6 +105,8 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
       try {
         await context.tracker.cancel(message.run_id, 'cancelled by the user');
       } catch (error) {
+        // not here: it may run in another gateway process
+        if ((error as { code?: unknown }).code === 'RUN_NOT_FOUND' && (await deps.runs.routeCancel(context.userId, message.run_id))) return;
         rejectTrackerError(error);
       }
     })

@@ -14,6 +14,12 @@ export interface StreamEntry {
   readonly json: string;
   /** Epoch ms it was appended. */
   readonly appendedAt: number;
+  /**
+   * Set on a gap notice: positions fromSeq..toSeq could not be delivered (lost between
+   * processes and no longer kept); `seq` is toSeq and `json` is the replay_gap envelope
+   * (seq null). Listeners forward it like any entry, so the client learns what it missed.
+   */
+  readonly gap?: { readonly fromSeq: number; readonly toSeq: number };
 }
 
 export interface StreamRead {
@@ -36,7 +42,8 @@ export type BackplaneStatus = 'ready' | 'degraded' | 'closed';
  * atomically, keeps the entry for replay (bounded by count and age) and delivers it to every
  * subscriber of that user, in seq order, in every process. A process subscribes only to the
  * users it holds connections for. Room membership is per user and counted: every joinRoom is
- * paired with one leaveRoom.
+ * paired with one leaveRoom. A distributed backplane that cannot recover positions a listener
+ * missed delivers one gap notice (an entry with `gap` set) in their place, never a silent hole.
  */
 export interface Backplane {
   appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry>;

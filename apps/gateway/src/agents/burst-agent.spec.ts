@@ -6,8 +6,9 @@ const limits = { maxEvents: 1000, maxPayloadBytes: 4096 };
 
 describe('parseBurstInput', () => {
   it('reads events and payload_bytes (default 300)', () => {
-    expect(parseBurstInput({ events: 10, payload_bytes: 50 }, limits)).toEqual({ events: 10, payloadBytes: 50 });
-    expect(parseBurstInput({ events: 1 }, limits)).toEqual({ events: 1, payloadBytes: 300 });
+    expect(parseBurstInput({ events: 10, payload_bytes: 50 }, limits)).toEqual({ events: 10, payloadBytes: 50, intervalMs: 0 });
+    expect(parseBurstInput({ events: 1 }, limits)).toEqual({ events: 1, payloadBytes: 300, intervalMs: 0 });
+    expect(parseBurstInput({ events: 3, interval_ms: 20 }, limits)).toEqual({ events: 3, payloadBytes: 300, intervalMs: 20 });
   });
 
   it.each([
@@ -16,6 +17,8 @@ describe('parseBurstInput', () => {
     [{ events: 1.5 }, 'invalid_message'],
     [{ events: 5, payload_bytes: -1 }, 'invalid_message'],
     [{ events: 1001 }, 'limit_exceeded'],
+    [{ events: 5, interval_ms: -1 }, 'invalid_message'],
+    [{ events: 5, interval_ms: 20_000 }, 'invalid_message'],
     [{ events: 5, payload_bytes: 5000 }, 'limit_exceeded'],
   ])('rejects %j with %s', (input, code) => {
     let caught: unknown;
@@ -48,5 +51,16 @@ describe('BurstAgent', () => {
     controller.abort(new Error('cancelled'));
     await expect(running).rejects.toThrow('cancelled');
     expect(events.length).toBeLessThan(1000);
+  });
+});
+
+describe('BurstAgent pacing', () => {
+  it('waits interval_ms between events', async () => {
+    const { reporter, events } = recordingReporter();
+    const started = Date.now();
+    const request = { runId: 'r' as RunId, threadId: 't' as ThreadId, userId: 'u' as UserId, input: { events: 5, interval_ms: 20 }, tools: new Map(), signal: new AbortController().signal, reporter } as AgentRunRequest;
+    await new BurstAgent(limits).run(request);
+    expect(events).toHaveLength(5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 20 - 5);
   });
 });

@@ -9,7 +9,11 @@ export interface BurstLimits {
 export interface BurstInput {
   readonly events: number;
   readonly payloadBytes: number;
+  /** Pause between events (0 = as fast as the pipeline takes them). */
+  readonly intervalMs: number;
 }
+
+const MAX_INTERVAL_MS = 10_000;
 
 /** A burst request is malformed or over the configured limits; `code` says which (the wire error code). */
 export class BurstInputError extends AgentwireError {
@@ -21,7 +25,7 @@ export class BurstInputError extends AgentwireError {
   }
 }
 
-/** Reads `{events, payload_bytes}` and checks it against the limits. */
+/** Reads `{events, payload_bytes?, interval_ms?}` and checks it against the limits. */
 export function parseBurstInput(input: AgentInput, limits: BurstLimits): BurstInput {
   if (typeof input !== 'object') throw new BurstInputError('invalid_message', 'burst input must be an object {events, payload_bytes}');
   const events = input['events'];
@@ -30,7 +34,11 @@ export function parseBurstInput(input: AgentInput, limits: BurstLimits): BurstIn
   if (!Number.isInteger(payloadBytes) || (payloadBytes as number) < 0) throw new BurstInputError('invalid_message', 'payload_bytes must be a whole number ≥ 0');
   if ((events as number) > limits.maxEvents) throw new BurstInputError('limit_exceeded', `events is limited to ${limits.maxEvents}`);
   if ((payloadBytes as number) > limits.maxPayloadBytes) throw new BurstInputError('limit_exceeded', `payload_bytes is limited to ${limits.maxPayloadBytes}`);
-  return { events: events as number, payloadBytes: payloadBytes as number };
+  const intervalMs = input['interval_ms'] ?? 0;
+  if (!Number.isInteger(intervalMs) || (intervalMs as number) < 0 || (intervalMs as number) > MAX_INTERVAL_MS) {
+    throw new BurstInputError('invalid_message', `interval_ms must be a whole number from 0 to ${MAX_INTERVAL_MS}`);
+  }
+  return { events: events as number, payloadBytes: payloadBytes as number, intervalMs: intervalMs as number };
 }
 
 /** The reasoning text of burst event `index` (1-based): exactly `payloadBytes` ASCII characters when that is long enough. */
@@ -44,7 +52,7 @@ const YIELD_EVERY = 64;
 /**
  * The load-test agent: streams `events` agent_thinking events of `payload_bytes` each, as fast
  * as the pipeline takes them (it yields to the event loop regularly so emits drain and the
- * process stays responsive), then completes.
+ * process stays responsive) or `interval_ms` apart, then completes.
  */
 export class BurstAgent implements AgentRunner {
   readonly name = 'burst';
@@ -52,9 +60,12 @@ export class BurstAgent implements AgentRunner {
   constructor(private readonly limits: BurstLimits) {}
 
   async run({ input, signal, reporter }: AgentRunRequest): Promise<AgentRunResult> {
-    const { events, payloadBytes } = parseBurstInput(input, this.limits);
+    const { events, payloadBytes, intervalMs } = parseBurstInput(input, this.limits);
     for (let index = 1; index <= events; index += 1) {
-      if (index % YIELD_EVERY === 0) {
+      if (intervalMs > 0 && index > 1) {
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        signal.throwIfAborted();
+      } else if (index % YIELD_EVERY === 0) {
         await new Promise((resolve) => setImmediate(resolve));
         signal.throwIfAborted();
       }

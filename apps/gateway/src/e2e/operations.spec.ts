@@ -139,8 +139,14 @@ describe('wiring', () => {
     try {
       for (const token of [...Object.values(GatewayTokens), WebSocketManagerFactory, EXECUTION_TRACKER_REGISTRY]) {
         expect(first.gateway.container.isRegistered(token as never)).toBe(true);
-        // the clock is Date.now itself (stateless); everything else is an instance of its own
-        if (token !== GatewayTokens.Clock) expect(first.gateway.container.resolve(token as never)).not.toBe(second.gateway.container.resolve(token as never));
+        // the clock is Date.now itself (stateless) and there are no Redis parts without a Redis URL;
+        // everything else is an instance of its own
+        if (token === GatewayTokens.Clock) continue;
+        if (token === GatewayTokens.Redis) {
+          expect(first.gateway.container.resolve(GatewayTokens.Redis)).toBeNull();
+          continue;
+        }
+        expect(first.gateway.container.resolve(token as never)).not.toBe(second.gateway.container.resolve(token as never));
       }
       expect(first.gateway.container.resolve(GatewayTokens.Config)).toBe(first.config);
     } finally {

@@ -1,0 +1,107 @@
+import type { RedisControlBus, RedisRunDirectory, RunOwnerRecord } from '@agentwire/backplane-redis';
+import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { Logger } from 'pino';
+
+/** A run this process started. */
+export interface LocalRun {
+  readonly runId: RunId;
+  readonly userId: UserId;
+  readonly threadId: ThreadId;
+  readonly agentName: string;
+}
+
+/** What coordination asks this process to do. */
+export interface RunCoordinationHandlers {
+  /** Cancels a run of `userId` that runs here (a cancel_run routed from another process). */
+  cancelLocal(userId: UserId, runId: RunId): Promise<void>;
+  /** Ends a run whose process died, with its one terminal event. */
+  endOrphan(run: RunOwnerRecord): Promise<void>;
+}
+
+/**
+ * Which process runs which run, across gateway processes: claims and releases, cancel_run
+ * routed to the owner, and runs of dead processes ended by a survivor. In a single process
+ * there is nothing to coordinate (LocalRunCoordination).
+ */
+export interface RunCoordination {
+  start(handlers: RunCoordinationHandlers): void;
+  claim(run: LocalRun): void;
+  release(runId: RunId): void;
+  /** Sends a cancel for a run of `userId` owned by another process; false when there is no such run. */
+  routeCancel(userId: UserId, runId: RunId): Promise<boolean>;
+  /** Waits for claims and releases in flight, then stops. */
+  close(): Promise<void>;
+}
+
+/** One process: every run is local, so there is nothing to record or route. */
+export class LocalRunCoordination implements RunCoordination {
+  start(): void {
+    // nothing arrives from other processes
+  }
+  claim(): void {
+    // the tracker already knows every run of this process
+  }
+  release(): void {
+    // nothing was recorded
+  }
+  async routeCancel(): Promise<boolean> {
+    return false;
+  }
+  async close(): Promise<void> {
+    // nothing to close
+  }
+}
+
+const CANCEL_RUN = 'cancel_run';
+
+/** Run coordination over Redis: records that survive a process death, commands to the owner. */
+export class RedisRunCoordination implements RunCoordination {
+  private readonly pending = new Set<Promise<unknown>>();
+  private stopWatching: (() => void) | null = null;
+  private stopListening: (() => void) | null = null;
+
+  constructor(
+    private readonly runs: RedisRunDirectory,
+    private readonly control: RedisControlBus,
+    private readonly logger: Logger,
+  ) {}
+
+  start(handlers: RunCoordinationHandlers): void {
+    this.stopListening = this.control.onCommand((command) => {
+      if (command.type !== CANCEL_RUN || command.userId === undefined || command.runId === undefined) return;
+      handlers.cancelLocal(command.userId, command.runId).catch((error: unknown) => this.logger.warn({ err: error, runId: command.runId }, 'routed cancel_run failed'));
+    });
+    this.stopWatching = this.runs.watchOrphans(async (run) => {
+      this.logger.warn({ event: 'run_orphaned', runId: run.runId, userId: run.userId, deadProcess: run.previousOwner }, 'ending a run whose process died');
+      await handlers.endOrphan(run);
+    });
+  }
+
+  claim(run: LocalRun): void {
+    this.track(this.runs.claim(run.runId, { userId: run.userId, threadId: run.threadId, state: 'running', agentName: run.agentName }), 'claiming', run.runId);
+  }
+
+  release(runId: RunId): void {
+    this.track(this.runs.release(runId), 'releasing', runId);
+  }
+
+  async routeCancel(userId: UserId, runId: RunId): Promise<boolean> {
+    const owner = await this.runs.owner(runId);
+    // another user's run looks exactly like an unknown one
+    if (owner === null || owner.userId !== userId || owner.processId === this.runs.processId) return false;
+    return (await this.control.send(owner.processId, { type: CANCEL_RUN, userId, runId })) > 0;
+  }
+
+  async close(): Promise<void> {
+    this.stopWatching?.();
+    this.stopListening?.();
+    await Promise.allSettled([...this.pending]);
+    await Promise.allSettled([this.control.close(), this.runs.close()]);
+  }
+
+  private track(operation: Promise<unknown>, what: string, runId: RunId): void {
+    const tracked = operation.catch((error: unknown) => this.logger.warn({ err: error, runId }, `${what} a run record failed`));
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+  }
+}

@@ -360,12 +360,12 @@ export class RunEngine implements ReporterHost {
       record.cancelReason = ending.reason;
       this.move(run, 'cancelled');
       this.emit(run, { type: AgentEventType.AgentCancelled, ...ids, payload: ending.reason === null ? {} : { reason: ending.reason } });
-      run.controller.abort(new RunAbortedError('cancelled', `The run was cancelled${ending.reason === null ? '' : `: ${ending.reason}`}`));
+      run.controller.abort(RunAbortedError.reason('cancelled', `The run was cancelled${ending.reason === null ? '' : `: ${ending.reason}`}`));
     } else {
       record.error = ending.error;
       this.move(run, ending.state);
       this.emit(run, { type: AgentEventType.AgentError, ...ids, payload: { ...ending.error } });
-      run.controller.abort(new RunAbortedError(ending.state, ending.error.message));
+      run.controller.abort(RunAbortedError.reason(ending.state, ending.error.message));
     }
     void run.tail.then(() => this.settle(run)).catch((error: unknown) => this.internalError(run, error));
     return true;

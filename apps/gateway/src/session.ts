@@ -1,9 +1,9 @@
 import type { RawData, WebSocket } from 'ws';
+import { type AgentExecutionTracker, getExecutionTracker } from '@agentwire/execution-tracker';
 import type { UnifiedWebSocketManager, WebSocketManagerFactory } from '@agentwire/manager';
-import { getExecutionTracker } from '@agentwire/execution-tracker';
-import { CloseCode } from '@agentwire/protocols';
+import { CloseCode, type OutboundMessage } from '@agentwire/protocols';
 import type { MessageRouter } from '@agentwire/router';
-import { type ConnectionId, UserExecutionContext, generateConnectionId, generateRunId, generateThreadId } from '@agentwire/types';
+import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRunId, generateThreadId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { Identity } from './auth';
@@ -25,64 +25,107 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * One authenticated WebSocket connection: registered with a manager bound to its user, routed
- * through the gateway's router, closed with 1008 when its token expires, logged when it opens
- * and closes. Frames that arrive while registration is in progress are kept and routed after it,
- * in order.
+ * through the gateway's router (it is the route context handlers receive), closed with 1008
+ * when its token expires, logged when it opens and closes. Frames that arrive while
+ * registration is in progress are kept and routed after it, in order. A gateway holds one per
+ * socket, so its state is a few fields and its behaviour lives on the prototype; the tracker
+ * view is made only when the connection first uses it.
+ */
+class GatewaySession implements GatewayRouteContext {
+  readonly connectionId: ConnectionId;
+  readonly userId: UserId;
+  readonly userContext: UserExecutionContext;
+  private readonly openedAt: number;
+  private readonly validUntil: number;
+  private manager: UnifiedWebSocketManager | null = null;
+  private trackerView: AgentExecutionTracker | null = null;
+  private early: { data: RawData; isBinary: boolean }[] | null = [];
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    identity: Identity,
+    private readonly deps: SessionDeps,
+  ) {
+    this.openedAt = deps.now();
+    this.connectionId = generateConnectionId();
+    this.userId = identity.userId;
+    this.validUntil = identity.validUntil;
+    this.userContext = new UserExecutionContext({ userId: this.userId, threadId: generateThreadId(), runId: generateRunId(), connectionId: this.connectionId });
+  }
+
+  get tracker(): AgentExecutionTracker {
+    this.trackerView ??= getExecutionTracker(this.userContext, this.deps.container);
+    return this.trackerView;
+  }
+
+  reply(message: OutboundMessage): Promise<boolean> {
+    return (this.manager as UnifiedWebSocketManager).sendToConnection(this.connectionId, message);
+  }
+
+  resume(afterSeq: number): Promise<unknown> {
+    return (this.manager as UnifiedWebSocketManager).resume(this.connectionId, afterSeq);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  receive(data: RawData, isBinary: boolean): void {
+    if (this.early !== null) {
+      this.early.push({ data, isBinary });
+      return;
+    }
+    void this.deps.router.route(this, isBinary ? data : data.toString()).then((outcome) => {
+      this.deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
+      if (outcome.status !== 'handled') this.deps.metrics.errorsSent.inc({ code: outcome.code });
+    });
+  }
+
+  closed(code: number, reason: Buffer): void {
+    clearTimeout(this.expiryTimer);
+    this.deps.forgetRateLimit(this.connectionId);
+    this.deps.logger.info(
+      { event: 'connection_closed', userId: this.userId, connectionId: this.connectionId, durationMs: this.deps.now() - this.openedAt, closeCode: code, reason: reason.toString('utf8') || undefined },
+      'connection closed',
+    );
+  }
+
+  async register(afterSeq: number | undefined): Promise<void> {
+    const { deps } = this;
+    try {
+      this.manager = deps.factory.createManager(this.userContext);
+      await this.manager.addConnection(this.socket, { userId: this.userId, connectionId: this.connectionId, ...(afterSeq === undefined ? {} : { afterSeq }) });
+    } catch (error) {
+      const limited = (error as { code?: unknown }).code === 'LIMIT_EXCEEDED';
+      deps.logger.warn({ err: error, event: 'connection_refused', userId: this.userId, connectionId: this.connectionId }, 'connection refused');
+      this.socket.close(limited ? CloseCode.TryAgainLater : CloseCode.InternalError, limited ? 'connection limit reached' : 'internal error');
+      if (this.manager !== null) await deps.factory.disposeManager(this.manager).catch(() => undefined);
+      return;
+    }
+    deps.metrics.connectionsOpened.inc();
+    deps.logger.info({ event: 'connection_opened', userId: this.userId, connectionId: this.connectionId, afterSeq }, 'connection opened');
+    this.armExpiry();
+    const early = this.early ?? [];
+    this.early = null;
+    for (const frame of early) this.receive(frame.data, frame.isBinary);
+  }
+
+  private armExpiry(): void {
+    const remaining = this.validUntil - this.deps.now();
+    if (remaining <= 0) return this.socket.close(CloseCode.PolicyViolation, 'token expired');
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(remaining, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+}
+
+/**
+ * Serves one authenticated WebSocket connection until it closes. The socket's listeners are
+ * attached before anything awaits, so no frame is lost while the connection is being registered.
  */
 export async function openSession(socket: WebSocket, identity: Identity, afterSeq: number | undefined, deps: SessionDeps): Promise<void> {
-  const openedAt = deps.now();
-  const connectionId = generateConnectionId();
-  const log = deps.logger.child({ userId: identity.userId, connectionId });
-  const early: { data: RawData; isBinary: boolean }[] = [];
-  let route: ((data: RawData, isBinary: boolean) => void) | null = null;
-  socket.on('message', (data, isBinary) => (route === null ? early.push({ data, isBinary }) : route(data, isBinary)));
-
-  let expiryTimer: NodeJS.Timeout | undefined;
-  const armExpiry = (): void => {
-    const remaining = identity.validUntil - deps.now();
-    if (remaining <= 0) return socket.close(CloseCode.PolicyViolation, 'token expired');
-    expiryTimer = setTimeout(armExpiry, Math.min(remaining, MAX_TIMER_MS));
-    expiryTimer.unref();
-  };
-
-  let manager: UnifiedWebSocketManager | null = null;
-  socket.once('close', (code, reason) => {
-    clearTimeout(expiryTimer);
-    deps.forgetRateLimit(connectionId);
-    log.info({ event: 'connection_closed', durationMs: deps.now() - openedAt, closeCode: code, reason: reason.toString('utf8') || undefined }, 'connection closed');
-  });
-
-  const userContext = new UserExecutionContext({ userId: identity.userId, threadId: generateThreadId(), runId: generateRunId(), connectionId });
-  try {
-    manager = deps.factory.createManager(userContext);
-    await manager.addConnection(socket, { userId: identity.userId, connectionId, ...(afterSeq === undefined ? {} : { afterSeq }) });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const limited = code === 'LIMIT_EXCEEDED';
-    log.warn({ err: error, event: 'connection_refused' }, 'connection refused');
-    socket.close(limited ? CloseCode.TryAgainLater : CloseCode.InternalError, limited ? 'connection limit reached' : 'internal error');
-    if (manager !== null) await deps.factory.disposeManager(manager).catch(() => undefined);
-    return;
-  }
-  deps.metrics.connectionsOpened.inc();
-  log.info({ event: 'connection_opened', afterSeq }, 'connection opened');
-  armExpiry();
-
-  const bound = manager;
-  const context: GatewayRouteContext = {
-    userId: identity.userId,
-    connectionId,
-    userContext,
-    tracker: getExecutionTracker(userContext, deps.container),
-    reply: (message) => bound.sendToConnection(connectionId, message),
-    resume: (position) => bound.resume(connectionId, position),
-    close: (code, reason) => socket.close(code, reason),
-  };
-  route = (data, isBinary) => {
-    void deps.router.route(context, isBinary ? data : data.toString()).then((outcome) => {
-      deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
-      if (outcome.status !== 'handled') deps.metrics.errorsSent.inc({ code: outcome.code });
-    });
-  };
-  for (const frame of early.splice(0)) route(frame.data, frame.isBinary);
+  const session = new GatewaySession(socket, identity, deps);
+  socket.on('message', (data, isBinary) => session.receive(data, isBinary));
+  socket.once('close', (code, reason) => session.closed(code, reason));
+  await session.register(afterSeq);
 }

@@ -24,3 +24,10 @@ export function quantile(values: readonly number[], q: number): number {
   const rank = Math.max(1, Math.ceil(q * sorted.length));
   return sorted[rank - 1] as number;
 }
+
+/** Several nearest-rank quantiles of one sample, sorting it once; 0 for each when the sample is empty. */
+export function quantiles(values: readonly number[] | Float64Array, qs: readonly number[]): number[] {
+  if (qs.some((q) => !(q >= 0 && q <= 1))) throw new RangeError('q must be between 0 and 1');
+  const sorted = Float64Array.from(values).sort();
+  return qs.map((q) => (sorted.length === 0 ? 0 : (sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] as number)));
+}

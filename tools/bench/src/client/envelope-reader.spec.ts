@@ -1,0 +1,41 @@
+import { serializeEnvelope } from '@agentwire/protocols';
+import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import { readEnvelope } from './envelope-reader';
+
+const TS = '2026-01-01T00:00:00.000Z';
+
+describe('readEnvelope', () => {
+  it('reads what a full JSON.parse reads from agentwire envelopes, with and without run and thread', () => {
+    const cases = [
+      serializeEnvelope({ type: 'agent_thinking', run_id: 'run_1' as RunId, thread_id: 'thread_1' as ThreadId, payload: { reasoning: 'x'.repeat(300) } }, 42, 'u1' as UserId, TS),
+      serializeEnvelope({ type: 'room_message', payload: { n: 7, text: 'hello' } }, 3, 'u1' as UserId, TS),
+      serializeEnvelope({ type: 'latency_probe', payload: { n: 9, t: 123456.789, pad: 'ppp' } }, 10, 'u2' as UserId, TS),
+      serializeEnvelope({ type: 'pong', payload: {} }, null, 'u1' as UserId, TS),
+    ];
+    for (const text of cases) {
+      const parsed = JSON.parse(text) as { type: string; seq: number | null; user_id: string; run_id?: string; thread_id?: string; payload: { n?: number; t?: number } };
+      expect(readEnvelope(text)).toEqual({
+        type: parsed.type,
+        seq: parsed.seq,
+        user_id: parsed.user_id,
+        ...(parsed.thread_id === undefined ? {} : { thread_id: parsed.thread_id }),
+        ...(parsed.run_id === undefined ? {} : { run_id: parsed.run_id }),
+        ...(parsed.payload.n === undefined ? {} : { n: parsed.payload.n }),
+        ...(parsed.payload.t === undefined ? {} : { t: parsed.payload.t }),
+      });
+    }
+  });
+
+  it('reads the envelope inside a socket.io event packet', () => {
+    const envelope = serializeEnvelope({ type: 'room_message', payload: { n: 2, text: 'b' } }, null, 'u1' as UserId, TS);
+    const packet = `42["message",${envelope}]`;
+    expect(readEnvelope(packet, '42["message",'.length, ']')).toEqual({ type: 'room_message', seq: null, user_id: 'u1', n: 2 });
+  });
+
+  it('falls back to JSON.parse for another key order, and answers null for what is not an envelope', () => {
+    expect(readEnvelope('{"seq":4,"type":"x","user_id":"u","payload":{"n":1}}')).toEqual({ type: 'x', seq: 4, user_id: 'u', n: 1 });
+    expect(readEnvelope('{"type":"x","seq":1,"ts":"t","payload":{"n":1}')).toBeNull();
+    expect(readEnvelope('[1,2]')).toBeNull();
+    expect(readEnvelope('not json')).toBeNull();
+  });
+});

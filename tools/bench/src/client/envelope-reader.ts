@@ -1,0 +1,103 @@
+import type { SlimEnvelope } from '../verify';
+
+/**
+ * The fields the load generator checks, read from an envelope's JSON text. Every server under
+ * test writes the envelope keys in agentwire's order, `{"type", "seq", "ts", "user_id"?,
+ * "thread_id"?, "run_id"?, "payload"}` (serializeEnvelope; the baselines copy it), so the header
+ * is scanned in that order and only the first keys of the payload (n, t) are read: the load
+ * generator stays much lighter than the servers it measures. Text in any other shape is parsed
+ * with JSON.parse, so nothing is accepted that a full parse would read differently.
+ */
+export type EnvelopeHeader = SlimEnvelope;
+
+const OPTIONAL_IDS = ['user_id', 'thread_id', 'run_id'] as const;
+
+/** Reads a JSON number starting at `at`; returns it and where it ends, or null. */
+function numberAt(text: string, at: number): [number, number] | null {
+  let end = at;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    // digits, minus, plus, dot, e, E
+    if ((code >= 48 && code <= 57) || code === 45 || code === 43 || code === 46 || code === 101 || code === 69) end += 1;
+    else break;
+  }
+  if (end === at) return null;
+  const value = Number(text.slice(at, end));
+  return Number.isFinite(value) ? [value, end] : null;
+}
+
+/** Reads a JSON string without escapes starting at the opening quote `at`; returns it and the index after the closing quote, or null. */
+function plainStringAt(text: string, at: number): [string, number] | null {
+  if (text.charCodeAt(at) !== 34) return null;
+  const close = text.indexOf('"', at + 1);
+  if (close < 0) return null;
+  const value = text.slice(at + 1, close);
+  return value.includes('\\') ? null : [value, close + 1];
+}
+
+function fromObject(value: unknown): EnvelopeHeader | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  if (typeof record['type'] !== 'string') return null;
+  const payload = record['payload'] as Record<string, unknown> | undefined;
+  const header: Record<string, unknown> = { type: record['type'], seq: typeof record['seq'] === 'number' ? record['seq'] : null };
+  for (const key of OPTIONAL_IDS) if (typeof record[key] === 'string') header[key] = record[key];
+  if (typeof payload?.['n'] === 'number') header['n'] = payload['n'];
+  if (typeof payload?.['t'] === 'number') header['t'] = payload['t'];
+  return header as unknown as EnvelopeHeader;
+}
+
+/**
+ * The header of the envelope in `text` from index `from` up to `trailer` at its end (socket.io
+ * packets close with `]`); null when it is not an envelope.
+ */
+export function readEnvelope(text: string, from = 0, trailer = ''): EnvelopeHeader | null {
+  const scanned = scan(text, from, trailer);
+  if (scanned !== null) return scanned;
+  try {
+    return fromObject(JSON.parse(text.slice(from, text.length - trailer.length)));
+  } catch {
+    return null;
+  }
+}
+
+function scan(text: string, from: number, trailer: string): EnvelopeHeader | null {
+  if (!text.startsWith('{"type":', from)) return null;
+  const type = plainStringAt(text, from + 8);
+  if (type === null || !text.startsWith(',"seq":', type[1])) return null;
+  let at = type[1] + 7;
+  let seq: number | null = null;
+  if (text.startsWith('null', at)) at += 4;
+  else {
+    const number = numberAt(text, at);
+    if (number === null) return null;
+    [seq, at] = number;
+  }
+  if (!text.startsWith(',"ts":', at)) return null;
+  const ts = plainStringAt(text, at + 6);
+  if (ts === null) return null;
+  at = ts[1];
+  const header: { -readonly [K in keyof EnvelopeHeader]: EnvelopeHeader[K] } = { type: type[0], seq };
+  for (const key of OPTIONAL_IDS) {
+    const prefix = `,"${key}":`;
+    if (!text.startsWith(prefix, at)) continue;
+    const value = plainStringAt(text, at + prefix.length);
+    if (value === null) return null;
+    header[key] = value[0];
+    at = value[1];
+  }
+  if (!text.startsWith(',"payload":{', at)) return null;
+  at += 12;
+  if (text.startsWith('"n":', at)) {
+    const n = numberAt(text, at + 4);
+    if (n === null) return null;
+    header.n = n[0];
+    at = n[1];
+    if (text.startsWith(',"t":', at)) {
+      const t = numberAt(text, at + 5);
+      if (t === null) return null;
+      header.t = t[0];
+    }
+  }
+  return text.endsWith(`}}${trailer}`) ? header : null;
+}

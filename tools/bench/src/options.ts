@@ -1,0 +1,66 @@
+/** Sizes of every workload; BENCH_PROFILES holds the full and the quick set. */
+export interface BenchSizes {
+  readonly unicast: { readonly users: number; readonly events: number; readonly payloadBytes: number; readonly warmupEvents: number; readonly reps: number };
+  readonly broadcast: { readonly clients: number; readonly messages: number; readonly payloadBytes: number; readonly warmupMessages: number; readonly reps: number };
+  readonly latency: {
+    readonly rate: number;
+    readonly users: number;
+    readonly durationMs: number;
+    readonly warmupMs: number;
+    readonly payloadBytes: number;
+    readonly reps: number;
+  };
+  readonly memory: { readonly connections: number; readonly warmupConnections: number; readonly reps: number };
+  readonly tracker: { readonly runs: number; readonly users: number; readonly expire: number; readonly rounds: number; readonly reps: number };
+  readonly checker: { readonly files: number; readonly reps: number };
+  readonly redis: { readonly users: number; readonly events: number; readonly payloadBytes: number; readonly reps: number };
+}
+
+/** The workloads, in the order they run. */
+export const WORKLOAD_IDS = ['unicast', 'broadcast', 'latency', 'memory', 'tracker', 'checker', 'redis'] as const;
+export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+
+/**
+ * `full` is the issue's workloads (what the README reports); `quick` shrinks them to finish in
+ * under two minutes for local use, still with three repetitions of every figure.
+ */
+export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
+  full: {
+    unicast: { users: 200, events: 500, payloadBytes: 300, warmupEvents: 200, reps: 5 },
+    broadcast: { clients: 1000, messages: 200, payloadBytes: 300, warmupMessages: 50, reps: 5 },
+    latency: { rate: 5000, users: 100, durationMs: 8000, warmupMs: 1000, payloadBytes: 300, reps: 3 },
+    memory: { connections: 10_000, warmupConnections: 500, reps: 3 },
+    tracker: { runs: 100_000, users: 20_000, expire: 1000, rounds: 6, reps: 3 },
+    checker: { files: 5000, reps: 3 },
+    redis: { users: 200, events: 500, payloadBytes: 300, reps: 3 },
+  },
+  quick: {
+    unicast: { users: 100, events: 300, payloadBytes: 300, warmupEvents: 100, reps: 3 },
+    broadcast: { clients: 300, messages: 100, payloadBytes: 300, warmupMessages: 20, reps: 3 },
+    latency: { rate: 5000, users: 50, durationMs: 1000, warmupMs: 300, payloadBytes: 300, reps: 3 },
+    memory: { connections: 1500, warmupConnections: 200, reps: 3 },
+    tracker: { runs: 20_000, users: 4000, expire: 200, rounds: 4, reps: 3 },
+    checker: { files: 300, reps: 3 },
+    redis: { users: 50, events: 200, payloadBytes: 300, reps: 3 },
+  },
+};
+
+/** Where every server listens: loopback only. */
+export const BENCH_HOST = '127.0.0.1';
+
+/** The HS256 secret of every server in a run (test mode; never a real secret). */
+export const BENCH_SECRET = 'agentwire-bench-secret-of-at-least-32-characters';
+
+/**
+ * Gateway settings the workloads need raised above the defaults, and why: latency runs start
+ * about 17 runs a second per connection (rate limit 20/s) and several may overlap (5 per user);
+ * shutdown without a grace period so a server stops at once between runs.
+ */
+export const GATEWAY_BENCH_SETTINGS: Readonly<Record<string, string>> = {
+  AGENTWIRE_ENV: 'test',
+  AGENTWIRE_LOG_LEVEL: 'warn',
+  AGENTWIRE_RATE_LIMIT_PER_SECOND: '10000',
+  AGENTWIRE_RATE_LIMIT_BURST: '10000',
+  AGENTWIRE_MAX_RUNS_PER_USER: '100',
+  AGENTWIRE_SHUTDOWN_GRACE_MS: '0',
+};

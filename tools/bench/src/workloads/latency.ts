@@ -1,0 +1,125 @@
+import type { LatencyReport } from '../client/runs';
+import { BENCH_SECRET } from '../options';
+import { check, figure, pairwise } from '../results';
+import { type ServerTarget, startGateway, startHost } from '../targets';
+import { signUsers } from '../tokens';
+import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, rotate } from './context';
+
+interface LatencySeries {
+  readonly p50: number[];
+  readonly p99: number[];
+  readonly p999: number[];
+  readonly rate: number[];
+  /** The server's longest GC pause and its total GC pause time during the run. */
+  readonly gcLongest: number[];
+  readonly gcTotal: number[];
+  /** The load generator's longest GC pause (it delays receive times too). */
+  readonly clientGcLongest: number[];
+}
+
+interface LatencyVariant {
+  readonly id: string;
+  readonly label: string;
+  readonly group: string;
+  readonly kind: 'one-way' | 'request';
+}
+
+/** Events of each requested run: agent_started, one agent_thinking, agent_completed. */
+const EVENTS_PER_RUN = 3;
+
+/** Workload 3: delivery latency at a fixed offered rate. */
+export async function latencyWorkload(context: BenchContext): Promise<WorkloadBody> {
+  const sizes = context.sizes.latency;
+  const flags = context.serverFlags;
+  const starters: Record<string, () => Promise<ServerTarget>> = {
+    raw: () => startHost('raw-ws', 'raw ws', flags),
+    socketio: () => startHost('socketio', 'socket.io', flags),
+    manager: () => startHost('manager', 'manager', flags),
+    gateway: () => startGateway('gateway', {}, flags),
+  };
+  const variants: LatencyVariant[] = [
+    { id: 'raw-one-way', label: 'raw ws (one-way)', group: 'raw', kind: 'one-way' },
+    { id: 'socketio-one-way', label: 'socket.io 4.8 (one-way)', group: 'socketio', kind: 'one-way' },
+    { id: 'manager-one-way', label: 'manager sendToUser (one-way)', group: 'manager', kind: 'one-way' },
+    { id: 'raw-request', label: 'raw ws (request → event)', group: 'raw', kind: 'request' },
+    { id: 'gateway-request', label: 'gateway (request → event)', group: 'gateway', kind: 'request' },
+  ];
+  const users = await signUsers(BENCH_SECRET, sizes.users);
+  const client = LoadClient.start();
+  const servers = new Map<string, ServerTarget>();
+  const verification = new VerificationLog();
+  const series = new Map<string, LatencySeries>(variants.map((variant) => [variant.id, { p50: [], p99: [], p999: [], rate: [], gcLongest: [], gcTotal: [], clientGcLongest: [] }]));
+  const runsPerSecond = Math.floor(sizes.rate / EVENTS_PER_RUN);
+  const timeoutMs = sizes.durationMs + 30_000;
+  const measure = (variant: LatencyVariant, durationMs: number, warmupMs: number): Promise<LatencyReport> =>
+    variant.kind === 'one-way'
+      ? client.paced(variant.group, { rate: sizes.rate, durationMs, warmupMs, payloadBytes: sizes.payloadBytes, timeoutMs })
+      : client.requests(variant.group, { runsPerSecond, durationMs, warmupMs, events: EVENTS_PER_RUN - 2, payloadBytes: sizes.payloadBytes, timeoutMs });
+  try {
+    for (const [group, start] of Object.entries(starters)) {
+      const server = await start();
+      servers.set(group, server);
+      const { ms } = await client.connect(group, server.baseUrl, server.dialect, users);
+      context.progress(`latency: ${server.label} up, ${users.length} clients connected in ${ms} ms`);
+    }
+    for (const variant of variants) verification.add(`${variant.label} warm-up`, (await measure(variant, Math.min(1000, sizes.durationMs), 0)).verdict);
+    for (let rep = 0; rep < sizes.reps; rep += 1) {
+      for (const variant of rotate(variants, rep)) {
+        const server = servers.get(variant.group) as ServerTarget;
+        await Promise.all([server.usage(false, true), client.usage(true)]);
+        const report = await measure(variant, sizes.durationMs, sizes.warmupMs);
+        const [serverGc, clientGc] = (await Promise.all([server.usage(false, true), client.usage(true)])).map((usage) => usage.gcWindow);
+        verification.add(`${variant.label} rep ${rep + 1}`, report.verdict);
+        const entry = series.get(variant.id) as LatencySeries;
+        entry.p50.push(report.p50Us / 1000);
+        entry.p99.push(report.p99Us / 1000);
+        entry.p999.push(report.p999Us / 1000);
+        entry.rate.push(report.achievedRate);
+        entry.gcLongest.push(serverGc?.longestMs ?? 0);
+        entry.gcTotal.push(serverGc?.totalMs ?? 0);
+        entry.clientGcLongest.push(clientGc?.longestMs ?? 0);
+        context.progress(
+          `latency rep ${rep + 1}/${sizes.reps} · ${variant.label}: p50 ${(report.p50Us / 1000).toFixed(3)} ms, p99 ${(report.p99Us / 1000).toFixed(3)} ms, ` +
+            `p99.9 ${(report.p999Us / 1000).toFixed(3)} ms, max ${(report.maxUs / 1000).toFixed(2)} ms over ${report.samples} events at ${report.achievedRate}/s; ` +
+            `server GC ${serverGc?.count ?? 0} pauses, longest ${(serverGc?.longestMs ?? 0).toFixed(1)} ms, total ${(serverGc?.totalMs ?? 0).toFixed(0)} ms` +
+            `${report.verdict.ok ? ', verified' : `, VERIFICATION FAILED: ${report.verdict.problems[0] ?? ''}`}`,
+        );
+      }
+    }
+  } finally {
+    await client.stop();
+    for (const server of servers.values()) await server.stop();
+  }
+  const of = (id: string): LatencySeries => series.get(id) as LatencySeries;
+  const figures = variants.map((variant) =>
+    figure(variant.label, 'p99 latency', 'ms', of(variant.id).p99, {
+      p50: { unit: 'ms', values: of(variant.id).p50 },
+      'p99.9': { unit: 'ms', values: of(variant.id).p999 },
+      'events/s delivered': { unit: 'events/s', values: of(variant.id).rate },
+      'server: longest GC pause': { unit: 'ms', values: of(variant.id).gcLongest },
+      'server: GC pauses in all': { unit: 'ms', values: of(variant.id).gcTotal },
+      'load generator: longest GC pause': { unit: 'ms', values: of(variant.id).clientGcLongest },
+    }),
+  );
+  return {
+    parameters: { ...sizes, runsPerSecond, eventsPerRun: EVENTS_PER_RUN },
+    figures,
+    checks: [
+      check('gateway p99, request → event', 'ms', of('gateway-request').p99, { op: '<=', bound: 1 }),
+      check('gateway p99 / raw ws p99, request → event', '×', pairwise(of('gateway-request').p99, of('raw-request').p99), null),
+      check('manager p99, one-way', 'ms', of('manager-one-way').p99, { op: '<=', bound: 1 }),
+      check('manager p99 / raw ws p99, one-way', '×', pairwise(of('manager-one-way').p99, of('raw-one-way').p99), null),
+    ],
+    verification: verification.result(),
+    method:
+      `${sizes.users} clients; ${sizes.rate} events/s offered for ${sizes.durationMs / 1000} s, the first ${sizes.warmupMs / 1000} s not counted. ` +
+      `One-way (raw ws, socket.io, manager): the server publishes probes round robin over the users, paced by the clock; each carries its publish time, ` +
+      `CLOCK_MONOTONIC read by the server right before the send (process.hrtime), and the client reads the same clock when the frame arrives ` +
+      `(one kernel clock shared by both processes, so no offset to estimate; resolution 1 µs). ` +
+      `Request → event (raw ws, gateway): the burst agent's payload carries no timestamp, so the client sends ${runsPerSecond} start_agent requests a second ` +
+      `(runs of agent_started, 1 agent_thinking, agent_completed: ${runsPerSecond * EVENTS_PER_RUN} events/s) and times every event from the moment its request ` +
+      `was sent, on its own clock. That includes the inbound frame, routing and the run start, so it is an upper bound of one-way delivery; the raw ws server ` +
+      `answers the same requests with the same three envelopes at once. GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries).`,
+    notes: [`${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition.`],
+  };
+}

@@ -1,0 +1,146 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import Redis from 'ioredis';
+import { join } from 'node:path';
+import { processCpuMs, processesNamed } from '../machine';
+import { BENCH_SECRET } from '../options';
+import { WORKSPACE_ROOT } from '../paths';
+import { check, figure, pairwise } from '../results';
+import { type ServerTarget, startGateway } from '../targets';
+import { signUsers } from '../tokens';
+import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, percent, thousands } from './context';
+import { measureThroughput } from './unicast';
+
+/** Where the workload expects Redis (the same instance the integration tests use). */
+export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Whether the gateway's source uses the Redis backplane package (a hint for the report; the probe run decides). */
+function gatewaySourceMentionsRedisBackplane(): boolean {
+  const dir = join(WORKSPACE_ROOT, 'apps', 'gateway', 'src');
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))
+      .some((name) => /@agentwire\/backplane-redis/.test(readFileSync(join(dir, name), 'utf8')));
+  } catch {
+    return false;
+  }
+}
+
+/** Deletes the keys the run left under `prefix` (they would expire, but a benchmark cleans up after itself); returns how many. */
+async function deleteKeys(prefix: string): Promise<number> {
+  const redis = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/**
+ * Workload 7: unicast through two gateway processes sharing users over Redis (every user has a
+ * connection on each; runs start on the first; both connections must get every event), against
+ * one in-memory gateway holding both connections of every user. Pending (never a made-up
+ * figure) while the gateway does not carry a run started on one process to the other.
+ */
+export async function redisWorkload(context: BenchContext): Promise<WorkloadBody> {
+  const sizes = context.sizes.redis;
+  const method =
+    `Two gateway processes with AGENTWIRE_REDIS_URL=${BENCH_REDIS_URL} and a key prefix of their own; every one of ${sizes.users} users has a connection on each; ` +
+    `each user starts one burst run of ${sizes.events} events of ${sizes.payloadBytes} bytes on the first, and both connections must receive every event in order. ` +
+    `Compared with one in-memory gateway holding both connections of every user. events/s = events received by all connections / time from the first request to the last event.`;
+  const prefix = `agentwire-bench-${process.pid}-${Date.now()}:`;
+  const redis = { AGENTWIRE_REDIS_URL: BENCH_REDIS_URL, AGENTWIRE_REDIS_KEY_PREFIX: prefix };
+  const users = await signUsers(BENCH_SECRET, sizes.users);
+  const probeUsers = await signUsers(BENCH_SECRET, 1, { prefix: 'bench-probe' });
+  const client = LoadClient.start();
+  const servers: ServerTarget[] = [];
+  const verification = new VerificationLog();
+  const perSecond = { redis: [] as number[], memory: [] as number[] };
+  const serverUs = { redis: [] as number[], memory: [] as number[] };
+  const clientShare = { redis: [] as number[], memory: [] as number[] };
+  const redisUs: number[] = [];
+  // the Redis server's own CPU, when exactly one redis-server runs on the machine (read from /proc)
+  const redisServers = processesNamed('redis-server');
+  const redisPid = redisServers.length === 1 ? (redisServers[0] as number) : null;
+  const timeoutMs = 120_000;
+  try {
+    const first = await startGateway('gateway A (Redis)', redis, context.serverFlags);
+    servers.push(first);
+    const second = await startGateway('gateway B (Redis)', redis, context.serverFlags);
+    servers.push(second);
+    await client.connect('probe-a', first.baseUrl, first.dialect, probeUsers);
+    await client.connect('probe-b', second.baseUrl, second.dialect, probeUsers);
+    const probe = await client.unicast('probe-a', { events: 1, payloadBytes: 10, timeoutMs: 5000, alsoReceive: ['probe-b'] });
+    if (!probe.verdict.ok) {
+      const hint = gatewaySourceMentionsRedisBackplane() ? '' : ' (apps/gateway/src does not import @agentwire/backplane-redis)';
+      context.progress(`Redis: a run started on gateway A did not reach the same user's connection on gateway B${hint}: pending`);
+      return {
+        parameters: { ...sizes },
+        figures: [],
+        checks: [],
+        verification: null,
+        method,
+        pending: `Redis backplane not wired into the gateway yet: with AGENTWIRE_REDIS_URL set, a run started on one gateway did not reach the same user's connection on the other${hint}`,
+        notes: [`probe: ${probe.verdict.problems.slice(0, 2).join('; ')}`],
+      };
+    }
+    const single = await startGateway('gateway (in memory)', {}, context.serverFlags);
+    servers.push(single);
+    await client.connect('redis-a', first.baseUrl, first.dialect, users);
+    await client.connect('redis-b', second.baseUrl, second.dialect, users);
+    await client.connect('memory-a', single.baseUrl, single.dialect, users);
+    await client.connect('memory-b', single.baseUrl, single.dialect, users);
+    const cases = [
+      { id: 'redis' as const, label: 'two gateways over Redis', group: 'redis-a', also: ['redis-b'], servers: [first, second] },
+      { id: 'memory' as const, label: 'one gateway in memory', group: 'memory-a', also: ['memory-b'], servers: [single] },
+    ];
+    for (const item of cases) {
+      const warm = await client.unicast(item.group, { events: Math.min(100, sizes.events), payloadBytes: sizes.payloadBytes, timeoutMs, alsoReceive: item.also });
+      verification.add(`${item.label} warm-up`, warm.verdict);
+    }
+    for (let rep = 0; rep < sizes.reps; rep += 1) {
+      for (const item of rep % 2 === 0 ? cases : [...cases].reverse()) {
+        const before = await Promise.all(item.servers.map((server) => server.usage()));
+        const redisBefore = redisPid === null ? null : processCpuMs(redisPid);
+        const { report } = await measureThroughput(item.servers[0] as ServerTarget, () =>
+          client.unicast(item.group, { events: sizes.events, payloadBytes: sizes.payloadBytes, timeoutMs, alsoReceive: item.also }),
+        );
+        const after = await Promise.all(item.servers.map((server) => server.usage()));
+        const cpuUs = after.reduce((sum, usage, index) => sum + usage.cpuUs - (before[index]?.cpuUs ?? 0), 0);
+        const redisAfter = redisPid === null ? null : processCpuMs(redisPid);
+        if (item.id === 'redis' && redisBefore !== null && redisAfter !== null) redisUs.push(((redisAfter - redisBefore) * 1000) / Math.max(1, report.delivered));
+        verification.add(`${item.label} rep ${rep + 1}`, report.verdict);
+        perSecond[item.id].push(report.perSecond);
+        serverUs[item.id].push(cpuUs / Math.max(1, report.delivered));
+        clientShare[item.id].push(report.clientCpuShare * 100);
+        context.progress(
+          `Redis rep ${rep + 1}/${sizes.reps} · ${item.label}: ${thousands(report.perSecond)} events/s, servers ${(cpuUs / Math.max(1, report.delivered)).toFixed(2)} µs/event, ` +
+            `load generator ${percent(report.clientCpuShare)}, ${report.verdict.ok ? 'verified' : `VERIFICATION FAILED: ${report.verdict.problems[0] ?? ''}`}`,
+        );
+      }
+    }
+  } finally {
+    await client.stop();
+    for (const server of servers) await server.stop();
+    const deleted = await deleteKeys(prefix).catch(() => 0);
+    context.progress(`Redis: deleted the run's ${deleted} keys (prefix ${prefix})`);
+  }
+  return {
+    parameters: { ...sizes, redisUrl: BENCH_REDIS_URL },
+    figures: (['redis', 'memory'] as const).map((id) =>
+      figure(id === 'redis' ? 'two gateways over Redis' : 'one gateway in memory', 'events/s at the clients', 'events/s', perSecond[id], {
+        'gateway CPU per event (all processes)': { unit: 'µs', values: serverUs[id] },
+        ...(id === 'redis' ? { 'redis-server CPU per event (10 ms ticks)': { unit: 'µs', values: redisUs } } : {}),
+        'load generator CPU': { unit: '%', values: clientShare[id] },
+      }),
+    ),
+    checks: [check('two gateways over Redis / one in memory', '×', pairwise(perSecond.redis, perSecond.memory), null)],
+    verification: verification.result(),
+    method,
+    notes: [`${sizes.reps} repetitions after a warm-up run; Redis is the machine's own (127.0.0.1:6379), prefix ${prefix}.`],
+  };
+}

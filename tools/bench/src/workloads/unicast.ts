@@ -1,0 +1,123 @@
+import type { ThroughputReport } from '../client/runs';
+import { BENCH_SECRET } from '../options';
+import { check, figure, pairwise } from '../results';
+import { type ServerTarget, startGateway, startHost } from '../targets';
+import { signUsers } from '../tokens';
+import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, percent, rotate, thousands } from './context';
+
+/** A variant of a throughput workload: a server to start and how to ask it for messages. */
+interface UnicastVariant {
+  readonly id: string;
+  readonly label: string;
+  start(): Promise<ServerTarget>;
+  readonly via?: 'emit' | 'send';
+}
+
+/** Per repetition: delivered per second, server CPU µs per message, load generator share of a core. */
+interface Series {
+  readonly perSecond: number[];
+  readonly serverUsPerMessage: number[];
+  readonly clientShare: number[];
+  readonly gcShare: number[];
+}
+
+/** Runs one throughput measurement and reads the server's CPU and GC pauses around it. */
+export async function measureThroughput(
+  server: ServerTarget,
+  run: () => Promise<ThroughputReport>,
+): Promise<{ report: ThroughputReport; serverUsPerMessage: number; gcShare: number }> {
+  const before = await server.usage(false, true);
+  const report = await run();
+  const after = await server.usage(false, true);
+  const gcMs = after.gcWindow?.totalMs ?? 0;
+  return {
+    report,
+    serverUsPerMessage: report.delivered > 0 ? (after.cpuUs - before.cpuUs) / report.delivered : 0,
+    gcShare: report.elapsedMs > 0 ? (gcMs / report.elapsedMs) * 100 : 0,
+  };
+}
+
+/** Workload 1: unicast agent events through raw ws, socket.io, the manager and the gateway. */
+export async function unicastWorkload(context: BenchContext): Promise<WorkloadBody> {
+  const sizes = context.sizes.unicast;
+  const flags = context.serverFlags;
+  const variants: UnicastVariant[] = [
+    { id: 'raw-ws', label: 'raw ws', start: () => startHost('raw-ws', 'raw ws', flags) },
+    { id: 'socketio', label: 'socket.io 4.8', start: () => startHost('socketio', 'socket.io', flags) },
+    { id: 'manager-send', label: 'manager sendToUser', start: () => startHost('manager', 'manager', flags), via: 'send' },
+    { id: 'manager-emit', label: 'manager emitAgentEvent', start: () => startHost('manager', 'manager', flags), via: 'emit' },
+    { id: 'gateway', label: 'gateway end to end', start: () => startGateway('gateway', {}, flags) },
+  ];
+  const users = await signUsers(BENCH_SECRET, sizes.users);
+  const client = LoadClient.start();
+  const servers = new Map<string, ServerTarget>();
+  const verification = new VerificationLog();
+  const series = new Map<string, Series>(variants.map((variant) => [variant.id, { perSecond: [], serverUsPerMessage: [], clientShare: [], gcShare: [] }]));
+  const timeoutMs = 120_000;
+  try {
+    for (const variant of variants) {
+      const server = await variant.start();
+      servers.set(variant.id, server);
+      const { ms } = await client.connect(variant.id, server.baseUrl, server.dialect, users);
+      context.progress(`unicast: ${variant.label} up, ${users.length} clients connected in ${ms} ms; warming up`);
+      const warm = await client.unicast(variant.id, { events: sizes.warmupEvents, payloadBytes: sizes.payloadBytes, via: variant.via, timeoutMs });
+      verification.add(`${variant.label} warm-up`, warm.verdict);
+    }
+    for (let rep = 0; rep < sizes.reps; rep += 1) {
+      for (const variant of rotate(variants, rep)) {
+        const server = servers.get(variant.id) as ServerTarget;
+        const { report, serverUsPerMessage, gcShare } = await measureThroughput(server, () =>
+          client.unicast(variant.id, { events: sizes.events, payloadBytes: sizes.payloadBytes, via: variant.via, timeoutMs }),
+        );
+        verification.add(`${variant.label} rep ${rep + 1}`, report.verdict);
+        const entry = series.get(variant.id) as Series;
+        entry.perSecond.push(report.perSecond);
+        entry.serverUsPerMessage.push(serverUsPerMessage);
+        entry.clientShare.push(report.clientCpuShare * 100);
+        entry.gcShare.push(gcShare);
+        context.progress(
+          `unicast rep ${rep + 1}/${sizes.reps} · ${variant.label}: ${thousands(report.perSecond)} events/s, server ${serverUsPerMessage.toFixed(2)} µs/event (GC ${gcShare.toFixed(0)}% of the run), ` +
+            `load generator ${percent(report.clientCpuShare)} of a core, ${report.verdict.ok ? `${report.clients} clients verified` : `VERIFICATION FAILED: ${report.verdict.problems[0] ?? ''}`}`,
+        );
+      }
+    }
+  } finally {
+    await client.stop();
+    for (const server of servers.values()) await server.stop();
+  }
+  const of = (id: string): Series => series.get(id) as Series;
+  const figures = variants.map((variant) =>
+    figure(variant.label, 'events/s at the clients', 'events/s', of(variant.id).perSecond, {
+      'server CPU per event': { unit: 'µs', values: of(variant.id).serverUsPerMessage },
+      'server GC pauses, share of the run': { unit: '%', values: of(variant.id).gcShare },
+      'load generator CPU': { unit: '%', values: of(variant.id).clientShare },
+    }),
+  );
+  const raw = of('raw-ws').perSecond;
+  const sio = of('socketio').perSecond;
+  const checks = [
+    check('manager emitAgentEvent / raw ws', '×', pairwise(of('manager-emit').perSecond, raw), { op: '>=', bound: 0.9 }),
+    check('manager sendToUser / raw ws', '×', pairwise(of('manager-send').perSecond, raw), { op: '>=', bound: 0.9 }),
+    check('gateway end to end / raw ws', '×', pairwise(of('gateway').perSecond, raw), { op: '>=', bound: 0.75 }),
+    check('manager emitAgentEvent / socket.io', '×', pairwise(of('manager-emit').perSecond, sio), { op: '>', bound: 1 }),
+    check('gateway end to end / socket.io', '×', pairwise(of('gateway').perSecond, sio), { op: '>', bound: 1 }),
+    check('socket.io / raw ws', '×', pairwise(sio, raw), null),
+    // the same comparisons by server CPU per event (raw ws ÷ variant: above 1 is cheaper than raw ws), which a busy machine or load generator does not skew
+    check('manager emitAgentEvent / raw ws, by server CPU per event', '×', pairwise(of('raw-ws').serverUsPerMessage, of('manager-emit').serverUsPerMessage), null),
+    check('gateway end to end / raw ws, by server CPU per event', '×', pairwise(of('raw-ws').serverUsPerMessage, of('gateway').serverUsPerMessage), null),
+  ];
+  return {
+    parameters: { ...sizes },
+    figures,
+    checks,
+    verification: verification.result(),
+    method:
+      `${sizes.users} clients (one user each) in a separate load-generator process; each asks for one run of ${sizes.events} agent_thinking events of ${sizes.payloadBytes} bytes ` +
+      `(plus agent_started and agent_completed), streamed by the server with a yield to the event loop every 64 sends, as the gateway's burst agent does. ` +
+      `events/s = agent events received by all clients / time from the first request to the last event. Server CPU per event = the server process's user+system CPU ` +
+      `(process.cpuUsage) over the run / events; GC share = the server's garbage-collection pauses (PerformanceObserver) / run time. Baselines build the same envelope JSON: raw ws sends JSON.stringify per socket, socket.io sends io.to(user room).emit. ` +
+      `The manager runs in a process of its own wired as the gateway wires it; the gateway is node apps/gateway/dist/main.js with its burst agent. ` +
+      `Every client's stream is checked with checkUserStream and checkEventStreams (own user_id, seq consecutive, one run in contract order, every event present).`,
+    notes: [`${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per client; the order of the variants rotates each repetition.`],
+  };
+}

@@ -1,4 +1,4 @@
-import { type OrderedEvent, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { AGENT_EVENT_TYPES, type OrderedEvent, checkEventStreams, checkUserStream } from '@agentwire/protocols';
 
 /** What the load generator reads of each received envelope: its header, and of the payload only n and t. */
 export interface SlimEnvelope extends OrderedEvent {
@@ -19,11 +19,11 @@ export interface Verdict {
   readonly problems: readonly string[];
 }
 
-const AGENT_EVENT = /^agent_|^tool_/;
+const AGENT_EVENTS: ReadonlySet<string> = new Set(AGENT_EVENT_TYPES);
 
-/** True for agent event types (agent_*, tool_*). */
+/** True for the agent event types of the wire contract (the one list, in @agentwire/protocols). */
 export function isAgentEvent(type: string): boolean {
-  return AGENT_EVENT.test(type);
+  return AGENT_EVENTS.has(type);
 }
 
 /**

@@ -14,9 +14,12 @@ import { AuthenticationError, type Identity, type TokenService, presentedToken }
 import { type GatewayContainerOptions, type GatewayLifecycle, type GatewayRouter, GatewayTokens, buildGatewayContainer } from './container';
 import type { GatewayMetrics } from './metrics';
 import type { RunCoordination } from './run-coordination';
-import { openSession } from './session';
+import { type SessionDeps, closeExpiredSessions, openSession } from './session';
 
 export type GatewayOptions = GatewayContainerOptions;
+
+/** How often open connections are checked for an expired token (they close at most this long after it). */
+const TOKEN_EXPIRY_CHECK_MS = 500;
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -42,6 +45,9 @@ export class Gateway {
   private readonly router: GatewayRouter;
   private readonly now: () => number;
   private readonly runs: RunCoordination;
+  /** What every connection's session shares. */
+  private readonly sessionDeps: SessionDeps;
+  private expiryCheck: NodeJS.Timeout | null = null;
 
   private constructor(readonly container: DependencyContainer) {
     this.config = container.resolve(GatewayTokens.Config);
@@ -57,6 +63,15 @@ export class Gateway {
     this.router = container.resolve(GatewayTokens.Router);
     this.now = container.resolve(GatewayTokens.Clock);
     this.runs = container.resolve(GatewayTokens.RunCoordination);
+    this.sessionDeps = {
+      container,
+      factory: this.factory,
+      router: this.router.router,
+      forgetRateLimit: (connectionId) => this.router.forget(connectionId),
+      metrics: this.metrics,
+      logger: this.logger,
+      now: this.now,
+    };
   }
 
   /** Builds the container, listens on config.host:config.port and resolves once ready. */
@@ -89,6 +104,8 @@ export class Gateway {
       });
     });
     gateway.lifecycle.phase = 'ready';
+    gateway.expiryCheck = setInterval(() => closeExpiredSessions(gateway.wss.clients, gateway.now()), TOKEN_EXPIRY_CHECK_MS);
+    gateway.expiryCheck.unref();
     gateway.logger.info(
       { event: 'gateway_started', url: gateway.url, env: config.env, backplane: redis === null ? 'memory' : 'redis', processId: redis?.backplane.processId },
       `agentwire gateway listening; open ${gateway.url}`,
@@ -129,15 +146,7 @@ export class Gateway {
       return refuseUpgrade(socket, 401, 'Unauthorized', JSON.stringify({ error: 'unauthorized', message: error instanceof Error ? error.message : 'unauthorized' }));
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      void openSession(ws, identity, afterSeqText === null ? undefined : Number(afterSeqText), {
-        container: this.container,
-        factory: this.factory,
-        router: this.router.router,
-        forgetRateLimit: (connectionId) => this.router.forget(connectionId),
-        metrics: this.metrics,
-        logger: this.logger,
-        now: this.now,
-      });
+      void openSession(ws, identity, afterSeqText === null ? undefined : Number(afterSeqText), this.sessionDeps);
     });
   }
 
@@ -157,6 +166,7 @@ export class Gateway {
     // Keep listening while runs finish, so probes see /ready answer 503 and new upgrades get 503.
     const report = await this.tracker.shutdown({ graceMs: this.config.shutdownGraceMs });
     await this.factory.shutdown();
+    if (this.expiryCheck !== null) clearInterval(this.expiryCheck);
     this.wss.close();
     await this.runs.close();
     await this.backplane.close();

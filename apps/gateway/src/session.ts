@@ -20,16 +20,18 @@ export interface SessionDeps {
   readonly now: () => number;
 }
 
-// setTimeout takes at most 2^31-1 ms; a token valid for longer is re-armed when that passes.
-const MAX_TIMER_MS = 2_147_483_647;
+/** Where a socket points to its session, so every socket shares the same two listeners. */
+const kSession = Symbol('agentwire.gatewaySession');
+type SessionSocket = WebSocket & { [kSession]?: GatewaySession };
 
 /**
  * One authenticated WebSocket connection: registered with a manager bound to its user, routed
  * through the gateway's router (it is the route context handlers receive), closed with 1008
- * when its token expires, logged when it opens and closes. Frames that arrive while
- * registration is in progress are kept and routed after it, in order. A gateway holds one per
- * socket, so its state is a few fields and its behaviour lives on the prototype; the tracker
- * view is made only when the connection first uses it.
+ * once its token has expired (see closeExpiredSessions), logged when it opens and closes.
+ * Frames that arrive while registration is in progress are kept and routed after it, in order.
+ * A gateway holds one per socket, so its state is a few fields, its behaviour lives on the
+ * prototype, its socket listeners are shared by all sessions, and the tracker view is made
+ * only when the connection first uses it.
  */
 class GatewaySession implements GatewayRouteContext {
   readonly connectionId: ConnectionId;
@@ -39,8 +41,10 @@ class GatewaySession implements GatewayRouteContext {
   private readonly validUntil: number;
   private manager: UnifiedWebSocketManager | null = null;
   private trackerView: AgentExecutionTracker | null = null;
-  private early: { data: RawData; isBinary: boolean }[] | null = [];
-  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Registration is over: frames are routed as they come. */
+  private registered = false;
+  /** Frames that came while registering (allocated only if one does). */
+  private early: { data: RawData; isBinary: boolean }[] | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -72,8 +76,8 @@ class GatewaySession implements GatewayRouteContext {
   }
 
   receive(data: RawData, isBinary: boolean): void {
-    if (this.early !== null) {
-      this.early.push({ data, isBinary });
+    if (!this.registered) {
+      (this.early ??= []).push({ data, isBinary });
       return;
     }
     void this.deps.router.route(this, isBinary ? data : data.toString()).then((outcome) => {
@@ -82,8 +86,15 @@ class GatewaySession implements GatewayRouteContext {
     });
   }
 
+  /** Closes the connection with 1008 if its token is no longer valid at `now`; true if it did. */
+  expireAt(now: number): boolean {
+    if (now < this.validUntil) return false;
+    this.socket.close(CloseCode.PolicyViolation, 'token expired');
+    return true;
+  }
+
   closed(code: number, reason: Buffer): void {
-    clearTimeout(this.expiryTimer);
+    (this.socket as SessionSocket)[kSession] = undefined;
     this.deps.forgetRateLimit(this.connectionId);
     this.deps.logger.info(
       { event: 'connection_closed', userId: this.userId, connectionId: this.connectionId, durationMs: this.deps.now() - this.openedAt, closeCode: code, reason: reason.toString('utf8') || undefined },
@@ -105,18 +116,20 @@ class GatewaySession implements GatewayRouteContext {
     }
     deps.metrics.connectionsOpened.inc();
     deps.logger.info({ event: 'connection_opened', userId: this.userId, connectionId: this.connectionId, afterSeq }, 'connection opened');
-    this.armExpiry();
+    if (this.expireAt(deps.now())) return;
+    this.registered = true;
     const early = this.early ?? [];
     this.early = null;
     for (const frame of early) this.receive(frame.data, frame.isBinary);
   }
+}
 
-  private armExpiry(): void {
-    const remaining = this.validUntil - this.deps.now();
-    if (remaining <= 0) return this.socket.close(CloseCode.PolicyViolation, 'token expired');
-    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(remaining, MAX_TIMER_MS));
-    this.expiryTimer.unref();
-  }
+function onSessionMessage(this: SessionSocket, data: RawData, isBinary: boolean): void {
+  this[kSession]?.receive(data, isBinary);
+}
+
+function onSessionClose(this: SessionSocket, code: number, reason: Buffer): void {
+  this[kSession]?.closed(code, reason);
 }
 
 /**
@@ -125,7 +138,19 @@ class GatewaySession implements GatewayRouteContext {
  */
 export async function openSession(socket: WebSocket, identity: Identity, afterSeq: number | undefined, deps: SessionDeps): Promise<void> {
   const session = new GatewaySession(socket, identity, deps);
-  socket.on('message', (data, isBinary) => session.receive(data, isBinary));
-  socket.once('close', (code, reason) => session.closed(code, reason));
+  (socket as SessionSocket)[kSession] = session;
+  socket.on('message', onSessionMessage);
+  socket.on('close', onSessionClose);
   await session.register(afterSeq);
+}
+
+/**
+ * Closes with 1008 every connection whose token has expired; returns how many. The gateway
+ * calls it on a short interval for all its sockets: one timer for the process instead of one
+ * per connection, at the cost of closing up to one interval after the expiry.
+ */
+export function closeExpiredSessions(sockets: Iterable<WebSocket>, now: number): number {
+  let expired = 0;
+  for (const socket of sockets) if ((socket as SessionSocket)[kSession]?.expireAt(now) === true) expired += 1;
+  return expired;
 }

@@ -123,5 +123,5 @@ export class AppendQueue {
 }
 
 function toEntry(userId: UserId, seq: number, append: QueuedAppend): StreamEntry {
-  return { seq, userId, ts: append.ts, message: append.message, json: `${append.head}${seq}${append.tail}`, appendedAt: append.appendedAt };
+  return { seq, userId, type: append.message.type, ts: append.ts, message: append.message, json: `${append.head}${seq}${append.tail}`, appendedAt: append.appendedAt };
 }

@@ -1,5 +1,5 @@
-import { type EnvelopeWriter, type OutboundMessage, type StreamEntry, envelopeWriter, serializeEnvelope } from '@agentwire/protocols';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, envelopeWriter, serializeEnvelope } from '@agentwire/protocols';
+import type { UserId } from '@agentwire/types';
 import { BackplaneStoreError } from './errors';
 
 /** Positions of a user's stream that cannot be delivered (evicted from history, or lost). */
@@ -29,7 +29,7 @@ export function isGapNotice(entry: StreamEntry): entry is RedisStreamEntry & { r
 export function gapNotice(userId: UserId, gap: StreamGap, now: number): RedisStreamEntry {
   const ts = new Date(now).toISOString();
   const message: OutboundMessage = { type: 'replay_gap', payload: { from_seq: gap.fromSeq, to_seq: gap.toSeq } };
-  return { seq: gap.toSeq, userId, ts, message, json: serializeEnvelope(message, null, userId, ts), appendedAt: now, gap };
+  return { seq: gap.toSeq, userId, type: message.type, ts, message, json: serializeEnvelope(message, null, userId, ts), appendedAt: now, gap };
 }
 
 /** An envelope serialized up to its seq: Redis splices the seq it assigns between head and tail. */
@@ -70,22 +70,12 @@ export class EnvelopeTemplate {
   }
 }
 
-/** The fields of a stored or published envelope that make up its OutboundMessage. */
-interface EnvelopeFields {
-  readonly type: string;
-  readonly ts: string;
-  readonly payload: Readonly<Record<string, unknown>>;
-  readonly thread_id?: ThreadId;
-  readonly run_id?: RunId;
-}
-
-/** Rebuilds the StreamEntry of an envelope read from Redis (the history or a publication). */
+/**
+ * The StreamEntry of an envelope read from Redis (the history or a publication). Delivery needs
+ * only seq, json and type, so the rest is decoded only if something asks for it.
+ */
 export function entryFromJson(userId: UserId, seq: number, appendedAt: number, json: string): StreamEntry {
-  const envelope = JSON.parse(json) as EnvelopeFields;
-  const message: { -readonly [K in keyof OutboundMessage]: OutboundMessage[K] } = { type: envelope.type, payload: envelope.payload };
-  if (envelope.thread_id !== undefined) message.thread_id = envelope.thread_id;
-  if (envelope.run_id !== undefined) message.run_id = envelope.run_id;
-  return { seq, userId, ts: envelope.ts, message, json, appendedAt };
+  return new EncodedStreamEntry(seq, userId, json, appendedAt);
 }
 
 /** One published line: `<seq> <appendedAt> <json>` (JSON never holds a raw newline, so lines split safely). */

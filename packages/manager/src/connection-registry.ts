@@ -11,7 +11,7 @@ import {
 } from '@agentwire/protocols';
 import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwire/types';
 import { type BackpressurePolicy, WriteOutcome, drainQueue, writeFrame } from './backpressure';
-import { type ConnectionOwner, ManagedConnection, UserSlot } from './connection';
+import { type ConnectionOwner, ManagedConnection, SUBSCRIBED, UserSlot } from './connection';
 import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, TransportNotOpenError } from './errors';
 import { Ticker, heartbeatRound } from './heartbeat';
 import type { ResolvedManagerOptions } from './options';
@@ -68,7 +68,7 @@ export class ConnectionRegistry {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
       lastSeq: (userId) => this.backplane.lastSeq(userId),
       writeNotice: (connection, message) => this.writeNotice(connection, message),
-      writeEntry: (connection, entry) => this.writeOrFail(connection, entry.json, entry.seq, entry.message.type),
+      writeEntry: (connection, entry) => this.writeOrFail(connection, entry.json, entry.seq, entry.type),
       discardQueued: (connection) => this.discardQueued(connection),
     };
     const closed = (connection: ManagedConnection | undefined): void => {
@@ -114,7 +114,7 @@ export class ConnectionRegistry {
     const slot = existing ?? this.openSlot(userId);
     const connection = new ManagedConnection(info, userId, transport, owner, slot);
     this.connections.set(info.connectionId, connection);
-    slot.connections.push(connection);
+    slot.connections = [...slot.connections, connection];
     this.hook(connection);
     owner.adopt(connection);
     owner.lastActivity = now;
@@ -142,8 +142,7 @@ export class ConnectionRegistry {
     connection.closed = true;
     this.connections.delete(connection.info.connectionId);
     const slot = connection.slot;
-    const index = slot.connections.indexOf(connection);
-    if (index >= 0) slot.connections.splice(index, 1);
+    slot.connections = slot.connections.filter((other) => other !== connection);
     if (slot.connections.length === 0) this.retire(slot);
     this.rooms.leaveAll(connection);
     connection.queue = null;
@@ -299,6 +298,7 @@ export class ConnectionRegistry {
     slot.subscribed = this.backplane.subscribeUser(userId, listener).then((unsubscribe) => {
       if (slot.retired) this.unsubscribe(unsubscribe, userId);
       else slot.unsubscribe = unsubscribe;
+      slot.subscribed = SUBSCRIBED;
     });
     slot.subscribed.catch(() => undefined);
     return slot;
@@ -332,7 +332,7 @@ export class ConnectionRegistry {
         continue;
       }
       if (entry.seq <= connection.lastSeq) continue;
-      const outcome = this.write(connection, entry.json, entry.seq, entry.message.type, now);
+      const outcome = this.write(connection, entry.json, entry.seq, entry.type, now);
       if (outcome === WriteOutcome.Overflow || outcome === FAILED) (broken ??= []).push([connection, outcome]);
     }
     if (broken !== null) for (const [connection, outcome] of broken) this.fail(connection, outcome);

@@ -46,11 +46,15 @@ export class ManagedConnection {
   ) {}
 }
 
+/** What a slot's `subscribed` becomes once its subscription is in place: one promise for all of them. */
+export const SUBSCRIBED: Promise<void> = Promise.resolve();
+
 /** One user's connections in this process and the stream subscription they share. */
 export class UserSlot {
-  readonly connections: ManagedConnection[] = [];
+  /** Replaced, never changed in place (sized exactly, and safe to iterate while a connection leaves). */
+  connections: readonly ManagedConnection[] = [];
   /** Settles once the backplane subscription is in place (rejects if it failed). */
-  subscribed: Promise<void> = Promise.resolve();
+  subscribed: Promise<void> = SUBSCRIBED;
   unsubscribe: Unsubscribe | null = null;
   /** The user's last connection left; the subscription is (being) dropped. */
   retired = false;

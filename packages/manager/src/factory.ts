@@ -3,6 +3,7 @@ import { InvalidContextError, UserExecutionContext, type UserId } from '@agentwi
 import { ConnectionRegistry } from './connection-registry';
 import { type DisposeReason, LimitExceededError, type ManagerLimit, ManagerShutdownError } from './errors';
 import { Ticker } from './heartbeat';
+import { type OneOrMany, countOf, listOf, withItem, withoutItem } from './one-or-many';
 import { type ResolvedManagerOptions, type WebSocketManagerOptions, resolveManagerOptions } from './options';
 import type { FactoryMetrics } from './stats';
 import { FACTORY_ACCESS, type ManagerHost, UnifiedWebSocketManager, kCloseManager } from './unified-manager';
@@ -21,7 +22,7 @@ export class WebSocketManagerFactory {
   private readonly registry: ConnectionRegistry;
   private readonly host: ManagerHost;
   private readonly managers = new Set<UnifiedWebSocketManager>();
-  private readonly managersByUser = new Map<UserId, Set<UnifiedWebSocketManager>>();
+  private readonly managersByUser = new Map<UserId, OneOrMany<UnifiedWebSocketManager>>();
   private readonly heartbeatTicker: Ticker;
   private readonly idleTicker: Ticker;
   private unified: UnifiedWebSocketManager | null = null;
@@ -69,14 +70,13 @@ export class WebSocketManagerFactory {
       throw new InvalidContextError('(argument)', 'createManager needs a UserExecutionContext instance');
     }
     const userId = userContext.userId;
-    let mine = this.managersByUser.get(userId);
-    if (mine !== undefined && mine.size >= this.options.maxManagersPerUser) {
+    const mine = this.managersByUser.get(userId) ?? null;
+    if (countOf(mine) >= this.options.maxManagersPerUser) {
       this.countLimitHit('maxManagersPerUser');
       throw new LimitExceededError('maxManagersPerUser', this.options.maxManagersPerUser, userId);
     }
     const manager = new UnifiedWebSocketManager(FACTORY_ACCESS, this.host, this.nextManagerId(), userContext);
-    if (mine === undefined) this.managersByUser.set(userId, (mine = new Set()));
-    mine.add(manager);
+    this.managersByUser.set(userId, withItem(mine, manager));
     this.managers.add(manager);
     this.metrics.created += 1;
     return manager;
@@ -93,7 +93,7 @@ export class WebSocketManagerFactory {
 
   /** The active user-bound managers of a user. */
   getManagers(userId: UserId): UnifiedWebSocketManager[] {
-    return [...(this.managersByUser.get(userId) ?? [])];
+    return listOf(this.managersByUser.get(userId) ?? null);
   }
 
   /** Disposes a user-bound manager of this factory, closing its connections with `closeCode` (default 1000). */
@@ -162,9 +162,9 @@ export class WebSocketManagerFactory {
   private forget(manager: UnifiedWebSocketManager, reason: DisposeReason): void {
     if (!this.managers.delete(manager)) return;
     const userId = manager.boundUserId as UserId;
-    const mine = this.managersByUser.get(userId);
-    mine?.delete(manager);
-    if (mine?.size === 0) this.managersByUser.delete(userId);
+    const mine = withoutItem(this.managersByUser.get(userId) ?? null, manager);
+    if (mine === null) this.managersByUser.delete(userId);
+    else this.managersByUser.set(userId, mine);
     this.metrics.disposedBy[reason] += 1;
   }
 

@@ -1,6 +1,11 @@
 import type { UserId } from '@agentwire/types';
 import { IsolationViolationError } from './errors';
 
+/** Who counts a guard's refusals (the manager itself, so a guard costs no closure). */
+export interface IsolationViolationSink {
+  isolationViolated(error: IsolationViolationError): void;
+}
+
 /**
  * The one isolation check of a manager: unbound (unified) managers may reach every user; a
  * bound one only its user. Every refusal is reported before it is thrown, so it is counted.
@@ -8,7 +13,7 @@ import { IsolationViolationError } from './errors';
 export class IsolationGuard {
   constructor(
     readonly boundUserId: UserId | null,
-    private readonly onViolation: (error: IsolationViolationError) => void,
+    private readonly sink: IsolationViolationSink,
   ) {}
 
   /** Throws IsolationViolationError unless `userId` is the bound user (or the guard is unbound). */
@@ -22,7 +27,7 @@ export class IsolationGuard {
   }
 
   private refuse(error: IsolationViolationError): never {
-    this.onViolation(error);
+    this.sink.isolationViolated(error);
     throw error;
   }
 }

@@ -83,7 +83,7 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
 
   constructor(options: MockWebSocketManagerOptions = {}) {
     this.mode = options.userContext === undefined ? WebSocketManagerMode.Unified : WebSocketManagerMode.Isolated;
-    this.guard = new IsolationGuard(options.userContext?.userId ?? null, () => (this.violations += 1));
+    this.guard = new IsolationGuard(options.userContext?.userId ?? null, this);
     this.backplane = new InMemoryBackplane({ maxEvents: options.replayMaxEvents, maxAgeMs: options.replayMaxAgeMs, sweepIntervalMs: 0 });
     this.rooms = new RoomMemberships(this.backplane, () => undefined);
     this.replaySink = {
@@ -264,6 +264,11 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     this.sent.length = 0;
     this.broadcasts.length = 0;
     this.connectionLog.length = 0;
+  }
+
+  /** @internal The isolation guard reports a refused breach here. */
+  isolationViolated(): void {
+    this.violations += 1;
   }
 
   private async append(method: 'sendToUser' | 'emitAgentEvent', userId: UserId, message: OutboundMessage): Promise<SendResult> {

@@ -20,7 +20,8 @@ import {
   ManagerShutdownError,
   UnknownConnectionError,
 } from './errors';
-import { IsolationGuard } from './isolation';
+import { IsolationGuard, type IsolationViolationSink } from './isolation';
+import { type OneOrMany, countOf, listOf, withItem, withoutItem } from './one-or-many';
 import type { ResolvedManagerOptions } from './options';
 import { checkResumePosition } from './replay';
 import { checkRoomName } from './rooms';
@@ -55,7 +56,7 @@ export interface ManagerHost {
  * keeps it for replay and serializes it once; the registry writes that one string to each of
  * the user's connections, queueing behind slow sockets up to a bound (see backpressure.ts).
  */
-export class UnifiedWebSocketManager implements WebSocketManagerProtocol, ConnectionOwner {
+export class UnifiedWebSocketManager implements WebSocketManagerProtocol, ConnectionOwner, IsolationViolationSink {
   readonly mode: WebSocketManagerMode;
   /** Unique within its factory; for logs and metrics. */
   readonly id: string;
@@ -65,7 +66,8 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
   readonly counters = new DeliveryCounters();
   /** Epoch ms of the last call, inbound message or delivery to one of its connections. */
   lastActivity: number;
-  private readonly owned = new Set<ManagedConnection>();
+  /** The connections added through this manager (usually one). */
+  private owned: OneOrMany<ManagedConnection> = null;
   private readonly guard: IsolationGuard;
   private readonly host: ManagerHost;
   private closedBy: DisposeReason | null = null;
@@ -78,10 +80,7 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
     this.userContext = userContext;
     this.mode = userContext === null ? WebSocketManagerMode.Unified : WebSocketManagerMode.Isolated;
     this.lastActivity = host.options.clock.now();
-    this.guard = new IsolationGuard(userContext?.userId ?? null, (error) => {
-      this.counters.isolationViolations += 1;
-      host.violation(error);
-    });
+    this.guard = new IsolationGuard(userContext?.userId ?? null, this);
   }
 
   /** The user a user-bound manager serves; null for the unified manager. */
@@ -214,7 +213,7 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
 
   /** Open connections this manager holds: all of the process for the unified manager, its own for a user-bound one. */
   getConnectionCount(): number {
-    return this.guard.boundUserId === null ? this.host.registry.connections.size : this.owned.size;
+    return this.guard.boundUserId === null ? this.host.registry.connections.size : countOf(this.owned);
   }
 
   /** A plain JSON view of a connection, or null if unknown. */
@@ -228,15 +227,16 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
     const registry = this.host.registry;
     const unified = this.guard.boundUserId === null;
     const counters = unified ? registry.counters : this.counters;
-    const queued = unified ? registry.queued() : registry.queued(this.owned);
+    const owned = listOf(this.owned);
+    const queued = unified ? registry.queued() : registry.queued(owned);
     return {
       mode: this.mode,
       managerId: this.id,
       boundUserId: this.guard.boundUserId,
       active: this.closedBy === null,
       connections: this.getConnectionCount(),
-      users: unified ? registry.users.size : Math.min(1, this.owned.size),
-      rooms: unified ? registry.rooms.size : new Set([...this.owned].flatMap((connection) => [...(connection.rooms ?? [])])).size,
+      users: unified ? registry.users.size : Math.min(1, owned.length),
+      rooms: unified ? registry.rooms.size : new Set(owned.flatMap((connection) => [...(connection.rooms ?? [])])).size,
       messagesSent: counters.messagesSent,
       messagesQueued: counters.messagesQueued,
       messagesDropped: counters.messagesDropped,
@@ -301,13 +301,13 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
 
   /** @internal A connection was added through this manager. */
   adopt(connection: ManagedConnection): void {
-    this.owned.add(connection);
+    this.owned = withItem(this.owned, connection);
   }
 
   /** @internal A connection of this manager was detached; an emptied user-bound manager is disposed (option disposeWhenEmpty). */
   release(connection: ManagedConnection): void {
-    this.owned.delete(connection);
-    if (this.owned.size === 0 && this.guard.boundUserId !== null && this.host.options.disposeWhenEmpty) {
+    this.owned = withoutItem(this.owned, connection);
+    if (this.owned === null && this.guard.boundUserId !== null && this.host.options.disposeWhenEmpty) {
       this[kCloseManager]('empty', CloseCode.Normal);
     }
   }
@@ -316,9 +316,15 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
   [kCloseManager](reason: DisposeReason, closeCode: number): void {
     if (this.closedBy !== null) return;
     this.closedBy = reason;
-    for (const connection of [...this.owned]) this.host.registry.detach(connection, closeCode, reason);
-    this.owned.clear();
+    for (const connection of listOf(this.owned)) this.host.registry.detach(connection, closeCode, reason);
+    this.owned = null;
     this.host.managerClosed(this, reason);
+  }
+
+  /** @internal The isolation guard reports a refused breach here: counted for this manager and process-wide. */
+  isolationViolated(error: IsolationViolationError): void {
+    this.counters.isolationViolations += 1;
+    this.host.violation(error);
   }
 
   private assertActive(): void {

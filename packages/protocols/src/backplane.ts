@@ -1,26 +1,8 @@
 import { AgentwireError, type UserId } from '@agentwire/types';
 import { type EnvelopeWriter, envelopeWriter } from './envelope';
 import { ReplayRing } from './replay-ring';
+import type { StreamEntry } from './stream-entry';
 import type { OutboundMessage } from './wire/server-messages';
-
-/** One message of a user's stream, sequenced and serialized once by whoever appended it. */
-export interface StreamEntry {
-  readonly seq: number;
-  readonly userId: UserId;
-  /** ISO time it was appended. */
-  readonly ts: string;
-  readonly message: OutboundMessage;
-  /** The envelope as it goes on the wire. */
-  readonly json: string;
-  /** Epoch ms it was appended. */
-  readonly appendedAt: number;
-  /**
-   * Set on a gap notice: positions fromSeq..toSeq could not be delivered (lost between
-   * processes and no longer kept); `seq` is toSeq and `json` is the replay_gap envelope
-   * (seq null). Listeners forward it like any entry, so the client learns what it missed.
-   */
-  readonly gap?: { readonly fromSeq: number; readonly toSeq: number };
-}
 
 export interface StreamRead {
   /** Kept entries after the requested position, in order. */
@@ -82,8 +64,10 @@ export interface InMemoryBackplaneOptions {
 
 interface UserStream {
   lastSeq: number;
-  ring: ReplayRing<StreamEntry>;
-  listeners: Set<StreamListener>;
+  /** Created by the first append (a subscribed user who never got a message costs no ring). */
+  ring: ReplayRing | null;
+  /** Replaced, never changed in place, so a delivery in progress is not disturbed by (un)subscribing. */
+  listeners: readonly StreamListener[];
 }
 
 /** The single-process backplane: the default when no Redis URL is set. */
@@ -96,6 +80,8 @@ export class InMemoryBackplane implements Backplane {
   private readonly onListenerError: (error: unknown, entry: StreamEntry) => void;
   private readonly sweepTimer: NodeJS.Timeout | null;
   private closed = false;
+  private lastTsAt = Number.NaN;
+  private lastTs = '';
 
   constructor(options: InMemoryBackplaneOptions = {}) {
     this.maxEvents = options.maxEvents ?? 1000;
@@ -126,7 +112,7 @@ export class InMemoryBackplane implements Backplane {
     const write = envelopeWriter(message);
     let users = 0;
     for (const [userId, stream] of this.streams) {
-      if (stream.listeners.size === 0) continue;
+      if (stream.listeners.length === 0) continue;
       this.append(userId, write, message);
       users += 1;
     }
@@ -136,9 +122,11 @@ export class InMemoryBackplane implements Backplane {
   async subscribeUser(userId: UserId, listener: StreamListener): Promise<Unsubscribe> {
     this.assertOpen();
     const stream = this.stream(userId);
-    stream.listeners.add(listener);
+    if (!stream.listeners.includes(listener)) stream.listeners = [...stream.listeners, listener];
     return async () => {
-      stream.listeners.delete(listener);
+      stream.listeners = stream.listeners.filter((subscribed) => subscribed !== listener);
+      // A stream that never had an entry holds nothing worth keeping (its next seq is 1 either way).
+      if (stream.listeners.length === 0 && stream.ring === null && stream.lastSeq === 0 && this.streams.get(userId) === stream) this.streams.delete(userId);
     };
   }
 
@@ -162,6 +150,7 @@ export class InMemoryBackplane implements Backplane {
     this.assertOpen();
     const stream = this.streams.get(userId);
     if (stream === undefined) return { entries: [], gap: null, lastSeq: 0 };
+    if (stream.ring === null) return { entries: [], gap: null, lastSeq: stream.lastSeq };
     const { entries, gap } = stream.ring.readAfter(afterSeq, stream.lastSeq, this.now());
     return { entries, gap, lastSeq: stream.lastSeq };
   }
@@ -185,19 +174,20 @@ export class InMemoryBackplane implements Backplane {
   sweepExpired(): number {
     const now = this.now();
     let evicted = 0;
-    for (const stream of this.streams.values()) evicted += stream.ring.evictExpired(now);
+    for (const stream of this.streams.values()) evicted += stream.ring?.evictExpired(now) ?? 0;
     return evicted;
   }
 
   private append(userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
     const stream = this.stream(userId);
     const appendedAt = this.now();
-    const ts = new Date(appendedAt).toISOString();
+    const ts = this.isoTime(appendedAt);
     const seq = stream.lastSeq + 1;
-    const entry: StreamEntry = { seq, userId, ts, message, json: write(seq, userId, ts), appendedAt };
+    const entry: StreamEntry = { seq, userId, type: message.type, ts, message, json: write(seq, userId, ts), appendedAt };
     stream.lastSeq = seq;
-    stream.ring.evictExpired(appendedAt);
-    stream.ring.push(entry);
+    const ring = (stream.ring ??= new ReplayRing(this.maxEvents, this.maxAgeMs));
+    ring.evictExpired(appendedAt);
+    ring.push(entry);
     for (const listener of stream.listeners) {
       try {
         listener(entry);
@@ -208,10 +198,19 @@ export class InMemoryBackplane implements Backplane {
     return entry;
   }
 
+  /** The ISO form of an epoch ms; appends within the same millisecond share one string. */
+  private isoTime(at: number): string {
+    if (at !== this.lastTsAt) {
+      this.lastTs = new Date(at).toISOString();
+      this.lastTsAt = at;
+    }
+    return this.lastTs;
+  }
+
   private stream(userId: UserId): UserStream {
     let stream = this.streams.get(userId);
     if (stream === undefined) {
-      stream = { lastSeq: 0, ring: new ReplayRing<StreamEntry>(this.maxEvents, this.maxAgeMs), listeners: new Set() };
+      stream = { lastSeq: 0, ring: null, listeners: [] };
       this.streams.set(userId, stream);
     }
     return stream;

@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { RunId, ThreadId, UserId } from '@agentwire/types';
 import type { OutboundMessage } from './wire/server-messages';
 
 /** Writes the envelope of one message for one recipient: `{type, seq, ts, user_id, thread_id?, run_id?, payload}`. */
@@ -21,4 +21,40 @@ export function envelopeWriter(message: OutboundMessage): EnvelopeWriter {
 /** Serializes one envelope for one recipient. */
 export function serializeEnvelope(message: OutboundMessage, seq: number | null, userId: UserId, ts: string): string {
   return envelopeWriter(message)(seq, userId, ts);
+}
+
+const TYPE_AT = '{"type":'.length;
+
+/**
+ * The `type` of an envelope envelopeWriter wrote, read from its start without parsing the rest
+ * (the writer puts type first). Throws SyntaxError for JSON that does not start that way.
+ */
+export function envelopeType(json: string): string {
+  if (!json.startsWith('{"type":"')) throw new SyntaxError('not an agentwire envelope: it does not start with {"type":"');
+  let end = TYPE_AT + 1;
+  let escaped = false;
+  for (; end < json.length; end += 1) {
+    const code = json.charCodeAt(end);
+    if (code === 0x5c) {
+      escaped = true;
+      end += 1;
+    } else if (code === 0x22) break;
+  }
+  if (end >= json.length) throw new SyntaxError('not an agentwire envelope: its type is not terminated');
+  return escaped ? (JSON.parse(json.slice(TYPE_AT, end + 1)) as string) : json.slice(TYPE_AT + 1, end);
+}
+
+/** What an envelope carries besides its seq and user_id. */
+export interface DecodedEnvelope {
+  readonly ts: string;
+  readonly message: OutboundMessage;
+}
+
+/** Parses an envelope back into its ts and the message that was sent (type, thread_id, run_id, payload). */
+export function decodeEnvelope(json: string): DecodedEnvelope {
+  const envelope = JSON.parse(json) as { type: string; ts: string; payload: Readonly<Record<string, unknown>>; thread_id?: ThreadId; run_id?: RunId };
+  const message: { -readonly [K in keyof OutboundMessage]: OutboundMessage[K] } = { type: envelope.type, payload: envelope.payload };
+  if (envelope.thread_id !== undefined) message.thread_id = envelope.thread_id;
+  if (envelope.run_id !== undefined) message.run_id = envelope.run_id;
+  return { ts: envelope.ts, message };
 }

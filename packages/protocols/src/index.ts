@@ -57,19 +57,20 @@ export {
 } from './validator';
 export type { ProtocolProblem, ProtocolProblemCode } from './validator';
 export { InMemoryBackplane, BackplaneClosedError } from './backplane';
+export { EncodedStreamEntry } from './stream-entry';
+export type { StreamEntry } from './stream-entry';
 export type {
   Backplane,
   BackplaneStatus,
-  StreamEntry,
   StreamRead,
   StreamListener,
   Unsubscribe,
   InMemoryBackplaneOptions,
 } from './backplane';
 export { ReplayRing } from './replay-ring';
-export type { SequencedEntry, RingRead } from './replay-ring';
-export { envelopeWriter, serializeEnvelope } from './envelope';
-export type { EnvelopeWriter } from './envelope';
+export type { RingRead } from './replay-ring';
+export { envelopeWriter, serializeEnvelope, envelopeType, decodeEnvelope } from './envelope';
+export type { EnvelopeWriter, DecodedEnvelope } from './envelope';
 export type {
   AgentRunner,
   AgentRunRequest,

@@ -1,27 +1,43 @@
-/** An entry of a user's stream, as kept for replay. */
-export interface SequencedEntry {
-  readonly seq: number;
-  /** Epoch ms it was appended; entries older than maxAgeMs are evicted. */
-  readonly appendedAt: number;
-}
+import type { UserId } from '@agentwire/types';
+import { EncodedStreamEntry, type StreamEntry } from './stream-entry';
 
-export interface RingRead<T> {
-  readonly entries: T[];
+export interface RingRead {
+  readonly entries: StreamEntry[];
   /** Positions after `afterSeq` that were evicted, or null when nothing is missing. */
   readonly gap: { readonly fromSeq: number; readonly toSeq: number } | null;
 }
 
 const INITIAL_SLOTS = 16;
+const INITIAL_BYTES = 4096;
+/** Per slot in `meta`: appendedAt, byte offset, byte length. */
+const STRIDE = 3;
+// Shared by every empty ring (never written: both have length 0).
+const NO_SLOTS = new Float64Array(0);
+const NO_BYTES = Buffer.alloc(0);
 
 /**
- * A user's recent stream entries, bounded by count and age. Entries are contiguous in seq,
- * so the entry after any position is found by arithmetic, not by scanning. The ring starts
- * small and doubles up to maxEvents, so a quiet user costs a few hundred bytes, not maxEvents slots.
+ * A user's recent stream entries, bounded by count and age, kept as UTF-8 bytes outside the
+ * JavaScript heap. Replay history is most of what a busy gateway holds, and held as strings and
+ * message objects every entry would survive into the old generation and be copied and marked by
+ * every collection; as bytes it costs the collector nothing. An entry is written once when
+ * appended and decoded only when a replay reads it back (as an EncodedStreamEntry).
+ *
+ * Entries are contiguous in seq, so the entry after any position is found by arithmetic, not by
+ * scanning. The byte buffer is circular: a new entry goes after the newest one, or at the start
+ * when the end has no room; it doubles when neither has room. Nothing is allocated before the
+ * first entry, slots double up to maxEvents, and an emptied ring (all entries aged out) gives
+ * its memory back, so a quiet user costs a few dozen bytes.
  */
-export class ReplayRing<T extends SequencedEntry> {
-  private slots: (T | undefined)[];
+export class ReplayRing {
+  private meta: Float64Array = NO_SLOTS;
+  private bytes: Buffer = NO_BYTES;
   private head = 0;
   private size = 0;
+  private headSeq = 0;
+  /** Where the oldest entry's bytes start and where the next entry's would go. */
+  private byteHead = 0;
+  private byteTail = 0;
+  private userId: UserId | null = null;
 
   constructor(
     private readonly maxEvents: number,
@@ -29,75 +45,139 @@ export class ReplayRing<T extends SequencedEntry> {
   ) {
     if (!Number.isInteger(maxEvents) || maxEvents < 0) throw new RangeError('maxEvents must be a whole number ≥ 0');
     if (!(maxAgeMs >= 0)) throw new RangeError('maxAgeMs must be ≥ 0');
-    this.slots = new Array<T | undefined>(Math.min(INITIAL_SLOTS, maxEvents));
   }
 
-  /** Slots allocated now (grows to maxEvents as entries arrive). */
+  /** Slots allocated now (0 before the first entry; grows to maxEvents as entries arrive). */
   get capacity(): number {
-    return this.slots.length;
+    return this.meta.length / STRIDE;
   }
 
   get length(): number {
     return this.size;
   }
 
-  /** Seq of the oldest kept entry, or null when empty. */
-  get firstSeq(): number | null {
-    return this.size === 0 ? null : (this.slots[this.head] as T).seq;
+  /** Bytes of the buffer that holds the kept entries' JSON. */
+  get byteCapacity(): number {
+    return this.bytes.length;
   }
 
-  /** Appends the next entry; its seq must follow the last one's. */
-  push(entry: T): void {
+  /** Seq of the oldest kept entry, or null when empty. */
+  get firstSeq(): number | null {
+    return this.size === 0 ? null : this.headSeq;
+  }
+
+  /** Appends the next entry of the ring's user; its seq must follow the last one's. */
+  push(entry: StreamEntry): void {
     if (this.maxEvents === 0) return;
-    if (this.size > 0) {
-      const last = this.at(this.size - 1);
-      if (entry.seq !== last.seq + 1) throw new RangeError(`seq ${entry.seq} does not follow ${last.seq}`);
+    if (this.userId !== null && entry.userId !== this.userId) throw new RangeError(`entry of user ${entry.userId} in the stream of ${this.userId}`);
+    if (this.size > 0 && entry.seq !== this.headSeq + this.size) throw new RangeError(`seq ${entry.seq} does not follow ${this.headSeq + this.size - 1}`);
+    this.userId = entry.userId;
+    if (this.size === this.maxEvents) this.dropOldest();
+    if (this.size === this.capacity) this.growSlots();
+    const length = Buffer.byteLength(entry.json);
+    const offset = this.reserve(length);
+    this.bytes.write(entry.json, offset, length, 'utf8');
+    this.byteTail = offset + length;
+    if (this.size === 0) {
+      this.headSeq = entry.seq;
+      this.byteHead = offset;
     }
-    if (this.size === this.slots.length && this.size < this.maxEvents) this.grow();
-    if (this.size === this.maxEvents) {
-      this.slots[this.head] = entry;
-      this.head = (this.head + 1) % this.slots.length;
-    } else {
-      this.slots[(this.head + this.size) % this.slots.length] = entry;
-      this.size += 1;
-    }
+    const at = ((this.head + this.size) % this.capacity) * STRIDE;
+    this.meta[at] = entry.appendedAt;
+    this.meta[at + 1] = offset;
+    this.meta[at + 2] = length;
+    this.size += 1;
   }
 
   /** Drops entries older than maxAgeMs; returns how many. */
   evictExpired(now: number): number {
     let evicted = 0;
-    while (this.size > 0 && now - (this.slots[this.head] as T).appendedAt > this.maxAgeMs) {
-      this.slots[this.head] = undefined;
-      this.head = (this.head + 1) % this.slots.length;
-      this.size -= 1;
+    while (this.size > 0 && now - (this.meta[this.head * STRIDE] as number) > this.maxAgeMs) {
+      this.dropOldest();
       evicted += 1;
     }
     return evicted;
   }
 
   /** Entries after `afterSeq` up to `lastSeq` (the stream's newest position), plus what is missing. */
-  readAfter(afterSeq: number, lastSeq: number, now: number): RingRead<T> {
+  readAfter(afterSeq: number, lastSeq: number, now: number): RingRead {
     this.evictExpired(now);
     if (afterSeq >= lastSeq) return { entries: [], gap: null };
-    const first = this.firstSeq;
-    if (first === null) return { entries: [], gap: { fromSeq: afterSeq + 1, toSeq: lastSeq } };
+    if (this.size === 0 || this.userId === null) return { entries: [], gap: { fromSeq: afterSeq + 1, toSeq: lastSeq } };
+    const first = this.headSeq;
     const gap = afterSeq + 1 < first ? { fromSeq: afterSeq + 1, toSeq: first - 1 } : null;
-    const start = Math.max(afterSeq + 1, first) - first;
-    const entries: T[] = [];
-    for (let i = start; i < this.size; i += 1) entries.push(this.at(i));
+    const entries: StreamEntry[] = [];
+    for (let i = Math.max(afterSeq + 1, first) - first; i < this.size; i += 1) {
+      const at = ((this.head + i) % this.capacity) * STRIDE;
+      const offset = this.meta[at + 1] as number;
+      const json = this.bytes.toString('utf8', offset, offset + (this.meta[at + 2] as number));
+      entries.push(new EncodedStreamEntry(first + i, this.userId, json, this.meta[at] as number));
+    }
     return { entries, gap };
   }
 
-  /** The i-th kept entry, oldest first. */
-  private at(i: number): T {
-    return this.slots[(this.head + i) % this.slots.length] as T;
+  private dropOldest(): void {
+    this.head = (this.head + 1) % this.capacity;
+    this.size -= 1;
+    this.headSeq += 1;
+    if (this.size === 0) {
+      // Nothing kept: give the memory back (a busy user's buffers are reallocated on the next entry).
+      this.meta = NO_SLOTS;
+      this.bytes = NO_BYTES;
+      this.head = 0;
+      this.byteHead = 0;
+      this.byteTail = 0;
+    } else {
+      this.byteHead = this.meta[this.head * STRIDE + 1] as number;
+    }
   }
 
-  /** Doubles the slots (up to maxEvents), laying the entries out from index 0. */
-  private grow(): void {
-    const next = new Array<T | undefined>(Math.min(this.maxEvents, this.slots.length * 2));
-    for (let i = 0; i < this.size; i += 1) next[i] = this.at(i);
-    this.slots = next;
+  /** Where `length` bytes fit in the circular buffer: after the newest entry, else at the start; grows when neither has room. */
+  private reserve(length: number): number {
+    if (this.size === 0) {
+      if (this.bytes.length < length) this.bytes = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, length));
+      return 0;
+    }
+    if (this.byteHead < this.byteTail) {
+      // One run, byteHead..byteTail: free space after it, and before it.
+      if (this.bytes.length - this.byteTail >= length) return this.byteTail;
+      if (this.byteHead >= length) return 0;
+    } else if (this.byteHead - this.byteTail >= length) {
+      // Wrapped: the free space is between the newest entry and the oldest.
+      return this.byteTail;
+    }
+    return this.growBytes(length);
+  }
+
+  /** Moves the kept entries, in order, to the start of a buffer at least twice as large with room for `length` more. */
+  private growBytes(length: number): number {
+    let used = 0;
+    for (let i = 0; i < this.size; i += 1) used += this.meta[((this.head + i) % this.capacity) * STRIDE + 2] as number;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, used + length));
+    let offset = 0;
+    for (let i = 0; i < this.size; i += 1) {
+      const at = ((this.head + i) % this.capacity) * STRIDE;
+      const start = this.meta[at + 1] as number;
+      const size = this.meta[at + 2] as number;
+      this.bytes.copy(next, offset, start, start + size);
+      this.meta[at + 1] = offset;
+      offset += size;
+    }
+    this.bytes = next;
+    this.byteHead = 0;
+    this.byteTail = offset;
+    return offset;
+  }
+
+  /** Doubles the slots (up to maxEvents), laying the entries out from slot 0. */
+  private growSlots(): void {
+    const slots = Math.min(this.maxEvents, Math.max(INITIAL_SLOTS, this.capacity * 2));
+    const next = new Float64Array(slots * STRIDE);
+    for (let i = 0; i < this.size; i += 1) {
+      const from = ((this.head + i) % this.capacity) * STRIDE;
+      next.set(this.meta.subarray(from, from + STRIDE), i * STRIDE);
+    }
+    this.meta = next;
     this.head = 0;
   }
 }

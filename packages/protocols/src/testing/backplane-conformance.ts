@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { UserId } from '@agentwire/types';
-import type { Backplane, StreamEntry } from '../backplane';
+import type { Backplane } from '../backplane';
+import type { StreamEntry } from '../stream-entry';
 import { ServerEnvelopeSchema } from '../wire/server-messages';
 import { settle, waitForCount } from './assertions';
 

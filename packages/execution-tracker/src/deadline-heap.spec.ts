@@ -41,6 +41,22 @@ describe('DeadlineHeap', () => {
     expect(heap.remove(entries[0] as Deadline<number>)).toBe(false);
   });
 
+  it('grows past its initial capacity and never lets a popped entry act on the entry that reuses its slot', () => {
+    const heap = new DeadlineHeap<number>();
+    const entries = Array.from({ length: 1000 }, (_, id) => heap.push(id, (id * 7919) % 1000));
+    for (let id = 0; id < 1000; id += 3) heap.reschedule(entries[id] as Deadline<number>, 2000 + id);
+    const early = drain(heap, 999);
+    expect(early).toHaveLength(1000 - Math.ceil(1000 / 3));
+    expect(early.map((id) => (id * 7919) % 1000)).toEqual([...early.map((id) => (id * 7919) % 1000)].sort((a, b) => a - b));
+    const popped = entries[early.at(-1) as number] as Deadline<number>;
+    const reused = heap.push(-1, 0);
+    expect(heap.reschedule(popped, 5000)).toBe(false);
+    expect(heap.remove(popped)).toBe(false);
+    expect(heap.peek()).toBe(reused);
+    expect(drain(heap)).toEqual([-1, ...Array.from({ length: Math.ceil(1000 / 3) }, (_, i) => 3 * i)]);
+    expect(heap.size).toBe(0);
+  });
+
   it('behaves like a sorted list under any mix of pushes, reschedules, removals and pops', () => {
     type Op = { kind: 'push'; at: number } | { kind: 'reschedule' | 'remove'; pick: number; at: number } | { kind: 'pop'; now: number };
     const op = fc.oneof(

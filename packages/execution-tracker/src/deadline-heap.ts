@@ -4,119 +4,185 @@ export interface Deadline<T> {
   readonly at: number;
 }
 
-interface Node<T> {
-  readonly value: T;
-  at: number;
-  /** Insertion order, so equal deadlines come out first-in first-out. */
-  readonly order: number;
-  /** Position in the array; -1 once out of the heap. */
-  index: number;
+/** The handle push() returns; the heap itself works on slot numbers and never touches handles while sifting. */
+class Entry<T> implements Deadline<T> {
+  constructor(
+    readonly value: T,
+    public at: number,
+    /** Where the entry's position is kept (positionOf); reused by a later entry once this one is out. */
+    readonly slot: number,
+  ) {}
 }
 
+const INITIAL_CAPACITY = 64;
+
 /**
- * A binary min-heap of deadlines with in-place rescheduling and removal (each entry knows its
- * position). Every live value has exactly one entry, so the heap never grows with heartbeats,
- * and popping what is due costs O(k log n) for k due entries, whatever n is.
+ * A binary min-heap of deadlines with in-place rescheduling and removal. Every live value has
+ * exactly one entry, so the heap never grows with heartbeats, and popping what is due costs
+ * O(k log n) for k due entries, whatever n is.
+ *
+ * The heap's order lives in typed arrays (deadline and insertion order by position, position by
+ * slot, slot by position), not in one object per entry: a sift then reads and writes a few
+ * contiguous arrays instead of an entry object scattered over the JS heap per level, which is
+ * what a pop cost once the heap held 100,000 entries. Their capacity follows the largest size reached.
  */
 export class DeadlineHeap<T> {
-  private readonly nodes: Node<T>[] = [];
+  /** Handles by slot; undefined for a free slot. */
+  private readonly entries: (Entry<T> | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  /** By position: the deadline at 2p, the insertion order at 2p + 1 (equal deadlines come out first-in first-out). */
+  private keys = new Float64Array(2 * INITIAL_CAPACITY);
+  /** By position: the slot of the entry there. */
+  private slotAt = new Int32Array(INITIAL_CAPACITY);
+  /** By slot: the position of its entry. */
+  private positionOf = new Int32Array(INITIAL_CAPACITY);
+  private count = 0;
   private inserted = 0;
 
   /** Entries in the heap. */
   get size(): number {
-    return this.nodes.length;
+    return this.count;
   }
 
   /** Adds a value due at `at`; keep the returned entry to reschedule or remove it. */
   push(value: T, at: number): Deadline<T> {
-    const node: Node<T> = { value, at, order: this.inserted++, index: this.nodes.length };
-    this.nodes.push(node);
-    this.up(node.index);
-    return node;
+    const slot = this.freeSlots.pop() ?? this.newSlot();
+    const entry = new Entry(value, at, slot);
+    this.entries[slot] = entry;
+    const position = this.count;
+    this.count += 1;
+    this.up(position, slot, at, this.inserted++);
+    return entry;
   }
 
   /** The earliest entry, without removing it. */
   peek(): Deadline<T> | undefined {
-    return this.nodes[0];
+    return this.count === 0 ? undefined : this.entries[this.slotAt[0] as number];
   }
 
   /** Removes and returns the earliest entry when it is due at `now`. */
   popDue(now: number): Deadline<T> | undefined {
-    const top = this.nodes[0];
-    if (top === undefined || top.at > now) return undefined;
+    if (this.count === 0 || (this.keys[0] as number) > now) return undefined;
+    const entry = this.entries[this.slotAt[0] as number];
     this.removeAt(0);
-    return top;
+    return entry;
   }
 
   /** Moves an entry to a new deadline (earlier or later); false when it is no longer in the heap. */
   reschedule(entry: Deadline<T>, at: number): boolean {
-    const node = this.own(entry);
-    if (node === null) return false;
-    const earlier = at < node.at;
-    node.at = at;
-    if (earlier) this.up(node.index);
-    else this.down(node.index);
+    const own = this.own(entry);
+    if (own === null) return false;
+    own.at = at;
+    const position = this.positionOf[own.slot] as number;
+    const order = this.keys[2 * position + 1] as number;
+    if (at < (this.keys[2 * position] as number)) this.up(position, own.slot, at, order);
+    else this.down(position, own.slot, at, order);
     return true;
   }
 
   /** Takes an entry out; false when it was already out. */
   remove(entry: Deadline<T>): boolean {
-    const node = this.own(entry);
-    if (node === null) return false;
-    this.removeAt(node.index);
+    const own = this.own(entry);
+    if (own === null) return false;
+    this.removeAt(this.positionOf[own.slot] as number);
     return true;
   }
 
-  private own(entry: Deadline<T>): Node<T> | null {
-    const node = entry as Node<T>;
-    return node.index >= 0 && this.nodes[node.index] === node ? node : null;
+  private own(entry: Deadline<T>): Entry<T> | null {
+    const slot = (entry as Partial<Entry<T>>).slot;
+    return slot !== undefined && this.entries[slot] === entry ? (entry as Entry<T>) : null;
   }
 
-  private removeAt(index: number): void {
-    const node = this.nodes[index] as Node<T>;
-    const last = this.nodes.pop() as Node<T>;
-    node.index = -1;
-    if (last === node) return;
-    this.nodes[index] = last;
-    last.index = index;
-    this.up(index);
-    this.down(last.index);
+  private newSlot(): number {
+    const slot = this.entries.length;
+    this.entries.push(undefined);
+    if (slot >= this.slotAt.length) this.grow();
+    return slot;
   }
 
-  private before(a: Node<T>, b: Node<T>): boolean {
-    return a.at < b.at || (a.at === b.at && a.order < b.order);
+  /** Doubles every array; slots and positions are both below entries.length, so one capacity serves both. */
+  private grow(): void {
+    const capacity = 2 * this.slotAt.length;
+    const keys = new Float64Array(2 * capacity);
+    keys.set(this.keys);
+    this.keys = keys;
+    const slotAt = new Int32Array(capacity);
+    slotAt.set(this.slotAt);
+    this.slotAt = slotAt;
+    const positionOf = new Int32Array(capacity);
+    positionOf.set(this.positionOf);
+    this.positionOf = positionOf;
   }
 
-  private up(index: number): void {
-    let child = index;
-    while (child > 0) {
-      const parent = (child - 1) >> 1;
-      if (!this.before(this.nodes[child] as Node<T>, this.nodes[parent] as Node<T>)) return;
-      this.swap(child, parent);
-      child = parent;
+  private removeAt(position: number): void {
+    const slot = this.slotAt[position] as number;
+    this.entries[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.count -= 1;
+    const last = this.count;
+    if (position === last) return;
+    // The last entry fills the hole, then moves up or down to where it belongs.
+    const lastSlot = this.slotAt[last] as number;
+    const at = this.keys[2 * last] as number;
+    const order = this.keys[2 * last + 1] as number;
+    const parent = (position - 1) >> 1;
+    if (position > 0 && this.before(at, order, parent)) this.up(position, lastSlot, at, order);
+    else this.down(position, lastSlot, at, order);
+  }
+
+  /** True when (at, order) comes before the entry at `position`. */
+  private before(at: number, order: number, position: number): boolean {
+    const other = this.keys[2 * position] as number;
+    return at < other || (at === other && order < (this.keys[2 * position + 1] as number));
+  }
+
+  /** Places (slot, at, order) at `position` or above it, moving the entries it passes down one level. */
+  private up(position: number, slot: number, at: number, order: number): void {
+    let hole = position;
+    while (hole > 0) {
+      const parent = (hole - 1) >> 1;
+      if (!this.before(at, order, parent)) break;
+      this.move(parent, hole);
+      hole = parent;
     }
+    this.place(hole, slot, at, order);
   }
 
-  private down(index: number): void {
-    let parent = index;
+  /** Places (slot, at, order) at `position` or below it, moving the entries it passes up one level. */
+  private down(position: number, slot: number, at: number, order: number): void {
+    const { count } = this;
+    let hole = position;
     for (;;) {
-      const left = 2 * parent + 1;
+      const left = 2 * hole + 1;
+      if (left >= count) break;
       const right = left + 1;
-      let first = parent;
-      if (left < this.nodes.length && this.before(this.nodes[left] as Node<T>, this.nodes[first] as Node<T>)) first = left;
-      if (right < this.nodes.length && this.before(this.nodes[right] as Node<T>, this.nodes[first] as Node<T>)) first = right;
-      if (first === parent) return;
-      this.swap(parent, first);
-      parent = first;
+      const child = right < count && this.before(this.keys[2 * right] as number, this.keys[2 * right + 1] as number, left) ? right : left;
+      if (!this.childBefore(child, at, order)) break;
+      this.move(child, hole);
+      hole = child;
     }
+    this.place(hole, slot, at, order);
   }
 
-  private swap(i: number, j: number): void {
-    const a = this.nodes[i] as Node<T>;
-    const b = this.nodes[j] as Node<T>;
-    this.nodes[i] = b;
-    this.nodes[j] = a;
-    a.index = j;
-    b.index = i;
+  /** True when the entry at `child` comes before (at, order). */
+  private childBefore(child: number, at: number, order: number): boolean {
+    const childAt = this.keys[2 * child] as number;
+    return childAt < at || (childAt === at && (this.keys[2 * child + 1] as number) < order);
+  }
+
+  /** Moves the entry at `from` to `to`. */
+  private move(from: number, to: number): void {
+    const slot = this.slotAt[from] as number;
+    this.slotAt[to] = slot;
+    this.positionOf[slot] = to;
+    this.keys[2 * to] = this.keys[2 * from] as number;
+    this.keys[2 * to + 1] = this.keys[2 * from + 1] as number;
+  }
+
+  private place(position: number, slot: number, at: number, order: number): void {
+    this.slotAt[position] = slot;
+    this.positionOf[slot] = position;
+    this.keys[2 * position] = at;
+    this.keys[2 * position + 1] = order;
   }
 }

@@ -20,6 +20,42 @@ export interface RunOutcome {
   readonly cancelReason: string | null;
 }
 
+/** The endings a passed deadline imposes. */
+type DeadlineEnding = { readonly state: 'dead' | 'timed_out'; readonly error: RunError };
+
+/**
+ * The endings a passed deadline imposes, built once per limit rather than once per ended run: a
+ * sweep may end thousands of runs with the same one. They are frozen because the records and
+ * outcomes of all those runs share them. One per kind is kept: deadAfterMs is the registry's
+ * for every run, and a per-run timeout other than the last one seen is simply built again.
+ */
+export class DeadlineEndings {
+  private dead: { readonly ms: number; readonly ending: DeadlineEnding } | null = null;
+  private timedOut: { readonly ms: number; readonly ending: DeadlineEnding } | null = null;
+
+  /** The ending a passed deadline imposes on `run` at `now`, or null while both are ahead. Dead wins a tie. */
+  of(run: LiveRun, now: number): DeadlineEnding | null {
+    const { lastHeartbeatAt, deadAfterMs, createdAt, timeoutMs } = run.record;
+    const deadAt = lastHeartbeatAt + deadAfterMs;
+    const timeoutAt = createdAt + timeoutMs;
+    if (deadAt > now && timeoutAt > now) return null;
+    if (deadAt <= timeoutAt) {
+      if (this.dead?.ms !== deadAfterMs) {
+        this.dead = { ms: deadAfterMs, ending: frozenEnding('dead', AgentErrorCode.Dead, `No heartbeat from the agent for ${deadAfterMs} ms`) };
+      }
+      return this.dead.ending;
+    }
+    if (this.timedOut?.ms !== timeoutMs) {
+      this.timedOut = { ms: timeoutMs, ending: frozenEnding('timed_out', AgentErrorCode.TimedOut, `The run exceeded its ${timeoutMs} ms timeout`) };
+    }
+    return this.timedOut.ending;
+  }
+}
+
+function frozenEnding(state: DeadlineEnding['state'], code: AgentErrorCode, message: string): DeadlineEnding {
+  return Object.freeze({ state, error: Object.freeze({ code, message }) });
+}
+
 /** The in-process side of a run that has not settled yet: its agent, signal, deadline and event chain. */
 export class LiveRun {
   readonly controller = new AbortController();
@@ -46,16 +82,6 @@ export class LiveRun {
   get dueAt(): number {
     const { lastHeartbeatAt, deadAfterMs, createdAt, timeoutMs } = this.record;
     return Math.min(lastHeartbeatAt + deadAfterMs, createdAt + timeoutMs);
-  }
-
-  /** The ending a passed deadline imposes at `now`, or null while both are ahead. Dead wins a tie. */
-  expiry(now: number): RunEnding | null {
-    const { lastHeartbeatAt, deadAfterMs, createdAt, timeoutMs } = this.record;
-    const deadAt = lastHeartbeatAt + deadAfterMs;
-    if (Math.min(deadAt, createdAt + timeoutMs) > now) return null;
-    return deadAt <= createdAt + timeoutMs
-      ? { state: 'dead', error: { code: AgentErrorCode.Dead, message: `No heartbeat from the agent for ${deadAfterMs} ms` } }
-      : { state: 'timed_out', error: { code: AgentErrorCode.TimedOut, message: `The run exceeded its ${timeoutMs} ms timeout` } };
   }
 
   toolOpened(name: string): void {

@@ -1,3 +1,5 @@
+const NONE: readonly string[] = Object.freeze([]);
+
 /**
  * Finished runs kept for reading, bounded by age and count. Runs arrive in the order they
  * finished, so the oldest is always first in the (insertion-ordered) map: eviction costs what
@@ -17,8 +19,10 @@ export class Retention {
   }
 
   /** Keeps a finished run; returns the ids pushed out by the count bound. */
-  add(runId: string, finishedAt: number): string[] {
+  add(runId: string, finishedAt: number): readonly string[] {
     this.finishedAt.set(runId, finishedAt);
+    // Every settling run comes here: below the bound, no list and no iterator.
+    if (this.finishedAt.size <= this.maxCount) return NONE;
     const evicted: string[] = [];
     for (const id of this.finishedAt.keys()) {
       if (this.finishedAt.size <= this.maxCount) break;

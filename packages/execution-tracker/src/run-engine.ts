@@ -10,7 +10,7 @@ import {
 import { type RunId, type ThreadId, type UserId, generateRunId, parseThreadId } from '@agentwire/types';
 import { DeadlineHeap } from './deadline-heap';
 import { InvalidTrackerOptionError, RunAbortedError, RunLimitExceededError, RunNotFoundError, TrackerShutDownError } from './errors';
-import { LiveRun, type RunEnding, type RunOutcome } from './live-run';
+import { DeadlineEndings, LiveRun, type RunEnding, type RunOutcome } from './live-run';
 import { RunCounters, type TrackerMetrics } from './metrics';
 import { type ResolvedTrackerOptions, checkLimit } from './options';
 import { type ReporterHost, createRunReporter } from './reporter';
@@ -103,6 +103,7 @@ export class RunEngine implements ReporterHost {
   private readonly deadlines = new DeadlineHeap<LiveRun>();
   private readonly retention: Retention;
   private readonly counters = new RunCounters();
+  private readonly endings = new DeadlineEndings();
   private closing = false;
 
   constructor(private readonly options: ResolvedTrackerOptions) {
@@ -161,7 +162,7 @@ export class RunEngine implements ReporterHost {
     run.deadline = this.deadlines.push(run, run.dueAt);
 
     this.move(run, 'starting');
-    this.emit(run, { type: AgentEventType.AgentStarted, ...this.ids(run), payload: { agent_name: agent.name, input } });
+    this.emit(run, { type: AgentEventType.AgentStarted, run_id: record.runId, thread_id: threadId, payload: { agent_name: agent.name, input } });
     // The agent starts once agent_started is out, so none of its events can overtake it.
     void run.tail.then(() => this.invoke(run)).catch((error: unknown) => this.internalError(run, error));
     return { runId: record.runId, threadId, outcome: run.outcome };
@@ -184,7 +185,7 @@ export class RunEngine implements ReporterHost {
     this.owned(userId, runId);
     const run = this.active.get(runId);
     if (run === undefined || run.ending !== null) return false;
-    const expired = run.expiry(this.now());
+    const expired = this.endings.of(run, this.now());
     if (expired !== null) {
       this.end(run, expired);
       return false;
@@ -230,9 +231,9 @@ export class RunEngine implements ReporterHost {
       popped += 1;
       const run = due.value;
       run.deadline = null;
-      const ending = run.expiry(now);
+      const ending = this.endings.of(run, now);
       if (ending === null) run.deadline = this.deadlines.push(run, run.dueAt);
-      else if (this.end(run, ending)) {
+      else if (this.end(run, ending, now)) {
         if (ending.state === 'dead') dead += 1;
         else timedOut += 1;
       }
@@ -265,7 +266,7 @@ export class RunEngine implements ReporterHost {
   activity(run: LiveRun, phase: RunPhase | null): boolean {
     if (run.ending !== null) return false;
     const now = this.now();
-    const expired = run.expiry(now);
+    const expired = this.endings.of(run, now);
     if (expired !== null) {
       this.end(run, expired);
       return false;
@@ -282,20 +283,14 @@ export class RunEngine implements ReporterHost {
         record.phasesDropped += 1;
       }
     }
-    this.write(run, () => this.options.store.update(record));
+    this.update(run);
     return true;
   }
 
   emit(run: LiveRun, event: AgentEvent): void {
-    const { record } = run;
-    record.eventCount += 1;
-    this.write(run, () => this.options.store.update(record));
-    run.tail = run.tail
-      .then(() => this.options.sink.emitAgentEvent(record.userId, event))
-      .then(
-        () => undefined,
-        (error: unknown) => this.emitFailed(run, event, error),
-      );
+    run.record.eventCount += 1;
+    this.update(run);
+    run.tail = this.send(run, run.tail, event, false);
   }
 
   internalError(run: LiveRun, error: unknown): void {
@@ -325,7 +320,7 @@ export class RunEngine implements ReporterHost {
       ending = failed(`The agent failed: ${messageOf(error)}`);
     }
     // An answer that arrives after a deadline passed does not beat it, swept or not.
-    this.end(run, run.expiry(this.now()) ?? ending);
+    this.end(run, this.endings.of(run, this.now()) ?? ending);
   }
 
   private completion(run: LiveRun, result: unknown): RunEnding {
@@ -336,39 +331,66 @@ export class RunEngine implements ReporterHost {
     return { state: 'completed', finalResponse };
   }
 
-  /** Decides the run's ending and queues its one terminal event; false when it was already decided. */
-  private end(run: LiveRun, ending: RunEnding): boolean {
+  /**
+   * Decides the run's ending and queues its one terminal event; false when it was already decided.
+   * A sweep ends many runs at once, so this path allocates little: the event is one literal, and
+   * the event's delivery and the run's settling share one async call (no closures, no chain).
+   */
+  private end(run: LiveRun, ending: RunEnding, now: number = this.now()): boolean {
     if (run.ending !== null) return false;
     run.ending = ending;
     const { record } = run;
-    const now = this.now();
     record.endedAt = now;
     if (run.deadline !== null) this.deadlines.remove(run.deadline);
     run.deadline = null;
-    const ids = this.ids(run);
+    let event: AgentEvent;
+    let reason: RunAbortedError | null = null;
     if (ending.state === 'completed') {
       record.finalResponse = ending.finalResponse;
-      this.move(run, 'completing');
+      this.move(run, 'completing', now);
       const payload = {
         status: 'completed' as const,
         final_response: ending.finalResponse,
         duration_ms: now - record.createdAt,
         event_count: record.eventCount + 1,
       };
-      this.emit(run, { type: AgentEventType.AgentCompleted, ...ids, payload });
+      event = { type: AgentEventType.AgentCompleted, run_id: record.runId, thread_id: record.threadId, payload };
     } else if (ending.state === 'cancelled') {
       record.cancelReason = ending.reason;
-      this.move(run, 'cancelled');
-      this.emit(run, { type: AgentEventType.AgentCancelled, ...ids, payload: ending.reason === null ? {} : { reason: ending.reason } });
-      run.controller.abort(RunAbortedError.reason('cancelled', `The run was cancelled${ending.reason === null ? '' : `: ${ending.reason}`}`));
+      this.move(run, 'cancelled', now);
+      const payload = ending.reason === null ? {} : { reason: ending.reason };
+      event = { type: AgentEventType.AgentCancelled, run_id: record.runId, thread_id: record.threadId, payload };
+      reason = RunAbortedError.reason('cancelled', `The run was cancelled${ending.reason === null ? '' : `: ${ending.reason}`}`);
     } else {
-      record.error = ending.error;
-      this.move(run, ending.state);
-      this.emit(run, { type: AgentEventType.AgentError, ...ids, payload: { ...ending.error } });
-      run.controller.abort(RunAbortedError.reason(ending.state, ending.error.message));
+      const { error } = ending;
+      record.error = error;
+      this.move(run, ending.state, now);
+      event = { type: AgentEventType.AgentError, run_id: record.runId, thread_id: record.threadId, payload: { code: error.code, message: error.message } };
+      reason = RunAbortedError.reason(ending.state, error.message);
     }
-    void run.tail.then(() => this.settle(run)).catch((error: unknown) => this.internalError(run, error));
+    record.eventCount += 1;
+    this.update(run);
+    run.tail = this.send(run, run.tail, event, true);
+    if (reason !== null) run.controller.abort(reason);
     return true;
+  }
+
+  /**
+   * Hands one event to the sink once the run's earlier events are out; after the terminal event
+   * (`last`), the run settles. Never rejects: a failed emit is counted, a bug of ours is logged.
+   */
+  private async send(run: LiveRun, previous: Promise<void>, event: AgentEvent, last: boolean): Promise<void> {
+    try {
+      await previous;
+      try {
+        await this.options.sink.emitAgentEvent(run.record.userId, event);
+      } catch (error) {
+        this.emitFailed(run, event, error);
+      }
+      if (last) this.settle(run);
+    } catch (error) {
+      this.internalError(run, error);
+    }
   }
 
   /** The terminal event is out (or failed): the run leaves the active set and becomes retained. */
@@ -383,15 +405,15 @@ export class RunEngine implements ReporterHost {
     if (isTerminalRunState(record.state)) run.resolveOutcome(record.state);
   }
 
-  private move(run: LiveRun, to: RunState): void {
+  private move(run: LiveRun, to: RunState, now: number = this.now()): void {
     const { record } = run;
     const from = record.state;
     assertRunTransition(from, to);
     record.state = to;
-    record.states.push({ state: to, at: this.now() });
+    record.states.push({ state: to, at: now });
     this.counters.moved(from, to);
-    this.write(run, () => this.options.store.update(record));
-    if (isTerminalRunState(to) && this.options.onRunEnded !== null) {
+    this.update(run);
+    if (this.options.onRunEnded !== null && isTerminalRunState(to)) {
       const observation = {
         agentName: record.agentName,
         state: to,
@@ -409,7 +431,7 @@ export class RunEngine implements ReporterHost {
   private emitFailed(run: LiveRun, event: AgentEvent, error: unknown): void {
     const { record } = run;
     record.emitFailures += 1;
-    this.write(run, () => this.options.store.update(record));
+    this.update(run);
     // The first failure of a run and a lost terminal event are worth a line; the rest are counted.
     if (record.emitFailures === 1 || TERMINAL_AGENT_EVENT_TYPES.has(event.type)) {
       this.options.logger.warn(
@@ -436,10 +458,10 @@ export class RunEngine implements ReporterHost {
     this.retention.delete(runId);
   }
 
-  /** Store writes never break a run's state machine: a failing store is logged. */
-  private write(run: LiveRun, action: () => void): void {
+  /** Writes the run's record to the store; a failing store is logged, it never breaks a run's state machine. */
+  private update(run: LiveRun): void {
     try {
-      action();
+      this.options.store.update(run.record);
     } catch (error) {
       this.storeFailed(error, run.record.runId);
     }
@@ -461,9 +483,5 @@ export class RunEngine implements ReporterHost {
     let count = 0;
     for (const run of runs ?? []) if (run.ending === null) count += 1;
     return count;
-  }
-
-  private ids(run: LiveRun): { run_id: RunId; thread_id: ThreadId } {
-    return { run_id: run.record.runId, thread_id: run.record.threadId };
   }
 }

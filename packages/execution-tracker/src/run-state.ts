@@ -53,7 +53,11 @@ export function assertRunTransition(from: RunState, to: RunState): void {
   if (!canRunTransition(from, to)) throw new IllegalStateTransitionError('AgentRun', from, to);
 }
 
+/** The states nothing leaves, read off the table once. */
+const TERMINAL: ReadonlySet<RunState> = new Set(RUN_STATES.filter((state) => NEXT[state].size === 0));
+
 /** True for completed, failed, timed_out, dead and cancelled. */
 export function isTerminalRunState(state: RunState): state is TerminalRunState {
-  return NEXT[state]?.size === 0;
+  // Asked on every state change and count update: one set lookup, not a table lookup and a size.
+  return TERMINAL.has(state);
 }

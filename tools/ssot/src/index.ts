@@ -20,7 +20,7 @@ export type { Concept, ConceptKind, ImportRule, NameMatch, RegistryData, Registr
 export { WorkspaceIndex } from './workspace-model';
 export type { FileContext, WorkspacePackage } from './workspace-model';
 export { FILE_RULES, analyzeFile, findEndpoint, planRewrite } from './analysis';
-export type { AnalysisInput, EndpointMatch, FileFinding, FileRule, RewritePlan, RewriteTarget, TextEdit } from './analysis';
+export type { AnalysisInput, EndpointMatch, FileFinding, FileRule, FileVisit, RewritePlan, RewriteTarget, TextEdit } from './analysis';
 export { recommendedRules, rules, ssotPlugin } from './eslint';
 export type { SsotLintSettings, SsotRuleModule } from './eslint';
 export { CATEGORIES, CATEGORY_DESCRIPTIONS, CheckReportSchema, SCORE_FORMULA, formatTextReport, runCheck, toJsonReport, toSarif } from './checker';

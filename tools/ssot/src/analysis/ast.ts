@@ -1,8 +1,11 @@
 import ts from 'typescript';
 
 // Every rule visits every node of a file; flattening the tree once per file (depth first) and
-// letting each rule loop over the array is much cheaper than each rule recursing on its own.
-// Weakly keyed, so the list goes when the SourceFile does.
+// letting one loop hand each node to the rules that want its kind is much cheaper than each rule
+// recursing on its own. ESLint runs the rules one by one on the same tree, so the list is kept
+// per tree, weakly keyed so it goes when the SourceFile does. (The checker does not use this
+// cache: V8's young-generation collector keeps a WeakMap's young entries alive until a full
+// collection, which made every parsed tree of a scan survive into the old generation.)
 const flattened = new WeakMap<ts.SourceFile, readonly ts.Node[]>();
 
 /** Every node of a file below the SourceFile itself, depth first, computed once per file. */
@@ -21,9 +24,53 @@ export function allNodes(sourceFile: ts.SourceFile): readonly ts.Node[] {
   return nodes;
 }
 
+/**
+ * Every node of a tree parsed without parent pointers (`setParentNodes: false`), depth first,
+ * setting each node's parent on the way: the parser's own pass to set them would be a second
+ * walk of the tree. Afterwards the tree is as `setParentNodes: true` leaves it (there are no
+ * JSDoc nodes when it is parsed with JSDocParsingMode.ParseNone).
+ */
+export function linkAndFlatten(sourceFile: ts.SourceFile): ts.Node[] {
+  const list: ts.Node[] = [];
+  let parent: ts.Node = sourceFile;
+  const recurse = (child: ts.Node): void => {
+    (child as { parent: ts.Node }).parent = parent;
+    list.push(child);
+    const outer = parent;
+    parent = child;
+    ts.forEachChild(child, recurse);
+    parent = outer;
+  };
+  ts.forEachChild(sourceFile, recurse);
+  return list;
+}
+
 /** Visits every node of a file, depth first. */
 export function walk(sourceFile: ts.SourceFile, visit: (node: ts.Node) => void): void {
   for (const node of allNodes(sourceFile)) visit(node);
+}
+
+/** A pass over one file that wants the nodes of some kinds, in document order. */
+export interface NodeVisitor {
+  readonly kinds: readonly ts.SyntaxKind[];
+  node(node: ts.Node): void;
+}
+
+/** One loop over a file's nodes (allNodes or linkAndFlatten), handing each to the visitors that asked for its kind. */
+export function visitNodes(nodes: readonly ts.Node[], visitors: readonly NodeVisitor[]): void {
+  const byKind = new Array<NodeVisitor[] | undefined>(ts.SyntaxKind.Count).fill(undefined);
+  for (const visitor of visitors) {
+    for (const kind of visitor.kinds) {
+      const list = byKind[kind];
+      if (list === undefined) byKind[kind] = [visitor];
+      else if (!list.includes(visitor)) list.push(visitor);
+    }
+  }
+  for (const node of nodes) {
+    const interested = byKind[node.kind];
+    if (interested === undefined) continue;
+    for (const visitor of interested) visitor.node(node);
+  }
 }
 
 /** Strips parentheses, `as`, `satisfies`, `!` and type assertions around an expression. */
@@ -44,8 +91,15 @@ export function unwrap(expression: ts.Expression): ts.Expression {
   }
 }
 
+/** True when the node has a modifier (export, static, …) of this kind. */
 export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
-  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((modifier) => modifier.kind === kind);
+  // node.modifiers also holds decorators, which never have a modifier's kind; reading it directly
+  // spares the array ts.getModifiers() filters out of it on every call.
+  if (!ts.canHaveModifiers(node)) return false;
+  const modifiers = node.modifiers;
+  if (modifiers === undefined) return false;
+  for (const modifier of modifiers) if (modifier.kind === kind) return true;
+  return false;
 }
 
 /** Every identifier a binding name (possibly a destructuring pattern) introduces. */

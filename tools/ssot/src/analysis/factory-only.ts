@@ -1,7 +1,10 @@
 import ts from 'typescript';
 import type { Concept } from '../registry';
-import { unwrap, walk } from './ast';
-import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
+import { unwrap } from './ast';
+import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
+
+/** Classes (whose names shadow imports), `new` expressions and heritage clauses. */
+const VISITED_KINDS: readonly ts.SyntaxKind[] = [ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression, ts.SyntaxKind.NewExpression, ts.SyntaxKind.HeritageClause];
 
 /**
  * `new X(...)` (or `class Y extends X`) of a factory-only class or one of its aliases outside
@@ -9,7 +12,7 @@ import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
  * (`new ns.X()`); a class the file declares itself under that name is left to
  * canonical-definitions, which reports the declaration.
  */
-export const factoryOnly: FileRule = {
+export const factoryOnly: FileRule = defineFileRule({
   id: 'factory-only',
   description: 'Factory-only classes are created by their factory, never with new outside their owner package',
   messages: {
@@ -18,7 +21,7 @@ export const factoryOnly: FileRule = {
   },
   fixable: false,
   appliesTo: () => true,
-  analyze({ sourceFile, file, registry }: AnalysisInput): FileFinding[] {
+  visit({ sourceFile, file, registry }: AnalysisInput): FileVisit {
     const importedAs = new Map<string, string>();
     const declaredHere = new Set<string>();
     for (const statement of sourceFile.statements) {
@@ -27,9 +30,9 @@ export const factoryOnly: FileRule = {
         for (const element of bindings.elements) importedAs.set(element.name.text, (element.propertyName ?? element.name).text);
       }
     }
-    walk(sourceFile, (node) => {
-      if (ts.isClassLike(node) && node.name !== undefined) declaredHere.add(node.name.text);
-    });
+    // Whether a name is a class of this file is known only once every class is seen, so the
+    // `new` expressions and extends clauses are kept and resolved at the end.
+    const candidates: (ts.NewExpression | ts.HeritageClause)[] = [];
 
     const resolve = (expression: ts.Expression): { name: string; concept: Concept } | undefined => {
       const callee = unwrap(expression);
@@ -61,18 +64,29 @@ export const factoryOnly: FileRule = {
         hint: `use ${factory} from '${entry}'`,
       });
     };
-    walk(sourceFile, (node) => {
-      if (ts.isNewExpression(node)) {
-        const target = resolve(node.expression);
-        if (target) report(node, 'construct', target);
-      } else if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent)) {
-        for (const type of node.types) {
-          const target = resolve(type.expression);
-          if (target) report(type, 'extend', target, { child: node.parent.name?.text ?? '(anonymous)' });
+    return {
+      kinds: VISITED_KINDS,
+      node(node) {
+        if (ts.isClassLike(node)) {
+          if (node.name !== undefined) declaredHere.add(node.name.text);
+        } else if (ts.isNewExpression(node) || (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent))) {
+          candidates.push(node);
         }
-      }
-    });
-    return findings;
+      },
+      findings() {
+        for (const node of candidates) {
+          if (ts.isNewExpression(node)) {
+            const target = resolve(node.expression);
+            if (target) report(node, 'construct', target);
+          } else if (ts.isClassLike(node.parent)) {
+            for (const type of node.types) {
+              const target = resolve(type.expression);
+              if (target) report(type, 'extend', target, { child: node.parent.name?.text ?? '(anonymous)' });
+            }
+          }
+        }
+        return findings;
+      },
+    };
   },
-};
-
+});

@@ -1,4 +1,5 @@
 import type ts from 'typescript';
+import { type NodeVisitor, allNodes, visitNodes } from './ast';
 import type { Registry, RuleId } from '../registry';
 import type { FileContext, WorkspaceIndex } from '../workspace-model';
 
@@ -32,6 +33,14 @@ export interface AnalysisInput {
   workspace: WorkspaceIndex;
 }
 
+/**
+ * One rule's pass over one file: it is handed each node of its kinds in document order (with
+ * the other rules', in the same loop), then asked for what it found.
+ */
+export interface FileVisit extends NodeVisitor {
+  findings(): FileFinding[];
+}
+
 /** A per-file rule: ESLint runs it through the plugin, the checker runs it over every file. */
 export interface FileRule {
   id: RuleId;
@@ -40,7 +49,22 @@ export interface FileRule {
   messages: Record<string, string>;
   fixable: boolean;
   appliesTo(file: FileContext, registry: Registry): boolean;
-  analyze(input: AnalysisInput): FileFinding[];
+  /** Starts the rule's pass over one file; the caller feeds it the nodes (analyzeFile does so for every rule at once). */
+  visit(input: AnalysisInput): FileVisit;
+  /** This rule alone over one file; `nodes` is the file's node list when the caller has it (else allNodes). */
+  analyze(input: AnalysisInput, nodes?: readonly ts.Node[]): FileFinding[];
+}
+
+/** A rule from its visit: analyze() runs that visit alone over the file. */
+export function defineFileRule(rule: Omit<FileRule, 'analyze'>): FileRule {
+  return {
+    ...rule,
+    analyze(input: AnalysisInput, nodes?: readonly ts.Node[]): FileFinding[] {
+      const visit = rule.visit(input);
+      visitNodes(nodes ?? allNodes(input.sourceFile), [visit]);
+      return visit.findings();
+    },
+  };
 }
 
 /** Fills a message template the way ESLint does, so both front ends print the same text. */

@@ -1,9 +1,9 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Registry } from '../registry';
 import { type FileContext, type WorkspaceIndex, type WorkspacePackage, toPosix } from '../workspace-model';
-import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
+import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 import { type RewriteTarget, planRewrite } from './import-rewrite';
-import { moduleReferences } from './module-references';
+import { MODULE_REFERENCE_KINDS, type ModuleReference, moduleReferenceOf } from './module-references';
 
 interface Verdict {
   messageId: 'forbidden' | 'deprecated' | 'deep' | 'relative';
@@ -19,7 +19,7 @@ interface Verdict {
  * map) and relative imports that leave the file's package. Where the destination of every
  * imported name is known, the finding carries the rewrite (`eslint --fix`, `agentwire-ssot migrate`).
  */
-export const forbiddenImports: FileRule = {
+export const forbiddenImports: FileRule = defineFileRule({
   id: 'forbidden-imports',
   description: 'Import each concept through its canonical entry: no forbidden or deprecated paths, deep imports or relative imports across packages',
   messages: {
@@ -30,29 +30,39 @@ export const forbiddenImports: FileRule = {
   },
   fixable: true,
   appliesTo: () => true,
-  analyze({ sourceFile, file, registry, workspace }: AnalysisInput): FileFinding[] {
-    const findings: FileFinding[] = [];
-    for (const reference of moduleReferences(sourceFile)) {
-      const specifier = reference.specifier.text;
-      const verdict = classify(specifier, file, registry, workspace);
-      if (verdict === undefined) continue;
-      const plan = planRewrite(reference, verdict.target, registry, sourceFile);
-      const fixed = 'edits' in plan;
-      const advice = fixed ? `import from ${plan.destinations.map((d) => `'${d}'`).join(' and ')}` : verdict.manualAdvice;
-      findings.push({
-        rule: 'forbidden-imports',
-        messageId: verdict.messageId,
-        data: { ...verdict.data, specifier, advice },
-        start: reference.specifier.getStart(sourceFile),
-        end: reference.specifier.getEnd(),
-        subject: specifier,
-        hint: fixed ? `${advice} (agentwire-ssot migrate or eslint --fix rewrites it)` : `${advice} (no safe automatic fix: ${plan.unfixable})`,
-        ...(fixed ? { fix: plan.edits } : {}),
-      });
-    }
-    return findings;
+  visit({ sourceFile, file, registry, workspace }: AnalysisInput): FileVisit {
+    const references: ModuleReference[] = [];
+    return {
+      kinds: MODULE_REFERENCE_KINDS,
+      node(node) {
+        const reference = moduleReferenceOf(node);
+        if (reference !== undefined) references.push(reference);
+      },
+      findings() {
+        const findings: FileFinding[] = [];
+        for (const reference of references) {
+          const specifier = reference.specifier.text;
+          const verdict = classify(specifier, file, registry, workspace);
+          if (verdict === undefined) continue;
+          const plan = planRewrite(reference, verdict.target, registry, sourceFile);
+          const fixed = 'edits' in plan;
+          const advice = fixed ? `import from ${plan.destinations.map((d) => `'${d}'`).join(' and ')}` : verdict.manualAdvice;
+          findings.push({
+            rule: 'forbidden-imports',
+            messageId: verdict.messageId,
+            data: { ...verdict.data, specifier, advice },
+            start: reference.specifier.getStart(sourceFile),
+            end: reference.specifier.getEnd(),
+            subject: specifier,
+            hint: fixed ? `${advice} (agentwire-ssot migrate or eslint --fix rewrites it)` : `${advice} (no safe automatic fix: ${plan.unfixable})`,
+            ...(fixed ? { fix: plan.edits } : {}),
+          });
+        }
+        return findings;
+      },
+    };
   },
-};
+});
 
 function classify(specifier: string, file: FileContext, registry: Registry, workspace: WorkspaceIndex): Verdict | undefined {
   const rule = registry.importRuleFor(specifier);

@@ -1,16 +1,26 @@
 import ts from 'typescript';
-import { moduleCallSpecifier, unwrap, walk } from './ast';
+import { moduleCallSpecifier, unwrap } from './ast';
 import { SUBSTITUTION, findEndpoint } from './endpoints';
-import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
+import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
 const PROCESS_MODULES = new Set(['process', 'node:process']);
+/** String and template literals (endpoints) and the ways of reaching process.env. */
+const VISITED_KINDS: readonly ts.SyntaxKind[] = [
+  ts.SyntaxKind.StringLiteral,
+  ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+  ts.SyntaxKind.TemplateExpression,
+  ts.SyntaxKind.PropertyAccessExpression,
+  ts.SyntaxKind.ElementAccessExpression,
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.ImportDeclaration,
+];
 
 /**
  * Endpoints and environment reads belong to the config package: outside it, non-test source
  * may not hold a URL with a scheme and a literal host, a host:port pair or a loopback address
  * in a string or template literal, nor read process.env (however it is spelled).
  */
-export const hardcodedConfig: FileRule = {
+export const hardcodedConfig: FileRule = defineFileRule({
   id: 'no-hardcoded-config',
   description: 'Endpoints and environment variables are read only by the config package',
   messages: {
@@ -21,7 +31,7 @@ export const hardcodedConfig: FileRule = {
   },
   fixable: false,
   appliesTo: (file, registry) => file.role === 'source' && (registry.configPackage === undefined || file.pkg?.name !== registry.configPackage),
-  analyze({ sourceFile, registry }: AnalysisInput): FileFinding[] {
+  visit({ sourceFile, registry }: AnalysisInput): FileVisit {
     const configPackage = registry.configPackage ?? 'the config package';
     const hint = `read it from loadConfig() in ${configPackage}`;
     const findings: FileFinding[] = [];
@@ -41,32 +51,35 @@ export const hardcodedConfig: FileRule = {
       if (match) report(node, match.kind, match.value, match.value);
     };
 
-    walk(sourceFile, (node) => {
-      if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
-        if (!isModuleName(node)) checkText(node, node.text);
-      } else if (ts.isTemplateExpression(node)) {
-        checkText(node, [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(SUBSTITUTION));
-      } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcess(node.expression)) {
-        report(node, 'processEnv', 'process.env', 'process.env');
-      } else if (ts.isElementAccessExpression(node) && isStringValue(node.argumentExpression, 'env') && isProcess(node.expression)) {
-        report(node, 'processEnv', 'process.env', 'process.env');
-      } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isProcess(node.initializer)) {
-        for (const element of node.name.elements) {
-          const key = element.propertyName ?? element.name;
-          if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && key.text === 'env') report(element, 'processEnv', 'process.env', 'process.env');
-        }
-      } else if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && PROCESS_MODULES.has(node.moduleSpecifier.text)) {
-        const bindings = node.importClause?.namedBindings;
-        if (bindings && ts.isNamedImports(bindings)) {
-          for (const element of bindings.elements) {
-            if ((element.propertyName ?? element.name).text === 'env') report(element, 'processEnv', 'process.env', 'process.env');
+    return {
+      kinds: VISITED_KINDS,
+      node(node) {
+        if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+          if (!isModuleName(node)) checkText(node, node.text);
+        } else if (ts.isTemplateExpression(node)) {
+          checkText(node, [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(SUBSTITUTION));
+        } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcess(node.expression)) {
+          report(node, 'processEnv', 'process.env', 'process.env');
+        } else if (ts.isElementAccessExpression(node) && isStringValue(node.argumentExpression, 'env') && isProcess(node.expression)) {
+          report(node, 'processEnv', 'process.env', 'process.env');
+        } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isProcess(node.initializer)) {
+          for (const element of node.name.elements) {
+            const key = element.propertyName ?? element.name;
+            if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && key.text === 'env') report(element, 'processEnv', 'process.env', 'process.env');
+          }
+        } else if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && PROCESS_MODULES.has(node.moduleSpecifier.text)) {
+          const bindings = node.importClause?.namedBindings;
+          if (bindings && ts.isNamedImports(bindings)) {
+            for (const element of bindings.elements) {
+              if ((element.propertyName ?? element.name).text === 'env') report(element, 'processEnv', 'process.env', 'process.env');
+            }
           }
         }
-      }
-    });
-    return findings;
+      },
+      findings: () => findings,
+    };
   },
-};
+});
 
 /** Module specifiers and ambient module names are paths, not endpoints. */
 function isModuleName(node: ts.StringLiteralLike): boolean {

@@ -1,6 +1,6 @@
 import ts from 'typescript';
-import { bindingIdentifiers, hasModifier, unwrap, walk } from './ast';
-import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
+import { bindingIdentifiers, hasModifier, unwrap } from './ast';
+import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
 const HOLDER_NAME = /^_*(instance|singleton|sharedInstance|shared|defaultInstance|current)$/i;
 const GET_INSTANCE = /^(getInstance|getSingleton|getSharedInstance|sharedInstance)$/;
@@ -14,6 +14,8 @@ const ASSIGNMENTS = new Set([
   ts.SyntaxKind.AmpersandAmpersandEqualsToken,
 ]);
 const HINT = 'register it in the dependency-injection container (tsyringe) and inject it where it is needed';
+/** Classes (static holders, getInstance) and assignments (to module variables or globals). */
+const VISITED_KINDS: readonly ts.SyntaxKind[] = [ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression, ts.SyntaxKind.BinaryExpression];
 
 /**
  * Module-level mutable holders of instances: a top-level `let`/`var` that holds (or is later
@@ -21,7 +23,7 @@ const HINT = 'register it in the dependency-injection container (tsyringe) and i
  * field that holds the class's own instance (`static instance`); a static getInstance() with
  * no such field; and instances parked on globalThis. Each holder is reported once.
  */
-export const moduleSingletons: FileRule = {
+export const moduleSingletons: FileRule = defineFileRule({
   id: 'no-module-singletons',
   description: 'No module-level singletons: process-wide state lives in a container registration',
   messages: {
@@ -32,51 +34,66 @@ export const moduleSingletons: FileRule = {
   },
   fixable: false,
   appliesTo: (file) => file.role === 'source',
-  analyze({ sourceFile }: AnalysisInput): FileFinding[] {
-    const findings: FileFinding[] = [];
-    const report = (node: ts.Node, messageId: string, subject: string, data: Record<string, string>): void => {
-      findings.push({ rule: 'no-module-singletons', messageId, data, start: node.getStart(sourceFile), end: node.getEnd(), subject, hint: HINT });
-    };
-
-    const assignedInstance = instanceAssignments(sourceFile);
-    for (const statement of moduleScopeStatements(sourceFile.statements)) {
-      if (!ts.isVariableStatement(statement) || statement.declarationList.flags & ts.NodeFlags.Const) continue;
-      const declarationWord = statement.declarationList.flags & ts.NodeFlags.Let ? 'let' : 'var';
-      for (const declaration of statement.declarationList.declarations) {
-        const initialized = declaration.initializer !== undefined && isInstanceExpression(declaration.initializer);
-        for (const identifier of bindingIdentifiers(declaration.name)) {
-          if (initialized || assignedInstance.has(identifier.text)) {
-            report(identifier, 'moduleVariable', identifier.text, { declaration: declarationWord, name: identifier.text });
-          }
-        }
-      }
-    }
-
-    walk(sourceFile, (node) => {
-      if (ts.isClassLike(node)) {
-        const className = node.name?.text ?? '(anonymous class)';
-        const holder = node.members.find((member) => ts.isPropertyDeclaration(member) && isStaticHolder(member, className));
-        if (holder !== undefined && holder.name !== undefined) {
-          report(holder.name, 'staticHolder', `${className}.${memberName(holder.name)}`, { name: memberName(holder.name), className });
-        } else {
-          const getter = node.members.find(
-            (member) => ts.isMethodDeclaration(member) && hasModifier(member, ts.SyntaxKind.StaticKeyword) && GET_INSTANCE.test(memberName(member.name)),
-          );
-          if (getter?.name !== undefined) {
-            report(getter.name, 'getInstance', `${className}.${memberName(getter.name)}`, { name: memberName(getter.name), className });
-          }
-        }
-      } else if (ts.isBinaryExpression(node) && ASSIGNMENTS.has(node.operatorToken.kind) && isInstanceExpression(node.right)) {
-        const target = unwrap(node.left);
-        if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && isGlobalObject(target.expression)) {
-          const name = target.getText(sourceFile);
-          report(target, 'globalHolder', name, { name });
-        }
-      }
+  visit({ sourceFile }: AnalysisInput): FileVisit {
+    // Module variables are reported first, and whether one is later assigned an instance is
+    // known only after the whole file: the other findings wait in their own list.
+    const nodeFindings: FileFinding[] = [];
+    const finding = (node: ts.Node, messageId: string, subject: string, data: Record<string, string>): FileFinding => ({
+      rule: 'no-module-singletons',
+      messageId,
+      data,
+      start: node.getStart(sourceFile),
+      end: node.getEnd(),
+      subject,
+      hint: HINT,
     });
-    return findings;
+    const assignedInstance = new Set<string>();
+
+    return {
+      kinds: VISITED_KINDS,
+      node(node) {
+        if (ts.isClassLike(node)) {
+          const className = node.name?.text ?? '(anonymous class)';
+          const holder = node.members.find((member) => ts.isPropertyDeclaration(member) && isStaticHolder(member, className));
+          if (holder !== undefined && holder.name !== undefined) {
+            nodeFindings.push(finding(holder.name, 'staticHolder', `${className}.${memberName(holder.name)}`, { name: memberName(holder.name), className }));
+          } else {
+            const getter = node.members.find(
+              (member) => ts.isMethodDeclaration(member) && hasModifier(member, ts.SyntaxKind.StaticKeyword) && GET_INSTANCE.test(memberName(member.name)),
+            );
+            if (getter?.name !== undefined) {
+              nodeFindings.push(finding(getter.name, 'getInstance', `${className}.${memberName(getter.name)}`, { name: memberName(getter.name), className }));
+            }
+          }
+        } else if (ts.isBinaryExpression(node) && ASSIGNMENTS.has(node.operatorToken.kind) && isInstanceExpression(node.right)) {
+          const target = unwrap(node.left);
+          if (ts.isIdentifier(target)) {
+            assignedInstance.add(target.text);
+          } else if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && isGlobalObject(target.expression)) {
+            const name = target.getText(sourceFile);
+            nodeFindings.push(finding(target, 'globalHolder', name, { name }));
+          }
+        }
+      },
+      findings() {
+        const findings: FileFinding[] = [];
+        for (const statement of moduleScopeStatements(sourceFile.statements)) {
+          if (!ts.isVariableStatement(statement) || statement.declarationList.flags & ts.NodeFlags.Const) continue;
+          const declarationWord = statement.declarationList.flags & ts.NodeFlags.Let ? 'let' : 'var';
+          for (const declaration of statement.declarationList.declarations) {
+            const initialized = declaration.initializer !== undefined && isInstanceExpression(declaration.initializer);
+            for (const identifier of bindingIdentifiers(declaration.name)) {
+              if (initialized || assignedInstance.has(identifier.text)) {
+                findings.push(finding(identifier, 'moduleVariable', identifier.text, { declaration: declarationWord, name: identifier.text }));
+              }
+            }
+          }
+        }
+        return [...findings, ...nodeFindings];
+      },
+    };
   },
-};
+});
 
 /** Statements that run once per process: the file's own, and those of module-level IIFEs. */
 function moduleScopeStatements(statements: readonly ts.Statement[]): ts.Statement[] {
@@ -102,18 +119,6 @@ function iifeBody(expression: ts.Expression): readonly ts.Statement[] | undefine
   const callee = unwrap(call.expression);
   if ((ts.isFunctionExpression(callee) || ts.isArrowFunction(callee)) && ts.isBlock(callee.body)) return callee.body.statements;
   return undefined;
-}
-
-/** Names that some assignment anywhere in the file gives a `new` or call result. */
-function instanceAssignments(sourceFile: ts.SourceFile): Set<string> {
-  const names = new Set<string>();
-  walk(sourceFile, (node) => {
-    if (ts.isBinaryExpression(node) && ASSIGNMENTS.has(node.operatorToken.kind)) {
-      const target = unwrap(node.left);
-      if (ts.isIdentifier(target) && isInstanceExpression(node.right)) names.add(target.text);
-    }
-  });
-  return names;
 }
 
 function isInstanceExpression(expression: ts.Expression): boolean {

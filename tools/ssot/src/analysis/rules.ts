@@ -1,3 +1,5 @@
+import type ts from 'typescript';
+import { allNodes, visitNodes } from './ast';
 import { canonicalDefinitions } from './canonical-definitions';
 import { factoryOnly } from './factory-only';
 import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
@@ -8,10 +10,17 @@ import { moduleSingletons } from './module-singletons';
 /** Every per-file rule, in report order. */
 export const FILE_RULES: readonly FileRule[] = [canonicalDefinitions, forbiddenImports, factoryOnly, moduleSingletons, hardcodedConfig];
 
-/** Runs every rule that applies to the file (by role, owner and the registry's per-rule excludes). */
-export function analyzeFile(input: AnalysisInput): FileFinding[] {
+/**
+ * Runs every rule that applies to the file (by role, owner and the registry's per-rule excludes)
+ * in one loop over its nodes; the findings come rule by rule, in FILE_RULES order, each rule's
+ * as its analyze() would return them. `nodes` is the file's node list when the caller has it
+ * (the checker's parseFile makes it while setting parent pointers).
+ */
+export function analyzeFile(input: AnalysisInput, nodes?: readonly ts.Node[]): FileFinding[] {
   if (input.file.excluded) return [];
-  return FILE_RULES.filter((rule) => ruleRunsOn(rule, input)).flatMap((rule) => rule.analyze(input));
+  const visits = FILE_RULES.filter((rule) => ruleRunsOn(rule, input)).map((rule) => rule.visit(input));
+  visitNodes(nodes ?? allNodes(input.sourceFile), visits);
+  return visits.flatMap((visit) => visit.findings());
 }
 
 export function ruleRunsOn(rule: FileRule, input: Pick<AnalysisInput, 'file' | 'registry'>): boolean {

@@ -62,12 +62,12 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   const declarations: TypeDeclaration[] = [];
   let scanned = 0;
   let test = 0;
-  for (const path of workspace.sourceFiles()) {
-    const file = parseFile(workspace.fileContext(path), readFileSync(path, 'utf8'));
+  for (const context of workspace.sourceFileContexts()) {
+    const file = parseFile(context, readFileSync(context.path, 'utf8'));
     scanned += 1;
-    if (file.context.role === 'test') test += 1;
-    if (shimPaths.has(path)) shims.set(path, file);
-    for (const finding of analyzeFile({ sourceFile: file.sourceFile, file: file.context, registry, workspace })) {
+    if (context.role === 'test') test += 1;
+    if (shimPaths.has(context.path)) shims.set(context.path, file);
+    for (const finding of analyzeFile({ sourceFile: file.sourceFile, file: context, registry, workspace }, file.nodes)) {
       const location = locationOf(file, finding.start, finding.end);
       const rule = FILE_RULES.find((r) => r.id === finding.rule);
       found.push({

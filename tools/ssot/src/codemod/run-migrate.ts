@@ -58,7 +58,7 @@ export function runMigrate(options: MigrateOptions = {}): MigrateResult {
     if (!ruleRunsOn(forbiddenImports, input)) continue;
     const edits: TextEdit[] = [];
     let imports = 0;
-    for (const finding of forbiddenImports.analyze(input)) {
+    for (const finding of forbiddenImports.analyze(input, parsed.nodes)) {
       if (finding.fix === undefined) {
         const location = locationOf(parsed, finding.start, finding.end);
         const message = formatMessage(forbiddenImports.messages[finding.messageId] ?? finding.messageId, finding.data);

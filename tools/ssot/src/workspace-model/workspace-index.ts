@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { compileGlob } from '../glob';
 import type { Registry } from '../registry';
 
@@ -32,12 +32,16 @@ const SOURCE_FILE = /\.(?:ts|tsx|mts|cts)$/;
 /** The packages of a workspace (from the registry's project globs) and the role of each file. */
 export class WorkspaceIndex {
   private readonly byName = new Map<string, WorkspacePackage>();
+  private readonly byDir = new Map<string, WorkspacePackage>();
 
   private constructor(
     readonly registry: Registry,
     readonly packages: readonly WorkspacePackage[],
   ) {
-    for (const pkg of packages) this.byName.set(pkg.name, pkg);
+    for (const pkg of packages) {
+      this.byName.set(pkg.name, pkg);
+      this.byDir.set(pkg.dir, pkg);
+    }
   }
 
   static load(registry: Registry): WorkspaceIndex {
@@ -62,8 +66,17 @@ export class WorkspaceIndex {
     return this.byName.get(name);
   }
 
+  /** The package whose folder holds `path` (an absolute, normalized path); the innermost when packages nest. */
   packageOf(path: string): WorkspacePackage | undefined {
-    return this.packages.find((pkg) => path === pkg.dir || path.startsWith(pkg.dir + sep));
+    // The innermost package folder is the nearest of path and its ancestors that is one, so
+    // look each up instead of testing every package.
+    for (let dir = path; ; ) {
+      const pkg = this.byDir.get(dir);
+      if (pkg !== undefined && (path === dir || path.startsWith(dir + sep))) return pkg;
+      const parent = dirname(dir);
+      if (parent === dir) return undefined;
+      dir = parent;
+    }
   }
 
   /** The workspace package a bare specifier names (`@scope/name/sub` → @scope/name) and the subpath. */
@@ -89,10 +102,18 @@ export class WorkspaceIndex {
 
   /** Every TypeScript file of every package that the registry does not exclude, sorted. */
   sourceFiles(): string[] {
+    return this.sourceFileContexts().map((context) => context.path);
+  }
+
+  /** The context of every file sourceFiles() lists, in the same order. */
+  sourceFileContexts(): FileContext[] {
     const files: string[] = [];
     const seen = new Set<string>();
     for (const pkg of this.packages) collectFiles(pkg.dir, files, seen);
-    return files.filter((file) => !this.fileContext(file).excluded).sort();
+    return files
+      .sort()
+      .map((file) => this.fileContext(file))
+      .filter((context) => !context.excluded);
   }
 }
 

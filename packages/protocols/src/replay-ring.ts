@@ -175,7 +175,7 @@ export class ReplayRing {
     const next = new Float64Array(slots * STRIDE);
     for (let i = 0; i < this.size; i += 1) {
       const from = ((this.head + i) % this.capacity) * STRIDE;
-      next.set(this.meta.subarray(from, from + STRIDE), i * STRIDE);
+      for (let field = 0; field < STRIDE; field += 1) next[i * STRIDE + field] = this.meta[from + field] as number;
     }
     this.meta = next;
     this.head = 0;

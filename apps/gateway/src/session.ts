@@ -86,9 +86,9 @@ class GatewaySession implements GatewayRouteContext {
     });
   }
 
-  /** Closes the connection with 1008 if its token is no longer valid at `now`; true if it did. */
+  /** Closes the connection with 1008 if its token is no longer valid at `now`; true if it did (once: a closing socket is left alone). */
   expireAt(now: number): boolean {
-    if (now < this.validUntil) return false;
+    if (now < this.validUntil || this.socket.readyState !== this.socket.OPEN) return false;
     this.socket.close(CloseCode.PolicyViolation, 'token expired');
     return true;
   }

@@ -59,9 +59,45 @@ describe('TokenService', () => {
     expect(await reason(service.verify(noExp))).toBe('invalid_claims');
     const noSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(key);
     expect(await reason(service.verify(noSub))).toBe('invalid_claims');
-    const badSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('has space').setExpirationTime(exp).sign(key);
+    const badSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('has\nnewline').setExpirationTime(exp).sign(key);
     expect(await reason(service.verify(badSub))).toBe('invalid_claims');
+    await expect(service.verify(badSub)).rejects.toThrow(/not a valid user id: UserId must not contain control characters/);
+    const tooLong = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('x'.repeat(257)).setExpirationTime(exp).sign(key);
+    await expect(service.verify(tooLong)).rejects.toThrow(/at most 256 UTF-8 bytes/);
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'carol', exp })).toString('base64url')}.`;
     expect(['bad_signature', 'malformed_token']).toContain(await reason(service.verify(unsigned)));
+  });
+});
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+describe('TokenService: one token, one spelling, one identity', () => {
+  const exp = Math.floor(now / 1000) + 60;
+  const sign = (subject: string) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuedAt(Math.floor(now / 1000)).setExpirationTime(exp).sign(key);
+
+  it.each(['1', '0', 'test', 'demo', 'default', 'auth0|5f7c8ec7c33c6c004bbafe82', 'google-oauth2|1234', 'a+b@x.com', 'José', '3f0e9a4c-1b2d-4c5e-8f7a-9b0c1d2e3f4a'])(
+    'accepts the subject %p as the user id, as it is',
+    async (subject) => {
+      await expect(service.verify(await sign(subject))).resolves.toMatchObject({ userId: subject });
+    },
+  );
+
+  it.each([
+    ['a character outside base64url appended to the signature', (t: string) => `${t}!`],
+    ['padding on the signature', (t: string) => `${t}=`],
+    ['a percent sign inside the signature', (t: string) => `${t.slice(0, -3)}%${t.slice(-3)}`],
+    ['# and $ inside the payload', (t: string) => t.replace('.', '.#$')],
+    ['stray bits in the last character of the signature', (t: string) => t.slice(0, -1) + BASE64URL[BASE64URL.indexOf(t.slice(-1)) ^ 1]],
+  ])('refuses a token respelled with %s', async (_what, respell) => {
+    const token = await sign('alice');
+    await expect(service.verify(token)).resolves.toMatchObject({ userId: 'alice' });
+    expect(await reason(service.verify(respell(token)))).toMatch(/malformed_token|bad_signature/);
+  });
+
+  it('refuses a token issued in the future beyond the clock skew, and accepts one within it', async () => {
+    const at = (seconds: number) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt(Math.floor(now / 1000) + seconds).setExpirationTime(exp + 400 * 86_400).sign(key);
+    await expect(service.verify(await at(20))).resolves.toMatchObject({ userId: 'alice' });
+    expect(await reason(service.verify(await at(365 * 86_400)))).toBe('invalid_claims');
+    await expect(service.verify(await at(365 * 86_400))).rejects.toThrow(/issued in the future/);
   });
 });

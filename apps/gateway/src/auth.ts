@@ -81,6 +81,7 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<Identity> {
+    if (!isCanonicalCompactJws(token)) throw new AuthenticationError('malformed_token', 'The token is not a well-formed JWT (three base64url segments without padding)');
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -93,7 +94,14 @@ export class TokenService {
       throw toAuthenticationError(error);
     }
     const userId = UserIdSchema.safeParse(payload.sub);
-    if (!userId.success) throw new AuthenticationError('invalid_claims', 'The token subject is not a valid user id');
+    if (!userId.success) {
+      throw new AuthenticationError('invalid_claims', `The token subject is not a valid user id: ${userId.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    // jose checks iat only against a maximum age; a token "issued" in the future is a clock or
+    // minting bug on the issuer's side, not a credential to honour.
+    if (payload.iat !== undefined && payload.iat * 1000 > this.now() + this.toleranceSeconds * 1000) {
+      throw new AuthenticationError('invalid_claims', 'The token was issued in the future (iat beyond the allowed clock skew)');
+    }
     return { userId: userId.data, validUntil: ((payload.exp as number) + this.toleranceSeconds) * 1000 };
   }
 
@@ -104,6 +112,24 @@ export class TokenService {
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(userId).setIssuedAt(issuedAt).setExpirationTime(expiresAt).sign(this.key);
     return { token, expiresAt: expiresAt * 1000 };
   }
+}
+
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * True when `token` is three base64url segments in their one canonical spelling: no padding, no
+ * characters outside the alphabet, no stray bits in the last character. Decoders are lenient
+ * (they skip `!#$%`, accept `=`, ignore trailing bits), so without this one token had many
+ * spellings that all verified.
+ */
+export function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split('.');
+  if (segments.length !== 3) return false;
+  for (const segment of segments) {
+    if (!BASE64URL_SEGMENT.test(segment)) return false;
+    if (Buffer.from(segment, 'base64url').toString('base64url') !== segment) return false;
+  }
+  return true;
 }
 
 function toAuthenticationError(error: unknown): AuthenticationError {

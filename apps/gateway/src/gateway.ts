@@ -5,8 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { AppConfig } from '@agentwire/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwire/manager';
-import { AgentErrorCode, type Backplane } from '@agentwire/protocols';
-import { UserExecutionContext, generateRunId, generateThreadId } from '@agentwire/types';
+import { AgentErrorCode, type Backplane, CloseCode } from '@agentwire/protocols';
+import { UserExecutionContext, generateRequestId, generateRunId, generateThreadId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
@@ -20,9 +20,70 @@ export type GatewayOptions = GatewayContainerOptions;
 
 /** How often open connections are checked for an expired token (they close at most this long after it). */
 const TOKEN_EXPIRY_CHECK_MS = 500;
+/**
+ * How long a client gets at shutdown to answer the 1001 close frame before its socket is
+ * terminated: a peer that never reads or never answers must not hold the drain for `ws`'s own
+ * 30 s close timeout.
+ */
+const SHUTDOWN_CLOSE_TIMEOUT_MS = 2000;
+/** How long a terminated socket gets to emit 'close' (ws first reads what it already holds). */
+const TERMINATED_CLOSE_WAIT_MS = 500;
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+/** Resolves true once `promise` settles, or false after `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+}
+
+function ignoreSocketError(): void {
+  // the socket is destroyed by its own error; the upgrade path notices it is no longer writable
+}
+
+/** How many times `name` (lower case) appears in a request's raw header list. */
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) if (rawHeaders[index]?.toLowerCase() === name) count += 1;
+  return count;
+}
+
+/**
+ * Upgrades admitted but not yet registered with the manager, per user: they count against the
+ * connection limits, so a burst of parallel upgrades cannot slip past them.
+ */
+class AdmissionCounts {
+  private readonly byUser = new Map<string, number>();
+  total = 0;
+
+  of(userId: string): number {
+    return this.byUser.get(userId) ?? 0;
+  }
+
+  /** Counts one admission; the returned function (idempotent) un-counts it. */
+  hold(userId: string): () => void {
+    this.byUser.set(userId, this.of(userId) + 1);
+    this.total += 1;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.total -= 1;
+      const left = this.of(userId) - 1;
+      if (left > 0) this.byUser.set(userId, left);
+      else this.byUser.delete(userId);
+    };
+  }
 }
 
 /**
@@ -48,6 +109,7 @@ export class Gateway {
   /** What every connection's session shares. */
   private readonly sessionDeps: SessionDeps;
   private expiryCheck: NodeJS.Timeout | null = null;
+  private readonly admitting = new AdmissionCounts();
 
   private constructor(readonly container: DependencyContainer) {
     this.config = container.resolve(GatewayTokens.Config);
@@ -128,7 +190,31 @@ export class Gateway {
     return this.lifecycle.notReadyReason();
   }
 
+  /**
+   * Serves one upgrade request. Whatever goes wrong in it is answered (or the socket destroyed)
+   * and logged with a ref; nothing escapes into the process.
+   */
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // A peer that resets while the token is being verified must not raise an unhandled 'error'.
+    socket.on('error', ignoreSocketError);
+    try {
+      await this.admit(request, socket, head);
+    } catch (error) {
+      const ref = generateRequestId();
+      this.logger.error({ err: error, ref, event: 'upgrade_failed' }, 'an upgrade request failed');
+      if (socket.writable) refuseUpgrade(socket, 500, 'Internal Server Error', JSON.stringify({ error: 'internal_error', message: `internal error (ref ${ref})`, ref }));
+      else socket.destroy();
+    }
+  }
+
+  private async admit(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // RFC 6455 4.1: the opening handshake is an HTTP/1.1 request with exactly one Host header.
+    if (request.httpVersion !== '1.1') {
+      return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"a WebSocket upgrade must be an HTTP/1.1 request"}');
+    }
+    if (countHeader(request.rawHeaders, 'host') !== 1) {
+      return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"a WebSocket upgrade must carry exactly one Host header"}');
+    }
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found', '{"error":"not_found","message":"the WebSocket endpoint is /ws"}');
     if (this.lifecycle.phase !== 'ready') return refuseUpgrade(socket, 503, 'Service Unavailable', '{"error":"unavailable","message":"the gateway is not accepting connections"}');
@@ -145,8 +231,27 @@ export class Gateway {
       this.logger.info({ event: 'auth_failed', reason, remote: (socket as Socket).remoteAddress }, 'upgrade refused: not authenticated');
       return refuseUpgrade(socket, 401, 'Unauthorized', JSON.stringify({ error: 'unauthorized', message: error instanceof Error ? error.message : 'unauthorized' }));
     }
+    // Connection limits are answered here, before the socket opens: a client told 429 or 503 backs off,
+    // where one upgraded and then closed just reconnects.
+    const { maxConnections, maxConnectionsPerUser } = this.config.limits;
+    const unified = this.factory.getUnifiedManager();
+    if (unified.getUserConnections(identity.userId).length + this.admitting.of(identity.userId) >= maxConnectionsPerUser) {
+      this.metrics.connectionsRefused.inc({ reason: 'user_limit' });
+      return refuseUpgrade(
+        socket,
+        429,
+        'Too Many Requests',
+        JSON.stringify({ error: 'limit_exceeded', message: `this user already has ${maxConnectionsPerUser} connections (AGENTWIRE_MAX_CONNECTIONS_PER_USER)` }),
+        { 'Retry-After': '5' },
+      );
+    }
+    if (unified.getConnectionCount() + this.admitting.total >= maxConnections) {
+      this.metrics.connectionsRefused.inc({ reason: 'process_limit' });
+      return refuseUpgrade(socket, 503, 'Service Unavailable', '{"error":"unavailable","message":"this gateway process is at its connection limit; try another or again shortly"}', { 'Retry-After': '5' });
+    }
+    const release = this.admitting.hold(identity.userId);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      void openSession(ws, identity, afterSeqText === null ? undefined : Number(afterSeqText), this.sessionDeps);
+      void openSession(ws, identity, afterSeqText === null ? undefined : Number(afterSeqText), this.sessionDeps).finally(release);
     });
   }
 
@@ -167,7 +272,7 @@ export class Gateway {
     const report = await this.tracker.shutdown({ graceMs: this.config.shutdownGraceMs });
     await this.factory.shutdown();
     if (this.expiryCheck !== null) clearInterval(this.expiryCheck);
-    this.wss.close();
+    await this.closeSockets();
     await this.runs.close();
     await this.backplane.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -175,5 +280,21 @@ export class Gateway {
     await closed;
     this.lifecycle.phase = 'stopped';
     this.logger.info({ event: 'gateway_stopped', ...report }, 'stopped');
+  }
+
+  /**
+   * Closes every WebSocket with 1001 (the manager already did so for registered ones; this also
+   * covers a socket still registering) and resolves once each has emitted 'close', so every
+   * session logs its connection_closed. A socket that has not closed within
+   * SHUTDOWN_CLOSE_TIMEOUT_MS is terminated; the wait is bounded whatever the peer does.
+   */
+  private async closeSockets(): Promise<void> {
+    const { wss } = this;
+    const allClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
+    for (const socket of wss.clients) if (socket.readyState === socket.OPEN) socket.close(CloseCode.GoingAway, 'server shutting down');
+    if (await settlesWithin(allClosed, SHUTDOWN_CLOSE_TIMEOUT_MS)) return;
+    this.logger.info({ event: 'connections_terminated', count: wss.clients.size }, 'terminating connections that did not answer the close frame');
+    for (const socket of wss.clients) socket.terminate();
+    await settlesWithin(allClosed, TERMINATED_CLOSE_WAIT_MS);
   }
 }

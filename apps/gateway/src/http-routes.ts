@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { type UserId, UserExecutionContext, generateRunId, generateThreadId } from '@agentwire/types';
+import { type UserId, UserIdSchema } from '@agentwire/types';
 import type { TokenService } from './auth';
 import type { GatewayMetrics } from './metrics';
 
@@ -38,14 +38,11 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
 }
 
-/** Checks a user name the way a UserExecutionContext will, so the dev page fails early and clearly. */
+/** Checks a user name by the one user-id rule, so the dev page fails early and clearly. */
 function checkUserName(name: unknown): { ok: true; userId: UserId } | { ok: false; message: string } {
-  if (typeof name !== 'string') return { ok: false, message: 'user must be a string' };
-  try {
-    return { ok: true, userId: new UserExecutionContext({ userId: name, threadId: generateThreadId(), runId: generateRunId() }).userId };
-  } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message.replace('Invalid UserExecutionContext.userId', 'Invalid user name') : 'invalid user name' };
-  }
+  const parsed = UserIdSchema.safeParse(name);
+  if (parsed.success) return { ok: true, userId: parsed.data };
+  return { ok: false, message: `Invalid user name: ${parsed.error.issues[0]?.message ?? 'not a user id'}` };
 }
 
 /**

@@ -14,6 +14,17 @@ export interface MetricsSources {
 }
 
 /**
+ * A counter's collect() for a total its source keeps (since start, never falling): the counter
+ * is set to it at each scrape, so it is exposed as a counter (`_total`), which rate() expects.
+ */
+function totalOf(read: () => number): (this: Counter) => void {
+  return function collect(this: Counter) {
+    this.reset();
+    this.inc(read());
+  };
+}
+
+/**
  * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one),
  * so two gateways in one process (tests) never share counters.
  */
@@ -24,15 +35,23 @@ export class GatewayMetrics {
   readonly authFailures: Counter<'reason'>;
   readonly runDuration: Histogram<'outcome'>;
   readonly connectionsOpened: Counter;
+  readonly connectionsRefused: Counter<'reason'>;
   readonly errorsSent: Counter<'code'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'agentwire_process_' });
+    // prom-client's default names already start with process_ / nodejs_: the prefix only namespaces them.
+    collectDefaultMetrics({ register: this.registry, prefix: 'agentwire_' });
     this.messagesIn = new Counter({ name: 'agentwire_messages_in_total', help: 'Client messages received, by type (invalid ones as "invalid")', labelNames: ['type'], registers });
     this.rateLimitHits = new Counter({ name: 'agentwire_rate_limit_hits_total', help: 'Client messages refused by the rate limit', registers });
     this.authFailures = new Counter({ name: 'agentwire_auth_failures_total', help: 'Upgrades refused with 401, by reason', labelNames: ['reason'], registers });
     this.connectionsOpened = new Counter({ name: 'agentwire_connections_opened_total', help: 'WebSocket connections accepted', registers });
+    this.connectionsRefused = new Counter({
+      name: 'agentwire_connections_refused_total',
+      help: 'Authenticated upgrades refused before the socket opened, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
     this.errorsSent = new Counter({ name: 'agentwire_errors_sent_total', help: 'error messages sent to clients, by code', labelNames: ['code'], registers });
     this.runDuration = new Histogram({
       name: 'agentwire_run_duration_seconds',
@@ -43,12 +62,12 @@ export class GatewayMetrics {
     });
     new Gauge({ name: 'agentwire_connections', help: 'Open WebSocket connections', registers, collect() { this.set(sources.connections()); } });
     new Gauge({ name: 'agentwire_users', help: 'Users with at least one open connection', registers, collect() { this.set(sources.users()); } });
-    new Gauge({ name: 'agentwire_messages_out', help: 'Envelopes written to sockets since start', registers, collect() { this.set(sources.messagesOut()); } });
+    new Counter({ name: 'agentwire_messages_out_total', help: 'Envelopes written to sockets', registers, collect: totalOf(sources.messagesOut) });
     new Gauge({ name: 'agentwire_send_queue_depth', help: 'Envelopes queued behind slow sockets', registers, collect() { this.set(sources.sendQueueDepth()); } });
-    new Gauge({ name: 'agentwire_dropped_events', help: 'Droppable events (agent_thinking) dropped for slow consumers since start', registers, collect() { this.set(sources.droppedEvents()); } });
+    new Counter({ name: 'agentwire_dropped_events_total', help: 'Droppable events (agent_thinking) dropped for slow consumers', registers, collect: totalOf(sources.droppedEvents) });
     new Gauge({ name: 'agentwire_managers_active', help: 'User-bound WebSocket managers alive', registers, collect() { this.set(sources.managersActive()); } });
-    new Gauge({ name: 'agentwire_limit_hits', help: 'Connections or managers refused by a limit since start', registers, collect() { this.set(sources.limitHits()); } });
-    new Gauge({ name: 'agentwire_isolation_violations', help: 'Attempts to reach another user through a user-bound manager since start', registers, collect() { this.set(sources.isolationViolations()); } });
+    new Counter({ name: 'agentwire_limit_hits_total', help: 'Connections or managers refused by a limit in the manager', registers, collect: totalOf(sources.limitHits) });
+    new Counter({ name: 'agentwire_isolation_violations_total', help: 'Attempts to reach another user through a user-bound manager', registers, collect: totalOf(sources.isolationViolations) });
     new Gauge({
       name: 'agentwire_runs',
       help: 'Agent runs by state',

@@ -189,6 +189,25 @@ describe('RedisBackplane when Redis fails', () => {
     expect(seen.seqs()).toEqual(range(1, 6));
   });
 
+  it('names a new epoch when Redis restarts empty, so a position from before cannot pass for one of the new stream', async () => {
+    const server = bed.track(await PrivateRedis.start());
+    const before = await instance({ url: server.url, reconnectDelay: () => 50 });
+    const rosa = testUser('rosa');
+    for (const i of range(1, 52)) await before.appendToUser(rosa, note({ i }));
+    const old = await before.position(rosa);
+    expect(old.lastSeq).toBe(52);
+
+    await server.kill();
+    await server.restart();
+    // Every gateway process restarted too: nobody remembers rosa's position.
+    const after = await instance({ url: server.url });
+    const fresh = await after.position(rosa);
+    expect(fresh.lastSeq).toBe(0);
+    expect(fresh.epoch).not.toBe(old.epoch);
+    expect((await after.appendToUser(rosa, note({ i: 1 }))).seq).toBe(1);
+    expect(await after.position(rosa)).toEqual({ lastSeq: 1, epoch: fresh.epoch });
+  });
+
   it('reports degraded, never throws, and fails reads in time while Redis is unreachable; close fails what waits', async () => {
     const errors: string[] = [];
     const url = `redis://127.0.0.1:${await freePort()}`;

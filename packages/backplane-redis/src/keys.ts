@@ -2,7 +2,10 @@ import type { UserId } from '@agentwire/types';
 
 /**
  * Every Redis key and channel name, built from the key prefix. A user's keys share the hash tag
- * `{userId}` (user ids cannot contain braces), so one script may touch them all. Room names are
+ * `{userId}`, so one script may touch them all. A user id may contain braces (it is whatever auth
+ * verified): the tag then ends at its first `}`, which is the same for all of that user's keys, so
+ * they still share a slot, and the keys of two users never coincide (each is the whole id plus a
+ * fixed suffix). Room names are
  * free text and are URI-encoded, so `:` in a name cannot collide with the separators.
  */
 export class RedisKeys {

@@ -5,6 +5,7 @@ import {
   type OutboundMessage,
   type StreamEntry,
   type StreamListener,
+  type StreamPosition,
   type StreamRead,
   type Unsubscribe,
 } from '@agentwire/protocols';
@@ -17,7 +18,7 @@ import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
 import { RedisKeys } from './keys';
 import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
 import { ProcessPresence } from './presence';
-import { APPEND_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
+import { APPEND_SCRIPT, POSITION_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
 import { type FeedCounters, UserFeeds } from './subscriber';
 
 /** What RedisBackplane reports for health checks and metrics. */
@@ -188,6 +189,14 @@ export class RedisBackplane implements Backplane {
     this.assertOpen();
     const seq = await this.request(this.commands.hget(this.keys.userMeta(userId), 'seq'), `reading ${userId}`);
     return Number(seq ?? 0);
+  }
+
+  /** The user's position and stream epoch (see POSITION_SCRIPT); rejects with BackplaneUnavailableError when Redis does not answer within requestTimeoutMs. */
+  async position(userId: UserId): Promise<StreamPosition> {
+    this.assertOpen();
+    const reply = await this.request(POSITION_SCRIPT.run(this.commands, [this.keys.userMeta(userId)], [this.options.streamTtlMs]), `reading ${userId}`);
+    const [lastSeq, epoch] = reply as [number, string];
+    return { lastSeq: Number(lastSeq), epoch: String(epoch) };
   }
 
   status(): BackplaneStatus {

@@ -37,6 +37,8 @@ export class RedisScript {
  *   the log's last id, so a Redis that lost the meta hash cannot hand out a seq twice.
  * - The envelope is serialized by the caller; the script only splices the seq in.
  * - History is trimmed to maxEvents, then by age from the head (what expired, not what exists).
+ * - A meta hash without `epoch` (a new stream, or one Redis lost or expired) gets one: Redis's
+ *   own TIME in µs, so every incarnation of a user's stream has its own (see POSITION_SCRIPT).
  * Returns the first seq of the batch.
  */
 export const APPEND_SCRIPT = new RedisScript(
@@ -65,6 +67,10 @@ if keep and not stored and redis.call('EXISTS', log) == 1 then
   end
 end
 local first = current + 1
+if redis.call('HEXISTS', meta, 'epoch') == 0 then
+  local now = redis.call('TIME')
+  redis.call('HSET', meta, 'epoch', now[1] .. '.' .. now[2])
+end
 redis.call('HSET', meta, 'seq', string.format('%d', current + n), ARGV[2], ARGV[3] .. ' ' .. string.format('%d', first))
 local lines = {}
 for i = 1, n do
@@ -101,6 +107,26 @@ export const READ_SCRIPT = new RedisScript(
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if tonumber(ARGV[1]) >= seq then return {seq, {}} end
 return {seq, redis.call('XRANGE', KEYS[2], ARGV[2], '+')}
+`,
+);
+
+/**
+ * A user's position and stream epoch, as one snapshot; the epoch is made here when the stream
+ * has none yet, so a client greeted before the first append sees the same epoch afterwards.
+ * KEYS: meta. ARGV: streamTtlMs. Returns [lastSeq, epoch].
+ */
+export const POSITION_SCRIPT = new RedisScript(
+  'position',
+  `
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  local now = redis.call('TIME')
+  epoch = now[1] .. '.' .. now[2]
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+  if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+end
+return {seq, epoch}
 `,
 );
 

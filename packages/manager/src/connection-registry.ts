@@ -66,7 +66,7 @@ export class ConnectionRegistry {
     this.drainTicker = new Ticker(options.drainIntervalMs, () => this.drainBackpressured());
     this.replaySink = {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
-      lastSeq: (userId) => this.backplane.lastSeq(userId),
+      position: (userId) => this.backplane.position(userId),
       writeNotice: (connection, message) => this.writeNotice(connection, message),
       writeEntry: (connection, entry) => this.writeOrFail(connection, entry.json, entry.seq, entry.type),
       discardQueued: (connection) => this.discardQueued(connection),

@@ -88,7 +88,7 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     this.rooms = new RoomMemberships(this.backplane, () => undefined);
     this.replaySink = {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
-      lastSeq: (userId) => this.backplane.lastSeq(userId),
+      position: (userId) => this.backplane.position(userId),
       writeNotice: (connection, message) => this.write(connection, serializeEnvelope(message, null, connection.userId, now())),
       writeEntry: (connection, entry) => this.write(connection, entry.json, entry.seq),
       discardQueued: () => undefined,

@@ -5,6 +5,7 @@ import {
   type OutboundMessage,
   type StreamEntry,
   type StreamListener,
+  type StreamPosition,
   type StreamRead,
   type Unsubscribe,
   checkUserStream,
@@ -78,6 +79,9 @@ class TestBackplane implements Backplane {
   }
   lastSeq(userId: UserId): Promise<number> {
     return this.inner.lastSeq(userId);
+  }
+  position(userId: UserId): Promise<StreamPosition> {
+    return this.inner.position(userId);
   }
   status(): BackplaneStatus {
     return this.inner.status();

@@ -1,4 +1,4 @@
-import { type OutboundMessage, PROTOCOL_VERSION, type ResumeResult, type StreamEntry, type StreamRead } from '@agentwire/protocols';
+import { type OutboundMessage, PROTOCOL_VERSION, type ResumeResult, type StreamEntry, type StreamPosition, type StreamRead } from '@agentwire/protocols';
 import type { ConnectionInfo, UserId } from '@agentwire/types';
 import { InvalidManagerArgumentError } from './errors';
 
@@ -20,13 +20,16 @@ export interface ReplayConnection {
 /** Where a replay reads from and writes to. */
 export interface ReplaySink<C extends ReplayConnection> {
   readStream(userId: UserId, afterSeq: number): Promise<StreamRead>;
-  lastSeq(userId: UserId): Promise<number>;
+  /** The user's newest position and stream epoch, for the greeting. */
+  position(userId: UserId): Promise<StreamPosition>;
   /** Writes a connection-scoped message (seq null); false when the connection is gone. */
   writeNotice(connection: C, message: OutboundMessage): boolean;
   /** Writes one stream entry (and records it in connection.lastSeq); false when the connection is gone. */
   writeEntry(connection: C, entry: StreamEntry): boolean;
   /** Drops stream frames still queued for the connection: the replay sends them again, in order. */
   discardQueued(connection: C): void;
+  /** Called for each entry a replay read back and wrote (not for live entries held meanwhile): the replay budget counts them. */
+  replayed?(connection: C, entry: StreamEntry): void;
 }
 
 /** Throws InvalidManagerArgumentError unless `afterSeq` is a whole number ≥ 0. */
@@ -54,15 +57,15 @@ export function holdEntry(connection: ReplayConnection, entry: StreamEntry, max:
 
 /**
  * Opens a registered connection's stream, as one step: connection_established (seq null,
- * {connection_id, protocol, last_seq}) first, then the replay after `afterSeq` (when the client
+ * {connection_id, protocol, last_seq, epoch}) first, then the replay after `afterSeq` (when the client
  * asked for one), then live entries. The connection must be holding live entries (pending set)
  * from its registration on, so nothing slips in before the greeting. Resolves with what the
  * replay delivered, or null when the connection went away first.
  */
 export async function openStream<C extends ReplayConnection>(connection: C, afterSeq: number | undefined, sink: ReplaySink<C>): Promise<ResumeResult | null> {
-  const lastSeq = await sink.lastSeq(connection.userId);
+  const { lastSeq, epoch } = await sink.position(connection.userId);
   if (connection.closed) return null;
-  const greeting = { type: 'connection_established', payload: { connection_id: connection.info.connectionId, protocol: PROTOCOL_VERSION, last_seq: lastSeq } };
+  const greeting = { type: 'connection_established', payload: { connection_id: connection.info.connectionId, protocol: PROTOCOL_VERSION, last_seq: lastSeq, epoch } };
   if (!sink.writeNotice(connection, greeting)) return null;
   // Without afterSeq the client starts at last_seq: entries held so far are not its business.
   return replayTo(connection, afterSeq ?? lastSeq, sink);
@@ -105,6 +108,7 @@ export async function replayTo<C extends ReplayConnection>(connection: C, afterS
           open = false;
           break;
         }
+        sink.replayed?.(connection, entry);
         replayed += 1;
       }
       // A client ahead of the stream (e.g. the stream was reset) gets everything after the stream's end.

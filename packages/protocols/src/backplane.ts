@@ -13,6 +13,18 @@ export interface StreamRead {
   readonly lastSeq: number;
 }
 
+/**
+ * Where a user's stream stands. `epoch` names this incarnation of the stream: positions are
+ * comparable only within one epoch. It changes when the stream starts over (a single process
+ * restarted; Redis lost or expired the user's stream), so a client holding a position of an
+ * older epoch knows its position means nothing now, instead of dropping the new stream's
+ * entries as repeats.
+ */
+export interface StreamPosition {
+  readonly lastSeq: number;
+  readonly epoch: string;
+}
+
 export type StreamListener = (entry: StreamEntry) => void;
 export type Unsubscribe = () => Promise<void>;
 
@@ -38,6 +50,8 @@ export interface Backplane {
   leaveRoom(room: string, userId: UserId): Promise<void>;
   readStream(userId: UserId, afterSeq: number): Promise<StreamRead>;
   lastSeq(userId: UserId): Promise<number>;
+  /** The user's newest position and the stream's epoch (made when the stream is first asked for or appended to). */
+  position(userId: UserId): Promise<StreamPosition>;
   status(): BackplaneStatus;
   close(): Promise<void>;
 }
@@ -82,6 +96,8 @@ export class InMemoryBackplane implements Backplane {
   private closed = false;
   private lastTsAt = Number.NaN;
   private lastTs = '';
+  /** Streams live as long as this backplane, so one epoch names all of them: a restart starts every stream over. */
+  private readonly epoch = globalThis.crypto.randomUUID();
 
   constructor(options: InMemoryBackplaneOptions = {}) {
     this.maxEvents = options.maxEvents ?? 1000;
@@ -157,6 +173,11 @@ export class InMemoryBackplane implements Backplane {
 
   async lastSeq(userId: UserId): Promise<number> {
     return this.streams.get(userId)?.lastSeq ?? 0;
+  }
+
+  async position(userId: UserId): Promise<StreamPosition> {
+    this.assertOpen();
+    return { lastSeq: this.streams.get(userId)?.lastSeq ?? 0, epoch: this.epoch };
   }
 
   status(): BackplaneStatus {

@@ -17,6 +17,7 @@ export {
   ClientMessageSchema,
   CLIENT_MESSAGE_SCHEMAS,
   CLIENT_MESSAGE_TYPES,
+  MAX_MESSAGE_DEPTH,
 } from './wire/client-messages';
 export type { ClientMessage, ClientMessageType, ClientMessageOf } from './wire/client-messages';
 export {
@@ -62,6 +63,7 @@ export type { StreamEntry } from './stream-entry';
 export type {
   Backplane,
   BackplaneStatus,
+  StreamPosition,
   StreamRead,
   StreamListener,
   Unsubscribe,

@@ -28,7 +28,8 @@ describe('ConnectionInfo', () => {
 
   it('rejects malformed ids with a typed error', () => {
     expect(() => new ConnectionInfo('', 'alice')).toThrow(InvalidIdError);
-    expect(() => new ConnectionInfo('conn-1', 'has space')).toThrow(/Invalid UserId/);
+    expect(() => new ConnectionInfo('conn-1', 'has\u0000nul')).toThrow(/Invalid UserId/);
+    expect(new ConnectionInfo('conn-1', 'has space').userId).toBe('has space');
   });
 
   it('records activity, messages and errors', () => {

@@ -19,15 +19,25 @@ describe('branded ids', () => {
     expect(UserIdSchema.safeParse('bob@example.org').success).toBe(true);
   });
 
+  it.each(['alice', '1', '0', 'test', 'auth0|5f7c8ec7c33c6c004bbafe82', 'google-oauth2|1234', 'a+b@x.com', 'José', ' alice', 'a b', '../etc', '{braces}', '日本語', '🙂'.repeat(64)])(
+    'take any verified user id such as %p',
+    (value) => {
+      expect(parseUserId(value)).toBe(value);
+    },
+  );
+
   it.each([
     ['', 'must not be empty'],
-    [' alice', 'may contain only'],
-    ['a b', 'may contain only'],
-    ['x'.repeat(129), 'at most 128'],
-    ['../etc', 'may contain only'],
+    ['x'.repeat(257), 'at most 256 UTF-8 bytes'],
+    ['é'.repeat(129), 'at most 256 UTF-8 bytes'],
+    ['🙂'.repeat(65), 'at most 256 UTF-8 bytes'],
+    ['a\u0000b', 'control characters'],
+    ['a\nb', 'control characters'],
+    ['a\u009fb', 'control characters'],
+    ['\udc00x', 'lone surrogate'],
     [42, 'must be a string'],
     [null, 'must be a string'],
-  ])('reject %p with a clear message', (value, reason) => {
+  ])('reject the user id %p with a clear message', (value, reason) => {
     let caught: unknown;
     try {
       parseUserId(value);
@@ -38,6 +48,17 @@ describe('branded ids', () => {
     expect((caught as InvalidIdError).code).toBe('INVALID_ID');
     expect((caught as InvalidIdError).message).toContain('Invalid UserId');
     expect((caught as InvalidIdError).message).toContain(reason);
+  });
+
+  it.each([
+    ['', 'must not be empty'],
+    [' run', 'may contain only'],
+    ['a b', 'may contain only'],
+    ['x'.repeat(129), 'at most 128'],
+    ['../etc', 'may contain only'],
+  ])('reject the generated-id kind %p with a clear message', (value, reason) => {
+    expect(() => parseRunId(value)).toThrow(InvalidIdError);
+    expect(() => parseRunId(value)).toThrow(reason);
   });
 
   it('generate prefixed ids that parse as their kind', () => {

@@ -4,14 +4,22 @@ import { z } from 'zod';
 import { InvalidIdError } from './errors';
 
 /**
- * Ids are opaque strings of 1 to 128 characters from a conservative alphabet (letters, digits
- * and `_ . : @ -`, starting with a letter or digit), so they are safe in logs, Redis keys and
- * URLs. User ids come from a token's `sub` and may be any such string; generated ids are
+ * Generated ids (connection, thread, run, request) are opaque strings of 1 to 128 characters
+ * from a conservative alphabet (letters, digits and `_ . : @ -`, starting with a letter or
+ * digit), so they are safe in logs, Redis keys and URLs; made here they are
  * `<prefix>_<ULID>`: sortable by creation time and monotonic within one process, with 80 random
  * bits per millisecond.
+ *
+ * A user id is whatever the identity provider verified (`1`, `auth0|5f7c…`, `google-oauth2|123`,
+ * `a+b@x.com`, `José`, a UUID): any non-empty string of at most USER_ID_MAX_BYTES UTF-8 bytes
+ * without control characters. Everything that keys state by it (Redis keys, maps, logs as JSON)
+ * takes it as it is; nothing may demand a narrower alphabet.
  */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 export const ID_MAX_LENGTH = 128;
+export const USER_ID_MAX_BYTES = 256;
+/** No C0 or C1 control character nor DEL (exactly Unicode's category Cc), spelled so JSON Schema can carry it. */
+const WITHOUT_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
 function idSchema<const B extends string>(kind: B) {
   return z
@@ -24,7 +32,37 @@ function idSchema<const B extends string>(kind: B) {
     .brand<B>();
 }
 
-export const UserIdSchema = idSchema('UserId');
+/**
+ * UTF-8 length of `value`, or -1 when it holds a lone surrogate (no UTF-8 form). One pass over
+ * the code units, no allocation: it runs for every token verified at the upgrade.
+ */
+function utf8ByteLength(value: string): number {
+  let bytes = 0;
+  for (let index = 0; index < value.length; index += 1) {
+    const unit = value.charCodeAt(index);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(index + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return -1;
+      bytes += 4;
+      index += 1;
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) return -1;
+    else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The one user-id rule: a non-empty string of at most USER_ID_MAX_BYTES UTF-8 bytes without control characters. */
+export const UserIdSchema = z
+  .string({ error: 'UserId must be a string' })
+  .min(1, { error: 'UserId must not be empty' })
+  // Characters bound bytes from below, so this is implied by the byte rule; it puts a length in the JSON Schema.
+  .max(USER_ID_MAX_BYTES, { error: `UserId must be at most ${USER_ID_MAX_BYTES} UTF-8 bytes` })
+  .regex(WITHOUT_CONTROL_CHARACTERS, { error: 'UserId must not contain control characters' })
+  .refine((value) => utf8ByteLength(value) !== -1, { error: 'UserId must be well-formed Unicode (it holds a lone surrogate)', abort: true })
+  .refine((value) => utf8ByteLength(value) <= USER_ID_MAX_BYTES, { error: `UserId must be at most ${USER_ID_MAX_BYTES} UTF-8 bytes` })
+  .brand<'UserId'>();
 export const ConnectionIdSchema = idSchema('ConnectionId');
 export const ThreadIdSchema = idSchema('ThreadId');
 export const RunIdSchema = idSchema('RunId');

@@ -1,6 +1,7 @@
 export { AgentwireError, IllegalStateTransitionError, InvalidIdError, describeValue } from './errors';
 export {
   ID_MAX_LENGTH,
+  USER_ID_MAX_BYTES,
   ConnectionIdSchema,
   RequestIdSchema,
   RunIdSchema,

@@ -22,8 +22,15 @@ describe('UserExecutionContext', () => {
     expect(UserExecutionContext.create({ ...valid, requestId: 'req-7' }).requestId).toBe('req-7');
   });
 
-  it.each(['', '   ', 'null', 'undefined', 'NULL', 'placeholder', 'default', 'test', 'none', 'mock_user', 'fake-1', '0'])(
-    'rejects the placeholder or empty user id %p with a clear error',
+  it.each(['1', '0', 'test', 'demo', 'default', 'null', 'auth0|5f7c8ec7c33c6c004bbafe82', 'google-oauth2|1234', 'a+b@x.com', 'José', '3f0e9a4c-1b2d-4c5e-8f7a-9b0c1d2e3f4a', 'x'.repeat(256)])(
+    'takes the verified user id %p as it is',
+    (userId) => {
+      expect(new UserExecutionContext({ ...valid, userId }).userId).toBe(userId);
+    },
+  );
+
+  it.each(['', 'a\u0000b', 'line\nbreak', 'tab\there', 'del\u007f', 'c1\u0085', 'x'.repeat(257), 'é'.repeat(129), '\ud800'])(
+    'rejects the user id %p (empty, control characters, over 256 UTF-8 bytes, not Unicode) naming the field',
     (userId) => {
       expect(() => new UserExecutionContext({ ...valid, userId })).toThrow(InvalidContextError);
       expect(() => new UserExecutionContext({ ...valid, userId })).toThrow(/UserExecutionContext\.userId/);
@@ -34,7 +41,7 @@ describe('UserExecutionContext', () => {
     expect(() => new UserExecutionContext({ ...valid, threadId: undefined as unknown as string })).toThrow(
       'Invalid UserExecutionContext.threadId: is required',
     );
-    expect(() => new UserExecutionContext({ ...valid, runId: 'default' })).toThrow(/runId: 'default' is a placeholder/);
+    expect(() => new UserExecutionContext({ ...valid, runId: 'run 1' })).toThrow(/runId: Invalid RunId/);
     expect(() => new UserExecutionContext({ ...valid, connectionId: 'a b' })).toThrow(/connectionId/);
     expect(() => new UserExecutionContext(null as unknown as typeof valid)).toThrow(InvalidContextError);
     try {

@@ -13,7 +13,7 @@ import {
   parseUserId,
 } from './ids';
 
-/** A context was built from missing, malformed or placeholder values. */
+/** A context was built from missing or malformed values. */
 export class InvalidContextError extends AgentwireError {
   constructor(
     readonly field: string,
@@ -31,17 +31,6 @@ export class ContextDepthExceededError extends AgentwireError {
 }
 
 export const MAX_CONTEXT_DEPTH = 10;
-
-/**
- * Values that mean "somebody forgot to pass the real id". Legacy code let them through and
- * then shared state between every caller that used the same placeholder.
- */
-const PLACEHOLDER_VALUES = new Set([
-  'null', 'undefined', 'none', 'nil', 'placeholder', 'default', 'registry', 'temp', 'tmp',
-  'example', 'sample', 'template', 'mock', 'fake', 'dummy', 'xxx', 'yyy', 'test', 'demo',
-  'unknown', 'anonymous', 'changeme', '0', '1', '-',
-]);
-const PLACEHOLDER_PREFIX = /^(placeholder|registry|example|template|mock|fake|dummy)[_.:-]/i;
 
 export interface UserExecutionContextInit {
   userId: string;
@@ -75,13 +64,10 @@ interface Lineage {
 const ROOT: Lineage = { operation: null, depth: 0, parentRequestId: null };
 
 function checked<T>(field: string, value: unknown, parse: (v: unknown) => T): T {
+  // Ids are what their parser accepts and nothing else: a user id is what auth verified, so
+  // `test`, `1` or `default` are real users (a list of "placeholder" names refused them, and a
+  // signed token naming one crashed the gateway).
   if (value === undefined || value === null) throw new InvalidContextError(field, 'is required');
-  if (typeof value === 'string') {
-    if (value.trim() === '') throw new InvalidContextError(field, 'must not be empty');
-    if (PLACEHOLDER_VALUES.has(value.toLowerCase()) || PLACEHOLDER_PREFIX.test(value)) {
-      throw new InvalidContextError(field, `'${value}' is a placeholder, not a real id`);
-    }
-  }
   try {
     return parse(value);
   } catch (error) {

@@ -82,9 +82,9 @@ describe('the development token endpoint', () => {
       const grant = (await response.json()) as { token: string; user_id: string; expires_at: string };
       expect(grant.user_id).toBe('alice');
       expect(await tryUpgrade(wsUrl(gateway), ['agentwire.v1', `bearer.${grant.token}`])).toEqual({ status: 101, protocol: 'agentwire.v1' });
-      const bad = await fetch(new URL('/dev/token', gateway.url), { method: 'POST', body: JSON.stringify({ user: 'null' }) });
+      const bad = await fetch(new URL('/dev/token', gateway.url), { method: 'POST', body: JSON.stringify({ user: 'line\nbreak' }) });
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { message: string }).message).toMatch(/placeholder/);
+      expect(((await bad.json()) as { message: string }).message).toMatch(/control characters/);
       expect((await fetch(new URL('/dev/token', gateway.url), { method: 'POST', body: 'not json' })).status).toBe(400);
       expect((await fetch(new URL('/dev/token', gateway.url))).status).toBe(405);
     } finally {

@@ -29,9 +29,14 @@ describe('health, readiness and metrics', () => {
         'agentwire_connections 1',
         'agentwire_users 1',
         'agentwire_messages_in_total{type="user_message"} 1',
-        'agentwire_messages_out',
+        '# TYPE agentwire_messages_out_total counter',
         'agentwire_send_queue_depth 0',
-        'agentwire_dropped_events 0',
+        '# TYPE agentwire_dropped_events_total counter',
+        'agentwire_dropped_events_total 0',
+        '# TYPE agentwire_limit_hits_total counter',
+        '# TYPE agentwire_isolation_violations_total counter',
+        'agentwire_process_cpu_user_seconds_total',
+        'agentwire_nodejs_heap_size_used_bytes',
         'agentwire_runs{state="completed"} 1',
         'agentwire_run_duration_seconds_count{outcome="completed"} 1',
         'agentwire_rate_limit_hits_total 0',
@@ -39,6 +44,8 @@ describe('health, readiness and metrics', () => {
       ]) {
         expect(text).toContain(name);
       }
+      expect(text).not.toMatch(/agentwire_process_process_|agentwire_process_nodejs_/);
+      expect(Number(/^agentwire_messages_out_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(5);
       expect((await fetch(new URL('/nothing', gateway.url))).status).toBe(404);
       const page = await fetch(gateway.url);
       expect(await page.text()).toContain('<title>agentwire</title>');

@@ -46,6 +46,19 @@ function collect(): { entries: StreamEntry[]; listener: (entry: StreamEntry) => 
 /** The behaviour every Backplane implementation must show (the in-memory one and the Redis one). */
 export const backplaneConformanceCases: readonly BackplaneConformanceCase[] = [
   {
+    name: 'names the stream with one epoch from before the first append on, alongside its position',
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        const erin = user('erin');
+        const before = await backplane.position(erin);
+        assert.equal(before.lastSeq, 0);
+        assert.ok(before.epoch.length > 0 && before.epoch.length <= 64, 'a non-empty epoch of at most 64 characters');
+        await backplane.appendToUser(erin, note({ i: 1 }));
+        await backplane.appendToUser(erin, note({ i: 2 }));
+        assert.deepEqual(await backplane.position(erin), { lastSeq: 2, epoch: before.epoch });
+      }),
+  },
+  {
     name: "assigns each user's next seq and delivers entries to that user's subscribers in order",
     run: (create) =>
       withBackplane(create, async ({ backplane, user }) => {

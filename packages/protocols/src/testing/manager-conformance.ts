@@ -65,7 +65,7 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
       }),
   },
   {
-    name: 'sends connection_established first, with the connection id, the protocol and the user\'s last seq',
+    name: 'sends connection_established first, with the connection id, the protocol, the user\'s last seq and the stream epoch',
     run: (create) =>
       withHarness(create, async ({ manager, connect }) => {
         await manager.sendToUser(uid('pia'), note({ before: true }));
@@ -75,7 +75,11 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
         assert.equal(greeting?.type, 'connection_established');
         assert.equal(greeting?.seq, null);
         assert.equal(greeting?.user_id, 'pia');
-        assert.deepEqual(greeting?.payload, { connection_id: tab.connectionId, protocol: PROTOCOL_VERSION, last_seq: 2 });
+        const epoch = greeting?.payload['epoch'];
+        assert.ok(typeof epoch === 'string' && epoch.length > 0, 'the greeting names the stream epoch');
+        assert.deepEqual(greeting?.payload, { connection_id: tab.connectionId, protocol: PROTOCOL_VERSION, last_seq: 2, epoch });
+        const second = await connect(uid('pia'));
+        assert.equal((await waitForCount(() => second.received(), 1))[0]?.payload['epoch'], epoch, 'one stream, one epoch, on every tab');
         const fresh = await connect(uid('quinn'));
         assert.deepEqual((await waitForCount(() => fresh.received(), 1))[0]?.payload['last_seq'], 0);
         await settle();

@@ -37,6 +37,12 @@ export const ConnectionEstablishedSchema = z.object({
     connection_id: ConnectionIdSchema,
     protocol: z.literal(PROTOCOL_VERSION),
     last_seq: z.number().int().nonnegative(),
+    /**
+     * Names this incarnation of the user's stream; seq positions are comparable only within one
+     * epoch. A client that resumes with a position from another epoch (or sees last_seq below its
+     * own position) must forget that position: the stream started over.
+     */
+    epoch: z.string().min(1).max(64),
   }),
 });
 

@@ -14,7 +14,7 @@ const run = { user_id: 'alice', thread_id: 'thread-1', run_id: 'run-1', ts };
 
 /** One example of every server message of wire contract v1, as DESIGN.md describes it. */
 const serverExamples: Record<ServerMessageType, Record<string, unknown>> = {
-  connection_established: { type: 'connection_established', seq: null, ts, user_id: 'alice', payload: { connection_id: 'conn-1', protocol: 'agentwire.v1', last_seq: 0 } },
+  connection_established: { type: 'connection_established', seq: null, ts, user_id: 'alice', payload: { connection_id: 'conn-1', protocol: 'agentwire.v1', last_seq: 0, epoch: '1733220000.123456' } },
   pong: { type: 'pong', seq: null, ts, user_id: 'alice', payload: {} },
   error: { type: 'error', seq: null, ts, user_id: 'alice', payload: { code: 'invalid_json', message: 'Frame is not JSON', ref: 'ref-1' } },
   replay_gap: { type: 'replay_gap', seq: null, ts, user_id: 'alice', payload: { from_seq: 1, to_seq: 4 } },

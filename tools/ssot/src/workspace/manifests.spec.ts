@@ -7,6 +7,18 @@ const projects = listProjects(root);
 const publishable = projects.filter((project) => project.tags.includes('publish:npm'));
 
 describe('workspace manifests', () => {
+  it('match package-lock.json, so `npm install` on a fresh clone leaves the lock as it is', () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, Record<string, unknown>> };
+    const kinds = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const;
+    const manifests = [{ root: '', packageJson: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown> }, ...projects];
+    for (const project of manifests) {
+      const locked = lock.packages[project.root] ?? {};
+      for (const kind of kinds) {
+        expect({ manifest: project.root || '(root)', [kind]: locked[kind] ?? {} }).toEqual({ manifest: project.root || '(root)', [kind]: project.packageJson[kind] ?? {} });
+      }
+    }
+  });
+
   it('has every project of DESIGN.md, each with its scope tag and one kind tag', () => {
     expect(projects.map((p) => `${p.root} ${p.name}`)).toEqual([
       'apps/gateway gateway',

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { listProjects, workspaceRoot } from './workspace-root';
 
 const root = workspaceRoot();
@@ -27,6 +29,17 @@ describe('nx release (dry runs; nothing is written or published)', () => {
     const versioned = [...output.matchAll(/New version 9\.9\.9 written to manifest: (\S+)\/package\.json/g)].map((m) => m[1]);
     expect(versioned).toHaveLength(publishable.length);
     expect(output).toContain('[dry-run]');
+  }, 60_000);
+
+  it('builds a package before publishing it, so a fresh clone cannot publish a package.json-only tarball', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'agentwire-graph-')), 'graph.json');
+    nx(['graph', `--file=${file}`]);
+    const graph = JSON.parse(readFileSync(file, 'utf8')) as { graph: { nodes: Record<string, { data: { targets: Record<string, { dependsOn?: unknown[] }> } }> } };
+    rmSync(dirname(file), { recursive: true, force: true });
+    for (const project of listProjects(root).filter((candidate) => candidate.tags.includes('publish:npm'))) {
+      const dependsOn = graph.graph.nodes[project.name]?.data.targets['nx-release-publish']?.dependsOn;
+      expect({ project: project.name, dependsOn }).toEqual({ project: project.name, dependsOn: expect.arrayContaining(['build']) });
+    }
   }, 60_000);
 
   it('would publish each scoped package with its built dist/ and without sources or tests', () => {

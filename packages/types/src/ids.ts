@@ -19,6 +19,7 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/;
 export const ID_MAX_LENGTH = 128;
 export const USER_ID_MAX_BYTES = 256;
 /** No C0 or C1 control character nor DEL (exactly Unicode's category Cc), spelled so JSON Schema can carry it. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const WITHOUT_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
 function idSchema<const B extends string>(kind: B) {

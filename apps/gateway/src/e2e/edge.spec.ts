@@ -189,3 +189,56 @@ describe('connection limits are answered at the upgrade', () => {
     }
   });
 });
+
+describe('the stream epoch tells a reconnecting client that its position belongs to a stream that is gone', () => {
+  it('names one epoch on every tab and a new one after a restart (in memory)', async () => {
+    const first = await startTestGateway();
+    const tabA = await TestClient.connect(first.gateway, first.tokens, 'erin');
+    const tabB = await TestClient.connect(first.gateway, first.tokens, 'erin');
+    const epochOf = (client: TestClient) => client.ofType('connection_established')[0]?.payload['epoch'];
+    expect(typeof epochOf(tabA)).toBe('string');
+    expect(epochOf(tabB)).toBe(epochOf(tabA));
+    tabA.send({ type: 'user_message', text: 'what is 1+1?' });
+    const done = await tabA.waitFor((m) => m.type === 'agent_completed');
+    await Promise.all([tabA.close(), tabB.close()]);
+    await first.gateway.stop();
+
+    const second = await startTestGateway();
+    try {
+      const back = await TestClient.connect(second.gateway, second.tokens, 'erin', { query: `?after_seq=${done.seq ?? 0}` });
+      const greeting = back.ofType('connection_established')[0];
+      expect(greeting?.payload['last_seq']).toBe(0);
+      expect(greeting?.payload['epoch']).not.toBe(epochOf(tabA));
+      await back.close();
+    } finally {
+      await second.gateway.stop();
+    }
+  });
+
+  it('names a new epoch when Redis lost the user\'s stream', async () => {
+    const prefix = `agentwire-test:epoch-${process.pid}-${Date.now()}:`;
+    const { gateway, tokens } = await startTestGateway({ AGENTWIRE_REDIS_URL: 'redis://127.0.0.1:6379', AGENTWIRE_REDIS_KEY_PREFIX: prefix });
+    const { default: Redis } = await import('ioredis');
+    const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+    await redis.connect();
+    try {
+      const tab = await TestClient.connect(gateway, tokens, 'rosa');
+      tab.send({ type: 'user_message', text: 'what is 2*2?' });
+      const done = await tab.waitFor((m) => m.type === 'agent_completed');
+      const before = tab.ofType('connection_established')[0]?.payload['epoch'];
+      await tab.close();
+      // what a Redis restarted empty (or an expired stream) leaves of rosa: nothing
+      expect(await redis.del(`${prefix}u:{rosa}:meta`, `${prefix}u:{rosa}:log`)).toBe(2);
+      const back = await TestClient.connect(gateway, tokens, 'rosa', { query: `?after_seq=${done.seq ?? 0}` });
+      const after = back.ofType('connection_established')[0]?.payload['epoch'];
+      expect(typeof after).toBe('string');
+      expect(after).not.toBe(before);
+      await back.close();
+    } finally {
+      await gateway.stop();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+});

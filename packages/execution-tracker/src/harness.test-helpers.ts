@@ -47,7 +47,7 @@ export interface RecordedEvent extends OrderedEvent {
 export class RecordingSink implements AgentEventSink {
   readonly events: RecordedEvent[] = [];
   readonly invalid: string[] = [];
-  /** Largest number of emits of one run in flight at once (must stay 1). */
+  /** Largest number of emits of one run in flight at once (at most the registry's maxEventsInFlight). */
   maxInFlightPerRun = 0;
   /** When set, each emit waits for it; lets a test hold events in flight. */
   gate: ((event: AgentEvent) => Promise<void>) | null = null;
@@ -124,7 +124,11 @@ export interface AgentCall {
 /** An agent the test drives: each run waits until the test finishes or fails it. */
 export class ControlledAgent implements AgentRunner {
   readonly calls: AgentCall[] = [];
-  constructor(readonly name = 'controlled-agent') {}
+  /** @param hangAfterMs the agent's hang rule (AgentRunner.hangAfterMs); none by default. */
+  constructor(
+    readonly name = 'controlled-agent',
+    readonly hangAfterMs?: number,
+  ) {}
 
   run(request: AgentRunRequest): Promise<AgentRunResult> {
     return new Promise((resolve, reject) => {
@@ -160,10 +164,13 @@ export function contextFor(userId: string, threadId = 'thread-main'): UserExecut
   return new UserExecutionContext({ userId, threadId, runId: generateRunId() });
 }
 
-/** Checks every recorded run against the protocol's ordering rules: agent_started first, exactly one terminal event, nothing after. */
-export function expectEveryRunOrdered(sink: RecordingSink): void {
+/**
+ * Checks every recorded run against the protocol's ordering rules: agent_started first, exactly
+ * one terminal event, nothing after; and that no run had more than `maxInFlight` emits at the sink.
+ */
+export function expectEveryRunOrdered(sink: RecordingSink, maxInFlight = 1): void {
   expect(sink.invalid).toEqual([]);
-  expect(sink.maxInFlightPerRun).toBeLessThanOrEqual(1);
+  expect(sink.maxInFlightPerRun).toBeLessThanOrEqual(maxInFlight);
   const problems: string[] = [];
   for (const runId of sink.runIds()) {
     const events = sink.run(runId);
@@ -201,7 +208,7 @@ export function createHarness(options: Partial<ExecutionTrackerOptions> = {}): H
     trackerFor: (userId, threadId) => getExecutionTracker(contextFor(userId, threadId), container),
     close: async () => {
       await registry.shutdown({ graceMs: 0 });
-      expectEveryRunOrdered(sink);
+      expectEveryRunOrdered(sink, registry.limits.maxEventsInFlight);
       expect(logger.lines.filter((line) => line.level === 'error')).toEqual([]);
     },
   };

@@ -8,20 +8,23 @@ import type { AgentExecutionTracker } from './tracker';
 describe('a run, from start to its one ending', () => {
   let h: Harness;
   let agent: ControlledAgent;
+  /** An agent that declared a hang rule: 10 s without a report and its run is dead. */
+  let hangRuled: ControlledAgent;
   let alice: AgentExecutionTracker;
 
   beforeEach(() => {
     h = createHarness();
     agent = new ControlledAgent();
+    hangRuled = new ControlledAgent('hang-ruled-agent', 10_000);
     alice = h.trackerFor('alice');
   });
   afterEach(() => h.close());
 
   /** Starts a run and lets agent_started go out, so the agent is running. */
-  async function started(timeoutMs?: number) {
-    const run = alice.startRun({ agent, input: 'What is 2+2?', timeoutMs });
+  async function started(timeoutMs?: number, runner: ControlledAgent = agent) {
+    const run = alice.startRun({ agent: runner, input: 'What is 2+2?', timeoutMs });
     await flush();
-    return { ...run, call: agent.call(run.runId), reporter: agent.call(run.runId).request.reporter };
+    return { ...run, call: runner.call(run.runId), reporter: runner.call(run.runId).request.reporter };
   }
 
   it('emits agent_started, what the agent reports, then agent_completed with the duration and event count', async () => {
@@ -160,8 +163,8 @@ describe('a run, from start to its one ending', () => {
     expect(alice.getRun(runId)?.timeoutMs).toBe(2_000);
   });
 
-  it('ends as dead after deadAfterMs without a heartbeat; agent reports and view heartbeats move that deadline', async () => {
-    const { runId, reporter, outcome } = await started();
+  it('ends as dead when an agent that declared a hang rule reports nothing for that long; reports and view heartbeats move that deadline', async () => {
+    const { runId, reporter, outcome } = await started(undefined, hangRuled);
     h.clock.advance(9_000);
     reporter.thinking('still here'); // dead at 19 000 now
     h.clock.advance(9_000);
@@ -171,14 +174,15 @@ describe('a run, from start to its one ending', () => {
     h.clock.advance(1);
     expect(h.registry.sweep()).toEqual({ popped: 1, timedOut: 0, dead: 1, evicted: 0 });
     expect(await outcome).toMatchObject({ state: 'dead', durationMs: 28_000 });
-    expect(h.sink.run(runId).at(-1)?.payload).toEqual({ code: 'dead', message: 'No heartbeat from the agent for 10000 ms' });
+    expect(h.sink.run(runId).at(-1)?.payload).toEqual({ code: 'dead', message: 'No report from the agent for 10000 ms (its hang rule)' });
+    expect(alice.getRun(runId)?.hangAfterMs).toBe(10_000);
     expect(alice.getRun(runId)).toMatchObject({ heartbeatCount: 2, lastHeartbeatAt: T0 + 18_000 });
   });
 
   it("does not count the tracker's own state changes as heartbeats", async () => {
     let release: () => void = () => undefined;
     h.sink.gate = (event) => (event.type === 'agent_started' ? new Promise((resolve) => (release = resolve)) : Promise.resolve());
-    const { runId, outcome } = alice.startRun({ agent, input: 'slow start' });
+    const { runId, outcome } = alice.startRun({ agent: hangRuled, input: 'slow start' });
     await flush(); // agent_started is now held in the sink
     h.clock.advance(5_000);
     release(); // agent_started is out: starting → running, the agent is invoked
@@ -192,23 +196,23 @@ describe('a run, from start to its one ending', () => {
 
   it('ends a run that dies while agent_started is still in flight, and never invokes its agent', async () => {
     h.sink.gate = (event) => (event.type === 'agent_started' ? new Promise((resolve) => setTimeout(resolve, 5)) : Promise.resolve());
-    const { runId, outcome } = alice.startRun({ agent, input: 'x' });
+    const { runId, outcome } = alice.startRun({ agent: hangRuled, input: 'x' });
     h.clock.advance(10_000);
     expect(h.registry.sweep().dead).toBe(1);
     expect((await outcome).state).toBe('dead');
     await flush();
-    expect(agent.calls).toHaveLength(0);
+    expect(hangRuled.calls).toHaveLength(0);
     expect(alice.getRun(runId)?.states.map((change) => change.state)).toEqual(['pending', 'starting', 'dead']);
     expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_error']);
   });
 
   it('lets no answer or report beat a deadline that passed before the sweep ran', async () => {
-    const late = await started();
+    const late = await started(undefined, hangRuled);
     h.clock.advance(10_000);
     late.call.finish('too late');
     expect((await late.outcome).state).toBe('dead');
 
-    const reporting = await started();
+    const reporting = await started(undefined, hangRuled);
     h.clock.advance(10_000);
     reporting.reporter.thinking('too late as well');
     expect((await reporting.outcome).state).toBe('dead');
@@ -243,7 +247,7 @@ describe('a run, from start to its one ending', () => {
   });
 
   it('returns false from cancel of a run whose deadline passed, and ends it by that deadline', async () => {
-    const { runId, outcome } = await started();
+    const { runId, outcome } = await started(undefined, hangRuled);
     h.clock.advance(10_000);
     await expect(alice.cancel(runId)).resolves.toBe(false);
     expect((await outcome).state).toBe('dead');

@@ -1,4 +1,4 @@
-import { AgentErrorCode, type AgentInput, type AgentRunner, type AgentTool } from '@agentwire/protocols';
+import { AgentErrorCode, type AgentEvent, type AgentInput, type AgentRunner, type AgentTool } from '@agentwire/protocols';
 import type { RunId } from '@agentwire/types';
 import type { Deadline } from './deadline-heap';
 import type { RunError, RunRecord } from './run-record';
@@ -23,11 +23,16 @@ export interface RunOutcome {
 /** The endings a passed deadline imposes. */
 type DeadlineEnding = { readonly state: 'dead' | 'timed_out'; readonly error: RunError };
 
+/** When a run's hang rule ends it if it reports nothing more; Infinity for a run without one. */
+function hangsAt(record: RunRecord): number {
+  return record.hangAfterMs === null ? Infinity : record.lastHeartbeatAt + record.hangAfterMs;
+}
+
 /**
  * The endings a passed deadline imposes, built once per limit rather than once per ended run: a
  * sweep may end thousands of runs with the same one. They are frozen because the records and
- * outcomes of all those runs share them. One per kind is kept: deadAfterMs is the registry's
- * for every run, and a per-run timeout other than the last one seen is simply built again.
+ * outcomes of all those runs share them. One per kind is kept: runs of one agent share a hang
+ * rule and most runs the registry's timeout; another value is simply built again.
  */
 export class DeadlineEndings {
   private dead: { readonly ms: number; readonly ending: DeadlineEnding } | null = null;
@@ -35,16 +40,18 @@ export class DeadlineEndings {
 
   /** The ending a passed deadline imposes on `run` at `now`, or null while both are ahead. Dead wins a tie. */
   of(run: LiveRun, now: number): DeadlineEnding | null {
-    const { lastHeartbeatAt, deadAfterMs, createdAt, timeoutMs } = run.record;
-    const deadAt = lastHeartbeatAt + deadAfterMs;
-    const timeoutAt = createdAt + timeoutMs;
+    const { record } = run;
+    const deadAt = hangsAt(record);
+    const timeoutAt = record.createdAt + record.timeoutMs;
     if (deadAt > now && timeoutAt > now) return null;
-    if (deadAt <= timeoutAt) {
-      if (this.dead?.ms !== deadAfterMs) {
-        this.dead = { ms: deadAfterMs, ending: frozenEnding('dead', AgentErrorCode.Dead, `No heartbeat from the agent for ${deadAfterMs} ms`) };
+    const ms = record.hangAfterMs;
+    if (ms !== null && deadAt <= timeoutAt) {
+      if (this.dead?.ms !== ms) {
+        this.dead = { ms, ending: frozenEnding('dead', AgentErrorCode.Dead, `No report from the agent for ${ms} ms (its hang rule)`) };
       }
       return this.dead.ending;
     }
+    const { timeoutMs } = record;
     if (this.timedOut?.ms !== timeoutMs) {
       this.timedOut = { ms: timeoutMs, ending: frozenEnding('timed_out', AgentErrorCode.TimedOut, `The run exceeded its ${timeoutMs} ms timeout`) };
     }
@@ -56,18 +63,23 @@ function frozenEnding(state: DeadlineEnding['state'], code: AgentErrorCode, mess
   return Object.freeze({ state, error: Object.freeze({ code, message }) });
 }
 
-/** The in-process side of a run that has not settled yet: its agent, signal, deadline and event chain. */
+/** The in-process side of a run that has not settled yet: its agent, signal, deadline and event queue. */
 export class LiveRun {
   readonly controller = new AbortController();
   /** The run's one entry in the deadline heap (null once its ending is decided). */
   deadline: Deadline<LiveRun> | null = null;
   /** Set once; after that nothing more is emitted except the terminal event. */
   ending: RunEnding | null = null;
-  /** The run's events go out one after another through this chain. */
-  tail: Promise<void> = Promise.resolve();
+  /** Events not yet handed to the sink, oldest first; bounded by maxQueuedEvents (plus the terminal event). */
+  readonly queue: AgentEvent[] = [];
+  /** Events handed to the sink whose emit has not settled yet (at most maxEventsInFlight). */
+  inFlight = 0;
   readonly outcome: Promise<RunOutcome>;
   private settle: (outcome: RunOutcome) => void = () => undefined;
   private readonly openTools = new Map<string, number>();
+  /** What the agent's reporter calls wait on while the queue is over its high-water mark (one per run, shared). */
+  private drained: Promise<void> | null = null;
+  private wake: () => void = () => undefined;
 
   constructor(
     readonly record: RunRecord,
@@ -78,10 +90,23 @@ export class LiveRun {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
   }
 
-  /** When the run expires if nothing changes: the earlier of its dead and timeout deadlines. */
+  /** When the run expires if nothing changes: the earlier of its hang rule's and its timeout's deadlines. */
   get dueAt(): number {
-    const { lastHeartbeatAt, deadAfterMs, createdAt, timeoutMs } = this.record;
-    return Math.min(lastHeartbeatAt + deadAfterMs, createdAt + timeoutMs);
+    const { record } = this;
+    return Math.min(hangsAt(record), record.createdAt + record.timeoutMs);
+  }
+
+  /** The promise reporter calls return while the queue is full: resolved by release(). */
+  paced(): Promise<void> {
+    this.drained ??= new Promise((resolve) => (this.wake = resolve));
+    return this.drained;
+  }
+
+  /** Lets every waiting reporter call go on (the queue drained, or the run ended). */
+  release(): void {
+    if (this.drained === null) return;
+    this.drained = null;
+    this.wake();
   }
 
   toolOpened(name: string): void {

@@ -6,18 +6,17 @@ describe('tracker options', () => {
     expect(trackerOptionsFromConfig(loadConfig({}))).toEqual({
       maxRunsPerUser: TRACKER_DEFAULTS.maxRunsPerUser,
       timeoutMs: TRACKER_DEFAULTS.timeoutMs,
-      deadAfterMs: TRACKER_DEFAULTS.deadAfterMs,
       retentionMs: TRACKER_DEFAULTS.retentionMs,
     });
   });
 
-  it('take the AGENTWIRE_* run settings', () => {
+  it('take the AGENTWIRE_* run settings, but not the dead-after one: that is about dead processes, not waiting agents', () => {
     const config = loadConfig({
       AGENTWIRE_MAX_RUNS_PER_USER: '2',
       AGENTWIRE_RUN_TIMEOUT_MS: '5000',
       AGENTWIRE_RUN_DEAD_AFTER_MS: '1000',
       AGENTWIRE_RUN_RETENTION_MS: '0',
     });
-    expect(trackerOptionsFromConfig(config)).toEqual({ maxRunsPerUser: 2, timeoutMs: 5_000, deadAfterMs: 1_000, retentionMs: 0 });
+    expect(trackerOptionsFromConfig(config)).toEqual({ maxRunsPerUser: 2, timeoutMs: 5_000, retentionMs: 0 });
   });
 });

@@ -10,8 +10,21 @@ export const TRACKER_DEFAULTS = {
   maxRunsPerUser: 5,
   /** A run older than this ends as timed_out (per run overridable). */
   timeoutMs: 30_000,
-  /** A run without a heartbeat for this long ends as dead. */
-  deadAfterMs: 10_000,
+  /**
+   * The hang rule of runs whose agent and request declare none: a run that reports nothing for
+   * this long ends as dead. 0 = none: a waiting agent is ended only by its timeout.
+   */
+  hangAfterMs: 0,
+  /** Events of one run waiting for the sink at which its agent's reporter calls start to wait (until half have gone out). */
+  eventHighWater: 64,
+  /** Events of one run waiting for the sink at most: an agent that keeps reporting past it without awaiting is ended as failed. */
+  maxQueuedEvents: 1_024,
+  /**
+   * Events of one run handed to the sink before the earlier ones have settled. Above 1 only for
+   * a sink that sequences its calls in call order (the manager does: it appends when called), so
+   * a run's events can share backplane round trips.
+   */
+  maxEventsInFlight: 1,
   /** How long a finished run stays readable. */
   retentionMs: 600_000,
   /** Finished runs kept at most (the oldest go first). */
@@ -52,7 +65,10 @@ export interface ExecutionTrackerOptions {
   readonly onRunEnded?: (observation: RunEndedObservation) => void;
   readonly maxRunsPerUser?: number;
   readonly timeoutMs?: number;
-  readonly deadAfterMs?: number;
+  readonly hangAfterMs?: number;
+  readonly eventHighWater?: number;
+  readonly maxQueuedEvents?: number;
+  readonly maxEventsInFlight?: number;
   readonly retentionMs?: number;
   readonly maxRetainedRuns?: number;
   readonly maxPhaseHistory?: number;
@@ -79,7 +95,10 @@ const consoleLogger: TrackerLogger = {
 const MINIMUM: TrackerLimits = {
   maxRunsPerUser: 1,
   timeoutMs: 1,
-  deadAfterMs: 1,
+  hangAfterMs: 0,
+  eventHighWater: 1,
+  maxQueuedEvents: 1,
+  maxEventsInFlight: 1,
   retentionMs: 0,
   maxRetainedRuns: 0,
   maxPhaseHistory: 0,
@@ -104,6 +123,9 @@ export function resolveTrackerOptions(options: ExecutionTrackerOptions): Resolve
   for (const key of Object.keys(TRACKER_DEFAULTS) as (keyof TrackerLimits)[]) {
     limits[key] = checkLimit(key, options[key] ?? TRACKER_DEFAULTS[key], MINIMUM[key]);
   }
+  if (limits.maxQueuedEvents < limits.eventHighWater) {
+    throw new InvalidTrackerOptionError('maxQueuedEvents', `must be ≥ eventHighWater (${limits.eventHighWater})`);
+  }
   return {
     limits: Object.freeze(limits),
     sink: options.sink,
@@ -114,14 +136,15 @@ export function resolveTrackerOptions(options: ExecutionTrackerOptions): Resolve
   };
 }
 
-/** The limits @agentwire/config reads from AGENTWIRE_* settings, as tracker options. */
-export function trackerOptionsFromConfig(
-  config: AppConfig,
-): Pick<ExecutionTrackerOptions, 'maxRunsPerUser' | 'timeoutMs' | 'deadAfterMs' | 'retentionMs'> {
+/**
+ * The limits @agentwire/config reads from AGENTWIRE_* settings, as tracker options.
+ * AGENTWIRE_RUN_DEAD_AFTER_MS is not one of them: it is about gateway processes that die (the
+ * Redis run directory), not about agents that wait; an agent declares its own hang rule.
+ */
+export function trackerOptionsFromConfig(config: AppConfig): Pick<ExecutionTrackerOptions, 'maxRunsPerUser' | 'timeoutMs' | 'retentionMs'> {
   return {
     maxRunsPerUser: config.limits.maxRunsPerUser,
     timeoutMs: config.runs.timeoutMs,
-    deadAfterMs: config.runs.deadAfterMs,
     retentionMs: config.runs.retentionMs,
   };
 }

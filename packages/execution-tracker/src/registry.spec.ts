@@ -87,10 +87,14 @@ describe('getting a tracker', () => {
     expect(() => registerExecutionTracker(fresh(), { sink, maxRunsPerUser: 0 })).toThrow(InvalidTrackerOptionError);
     expect(() => registerExecutionTracker(fresh(), { sink, timeoutMs: 1.5 })).toThrow(/timeoutMs: must be a whole number ≥ 1/);
     expect(() => registerExecutionTracker(fresh(), { sink: {} as RecordingSink })).toThrow(/sink/);
+    expect(() => registerExecutionTracker(fresh(), { sink, eventHighWater: 10, maxQueuedEvents: 9 })).toThrow(/maxQueuedEvents: must be ≥ eventHighWater \(10\)/);
     expect(registerExecutionTracker(fresh(), { sink, sweepIntervalMs: 0 }).limits).toEqual({
       maxRunsPerUser: 5,
       timeoutMs: 30_000,
-      deadAfterMs: 10_000,
+      hangAfterMs: 0,
+      eventHighWater: 64,
+      maxQueuedEvents: 1_024,
+      maxEventsInFlight: 1,
       retentionMs: 600_000,
       maxRetainedRuns: 10_000,
       maxPhaseHistory: 50,
@@ -129,7 +133,7 @@ describe('limits and retention', () => {
   });
 
   it('keeps finished runs for retentionMs, then evicts them at a sweep; live runs stay', async () => {
-    h = createHarness({ retentionMs: 60_000, timeoutMs: 3_600_000, deadAfterMs: 3_600_000 });
+    h = createHarness({ retentionMs: 60_000, timeoutMs: 3_600_000 });
     const agent = new ControlledAgent();
     const alice = h.trackerFor('alice');
     const finished = alice.startRun({ agent, input: 'x' });
@@ -163,7 +167,7 @@ describe('limits and retention', () => {
 describe('metrics', () => {
   it('counts runs by state, cancelled included, and reports each ending with its duration', async () => {
     const observed: RunEndedObservation[] = [];
-    const h = createHarness({ onRunEnded: (observation) => observed.push(observation) });
+    const h = createHarness({ hangAfterMs: 10_000, onRunEnded: (observation) => observed.push(observation) });
     const agent = new ControlledAgent();
     const alice = h.trackerFor('alice');
     const a = alice.startRun({ agent, input: 'a' });
@@ -275,7 +279,7 @@ describe('the sweep timer', () => {
     const container = rootContainer.createChildContainer();
     let now = 0;
     const sink = new RecordingSink();
-    const registry = registerExecutionTracker(container, { sink, now: () => now, sweepIntervalMs: 100, logger: { warn() {}, error() {} } });
+    const registry = registerExecutionTracker(container, { sink, now: () => now, sweepIntervalMs: 100, hangAfterMs: 10_000, logger: { warn() {}, error() {} } });
     expect(jest.getTimerCount()).toBe(1);
     const tracker = getExecutionTracker(new UserExecutionContext({ userId: 'alice', threadId: 'thread-1', runId: 'run-ctx' }), container);
     const { outcome } = tracker.startRun({ agent: new ControlledAgent(), input: 'x' });

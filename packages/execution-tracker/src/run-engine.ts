@@ -28,6 +28,8 @@ export interface StartRunRequest {
   readonly tools?: ReadonlyMap<string, AgentTool> | readonly AgentTool[];
   /** Overrides the registry's timeoutMs for this run. */
   readonly timeoutMs?: number;
+  /** Overrides the agent's hang rule (AgentRunner.hangAfterMs) for this run; 0 = none. */
+  readonly hangAfterMs?: number;
 }
 
 /** A run that was accepted; `outcome` resolves (never rejects) once its terminal event is out. */
@@ -85,6 +87,9 @@ function isAgentInput(input: unknown): input is AgentInput {
   return typeof input === 'string' || (typeof input === 'object' && input !== null && !Array.isArray(input));
 }
 
+/** What a reporter call returns when the run's queue has room: one settled promise for every call. */
+const READY: Promise<void> = Promise.resolve();
+
 /** Resolves after `ms` or when `promise` settles, whichever is first. */
 async function within(ms: number, promise: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -122,6 +127,7 @@ export class RunEngine implements ReporterHost {
     }
     if (!isAgentInput(input)) throw new InvalidTrackerOptionError('input', 'must be a string or an object');
     const timeoutMs = request.timeoutMs === undefined ? this.options.limits.timeoutMs : checkLimit('timeoutMs', request.timeoutMs, 1);
+    const hangAfterMs = this.hangRule(request);
     const threadId = request.threadId === undefined ? defaultThread : parseThreadId(request.threadId);
     const tools = toolMap(request.tools);
     let mine = this.activeByUser.get(userId);
@@ -146,7 +152,7 @@ export class RunEngine implements ReporterHost {
       lastHeartbeatAt: now,
       heartbeatCount: 0,
       timeoutMs,
-      deadAfterMs: this.options.limits.deadAfterMs,
+      hangAfterMs,
       eventCount: 0,
       emitFailures: 0,
       finalResponse: null,
@@ -162,9 +168,8 @@ export class RunEngine implements ReporterHost {
     run.deadline = this.deadlines.push(run, run.dueAt);
 
     this.move(run, 'starting');
-    this.emit(run, { type: AgentEventType.AgentStarted, run_id: record.runId, thread_id: threadId, payload: { agent_name: agent.name, input } });
-    // The agent starts once agent_started is out, so none of its events can overtake it.
-    void run.tail.then(() => this.invoke(run)).catch((error: unknown) => this.internalError(run, error));
+    // The pump invokes the agent once agent_started is out.
+    void this.emit(run, { type: AgentEventType.AgentStarted, run_id: record.runId, thread_id: threadId, payload: { agent_name: agent.name, input } });
     return { runId: record.runId, threadId, outcome: run.outcome };
   }
 
@@ -274,7 +279,8 @@ export class RunEngine implements ReporterHost {
     const { record } = run;
     record.lastHeartbeatAt = now;
     record.heartbeatCount += 1;
-    if (run.deadline !== null) this.deadlines.reschedule(run.deadline, run.dueAt);
+    // Without a hang rule activity cannot move the run's deadline (its timeout).
+    if (run.deadline !== null && record.hangAfterMs !== null) this.deadlines.reschedule(run.deadline, run.dueAt);
     if (phase !== null && record.phase !== phase) {
       record.phase = phase;
       record.phases.push({ phase, at: now });
@@ -287,10 +293,23 @@ export class RunEngine implements ReporterHost {
     return true;
   }
 
-  emit(run: LiveRun, event: AgentEvent): void {
+  /**
+   * Queues one event of a live run. Resolves at once while the run's queue is below
+   * eventHighWater, otherwise once it has drained to half of that (or the run ended). An event
+   * past maxQueuedEvents is not queued: the run ends as failed instead, so an agent that never
+   * waits cannot grow the queue without bound.
+   */
+  emit(run: LiveRun, event: AgentEvent): Promise<void> {
+    if (run.ending !== null) return READY;
+    const { eventHighWater, maxQueuedEvents } = this.options.limits;
+    if (run.queue.length >= maxQueuedEvents) {
+      this.end(run, failed(`The agent kept reporting without awaiting its reporter calls while ${maxQueuedEvents} of its events were waiting to be sent`));
+      return READY;
+    }
     run.record.eventCount += 1;
     this.update(run);
-    run.tail = this.send(run, run.tail, event, false);
+    this.enqueue(run, event);
+    return run.queue.length >= eventHighWater ? run.paced() : READY;
   }
 
   internalError(run: LiveRun, error: unknown): void {
@@ -370,27 +389,60 @@ export class RunEngine implements ReporterHost {
     }
     record.eventCount += 1;
     this.update(run);
-    run.tail = this.send(run, run.tail, event, true);
+    this.enqueue(run, event);
+    run.release(); // an agent waiting for room goes on, to find its signal aborted
     if (reason !== null) run.controller.abort(reason);
     return true;
   }
 
+  private enqueue(run: LiveRun, event: AgentEvent): void {
+    run.queue.push(event);
+    this.pump(run);
+  }
+
   /**
-   * Hands one event to the sink once the run's earlier events are out; after the terminal event
-   * (`last`), the run settles. Never rejects: a failed emit is counted, a bug of ours is logged.
+   * Hands the run's queued events to the sink in order while fewer than maxEventsInFlight of
+   * them are at the sink; reporter calls waiting for room go on once the queue is half drained.
    */
-  private async send(run: LiveRun, previous: Promise<void>, event: AgentEvent, last: boolean): Promise<void> {
+  private pump(run: LiveRun): void {
+    const { queue } = run;
+    const { maxEventsInFlight, eventHighWater } = this.options.limits;
+    while (run.inFlight < maxEventsInFlight) {
+      const event = queue.shift();
+      if (event === undefined) return;
+      run.inFlight += 1;
+      if (queue.length <= eventHighWater >> 1) run.release();
+      void this.deliver(run, event);
+    }
+  }
+
+  /**
+   * Emits one event and goes on with the queue. Once agent_started is out the agent is invoked
+   * (so none of its events can overtake it); once the terminal event, always the last one
+   * queued, is out and nothing else is at the sink, the run settles. Never rejects: a failed
+   * emit is counted, a bug of ours is logged.
+   */
+  private async deliver(run: LiveRun, event: AgentEvent): Promise<void> {
     try {
-      await previous;
       try {
         await this.options.sink.emitAgentEvent(run.record.userId, event);
       } catch (error) {
         this.emitFailed(run, event, error);
       }
-      if (last) this.settle(run);
+      run.inFlight -= 1;
+      if (run.ending !== null && run.inFlight === 0 && run.queue.length === 0) this.settle(run);
+      else if (event.type === AgentEventType.AgentStarted) this.invoke(run).catch((error: unknown) => this.internalError(run, error));
+      this.pump(run);
     } catch (error) {
       this.internalError(run, error);
     }
+  }
+
+  /** The hang rule of a new run in ms, or null for none: the request's, else the agent's, else the registry's. */
+  private hangRule(request: StartRunRequest): number | null {
+    const declared = request.hangAfterMs ?? request.agent.hangAfterMs;
+    const ms = declared === undefined ? this.options.limits.hangAfterMs : checkLimit('hangAfterMs', declared, 0);
+    return ms === 0 ? null : ms;
   }
 
   /** The terminal event is out (or failed): the run leaves the active set and becomes retained. */

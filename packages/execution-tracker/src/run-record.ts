@@ -39,7 +39,8 @@ export interface RunRecord {
   lastHeartbeatAt: number;
   heartbeatCount: number;
   readonly timeoutMs: number;
-  readonly deadAfterMs: number;
+  /** The run's hang rule: it ends as dead after this long without a report; null = none. */
+  readonly hangAfterMs: number | null;
   /** Agent events emitted (or attempted) for the run. */
   eventCount: number;
   /** Emits the sink rejected. */

@@ -7,7 +7,7 @@ const SILENT_EVERY = 100; // 1 run in 100 stops heartbeating: 1,000 of 100,000
 
 describe('at scale', () => {
   it('keeps 100,000 live runs heartbeating, and expiring 1,000 of them pops only those 1,000 heap entries', async () => {
-    const h = createHarness({ timeoutMs: 3_600_000, maxRetainedRuns: 100_000 });
+    const h = createHarness({ timeoutMs: 3_600_000, hangAfterMs: 10_000, maxRetainedRuns: 100_000 });
     const agent = new ControlledAgent();
     for (let user = 0; user < USERS; user += 1) {
       const tracker = h.trackerFor(`user-${user}`);

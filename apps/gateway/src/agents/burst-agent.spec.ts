@@ -43,6 +43,14 @@ describe('BurstAgent', () => {
     expect(result.finalResponse).toBe('Streamed 200 events of 300 bytes.');
   });
 
+  it('awaits every report before the next, so the backplane paces it', async () => {
+    const { reporter, events, overtaken } = recordingReporter();
+    const request = { runId: 'r' as RunId, threadId: 't' as ThreadId, userId: 'u' as UserId, input: { events: 300, payload_bytes: 16 }, tools: new Map(), signal: new AbortController().signal, reporter } as AgentRunRequest;
+    await new BurstAgent(limits).run(request);
+    expect(events).toHaveLength(300);
+    expect(overtaken()).toBe(0);
+  });
+
   it('stops streaming when aborted', async () => {
     const controller = new AbortController();
     const { reporter, events } = recordingReporter();

@@ -51,8 +51,10 @@ const YIELD_EVERY = 64;
 
 /**
  * The load-test agent: streams `events` agent_thinking events of `payload_bytes` each, as fast
- * as the pipeline takes them (it yields to the event loop regularly so emits drain and the
- * process stays responsive) or `interval_ms` apart, then completes.
+ * as the pipeline takes them or `interval_ms` apart, then completes. It awaits every report, so
+ * the backplane paces it (over Redis, one round trip per event) and a burst holds a bounded
+ * queue, not all its events; it also yields to the event loop regularly, because on the
+ * in-memory backplane the reports resolve in microtasks and other users must still be served.
  */
 export class BurstAgent implements AgentRunner {
   readonly name = 'burst';
@@ -69,7 +71,7 @@ export class BurstAgent implements AgentRunner {
         await new Promise((resolve) => setImmediate(resolve));
         signal.throwIfAborted();
       }
-      reporter.thinking(burstPayload(index, events, payloadBytes));
+      await reporter.thinking(burstPayload(index, events, payloadBytes));
     }
     return { finalResponse: `Streamed ${events} events of ${payloadBytes} bytes.` };
   }

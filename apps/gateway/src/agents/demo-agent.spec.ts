@@ -6,7 +6,7 @@ import { createDemoTools } from './tools';
 const fixedNow = () => new Date('2026-03-01T12:00:00Z');
 
 async function runDemo(text: string, signal = new AbortController().signal) {
-  const { reporter, events } = recordingReporter();
+  const { reporter, events, overtaken } = recordingReporter();
   const request: AgentRunRequest = {
     runId: 'run-1' as RunId,
     threadId: 'thread-1' as ThreadId,
@@ -17,7 +17,7 @@ async function runDemo(text: string, signal = new AbortController().signal) {
     reporter,
   };
   const result = await new DemoAgent().run(request);
-  return { result, events };
+  return { result, events, overtaken: overtaken() };
 }
 
 describe('planToolCalls', () => {
@@ -45,6 +45,12 @@ describe('DemoAgent', () => {
     expect(completed.map((e) => [e.tool, e.success])).toEqual([['calculator', false], ['current_time', true]]);
     expect(result.finalResponse).toContain('calculator failed: the result is not a finite number');
     expect(result.finalResponse).toContain('in Asia/Tokyo.');
+  });
+
+  it('awaits every report before the next, so a busy stream paces it', async () => {
+    const { events, overtaken } = await runDemo('what is 1/0 and what time is it in Asia/Tokyo?');
+    expect(events.length).toBeGreaterThan(5);
+    expect(overtaken).toBe(0);
   });
 
   it('gives the same events for the same input', async () => {

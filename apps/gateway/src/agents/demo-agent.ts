@@ -74,7 +74,7 @@ export class DemoAgent implements AgentRunner {
   async run({ input, tools, signal, reporter }: AgentRunRequest): Promise<AgentRunResult> {
     const text = inputText(input);
     const plan = planToolCalls(text);
-    reporter.thinking(
+    await reporter.thinking(
       plan.length === 0
         ? `Reading "${clip(text)}": it asks for nothing my tools can do.`
         : `Reading "${clip(text)}": it needs ${plan.length} tool call${plan.length === 1 ? '' : 's'} (${plan.map((c) => c.tool).join(', ')}).`,
@@ -82,9 +82,10 @@ export class DemoAgent implements AgentRunner {
     const sentences: string[] = [];
     for (const call of plan) {
       signal.throwIfAborted();
-      reporter.thinking(call.reason);
+      await reporter.thinking(call.reason);
       const tool = tools.get(call.tool);
       const report = reporter.toolStarted(call.tool, call.parameters);
+      await report.ready;
       let results: unknown;
       let success = true;
       try {
@@ -95,12 +96,12 @@ export class DemoAgent implements AgentRunner {
         success = false;
         results = { error: error instanceof Error ? error.message : String(error) };
       }
-      report.complete(results, success);
+      await report.complete(results, success);
       sentences.push(describeResult(call, results, success));
     }
     signal.throwIfAborted();
     if (plan.length === 0) return { finalResponse: HELP };
-    reporter.thinking(`Composing the answer from ${plan.length} tool result${plan.length === 1 ? '' : 's'}.`);
+    await reporter.thinking(`Composing the answer from ${plan.length} tool result${plan.length === 1 ? '' : 's'}.`);
     return { finalResponse: sentences.join(' ') };
   }
 }

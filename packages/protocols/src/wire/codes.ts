@@ -39,7 +39,7 @@ export const AgentErrorCode = {
   AgentFailed: 'agent_failed',
   /** The run went past its timeout. */
   TimedOut: 'timed_out',
-  /** The run stopped sending heartbeats. */
+  /** The gateway process running the run died, or the agent broke the hang rule it declared (AgentRunner.hangAfterMs). */
   Dead: 'dead',
   /** The gateway shut down before the run finished. */
   Shutdown: 'shutdown',

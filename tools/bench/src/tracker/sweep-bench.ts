@@ -75,7 +75,7 @@ export async function runSweepBench(params: SweepBenchParams, hooks: SweepHooks 
     logger: silentLogger,
     sweepIntervalMs: 0,
     timeoutMs: 86_400_000,
-    deadAfterMs: DEAD_AFTER_MS,
+    hangAfterMs: DEAD_AFTER_MS, // every run's hang rule: silent runs end as dead
     maxRunsPerUser: Math.ceil(params.runs / params.users),
     maxRetainedRuns: params.runs,
   });

@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServerEnvelope } from '@agentwire/protocols';
+import type { UserId } from '@agentwire/types';
+import Redis from 'ioredis';
+import WebSocket from 'ws';
+import { TokenService } from '../auth';
+import { TEST_SECRET } from './harness.test-helpers';
+
+/**
+ * Issue 13, item 4: an agent that emits faster than its events are sequenced is paced by the
+ * backplane, so a run's memory is bounded on both backplanes. The built gateway (dist/main.js)
+ * runs as a child process, once per backplane, and streams the issue's burst; its peak RSS
+ * (VmHWM) over Redis, where each event costs a round trip, must stay within twice the
+ * in-memory one. Before the fix the Redis run queued every event in memory (710 vs 110 MB).
+ */
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const prefix = `agentwire-test:pacing-${process.pid}-${Date.now()}:`;
+const BURST = { events: 200_000, payload_bytes: 1024 };
+const tokens = new TokenService({ secret: TEST_SECRET });
+
+interface GatewayProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+const children: ChildProcess[] = [];
+
+async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      AGENTWIRE_ENV: 'test',
+      AGENTWIRE_HOST: '127.0.0.1',
+      AGENTWIRE_PORT: '0',
+      AGENTWIRE_JWT_SECRET: TEST_SECRET,
+      AGENTWIRE_SHUTDOWN_GRACE_MS: '0',
+      AGENTWIRE_LOG_LEVEL: 'info',
+      // Paced, the run lasts as long as its events take to be sequenced (about a minute over
+      // Redis on a 2-core machine): this test is about memory, not the 30 s default timeout.
+      AGENTWIRE_RUN_TIMEOUT_MS: '110000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const started = /"event":"gateway_started".*?"url":"([^"]+)"/.exec(output);
+    if (started !== null) return { child, url: started[1] as string };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** The process's peak resident set size so far, in MB. */
+function peakRssMb(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (kb === undefined) throw new Error(`no VmHWM for process ${pid}`);
+  return Number(kb) / 1024;
+}
+
+/** Starts the burst on a connection of `user` and resolves with the run's terminal event (the stream is counted, not kept). */
+async function burst(gateway: GatewayProcess, user: string, timeoutMs: number): Promise<ServerEnvelope> {
+  const { token } = await tokens.issue(user as UserId, 600);
+  const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}ws`, ['agentwire.v1', `bearer.${token}`]);
+  try {
+    return await new Promise<ServerEnvelope>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no terminal event within ${timeoutMs} ms`)), timeoutMs);
+      socket.on('error', reject);
+      socket.on('close', (code) => reject(new Error(`the connection closed with ${code}`)));
+      socket.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as ServerEnvelope;
+        if (message.type === 'connection_established') socket.send(JSON.stringify({ type: 'start_agent', agent: 'burst', input: BURST }));
+        if (message.type === 'error' || ['agent_completed', 'agent_error', 'agent_cancelled'].includes(message.type)) {
+          clearTimeout(timer);
+          resolve(message);
+        }
+      });
+    });
+  } finally {
+    socket.removeAllListeners('close');
+    socket.terminate();
+  }
+}
+
+let admin: Redis;
+
+beforeAll(async () => {
+  admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(children.map(stop));
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await admin.del(...keys);
+  } while (cursor !== '0');
+  await admin.quit();
+}, 30_000);
+
+describe('producers paced by the backplane', () => {
+  it('streams a burst of 200,000 × 1 KB events through Redis within twice the in-memory peak RSS', async () => {
+    const startedAt = Date.now();
+    const memory = await startGateway({});
+    const inMemory = await burst(memory, 'pacing-memory', 30_000);
+    const memoryPeak = peakRssMb(memory.child.pid as number);
+    await stop(memory.child);
+    const memorySeconds = (Date.now() - startedAt) / 1000;
+
+    const redis = await startGateway({ AGENTWIRE_REDIS_URL: REDIS_URL, AGENTWIRE_REDIS_KEY_PREFIX: prefix });
+    const throughRedis = await burst(redis, 'pacing-redis', 110_000 - (Date.now() - startedAt));
+    const redisPeak = peakRssMb(redis.child.pid as number);
+    await stop(redis.child);
+
+    const redisSeconds = (Date.now() - startedAt) / 1000 - memorySeconds;
+    const figures = `peak RSS in memory ${memoryPeak.toFixed(0)} MB (${memorySeconds.toFixed(1)} s), through Redis ${redisPeak.toFixed(0)} MB (${redisSeconds.toFixed(1)} s)`;
+    const outcome = (end: ServerEnvelope) => [end.type, end.payload['event_count']];
+    expect({ figures, inMemory: outcome(inMemory), throughRedis: outcome(throughRedis) }).toEqual({
+      figures,
+      inMemory: ['agent_completed', 200_002],
+      throughRedis: ['agent_completed', 200_002],
+    });
+    expect({ figures, withinTwiceInMemory: redisPeak <= 2 * memoryPeak }).toEqual({ figures, withinTwiceInMemory: true });
+  }, 120_000);
+});

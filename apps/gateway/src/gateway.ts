@@ -10,6 +10,7 @@ import { UserExecutionContext, generateRequestId, generateRunId, generateThreadI
 import type { DependencyContainer } from 'tsyringe';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
+import { AbuseCooldown } from './abuse-cooldown';
 import { AuthenticationError, type Identity, type TokenService, presentedToken } from './auth';
 import { type GatewayContainerOptions, type GatewayLifecycle, type GatewayRouter, GatewayTokens, buildGatewayContainer } from './container';
 import type { GatewayMetrics } from './metrics';
@@ -133,6 +134,7 @@ export class Gateway {
       metrics: this.metrics,
       logger: this.logger,
       now: this.now,
+      abuse: new AbuseCooldown(this.now),
     };
   }
 
@@ -230,6 +232,11 @@ export class Gateway {
       this.metrics.authFailures.inc({ reason });
       this.logger.info({ event: 'auth_failed', reason, remote: (socket as Socket).remoteAddress }, 'upgrade refused: not authenticated');
       return refuseUpgrade(socket, 401, 'Unauthorized', JSON.stringify({ error: 'unauthorized', message: error instanceof Error ? error.message : 'unauthorized' }));
+    }
+    const coolingDown = this.sessionDeps.abuse.retryAfterSeconds(identity.userId);
+    if (coolingDown > 0) {
+      this.metrics.connectionsRefused.inc({ reason: 'abuse_cooldown' });
+      return refuseUpgrade(socket, 429, 'Too Many Requests', '{"error":"rate_limited","message":"a connection of this user was just closed for abuse; try again later"}', { 'Retry-After': String(coolingDown) });
     }
     // Connection limits are answered here, before the socket opens: a client told 429 or 503 backs off,
     // where one upgraded and then closed just reconnects.

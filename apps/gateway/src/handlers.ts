@@ -12,8 +12,12 @@ export interface GatewayRouteContext extends RouteContext {
   readonly userContext: UserExecutionContext;
   readonly tracker: AgentExecutionTracker;
   resume(afterSeq: number): Promise<unknown>;
-  /** Ends the connection (sustained abuse). */
-  close(code: number, reason: string): void;
+  /**
+   * Ends the connection for abuse: closes it with 1008, stops reading from it (frames it still
+   * sends are not routed), destroys its TCP socket if the peer does not finish the close
+   * promptly, and refuses the user's new connections for a while (see abuse-cooldown.ts).
+   */
+  cutOff(reason: string): void;
 }
 
 export interface HandlerDeps {
@@ -28,6 +32,7 @@ export interface HandlerDeps {
   onRateLimited(): void;
 }
 
+/** Characters of the input (its JSON text for an object). The router has refused anything nested deeper than MAX_MESSAGE_DEPTH. */
 function inputLength(input: AgentInput): number {
   return typeof input === 'string' ? [...input].length : JSON.stringify(input).length;
 }
@@ -56,7 +61,7 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
     ...deps.rateLimit,
     onSustainedAbuse: (context, rejections) => {
       deps.logger.warn({ userId: context.userId, connectionId: context.connectionId, rejections }, 'closing a connection for sustained abuse of the rate limit');
-      context.close(1008, 'rate limit exceeded');
+      context.cutOff('rate limit exceeded');
     },
   });
   const router = new MessageRouter<GatewayRouteContext>({ logger: deps.logger });
@@ -112,7 +117,13 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
     })
     .on('ping', answerPing)
     .on('resume', async (message, context) => {
-      await context.resume(message.after_seq);
+      try {
+        await context.resume(message.after_seq);
+      } catch (error) {
+        // Over the connection's replay budget, or a replay already running: nothing was replayed, the same resume works later.
+        if ((error as { code?: unknown } | null)?.code === 'REPLAY_LIMITED') throw new MessageRejectedError(ErrorCode.RateLimited, (error as Error).message, { cause: error });
+        throw error;
+      }
     });
   return { router, forget: (connectionId) => rateLimit.forget(connectionId) };
 }

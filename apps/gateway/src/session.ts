@@ -3,9 +3,10 @@ import { type AgentExecutionTracker, getExecutionTracker } from '@agentwire/exec
 import type { UnifiedWebSocketManager, WebSocketManagerFactory } from '@agentwire/manager';
 import { CloseCode, type OutboundMessage } from '@agentwire/protocols';
 import type { MessageRouter } from '@agentwire/router';
-import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRunId, generateThreadId } from '@agentwire/types';
+import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId, generateRunId, generateThreadId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
+import type { AbuseCooldown } from './abuse-cooldown';
 import type { Identity } from './auth';
 import type { GatewayRouteContext } from './handlers';
 import type { GatewayMetrics } from './metrics';
@@ -18,9 +19,74 @@ export interface SessionDeps {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Users cut off for abuse: their new connections are refused at the upgrade for a while. */
+  readonly abuse: AbuseCooldown;
 }
 
-/** Where a socket points to its session, so every socket shares the same two listeners. */
+/**
+ * How long a connection the gateway closes gets to finish the closing handshake before its TCP
+ * socket is destroyed: a peer that never answers the close frame must not keep its socket (and
+ * the gateway reading from it) for ws's own 30 s close timeout.
+ */
+export const CLOSE_HANDSHAKE_TIMEOUT_MS = 2000;
+
+/** Frames a connection may send before its registration is done; more is abuse (the rate limit's burst is far below it). */
+const MAX_EARLY_FRAMES = 256;
+
+/** WebSocket.OPEN */
+const OPEN = 1;
+
+/**
+ * The close code ws sends when it refuses an inbound frame, by the code of the error it emits
+ * (its 'close' event then usually reports 1006: it stops reading and never sees the echo).
+ */
+const WS_ERROR_CLOSE_CODES = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+  WS_ERR_INVALID_UTF8: 1007,
+} as const satisfies Readonly<Record<string, number>>;
+/** What ws sends for every other frame it refuses. */
+const WS_PROTOCOL_ERROR_CLOSE_CODE = 1002;
+
+function wsErrorCloseCode(error: unknown): number {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(WS_ERROR_CLOSE_CODES, code) ? WS_ERROR_CLOSE_CODES[code as keyof typeof WS_ERROR_CLOSE_CODES] : WS_PROTOCOL_ERROR_CLOSE_CODE;
+}
+
+/**
+ * Starts the closing handshake and destroys the socket if it has not closed within
+ * CLOSE_HANDSHAKE_TIMEOUT_MS, whatever the peer does. Never throws.
+ */
+function closeWithin(socket: WebSocket, code: number, reason: string): void {
+  if (socket.readyState === socket.CLOSED) return;
+  try {
+    socket.close(code, reason);
+  } catch {
+    socket.terminate();
+    return;
+  }
+  const timer = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Contains a failure in one connection's handling: it is logged with a ref, the connection is
+ * closed with 1011 naming the ref, and nothing reaches the process. Never throws.
+ */
+function containFailure(socket: WebSocket, error: unknown, stage: string, details: { userId: UserId; connectionId?: ConnectionId }, logger: Logger): string {
+  const ref = generateRequestId();
+  try {
+    logger.error({ err: error, ref, event: 'connection_failed', stage, ...details }, 'a connection failed; it was closed with 1011');
+  } catch {
+    // A broken logger must not turn one failed connection into a failed process.
+  }
+  closeWithin(socket, CloseCode.InternalError, `internal error (ref ${ref})`);
+  return ref;
+}
+
+/** Where a socket points to its session, so every socket shares the same listeners. */
 const kSession = Symbol('agentwire.gatewaySession');
 type SessionSocket = WebSocket & { [kSession]?: GatewaySession };
 
@@ -29,6 +95,8 @@ type SessionSocket = WebSocket & { [kSession]?: GatewaySession };
  * through the gateway's router (it is the route context handlers receive), closed with 1008
  * once its token has expired (see closeExpiredSessions), logged when it opens and closes.
  * Frames that arrive while registration is in progress are kept and routed after it, in order.
+ * Once the connection is closing (whoever closed it) its frames are dropped before any work.
+ * A failure anywhere in its handling closes it with 1011 and a logged ref (containFailure).
  * A gateway holds one per socket, so its state is a few fields, its behaviour lives on the
  * prototype, its socket listeners are shared by all sessions, and the tracker view is made
  * only when the connection first uses it.
@@ -45,6 +113,8 @@ class GatewaySession implements GatewayRouteContext {
   private registered = false;
   /** Frames that came while registering (allocated only if one does). */
   private early: { data: RawData; isBinary: boolean }[] | null = null;
+  /** The close code and reason the gateway sent, when it closed the connection (the peer may never echo them). */
+  private sentClose: { code: number; reason: string } | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -71,56 +141,112 @@ class GatewaySession implements GatewayRouteContext {
     return (this.manager as UnifiedWebSocketManager).resume(this.connectionId, afterSeq);
   }
 
-  close(code: number, reason: string): void {
-    this.socket.close(code, reason);
+  cutOff(reason: string): void {
+    this.deps.abuse.start(this.userId);
+    this.shut(CloseCode.PolicyViolation, reason);
+    // Stop reading: whatever the peer keeps sending stays in the kernel until the socket is destroyed.
+    this.socket.pause();
   }
 
   receive(data: RawData, isBinary: boolean): void {
+    // A closing connection is done: its frames cost nothing more, however many it still sends.
+    if (this.socket.readyState !== OPEN) return;
     if (!this.registered) {
-      (this.early ??= []).push({ data, isBinary });
+      const early = (this.early ??= []);
+      if (early.length >= MAX_EARLY_FRAMES) this.cutOff('rate limit exceeded');
+      else early.push({ data, isBinary });
       return;
     }
-    void this.deps.router.route(this, isBinary ? data : data.toString()).then((outcome) => {
-      this.deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
-      if (outcome.status !== 'handled') this.deps.metrics.errorsSent.inc({ code: outcome.code });
-    });
+    this.deps.router
+      .route(this, isBinary ? data : data.toString())
+      .then((outcome) => {
+        this.deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
+        if (outcome.status !== 'handled') this.deps.metrics.errorsSent.inc({ code: outcome.code });
+      })
+      .catch((error: unknown) => this.fail(error, 'routing'));
   }
 
   /** Closes the connection with 1008 if its token is no longer valid at `now`; true if it did (once: a closing socket is left alone). */
   expireAt(now: number): boolean {
-    if (now < this.validUntil || this.socket.readyState !== this.socket.OPEN) return false;
-    this.socket.close(CloseCode.PolicyViolation, 'token expired');
+    if (now < this.validUntil || this.socket.readyState !== OPEN) return false;
+    this.shut(CloseCode.PolicyViolation, 'token expired');
     return true;
+  }
+
+  /** ws refused an inbound frame (too large, bad UTF-8, a protocol error) and is closing with the matching code. */
+  refusedFrame(error: unknown): void {
+    this.sentClose ??= { code: wsErrorCloseCode(error), reason: error instanceof Error ? error.message : 'invalid frame' };
+    closeWithin(this.socket, this.sentClose.code, '');
   }
 
   closed(code: number, reason: Buffer): void {
     (this.socket as SessionSocket)[kSession] = undefined;
     this.deps.forgetRateLimit(this.connectionId);
+    // When the gateway closed the connection, its code is what the connection closed with, even if the peer never echoed it.
+    const sent = this.sentClose;
     this.deps.logger.info(
-      { event: 'connection_closed', userId: this.userId, connectionId: this.connectionId, durationMs: this.deps.now() - this.openedAt, closeCode: code, reason: reason.toString('utf8') || undefined },
+      {
+        event: 'connection_closed',
+        userId: this.userId,
+        connectionId: this.connectionId,
+        durationMs: this.deps.now() - this.openedAt,
+        closeCode: sent?.code ?? code,
+        reason: (sent?.reason ?? reason.toString('utf8')) || undefined,
+      },
       'connection closed',
     );
   }
 
+  /** Registers the connection and routes what it sent meanwhile. Never rejects: a failure closes the connection with 1011. */
   async register(afterSeq: number | undefined): Promise<void> {
     const { deps } = this;
     try {
       this.manager = deps.factory.createManager(this.userContext);
       await this.manager.addConnection(this.socket, { userId: this.userId, connectionId: this.connectionId, ...(afterSeq === undefined ? {} : { afterSeq }) });
     } catch (error) {
-      const limited = (error as { code?: unknown }).code === 'LIMIT_EXCEEDED';
-      deps.logger.warn({ err: error, event: 'connection_refused', userId: this.userId, connectionId: this.connectionId }, 'connection refused');
-      this.socket.close(limited ? CloseCode.TryAgainLater : CloseCode.InternalError, limited ? 'connection limit reached' : 'internal error');
-      if (this.manager !== null) await deps.factory.disposeManager(this.manager).catch(() => undefined);
+      await this.refused(error);
       return;
     }
-    deps.metrics.connectionsOpened.inc();
-    deps.logger.info({ event: 'connection_opened', userId: this.userId, connectionId: this.connectionId, afterSeq }, 'connection opened');
-    if (this.expireAt(deps.now())) return;
-    this.registered = true;
-    const early = this.early ?? [];
-    this.early = null;
-    for (const frame of early) this.receive(frame.data, frame.isBinary);
+    try {
+      deps.metrics.connectionsOpened.inc();
+      deps.logger.info({ event: 'connection_opened', userId: this.userId, connectionId: this.connectionId, afterSeq }, 'connection opened');
+      if (this.expireAt(deps.now())) return;
+      this.registered = true;
+      const early = this.early ?? [];
+      this.early = null;
+      for (const frame of early) this.receive(frame.data, frame.isBinary);
+    } catch (error) {
+      this.fail(error, 'registration');
+    }
+  }
+
+  /** Registration was refused: 1013 for a connection limit, nothing for a client that already left, 1011 and a ref for anything else. */
+  private async refused(error: unknown): Promise<void> {
+    const { deps } = this;
+    try {
+      if ((error as { code?: unknown } | null)?.code === 'LIMIT_EXCEEDED') {
+        deps.logger.warn({ err: error, event: 'connection_refused', userId: this.userId, connectionId: this.connectionId }, 'connection refused');
+        this.shut(CloseCode.TryAgainLater, 'connection limit reached');
+      } else if (this.socket.readyState === OPEN) {
+        this.fail(error, 'registration');
+      }
+      if (this.manager !== null) await deps.factory.disposeManager(this.manager);
+    } catch (failure) {
+      this.fail(failure, 'registration');
+    }
+  }
+
+  /** Closes the connection with 1011 and a logged ref (containFailure). */
+  private fail(error: unknown, stage: string): void {
+    const ref = containFailure(this.socket, error, stage, { userId: this.userId, connectionId: this.connectionId }, this.deps.logger);
+    this.sentClose ??= { code: CloseCode.InternalError, reason: `internal error (ref ${ref})` };
+  }
+
+  /** Closes with `code` (once), remembering it for the log, and destroys the socket if the close does not complete promptly. */
+  private shut(code: number, reason: string): void {
+    if (this.sentClose !== null || this.socket.readyState !== OPEN) return;
+    this.sentClose = { code, reason };
+    closeWithin(this.socket, code, reason);
   }
 }
 
@@ -132,12 +258,25 @@ function onSessionClose(this: SessionSocket, code: number, reason: Buffer): void
   this[kSession]?.closed(code, reason);
 }
 
+function onSessionError(this: SessionSocket, error: Error): void {
+  this[kSession]?.refusedFrame(error);
+}
+
 /**
  * Serves one authenticated WebSocket connection until it closes. The socket's listeners are
  * attached before anything awaits, so no frame is lost while the connection is being registered.
+ * Never rejects: a failure in setting the connection up closes it with 1011 and a logged ref.
  */
 export async function openSession(socket: WebSocket, identity: Identity, afterSeq: number | undefined, deps: SessionDeps): Promise<void> {
-  const session = new GatewaySession(socket, identity, deps);
+  // First of all, so an 'error' from a bad frame can never be an unhandled event.
+  socket.on('error', onSessionError);
+  let session: GatewaySession;
+  try {
+    session = new GatewaySession(socket, identity, deps);
+  } catch (error) {
+    containFailure(socket, error, 'setup', { userId: identity.userId }, deps.logger);
+    return;
+  }
   (socket as SessionSocket)[kSession] = session;
   socket.on('message', onSessionMessage);
   socket.on('close', onSessionClose);

@@ -7,15 +7,17 @@ import {
   type OutboundMessage,
   type ResumeResult,
   type StreamEntry,
+  type Unsubscribe,
   serializeEnvelope,
 } from '@agentwire/protocols';
 import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwire/types';
 import { type BackpressurePolicy, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import { type ConnectionOwner, ManagedConnection, SUBSCRIBED, UserSlot } from './connection';
-import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, TransportNotOpenError } from './errors';
+import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, ReplayLimitedError, TransportNotOpenError } from './errors';
 import { Ticker, heartbeatRound } from './heartbeat';
 import type { ResolvedManagerOptions } from './options';
 import { type ReplaySink, holdEntry, openStream, replayTo } from './replay';
+import { type ReplayBudgetPolicy, chargeReplay, replayWaitMs } from './replay-budget';
 import { RoomMemberships } from './rooms';
 import { DeliveryCounters } from './stats';
 
@@ -49,6 +51,7 @@ export class ConnectionRegistry {
   private readonly policy: BackpressurePolicy;
   private readonly drainTicker: Ticker;
   private readonly replaySink: ReplaySink<ManagedConnection>;
+  private readonly replayBudget: ReplayBudgetPolicy;
   // Shared by every EventEmitter socket (they are called with the socket as `this`), so a connection costs no closures.
   private readonly onSocketClose: (this: TaggedTransport) => void;
   private readonly onSocketPong: (this: TaggedTransport) => void;
@@ -63,6 +66,7 @@ export class ConnectionRegistry {
   ) {
     this.rooms = new RoomMemberships(backplane, (error, context) => this.report(error, context));
     this.policy = { highWaterBytes: options.sendHighWaterBytes, queueMax: options.sendQueueMax, queueMaxBytes: options.sendQueueMaxBytes };
+    this.replayBudget = { burstBytes: options.replayBurstBytes, bytesPerSecond: options.replayBytesPerSecond };
     this.drainTicker = new Ticker(options.drainIntervalMs, () => this.drainBackpressured());
     this.replaySink = {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
@@ -70,6 +74,7 @@ export class ConnectionRegistry {
       writeNotice: (connection, message) => this.writeNotice(connection, message),
       writeEntry: (connection, entry) => this.writeOrFail(connection, entry.json, entry.seq, entry.type),
       discardQueued: (connection) => this.discardQueued(connection),
+      replayed: (connection, entry) => chargeReplay(connection, this.replayBudget, Buffer.byteLength(entry.json), this.options.clock.now()),
     };
     const closed = (connection: ManagedConnection | undefined): void => {
       if (connection !== undefined) this.detach(connection, null, 'closed');
@@ -188,6 +193,11 @@ export class ConnectionRegistry {
 
   /** Replays what the connection missed after `afterSeq`, then makes it live (see replayTo). */
   async resume(connection: ManagedConnection, afterSeq: number): Promise<ResumeResult> {
+    // Bounded per connection: one replay at a time, and replayed bytes within the budget (replay-budget.ts).
+    const connectionId = connection.info.connectionId;
+    if (connection.resuming !== null) throw new ReplayLimitedError(connectionId, 'in_progress', 0, this.replayBudget);
+    const waitMs = replayWaitMs(connection, this.replayBudget, this.options.clock.now());
+    if (waitMs > 0) throw new ReplayLimitedError(connectionId, 'budget', waitMs, this.replayBudget);
     const result = await replayTo(connection, afterSeq, this.replaySink);
     this.countReplay(connection, result.replayed);
     return result;
@@ -295,7 +305,14 @@ export class ConnectionRegistry {
     this.users.set(userId, slot);
     // One listener per user, shared by all of the user's connections.
     const listener = (entry: StreamEntry): void => this.deliver(slot, entry);
-    slot.subscribed = this.backplane.subscribeUser(userId, listener).then((unsubscribe) => {
+    let subscribing: Promise<Unsubscribe>;
+    try {
+      subscribing = this.backplane.subscribeUser(userId, listener);
+    } catch (error) {
+      // A backplane that throws instead of rejecting fails this registration, not the registry.
+      subscribing = Promise.reject(error);
+    }
+    slot.subscribed = subscribing.then((unsubscribe) => {
       if (slot.retired) this.unsubscribe(unsubscribe, userId);
       else slot.unsubscribe = unsubscribe;
       slot.subscribed = SUBSCRIBED;

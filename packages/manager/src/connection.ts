@@ -1,6 +1,7 @@
 import type { ConnectionTransport, StreamEntry, Unsubscribe } from '@agentwire/protocols';
 import type { ConnectionInfo, UserId } from '@agentwire/types';
 import type { SendQueue } from './backpressure';
+import type { ReplayMeter } from './replay-budget';
 import type { DeliveryCounters } from './stats';
 
 /** The manager a connection was added through: it is counted there and closes with it. */
@@ -17,7 +18,7 @@ export interface ConnectionOwner {
  * a few fields. Queues, pending buffers and room sets exist only while needed, so an idle
  * connection costs a few hundred bytes.
  */
-export class ManagedConnection {
+export class ManagedConnection implements ReplayMeter {
   /** Answered the last ping (or sent something since). */
   alive = true;
   /** Detached from the registry; nothing more is written. */
@@ -30,6 +31,9 @@ export class ManagedConnection {
   resuming: Promise<void> | null = null;
   /** The newest stream position written to (or dropped for) this connection; live entries at or below it are skipped. */
   lastSeq = 0;
+  /** Replayed bytes not yet drained from the connection's replay budget (see replay-budget.ts). */
+  replayOwedBytes = 0;
+  replayOwedAt = 0;
   /** connection_established has been written; connection messages sent before it wait in `early`. */
   greeted = false;
   early: string[] | null = null;

@@ -1,4 +1,4 @@
-import { type AgentEvent, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { type AgentEvent, InMemoryBackplane, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwire/protocols';
 import { RecordingTransport, settle } from '@agentwire/protocols/testing';
 import type { ConnectionId, RunId, ThreadId, UserId } from '@agentwire/types';
 import { WebSocketManagerFactory } from './factory';
@@ -152,5 +152,26 @@ describe('serialization', () => {
     expect(serialized()).toBe(1);
     expect(new Set(tabs.map((transport) => transport.frames[1])).size).toBe(1);
     await factory.shutdown();
+  });
+
+  it('fails only the registration when the backplane throws while subscribing; the user connects fine afterwards', async () => {
+    const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
+    const subscribe = backplane.subscribeUser.bind(backplane);
+    let broken = true;
+    backplane.subscribeUser = (userId, listener) => {
+      if (broken) throw new Error('injected: subscribe threw');
+      return subscribe(userId, listener);
+    };
+    const factory = new WebSocketManagerFactory({ heartbeatIntervalMs: 0, backplane });
+    const manager = factory.getUnifiedManager();
+    await expect(manager.addConnection(new RecordingTransport(), { userId: uid('kit') })).rejects.toThrow('injected: subscribe threw');
+    expect(manager.isUserConnected(uid('kit'))).toBe(false);
+    broken = false;
+    const tab = new RecordingTransport();
+    await manager.addConnection(tab, { userId: uid('kit') });
+    await manager.sendToUser(uid('kit'), note({ i: 1 }));
+    expect(tab.frames.map((frame) => (JSON.parse(frame) as ServerEnvelope).type)).toEqual(['connection_established', 'note']);
+    await factory.shutdown();
+    await backplane.close();
   });
 });

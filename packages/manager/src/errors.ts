@@ -1,4 +1,5 @@
 import { AgentwireError, type ConnectionId, type UserId } from '@agentwire/types';
+import type { ReplayBudgetPolicy } from './replay-budget';
 
 /** The limits a factory enforces; each is an option of WebSocketManagerOptions. */
 export type ManagerLimit = 'maxManagersPerUser' | 'maxConnectionsPerUser' | 'maxConnections';
@@ -110,5 +111,29 @@ export class InvalidManagerOptionsError extends AgentwireError {
     reason: string,
   ) {
     super('INVALID_MANAGER_OPTIONS', `Invalid WebSocketManagerOptions.${option}: ${reason}`);
+  }
+}
+
+/** Why a resume was refused: another replay of the connection is still running, or its replay budget is spent. */
+export type ReplayLimit = 'in_progress' | 'budget';
+
+/**
+ * A resume was refused and nothing was replayed; the connection stays live and loses nothing,
+ * so the same resume succeeds later (after `retryAfterMs`, or once the running replay ends).
+ */
+export class ReplayLimitedError extends AgentwireError {
+  constructor(
+    readonly connectionId: ConnectionId,
+    readonly limit: ReplayLimit,
+    /** How long to wait before trying again (0: as soon as the running replay ends). */
+    readonly retryAfterMs: number,
+    policy: ReplayBudgetPolicy,
+  ) {
+    super(
+      'REPLAY_LIMITED',
+      limit === 'in_progress'
+        ? 'a replay is already in progress on this connection; resume again once it has ended'
+        : `this connection has used its replay budget (${policy.burstBytes} bytes at once, then ${policy.bytesPerSecond} bytes a second); resume again in ${Math.ceil(retryAfterMs / 1000)} s`,
+    );
   }
 }

@@ -17,6 +17,7 @@ describe('@agentwire/manager', () => {
         'MANAGER_DEFAULTS',
         'MAX_ROOM_NAME_LENGTH',
         'ManagerShutdownError',
+        'ReplayLimitedError',
         'TransportNotOpenError',
         'UnifiedWebSocketManager',
         'UnknownConnectionError',
@@ -49,6 +50,7 @@ describe('@agentwire/manager', () => {
       new entry.InvalidAgentEventError('bad'),
       new entry.InvalidManagerArgumentError('room', 'empty'),
       new entry.InvalidManagerOptionsError('idleMs', 'negative'),
+      new entry.ReplayLimitedError('conn-1' as ConnectionId, 'budget', 1500, { burstBytes: 10, bytesPerSecond: 5 }),
     ];
     const exported = Object.values(entry).filter((value) => typeof value === 'function' && value.prototype instanceof Error);
     expect(exported).toHaveLength(errors.length);
@@ -63,6 +65,7 @@ describe('@agentwire/manager', () => {
       ['InvalidAgentEventError', 'INVALID_AGENT_EVENT'],
       ['InvalidManagerArgumentError', 'INVALID_ARGUMENT'],
       ['InvalidManagerOptionsError', 'INVALID_MANAGER_OPTIONS'],
+      ['ReplayLimitedError', 'REPLAY_LIMITED'],
     ]);
     expect(errors.every((error) => error instanceof AgentwireError)).toBe(true);
   });

@@ -16,9 +16,10 @@ export {
   IsolationViolationError,
   LimitExceededError,
   ManagerShutdownError,
+  ReplayLimitedError,
   TransportNotOpenError,
   UnknownConnectionError,
 } from './errors';
-export type { DisposeReason, ManagerLimit } from './errors';
+export type { DisposeReason, ManagerLimit, ReplayLimit } from './errors';
 export { MAX_ROOM_NAME_LENGTH } from './rooms';
 export type { FactoryMetrics, SendQueueStats, UnifiedManagerStats } from './stats';

@@ -38,6 +38,13 @@ export interface WebSocketManagerOptions {
   readonly replayMaxEvents?: number;
   /** How long envelopes are kept for replay, when the factory creates its own in-memory backplane (default 5 minutes). */
   readonly replayMaxAgeMs?: number;
+  /**
+   * Replay bytes one connection may receive before its next `resume` waits (default 1 MiB). A
+   * replay starts only while the connection owes less than this; see replay-budget.ts.
+   */
+  readonly replayBurstBytes?: number;
+  /** How fast a connection's replay debt drains, in bytes a second (default 256 KiB). */
+  readonly replayBytesPerSecond?: number;
   /** The backplane that sequences, keeps and fans out user streams (default: a new InMemoryBackplane, closed at shutdown). */
   readonly backplane?: Backplane;
   /** Clock for activity and idle times (default Date.now). */
@@ -61,6 +68,8 @@ export const MANAGER_DEFAULTS = Object.freeze({
   drainIntervalMs: 10,
   replayMaxEvents: 1000,
   replayMaxAgeMs: 5 * 60_000,
+  replayBurstBytes: 1024 * 1024,
+  replayBytesPerSecond: 256 * 1024,
 });
 
 /** Options with every default applied and every value checked. */
@@ -78,6 +87,8 @@ export interface ResolvedManagerOptions {
   readonly drainIntervalMs: number;
   readonly replayMaxEvents: number;
   readonly replayMaxAgeMs: number;
+  readonly replayBurstBytes: number;
+  readonly replayBytesPerSecond: number;
   readonly backplane: Backplane | null;
   readonly clock: ManagerClock;
   readonly onError: ManagerErrorHandler | null;
@@ -101,6 +112,8 @@ const MINIMUM: Record<NumericOption, number> = {
   drainIntervalMs: 1,
   replayMaxEvents: 0,
   replayMaxAgeMs: 0,
+  replayBurstBytes: 1,
+  replayBytesPerSecond: 1,
 };
 
 /** Applies the defaults and checks every value; throws InvalidManagerOptionsError naming the first bad option. */
@@ -129,6 +142,8 @@ export function resolveManagerOptions(options: WebSocketManagerOptions = {}): Re
     drainIntervalMs: number('drainIntervalMs'),
     replayMaxEvents: number('replayMaxEvents'),
     replayMaxAgeMs: number('replayMaxAgeMs'),
+    replayBurstBytes: number('replayBurstBytes'),
+    replayBytesPerSecond: number('replayBytesPerSecond'),
     backplane: options.backplane ?? null,
     clock: options.clock ?? SYSTEM_CLOCK,
     onError: options.onError ?? null,

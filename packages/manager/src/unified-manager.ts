@@ -200,7 +200,10 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
   /**
    * Replays what a connection missed after `afterSeq`, in order, before anything new (a
    * replay_gap first when part was evicted), then delivers live entries with no loss and no
-   * duplicate, even when new ones arrive during the replay.
+   * duplicate, even when new ones arrive during the replay. Bounded per connection: rejects
+   * with ReplayLimitedError (nothing replayed, nothing lost) while another replay of the
+   * connection runs or once its replay budget (options replayBurstBytes, replayBytesPerSecond)
+   * is spent; the same resume succeeds later.
    */
   async resume(connectionId: ConnectionId, afterSeq: number): Promise<ResumeResult> {
     this.assertActive();

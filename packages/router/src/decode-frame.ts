@@ -1,4 +1,4 @@
-import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, ErrorCode } from '@agentwire/protocols';
+import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwire/protocols';
 import type { ClientMessage, ClientMessageType } from '@agentwire/protocols';
 import type { RouteRejection } from './errors';
 
@@ -34,6 +34,10 @@ export function decodeFrame(frame: unknown): DecodeResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return refuse(ErrorCode.InvalidMessage, 'a message must be a JSON object');
   }
+  // Before anything walks the value: schema checks, input length, logging and serializing recurse.
+  if (nestsDeeperThan(frame, MAX_MESSAGE_DEPTH)) {
+    return refuse(ErrorCode.InvalidMessage, `the message is nested deeper than ${MAX_MESSAGE_DEPTH} levels of objects and arrays`);
+  }
   const forbidden = mayHoldPrototypeKeys(frame) ? findPrototypeKey(value) : null;
   if (forbidden !== null) {
     return refuse(ErrorCode.InvalidMessage, `the key ${forbidden.key} is not allowed (at ${clip(forbidden.path)})`);
@@ -67,6 +71,47 @@ export function validateMessage(frame: DecodedFrame): ValidateResult {
 
 function refuse(code: ErrorCode, message: string): { ok: false; rejection: RouteRejection } {
   return { ok: false, rejection: { code, message } };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * True when the JSON text (already known to parse) nests objects and arrays more than `max`
+ * deep. One pass over the text, skipping strings with indexOf, no recursion; a text shorter
+ * than 2 × (max + 1) characters cannot nest that deep and is not scanned at all.
+ */
+function nestsDeeperThan(json: string, max: number): boolean {
+  if (json.length < 2 * (max + 1)) return false;
+  let depth = 0;
+  for (let index = 0; index < json.length; index += 1) {
+    const char = json.charCodeAt(index);
+    if (char === QUOTE) {
+      index = closingQuote(json, index);
+    } else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+/** The index of the quote that ends the string opened at `open` (one preceded by an even run of backslashes). */
+function closingQuote(json: string, open: number): number {
+  let end = json.indexOf('"', open + 1);
+  for (;;) {
+    if (end === -1) return json.length;
+    let backslashes = 0;
+    while (json.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return end;
+    end = json.indexOf('"', end + 1);
+  }
 }
 
 /** Cheap pre-check: a forbidden key spells "proto", or hides behind a \u escape. */

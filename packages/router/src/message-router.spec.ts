@@ -1,4 +1,4 @@
-import { ErrorCode, type ClientMessage, type ClientMessageType } from '@agentwire/protocols';
+import { ErrorCode, MAX_MESSAGE_DEPTH, type ClientMessage, type ClientMessageType } from '@agentwire/protocols';
 import { answerPing } from './answer-ping';
 import { MessageRejectedError, RouterSetupError } from './errors';
 import { fakeConnection, isWellFormedError, recordingLogger } from './fake-connection.test-helpers';
@@ -269,14 +269,48 @@ describe('MessageRouter.route refusals', () => {
     expect(calls[0]?.message).toEqual({ type: 'start_agent', agent: 'demo', input: { constructor: 'x', prototype: { a: 1 } } });
   });
 
-  it('survives absurd nesting, also when the frame is walked for prototype keys', async () => {
-    // "proto" in the text makes the router walk the whole value looking for __proto__.
+  it('survives absurd nesting: deeper than MAX_MESSAGE_DEPTH is invalid_message, unparseable is invalid_json, nothing is logged', async () => {
+    // "proto" in the text would make the router walk the whole value looking for __proto__.
     const deep = `{"type":"start_agent","agent":"demo","input":{"note":"proto","a":${'[{"b":'.repeat(10_000)}1${'}]'.repeat(10_000)}}}`;
-    const { router, calls } = recordingRouter();
-    expect(await router.route(fakeConnection().context, deep)).toEqual({ status: 'handled', type: 'start_agent' });
-    expect(calls).toHaveLength(1);
+    const { router, calls, logger } = recordingRouter();
+    const { context, replies } = fakeConnection();
+    expect(await router.route(context, deep)).toEqual({ status: 'rejected', code: 'invalid_message' });
+    expect(replies[0]?.payload['message']).toBe(`the message is nested deeper than ${MAX_MESSAGE_DEPTH} levels of objects and arrays`);
+    expect(calls).toEqual([]);
+    expect(logger.entries).toEqual([]);
     const { code } = await refusal('['.repeat(30_000));
     expect(code).toBe('invalid_json');
+  });
+
+  /** A start_agent frame whose whole message nests `depth` levels (the message object is level 1). */
+  const nestedInput = (depth: number, inner = '1'): string => `{"type":"start_agent","agent":"demo","input":{"a":${'['.repeat(depth - 2)}${inner}${']'.repeat(depth - 2)}}}`;
+
+  it(`accepts a message exactly ${MAX_MESSAGE_DEPTH} levels deep and refuses one level more with invalid_message`, async () => {
+    const { router, calls } = recordingRouter();
+    expect(await router.route(fakeConnection().context, nestedInput(MAX_MESSAGE_DEPTH))).toEqual({ status: 'handled', type: 'start_agent' });
+    expect(calls).toHaveLength(1);
+    const { code, message } = await refusal(nestedInput(MAX_MESSAGE_DEPTH + 1));
+    expect(code).toBe('invalid_message');
+    expect(message).toMatch(/nested deeper than/);
+  });
+
+  it('answers a 5,000-level input with invalid_message before any handler (or anything recursive) runs', async () => {
+    const { router, calls, logger } = recordingRouter();
+    const { context, replies } = fakeConnection();
+    expect(await router.route(context, nestedInput(5000))).toEqual({ status: 'rejected', code: 'invalid_message' });
+    expect(isWellFormedError(replies[0])).toBe(true);
+    expect(calls).toEqual([]);
+    expect(logger.entries).toEqual([]);
+  });
+
+  it('counts only real nesting: brackets and escaped quotes inside strings do not add depth', async () => {
+    const { router, calls } = recordingRouter();
+    const brackets = '[{'.repeat(200);
+    const tricky = JSON.stringify({ type: 'start_agent', agent: 'demo', input: { text: brackets, quoted: `\\"${brackets}\\\\"`, a: [[{ b: '"[' }]] } });
+    expect(await router.route(fakeConnection().context, tricky)).toEqual({ status: 'handled', type: 'start_agent' });
+    expect(calls).toHaveLength(1);
+    // The same brackets as structure, not text, are refused.
+    expect((await refusal(nestedInput(100, '"[[[[["'))).code).toBe('invalid_message');
   });
 });
 

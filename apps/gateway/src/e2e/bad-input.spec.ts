@@ -1,8 +1,7 @@
 import { ErrorMessageSchema } from '@agentwire/protocols';
-import WebSocket from 'ws';
 import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
-import { TestClient, startTestGateway } from './harness.test-helpers';
+import { TestClient, startTestGateway, tryUpgrade } from './harness.test-helpers';
 
 let gateway: Gateway;
 let tokens: TokenService;
@@ -125,15 +124,13 @@ describe('limits that close the connection', () => {
     expect(metrics).toMatch(/agentwire_rate_limit_hits_total [1-9]/);
   });
 
-  it('a user over the connection limit is refused with 1013', async () => {
+  it('a user over the connection limit is refused at the upgrade with 429, not upgraded and closed', async () => {
     const { gateway: small, tokens: smallTokens } = await startTestGateway({ AGENTWIRE_MAX_CONNECTIONS_PER_USER: '2' });
     try {
       const a = await TestClient.connect(small, smallTokens, 'popular');
       const b = await TestClient.connect(small, smallTokens, 'popular');
       const { token } = await smallTokens.issue('popular' as never, 60);
-      const third = new WebSocket(`${small.url.replace('http', 'ws')}ws`, ['agentwire.v1', `bearer.${token}`]);
-      const code = await new Promise<number>((resolve) => third.once('close', (c) => resolve(c)));
-      expect(code).toBe(1013);
+      expect(await tryUpgrade(`${small.url.replace('http', 'ws')}ws`, ['agentwire.v1', `bearer.${token}`])).toEqual({ status: 429 });
       await Promise.all([a.close(), b.close()]);
     } finally {
       await small.stop();

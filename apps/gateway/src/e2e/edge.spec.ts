@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import Redis from 'ioredis';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import type { Gateway } from '../gateway';
@@ -218,7 +219,6 @@ describe('the stream epoch tells a reconnecting client that its position belongs
   it('names a new epoch when Redis lost the user\'s stream', async () => {
     const prefix = `agentwire-test:epoch-${process.pid}-${Date.now()}:`;
     const { gateway, tokens } = await startTestGateway({ AGENTWIRE_REDIS_URL: 'redis://127.0.0.1:6379', AGENTWIRE_REDIS_KEY_PREFIX: prefix });
-    const { default: Redis } = await import('ioredis');
     const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
     await redis.connect();
     try {

@@ -6,6 +6,14 @@ import { AgentInputSchema } from './agent-events';
  * Client → server messages. Unknown keys are stripped, so a `user_id` a client puts in a
  * message never reaches a handler: identity comes from the verified token only.
  */
+/**
+ * The deepest nesting of objects and arrays a client message may have; the message object is
+ * level 1, so `{"type":"start_agent","input":{"a":[1]}}` is 3 deep. A deeper frame is refused
+ * with invalid_message before anything walks it (a recursive walk of a 5,000-level value
+ * overflows the stack).
+ */
+export const MAX_MESSAGE_DEPTH = 64;
+
 export const UserMessageSchema = z.object({
   type: z.literal('user_message'),
   text: z.string().min(1, { error: 'text must not be empty' }),

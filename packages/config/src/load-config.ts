@@ -27,8 +27,13 @@ export interface AppConfig {
   readonly host: string;
   readonly port: number;
   readonly jwtSecret: string;
-  /** True when no secret was configured and a random one was made (development only). */
+  /**
+   * True when no secret was configured (development only): loadConfig makes a random one,
+   * loadProcessConfig reads it from jwtSecretFile.
+   */
   readonly jwtSecretGenerated: boolean;
+  /** The file the development secret was read from (loadProcessConfig), else null. */
+  readonly jwtSecretFile: string | null;
   /** The token endpoint for the browser demo exists in development mode only. */
   readonly devTokenEndpoint: boolean;
   readonly tokenTtlSeconds: number;
@@ -51,7 +56,12 @@ export interface AppConfig {
     readonly sendHighWaterBytes: number;
     readonly sendQueueMax: number;
   };
-  readonly runs: { readonly timeoutMs: number; readonly deadAfterMs: number; readonly retentionMs: number };
+  readonly runs: {
+    readonly timeoutMs: number;
+    /** How soon a run whose gateway process died is ended as dead by another process (Redis); waiting agents are not dead. */
+    readonly deadAfterMs: number;
+    readonly retentionMs: number;
+  };
   readonly burst: { readonly maxEvents: number; readonly maxPayloadBytes: number };
   readonly shutdownGraceMs: number;
 }
@@ -79,7 +89,8 @@ type Settings = z.output<typeof SettingsSchema>;
  * Reads agentwire's settings from `env` (process.env by default: this package is the only
  * reader of process.env). Empty values count as unset; unset values take their defaults, which
  * give the embedded single-process mode. Every problem is reported at once in a ConfigError,
- * by variable name. In development, without AGENTWIRE_JWT_SECRET, a random secret is made.
+ * by variable name. In development, without AGENTWIRE_JWT_SECRET, a random secret is made (a
+ * gateway process uses loadProcessConfig, which keeps it in a file instead).
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
   const input: Record<string, string> = {};
@@ -117,6 +128,7 @@ function build(s: Settings): AppConfig {
     port: need(s.AGENTWIRE_PORT),
     jwtSecret: s.AGENTWIRE_JWT_SECRET ?? randomBytes(32).toString('base64url'),
     jwtSecretGenerated,
+    jwtSecretFile: null,
     devTokenEndpoint: env === 'development',
     tokenTtlSeconds: need(s.AGENTWIRE_TOKEN_TTL_SECONDS),
     redisUrl: s.AGENTWIRE_REDIS_URL ?? null,

@@ -38,7 +38,7 @@ export const SETTINGS = {
   AGENTWIRE_JWT_SECRET: {
     schema: z.string().min(32, { error: 'expected at least 32 characters (an HS256 secret)' }),
     default: undefined,
-    doc: 'HS256 secret for access tokens; required outside development, where a random one is made',
+    doc: 'HS256 secret for access tokens; required outside development, where one is kept in .agentwire/dev-jwt-secret',
     secret: true,
   },
   AGENTWIRE_REDIS_URL: {
@@ -68,7 +68,7 @@ export const SETTINGS = {
   AGENTWIRE_SEND_QUEUE_MAX: { schema: integer(1, 1_000_000), default: '1000', doc: 'queued envelopes per connection before the slow-consumer policy applies' },
   AGENTWIRE_MAX_RUNS_PER_USER: { schema: integer(1, 10_000), default: '5', doc: 'concurrent agent runs per user' },
   AGENTWIRE_RUN_TIMEOUT_MS: { schema: integer(100, 86_400_000), default: '30000', doc: 'a run past this ends as timed_out' },
-  AGENTWIRE_RUN_DEAD_AFTER_MS: { schema: integer(100, 86_400_000), default: '10000', doc: 'a run without heartbeats for this long ends as dead' },
+  AGENTWIRE_RUN_DEAD_AFTER_MS: { schema: integer(100, 86_400_000), default: '10000', doc: 'with Redis: a run whose gateway process died is ended as dead within this (a waiting agent is never dead)' },
   AGENTWIRE_RUN_RETENTION_MS: { schema: integer(0, 86_400_000), default: '600000', doc: 'how long finished runs are kept' },
   AGENTWIRE_MAX_INPUT_CHARS: { schema: integer(1, 1_000_000), default: '4000', doc: 'longest agent input; longer gets payload_too_large' },
   AGENTWIRE_BURST_MAX_EVENTS: {

@@ -224,6 +224,10 @@ export class Gateway {
     if (afterSeqText !== null && !/^\d{1,15}$/.test(afterSeqText)) {
       return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"after_seq must be a whole number"}');
     }
+    const epoch = url.searchParams.get('epoch');
+    if (epoch !== null && (afterSeqText === null || !/^[\x21-\x7e]{1,64}$/.test(epoch))) {
+      return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"epoch goes with after_seq and is the epoch of connection_established (1 to 64 visible ASCII characters)"}');
+    }
     let identity: Identity;
     try {
       identity = await this.tokens.verify(presentedToken(request.headers).token);
@@ -258,7 +262,8 @@ export class Gateway {
     }
     const release = this.admitting.hold(identity.userId);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      void openSession(ws, identity, afterSeqText === null ? undefined : Number(afterSeqText), this.sessionDeps).finally(release);
+      const resumeFrom = afterSeqText === null ? undefined : { afterSeq: Number(afterSeqText), ...(epoch === null ? {} : { epoch }) };
+      void openSession(ws, identity, resumeFrom, this.sessionDeps).finally(release);
     });
   }
 

@@ -86,6 +86,12 @@ function containFailure(socket: WebSocket, error: unknown, stage: string, detail
   return ref;
 }
 
+/** Where a connecting client asked to resume: `?after_seq=`, and `?epoch=` of the stream that position was counted in. */
+export interface ResumePoint {
+  readonly afterSeq: number;
+  readonly epoch?: string;
+}
+
 /** Where a socket points to its session, so every socket shares the same listeners. */
 const kSession = Symbol('agentwire.gatewaySession');
 type SessionSocket = WebSocket & { [kSession]?: GatewaySession };
@@ -198,18 +204,27 @@ class GatewaySession implements GatewayRouteContext {
   }
 
   /** Registers the connection and routes what it sent meanwhile. Never rejects: a failure closes the connection with 1011. */
-  async register(afterSeq: number | undefined): Promise<void> {
+  async register(resumeFrom: ResumePoint | undefined): Promise<void> {
     const { deps } = this;
     try {
       this.manager = deps.factory.createManager(this.userContext);
-      await this.manager.addConnection(this.socket, { userId: this.userId, connectionId: this.connectionId, ...(afterSeq === undefined ? {} : { afterSeq }) });
+      await this.manager.addConnection(this.socket, {
+        userId: this.userId,
+        connectionId: this.connectionId,
+        // The manager's own closes (1013 slow consumer, 1011 send failed, 1001 shutdown) are logged with the code it sent.
+        onManagerClose: (code, reason) => {
+          this.sentClose ??= { code, reason };
+        },
+        ...(resumeFrom === undefined ? {} : { afterSeq: resumeFrom.afterSeq }),
+        ...(resumeFrom?.epoch === undefined ? {} : { afterEpoch: resumeFrom.epoch }),
+      });
     } catch (error) {
       await this.refused(error);
       return;
     }
     try {
       deps.metrics.connectionsOpened.inc();
-      deps.logger.info({ event: 'connection_opened', userId: this.userId, connectionId: this.connectionId, afterSeq }, 'connection opened');
+      deps.logger.info({ event: 'connection_opened', userId: this.userId, connectionId: this.connectionId, afterSeq: resumeFrom?.afterSeq }, 'connection opened');
       if (this.expireAt(deps.now())) return;
       this.registered = true;
       const early = this.early ?? [];
@@ -267,7 +282,7 @@ function onSessionError(this: SessionSocket, error: Error): void {
  * attached before anything awaits, so no frame is lost while the connection is being registered.
  * Never rejects: a failure in setting the connection up closes it with 1011 and a logged ref.
  */
-export async function openSession(socket: WebSocket, identity: Identity, afterSeq: number | undefined, deps: SessionDeps): Promise<void> {
+export async function openSession(socket: WebSocket, identity: Identity, resumeFrom: ResumePoint | undefined, deps: SessionDeps): Promise<void> {
   // First of all, so an 'error' from a bad frame can never be an unhandled event.
   socket.on('error', onSessionError);
   let session: GatewaySession;
@@ -280,7 +295,7 @@ export async function openSession(socket: WebSocket, identity: Identity, afterSe
   (socket as SessionSocket)[kSession] = session;
   socket.on('message', onSessionMessage);
   socket.on('close', onSessionClose);
-  await session.register(afterSeq);
+  await session.register(resumeFrom);
 }
 
 /**

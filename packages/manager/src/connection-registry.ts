@@ -23,6 +23,8 @@ import { DeliveryCounters } from './stats';
 
 /** WebSocket.OPEN */
 const OPEN = 1;
+/** WebSocket.CLOSED */
+const CLOSED = 3;
 /** The longest delay setTimeout accepts. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 /** write() outcomes besides WriteOutcome: the socket is closing (skip), or send threw. */
@@ -118,6 +120,7 @@ export class ConnectionRegistry {
     info.markConnected(now);
     const slot = existing ?? this.openSlot(userId);
     const connection = new ManagedConnection(info, userId, transport, owner, slot);
+    connection.onManagerClose = registration.onManagerClose ?? null;
     this.connections.set(info.connectionId, connection);
     slot.connections = [...slot.connections, connection];
     this.hook(connection);
@@ -129,7 +132,7 @@ export class ConnectionRegistry {
     if (waiting !== undefined) for (const wake of waiting) wake(true);
     try {
       await slot.subscribed;
-      const replay = await openStream(connection, registration.afterSeq, this.replaySink);
+      const replay = await openStream(connection, registration.afterSeq, this.replaySink, registration.afterEpoch);
       if (replay !== null && registration.afterSeq !== undefined) this.countReplay(connection, replay.replayed);
     } catch (error) {
       this.detach(connection, null, 'registration failed');
@@ -158,14 +161,40 @@ export class ConnectionRegistry {
     connection.info.disconnect();
     this.counters.connectionsRemoved += 1;
     connection.owner.counters.connectionsRemoved += 1;
-    if (closeCode !== null) {
+    if (closeCode !== null) this.closeWithin(connection, closeCode, reason);
+    connection.owner.release(connection);
+  }
+
+  /**
+   * Starts the closing handshake with `code` and terminates the transport (when it can be) if
+   * it has not closed within options.closeTimeoutMs, whatever the peer does. Never throws.
+   */
+  private closeWithin(connection: ManagedConnection, code: number, reason: string): void {
+    const { transport, onManagerClose } = connection;
+    connection.onManagerClose = null;
+    if (onManagerClose !== null) {
       try {
-        connection.transport.close(closeCode, reason);
+        onManagerClose(code, reason);
       } catch (error) {
         this.report(error, 'close');
       }
     }
-    connection.owner.release(connection);
+    try {
+      transport.close(code, reason);
+    } catch (error) {
+      this.report(error, 'close');
+    }
+    if (transport.terminate === undefined || transport.readyState === CLOSED) return;
+    const timer = setTimeout(() => {
+      if (transport.readyState === CLOSED) return;
+      try {
+        transport.terminate?.();
+      } catch (error) {
+        this.report(error, 'terminate');
+      }
+    }, this.options.closeTimeoutMs);
+    timer.unref();
+    if (transport instanceof EventEmitter) transport.once('close', () => clearTimeout(timer));
   }
 
   /** The user's connections in this process (0 if none). */

@@ -117,7 +117,7 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     }
     for (const waiter of this.waiters) if (waiter.userId === connection.userId) waiter.settle(true);
     await this.subscriptions.get(connection.userId);
-    await openStream(connection, registration.afterSeq, this.replaySink);
+    await openStream(connection, registration.afterSeq, this.replaySink, registration.afterEpoch);
     return info;
   }
 

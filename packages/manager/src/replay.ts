@@ -62,9 +62,16 @@ export function holdEntry(connection: ReplayConnection, entry: StreamEntry, max:
  * from its registration on, so nothing slips in before the greeting. Resolves with what the
  * replay delivered, or null when the connection went away first.
  */
-export async function openStream<C extends ReplayConnection>(connection: C, afterSeq: number | undefined, sink: ReplaySink<C>): Promise<ResumeResult | null> {
+export async function openStream<C extends ReplayConnection>(
+  connection: C,
+  afterSeq: number | undefined,
+  sink: ReplaySink<C>,
+  afterEpoch?: string,
+): Promise<ResumeResult | null> {
   const { lastSeq, epoch } = await sink.position(connection.userId);
   if (connection.closed) return null;
+  // A position of another epoch belongs to a stream that is gone: replay the new one from its start.
+  if (afterSeq !== undefined && afterEpoch !== undefined && afterEpoch !== epoch) afterSeq = 0;
   const greeting = { type: 'connection_established', payload: { connection_id: connection.info.connectionId, protocol: PROTOCOL_VERSION, last_seq: lastSeq, epoch } };
   if (!sink.writeNotice(connection, greeting)) return null;
   // Without afterSeq the client starts at last_seq: entries held so far are not its business.

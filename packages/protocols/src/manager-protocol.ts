@@ -5,6 +5,10 @@ import type { AgentEvent, OutboundMessage } from './wire/server-messages';
 /**
  * The part of a socket a manager needs. A `ws` WebSocket satisfies it; the manager uses
  * ping/terminate/on when present for heartbeats, close detection and counting inbound traffic.
+ * When the manager closes a transport itself (slow consumer, send failure, removal, dispose,
+ * shutdown) it calls close(code, reason) and, if terminate is present, terminates the transport
+ * when it has not closed within a short bound: a peer that never reads or never answers the
+ * close frame does not keep its socket.
  */
 export interface ConnectionTransport {
   /** 1 while open (WebSocket.OPEN). */
@@ -31,6 +35,18 @@ export interface ConnectionRegistration {
    * as one step, so nothing is lost or reordered in between.
    */
   readonly afterSeq?: number;
+  /**
+   * The stream epoch `afterSeq` was counted in (`?epoch=`). When it is not the stream's current
+   * epoch the stream started over since, so the position means nothing: everything kept of the
+   * new stream is replayed (as for afterSeq 0).
+   */
+  readonly afterEpoch?: string;
+  /**
+   * Called once if the manager itself closes the connection, with the code and reason it sent
+   * (the peer may never echo them: its own close event then reports 1006). Not called when the
+   * peer closes, the transport closes on its own, or a heartbeat terminates it.
+   */
+  readonly onManagerClose?: (code: number, reason: string) => void;
 }
 
 /** What a resume delivered to one connection. */

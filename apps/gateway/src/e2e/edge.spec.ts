@@ -211,6 +211,25 @@ describe('the stream epoch tells a reconnecting client that its position belongs
       expect(greeting?.payload['last_seq']).toBe(0);
       expect(greeting?.payload['epoch']).not.toBe(epochOf(tabA));
       await back.close();
+
+      // Another tab fills the new stream past the old position before this one reconnects...
+      const other = await TestClient.connect(second.gateway, second.tokens, 'erin');
+      other.send({ type: 'user_message', text: 'what is 1+2?' });
+      await other.waitForCount((m) => m.type === 'agent_completed', 1);
+      other.send({ type: 'user_message', text: 'what is 2+3?' });
+      await other.waitForCount((m) => m.type === 'agent_completed', 2);
+      const newest = other.stream.at(-1)?.seq ?? 0;
+      expect(newest).toBeGreaterThan(done.seq ?? 0);
+      // ...so only the epoch can tell it that its position is from a stream that is gone: it gets the new one from seq 1.
+      const stale = await TestClient.connect(second.gateway, second.tokens, 'erin', { query: `?after_seq=${done.seq ?? 0}&epoch=${String(epochOf(tabA))}` });
+      await stale.waitForCount((m) => m.seq !== null, newest);
+      expect(stale.stream.map((m) => m.seq)).toEqual(Array.from({ length: newest }, (_v, index) => index + 1));
+      // the same position with the current epoch replays only what came after it
+      const current = await TestClient.connect(second.gateway, second.tokens, 'erin', { query: `?after_seq=${done.seq ?? 0}&epoch=${String(epochOf(stale))}` });
+      await current.waitForCount((m) => m.seq !== null, newest - (done.seq ?? 0));
+      expect(current.stream[0]?.seq).toBe((done.seq ?? 0) + 1);
+      expect((await tryUpgrade(wsUrl(second.gateway, '?epoch=abc'), ['agentwire.v1', `bearer.${(await second.tokens.issue('erin' as never, 60)).token}`])).status).toBe(400);
+      await Promise.all([other.close(), stale.close(), current.close()]);
     } finally {
       await second.gateway.stop();
     }

@@ -1,4 +1,7 @@
 import { type Browser, type Page, chromium } from 'playwright-core';
+import type { UserId } from '@agentwire/types';
+import WebSocket from 'ws';
+import { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
 import { startTestGateway } from './harness.test-helpers';
 
@@ -55,6 +58,47 @@ describe('the browser page', () => {
       await page.close();
     }
   }, 25_000);
+
+  it('replays a stream that started over from its start when it comes back (the epoch), though the new stream is already past the tab\'s position', async () => {
+    const first = await startDevelopmentGateway({ AGENTWIRE_JWT_SECRET: SECRET_A });
+    const { port } = first;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signIn(page, first, 'page-epoch');
+      await page.fill('#message', 'what is 1+1?');
+      await page.click('#send');
+      await page.locator('[data-testid="final-response"]').first().waitFor();
+      await context.setOffline(true);
+      await first.stop();
+      const second = await startDevelopmentGateway({ AGENTWIRE_JWT_SECRET: SECRET_A, AGENTWIRE_PORT: String(port) });
+      // another tab of the same user runs twice on the restarted gateway before this one is back
+      const { token } = await new TokenService({ secret: SECRET_A }).issue('page-epoch' as UserId, 60);
+      const other = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['agentwire.v1', `bearer.${token}`]);
+      const completed: string[] = [];
+      other.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as { type: string; payload: { final_response?: string } };
+        if (message.type === 'agent_completed') completed.push(String(message.payload.final_response));
+      });
+      await new Promise((resolve, reject) => other.once('open', resolve).once('error', reject));
+      for (const [index, text] of ['what is 2+3?', 'what is 3+4?'].entries()) {
+        other.send(JSON.stringify({ type: 'user_message', text }));
+        for (let waited = 0; completed.length <= index && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(completed).toHaveLength(2);
+      other.close();
+      await context.setOffline(false);
+      await page.waitForSelector('#status[data-state="connected"]', { timeout: 10_000 });
+      const answers = page.locator('[data-testid="final-response"]');
+      await answers.nth(2).waitFor({ timeout: 10_000 });
+      const texts = await answers.allTextContents();
+      expect(texts.some((text) => text.includes('= 5'))).toBe(true);
+      expect(texts.some((text) => text.includes('= 7'))).toBe(true);
+      void second;
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
 
   it('keeps the text in the box, and says so, when the socket is not open', async () => {
     const gateway = await startDevelopmentGateway();

@@ -40,6 +40,8 @@ export class ManagedConnection implements ReplayMeter {
   /** Frames waiting for a backed-up socket; null while the socket keeps up. */
   queue: SendQueue | null = null;
   rooms: Set<string> | null = null;
+  /** Told the code and reason when the manager closes the connection (ConnectionRegistration.onManagerClose). */
+  onManagerClose: ((code: number, reason: string) => void) | null = null;
 
   constructor(
     readonly info: ConnectionInfo,

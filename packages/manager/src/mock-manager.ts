@@ -51,6 +51,7 @@ interface MockConnection extends ReplayConnection, RoomMember {
   readonly info: ConnectionInfo;
   readonly transport: ConnectionTransport;
   closed: boolean;
+  readonly onManagerClose: ((code: number, reason: string) => void) | undefined;
 }
 
 /**
@@ -105,7 +106,7 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     if (this.connections.has(info.connectionId)) throw new DuplicateConnectionError(info.connectionId);
     if (registration.threadId !== undefined) info.setThread(registration.threadId);
     info.markConnected();
-    const connection: MockConnection = { info, transport, userId: registration.userId, closed: false, pending: [], pendingOverflow: false, resuming: null, lastSeq: 0, rooms: null };
+    const connection: MockConnection = { info, transport, userId: registration.userId, closed: false, pending: [], pendingOverflow: false, resuming: null, lastSeq: 0, rooms: null, onManagerClose: registration.onManagerClose };
     this.connections.set(info.connectionId, connection);
     const mine = this.byUser.get(connection.userId) ?? [];
     mine.push(connection);
@@ -311,7 +312,10 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     }
     this.rooms.leaveAll(connection);
     connection.info.disconnect();
-    if (closeCode !== null) connection.transport.close(closeCode, 'removed');
+    if (closeCode !== null) {
+      connection.onManagerClose?.(closeCode, 'removed');
+      connection.transport.close(closeCode, 'removed');
+    }
   }
 
   private find(operation: string, connectionId: ConnectionId): MockConnection | null {

@@ -34,6 +34,12 @@ export interface WebSocketManagerOptions {
   readonly sendQueueMaxBytes?: number;
   /** How often queued frames of slow connections are retried while any exist (default 10 ms). */
   readonly drainIntervalMs?: number;
+  /**
+   * How long a connection the manager closes (slow consumer, send failure, removal, dispose,
+   * shutdown) gets to finish the closing handshake before its transport is terminated
+   * (default 2 s); without it a peer that never reads keeps its socket for ws's 30 s.
+   */
+  readonly closeTimeoutMs?: number;
   /** Envelopes kept per user for replay, when the factory creates its own in-memory backplane (default 1,000). */
   readonly replayMaxEvents?: number;
   /** How long envelopes are kept for replay, when the factory creates its own in-memory backplane (default 5 minutes). */
@@ -66,6 +72,7 @@ export const MANAGER_DEFAULTS = Object.freeze({
   sendQueueMax: 1000,
   sendQueueMaxBytes: 8 * 1024 * 1024,
   drainIntervalMs: 10,
+  closeTimeoutMs: 2000,
   replayMaxEvents: 1000,
   replayMaxAgeMs: 5 * 60_000,
   replayBurstBytes: 1024 * 1024,
@@ -85,6 +92,7 @@ export interface ResolvedManagerOptions {
   readonly sendQueueMax: number;
   readonly sendQueueMaxBytes: number;
   readonly drainIntervalMs: number;
+  readonly closeTimeoutMs: number;
   readonly replayMaxEvents: number;
   readonly replayMaxAgeMs: number;
   readonly replayBurstBytes: number;
@@ -110,6 +118,7 @@ const MINIMUM: Record<NumericOption, number> = {
   sendQueueMax: 1,
   sendQueueMaxBytes: 1,
   drainIntervalMs: 1,
+  closeTimeoutMs: 1,
   replayMaxEvents: 0,
   replayMaxAgeMs: 0,
   replayBurstBytes: 1,
@@ -140,6 +149,7 @@ export function resolveManagerOptions(options: WebSocketManagerOptions = {}): Re
     sendQueueMax: number('sendQueueMax'),
     sendQueueMaxBytes: number('sendQueueMaxBytes'),
     drainIntervalMs: number('drainIntervalMs'),
+    closeTimeoutMs: number('closeTimeoutMs'),
     replayMaxEvents: number('replayMaxEvents'),
     replayMaxAgeMs: number('replayMaxAgeMs'),
     replayBurstBytes: number('replayBurstBytes'),

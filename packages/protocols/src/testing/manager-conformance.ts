@@ -25,7 +25,7 @@ export interface ManagerHarnessOptions {
 export interface ManagerHarness {
   readonly manager: WebSocketManagerProtocol;
   /** Opens a client for `userId` and registers it with the manager (with `afterSeq` when given). */
-  connect(userId: UserId, options?: { afterSeq?: number }): Promise<ConformanceClient>;
+  connect(userId: UserId, options?: { afterSeq?: number; onManagerClose?: (code: number, reason: string) => void }): Promise<ConformanceClient>;
   dispose(): Promise<void>;
 }
 
@@ -276,6 +276,18 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
         assert.equal(manager.getConnection(kim.connectionId), null);
         await waitForCount(() => (kim.closeCode() === null ? [] : [kim.closeCode()]), 1, 5000, 'close');
         assert.deepEqual(await manager.sendToUser(uid('kim'), note({ kept: true })), { seq: 1, connections: 0 });
+      }),
+  },
+  {
+    name: 'onManagerClose is told the code the manager closed a connection with, once',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const closes: number[] = [];
+        const lou = await connect(uid('lou'), { onManagerClose: (code) => closes.push(code) });
+        assert.equal(await manager.removeConnection(lou.connectionId, 4001), true);
+        await waitForCount(() => (lou.closeCode() === null ? [] : [lou.closeCode()]), 1, 5000, 'close');
+        assert.equal(await manager.removeConnection(lou.connectionId, 4002), false);
+        assert.deepEqual(closes, [4001]);
       }),
   },
   {

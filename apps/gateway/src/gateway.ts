@@ -256,6 +256,20 @@ export class Gateway {
         { 'Retry-After': '5' },
       );
     }
+    // A replay costs what history holds, whatever the request's size: the user's replay budget
+    // spans reconnections, so a client reconnecting with ?after_seq in a loop waits for it.
+    const replayWaitMs = afterSeqText === null ? 0 : unified.getReplayWaitMs(identity.userId);
+    if (replayWaitMs > 0) {
+      this.metrics.connectionsRefused.inc({ reason: 'replay_budget' });
+      const retryAfter = String(Math.ceil(replayWaitMs / 1000));
+      return refuseUpgrade(
+        socket,
+        429,
+        'Too Many Requests',
+        JSON.stringify({ error: 'rate_limited', message: `this user's replay budget is used up; reconnect with after_seq in ${retryAfter} s (nothing is lost meanwhile)` }),
+        { 'Retry-After': retryAfter },
+      );
+    }
     if (unified.getConnectionCount() + this.admitting.total >= maxConnections) {
       this.metrics.connectionsRefused.inc({ reason: 'process_limit' });
       return refuseUpgrade(socket, 503, 'Service Unavailable', '{"error":"unavailable","message":"this gateway process is at its connection limit; try another or again shortly"}', { 'Retry-After': '5' });

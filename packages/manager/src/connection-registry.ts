@@ -17,7 +17,7 @@ import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, Manage
 import { Ticker, heartbeatRound } from './heartbeat';
 import type { ResolvedManagerOptions } from './options';
 import { type ReplaySink, holdEntry, openStream, replayTo } from './replay';
-import { type ReplayBudgetPolicy, chargeReplay, replayWaitMs } from './replay-budget';
+import { type ReplayBudgetPolicy, UserReplayMeters, chargeReplay, replayWaitMs } from './replay-budget';
 import { RoomMemberships } from './rooms';
 import { DeliveryCounters } from './stats';
 
@@ -54,6 +54,7 @@ export class ConnectionRegistry {
   private readonly drainTicker: Ticker;
   private readonly replaySink: ReplaySink<ManagedConnection>;
   private readonly replayBudget: ReplayBudgetPolicy;
+  private readonly userReplay: UserReplayMeters<UserId>;
   // Shared by every EventEmitter socket (they are called with the socket as `this`), so a connection costs no closures.
   private readonly onSocketClose: (this: TaggedTransport) => void;
   private readonly onSocketPong: (this: TaggedTransport) => void;
@@ -69,6 +70,7 @@ export class ConnectionRegistry {
     this.rooms = new RoomMemberships(backplane, (error, context) => this.report(error, context));
     this.policy = { highWaterBytes: options.sendHighWaterBytes, queueMax: options.sendQueueMax, queueMaxBytes: options.sendQueueMaxBytes };
     this.replayBudget = { burstBytes: options.replayBurstBytes, bytesPerSecond: options.replayBytesPerSecond };
+    this.userReplay = new UserReplayMeters({ burstBytes: options.userReplayBurstBytes, bytesPerSecond: options.userReplayBytesPerSecond }, () => options.clock.now());
     this.drainTicker = new Ticker(options.drainIntervalMs, () => this.drainBackpressured());
     this.replaySink = {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
@@ -76,7 +78,11 @@ export class ConnectionRegistry {
       writeNotice: (connection, message) => this.writeNotice(connection, message),
       writeEntry: (connection, entry) => this.writeOrFail(connection, entry.json, entry.seq, entry.type),
       discardQueued: (connection) => this.discardQueued(connection),
-      replayed: (connection, entry) => chargeReplay(connection, this.replayBudget, Buffer.byteLength(entry.json), this.options.clock.now()),
+      replayed: (connection, entry) => {
+        const bytes = Buffer.byteLength(entry.json);
+        chargeReplay(connection, this.replayBudget, bytes, this.options.clock.now());
+        this.userReplay.charge(connection.userId, bytes);
+      },
     };
     const closed = (connection: ManagedConnection | undefined): void => {
       if (connection !== undefined) this.detach(connection, null, 'closed');
@@ -220,6 +226,11 @@ export class ConnectionRegistry {
     return this.writeOrFail(connection, json, null, message.type, now);
   }
 
+  /** Milliseconds until the user's connections may receive another replay (their budget across connections); 0 when they may now. */
+  replayWaitMs(userId: UserId): number {
+    return this.userReplay.waitMs(userId);
+  }
+
   /** Replays what the connection missed after `afterSeq`, then makes it live (see replayTo). */
   async resume(connection: ManagedConnection, afterSeq: number): Promise<ResumeResult> {
     // Bounded per connection: one replay at a time, and replayed bytes within the budget (replay-budget.ts).
@@ -227,6 +238,8 @@ export class ConnectionRegistry {
     if (connection.resuming !== null) throw new ReplayLimitedError(connectionId, 'in_progress', 0, this.replayBudget);
     const waitMs = replayWaitMs(connection, this.replayBudget, this.options.clock.now());
     if (waitMs > 0) throw new ReplayLimitedError(connectionId, 'budget', waitMs, this.replayBudget);
+    const userWaitMs = this.userReplay.waitMs(connection.userId);
+    if (userWaitMs > 0) throw new ReplayLimitedError(connectionId, 'user_budget', userWaitMs, this.userReplay.policy);
     const result = await replayTo(connection, afterSeq, this.replaySink);
     this.countReplay(connection, result.replayed);
     return result;

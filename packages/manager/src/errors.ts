@@ -115,7 +115,7 @@ export class InvalidManagerOptionsError extends AgentwireError {
 }
 
 /** Why a resume was refused: another replay of the connection is still running, or its replay budget is spent. */
-export type ReplayLimit = 'in_progress' | 'budget';
+export type ReplayLimit = 'in_progress' | 'budget' | 'user_budget';
 
 /**
  * A resume was refused and nothing was replayed; the connection stays live and loses nothing,
@@ -133,7 +133,7 @@ export class ReplayLimitedError extends AgentwireError {
       'REPLAY_LIMITED',
       limit === 'in_progress'
         ? 'a replay is already in progress on this connection; resume again once it has ended'
-        : `this connection has used its replay budget (${policy.burstBytes} bytes at once, then ${policy.bytesPerSecond} bytes a second); resume again in ${Math.ceil(retryAfterMs / 1000)} s`,
+        : `${limit === 'budget' ? 'this connection' : "this user's connections"} used the replay budget (${policy.burstBytes} bytes at once, then ${policy.bytesPerSecond} bytes a second); resume again in ${Math.ceil(retryAfterMs / 1000)} s`,
     );
   }
 }

@@ -51,6 +51,14 @@ export interface WebSocketManagerOptions {
   readonly replayBurstBytes?: number;
   /** How fast a connection's replay debt drains, in bytes a second (default 256 KiB). */
   readonly replayBytesPerSecond?: number;
+  /**
+   * Replay bytes all connections of one user on this process may receive, reconnections
+   * included, before the next replay waits (default 8 MiB: twice the largest default history).
+   * The gateway refuses an upgrade with `?after_seq` while the user is over it (429).
+   */
+  readonly userReplayBurstBytes?: number;
+  /** How fast a user's replay debt drains, in bytes a second (default 1 MiB). */
+  readonly userReplayBytesPerSecond?: number;
   /** The backplane that sequences, keeps and fans out user streams (default: a new InMemoryBackplane, closed at shutdown). */
   readonly backplane?: Backplane;
   /** Clock for activity and idle times (default Date.now). */
@@ -77,6 +85,8 @@ export const MANAGER_DEFAULTS = Object.freeze({
   replayMaxAgeMs: 5 * 60_000,
   replayBurstBytes: 1024 * 1024,
   replayBytesPerSecond: 256 * 1024,
+  userReplayBurstBytes: 8 * 1024 * 1024,
+  userReplayBytesPerSecond: 1024 * 1024,
 });
 
 /** Options with every default applied and every value checked. */
@@ -97,6 +107,8 @@ export interface ResolvedManagerOptions {
   readonly replayMaxAgeMs: number;
   readonly replayBurstBytes: number;
   readonly replayBytesPerSecond: number;
+  readonly userReplayBurstBytes: number;
+  readonly userReplayBytesPerSecond: number;
   readonly backplane: Backplane | null;
   readonly clock: ManagerClock;
   readonly onError: ManagerErrorHandler | null;
@@ -123,6 +135,8 @@ const MINIMUM: Record<NumericOption, number> = {
   replayMaxAgeMs: 0,
   replayBurstBytes: 1,
   replayBytesPerSecond: 1,
+  userReplayBurstBytes: 1,
+  userReplayBytesPerSecond: 1,
 };
 
 /** Applies the defaults and checks every value; throws InvalidManagerOptionsError naming the first bad option. */
@@ -154,6 +168,8 @@ export function resolveManagerOptions(options: WebSocketManagerOptions = {}): Re
     replayMaxAgeMs: number('replayMaxAgeMs'),
     replayBurstBytes: number('replayBurstBytes'),
     replayBytesPerSecond: number('replayBytesPerSecond'),
+    userReplayBurstBytes: number('userReplayBurstBytes'),
+    userReplayBytesPerSecond: number('userReplayBytesPerSecond'),
     backplane: options.backplane ?? null,
     clock: options.clock ?? SYSTEM_CLOCK,
     onError: options.onError ?? null,

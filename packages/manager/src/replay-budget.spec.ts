@@ -2,7 +2,7 @@ import { InMemoryBackplane, type StreamRead } from '@agentwire/protocols';
 import { settle, waitForCount } from '@agentwire/protocols/testing';
 import type { UserId } from '@agentwire/types';
 import { ReplayLimitedError } from './errors';
-import { chargeReplay, replayWaitMs } from './replay-budget';
+import { UserReplayMeters, chargeReplay, replayWaitMs } from './replay-budget';
 import { type Rig, type RigConnection, note, startRig } from './ws-rig.test-helpers';
 
 const uid = (name: string) => name as UserId;
@@ -144,5 +144,33 @@ describe('the replay budget of a connection', () => {
     expect(served).toBeGreaterThan(1);
     expect(refused).toBeGreaterThan(steps / 2);
     expect(served + refused).toBe(steps);
+  });
+});
+
+describe('the replay budget of a user, across connections and reconnections', () => {
+  it('lets replays start while the user owes less than the burst, drains at the rate, and forgets a drained user', () => {
+    let now = 1_000;
+    const meters = new UserReplayMeters<string>({ burstBytes: 1000, bytesPerSecond: 100 }, () => now);
+    expect(meters.waitMs('ann')).toBe(0);
+    meters.charge('ann', 600);
+    expect(meters.waitMs('ann')).toBe(0); // 600 owed < 1000
+    meters.charge('ann', 600); // another connection of ann: 1200 owed
+    expect(meters.waitMs('ann')).toBe(2010); // (1200 - 1000 + 1) bytes at 100 a second
+    expect(meters.waitMs('bob')).toBe(0); // another user is not touched
+    now += 2010;
+    expect(meters.waitMs('ann')).toBe(0);
+    now += 10_000;
+    expect(meters.waitMs('ann')).toBe(0);
+    expect(meters.size).toBe(0); // drained: nothing kept for ann
+  });
+
+  it('keeps at most the users who still owe something, however many come and go', () => {
+    let now = 0;
+    const meters = new UserReplayMeters<number>({ burstBytes: 10, bytesPerSecond: 1000 }, () => now);
+    for (let user = 0; user < 10_000; user += 1) {
+      meters.charge(user, 5);
+      now += 10; // each debt drains within 5 ms
+    }
+    expect(meters.size).toBeLessThan(200);
   });
 });

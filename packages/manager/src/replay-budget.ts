@@ -37,3 +37,56 @@ export function chargeReplay(meter: ReplayMeter, policy: ReplayBudgetPolicy, byt
   drain(meter, policy, now);
   meter.replayOwedBytes += bytes;
 }
+
+/** Meters of the users whose debt is not drained yet are kept; the table is swept when it doubles. */
+const FIRST_USER_SWEEP_AT = 64;
+
+/**
+ * The replay budget of each user of this process, across all of the user's connections and
+ * reconnections: a per-connection budget alone let a client that reconnects with
+ * `?after_seq=0` in a loop take the whole history on every new connection. A user's meter
+ * outlives their connections until its debt has drained (so a reconnect cannot reset it).
+ */
+export class UserReplayMeters<K> {
+  private readonly meters = new Map<K, ReplayMeter>();
+  private sweepAt = FIRST_USER_SWEEP_AT;
+
+  constructor(
+    readonly policy: ReplayBudgetPolicy,
+    private readonly now: () => number,
+  ) {}
+
+  /** Milliseconds until the user may start another replay; 0 when they may now. */
+  waitMs(user: K): number {
+    const meter = this.meters.get(user);
+    if (meter === undefined) return 0;
+    const wait = replayWaitMs(meter, this.policy, this.now());
+    if (meter.replayOwedBytes === 0) this.meters.delete(user);
+    return wait;
+  }
+
+  /** Adds the bytes a replay wrote to one of the user's connections. */
+  charge(user: K, bytes: number): void {
+    const now = this.now();
+    let meter = this.meters.get(user);
+    if (meter === undefined) {
+      meter = { replayOwedBytes: 0, replayOwedAt: now };
+      this.meters.set(user, meter);
+      if (this.meters.size >= this.sweepAt) this.sweep(now);
+    }
+    chargeReplay(meter, this.policy, bytes, now);
+  }
+
+  /** Users whose debt has not been seen drained yet. */
+  get size(): number {
+    return this.meters.size;
+  }
+
+  private sweep(now: number): void {
+    for (const [user, meter] of this.meters) {
+      replayWaitMs(meter, this.policy, now);
+      if (meter.replayOwedBytes === 0) this.meters.delete(user);
+    }
+    this.sweepAt = Math.max(FIRST_USER_SWEEP_AT, this.meters.size * 2);
+  }
+}

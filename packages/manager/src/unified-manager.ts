@@ -293,6 +293,17 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
     return true;
   }
 
+  /**
+   * Milliseconds until `userId` may receive another replay on this process (the user's budget
+   * across all of their connections and reconnections, options userReplayBurstBytes and
+   * userReplayBytesPerSecond); 0 when now. The gateway refuses an upgrade with `?after_seq` meanwhile.
+   */
+  getReplayWaitMs(userId: UserId): number {
+    this.assertActive();
+    this.guard.user('getReplayWaitMs', userId);
+    return this.host.registry.replayWaitMs(userId);
+  }
+
   /** Back-pressure state of one connection, or null if unknown. */
   getSendQueue(connectionId: ConnectionId): SendQueueStats | null {
     this.assertActive();

@@ -356,6 +356,76 @@ describe('resume amplification', () => {
     const again = await first.waitForCount((m) => m.seq !== null && first.messages.indexOf(m) >= from, lastSeq);
     expect(again.filter((m) => first.messages.indexOf(m) >= from).map((m) => m.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
   }, 30_000);
+
+  it('bounds what reconnecting with ?after_seq=0 in a loop takes (the user\'s budget spans connections), answering 429 with Retry-After, and a reconnect after it gets everything', async () => {
+    // The documented defaults of the manager: 8 MiB at once, then 1 MiB a second per user.
+    const userBurstBytes = 8 * 1024 * 1024;
+    const userBytesPerSecond = 1024 * 1024;
+    const { gateway: big, tokens: bigTokens } = await startTestGateway({ AGENTWIRE_REPLAY_MAX_EVENTS: '1000', AGENTWIRE_RATE_LIMIT_PER_SECOND: '20' });
+    try {
+      const owner = await TestClient.connect(big, bigTokens, 'reloader');
+      owner.send({ type: 'start_agent', agent: 'burst', input: { events: 998, payload_bytes: 4000 } });
+      await owner.waitFor((m) => m.type === 'agent_completed', 20_000);
+      const lastSeq = owner.stream.length;
+      const ringBytes = owner.stream.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m)), 0);
+      expect(ringBytes).toBeGreaterThan(3_900_000);
+      await owner.close();
+
+      const { token } = await bigTokens.issue('reloader' as UserId, 600);
+      let received = 0;
+      let replays = 0;
+      const refusals: string[] = [];
+      const started = Date.now();
+      // Bounded: at most 40 attempts within 3 s, one after another.
+      for (let attempt = 0; attempt < 40 && Date.now() - started < 3000; attempt += 1) {
+        const outcome = await new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+          const socket = new WebSocket(wsUrl(big, '?after_seq=0'), ['agentwire.v1', `bearer.${token}`]);
+          socket.on('message', (data: Buffer, isBinary) => {
+            if (isBinary) return;
+            const text = data.toString('utf8');
+            if (text.includes('"seq":null')) return;
+            received += data.length;
+            if (text.includes(`"seq":${lastSeq},`)) {
+              socket.terminate();
+              resolve({ status: 101 });
+            }
+          });
+          socket.once('unexpected-response', (_request, response) => {
+            resolve({ status: response.statusCode ?? 0, ...(response.headers['retry-after'] === undefined ? {} : { retryAfter: String(response.headers['retry-after']) }) });
+            socket.terminate();
+          });
+          socket.once('error', (error) => {
+            if (!/Unexpected server response|closed before/.test(error.message)) reject(error);
+          });
+        });
+        if (outcome.status === 101) replays += 1;
+        else {
+          expect(outcome.status).toBe(429);
+          refusals.push(outcome.retryAfter ?? '');
+          await pause(50);
+        }
+      }
+      const seconds = (Date.now() - started) / 1000;
+      expect(refusals.length).toBeGreaterThan(0);
+      expect(refusals.every((retryAfter) => /^\d+$/.test(retryAfter) && Number(retryAfter) >= 1)).toBe(true);
+      expect(received).toBeLessThanOrEqual(userBurstBytes + userBytesPerSecond * seconds + ringBytes);
+      expect(replays).toBeLessThan(40);
+      const refusedByBudget = await counterValue(big.metrics.connectionsRefused, { reason: 'replay_budget' });
+      expect(refusedByBudget).toBe(refusals.length);
+
+      // A connection without after_seq is not refused: only replays wait.
+      const live = await TestClient.connect(big, bigTokens, 'reloader');
+      await live.close();
+      // After Retry-After, a reconnect with after_seq gets everything, in order.
+      await pause(Number(refusals.at(-1)) * 1000);
+      const back = await TestClient.connect(big, bigTokens, 'reloader', { query: '?after_seq=0' });
+      const replayed = await back.waitForCount((m) => m.seq !== null, lastSeq);
+      expect(replayed.map((m) => m.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+      await back.close();
+    } finally {
+      await big.stop();
+    }
+  }, 40_000);
 });
 
 describe('hostile frames', () => {

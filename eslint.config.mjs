@@ -92,7 +92,8 @@ export default [
     rules: boundaryRules,
   },
   {
-    files: ['**/*.ts', '**/*.mts', '**/*.cts'],
+    // every file kind a package's code comes in, as the checker scans them
+    files: ['**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}'],
     plugins: { ssot: { rules: ssotRules } },
     rules: ssotRuleSettings,
   },

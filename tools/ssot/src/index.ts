@@ -7,6 +7,7 @@ export { BaselineError, RegistryError, RegistryNotFoundError, SsotError, UsageEr
 export type { RegistryIssue } from './errors';
 export {
   CONCEPT_KINDS,
+  DEFAULT_RULE_HINTS,
   REGISTRY_FILE_NAME,
   RULE_IDS,
   Registry,

@@ -21,6 +21,33 @@ const DEPCRUISE_CONFIG = `module.exports = {
 };
 `;
 
+/**
+ * dependency-cruiser on a real monorepo: the rule every workspace shares (nothing unresolvable),
+ * TypeScript pre-compilation dependencies, node_modules not followed. Written next to the repo's
+ * files in a scratch name, so the repo's own .dependency-cruiser config is not used.
+ */
+const DEPCRUISE_REAL_CONFIG = `module.exports = {
+  forbidden: [{ name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } }],
+  options: { doNotFollow: { path: 'node_modules' }, tsPreCompilationDeps: true, exclude: { path: '(^|/)(node_modules|dist|lib|temp)/' } },
+};
+`;
+
+/**
+ * Real monorepos to compare on as well, from AGENTWIRE_BENCH_CHECKER_REPOS (comma-separated
+ * folders, each with an ssot.config.json and a folder of packages named after a colon:
+ * `/tmp/real/rushstack:libraries`). Not set in CI, where no real repository is at hand.
+ */
+function realRepos(): { root: string; packages: string }[] {
+  const value = process.env['AGENTWIRE_BENCH_CHECKER_REPOS'] ?? '';
+  return value
+    .split(',')
+    .filter((entry) => entry.trim() !== '')
+    .map((entry) => {
+      const [root = '', packages = 'packages'] = entry.trim().split(':');
+      return { root, packages };
+    });
+}
+
 const TSCONFIG = JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@bench/*': ['packages/*/src/index.ts'] }, module: 'commonjs', target: 'es2022', strict: true }, include: ['packages'] }, null, 2);
 
 interface ToolRun {
@@ -115,6 +142,27 @@ export async function checkerWorkload(context: BenchContext): Promise<WorkloadBo
       check('jscpd time / checker time', '×', pairwise(of('jscpd'), of('ssot')), null),
     ];
     const notes = [`${sizes.reps} repetitions; the order of the tools rotates each repetition.`];
+    const realFigures = [];
+    for (const repo of realRepos()) {
+      const name = repo.root.split('/').filter(Boolean).pop() ?? repo.root;
+      const config = join(repo.root, '.agentwire-bench-depcruise.cjs');
+      writeFileSync(config, DEPCRUISE_REAL_CONFIG);
+      try {
+        const ssotTimes: number[] = [];
+        const depcruiseTimes: number[] = [];
+        for (let rep = 0; rep < sizes.reps; rep += 1) {
+          const ssot = timed([SCRIPTS.ssotCli, 'check', '--json', '--root', repo.root], repo.root);
+          const depcruise = timed([SCRIPTS.depcruise, '--config', config, '--output-type', 'err', repo.packages], repo.root);
+          ssotTimes.push(ssot.wallMs / 1000);
+          depcruiseTimes.push(depcruise.wallMs / 1000);
+          context.progress(`checker on ${name} rep ${rep + 1}/${sizes.reps}: agentwire-ssot ${(ssot.wallMs / 1000).toFixed(2)} s, dependency-cruiser ${(depcruise.wallMs / 1000).toFixed(2)} s`);
+        }
+        realFigures.push(figure(`agentwire-ssot check on ${name}`, 'wall time', 's', ssotTimes), figure(`dependency-cruiser 17 on ${name}`, 'wall time', 's', depcruiseTimes));
+        checks.push(check(`dependency-cruiser time / checker time on ${name}`, '×', pairwise(depcruiseTimes, ssotTimes), { op: '>=', bound: 2 }));
+      } finally {
+        rmSync(config, { force: true });
+      }
+    }
     if (checks[0]?.met === false && context.mode === 'full') notes.push(profileChecker(dir, context));
     return {
       parameters: { ...sizes },
@@ -122,6 +170,7 @@ export async function checkerWorkload(context: BenchContext): Promise<WorkloadBo
         figure('agentwire-ssot check', 'wall time', 's', of('ssot'), { 'scan (checker-reported)': { unit: 's', values: scans.slice(-sizes.reps).map((ms) => ms / 1000) } }),
         figure('dependency-cruiser 17 (import rules)', 'wall time', 's', of('depcruise')),
         figure('jscpd 4.3 (copy detection)', 'wall time', 's', of('jscpd')),
+        ...realFigures,
       ],
       checks,
       verification: null,

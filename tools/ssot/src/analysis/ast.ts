@@ -45,6 +45,15 @@ export function linkAndFlatten(sourceFile: ts.SourceFile): ts.Node[] {
   return list;
 }
 
+/**
+ * True for a file a tool wrote (`@generated`, `DO NOT EDIT`, "This file was automatically
+ * generated" in its first lines): its definitions are copies by construction, and the fix
+ * belongs in the generator, so no rule reports inside it.
+ */
+export function isGeneratedSource(text: string): boolean {
+  return /@generated\b|\bDO NOT EDIT\b|\b(auto-?generated|(this|the) file (is|was) (automatically )?generated)\b/i.test(text.slice(0, 600));
+}
+
 /** Visits every node of a file, depth first. */
 export function walk(sourceFile: ts.SourceFile, visit: (node: ts.Node) => void): void {
   for (const node of allNodes(sourceFile)) visit(node);
@@ -120,13 +129,50 @@ export function locallyExportedNames(sourceFile: ts.SourceFile): Set<string> {
   return names;
 }
 
-/** True for `require('x')` and `import('x')` with one string argument. */
+/**
+ * Calls whose first argument names a module: test runners mock and load modules by specifier,
+ * and a mock left on an old path tests a module the code no longer loads, so these are imports
+ * to every rule and to the codemod like `require` and `import()`.
+ */
+const MODULE_CALLS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['require', new Set(['resolve'])],
+  ['jest', new Set(['mock', 'doMock', 'unmock', 'dontMock', 'setMock', 'requireActual', 'requireMock', 'createMockFromModule'])],
+  ['vi', new Set(['mock', 'doMock', 'unmock', 'doUnmock', 'importActual', 'importMock'])],
+]);
+
+/**
+ * The specifier of `require('x')`, `import('x')` (with or without options), `require.resolve('x')`,
+ * `jest.mock('x', …)`, `vi.mock('x', …)` and the other module calls of the test runners.
+ */
 export function moduleCallSpecifier(node: ts.CallExpression): ts.StringLiteralLike | undefined {
   const [first] = node.arguments;
-  if (node.arguments.length !== 1 || first === undefined || !ts.isStringLiteralLike(first)) return undefined;
-  if (node.expression.kind === ts.SyntaxKind.ImportKeyword) return first;
-  if (ts.isIdentifier(node.expression) && node.expression.text === 'require') return first;
+  if (first === undefined || !ts.isStringLiteralLike(first)) return undefined;
+  const callee = node.expression;
+  if (callee.kind === ts.SyntaxKind.ImportKeyword) return node.arguments.length <= 2 ? first : undefined;
+  if (ts.isIdentifier(callee)) return callee.text === 'require' && node.arguments.length === 1 ? first : undefined;
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    return MODULE_CALLS.get(callee.expression.text)?.has(callee.name.text) === true ? first : undefined;
+  }
   return undefined;
+}
+
+/** True for a test runner's module mock (`jest.mock`, `vi.doMock`, …): it names a module without importing names. */
+export function isModuleMockCall(node: ts.Node): node is ts.CallExpression {
+  return (
+    ts.isCallExpression(node) &&
+    ts.isPropertyAccessExpression(node.expression) &&
+    ts.isIdentifier(node.expression.expression) &&
+    (node.expression.expression.text === 'jest' || node.expression.expression.text === 'vi') &&
+    moduleCallSpecifier(node) !== undefined
+  );
+}
+
+/** How to parse a file, by its extension: JSX only in .tsx/.jsx, plain JavaScript in .js/.mjs/.cjs. */
+export function scriptKindOf(path: string): ts.ScriptKind {
+  if (path.endsWith('.tsx')) return ts.ScriptKind.TSX;
+  if (path.endsWith('.jsx')) return ts.ScriptKind.JSX;
+  if (/\.[cm]?js$/.test(path)) return ts.ScriptKind.JS;
+  return ts.ScriptKind.TS;
 }
 
 /** The kind word for a declaration, as messages show it. */

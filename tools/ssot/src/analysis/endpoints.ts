@@ -28,14 +28,47 @@ const COULD_BE_ENDPOINT = /:|localhost|127\.|0\.0\.0\.0/i;
 export function findEndpoint(text: string, allowed: (url: string) => boolean): EndpointMatch | undefined {
   if (!COULD_BE_ENDPOINT.test(text)) return undefined;
   for (const match of text.matchAll(URL_WITH_HOST)) {
-    if (!allowed(match[0]) && !neverResolves(hostOfUrl(match[0]))) return { kind: 'url', value: match[0] };
+    const host = hostOfUrl(match[0]);
+    // `https://$1/$2` is a replacement pattern, `http://{host}/` a template, `postgres://…` an elision: no literal host
+    if (!allowed(match[0]) && !neverResolves(host) && !/[$%{<]/.test(host) && /[a-z0-9]/i.test(host)) return { kind: 'url', value: match[0] };
   }
   for (const match of text.matchAll(HOST_PORT)) {
     const port = Number(match[1]);
-    if (port >= 1 && port <= 65535 && !neverResolves(match[0].slice(0, match[0].lastIndexOf(':')))) return { kind: 'hostPort', value: match[0] };
+    const host = match[0].slice(0, match[0].lastIndexOf(':'));
+    if (port >= 1 && port <= 65535 && !neverResolves(host) && !isFileName(host)) return { kind: 'hostPort', value: match[0] };
   }
   const loopback = LOOPBACK.exec(text);
   return loopback === null ? undefined : { kind: 'loopback', value: loopback[0] };
+}
+
+/**
+ * Extensions of source and data files: `session.ts:120` and `index.js:4:2` are a file and a
+ * line in a stack trace or message, not a host and a port (no such top-level domain exists
+ * for most of them, and the rest are never written as a bare host with a port in code).
+ */
+const FILE_EXTENSIONS = new Set(
+  'ts tsx mts cts js jsx mjs cjs json md html htm css scss less py go rs rb java kt c cc cpp h hpp cs sh yml yaml toml txt log map vue svelte'.split(' '),
+);
+
+function isFileName(host: string): boolean {
+  const dot = host.lastIndexOf('.');
+  return dot > 0 && FILE_EXTENSIONS.has(host.slice(dot + 1).toLowerCase());
+}
+
+/** Suffixes of names that resolve only inside a private network: a URL on such a host is a service, never a public document. */
+const PRIVATE_HOST = /(^|\.)(local|internal|lan|localdomain|svc|corp|home|intranet)$/i;
+
+/**
+ * A URL that names a public document rather than a service this code connects to: http(s),
+ * a public dotted host name, no port. Whether it is a reference is then up to where it is
+ * written (see the no-hardcoded-config rule); a URL with a port, an address or a private host
+ * is always an endpoint.
+ */
+export function isPublicWebUrl(url: string): boolean {
+  if (!/^https?:\/\//i.test(url)) return false;
+  const authority = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
+  if (authority.includes(':') || authority.includes('@')) return false;
+  return /^([a-z0-9-]+\.)+[a-z]{2,}$/i.test(authority) && !PRIVATE_HOST.test(authority) && !/^localhost$/i.test(authority);
 }
 
 function hostOfUrl(url: string): string {

@@ -4,7 +4,14 @@ import { unwrap } from './ast';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
 /** Classes (whose names shadow imports), `new` expressions and heritage clauses. */
-const VISITED_KINDS: readonly ts.SyntaxKind[] = [ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression, ts.SyntaxKind.NewExpression, ts.SyntaxKind.HeritageClause];
+const VISITED_KINDS: readonly ts.SyntaxKind[] = [
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.ClassExpression,
+  ts.SyntaxKind.NewExpression,
+  ts.SyntaxKind.HeritageClause,
+  ts.SyntaxKind.CallExpression,
+  ts.SyntaxKind.VariableDeclaration,
+];
 
 /**
  * `new X(...)` (or `class Y extends X`) of a factory-only class or one of its aliases outside
@@ -17,6 +24,7 @@ export const factoryOnly: FileRule = defineFileRule({
   description: 'Factory-only classes are created by their factory, never with new outside their owner package',
   messages: {
     construct: "{{name}} is factory-only: get it from {{factory}} ('{{entry}}'), never with new",
+    reflect: "{{route}} constructs factory-only {{name}} without new: get it from {{factory}} ('{{entry}}')",
     extend: "class {{child}} extends factory-only {{name}}, which bypasses {{factory}}: use the instance {{factory}} gives ('{{entry}}')",
   },
   fixable: false,
@@ -32,11 +40,17 @@ export const factoryOnly: FileRule = defineFileRule({
     }
     // Whether a name is a class of this file is known only once every class is seen, so the
     // `new` expressions and extends clauses are kept and resolved at the end.
-    const candidates: (ts.NewExpression | ts.HeritageClause)[] = [];
+    const candidates: (ts.NewExpression | ts.HeritageClause | ts.CallExpression)[] = [];
+    // `const Ctor = UnifiedWebSocketManager` (at any depth): a later `new Ctor()` is the same construction
+    const aliases = new Map<string, ts.Expression>();
 
-    const resolve = (expression: ts.Expression): { name: string; concept: Concept } | undefined => {
+    const resolve = (expression: ts.Expression, seen: ReadonlySet<string> = new Set()): { name: string; concept: Concept } | undefined => {
       const callee = unwrap(expression);
       let name: string | undefined;
+      if (ts.isIdentifier(callee) && aliases.has(callee.text) && !seen.has(callee.text)) {
+        const aliased = aliases.get(callee.text);
+        return aliased === undefined ? undefined : resolve(aliased, new Set([...seen, callee.text]));
+      }
       if (ts.isIdentifier(callee)) {
         const imported = importedAs.get(callee.text);
         if (imported === undefined && declaredHere.has(callee.text)) return undefined;
@@ -61,7 +75,7 @@ export const factoryOnly: FileRule = defineFileRule({
         start: node.getStart(sourceFile),
         end: node.getEnd(),
         subject: target.concept.name ?? target.name,
-        hint: `use ${factory} from '${entry}'`,
+        hint: target.concept.fix ?? `use ${factory} from '${entry}'`,
       });
     };
     return {
@@ -69,6 +83,11 @@ export const factoryOnly: FileRule = defineFileRule({
       node(node) {
         if (ts.isClassLike(node)) {
           if (node.name !== undefined) declaredHere.add(node.name.text);
+        } else if (ts.isVariableDeclaration(node)) {
+          const value = node.initializer === undefined ? undefined : unwrap(node.initializer);
+          if (ts.isIdentifier(node.name) && value !== undefined && (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value))) aliases.set(node.name.text, value);
+        } else if (ts.isCallExpression(node)) {
+          if (reflectiveTarget(node) !== undefined) candidates.push(node);
         } else if (ts.isNewExpression(node) || (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent))) {
           candidates.push(node);
         }
@@ -78,6 +97,10 @@ export const factoryOnly: FileRule = defineFileRule({
           if (ts.isNewExpression(node)) {
             const target = resolve(node.expression);
             if (target) report(node, 'construct', target);
+          } else if (ts.isCallExpression(node)) {
+            const reflective = reflectiveTarget(node);
+            const target = reflective === undefined ? undefined : resolve(reflective.target);
+            if (reflective !== undefined && target) report(node, 'reflect', target, { route: reflective.route });
           } else if (ts.isClassLike(node.parent)) {
             for (const type of node.types) {
               const target = resolve(type.expression);
@@ -90,3 +113,19 @@ export const factoryOnly: FileRule = defineFileRule({
     };
   },
 });
+
+/**
+ * The class a call constructs without `new`: `Reflect.construct(X, args)` and
+ * `Object.create(X.prototype)` (an instance that skipped the factory and the constructor alike).
+ */
+function reflectiveTarget(node: ts.CallExpression): { target: ts.Expression; route: string } | undefined {
+  const callee = unwrap(node.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return undefined;
+  const [first] = node.arguments;
+  if (first === undefined) return undefined;
+  const route = `${callee.expression.text}.${callee.name.text}`;
+  if (route === 'Reflect.construct') return { target: first, route };
+  const prototype = unwrap(first);
+  if (route === 'Object.create' && ts.isPropertyAccessExpression(prototype) && prototype.name.text === 'prototype') return { target: prototype.expression, route };
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import type ts from 'typescript';
-import { type NodeVisitor, allNodes, visitNodes } from './ast';
+import { type NodeVisitor, allNodes, isGeneratedSource, visitNodes } from './ast';
 import type { Registry, RuleId } from '../registry';
 import type { FileContext, WorkspaceIndex } from '../workspace-model';
 
@@ -60,6 +60,7 @@ export function defineFileRule(rule: Omit<FileRule, 'analyze'>): FileRule {
   return {
     ...rule,
     analyze(input: AnalysisInput, nodes?: readonly ts.Node[]): FileFinding[] {
+      if (isGeneratedSource(input.sourceFile.text)) return [];
       const visit = rule.visit(input);
       visitNodes(nodes ?? allNodes(input.sourceFile), [visit]);
       return visit.findings();

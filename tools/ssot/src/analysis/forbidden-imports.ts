@@ -2,7 +2,8 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import type { Registry } from '../registry';
 import { type FileContext, type WorkspaceIndex, type WorkspacePackage, toPosix } from '../workspace-model';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
-import { type RewriteTarget, planRewrite } from './import-rewrite';
+import ts from 'typescript';
+import { type RewriteContext, type RewriteTarget, planRewrite, plainDestination } from './import-rewrite';
 import { MODULE_REFERENCE_KINDS, type ModuleReference, moduleReferenceOf } from './module-references';
 
 interface Verdict {
@@ -40,11 +41,18 @@ export const forbiddenImports: FileRule = defineFileRule({
       },
       findings() {
         const findings: FileFinding[] = [];
-        for (const reference of references) {
+        const verdicts = references.map((reference) => ({ reference, verdict: classify(reference.specifier.text, file, registry, workspace) }));
+        // where each import will point after the plain rewrites, so a split can join an import of its destination
+        const future = new Map<ts.Node, string | undefined>();
+        for (const { reference, verdict } of verdicts) {
+          if (!ts.isImportDeclaration(reference.holder)) continue;
+          future.set(reference.holder, verdict === undefined ? reference.specifier.text : plainDestination(reference.holder, verdict.target, registry));
+        }
+        const context: RewriteContext = { futureSpecifierOf: (node) => future.get(node) };
+        for (const { reference, verdict } of verdicts) {
           const specifier = reference.specifier.text;
-          const verdict = classify(specifier, file, registry, workspace);
           if (verdict === undefined) continue;
-          const plan = planRewrite(reference, verdict.target, registry, sourceFile);
+          const plan = planRewrite(reference, verdict.target, registry, sourceFile, context);
           const fixed = 'edits' in plan;
           const advice = fixed ? `import from ${plan.destinations.map((d) => `'${d}'`).join(' and ')}` : verdict.manualAdvice;
           findings.push({
@@ -91,7 +99,11 @@ function classifyRelative(specifier: string, file: FileContext, workspace: Works
   if (file.pkg === undefined) return undefined;
   const target = resolve(dirname(file.path), specifier);
   if (target === file.pkg.dir || target.startsWith(file.pkg.dir + sep)) return undefined;
-  const into = workspace.packageOf(target);
+  // the workspace root's own files (a base test or lint config, the root package.json) are shared by design
+  if (dirname(target) === workspace.registry.root) return undefined;
+  const reached = workspace.packageOf(target);
+  // a folder without a package.json cannot be imported by name: the advice is to make it a package
+  const into = reached?.importable === true ? reached : undefined;
   const entry = into !== undefined && isEntryPath(toPosix(relative(into.dir, target)));
   return {
     messageId: 'relative',

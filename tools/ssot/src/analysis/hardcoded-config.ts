@@ -1,6 +1,6 @@
 import ts from 'typescript';
 import { moduleCallSpecifier, unwrap } from './ast';
-import { SUBSTITUTION, findEndpoint } from './endpoints';
+import { SUBSTITUTION, findEndpoint, isPublicWebUrl } from './endpoints';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
 const PROCESS_MODULES = new Set(['process', 'node:process']);
@@ -13,6 +13,8 @@ const VISITED_KINDS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.ElementAccessExpression,
   ts.SyntaxKind.VariableDeclaration,
   ts.SyntaxKind.ImportDeclaration,
+  ts.SyntaxKind.BinaryExpression,
+  ts.SyntaxKind.ObjectLiteralExpression,
 ];
 
 /**
@@ -27,13 +29,33 @@ export const hardcodedConfig: FileRule = defineFileRule({
     url: 'hard-coded endpoint {{value}}: take it from the configuration ({{configPackage}})',
     hostPort: 'hard-coded host:port {{value}}: take it from the configuration ({{configPackage}})',
     loopback: 'hard-coded address {{value}}: take it from the configuration ({{configPackage}})',
-    processEnv: 'process.env is read only by {{configPackage}}: take the setting from its loadConfig() instead',
+    processEnv: 'process.env is read only by {{configPackage}}: take the setting from the configuration instead',
+    importMetaEnv: 'import.meta.env is read only by {{configPackage}}: take the setting from the configuration instead',
+    literalPort: 'endpoint {{value}} puts a literal port after a host: take both from the configuration ({{configPackage}})',
+    hostPortObject: 'hard-coded port {{value}} beside a host: take the endpoint from the configuration ({{configPackage}})',
   },
   fixable: false,
   appliesTo: (file, registry) => file.role === 'source' && (registry.configPackage === undefined || file.pkg?.name !== registry.configPackage),
   visit({ sourceFile, registry }: AnalysisInput): FileVisit {
     const configPackage = registry.configPackage ?? 'the config package';
-    const hint = `read it from loadConfig() in ${configPackage}`;
+    const hint = registry.ruleHint('no-hardcoded-config');
+    const readsAreOwned = registry.configPackage !== undefined;
+    // `const p = process` (or `globalThis.process`): p.env is process.env
+    const processAliases = new Set<string>();
+    for (const statement of sourceFile.statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name) && declaration.initializer !== undefined && isProcess(declaration.initializer)) processAliases.add(declaration.name.text);
+      }
+    }
+    const isProcessLike = (expression: ts.Expression): boolean => {
+      const target = unwrap(expression);
+      return isProcess(target) || (ts.isIdentifier(target) && processAliases.has(target.text));
+    };
+    const checkLiteralPort = (node: ts.Node, text: string): void => {
+      const match = literalPortAfterHost(text);
+      if (match !== undefined) report(node, 'literalPort', match, match);
+    };
     const findings: FileFinding[] = [];
     const report = (node: ts.Node, messageId: string, subject: string, value: string): void => {
       findings.push({
@@ -47,8 +69,10 @@ export const hardcodedConfig: FileRule = defineFileRule({
       });
     };
     const checkText = (node: ts.Node, text: string): void => {
-      const match = findEndpoint(text, (url) => registry.isAllowedUrl(url));
-      if (match) report(node, match.kind, match.value, match.value);
+      if (isInType(node) || isUrlBase(node)) return;
+      const match = findEndpoint(text, (url) => registry.isAllowedUrl(url) || isReference(url, text, node));
+      // a bare loopback word in a sentence ("this certificate only points to localhost") is a mention
+      if (match && !(match.kind === 'loopback' && isProse(text))) report(node, match.kind, match.value, match.value);
     };
 
     return {
@@ -57,12 +81,26 @@ export const hardcodedConfig: FileRule = defineFileRule({
         if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
           if (!isModuleName(node)) checkText(node, node.text);
         } else if (ts.isTemplateExpression(node)) {
-          checkText(node, [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(SUBSTITUTION));
-        } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcess(node.expression)) {
+          const text = [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(SUBSTITUTION);
+          const before = findings.length;
+          checkText(node, text);
+          if (findings.length === before && !isInType(node)) checkLiteralPort(node, text);
+        } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken && !ts.isBinaryExpression(node.parent)) {
+          // `'http://' + host + ':8080'`: the outermost + of a chain, read like a template
+          const text = concatenationText(node);
+          if (text !== undefined) checkLiteralPort(node, text);
+        } else if (ts.isObjectLiteralExpression(node)) {
+          const port = literalPortBesideHost(node);
+          if (port !== undefined) report(port, 'hostPortObject', `port ${port.getText(sourceFile)}`, port.getText(sourceFile));
+        } else if (!readsAreOwned) {
+          // without a config package in the registry, the workspace has no owner of environment reads to send them to
+        } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcessLike(node.expression)) {
           report(node, 'processEnv', 'process.env', 'process.env');
-        } else if (ts.isElementAccessExpression(node) && isStringValue(node.argumentExpression, 'env') && isProcess(node.expression)) {
+        } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && ts.isMetaProperty(node.expression) && node.expression.keywordToken === ts.SyntaxKind.ImportKeyword) {
+          report(node, 'importMetaEnv', 'import.meta.env', 'import.meta.env');
+        } else if (ts.isElementAccessExpression(node) && isStringValue(node.argumentExpression, 'env') && isProcessLike(node.expression)) {
           report(node, 'processEnv', 'process.env', 'process.env');
-        } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isProcess(node.initializer)) {
+        } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isProcessLike(node.initializer)) {
           for (const element of node.name.elements) {
             const key = element.propertyName ?? element.name;
             if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && key.text === 'env') report(element, 'processEnv', 'process.env', 'process.env');
@@ -80,6 +118,86 @@ export const hardcodedConfig: FileRule = defineFileRule({
     };
   },
 });
+
+/** Hosts whose URLs are identifiers (XML namespaces, schema ids, RFCs), never fetched by the code that writes them. */
+const IDENTIFIER_HOSTS = /^(www\.)?(w3\.org|json-schema\.org|schemas\.xmlsoap\.org|schemas\.microsoft\.com|schemas\.openxmlformats\.org|purl\.org|schema\.org|json\.schemastore\.org|xmlns\.com|ns\.adobe\.com|iana\.org|tools\.ietf\.org|datatracker\.ietf\.org|opensource\.org|spdx\.org)$/i;
+/** Hosts that serve documents and code for people: code hosting, package registries, reference sites, docs subdomains, link shorteners of docs. */
+const DOCUMENT_HOSTS = /^((www|gist|raw)\.)?(github\.com|gitlab\.com|bitbucket\.org|npmjs\.com|npmjs\.org|developer\.mozilla\.org|stackoverflow\.com|[a-z]+\.wikipedia\.org|learn\.microsoft\.com|docs\.microsoft\.com|aka\.ms|pris\.ly|bit\.ly|goo\.gl)$|^docs?\.|\.readthedocs\.io$|\.github\.io$/i;
+/** First labels of hosts that are services whatever their path: an API, a registry, a socket, sign-in. */
+const SERVICE_HOST = /^(api|apis|registry|rpc|ws|wss|gateway|auth|login|oauth|sso|graphql|grpc|events?|queue|mq|broker|db|redis|cache|storage|upload|cdn|ingest|telemetry|metrics|hooks?)\./i;
+/** Keys that make an object literal a description for people (a rule's or command's metadata), whose `url` is a link. */
+const DESCRIPTIVE_KEYS = new Set(['description', 'title', 'name', 'label', 'summary', 'text', 'message', 'command', 'children', 'alt']);
+/** Names under which a URL is a link for people or an identifier: docs, help, homepage, schema ids, namespaces, licences. */
+const REFERENCE_NAME = /^(to|@context)$|doc|link|href|homepage|help|readme|issue|website|reference|learn|guide|namespace|xmlns|schema|\$id|licen[cs]e|author|repository|bugs|funding|changelog|example|citation|source(url)?$/i;
+/** Paths that lead to documents: docs, code browsers, issue trackers, wikis, pages, anchors. */
+const DOCUMENT_PATH = /\/(docs?|documentation|blob|tree|issues|pulls?|discussions|wiki|rules|guides?|reference|handbook|manual|faq|help|learn|tutorials?|articles?|blog|spec|rfc\d*)(\/|$|#|\?)|\.(md|html?|pdf|txt|svg|png|jpe?g|gif|ico|webp)([?#]|$)|\.schema\.json$|\/(json-)?schemas?\/|#./i;
+/** Calls whose string argument is a message for people or a namespace, not a connection. */
+const MESSAGE_CALLEE = /Error$|^(warn|error|info|log|debug|trace|fatal|assert|fail|describe|it|test)$|NS$/;
+
+/**
+ * True when a public web URL is written as a reference rather than as a service to connect to:
+ * inside prose (an error message saying "see https://…"), under a docs/link/schema/namespace
+ * name, on a namespace or standards host, on a document path, or as the message of an error or
+ * a log call. An endpoint with a port, an address or a private host is never a reference.
+ */
+function isReference(url: string, text: string, node: ts.Node): boolean {
+  if (!isPublicWebUrl(url)) return false;
+  const host = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
+  if (IDENTIFIER_HOSTS.test(host) || DOCUMENT_HOSTS.test(host) || DOCUMENT_PATH.test(url.slice(url.indexOf('://') + 3 + host.length))) return true;
+  if (/[A-Za-z]{2,}\s/.test(text.replace(url, ' '))) return true;
+  // a Markdown or HTML link around it
+  if (/\]\(\s*$|\(\s*$|href=["']?\s*$/.test(text.slice(0, text.indexOf(url)))) return true;
+  // a site's home page (no path) on a host that does not name a service (api., registry., auth., …)
+  if (/^https?:\/\/[^/?#]+\/?$/i.test(url) && !SERVICE_HOST.test(host)) return true;
+  for (let current: ts.Node = node, depth = 0; depth < 4 && current.parent !== undefined; current = current.parent, depth += 1) {
+    const parent = current.parent;
+    const name = nameOf(parent);
+    if (name !== undefined && REFERENCE_NAME.test(name)) return true;
+    if (ts.isPropertyAssignment(parent) && ts.isObjectLiteralExpression(parent.parent) && hasDescriptiveSibling(parent.parent)) return true;
+    if ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && MESSAGE_CALLEE.test(calleeName(parent.expression))) return true;
+  }
+  return false;
+}
+
+function hasDescriptiveSibling(object: ts.ObjectLiteralExpression): boolean {
+  return object.properties.some((property) => property.name !== undefined && ts.isIdentifier(property.name) && DESCRIPTIVE_KEYS.has(property.name.text));
+}
+
+/** Literal types (`const URI: 'http://…' = …`) describe values; the value itself is checked where it is written. */
+function isInType(node: ts.Node): boolean {
+  return ts.isLiteralTypeNode(node.parent);
+}
+
+/** The base of `new URL(path, 'http://localhost')` only lets a relative path parse: nothing connects to it. */
+function isUrlBase(node: ts.Node): boolean {
+  const parent = node.parent;
+  return ts.isNewExpression(parent) && ts.isIdentifier(parent.expression) && parent.expression.text === 'URL' && parent.arguments?.[1] === node;
+}
+
+/** Three words or more: a sentence for people. */
+function isProse(text: string): boolean {
+  return (text.match(/[A-Za-z]{2,}/g) ?? []).length >= 3 && /\s/.test(text.trim());
+}
+
+/** The name a value is bound to or keyed by, where the node has one. */
+function nameOf(node: ts.Node): string | undefined {
+  if ((ts.isPropertyAssignment(node) || ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node) || ts.isParameter(node)) && node.name !== undefined) {
+    return ts.isIdentifier(node.name) || ts.isStringLiteral(node.name) ? node.name.text : undefined;
+  }
+  if (ts.isJsxAttribute(node)) return node.name.getText();
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const left = unwrap(node.left);
+    return ts.isIdentifier(left) ? left.text : ts.isPropertyAccessExpression(left) ? left.name.text : undefined;
+  }
+  return undefined;
+}
+
+function calleeName(expression: ts.Expression): string {
+  const callee = unwrap(expression);
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  return '';
+}
 
 /** Module specifiers and ambient module names are paths, not endpoints. */
 function isModuleName(node: ts.StringLiteralLike): boolean {
@@ -106,4 +224,51 @@ function isProcess(expression: ts.Expression): boolean {
 
 function isStringValue(expression: ts.Expression, value: string): boolean {
   return ts.isStringLiteralLike(expression) && expression.text === value;
+}
+
+/**
+ * `${host}:8080`, `http://${host}:3000/x`: a port written as a literal right after a substituted
+ * host. The host may come from configuration, the port does not. Stack-trace positions
+ * (`${file}:${line}`) have no literal digits after the colon; a time such as `${hours}:30` has
+ * no scheme, so a bare one counts only when the substitution starts the text or follows `//` or `@`.
+ */
+function literalPortAfterHost(text: string): string | undefined {
+  const match = /(^|\/\/|@)\uFFFF:(\d{2,5})(?![\d\uFFFF])/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[2]);
+  return port >= 1 && port <= 65535 ? `…:${match[2]}` : undefined;
+}
+
+/** A chain of `+` as template text: literals as written, anything else as a substitution; undefined without a literal. */
+function concatenationText(node: ts.BinaryExpression): string | undefined {
+  const parts: string[] = [];
+  let literal = false;
+  const flatten = (expression: ts.Expression): void => {
+    const value = unwrap(expression);
+    if (ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      flatten(value.left);
+      flatten(value.right);
+    } else if (ts.isStringLiteralLike(value)) {
+      parts.push(value.text);
+      literal = true;
+    } else {
+      parts.push(SUBSTITUTION);
+    }
+  };
+  flatten(node);
+  return literal ? parts.join('').replace(/\uFFFF+/g, SUBSTITUTION) : undefined;
+}
+
+/** `{ host: cfg.host, port: 6379 }`: a numeric port literal in an object that also names a host. */
+function literalPortBesideHost(object: ts.ObjectLiteralExpression): ts.NumericLiteral | undefined {
+  let port: ts.NumericLiteral | undefined;
+  let host = false;
+  for (const property of object.properties) {
+    if (!ts.isPropertyAssignment(property) && !ts.isShorthandPropertyAssignment(property)) continue;
+    const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : '';
+    if (/^(host|hostname|address|server)$/i.test(key)) host = true;
+    const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : undefined;
+    if (/^port$/i.test(key) && value !== undefined && ts.isNumericLiteral(value) && Number(value.text) > 0) port = value;
+  }
+  return host ? port : undefined;
 }

@@ -1,5 +1,5 @@
 import type ts from 'typescript';
-import { allNodes, visitNodes } from './ast';
+import { allNodes, isGeneratedSource, visitNodes } from './ast';
 import { canonicalDefinitions } from './canonical-definitions';
 import { factoryOnly } from './factory-only';
 import type { AnalysisInput, FileFinding, FileRule } from './file-rule';
@@ -17,7 +17,7 @@ export const FILE_RULES: readonly FileRule[] = [canonicalDefinitions, forbiddenI
  * (the checker's parseFile makes it while setting parent pointers).
  */
 export function analyzeFile(input: AnalysisInput, nodes?: readonly ts.Node[]): FileFinding[] {
-  if (input.file.excluded) return [];
+  if (input.file.excluded || isGeneratedSource(input.sourceFile.text)) return [];
   const visits = FILE_RULES.filter((rule) => ruleRunsOn(rule, input)).map((rule) => rule.visit(input));
   visitNodes(nodes ?? allNodes(input.sourceFile), visits);
   return visits.flatMap((visit) => visit.findings());

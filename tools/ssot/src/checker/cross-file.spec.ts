@@ -55,15 +55,27 @@ describe('cross-package duplicates', () => {
     ]);
   });
 
-  it('reports one name declared in two packages, not twice in one package nor a registry name', () => {
+  // issue 18: two packages' own `Options` with different members were reported; they are two things
+  it('reports one name declared in two packages, not twice in one package, nor a registry name, nor different one-word names', () => {
     expect(
       crossFile({
-        'packages/a/src/one.ts': 'export interface Options { a: string }\n',
-        'packages/a/src/two.ts': 'export interface Options { b: string }\n',
-        'packages/b/src/three.ts': 'export type Options = { c: string };\n',
+        'packages/a/src/one.ts': 'export interface SessionRecord { a: string }\nexport interface Options { a: string }\nexport interface Settings { a: string }\n',
+        'packages/a/src/two.ts': 'export interface SessionRecord { b: string }\n',
+        'packages/b/src/three.ts': 'export type SessionRecord = { c: string };\nexport interface Options { c: string }\nexport interface Settings { a: string }\n',
         'packages/b/src/ci.ts': 'export interface ConnectionInfo { id: string }\n',
         'packages/c/src/ci.ts': 'export interface ConnectionInfo { id: number }\n',
       }),
-    ).toEqual(['duplicate-names packages/b/src/three.ts:1 Options ~ packages/a/src/one.ts:1']);
+    ).toEqual([
+      'duplicate-names packages/b/src/three.ts:1 SessionRecord ~ packages/a/src/one.ts:1',
+      'duplicate-names packages/b/src/three.ts:3 Settings ~ packages/a/src/one.ts:3',
+    ]);
+  });
+
+  it('does not take unrelated records of a few primitive fields for copies, but does a copy of a canonical concept', () => {
+    const record = (name: string) => `export interface ${name} { id: string; name: string; createdAt: Date }\n`;
+    expect(crossFile({ 'packages/a/src/a.ts': record('Invoice'), 'packages/b/src/b.ts': record('Tag'), 'packages/c/src/c.ts': record('Note') })).toEqual([]);
+    expect(crossFile({ 'packages/types/src/ci.ts': record('ConnectionInfo'), 'packages/b/src/b.ts': record('Tag') })).toEqual([
+      'structural-duplicates packages/b/src/b.ts:1 Tag~ConnectionInfo ~ packages/types/src/ci.ts:1',
+    ]);
   });
 });

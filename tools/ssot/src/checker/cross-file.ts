@@ -8,13 +8,24 @@ import { type Category, type Violation, violationKey } from './violation';
  * Registry names are left to canonical-definitions, which names the owner.
  */
 export function duplicateNames(declarations: readonly TypeDeclaration[], registry: Registry): Violation[] {
-  const byName = groupBy(declarations.filter((d) => registry.matchName(d.name) === undefined), (d) => d.name);
+  const byName = groupBy(
+    declarations.filter((d) => registry.matchName(d.name) === undefined && !d.defaultExport && !d.reExportsSameName),
+    (d) => d.name,
+  );
   const violations: Violation[] = [];
   for (const group of byName.values()) {
     const [first, ...rest] = group.sort(byPosition);
     if (first === undefined) continue;
     for (const other of rest) {
       if (other.packageName === first.packageName) continue;
+      if (isPackageLocalName(other.name) && !sameShape(other, first)) continue;
+      // a type alias (a union, a mapped type) and a record that share a name are two things
+      if ((other.members === undefined) !== (first.members === undefined)) continue;
+      // two computed types of one name (each extension's `CodecTypes = ExtractCodecTypes<typeof its own map>`)
+      // are per-package by construction; written the same way, they are one type defined twice
+      if (other.members === undefined && other.aliasText !== first.aliasText) continue;
+      // classes of one name on different bases (a CLI's CheckAction and another tool's) are different things
+      if ((other.base !== undefined || first.base !== undefined) && other.base !== first.base) continue;
       violations.push(
         pair('duplicate-names', other, first, other.name, {
           message: `${other.kind} ${other.name} is also declared in ${first.packageName || 'the workspace root'} (${place(first)}): keep one definition and import it`,
@@ -42,6 +53,13 @@ export function structuralDuplicates(declarations: readonly TypeDeclaration[], r
     if (reference === undefined) continue;
     for (const other of rest) {
       if (other.name === reference.name || related(other, reference)) continue;
+      if (!isCanonical(reference, registry)) {
+        // two shapes of one package are that package's own design (a query type per verb); across packages they are a copy
+        if (other.packageName === reference.packageName) continue;
+        if (reference.kind !== 'enum' && !isDistinctive(reference.members ?? [], minMembers)) continue;
+        // subclasses of framework bases share the overrides the bases ask for, not a design
+        if (reference.base !== undefined || other.base !== undefined) continue;
+      }
       violations.push(
         pair('structural-duplicates', other, reference, `${other.name}~${reference.name}`, {
           message: `${other.kind} ${other.name} has the same ${other.members?.length ?? 0} members as ${reference.kind} ${reference.name} (${place(reference)}): it is a copy under another name`,
@@ -51,6 +69,31 @@ export function structuralDuplicates(declarations: readonly TypeDeclaration[], r
     }
   }
   return violations;
+}
+
+/**
+ * One-word names (Options, Config, State, Props) are how each package names its own settings or
+ * state: two of them with different members are two things, not a drifted copy. A specific
+ * name (WebSocketConnection) declared twice is reported whatever the members.
+ */
+function isPackageLocalName(name: string): boolean {
+  return /^[A-Z][a-z0-9]*$/.test(name);
+}
+
+function sameShape(a: TypeDeclaration, b: TypeDeclaration): boolean {
+  return a.members !== undefined && b.members !== undefined && a.members.join(';') === b.members.join(';');
+}
+
+const PRIMITIVE_MEMBER = /^[\w$?]+\??:(string|number|boolean|bigint|Date|unknown|null|undefined|string\[\]|number\[\]|readonly string\[\]|readonly number\[\]|\?)$/;
+
+/**
+ * Whether a shape says enough to call a second one like it a copy when neither is a registry
+ * concept: a few fields of primitive types (`{ id: string; name: string; createdAt: Date }`)
+ * match by accident across unrelated records; methods, references to other types or twice the
+ * minimum of members do not. Copies of a canonical concept are reported from the minimum.
+ */
+function isDistinctive(members: readonly string[], minMembers: number): boolean {
+  return members.length >= 2 * minMembers || members.some((member) => !PRIMITIVE_MEMBER.test(member));
 }
 
 function pair(category: Category, at: TypeDeclaration, other: TypeDeclaration, subject: string, text: { message: string; hint: string }): Violation {

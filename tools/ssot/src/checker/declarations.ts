@@ -18,6 +18,14 @@ export interface TypeDeclaration {
   location: Location;
   /** Names in its extends/implements clauses: related types share members on purpose. */
   heritage: ReadonlySet<string>;
+  /** The base a class extends (its members are largely the overrides the base asks for); undefined without one. */
+  base: string | undefined;
+  /** `export default class M`: importers name it themselves, so its own name collides with nothing. */
+  defaultExport: boolean;
+  /** `type SourceType = TSESLint.SourceType`: a re-export of the type of the same name, not a second one. */
+  reExportsSameName: boolean;
+  /** For a type alias without a member list (a union, a mapped or computed type): its text, whitespace removed. */
+  aliasText: string | undefined;
   /** Sorted member signatures (types only, own name written as Self); undefined when it has no member list. */
   members: readonly string[] | undefined;
 }
@@ -40,10 +48,25 @@ export function typeDeclarations(file: ParsedFile): TypeDeclaration[] {
       packageName: file.context.pkg?.name ?? '',
       location: locationOf(file, node.name.getStart(sourceFile), node.name.getEnd()),
       heritage: heritageNames(node),
+      defaultExport: hasModifier(node, ts.SyntaxKind.DefaultKeyword),
+      aliasText: ts.isTypeAliasDeclaration(node) ? `${node.typeParameters?.map((p) => p.getText(sourceFile)).join(',') ?? ''}=${node.type.getText(sourceFile).replace(/\s+/g, '')}` : undefined,
+      reExportsSameName:
+        ts.isTypeAliasDeclaration(node) &&
+        ts.isTypeReferenceNode(node.type) &&
+        (ts.isIdentifier(node.type.typeName) ? node.type.typeName.text : node.type.typeName.right.text) === name &&
+        !ts.isIdentifier(node.type.typeName),
+      base: ts.isClassDeclaration(node) ? baseOf(node) : undefined,
       members: membersOf(node, name, sourceFile),
     });
   }
   return declarations;
+}
+
+function baseOf(node: ts.ClassDeclaration): string | undefined {
+  const clause = (node.heritageClauses ?? []).find((candidate) => candidate.token === ts.SyntaxKind.ExtendsKeyword);
+  const expression = clause?.types[0]?.expression;
+  if (expression === undefined) return undefined;
+  return ts.isIdentifier(expression) ? expression.text : ts.isPropertyAccessExpression(expression) ? expression.name.text : '(expression)';
 }
 
 function kindOf(statement: ts.Statement): DeclarationKind | undefined {

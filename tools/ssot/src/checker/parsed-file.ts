@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { linkAndFlatten } from '../analysis/ast';
+import { linkAndFlatten, scriptKindOf } from '../analysis/ast';
 import type { FileContext } from '../workspace-model';
 import type { Location } from './violation';
 
@@ -16,10 +16,25 @@ export interface ParsedFile {
  * JSDoc, which no rule reads (comments stay trivia, so every position is the same).
  */
 export function parseFile(context: FileContext, text: string): ParsedFile {
-  const kind = context.path.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
   const options: ts.CreateSourceFileOptions = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
-  const sourceFile = ts.createSourceFile(context.path, text, options, false, kind);
+  const sourceFile = ts.createSourceFile(context.path, text, options, false, scriptKindOf(context.path));
   return { context, sourceFile, nodes: linkAndFlatten(sourceFile) };
+}
+
+/**
+ * The first syntax error of a parsed file, if any. The parser keeps them on the SourceFile
+ * (`parseDiagnostics`, not part of the public typings but present in every TypeScript 5
+ * release); reading them costs nothing, where a second parse or a Program would.
+ */
+export function firstSyntaxError(file: ParsedFile): { start: number; end: number; message: string } | undefined {
+  const diagnostics = (file.sourceFile as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics;
+  const first = diagnostics?.[0];
+  if (diagnostics === undefined || first === undefined) return undefined;
+  return {
+    start: first.start,
+    end: first.start + first.length,
+    message: `TS${first.code}: ${ts.flattenDiagnosticMessageText(first.messageText, ' ')}${diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : ''}`,
+  };
 }
 
 /** The 1-based location of text[start, end) in a parsed file. */

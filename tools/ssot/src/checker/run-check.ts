@@ -1,20 +1,32 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { analyzeFile, formatMessage, FILE_RULES } from '../analysis';
+import { analyzeFile, formatMessage, FILE_RULES, ruleRunsOn } from '../analysis';
+import { isGeneratedSource } from '../analysis/ast';
+import { moduleReferenceOf } from '../analysis/module-references';
 import { findRegistryFile, loadRegistry, type Registry } from '../registry';
-import { WorkspaceIndex } from '../workspace-model';
+import { type FileContext, WorkspaceIndex } from '../workspace-model';
 import { type BaselineEntry, compareWithBaseline, readBaseline, recordBaseline, writeBaseline } from './baseline';
 import { duplicateNames, structuralDuplicates } from './cross-file';
 import { type TypeDeclaration, typeDeclarations } from './declarations';
 import { checkDeprecatedEntryPoints } from './deprecated-entry-points';
-import { type ParsedFile, locationOf, parseFile } from './parsed-file';
+import { type Shape, nearCopies, shapesOf } from './near-copies';
+import { type ParsedFile, firstSyntaxError, locationOf, parseFile } from './parsed-file';
 import { CATEGORIES, type Category, type Violation, compareViolations, violationKey } from './violation';
 
 /** How the score is computed; printed in the text report and carried in the JSON. */
 export const SCORE_FORMULA =
-  'score = 100 * (filesScanned - filesWithViolations) / filesScanned, rounded down to one decimal; ' +
-  'every scanned file counts, baselined violations included, before any display limit';
+  'score = 100 * K / (K + violations), K = check.scoreScale (default 10: that many violations halve it), rounded down to one decimal; ' +
+  'every violation counts, baselined ones included, before any display limit; files play no part, so adding, splitting or moving files cannot raise it';
+
+/**
+ * The score depends on the violations alone. A ratio over files (the first formula) rose when
+ * clean files were added or a file was split, and fell back to the same count when they were
+ * removed: only fixing should move it. Monotone: one violation fewer always raises it.
+ */
+export function scoreOf(violations: number, scale: number): number {
+  return Math.floor((1000 * scale) / (scale + violations)) / 10;
+}
 
 export interface CheckOptions {
   /** Where to start looking for ssot.config.json (default: the current folder). */
@@ -60,17 +72,42 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   const shims = new Map<string, ParsedFile>();
   const found: Violation[] = [];
   const declarations: TypeDeclaration[] = [];
+  const shapes: Shape[] = [];
+  const contexts = workspace.sourceFileContexts();
+  const known = new Set(contexts.map((context) => context.path));
+  // Test files are analysed as source too, and what only source rules found is held back: a
+  // file under a test folder that production code imports is production code, so moving code
+  // there must not hide its findings (decided once every file's imports are known).
+  const importsOf = new Map<string, string[]>();
+  const heldBack = new Map<string, { violations: Violation[]; declarations: TypeDeclaration[] }>();
   let scanned = 0;
-  let test = 0;
-  for (const context of workspace.sourceFileContexts()) {
+  for (const context of contexts) {
     const file = parseFile(context, readFileSync(context.path, 'utf8'));
     scanned += 1;
-    if (context.role === 'test') test += 1;
     if (shimPaths.has(context.path)) shims.set(context.path, file);
-    for (const finding of analyzeFile({ sourceFile: file.sourceFile, file: context, registry, workspace }, file.nodes)) {
+    importsOf.set(context.path, relativeImports(file, known));
+    const syntaxError = firstSyntaxError(file);
+    if (syntaxError !== undefined) {
+      // a broken file is scanned as far as the parser recovers; saying so keeps a silent miss from reading as clean
+      const location = locationOf(file, syntaxError.start, syntaxError.end);
+      found.push({
+        ...location,
+        category: 'syntax-errors',
+        message: `${context.rel} does not parse (${syntaxError.message}): findings in it may be missing`,
+        hint: 'fix the syntax error, or exclude the file in the registry (workspace.exclude) if it is broken on purpose',
+        subject: 'syntax',
+        key: violationKey('syntax-errors', location.file, 'syntax'),
+        fixable: false,
+        baselined: false,
+        related: [],
+      });
+    }
+    const asSource = context.role === 'test' ? { ...context, role: 'source' as const } : context;
+    const held: Violation[] = [];
+    for (const finding of analyzeFile({ sourceFile: file.sourceFile, file: asSource, registry, workspace }, file.nodes)) {
       const location = locationOf(file, finding.start, finding.end);
       const rule = FILE_RULES.find((r) => r.id === finding.rule);
-      found.push({
+      const violation: Violation = {
         ...location,
         category: finding.rule,
         message: formatMessage(rule?.messages[finding.messageId] ?? finding.messageId, finding.data),
@@ -80,19 +117,34 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
         fixable: finding.fix !== undefined,
         baselined: false,
         related: [],
-      });
+      };
+      if (context.role === 'test' && rule !== undefined && !ruleRunsOn(rule, { file: context, registry })) held.push(violation);
+      else found.push(violation);
     }
-    if (file.context.role === 'source') declarations.push(...typeDeclarations(file));
+    const generated = isGeneratedSource(file.sourceFile.text);
+    const fileDeclarations = generated ? [] : typeDeclarations(file);
+    // a drifted mock lives in a test file: near copies are looked for in every file
+    if (!generated) shapes.push(...shapesOf(file));
+    if (context.role === 'source') declarations.push(...fileDeclarations);
+    else heldBack.set(context.path, { violations: held, declarations: fileDeclarations });
   }
+  const promoted = importedBySource(contexts, importsOf);
+  for (const [path, held] of heldBack) {
+    if (!promoted.has(path)) continue;
+    found.push(...held.violations);
+    declarations.push(...held.declarations);
+  }
+  const test = contexts.filter((context) => context.role === 'test' && !promoted.has(context.path)).length;
   found.push(...duplicateNames(declarations, registry));
   found.push(...structuralDuplicates(declarations, registry, registry.data.check.structuralMinMembers));
+  found.push(...nearCopies(shapes, registry, registry.data.check.nearCopyThreshold, registry.data.check.structuralMinMembers));
   found.push(...checkDeprecatedEntryPoints(registry, workspace, shims));
   found.sort(compareViolations);
 
   const baseline = applyBaseline(found, options, cwd);
   const violations = baseline?.violations ?? found;
   const withViolations = Math.min(scanned, new Set(violations.map((v) => v.file)).size);
-  const score = scanned === 0 ? 100 : Math.floor((1000 * (scanned - withViolations)) / scanned) / 10;
+  const score = scoreOf(violations.length, registry.data.check.scoreScale);
   const newViolations = violations.filter((v) => !v.baselined).length;
   const thresholds = thresholdsOf(registry, options);
   const failures: string[] = [];
@@ -113,6 +165,38 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
     failures,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** Extensions a relative specifier may leave out, and the TypeScript files a `.js` specifier stands for. */
+const RESOLVE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '.cts', '.d.ts', '.js', '.jsx', '.mjs', '.cjs', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
+
+/** The scanned files a file imports by relative path (imports, re-exports, require, import(), mocks). */
+function relativeImports(file: ParsedFile, known: ReadonlySet<string>): string[] {
+  const targets: string[] = [];
+  for (const node of file.nodes) {
+    const reference = moduleReferenceOf(node);
+    if (reference === undefined || !reference.specifier.text.startsWith('.')) continue;
+    const base = resolve(dirname(file.context.path), reference.specifier.text);
+    const stem = base.replace(/\.[cm]?jsx?$/, '');
+    const hit = [...RESOLVE_SUFFIXES.map((suffix) => base + suffix), ...RESOLVE_SUFFIXES.slice(1).map((suffix) => stem + suffix)].find((path) => known.has(path));
+    if (hit !== undefined) targets.push(hit);
+  }
+  return targets;
+}
+
+/** Test-role files that non-test files import, directly or through other such files. */
+function importedBySource(contexts: readonly FileContext[], importsOf: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const role = new Map(contexts.map((context) => [context.path, context.role]));
+  const promoted = new Set<string>();
+  const queue = contexts.filter((context) => context.role === 'source').map((context) => context.path);
+  for (let path = queue.pop(); path !== undefined; path = queue.pop()) {
+    for (const target of importsOf.get(path) ?? []) {
+      if (role.get(target) !== 'test' || promoted.has(target)) continue;
+      promoted.add(target);
+      queue.push(target);
+    }
+  }
+  return promoted;
 }
 
 function applyBaseline(

@@ -1,7 +1,7 @@
 import { RULE_IDS, type RuleId } from '../registry';
 
 /** The checker's categories: the five per-file rules plus what only a whole-workspace scan sees. */
-export const CATEGORIES = [...RULE_IDS, 'duplicate-names', 'structural-duplicates', 'deprecated-entry-points'] as const;
+export const CATEGORIES = [...RULE_IDS, 'duplicate-names', 'structural-duplicates', 'deprecated-entry-points', 'syntax-errors', 'near-copies'] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type CrossFileCategory = Exclude<Category, RuleId>;
 
@@ -14,6 +14,8 @@ export const CATEGORY_DESCRIPTIONS: Record<Category, string> = {
   'duplicate-names': 'The same exported type name declared in two packages',
   'structural-duplicates': 'Two exported types with different names and the same members',
   'deprecated-entry-points': 'A deprecated entry point that is missing, or does not mark its exports @deprecated and warn once at run time',
+  'near-copies': "A type, enum copy or schema outside a concept's owner that shares most of the concept's members (similarity over the registry's check.nearCopyThreshold)",
+  'syntax-errors': 'A file that does not parse: the rules saw only what the parser recovered, so findings in it may be missing',
 };
 
 /** A place in a file; lines and columns start at 1, paths are relative to the workspace root. */

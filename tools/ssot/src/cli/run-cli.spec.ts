@@ -23,7 +23,7 @@ describe('agentwire-ssot command line', () => {
   });
 
   it('passes within the thresholds given on the command line', () => {
-    expect(cli(['check', '--max-violations', '22', '--min-score', '48.2']).code).toBe(EXIT.passed);
+    expect(cli(['check', '--max-violations', '22', '--min-score', '31.2']).code).toBe(EXIT.passed);
     expect(cli(['check', '--max-violations', '21', '--min-score', '0']).code).toBe(EXIT.violations);
   });
 
@@ -37,7 +37,7 @@ describe('agentwire-ssot command line', () => {
     const dir = copyLegacyFixture();
     const run = cli(['check', '--sarif', '--output', 'ssot.sarif'], dir);
     expect(run.code).toBe(EXIT.violations);
-    expect(run.stdout).toBe('agentwire-ssot check: FAIL, score 48.2, 22 violations (22 new) in 29 files; report in ssot.sarif\n');
+    expect(run.stdout).toBe('agentwire-ssot check: FAIL, score 31.2, 22 violations (22 new) in 29 files; report in ssot.sarif\n');
     expect((JSON.parse(readFileSync(join(dir, 'ssot.sarif'), 'utf8')) as { version: string }).version).toBe('2.1.0');
   });
 
@@ -87,6 +87,6 @@ describe('agentwire-ssot command line', () => {
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const run = spawnSync(process.execPath, [bin, 'check', '--root', LEGACY_FIXTURE, '--limit', '1'], { encoding: 'utf8' });
     expect(run.status).toBe(EXIT.violations);
-    expect(run.stdout).toContain('score           48.2');
+    expect(run.stdout).toContain('score           31.2');
   });
 });

@@ -52,28 +52,63 @@ export function runMigrate(options: MigrateOptions = {}): MigrateResult {
   const unfixed: UnfixedImport[] = [];
 
   for (const path of files) {
-    const text = readFileSync(path, 'utf8');
-    const parsed = parseFile(workspace.fileContext(path), text);
-    const input = { sourceFile: parsed.sourceFile, file: parsed.context, registry, workspace };
-    if (!ruleRunsOn(forbiddenImports, input)) continue;
-    const edits: TextEdit[] = [];
+    const original = readFileSync(path, 'utf8');
+    const context = workspace.fileContext(path);
+    if (!ruleRunsOn(forbiddenImports, { file: context, registry })) continue;
+    let text = original;
     let imports = 0;
-    for (const finding of forbiddenImports.analyze(input, parsed.nodes)) {
-      if (finding.fix === undefined) {
-        const location = locationOf(parsed, finding.start, finding.end);
-        const message = formatMessage(forbiddenImports.messages[finding.messageId] ?? finding.messageId, finding.data);
-        unfixed.push({ file: location.file, line: location.line, column: location.column, message, hint: finding.hint });
-      } else {
-        edits.push(...finding.fix);
-        imports += 1;
-      }
+    let fileUnfixed: UnfixedImport[] = [];
+    // The passes of `eslint --fix`: each pass applies the fixes that do not overlap an earlier
+    // one, then the file is analysed again; a rewrite that joins another import waits for the
+    // next pass when that import is being rewritten too. Same passes, same output as ESLint.
+    for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+      const parsed = parseFile(context, text);
+      const findings = forbiddenImports.analyze({ sourceFile: parsed.sourceFile, file: context, registry, workspace }, parsed.nodes);
+      fileUnfixed = findings
+        .filter((finding) => finding.fix === undefined)
+        .map((finding) => {
+          const location = locationOf(parsed, finding.start, finding.end);
+          const message = formatMessage(forbiddenImports.messages[finding.messageId] ?? finding.messageId, finding.data);
+          return { file: location.file, line: location.line, column: location.column, message, hint: finding.hint };
+        });
+      const fixes = findings.flatMap((finding) => (finding.fix === undefined ? [] : [mergeFix(text, finding.fix)]));
+      if (fixes.length === 0) break;
+      const { output, applied } = applyFixes(text, fixes);
+      text = output;
+      imports += applied;
     }
+    unfixed.push(...fileUnfixed);
     if (imports === 0) continue;
-    const rewritten = applyEdits(text, edits);
-    if (!dryRun) writeFileSync(path, rewritten);
-    changed.push({ file: parsed.context.rel, imports });
+    if (!dryRun) writeFileSync(path, text);
+    changed.push({ file: context.rel, imports });
   }
   return { root: registry.root, dryRun, filesScanned: files.length, changed, importsChanged: changed.reduce((sum, f) => sum + f.imports, 0), unfixed };
+}
+
+/** ESLint's limit on fix passes per file. */
+const MAX_PASSES = 10;
+
+/** One finding's edits as one replacement of the span they cover, as ESLint merges a fix's parts. */
+function mergeFix(text: string, edits: readonly TextEdit[]): TextEdit {
+  const start = Math.min(...edits.map((edit) => edit.start));
+  const end = Math.max(...edits.map((edit) => edit.end));
+  const shifted = edits.map((edit) => ({ start: edit.start - start, end: edit.end - start, text: edit.text }));
+  return { start, end, text: applyEdits(text.slice(start, end), shifted) };
+}
+
+/** Applies fixes in order of position, skipping any that overlaps one already applied (ESLint's rule). */
+function applyFixes(text: string, fixes: readonly TextEdit[]): { output: string; applied: number } {
+  const sorted = [...fixes].sort((a, b) => a.start - b.start || a.end - b.end);
+  let output = '';
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  let applied = 0;
+  for (const fix of sorted) {
+    if (lastEnd >= fix.start) continue;
+    output += text.slice(Math.max(0, lastEnd), fix.start) + fix.text;
+    lastEnd = fix.end;
+    applied += 1;
+  }
+  return { output: output + text.slice(Math.max(0, lastEnd)), applied };
 }
 
 /** Applies non-overlapping edits from the end of the text backwards, so earlier offsets stay valid. */

@@ -25,9 +25,30 @@ runRuleTests('canonical-definitions', {
     { name: 'an anonymous default class', filename: router, code: 'export default class {}' },
     { name: 'a longer name that contains a concept', filename: router, code: 'export class ConnectionInfoView {}\nexport interface UserIdLookup { id: string }' },
     { name: 'a wire schema in protocols', filename: inPackage('packages/protocols'), code: 'export const UserMessageSchema = {};' },
-    { name: 'exporting a concept under another name', filename: gateway, code: "export { ConnectionInfo as GatewayConnection } from '@agentwire/types';" },
+    { name: 'a namespace type alias of the canonical under its own name', filename: gateway, code: "import * as types from '@agentwire/types';\nexport type ConnectionInfo = types.ConnectionInfo;" },
+    { name: 'a const alias of the canonical under its own name', filename: gateway, code: "import { MessageRouter as Imported } from '@agentwire/router';\nexport const MessageRouter = Imported;" },
+    { name: 'the owner binds a registered alias', filename: inPackage('packages/router'), code: 'class MessageRouter {}\nexport const QualityMessageRouter = MessageRouter;' },
+    { name: 'a local const inside a function', filename: gateway, code: "import { MessageRouter } from '@agentwire/router';\nexport function f() { const R = MessageRouter; return R; }" },
+    { name: 'a default export of something else', filename: gateway, code: 'const handler = () => 1;\nexport default handler;' },
   ],
   invalid: [
+    // issue 18: a concept exported under a new name is a second definition (this case was valid before)
+    {
+      name: 'exporting a concept under another name',
+      filename: gateway,
+      code: "export { ConnectionInfo as GatewayConnection } from '@agentwire/types';",
+      errors: [{ messageId: 'rename', data: { kind: 'export', name: 'GatewayConnection', canonical: 'ConnectionInfo', owner: '@agentwire/types', entry: '@agentwire/types' } }],
+    },
+    {
+      name: 'the owner itself re-exports its concept under an unregistered name',
+      filename: inPackage('packages/router'),
+      code: 'class MessageRouter {}\nexport { MessageRouter as RouterV2 };',
+      errors: [{ messageId: 'rename', data: { kind: 'export', name: 'RouterV2', canonical: 'MessageRouter', owner: '@agentwire/router', entry: '@agentwire/router' } }],
+    },
+    { name: 'a const alias under a new name', filename: gateway, code: "import { MessageRouter } from '@agentwire/router';\nconst Router2 = MessageRouter;\nexport { Router2 };", errors: [{ messageId: 'rename', line: 2, column: 7 }] },
+    { name: 'a type alias under a new name, through a namespace', filename: gateway, code: "import type * as manager from '@agentwire/manager';\nexport type Manager = manager.UnifiedWebSocketManager;", errors: [{ messageId: 'rename', data: { kind: 'type', name: 'Manager', canonical: 'UnifiedWebSocketManager', owner: '@agentwire/manager', entry: '@agentwire/manager' } }] },
+    { name: 'a default export of a concept', filename: gateway, code: "import { MessageRouter } from '@agentwire/router';\nexport default MessageRouter;", errors: [{ messageId: 'defaultExport', data: { canonical: 'MessageRouter', owner: '@agentwire/router', entry: '@agentwire/router' } }] },
+    { name: 'a concept re-exported as default', filename: gateway, code: "export { MessageRouter as default } from '@agentwire/router';", errors: [{ messageId: 'defaultExport' }] },
     {
       name: 'a second class outside the owner, even unexported',
       filename: router,

@@ -40,7 +40,7 @@ describe('the registry', () => {
 
   it('accepts a minimal registry and fills the defaults', () => {
     const registry = parseRegistry({ version: 1, workspace, concepts: [concept] }, '/virtual/ssot.config.json');
-    expect(registry.data.check).toEqual({ maxViolations: 0, minScore: 0, structuralMinMembers: 3 });
+    expect(registry.data.check).toEqual({ maxViolations: 0, minScore: 0, structuralMinMembers: 3, scoreScale: 10, nearCopyThreshold: 0.7 });
     expect(registry.root).toBe('/virtual');
   });
 

@@ -7,7 +7,7 @@ import { type RegistryData, RegistryDataSchema, type RegistryFile, RegistryFileS
 
 export const REGISTRY_FILE_NAME = 'ssot.config.json';
 
-const CHECK_DEFAULTS = { maxViolations: 0, minScore: 0, structuralMinMembers: 3 };
+const CHECK_DEFAULTS = { maxViolations: 0, minScore: 0, structuralMinMembers: 3, scoreScale: 10, nearCopyThreshold: 0.7 };
 
 /** The nearest ssot.config.json at or above `from`. */
 export function findRegistryFile(from: string): string {

@@ -1,6 +1,19 @@
 import { compileGlob, matchesAny } from '../glob';
 import type { Concept, ImportRule, RegistryData, RuleId } from './schema';
 
+/**
+ * The fix lines of the rules whose remedy depends on how a workspace is built; a registry gives
+ * its own under `rules.<rule>.hint`. Worded for any codebase: no container or loader is assumed.
+ */
+export const DEFAULT_RULE_HINTS = {
+  'no-module-singletons': 'create the instance where the process starts and pass it to the code that needs it',
+  'no-hardcoded-config': 'take the value from the configuration ({{configPackage}})',
+} as const;
+
+function formatHint(template: string, data: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => data[key] ?? whole);
+}
+
 /** How a declared name relates to the registry. */
 export interface NameMatch {
   concept: Concept;
@@ -83,13 +96,24 @@ export class Registry {
     return match?.concept.factory === undefined ? undefined : match.concept;
   }
 
-  /** The forbidden or deprecated entry a specifier falls under; the longest prefix wins. */
+  /**
+   * The forbidden or deprecated entry a specifier falls under; the longest prefix wins. A listed
+   * package also covers its subpaths (`@legacy/core` covers `@legacy/core/manager`): a package
+   * that may not be imported may not be imported piecemeal either.
+   */
   importRuleFor(specifier: string): ImportRule | undefined {
     const exact = this.exactImports.get(specifier);
     if (exact !== undefined) return exact;
     let best: { prefix: string; rule: ImportRule } | undefined;
     for (const entry of this.prefixImports) {
       if (specifier.startsWith(entry.prefix) && (best === undefined || entry.prefix.length > best.prefix.length)) best = entry;
+    }
+    for (let cut = specifier.lastIndexOf('/'); cut > 0; cut = specifier.lastIndexOf('/', cut - 1)) {
+      const parent = this.exactImports.get(specifier.slice(0, cut));
+      if (parent !== undefined) {
+        if (best === undefined || cut + 1 > best.prefix.length) best = { prefix: `${specifier.slice(0, cut)}/`, rule: parent };
+        break;
+      }
     }
     return best?.rule;
   }
@@ -106,6 +130,24 @@ export class Registry {
   ruleApplies(rule: RuleId, path: string): boolean {
     const excludes = this.ruleExcludes.get(rule);
     return excludes === undefined || !matchesAny(path, excludes);
+  }
+
+  /** The registry's own fix text for a rule's findings, else the tool's default. */
+  ruleHint(rule: keyof typeof DEFAULT_RULE_HINTS): string {
+    return this.data.rules[rule]?.hint ?? formatHint(DEFAULT_RULE_HINTS[rule], { configPackage: this.configPackage ?? 'the configuration package' });
+  }
+
+  /**
+   * How to fix a second definition of a concept: its own `fix` text when the registry gives one;
+   * else import it from its entry, by name, or for a pattern concept by what the family is (the
+   * matched name is the copy's own, which the owner need not have).
+   */
+  conceptHint(match: NameMatch, action: string, where = ''): string {
+    const { concept } = match;
+    if (concept.fix !== undefined) return concept.fix;
+    const entry = this.entryOf(concept);
+    if (concept.name !== undefined) return `${action} and import { ${match.canonicalName} } from '${entry}'${where}`;
+    return `${action} and import the ${concept.description ?? `definition matching /${concept.pattern ?? ''}/`} from '${entry}'${where}`;
   }
 
   isAllowedUrl(url: string): boolean {

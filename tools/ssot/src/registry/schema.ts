@@ -46,6 +46,16 @@ const ConceptSchema = z
     /** Legacy names: only the owner may define them, as aliases of the canonical symbol. */
     aliases: z.array(identifier).optional(),
     description: z.string().optional(),
+    /** How to fix a second definition or a bypass of this concept, shown as the finding's hint (default: import it from its entry). */
+    fix: z.string().min(1).optional(),
+    /**
+     * For contracts (interfaces, classes): the classes outside the owner that may implement it
+     * (the canonical implementation, adapters, test doubles), each with why. Any other
+     * implementation is a second implementation of the concept.
+     */
+    implementations: z
+      .array(z.strictObject({ name: identifier, package: packageName.optional(), reason: z.string().min(1, { error: 'say why this implementation is allowed' }) }))
+      .optional(),
   })
   .superRefine((concept, ctx) => {
     if ((concept.name === undefined) === (concept.pattern === undefined)) {
@@ -81,7 +91,11 @@ const WorkspaceSchema = z.strictObject({
   configPackage: packageName.optional(),
 });
 
-const RuleSettingsSchema = z.strictObject({ exclude: z.array(glob).default([]) });
+const RuleSettingsSchema = z.strictObject({
+  exclude: z.array(glob).default([]),
+  /** The fix line of this rule's findings, in this workspace's words (default: DEFAULT_RULE_HINTS). */
+  hint: z.string().min(1).optional(),
+});
 
 const CheckSettingsSchema = z.strictObject({
   /** New (not baselined) violations allowed before the checker exits non-zero. */
@@ -90,6 +104,10 @@ const CheckSettingsSchema = z.strictObject({
   minScore: z.number().min(0).max(100).optional(),
   /** Smallest member count for a structural duplicate (smaller shapes match by accident). */
   structuralMinMembers: z.int().min(1).optional(),
+  /** K in the score, 100 * K / (K + violations): the number of violations that halves it. */
+  scoreScale: z.number().positive().optional(),
+  /** Share of member names (shared / all distinct, 0..1) from which a shape is a near copy of a concept. */
+  nearCopyThreshold: z.number().min(0).max(1).optional(),
 });
 
 /** One ssot.config.json file as written: every section optional, so a file can extend another. */
@@ -119,6 +137,8 @@ export const RegistryDataSchema = z
       maxViolations: z.int().min(0),
       minScore: z.number().min(0).max(100),
       structuralMinMembers: z.int().min(1),
+      scoreScale: z.number().positive(),
+      nearCopyThreshold: z.number().min(0).max(1),
     }),
   })
   .superRefine((data, ctx) => {

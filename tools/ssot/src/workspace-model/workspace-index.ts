@@ -12,6 +12,8 @@ export interface WorkspacePackage {
   rel: string;
   /** Subpaths its package.json `exports` allows ('.', './testing'); null when it has no exports map. */
   exportedSubpaths: ReadonlySet<string> | null;
+  /** True when `name` comes from a package.json, so other code can import it by that name. */
+  importable: boolean;
 }
 
 /** What the rules need to know about one file. */
@@ -27,7 +29,10 @@ export interface FileContext {
 }
 
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'out-tsc', 'coverage']);
-const SOURCE_FILE = /\.(?:ts|tsx|mts|cts)$/;
+/** Every file kind a package's code comes in: TypeScript, JSX and JavaScript in all module flavours, declaration files included. */
+export const SOURCE_FILE = /\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+/** How deep to look for Nx project.json files below the root (deeper folders are fixtures, not projects). */
+const PROJECT_SEARCH_DEPTH = 5;
 
 /** The packages of a workspace (from the registry's project globs) and the role of each file. */
 export class WorkspaceIndex {
@@ -39,23 +44,45 @@ export class WorkspaceIndex {
     readonly packages: readonly WorkspacePackage[],
   ) {
     for (const pkg of packages) {
-      this.byName.set(pkg.name, pkg);
+      if (pkg.importable) this.byName.set(pkg.name, pkg);
       this.byDir.set(pkg.dir, pkg);
     }
   }
 
+  /**
+   * The packages are every folder that the registry's `workspace.projects` globs, the root
+   * package.json `workspaces`, pnpm-workspace.yaml, lerna.json, rush.json or an Nx project.json
+   * name; a package folder is a package whether or not it has a manifest yet (its name is then
+   * the project.json name, else its folder), so new code is scanned from the day it appears.
+   */
   static load(registry: Registry): WorkspaceIndex {
     const dirs = new Set<string>();
+    // Only the registry's own globs, one folder level each (`packages/*`), name package folders
+    // that may lack a manifest: `packages/**` in a pnpm file means "wherever a package.json is".
+    const bare = new Set<string>();
     for (const pattern of registry.data.workspace.projects) {
+      for (const dir of expandDirectories(registry.root, pattern)) {
+        dirs.add(dir);
+        if (!pattern.includes('**')) bare.add(dir);
+      }
+    }
+    for (const pattern of manifestProjectGlobs(registry.root)) {
       for (const dir of expandDirectories(registry.root, pattern)) dirs.add(dir);
     }
+    for (const dir of nxProjectDirs(registry.root)) dirs.add(dir);
     const packages: WorkspacePackage[] = [];
+    const names = new Set<string>();
     for (const dir of [...dirs].sort()) {
-      const manifestFile = join(dir, 'package.json');
-      if (!existsSync(manifestFile)) continue;
-      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { name?: unknown; exports?: unknown };
-      if (typeof manifest.name !== 'string') continue;
-      packages.push({ name: manifest.name, dir, rel: toPosix(relative(registry.root, dir)), exportedSubpaths: exportedSubpaths(manifest.exports) });
+      const rel = toPosix(relative(registry.root, dir));
+      if (dir === registry.root || rel.startsWith('..') || isExcludedDir(registry, rel)) continue;
+      const manifest = readJsonObject(join(dir, 'package.json'));
+      const project = readJsonObject(join(dir, 'project.json'));
+      const name = typeof manifest?.['name'] === 'string' ? manifest['name'] : typeof project?.['name'] === 'string' ? project['name'] : rel;
+      if (manifest === undefined && project === undefined && !(bare.has(dir) && holdsSource(dir))) continue;
+      // two folders claiming one name (a copy in a fixture, a template) would make owners ambiguous: the first one keeps it
+      if (names.has(name)) continue;
+      names.add(name);
+      packages.push({ name, dir, rel, exportedSubpaths: exportedSubpaths(manifest?.['exports']), importable: typeof manifest?.['name'] === 'string' });
     }
     // longest folder first, so a package nested in another's folder wins for its own files
     packages.sort((a, b) => b.dir.length - a.dir.length);
@@ -115,6 +142,81 @@ export class WorkspaceIndex {
       .map((file) => this.fileContext(file))
       .filter((context) => !context.excluded);
   }
+}
+
+/** The workspace globs the package manager's own files declare (npm/yarn, pnpm, lerna, rush). */
+function manifestProjectGlobs(root: string): string[] {
+  const globs: string[] = [];
+  const workspaces = readJsonObject(join(root, 'package.json'))?.['workspaces'];
+  const list = Array.isArray(workspaces) ? workspaces : isObject(workspaces) && Array.isArray(workspaces['packages']) ? workspaces['packages'] : [];
+  globs.push(...list.filter((item): item is string => typeof item === 'string'));
+  const lerna = readJsonObject(join(root, 'lerna.json'))?.['packages'];
+  if (Array.isArray(lerna)) globs.push(...lerna.filter((item): item is string => typeof item === 'string'));
+  const rushProjects = readJsonObject(join(root, 'rush.json'))?.['projects'];
+  if (Array.isArray(rushProjects)) {
+    for (const project of rushProjects) if (isObject(project) && typeof project['projectFolder'] === 'string') globs.push(project['projectFolder']);
+  }
+  const pnpm = join(root, 'pnpm-workspace.yaml');
+  if (existsSync(pnpm)) {
+    // the `packages:` list only: a YAML parser would be a dependency for one list of strings
+    let inPackages = false;
+    for (const line of readFileSync(pnpm, 'utf8').split(/\r?\n/)) {
+      if (/^\S/.test(line)) inPackages = /^packages\s*:/.test(line);
+      const item = inPackages ? /^\s+-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(line) : null;
+      if (item?.[1] !== undefined) globs.push(item[1]);
+    }
+  }
+  // negated globs (`!**/test/**`) exclude; the registry's workspace.exclude is the place for that
+  return globs.filter((glob) => !glob.startsWith('!')).map((glob) => glob.replace(/\/+$/, '')).filter((glob) => glob !== '' && glob !== '.');
+}
+
+/** Folders holding an Nx project.json, down to PROJECT_SEARCH_DEPTH. */
+function nxProjectDirs(root: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string, depth: number): void => {
+    if (depth > 0 && existsSync(join(dir, 'project.json'))) found.push(dir);
+    if (depth === PROJECT_SEARCH_DEPTH) return;
+    for (const child of subdirectories(dir)) visit(join(dir, child), depth + 1);
+  };
+  visit(root, 0);
+  return found;
+}
+
+/** A folder the registry excludes as a whole (fixtures, generated output). */
+function isExcludedDir(registry: Registry, rel: string): boolean {
+  return registry.isExcluded(rel) || registry.isExcluded(`${rel}/`) || registry.isExcluded(`${rel}/index.ts`);
+}
+
+/** True when a folder without any manifest holds code: a package someone has started. */
+function holdsSource(dir: string): boolean {
+  const files: string[] = [];
+  collectFiles(dir, files, new Set());
+  return files.length > 0;
+}
+
+function readJsonObject(path: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  for (const candidate of [text, stripJsonComments(text)]) {
+    try {
+      const value: unknown = JSON.parse(candidate);
+      return isObject(value) ? value : undefined;
+    } catch {
+      // rush.json and some lerna.json files carry comments: try again without them
+    }
+  }
+  return undefined;
+}
+
+/** JSON with line and block comments and trailing commas (rush.json) to JSON, leaving strings alone. */
+function stripJsonComments(text: string): string {
+  return text
+    .replace(/"(?:[^"\\]|\\.)*"|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (match) => (match.startsWith('"') ? match : ''))
+    .replace(/,(\s*[}\]])/g, '$1');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function collectFiles(dir: string, into: string[], seen: Set<string>): void {

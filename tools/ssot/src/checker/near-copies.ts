@@ -1,0 +1,218 @@
+import ts from 'typescript';
+import { hasModifier, unwrap } from '../analysis/ast';
+import type { NameMatch, Registry } from '../registry';
+import { type ParsedFile, locationOf } from './parsed-file';
+import { type Location, type Violation, violationKey } from './violation';
+
+/** What a shape is: a type (class, interface, type literal), an enum, or a run-time value (an object literal, a zod object schema). */
+export type ShapeKind = 'class' | 'interface' | 'type' | 'enum' | 'object' | 'schema';
+
+/**
+ * One top-level declaration reduced to the names of its members, for comparing with the
+ * registry's concepts. Names are normalized (lower case, letters and digits only), so a drifted
+ * copy (`send_to_user` for `sendToUser`) still matches; enum members and object-literal
+ * properties carry their values (`open=open`), so a value that copies an enum matches it.
+ */
+export interface Shape {
+  name: string;
+  /** As messages show it: the name, or `(anonymous default class)`. */
+  display: string;
+  kind: ShapeKind;
+  packageName: string;
+  location: Location;
+  /** Names in its extends/implements clauses. */
+  heritage: ReadonlySet<string>;
+  members: ReadonlySet<string>;
+  /** The members as written, to tell an exact copy (structural-duplicates) from a near one. */
+  signature: string;
+}
+
+const TYPE_KINDS: ReadonlySet<ShapeKind> = new Set(['class', 'interface', 'type']);
+/** Which kinds of shape can copy which: types copy types, values copy enums, schemas copy schemas. */
+function comparable(copy: ShapeKind, canonical: ShapeKind): boolean {
+  if (TYPE_KINDS.has(canonical)) return TYPE_KINDS.has(copy);
+  if (canonical === 'enum') return copy === 'enum' || copy === 'object';
+  return canonical === 'schema' && copy === 'schema';
+}
+
+const normalize = (name: string): string => name.toLowerCase().replace(/[^a-z0-9=]/g, '');
+
+/** The shapes of a file's top-level declarations, exported or not (a drifted mock is rarely exported). */
+export function shapesOf(file: ParsedFile): Shape[] {
+  const { sourceFile } = file;
+  const shapes: Shape[] = [];
+  const add = (name: string, display: string, kind: ShapeKind, nameNode: ts.Node, heritage: Set<string>, members: string[]): void => {
+    if (members.length === 0) return;
+    shapes.push({
+      name,
+      display,
+      kind,
+      packageName: file.context.pkg?.name ?? '',
+      location: locationOf(file, nameNode.getStart(sourceFile), nameNode.getEnd()),
+      heritage,
+      members: new Set(members.map(normalize)),
+      signature: [...members].sort().join(';'),
+    });
+  };
+  for (const statement of sourceFile.statements) {
+    if (ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement)) {
+      const anonymous = statement.name === undefined;
+      const name = statement.name?.text ?? 'default';
+      const kind = ts.isClassDeclaration(statement) ? 'class' : 'interface';
+      const nameNode = statement.name ?? statement.getChildAt(0, sourceFile);
+      add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageOf(statement), memberNames(statement.members));
+    } else if (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type)) {
+      add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), memberNames(statement.type.members));
+    } else if (ts.isEnumDeclaration(statement)) {
+      const members = statement.members.map((member) => `${propertyText(member.name)}=${member.initializer === undefined ? '' : literalText(member.initializer)}`);
+      add(statement.name.text, statement.name.text, 'enum', statement.name, new Set(), members);
+    } else if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.Const) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
+        const value = unwrap(declaration.initializer);
+        const schema = zodObjectShape(value);
+        if (schema !== undefined) add(declaration.name.text, declaration.name.text, 'schema', declaration.name, new Set(), schema);
+        else if (ts.isObjectLiteralExpression(value)) {
+          const members = literalRecord(value);
+          if (members !== undefined) add(declaration.name.text, declaration.name.text, 'object', declaration.name, new Set(), members);
+        }
+      }
+    }
+  }
+  return shapes;
+}
+
+/**
+ * Shapes outside a concept's owner that share most of their members with the concept's own
+ * declaration: a renamed copy, one with a member more or less, an anonymous default class, a
+ * drifted mock, an interface that copies the protocol while extending some other base, a value
+ * that copies an enum's members, a schema that copies a wire schema's fields. Similarity is
+ * shared / all distinct member names (Jaccard); reported from `threshold` with at least
+ * `minMembers` shared. Exact copies are left to structural-duplicates; a class that names the
+ * concept in its implements/extends is an implementation (canonical-definitions' allow-list).
+ */
+export function nearCopies(shapes: readonly Shape[], registry: Registry, threshold: number, minMembers: number): Violation[] {
+  const canonical: { shape: Shape; match: NameMatch }[] = [];
+  for (const shape of shapes) {
+    const match = registry.matchName(shape.name);
+    if (match !== undefined && match.role === 'canonical' && shape.packageName === match.concept.owner) canonical.push({ shape, match });
+  }
+  // a concept inherits the members of the concepts it extends (the protocol extends the event sink):
+  // a complete implementation of it has those too
+  const byName = new Map(canonical.map((entry) => [entry.shape.name, entry.shape]));
+  const inherited = (shape: Shape, seen: Set<string>): Set<string> => {
+    const members = new Set(shape.members);
+    for (const base of shape.heritage) {
+      const parent = byName.get(base);
+      if (parent === undefined || seen.has(base)) continue;
+      seen.add(base);
+      for (const member of inherited(parent, seen)) members.add(member);
+    }
+    return members;
+  };
+  for (const entry of canonical) entry.shape = { ...entry.shape, members: inherited(entry.shape, new Set([entry.shape.name])) };
+  const violations: Violation[] = [];
+  for (const copy of shapes) {
+    if (copy.members.size < minMembers) continue;
+    const named = registry.matchName(copy.name);
+    // a concept's own declaration is no copy of another concept (a canonical class implementing a canonical interface)
+    if (named !== undefined && named.role === 'canonical' && copy.packageName === named.concept.owner) continue;
+    let best: { shape: Shape; match: NameMatch; shared: number; similarity: number } | undefined;
+    for (const { shape, match } of canonical) {
+      if (!comparable(copy.kind, shape.kind)) continue;
+      // its own name, or an alias, is canonical-definitions' to report; implementing it is an implementation
+      if (named?.concept === match.concept || copy.heritage.has(shape.name)) continue;
+      let shared = 0;
+      for (const member of copy.members) if (shape.members.has(member)) shared += 1;
+      const similarity = shared / (copy.members.size + shape.members.size - shared);
+      if (shared >= minMembers && similarity >= threshold && (best === undefined || similarity > best.similarity)) best = { shape, match, shared, similarity };
+    }
+    // closest to a concept of its own package (a test's complete implementation of its package's
+    // protocol): that package's own business, not a copy of the other concept it also resembles
+    if (best === undefined || best.match.concept.owner === copy.packageName) continue;
+    // the same member names exactly: structural-duplicates compares those with their types
+    if (best.similarity === 1 && TYPE_KINDS.has(copy.kind)) continue;
+    const { shape, match, shared, similarity } = best;
+    const percent = Math.round(similarity * 100);
+    const entry = registry.entryOf(match.concept);
+    const union = copy.members.size + shape.members.size - shared;
+    violations.push({
+      ...copy.location,
+      category: 'near-copies',
+      message:
+        `${copy.kind} ${copy.display} shares ${percent}% of its members with ${shape.kind} ${shape.name} of ${match.concept.owner} ` +
+        `(${shared} of ${union}; the registry's threshold is ${Math.round(threshold * 100)}%): it is a second definition of ${shape.name}`,
+      hint: match.concept.fix ?? `use ${shape.name} from '${entry}'${TYPE_KINDS.has(copy.kind) && shape.kind === 'interface' ? ', or implement it by name and list the class under its implementations' : ''}`,
+      subject: `${copy.name}~${shape.name}`,
+      key: violationKey('near-copies', copy.location.file, `${copy.name}~${shape.name}`),
+      fixable: false,
+      baselined: false,
+      related: [{ ...shape.location, message: `${shape.kind} ${shape.name}` }],
+    });
+  }
+  return violations;
+}
+
+function heritageOf(node: ts.ClassDeclaration | ts.InterfaceDeclaration): Set<string> {
+  const names = new Set<string>();
+  for (const clause of node.heritageClauses ?? []) {
+    for (const type of clause.types) {
+      const expression = type.expression;
+      if (ts.isIdentifier(expression)) names.add(expression.text);
+      else if (ts.isPropertyAccessExpression(expression)) names.add(expression.name.text);
+    }
+  }
+  return names;
+}
+
+/** Public member names: properties, methods, accessors, constructor parameter properties; private and # members are internals. */
+function memberNames(members: ts.NodeArray<ts.ClassElement | ts.TypeElement>): string[] {
+  const names: string[] = [];
+  for (const member of members) {
+    if (ts.isConstructorDeclaration(member)) {
+      for (const parameter of member.parameters) {
+        if (ts.isParameterPropertyDeclaration(parameter, member) && !hasModifier(parameter, ts.SyntaxKind.PrivateKeyword) && ts.isIdentifier(parameter.name)) names.push(parameter.name.text);
+      }
+      continue;
+    }
+    if (member.name === undefined || ts.isPrivateIdentifier(member.name) || hasModifier(member, ts.SyntaxKind.PrivateKeyword) || hasModifier(member, ts.SyntaxKind.StaticKeyword)) continue;
+    const name = propertyText(member.name);
+    if (name !== '') names.push(name);
+  }
+  return [...new Set(names)];
+}
+
+function propertyText(name: ts.PropertyName): string {
+  return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : '';
+}
+
+function literalText(expression: ts.Expression): string {
+  const value = unwrap(expression);
+  return ts.isStringLiteralLike(value) || ts.isNumericLiteral(value) ? value.text : value.getText();
+}
+
+/** `{ Open: 'open', Closed: 'closed' }` (as const or not): every property a string or number literal. */
+function literalRecord(object: ts.ObjectLiteralExpression): string[] | undefined {
+  const members: string[] = [];
+  for (const property of object.properties) {
+    if (!ts.isPropertyAssignment(property)) return undefined;
+    const value = unwrap(property.initializer);
+    if (!ts.isStringLiteralLike(value) && !ts.isNumericLiteral(value)) return undefined;
+    members.push(`${propertyText(property.name)}=${value.text}`);
+  }
+  return members;
+}
+
+/** The field names of `z.object({...})` (also strictObject, looseObject), whatever the zod import is called. */
+function zodObjectShape(value: ts.Expression): string[] | undefined {
+  let call = value;
+  // z.object({...}).strict(), .describe(…), .brand() …: the object is at the root of the chain
+  while (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && !/^(object|strictObject|looseObject)$/.test(call.expression.name.text)) {
+    call = call.expression.expression;
+  }
+  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression) || !/^(object|strictObject|looseObject)$/.test(call.expression.name.text)) return undefined;
+  const [fields] = call.arguments;
+  const object = fields === undefined ? undefined : unwrap(fields);
+  if (object === undefined || !ts.isObjectLiteralExpression(object)) return undefined;
+  return object.properties.flatMap((property) => (property.name !== undefined ? [propertyText(property.name)] : [])).filter((name) => name !== '');
+}

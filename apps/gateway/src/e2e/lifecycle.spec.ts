@@ -233,7 +233,8 @@ describe('npm start', () => {
       group: true,
       env: { ...baseEnv(), AGENTWIRE_PORT: '0', AGENTWIRE_JWT_SECRET: TEST_SECRET, AGENTWIRE_LOG_LEVEL: 'info', AGENTWIRE_SHUTDOWN_GRACE_MS: '1000' },
     });
-    const { port } = await npm.started(20_000);
+    // npm, then the nx build (a cache hit, but nx reads the whole workspace), then the gateway: slow on a loaded 2-core machine
+    const { port } = await npm.started(45_000);
     stuckClients.push(await openStuckClient(port, await tokenFor('lifecycle-npm')));
     await npm.waitForEvents('connection_opened', 1);
     return { npm, port };
@@ -254,14 +255,14 @@ describe('npm start', () => {
     const since = Date.now();
     npm.child.kill('SIGTERM');
     await expectStoppedCleanly(npm, port, since);
-  }, 30_000);
+  }, 70_000);
 
   it('drains once on SIGINT to the whole process group (Ctrl-C in a terminal reaches npm and the gateway, and npm forwards it)', async () => {
     const { npm, port } = await npmStart();
     const since = Date.now();
     process.kill(-(npm.child.pid as number), 'SIGINT');
     await expectStoppedCleanly(npm, port, since);
-  }, 30_000);
+  }, 70_000);
 
   it('drains once when signals come twice in a row', async () => {
     const { npm, port } = await npmStart();
@@ -273,7 +274,7 @@ describe('npm start', () => {
     await npm.waitForEvents('signal_ignored', 1);
     process.kill(-(npm.child.pid as number), 'SIGINT');
     await expectStoppedCleanly(npm, port, since);
-  }, 30_000);
+  }, 70_000);
 });
 
 describe('a development gateway restarted', () => {

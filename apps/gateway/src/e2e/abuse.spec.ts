@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { type Socket, connect as connectTcp } from 'node:net';
 import { InMemoryBackplane, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, checkRunEventOrder } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
-import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import { ABUSE_COOLDOWN_MS } from '../abuse-cooldown';
 import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
 import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '../session';
-import { TestClient, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
+import { type LogLine, TestClient, capturingLogger, eventually, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
 
 /**
  * Hostile clients, each bounded in time and volume: a socket that floods and never answers the
@@ -16,25 +15,6 @@ import { TestClient, startTestGateway, tickerAgent, wsUrl } from './harness.test
  * an oversized frame, and a connection whose setup fails. None may take the gateway down, keep
  * costing it after it gave up on them, or disturb another user.
  */
-
-type LogLine = Record<string, unknown> & { level: number; msg: string };
-
-/** A pino logger that keeps every line, to check what the gateway logged. */
-function capturingLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { logger, lines };
-}
-
-async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type AppConfig, loadConfig } from '@agentwire/config';
 import type { ServerEnvelope } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
 import { Gateway, type GatewayOptions } from '../gateway';
@@ -132,3 +132,24 @@ export const tickerAgent = {
   },
   tools: new Map(),
 };
+
+/** One JSON log line of the gateway. */
+export type LogLine = Record<string, unknown> & { level: number; msg: string };
+
+/** A pino logger that keeps every line, to check what the gateway logged. */
+export function capturingLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  return { logger, lines };
+}
+
+/** Resolves with what `read` returns once it is not undefined; rejects after `timeoutMs` naming `what`. */
+export async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,33 +1,14 @@
 import { WebSocketManagerFactory } from '@agentwire/manager';
-import pino, { type Logger } from 'pino';
 import type { Gateway } from '../gateway';
 import type { TokenService } from '../auth';
 import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '../session';
-import { TestClient, startTestGateway } from './harness.test-helpers';
+import { type LogLine, TestClient, capturingLogger, eventually, startTestGateway } from './harness.test-helpers';
 
 /**
  * Connections the manager closes itself (1013 slow consumer, 1001 shutdown) to a peer that never
  * reads: the socket is gone within a few seconds, not ws's 30 s close timeout, and the
  * connection_closed log names the code the gateway sent, not the 1006 of a peer that never echoed it.
  */
-
-type LogLine = Record<string, unknown> & { level: number; msg: string };
-
-function capturingLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { logger, lines };
-}
-
-async function eventually<T>(read: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Stops reading from the client's TCP socket: the server's frames, its close frame included, stay unread. */
 function stopReading(client: TestClient): void {

@@ -161,6 +161,7 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
       return createGatewayRouter({
         catalog: r.resolve(GatewayTokens.Agents),
         runs: r.resolve(GatewayTokens.RunCoordination),
+        tokens: r.resolve(GatewayTokens.Tokens),
         logger,
         maxInputChars: config.limits.maxInputChars,
         rateLimit: config.rateLimit,

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AgentCatalog } from './agents/catalog';
 import type { RunCoordination } from './run-coordination';
 import { BurstInputError } from './agents/burst-agent';
+import { AuthenticationError, type Identity, type TokenService } from './auth';
 
 /** What a handler knows about the connection that sent the message. */
 export interface GatewayRouteContext extends RouteContext {
@@ -18,12 +19,22 @@ export interface GatewayRouteContext extends RouteContext {
    * promptly, and refuses the user's new connections for a while (see abuse-cooldown.ts).
    */
   cutOff(reason: string): void;
+  /**
+   * Moves the connection's expiry to `validUntil` (epoch ms: a refreshed token's exp plus the
+   * clock skew) when that is later than the current one. Returns the expiry now in force, or null
+   * when the connection has already expired or is closing: a refresh cannot revive it.
+   */
+  extendValidity(validUntil: number): number | null;
+  /** Closes the connection with 1008 and `reason` (once); frames it still sends are not routed. */
+  closeForPolicy(reason: string): void;
 }
 
 export interface HandlerDeps {
   readonly catalog: AgentCatalog;
   /** Claims runs for this process and routes cancel_run to the process that owns a run. */
   readonly runs: RunCoordination;
+  /** Verifies refresh_token tokens, with the same rules as at the upgrade. */
+  readonly tokens: Pick<TokenService, 'verify'>;
   readonly logger: Logger;
   readonly maxInputChars: number;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
@@ -124,6 +135,28 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
         if ((error as { code?: unknown } | null)?.code === 'REPLAY_LIMITED') throw new MessageRejectedError(ErrorCode.RateLimited, (error as Error).message, { cause: error });
         throw error;
       }
+    })
+    .on('refresh_token', async (message, context) => {
+      // The token itself is never logged or echoed: only why it was refused.
+      const refused = { event: 'token_refresh_refused', userId: context.userId, connectionId: context.connectionId };
+      let identity: Identity;
+      try {
+        identity = await deps.tokens.verify(message.token);
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
+        deps.logger.info({ ...refused, reason: error.reason }, 'token refresh refused; the connection keeps its expiry');
+        throw new MessageRejectedError(ErrorCode.Unauthorized, `token refresh refused: ${error.message}; the connection keeps its current expiry`);
+      }
+      // A connection is one user's for its whole life: another user's token ends it.
+      if (identity.userId !== context.userId) {
+        deps.logger.warn({ ...refused, reason: 'other_user' }, 'token refresh with a token of another user; closing the connection');
+        context.closeForPolicy('token is for another user');
+        return;
+      }
+      const expiresAt = context.extendValidity(identity.validUntil);
+      if (expiresAt === null) return;
+      deps.logger.debug({ event: 'token_refreshed', userId: context.userId, connectionId: context.connectionId, expiresAt }, 'token refreshed');
+      await context.reply({ type: 'token_refreshed', payload: { expires_at: new Date(expiresAt).toISOString() } });
     });
   return { router, forget: (connectionId) => rateLimit.forget(connectionId) };
 }

@@ -99,7 +99,8 @@ type SessionSocket = WebSocket & { [kSession]?: GatewaySession };
 /**
  * One authenticated WebSocket connection: registered with a manager bound to its user, routed
  * through the gateway's router (it is the route context handlers receive), closed with 1008
- * once its token has expired (see closeExpiredSessions), logged when it opens and closes.
+ * once its token has expired (see closeExpiredSessions; a refresh_token moves the expiry),
+ * logged when it opens and closes.
  * Frames that arrive while registration is in progress are kept and routed after it, in order.
  * Once the connection is closing (whoever closed it) its frames are dropped before any work.
  * A failure anywhere in its handling closes it with 1011 and a logged ref (containFailure).
@@ -112,7 +113,8 @@ class GatewaySession implements GatewayRouteContext {
   readonly userId: UserId;
   readonly userContext: UserExecutionContext;
   private readonly openedAt: number;
-  private readonly validUntil: number;
+  /** Epoch ms after which the connection closes with 1008; a refresh_token moves it later (extendValidity). */
+  private validUntil: number;
   private manager: UnifiedWebSocketManager | null = null;
   private trackerView: AgentExecutionTracker | null = null;
   /** Registration is over: frames are routed as they come. */
@@ -177,6 +179,18 @@ class GatewaySession implements GatewayRouteContext {
     if (now < this.validUntil || this.socket.readyState !== OPEN) return false;
     this.shut(CloseCode.PolicyViolation, 'token expired');
     return true;
+  }
+
+  extendValidity(validUntil: number): number | null {
+    // Expired (the periodic check may not have run yet) or closing: a refresh cannot revive it.
+    if (this.expireAt(this.deps.now()) || this.socket.readyState !== OPEN) return null;
+    // The later of the two, so refreshes that finish verifying out of order never shorten it.
+    this.validUntil = Math.max(this.validUntil, validUntil);
+    return this.validUntil;
+  }
+
+  closeForPolicy(reason: string): void {
+    this.shut(CloseCode.PolicyViolation, reason);
   }
 
   /** ws refused an inbound frame (too large, bad UTF-8, a protocol error) and is closing with the matching code. */

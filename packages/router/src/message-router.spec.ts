@@ -12,6 +12,7 @@ const validFrames: Record<ClientMessageType, Record<string, unknown>> = {
   cancel_run: { type: 'cancel_run', run_id: 'run-1' },
   ping: { type: 'ping' },
   resume: { type: 'resume', after_seq: 41 },
+  refresh_token: { type: 'refresh_token', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl' },
 };
 const ALL_TYPES = Object.keys(validFrames) as ClientMessageType[];
 

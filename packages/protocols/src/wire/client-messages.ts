@@ -33,12 +33,29 @@ export const PingSchema = z.object({ type: z.literal('ping') });
 
 export const ResumeSchema = z.object({ type: z.literal('resume'), after_seq: z.number().int().nonnegative() });
 
+/**
+ * The longest token a refresh_token may carry: far above any HS256 JWT with ordinary claims, and
+ * about the size of the HTTP header a token travels in at the upgrade.
+ */
+export const MAX_TOKEN_CHARS = 8192;
+
+/**
+ * A fresh access token for the open connection, sent before the current one expires. The gateway
+ * verifies it as at the upgrade; when it names the same user the connection's expiry moves to it
+ * (answered with token_refreshed), so a connection whose tokens keep being refreshed stays open.
+ */
+export const RefreshTokenSchema = z.object({
+  type: z.literal('refresh_token'),
+  token: z.string().min(1, { error: 'token must not be empty' }).max(MAX_TOKEN_CHARS, { error: `token must be at most ${MAX_TOKEN_CHARS} characters` }),
+});
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   UserMessageSchema,
   StartAgentSchema,
   CancelRunSchema,
   PingSchema,
   ResumeSchema,
+  RefreshTokenSchema,
 ]);
 
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
@@ -51,6 +68,7 @@ export const CLIENT_MESSAGE_SCHEMAS = {
   cancel_run: CancelRunSchema,
   ping: PingSchema,
   resume: ResumeSchema,
+  refresh_token: RefreshTokenSchema,
 } as const satisfies { [K in ClientMessageType]: z.ZodType<ClientMessageOf<K>> };
 
 export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_SCHEMAS) as ClientMessageType[];

@@ -54,6 +54,18 @@ export const PongSchema = z.object({
   payload: z.object({}),
 });
 
+/**
+ * A refresh_token was accepted. Connection-scoped: seq null. `expires_at` is when the connection
+ * now closes with 1008 unless another refresh comes first: the new token's exp plus the allowed
+ * clock skew (never earlier than before the refresh).
+ */
+export const TokenRefreshedSchema = z.object({
+  type: z.literal('token_refreshed'),
+  seq: z.null(),
+  ...envelopeBase,
+  payload: z.object({ expires_at: timestamp }),
+});
+
 /** A request was refused; the connection stays open. Connection-scoped: seq null. */
 export const ErrorMessageSchema = z.object({
   type: z.literal('error'),
@@ -112,6 +124,7 @@ export type AgentEventEnvelope = z.infer<typeof AgentEventEnvelopeSchema>;
 export const ServerMessageSchema = z.discriminatedUnion('type', [
   ConnectionEstablishedSchema,
   PongSchema,
+  TokenRefreshedSchema,
   ErrorMessageSchema,
   ReplayGapSchema,
   ...Object.values(AgentEventEnvelopeSchemas),
@@ -122,6 +135,7 @@ export type ServerMessageType = ServerMessage['type'];
 export const SERVER_MESSAGE_SCHEMAS = {
   connection_established: ConnectionEstablishedSchema,
   pong: PongSchema,
+  token_refreshed: TokenRefreshedSchema,
   error: ErrorMessageSchema,
   replay_gap: ReplayGapSchema,
   ...AgentEventEnvelopeSchemas,

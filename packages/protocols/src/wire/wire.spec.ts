@@ -16,6 +16,7 @@ const run = { user_id: 'alice', thread_id: 'thread-1', run_id: 'run-1', ts };
 const serverExamples: Record<ServerMessageType, Record<string, unknown>> = {
   connection_established: { type: 'connection_established', seq: null, ts, user_id: 'alice', payload: { connection_id: 'conn-1', protocol: 'agentwire.v1', last_seq: 0, epoch: '1733220000.123456' } },
   pong: { type: 'pong', seq: null, ts, user_id: 'alice', payload: {} },
+  token_refreshed: { type: 'token_refreshed', seq: null, ts, user_id: 'alice', payload: { expires_at: '2026-11-21T10:05:30.000Z' } },
   error: { type: 'error', seq: null, ts, user_id: 'alice', payload: { code: 'invalid_json', message: 'Frame is not JSON', ref: 'ref-1' } },
   replay_gap: { type: 'replay_gap', seq: null, ts, user_id: 'alice', payload: { from_seq: 1, to_seq: 4 } },
   agent_started: { type: 'agent_started', seq: 1, ...run, payload: { agent_name: 'demo', input: 'what is 2+2?' } },
@@ -36,6 +37,7 @@ const clientExamples = [
   { type: 'ping' },
   { type: 'resume', after_seq: 0 },
   { type: 'resume', after_seq: 41 },
+  { type: 'refresh_token', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl' },
 ];
 
 describe('server messages', () => {
@@ -67,6 +69,8 @@ describe('server messages', () => {
 
   it('requires seq null on connection-scoped messages and a positive seq on agent events', () => {
     expect(ServerMessageSchema.safeParse({ ...serverExamples.pong, seq: 3 }).success).toBe(false);
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.token_refreshed, seq: 3 }).success).toBe(false);
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.token_refreshed, payload: { expires_at: 1733220000 } }).success).toBe(false);
     expect(ServerMessageSchema.safeParse({ ...serverExamples.agent_started, seq: null }).success).toBe(false);
     expect(ServerMessageSchema.safeParse({ ...serverExamples.agent_started, seq: 0 }).success).toBe(false);
     expect(ServerMessageSchema.safeParse({ ...serverExamples.agent_started, ts: 'yesterday' }).success).toBe(false);
@@ -105,6 +109,10 @@ describe('client messages', () => {
     [{ type: 'resume' }, 'after_seq'],
     [{ type: 'resume', after_seq: -1 }, 'after_seq'],
     [{ type: 'resume', after_seq: 1.5 }, 'after_seq'],
+    [{ type: 'refresh_token' }, 'token'],
+    [{ type: 'refresh_token', token: '' }, 'token'],
+    [{ type: 'refresh_token', token: 7 }, 'token'],
+    [{ type: 'refresh_token', token: 'x'.repeat(8193) }, 'token'],
   ])('rejects %j at %s', (message, path) => {
     const result = ClientMessageSchema.safeParse(message);
     expect(result.success).toBe(false);

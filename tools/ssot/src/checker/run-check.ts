@@ -12,6 +12,7 @@ import { type TypeDeclaration, typeDeclarations } from './declarations';
 import { checkDeprecatedEntryPoints } from './deprecated-entry-points';
 import { type Shape, nearCopies, shapesOf } from './near-copies';
 import { type ParsedFile, firstSyntaxError, locationOf, parseFile } from './parsed-file';
+import { collectAliasNames, mayNeedTypes, typePass } from './type-pass';
 import { CATEGORIES, type Category, type Violation, compareViolations, violationKey } from './violation';
 
 /** How the score is computed; printed in the text report and carried in the JSON. */
@@ -67,7 +68,6 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   const registry = loadRegistry(options.configFile === undefined ? findRegistryFile(cwd) : resolve(cwd, options.configFile));
   const workspace = WorkspaceIndex.load(registry);
 
-  // One file's syntax tree at a time: only the shims of deprecated entries are kept for their check.
   const shimPaths = new Set(registry.data.imports.flatMap((rule) => (rule.shim === undefined ? [] : [resolve(registry.root, rule.shim)])));
   const shims = new Map<string, ParsedFile>();
   const found: Violation[] = [];
@@ -81,8 +81,14 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   const importsOf = new Map<string, string[]>();
   const heldBack = new Map<string, { violations: Violation[]; declarations: TypeDeclaration[] }>();
   let scanned = 0;
+  // the trees the type checker's Program may need stay (it is built from them instead of parsing those files again)
+  const parsed = new Map<string, ParsedFile>();
+  const aliasNames = new Set<string>();
+  const minMembers = registry.data.check.structuralMinMembers;
   for (const context of contexts) {
     const file = parseFile(context, readFileSync(context.path, 'utf8'));
+    if (mayNeedTypes(file, minMembers)) parsed.set(context.path, file);
+    collectAliasNames(file, aliasNames);
     scanned += 1;
     if (shimPaths.has(context.path)) shims.set(context.path, file);
     importsOf.set(context.path, relativeImports(file, known));
@@ -139,6 +145,12 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   found.push(...structuralDuplicates(declarations, registry, registry.data.check.structuralMinMembers));
   found.push(...nearCopies(shapes, registry, registry.data.check.nearCopyThreshold, registry.data.check.structuralMinMembers));
   found.push(...checkDeprecatedEntryPoints(registry, workspace, shims));
+  const byPath = new Map(contexts.map((context) => [context.path, context]));
+  const parse = (path: string): ParsedFile => {
+    const context = byPath.get(path) ?? workspace.fileContext(path);
+    return parseFile(context, readFileSync(path, 'utf8'));
+  };
+  found.push(...typePass({ registry, workspace, files: parsed, known, parse, aliasNames, shapes, found }));
   found.sort(compareViolations);
 
   const baseline = applyBaseline(found, options, cwd);

@@ -1,7 +1,7 @@
 import { RULE_IDS, type RuleId } from '../registry';
 
 /** The checker's categories: the five per-file rules plus what only a whole-workspace scan sees. */
-export const CATEGORIES = [...RULE_IDS, 'duplicate-names', 'structural-duplicates', 'deprecated-entry-points', 'syntax-errors', 'near-copies'] as const;
+export const CATEGORIES = [...RULE_IDS, 'duplicate-names', 'structural-duplicates', 'deprecated-entry-points', 'syntax-errors', 'near-copies', 'cross-module-bypasses'] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type CrossFileCategory = Exclude<Category, RuleId>;
 
@@ -15,6 +15,8 @@ export const CATEGORY_DESCRIPTIONS: Record<Category, string> = {
   'structural-duplicates': 'Two exported types with different names and the same members',
   'deprecated-entry-points': 'A deprecated entry point that is missing, or does not mark its exports @deprecated and warn once at run time',
   'near-copies': "A type, enum copy or schema outside a concept's owner that shares most of the concept's members (similarity over the registry's check.nearCopyThreshold)",
+  'cross-module-bypasses':
+    'A factory-only class constructed, or process.env read, through a name another module binds (an alias exported elsewhere, a default export, a class handed over in a variable): followed with the type checker, which a per-file rule cannot do',
   'syntax-errors': 'A file that does not parse: the rules saw only what the parser recovered, so findings in it may be missing',
 };
 

@@ -1,0 +1,509 @@
+import { dirname, resolve } from 'node:path';
+import ts from 'typescript';
+import { unwrap } from '../analysis/ast';
+import type { Concept, NameMatch, Registry } from '../registry';
+import type { WorkspaceIndex } from '../workspace-model';
+import type { Shape } from './near-copies';
+import { type ParsedFile, locationOf } from './parsed-file';
+import { type Violation, violationKey } from './violation';
+
+/**
+ * What the type checker adds to the syntactic rules: a class, object or type outside a
+ * contract's owner that structurally satisfies the contract, a copy whose members are all
+ * renamed (the same member types under other names), and factory-only classes or `process`
+ * reached through a name bound in another module (an alias exported elsewhere, a default export,
+ * a class handed over in a variable).
+ *
+ * One Program per run, built from the trees the scan already parsed (no second parse) and only
+ * from the files that hold a candidate plus what they import: the syntactic pass picks the
+ * candidates, so the checker is asked about a few hundred nodes, not the whole workspace. No
+ * default library and no node_modules: the contracts compared are the workspace's own, and a
+ * type from outside (Promise, a third-party class) is compared as written.
+ */
+export interface TypePassInput {
+  registry: Registry;
+  workspace: WorkspaceIndex;
+  /** The parses the scan kept (files that may hold a candidate), by absolute path. */
+  files: ReadonlyMap<string, ParsedFile>;
+  /** Every scanned file's path: a file the scan did not keep is parsed again only if a candidate's file imports it. */
+  known: ReadonlySet<string>;
+  /** Parses a scanned file again (the closure of the candidates' imports). */
+  parse(path: string): ParsedFile;
+  /** exportedAliasNames over every scanned file, gathered during the scan. */
+  aliasNames: ReadonlySet<string>;
+  shapes: readonly Shape[];
+  /** Violations found so far: a pair the syntactic pass reported is not reported twice. */
+  found: readonly Violation[];
+}
+
+/** Extensions a relative specifier may leave out, and the TypeScript files a `.js` specifier stands for. */
+const RESOLVE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '.cts', '.d.ts', '.js', '.jsx', '.mjs', '.cjs', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
+
+/** The scanned file a relative specifier names, if any. */
+export function resolveRelative(fromPath: string, specifier: string, known: { has(path: string): boolean }): string | undefined {
+  const base = resolve(dirname(fromPath), specifier);
+  const stem = base.replace(/\.[cm]?jsx?$/, '');
+  for (const suffix of RESOLVE_SUFFIXES) if (known.has(base + suffix)) return base + suffix;
+  for (const suffix of RESOLVE_SUFFIXES.slice(1)) if (known.has(stem + suffix)) return stem + suffix;
+  return undefined;
+}
+
+const TYPE_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'type']);
+const PROCESS_MODULES = new Set(['process', 'node:process']);
+
+export function typePass(input: TypePassInput): Violation[] {
+  const { registry, files, shapes } = input;
+  const threshold = registry.data.check.nearCopyThreshold;
+  const minMembers = registry.data.check.structuralMinMembers;
+
+  // --- candidates, chosen without the checker
+  const contracts = shapes.filter((shape) => {
+    const match = registry.matchName(shape.name);
+    return TYPE_KINDS.has(shape.kind) && match !== undefined && match.role === 'canonical' && shape.packageName === match.concept.owner && shape.members.size >= minMembers;
+  });
+  const copies = [...shapes, ...objectShapes(files.values(), minMembers)].filter(
+    (shape) =>
+      (TYPE_KINDS.has(shape.kind) || shape.kind === 'object') &&
+      shape.members.size >= minMembers &&
+      registry.matchName(shape.name)?.role !== 'canonical' &&
+      contracts.some((contract) => contract.packageName !== shape.packageName && shape.members.size >= Math.floor(threshold * contract.members.size)),
+  );
+  const aliasNames = input.aliasNames;
+  const hasFactories = registry.data.concepts.some((concept) => concept.factory !== undefined);
+  const readsOwned = registry.configPackage !== undefined;
+  const routed: { file: ParsedFile; node: ts.Expression; kind: 'construct' | 'env' }[] = [];
+  if (hasFactories || readsOwned) {
+    for (const file of files.values()) {
+      if (file.context.excluded) continue;
+      const imported = importedBindings(file.sourceFile);
+      if (imported.size === 0) continue;
+      // a name another module bound to something else: `import { Ctor } from './ctor'` where ctor.ts says `export const Ctor = X`
+      const routedName = (expression: ts.Expression): boolean => {
+        const target = unwrap(expression);
+        const root = ts.isPropertyAccessExpression(target) && ts.isIdentifier(target.expression) ? target.expression : target;
+        if (!ts.isIdentifier(root)) return false;
+        const binding = imported.get(root.text);
+        if (binding === undefined) return false;
+        if (PROCESS_MODULES.has(binding.module)) return true;
+        const name = root === target ? binding.name : (target as ts.PropertyAccessExpression).name.text;
+        return name === 'default' || name === '*' ? true : aliasNames.has(name);
+      };
+      for (const node of file.nodes) {
+        if (hasFactories && ts.isNewExpression(node) && routedName(node.expression)) routed.push({ file, node: node.expression, kind: 'construct' });
+        else if (hasFactories && ts.isCallExpression(node) && isReflectConstruct(node) && node.arguments[0] !== undefined && routedName(node.arguments[0])) routed.push({ file, node: node.arguments[0], kind: 'construct' });
+        else if (readsOwned && file.context.role === 'source' && file.context.pkg?.name !== registry.configPackage && ts.isPropertyAccessExpression(node) && node.name.text === 'env' && routedName(node.expression)) {
+          routed.push({ file, node, kind: 'env' });
+        }
+      }
+    }
+  }
+  if ((contracts.length === 0 || copies.length === 0) && routed.length === 0) return [];
+
+  // --- one Program over the candidates' files and what they import
+  const roots = new Set<string>();
+  const pathOf = (rel: string): string => resolve(registry.root, rel);
+  for (const shape of [...contracts, ...copies]) roots.add(pathOf(shape.location.file));
+  for (const entry of routed) roots.add(entry.file.context.path);
+  const parsedAgain = new Map<string, ParsedFile>();
+  const load = (path: string): ParsedFile | undefined => {
+    const kept = files.get(path) ?? parsedAgain.get(path);
+    if (kept !== undefined || !input.known.has(path)) return kept;
+    const file = input.parse(path);
+    parsedAgain.set(path, file);
+    return file;
+  };
+  const program = createProgram([...roots], input, load);
+  const checker = program.getTypeChecker();
+
+  const violations: Violation[] = [];
+  const reported = new Set(input.found.filter((v) => v.category === 'near-copies' || v.category === 'structural-duplicates').map((v) => v.subject));
+  violations.push(...contractFindings(checker, program, registry, contracts, copies, reported, threshold, minMembers));
+
+  for (const entry of routed) {
+    const { file, node } = entry;
+    const relatedFile = (declaration: ts.Node): ParsedFile | undefined => files.get(declaration.getSourceFile().fileName) ?? parsedAgain.get(declaration.getSourceFile().fileName);
+    if (entry.kind === 'construct') {
+      const declaration = classOf(checker, node);
+      if (declaration?.name === undefined) continue;
+      const concept = registry.factoryOnly(declaration.name.text);
+      const owner = relatedFile(declaration)?.context.pkg?.name;
+      if (concept === undefined || owner !== concept.owner || file.context.pkg?.name === concept.owner) continue;
+      violations.push(routedViolation(file, node, concept, `${node.getText(file.sourceFile)} is factory-only ${declaration.name.text} (bound in another module): get it from ${concept.factory ?? 'its factory'} ('${registry.entryOf(concept)}'), never with new`, concept.fix ?? `use ${concept.factory ?? 'the factory'} from '${registry.entryOf(concept)}'`, declaration, relatedFile(declaration)));
+    } else if (ts.isPropertyAccessExpression(node) && reachesProcess(checker, node.expression, 0)) {
+      const hint = registry.ruleHint('no-hardcoded-config');
+      violations.push(routedViolation(file, node, undefined, `${node.getText(file.sourceFile)} is process.env reached through a name bound in another module: process.env is read only by ${registry.configPackage ?? 'the config package'}`, hint, undefined, undefined));
+    }
+  }
+  return violations;
+}
+
+function routedViolation(file: ParsedFile, node: ts.Node, concept: Concept | undefined, message: string, hint: string, declaration: ts.Node | undefined, declared: ParsedFile | undefined): Violation {
+  const location = locationOf(file, node.getStart(file.sourceFile), node.getEnd());
+  const subject = concept?.name ?? 'process.env';
+  const related = declaration !== undefined && declared !== undefined ? [{ ...locationOf(declared, declaration.getStart(declared.sourceFile), declaration.getEnd()), message: 'the class it constructs' }] : [];
+  return { ...location, category: 'cross-module-bypasses', message, hint, subject, key: violationKey('cross-module-bypasses', location.file, subject), fixable: false, baselined: false, related: related.slice(0, 1) };
+}
+
+/**
+ * Top-level `const x = { … }` objects with methods or computed values (shapesOf keeps only
+ * literal records, which copy enums): an object can implement a contract as well as a class.
+ */
+function objectShapes(files: Iterable<ParsedFile>, minMembers: number): Shape[] {
+  const shapes: Shape[] = [];
+  for (const file of files) {
+    for (const statement of file.sourceFile.statements) {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+        if (!ts.isIdentifier(declaration.name) || value === undefined || !ts.isObjectLiteralExpression(value) || value.properties.length < minMembers) continue;
+        // literal records (every value a string or number) are shapesOf's, compared with enums
+        if (value.properties.every((property) => ts.isPropertyAssignment(property) && (ts.isStringLiteralLike(unwrap(property.initializer)) || ts.isNumericLiteral(unwrap(property.initializer))))) continue;
+        const members = value.properties.flatMap((property) => (property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? [property.name.text] : []));
+        shapes.push({
+          name: declaration.name.text,
+          display: declaration.name.text,
+          kind: 'object',
+          packageName: file.context.pkg?.name ?? '',
+          location: locationOf(file, declaration.name.getStart(file.sourceFile), declaration.name.getEnd()),
+          heritage: new Set(),
+          members: new Set(members.map((member) => member.toLowerCase().replace(/[^a-z0-9=]/g, ''))),
+          signature: [...members].sort().join(';'),
+        });
+      }
+    }
+  }
+  return shapes;
+}
+
+/**
+ * Whether the type pass may need this file's tree: it imports something and constructs, reads
+ * `.env` or declares a top-level shape large enough to copy a contract. The scan keeps only
+ * these trees (holding every tree costs more in garbage collection than the pass itself).
+ */
+export function mayNeedTypes(file: ParsedFile, minMembers: number): boolean {
+  const statements = file.sourceFile.statements;
+  if (!statements.some((statement) => ts.isImportDeclaration(statement))) return false;
+  if (/\bnew\s|Reflect\.construct|\.env\b/.test(file.sourceFile.text)) return true;
+  return statements.some((statement) => {
+    if (ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement)) return statement.members.length >= minMembers;
+    if (ts.isTypeAliasDeclaration(statement)) return ts.isTypeLiteralNode(statement.type) && statement.type.members.length >= minMembers;
+    return ts.isVariableStatement(statement) && statement.declarationList.declarations.some((d) => d.initializer !== undefined && ts.isObjectLiteralExpression(unwrap(d.initializer)) && unwrap(d.initializer).getChildCount() > 0);
+  });
+}
+
+/** Names some module binds to another value (`export const Y = X`, `export { X as Y }`, `export default X`): the only routes an import can take to a class or to `process` under a name the file cannot see. */
+export function collectAliasNames(file: ParsedFile, names: Set<string>): void {
+  {
+    for (const statement of file.sourceFile.statements) {
+      if (ts.isVariableStatement(statement)) {
+        for (const declaration of statement.declarationList.declarations) {
+          const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+          if (ts.isIdentifier(declaration.name) && value !== undefined && (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value) || ts.isConditionalExpression(value))) names.add(declaration.name.text);
+        }
+      } else if (ts.isExportDeclaration(statement) && statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause)) {
+        for (const element of statement.exportClause.elements) if (element.propertyName !== undefined) names.add(element.name.text);
+      }
+    }
+  }
+}
+
+/** Local name → the module and the name it imports (`default`, `*` for a namespace). */
+function importedBindings(sourceFile: ts.SourceFile): Map<string, { module: string; name: string }> {
+  const bindings = new Map<string, { module: string; name: string }>();
+  for (const statement of sourceFile.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.importClause === undefined) continue;
+    const module = statement.moduleSpecifier.text;
+    const clause = statement.importClause;
+    if (clause.name !== undefined) bindings.set(clause.name.text, { module, name: 'default' });
+    const named = clause.namedBindings;
+    if (named !== undefined && ts.isNamespaceImport(named)) bindings.set(named.name.text, { module, name: '*' });
+    else if (named !== undefined) for (const element of named.elements) bindings.set(element.name.text, { module, name: (element.propertyName ?? element.name).text });
+  }
+  return bindings;
+}
+
+function isReflectConstruct(node: ts.CallExpression): boolean {
+  const callee = unwrap(node.expression);
+  return ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Reflect' && callee.name.text === 'construct';
+}
+
+/** The class an expression evaluates to, through imports, re-exports, const aliases and declared types (`typeof X`). */
+function classOf(checker: ts.TypeChecker, expression: ts.Expression): ts.ClassLikeDeclaration | undefined {
+  let current: ts.Expression = unwrap(expression);
+  for (let depth = 0; depth < 8; depth += 1) {
+    let symbol = checker.getSymbolAtLocation(current);
+    if (symbol !== undefined && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+    if (declaration === undefined) break;
+    if (ts.isClassLike(declaration)) return declaration;
+    if (ts.isExportAssignment(declaration)) {
+      current = unwrap(declaration.expression);
+      continue;
+    }
+    if (ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined && declaration.type === undefined) {
+      current = unwrap(declaration.initializer);
+      continue;
+    }
+    break;
+  }
+  // a variable typed `typeof X`, or a call that returns the class: its type's symbol is the class
+  const typeSymbol = checker.getTypeAtLocation(expression).getSymbol();
+  const declaration = typeSymbol !== undefined && typeSymbol.flags & ts.SymbolFlags.Class ? typeSymbol.valueDeclaration : undefined;
+  return declaration !== undefined && ts.isClassLike(declaration) ? declaration : undefined;
+}
+
+/** Whether an expression is `process` (or `globalThis.process`), through imports and const aliases in any module. */
+function reachesProcess(checker: ts.TypeChecker, expression: ts.Expression, depth: number): boolean {
+  const target = unwrap(expression);
+  if (depth > 8) return false;
+  if (ts.isIdentifier(target) && target.text === 'process' && checker.getSymbolAtLocation(target) === undefined) return true;
+  if (ts.isPropertyAccessExpression(target) && target.name.text === 'process' && ts.isIdentifier(target.expression) && ['globalThis', 'global'].includes(target.expression.text)) return true;
+  let symbol = checker.getSymbolAtLocation(target);
+  const direct = symbol?.declarations?.[0];
+  // `import process from 'node:process'`, `import * as proc from 'process'`
+  if (direct !== undefined && (ts.isImportClause(direct) || ts.isNamespaceImport(direct))) {
+    const declaration = ts.isImportClause(direct) ? direct.parent : direct.parent.parent;
+    if (ts.isStringLiteral(declaration.moduleSpecifier) && PROCESS_MODULES.has(declaration.moduleSpecifier.text)) return true;
+  }
+  if (symbol !== undefined && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+  if (declaration === undefined) return false;
+  if (ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined) return reachesProcess(checker, declaration.initializer, depth + 1);
+  if (ts.isExportAssignment(declaration)) return reachesProcess(checker, declaration.expression, depth + 1);
+  return false;
+}
+
+/** The Program over `roots` and what they import among the scanned files, from the trees already parsed. */
+function createProgram(roots: string[], input: TypePassInput, load: (path: string) => ParsedFile | undefined): ts.Program {
+  const { workspace } = input;
+  const options: ts.CompilerOptions = {
+    noLib: true,
+    types: [],
+    allowJs: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.Latest,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    jsx: ts.JsxEmit.Preserve,
+    allowArbitraryExtensions: true,
+  };
+  const host = ts.createCompilerHost(options, true);
+  host.getSourceFile = (fileName) => load(fileName)?.sourceFile;
+  host.fileExists = (fileName) => input.known.has(fileName);
+  host.readFile = () => undefined;
+  const packageEntry = (specifier: string): string | undefined => {
+    const split = workspace.splitSpecifier(specifier);
+    if (split === undefined) return undefined;
+    const sub = split.subpath === '.' ? 'index' : split.subpath.slice(2);
+    for (const folder of ['src/', '', 'lib/']) {
+      const hit = resolveRelative(`${split.pkg.dir}/x`, `./${folder}${sub}`, input.known);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  };
+  host.resolveModuleNameLiterals = (literals, containingFile) =>
+    literals.map((literal) => {
+      const target = literal.text.startsWith('.') ? resolveRelative(containingFile, literal.text, input.known) : packageEntry(literal.text);
+      if (target === undefined) return { resolvedModule: undefined };
+      const extension = /\.d\.ts$/.test(target) ? ts.Extension.Dts : /\.tsx$/.test(target) ? ts.Extension.Tsx : /\.mts$/.test(target) ? ts.Extension.Mts : /\.cts$/.test(target) ? ts.Extension.Cts : /\.jsx$/.test(target) ? ts.Extension.Jsx : /\.mjs$/.test(target) ? ts.Extension.Mjs : /\.cjs$/.test(target) ? ts.Extension.Cjs : /\.js$/.test(target) ? ts.Extension.Js : ts.Extension.Ts;
+      return { resolvedModule: { resolvedFileName: target, extension, isExternalLibraryImport: false } };
+    });
+  return ts.createProgram({ rootNames: roots, options, host });
+}
+
+interface TypedShape {
+  shape: Shape;
+  type: ts.Type;
+  declaration: ts.Node;
+  /** Member type signatures (names left out), with how often each occurs. */
+  signatures: Map<string, number>;
+}
+
+/**
+ * Contracts satisfied by classes, objects and types outside the owner (not listed among the
+ * concept's implementations), and copies whose member types match a contract's under other
+ * names (multiset Jaccard of the member signatures, from the registry's threshold).
+ */
+function contractFindings(
+  checker: ts.TypeChecker,
+  program: ts.Program,
+  registry: Registry,
+  contracts: readonly Shape[],
+  copies: readonly Shape[],
+  reported: ReadonlySet<string>,
+  threshold: number,
+  minMembers: number,
+): Violation[] {
+  // a copy that refers to the contract where the contract refers to itself (`listener: (cart: CartProtocol) => void`) keeps the same signature
+  const contractNames = contracts.map((contract) => contract.name);
+  const typed = (shape: Shape): TypedShape | undefined => {
+    const sourceFile = program.getSourceFile(resolve(registry.root, shape.location.file));
+    const declaration = sourceFile === undefined ? undefined : declarationOf(sourceFile, shape);
+    if (declaration === undefined) return undefined;
+    const type = typeOfDeclaration(checker, declaration);
+    // a type the Program cannot resolve is `any`, which satisfies every contract: nothing can be said about it
+    if (type === undefined || type.flags & ts.TypeFlags.Any || checker.getPropertiesOfType(type).length === 0) return undefined;
+    return { shape, type, declaration, signatures: memberSignatures(checker, type, declaration, [shape.name, ...contractNames]) };
+  };
+  const typedContracts = contracts.flatMap((contract) => {
+    const entry = typed(contract);
+    const match = registry.matchName(contract.name);
+    return entry === undefined || match === undefined ? [] : [{ ...entry, match }];
+  });
+  const violations: Violation[] = [];
+  for (const copy of copies) {
+    const candidates = typedContracts.filter((contract) => contract.shape.packageName !== copy.packageName && !copy.heritage.has(contract.shape.name));
+    if (candidates.length === 0) continue;
+    const entry = typed(copy);
+    if (entry === undefined) continue;
+    let best: { contract: (typeof typedContracts)[number]; similarity: number; shared: number; satisfies: boolean } | undefined;
+    for (const contract of candidates) {
+      const subject = `${copy.name}~${contract.shape.name}`;
+      if (reported.has(subject) || isListedImplementation(contract.match, copy)) continue;
+      // a class on a base that already satisfies the contract: the base is the one to report
+      const satisfies = contractKind(contract.shape) && requiredMembers(checker, contract.type) >= minMembers && checker.isTypeAssignableTo(entry.type, contract.type) && !baseSatisfies(checker, entry.declaration, contract.type);
+      const { similarity, shared } = multisetSimilarity(entry.signatures, contract.signatures);
+      const renamed = similarity >= threshold && shared >= minMembers && distinctive(entry.signatures, contract.signatures) >= 2 && nameSimilarity(copy, contract.shape) < threshold;
+      if (!satisfies && !renamed) continue;
+      if (best === undefined || Number(satisfies) > Number(best.satisfies) || similarity > best.similarity) best = { contract, similarity, shared, satisfies };
+    }
+    if (best === undefined) continue;
+    const { contract, similarity, shared, satisfies } = best;
+    const concept = contract.match.concept;
+    const percent = Math.round(similarity * 100);
+    const display = `${copy.kind === 'object' ? 'object' : copy.kind} ${copy.display}`;
+    const message = satisfies
+      ? `${display} structurally satisfies ${contract.shape.kind} ${contract.shape.name} of ${concept.owner} (the type checker finds every member it requires) without naming it: ` +
+        `a second implementation outside the registry's list of ${contract.shape.name}'s implementations`
+      : `${display} has the member types of ${contract.shape.kind} ${contract.shape.name} of ${concept.owner} under other names ` +
+        `(${percent}% of the member signatures, ${shared} shared; the registry's threshold is ${Math.round(threshold * 100)}%): it is a renamed copy of ${contract.shape.name}`;
+    const entryPoint = registry.entryOf(concept);
+    const subject = `${copy.name}~${contract.shape.name}`;
+    violations.push({
+      ...copy.location,
+      category: 'near-copies',
+      message,
+      hint: concept.fix ?? (satisfies ? `implement ${contract.shape.name} from '${entryPoint}' by name and list the class under its implementations (with a reason), or use the canonical one` : `use ${contract.shape.name} from '${entryPoint}'`),
+      subject,
+      key: violationKey('near-copies', copy.location.file, subject),
+      fixable: false,
+      baselined: false,
+      related: [{ ...contract.shape.location, message: `${contract.shape.kind} ${contract.shape.name}` }],
+    });
+  }
+  return violations;
+}
+
+/** Interfaces and object types are contracts a class can satisfy; a class concept is compared by its member types only. */
+function contractKind(shape: Shape): boolean {
+  return shape.kind === 'interface' || shape.kind === 'type';
+}
+
+function isListedImplementation(match: NameMatch, copy: Shape): boolean {
+  return (match.concept.implementations ?? []).some((listed) => listed.name === copy.name && listed.package === copy.packageName);
+}
+
+function declarationOf(sourceFile: ts.SourceFile, shape: Shape): ts.Node | undefined {
+  for (const statement of sourceFile.statements) {
+    if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && (statement.name?.text ?? 'default') === shape.name) return statement;
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) if (ts.isIdentifier(declaration.name) && declaration.name.text === shape.name) return declaration;
+    }
+  }
+  return undefined;
+}
+
+function typeOfDeclaration(checker: ts.TypeChecker, declaration: ts.Node): ts.Type | undefined {
+  // the object's own shape, not its annotation: `const X: Record<string, T> = {…}` is annotated with a type this Program may not see
+  // (widened, so the literal is not fresh: excess members are what an implementation may have)
+  if (ts.isVariableDeclaration(declaration)) {
+    return declaration.type === undefined || declaration.initializer === undefined ? checker.getTypeAtLocation(declaration.name) : checker.getWidenedType(checker.getTypeAtLocation(declaration.initializer));
+  }
+  const symbol = ts.isClassDeclaration(declaration) && declaration.name === undefined ? checker.getTypeAtLocation(declaration).getSymbol() : checker.getSymbolAtLocation((declaration as ts.DeclarationStatement).name as ts.Identifier);
+  return symbol === undefined ? undefined : checker.getDeclaredTypeOfSymbol(symbol);
+}
+
+function requiredMembers(checker: ts.TypeChecker, type: ts.Type): number {
+  return checker.getPropertiesOfType(type).filter((property) => !(property.flags & ts.SymbolFlags.Optional)).length;
+}
+
+function baseSatisfies(checker: ts.TypeChecker, declaration: ts.Node, contract: ts.Type): boolean {
+  if (!ts.isClassLike(declaration)) return false;
+  const base = declaration.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
+  if (base === undefined) return false;
+  const baseType = checker.getTypeAtLocation(base);
+  // a base the Program cannot see may supply any member: the class cannot be judged, so it is not reported
+  return baseType.flags & ts.TypeFlags.Any || checker.isTypeAssignableTo(baseType, contract) ? true : false;
+}
+
+const PRIMITIVE_SIGNATURE = /^\??(string|number|boolean|bigint|symbol|any|unknown|undefined|null|void|never|true|false|"[^"]*"|-?\d[\d.]*)$/;
+
+/** Shared signatures that say something (a method, an object type): two records of strings and numbers share a shape by chance. */
+function distinctive(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): number {
+  let count = 0;
+  for (const [signature, times] of a) if (!PRIMITIVE_SIGNATURE.test(signature)) count += Math.min(times, b.get(signature) ?? 0);
+  return count;
+}
+
+function multisetSimilarity(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): { similarity: number; shared: number } {
+  let shared = 0;
+  let union = 0;
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(key) ?? 0;
+    const y = b.get(key) ?? 0;
+    shared += Math.min(x, y);
+    union += Math.max(x, y);
+  }
+  return { similarity: union === 0 ? 0 : shared / union, shared };
+}
+
+function nameSimilarity(a: Shape, b: Shape): number {
+  let shared = 0;
+  for (const member of a.members) if (b.members.has(member)) shared += 1;
+  return shared / (a.members.size + b.members.size - shared);
+}
+
+/**
+ * Each public member's type without its name: `(string) => void`, `?number`. A type the
+ * Program cannot see (no default library, no node_modules) is taken as written, so two
+ * unresolved types only match when they are spelled alike; the type's own name is `Self`.
+ */
+function memberSignatures(checker: ts.TypeChecker, type: ts.Type, at: ts.Node, selfNames: readonly string[]): Map<string, number> {
+  const signatures = new Map<string, number>();
+  const names = selfNames.filter((name) => name !== 'default' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name));
+  const self = names.length === 0 ? undefined : new RegExp(`(?<![A-Za-z0-9_$])(${names.map((name) => name.replace(/\$/g, '\\$')).join('|')})(?![A-Za-z0-9_$])`, 'g');
+  const text = (memberType: ts.Type, written: ts.TypeNode | undefined): string => {
+    const shown = memberType.flags & ts.TypeFlags.Any && written !== undefined ? written.getText().replace(/\s+/g, '') : checker.typeToString(memberType, undefined, ts.TypeFormatFlags.NoTruncation);
+    return self === undefined ? shown : shown.replace(self, 'Self');
+  };
+  for (const property of checker.getPropertiesOfType(type)) {
+    const declaration = property.valueDeclaration ?? property.declarations?.[0];
+    // a subclass is compared by what it adds: what it inherits is its base's design (a test double on the real implementation)
+    if (ts.isClassLike(at) && declaration !== undefined && declaration.parent !== at && !(ts.isParameter(declaration) && declaration.parent.parent === at)) continue;
+    if (declaration === undefined || property.name.startsWith('#') || property.name.startsWith('__')) continue;
+    if (ts.getCombinedModifierFlags(declaration as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected | ts.ModifierFlags.Static)) continue;
+    const memberType = checker.getTypeOfSymbolAtLocation(property, at);
+    const calls = memberType.getCallSignatures();
+    let signature: string;
+    if (calls.length > 0 && memberType.getProperties().length === 0) {
+      signature = calls
+        .map((call) => {
+          const parameters = call.getParameters().map((parameter) => {
+            const parameterDeclaration = parameter.valueDeclaration;
+            const written = parameterDeclaration !== undefined && ts.isParameter(parameterDeclaration) ? parameterDeclaration.type : undefined;
+            return text(checker.getTypeOfSymbolAtLocation(parameter, at), written);
+          });
+          const returnWritten = call.getDeclaration() !== undefined && 'type' in call.getDeclaration() ? (call.getDeclaration() as ts.SignatureDeclarationBase).type : undefined;
+          return `(${parameters.join(',')})=>${text(call.getReturnType(), returnWritten)}`;
+        })
+        .join('|');
+    } else {
+      const written = 'type' in declaration ? (declaration as ts.PropertyDeclaration).type : undefined;
+      signature = text(memberType, written);
+    }
+    const key = `${property.flags & ts.SymbolFlags.Optional ? '?' : ''}${signature}`;
+    signatures.set(key, (signatures.get(key) ?? 0) + 1);
+  }
+  return signatures;
+}

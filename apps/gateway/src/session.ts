@@ -1,7 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import { type AgentExecutionTracker, getExecutionTracker } from '@agentwire/execution-tracker';
 import type { UnifiedWebSocketManager, WebSocketManagerFactory } from '@agentwire/manager';
-import { CloseCode, type OutboundMessage } from '@agentwire/protocols';
+import { CloseCode, type ConnectionTransport, type OutboundMessage } from '@agentwire/protocols';
 import type { MessageRouter } from '@agentwire/router';
 import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId, generateRunId, generateThreadId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
@@ -109,10 +109,9 @@ type SessionSocket = WebSocket & { [kSession]?: GatewaySession };
  * only when the connection first uses it.
  */
 class GatewaySession implements GatewayRouteContext {
-  readonly connectionId: ConnectionId;
-  readonly userId: UserId;
+  // Ids and the opening time live in the context only: a gateway holds one session per idle
+  // connection, so every field counts (a time of day is a boxed number of its own).
   readonly userContext: UserExecutionContext;
-  private readonly openedAt: number;
   /** Epoch ms after which the connection closes with 1008; a refresh_token moves it later (extendValidity). */
   private validUntil: number;
   private manager: UnifiedWebSocketManager | null = null;
@@ -129,11 +128,22 @@ class GatewaySession implements GatewayRouteContext {
     identity: Identity,
     private readonly deps: SessionDeps,
   ) {
-    this.openedAt = deps.now();
-    this.connectionId = generateConnectionId();
-    this.userId = identity.userId;
     this.validUntil = identity.validUntil;
-    this.userContext = new UserExecutionContext({ userId: this.userId, threadId: generateThreadId(), runId: generateRunId(), connectionId: this.connectionId });
+    this.userContext = new UserExecutionContext({
+      userId: identity.userId,
+      threadId: generateThreadId(),
+      runId: generateRunId(),
+      connectionId: generateConnectionId(),
+      createdAt: deps.now(),
+    });
+  }
+
+  get connectionId(): ConnectionId {
+    return this.userContext.connectionId as ConnectionId;
+  }
+
+  get userId(): UserId {
+    return this.userContext.userId;
   }
 
   get tracker(): AgentExecutionTracker {
@@ -193,6 +203,11 @@ class GatewaySession implements GatewayRouteContext {
     this.shut(CloseCode.PolicyViolation, reason);
   }
 
+  /** The manager closed the connection with `code` (the peer may never echo it). */
+  managerClosed(code: number, reason: string): void {
+    this.sentClose ??= { code, reason };
+  }
+
   /** ws refused an inbound frame (too large, bad UTF-8, a protocol error) and is closing with the matching code. */
   refusedFrame(error: unknown): void {
     this.sentClose ??= { code: wsErrorCloseCode(error), reason: error instanceof Error ? error.message : 'invalid frame' };
@@ -209,7 +224,7 @@ class GatewaySession implements GatewayRouteContext {
         event: 'connection_closed',
         userId: this.userId,
         connectionId: this.connectionId,
-        durationMs: this.deps.now() - this.openedAt,
+        durationMs: this.deps.now() - this.userContext.createdAt,
         closeCode: sent?.code ?? code,
         reason: (sent?.reason ?? reason.toString('utf8')) || undefined,
       },
@@ -226,9 +241,7 @@ class GatewaySession implements GatewayRouteContext {
         userId: this.userId,
         connectionId: this.connectionId,
         // The manager's own closes (1013 slow consumer, 1011 send failed, 1001 shutdown) are logged with the code it sent.
-        onManagerClose: (code, reason) => {
-          this.sentClose ??= { code, reason };
-        },
+        onManagerClose: onSessionManagerClose,
         ...(resumeFrom === undefined ? {} : { afterSeq: resumeFrom.afterSeq }),
         ...(resumeFrom?.epoch === undefined ? {} : { afterEpoch: resumeFrom.epoch }),
       });
@@ -285,6 +298,10 @@ function onSessionMessage(this: SessionSocket, data: RawData, isBinary: boolean)
 
 function onSessionClose(this: SessionSocket, code: number, reason: Buffer): void {
   this[kSession]?.closed(code, reason);
+}
+
+function onSessionManagerClose(this: ConnectionTransport, code: number, reason: string): void {
+  (this as SessionSocket)[kSession]?.managerClosed(code, reason);
 }
 
 function onSessionError(this: SessionSocket, error: Error): void {

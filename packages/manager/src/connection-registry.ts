@@ -180,7 +180,7 @@ export class ConnectionRegistry {
     connection.onManagerClose = null;
     if (onManagerClose !== null) {
       try {
-        onManagerClose(code, reason);
+        onManagerClose.call(transport, code, reason);
       } catch (error) {
         this.report(error, 'close');
       }

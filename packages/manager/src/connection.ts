@@ -41,7 +41,7 @@ export class ManagedConnection implements ReplayMeter {
   queue: SendQueue | null = null;
   rooms: Set<string> | null = null;
   /** Told the code and reason when the manager closes the connection (ConnectionRegistration.onManagerClose). */
-  onManagerClose: ((code: number, reason: string) => void) | null = null;
+  onManagerClose: ((this: ConnectionTransport, code: number, reason: string) => void) | null = null;
 
   constructor(
     readonly info: ConnectionInfo,

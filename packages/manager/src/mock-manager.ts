@@ -51,7 +51,7 @@ interface MockConnection extends ReplayConnection, RoomMember {
   readonly info: ConnectionInfo;
   readonly transport: ConnectionTransport;
   closed: boolean;
-  readonly onManagerClose: ((code: number, reason: string) => void) | undefined;
+  readonly onManagerClose: ((this: ConnectionTransport, code: number, reason: string) => void) | undefined;
 }
 
 /**
@@ -313,7 +313,7 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     this.rooms.leaveAll(connection);
     connection.info.disconnect();
     if (closeCode !== null) {
-      connection.onManagerClose?.(closeCode, 'removed');
+      connection.onManagerClose?.call(connection.transport, closeCode, 'removed');
       connection.transport.close(closeCode, 'removed');
     }
   }

@@ -44,9 +44,11 @@ export interface ConnectionRegistration {
   /**
    * Called once if the manager itself closes the connection, with the code and reason it sent
    * (the peer may never echo them: its own close event then reports 1006). Not called when the
-   * peer closes, the transport closes on its own, or a heartbeat terminates it.
+   * peer closes, the transport closes on its own, or a heartbeat terminates it. Called with the
+   * connection's transport as `this`, so one function can serve every connection (a closure per
+   * connection would cost memory on every idle one).
    */
-  readonly onManagerClose?: (code: number, reason: string) => void;
+  readonly onManagerClose?: (this: ConnectionTransport, code: number, reason: string) => void;
 }
 
 /** What a resume delivered to one connection. */

@@ -1,7 +1,8 @@
-import type { AgentExecutionTracker } from '@agentwire/execution-tracker';
+import { type AgentExecutionTracker, TrackerErrorCode } from '@agentwire/execution-tracker';
 import { type AgentInput, ErrorCode } from '@agentwire/protocols';
 import { MessageRejectedError, MessageRouter, type RouteContext, answerPing, createRateLimit } from '@agentwire/router';
-import type { ConnectionId, UserExecutionContext } from '@agentwire/types';
+import { ManagerErrorCode } from '@agentwire/manager';
+import { type ConnectionId, TypesErrorCode, type UserExecutionContext } from '@agentwire/types';
 import type { Logger } from 'pino';
 import type { AgentCatalog } from './agents/catalog';
 import type { RunCoordination } from './run-coordination';
@@ -48,19 +49,19 @@ function inputLength(input: AgentInput): number {
   return typeof input === 'string' ? [...input].length : JSON.stringify(input).length;
 }
 
-// Errors of the execution tracker are recognised by their stable codes.
-const TRACKER_REJECTIONS: Readonly<Record<string, ErrorCode>> = {
-  RUN_LIMIT_EXCEEDED: ErrorCode.LimitExceeded,
-  TRACKER_SHUT_DOWN: ErrorCode.LimitExceeded,
-  RUN_NOT_FOUND: ErrorCode.NotFound,
-  INVALID_ID: ErrorCode.InvalidMessage,
-};
+// Errors of the execution tracker (and the ids it parses) are recognised by their stable codes.
+const TRACKER_REJECTIONS: ReadonlyMap<string, ErrorCode> = new Map<TrackerErrorCode | TypesErrorCode, ErrorCode>([
+  [TrackerErrorCode.RunLimitExceeded, ErrorCode.LimitExceeded],
+  [TrackerErrorCode.TrackerShutDown, ErrorCode.LimitExceeded],
+  [TrackerErrorCode.RunNotFound, ErrorCode.NotFound],
+  [TypesErrorCode.InvalidId, ErrorCode.InvalidMessage],
+]);
 
 function rejectTrackerError(error: unknown): never {
   const code = (error as { code?: unknown } | null)?.code;
-  const wireCode = typeof code === 'string' ? TRACKER_REJECTIONS[code] : undefined;
+  const wireCode = typeof code === 'string' ? TRACKER_REJECTIONS.get(code) : undefined;
   if (wireCode !== undefined) {
-    const message = code === 'TRACKER_SHUT_DOWN' ? 'the gateway is shutting down; try again shortly' : (error as Error).message;
+    const message = code === TrackerErrorCode.TrackerShutDown ? 'the gateway is shutting down; try again shortly' : (error as Error).message;
     throw new MessageRejectedError(wireCode, message, { cause: error });
   }
   throw error;
@@ -122,7 +123,7 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
         await context.tracker.cancel(message.run_id, 'cancelled by the user');
       } catch (error) {
         // not here: it may run in another gateway process
-        if ((error as { code?: unknown }).code === 'RUN_NOT_FOUND' && (await deps.runs.routeCancel(context.userId, message.run_id))) return;
+        if ((error as { code?: unknown }).code === TrackerErrorCode.RunNotFound && (await deps.runs.routeCancel(context.userId, message.run_id))) return;
         rejectTrackerError(error);
       }
     })
@@ -132,7 +133,7 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
         await context.resume(message.after_seq);
       } catch (error) {
         // Over the connection's replay budget, or a replay already running: nothing was replayed, the same resume works later.
-        if ((error as { code?: unknown } | null)?.code === 'REPLAY_LIMITED') throw new MessageRejectedError(ErrorCode.RateLimited, (error as Error).message, { cause: error });
+        if ((error as { code?: unknown } | null)?.code === ManagerErrorCode.ReplayLimited) throw new MessageRejectedError(ErrorCode.RateLimited, (error as Error).message, { cause: error });
         throw error;
       }
     })

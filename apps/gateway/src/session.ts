@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import { type AgentExecutionTracker, getExecutionTracker } from '@agentwire/execution-tracker';
-import type { UnifiedWebSocketManager, WebSocketManagerFactory } from '@agentwire/manager';
+import { ManagerErrorCode, type UnifiedWebSocketManager, type WebSocketManagerFactory } from '@agentwire/manager';
 import { CloseCode, type ConnectionTransport, type OutboundMessage } from '@agentwire/protocols';
 import type { MessageRouter } from '@agentwire/router';
 import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId, generateRunId, generateThreadId } from '@agentwire/types';
@@ -266,7 +266,7 @@ class GatewaySession implements GatewayRouteContext {
   private async refused(error: unknown): Promise<void> {
     const { deps } = this;
     try {
-      if ((error as { code?: unknown } | null)?.code === 'LIMIT_EXCEEDED') {
+      if ((error as { code?: unknown } | null)?.code === ManagerErrorCode.LimitExceeded) {
         deps.logger.warn({ err: error, event: 'connection_refused', userId: this.userId, connectionId: this.connectionId }, 'connection refused');
         this.shut(CloseCode.TryAgainLater, 'connection limit reached');
       } else if (this.socket.readyState === OPEN) {

@@ -1,16 +1,28 @@
 import { AgentwireError } from '@agentwire/types';
 
+/** The codes of this package's errors, one per error class below. */
+export const BackplaneRedisErrorCode = {
+  BackplaneUnavailable: 'BACKPLANE_UNAVAILABLE',
+  BackplaneStore: 'BACKPLANE_STORE_ERROR',
+  InvalidRedisOption: 'INVALID_REDIS_OPTION',
+  InvalidBackplaneArgument: 'INVALID_BACKPLANE_ARGUMENT',
+  RedisNotConfigured: 'REDIS_NOT_CONFIGURED',
+  RedisComponentClosed: 'REDIS_COMPONENT_CLOSED',
+  RunOwnedElsewhere: 'RUN_OWNED_ELSEWHERE',
+} as const;
+export type BackplaneRedisErrorCode = (typeof BackplaneRedisErrorCode)[keyof typeof BackplaneRedisErrorCode];
+
 /** Redis could not be reached in time, or too many appends are waiting for it. */
 export class BackplaneUnavailableError extends AgentwireError {
   constructor(what: string, options?: { cause?: unknown }) {
-    super('BACKPLANE_UNAVAILABLE', `Redis is unavailable: ${what}`, options);
+    super(BackplaneRedisErrorCode.BackplaneUnavailable, `Redis is unavailable: ${what}`, options);
   }
 }
 
 /** Redis answered a command with an error (a script error, out of memory, a wrong key type). */
 export class BackplaneStoreError extends AgentwireError {
   constructor(what: string, cause: unknown) {
-    super('BACKPLANE_STORE_ERROR', `Redis refused ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(BackplaneRedisErrorCode.BackplaneStore, `Redis refused ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 
@@ -20,7 +32,7 @@ export class InvalidRedisOptionError extends AgentwireError {
     readonly option: string,
     reason: string,
   ) {
-    super('INVALID_REDIS_OPTION', `Invalid Redis option ${option}: ${reason}`);
+    super(BackplaneRedisErrorCode.InvalidRedisOption, `Invalid Redis option ${option}: ${reason}`);
   }
 }
 
@@ -30,21 +42,21 @@ export class InvalidBackplaneArgumentError extends AgentwireError {
     readonly argument: string,
     reason: string,
   ) {
-    super('INVALID_BACKPLANE_ARGUMENT', `Invalid ${argument}: ${reason}`);
+    super(BackplaneRedisErrorCode.InvalidBackplaneArgument, `Invalid ${argument}: ${reason}`);
   }
 }
 
 /** redisOptionsFromConfig was called without AGENTWIRE_REDIS_URL. */
 export class RedisNotConfiguredError extends AgentwireError {
   constructor() {
-    super('REDIS_NOT_CONFIGURED', 'AGENTWIRE_REDIS_URL is not set: use the in-memory backplane');
+    super(BackplaneRedisErrorCode.RedisNotConfigured, 'AGENTWIRE_REDIS_URL is not set: use the in-memory backplane');
   }
 }
 
 /** The run directory or control bus was used after close(). */
 export class RedisComponentClosedError extends AgentwireError {
   constructor(readonly component: string) {
-    super('REDIS_COMPONENT_CLOSED', `The ${component} is closed`);
+    super(BackplaneRedisErrorCode.RedisComponentClosed, `The ${component} is closed`);
   }
 }
 
@@ -54,6 +66,6 @@ export class RunOwnedElsewhereError extends AgentwireError {
     readonly runId: string,
     readonly owner: string,
   ) {
-    super('RUN_OWNED_ELSEWHERE', `Run ${runId} is owned by process ${owner}`);
+    super(BackplaneRedisErrorCode.RunOwnedElsewhere, `Run ${runId} is owned by process ${owner}`);
   }
 }

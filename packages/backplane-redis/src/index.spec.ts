@@ -4,6 +4,7 @@ describe('@agentwire/backplane-redis public entry', () => {
   it('exports the backplane, the run directory, the control bus, their options and errors', () => {
     expect(Object.keys(entry).sort()).toEqual(
       [
+        'BackplaneRedisErrorCode',
         'BackplaneStoreError',
         'BackplaneUnavailableError',
         'ControlCommandSchema',

@@ -10,6 +10,7 @@ export type { ControlCommand, ControlHandler } from './control-bus';
 export { REDIS_DEFAULTS, defaultReconnectDelay, generateProcessId, redisOptionsFromConfig, resolveRedisOptions } from './options';
 export type { RedisBackplaneOptions, ResolvedRedisOptions } from './options';
 export {
+  BackplaneRedisErrorCode,
   BackplaneStoreError,
   BackplaneUnavailableError,
   InvalidBackplaneArgumentError,

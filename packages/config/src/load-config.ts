@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AgentwireError } from '@agentwire/types';
 import { z } from 'zod';
+import { ConfigErrorCode } from './errors';
 import { type Environment, type LogLevel, SETTINGS, type SettingName } from './settings';
 
 export interface ConfigIssue {
@@ -14,7 +15,7 @@ export interface ConfigIssue {
 export class ConfigError extends AgentwireError {
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(
-      'INVALID_CONFIG',
+      ConfigErrorCode.InvalidConfig,
       `Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
         issues.map((issue) => `  ${issue.variable}: ${issue.message}`).join('\n'),
     );

@@ -1,12 +1,25 @@
 import { AgentwireError, describeValue } from '@agentwire/types';
 
+/** The codes of this package's errors, one per error class below. */
+export const TrackerErrorCode = {
+  DirectConstruction: 'DIRECT_CONSTRUCTION',
+  RunNotFound: 'RUN_NOT_FOUND',
+  RunLimitExceeded: 'RUN_LIMIT_EXCEEDED',
+  TrackerShutDown: 'TRACKER_SHUT_DOWN',
+  TrackerNotRegistered: 'TRACKER_NOT_REGISTERED',
+  TrackerAlreadyRegistered: 'TRACKER_ALREADY_REGISTERED',
+  InvalidTrackerOption: 'INVALID_TRACKER_OPTION',
+  RunAborted: 'RUN_ABORTED',
+} as const;
+export type TrackerErrorCode = (typeof TrackerErrorCode)[keyof typeof TrackerErrorCode];
+
 /** A factory-only class was constructed with `new`; the message names the factory to use. */
 export class DirectConstructionError extends AgentwireError {
   constructor(
     readonly className = 'AgentExecutionTracker',
     readonly factory = 'getExecutionTracker(userContext)',
   ) {
-    super('DIRECT_CONSTRUCTION', `${className} cannot be constructed with new: use the factory ${factory} from @agentwire/execution-tracker`);
+    super(TrackerErrorCode.DirectConstruction, `${className} cannot be constructed with new: use the factory ${factory} from @agentwire/execution-tracker`);
   }
 }
 
@@ -16,21 +29,21 @@ export class DirectConstructionError extends AgentwireError {
  */
 export class RunNotFoundError extends AgentwireError {
   constructor(readonly runId: unknown) {
-    super('RUN_NOT_FOUND', `Run ${describeValue(runId)} not found`);
+    super(TrackerErrorCode.RunNotFound, `Run ${describeValue(runId)} not found`);
   }
 }
 
 /** The user already has the maximum number of live runs. */
 export class RunLimitExceededError extends AgentwireError {
   constructor(readonly limit: number) {
-    super('RUN_LIMIT_EXCEEDED', `At most ${limit} runs may be live per user; wait for one to end or cancel one`);
+    super(TrackerErrorCode.RunLimitExceeded, `At most ${limit} runs may be live per user; wait for one to end or cancel one`);
   }
 }
 
 /** startRun was called after shutdown() began. */
 export class TrackerShutDownError extends AgentwireError {
   constructor() {
-    super('TRACKER_SHUT_DOWN', 'The execution tracker is shutting down and starts no new runs');
+    super(TrackerErrorCode.TrackerShutDown, 'The execution tracker is shutting down and starts no new runs');
   }
 }
 
@@ -38,7 +51,7 @@ export class TrackerShutDownError extends AgentwireError {
 export class TrackerNotRegisteredError extends AgentwireError {
   constructor() {
     super(
-      'TRACKER_NOT_REGISTERED',
+      TrackerErrorCode.TrackerNotRegistered,
       'No execution tracker is registered in this container: call registerExecutionTracker(container, options) first',
     );
   }
@@ -47,7 +60,7 @@ export class TrackerNotRegisteredError extends AgentwireError {
 /** registerExecutionTracker was called twice on one container. */
 export class TrackerAlreadyRegisteredError extends AgentwireError {
   constructor() {
-    super('TRACKER_ALREADY_REGISTERED', 'This container already has an execution tracker; use a child container for another one');
+    super(TrackerErrorCode.TrackerAlreadyRegistered, 'This container already has an execution tracker; use a child container for another one');
   }
 }
 
@@ -57,7 +70,7 @@ export class InvalidTrackerOptionError extends AgentwireError {
     readonly option: string,
     reason: string,
   ) {
-    super('INVALID_TRACKER_OPTION', `Invalid execution tracker option ${option}: ${reason}`);
+    super(TrackerErrorCode.InvalidTrackerOption, `Invalid execution tracker option ${option}: ${reason}`);
   }
 }
 
@@ -67,7 +80,7 @@ export class RunAbortedError extends AgentwireError {
     readonly state: 'failed' | 'timed_out' | 'dead' | 'cancelled',
     message: string,
   ) {
-    super('RUN_ABORTED', message);
+    super(TrackerErrorCode.RunAborted, message);
   }
 
   /**

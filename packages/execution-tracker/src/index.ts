@@ -34,4 +34,5 @@ export {
   TrackerAlreadyRegisteredError,
   InvalidTrackerOptionError,
   RunAbortedError,
+  TrackerErrorCode,
 } from './errors';

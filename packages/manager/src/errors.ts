@@ -1,6 +1,22 @@
 import { AgentwireError, type ConnectionId, type UserId } from '@agentwire/types';
 import type { ReplayBudgetPolicy } from './replay-budget';
 
+/** The codes of this package's errors, one per error class below. */
+export const ManagerErrorCode = {
+  IsolationViolation: 'ISOLATION_VIOLATION',
+  LimitExceeded: 'LIMIT_EXCEEDED',
+  ManagerShutDown: 'MANAGER_SHUT_DOWN',
+  FactoryOnly: 'FACTORY_ONLY',
+  DuplicateConnection: 'DUPLICATE_CONNECTION',
+  TransportNotOpen: 'TRANSPORT_NOT_OPEN',
+  UnknownConnection: 'UNKNOWN_CONNECTION',
+  InvalidAgentEvent: 'INVALID_AGENT_EVENT',
+  InvalidArgument: 'INVALID_ARGUMENT',
+  InvalidManagerOptions: 'INVALID_MANAGER_OPTIONS',
+  ReplayLimited: 'REPLAY_LIMITED',
+} as const;
+export type ManagerErrorCode = (typeof ManagerErrorCode)[keyof typeof ManagerErrorCode];
+
 /** The limits a factory enforces; each is an option of WebSocketManagerOptions. */
 export type ManagerLimit = 'maxManagersPerUser' | 'maxConnectionsPerUser' | 'maxConnections';
 
@@ -19,7 +35,7 @@ export class IsolationViolationError extends AgentwireError {
     readonly operation: string,
   ) {
     super(
-      'ISOLATION_VIOLATION',
+      ManagerErrorCode.IsolationViolation,
       attemptedUserId === null
         ? `The WebSocket manager bound to user '${boundUserId}' refused ${operation}: it reaches every user; use the unified manager of WebSocketManagerFactory`
         : `The WebSocket manager bound to user '${boundUserId}' refused ${operation} for user '${attemptedUserId}'`,
@@ -34,7 +50,7 @@ export class LimitExceededError extends AgentwireError {
     readonly max: number,
     readonly userId: UserId | null,
   ) {
-    super('LIMIT_EXCEEDED', limitMessage(limit, max, userId));
+    super(ManagerErrorCode.LimitExceeded, limitMessage(limit, max, userId));
   }
 }
 
@@ -52,7 +68,7 @@ function limitMessage(limit: ManagerLimit, max: number, userId: UserId | null): 
 /** The manager (or its factory) was shut down or disposed; it refuses every further call. */
 export class ManagerShutdownError extends AgentwireError {
   constructor(readonly reason: DisposeReason) {
-    super('MANAGER_SHUT_DOWN', reason === 'shutdown' ? 'The WebSocket manager has shut down' : `The WebSocket manager was disposed (${reason})`);
+    super(ManagerErrorCode.ManagerShutDown, reason === 'shutdown' ? 'The WebSocket manager has shut down' : `The WebSocket manager was disposed (${reason})`);
   }
 }
 
@@ -60,7 +76,7 @@ export class ManagerShutdownError extends AgentwireError {
 export class FactoryOnlyError extends AgentwireError {
   constructor() {
     super(
-      'FACTORY_ONLY',
+      ManagerErrorCode.FactoryOnly,
       'UnifiedWebSocketManager is created only by WebSocketManagerFactory: use factory.createManager(userContext) or factory.getUnifiedManager()',
     );
   }
@@ -69,28 +85,28 @@ export class FactoryOnlyError extends AgentwireError {
 /** addConnection with a connection id that is already registered in this process. */
 export class DuplicateConnectionError extends AgentwireError {
   constructor(readonly connectionId: ConnectionId) {
-    super('DUPLICATE_CONNECTION', `Connection '${connectionId}' is already registered`);
+    super(ManagerErrorCode.DuplicateConnection, `Connection '${connectionId}' is already registered`);
   }
 }
 
 /** addConnection with a transport that is not open (readyState is not 1). */
 export class TransportNotOpenError extends AgentwireError {
   constructor(readonly readyState: number) {
-    super('TRANSPORT_NOT_OPEN', `Cannot register a connection whose transport is not open (readyState ${readyState})`);
+    super(ManagerErrorCode.TransportNotOpen, `Cannot register a connection whose transport is not open (readyState ${readyState})`);
   }
 }
 
 /** joinRoom or resume for a connection this process does not hold. */
 export class UnknownConnectionError extends AgentwireError {
   constructor(readonly connectionId: ConnectionId) {
-    super('UNKNOWN_CONNECTION', `Connection '${connectionId}' is not registered`);
+    super(ManagerErrorCode.UnknownConnection, `Connection '${connectionId}' is not registered`);
   }
 }
 
 /** An agent event whose payload does not match its type's schema; nothing was sent. */
 export class InvalidAgentEventError extends AgentwireError {
   constructor(readonly problem: string) {
-    super('INVALID_AGENT_EVENT', `Invalid agent event: ${problem}`);
+    super(ManagerErrorCode.InvalidAgentEvent, `Invalid agent event: ${problem}`);
   }
 }
 
@@ -100,7 +116,7 @@ export class InvalidManagerArgumentError extends AgentwireError {
     readonly argument: string,
     reason: string,
   ) {
-    super('INVALID_ARGUMENT', `Invalid ${argument}: ${reason}`);
+    super(ManagerErrorCode.InvalidArgument, `Invalid ${argument}: ${reason}`);
   }
 }
 
@@ -110,7 +126,7 @@ export class InvalidManagerOptionsError extends AgentwireError {
     readonly option: string,
     reason: string,
   ) {
-    super('INVALID_MANAGER_OPTIONS', `Invalid WebSocketManagerOptions.${option}: ${reason}`);
+    super(ManagerErrorCode.InvalidManagerOptions, `Invalid WebSocketManagerOptions.${option}: ${reason}`);
   }
 }
 
@@ -130,7 +146,7 @@ export class ReplayLimitedError extends AgentwireError {
     policy: ReplayBudgetPolicy,
   ) {
     super(
-      'REPLAY_LIMITED',
+      ManagerErrorCode.ReplayLimited,
       limit === 'in_progress'
         ? 'a replay is already in progress on this connection; resume again once it has ended'
         : `${limit === 'budget' ? 'this connection' : "this user's connections"} used the replay budget (${policy.burstBytes} bytes at once, then ${policy.bytesPerSecond} bytes a second); resume again in ${Math.ceil(retryAfterMs / 1000)} s`,

@@ -16,6 +16,7 @@ describe('@agentwire/manager', () => {
         'LimitExceededError',
         'MANAGER_DEFAULTS',
         'MAX_ROOM_NAME_LENGTH',
+        'ManagerErrorCode',
         'ManagerShutdownError',
         'ReplayLimitedError',
         'TransportNotOpenError',

@@ -15,6 +15,7 @@ export {
   InvalidManagerOptionsError,
   IsolationViolationError,
   LimitExceededError,
+  ManagerErrorCode,
   ManagerShutdownError,
   ReplayLimitedError,
   TransportNotOpenError,

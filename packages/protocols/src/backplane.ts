@@ -1,5 +1,6 @@
 import { AgentwireError, type UserId } from '@agentwire/types';
 import { type EnvelopeWriter, envelopeWriter } from './envelope';
+import { ProtocolsErrorCode } from './errors';
 import { ReplayRing } from './replay-ring';
 import type { StreamEntry } from './stream-entry';
 import type { OutboundMessage } from './wire/server-messages';
@@ -59,7 +60,7 @@ export interface Backplane {
 /** The backplane was used after close(). */
 export class BackplaneClosedError extends AgentwireError {
   constructor() {
-    super('BACKPLANE_CLOSED', 'The backplane is closed');
+    super(ProtocolsErrorCode.BackplaneClosed, 'The backplane is closed');
   }
 }
 

@@ -61,6 +61,7 @@ export {
 } from './validator';
 export type { ProtocolProblem, ProtocolProblemCode } from './validator';
 export { InMemoryBackplane, BackplaneClosedError } from './backplane';
+export { ProtocolsErrorCode } from './errors';
 export { EncodedStreamEntry } from './stream-entry';
 export type { StreamEntry } from './stream-entry';
 export type {

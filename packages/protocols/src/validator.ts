@@ -1,4 +1,5 @@
 import { AgentwireError, WebSocketManagerMode } from '@agentwire/types';
+import { ProtocolsErrorCode } from './errors';
 import type { WebSocketManagerProtocol } from './manager-protocol';
 
 type Protocol = WebSocketManagerProtocol;
@@ -49,7 +50,7 @@ export class ProtocolViolationError extends AgentwireError {
     readonly problems: readonly ProtocolProblem[],
   ) {
     super(
-      'PROTOCOL_VIOLATION',
+      ProtocolsErrorCode.ProtocolViolation,
       `${subject} does not implement WebSocketManagerProtocol (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((problem) => `  - ${problem.message}`).join('\n'),
     );

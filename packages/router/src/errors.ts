@@ -15,16 +15,21 @@ export class MessageRejectedError extends AgentwireError {
   }
 }
 
-/** Stable codes of RouterSetupError. */
-export type RouterSetupErrorCode =
+/** The codes of this package's own errors (RouterSetupError); MessageRejectedError carries a wire `ErrorCode`. */
+export const RouterErrorCode = {
   /** `on()` for a type that already has a handler: one handler per type, so one call per message. */
-  | 'ROUTER_HANDLER_CONFLICT'
+  HandlerConflict: 'ROUTER_HANDLER_CONFLICT',
   /** `on()` for a type that is not a client message type of the wire contract. */
-  | 'ROUTER_UNKNOWN_TYPE'
+  UnknownType: 'ROUTER_UNKNOWN_TYPE',
   /** `on()` or `use()` after the first `route()`: handlers cannot be added while connections are served. */
-  | 'ROUTER_SEALED'
+  Sealed: 'ROUTER_SEALED',
   /** A handler, middleware or option value of the wrong kind. */
-  | 'ROUTER_INVALID_OPTION';
+  InvalidOption: 'ROUTER_INVALID_OPTION',
+} as const;
+export type RouterErrorCode = (typeof RouterErrorCode)[keyof typeof RouterErrorCode];
+
+/** Stable codes of RouterSetupError (every code of RouterErrorCode). */
+export type RouterSetupErrorCode = RouterErrorCode;
 
 /** A router or rate limit was set up wrongly: a programming error, thrown at set-up time. */
 export class RouterSetupError extends AgentwireError {

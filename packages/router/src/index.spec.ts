@@ -5,7 +5,7 @@ import { recordingLogger } from './fake-connection.test-helpers';
 describe('@agentwire/router public entry', () => {
   it('exports exactly its documented runtime surface', () => {
     expect(Object.keys(entry).sort()).toEqual(
-      ['CanonicalMessageRouter', 'MessageRejectedError', 'MessageRouter', 'QualityMessageRouter', 'RouterSetupError', 'answerPing', 'createRateLimit'].sort(),
+      ['CanonicalMessageRouter', 'MessageRejectedError', 'MessageRouter', 'QualityMessageRouter', 'RouterErrorCode', 'RouterSetupError', 'answerPing', 'createRateLimit'].sort(),
     );
   });
 

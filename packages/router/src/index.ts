@@ -2,7 +2,7 @@
 export { MessageRouter } from './message-router';
 export type { MessageRouterOptions, RouteHandler, RouteMiddleware, RouteOutcome } from './message-router';
 export type { RouteContext, RouterLogger } from './route-context';
-export { MessageRejectedError, RouterSetupError } from './errors';
+export { MessageRejectedError, RouterErrorCode, RouterSetupError } from './errors';
 export type { RouteRejection, RouterSetupErrorCode } from './errors';
 export { createRateLimit } from './rate-limit';
 export type { RateLimit, RateLimitOptions } from './rate-limit';

@@ -2,7 +2,7 @@ import { CLIENT_MESSAGE_TYPES, ErrorCode } from '@agentwire/protocols';
 import type { ClientMessage, ClientMessageOf, ClientMessageType, OutboundMessage } from '@agentwire/protocols';
 import { generateRequestId } from '@agentwire/types';
 import { decodeFrame, validateMessage } from './decode-frame';
-import { MessageRejectedError, RouterSetupError, isErrorCode, type RouteRejection } from './errors';
+import { MessageRejectedError, RouterErrorCode, RouterSetupError, isErrorCode, type RouteRejection } from './errors';
 import type { RouteContext, RouterLogger } from './route-context';
 
 /** Handles one validated client message of type T for the connection described by the context. */
@@ -60,7 +60,7 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
 
   constructor(options: MessageRouterOptions) {
     if (typeof options?.logger?.error !== 'function' || typeof options.logger.warn !== 'function') {
-      throw new RouterSetupError('ROUTER_INVALID_OPTION', 'MessageRouter needs a logger with error() and warn()');
+      throw new RouterSetupError(RouterErrorCode.InvalidOption, 'MessageRouter needs a logger with error() and warn()');
     }
     this.logger = options.logger;
   }
@@ -69,10 +69,10 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
   on<T extends ClientMessageType>(type: T, handler: RouteHandler<T, C>): this {
     this.assertOpen(`on('${String(type)}')`);
     if (!KNOWN_TYPES.has(type)) {
-      throw new RouterSetupError('ROUTER_UNKNOWN_TYPE', `'${String(type)}' is not a client message type (${CLIENT_MESSAGE_TYPES.join(', ')})`);
+      throw new RouterSetupError(RouterErrorCode.UnknownType, `'${String(type)}' is not a client message type (${CLIENT_MESSAGE_TYPES.join(', ')})`);
     }
-    if (typeof handler !== 'function') throw new RouterSetupError('ROUTER_INVALID_OPTION', `the handler of '${type}' must be a function`);
-    if (this.handlers.has(type)) throw new RouterSetupError('ROUTER_HANDLER_CONFLICT', `'${type}' already has a handler`);
+    if (typeof handler !== 'function') throw new RouterSetupError(RouterErrorCode.InvalidOption, `the handler of '${type}' must be a function`);
+    if (this.handlers.has(type)) throw new RouterSetupError(RouterErrorCode.HandlerConflict, `'${type}' already has a handler`);
     this.handlers.set(type, handler as AnyHandler<C>);
     return this;
   }
@@ -80,7 +80,7 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
   /** Adds a middleware; middleware run in the order they were added, before parsing. */
   use(middleware: RouteMiddleware<C>): this {
     this.assertOpen('use()');
-    if (typeof middleware !== 'function') throw new RouterSetupError('ROUTER_INVALID_OPTION', 'a middleware must be a function');
+    if (typeof middleware !== 'function') throw new RouterSetupError(RouterErrorCode.InvalidOption, 'a middleware must be a function');
     this.middleware.push(middleware);
     return this;
   }
@@ -131,7 +131,7 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
 
   private assertOpen(what: string): void {
     if (this.sealed) {
-      throw new RouterSetupError('ROUTER_SEALED', `${what} after the first route(): register every handler and middleware before serving connections`);
+      throw new RouterSetupError(RouterErrorCode.Sealed, `${what} after the first route(): register every handler and middleware before serving connections`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@agentwire/protocols';
 import type { ConnectionId } from '@agentwire/types';
-import { RouterSetupError } from './errors';
+import { RouterErrorCode, RouterSetupError } from './errors';
 import type { RouteMiddleware } from './message-router';
 import type { RouteContext } from './route-context';
 
@@ -93,6 +93,6 @@ function checkOptions<C extends RouteContext>(options: RateLimitOptions<C>): Rat
   }
   if (typeof options?.onSustainedAbuse !== 'function') problems.push('onSustainedAbuse must be a function');
   if (options?.now !== undefined && typeof options.now !== 'function') problems.push('now must be a function');
-  if (problems.length > 0) throw new RouterSetupError('ROUTER_INVALID_OPTION', `invalid rate limit options: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new RouterSetupError(RouterErrorCode.InvalidOption, `invalid rate limit options: ${problems.join('; ')}`);
   return options;
 }

@@ -1,3 +1,12 @@
+/** The codes of this package's errors; `AgentwireError.code` of every error class below and in user-execution-context.ts. */
+export const TypesErrorCode = {
+  InvalidId: 'INVALID_ID',
+  IllegalStateTransition: 'ILLEGAL_STATE_TRANSITION',
+  InvalidContext: 'INVALID_CONTEXT',
+  ContextDepthExceeded: 'CONTEXT_DEPTH_EXCEEDED',
+} as const;
+export type TypesErrorCode = (typeof TypesErrorCode)[keyof typeof TypesErrorCode];
+
 /**
  * Base of every agentwire error. Callers branch on `code`, which is stable across releases;
  * the message is for people and may change.
@@ -19,7 +28,7 @@ export class InvalidIdError extends AgentwireError {
     readonly received: unknown,
     reason: string,
   ) {
-    super('INVALID_ID', `Invalid ${kind}: ${reason} (received ${describeValue(received)})`);
+    super(TypesErrorCode.InvalidId, `Invalid ${kind}: ${reason} (received ${describeValue(received)})`);
   }
 }
 
@@ -30,7 +39,7 @@ export class IllegalStateTransitionError extends AgentwireError {
     readonly from: string,
     readonly to: string,
   ) {
-    super('ILLEGAL_STATE_TRANSITION', `${machine} cannot move from '${from}' to '${to}'`);
+    super(TypesErrorCode.IllegalStateTransition, `${machine} cannot move from '${from}' to '${to}'`);
   }
 }
 

@@ -1,4 +1,4 @@
-export { AgentwireError, IllegalStateTransitionError, InvalidIdError, describeValue } from './errors';
+export { AgentwireError, IllegalStateTransitionError, InvalidIdError, TypesErrorCode, describeValue } from './errors';
 export {
   ID_MAX_LENGTH,
   USER_ID_MAX_BYTES,

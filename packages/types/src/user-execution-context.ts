@@ -1,4 +1,4 @@
-import { AgentwireError } from './errors';
+import { AgentwireError, TypesErrorCode } from './errors';
 import {
   type ConnectionId,
   type RequestId,
@@ -19,14 +19,14 @@ export class InvalidContextError extends AgentwireError {
     readonly field: string,
     reason: string,
   ) {
-    super('INVALID_CONTEXT', `Invalid UserExecutionContext.${field}: ${reason}`);
+    super(TypesErrorCode.InvalidContext, `Invalid UserExecutionContext.${field}: ${reason}`);
   }
 }
 
 /** child() was called past the nesting limit. */
 export class ContextDepthExceededError extends AgentwireError {
   constructor(readonly limit: number) {
-    super('CONTEXT_DEPTH_EXCEEDED', `UserExecutionContext.child() is limited to ${limit} levels`);
+    super(TypesErrorCode.ContextDepthExceeded, `UserExecutionContext.child() is limited to ${limit} levels`);
   }
 }
 

@@ -1,0 +1,40 @@
+import { AgentwireError } from '@agentwire/types';
+import * as entry from './index';
+
+/** One instance of every error class the entry exports. */
+const samples: readonly AgentwireError[] = [
+  new entry.BackplaneUnavailableError('connect timed out'),
+  new entry.BackplaneStoreError('an append', new Error('OOM')),
+  new entry.InvalidRedisOptionError('maxPendingAppends', 'negative'),
+  new entry.InvalidBackplaneArgumentError('afterSeq', 'negative'),
+  new entry.RedisNotConfiguredError(),
+  new entry.RedisComponentClosedError('run directory'),
+  new entry.RunOwnedElsewhereError('run_1', 'process-2'),
+];
+
+describe('BackplaneRedisErrorCode', () => {
+  const codes: readonly string[] = Object.values(entry.BackplaneRedisErrorCode);
+
+  it('keeps the stable code strings that clients and logs depend on', () => {
+    expect([...codes].sort()).toEqual([
+      'BACKPLANE_STORE_ERROR',
+      'BACKPLANE_UNAVAILABLE',
+      'INVALID_BACKPLANE_ARGUMENT',
+      'INVALID_REDIS_OPTION',
+      'REDIS_COMPONENT_CLOSED',
+      'REDIS_NOT_CONFIGURED',
+      'RUN_OWNED_ELSEWHERE',
+    ]);
+  });
+
+  it('holds each code once', () => {
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it('is where every exported error class takes its code from, and every code belongs to a class', () => {
+    const exported = Object.values(entry).filter((value) => typeof value === 'function' && value.prototype instanceof AgentwireError);
+    expect(new Set(samples.map((error) => error.constructor))).toEqual(new Set(exported));
+    expect(samples.filter((error) => !codes.includes(error.code)).map((error) => `${error.name}: ${error.code}`)).toEqual([]);
+    expect(new Set(samples.map((error) => error.code))).toEqual(new Set(codes));
+  });
+});

@@ -1,0 +1,28 @@
+import { AgentwireError } from '@agentwire/types';
+import * as entry from './index';
+
+/** One instance of every error class the entry exports. */
+const samples: readonly AgentwireError[] = [
+  new entry.ConfigError([{ variable: 'AGENTWIRE_PORT', message: 'a port number' }]),
+];
+
+describe('ConfigErrorCode', () => {
+  const codes: readonly string[] = Object.values(entry.ConfigErrorCode);
+
+  it('keeps the stable code strings that clients and logs depend on', () => {
+    expect([...codes].sort()).toEqual([
+      'INVALID_CONFIG',
+    ]);
+  });
+
+  it('holds each code once', () => {
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it('is where every exported error class takes its code from, and every code belongs to a class', () => {
+    const exported = Object.values(entry).filter((value) => typeof value === 'function' && value.prototype instanceof AgentwireError);
+    expect(new Set(samples.map((error) => error.constructor))).toEqual(new Set(exported));
+    expect(samples.filter((error) => !codes.includes(error.code)).map((error) => `${error.name}: ${error.code}`)).toEqual([]);
+    expect(new Set(samples.map((error) => error.code))).toEqual(new Set(codes));
+  });
+});

@@ -1,0 +1,42 @@
+import { AgentwireError } from '@agentwire/types';
+import * as entry from './index';
+
+/** One instance of every error class the entry exports. */
+const samples: readonly AgentwireError[] = [
+  new entry.DirectConstructionError(),
+  new entry.RunNotFoundError('run_1'),
+  new entry.RunLimitExceededError(3),
+  new entry.TrackerShutDownError(),
+  new entry.TrackerNotRegisteredError(),
+  new entry.TrackerAlreadyRegisteredError(),
+  new entry.InvalidTrackerOptionError('maxRunsPerUser', 'negative'),
+  entry.RunAbortedError.reason('cancelled', 'cancelled by the user'),
+];
+
+describe('TrackerErrorCode', () => {
+  const codes: readonly string[] = Object.values(entry.TrackerErrorCode);
+
+  it('keeps the stable code strings that clients and logs depend on', () => {
+    expect([...codes].sort()).toEqual([
+      'DIRECT_CONSTRUCTION',
+      'INVALID_TRACKER_OPTION',
+      'RUN_ABORTED',
+      'RUN_LIMIT_EXCEEDED',
+      'RUN_NOT_FOUND',
+      'TRACKER_ALREADY_REGISTERED',
+      'TRACKER_NOT_REGISTERED',
+      'TRACKER_SHUT_DOWN',
+    ]);
+  });
+
+  it('holds each code once', () => {
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it('is where every exported error class takes its code from, and every code belongs to a class', () => {
+    const exported = Object.values(entry).filter((value) => typeof value === 'function' && value.prototype instanceof AgentwireError);
+    expect(new Set(samples.map((error) => error.constructor))).toEqual(new Set(exported));
+    expect(samples.filter((error) => !codes.includes(error.code)).map((error) => `${error.name}: ${error.code}`)).toEqual([]);
+    expect(new Set(samples.map((error) => error.code))).toEqual(new Set(codes));
+  });
+});

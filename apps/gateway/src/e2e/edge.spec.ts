@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import type { Gateway } from '../gateway';
-import { TEST_SECRET, TestClient, startTestGateway, tryUpgrade, wsUrl } from './harness.test-helpers';
+import { TEST_SECRET, TestClient, deleteRedisKeys, startTestGateway, tryUpgrade, wsUrl } from './harness.test-helpers';
 import type { TokenService } from '../auth';
 
 const key = new TextEncoder().encode(TEST_SECRET);
@@ -255,8 +255,7 @@ describe('the stream epoch tells a reconnecting client that its position belongs
       await back.close();
     } finally {
       await gateway.stop();
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteRedisKeys(redis, prefix);
       redis.disconnect();
     }
   });

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type AppConfig, loadConfig } from '@agentwire/config';
 import type { ServerEnvelope } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
+import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
@@ -152,4 +153,14 @@ export async function eventually<T>(read: () => T | undefined, what: string, tim
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Deletes every Redis key under `prefix` (what a test run wrote), a batch at a time. */
+export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
 }

@@ -7,7 +7,7 @@ import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
-import { TEST_SECRET } from './harness.test-helpers';
+import { TEST_SECRET, deleteRedisKeys } from './harness.test-helpers';
 
 /**
  * Issue 13, item 4: an agent that emits faster than its events are sequenced is paced by the
@@ -106,12 +106,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(children.map(stop));
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await admin.del(...keys);
-  } while (cursor !== '0');
+  await deleteRedisKeys(admin, prefix);
   await admin.quit();
 }, 30_000);
 

@@ -7,7 +7,7 @@ import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
-import { TEST_SECRET } from './harness.test-helpers';
+import { TEST_SECRET, deleteRedisKeys } from './harness.test-helpers';
 
 /**
  * Three gateway processes against the real Redis on 127.0.0.1:6379, as a load balancer would
@@ -128,12 +128,7 @@ afterAll(async () => {
       await exited;
     }),
   );
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await admin.del(...keys);
-  } while (cursor !== '0');
+  await deleteRedisKeys(admin, prefix);
   await admin.quit();
 }, 60_000);
 

@@ -1,12 +1,6 @@
-import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, envelopeWriter, serializeEnvelope } from '@agentwire/protocols';
+import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamGap, envelopeWriter, serializeEnvelope } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import { BackplaneStoreError } from './errors';
-
-/** Positions of a user's stream that cannot be delivered (evicted from history, or lost). */
-export interface StreamGap {
-  readonly fromSeq: number;
-  readonly toSeq: number;
-}
 
 /**
  * A StreamEntry as RedisBackplane delivers it. When `gap` is set, the entry is a gap notice,

@@ -2,7 +2,7 @@
 export { RedisBackplane } from './redis-backplane';
 export type { RedisBackplaneStats } from './redis-backplane';
 export { isGapNotice } from './entries';
-export type { RedisStreamEntry, StreamGap } from './entries';
+export type { RedisStreamEntry } from './entries';
 export { RedisRunDirectory } from './run-directory';
 export type { OrphanHandler, RunClaim, RunOwnerRecord } from './run-directory';
 export { ControlCommandSchema, RedisControlBus } from './control-bus';

@@ -1,6 +1,7 @@
 import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
-import { type StreamGap, gapNotice, parsePublication } from './entries';
+import type { StreamGap } from '@agentwire/protocols';
+import { gapNotice, parsePublication } from './entries';
 import type { ResolvedRedisOptions } from './options';
 
 /** What the feeds need from Redis; RedisBackplane provides it. */

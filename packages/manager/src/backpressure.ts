@@ -1,4 +1,4 @@
-import { type ConnectionTransport, DROPPABLE_MESSAGE_TYPES } from '@agentwire/protocols';
+import { type ConnectionTransport, DROPPABLE_MESSAGE_TYPES, type StreamGap } from '@agentwire/protocols';
 
 /** Limits of the slow-consumer policy (from WebSocketManagerOptions). */
 export interface BackpressurePolicy {
@@ -92,7 +92,7 @@ export class SendQueue {
   }
 
   /** Removes the next item and returns its frame, or the gap it announces (adjacent contiguous gaps merged). */
-  shift(): { readonly json: string } | { readonly json: null; readonly fromSeq: number; readonly toSeq: number } | undefined {
+  shift(): { readonly json: string } | ({ readonly json: null } & StreamGap) | undefined {
     const item = this.take();
     if (item === undefined) return undefined;
     if (item.json !== null) {

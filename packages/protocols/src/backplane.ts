@@ -2,14 +2,14 @@ import { AgentwireError, type UserId } from '@agentwire/types';
 import { type EnvelopeWriter, envelopeWriter } from './envelope';
 import { ProtocolsErrorCode } from './errors';
 import { ReplayRing } from './replay-ring';
-import type { StreamEntry } from './stream-entry';
+import type { StreamEntry, StreamGap } from './stream-entry';
 import type { OutboundMessage } from './wire/server-messages';
 
 export interface StreamRead {
   /** Kept entries after the requested position, in order. */
   readonly entries: readonly StreamEntry[];
   /** Positions after the requested one that are no longer kept, or null. */
-  readonly gap: { readonly fromSeq: number; readonly toSeq: number } | null;
+  readonly gap: StreamGap | null;
   /** The user's newest position (0 if none). */
   readonly lastSeq: number;
 }

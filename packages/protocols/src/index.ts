@@ -63,7 +63,7 @@ export type { ProtocolProblem, ProtocolProblemCode } from './validator';
 export { InMemoryBackplane, BackplaneClosedError } from './backplane';
 export { ProtocolsErrorCode } from './errors';
 export { EncodedStreamEntry } from './stream-entry';
-export type { StreamEntry } from './stream-entry';
+export type { StreamEntry, StreamGap } from './stream-entry';
 export type {
   Backplane,
   BackplaneStatus,

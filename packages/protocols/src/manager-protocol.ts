@@ -1,5 +1,6 @@
 import type { ConnectionId, ConnectionInfo, ConnectionInfoJson, ThreadId, UserId, WebSocketManagerMode } from '@agentwire/types';
 import type { AgentEventSink, SendResult } from './agent-event-sink';
+import type { StreamGap } from './stream-entry';
 import type { AgentEvent, OutboundMessage } from './wire/server-messages';
 
 /**
@@ -56,7 +57,7 @@ export interface ResumeResult {
   /** Stream messages replayed, in order. */
   readonly replayed: number;
   /** The part that could not be replayed (evicted), announced first with replay_gap; null if none. */
-  readonly gap: { readonly fromSeq: number; readonly toSeq: number } | null;
+  readonly gap: StreamGap | null;
 }
 
 /** Counters every manager reports; implementations may add their own fields. */

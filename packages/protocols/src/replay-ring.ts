@@ -1,10 +1,10 @@
 import type { UserId } from '@agentwire/types';
-import { EncodedStreamEntry, type StreamEntry } from './stream-entry';
+import { EncodedStreamEntry, type StreamEntry, type StreamGap } from './stream-entry';
 
 export interface RingRead {
   readonly entries: StreamEntry[];
   /** Positions after `afterSeq` that were evicted, or null when nothing is missing. */
-  readonly gap: { readonly fromSeq: number; readonly toSeq: number } | null;
+  readonly gap: StreamGap | null;
 }
 
 const INITIAL_SLOTS = 16;

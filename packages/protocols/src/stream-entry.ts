@@ -2,6 +2,12 @@ import type { UserId } from '@agentwire/types';
 import { type DecodedEnvelope, decodeEnvelope, envelopeType } from './envelope';
 import type { OutboundMessage } from './wire/server-messages';
 
+/** Positions fromSeq..toSeq of a user's stream that cannot be delivered (evicted from history, or lost): the one gap type. */
+export interface StreamGap {
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
 /** One message of a user's stream, sequenced and serialized once by whoever appended it. */
 export interface StreamEntry {
   readonly seq: number;
@@ -20,7 +26,7 @@ export interface StreamEntry {
    * processes and no longer kept); `seq` is toSeq and `json` is the replay_gap envelope
    * (seq null). Listeners forward it like any entry, so the client learns what it missed.
    */
-  readonly gap?: { readonly fromSeq: number; readonly toSeq: number };
+  readonly gap?: StreamGap;
 }
 
 /**

@@ -17,7 +17,7 @@ export type TrackerErrorCode = (typeof TrackerErrorCode)[keyof typeof TrackerErr
 export class DirectConstructionError extends AgentwireError {
   constructor(
     readonly className = 'AgentExecutionTracker',
-    readonly factory = 'getExecutionTracker(userContext)',
+    readonly factory = 'getExecutionTracker(userContext, container)',
   ) {
     super(TrackerErrorCode.DirectConstruction, `${className} cannot be constructed with new: use the factory ${factory} from @agentwire/execution-tracker`);
   }

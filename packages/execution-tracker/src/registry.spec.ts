@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { InvalidContextError, UserExecutionContext } from '@agentwire/types';
-import { container as rootContainer } from 'tsyringe';
+import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
   DirectConstructionError,
   InvalidTrackerOptionError,
@@ -26,7 +26,7 @@ describe('getting a tracker', () => {
   it('cannot construct AgentExecutionTracker with new: the error names getExecutionTracker', () => {
     const construct = () => new (AgentExecutionTracker as unknown as new () => unknown)();
     expect(construct).toThrow(DirectConstructionError);
-    expect(construct).toThrow(/getExecutionTracker\(userContext\)/);
+    expect(construct).toThrow(/getExecutionTracker\(userContext, container\)/);
     expect(construct).toThrow(expect.objectContaining({ code: 'DIRECT_CONSTRUCTION' }));
   });
 
@@ -62,9 +62,17 @@ describe('getting a tracker', () => {
     expect(call).toThrow(/getExecutionTracker\(\) needs a UserExecutionContext instance/);
   });
 
-  it('refuses a container without a registry, and a second registry in one container', () => {
+  it('refuses a container without a registry, and a second registry in one container', async () => {
     const empty = rootContainer.createChildContainer();
     expect(() => getExecutionTracker(contextFor('alice'), empty)).toThrow(TrackerNotRegisteredError);
+    // No global fallback: a caller that passes no container is told so, even where the root container has a registry.
+    const rootRegistry = registerExecutionTracker(rootContainer, { sink: new RecordingSink(), sweepIntervalMs: 0 });
+    try {
+      expect(() => getExecutionTracker(contextFor('alice'), undefined as unknown as DependencyContainer)).toThrow(/container: must be the DependencyContainer/);
+    } finally {
+      await rootRegistry.shutdown();
+      rootContainer.reset();
+    }
     const sink = new RecordingSink();
     registerExecutionTracker(empty, { sink, sweepIntervalMs: 0 });
     expect(() => registerExecutionTracker(empty, { sink, sweepIntervalMs: 0 })).toThrow(TrackerAlreadyRegisteredError);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type DependencyContainer, type InjectionToken, container as rootContainer } from 'tsyringe';
+import type { DependencyContainer, InjectionToken } from 'tsyringe';
 import { DirectConstructionError, InvalidTrackerOptionError, TrackerAlreadyRegisteredError, TrackerNotRegisteredError } from './errors';
 import type { TrackerMetrics } from './metrics';
 import { type ExecutionTrackerOptions, type TrackerLimits, type TrackerLogger, resolveTrackerOptions } from './options';
@@ -86,8 +86,14 @@ export function registerExecutionTracker(container: DependencyContainer, options
   return registry;
 }
 
-/** The registry of `container` (or of a parent); default: tsyringe's root container. */
-export function resolveExecutionTrackerRegistry(container: DependencyContainer = rootContainer): ExecutionTrackerRegistry {
+/**
+ * The registry of `container` (or of a parent). The container is required: a default of
+ * tsyringe's root container would be the module-level singleton this project forbids.
+ */
+export function resolveExecutionTrackerRegistry(container: DependencyContainer): ExecutionTrackerRegistry {
+  if (typeof (container as Partial<DependencyContainer> | undefined)?.isRegistered !== 'function') {
+    throw new InvalidTrackerOptionError('container', 'must be the DependencyContainer the registry was registered in (there is no global default)');
+  }
   if (!container.isRegistered(EXECUTION_TRACKER_REGISTRY, true)) throw new TrackerNotRegisteredError();
   return container.resolve(EXECUTION_TRACKER_REGISTRY);
 }

@@ -10,7 +10,7 @@ const kConstruct = Symbol('AgentExecutionTracker.construct');
 /**
  * One user's view of the execution tracker: it sees and changes only that user's runs. Another
  * user's run id behaves exactly like an unknown one (null, or RunNotFoundError). Get it from
- * getExecutionTracker(userContext); a direct `new` throws DirectConstructionError.
+ * getExecutionTracker(userContext, container); a direct `new` throws DirectConstructionError.
  */
 export class AgentExecutionTracker {
   /** The user this view acts for. */
@@ -18,7 +18,7 @@ export class AgentExecutionTracker {
   private readonly engine: RunEngine;
   private readonly context: UserExecutionContext;
 
-  /** @internal Use getExecutionTracker(userContext). */
+  /** @internal Use getExecutionTracker(userContext, container). */
   constructor(token: typeof kConstruct, engine: RunEngine, context: UserExecutionContext) {
     if (token !== kConstruct) throw new DirectConstructionError();
     this.engine = engine;
@@ -69,12 +69,13 @@ export class AgentExecutionTracker {
 }
 
 /**
- * The tracker view for the user of `userContext`, backed by the registry of `container`
- * (default: tsyringe's root container, where the gateway registers it once).
+ * The tracker view for the user of `userContext`, backed by the registry of `container` (or of
+ * a parent). There is no default: falling back to tsyringe's global root container would share
+ * one registry between every composition root in the process.
  * Throws InvalidContextError for anything but a UserExecutionContext, TrackerNotRegisteredError
  * when the container has no registry.
  */
-export function getExecutionTracker(userContext: UserExecutionContext, container?: DependencyContainer): AgentExecutionTracker {
+export function getExecutionTracker(userContext: UserExecutionContext, container: DependencyContainer): AgentExecutionTracker {
   if (!UserExecutionContext.isContext(userContext)) {
     throw new InvalidContextError(
       'userContext',

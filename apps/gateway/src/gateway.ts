@@ -6,7 +6,7 @@ import type { AppConfig } from '@agentwire/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwire/manager';
 import { AgentErrorCode, type Backplane, CloseCode } from '@agentwire/protocols';
-import { UserExecutionContext, generateRequestId, generateRunId, generateThreadId } from '@agentwire/types';
+import { UserExecutionContext, generateRequestId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
@@ -145,7 +145,7 @@ export class Gateway {
     if (redis !== null) await Promise.all([redis.backplane.connect(), redis.runs.connect(), redis.control.connect()]);
     gateway.runs.start({
       cancelLocal: async (userId, runId) => {
-        const context = new UserExecutionContext({ userId, threadId: generateThreadId(), runId: generateRunId() });
+        const context = new UserExecutionContext({ userId });
         await getExecutionTracker(context, gateway.container).cancel(runId, 'cancelled by the user');
       },
       endOrphan: async (run) => {

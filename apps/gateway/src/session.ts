@@ -3,7 +3,7 @@ import { type AgentExecutionTracker, getExecutionTracker } from '@agentwire/exec
 import { ManagerErrorCode, type UnifiedWebSocketManager, type WebSocketManagerFactory } from '@agentwire/manager';
 import { CloseCode, type ConnectionTransport, type OutboundMessage } from '@agentwire/protocols';
 import type { MessageRouter } from '@agentwire/router';
-import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId, generateRunId, generateThreadId } from '@agentwire/types';
+import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { AbuseCooldown } from './abuse-cooldown';
@@ -130,9 +130,8 @@ class GatewaySession implements GatewayRouteContext {
   ) {
     this.validUntil = identity.validUntil;
     this.userContext = new UserExecutionContext({
+      // A connection has no thread or run: each run owns its ids (a thread_id from the client, or a new one).
       userId: identity.userId,
-      threadId: generateThreadId(),
-      runId: generateRunId(),
       connectionId: generateConnectionId(),
       createdAt: deps.now(),
     });

@@ -50,6 +50,19 @@ describe('getting a tracker', () => {
     await h.close();
   });
 
+  it('runs of a view whose context names no thread each start a thread of their own, unless the request names one', async () => {
+    const h = createHarness();
+    const tracker = getExecutionTracker(new UserExecutionContext({ userId: '1', connectionId: 'conn-1' }), h.container);
+    const first = tracker.startRun({ agent: new ControlledAgent(), input: 'x' });
+    const second = tracker.startRun({ agent: new ControlledAgent(), input: 'y' });
+    const named = tracker.startRun({ agent: new ControlledAgent(), input: 'z', threadId: 'thread-chosen' });
+    expect(first.threadId).toMatch(/^thread_/);
+    expect(second.threadId).toMatch(/^thread_/);
+    expect(second.threadId).not.toBe(first.threadId);
+    expect(named.threadId).toBe('thread-chosen');
+    await h.close();
+  });
+
   it.each([
     ['a string', 'alice'],
     ['null', null],

@@ -7,7 +7,7 @@ import {
   type AgentTool,
   TERMINAL_AGENT_EVENT_TYPES,
 } from '@agentwire/protocols';
-import { type RunId, type ThreadId, type UserId, generateRunId, parseThreadId } from '@agentwire/types';
+import { type RunId, type ThreadId, type UserId, generateRunId, generateThreadId, parseThreadId } from '@agentwire/types';
 import { DeadlineHeap } from './deadline-heap';
 import { InvalidTrackerOptionError, RunAbortedError, RunLimitExceededError, RunNotFoundError, TrackerShutDownError } from './errors';
 import { DeadlineEndings, LiveRun, type RunEnding, type RunOutcome } from './live-run';
@@ -22,7 +22,7 @@ import { RUN_STATES, type RunPhase, type RunState, assertRunTransition, isTermin
 export interface StartRunRequest {
   readonly agent: AgentRunner;
   readonly input: AgentInput;
-  /** Default: the thread of the view's UserExecutionContext. */
+  /** Default: the thread of the view's UserExecutionContext, or a new thread when it has none. */
   readonly threadId?: string;
   /** The tools the agent may call (default none). */
   readonly tools?: ReadonlyMap<string, AgentTool> | readonly AgentTool[];
@@ -119,7 +119,7 @@ export class RunEngine implements ReporterHost {
     return this.options.now();
   }
 
-  startRun(userId: UserId, defaultThread: ThreadId, request: StartRunRequest): StartedRun {
+  startRun(userId: UserId, defaultThread: ThreadId | null, request: StartRunRequest): StartedRun {
     if (this.closing) throw new TrackerShutDownError();
     const { agent, input } = request ?? {};
     if (typeof agent?.run !== 'function' || typeof agent.name !== 'string' || agent.name === '') {
@@ -128,7 +128,8 @@ export class RunEngine implements ReporterHost {
     if (!isAgentInput(input)) throw new InvalidTrackerOptionError('input', 'must be a string or an object');
     const timeoutMs = request.timeoutMs === undefined ? this.options.limits.timeoutMs : checkLimit('timeoutMs', request.timeoutMs, 1);
     const hangAfterMs = this.hangRule(request);
-    const threadId = request.threadId === undefined ? defaultThread : parseThreadId(request.threadId);
+    // A run named no thread and its view's context has none: the run starts a thread of its own.
+    const threadId = request.threadId === undefined ? (defaultThread ?? generateThreadId()) : parseThreadId(request.threadId);
     const tools = toolMap(request.tools);
     let mine = this.activeByUser.get(userId);
     if (this.undecided(mine) >= this.options.limits.maxRunsPerUser) {

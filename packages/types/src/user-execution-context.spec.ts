@@ -37,10 +37,19 @@ describe('UserExecutionContext', () => {
     },
   );
 
+  it('needs only the user: a connection has no thread or run (runs own their ids)', () => {
+    const ctx = new UserExecutionContext({ userId: '1', connectionId: 'conn-1' });
+    expect(ctx).toMatchObject({ userId: '1', threadId: null, runId: null, connectionId: 'conn-1' });
+    expect(ctx.toJSON()).toMatchObject({ user_id: '1', thread_id: null, run_id: null });
+    expect(ctx.child('step').threadId).toBeNull();
+    expect(new UserExecutionContext({ userId: 'alice', threadId: null, runId: null }).runId).toBeNull();
+  });
+
   it('rejects missing and malformed fields, naming the field', () => {
-    expect(() => new UserExecutionContext({ ...valid, threadId: undefined as unknown as string })).toThrow(
-      'Invalid UserExecutionContext.threadId: is required',
+    expect(() => new UserExecutionContext({ ...valid, userId: undefined as unknown as string })).toThrow(
+      'Invalid UserExecutionContext.userId: is required',
     );
+    expect(() => new UserExecutionContext({ ...valid, threadId: 'a thread' })).toThrow(/threadId: Invalid ThreadId/);
     expect(() => new UserExecutionContext({ ...valid, runId: 'run 1' })).toThrow(/runId: Invalid RunId/);
     expect(() => new UserExecutionContext({ ...valid, connectionId: 'a b' })).toThrow(/connectionId/);
     expect(() => new UserExecutionContext(null as unknown as typeof valid)).toThrow(InvalidContextError);

@@ -34,8 +34,10 @@ export const MAX_CONTEXT_DEPTH = 10;
 
 export interface UserExecutionContextInit {
   userId: string;
-  threadId: string;
-  runId: string;
+  /** The thread the work belongs to, when there is one (a connection has none: its runs own their ids). */
+  threadId?: string | null;
+  /** The run the work belongs to, when there is one. */
+  runId?: string | null;
   /** Generated when absent. */
   requestId?: string;
   connectionId?: string | null;
@@ -45,8 +47,8 @@ export interface UserExecutionContextInit {
 
 export interface UserExecutionContextJson {
   user_id: string;
-  thread_id: string;
-  run_id: string;
+  thread_id: string | null;
+  run_id: string | null;
   request_id: string;
   connection_id: string | null;
   created_at: string;
@@ -76,14 +78,14 @@ function checked<T>(field: string, value: unknown, parse: (v: unknown) => T): T 
 }
 
 /**
- * Who is acting, for which thread and run, in which request. Immutable: derive a new one with
+ * Who is acting (the verified user), in which request, and for which thread and run when the work has them (a connection does not: runs own their ids). Immutable: derive a new one with
  * child() or withConnection(). Every component that holds per-user state keys it by this
  * context, so two users can never share a slot by accident.
  */
 export class UserExecutionContext {
   readonly userId: UserId;
-  readonly threadId: ThreadId;
-  readonly runId: RunId;
+  readonly threadId: ThreadId | null;
+  readonly runId: RunId | null;
   readonly requestId: RequestId;
   readonly connectionId: ConnectionId | null;
   readonly createdAt: number;
@@ -96,8 +98,8 @@ export class UserExecutionContext {
   constructor(init: UserExecutionContextInit, lineage: Lineage = ROOT) {
     if (init === null || typeof init !== 'object') throw new InvalidContextError('init', 'must be an object');
     this.userId = checked('userId', init.userId, parseUserId);
-    this.threadId = checked('threadId', init.threadId, parseThreadId);
-    this.runId = checked('runId', init.runId, parseRunId);
+    this.threadId = init.threadId === undefined || init.threadId === null ? null : checked('threadId', init.threadId, parseThreadId);
+    this.runId = init.runId === undefined || init.runId === null ? null : checked('runId', init.runId, parseRunId);
     this.requestId = init.requestId === undefined ? generateRequestId() : checked('requestId', init.requestId, parseRequestId);
     this.connectionId =
       init.connectionId === undefined || init.connectionId === null

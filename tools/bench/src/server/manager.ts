@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '@agentwire/config';
 import { type UnifiedWebSocketManager, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
 import { AGENT_EVENT_TYPES, type AgentEvent } from '@agentwire/protocols';
-import { UserExecutionContext, type UserId, generateConnectionId, generateRunId, generateThreadId } from '@agentwire/types';
+import { UserExecutionContext, type UserId, generateConnectionId } from '@agentwire/types';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import type { WebSocket } from 'ws';
 import { type CommandTarget, type SinkChoice, parseCommand, runCommand } from './commands';
@@ -61,7 +61,7 @@ export class ManagerServer implements CommandTarget {
 
   private async add(socket: WebSocket, userId: string): Promise<void> {
     const connectionId = generateConnectionId();
-    const context = new UserExecutionContext({ userId, threadId: generateThreadId(), runId: generateRunId(), connectionId });
+    const context = new UserExecutionContext({ userId, connectionId });
     socket.on('message', (data) => {
       const command = parseCommand(data);
       if (command !== null) runCommand(this, userId, command);

@@ -1,5 +1,5 @@
 import type { UserId } from '@agentwire/types';
-import type { AgentEvent } from './wire/server-messages';
+import type { AgentEvent } from './wire/run-events';
 
 /** What a send did: the stream position the message took and how many local connections got it. */
 export interface SendResult {

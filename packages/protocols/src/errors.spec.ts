@@ -5,6 +5,7 @@ import * as entry from './index';
 const samples: readonly AgentwireError[] = [
   new entry.BackplaneClosedError(),
   new entry.ProtocolViolationError('a manager', []),
+  new entry.ProtocolExtensionError(["client message type 'ping' is built in: an app cannot redefine it"]),
 ];
 
 describe('ProtocolsErrorCode', () => {
@@ -13,6 +14,7 @@ describe('ProtocolsErrorCode', () => {
   it('keeps the stable code strings that clients and logs depend on', () => {
     expect([...codes].sort()).toEqual([
       'BACKPLANE_CLOSED',
+      'INVALID_PROTOCOL_EXTENSION',
       'PROTOCOL_VIOLATION',
     ]);
   });

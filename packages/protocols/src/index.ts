@@ -1,4 +1,28 @@
-export { PROTOCOL_VERSION, ErrorCode, ERROR_CODES, CloseCode, AgentErrorCode } from './wire/codes';
+export {
+  PROTOCOL_VERSION,
+  WireProtocol,
+  WIRE_PROTOCOLS,
+  DEFAULT_WIRE_PROTOCOL,
+  chooseWireProtocol,
+  ErrorCode,
+  ERROR_CODES,
+  CloseCode,
+  AgentErrorCode,
+} from './wire/codes';
+export {
+  EventType,
+  RUN_EVENT_TYPES,
+  TERMINAL_RUN_EVENT_TYPES,
+  DELTA_EVENT_TYPES,
+  AGENTWIRE_METADATA_KEY,
+  AgentwireCustomEvent,
+  RESERVED_CUSTOM_EVENT_PREFIX,
+  deltaKeyOf,
+  replaceKeyOf,
+  validateRunEventPayload,
+  validateAgentEvent,
+} from './wire/run-events';
+export type { AgentEvent, RunEventPayload } from './wire/run-events';
 export {
   AgentEventType,
   AGENT_EVENT_TYPES,
@@ -15,6 +39,7 @@ export {
   PingSchema,
   ResumeSchema,
   RefreshTokenSchema,
+  AnswerInterruptSchema,
   MAX_TOKEN_CHARS,
   ClientMessageSchema,
   CLIENT_MESSAGE_SCHEMAS,
@@ -34,7 +59,9 @@ export {
   AgentEventEnvelopeSchema,
   ServerMessageSchema,
   SERVER_MESSAGE_SCHEMAS,
-  validateAgentEvent,
+  RunEventEnvelopeSchema,
+  V2ReplayGapSchema,
+  V2ServerMessageSchema,
 } from './wire/server-messages';
 export type {
   ServerEnvelope,
@@ -42,7 +69,8 @@ export type {
   ServerMessage,
   ServerMessageType,
   OutboundMessage,
-  AgentEvent,
+  RunEventEnvelope,
+  V2ServerMessage,
 } from './wire/server-messages';
 export { checkRunEventOrder, checkEventStreams, checkUserStream } from './ordering';
 export type { OrderedEvent, OrderingReport } from './ordering';
@@ -84,5 +112,30 @@ export type {
   AgentRunReporter,
   AgentTool,
   ToolCallReport,
+  TextStream,
+  ToolCallStream,
+  InterruptRequest,
+  StreamOptions,
 } from './agent-runner';
 export { buildProtocolJsonSchema, renderProtocolJsonSchema } from './json-schema';
+export {
+  defineProtocolExtensions,
+  isProtocolExtensions,
+  validateCustomEventValue,
+  isWireErrorCode,
+  ProtocolExtensionError,
+  APP_MESSAGE_TYPE_PATTERN,
+  MAX_APP_TYPE_CHARS,
+} from './wire/app-types';
+export type {
+  ProtocolExtensions,
+  NoProtocolExtensions,
+  AppClientMessageSchema,
+  AppClientMessageSchemas,
+  AppEventSchemas,
+  AppMessageType,
+  AppMessageOf,
+  AppEventName,
+  AppEventValue,
+  WireErrorCode,
+} from './wire/app-types';

@@ -1,7 +1,9 @@
 import type { ConnectionId, ConnectionInfo, ConnectionInfoJson, ThreadId, UserId, WebSocketManagerMode } from '@agentwire/types';
 import type { AgentEventSink, SendResult } from './agent-event-sink';
 import type { StreamGap } from './stream-entry';
-import type { AgentEvent, OutboundMessage } from './wire/server-messages';
+import type { WireProtocol } from './wire/codes';
+import type { AgentEvent } from './wire/run-events';
+import type { OutboundMessage } from './wire/server-messages';
 
 /**
  * The part of a socket a manager needs. A `ws` WebSocket satisfies it; the manager uses
@@ -42,6 +44,12 @@ export interface ConnectionRegistration {
    * new stream is replayed (as for afterSeq 0).
    */
   readonly afterEpoch?: string;
+  /**
+   * The wire protocol the connection speaks (the subprotocol the gateway negotiated; default
+   * agentwire.v1). A v2 connection receives the stored run events (AG-UI) as they are; a v1
+   * connection receives them translated to v1 events, with the same seq.
+   */
+  readonly protocol?: WireProtocol;
   /**
    * Called once if the manager itself closes the connection, with the code and reason it sent
    * (the peer may never echo them: its own close event then reports 1006). Not called when the

@@ -56,11 +56,52 @@ describe('checkEventStreams', () => {
   });
 });
 
+describe('checkRunEventOrder on an AG-UI run (agentwire.v2)', () => {
+  const g = (type: string, payload: Record<string, unknown> = {}): OrderedEvent => ({ type, ...ids, payload: { type, ...payload } });
+  const started = g('RUN_STARTED', { threadId: 'thread-1', runId: 'run-1' });
+  const finished = g('RUN_FINISHED', { threadId: 'thread-1', runId: 'run-1' });
+  const answer = [g('TEXT_MESSAGE_START', { messageId: 'm1' }), g('TEXT_MESSAGE_CONTENT', { messageId: 'm1', delta: 'Hi' }), g('TEXT_MESSAGE_END', { messageId: 'm1' })];
+  const tool = [
+    g('TOOL_CALL_START', { toolCallId: 'c1', toolCallName: 'calc' }),
+    g('TOOL_CALL_ARGS', { toolCallId: 'c1', delta: '{}' }),
+    g('TOOL_CALL_END', { toolCallId: 'c1' }),
+    g('TOOL_CALL_RESULT', { toolCallId: 'c1', messageId: 'r1', content: '4' }),
+  ];
+
+  it('accepts a run that streams text, reasoning, a tool call and steps, then finishes', () => {
+    const run = [started, g('REASONING_MESSAGE_CHUNK', { messageId: 'x', delta: 'thinking' }), g('STEP_STARTED', { stepName: 's' }), ...tool, g('STEP_FINISHED', { stepName: 's' }), ...answer, finished];
+    expect(checkRunEventOrder(run)).toEqual({ ok: true, problems: [] });
+    expect(checkRunEventOrder([started, g('TEXT_MESSAGE_START', { messageId: 'm1' }), g('RUN_ERROR', { message: 'x', code: 'dead' })]).ok).toBe(true);
+  });
+
+  it('reports content of a message never started, a result before its call ended, and a finish with something open', () => {
+    expect(checkRunEventOrder([started, g('TEXT_MESSAGE_CONTENT', { messageId: 'm9', delta: 'x' }), finished]).problems).toEqual(['event 2 (TEXT_MESSAGE_CONTENT): messageId m9 is not open']);
+    expect(checkRunEventOrder([started, tool[0] as OrderedEvent, tool[3] as OrderedEvent, finished]).problems[0]).toMatch(/result of tool call c1 before its TOOL_CALL_END/);
+    expect(checkRunEventOrder([started, g('STEP_STARTED', { stepName: 's' }), finished]).problems).toEqual(['event 3 (RUN_FINISHED): RUN_FINISHED while STEP_STARTED:s still open']);
+  });
+
+  it('reports events after the terminal one, a second RUN_STARTED, a payload of another type, and no terminal event', () => {
+    expect(checkRunEventOrder([started, finished, ...answer]).problems).toHaveLength(3);
+    expect(checkRunEventOrder([started, started, finished]).problems).toContain('event 2 (RUN_STARTED): RUN_STARTED again');
+    expect(checkRunEventOrder([started, { ...finished, payload: { type: 'RUN_ERROR' } }]).problems[0]).toMatch(/payload.type RUN_ERROR/);
+    expect(checkRunEventOrder([started, ...answer]).problems).toEqual(['no terminal event (RUN_FINISHED or RUN_ERROR)']);
+  });
+});
+
 describe('checkUserStream', () => {
   const m = (seq: number | null, user_id = 'alice'): OrderedEvent => ({ type: 'note', seq, user_id });
   it('accepts consecutive seqs for one user, with connection messages in between', () => {
     expect(checkUserStream([m(null), m(1), m(2), m(null), m(3)], 'alice').ok).toBe(true);
     expect(checkUserStream([m(5), m(6)], 'alice', { afterSeq: 4 }).ok).toBe(true);
+  });
+
+  it('accepts a compacted delta whose first_seq follows the previous position, and refuses one that skips or overlaps', () => {
+    const folded = (first_seq: number, seq: number): OrderedEvent => ({ type: 'TEXT_MESSAGE_CONTENT', seq, first_seq, user_id: 'alice' });
+    expect(checkUserStream([m(1), folded(2, 9), m(10)], 'alice').ok).toBe(true);
+    expect(checkUserStream([folded(5, 9)], 'alice', { afterSeq: 4 }).ok).toBe(true);
+    expect(checkUserStream([m(1), folded(3, 9)], 'alice').problems).toEqual(['message 2 (TEXT_MESSAGE_CONTENT) covers 3..9, expected it to start at 2']);
+    expect(checkUserStream([m(1), m(2), folded(2, 9)], 'alice').ok).toBe(false);
+    expect(checkUserStream([folded(9, 2)], 'alice').ok).toBe(false);
   });
 
   it('reports gaps, repeats and messages of another user', () => {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { type ConnectionId, type RunId, type ThreadId, type UserId, WebSocketManagerMode } from '@agentwire/types';
 import type { WebSocketManagerProtocol } from '../manager-protocol';
 import { WebSocketManagerProtocolValidator } from '../validator';
-import { PROTOCOL_VERSION } from '../wire/codes';
-import type { AgentEvent, ServerEnvelope } from '../wire/server-messages';
+import { PROTOCOL_VERSION, WireProtocol } from '../wire/codes';
+import type { ServerEnvelope } from '../wire/server-messages';
+import { type AgentEvent, EventType } from '../wire/run-events';
 import { settle, waitForCount } from './assertions';
 
 /** One client connection the harness opened and registered with the manager under test. */
@@ -25,7 +26,7 @@ export interface ManagerHarnessOptions {
 export interface ManagerHarness {
   readonly manager: WebSocketManagerProtocol;
   /** Opens a client for `userId` and registers it with the manager (with `afterSeq` when given). */
-  connect(userId: UserId, options?: { afterSeq?: number; onManagerClose?: (code: number, reason: string) => void }): Promise<ConformanceClient>;
+  connect(userId: UserId, options?: { afterSeq?: number; protocol?: WireProtocol; onManagerClose?: (code: number, reason: string) => void }): Promise<ConformanceClient>;
   dispose(): Promise<void>;
 }
 
@@ -49,6 +50,20 @@ async function withHarness(create: ManagerHarnessFactory, run: (h: ManagerHarnes
   } finally {
     await harness.dispose();
   }
+}
+
+/** A run that streams one text message of `deltas`: RUN_STARTED, START, CONTENT × n, END, RUN_FINISHED (no result). */
+function streamedRun(runId: string, deltas: readonly string[]): AgentEvent[] {
+  const ids = { run_id: runId as RunId, thread_id: `thread-${runId}` as ThreadId };
+  const event = (payload: AgentEvent['payload']): AgentEvent => ({ type: payload.type, ...ids, payload });
+  const input = { threadId: ids.thread_id, runId: ids.run_id, messages: [], tools: [], context: [], state: {}, forwardedProps: { agent: 'demo', input: 'go' } };
+  return [
+    event({ type: EventType.RUN_STARTED, threadId: ids.thread_id, runId: ids.run_id, input }),
+    event({ type: EventType.TEXT_MESSAGE_START, messageId: 'm1', role: 'assistant' }),
+    ...deltas.map((delta) => event({ type: EventType.TEXT_MESSAGE_CONTENT, messageId: 'm1', delta })),
+    event({ type: EventType.TEXT_MESSAGE_END, messageId: 'm1' }),
+    event({ type: EventType.RUN_FINISHED, threadId: ids.thread_id, runId: ids.run_id }),
+  ];
 }
 
 /**
@@ -303,14 +318,16 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
       }),
   },
   {
-    name: 'emitAgentEvent sequences valid agent events and rejects malformed ones',
+    name: 'emitAgentEvent sequences valid AG-UI events, rejects malformed ones, and a v1 connection gets them translated',
     run: (create) =>
       withHarness(create, async ({ manager, connect }) => {
         const mia = await connect(uid('mia'));
         const run = { run_id: 'run-1' as RunId, thread_id: 'thread-1' as ThreadId };
-        const result = await manager.emitAgentEvent(uid('mia'), { type: 'agent_started', ...run, payload: { agent_name: 'demo', input: 'hi' } });
+        const input = { threadId: run.thread_id, runId: run.run_id, messages: [], tools: [], context: [], forwardedProps: { agent: 'demo', input: 'hi' } };
+        const started = { type: EventType.RUN_STARTED as const, threadId: run.thread_id, runId: run.run_id, input };
+        const result = await manager.emitAgentEvent(uid('mia'), { type: EventType.RUN_STARTED, ...run, payload: started });
         assert.equal(result.seq, 1);
-        const broken = { type: 'agent_started', ...run, payload: { input: 'no agent name' } } as unknown as AgentEvent;
+        const broken = { type: EventType.RUN_STARTED, ...run, payload: { type: EventType.RUN_STARTED, runId: run.run_id } } as unknown as AgentEvent;
         await assert.rejects(manager.emitAgentEvent(uid('mia'), broken));
         const got = await waitForCount(streamOf(mia), 1);
         await settle();
@@ -321,6 +338,76 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
         assert.deepEqual(got[0]?.payload, { agent_name: 'demo', input: 'hi' });
         assert.equal(typeof got[0]?.ts, 'string');
       }),
+  },
+  {
+    name: 'a v2 connection is greeted with agentwire.v2 and gets the stored AG-UI events unchanged; a v1 tab gets them translated, with the same seq',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const v2 = await connect(uid('ola'), { protocol: WireProtocol.V2 });
+        const v1 = await connect(uid('ola'));
+        const events = streamedRun('run-v2', ['Hi', ' there']);
+        for (const event of events) await manager.emitAgentEvent(uid('ola'), event);
+        const [got2, got1] = await Promise.all([waitForCount(streamOf(v2), events.length), waitForCount(streamOf(v1), events.length)]);
+        assert.equal(v2.received()[0]?.payload['protocol'], WireProtocol.V2);
+        assert.equal(v1.received()[0]?.payload['protocol'], WireProtocol.V1);
+        assert.deepEqual(got2.map((m) => [m.type, m.seq]), events.map((event, i) => [event.type, i + 1]));
+        assert.deepEqual(got2.map((m) => m.payload), events.map((event) => event.payload));
+        assert.deepEqual(got1.map((m) => [m.type, m.seq]), [
+          ['agent_started', 1],
+          ['TEXT_MESSAGE_START', 2],
+          ['TEXT_MESSAGE_CONTENT', 3],
+          ['TEXT_MESSAGE_CONTENT', 4],
+          ['TEXT_MESSAGE_END', 5],
+          ['agent_completed', 6],
+        ]);
+        assert.equal(got1[5]?.payload['final_response'], 'Hi there');
+      }),
+  },
+  {
+    name: 'a replay compacts a streamed message (START, one CONTENT with first_seq..seq, END); a resume in the middle gives the exact text',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const tokens = Array.from({ length: 40 }, (_, i) => `w${i} `);
+        const events = streamedRun('run-tokens', tokens);
+        for (const event of events) await manager.emitAgentEvent(uid('pat'), event);
+        const full = await connect(uid('pat'), { afterSeq: 0, protocol: WireProtocol.V2 });
+        const got = await waitForCount(streamOf(full), 5);
+        await settle();
+        assert.deepEqual(streamOf(full)().map((m) => [m.type, m.seq, (m as { first_seq?: number }).first_seq ?? null]), [
+          ['RUN_STARTED', 1, null],
+          ['TEXT_MESSAGE_START', 2, null],
+          ['TEXT_MESSAGE_CONTENT', 42, 3],
+          ['TEXT_MESSAGE_END', 43, null],
+          ['RUN_FINISHED', 44, null],
+        ]);
+        assert.equal(got[2]?.payload['delta'], tokens.join(''));
+        const late = await connect(uid('pat'), { afterSeq: 12, protocol: WireProtocol.V2 });
+        const rest = await waitForCount(streamOf(late), 3);
+        assert.deepEqual(rest.map((m) => [m.seq, (m as { first_seq?: number }).first_seq ?? null]), [[42, 13], [43, null], [44, null]]);
+        assert.equal(rest[0]?.payload['delta'], tokens.slice(10).join(''));
+        // v1 promises a stream without jumps in seq and knows no first_seq: its replay is not compacted.
+        const old = await connect(uid('pat'), { afterSeq: 0, protocol: WireProtocol.V1 });
+        const all = await waitForCount(streamOf(old), 44);
+        assert.deepEqual(all.map((m) => m.seq), Array.from({ length: 44 }, (_, i) => i + 1));
+        assert.equal(all.some((m) => (m as { first_seq?: number }).first_seq !== undefined), false);
+        assert.equal(all[43]?.type, 'agent_completed');
+        assert.equal(all[43]?.payload['final_response'], tokens.join(''));
+      }),
+  },
+  {
+    name: 'a v2 connection learns of evicted history as CUSTOM agentwire.replay_gap (seq null)',
+    run: (create) =>
+      withHarness(
+        create,
+        async ({ manager, connect }) => {
+          for (let i = 1; i <= 5; i += 1) await manager.sendToUser(uid('quin'), note({ i }));
+          const tab = await connect(uid('quin'), { afterSeq: 0, protocol: WireProtocol.V2 });
+          const got = await waitForCount(afterGreeting(tab), 3);
+          assert.deepEqual(got.map((m) => [m.type, m.seq]), [['CUSTOM', null], ['note', 4], ['note', 5]]);
+          assert.deepEqual(got[0]?.payload, { type: EventType.CUSTOM, name: 'agentwire.replay_gap', value: { from_seq: 1, to_seq: 3 } });
+        },
+        2,
+      ),
   },
   {
     name: 'shutdown closes every connection with 1001 and refuses later calls',

@@ -49,6 +49,17 @@ export const RefreshTokenSchema = z.object({
   token: z.string().min(1, { error: 'token must not be empty' }).max(MAX_TOKEN_CHARS, { error: `token must be at most ${MAX_TOKEN_CHARS} characters` }),
 });
 
+/**
+ * The user's answer to a question a run asked (CUSTOM agentwire.interrupt): from any tab and any
+ * gateway process. `value` must satisfy the question's responseSchema; the run then goes on.
+ */
+export const AnswerInterruptSchema = z.object({
+  type: z.literal('answer_interrupt'),
+  run_id: RunIdSchema,
+  interrupt_id: z.string().min(1).max(256),
+  value: z.unknown().refine((value) => value !== undefined, { error: 'value is required' }),
+});
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   UserMessageSchema,
   StartAgentSchema,
@@ -56,6 +67,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   PingSchema,
   ResumeSchema,
   RefreshTokenSchema,
+  AnswerInterruptSchema,
 ]);
 
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
@@ -69,6 +81,7 @@ export const CLIENT_MESSAGE_SCHEMAS = {
   ping: PingSchema,
   resume: ResumeSchema,
   refresh_token: RefreshTokenSchema,
+  answer_interrupt: AnswerInterruptSchema,
 } as const satisfies { [K in ClientMessageType]: z.ZodType<ClientMessageOf<K>> };
 
 export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_MESSAGE_SCHEMAS) as ClientMessageType[];

@@ -1,5 +1,27 @@
-/** The protocol name a client asks for (subprotocol) and the server confirms. */
-export const PROTOCOL_VERSION = 'agentwire.v1';
+/**
+ * The wire protocols a client may ask for (WebSocket subprotocol) and the server confirms:
+ * v1 has agentwire's own event types; v2 carries run events in AG-UI's vocabulary (README, wire
+ * contract v2). A client that offers both gets v2; one that offers none (a token in the
+ * Authorization header) gets v1.
+ */
+export const WireProtocol = {
+  V1: 'agentwire.v1',
+  V2: 'agentwire.v2',
+} as const;
+export type WireProtocol = (typeof WireProtocol)[keyof typeof WireProtocol];
+export const WIRE_PROTOCOLS = [WireProtocol.V2, WireProtocol.V1] as const;
+
+/** The protocol of a connection that named none. */
+export const DEFAULT_WIRE_PROTOCOL: WireProtocol = WireProtocol.V1;
+
+/** The protocol a server confirms for the subprotocols a client offered (the newest it knows), or null for none of ours. */
+export function chooseWireProtocol(offered: Iterable<string>): WireProtocol | null {
+  const set = new Set(offered);
+  return WIRE_PROTOCOLS.find((protocol) => set.has(protocol)) ?? null;
+}
+
+/** @deprecated The v1 protocol name; use WireProtocol. */
+export const PROTOCOL_VERSION = WireProtocol.V1;
 
 /**
  * Codes of `error` messages (payload.code). The connection stays open after each of them.
@@ -33,7 +55,7 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Codes of `agent_error` events (payload.code): why a run ended without completing. */
+/** Codes of RUN_ERROR events (agent_error in v1; payload.code): why a run ended without completing. */
 export const AgentErrorCode = {
   /** The agent threw. */
   AgentFailed: 'agent_failed',
@@ -45,5 +67,7 @@ export const AgentErrorCode = {
   Shutdown: 'shutdown',
   /** Something in agentwire itself failed. */
   InternalError: 'internal_error',
+  /** A question the agent asked its user (reporter.ask) expired unanswered. */
+  InterruptExpired: 'interrupt_expired',
 } as const;
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];

@@ -1,7 +1,8 @@
 import { ConnectionIdSchema, type RunId, RunIdSchema, type ThreadId, ThreadIdSchema, UserIdSchema } from '@agentwire/types';
 import { z } from 'zod';
-import { AGENT_EVENT_TYPES, AgentEventPayloadSchemas, type AgentEventPayloads, type AgentEventType } from './agent-events';
-import { ERROR_CODES, PROTOCOL_VERSION } from './codes';
+import { EventSchemas } from '@ag-ui/core/schemas';
+import { AGENT_EVENT_TYPES, AgentEventPayloadSchemas, type AgentEventType } from './agent-events';
+import { ERROR_CODES, WIRE_PROTOCOLS } from './codes';
 
 /** A position in a user's stream: 1, 2, 3, … with no gaps. */
 export const StreamSeqSchema = z.number().int().positive();
@@ -35,7 +36,7 @@ export const ConnectionEstablishedSchema = z.object({
   ...envelopeBase,
   payload: z.object({
     connection_id: ConnectionIdSchema,
-    protocol: z.literal(PROTOCOL_VERSION),
+    protocol: z.enum(WIRE_PROTOCOLS),
     last_seq: z.number().int().nonnegative(),
     /**
      * Names this incarnation of the user's stream; seq positions are comparable only within one
@@ -71,7 +72,12 @@ export const ErrorMessageSchema = z.object({
   type: z.literal('error'),
   seq: z.null(),
   ...envelopeBase,
-  payload: z.object({ code: z.enum(ERROR_CODES), message: z.string(), ref: z.string().optional() }),
+  payload: z.object({
+    // a built-in code, or an application's own (MessageRejectedError('quota_exceeded', …)): lower-case snake case, at most 64 characters
+    code: z.union([z.enum(ERROR_CODES), z.string().max(64).regex(/^[a-z][a-z0-9_]*$/, { error: 'an error code is lower-case snake_case' })]),
+    message: z.string(),
+    ref: z.string().optional(),
+  }),
 });
 
 /**
@@ -100,7 +106,7 @@ function agentEventSchema<K extends AgentEventType>(type: K) {
   });
 }
 
-/** Agent event envelopes: stream messages that always carry run_id and thread_id. */
+/** Agent event envelopes of wire contract v1 (what a v1 connection receives): always carry run_id and thread_id. */
 export const AgentEventEnvelopeSchemas = {
   agent_started: agentEventSchema('agent_started'),
   agent_thinking: agentEventSchema('agent_thinking'),
@@ -120,7 +126,7 @@ export const AgentEventEnvelopeSchema = z.discriminatedUnion(
 );
 export type AgentEventEnvelope = z.infer<typeof AgentEventEnvelopeSchema>;
 
-/** Every server → client message type of wire contract v1. */
+/** Every server → client message type of wire contract v1 (agentwire.v1). */
 export const ServerMessageSchema = z.discriminatedUnion('type', [
   ConnectionEstablishedSchema,
   PongSchema,
@@ -152,22 +158,48 @@ export interface OutboundMessage {
   readonly run_id?: RunId;
 }
 
-/** An agent event before the manager sequences it (see AgentEventSink). */
-export type AgentEvent = {
-  [K in AgentEventType]: {
-    readonly type: K;
-    readonly run_id: RunId;
-    readonly thread_id: ThreadId;
-    readonly payload: AgentEventPayloads[K];
-  };
-}[AgentEventType];
+/**
+ * A run event of agentwire.v2: `type` is the AG-UI event type and `payload` the AG-UI event
+ * itself. `first_seq` is present on a compacted delta (one TEXT_MESSAGE_CONTENT,
+ * REASONING_MESSAGE_CONTENT or TOOL_CALL_ARGS standing for the deltas first_seq..seq of one key):
+ * a client keeps `seq` as its position, as for any envelope.
+ */
+export const RunEventEnvelopeSchema = z
+  .object({
+    type: z.string().min(1),
+    seq: StreamSeqSchema,
+    first_seq: StreamSeqSchema.optional(),
+    ts: timestamp,
+    user_id: UserIdSchema,
+    thread_id: ThreadIdSchema,
+    run_id: RunIdSchema,
+    payload: EventSchemas,
+  })
+  .refine((envelope) => envelope.payload.type === envelope.type, { error: "payload.type must be the envelope's type" })
+  .refine((envelope) => envelope.first_seq === undefined || envelope.first_seq <= envelope.seq, { error: 'first_seq must not be above seq' });
+export type RunEventEnvelope = z.infer<typeof RunEventEnvelopeSchema>;
 
-/** Checks an agent event's payload against its type's schema; returns the problem or null. */
-export function validateAgentEvent(event: AgentEvent): string | null {
-  const schema = AgentEventPayloadSchemas[event.type];
-  if (schema === undefined) return `unknown agent event type '${String(event.type)}'`;
-  const result = schema.safeParse(event.payload);
-  if (result.success) return null;
-  const issue = result.error.issues[0];
-  return `${event.type}.payload${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`;
-}
+/**
+ * A v2 client's replay gap: AG-UI's CUSTOM event named agentwire.replay_gap, with the positions
+ * that cannot be delivered. Its seq is null during one connection's replay, or the position it
+ * took in the stream; it belongs to no run.
+ */
+export const V2ReplayGapSchema = z.object({
+  type: z.literal('CUSTOM'),
+  seq: StreamSeqSchema.nullable(),
+  ...envelopeBase,
+  payload: z.object({
+    type: z.literal('CUSTOM'),
+    name: z.literal('agentwire.replay_gap'),
+    value: z
+      .object({ from_seq: StreamSeqSchema, to_seq: StreamSeqSchema })
+      .refine((gap) => gap.to_seq >= gap.from_seq, { error: 'to_seq must not be below from_seq' }),
+  }),
+});
+
+/**
+ * Every server → client message of agentwire.v2: the connection messages of v1, AG-UI run events
+ * and replay gaps. Messages an application sends with sendToUser are generic envelopes (ServerEnvelopeSchema).
+ */
+export const V2ServerMessageSchema = z.union([ConnectionEstablishedSchema, PongSchema, TokenRefreshedSchema, ErrorMessageSchema, V2ReplayGapSchema, RunEventEnvelopeSchema]);
+export type V2ServerMessage = z.infer<typeof V2ServerMessageSchema>;

@@ -6,6 +6,9 @@ import {
   ServerEnvelopeSchema,
   ServerMessageSchema,
   validateAgentEvent,
+  EventType,
+  RunEventEnvelopeSchema,
+  V2ServerMessageSchema,
 } from '../index';
 import type { AgentEvent, ServerMessageType } from '../index';
 
@@ -76,20 +79,59 @@ describe('server messages', () => {
     expect(ServerMessageSchema.safeParse({ ...serverExamples.agent_started, ts: 'yesterday' }).success).toBe(false);
   });
 
-  it('knows only the documented error codes', () => {
+  it('knows the documented error codes and accepts app-defined snake_case codes', () => {
     expect(ERROR_CODES).toEqual(expect.arrayContaining(['invalid_json', 'invalid_message', 'unknown_message_type', 'unauthorized', 'rate_limited', 'payload_too_large', 'isolation_violation', 'internal_error']));
-    expect(ServerMessageSchema.safeParse({ ...serverExamples.error, payload: { code: 'oops', message: 'x' } }).success).toBe(false);
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.error, payload: { code: 'Oops!', message: 'x' } }).success).toBe(false);
+    expect(ServerMessageSchema.safeParse({ ...serverExamples.error, payload: { code: 'quota_exceeded', message: 'an app-defined code' } }).success).toBe(true);
   });
 
   it('rejects a replay_gap whose range runs backwards', () => {
     expect(ServerMessageSchema.safeParse({ ...serverExamples.replay_gap, payload: { from_seq: 5, to_seq: 4 } }).success).toBe(false);
   });
 
-  it('checks agent event payloads before they are sequenced', () => {
-    const event = { type: 'tool_completed', run_id: 'run-1', thread_id: 't', payload: { tool_name: 'calc', results: 4, duration_ms: -1, success: true } } as unknown as AgentEvent;
-    expect(validateAgentEvent(event)).toMatch(/^tool_completed\.payload\.duration_ms: /);
-    expect(validateAgentEvent({ type: 'agent_thinking', run_id: 'r', thread_id: 't', payload: { reasoning: 'ok' } } as AgentEvent)).toBeNull();
-    expect(validateAgentEvent({ type: 'agent_exploded', payload: {} } as unknown as AgentEvent)).toMatch(/unknown agent event type/);
+  it('checks agent events (AG-UI events) before they are sequenced', () => {
+    const ids = { run_id: 'run-1', thread_id: 't' };
+    const content = { type: EventType.TEXT_MESSAGE_CONTENT, ...ids, payload: { type: EventType.TEXT_MESSAGE_CONTENT, messageId: 'm1', delta: 'Hel' } } as unknown as AgentEvent;
+    expect(validateAgentEvent(content)).toBeNull();
+    const noDelta = { ...content, payload: { type: EventType.TEXT_MESSAGE_CONTENT, messageId: 'm1' } } as unknown as AgentEvent;
+    expect(validateAgentEvent(noDelta)).toMatch(/^TEXT_MESSAGE_CONTENT\.delta: /);
+    const mismatch = { ...content, type: EventType.TEXT_MESSAGE_END } as unknown as AgentEvent;
+    expect(validateAgentEvent(mismatch)).toMatch(/not the envelope's type/);
+    const started = { type: EventType.RUN_STARTED, ...ids, payload: { type: EventType.RUN_STARTED, threadId: 't', runId: 'run-2' } } as unknown as AgentEvent;
+    expect(validateAgentEvent(started)).toMatch(/runId run-2 is not the envelope's run_id run-1/);
+    expect(validateAgentEvent({ type: 'agent_exploded', ...ids, payload: { type: 'agent_exploded' } } as unknown as AgentEvent)).toMatch(/^agent_exploded/);
+  });
+});
+
+describe('run event envelopes of agentwire.v2', () => {
+  const envelope = (type: string, payload: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type, seq: 7, ...run, ...extra, payload: { type, ...payload } });
+
+  it.each([
+    envelope('RUN_STARTED', { threadId: 'thread-1', runId: 'run-1' }),
+    envelope('TEXT_MESSAGE_START', { messageId: 'm1', role: 'assistant' }),
+    envelope('TEXT_MESSAGE_CONTENT', { messageId: 'm1', delta: 'Hello, ' }),
+    envelope('TEXT_MESSAGE_CONTENT', { messageId: 'm1', delta: 'Hello, world' }, { first_seq: 3 }),
+    envelope('TOOL_CALL_RESULT', { messageId: 'm2', toolCallId: 'c1', content: '4', metadata: { agentwire: { tool_name: 'calculator', duration_ms: 1, success: true } } }),
+    envelope('RUN_FINISHED', { threadId: 'thread-1', runId: 'run-1', outcome: { type: 'cancelled' } }),
+    envelope('RUN_ERROR', { message: 'The run exceeded its 30000 ms timeout', code: 'timed_out' }),
+    envelope('CUSTOM', { name: 'agentwire.interrupt', value: { id: 'i1', reason: 'input_required', message: 'Which time zone?' } }),
+  ])('accepts %j', (example) => {
+    expect(RunEventEnvelopeSchema.safeParse(example).success).toBe(true);
+    expect(V2ServerMessageSchema.safeParse(example).success).toBe(true);
+  });
+
+  it('accepts a replay gap as CUSTOM agentwire.replay_gap, with or without a position', () => {
+    const gap = { type: 'CUSTOM', seq: null, ts, user_id: 'alice', payload: { type: 'CUSTOM', name: 'agentwire.replay_gap', value: { from_seq: 2, to_seq: 5 } } };
+    expect(V2ServerMessageSchema.safeParse(gap).success).toBe(true);
+    expect(V2ServerMessageSchema.safeParse({ ...gap, seq: 6 }).success).toBe(true);
+    expect(V2ServerMessageSchema.safeParse({ ...gap, payload: { ...gap.payload, value: { from_seq: 5, to_seq: 2 } } }).success).toBe(false);
+  });
+
+  it('refuses a payload of another type, a first_seq above seq, and a payload AG-UI rejects', () => {
+    expect(RunEventEnvelopeSchema.safeParse({ ...envelope('TEXT_MESSAGE_END', { messageId: 'm1' }), type: 'TEXT_MESSAGE_START' }).success).toBe(false);
+    expect(RunEventEnvelopeSchema.safeParse(envelope('TEXT_MESSAGE_CONTENT', { messageId: 'm1', delta: 'x' }, { first_seq: 8 })).success).toBe(false);
+    expect(RunEventEnvelopeSchema.safeParse(envelope('TOOL_CALL_START', { toolCallId: 'c1' })).success).toBe(false);
+    expect(RunEventEnvelopeSchema.safeParse({ ...envelope('RUN_ERROR', { message: 'x' }), run_id: undefined }).success).toBe(false);
   });
 });
 

@@ -10,6 +10,11 @@ export const TrackerErrorCode = {
   TrackerAlreadyRegistered: 'TRACKER_ALREADY_REGISTERED',
   InvalidTrackerOption: 'INVALID_TRACKER_OPTION',
   RunAborted: 'RUN_ABORTED',
+  RunEnded: 'RUN_ENDED',
+  StreamClosed: 'STREAM_CLOSED',
+  InvalidReport: 'INVALID_REPORT',
+  InterruptNotFound: 'INTERRUPT_NOT_FOUND',
+  InvalidAnswer: 'INVALID_ANSWER',
 } as const;
 export type TrackerErrorCode = (typeof TrackerErrorCode)[keyof typeof TrackerErrorCode];
 
@@ -96,5 +101,43 @@ export class RunAbortedError extends AgentwireError {
     } finally {
       Error.stackTraceLimit = limit;
     }
+  }
+}
+
+/**
+ * A reporter call after the run ended (completed, cancelled, failed, timed out): nothing was
+ * sent. The promise that carries it is already handled, so a call nobody awaits cannot crash the process.
+ */
+export class RunEndedError extends AgentwireError {
+  constructor(readonly runId: string) {
+    super(TrackerErrorCode.RunEnded, `Run ${runId} has ended; nothing more of it is sent`);
+  }
+}
+
+/** A call on a streamed message or tool call after it ended (append after end, a second result). */
+export class StreamClosedError extends AgentwireError {
+  constructor(what: string) {
+    super(TrackerErrorCode.StreamClosed, `${what} has ended; nothing more of it is sent`);
+  }
+}
+
+/** A reporter call with arguments no AG-UI event can carry (a reserved or unregistered custom event name, an invalid value). */
+export class InvalidReportError extends AgentwireError {
+  constructor(message: string) {
+    super(TrackerErrorCode.InvalidReport, message);
+  }
+}
+
+/** answerInterrupt named no question the run is waiting on (never asked, already answered, expired, or another user's run). */
+export class InterruptNotFoundError extends AgentwireError {
+  constructor(interruptId: string) {
+    super(TrackerErrorCode.InterruptNotFound, `No open question ${describeValue(interruptId)} on this run`);
+  }
+}
+
+/** answerInterrupt's value does not satisfy the question's response schema; the question stays open. */
+export class InvalidAnswerError extends AgentwireError {
+  constructor(readonly problem: string) {
+    super(TrackerErrorCode.InvalidAnswer, `The answer does not match the question's response schema: ${problem}`);
   }
 }

@@ -1,3 +1,4 @@
+import { EventType } from '@agentwire/protocols';
 import { InvalidTrackerOptionError } from './errors';
 import { ControlledAgent, type Harness, createHarness, flush } from './harness.test-helpers';
 
@@ -27,7 +28,7 @@ describe('dead means the agent broke its own hang rule', () => {
     expect(alice.getRun(runId)).toMatchObject({ state: 'running', hangAfterMs: null, heartbeatCount: 0 });
     agent.call(runId).finish('a slow answer');
     expect(await outcome).toMatchObject({ state: 'completed', durationMs: 25_000, finalResponse: 'a slow answer' });
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_completed']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_FINISHED]);
   });
 
   it('still ends a waiting agent at its run timeout', async () => {
@@ -54,7 +55,7 @@ describe('dead means the agent broke its own hang rule', () => {
     agent.call(runId).finish('too late');
     expect(await outcome).toMatchObject({ state: 'dead', durationMs: 9_000, error: { code: 'dead', message: 'No report from the agent for 5000 ms (its hang rule)' } });
     expect(signal.aborted).toBe(true);
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_thinking', 'agent_error']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.REASONING_MESSAGE_CHUNK, EventType.RUN_ERROR]);
   });
 
   it('takes the run request over the agent, and the agent over the registry; 0 means none', async () => {

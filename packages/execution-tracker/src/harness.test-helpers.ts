@@ -7,10 +7,10 @@ import {
   type AgentRunRequest,
   type AgentRunResult,
   type AgentRunner,
+  type EventType,
   type OrderedEvent,
   type SendResult,
-  TERMINAL_AGENT_EVENT_TYPES,
-  type AgentEventType,
+  TERMINAL_RUN_EVENT_TYPES,
   checkRunEventOrder,
   validateAgentEvent,
 } from '@agentwire/protocols';
@@ -32,7 +32,7 @@ export class FakeClock {
 }
 
 export interface RecordedEvent extends OrderedEvent {
-  readonly type: AgentEventType;
+  readonly type: EventType;
   readonly seq: number;
   readonly user_id: UserId;
   readonly run_id: string;
@@ -42,7 +42,7 @@ export interface RecordedEvent extends OrderedEvent {
 
 /**
  * An AgentEventSink that records every event when it is handed over, validates it as the
- * manager does, and can hold (gate) or reject emits.
+ * manager does (the payload against @ag-ui/core's EventSchemas), and can hold (gate) or reject emits.
  */
 export class RecordingSink implements AgentEventSink {
   readonly events: RecordedEvent[] = [];
@@ -90,6 +90,18 @@ export class RecordingSink implements AgentEventSink {
 
   types(runId: string): string[] {
     return this.run(runId).map((event) => event.type);
+  }
+
+  /** One run's events of one type, in emit order. */
+  ofType(runId: string, type: EventType): RecordedEvent[] {
+    return this.run(runId).filter((event) => event.type === type);
+  }
+
+  /** The concatenated deltas of one run's delta events of `type` (e.g. a streamed message's text). */
+  text(runId: string, type: EventType): string {
+    return this.ofType(runId, type)
+      .map((event) => String(event.payload['delta']))
+      .join('');
   }
 
   runIds(): string[] {
@@ -159,14 +171,39 @@ export function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Resolves after `ms` of real time (coalescing windows run on real timers). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits (real time, bounded by `withinMs`) until `condition` holds; throws when it never does. */
+export async function until(condition: () => boolean, withinMs = 2_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${withinMs} ms`);
+    await sleep(1);
+  }
+}
+
+/** The rejection of `promise` (throws when it fulfils). */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
 /** A UserExecutionContext for `userId` (thread `thread-main` unless given). */
 export function contextFor(userId: string, threadId = 'thread-main'): UserExecutionContext {
   return new UserExecutionContext({ userId, threadId, runId: generateRunId() });
 }
 
 /**
- * Checks every recorded run against the protocol's ordering rules: agent_started first, exactly
- * one terminal event, nothing after; and that no run had more than `maxInFlight` emits at the sink.
+ * Checks every recorded run against the protocol's ordering rules (checkRunEventOrder: RUN_STARTED
+ * first, starts before contents and ends, exactly one terminal event, nothing after, nothing open
+ * at RUN_FINISHED); and that no run had more than `maxInFlight` emits at the sink.
  */
 export function expectEveryRunOrdered(sink: RecordingSink, maxInFlight = 1): void {
   expect(sink.invalid).toEqual([]);
@@ -175,7 +212,7 @@ export function expectEveryRunOrdered(sink: RecordingSink, maxInFlight = 1): voi
   for (const runId of sink.runIds()) {
     const events = sink.run(runId);
     for (const problem of checkRunEventOrder(events).problems) problems.push(`${runId}: ${problem}`);
-    const terminal = events.filter((event) => TERMINAL_AGENT_EVENT_TYPES.has(event.type)).length;
+    const terminal = events.filter((event) => TERMINAL_RUN_EVENT_TYPES.has(event.type)).length;
     if (terminal !== 1) problems.push(`${runId}: ${terminal} terminal events`);
   }
   expect(problems).toEqual([]);

@@ -34,5 +34,10 @@ export {
   TrackerAlreadyRegisteredError,
   InvalidTrackerOptionError,
   RunAbortedError,
+  RunEndedError,
+  StreamClosedError,
+  InvalidReportError,
+  InterruptNotFoundError,
+  InvalidAnswerError,
   TrackerErrorCode,
 } from './errors';

@@ -1,4 +1,4 @@
-import { type AgentRunRequest, checkUserStream } from '@agentwire/protocols';
+import { type AgentRunRequest, EventType, checkUserStream } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import { RunNotFoundError } from './errors';
 import { ControlledAgent, type Harness, createHarness, flush, scriptedAgent } from './harness.test-helpers';
@@ -47,13 +47,14 @@ describe('user isolation', () => {
       const stream = h.sink.forUser(user);
       expect(checkUserStream(stream, user, { afterSeq: 0 }).problems).toEqual([]);
       expect(new Set(stream.map((event) => event.run_id))).toEqual(new Set(mine));
-      expect(stream.filter((event) => event.type === 'tool_completed').map((event) => event.payload['results'])).toEqual([
+      expect(stream.filter((event) => event.type === EventType.TOOL_CALL_RESULT).map((event) => JSON.parse(String(event.payload['content'])))).toEqual([
         { owner: user },
         { owner: user },
         { owner: user },
       ]);
     }
-    expect(h.sink.events).toHaveLength(60 * 3 * 5);
+    // RUN_STARTED, a thought (one REASONING_MESSAGE_CHUNK), a tool call (START, ARGS, END) with its result, RUN_FINISHED
+    expect(h.sink.events).toHaveLength(60 * 3 * 7);
   });
 
   it("treats another user's run id exactly like an unknown id, for reading, heartbeats and cancelling", async () => {

@@ -1,9 +1,12 @@
-import { AgentErrorCode, type AgentTool } from '@agentwire/protocols';
-import { RunAbortedError } from './errors';
-import { ControlledAgent, type Harness, T0, createHarness, flush, scriptedAgent } from './harness.test-helpers';
+import { AgentErrorCode, type AgentTool, EventType } from '@agentwire/protocols';
+import { RunAbortedError, RunEndedError } from './errors';
+import { ControlledAgent, type Harness, T0, createHarness, flush, rejectionOf, scriptedAgent } from './harness.test-helpers';
 import type { RunStore } from './run-store';
 import { InMemoryRunStore } from './run-store';
 import type { AgentExecutionTracker } from './tracker';
+
+/** What reporter.toolStarted emits: the call with its whole arguments; complete() adds TOOL_CALL_RESULT. */
+const TOOL_STARTED = [EventType.TOOL_CALL_START, EventType.TOOL_CALL_ARGS, EventType.TOOL_CALL_END];
 
 describe('a run, from start to its one ending', () => {
   let h: Harness;
@@ -20,14 +23,14 @@ describe('a run, from start to its one ending', () => {
   });
   afterEach(() => h.close());
 
-  /** Starts a run and lets agent_started go out, so the agent is running. */
+  /** Starts a run and lets RUN_STARTED go out, so the agent is running. */
   async function started(timeoutMs?: number, runner: ControlledAgent = agent) {
     const run = alice.startRun({ agent: runner, input: 'What is 2+2?', timeoutMs });
     await flush();
     return { ...run, call: runner.call(run.runId), reporter: runner.call(run.runId).request.reporter };
   }
 
-  it('emits agent_started, what the agent reports, then agent_completed with the duration and event count', async () => {
+  it('emits RUN_STARTED, what the agent reports as AG-UI events, then RUN_FINISHED with the result, duration and event count', async () => {
     const { runId, threadId, outcome } = alice.startRun({ agent, input: 'What is 2+2?' });
     expect(alice.getRun(runId)?.state).toBe('starting');
     await flush();
@@ -45,19 +48,51 @@ describe('a run, from start to its one ending', () => {
     expect(await outcome).toEqual({ runId, state: 'completed', durationMs: 500, finalResponse: '4', error: null, cancelReason: null });
     const events = h.sink.run(runId);
     expect(events.map((event) => event.type)).toEqual([
-      'agent_started',
-      'agent_thinking',
-      'tool_executing',
-      'tool_completed',
-      'agent_completed',
+      EventType.RUN_STARTED,
+      EventType.REASONING_MESSAGE_CHUNK, // thinking: one whole reasoning message, one event
+      ...TOOL_STARTED,
+      EventType.TOOL_CALL_RESULT,
+      EventType.RUN_FINISHED,
     ]);
-    expect(events.every((event) => event.run_id === runId && event.thread_id === threadId)).toBe(true);
+    expect(events.every((event) => event.run_id === runId && event.thread_id === threadId && event.payload['type'] === event.type)).toBe(true);
     expect(threadId).toBe('thread-main');
-    expect(events[0]?.payload).toEqual({ agent_name: 'controlled-agent', input: 'What is 2+2?' });
-    expect(events[1]?.payload).toEqual({ reasoning: 'I should add the numbers' });
-    expect(events[2]?.payload).toEqual({ tool_name: 'calculator', parameters: { expression: '2+2' } });
-    expect(events[3]?.payload).toEqual({ tool_name: 'calculator', results: { value: 4 }, duration_ms: 250, success: true });
-    expect(events[4]?.payload).toEqual({ status: 'completed', final_response: '4', duration_ms: 500, event_count: 5 });
+    expect(events[0]?.payload).toEqual({
+      type: 'RUN_STARTED',
+      threadId,
+      runId,
+      input: {
+        threadId,
+        runId,
+        messages: [{ id: `${runId}-input`, role: 'user', content: 'What is 2+2?' }],
+        tools: [],
+        context: [],
+        state: {},
+        forwardedProps: { agent: 'controlled-agent', input: 'What is 2+2?' },
+      },
+    });
+    expect(events[1]?.payload).toEqual({ type: 'REASONING_MESSAGE_CHUNK', messageId: expect.any(String), delta: 'I should add the numbers' });
+    const toolCallId = events[2]?.payload['toolCallId'];
+    expect(events.slice(2, 6).map((event) => event.payload)).toEqual([
+      { type: 'TOOL_CALL_START', toolCallId, toolCallName: 'calculator' },
+      { type: 'TOOL_CALL_ARGS', toolCallId, delta: '{"expression":"2+2"}' },
+      { type: 'TOOL_CALL_END', toolCallId },
+      {
+        type: 'TOOL_CALL_RESULT',
+        messageId: expect.any(String),
+        toolCallId,
+        role: 'tool',
+        content: '{"value":4}',
+        metadata: { agentwire: { tool_name: 'calculator', duration_ms: 250, success: true } },
+      },
+    ]);
+    expect(events[6]?.payload).toEqual({
+      type: 'RUN_FINISHED',
+      threadId,
+      runId,
+      outcome: { type: 'success' },
+      result: '4',
+      metadata: { agentwire: { duration_ms: 500, event_count: 7 } },
+    });
 
     const run = alice.getRun(runId);
     expect(run?.states).toEqual([
@@ -72,7 +107,7 @@ describe('a run, from start to its one ending', () => {
       { phase: 'tool_execution', at: T0 + 150 },
       { phase: 'result_processing', at: T0 + 400 },
     ]);
-    expect(run).toMatchObject({ heartbeatCount: 3, lastHeartbeatAt: T0 + 400, endedAt: T0 + 500, eventCount: 5, emitFailures: 0 });
+    expect(run).toMatchObject({ heartbeatCount: 3, lastHeartbeatAt: T0 + 400, endedAt: T0 + 500, eventCount: 7, emitFailures: 0 });
   });
 
   it('gives the agent its run id, thread, user, input, tools and an unaborted signal', async () => {
@@ -95,17 +130,24 @@ describe('a run, from start to its one ending', () => {
     tool.complete({ error: 'again' }, true); // a second complete is ignored
     call.finish('could not search');
     await outcome;
-    expect(h.sink.run(runId)[2]?.payload).toEqual({ tool_name: 'search', results: { error: 'upstream 503' }, duration_ms: 30, success: false });
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'tool_executing', 'tool_completed', 'agent_completed']);
+    expect(h.sink.ofType(runId, EventType.TOOL_CALL_RESULT).map((event) => event.payload)).toEqual([
+      expect.objectContaining({ content: '{"error":"upstream 503"}', metadata: { agentwire: { tool_name: 'search', duration_ms: 30, success: false } } }),
+    ]);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, ...TOOL_STARTED, EventType.TOOL_CALL_RESULT, EventType.RUN_FINISHED]);
   });
 
-  it('ends as failed with agent_error agent_failed when the agent throws, and aborts the signal', async () => {
+  it('ends as failed with RUN_ERROR agent_failed when the agent throws, and aborts the signal', async () => {
     const { runId, call, outcome } = await started();
     h.clock.advance(40);
     call.fail(new Error('model overloaded'));
     const result = await outcome;
     expect(result).toMatchObject({ state: 'failed', durationMs: 40, error: { code: 'agent_failed', message: 'The agent failed: model overloaded' } });
-    expect(h.sink.run(runId).at(-1)).toMatchObject({ type: 'agent_error', payload: { code: AgentErrorCode.AgentFailed, message: 'The agent failed: model overloaded' } });
+    expect(h.sink.run(runId).at(-1)?.payload).toEqual({
+      type: 'RUN_ERROR',
+      code: AgentErrorCode.AgentFailed,
+      message: 'The agent failed: model overloaded',
+      metadata: { agentwire: { duration_ms: 40, event_count: 2 } },
+    });
     expect(call.request.signal.aborted).toBe(true);
     expect(alice.getRun(runId)?.states.map((change) => change.state)).toEqual(['pending', 'starting', 'running', 'failed']);
   });
@@ -116,13 +158,20 @@ describe('a run, from start to its one ending', () => {
     });
     const { runId, outcome } = alice.startRun({ agent: broken, input: 'x' });
     expect(await outcome).toMatchObject({ state: 'failed', error: { code: 'agent_failed', message: 'The agent failed: not a function' } });
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_error']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_ERROR]);
   });
 
-  it('treats an answer without a finalResponse string as an agent failure', async () => {
+  it('treats a finalResponse that is not a string as an agent failure', async () => {
     const { call, outcome } = await started();
-    call.resolveWith({ answer: 42 });
-    expect(await outcome).toMatchObject({ state: 'failed', error: { code: 'agent_failed', message: 'The agent returned no finalResponse string' } });
+    call.resolveWith({ finalResponse: 42 });
+    expect(await outcome).toMatchObject({ state: 'failed', error: { code: 'agent_failed', message: 'The agent returned a finalResponse that is not a string' } });
+  });
+
+  it('completes without a result when the agent returns no finalResponse (its answer was streamed)', async () => {
+    const { runId, call, outcome } = await started();
+    call.resolveWith({});
+    expect(await outcome).toMatchObject({ state: 'completed', finalResponse: null });
+    expect(h.sink.run(runId).at(-1)?.payload).not.toHaveProperty('result');
   });
 
   it('never completes while a tool call is still open: that is an agent failure', async () => {
@@ -133,7 +182,7 @@ describe('a run, from start to its one ending', () => {
       state: 'failed',
       error: { code: 'agent_failed', message: 'The agent returned while tool calls were still open: search' },
     });
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'tool_executing', 'agent_error']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, ...TOOL_STARTED, EventType.RUN_ERROR]);
   });
 
   it('ends as timed_out at timeoutMs even while the agent keeps heartbeating', async () => {
@@ -141,14 +190,14 @@ describe('a run, from start to its one ending', () => {
     for (let elapsed = 0; elapsed < 29_000; elapsed += 1_000) {
       h.clock.advance(1_000);
       reporter.heartbeat();
-      expect(h.registry.sweep()).toEqual({ popped: 0, timedOut: 0, dead: 0, evicted: 0 });
+      expect(h.registry.sweep()).toEqual({ popped: 0, timedOut: 0, dead: 0, interruptsExpired: 0, evicted: 0 });
     }
     h.clock.advance(999);
     expect(h.registry.sweep().popped).toBe(0);
     h.clock.advance(1);
-    expect(h.registry.sweep()).toEqual({ popped: 1, timedOut: 1, dead: 0, evicted: 0 });
+    expect(h.registry.sweep()).toEqual({ popped: 1, timedOut: 1, dead: 0, interruptsExpired: 0, evicted: 0 });
     expect(await outcome).toMatchObject({ state: 'timed_out', durationMs: 30_000, error: { code: 'timed_out' } });
-    expect(h.sink.run(runId).at(-1)?.payload).toEqual({ code: 'timed_out', message: 'The run exceeded its 30000 ms timeout' });
+    expect(h.sink.run(runId).at(-1)?.payload).toMatchObject({ type: 'RUN_ERROR', code: 'timed_out', message: 'The run exceeded its 30000 ms timeout' });
     expect(call.request.signal.reason).toBeInstanceOf(RunAbortedError);
     expect(call.request.signal.reason).toMatchObject({ code: 'RUN_ABORTED', state: 'timed_out' });
   });
@@ -172,20 +221,20 @@ describe('a run, from start to its one ending', () => {
     h.clock.advance(9_999);
     expect(h.registry.sweep().popped).toBe(0);
     h.clock.advance(1);
-    expect(h.registry.sweep()).toEqual({ popped: 1, timedOut: 0, dead: 1, evicted: 0 });
+    expect(h.registry.sweep()).toEqual({ popped: 1, timedOut: 0, dead: 1, interruptsExpired: 0, evicted: 0 });
     expect(await outcome).toMatchObject({ state: 'dead', durationMs: 28_000 });
-    expect(h.sink.run(runId).at(-1)?.payload).toEqual({ code: 'dead', message: 'No report from the agent for 10000 ms (its hang rule)' });
+    expect(h.sink.run(runId).at(-1)?.payload).toMatchObject({ type: 'RUN_ERROR', code: 'dead', message: 'No report from the agent for 10000 ms (its hang rule)' });
     expect(alice.getRun(runId)?.hangAfterMs).toBe(10_000);
     expect(alice.getRun(runId)).toMatchObject({ heartbeatCount: 2, lastHeartbeatAt: T0 + 18_000 });
   });
 
   it("does not count the tracker's own state changes as heartbeats", async () => {
     let release: () => void = () => undefined;
-    h.sink.gate = (event) => (event.type === 'agent_started' ? new Promise((resolve) => (release = resolve)) : Promise.resolve());
+    h.sink.gate = (event) => (event.type === EventType.RUN_STARTED ? new Promise((resolve) => (release = resolve)) : Promise.resolve());
     const { runId, outcome } = alice.startRun({ agent: hangRuled, input: 'slow start' });
-    await flush(); // agent_started is now held in the sink
+    await flush(); // RUN_STARTED is now held in the sink
     h.clock.advance(5_000);
-    release(); // agent_started is out: starting → running, the agent is invoked
+    release(); // RUN_STARTED is out: starting → running, the agent is invoked
     await flush();
     expect(alice.getRun(runId)?.state).toBe('running');
     h.clock.advance(5_000);
@@ -194,8 +243,8 @@ describe('a run, from start to its one ending', () => {
     expect(alice.getRun(runId)?.heartbeatCount).toBe(0);
   });
 
-  it('ends a run that dies while agent_started is still in flight, and never invokes its agent', async () => {
-    h.sink.gate = (event) => (event.type === 'agent_started' ? new Promise((resolve) => setTimeout(resolve, 5)) : Promise.resolve());
+  it('ends a run that dies while RUN_STARTED is still in flight, and never invokes its agent', async () => {
+    h.sink.gate = (event) => (event.type === EventType.RUN_STARTED ? new Promise((resolve) => setTimeout(resolve, 5)) : Promise.resolve());
     const { runId, outcome } = alice.startRun({ agent: hangRuled, input: 'x' });
     h.clock.advance(10_000);
     expect(h.registry.sweep().dead).toBe(1);
@@ -203,7 +252,7 @@ describe('a run, from start to its one ending', () => {
     await flush();
     expect(hangRuled.calls).toHaveLength(0);
     expect(alice.getRun(runId)?.states.map((change) => change.state)).toEqual(['pending', 'starting', 'dead']);
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_error']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_ERROR]);
   });
 
   it('lets no answer or report beat a deadline that passed before the sweep ran', async () => {
@@ -214,19 +263,26 @@ describe('a run, from start to its one ending', () => {
 
     const reporting = await started(undefined, hangRuled);
     h.clock.advance(10_000);
-    reporting.reporter.thinking('too late as well');
+    const tooLate = reporting.reporter.thinking('too late as well');
     expect((await reporting.outcome).state).toBe('dead');
-    expect(h.sink.types(reporting.runId)).toEqual(['agent_started', 'agent_error']);
+    expect(await rejectionOf(tooLate)).toBeInstanceOf(RunEndedError);
+    expect(h.sink.types(reporting.runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_ERROR]);
     expect(h.registry.sweep().popped).toBe(0);
   });
 
-  it('cancels: agent_cancelled with the reason, the signal aborts, true once; false afterwards', async () => {
+  it('cancels: RUN_FINISHED with outcome cancelled and the reason, the signal aborts, true once; false afterwards', async () => {
     const { runId, call, outcome } = await started();
     h.clock.advance(70);
     await expect(alice.cancel(runId, 'user pressed stop')).resolves.toBe(true);
     expect(call.request.signal.aborted).toBe(true);
     expect(call.request.signal.reason).toMatchObject({ state: 'cancelled', message: 'The run was cancelled: user pressed stop' });
-    expect(h.sink.run(runId).at(-1)).toMatchObject({ type: 'agent_cancelled', payload: { reason: 'user pressed stop' } });
+    expect(h.sink.run(runId).at(-1)?.payload).toEqual({
+      type: 'RUN_FINISHED',
+      threadId: 'thread-main',
+      runId,
+      outcome: { type: 'cancelled' },
+      metadata: { agentwire: { code: 'cancelled', reason: 'user pressed stop', duration_ms: 70, event_count: 2 } },
+    });
     expect(await outcome).toMatchObject({ state: 'cancelled', durationMs: 70, cancelReason: 'user pressed stop' });
     await expect(alice.cancel(runId)).resolves.toBe(false);
     expect(alice.heartbeat(runId)).toBe(false);
@@ -235,15 +291,16 @@ describe('a run, from start to its one ending', () => {
   it('cancels without a reason', async () => {
     const { runId } = await started();
     await alice.cancel(runId);
-    expect(h.sink.run(runId).at(-1)).toMatchObject({ type: 'agent_cancelled', payload: {} });
+    expect(h.sink.run(runId).at(-1)?.payload).toMatchObject({ type: 'RUN_FINISHED', outcome: { type: 'cancelled' }, metadata: { agentwire: { code: 'cancelled' } } });
+    expect(h.sink.run(runId).at(-1)?.payload['metadata']).not.toHaveProperty('agentwire.reason');
   });
 
-  it('cancels before agent_started is out: the agent never runs', async () => {
+  it('cancels before RUN_STARTED is out: the agent never runs', async () => {
     const { runId } = alice.startRun({ agent, input: 'x' });
     await expect(alice.cancel(runId)).resolves.toBe(true);
     await flush();
     expect(agent.calls).toHaveLength(0);
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_cancelled']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_FINISHED]);
   });
 
   it('returns false from cancel of a run whose deadline passed, and ends it by that deadline', async () => {
@@ -253,20 +310,31 @@ describe('a run, from start to its one ending', () => {
     expect((await outcome).state).toBe('dead');
   });
 
-  it('emits nothing after the terminal event: later reports are silent no-ops and a late answer changes nothing', async () => {
+  it('emits nothing after the terminal event: later reports are refused with RunEndedError, and a late answer changes nothing', async () => {
     const { runId, reporter, call, outcome } = await started();
     const tool = reporter.toolStarted('search', {});
     await alice.cancel(runId);
+    const late: Promise<unknown>[] = [];
     expect(() => {
-      reporter.thinking('after the end');
+      late.push(reporter.thinking('after the end'));
       reporter.heartbeat();
-      reporter.toolStarted('another', {}).complete('x', true);
-      tool.complete('late result', true);
+      const another = reporter.toolStarted('another', {});
+      late.push(another.ready.then(() => 'ready resolves'));
+      late.push(another.complete('x', true));
+      late.push(tool.complete('late result', true));
     }).not.toThrow();
     call.finish('late answer');
     await flush();
     expect((await outcome).state).toBe('cancelled');
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'tool_executing', 'agent_cancelled']);
+    const settled = await Promise.allSettled(late);
+    expect(settled.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as RunEndedError).code))).toEqual([
+      'RUN_ENDED',
+      'ready resolves',
+      'RUN_ENDED',
+      'RUN_ENDED',
+    ]);
+    expect(settled.filter((result) => result.status === 'rejected').every((result) => (result as PromiseRejectedResult).reason instanceof RunEndedError)).toBe(true);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, ...TOOL_STARTED, EventType.RUN_FINISHED]);
     expect(alice.getRun(runId)?.heartbeatCount).toBe(1);
   });
 
@@ -275,7 +343,7 @@ describe('a run, from start to its one ending', () => {
     h.sink.gate = () => new Promise((resolve) => pending.push(resolve));
     const { runId, outcome } = alice.startRun({ agent, input: 'x' });
     await flush();
-    expect(h.sink.types(runId)).toEqual(['agent_started']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED]);
     pending.shift()?.();
     await flush();
     const { reporter } = agent.call(runId).request;
@@ -283,14 +351,22 @@ describe('a run, from start to its one ending', () => {
     reporter.thinking('two');
     reporter.toolStarted('t', {}).complete(1, true);
     agent.call(runId).finish('done');
-    for (let step = 0; step < 5; step += 1) {
+    const total = 1 + 2 + TOOL_STARTED.length + 2; // RUN_STARTED, two thoughts, the tool call, its result, RUN_FINISHED
+    for (let step = 0; step < total - 1; step += 1) {
       await flush();
       expect(h.sink.run(runId)).toHaveLength(2 + step);
       pending.shift()?.();
     }
     await outcome;
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_thinking', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed']);
-    expect(h.sink.run(runId).map((event) => event.payload['reasoning'])).toContain('two');
+    expect(h.sink.types(runId)).toEqual([
+      EventType.RUN_STARTED,
+      EventType.REASONING_MESSAGE_CHUNK,
+      EventType.REASONING_MESSAGE_CHUNK,
+      ...TOOL_STARTED,
+      EventType.TOOL_CALL_RESULT,
+      EventType.RUN_FINISHED,
+    ]);
+    expect(h.sink.text(runId, EventType.REASONING_MESSAGE_CHUNK)).toBe('onetwo');
     expect(h.sink.maxInFlightPerRun).toBe(1);
   });
 
@@ -303,8 +379,8 @@ describe('a run, from start to its one ending', () => {
     expect((await outcome).state).toBe('completed');
     expect(alice.getRun(runId)).toMatchObject({ state: 'completed', eventCount: 4, emitFailures: 4 });
     expect(h.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures']])).toEqual([
-      ['warn', 'agent_started', 1],
-      ['warn', 'agent_completed', 4],
+      ['warn', 'RUN_STARTED', 1],
+      ['warn', 'RUN_FINISHED', 4],
     ]);
     expect(h.logger.lines[0]?.context).toMatchObject({ runId, userId: 'alice', error: 'manager is shutting down' });
     h.sink.fail = null;
@@ -339,7 +415,7 @@ describe('a run, from start to its one ending', () => {
     expect(() => tool?.complete('x', true)).not.toThrow();
     call.finish('fine');
     expect((await outcome).state).toBe('completed');
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_completed']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_FINISHED]);
     expect(h.logger.lines).toHaveLength(2);
     expect(h.logger.lines[0]).toEqual({
       level: 'error',
@@ -375,7 +451,7 @@ describe('a run, from start to its one ending', () => {
     fragileAgent.call(runId).request.reporter.thinking('hello');
     fragileAgent.call(runId).finish('ok');
     expect((await outcome).state).toBe('completed');
-    expect(fragile.sink.types(runId)).toEqual(['agent_started', 'agent_thinking', 'agent_completed']);
+    expect(fragile.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.REASONING_MESSAGE_CHUNK, EventType.RUN_FINISHED]);
     expect(new Set(fragile.logger.lines.map((line) => `${line.level}: ${line.message}`))).toEqual(new Set(['error: The run store failed']));
     expect(fragile.logger.lines[0]?.context).toEqual({ runId, error: 'store unavailable' });
     fragile.logger.lines.length = 0; // expected errors, checked above

@@ -6,7 +6,7 @@ import type { TerminalRunState } from './run-state';
 
 /** How a run ends; decided exactly once per run. */
 export type RunEnding =
-  | { readonly state: 'completed'; readonly finalResponse: string }
+  | { readonly state: 'completed'; readonly finalResponse: string | null }
   | { readonly state: 'failed' | 'timed_out' | 'dead'; readonly error: RunError }
   | { readonly state: 'cancelled'; readonly reason: string | null };
 
@@ -39,10 +39,14 @@ export class DeadlineEndings {
   private timedOut: { readonly ms: number; readonly ending: DeadlineEnding } | null = null;
 
   /** The ending a passed deadline imposes on `run` at `now`, or null while both are ahead. Dead wins a tie. */
-  of(run: LiveRun, now: number): DeadlineEnding | null {
+  of(run: LiveRun, now: number): RunEnding | null {
+    if (run.waitingSince !== null) {
+      // A run waiting for its user is not hung and its timeout is paused; only the question expires.
+      return run.firstInterruptExpiry() > now ? null : INTERRUPT_EXPIRED;
+    }
     const { record } = run;
     const deadAt = hangsAt(record);
-    const timeoutAt = record.createdAt + record.timeoutMs;
+    const timeoutAt = record.createdAt + record.timeoutMs + run.pausedMs;
     if (deadAt > now && timeoutAt > now) return null;
     const ms = record.hangAfterMs;
     if (ms !== null && deadAt <= timeoutAt) {
@@ -59,8 +63,42 @@ export class DeadlineEndings {
   }
 }
 
+/** The ending of a run whose question to its user went unanswered (shared, like the endings above). */
+const INTERRUPT_EXPIRED: RunEnding = Object.freeze({
+  state: 'failed',
+  error: Object.freeze({ code: AgentErrorCode.InterruptExpired, message: 'A question to the user expired unanswered' }),
+});
+
 function frozenEnding(state: DeadlineEnding['state'], code: AgentErrorCode, message: string): DeadlineEnding {
   return Object.freeze({ state, error: Object.freeze({ code, message }) });
+}
+
+/** One event waiting in a run's queue; a delta's payload is replaced when the next delta of its key merges into it. */
+export interface QueuedEvent {
+  event: AgentEvent;
+  /** deltaKeyOf the event, or null when it is not a delta. */
+  readonly deltaKey: string | null;
+  /**
+   * For a delta: when its coalescing window closes (performance.now() ms, real time like the
+   * timer that waits for it); it goes out then at the latest. 0 for other events.
+   */
+  readonly dueAt: number;
+}
+
+/** A message, tool call or step the agent opened and has not ended: what RUN_FINISHED must end first. */
+export interface OpenStream {
+  readonly kind: 'text' | 'reasoning' | 'tool_args' | 'step';
+  readonly id: string;
+}
+
+/** A question the run waits on (reporter.ask). */
+export interface PendingInterrupt {
+  readonly id: string;
+  readonly expiresAt: number;
+  /** Checks an answer against the question's response schema: the problem or null. */
+  readonly check: (value: unknown) => string | null;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
 }
 
 /** The in-process side of a run that has not settled yet: its agent, signal, deadline and event queue. */
@@ -70,8 +108,18 @@ export class LiveRun {
   deadline: Deadline<LiveRun> | null = null;
   /** Set once; after that nothing more is emitted except the terminal event. */
   ending: RunEnding | null = null;
-  /** Events not yet handed to the sink, oldest first; bounded by maxQueuedEvents (plus the terminal event). */
-  readonly queue: AgentEvent[] = [];
+  /** Events not yet handed to the sink, oldest first; bounded by maxQueuedEvents (plus the closing events). */
+  readonly queue: QueuedEvent[] = [];
+  /** Waits out the coalescing window of the delta alone at the head of the queue (see RunEngine.pump). */
+  coalesceTimer: NodeJS.Timeout | null = null;
+  /** Messages, tool calls and steps opened and not ended, in the order they opened. */
+  readonly openStreams = new Map<string, OpenStream>();
+  /** Questions waiting for their answer; while any waits, the hang rule and the timeout are paused. */
+  readonly interrupts = new Map<string, PendingInterrupt>();
+  /** Since when the run waits for an answer (epoch ms), or null. */
+  waitingSince: number | null = null;
+  /** Time spent waiting for answers so far: the run's timeout is pushed back by it. */
+  pausedMs = 0;
   /** Events handed to the sink whose emit has not settled yet (at most maxEventsInFlight). */
   inFlight = 0;
   readonly outcome: Promise<RunOutcome>;
@@ -90,10 +138,20 @@ export class LiveRun {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
   }
 
-  /** When the run expires if nothing changes: the earlier of its hang rule's and its timeout's deadlines. */
+  /**
+   * When the run expires if nothing changes: the earlier of its hang rule's and its timeout's
+   * deadlines; while it waits for an answer, when the first question expires.
+   */
   get dueAt(): number {
+    if (this.waitingSince !== null) return this.firstInterruptExpiry();
     const { record } = this;
-    return Math.min(hangsAt(record), record.createdAt + record.timeoutMs);
+    return Math.min(hangsAt(record), record.createdAt + record.timeoutMs + this.pausedMs);
+  }
+
+  firstInterruptExpiry(): number {
+    let first = Infinity;
+    for (const interrupt of this.interrupts.values()) first = Math.min(first, interrupt.expiresAt);
+    return first;
   }
 
   /** The promise reporter calls return while the queue is full: resolved by release(). */
@@ -122,6 +180,19 @@ export class LiveRun {
   /** Tools started and not completed yet. */
   openToolNames(): string[] {
     return [...this.openTools.keys()];
+  }
+
+  /** Stops waiting out a coalescing window (the delta went out, or the run settled). */
+  stopCoalescing(): void {
+    if (this.coalesceTimer === null) return;
+    clearTimeout(this.coalesceTimer);
+    this.coalesceTimer = null;
+  }
+
+  /** Rejects every question still waiting (the run ended first). */
+  abandonInterrupts(error: Error): void {
+    for (const interrupt of this.interrupts.values()) interrupt.reject(error);
+    this.interrupts.clear();
   }
 
   /** Resolves the outcome promise from the record's final state. */

@@ -7,6 +7,7 @@ describe('tracker options', () => {
       maxRunsPerUser: TRACKER_DEFAULTS.maxRunsPerUser,
       timeoutMs: TRACKER_DEFAULTS.timeoutMs,
       retentionMs: TRACKER_DEFAULTS.retentionMs,
+      coalesceMs: TRACKER_DEFAULTS.coalesceMs,
     });
   });
 
@@ -16,7 +17,8 @@ describe('tracker options', () => {
       AGENTWIRE_RUN_TIMEOUT_MS: '5000',
       AGENTWIRE_RUN_DEAD_AFTER_MS: '1000',
       AGENTWIRE_RUN_RETENTION_MS: '0',
+      AGENTWIRE_STREAM_COALESCE_MS: '0',
     });
-    expect(trackerOptionsFromConfig(config)).toEqual({ maxRunsPerUser: 2, timeoutMs: 5_000, retentionMs: 0 });
+    expect(trackerOptionsFromConfig(config)).toEqual({ maxRunsPerUser: 2, timeoutMs: 5_000, retentionMs: 0, coalesceMs: 0 });
   });
 });

@@ -33,6 +33,15 @@ export const TRACKER_DEFAULTS = {
   maxPhaseHistory: 50,
   /** How often the production timer sweeps deadlines and retention; 0 = no timer (call sweep()). */
   sweepIntervalMs: 250,
+  /**
+   * How long a streamed delta (text, reasoning, tool arguments) waits for the next ones of the
+   * same message before it takes a stream position: deltas within the window go out as one
+   * envelope (at most about 1000/coalesceMs envelopes a second per message). A message's end, or
+   * any other event of the run, sends what waits at once. 0 = every delta is its own envelope.
+   */
+  coalesceMs: 40,
+  /** How long a question an agent asks (reporter.ask) waits for its answer unless it says otherwise. */
+  interruptExpiresMs: 300_000,
 } as const;
 
 /** The logger the tracker reports problems to; pino's logger fits. */
@@ -73,6 +82,14 @@ export interface ExecutionTrackerOptions {
   readonly maxRetainedRuns?: number;
   readonly maxPhaseHistory?: number;
   readonly sweepIntervalMs?: number;
+  readonly coalesceMs?: number;
+  readonly interruptExpiresMs?: number;
+  /**
+   * Checks an app-defined CUSTOM event (reporter.custom): returns the problem or null. The
+   * gateway passes the check of its protocol extensions; without one every name outside the
+   * reserved `agentwire.` prefix is accepted.
+   */
+  readonly checkCustomEvent?: (name: string, value: unknown) => string | null;
 }
 
 export type TrackerLimits = { readonly [K in keyof typeof TRACKER_DEFAULTS]: number };
@@ -84,6 +101,7 @@ export interface ResolvedTrackerOptions {
   readonly logger: TrackerLogger;
   readonly store: RunStore;
   readonly onRunEnded: ((observation: RunEndedObservation) => void) | null;
+  readonly checkCustomEvent: ((name: string, value: unknown) => string | null) | null;
 }
 
 const consoleLogger: TrackerLogger = {
@@ -103,6 +121,8 @@ const MINIMUM: TrackerLimits = {
   maxRetainedRuns: 0,
   maxPhaseHistory: 0,
   sweepIntervalMs: 0,
+  coalesceMs: 0,
+  interruptExpiresMs: 1,
 };
 
 /** Checks that a limit is a whole number ≥ its minimum; throws InvalidTrackerOptionError. */
@@ -133,6 +153,7 @@ export function resolveTrackerOptions(options: ExecutionTrackerOptions): Resolve
     logger: options.logger ?? consoleLogger,
     store: options.store ?? new InMemoryRunStore(),
     onRunEnded: options.onRunEnded ?? null,
+    checkCustomEvent: options.checkCustomEvent ?? null,
   };
 }
 
@@ -141,10 +162,13 @@ export function resolveTrackerOptions(options: ExecutionTrackerOptions): Resolve
  * AGENTWIRE_RUN_DEAD_AFTER_MS is not one of them: it is about gateway processes that die (the
  * Redis run directory), not about agents that wait; an agent declares its own hang rule.
  */
-export function trackerOptionsFromConfig(config: AppConfig): Pick<ExecutionTrackerOptions, 'maxRunsPerUser' | 'timeoutMs' | 'retentionMs'> {
+export function trackerOptionsFromConfig(
+  config: AppConfig,
+): Pick<ExecutionTrackerOptions, 'maxRunsPerUser' | 'timeoutMs' | 'retentionMs' | 'coalesceMs'> {
   return {
     maxRunsPerUser: config.limits.maxRunsPerUser,
     timeoutMs: config.runs.timeoutMs,
     retentionMs: config.runs.retentionMs,
+    coalesceMs: config.stream.coalesceMs,
   };
 }

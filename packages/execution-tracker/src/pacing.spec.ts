@@ -1,4 +1,4 @@
-import { AgentEventType } from '@agentwire/protocols';
+import { type AgentRunReporter, EventType } from '@agentwire/protocols';
 import { ControlledAgent, type Harness, createHarness, flush, scriptedAgent } from './harness.test-helpers';
 
 /**
@@ -22,7 +22,7 @@ describe('agents paced by the sink', () => {
     let reported = 0;
     let mostAhead = 0;
     let runId = '';
-    /** Events the agent reported that the sink has not been handed yet (agent_started is not the agent's). */
+    /** Events the agent reported that the sink has not been handed yet (RUN_STARTED is not the agent's). */
     const measure = (): void => {
       mostAhead = Math.max(mostAhead, reported - (h.sink.run(runId).length - 1));
     };
@@ -30,15 +30,15 @@ describe('agents paced by the sink', () => {
       for (let step = 1; step <= STEPS; step += 1) {
         if (step % 10 === 0) {
           const call = reporter.toolStarted('lookup', { step });
-          reported += 1;
+          reported += 3; // TOOL_CALL_START, TOOL_CALL_ARGS, TOOL_CALL_END
           await call.ready;
           measure();
           const completed = call.complete(step, true);
-          reported += 1;
+          reported += 1; // TOOL_CALL_RESULT
           await completed;
         } else {
           const thought = reporter.thinking(`step ${step}`);
-          reported += 1;
+          reported += 1; // one REASONING_MESSAGE_CHUNK
           await thought;
         }
         measure();
@@ -52,13 +52,13 @@ describe('agents paced by the sink', () => {
     expect(mostAhead).toBeLessThanOrEqual(16); // …but never past the high-water mark
     const events = h.sink.run(runId);
     expect(events).toHaveLength(1 + reported + 1);
-    expect(events.filter((event) => event.type === AgentEventType.AgentThinking).map((event) => event.payload['reasoning'])).toEqual(
+    expect(h.sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(
       Array.from({ length: STEPS }, (_, i) => i + 1)
         .filter((step) => step % 10 !== 0)
         .map((step) => `step ${step}`),
     );
-    expect(events.filter((event) => event.type === AgentEventType.ToolCompleted).map((event) => event.payload['results'])).toEqual(
-      Array.from({ length: STEPS / 10 }, (_, i) => 10 * (i + 1)),
+    expect(h.sink.ofType(runId, EventType.TOOL_CALL_RESULT).map((event) => event.payload['content'])).toEqual(
+      Array.from({ length: STEPS / 10 }, (_, i) => String(10 * (i + 1))),
     );
   }, 30_000);
 
@@ -69,7 +69,7 @@ describe('agents paced by the sink', () => {
     const agent = new ControlledAgent();
     const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
     await flush();
-    held.shift()?.(); // agent_started is out: the agent runs
+    held.shift()?.(); // RUN_STARTED is out: the agent runs
     await flush();
     const { reporter } = agent.call(runId).request;
     const settled: boolean[] = [];
@@ -91,7 +91,43 @@ describe('agents paced by the sink', () => {
     expect((await outcome).state).toBe('completed');
   });
 
-  it('ends an agent that never awaits and keeps reporting past maxQueuedEvents, once, with agent_failed; memory stays bounded', async () => {
+  it('paces thinking exactly like any one-event call: one queue slot and one stream position per report', async () => {
+    /** Seven calls made at once against a held sink (eventHighWater 4): how many have settled as each event is let out. */
+    async function pacingOf(report: (reporter: AgentRunReporter, i: number) => Promise<void>): Promise<{ settled: number[]; events: number }> {
+      h = createHarness({ eventHighWater: 4, maxQueuedEvents: 100 });
+      const held: (() => void)[] = [];
+      h.sink.gate = () => new Promise<void>((resolve) => held.push(resolve));
+      const agent = new ControlledAgent();
+      const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+      await flush();
+      held.shift()?.(); // RUN_STARTED is out: the agent runs
+      await flush();
+      const { reporter } = agent.call(runId).request;
+      let settledCalls = 0;
+      const calls = Array.from({ length: 7 }, (_, i) => report(reporter, i).then(() => (settledCalls += 1)));
+      const settled: number[] = [];
+      for (let out = 0; out < 7; out += 1) {
+        await flush();
+        settled.push(settledCalls);
+        held.shift()?.();
+      }
+      h.sink.gate = null;
+      for (const resume of held.splice(0)) resume();
+      await Promise.all(calls);
+      agent.call(runId).finish('ok');
+      expect((await outcome).state).toBe('completed');
+      return { settled, events: h.sink.run(runId).length - 2 };
+    }
+    const oneEventCalls = await pacingOf((reporter, i) => reporter.custom('progress', i));
+    await h.close();
+    const thoughts = await pacingOf((reporter, i) => reporter.thinking(`t${i}`));
+    expect(thoughts).toEqual(oneEventCalls);
+    // t0 at the sink, t1..t3 below the mark go on at once; t4..t6 once four are out and two wait (half the mark)
+    expect(thoughts).toEqual({ settled: [4, 4, 4, 4, 7, 7, 7], events: 7 });
+    expect(h.sink.types(h.sink.runIds()[0] ?? '').slice(1, -1)).toEqual(Array<string>(7).fill(EventType.REASONING_MESSAGE_CHUNK));
+  });
+
+  it('ends an agent that never awaits and keeps reporting past maxQueuedEvents, once, with RUN_ERROR agent_failed; memory stays bounded', async () => {
     h = createHarness({ eventHighWater: 8, maxQueuedEvents: 32 });
     slowSink(h);
     let calls = 0;
@@ -110,9 +146,9 @@ describe('agents paced by the sink', () => {
       error: { code: 'agent_failed', message: 'The agent kept reporting without awaiting its reporter calls while 32 of its events were waiting to be sent' },
     });
     expect(calls).toBe(100_000);
-    expect(abortedAt).toBe(34); // one at the sink, 32 queued: the 34th ended the run, the rest were no-ops
+    expect(abortedAt).toBe(34); // one at the sink, 32 queued: the 34th ended the run, the rest were refused
     const events = h.sink.run(runId);
-    expect(events.map((event) => event.type)).toEqual(['agent_started', ...Array<string>(33).fill('agent_thinking'), 'agent_error']);
+    expect(events.map((event) => event.type)).toEqual([EventType.RUN_STARTED, ...Array<string>(33).fill(EventType.REASONING_MESSAGE_CHUNK), EventType.RUN_ERROR]);
   });
 
   it('hands a sink that sequences in call order up to maxEventsInFlight events of a run at once, still in order', async () => {
@@ -126,14 +162,14 @@ describe('agents paced by the sink', () => {
     expect((await outcome).state).toBe('completed');
     expect(h.sink.maxInFlightPerRun).toBe(8);
     const events = h.sink.run(runId);
-    expect(events.map((event) => event.payload['reasoning']).filter((text) => text !== undefined)).toEqual(Array.from({ length: 500 }, (_, i) => `step ${i}`));
-    expect(events.at(-1)?.type).toBe('agent_completed');
+    expect(h.sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(Array.from({ length: 500 }, (_, i) => `step ${i}`));
+    expect(events.at(-1)?.type).toBe(EventType.RUN_FINISHED);
   });
 
   it('lets a reporter call waiting for room go on when the run ends, to find its signal aborted', async () => {
     h = createHarness({ eventHighWater: 2, maxQueuedEvents: 10 });
     const held: (() => void)[] = [];
-    h.sink.gate = (event) => (event.type === 'agent_thinking' ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
+    h.sink.gate = (event) => (event.type === EventType.REASONING_MESSAGE_CHUNK ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
     let progress: 'waiting' | 'went on' = 'waiting';
     let abortedWhenWoken: boolean | null = null;
     const agent = scriptedAgent('patient', async ({ reporter, signal }) => {
@@ -157,6 +193,12 @@ describe('agents paced by the sink', () => {
     for (const resume of held.splice(0)) resume();
     await expect(cancelling).resolves.toBe(true);
     expect((await outcome).state).toBe('cancelled');
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_thinking', 'agent_thinking', 'agent_thinking', 'agent_cancelled']);
+    expect(h.sink.types(runId)).toEqual([
+      EventType.RUN_STARTED,
+      EventType.REASONING_MESSAGE_CHUNK,
+      EventType.REASONING_MESSAGE_CHUNK,
+      EventType.REASONING_MESSAGE_CHUNK,
+      EventType.RUN_FINISHED,
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { EventType } from '@agentwire/protocols';
 import { InvalidContextError, UserExecutionContext } from '@agentwire/types';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
@@ -109,6 +110,8 @@ describe('getting a tracker', () => {
     expect(() => registerExecutionTracker(fresh(), { sink, timeoutMs: 1.5 })).toThrow(/timeoutMs: must be a whole number ≥ 1/);
     expect(() => registerExecutionTracker(fresh(), { sink: {} as RecordingSink })).toThrow(/sink/);
     expect(() => registerExecutionTracker(fresh(), { sink, eventHighWater: 10, maxQueuedEvents: 9 })).toThrow(/maxQueuedEvents: must be ≥ eventHighWater \(10\)/);
+    expect(() => registerExecutionTracker(fresh(), { sink, coalesceMs: -1 })).toThrow(/coalesceMs: must be a whole number ≥ 0/);
+    expect(() => registerExecutionTracker(fresh(), { sink, interruptExpiresMs: 0 })).toThrow(/interruptExpiresMs: must be a whole number ≥ 1/);
     expect(registerExecutionTracker(fresh(), { sink, sweepIntervalMs: 0 }).limits).toEqual({
       maxRunsPerUser: 5,
       timeoutMs: 30_000,
@@ -120,6 +123,8 @@ describe('getting a tracker', () => {
       maxRetainedRuns: 10_000,
       maxPhaseHistory: 50,
       sweepIntervalMs: 0,
+      coalesceMs: 40,
+      interruptExpiresMs: 300_000,
     });
   });
 });
@@ -204,7 +209,7 @@ describe('metrics', () => {
     await Promise.all([a.outcome, b.outcome, alice.cancel(c.runId)]);
     h.clock.advance(10_000);
     h.registry.sweep();
-    await flush(); // the dead run's agent_error goes out, then it is retained
+    await flush(); // the dead run's RUN_ERROR goes out, then it is retained
     expect(h.registry.metrics()).toEqual({
       started: 4,
       rejected: 0,
@@ -239,7 +244,7 @@ describe('metrics', () => {
 });
 
 describe('shutdown', () => {
-  it('lets runs finish within the grace period, ends the rest with agent_error shutdown, then starts nothing', async () => {
+  it('lets runs finish within the grace period, ends the rest with RUN_ERROR shutdown, then starts nothing', async () => {
     const h = createHarness();
     const agent = new ControlledAgent();
     const alice = h.trackerFor('alice');
@@ -255,18 +260,18 @@ describe('shutdown', () => {
     expect(report).toEqual({ finishedInGrace: 1, endedByShutdown: 2 });
     expect((await quick.outcome).state).toBe('completed');
     expect(await slow.outcome).toMatchObject({ state: 'failed', error: { code: 'shutdown', message: 'The gateway is shutting down' } });
-    expect(h.sink.run(waiting.runId).at(-1)).toMatchObject({ type: 'agent_error', payload: { code: 'shutdown' } });
+    expect(h.sink.run(waiting.runId).at(-1)).toMatchObject({ type: EventType.RUN_ERROR, payload: { type: EventType.RUN_ERROR, code: 'shutdown' } });
     expect(agent.call(slow.runId).request.signal.aborted).toBe(true);
     expect(h.registry.shutdown()).toBe(stopping);
     await expect(createHarness().registry.shutdown({ graceMs: -1 })).rejects.toThrow(InvalidTrackerOptionError);
     expectEveryRunOrdered(h.sink);
   });
 
-  it('does not end a run again whose agent_completed is still in flight', async () => {
+  it('does not end a run again whose RUN_FINISHED is still in flight', async () => {
     const h = createHarness();
     const agent = new ControlledAgent();
     let release: () => void = () => undefined;
-    h.sink.gate = (event) => (event.type === 'agent_completed' ? new Promise((resolve) => (release = resolve)) : Promise.resolve());
+    h.sink.gate = (event) => (event.type === EventType.RUN_FINISHED ? new Promise((resolve) => (release = resolve)) : Promise.resolve());
     const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
     await flush();
     agent.call(runId).finish('answer');
@@ -276,7 +281,7 @@ describe('shutdown', () => {
     release();
     await expect(stopping).resolves.toEqual({ finishedInGrace: 1, endedByShutdown: 0 });
     expect((await outcome).state).toBe('completed');
-    expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_completed']);
+    expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_FINISHED]);
     await h.close();
   });
 

@@ -1,16 +1,32 @@
 import {
+  AGENTWIRE_METADATA_KEY,
   AgentErrorCode,
   type AgentEvent,
-  AgentEventType,
+  AgentwireCustomEvent,
   type AgentInput,
   type AgentRunner,
   type AgentTool,
-  TERMINAL_AGENT_EVENT_TYPES,
+  EventType,
+  type RunEventPayload,
+  TERMINAL_RUN_EVENT_TYPES,
+  deltaKeyOf,
 } from '@agentwire/protocols';
+import Ajv from 'ajv';
+import { performance } from 'node:perf_hooks';
 import { type RunId, type ThreadId, type UserId, generateRunId, generateThreadId, parseThreadId } from '@agentwire/types';
 import { DeadlineHeap } from './deadline-heap';
-import { InvalidTrackerOptionError, RunAbortedError, RunLimitExceededError, RunNotFoundError, TrackerShutDownError } from './errors';
-import { DeadlineEndings, LiveRun, type RunEnding, type RunOutcome } from './live-run';
+import {
+  InterruptNotFoundError,
+  InvalidAnswerError,
+  InvalidReportError,
+  InvalidTrackerOptionError,
+  RunAbortedError,
+  RunEndedError,
+  RunLimitExceededError,
+  RunNotFoundError,
+  TrackerShutDownError,
+} from './errors';
+import { DeadlineEndings, LiveRun, type PendingInterrupt, type QueuedEvent, type RunEnding, type RunOutcome } from './live-run';
 import { RunCounters, type TrackerMetrics } from './metrics';
 import { type ResolvedTrackerOptions, checkLimit } from './options';
 import { type ReporterHost, createRunReporter } from './reporter';
@@ -46,11 +62,15 @@ export interface UserRunCounts {
   readonly byState: Readonly<Record<RunState, number>>;
 }
 
-/** What one sweep did: `popped` heap entries, of which so many ended timed_out or dead; finished runs evicted. */
+/**
+ * What one sweep did: `popped` heap entries, of which so many ended timed_out, dead or with a
+ * question to the user that expired (RUN_ERROR interrupt_expired); finished runs evicted.
+ */
 export interface SweepReport {
   readonly popped: number;
   readonly timedOut: number;
   readonly dead: number;
+  readonly interruptsExpired: number;
   readonly evicted: number;
 }
 
@@ -90,6 +110,28 @@ function isAgentInput(input: unknown): input is AgentInput {
 /** What a reporter call returns when the run's queue has room: one settled promise for every call. */
 const READY: Promise<void> = Promise.resolve();
 
+/**
+ * The longest delta coalescing builds (characters): a burst of deltas faster than the window is
+ * split into envelopes of about this size rather than growing one without bound.
+ */
+const MAX_COALESCED_DELTA_CHARS = 65_536;
+
+/**
+ * What AG-UI's RUN_STARTED says the run was asked: the user's text as a message, our agent name
+ * and input as forwardedProps. `tools` stays empty: in AG-UI it lists the tools the client offers
+ * (frontend tools), and the agent's own tools are not those.
+ */
+function runStartedPayload(record: { runId: string; threadId: string }, agent: AgentRunner, input: AgentInput): RunEventPayload {
+  const { runId, threadId } = record;
+  const messages = typeof input === 'string' ? [{ id: `${runId}-input`, role: 'user' as const, content: input }] : [];
+  return {
+    type: EventType.RUN_STARTED,
+    threadId,
+    runId,
+    input: { threadId, runId, messages, tools: [], context: [], state: {}, forwardedProps: { agent: agent.name, input } },
+  };
+}
+
 /** Resolves after `ms` or when `promise` settles, whichever is first. */
 async function within(ms: number, promise: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -109,6 +151,8 @@ export class RunEngine implements ReporterHost {
   private readonly retention: Retention;
   private readonly counters = new RunCounters();
   private readonly endings = new DeadlineEndings();
+  /** Compiles the response schemas of questions agents ask (reporter.ask). */
+  private readonly ajv = new Ajv({ strict: false, allErrors: false });
   private closing = false;
 
   constructor(private readonly options: ResolvedTrackerOptions) {
@@ -169,8 +213,8 @@ export class RunEngine implements ReporterHost {
     run.deadline = this.deadlines.push(run, run.dueAt);
 
     this.move(run, 'starting');
-    // The pump invokes the agent once agent_started is out.
-    void this.emit(run, { type: AgentEventType.AgentStarted, run_id: record.runId, thread_id: threadId, payload: { agent_name: agent.name, input } });
+    // The pump invokes the agent once RUN_STARTED is out.
+    void this.emit(run, runStartedPayload(record, agent, input));
     return { runId: record.runId, threadId, outcome: run.outcome };
   }
 
@@ -186,7 +230,7 @@ export class RunEngine implements ReporterHost {
     return run !== undefined && this.activity(run, null);
   }
 
-  /** True when this call cancelled the run (after agent_cancelled is out); false when it had already ended. */
+  /** True when this call cancelled the run (after its RUN_FINISHED is out); false when it had already ended. */
   async cancel(userId: UserId, runId: string, reason?: string): Promise<boolean> {
     this.owned(userId, runId);
     const run = this.active.get(runId);
@@ -233,6 +277,7 @@ export class RunEngine implements ReporterHost {
     let popped = 0;
     let timedOut = 0;
     let dead = 0;
+    let interruptsExpired = 0;
     for (let due = this.deadlines.popDue(now); due !== undefined; due = this.deadlines.popDue(now)) {
       popped += 1;
       const run = due.value;
@@ -241,7 +286,8 @@ export class RunEngine implements ReporterHost {
       if (ending === null) run.deadline = this.deadlines.push(run, run.dueAt);
       else if (this.end(run, ending, now)) {
         if (ending.state === 'dead') dead += 1;
-        else timedOut += 1;
+        else if (ending.state === 'timed_out') timedOut += 1;
+        else if (ending.state === 'failed' && ending.error.code === AgentErrorCode.InterruptExpired) interruptsExpired += 1;
       }
     }
     let evicted = 0;
@@ -249,7 +295,7 @@ export class RunEngine implements ReporterHost {
       this.drop(runId);
       evicted += 1;
     }
-    return { popped, timedOut, dead, evicted };
+    return { popped, timedOut, dead, interruptsExpired, evicted };
   }
 
   metrics(): TrackerMetrics {
@@ -300,17 +346,89 @@ export class RunEngine implements ReporterHost {
    * past maxQueuedEvents is not queued: the run ends as failed instead, so an agent that never
    * waits cannot grow the queue without bound.
    */
-  emit(run: LiveRun, event: AgentEvent): Promise<void> {
+  emit(run: LiveRun, payload: RunEventPayload): Promise<void> {
     if (run.ending !== null) return READY;
-    const { eventHighWater, maxQueuedEvents } = this.options.limits;
+    const { eventHighWater, maxQueuedEvents, coalesceMs } = this.options.limits;
+    const deltaKey = deltaKeyOf(payload.type, payload as unknown as Readonly<Record<string, unknown>>);
+    if (deltaKey !== null && this.mergeIntoTail(run, deltaKey, payload)) {
+      return run.queue.length >= eventHighWater ? run.paced() : READY;
+    }
     if (run.queue.length >= maxQueuedEvents) {
       this.end(run, failed(`The agent kept reporting without awaiting its reporter calls while ${maxQueuedEvents} of its events were waiting to be sent`));
       return READY;
     }
     run.record.eventCount += 1;
     this.update(run);
-    this.enqueue(run, event);
+    // The window runs from when the delta was queued, not from when it reached the head: its
+    // first characters leave within coalesceMs however long the events before it took.
+    const dueAt = deltaKey === null || coalesceMs === 0 ? 0 : performance.now() + coalesceMs;
+    run.queue.push({ event: this.eventOf(run, payload), deltaKey, dueAt });
+    this.pump(run);
     return run.queue.length >= eventHighWater ? run.paced() : READY;
+  }
+
+  checkCustomEvent(name: string, value: unknown): string | null {
+    return this.options.checkCustomEvent === null ? null : this.options.checkCustomEvent(name, value);
+  }
+
+  get interruptExpiresMs(): number {
+    return this.options.limits.interruptExpiresMs;
+  }
+
+  answerCheck(schema: Readonly<Record<string, unknown>> | undefined): (value: unknown) => string | null {
+    if (schema === undefined) return () => null;
+    let validate: ReturnType<Ajv['compile']>;
+    try {
+      validate = this.ajv.compile(schema);
+    } catch (error) {
+      throw new InvalidReportError(`responseSchema is not a JSON Schema: ${messageOf(error)}`);
+    } finally {
+      // Ajv keeps every schema it compiled (and refuses a second one with the same $id): the
+      // validator needs none of that, so each question's schema is dropped at once.
+      this.ajv.removeSchema(schema);
+    }
+    return (value) => {
+      if (validate(value)) return null;
+      const issue = validate.errors?.[0];
+      return issue === undefined ? 'invalid' : `${issue.instancePath === '' ? 'the answer' : issue.instancePath} ${issue.message ?? 'is invalid'}`;
+    };
+  }
+
+  waitFor(run: LiveRun, interrupt: PendingInterrupt): void {
+    run.interrupts.set(interrupt.id, interrupt);
+    if (run.waitingSince === null) run.waitingSince = this.now();
+    this.reschedule(run);
+  }
+
+  /**
+   * Answers a question the user's run waits on: the value is checked against the question's
+   * response schema (InvalidAnswerError, the question stays open), the run is told
+   * (CUSTOM agentwire.interrupt_resolved) and goes on. RunNotFoundError for an unknown or another
+   * user's run, InterruptNotFoundError for a question it does not wait on.
+   */
+  answerInterrupt(userId: UserId, runId: string, interruptId: string, value: unknown): void {
+    this.owned(userId, runId);
+    const run = this.active.get(runId);
+    const interrupt = run === undefined || run.ending !== null ? undefined : run.interrupts.get(interruptId);
+    if (run === undefined || interrupt === undefined) throw new InterruptNotFoundError(interruptId);
+    const expired = this.endings.of(run, this.now());
+    if (expired !== null) {
+      this.end(run, expired);
+      throw new InterruptNotFoundError(interruptId);
+    }
+    const problem = interrupt.check(value);
+    if (problem !== null) throw new InvalidAnswerError(problem);
+    run.interrupts.delete(interruptId);
+    void this.emit(run, { type: EventType.CUSTOM, name: AgentwireCustomEvent.InterruptResolved, value: { interruptId, status: 'resolved' } });
+    if (run.interrupts.size === 0 && run.waitingSince !== null) {
+      const now = this.now();
+      run.pausedMs += now - run.waitingSince;
+      run.waitingSince = null;
+      run.record.lastHeartbeatAt = now; // the hang rule starts over from the answer
+      this.update(run);
+    }
+    this.reschedule(run);
+    interrupt.resolve(value);
   }
 
   internalError(run: LiveRun, error: unknown): void {
@@ -319,6 +437,26 @@ export class RunEngine implements ReporterHost {
   }
 
   // ---- internals ----
+
+  private reschedule(run: LiveRun): void {
+    if (run.deadline !== null) this.deadlines.reschedule(run.deadline, run.dueAt);
+  }
+
+  private eventOf(run: LiveRun, payload: RunEventPayload): AgentEvent {
+    return { type: payload.type, run_id: run.record.runId, thread_id: run.record.threadId, payload };
+  }
+
+  /** Merges a delta into the last queued event when that is a delta of the same key (coalescing); false otherwise. */
+  private mergeIntoTail(run: LiveRun, deltaKey: string, payload: RunEventPayload): boolean {
+    if (this.options.limits.coalesceMs === 0) return false; // 0 = one envelope per delta
+    const tail = run.queue[run.queue.length - 1];
+    if (tail === undefined || tail.deltaKey !== deltaKey) return false;
+    const queued = tail.event.payload as RunEventPayload & { readonly delta: string };
+    const delta = queued.delta + (payload as RunEventPayload & { readonly delta: string }).delta;
+    if (delta.length > MAX_COALESCED_DELTA_CHARS) return false;
+    tail.event = { ...tail.event, payload: { ...queued, delta } as RunEventPayload };
+    return true;
+  }
 
   private async invoke(run: LiveRun): Promise<void> {
     if (run.ending !== null) return;
@@ -345,16 +483,17 @@ export class RunEngine implements ReporterHost {
 
   private completion(run: LiveRun, result: unknown): RunEnding {
     const finalResponse = (result as { finalResponse?: unknown } | null | undefined)?.finalResponse;
-    if (typeof finalResponse !== 'string') return failed('The agent returned no finalResponse string');
+    if (finalResponse !== undefined && typeof finalResponse !== 'string') return failed('The agent returned a finalResponse that is not a string');
     const open = run.openToolNames();
     if (open.length > 0) return failed(`The agent returned while tool calls were still open: ${open.join(', ')}`);
-    return { state: 'completed', finalResponse };
+    return { state: 'completed', finalResponse: finalResponse ?? null };
   }
 
   /**
-   * Decides the run's ending and queues its one terminal event; false when it was already decided.
-   * A sweep ends many runs at once, so this path allocates little: the event is one literal, and
-   * the event's delivery and the run's settling share one async call (no closures, no chain).
+   * Decides the run's ending and queues its closing events and its one terminal event; false when
+   * it was already decided. A RUN_FINISHED is preceded by the ends of the messages and tool-call
+   * arguments the agent left open (AG-UI consumers refuse a run that finishes with them open), and
+   * questions still waiting are closed. A sweep ends many runs at once, so this path allocates little.
    */
   private end(run: LiveRun, ending: RunEnding, now: number = this.now()): boolean {
     if (run.ending !== null) return false;
@@ -363,62 +502,95 @@ export class RunEngine implements ReporterHost {
     record.endedAt = now;
     if (run.deadline !== null) this.deadlines.remove(run.deadline);
     run.deadline = null;
-    let event: AgentEvent;
+    if (run.interrupts.size > 0) {
+      // Each question says why it no longer waits: its own expiry, or the run ended first.
+      for (const [interruptId, interrupt] of run.interrupts) {
+        const status = interrupt.expiresAt <= now ? 'expired' : 'cancelled';
+        this.close(run, { type: EventType.CUSTOM, name: AgentwireCustomEvent.InterruptResolved, value: { interruptId, status } });
+      }
+      run.abandonInterrupts(new RunEndedError(record.runId));
+    }
     let reason: RunAbortedError | null = null;
+    if (ending.state === 'completed' || ending.state === 'cancelled') {
+      for (const open of run.openStreams.values()) {
+        if (open.kind === 'text') this.close(run, { type: EventType.TEXT_MESSAGE_END, messageId: open.id });
+        else if (open.kind === 'reasoning') {
+          this.close(run, { type: EventType.REASONING_MESSAGE_END, messageId: open.id });
+          this.close(run, { type: EventType.REASONING_END, messageId: open.id });
+        } else if (open.kind === 'tool_args') this.close(run, { type: EventType.TOOL_CALL_END, toolCallId: open.id });
+        else this.close(run, { type: EventType.STEP_FINISHED, stepName: open.id });
+      }
+    }
+    run.openStreams.clear();
+    const { runId, threadId } = record;
+    const figures = () => ({ duration_ms: now - record.createdAt, event_count: record.eventCount + 1 });
+    let payload: RunEventPayload;
     if (ending.state === 'completed') {
       record.finalResponse = ending.finalResponse;
       this.move(run, 'completing', now);
-      const payload = {
-        status: 'completed' as const,
-        final_response: ending.finalResponse,
-        duration_ms: now - record.createdAt,
-        event_count: record.eventCount + 1,
-      };
-      event = { type: AgentEventType.AgentCompleted, run_id: record.runId, thread_id: record.threadId, payload };
+      payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'success' }, metadata: { [AGENTWIRE_METADATA_KEY]: figures() } };
+      if (ending.finalResponse !== null) payload.result = ending.finalResponse;
     } else if (ending.state === 'cancelled') {
       record.cancelReason = ending.reason;
       this.move(run, 'cancelled', now);
-      const payload = ending.reason === null ? {} : { reason: ending.reason };
-      event = { type: AgentEventType.AgentCancelled, run_id: record.runId, thread_id: record.threadId, payload };
+      const detail = ending.reason === null ? { code: 'cancelled', ...figures() } : { code: 'cancelled', reason: ending.reason, ...figures() };
+      payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'cancelled' }, metadata: { [AGENTWIRE_METADATA_KEY]: detail } };
       reason = RunAbortedError.reason('cancelled', `The run was cancelled${ending.reason === null ? '' : `: ${ending.reason}`}`);
     } else {
       const { error } = ending;
       record.error = error;
       this.move(run, ending.state, now);
-      event = { type: AgentEventType.AgentError, run_id: record.runId, thread_id: record.threadId, payload: { code: error.code, message: error.message } };
+      payload = { type: EventType.RUN_ERROR, message: error.message, code: error.code, metadata: { [AGENTWIRE_METADATA_KEY]: figures() } };
       reason = RunAbortedError.reason(ending.state, error.message);
     }
     record.eventCount += 1;
     this.update(run);
-    this.enqueue(run, event);
+    run.queue.push({ event: this.eventOf(run, payload), deltaKey: null, dueAt: 0 });
+    this.pump(run);
     run.release(); // an agent waiting for room goes on, to find its signal aborted
     if (reason !== null) run.controller.abort(reason);
     return true;
   }
 
-  private enqueue(run: LiveRun, event: AgentEvent): void {
-    run.queue.push(event);
-    this.pump(run);
+  /** Queues one of the events that close a run (past the queue's bound: there are few and they must go out). */
+  private close(run: LiveRun, payload: RunEventPayload): void {
+    run.record.eventCount += 1;
+    run.queue.push({ event: this.eventOf(run, payload), deltaKey: null, dueAt: 0 });
   }
 
   /**
    * Hands the run's queued events to the sink in order while fewer than maxEventsInFlight of
    * them are at the sink; reporter calls waiting for room go on once the queue is half drained.
+   * A delta alone at the head of the queue waits up to coalesceMs for more of its message (they
+   * merge into it) unless anything else is queued behind it or the run has ended.
    */
   private pump(run: LiveRun): void {
     const { queue } = run;
     const { maxEventsInFlight, eventHighWater } = this.options.limits;
     while (run.inFlight < maxEventsInFlight) {
-      const event = queue.shift();
-      if (event === undefined) return;
+      const head: QueuedEvent | undefined = queue[0];
+      if (head === undefined) return;
+      if (queue.length === 1 && head.dueAt !== 0 && run.ending === null) {
+        const wait = head.dueAt - performance.now();
+        if (wait > 0) {
+          // Not unref'd: a delta waiting out its window must not be lost to a process exiting.
+          run.coalesceTimer ??= setTimeout(() => {
+            run.coalesceTimer = null;
+            this.pump(run);
+          }, Math.ceil(wait));
+          return;
+        }
+      }
+      queue.shift();
+      run.stopCoalescing(); // the window belonged to this delta, or a delta that has gone out before it
       run.inFlight += 1;
       if (queue.length <= eventHighWater >> 1) run.release();
-      void this.deliver(run, event);
+      void this.deliver(run, head.event);
     }
   }
 
   /**
-   * Emits one event and goes on with the queue. Once agent_started is out the agent is invoked
+   * Emits one event and goes on with the queue. Once RUN_STARTED is out the agent is invoked
    * (so none of its events can overtake it); once the terminal event, always the last one
    * queued, is out and nothing else is at the sink, the run settles. Never rejects: a failed
    * emit is counted, a bug of ours is logged.
@@ -432,7 +604,7 @@ export class RunEngine implements ReporterHost {
       }
       run.inFlight -= 1;
       if (run.ending !== null && run.inFlight === 0 && run.queue.length === 0) this.settle(run);
-      else if (event.type === AgentEventType.AgentStarted) this.invoke(run).catch((error: unknown) => this.internalError(run, error));
+      else if (event.type === EventType.RUN_STARTED) this.invoke(run).catch((error: unknown) => this.internalError(run, error));
       this.pump(run);
     } catch (error) {
       this.internalError(run, error);
@@ -449,6 +621,7 @@ export class RunEngine implements ReporterHost {
   /** The terminal event is out (or failed): the run leaves the active set and becomes retained. */
   private settle(run: LiveRun): void {
     const { record } = run;
+    run.stopCoalescing();
     if (record.state === 'completing') this.move(run, 'completed');
     this.active.delete(record.runId);
     const mine = this.activeByUser.get(record.userId);
@@ -486,7 +659,7 @@ export class RunEngine implements ReporterHost {
     record.emitFailures += 1;
     this.update(run);
     // The first failure of a run and a lost terminal event are worth a line; the rest are counted.
-    if (record.emitFailures === 1 || TERMINAL_AGENT_EVENT_TYPES.has(event.type)) {
+    if (record.emitFailures === 1 || TERMINAL_RUN_EVENT_TYPES.has(event.type)) {
       this.options.logger.warn(
         { runId: record.runId, userId: record.userId, type: event.type, failures: record.emitFailures, error: messageOf(error) },
         'An agent event could not be emitted',

@@ -1,4 +1,4 @@
-import type { AgentRunReporter } from '@agentwire/protocols';
+import { type AgentRunReporter, EventType } from '@agentwire/protocols';
 import { ControlledAgent, createHarness, flush } from './harness.test-helpers';
 
 const USERS = 20_000;
@@ -30,10 +30,10 @@ describe('at scale', () => {
     }
     // At 10 s the silent runs are due: the sweep pops exactly their entries.
     h.clock.advance(2_000);
-    expect(h.registry.sweep()).toEqual({ popped: 1_000, timedOut: 0, dead: 1_000, evicted: 0 });
+    expect(h.registry.sweep()).toEqual({ popped: 1_000, timedOut: 0, dead: 1_000, interruptsExpired: 0, evicted: 0 });
     await flush();
     expect(h.registry.metrics()).toMatchObject({ active: 99_000, deadlines: 99_000, ended: { dead: 1_000 } });
-    for (const runId of silent) expect(h.sink.types(runId)).toEqual(['agent_started', 'agent_error']);
+    for (const runId of silent) expect(h.sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_ERROR]);
 
     // Endless heartbeats neither grow the heap nor make sweeps do work.
     for (let round = 0; round < 10; round += 1) {

@@ -27,7 +27,7 @@ export class AgentExecutionTracker {
   }
 
   /**
-   * Starts a run: emits agent_started, then runs the agent with a reporter and an AbortSignal.
+   * Starts a run: emits RUN_STARTED, then runs the agent with a reporter and an AbortSignal.
    * Throws RunLimitExceededError, TrackerShutDownError, InvalidTrackerOptionError or InvalidIdError (threadId).
    */
   startRun(request: StartRunRequest): StartedRun {
@@ -45,11 +45,21 @@ export class AgentExecutionTracker {
   }
 
   /**
-   * Cancels a live run: its signal aborts and agent_cancelled is emitted. Resolves true once that
+   * Cancels a live run: its signal aborts and RUN_FINISHED (outcome cancelled) is emitted. Resolves true once that
    * event is out, false when the run had already ended; rejects with RunNotFoundError otherwise.
    */
   cancel(runId: string, reason?: string): Promise<boolean> {
     return this.engine.cancel(this.userId, runId, reason);
+  }
+
+  /**
+   * Answers a question the user's run waits on (the agent's reporter.ask): the value is checked
+   * against the question's response schema and the agent's ask resolves with it. Throws
+   * RunNotFoundError (unknown or another user's run), InterruptNotFoundError (no such open
+   * question: never asked, answered, expired) or InvalidAnswerError (the question stays open).
+   */
+  answerInterrupt(runId: string, interruptId: string, value: unknown): void {
+    this.engine.answerInterrupt(this.userId, runId, interruptId, value);
   }
 
   /** The user's runs (live and retained), oldest first. */

@@ -1,4 +1,6 @@
-import { type ConnectionTransport, DROPPABLE_MESSAGE_TYPES, type StreamGap } from '@agentwire/protocols';
+import type { ConnectionTransport, StreamEntry } from '@agentwire/protocols';
+import { CompactedDelta, type Fold, foldOf } from './compaction';
+import { type FrameRenderer, withFirstSeq } from './render';
 
 /** Limits of the slow-consumer policy (from WebSocketManagerOptions). */
 export interface BackpressurePolicy {
@@ -16,9 +18,9 @@ export const WriteOutcome = {
   Sent: 0,
   /** Queued behind a backed-up socket. */
   Queued: 1,
-  /** Droppable and the queue was full: recorded as a gap instead. */
-  Dropped: 2,
-  /** Not droppable, the queue was full and held nothing droppable: the connection must close with 1013. */
+  /** Folded into the frame queued last (a delta merged into the previous delta of its key, or a snapshot superseding the previous one). */
+  Folded: 2,
+  /** It neither fits in the queue nor folds: the connection must close with 1013. */
   Overflow: 3,
 } as const;
 export type WriteOutcome = (typeof WriteOutcome)[keyof typeof WriteOutcome];
@@ -26,129 +28,158 @@ export type WriteOutcome = (typeof WriteOutcome)[keyof typeof WriteOutcome];
 /** A connection as the back-pressure code sees it. */
 export interface BackpressureTarget {
   readonly transport: ConnectionTransport;
+  /** Renders deltas folded in the queue when they are written. */
+  readonly renderer: FrameRenderer;
   queue: SendQueue | null;
 }
 
-/** One queued item: a frame (`json` set) or a gap notice (`json` null: positions seq..gapTo were dropped). */
+/** What a stream frame was rendered from: a folded frame needs it. */
+export type FrameSource = StreamEntry | CompactedDelta;
+
+/** One queued frame. */
 interface QueueItem {
+  /** The frame; null while `merged` holds it (rendered when written, so folding N deltas costs O(N), not O(N²)). */
   json: string | null;
   seq: number | null;
-  droppable: boolean;
   bytes: number;
-  gapTo: number;
+  /** How a later frame of the same key may fold into this one; null when none may. */
+  fold: Fold | null;
+  source: FrameSource | null;
+  /** The deltas folded here (set by the first fold). */
+  merged: CompactedDelta | null;
+  /** The first position a superseding snapshot stands for; null when it superseded nothing. */
+  firstSeq: number | null;
 }
 
 /**
- * Frames waiting for a backed-up socket, in order. Dropping a frame leaves a gap notice in its
- * place, so the client learns about the hole exactly where it is. Allocated only for a
- * connection whose socket is backed up.
+ * Frames waiting for a backed-up socket, in order. Allocated only for a connection whose
+ * socket is backed up.
  */
 export class SendQueue {
   private items: (QueueItem | undefined)[] = [];
   private head = 0;
-  /** Absolute index before which no droppable frame is queued (evictions go oldest first). */
-  private dropScan = 0;
-  /** Frames queued (gap notices not counted: at most one per frame plus one). */
   frames = 0;
   bytes = 0;
-  /** Frames dropped on this connection so far. */
+  /** Frames folded into an earlier queued frame on this connection so far (no position is lost by a fold). */
   dropped = 0;
 
   get isEmpty(): boolean {
     return this.head >= this.items.length;
   }
 
-  push(json: string, seq: number | null, droppable: boolean, bytes: number): void {
-    this.items.push({ json, seq, droppable, bytes, gapTo: 0 });
+  /** The frame queued last, if any. */
+  tail(): QueueItem | undefined {
+    return this.isEmpty ? undefined : this.items[this.items.length - 1];
+  }
+
+  push(item: QueueItem): void {
+    this.items.push(item);
     this.frames += 1;
-    this.bytes += bytes;
+    this.bytes += item.bytes;
   }
 
-  /** Records that stream position `seq` was dropped, at the tail (extends a gap notice that ends just before it). */
-  markDropped(seq: number): void {
-    const last = this.isEmpty ? undefined : this.items[this.items.length - 1];
-    if (last !== undefined && last.json === null && last.gapTo === seq - 1) last.gapTo = seq;
-    else this.items.push({ json: null, seq, droppable: false, bytes: 0, gapTo: seq });
-    this.dropped += 1;
-  }
-
-  /** Turns the oldest queued droppable frame into a gap notice; false when none is queued. */
-  evictOldestDroppable(): boolean {
-    for (let i = Math.max(this.dropScan, this.head); i < this.items.length; i += 1) {
-      const item = this.items[i] as QueueItem;
-      if (item.json === null || !item.droppable) continue;
-      this.frames -= 1;
-      this.bytes -= item.bytes;
-      this.dropped += 1;
-      item.json = null;
-      item.droppable = false;
-      item.bytes = 0;
-      item.gapTo = item.seq as number;
-      this.dropScan = i + 1;
-      return true;
-    }
-    this.dropScan = this.items.length;
-    return false;
-  }
-
-  /** Removes the next item and returns its frame, or the gap it announces (adjacent contiguous gaps merged). */
-  shift(): { readonly json: string } | ({ readonly json: null } & StreamGap) | undefined {
-    const item = this.take();
-    if (item === undefined) return undefined;
-    if (item.json !== null) {
-      this.frames -= 1;
-      this.bytes -= item.bytes;
-      return { json: item.json };
-    }
-    let toSeq = item.gapTo;
-    for (let next = this.items[this.head]; next !== undefined && next.json === null && next.seq === toSeq + 1; next = this.items[this.head]) {
-      toSeq = next.gapTo;
-      this.take();
-    }
-    return { json: null, fromSeq: item.seq as number, toSeq };
-  }
-
-  /** Drops every queued stream frame and gap notice (a resume replays them); connection messages stay. */
-  discardStreamItems(): void {
-    const kept: QueueItem[] = [];
-    for (let i = this.head; i < this.items.length; i += 1) {
-      const item = this.items[i] as QueueItem;
-      if (item.json !== null && item.seq === null) kept.push(item);
-    }
-    this.items = kept;
-    this.head = 0;
-    this.dropScan = 0;
-    this.frames = kept.length;
-    this.bytes = kept.reduce((sum, item) => sum + item.bytes, 0);
-  }
-
-  private take(): QueueItem | undefined {
+  /** Removes the next frame and returns it, rendering folded deltas with `renderer`. */
+  shift(renderer: FrameRenderer): string | undefined {
     if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
+    const item = this.items[this.head] as QueueItem;
     this.items[this.head] = undefined;
     this.head += 1;
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
-      this.dropScan = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
-      this.dropScan = Math.max(0, this.dropScan - this.head);
       this.head = 0;
     }
-    return item;
+    this.frames -= 1;
+    this.bytes -= item.bytes;
+    return item.json ?? renderer.merged(item.merged as CompactedDelta);
+  }
+
+  /** Drops every queued stream frame (a resume replays them); connection messages stay. */
+  discardStreamItems(): void {
+    const kept: QueueItem[] = [];
+    for (let i = this.head; i < this.items.length; i += 1) {
+      const item = this.items[i] as QueueItem;
+      if (item.seq === null) kept.push(item);
+    }
+    this.items = kept;
+    this.head = 0;
+    this.frames = kept.length;
+    this.bytes = kept.reduce((sum, item) => sum + item.bytes, 0);
   }
 }
 
+/** Bytes a delta adds to a folded frame (its JSON-escaped length). */
+function deltaBytes(delta: string): number {
+  return Buffer.byteLength(JSON.stringify(delta)) - 2;
+}
+
+function foldOfSource(source: FrameSource): Fold | null {
+  return source instanceof CompactedDelta ? { kind: 'delta', key: source.key, delta: source.delta } : foldOf(source);
+}
+
 /**
- * Writes one frame, or queues it when the socket is backed up. Past the queue's bounds the
- * slow-consumer policy applies: a droppable frame (agent_thinking) is dropped, a frame that
- * must not be dropped evicts the oldest queued droppable one, and when there is none the
- * caller must close the connection (Overflow). Memory per slow connection is therefore
- * bounded by queueMax frames and queueMaxBytes bytes, plus what the socket itself holds (at
- * most highWaterBytes and one frame).
+ * Folds a stream frame into the frame queued last when that is allowed, or returns null:
+ * - a delta (TEXT_MESSAGE_CONTENT, REASONING_MESSAGE_CONTENT, TOOL_CALL_ARGS) whose run and key
+ *   are the last queued frame's, and whose position follows it, is merged into it: one frame
+ *   with first_seq/seq as on a replay (compaction.ts) and the deltas concatenated;
+ * - a replace-type event (STATE_SNAPSHOT, MESSAGES_SNAPSHOT, ACTIVITY_SNAPSHOT with replace) of
+ *   the same run and key as the last queued frame, whose position follows it, supersedes it:
+ *   the older one is dropped and the newer carries `first_seq` = the older one's first position.
+ * Only the last queued frame, and only the position right before, may be folded: then nothing
+ * lies between the folded positions, so a client's seq bookkeeping holds (every position up to
+ * a received seq was received or folded into it), and no event that applies to the older
+ * snapshot (a STATE_DELTA) is ever delivered without it.
  */
-export function writeFrame(target: BackpressureTarget, json: string, seq: number | null, type: string, policy: BackpressurePolicy): WriteOutcome {
+function foldIntoTail(queue: SendQueue, json: string, seq: number, fold: Fold, source: FrameSource, policy: BackpressurePolicy): WriteOutcome | null {
+  const tail = queue.tail();
+  if (tail === undefined || tail.fold === null || tail.seq === null || tail.fold.kind !== fold.kind || tail.fold.key !== fold.key) return null;
+  const firstSeq = source instanceof CompactedDelta ? source.firstSeq : seq;
+  if (tail.seq !== firstSeq - 1) return null;
+  if (fold.kind === 'delta') {
+    const added = deltaBytes(fold.delta);
+    if (queue.bytes + added > policy.queueMaxBytes) return WriteOutcome.Overflow;
+    let merged = tail.merged;
+    if (merged === null) {
+      const first = tail.source as FrameSource;
+      merged = first instanceof CompactedDelta ? first : new CompactedDelta(first, fold.key, tail.fold.kind === 'delta' ? tail.fold.delta : '');
+      tail.merged = merged;
+    }
+    if (source instanceof CompactedDelta) merged.appendCompacted(source);
+    else merged.append(source, fold.delta);
+    tail.json = null;
+    tail.seq = seq;
+    tail.bytes += added;
+    queue.bytes += added;
+    queue.dropped += 1;
+    return WriteOutcome.Folded;
+  }
+  const first = tail.firstSeq ?? tail.seq;
+  const rewritten = withFirstSeq(json, source.type, seq, first);
+  if (rewritten === null) return null;
+  const bytes = Buffer.byteLength(rewritten);
+  if (queue.bytes - tail.bytes + bytes > policy.queueMaxBytes) return WriteOutcome.Overflow;
+  queue.bytes += bytes - tail.bytes;
+  tail.json = rewritten;
+  tail.seq = seq;
+  tail.bytes = bytes;
+  tail.firstSeq = first;
+  tail.source = source;
+  queue.dropped += 1;
+  return WriteOutcome.Folded;
+}
+
+/**
+ * Writes one frame, or queues it when the socket is backed up. `source` is what a stream
+ * frame was rendered from (null for connection messages). Queued stream frames fold when they
+ * can (see foldIntoTail): text, reasoning and tool-argument deltas are never dropped, only
+ * merged. A frame that neither folds nor fits within queueMax frames and queueMaxBytes bytes is
+ * an Overflow: the caller closes the connection with 1013. Memory per slow connection is
+ * therefore bounded by the queue's bounds plus what the socket itself holds (at most
+ * highWaterBytes and one frame). Writing to a socket that keeps up costs nothing more than send.
+ */
+export function writeFrame(target: BackpressureTarget, json: string, seq: number | null, source: FrameSource | null, policy: BackpressurePolicy): WriteOutcome {
   let queue = target.queue;
   if (queue === null) {
     if (target.transport.bufferedAmount <= policy.highWaterBytes) {
@@ -157,32 +188,29 @@ export function writeFrame(target: BackpressureTarget, json: string, seq: number
     }
     queue = target.queue = new SendQueue();
   }
-  const droppable = seq !== null && DROPPABLE_MESSAGE_TYPES.has(type);
-  const bytes = Buffer.byteLength(json);
-  while (queue.frames >= policy.queueMax || queue.bytes + bytes > policy.queueMaxBytes) {
-    if (droppable) {
-      queue.markDropped(seq);
-      return WriteOutcome.Dropped;
-    }
-    if (!queue.evictOldestDroppable()) return WriteOutcome.Overflow;
+  const fold = seq === null || source === null ? null : foldOfSource(source);
+  if (fold !== null) {
+    const folded = foldIntoTail(queue, json, seq as number, fold, source as FrameSource, policy);
+    if (folded !== null) return folded;
   }
-  queue.push(json, seq, droppable, bytes);
+  const bytes = Buffer.byteLength(json);
+  if (queue.frames >= policy.queueMax || queue.bytes + bytes > policy.queueMaxBytes) return WriteOutcome.Overflow;
+  queue.push({ json, seq, bytes, fold, source: fold === null ? null : source, merged: null, firstSeq: null });
   return WriteOutcome.Queued;
 }
 
 /**
- * Writes queued frames while the socket is below the high-water mark; a gap notice becomes
- * the frame `gapFrame(from, to)` returns. Returns the number of frames written; the queue is
- * released (target.queue = null) once empty.
+ * Writes queued frames while the socket is below the high-water mark. Returns the number of
+ * frames written; the queue is released (target.queue = null) once empty.
  */
-export function drainQueue(target: BackpressureTarget, policy: BackpressurePolicy, gapFrame: (fromSeq: number, toSeq: number) => string): number {
+export function drainQueue(target: BackpressureTarget, policy: BackpressurePolicy): number {
   const queue = target.queue;
   if (queue === null) return 0;
   let written = 0;
   while (!queue.isEmpty && target.transport.bufferedAmount <= policy.highWaterBytes) {
-    const next = queue.shift();
-    if (next === undefined) break;
-    target.transport.send(next.json ?? gapFrame(next.fromSeq, next.toSeq));
+    const json = queue.shift(target.renderer);
+    if (json === undefined) break;
+    target.transport.send(json);
     written += 1;
   }
   if (queue.isEmpty) target.queue = null;

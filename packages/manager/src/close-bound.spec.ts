@@ -1,9 +1,9 @@
-import type { AgentEvent } from '@agentwire/protocols';
+import { type AgentEvent, EventType } from '@agentwire/protocols';
 import { settle } from '@agentwire/protocols/testing';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { UserId } from '@agentwire/types';
 import type WebSocket from 'ws';
 import { MANAGER_DEFAULTS } from './options';
-import { type Rig, type RigConnection, contextFor, startRig } from './ws-rig.test-helpers';
+import { type Rig, type RigConnection, contextFor, runEvent, runIds, startRig } from './ws-rig.test-helpers';
 
 const uid = (name: string) => name as UserId;
 
@@ -82,9 +82,9 @@ describe('a connection the manager closes, whose peer never answers the close fr
     rig = await startRig({ sendHighWaterBytes: 64 * 1024, sendQueueMax: 5, sendQueueMaxBytes: 1024 * 1024, drainIntervalMs: 5 });
     const closes: [number, string][] = [];
     const peer = await silentPeer('eve', (code, reason) => closes.push([code, reason]));
-    const ids = { run_id: 'run-slow' as RunId, thread_id: 'thread-slow' as ThreadId };
     const body = 'x'.repeat(16 * 1024);
-    const tool: AgentEvent = { type: 'tool_executing', ...ids, payload: { tool_name: 't', parameters: { body } } };
+    // CUSTOM events neither merge nor supersede: each one needs a place in the queue.
+    const tool: AgentEvent = runEvent(runIds('run-slow'), { type: EventType.CUSTOM, name: 'app.blob', value: { body } });
     for (let i = 1; rig.unified.getConnection(peer.connectionId) !== null; i += 1) {
       if (i > 20_000) throw new Error('never closed as a slow consumer');
       await rig.unified.emitAgentEvent(uid('eve'), tool);

@@ -4,14 +4,14 @@ import {
   CloseCode,
   type ConnectionRegistration,
   type ConnectionTransport,
+  DEFAULT_WIRE_PROTOCOL,
   type OutboundMessage,
   type ResumeResult,
   type StreamEntry,
   type Unsubscribe,
-  serializeEnvelope,
 } from '@agentwire/protocols';
 import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwire/types';
-import { type BackpressurePolicy, WriteOutcome, drainQueue, writeFrame } from './backpressure';
+import { type BackpressurePolicy, type FrameSource, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import { type ConnectionOwner, ManagedConnection, SUBSCRIBED, UserSlot } from './connection';
 import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, ReplayLimitedError, TransportNotOpenError } from './errors';
 import { Ticker, heartbeatRound } from './heartbeat';
@@ -20,6 +20,7 @@ import { type ReplaySink, holdEntry, openStream, replayTo } from './replay';
 import { type ReplayBudgetPolicy, UserReplayMeters, chargeReplay, replayWaitMs } from './replay-budget';
 import { RoomMemberships } from './rooms';
 import { DeliveryCounters } from './stats';
+import { rendererFor } from './v1-translation';
 
 /** WebSocket.OPEN */
 const OPEN = 1;
@@ -76,10 +77,9 @@ export class ConnectionRegistry {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
       position: (userId) => this.backplane.position(userId),
       writeNotice: (connection, message) => this.writeNotice(connection, message),
-      writeEntry: (connection, entry) => this.writeOrFail(connection, entry.json, entry.seq, entry.type),
+      writeFrame: (connection, json, seq, item) => this.writeOrFail(connection, json, seq, item),
       discardQueued: (connection) => this.discardQueued(connection),
-      replayed: (connection, entry) => {
-        const bytes = Buffer.byteLength(entry.json);
+      replayed: (connection, bytes) => {
         chargeReplay(connection, this.replayBudget, bytes, this.options.clock.now());
         this.userReplay.charge(connection.userId, bytes);
       },
@@ -125,7 +125,7 @@ export class ConnectionRegistry {
     if (registration.threadId !== undefined) info.setThread(registration.threadId);
     info.markConnected(now);
     const slot = existing ?? this.openSlot(userId);
-    const connection = new ManagedConnection(info, userId, transport, owner, slot);
+    const connection = new ManagedConnection(info, userId, transport, owner, slot, rendererFor(registration.protocol ?? DEFAULT_WIRE_PROTOCOL));
     connection.onManagerClose = registration.onManagerClose ?? null;
     this.connections.set(info.connectionId, connection);
     slot.connections = [...slot.connections, connection];
@@ -216,14 +216,14 @@ export class ConnectionRegistry {
   sendToConnection(connection: ManagedConnection, message: OutboundMessage): boolean {
     if (connection.closed) return false;
     const now = this.options.clock.now();
-    const json = serializeEnvelope(message, null, connection.userId, new Date(now).toISOString());
+    const json = connection.renderer.notice(message, connection.userId, new Date(now).toISOString());
     if (!connection.greeted) {
       const early = (connection.early ??= []);
       if (early.length >= this.options.sendQueueMax) return false;
       early.push(json);
       return true;
     }
-    return this.writeOrFail(connection, json, null, message.type, now);
+    return this.writeOrFail(connection, json, null, null, now);
   }
 
   /** Milliseconds until the user's connections may receive another replay (their budget across connections); 0 when they may now. */
@@ -252,7 +252,7 @@ export class ConnectionRegistry {
     const written = this.sendToConnection(connection, message);
     const early = connection.early;
     connection.early = null;
-    if (written && early !== null) for (const json of early) if (!this.writeOrFail(connection, json, null, 'early')) return false;
+    if (written && early !== null) for (const json of early) if (!this.writeOrFail(connection, json, null, null)) return false;
     return written;
   }
 
@@ -377,7 +377,10 @@ export class ConnectionRegistry {
     this.unsubscribing.add(done);
   }
 
-  /** The backplane listener of one user: writes the entry (serialized once, by the backplane) to each of the user's connections. */
+  /**
+   * The backplane listener of one user: writes the entry to each of the user's connections, in
+   * its protocol (a v2 connection gets the string the backplane serialized, as it is).
+   */
   private deliver(slot: UserSlot, entry: StreamEntry): void {
     const connections = slot.connections;
     const count = connections.length;
@@ -391,19 +394,19 @@ export class ConnectionRegistry {
         continue;
       }
       if (entry.seq <= connection.lastSeq) continue;
-      const outcome = this.write(connection, entry.json, entry.seq, entry.type, now);
+      const outcome = this.write(connection, connection.renderer.entry(entry), entry.seq, entry, now);
       if (outcome === WriteOutcome.Overflow || outcome === FAILED) (broken ??= []).push([connection, outcome]);
     }
     if (broken !== null) for (const [connection, outcome] of broken) this.fail(connection, outcome);
   }
 
   /** Writes (or queues) one frame and counts it; never throws. */
-  private write(connection: ManagedConnection, json: string, seq: number | null, type: string, now: number): Written {
+  private write(connection: ManagedConnection, json: string, seq: number | null, source: FrameSource | null, now: number): Written {
     if (connection.transport.readyState !== OPEN) return SKIPPED;
     try {
       if (connection.queue !== null) this.drain(connection);
       const droppedBefore = connection.queue === null ? 0 : connection.queue.dropped;
-      const outcome = writeFrame(connection, json, seq, type, this.policy);
+      const outcome = writeFrame(connection, json, seq, source, this.policy);
       if (seq !== null && outcome !== WriteOutcome.Overflow) connection.lastSeq = seq;
       const owner = connection.owner;
       if (outcome === WriteOutcome.Sent) {
@@ -432,9 +435,9 @@ export class ConnectionRegistry {
   }
 
   /** write() for one connection outside the fan-out loop: closes it on overflow or failure; false when nothing was written. */
-  private writeOrFail(connection: ManagedConnection, json: string, seq: number | null, type: string, now = this.options.clock.now()): boolean {
+  private writeOrFail(connection: ManagedConnection, json: string, seq: number | null, source: FrameSource | null, now = this.options.clock.now()): boolean {
     if (connection.closed) return false;
-    const outcome = this.write(connection, json, seq, type, now);
+    const outcome = this.write(connection, json, seq, source, now);
     if (outcome === WriteOutcome.Overflow || outcome === FAILED) {
       this.fail(connection, outcome);
       return false;
@@ -442,7 +445,7 @@ export class ConnectionRegistry {
     return outcome !== SKIPPED;
   }
 
-  /** Closes a connection that cannot be written to: 1013 for a slow consumer beyond the policy, 1011 for a send that threw. */
+  /** Closes a connection that cannot be written to: 1013 for a slow consumer beyond the policy (a frame that neither folds nor fits), 1011 for a send that threw. */
   private fail(connection: ManagedConnection, outcome: Written): void {
     if (outcome === WriteOutcome.Overflow) {
       this.counters.slowConsumerCloses += 1;
@@ -457,7 +460,7 @@ export class ConnectionRegistry {
   }
 
   private drain(connection: ManagedConnection): void {
-    const written = drainQueue(connection, this.policy, (fromSeq, toSeq) => this.gapFrame(connection.userId, fromSeq, toSeq));
+    const written = drainQueue(connection, this.policy);
     if (written > 0) {
       const now = this.options.clock.now();
       this.counters.messagesSent += written;
@@ -493,12 +496,6 @@ export class ConnectionRegistry {
       connection.queue = null;
       this.backpressured.delete(connection);
     }
-  }
-
-  /** A connection-scoped replay_gap: positions fromSeq..toSeq will not reach this connection unless it resumes. */
-  private gapFrame(userId: UserId, fromSeq: number, toSeq: number): string {
-    const ts = new Date(this.options.clock.now()).toISOString();
-    return serializeEnvelope({ type: 'replay_gap', payload: { from_seq: fromSeq, to_seq: toSeq } }, null, userId, ts);
   }
 
   private hook(connection: ManagedConnection): void {

@@ -1,7 +1,8 @@
-import type { ConnectionTransport, StreamEntry, Unsubscribe } from '@agentwire/protocols';
+import type { ConnectionTransport, StreamEntry, Unsubscribe, WireProtocol } from '@agentwire/protocols';
 import type { ConnectionInfo, UserId } from '@agentwire/types';
 import type { SendQueue } from './backpressure';
 import type { ReplayMeter } from './replay-budget';
+import type { FrameRenderer } from './render';
 import type { DeliveryCounters } from './stats';
 
 /** The manager a connection was added through: it is counted there and closes with it. */
@@ -14,8 +15,8 @@ export interface ConnectionOwner {
 }
 
 /**
- * What the manager keeps per socket, beyond the socket itself: the ConnectionInfo record and
- * a few fields. Queues, pending buffers and room sets exist only while needed, so an idle
+ * What the manager keeps per socket, beyond the socket itself: the ConnectionInfo record, its
+ * wire protocol's renderer and a few fields. Queues, pending buffers and room sets exist only while needed, so an idle
  * connection costs a few hundred bytes.
  */
 export class ManagedConnection implements ReplayMeter {
@@ -49,7 +50,14 @@ export class ManagedConnection implements ReplayMeter {
     readonly transport: ConnectionTransport,
     readonly owner: ConnectionOwner,
     readonly slot: UserSlot,
+    /** Writes the user's stream in this connection's wire protocol (shared for v2; a bounded v1 translator per v1 connection). */
+    readonly renderer: FrameRenderer,
   ) {}
+
+  /** The wire protocol the connection speaks (its connection_established names it). */
+  get protocol(): WireProtocol {
+    return this.renderer.protocol;
+  }
 }
 
 /** What a slot's `subscribed` becomes once its subscription is in place: one promise for all of them. */

@@ -1,21 +1,14 @@
 import { type AgentEvent, InMemoryBackplane, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwire/protocols';
 import { RecordingTransport, settle } from '@agentwire/protocols/testing';
-import type { ConnectionId, RunId, ThreadId, UserId } from '@agentwire/types';
+import type { ConnectionId, UserId } from '@agentwire/types';
 import { WebSocketManagerFactory } from './factory';
-import { type Rig, type RigConnection, contextFor, note, startRig } from './ws-rig.test-helpers';
+import { type Rig, type RigConnection, V2, contextFor, note, smallRun, startRig } from './ws-rig.test-helpers';
 
 const uid = (name: string) => name as UserId;
 
-/** The 5 events of run `r` of `user` (a valid run: started, thinking, tool, tool result, completed). */
+/** The 6 AG-UI events of run `r` of `user` (a valid run: started, a tool call, finished). */
 function runEvents(user: string, r: number): AgentEvent[] {
-  const ids = { run_id: `run-${user}-${r}` as RunId, thread_id: `thread-${user}` as ThreadId };
-  return [
-    { type: 'agent_started', ...ids, payload: { agent_name: 'demo', input: `question ${r}` } },
-    { type: 'agent_thinking', ...ids, payload: { reasoning: `thinking for ${user}` } },
-    { type: 'tool_executing', ...ids, payload: { tool_name: 'search', parameters: { q: user } } },
-    { type: 'tool_completed', ...ids, payload: { tool_name: 'search', results: [user], duration_ms: 2, success: true } },
-    { type: 'agent_completed', ...ids, payload: { status: 'completed', final_response: `answer for ${user}`, duration_ms: 9, event_count: 5 } },
-  ];
+  return smallRun(`run-${user}-${r}`, `thread-${user}`);
 }
 
 describe('delivery', () => {
@@ -29,8 +22,8 @@ describe('delivery', () => {
 
   it('streams 150 users x 30 events with zero cross-user deliveries and zero reorders', async () => {
     const users = Array.from({ length: 150 }, (_, i) => `member${i + 1}`);
-    const connections = await Promise.all(users.map((user) => rig.connect(rig.factory.createManager(contextFor(user)), user)));
-    const plans = new Map(users.map((user) => [user, Array.from({ length: 6 }, (_, r) => runEvents(user, r)).flat()]));
+    const connections = await Promise.all(users.map((user) => rig.connect(rig.factory.createManager(contextFor(user)), user, V2)));
+    const plans = new Map(users.map((user) => [user, Array.from({ length: 5 }, (_, r) => runEvents(user, r)).flat()]));
     // The execution tracker emits through the unified manager; every user's 30 events interleave with everyone else's.
     for (let i = 0; i < 30; i += 1) {
       await Promise.all(users.map((user) => rig.unified.emitAgentEvent(uid(user), (plans.get(user) as AgentEvent[])[i] as AgentEvent)));
@@ -45,7 +38,7 @@ describe('delivery', () => {
       crossUser += client.messages.filter(foreign).length;
       reorders += checkUserStream(client.messages, userId, { afterSeq: 0 }).problems.length;
       expect(stream).toHaveLength(30);
-      expect(checkEventStreams(stream)).toEqual({ ok: true, problems: [], runs: 6 });
+      expect(checkEventStreams(stream)).toEqual({ ok: true, problems: [], runs: 5 });
       expect(stream.map((message) => message.type)).toEqual((plans.get(userId) as AgentEvent[]).map((event) => event.type));
     }
     expect({ crossUser, reorders }).toEqual({ crossUser: 0, reorders: 0 });
@@ -63,11 +56,13 @@ describe('delivery', () => {
     await manager?.sendToUser(uid('dana'), note({ direct: true }));
     expect(await rig.unified.broadcastToRoom('team', note({ room: 'team' }))).toBe(2);
     expect(await rig.unified.broadcast(note({ everyone: true }))).toBe(2);
-    const streams = await Promise.all(tabs.map(({ client }) => client.waitForStream(8)));
+    const streams = await Promise.all(tabs.map(({ client }) => client.waitForStream(9)));
     await settle();
     for (const stream of streams) expect(stream).toEqual(streams[0]);
-    expect(streams[0]?.map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(tabs.map(({ client }) => client.stream().length)).toEqual([8, 8, 8, 8]);
+    expect(streams[0]?.map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // v1 tabs (the default): the run's events translated, the others forwarded.
+    expect(streams[0]?.map((message) => message.type)).toEqual(['agent_started', 'TOOL_CALL_START', 'TOOL_CALL_ARGS', 'tool_executing', 'tool_completed', 'agent_completed', 'note', 'note', 'note']);
+    expect(tabs.map(({ client }) => client.stream().length)).toEqual([9, 9, 9, 9]);
     expect((await other.client.waitForStream(2)).map((message) => message.seq)).toEqual([1, 2]);
   });
 

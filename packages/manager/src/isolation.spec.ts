@@ -1,10 +1,10 @@
 import { type AgentEvent, checkEventStreams, checkUserStream } from '@agentwire/protocols';
 import { RecordingTransport, waitForCount } from '@agentwire/protocols/testing';
-import { type ConnectionId, InvalidContextError, InvalidIdError, type RunId, type ThreadId, type UserId } from '@agentwire/types';
+import { type ConnectionId, InvalidContextError, InvalidIdError, type UserId } from '@agentwire/types';
 import { IsolationViolationError, LimitExceededError, ManagerShutdownError } from './errors';
 import { WebSocketManagerFactory } from './factory';
 import type { UnifiedWebSocketManager } from './unified-manager';
-import { type Rig, contextFor, note, startRig } from './ws-rig.test-helpers';
+import { type Rig, V2, contextFor, note, smallRun, startRig } from './ws-rig.test-helpers';
 
 // The isolation cases of the legacy factory security suite (LEGACY-SYSTEM.md §3.2), as real
 // assertions: factory limit 10 in the fixture, 20 user contexts.
@@ -46,15 +46,9 @@ function everyOperation(manager: UnifiedWebSocketManager, connectionId: Connecti
   ];
 }
 
+/** A run of 6 AG-UI events. */
 function runOf(runId: string): AgentEvent[] {
-  const ids = { run_id: runId as RunId, thread_id: `thread-${runId}` as ThreadId };
-  return [
-    { type: 'agent_started', ...ids, payload: { agent_name: 'demo', input: 'hi' } },
-    { type: 'agent_thinking', ...ids, payload: { reasoning: 'let me see' } },
-    { type: 'tool_executing', ...ids, payload: { tool_name: 'calculator', parameters: { expression: '2+2' } } },
-    { type: 'tool_completed', ...ids, payload: { tool_name: 'calculator', results: 4, duration_ms: 1, success: true } },
-    { type: 'agent_completed', ...ids, payload: { status: 'completed', final_response: '4', duration_ms: 3, event_count: 5 } },
-  ];
+  return smallRun(runId);
 }
 
 describe('user isolation (the legacy factory security cases)', () => {
@@ -257,22 +251,22 @@ describe('user isolation (the legacy factory security cases)', () => {
   it('end to end: a run reaches only its user, across a disconnect and a resume', async () => {
     const aliceManager = rig.factory.createManager(contextFor('user1'));
     const bobManager = rig.factory.createManager(contextFor('user2'));
-    const alice = await rig.connect(aliceManager, 'user1');
+    const alice = await rig.connect(aliceManager, 'user1', V2);
     const bob = await rig.connect(bobManager, 'user2');
     const [first, second] = [runOf('run-a1'), runOf('run-a2')];
     // The execution tracker emits through the unified manager, for any user.
     for (const event of first) await rig.unified.emitAgentEvent(uid('user1'), event);
-    const seen = await alice.client.waitForStream(5);
+    const seen = await alice.client.waitForStream(6);
     alice.client.ws.close();
     await waitForCount(() => (aliceManager.isActive ? [] : [aliceManager]), 1, 5000, 'disposal');
     await expect(aliceManager.sendToUser(uid('user1'), note({}))).rejects.toBeInstanceOf(ManagerShutdownError);
     for (const event of second) await rig.unified.emitAgentEvent(uid('user1'), event);
     const lastSeen = seen[seen.length - 1]?.seq as number;
-    const again = await rig.connect(rig.factory.createManager(contextFor('user1')), 'user1', { afterSeq: lastSeen });
-    const rest = await again.client.waitForStream(5);
+    const again = await rig.connect(rig.factory.createManager(contextFor('user1')), 'user1', { afterSeq: lastSeen, ...V2 });
+    const rest = await again.client.waitForStream(6);
     expect(checkEventStreams([...seen, ...rest])).toEqual({ ok: true, problems: [], runs: 2 });
     expect(checkUserStream([...seen, ...rest], 'user1', { afterSeq: 0 }).ok).toBe(true);
-    expect(again.client.messages[0]).toMatchObject({ type: 'connection_established', payload: { last_seq: 10 } });
+    expect(again.client.messages[0]).toMatchObject({ type: 'connection_established', payload: { last_seq: 12 } });
     expect(bob.client.messages.map((message) => message.type)).toEqual(['connection_established']);
     expect(rig.factory.getMetrics().managersDisposedBy.empty).toBe(1);
   });

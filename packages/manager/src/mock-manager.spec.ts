@@ -1,12 +1,12 @@
 import type { AgentEvent } from '@agentwire/protocols';
 import { RecordingTransport } from '@agentwire/protocols/testing';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { UserId } from '@agentwire/types';
 import { InvalidAgentEventError, IsolationViolationError, ManagerShutdownError } from './errors';
 import { MockWebSocketManager } from './mock-manager';
-import { contextFor, note } from './ws-rig.test-helpers';
+import { V2, contextFor, note, runIds, runStarted } from './ws-rig.test-helpers';
 
 const uid = (name: string) => name as UserId;
-const started: AgentEvent = { type: 'agent_started', run_id: 'run-1' as RunId, thread_id: 'thread-1' as ThreadId, payload: { agent_name: 'demo', input: 'hi' } };
+const started: AgentEvent = runStarted(runIds('run-1', 'thread-1'));
 
 describe('MockWebSocketManager', () => {
   it('records every send, broadcast and connection, and writes real envelopes to the transports', async () => {
@@ -55,9 +55,25 @@ describe('MockWebSocketManager', () => {
     expect(mock.sent).toEqual([]);
   });
 
+  it('writes each connection in its own protocol: the stored AG-UI event to a v2 tab, its v1 translation to a v1 tab', async () => {
+    const mock = new MockWebSocketManager();
+    const v1 = new RecordingTransport();
+    const v2 = new RecordingTransport();
+    await mock.addConnection(v1, { userId: uid('eve') });
+    await mock.addConnection(v2, { userId: uid('eve'), ...V2 });
+    await mock.emitAgentEvent(uid('eve'), started);
+    const [greetingV1, eventV1] = v1.messages<{ type: string; seq: number | null; payload: Record<string, unknown> }>();
+    const [greetingV2, eventV2] = v2.messages<{ type: string; seq: number | null; payload: Record<string, unknown> }>();
+    expect([greetingV1?.payload['protocol'], greetingV2?.payload['protocol']]).toEqual(['agentwire.v1', 'agentwire.v2']);
+    expect(eventV1).toMatchObject({ type: 'agent_started', seq: 1, payload: { agent_name: 'demo', input: 'hi' } });
+    expect(eventV2).toMatchObject({ type: 'RUN_STARTED', seq: 1, payload: started.payload });
+    await expect(mock.addConnection(new RecordingTransport(), { userId: uid('eve'), protocol: 'agentwire.v9' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'protocol' });
+    await mock.shutdown();
+  });
+
   it('validates agent events and refuses calls after shutdown, like the real manager', async () => {
     const mock = new MockWebSocketManager();
-    const broken = { ...started, payload: { input: 'no agent name' } } as unknown as AgentEvent;
+    const broken = { ...started, payload: { type: 'RUN_STARTED', input: 'no ids' } } as unknown as AgentEvent;
     await expect(mock.emitAgentEvent(uid('dan'), broken)).rejects.toBeInstanceOf(InvalidAgentEventError);
     await mock.shutdown();
     await expect(mock.sendToUser(uid('dan'), note({}))).rejects.toBeInstanceOf(ManagerShutdownError);

@@ -11,7 +11,7 @@ import {
   type StreamEntry,
   type Unsubscribe,
   type WebSocketManagerProtocol,
-  serializeEnvelope,
+  DEFAULT_WIRE_PROTOCOL,
   validateAgentEvent,
 } from '@agentwire/protocols';
 import {
@@ -25,8 +25,9 @@ import {
 } from '@agentwire/types';
 import { DuplicateConnectionError, InvalidAgentEventError, ManagerShutdownError, TransportNotOpenError, UnknownConnectionError } from './errors';
 import { IsolationGuard } from './isolation';
-import { type ReplayConnection, type ReplaySink, checkResumePosition, holdEntry, openStream, replayTo } from './replay';
+import { type ReplayConnection, type ReplaySink, checkResumePosition, checkWireProtocol, holdEntry, openStream, replayTo } from './replay';
 import { type RoomMember, RoomMemberships, checkRoomName } from './rooms';
+import { rendererFor } from './v1-translation';
 
 /** One call of the mock that sent something. */
 export interface RecordedSend {
@@ -59,8 +60,9 @@ interface MockConnection extends ReplayConnection, RoomMember {
  * back-pressure, writes frames straight to the transports it is given (RecordingTransport from
  * @agentwire/protocols/testing fits), and records every send (`sent`), broadcast
  * (`broadcasts`) and connection (`connectionLog`). It behaves per the contract (per-user
- * sequence, replay with replay_gap, rooms, isolation when bound to a user, shutdown) and
- * passes the same conformance suite as UnifiedWebSocketManager.
+ * sequence, each connection's wire protocol with v1 translation, compacted replay with
+ * replay_gap, AG-UI validation of run events, rooms, isolation when bound to a user, shutdown)
+ * and passes the same conformance suite as UnifiedWebSocketManager.
  */
 export class MockWebSocketManager implements WebSocketManagerProtocol {
   readonly mode: WebSocketManagerMode;
@@ -90,8 +92,8 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     this.replaySink = {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
       position: (userId) => this.backplane.position(userId),
-      writeNotice: (connection, message) => this.write(connection, serializeEnvelope(message, null, connection.userId, now())),
-      writeEntry: (connection, entry) => this.write(connection, entry.json, entry.seq),
+      writeNotice: (connection, message) => this.write(connection, connection.renderer.notice(message, connection.userId, now())),
+      writeFrame: (connection, json, seq) => this.write(connection, json, seq),
       discardQueued: () => undefined,
     };
   }
@@ -101,12 +103,25 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     this.assertOpen();
     this.guard.user('addConnection', registration.userId);
     if (registration.afterSeq !== undefined) checkResumePosition(registration.afterSeq);
+    checkWireProtocol(registration.protocol);
     if (transport.readyState !== 1) throw new TransportNotOpenError(transport.readyState);
     const info = new ConnectionInfo(registration.connectionId ?? generateConnectionId(), registration.userId, registration.metadata);
     if (this.connections.has(info.connectionId)) throw new DuplicateConnectionError(info.connectionId);
     if (registration.threadId !== undefined) info.setThread(registration.threadId);
     info.markConnected();
-    const connection: MockConnection = { info, transport, userId: registration.userId, closed: false, pending: [], pendingOverflow: false, resuming: null, lastSeq: 0, rooms: null, onManagerClose: registration.onManagerClose };
+    const connection: MockConnection = {
+      info,
+      transport,
+      userId: registration.userId,
+      renderer: rendererFor(registration.protocol ?? DEFAULT_WIRE_PROTOCOL),
+      closed: false,
+      pending: [],
+      pendingOverflow: false,
+      resuming: null,
+      lastSeq: 0,
+      rooms: null,
+      onManagerClose: registration.onManagerClose,
+    };
     this.connections.set(info.connectionId, connection);
     const mine = this.byUser.get(connection.userId) ?? [];
     mine.push(connection);
@@ -176,7 +191,7 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     const connection = this.find('sendToConnection', connectionId);
     if (connection === null || connection.closed) return false;
     this.sent.push({ method: 'sendToConnection', target: connectionId, message, seq: null });
-    return this.write(connection, serializeEnvelope(message, null, connection.userId, now()));
+    return this.write(connection, connection.renderer.notice(message, connection.userId, now()));
   }
 
   async emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult> {
@@ -286,7 +301,7 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
   private deliver(entry: StreamEntry): void {
     for (const connection of this.byUser.get(entry.userId) ?? []) {
       if (connection.pending !== null) holdEntry(connection, entry, Number.MAX_SAFE_INTEGER);
-      else if (entry.seq > connection.lastSeq) this.write(connection, entry.json, entry.seq);
+      else if (entry.seq > connection.lastSeq) this.write(connection, connection.renderer.entry(entry), entry.seq);
     }
   }
 

@@ -1,12 +1,25 @@
-import { type OutboundMessage, PROTOCOL_VERSION, type ResumeResult, type StreamEntry, type StreamPosition, type StreamRead } from '@agentwire/protocols';
+import { type OutboundMessage, type ResumeResult, type StreamEntry, type StreamPosition, type StreamRead, WIRE_PROTOCOLS, WireProtocol } from '@agentwire/protocols';
 import type { ConnectionInfo, UserId } from '@agentwire/types';
+import { type ReplayItem, compactBatch } from './compaction';
+
+/**
+ * What a replay writes: v2 connections get consecutive deltas of one message folded into one
+ * envelope (first_seq..seq); v1 connections get every position as stored, because v1 promises
+ * a stream with no jumps in seq and its clients know no first_seq.
+ */
+function replayItems(connection: ReplayConnection, entries: readonly StreamEntry[]): readonly ReplayItem[] {
+  return connection.renderer.protocol === WireProtocol.V2 ? compactBatch(entries) : entries;
+}
 import { InvalidManagerArgumentError } from './errors';
+import { type FrameRenderer, renderItem } from './render';
 
 /** A connection as the replay code sees it. */
 export interface ReplayConnection {
   readonly info: ConnectionInfo;
   readonly userId: UserId;
   readonly closed: boolean;
+  /** Writes stream entries in the connection's wire protocol. */
+  readonly renderer: FrameRenderer;
   /** Live stream entries held back until the connection is live again; null while live. */
   pending: StreamEntry[] | null;
   /** `pending` overflowed and was emptied: the replay must read the stream again. */
@@ -22,14 +35,21 @@ export interface ReplaySink<C extends ReplayConnection> {
   readStream(userId: UserId, afterSeq: number): Promise<StreamRead>;
   /** The user's newest position and stream epoch, for the greeting. */
   position(userId: UserId): Promise<StreamPosition>;
-  /** Writes a connection-scoped message (seq null); false when the connection is gone. */
+  /** Writes a connection-scoped message (seq null) rendered with connection.renderer.notice; false when the connection is gone. */
   writeNotice(connection: C, message: OutboundMessage): boolean;
-  /** Writes one stream entry (and records it in connection.lastSeq); false when the connection is gone. */
-  writeEntry(connection: C, entry: StreamEntry): boolean;
+  /** Writes the frame of one replay item at position `seq` (and records it in connection.lastSeq); false when the connection is gone. */
+  writeFrame(connection: C, json: string, seq: number, item: ReplayItem): boolean;
   /** Drops stream frames still queued for the connection: the replay sends them again, in order. */
   discardQueued(connection: C): void;
-  /** Called for each entry a replay read back and wrote (not for live entries held meanwhile): the replay budget counts them. */
-  replayed?(connection: C, entry: StreamEntry): void;
+  /** Called with the bytes of each frame a replay read back and wrote (not for live entries held meanwhile): the replay budget counts them. */
+  replayed?(connection: C, bytes: number): void;
+}
+
+/** Throws InvalidManagerArgumentError unless `protocol` is a wire protocol this manager speaks. */
+export function checkWireProtocol(protocol: unknown): asserts protocol is WireProtocol | undefined {
+  if (protocol !== undefined && !(WIRE_PROTOCOLS as readonly unknown[]).includes(protocol)) {
+    throw new InvalidManagerArgumentError('protocol', `expected one of ${WIRE_PROTOCOLS.join(', ')}, got ${String(protocol)}`);
+  }
 }
 
 /** Throws InvalidManagerArgumentError unless `afterSeq` is a whole number ≥ 0. */
@@ -72,7 +92,7 @@ export async function openStream<C extends ReplayConnection>(
   if (connection.closed) return null;
   // A position of another epoch belongs to a stream that is gone: replay the new one from its start.
   if (afterSeq !== undefined && afterEpoch !== undefined && afterEpoch !== epoch) afterSeq = 0;
-  const greeting = { type: 'connection_established', payload: { connection_id: connection.info.connectionId, protocol: PROTOCOL_VERSION, last_seq: lastSeq, epoch } };
+  const greeting = { type: 'connection_established', payload: { connection_id: connection.info.connectionId, protocol: connection.renderer.protocol, last_seq: lastSeq, epoch } };
   if (!sink.writeNotice(connection, greeting)) return null;
   // Without afterSeq the client starts at last_seq: entries held so far are not its business.
   return replayTo(connection, afterSeq ?? lastSeq, sink);
@@ -83,10 +103,11 @@ export async function openStream<C extends ReplayConnection>(
  * duplicate even when entries arrive while the read is in flight:
  * 1. live entries for the connection are held (connection.pending) from the start;
  * 2. the stream is read after `afterSeq`; an evicted part is announced with replay_gap first,
- *    then the kept entries are written in order;
+ *    then the kept entries are written in order, compacted (compaction.ts: consecutive deltas
+ *    of one key become one envelope with first_seq..seq) and rendered in the connection's protocol;
  * 3. if the held buffer overflowed meanwhile, the stream is read again from where the last
  *    read ended, until a read completes without overflow;
- * 4. held entries past the last position read are written, and the connection goes live;
+ * 4. held entries past the last position read are written (compacted as one more batch), and the connection goes live;
  *    from then on live entries at or below connection.lastSeq are skipped (a backplane whose
  *    live delivery lags its store cannot duplicate what the read returned).
  * Replays of one connection run one after the other.
@@ -110,12 +131,14 @@ export async function replayTo<C extends ReplayConnection>(connection: C, afterS
         gap ??= read.gap;
         open = sink.writeNotice(connection, { type: 'replay_gap', payload: { from_seq: read.gap.fromSeq, to_seq: read.gap.toSeq } });
       }
-      for (const entry of read.entries) {
-        if (!open || !sink.writeEntry(connection, entry)) {
+      // Compacted per read: never across the end of what is in hand (a later page starts afresh).
+      for (const item of open ? replayItems(connection, read.entries) : []) {
+        const json = renderItem(connection.renderer, item);
+        if (!sink.writeFrame(connection, json, item.seq, item)) {
           open = false;
           break;
         }
-        sink.replayed?.(connection, entry);
+        sink.replayed?.(connection, Buffer.byteLength(json));
         replayed += 1;
       }
       // A client ahead of the stream (e.g. the stream was reset) gets everything after the stream's end.
@@ -128,7 +151,8 @@ export async function replayTo<C extends ReplayConnection>(connection: C, afterS
     connection.pending = null;
     connection.lastSeq = position;
     if (!connection.closed) {
-      for (const entry of held) if (entry.seq > connection.lastSeq && !sink.writeEntry(connection, entry)) break;
+      const unseen = held.filter((entry) => entry.seq > position);
+      for (const item of replayItems(connection, unseen)) if (!sink.writeFrame(connection, renderItem(connection.renderer, item), item.seq, item)) break;
     }
     return { replayed, gap };
   } finally {

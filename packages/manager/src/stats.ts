@@ -11,15 +11,19 @@ export class DeliveryCounters {
   messagesSent = 0;
   /** Frames that waited in a connection's send queue because its socket was backed up. */
   messagesQueued = 0;
-  /** Droppable frames (agent_thinking) dropped for a slow consumer. */
+  /**
+   * Stream frames folded into an earlier queued frame for a slow consumer: deltas merged into
+   * the previous delta of their message, tool call or reasoning, snapshots superseded by a newer
+   * one. No stream position is lost: the folded frame carries first_seq..seq.
+   */
   messagesDropped = 0;
-  /** Connections closed with 1013 because even dropping was not enough. */
+  /** Connections closed with 1013 because a frame neither folded nor fit in the send queue. */
   slowConsumerCloses = 0;
   /** Connections terminated for a missed pong. */
   heartbeatTerminations = 0;
-  /** resume() calls served. */
+  /** Replays served (resume() calls and connections added with afterSeq). */
   replays = 0;
-  /** Envelopes delivered by resume(). */
+  /** Envelopes delivered by replays (a compacted envelope counts once). */
   replayedMessages = 0;
   connectionsAdded = 0;
   connectionsRemoved = 0;
@@ -69,10 +73,10 @@ export interface FactoryMetrics {
 
 /** Back-pressure state of one connection (getSendQueue). */
 export interface SendQueueStats {
-  /** Frames waiting (gap notices not included). */
+  /** Frames waiting (a folded frame counts once). */
   readonly frames: number;
   readonly bytes: number;
-  /** Droppable frames dropped on this connection so far. */
+  /** Frames folded into an earlier queued frame on this connection so far (merged deltas, superseded snapshots; nothing lost). */
   readonly dropped: number;
   /** The socket's own bufferedAmount now. */
   readonly bufferedAmount: number;

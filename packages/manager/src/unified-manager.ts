@@ -23,7 +23,7 @@ import {
 import { IsolationGuard, type IsolationViolationSink } from './isolation';
 import { type OneOrMany, countOf, listOf, withItem, withoutItem } from './one-or-many';
 import type { ResolvedManagerOptions } from './options';
-import { checkResumePosition } from './replay';
+import { checkResumePosition, checkWireProtocol } from './replay';
 import { checkRoomName } from './rooms';
 import { DeliveryCounters, type SendQueueStats, type UnifiedManagerStats } from './stats';
 
@@ -54,7 +54,8 @@ export interface ManagerHost {
  *
  * Delivery: every stream message goes through the Backplane, which sequences it per user,
  * keeps it for replay and serializes it once; the registry writes that one string to each of
- * the user's connections, queueing behind slow sockets up to a bound (see backpressure.ts).
+ * the user's agentwire.v2 connections (a v1 connection gets run events translated,
+ * v1-translation.ts), queueing behind slow sockets up to a bound (see backpressure.ts).
  */
 export class UnifiedWebSocketManager implements WebSocketManagerProtocol, ConnectionOwner, IsolationViolationSink {
   readonly mode: WebSocketManagerMode;
@@ -95,15 +96,18 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
 
   /**
    * Registers a connection (of the bound user, for a user-bound manager) and opens its stream
-   * in one step: connection_established {connection_id, protocol, last_seq} first, then the
-   * replay after `registration.afterSeq` when given, then the user's live stream. Rejects with
-   * LimitExceededError, DuplicateConnectionError, TransportNotOpenError or InvalidIdError; the
-   * caller then still owns (and should close) the transport.
+   * in one step: connection_established {connection_id, protocol, last_seq, epoch} first, then the
+   * replay after `registration.afterSeq` when given (compacted), then the user's live stream, all
+   * in `registration.protocol` (default agentwire.v1: run events translated to v1 events).
+   * Rejects with LimitExceededError, DuplicateConnectionError, TransportNotOpenError,
+   * InvalidManagerArgumentError (afterSeq, protocol) or InvalidIdError; the caller then still
+   * owns (and should close) the transport.
    */
   async addConnection(transport: ConnectionTransport, registration: ConnectionRegistration): Promise<ConnectionInfo> {
     this.assertActive();
     this.guard.user('addConnection', registration.userId);
     if (registration.afterSeq !== undefined) checkResumePosition(registration.afterSeq);
+    checkWireProtocol(registration.protocol);
     return this.host.registry.add(this, transport, registration);
   }
 
@@ -157,7 +161,10 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
     return this.host.registry.sendToConnection(connection, message);
   }
 
-  /** Validates an agent event against its type's schema (InvalidAgentEventError) and appends it to the user's stream. */
+  /**
+   * Validates a run event (an AG-UI event: validateAgentEvent, against EventSchemas of
+   * @ag-ui/core; InvalidAgentEventError) and appends it to the user's stream.
+   */
   emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult> {
     return this.append('emitAgentEvent', userId, event);
   }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import type { ConnectionRegistration, ServerEnvelope } from '@agentwire/protocols';
+import { type AgentEvent, type ConnectionRegistration, EventType, type RunEventPayload, type ServerEnvelope, WireProtocol } from '@agentwire/protocols';
 import { waitForCount } from '@agentwire/protocols/testing';
-import type { ConnectionId, UserId } from '@agentwire/types';
+import type { ConnectionId, RunId, ThreadId, UserId } from '@agentwire/types';
 import { UserExecutionContext } from '@agentwire/types';
 import WebSocket, { WebSocketServer } from 'ws';
 import { WebSocketManagerFactory } from './factory';
@@ -140,4 +140,85 @@ export function contextFor(userId: string): UserExecutionContext {
 /** A note message for tests. */
 export function note(payload: Record<string, unknown>): { type: string; payload: Record<string, unknown> } {
   return { type: 'note', payload };
+}
+
+/** Registration options of an agentwire.v2 connection. */
+export const V2: { readonly protocol: WireProtocol } = { protocol: WireProtocol.V2 };
+
+/** The ids of one run, as the execution tracker puts them on each event. */
+export interface RunIds {
+  readonly run_id: RunId;
+  readonly thread_id: ThreadId;
+}
+
+export function runIds(runId: string, threadId = `thread-${runId}`): RunIds {
+  return { run_id: runId as RunId, thread_id: threadId as ThreadId };
+}
+
+/** One AG-UI run event of `ids` (the envelope type is the payload's). */
+export function runEvent(ids: RunIds, payload: RunEventPayload): AgentEvent {
+  return { type: payload.type, ...ids, payload };
+}
+
+/** RUN_STARTED as the tracker emits it, for agent `agent` asked `input`. */
+export function runStarted(ids: RunIds, input: string | Record<string, unknown> = 'hi', agent = 'demo'): AgentEvent {
+  const { run_id: runId, thread_id: threadId } = ids;
+  return runEvent(ids, {
+    type: EventType.RUN_STARTED,
+    threadId,
+    runId,
+    input: { threadId, runId, messages: [], tools: [], context: [], state: {}, forwardedProps: { agent, input } },
+  });
+}
+
+/** A successful RUN_FINISHED with `result` as the final response. */
+export function runFinished(ids: RunIds, result?: string, eventCount = 0): AgentEvent {
+  return runEvent(ids, {
+    type: EventType.RUN_FINISHED,
+    threadId: ids.thread_id,
+    runId: ids.run_id,
+    outcome: { type: 'success' },
+    ...(result === undefined ? {} : { result }),
+    metadata: { agentwire: { duration_ms: 9, event_count: eventCount } },
+  } as RunEventPayload);
+}
+
+/** A streamed text message: START, one CONTENT per delta, END. */
+export function textMessage(ids: RunIds, messageId: string, deltas: readonly string[]): AgentEvent[] {
+  return [
+    runEvent(ids, { type: EventType.TEXT_MESSAGE_START, messageId, role: 'assistant' }),
+    ...deltas.map((delta) => runEvent(ids, { type: EventType.TEXT_MESSAGE_CONTENT, messageId, delta })),
+    runEvent(ids, { type: EventType.TEXT_MESSAGE_END, messageId }),
+  ];
+}
+
+/** A tool call: START, ARGS, END, RESULT (with agentwire's metadata). */
+export function toolCall(ids: RunIds, toolCallId: string, name: string, args: Record<string, unknown>, result: unknown): AgentEvent[] {
+  return [
+    runEvent(ids, { type: EventType.TOOL_CALL_START, toolCallId, toolCallName: name }),
+    runEvent(ids, { type: EventType.TOOL_CALL_ARGS, toolCallId, delta: JSON.stringify(args) }),
+    runEvent(ids, { type: EventType.TOOL_CALL_END, toolCallId }),
+    runEvent(ids, {
+      type: EventType.TOOL_CALL_RESULT,
+      messageId: `result-${toolCallId}`,
+      toolCallId,
+      role: 'tool',
+      content: JSON.stringify(result),
+      metadata: { agentwire: { tool_name: name, duration_ms: 2, success: true } },
+    } as RunEventPayload),
+  ];
+}
+
+/** A whole run of 6 events: RUN_STARTED, a tool call (START, ARGS, END, RESULT), RUN_FINISHED. */
+export function smallRun(runId: string, threadId?: string): AgentEvent[] {
+  const ids = runIds(runId, threadId);
+  return [runStarted(ids, `question for ${runId}`), ...toolCall(ids, `call-${runId}`, 'search', { q: runId }, [runId]), runFinished(ids, `answer for ${runId}`, 6)];
+}
+
+/** The text of every delta a client received of message `messageId`, concatenated in arrival order. */
+export function receivedText(messages: readonly ServerEnvelope[], messageId: string): string {
+  return messages
+    .filter((message) => message.type === EventType.TEXT_MESSAGE_CONTENT && message.payload['messageId'] === messageId)
+    .map((message) => message.payload['delta'] as string)
+    .join('');
 }

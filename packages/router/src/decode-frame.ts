@@ -1,26 +1,51 @@
-import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwire/protocols';
-import type { ClientMessage, ClientMessageType } from '@agentwire/protocols';
+import { CLIENT_MESSAGE_SCHEMAS, ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwire/protocols';
+import type { ProtocolExtensions } from '@agentwire/protocols';
 import type { RouteRejection } from './errors';
 
-/** A frame that is a JSON object with a known client message type, not yet validated. */
+/** A frame that is a JSON object with a client message type the router knows, not yet validated. */
 export interface DecodedFrame {
-  readonly type: ClientMessageType;
+  readonly type: string;
   readonly body: Readonly<Record<string, unknown>>;
 }
 
 export type DecodeResult = { readonly ok: true; readonly frame: DecodedFrame } | { readonly ok: false; readonly rejection: RouteRejection };
-export type ValidateResult = { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly rejection: RouteRejection };
+export type ValidateResult = { readonly ok: true; readonly message: { readonly type: string } } | { readonly ok: false; readonly rejection: RouteRejection };
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
-const TYPE_LIST = CLIENT_MESSAGE_TYPES.join(', ');
+/** What checks one message type: a zod schema (of the wire contract, or of the app). */
+interface MessageParser {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+/**
+ * The client message types one router understands: the wire contract's, plus the app's own
+ * (defineProtocolExtensions), each with its schema. Built once per router.
+ */
+export class MessageTypes {
+  private readonly schemas: ReadonlyMap<string, MessageParser>;
+  /** For error messages: the types a client may send. */
+  readonly list: string;
+
+  constructor(extensions?: ProtocolExtensions) {
+    this.schemas = new Map<string, MessageParser>([...Object.entries(CLIENT_MESSAGE_SCHEMAS), ...Object.entries(extensions?.clientMessages ?? {})]);
+    this.list = [...this.schemas.keys()].join(', ');
+  }
+
+  has(type: string): boolean {
+    return this.schemas.has(type);
+  }
+
+  schemaOf(type: string): MessageParser | undefined {
+    return this.schemas.get(type);
+  }
+}
 
 /**
  * Reads a frame up to its message type: a string of JSON text holding an object whose `type`
- * is a client message type of the wire contract. Anything that is not a string (a binary
- * frame, a Buffer, an ArrayBuffer) is refused with invalid_message: the protocol is JSON text
- * frames only.
+ * is one of `types`. Anything that is not a string (a binary frame, a Buffer, an ArrayBuffer) is
+ * refused with invalid_message: the protocol is JSON text frames only. The depth and prototype-key
+ * checks come before the type, so they hold for the app's types as for the built-in ones.
  */
-export function decodeFrame(frame: unknown): DecodeResult {
+export function decodeFrame(frame: unknown, types: MessageTypes): DecodeResult {
   if (typeof frame !== 'string') {
     return refuse(ErrorCode.InvalidMessage, 'binary frames are not accepted: send each message as one JSON text frame');
   }
@@ -45,31 +70,34 @@ export function decodeFrame(frame: unknown): DecodeResult {
   const body = value as Record<string, unknown>;
   const type = Object.hasOwn(body, 'type') ? body['type'] : undefined;
   if (type === undefined) {
-    return refuse(ErrorCode.UnknownMessageType, `a message needs a "type", one of ${TYPE_LIST}`);
+    return refuse(ErrorCode.UnknownMessageType, `a message needs a "type", one of ${types.list}`);
   }
   if (typeof type !== 'string') {
-    return refuse(ErrorCode.UnknownMessageType, `"type" must be a string, one of ${TYPE_LIST}`);
+    return refuse(ErrorCode.UnknownMessageType, `"type" must be a string, one of ${types.list}`);
   }
-  if (!KNOWN_TYPES.has(type)) {
-    return refuse(ErrorCode.UnknownMessageType, `unknown message type ${clip(type)}; expected one of ${TYPE_LIST}`);
+  if (!types.has(type)) {
+    return refuse(ErrorCode.UnknownMessageType, `unknown message type ${clip(type)}; expected one of ${types.list}`);
   }
-  return { ok: true, frame: { type: type as ClientMessageType, body } };
+  return { ok: true, frame: { type, body } };
 }
 
 /**
- * Validates a decoded frame against the wire schema. Unknown fields (a `user_id` among them)
- * are stripped; the first problem is reported with its path, e.g. `start_agent.agent: …`.
+ * Validates a decoded frame against the schema of its type. Unknown fields (a `user_id` among
+ * them) are stripped by the built-in schemas; the first problem is reported with its path, e.g.
+ * `start_agent.agent: …`.
  */
-export function validateMessage(frame: DecodedFrame): ValidateResult {
-  const result = ClientMessageSchema.safeParse(frame.body);
-  if (result.success) return { ok: true, message: result.data };
+export function validateMessage(frame: DecodedFrame, types: MessageTypes): ValidateResult {
+  const schema = types.schemaOf(frame.type);
+  if (schema === undefined) return refuse(ErrorCode.UnknownMessageType, `unknown message type ${clip(frame.type)}; expected one of ${types.list}`);
+  const result = schema.safeParse(frame.body);
+  if (result.success) return { ok: true, message: result.data as { readonly type: string } };
   const [first, ...rest] = result.error.issues;
   const path = [frame.type, ...(first?.path ?? []).map(String)].join('.');
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
   return refuse(ErrorCode.InvalidMessage, `${path}: ${first?.message ?? 'invalid'}${more}`);
 }
 
-function refuse(code: ErrorCode, message: string): { ok: false; rejection: RouteRejection } {
+function refuse(code: RouteRejection['code'], message: string): { ok: false; rejection: RouteRejection } {
   return { ok: false, rejection: { code, message } };
 }
 

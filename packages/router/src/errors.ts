@@ -1,16 +1,17 @@
-import { ERROR_CODES, type ErrorCode } from '@agentwire/protocols';
+import type { WireErrorCode } from '@agentwire/protocols';
 import { AgentwireError } from '@agentwire/types';
 
 /**
  * Thrown by a handler (or middleware) to refuse a message with a wire error code, e.g.
- * `throw new MessageRejectedError(ErrorCode.NotFound, 'no run run_1 of yours')`. The router
- * replies `{type: 'error', payload: {code, message}}` to the sender only and reports the
- * outcome as `rejected`; anything else thrown becomes `internal_error`.
+ * `throw new MessageRejectedError(ErrorCode.NotFound, 'no run run_1 of yours')`, or with the
+ * app's own code, lower-case snake_case (`new MessageRejectedError('quota_exceeded', …)`). The
+ * router replies `{type: 'error', payload: {code, message}}` to the sender only and reports the
+ * outcome as `rejected`; anything else thrown, or a code of another form, becomes `internal_error`.
  */
 export class MessageRejectedError extends AgentwireError {
-  declare readonly code: ErrorCode;
+  declare readonly code: WireErrorCode;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
@@ -40,15 +41,8 @@ export class RouterSetupError extends AgentwireError {
   }
 }
 
-const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
-
-/** True for a code of the wire contract's `error` message. */
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && KNOWN_ERROR_CODES.has(value);
-}
-
-/** A refusal of one frame: the `code` and `message` of the error reply. */
+/** A refusal of one frame: the `code` (built in, or the app's own) and `message` of the error reply. */
 export interface RouteRejection {
-  readonly code: ErrorCode;
+  readonly code: WireErrorCode;
   readonly message: string;
 }

@@ -8,3 +8,4 @@ export { createRateLimit } from './rate-limit';
 export type { RateLimit, RateLimitOptions } from './rate-limit';
 export { answerPing } from './answer-ping';
 export { CanonicalMessageRouter, QualityMessageRouter } from './deprecated-aliases';
+export type { AppRouteHandler, RoutableType } from './message-router';

@@ -13,6 +13,7 @@ const validFrames: Record<ClientMessageType, Record<string, unknown>> = {
   ping: { type: 'ping' },
   resume: { type: 'resume', after_seq: 41 },
   refresh_token: { type: 'refresh_token', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl' },
+  answer_interrupt: { type: 'answer_interrupt', run_id: 'run-1', interrupt_id: 'interrupt-1', value: { time_zone: 'Europe/Berlin' } },
 };
 const ALL_TYPES = Object.keys(validFrames) as ClientMessageType[];
 
@@ -151,8 +152,8 @@ describe('MessageRouter.use', () => {
     expect(replies.map((reply) => reply.payload['code'])).toEqual(['internal_error', 'isolation_violation']);
   });
 
-  it('treats a rejection with a code outside the wire contract as internal_error', async () => {
-    const router = new MessageRouter({ logger: recordingLogger() }).use(() => ({ code: 'nope' as ErrorCode, message: 'x' }));
+  it('treats a rejection with a code of neither form (built in, or an app code in snake_case) as internal_error', async () => {
+    const router = new MessageRouter({ logger: recordingLogger() }).use(() => ({ code: 'Nope!' as ErrorCode, message: 'x' }));
     const { context, replies } = fakeConnection();
     expect(await router.route(context, frame(validFrames.ping))).toMatchObject({ status: 'error', code: 'internal_error' });
     expect(isWellFormedError(replies[0])).toBe(true);

@@ -1,13 +1,31 @@
-import { CLIENT_MESSAGE_TYPES, ErrorCode } from '@agentwire/protocols';
-import type { ClientMessage, ClientMessageOf, ClientMessageType, OutboundMessage } from '@agentwire/protocols';
+import { ErrorCode, isProtocolExtensions, isWireErrorCode } from '@agentwire/protocols';
+import type {
+  AppMessageOf,
+  AppMessageType,
+  ClientMessageOf,
+  ClientMessageType,
+  NoProtocolExtensions,
+  OutboundMessage,
+  ProtocolExtensions,
+  WireErrorCode,
+} from '@agentwire/protocols';
 import { generateRequestId } from '@agentwire/types';
-import { decodeFrame, validateMessage } from './decode-frame';
-import { MessageRejectedError, RouterErrorCode, RouterSetupError, isErrorCode, type RouteRejection } from './errors';
+import { MessageTypes, decodeFrame, validateMessage } from './decode-frame';
+import { MessageRejectedError, RouterErrorCode, RouterSetupError, type RouteRejection } from './errors';
 import type { RouteContext, RouterLogger } from './route-context';
 
-/** Handles one validated client message of type T for the connection described by the context. */
+/** The client message types a router with extensions X can route: the wire contract's and the app's. */
+export type RoutableType<X extends ProtocolExtensions = NoProtocolExtensions> = ClientMessageType | AppMessageType<X>;
+
+/** Handles one validated client message of built-in type T for the connection described by the context. */
 export type RouteHandler<T extends ClientMessageType, C extends RouteContext = RouteContext> = (
   message: ClientMessageOf<T>,
+  context: C,
+) => void | Promise<unknown>;
+
+/** Handles one client message of app type T (extensions X), as parsed by the app's schema of T. */
+export type AppRouteHandler<X extends ProtocolExtensions, T extends AppMessageType<X>, C extends RouteContext = RouteContext> = (
+  message: AppMessageOf<X, T>,
   context: C,
 ) => void | Promise<unknown>;
 
@@ -20,23 +38,27 @@ export type RouteMiddleware<C extends RouteContext = RouteContext> = (
   frame: unknown,
 ) => RouteRejection | void | Promise<RouteRejection | void>;
 
-/** What became of one frame, for the gateway's metrics and logs. */
-export type RouteOutcome =
+/** What became of one frame, for the gateway's metrics and logs; T is the router's RoutableType. */
+export type RouteOutcome<T extends string = ClientMessageType> =
   /** A handler ran and returned normally. */
-  | { readonly status: 'handled'; readonly type: ClientMessageType }
-  /** The frame was refused with an error reply; `type` is set once the frame named a known type. */
-  | { readonly status: 'rejected'; readonly code: ErrorCode; readonly type?: ClientMessageType }
+  | { readonly status: 'handled'; readonly type: T }
+  /** The frame was refused with an error reply (a built-in code or the app's own); `type` is set once the frame named a known type. */
+  | { readonly status: 'rejected'; readonly code: WireErrorCode; readonly type?: T }
   /** A handler or middleware threw; the sender got internal_error with `ref`, the log has the details. */
-  | { readonly status: 'error'; readonly code: typeof ErrorCode.InternalError; readonly ref: string; readonly type?: ClientMessageType };
+  | { readonly status: 'error'; readonly code: typeof ErrorCode.InternalError; readonly ref: string; readonly type?: T };
 
-export interface MessageRouterOptions {
+export interface MessageRouterOptions<X extends ProtocolExtensions = NoProtocolExtensions> {
   /** Where handler failures (with their ref) and failed replies are logged. Required: failures are never silent. */
   readonly logger: RouterLogger;
+  /**
+   * The app's own client message types, made by `defineProtocolExtensions` in @agentwire/protocols
+   * (default: none). Their frames are validated by their schemas and routed like built-in ones;
+   * `on()` then accepts their types and types their handlers' messages.
+   */
+  readonly extensions?: X;
 }
 
-type AnyHandler<C> = (message: ClientMessage, context: C) => void | Promise<unknown>;
-
-const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
+type AnyHandler<C> = (message: { readonly type: string }, context: C) => void | Promise<unknown>;
 
 /**
  * The one router of client messages. A gateway creates one, registers its handlers and
@@ -46,30 +68,42 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_MESSAGE_TYPES);
  * can add a handler that would run for other users (legacy defect §8.5).
  *
  * Per frame, in order: middleware (first rejection wins) → JSON (invalid_json) → object with
- * a known `type` (invalid_message / unknown_message_type) → a handler for that type
- * (unknown_message_type) → the wire schema (invalid_message, naming the path) → the handler.
+ * a known `type`, built in or added by the router's extensions (invalid_message /
+ * unknown_message_type) → a handler for that type (unknown_message_type) → the type's schema
+ * (invalid_message, naming the path) → the handler.
  * A refusal is answered with one `error` message to the sending connection only.
  * When every middleware is synchronous, the handler is invoked before `route()` first yields,
  * so handlers are called in frame order even if the caller does not await.
  */
-export class MessageRouter<C extends RouteContext = RouteContext> {
-  private readonly handlers = new Map<ClientMessageType, AnyHandler<C>>();
+export class MessageRouter<C extends RouteContext = RouteContext, X extends ProtocolExtensions = NoProtocolExtensions> {
+  // keyed by plain string, so a router with extensions is still a MessageRouter<C, ProtocolExtensions>
+  private readonly handlers = new Map<string, AnyHandler<C>>();
   private readonly middleware: RouteMiddleware<C>[] = [];
   private readonly logger: RouterLogger;
+  private readonly types: MessageTypes;
   private sealed = false;
 
-  constructor(options: MessageRouterOptions) {
+  constructor(options: MessageRouterOptions<X>) {
     if (typeof options?.logger?.error !== 'function' || typeof options.logger.warn !== 'function') {
       throw new RouterSetupError(RouterErrorCode.InvalidOption, 'MessageRouter needs a logger with error() and warn()');
     }
+    if (options.extensions !== undefined && !isProtocolExtensions(options.extensions)) {
+      throw new RouterSetupError(RouterErrorCode.InvalidOption, 'extensions must be made by defineProtocolExtensions (@agentwire/protocols), which checks them');
+    }
     this.logger = options.logger;
+    this.types = new MessageTypes(options.extensions);
   }
 
-  /** Registers the handler of one client message type (one per type); returns the router for chaining. */
-  on<T extends ClientMessageType>(type: T, handler: RouteHandler<T, C>): this {
+  /**
+   * Registers the handler of one client message type (one per type): a built-in type, or one the
+   * router's extensions add. Returns the router for chaining.
+   */
+  on<T extends ClientMessageType>(type: T, handler: RouteHandler<T, C>): this;
+  on<T extends AppMessageType<X>>(type: T, handler: AppRouteHandler<X, T, C>): this;
+  on(type: string, handler: (message: never, context: C) => void | Promise<unknown>): this {
     this.assertOpen(`on('${String(type)}')`);
-    if (!KNOWN_TYPES.has(type)) {
-      throw new RouterSetupError(RouterErrorCode.UnknownType, `'${String(type)}' is not a client message type (${CLIENT_MESSAGE_TYPES.join(', ')})`);
+    if (typeof type !== 'string' || !this.types.has(type)) {
+      throw new RouterSetupError(RouterErrorCode.UnknownType, `'${String(type)}' is not a client message type of this router (${this.types.list})`);
     }
     if (typeof handler !== 'function') throw new RouterSetupError(RouterErrorCode.InvalidOption, `the handler of '${type}' must be a function`);
     if (this.handlers.has(type)) throw new RouterSetupError(RouterErrorCode.HandlerConflict, `'${type}' already has a handler`);
@@ -86,8 +120,8 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
   }
 
   /** The message types this router has handlers for, in registration order. */
-  get handledTypes(): readonly ClientMessageType[] {
-    return [...this.handlers.keys()];
+  get handledTypes(): readonly RoutableType<X>[] {
+    return [...this.handlers.keys()] as RoutableType<X>[];
   }
 
   /** True once `route()` has been called: `on()` and `use()` then throw ROUTER_SEALED. */
@@ -100,29 +134,29 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
    * text frame; anything else (a Buffer of a binary frame, an ArrayBuffer) is answered with
    * invalid_message. Never throws or rejects: every failure becomes an error reply and an outcome.
    */
-  async route(context: C, frame: unknown): Promise<RouteOutcome> {
+  async route(context: C, frame: unknown): Promise<RouteOutcome<RoutableType<X>>> {
     this.sealed = true;
-    let type: ClientMessageType | undefined;
+    let type: RoutableType<X> | undefined;
     try {
       for (const middleware of this.middleware) {
         const pending = middleware(context, frame);
         const verdict = isPromiseLike(pending) ? await pending : pending;
         if (verdict) return await this.refuse(context, verdict);
       }
-      const decoded = decodeFrame(frame);
+      const decoded = decodeFrame(frame, this.types);
       if (!decoded.ok) return await this.refuse(context, decoded.rejection);
-      type = decoded.frame.type;
+      type = decoded.frame.type as RoutableType<X>;
       const handler = this.handlers.get(type);
       if (handler === undefined) {
         return await this.refuse(context, { code: ErrorCode.UnknownMessageType, message: `this server does not handle "${type}" messages` }, type);
       }
-      const validated = validateMessage(decoded.frame);
+      const validated = validateMessage(decoded.frame, this.types);
       if (!validated.ok) return await this.refuse(context, validated.rejection, type);
       const pending = handler(validated.message, context);
       if (isPromiseLike(pending)) await pending;
       return { status: 'handled', type };
     } catch (error) {
-      if (error instanceof MessageRejectedError && isErrorCode(error.code)) {
+      if (error instanceof MessageRejectedError && isWireErrorCode(error.code)) {
         return await this.refuse(context, { code: error.code, message: error.message }, type);
       }
       return await this.fail(context, error, type);
@@ -135,15 +169,15 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
     }
   }
 
-  private async refuse(context: C, rejection: RouteRejection, type?: ClientMessageType): Promise<RouteOutcome> {
-    if (!isErrorCode(rejection.code)) {
+  private async refuse(context: C, rejection: RouteRejection, type?: RoutableType<X>): Promise<RouteOutcome<RoutableType<X>>> {
+    if (!isWireErrorCode(rejection.code)) {
       return this.fail(context, new TypeError(`rejection with unknown error code ${JSON.stringify(rejection.code)}`), type);
     }
     await this.reply(context, { code: rejection.code, message: String(rejection.message) }, type);
     return type === undefined ? { status: 'rejected', code: rejection.code } : { status: 'rejected', code: rejection.code, type };
   }
 
-  private async fail(context: C, error: unknown, type?: ClientMessageType): Promise<RouteOutcome> {
+  private async fail(context: C, error: unknown, type?: RoutableType<X>): Promise<RouteOutcome<RoutableType<X>>> {
     const ref = generateRequestId();
     this.log('error', { err: error, ref, userId: context.userId, connectionId: context.connectionId, type }, 'routing a message failed');
     await this.reply(context, { code: ErrorCode.InternalError, message: `internal error (ref ${ref})`, ref }, type);
@@ -152,7 +186,7 @@ export class MessageRouter<C extends RouteContext = RouteContext> {
   }
 
   /** Sends an error to the sending connection only; a failed send is logged, not thrown. */
-  private async reply(context: C, payload: { code: ErrorCode; message: string; ref?: string }, type?: ClientMessageType): Promise<void> {
+  private async reply(context: C, payload: { code: WireErrorCode; message: string; ref?: string }, type?: RoutableType<X>): Promise<void> {
     const message: OutboundMessage = { type: 'error', payload };
     try {
       const pending = context.reply(message);

@@ -2,6 +2,7 @@ import ts from 'typescript';
 import type { NameMatch, Registry } from '../registry';
 import type { FileContext } from '../workspace-model';
 import { bindingIdentifiers, declarationKind, hasModifier, locallyExportedNames, unwrap } from './ast';
+import { type ExtensionRegistrations, extensionPointNames, extensionRegistrations, isRegisteredExtension } from './extension-points';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
 /** The kinds of node canonical-definitions looks at. */
@@ -23,7 +24,9 @@ const VISITED_KINDS: readonly ts.SyntaxKind[] = [
  * A class, interface, type, enum or namespace (at any depth), or an exported const or function,
  * whose name is a canonical concept or a legacy alias, declared outside the concept's owner.
  * Re-exporting under the same name is not a definition; exporting another symbol under a
- * canonical name (`export { X as ConnectionInfo }`) is.
+ * canonical name (`export { X as ConnectionInfo }`) is. A declaration the file registers through
+ * one of the concept's `extensionPoints` (`defineProtocolExtensions({ clientMessages: { ask: AskMessageSchema } })`)
+ * is the application's own member of the family, not a second definition.
  */
 export const canonicalDefinitions: FileRule = defineFileRule({
   id: 'canonical-definitions',
@@ -41,8 +44,9 @@ export const canonicalDefinitions: FileRule = defineFileRule({
   visit({ sourceFile, file, registry }: AnalysisInput): FileVisit {
     const findings: FileFinding[] = [];
     const exportedLocals = locallyExportedNames(sourceFile);
+    const registrations = extensionRegistrations(sourceFile, extensionPointNames(registry));
     const check = (nameNode: ts.Node, name: string, declaration: ts.Node): void => {
-      const finding = definitionFinding(registry, file, name, declaration, nameNode, sourceFile);
+      const finding = definitionFinding(registry, file, name, declaration, nameNode, sourceFile, registrations);
       if (finding) findings.push(finding);
     };
     const isTopLevelExported = (node: ts.Node, name: string): boolean =>
@@ -232,10 +236,12 @@ function definitionFinding(
   declaration: ts.Node,
   nameNode: ts.Node,
   sourceFile: ts.SourceFile,
+  registrations: ExtensionRegistrations,
 ): FileFinding | undefined {
   const match = registry.matchName(name);
   if (match === undefined || file.pkg?.name === match.concept.owner) return undefined;
   if (describesAnotherModule(declaration, match)) return undefined;
+  if (isRegisteredExtension(registrations, name, match.concept)) return undefined;
   const kind = declarationKind(declaration);
   const entry = registry.entryOf(match.concept);
   return {

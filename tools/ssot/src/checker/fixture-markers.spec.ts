@@ -13,7 +13,7 @@ import { runCheck } from './run-check';
  * `// expect: <category>[, <category>]`, and every other line is a clean control: the checker
  * must report exactly the marked lines, no more, no fewer.
  */
-const FIXTURES = ['file-kinds', 'any-monorepo', 'aliases', 'precision', 'bypasses', 'near-copies', 'type-checker'] as const;
+const FIXTURES = ['file-kinds', 'any-monorepo', 'aliases', 'precision', 'bypasses', 'near-copies', 'type-checker', 'app-extensions'] as const;
 
 const MARKER = /\/\/ expect: ([a-z-]+(?:, [a-z-]+)*)\s*$/;
 

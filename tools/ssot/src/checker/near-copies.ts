@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import { hasModifier, unwrap } from '../analysis/ast';
+import { type ExtensionRegistrations, extensionRegistrations, isRegisteredExtension } from '../analysis/extension-points';
 import type { NameMatch, Registry } from '../registry';
 import { type ParsedFile, locationOf } from './parsed-file';
 import { type Location, type Violation, violationKey } from './violation';
@@ -25,6 +26,8 @@ export interface Shape {
   members: ReadonlySet<string>;
   /** The members as written, to tell an exact copy (structural-duplicates) from a near one. */
   signature: string;
+  /** The extension points the file passes its declarations to (see extension-points.ts); none when absent. */
+  registrations?: ExtensionRegistrations;
 }
 
 const TYPE_KINDS: ReadonlySet<ShapeKind> = new Set(['class', 'interface', 'type']);
@@ -37,10 +40,14 @@ function comparable(copy: ShapeKind, canonical: ShapeKind): boolean {
 
 const normalize = (name: string): string => name.toLowerCase().replace(/[^a-z0-9=]/g, '');
 
-/** The shapes of a file's top-level declarations, exported or not (a drifted mock is rarely exported). */
-export function shapesOf(file: ParsedFile): Shape[] {
+/**
+ * The shapes of a file's top-level declarations, exported or not (a drifted mock is rarely
+ * exported). `extensionPoints`: the registry's extension point names (extensionPointNames).
+ */
+export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> = new Set()): Shape[] {
   const { sourceFile } = file;
   const shapes: Shape[] = [];
+  const registrations = extensionRegistrations(sourceFile, extensionPoints);
   const add = (name: string, display: string, kind: ShapeKind, nameNode: ts.Node, heritage: Set<string>, members: string[]): void => {
     if (members.length === 0) return;
     shapes.push({
@@ -52,6 +59,7 @@ export function shapesOf(file: ParsedFile): Shape[] {
       heritage,
       members: new Set(members.map(normalize)),
       signature: [...members].sort().join(';'),
+      registrations,
     });
   };
   for (const statement of sourceFile.statements) {
@@ -130,6 +138,8 @@ export function nearCopies(shapes: readonly Shape[], registry: Registry, thresho
     // closest to a concept of its own package (a test's complete implementation of its package's
     // protocol): that package's own business, not a copy of the other concept it also resembles
     if (best === undefined || best.match.concept.owner === copy.packageName) continue;
+    // registered through the concept's extension point: the application's own member of the family
+    if (copy.registrations !== undefined && isRegisteredExtension(copy.registrations, copy.name, best.match.concept)) continue;
     // the same member names exactly: structural-duplicates compares those with their types
     if (best.similarity === 1 && TYPE_KINDS.has(copy.kind)) continue;
     const { shape, match, shared, similarity } = best;

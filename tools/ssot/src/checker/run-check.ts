@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzeFile, formatMessage, FILE_RULES, ruleRunsOn } from '../analysis';
 import { isGeneratedSource } from '../analysis/ast';
+import { extensionPointNames } from '../analysis/extension-points';
 import { moduleReferenceOf } from '../analysis/module-references';
 import { findRegistryFile, loadRegistry, type Registry } from '../registry';
 import { type FileContext, WorkspaceIndex } from '../workspace-model';
@@ -73,6 +74,7 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   const found: Violation[] = [];
   const declarations: TypeDeclaration[] = [];
   const shapes: Shape[] = [];
+  const extensionPoints = extensionPointNames(registry);
   const contexts = workspace.sourceFileContexts();
   const known = new Set(contexts.map((context) => context.path));
   // Test files are analysed as source too, and what only source rules found is held back: a
@@ -130,7 +132,7 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
     const generated = isGeneratedSource(file.sourceFile.text);
     const fileDeclarations = generated ? [] : typeDeclarations(file);
     // a drifted mock lives in a test file: near copies are looked for in every file
-    if (!generated) shapes.push(...shapesOf(file));
+    if (!generated) shapes.push(...shapesOf(file, extensionPoints));
     if (context.role === 'source') declarations.push(...fileDeclarations);
     else heldBack.set(context.path, { violations: held, declarations: fileDeclarations });
   }

@@ -56,6 +56,12 @@ const ConceptSchema = z
     implementations: z
       .array(z.strictObject({ name: identifier, package: packageName.optional(), reason: z.string().min(1, { error: 'say why this implementation is allowed' }) }))
       .optional(),
+    /**
+     * Functions of the owner (imported from it or its entry) through which applications register
+     * their own members of this concept, e.g. `defineProtocolExtensions` for the wire schemas. A
+     * declaration a file passes to one of them is that application's own, not a second definition.
+     */
+    extensionPoints: z.array(identifier).min(1).optional(),
   })
   .superRefine((concept, ctx) => {
     if ((concept.name === undefined) === (concept.pattern === undefined)) {

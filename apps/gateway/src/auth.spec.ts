@@ -23,15 +23,27 @@ describe('presentedToken', () => {
     expect(() => presentedToken({ authorization: 'Basic xyz' })).toThrow(AuthenticationError);
   });
 
-  it('reads the agentwire.v1, bearer.<jwt> subprotocol pair', () => {
+  it('reads the agentwire.v2, bearer.<jwt> subprotocol pair', () => {
+    expect(offeredProtocols({ 'sec-websocket-protocol': 'agentwire.v2, bearer.a.b.c' })).toEqual(['agentwire.v2', 'bearer.a.b.c']);
+    expect(presentedToken({ 'sec-websocket-protocol': 'agentwire.v2, bearer.a.b.c' })).toEqual({ token: 'a.b.c', source: 'subprotocol' });
+  });
+
+  it('still reads the agentwire.v1, bearer.<jwt> pair, and the token next to both versions', () => {
     expect(offeredProtocols({ 'sec-websocket-protocol': 'agentwire.v1, bearer.a.b.c' })).toEqual(['agentwire.v1', 'bearer.a.b.c']);
     expect(presentedToken({ 'sec-websocket-protocol': 'agentwire.v1, bearer.a.b.c' })).toEqual({ token: 'a.b.c', source: 'subprotocol' });
-    expect(() => presentedToken({ 'sec-websocket-protocol': 'bearer.a.b.c' })).toThrow(/must come with agentwire.v1/);
+    expect(presentedToken({ 'sec-websocket-protocol': 'agentwire.v1, agentwire.v2, bearer.a.b.c' })).toEqual({ token: 'a.b.c', source: 'subprotocol' });
+  });
+
+  it('refuses a bearer subprotocol that comes without one of ours, naming both', () => {
+    expect(() => presentedToken({ 'sec-websocket-protocol': 'bearer.a.b.c' })).toThrow(expect.objectContaining({ reason: 'protocol_not_offered' }));
+    expect(() => presentedToken({ 'sec-websocket-protocol': 'bearer.a.b.c' })).toThrow(/must come with agentwire.v2 or agentwire.v1/);
+    expect(() => presentedToken({ 'sec-websocket-protocol': 'agentwire.v3, bearer.a.b.c' })).toThrow(expect.objectContaining({ reason: 'protocol_not_offered' }));
   });
 
   it('refuses a request without a token', () => {
     expect(() => presentedToken({})).toThrow(expect.objectContaining({ reason: 'missing_token' }));
     expect(() => presentedToken({ 'sec-websocket-protocol': 'agentwire.v1' })).toThrow(expect.objectContaining({ reason: 'missing_token' }));
+    expect(() => presentedToken({ 'sec-websocket-protocol': 'agentwire.v2' })).toThrow(expect.objectContaining({ reason: 'missing_token' }));
   });
 });
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { PROTOCOL_VERSION } from '@agentwire/protocols';
+import { WIRE_PROTOCOLS, chooseWireProtocol } from '@agentwire/protocols';
 import { AgentwireError, type UserId, UserIdSchema } from '@agentwire/types';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 
@@ -42,7 +42,7 @@ export function offeredProtocols(headers: IncomingHttpHeaders): string[] {
 
 /**
  * Finds the token of an upgrade request: `Authorization: Bearer <jwt>`, or the subprotocol pair
- * `agentwire.v1, bearer.<jwt>` browsers use. A bearer subprotocol without agentwire.v1 is refused
+ * `agentwire.v2, bearer.<jwt>` (or agentwire.v1) browsers use. A bearer subprotocol without one of ours is refused
  * (the server could not answer with a protocol the browser offered).
  */
 export function presentedToken(headers: IncomingHttpHeaders): PresentedToken {
@@ -54,8 +54,8 @@ export function presentedToken(headers: IncomingHttpHeaders): PresentedToken {
   }
   const protocols = offeredProtocols(headers);
   const bearer = protocols.find((protocol) => protocol.startsWith(BEARER_PROTOCOL_PREFIX));
-  if (bearer === undefined) throw new AuthenticationError('missing_token', 'No token: send Authorization: Bearer <token> or the subprotocols agentwire.v1, bearer.<token>');
-  if (!protocols.includes(PROTOCOL_VERSION)) throw new AuthenticationError('protocol_not_offered', `A bearer subprotocol must come with ${PROTOCOL_VERSION}`);
+  if (bearer === undefined) throw new AuthenticationError('missing_token', 'No token: send Authorization: Bearer <token> or the subprotocols agentwire.v2, bearer.<token>');
+  if (chooseWireProtocol(protocols) === null) throw new AuthenticationError('protocol_not_offered', `A bearer subprotocol must come with ${WIRE_PROTOCOLS.join(' or ')}`);
   return { token: bearer.slice(BEARER_PROTOCOL_PREFIX.length), source: 'subprotocol' };
 }
 

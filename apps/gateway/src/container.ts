@@ -4,15 +4,14 @@ import { RedisBackplane, RedisControlBus, RedisRunDirectory, redisOptionsFromCon
 import type { AppConfig } from '@agentwire/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
-import { type Backplane, InMemoryBackplane, PROTOCOL_VERSION } from '@agentwire/protocols';
-import type { MessageRouter } from '@agentwire/router';
+import { type Backplane, InMemoryBackplane, chooseWireProtocol, validateCustomEventValue } from '@agentwire/protocols';
 import type { ConnectionId } from '@agentwire/types';
 import { type DependencyContainer, type InjectionToken, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AgentCatalog, type CatalogEntry, builtInAgents } from './agents/catalog';
 import { TokenService } from './auth';
-import { type GatewayRouteContext, createGatewayRouter } from './handlers';
+import { type AppProtocol, type GatewayMessageRouter, createGatewayRouter } from './handlers';
 import { createHttpHandler } from './http-routes';
 import { createLogger } from './logger';
 import { GatewayMetrics } from './metrics';
@@ -35,7 +34,7 @@ export class GatewayLifecycle {
 }
 
 export interface GatewayRouter {
-  readonly router: MessageRouter<GatewayRouteContext>;
+  readonly router: GatewayMessageRouter;
   forget(connectionId: ConnectionId): void;
 }
 
@@ -70,6 +69,8 @@ export interface GatewayContainerOptions {
   readonly tokenClockToleranceSeconds?: number;
   readonly backplane?: Backplane;
   readonly now?: () => number;
+  /** The app's own client message types (with their handlers) and CUSTOM event types. */
+  readonly app?: AppProtocol;
 }
 
 function singleton<T>(build: (resolver: DependencyContainer) => T): { useFactory: (resolver: DependencyContainer) => T } {
@@ -120,14 +121,17 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
     backplane: container.resolve(GatewayTokens.Backplane),
     onError: (error, context) => logger.warn({ err: error, context }, 'manager background failure'),
   });
+  const appExtensions = options.app?.extensions;
   registerExecutionTracker(container, {
     ...trackerOptionsFromConfig(config),
+    // An agent's CUSTOM events must be ones the app registered, with valid values.
+    ...(appExtensions === undefined ? {} : { checkCustomEvent: (name: string, value: unknown) => validateCustomEventValue(appExtensions, name, value) }),
     sink: container.resolve(WebSocketManagerFactory).getUnifiedManager(),
     logger,
     now: container.resolve(GatewayTokens.Clock),
   });
   container.register(GatewayTokens.Lifecycle, singleton((r) => new GatewayLifecycle(r.resolve(GatewayTokens.Backplane))));
-  container.register(GatewayTokens.Agents, singleton(() => new AgentCatalog(options.agents ?? builtInAgents(config.burst))));
+  container.register(GatewayTokens.Agents, singleton(() => new AgentCatalog(options.agents ?? builtInAgents({ ...config.burst, demoTokensPerSecond: config.stream.demoTokensPerSecond }))));
   container.register(
     GatewayTokens.Tokens,
     singleton((r) => new TokenService({ secret: config.jwtSecret, clockToleranceSeconds: options.tokenClockToleranceSeconds ?? 30, now: r.resolve(GatewayTokens.Clock) })),
@@ -160,6 +164,7 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
       const metrics = r.resolve(GatewayTokens.Metrics);
       return createGatewayRouter({
         catalog: r.resolve(GatewayTokens.Agents),
+        ...(options.app === undefined ? {} : { app: options.app }),
         runs: r.resolve(GatewayTokens.RunCoordination),
         tokens: r.resolve(GatewayTokens.Tokens),
         logger,
@@ -181,8 +186,8 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
           noServer: true,
           maxPayload: config.maxPayloadBytes,
           perMessageDeflate: false,
-          // The answer names agentwire.v1 only, never the bearer.<token> entry.
-          handleProtocols: (protocols) => (protocols.has(PROTOCOL_VERSION) ? PROTOCOL_VERSION : false),
+          // The answer names our newest protocol the client offered, never the bearer.<token> entry.
+          handleProtocols: (protocols) => chooseWireProtocol(protocols) ?? false,
         }),
     ),
   );

@@ -5,8 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { AppConfig } from '@agentwire/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwire/manager';
-import { AgentErrorCode, type Backplane, CloseCode } from '@agentwire/protocols';
-import { UserExecutionContext, generateRequestId } from '@agentwire/types';
+import { AgentErrorCode, type Backplane, CloseCode, EventType } from '@agentwire/protocols';
+import { type ConnectionId, UserExecutionContext, generateRequestId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
@@ -15,6 +15,7 @@ import { AuthenticationError, type Identity, type TokenService, presentedToken }
 import { type GatewayContainerOptions, type GatewayLifecycle, type GatewayRouter, GatewayTokens, buildGatewayContainer } from './container';
 import type { GatewayMetrics } from './metrics';
 import type { RunCoordination } from './run-coordination';
+import { trackerRefusal } from './handlers';
 import { type SessionDeps, closeExpiredSessions, openSession } from './session';
 
 export type GatewayOptions = GatewayContainerOptions;
@@ -148,12 +149,29 @@ export class Gateway {
         const context = new UserExecutionContext({ userId });
         await getExecutionTracker(context, gateway.container).cancel(runId, 'cancelled by the user');
       },
+      answerLocal: async (userId, runId, interruptId, value) => {
+        const context = new UserExecutionContext({ userId });
+        try {
+          getExecutionTracker(context, gateway.container).answerInterrupt(runId, interruptId, value);
+          return null;
+        } catch (error) {
+          const refusal = trackerRefusal(error);
+          if (refusal === null) throw error;
+          return refusal;
+        }
+      },
+      answerRefused: async (userId, connectionId, refusal) => {
+        const manager = gateway.factory.getUnifiedManager();
+        // Only a connection of that user, on this process, is told (it may have closed meanwhile).
+        if (manager.getConnection(connectionId as ConnectionId)?.userId !== userId) return;
+        await manager.sendToConnection(connectionId as ConnectionId, { type: 'error', payload: { code: refusal.code, message: refusal.message } });
+      },
       endOrphan: async (run) => {
         await gateway.factory.getUnifiedManager().emitAgentEvent(run.userId, {
-          type: 'agent_error',
+          type: EventType.RUN_ERROR,
           run_id: run.runId,
           thread_id: run.threadId,
-          payload: { code: AgentErrorCode.Dead, message: 'the gateway process running this run stopped' },
+          payload: { type: EventType.RUN_ERROR, code: AgentErrorCode.Dead, message: 'the gateway process running this run stopped' },
         });
         gateway.logger.info({ event: 'run_ended', runId: run.runId, userId: run.userId, agent: run.agentName, outcome: 'dead', durationMs: gateway.now() - run.claimedAt, errorCode: AgentErrorCode.Dead }, 'run ended');
       },

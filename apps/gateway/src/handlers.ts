@@ -1,11 +1,11 @@
 import { type AgentExecutionTracker, TrackerErrorCode } from '@agentwire/execution-tracker';
-import { type AgentInput, ErrorCode } from '@agentwire/protocols';
+import { type AgentInput, ErrorCode, type ProtocolExtensions } from '@agentwire/protocols';
 import { MessageRejectedError, MessageRouter, type RouteContext, answerPing, createRateLimit } from '@agentwire/router';
 import { ManagerErrorCode } from '@agentwire/manager';
 import { type ConnectionId, TypesErrorCode, type UserExecutionContext } from '@agentwire/types';
 import type { Logger } from 'pino';
 import type { AgentCatalog } from './agents/catalog';
-import type { RunCoordination } from './run-coordination';
+import type { RunCoordination, WireRefusal } from './run-coordination';
 import { BurstInputError } from './agents/burst-agent';
 import { AuthenticationError, type Identity, type TokenService } from './auth';
 
@@ -30,8 +30,31 @@ export interface GatewayRouteContext extends RouteContext {
   closeForPolicy(reason: string): void;
 }
 
+/** The gateway's router: the built-in client messages plus the app's own (ProtocolExtensions). */
+export type GatewayMessageRouter = MessageRouter<GatewayRouteContext, ProtocolExtensions>;
+
+/** An app's own client message types and CUSTOM events, and the handlers of those messages. */
+export interface AppProtocol {
+  /** Made by defineProtocolExtensions (@agentwire/protocols). */
+  readonly extensions: ProtocolExtensions;
+  /** Adds a handler (router.on) for each of the app's client message types. */
+  readonly routes?: (router: GatewayMessageRouter) => void;
+}
+
+/**
+ * An AppProtocol whose handlers are typed from the extensions' schemas: `router.on('ask', (message) => …)`
+ * gets `message` as the 'ask' schema parses it.
+ */
+export function defineAppProtocol<X extends ProtocolExtensions>(extensions: X, routes?: (router: MessageRouter<GatewayRouteContext, X>) => void): AppProtocol {
+  if (routes === undefined) return { extensions };
+  // The gateway builds its router with exactly these extensions, so the router it passes is a MessageRouter<…, X>.
+  return { extensions, routes: routes as unknown as (router: GatewayMessageRouter) => void };
+}
+
 export interface HandlerDeps {
   readonly catalog: AgentCatalog;
+  /** The app's own message types and their handlers (default none: their frames get unknown_message_type). */
+  readonly app?: AppProtocol;
   /** Claims runs for this process and routes cancel_run to the process that owns a run. */
   readonly runs: RunCoordination;
   /** Verifies refresh_token tokens, with the same rules as at the upgrade. */
@@ -54,21 +77,28 @@ const TRACKER_REJECTIONS: ReadonlyMap<string, ErrorCode> = new Map<TrackerErrorC
   [TrackerErrorCode.RunLimitExceeded, ErrorCode.LimitExceeded],
   [TrackerErrorCode.TrackerShutDown, ErrorCode.LimitExceeded],
   [TrackerErrorCode.RunNotFound, ErrorCode.NotFound],
+  [TrackerErrorCode.InterruptNotFound, ErrorCode.NotFound],
+  [TrackerErrorCode.InvalidAnswer, ErrorCode.InvalidMessage],
   [TypesErrorCode.InvalidId, ErrorCode.InvalidMessage],
 ]);
 
-function rejectTrackerError(error: unknown): never {
+/** The wire error a refused tracker call is answered with, or null for an error that is not a refusal (a bug: it propagates). */
+export function trackerRefusal(error: unknown): WireRefusal | null {
   const code = (error as { code?: unknown } | null)?.code;
   const wireCode = typeof code === 'string' ? TRACKER_REJECTIONS.get(code) : undefined;
-  if (wireCode !== undefined) {
-    const message = code === TrackerErrorCode.TrackerShutDown ? 'the gateway is shutting down; try again shortly' : (error as Error).message;
-    throw new MessageRejectedError(wireCode, message, { cause: error });
-  }
+  if (wireCode === undefined) return null;
+  const message = code === TrackerErrorCode.TrackerShutDown ? 'the gateway is shutting down; try again shortly' : (error as Error).message;
+  return { code: wireCode, message };
+}
+
+function rejectTrackerError(error: unknown): never {
+  const refusal = trackerRefusal(error);
+  if (refusal !== null) throw new MessageRejectedError(refusal.code, refusal.message, { cause: error });
   throw error;
 }
 
-/** The gateway's router: every client message type of wire contract v1, behind the rate limit. */
-export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<GatewayRouteContext>; forget(connectionId: ConnectionId): void } {
+/** The gateway's router: every client message type of the wire contract, behind the rate limit. */
+export function createGatewayRouter(deps: HandlerDeps): { router: GatewayMessageRouter; forget(connectionId: ConnectionId): void } {
   const rateLimit = createRateLimit<GatewayRouteContext>({
     ...deps.rateLimit,
     onSustainedAbuse: (context, rejections) => {
@@ -76,7 +106,10 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
       context.cutOff('rate limit exceeded');
     },
   });
-  const router = new MessageRouter<GatewayRouteContext>({ logger: deps.logger });
+  const router: GatewayMessageRouter = new MessageRouter<GatewayRouteContext, ProtocolExtensions>({
+    logger: deps.logger,
+    ...(deps.app === undefined ? {} : { extensions: deps.app.extensions }),
+  });
   router.use((context, frame) => {
     const verdict = rateLimit.middleware(context, frame);
     if (verdict) deps.onRateLimited();
@@ -127,6 +160,20 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
         rejectTrackerError(error);
       }
     })
+    .on('answer_interrupt', async (message, context) => {
+      try {
+        context.tracker.answerInterrupt(message.run_id, message.interrupt_id, message.value);
+      } catch (error) {
+        // not here: the run may be running in another gateway process, which checks the answer
+        if (
+          (error as { code?: unknown }).code === TrackerErrorCode.RunNotFound &&
+          (await deps.runs.routeAnswer(context.userId, message.run_id, message.interrupt_id, message.value, context.connectionId))
+        ) {
+          return;
+        }
+        rejectTrackerError(error);
+      }
+    })
     .on('ping', answerPing)
     .on('resume', async (message, context) => {
       try {
@@ -159,5 +206,6 @@ export function createGatewayRouter(deps: HandlerDeps): { router: MessageRouter<
       deps.logger.debug({ event: 'token_refreshed', userId: context.userId, connectionId: context.connectionId, expiresAt }, 'token refreshed');
       await context.reply({ type: 'token_refreshed', payload: { expires_at: new Date(expiresAt).toISOString() } });
     });
+  deps.app?.routes?.(router);
   return { router, forget: (connectionId) => rateLimit.forget(connectionId) };
 }

@@ -2,6 +2,8 @@ export { Gateway } from './gateway';
 export type { GatewayOptions } from './gateway';
 export { GatewayTokens, GatewayLifecycle, buildGatewayContainer } from './container';
 export type { GatewayContainerOptions, GatewayPhase, GatewayRouter } from './container';
+export { defineAppProtocol } from './handlers';
+export type { AppProtocol, GatewayMessageRouter, GatewayRouteContext } from './handlers';
 export { TokenService, AuthenticationError, presentedToken } from './auth';
 export type { Identity, AuthFailureReason } from './auth';
 export { AgentCatalog, builtInAgents } from './agents/catalog';

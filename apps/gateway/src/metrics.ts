@@ -64,7 +64,7 @@ export class GatewayMetrics {
     new Gauge({ name: 'agentwire_users', help: 'Users with at least one open connection', registers, collect() { this.set(sources.users()); } });
     new Counter({ name: 'agentwire_messages_out_total', help: 'Envelopes written to sockets', registers, collect: totalOf(sources.messagesOut) });
     new Gauge({ name: 'agentwire_send_queue_depth', help: 'Envelopes queued behind slow sockets', registers, collect() { this.set(sources.sendQueueDepth()); } });
-    new Counter({ name: 'agentwire_dropped_events_total', help: 'Droppable events (agent_thinking) dropped for slow consumers', registers, collect: totalOf(sources.droppedEvents) });
+    new Counter({ name: 'agentwire_dropped_events_total', help: 'Stream frames folded into an earlier queued frame for slow consumers (deltas merged, snapshots superseded); no position is lost', registers, collect: totalOf(sources.droppedEvents) });
     new Gauge({ name: 'agentwire_managers_active', help: 'User-bound WebSocket managers alive', registers, collect() { this.set(sources.managersActive()); } });
     new Counter({ name: 'agentwire_limit_hits_total', help: 'Connections or managers refused by a limit in the manager', registers, collect: totalOf(sources.limitHits) });
     new Counter({ name: 'agentwire_isolation_violations_total', help: 'Attempts to reach another user through a user-bound manager', registers, collect: totalOf(sources.isolationViolations) });

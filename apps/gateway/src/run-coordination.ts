@@ -2,6 +2,12 @@ import type { RedisControlBus, RedisRunDirectory, RunOwnerRecord } from '@agentw
 import type { RunId, ThreadId, UserId } from '@agentwire/types';
 import type { Logger } from 'pino';
 
+/** Why a request was refused, as its sender's connection is told: an `error` {code, message}. */
+export interface WireRefusal {
+  readonly code: string;
+  readonly message: string;
+}
+
 /** A run this process started. */
 export interface LocalRun {
   readonly runId: RunId;
@@ -14,6 +20,13 @@ export interface LocalRun {
 export interface RunCoordinationHandlers {
   /** Cancels a run of `userId` that runs here (a cancel_run routed from another process). */
   cancelLocal(userId: UserId, runId: RunId): Promise<void>;
+  /**
+   * Answers a question a run of `userId` that runs here waits on (an answer_interrupt routed from
+   * another process); resolves with why it was refused (the wire error), or null when accepted.
+   */
+  answerLocal(userId: UserId, runId: RunId, interruptId: string, value: unknown): Promise<WireRefusal | null>;
+  /** Tells a connection of this process that the process running the run refused its routed answer. */
+  answerRefused(userId: UserId, connectionId: string, refusal: WireRefusal): Promise<void>;
   /** Ends a run whose process died, with its one terminal event. */
   endOrphan(run: RunOwnerRecord): Promise<void>;
 }
@@ -29,6 +42,12 @@ export interface RunCoordination {
   release(runId: RunId): void;
   /** Sends a cancel for a run of `userId` owned by another process; false when there is no such run. */
   routeCancel(userId: UserId, runId: RunId): Promise<boolean>;
+  /**
+   * Sends an answer to a question of a run of `userId` owned by another process; false when there
+   * is no such run. The owner checks it against the question's schema; when it refuses it (the
+   * question stays open), it tells the sending connection `connectionId` through this process.
+   */
+  routeAnswer(userId: UserId, runId: RunId, interruptId: string, value: unknown, connectionId: string): Promise<boolean>;
   /** Waits for claims and releases in flight, then stops. */
   close(): Promise<void>;
 }
@@ -47,12 +66,17 @@ export class LocalRunCoordination implements RunCoordination {
   async routeCancel(): Promise<boolean> {
     return false;
   }
+  async routeAnswer(): Promise<boolean> {
+    return false;
+  }
   async close(): Promise<void> {
     // nothing to close
   }
 }
 
 const CANCEL_RUN = 'cancel_run';
+const ANSWER_INTERRUPT = 'answer_interrupt';
+const ANSWER_REFUSED = 'answer_refused';
 
 /** Run coordination over Redis: records that survive a process death, commands to the owner. */
 export class RedisRunCoordination implements RunCoordination {
@@ -67,9 +91,25 @@ export class RedisRunCoordination implements RunCoordination {
   ) {}
 
   start(handlers: RunCoordinationHandlers): void {
-    this.stopListening = this.control.onCommand((command) => {
-      if (command.type !== CANCEL_RUN || command.userId === undefined || command.runId === undefined) return;
-      handlers.cancelLocal(command.userId, command.runId).catch((error: unknown) => this.logger.warn({ err: error, runId: command.runId }, 'routed cancel_run failed'));
+    this.stopListening = this.control.onCommand((command, from) => {
+      const { userId, runId, payload } = command;
+      if (userId === undefined || runId === undefined) return;
+      if (command.type === CANCEL_RUN) {
+        handlers.cancelLocal(userId, runId).catch((error: unknown) => this.logger.warn({ err: error, runId }, 'routed cancel_run failed'));
+      } else if (command.type === ANSWER_INTERRUPT && typeof payload?.['interruptId'] === 'string' && typeof payload['connectionId'] === 'string') {
+        const { interruptId, connectionId } = payload;
+        handlers
+          .answerLocal(userId, runId, interruptId, payload['value'])
+          .then(async (refusal) => {
+            if (refusal === null) return;
+            this.logger.info({ event: 'routed_answer_refused', runId, interruptId, code: refusal.code }, 'a routed answer_interrupt was refused');
+            await this.control.send(from, { type: ANSWER_REFUSED, userId, runId, payload: { connectionId, code: refusal.code, message: refusal.message } });
+          })
+          .catch((error: unknown) => this.logger.warn({ err: error, runId, interruptId }, 'routed answer_interrupt failed'));
+      } else if (command.type === ANSWER_REFUSED && typeof payload?.['connectionId'] === 'string' && typeof payload['code'] === 'string') {
+        const refusal = { code: payload['code'], message: typeof payload['message'] === 'string' ? payload['message'] : 'the answer was refused' };
+        handlers.answerRefused(userId, payload['connectionId'], refusal).catch((error: unknown) => this.logger.warn({ err: error, runId }, 'telling a connection of its refused answer failed'));
+      }
     });
     this.stopWatching = this.runs.watchOrphans(async (run) => {
       this.logger.warn({ event: 'run_orphaned', runId: run.runId, userId: run.userId, deadProcess: run.previousOwner }, 'ending a run whose process died');
@@ -90,6 +130,12 @@ export class RedisRunCoordination implements RunCoordination {
     // another user's run looks exactly like an unknown one
     if (owner === null || owner.userId !== userId || owner.processId === this.runs.processId) return false;
     return (await this.control.send(owner.processId, { type: CANCEL_RUN, userId, runId })) > 0;
+  }
+
+  async routeAnswer(userId: UserId, runId: RunId, interruptId: string, value: unknown, connectionId: string): Promise<boolean> {
+    const owner = await this.runs.owner(runId);
+    if (owner === null || owner.userId !== userId || owner.processId === this.runs.processId) return false;
+    return (await this.control.send(owner.processId, { type: ANSWER_INTERRUPT, userId, runId, payload: { interruptId, value, connectionId } })) > 0;
   }
 
   async close(): Promise<void> {

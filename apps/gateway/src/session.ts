@@ -1,20 +1,19 @@
 import type { RawData, WebSocket } from 'ws';
 import { type AgentExecutionTracker, getExecutionTracker } from '@agentwire/execution-tracker';
 import { ManagerErrorCode, type UnifiedWebSocketManager, type WebSocketManagerFactory } from '@agentwire/manager';
-import { CloseCode, type ConnectionTransport, type OutboundMessage } from '@agentwire/protocols';
-import type { MessageRouter } from '@agentwire/router';
+import { CloseCode, type ConnectionTransport, DEFAULT_WIRE_PROTOCOL, type OutboundMessage, chooseWireProtocol } from '@agentwire/protocols';
 import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { AbuseCooldown } from './abuse-cooldown';
 import type { Identity } from './auth';
-import type { GatewayRouteContext } from './handlers';
+import type { GatewayMessageRouter, GatewayRouteContext } from './handlers';
 import type { GatewayMetrics } from './metrics';
 
 export interface SessionDeps {
   readonly container: DependencyContainer;
   readonly factory: WebSocketManagerFactory;
-  readonly router: MessageRouter<GatewayRouteContext>;
+  readonly router: GatewayMessageRouter;
   readonly forgetRateLimit: (connectionId: ConnectionId) => void;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
@@ -241,6 +240,8 @@ class GatewaySession implements GatewayRouteContext {
         connectionId: this.connectionId,
         // The manager's own closes (1013 slow consumer, 1011 send failed, 1001 shutdown) are logged with the code it sent.
         onManagerClose: onSessionManagerClose,
+        // ws confirmed what handleProtocols chose; '' (no subprotocol: a token in the Authorization header) means v1.
+        protocol: chooseWireProtocol([this.socket.protocol]) ?? DEFAULT_WIRE_PROTOCOL,
         ...(resumeFrom === undefined ? {} : { afterSeq: resumeFrom.afterSeq }),
         ...(resumeFrom?.epoch === undefined ? {} : { afterEpoch: resumeFrom.epoch }),
       });

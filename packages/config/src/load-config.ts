@@ -64,6 +64,8 @@ export interface AppConfig {
     readonly retentionMs: number;
   };
   readonly burst: { readonly maxEvents: number; readonly maxPayloadBytes: number };
+  /** Streamed answers: how long deltas wait to be coalesced into one envelope; the demo agent's pace. */
+  readonly stream: { readonly coalesceMs: number; readonly demoTokensPerSecond: number };
   readonly shutdownGraceMs: number;
 }
 
@@ -164,6 +166,7 @@ function build(s: Settings): AppConfig {
       maxEvents: s.AGENTWIRE_BURST_MAX_EVENTS ?? (env === 'production' ? 1_000 : 200_000),
       maxPayloadBytes: need(s.AGENTWIRE_BURST_MAX_PAYLOAD_BYTES),
     },
+    stream: { coalesceMs: need(s.AGENTWIRE_STREAM_COALESCE_MS), demoTokensPerSecond: need(s.AGENTWIRE_DEMO_TOKENS_PER_SECOND) },
     shutdownGraceMs: need(s.AGENTWIRE_SHUTDOWN_GRACE_MS),
   };
   return deepFreeze(config);

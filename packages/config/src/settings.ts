@@ -77,6 +77,12 @@ export const SETTINGS = {
     doc: 'most events one burst run may stream (default 200000, or 1000 in production)',
   },
   AGENTWIRE_BURST_MAX_PAYLOAD_BYTES: { schema: integer(0, 1_048_576), default: '4096', doc: 'largest payload of one burst event' },
+  AGENTWIRE_STREAM_COALESCE_MS: {
+    schema: integer(0, 1_000),
+    default: '40',
+    doc: 'streamed deltas (text, reasoning, tool arguments) of one message within this window go out as one envelope; 0 = one envelope per delta',
+  },
+  AGENTWIRE_DEMO_TOKENS_PER_SECOND: { schema: integer(1, 100_000), default: '40', doc: 'how fast the demo agent streams its answer and reasoning' },
   AGENTWIRE_SHUTDOWN_GRACE_MS: { schema: integer(0, 600_000), default: '10000', doc: 'how long running runs may finish on SIGTERM before they end with code shutdown' },
   AGENTWIRE_TOKEN_TTL_SECONDS: { schema: integer(10, 604_800), default: '3600', doc: 'lifetime of tokens from the development token endpoint' },
 } as const satisfies Record<string, { schema: z.ZodType; default: string | undefined; doc: string; secret?: boolean }>;

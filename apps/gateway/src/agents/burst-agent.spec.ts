@@ -1,14 +1,19 @@
 import type { AgentRunRequest, RunId, ThreadId, UserId } from './agent-test-imports.test-helpers';
 import { recordingReporter } from './agent-test-reporter.test-helpers';
-import { BurstAgent, BurstInputError, burstPayload, parseBurstInput } from './burst-agent';
+import { BurstAgent, BurstInputError, burstPayload, burstText, parseBurstInput } from './burst-agent';
 
 const limits = { maxEvents: 1000, maxPayloadBytes: 4096 };
 
 describe('parseBurstInput', () => {
   it('reads events and payload_bytes (default 300)', () => {
-    expect(parseBurstInput({ events: 10, payload_bytes: 50 }, limits)).toEqual({ events: 10, payloadBytes: 50, intervalMs: 0 });
-    expect(parseBurstInput({ events: 1 }, limits)).toEqual({ events: 1, payloadBytes: 300, intervalMs: 0 });
-    expect(parseBurstInput({ events: 3, interval_ms: 20 }, limits)).toEqual({ events: 3, payloadBytes: 300, intervalMs: 20 });
+    expect(parseBurstInput({ events: 10, payload_bytes: 50 }, limits)).toEqual({ kind: 'events', events: 10, payloadBytes: 50, intervalMs: 0 });
+    expect(parseBurstInput({ events: 1 }, limits)).toEqual({ kind: 'events', events: 1, payloadBytes: 300, intervalMs: 0 });
+    expect(parseBurstInput({ events: 3, interval_ms: 20 }, limits)).toEqual({ kind: 'events', events: 3, payloadBytes: 300, intervalMs: 20 });
+  });
+
+  it('reads text_tokens and tokens_per_second (default 0: as fast as the pipeline takes them)', () => {
+    expect(parseBurstInput({ text_tokens: 300, tokens_per_second: 50 }, limits)).toEqual({ kind: 'text', textTokens: 300, tokensPerSecond: 50 });
+    expect(parseBurstInput({ text_tokens: 3 }, limits)).toEqual({ kind: 'text', textTokens: 3, tokensPerSecond: 0 });
   });
 
   it.each([
@@ -20,6 +25,10 @@ describe('parseBurstInput', () => {
     [{ events: 5, interval_ms: -1 }, 'invalid_message'],
     [{ events: 5, interval_ms: 20_000 }, 'invalid_message'],
     [{ events: 5, payload_bytes: 5000 }, 'limit_exceeded'],
+    [{ text_tokens: 0 }, 'invalid_message'],
+    [{ text_tokens: 1001 }, 'limit_exceeded'],
+    [{ text_tokens: 5, tokens_per_second: -1 }, 'invalid_message'],
+    [{ text_tokens: 5, tokens_per_second: 'fast' }, 'invalid_message'],
   ])('rejects %j with %s', (input, code) => {
     let caught: unknown;
     try {
@@ -59,6 +68,25 @@ describe('BurstAgent', () => {
     controller.abort(new Error('cancelled'));
     await expect(running).rejects.toThrow('cancelled');
     expect(events.length).toBeLessThan(1000);
+  });
+});
+
+describe('BurstAgent text', () => {
+  it('streams one text message whose deltas are w0 … w{N-1}, in order', async () => {
+    const { reporter, events, overtaken } = recordingReporter();
+    const request = { runId: 'r' as RunId, threadId: 't' as ThreadId, userId: 'u' as UserId, input: { text_tokens: 400 }, tools: new Map(), signal: new AbortController().signal, reporter } as AgentRunRequest;
+    await new BurstAgent(limits).run(request);
+    expect(events).toEqual([{ kind: 'text', text: burstText(400), deltas: 400 }]);
+    expect(burstText(3)).toBe('w0 w1 w2 ');
+    expect(overtaken()).toBe(0);
+  });
+
+  it('keeps tokens_per_second against the clock', async () => {
+    const { reporter } = recordingReporter();
+    const started = Date.now();
+    const request = { runId: 'r' as RunId, threadId: 't' as ThreadId, userId: 'u' as UserId, input: { text_tokens: 11, tokens_per_second: 100 }, tools: new Map(), signal: new AbortController().signal, reporter } as AgentRunRequest;
+    await new BurstAgent(limits).run(request);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100 - 5);
   });
 });
 

@@ -6,11 +6,30 @@ export interface BurstLimits {
   readonly maxPayloadBytes: number;
 }
 
-export interface BurstInput {
-  readonly events: number;
-  readonly payloadBytes: number;
-  /** Pause between events (0 = as fast as the pipeline takes them). */
-  readonly intervalMs: number;
+/** `{events, payload_bytes?, interval_ms?}`: events of reasoning; or `{text_tokens, tokens_per_second?}`: one streamed text message. */
+export type BurstInput =
+  | {
+      readonly kind: 'events';
+      readonly events: number;
+      readonly payloadBytes: number;
+      /** Pause between events (0 = as fast as the pipeline takes them). */
+      readonly intervalMs: number;
+    }
+  | {
+      readonly kind: 'text';
+      /** Deltas `w0 `, `w1 `, … `w{N-1} ` in order, so the whole text is known. */
+      readonly textTokens: number;
+      /** 0 = as fast as the pipeline takes them. */
+      readonly tokensPerSecond: number;
+    };
+
+const MAX_TOKENS_PER_SECOND = 100_000;
+
+/** The text a `text_tokens` burst of `tokens` streams, whole. */
+export function burstText(tokens: number): string {
+  let text = '';
+  for (let index = 0; index < tokens; index += 1) text += `w${index} `;
+  return text;
 }
 
 const MAX_INTERVAL_MS = 10_000;
@@ -25,9 +44,19 @@ export class BurstInputError extends AgentwireError {
   }
 }
 
-/** Reads `{events, payload_bytes?, interval_ms?}` and checks it against the limits. */
+/** Reads `{events, payload_bytes?, interval_ms?}` or `{text_tokens, tokens_per_second?}` and checks it against the limits. */
 export function parseBurstInput(input: AgentInput, limits: BurstLimits): BurstInput {
-  if (typeof input !== 'object') throw new BurstInputError('invalid_message', 'burst input must be an object {events, payload_bytes}');
+  if (typeof input !== 'object') throw new BurstInputError('invalid_message', 'burst input must be an object {events, payload_bytes} or {text_tokens, tokens_per_second}');
+  if (input['text_tokens'] !== undefined) {
+    const textTokens = input['text_tokens'];
+    const tokensPerSecond = input['tokens_per_second'] ?? 0;
+    if (!Number.isInteger(textTokens) || (textTokens as number) < 1) throw new BurstInputError('invalid_message', 'text_tokens must be a whole number ≥ 1');
+    if ((textTokens as number) > limits.maxEvents) throw new BurstInputError('limit_exceeded', `text_tokens is limited to ${limits.maxEvents}`);
+    if (typeof tokensPerSecond !== 'number' || !Number.isFinite(tokensPerSecond) || tokensPerSecond < 0 || tokensPerSecond > MAX_TOKENS_PER_SECOND) {
+      throw new BurstInputError('invalid_message', `tokens_per_second must be a number from 0 to ${MAX_TOKENS_PER_SECOND}`);
+    }
+    return { kind: 'text', textTokens: textTokens as number, tokensPerSecond };
+  }
   const events = input['events'];
   const payloadBytes = input['payload_bytes'] ?? 300;
   if (!Number.isInteger(events) || (events as number) < 1) throw new BurstInputError('invalid_message', 'events must be a whole number ≥ 1');
@@ -38,7 +67,7 @@ export function parseBurstInput(input: AgentInput, limits: BurstLimits): BurstIn
   if (!Number.isInteger(intervalMs) || (intervalMs as number) < 0 || (intervalMs as number) > MAX_INTERVAL_MS) {
     throw new BurstInputError('invalid_message', `interval_ms must be a whole number from 0 to ${MAX_INTERVAL_MS}`);
   }
-  return { events: events as number, payloadBytes: payloadBytes as number, intervalMs: intervalMs as number };
+  return { kind: 'events', events: events as number, payloadBytes: payloadBytes as number, intervalMs: intervalMs as number };
 }
 
 /** The reasoning text of burst event `index` (1-based): exactly `payloadBytes` ASCII characters when that is long enough. */
@@ -61,8 +90,11 @@ export class BurstAgent implements AgentRunner {
 
   constructor(private readonly limits: BurstLimits) {}
 
-  async run({ input, signal, reporter }: AgentRunRequest): Promise<AgentRunResult> {
-    const { events, payloadBytes, intervalMs } = parseBurstInput(input, this.limits);
+  async run(request: AgentRunRequest): Promise<AgentRunResult> {
+    const burst = parseBurstInput(request.input, this.limits);
+    if (burst.kind === 'text') return streamText(request, burst.textTokens, burst.tokensPerSecond);
+    const { signal, reporter } = request;
+    const { events, payloadBytes, intervalMs } = burst;
     for (let index = 1; index <= events; index += 1) {
       if (intervalMs > 0 && index > 1) {
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
@@ -75,4 +107,26 @@ export class BurstAgent implements AgentRunner {
     }
     return { finalResponse: `Streamed ${events} events of ${payloadBytes} bytes.` };
   }
+}
+
+/**
+ * Streams `tokens` deltas of one text message at `tokensPerSecond` (0: as fast as the pipeline
+ * takes them). The pace is kept against the clock, not by sleeping a fixed interval per token, so
+ * timer granularity does not slow a fast stream down; deltas due together are appended together.
+ */
+async function streamText({ signal, reporter }: AgentRunRequest, tokens: number, tokensPerSecond: number): Promise<AgentRunResult> {
+  const message = reporter.startText();
+  const startedAt = performance.now();
+  for (let index = 0; index < tokens; index += 1) {
+    if (tokensPerSecond > 0) {
+      const dueIn = startedAt + (index * 1000) / tokensPerSecond - performance.now();
+      if (dueIn > 1) await new Promise((resolve) => setTimeout(resolve, dueIn));
+    } else if (index % YIELD_EVERY === 0 && index > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    signal.throwIfAborted();
+    await message.append(`w${index} `);
+  }
+  await message.end();
+  return {};
 }

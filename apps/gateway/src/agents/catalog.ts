@@ -32,9 +32,9 @@ export class AgentCatalog {
 }
 
 /** The built-in agents: `demo` (real tools) and `burst` (load tests, bounded by `burstLimits`). */
-export function builtInAgents(burstLimits: BurstLimits, now?: () => Date): CatalogEntry[] {
+export function builtInAgents(burstLimits: BurstLimits & { readonly demoTokensPerSecond?: number }, now?: () => Date): CatalogEntry[] {
   return [
-    { runner: new DemoAgent(), tools: createDemoTools(now) },
+    { runner: new DemoAgent(burstLimits.demoTokensPerSecond), tools: createDemoTools(now) },
     { runner: new BurstAgent(burstLimits), tools: new Map(), checkInput: (input) => void parseBurstInput(input, burstLimits) },
   ];
 }

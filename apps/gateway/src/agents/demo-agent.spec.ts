@@ -5,8 +5,8 @@ import { createDemoTools } from './tools';
 
 const fixedNow = () => new Date('2026-03-01T12:00:00Z');
 
-async function runDemo(text: string, signal = new AbortController().signal) {
-  const { reporter, events, overtaken } = recordingReporter();
+async function runDemo(text: string, signal = new AbortController().signal, answers: unknown[] = []) {
+  const { reporter, events, overtaken } = recordingReporter(answers);
   const request: AgentRunRequest = {
     runId: 'run-1' as RunId,
     threadId: 'thread-1' as ThreadId,
@@ -16,7 +16,7 @@ async function runDemo(text: string, signal = new AbortController().signal) {
     signal,
     reporter,
   };
-  const result = await new DemoAgent().run(request);
+  const result = await new DemoAgent(100_000).run(request);
   return { result, events, overtaken: overtaken() };
 }
 
@@ -25,18 +25,27 @@ describe('planToolCalls', () => {
     expect(planToolCalls('what is (2+3)*4?').map((c) => [c.tool, c.parameters])).toEqual([['calculator', { expression: '(2+3)*4' }]]);
     expect(planToolCalls('count the words in "to be or not to be"').map((c) => [c.tool, c.parameters])).toEqual([['word_count', { text: 'to be or not to be' }]]);
     expect(planToolCalls('what time is it in Europe/Paris?').map((c) => [c.tool, c.parameters])).toEqual([['current_time', { time_zone: 'Europe/Paris' }]]);
-    expect(planToolCalls('what time is it?')[0]?.parameters).toEqual({ time_zone: 'UTC' });
+    expect(planToolCalls('what time is it?')[0]?.parameters).toEqual({}); // no place named: the agent asks
     expect(planToolCalls('hello there')).toEqual([]);
     expect(planToolCalls('1+1 and 2*3').map((c) => c.parameters['expression'])).toEqual(['1+1', '2*3']);
   });
 });
 
 describe('DemoAgent', () => {
-  it('reasons, calls the calculator and answers with its real result', async () => {
+  it('streams its reasoning, calls the calculator and streams an answer built from its real result', async () => {
     const { result, events } = await runDemo('what is (2+3)*4?');
-    expect(events.map((e) => e.kind)).toEqual(['thinking', 'thinking', 'tool_started', 'tool_completed', 'thinking']);
+    expect(events.map((e) => e.kind)).toEqual(['reasoning', 'thinking', 'tool_started', 'tool_completed', 'thinking', 'text']);
     expect(events[3]).toEqual({ kind: 'tool_completed', tool: 'calculator', results: { expression: '(2+3)*4', value: 20 }, success: true });
+    expect(events[5]).toEqual({ kind: 'text', text: '(2+3)*4 = 20.', deltas: 3 });
     expect(result.finalResponse).toBe('(2+3)*4 = 20.');
+  });
+
+  it('asks which time zone when a request for the time names no place, and uses the answer', async () => {
+    const { result, events } = await runDemo('what time is it?', undefined, [{ time_zone: 'Asia/Tokyo' }]);
+    const ask = events.find((e) => e.kind === 'ask');
+    expect(ask).toMatchObject({ question: { reason: 'input_required', message: expect.stringMatching(/time zone/) } });
+    expect(events.find((e) => e.kind === 'tool_started')).toEqual({ kind: 'tool_started', tool: 'current_time', parameters: { time_zone: 'Asia/Tokyo' } });
+    expect(result.finalResponse).toContain('in Asia/Tokyo.');
   });
 
   it('uses several tools for one request and reports a failing tool as unsuccessful', async () => {
@@ -62,7 +71,7 @@ describe('DemoAgent', () => {
 
   it('explains what it can do when no tool applies', async () => {
     const { result, events } = await runDemo('hello');
-    expect(events).toHaveLength(1);
+    expect(events.map((e) => e.kind)).toEqual(['reasoning', 'text']);
     expect(result.finalResponse).toMatch(/I can evaluate arithmetic/);
   });
 

@@ -1,4 +1,5 @@
-import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
+import type { AgentInput, AgentRunReporter, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A tool call the demo agent decided to make, and why. */
 export interface PlannedCall {
@@ -28,11 +29,12 @@ export function planToolCalls(text: string): PlannedCall[] {
   }
   if (TIME.test(text)) {
     const zone = IANA_ZONE.exec(text);
-    const timeZone = zone?.[1] ?? zone?.[2] ?? 'UTC';
+    const timeZone = zone?.[1] ?? zone?.[2] ?? null;
     calls.push({
       tool: 'current_time',
-      parameters: { time_zone: timeZone },
-      reason: zone === null ? 'The request asks for the time and names no IANA zone, so I use UTC.' : `The request asks for the time in ${timeZone}.`,
+      // No zone named: the agent asks the user which one (parameters.time_zone is filled in from the answer).
+      parameters: timeZone === null ? {} : { time_zone: timeZone },
+      reason: timeZone === null ? 'The request asks for the time and names no place, so I ask which time zone.' : `The request asks for the time in ${timeZone}.`,
     });
   }
   return calls;
@@ -64,25 +66,52 @@ function describeResult(call: PlannedCall, results: unknown, success: boolean): 
 const HELP =
   'I can evaluate arithmetic ("what is (2+3)*4?"), count words and characters ("count the words in \\"to be or not to be\\""), and tell the time in an IANA zone ("what time is it in Asia/Tokyo?").';
 
+/** What the demo agent asks when a request for the time names no place. */
+export const TIME_ZONE_QUESTION = {
+  reason: 'input_required',
+  message: 'Which time zone? (an IANA name such as Europe/Paris, or UTC)',
+  responseSchema: {
+    type: 'object',
+    properties: { time_zone: { type: 'string', minLength: 1, maxLength: 64, pattern: '^(UTC|[A-Za-z_]+/[A-Za-z_/+-]+)$' } },
+    required: ['time_zone'],
+  },
+  expiresInMs: 120_000,
+} as const;
+
+/** The tokens a text is streamed in: words with the spaces that follow them. */
+export function tokensOf(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
 /**
  * The built-in demo agent: it reads the message, picks tools (calculator, word_count,
- * current_time), reports its reasoning and each tool's real result, and answers from them.
+ * current_time), streams its reasoning, asks which time zone when a request for the time names
+ * none, reports each tool's real result, and streams its answer token by token at
+ * `tokensPerSecond` (AGENTWIRE_DEMO_TOKENS_PER_SECOND).
  */
 export class DemoAgent implements AgentRunner {
   readonly name = 'demo';
 
+  constructor(private readonly tokensPerSecond = 40) {}
+
   async run({ input, tools, signal, reporter }: AgentRunRequest): Promise<AgentRunResult> {
     const text = inputText(input);
     const plan = planToolCalls(text);
-    await reporter.thinking(
+    await this.stream(reporter.startReasoning(), 
       plan.length === 0
         ? `Reading "${clip(text)}": it asks for nothing my tools can do.`
         : `Reading "${clip(text)}": it needs ${plan.length} tool call${plan.length === 1 ? '' : 's'} (${plan.map((c) => c.tool).join(', ')}).`,
+      signal,
     );
     const sentences: string[] = [];
-    for (const call of plan) {
+    for (const planned of plan) {
       signal.throwIfAborted();
+      let call = planned;
       await reporter.thinking(call.reason);
+      if (call.tool === 'current_time' && call.parameters['time_zone'] === undefined) {
+        const answer = (await reporter.ask(TIME_ZONE_QUESTION)) as { time_zone: string };
+        call = { ...call, parameters: { time_zone: answer.time_zone } };
+      }
       const tool = tools.get(call.tool);
       const report = reporter.toolStarted(call.tool, call.parameters);
       await report.ready;
@@ -100,8 +129,19 @@ export class DemoAgent implements AgentRunner {
       sentences.push(describeResult(call, results, success));
     }
     signal.throwIfAborted();
-    if (plan.length === 0) return { finalResponse: HELP };
-    await reporter.thinking(`Composing the answer from ${plan.length} tool result${plan.length === 1 ? '' : 's'}.`);
-    return { finalResponse: sentences.join(' ') };
+    const answer = plan.length === 0 ? HELP : sentences.join(' ');
+    if (plan.length > 0) await reporter.thinking(`Composing the answer from ${plan.length} tool result${plan.length === 1 ? '' : 's'}.`);
+    await this.stream(reporter.startText(), answer, signal);
+    return { finalResponse: answer };
+  }
+
+  /** Streams `text` into a message at the agent's pace, then ends it. */
+  private async stream(message: ReturnType<AgentRunReporter['startText']>, text: string, signal: AbortSignal): Promise<void> {
+    const interval = 1000 / this.tokensPerSecond;
+    for (const [index, token] of tokensOf(text).entries()) {
+      if (index > 0 && interval >= 1) await sleep(interval, undefined, { signal });
+      await message.append(token);
+    }
+    await message.end();
   }
 }

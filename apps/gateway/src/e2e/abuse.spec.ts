@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type Socket, connect as connectTcp } from 'node:net';
-import { InMemoryBackplane, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, checkRunEventOrder } from '@agentwire/protocols';
+import { EventType, InMemoryBackplane, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, WireProtocol, checkRunEventOrder } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
 import { ABUSE_COOLDOWN_MS } from '../abuse-cooldown';
 import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
 import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '../session';
-import { type LogLine, TestClient, capturingLogger, eventually, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
+import { type LogLine, TestClient, capturingLogger, eventually, isRunFinished, reasoningOf, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
 
 /**
  * Hostile clients, each bounded in time and volume: a socket that floods and never answers the
@@ -65,7 +65,7 @@ class RawFlooder {
         'Connection: Upgrade',
         `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
         'Sec-WebSocket-Version: 13',
-        'Sec-WebSocket-Protocol: agentwire.v1',
+        `Sec-WebSocket-Protocol: ${WireProtocol.V2}`,
         `Authorization: Bearer ${token}`,
         '',
         '',
@@ -129,7 +129,7 @@ class RawFlooder {
 /** An upgrade attempt's HTTP answer: the status and its Retry-After header, if any. */
 function upgradeAnswer(gateway: Gateway, token: string): Promise<{ status: number; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(wsUrl(gateway), ['agentwire.v1', `bearer.${token}`]);
+    const socket = new WebSocket(wsUrl(gateway), [WireProtocol.V2, `bearer.${token}`]);
     socket.once('unexpected-response', (_request, response) => {
       resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] });
       socket.terminate();
@@ -248,7 +248,7 @@ describe('a flood while the connection is still registering', () => {
     const { gateway, tokens } = await startTestGateway({ AGENTWIRE_RATE_LIMIT_PER_SECOND: '1000', AGENTWIRE_RATE_LIMIT_BURST: '1000', AGENTWIRE_RATE_LIMIT_CLOSE_AFTER: '1000' }, { backplane });
     try {
       const { token } = await tokens.issue('eager' as UserId, 600);
-      const socket = new WebSocket(wsUrl(gateway), ['agentwire.v1', `bearer.${token}`]);
+      const socket = new WebSocket(wsUrl(gateway), [WireProtocol.V2, `bearer.${token}`]);
       const received: string[] = [];
       socket.on('message', (data: Buffer) => received.push(data.toString()));
       socket.on('error', () => undefined);
@@ -294,8 +294,10 @@ describe('resume amplification', () => {
     const owner = await TestClient.connect(gateway, tokens, 'hoarder');
     clients.push(owner);
     owner.send({ type: 'start_agent', agent: 'burst', input: { events: EVENTS - 2, payload_bytes: 4000 } });
-    await owner.waitFor((m) => m.type === 'agent_completed', 20_000);
+    await owner.waitFor(isRunFinished('success'), 20_000);
+    // RUN_STARTED, EVENTS - 2 reasoning chunks, RUN_FINISHED: the replay buffer holds all of them
     const lastSeq = owner.stream.length;
+    expect(lastSeq).toBe(EVENTS);
     const ringBytes = owner.stream.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m)), 0);
     expect(ringBytes).toBeGreaterThan(700_000);
 
@@ -317,6 +319,7 @@ describe('resume amplification', () => {
       expect(refusals.length).toBeGreaterThan(15);
       expect(refusals.every((m) => m.payload['code'] === 'rate_limited')).toBe(true);
       expect(String(refusals[refusals.length - 1]?.payload['message'])).toMatch(/replay|in progress/);
+      expect(tab.wireProblems()).toEqual([]);
     }
 
     // A normal reconnect with after_seq gets everything, in order.
@@ -324,6 +327,7 @@ describe('resume amplification', () => {
     clients.push(reconnect);
     const replayed = await reconnect.waitForCount((m) => m.seq !== null, lastSeq);
     expect(replayed.map((m) => m.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+    expect(reconnect.wireProblems()).toEqual([]);
 
     // A refused connection gets everything by trying again when told to.
     const [first] = tabs as [TestClient];
@@ -345,8 +349,9 @@ describe('resume amplification', () => {
     try {
       const owner = await TestClient.connect(big, bigTokens, 'reloader');
       owner.send({ type: 'start_agent', agent: 'burst', input: { events: 998, payload_bytes: 4000 } });
-      await owner.waitFor((m) => m.type === 'agent_completed', 20_000);
+      await owner.waitFor(isRunFinished('success'), 20_000);
       const lastSeq = owner.stream.length;
+      expect(lastSeq).toBe(1000);
       const ringBytes = owner.stream.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m)), 0);
       expect(ringBytes).toBeGreaterThan(3_900_000);
       await owner.close();
@@ -359,7 +364,7 @@ describe('resume amplification', () => {
       // Bounded: at most 40 attempts within 3 s, one after another.
       for (let attempt = 0; attempt < 40 && Date.now() - started < 3000; attempt += 1) {
         const outcome = await new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
-          const socket = new WebSocket(wsUrl(big, '?after_seq=0'), ['agentwire.v1', `bearer.${token}`]);
+          const socket = new WebSocket(wsUrl(big, '?after_seq=0'), [WireProtocol.V2, `bearer.${token}`]);
           socket.on('message', (data: Buffer, isBinary) => {
             if (isBinary) return;
             const text = data.toString('utf8');
@@ -464,10 +469,10 @@ describe('a failure inside one connection', () => {
       const bystander = await TestClient.connect(gateway, tokens, 'bystander');
       clients.push(bystander);
       bystander.send({ type: 'start_agent', agent: 'ticker', input: { ticks: 40, interval_ms: 10 } });
-      await bystander.waitFor((m) => m.type === 'agent_thinking');
+      await bystander.waitFor((m) => m.type === EventType.REASONING_MESSAGE_CHUNK);
 
       const { token } = await tokens.issue('doomed' as UserId, 600);
-      const doomed = new WebSocket(wsUrl(gateway), ['agentwire.v1', `bearer.${token}`]);
+      const doomed = new WebSocket(wsUrl(gateway), [WireProtocol.V2, `bearer.${token}`]);
       doomed.on('error', () => undefined);
       const [code, reason] = await new Promise<[number, string]>((resolve) => doomed.once('close', (c, r) => resolve([c, r.toString()])));
       expect(code).toBe(1011);
@@ -477,10 +482,11 @@ describe('a failure inside one connection', () => {
       expect(logged).toMatchObject({ level: 50, event: 'connection_failed', userId: 'doomed' });
       expect(JSON.stringify(logged?.['err'])).toContain('injected: the backplane failed for this user');
 
-      await bystander.waitFor((m) => m.type === 'agent_completed', 10_000);
+      await bystander.waitFor(isRunFinished('success'), 10_000);
       expect(checkRunEventOrder(bystander.stream)).toEqual({ ok: true, problems: [] });
+      expect(bystander.wireProblems()).toEqual([]);
       expect(bystander.stream.map((m) => m.seq)).toEqual(Array.from({ length: bystander.stream.length }, (_, i) => i + 1));
-      expect(bystander.stream.filter((m) => m.type === 'agent_thinking')).toHaveLength(40);
+      expect(bystander.stream.filter((m) => m.type === EventType.REASONING_MESSAGE_CHUNK).map(reasoningOf)).toEqual(Array.from({ length: 40 }, (_, i) => `tick ${i + 1}`));
 
       const newcomer = await TestClient.connect(gateway, tokens, 'newcomer');
       clients.push(newcomer);

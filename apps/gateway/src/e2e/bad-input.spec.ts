@@ -1,7 +1,7 @@
-import { ErrorMessageSchema } from '@agentwire/protocols';
+import { ErrorMessageSchema, EventType, WireProtocol } from '@agentwire/protocols';
 import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
-import { TestClient, startTestGateway, tryUpgrade } from './harness.test-helpers';
+import { TestClient, isRunFinished, startTestGateway, tryUpgrade } from './harness.test-helpers';
 
 let gateway: Gateway;
 let tokens: TokenService;
@@ -16,9 +16,11 @@ beforeAll(async () => {
     AGENTWIRE_RATE_LIMIT_CLOSE_AFTER: '20',
     AGENTWIRE_BURST_MAX_EVENTS: '50',
     AGENTWIRE_MAX_RUNS_PER_USER: '1',
+    AGENTWIRE_DEMO_TOKENS_PER_SECOND: '100000',
   }));
 });
 afterEach(async () => {
+  for (const client of clients) expect(client.wireProblems()).toEqual([]);
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 afterAll(() => gateway.stop());
@@ -78,7 +80,7 @@ describe('bad input gets a clear error and the connection survives', () => {
   it('cancel_run of a run the user does not have → not_found (another user\'s run looks the same)', async () => {
     const owner = await connect('run-owner');
     owner.send({ type: 'start_agent', agent: 'burst', input: { events: 5 } });
-    const started = await owner.waitFor((m) => m.type === 'agent_started');
+    const started = await owner.waitFor((m) => m.type === EventType.RUN_STARTED);
     const unknown = await expectError(JSON.stringify({ type: 'cancel_run', run_id: 'run_00000000000000000000000000' }), 'not_found');
     const foreign = await expectError(JSON.stringify({ type: 'cancel_run', run_id: started.run_id }), 'not_found');
     expect(foreign.replace(String(started.run_id), 'ID')).toBe(unknown.replace('run_00000000000000000000000000', 'ID'));
@@ -95,8 +97,9 @@ describe('bad input gets a clear error and the connection survives', () => {
   it('a user_id in a message is ignored: the run belongs to the token\'s user', async () => {
     const client = await connect('honest-user');
     client.send({ type: 'user_message', text: 'what is 1+1?', user_id: 'someone-else' });
-    const done = await client.waitFor((m) => m.type === 'agent_completed');
+    const done = await client.waitFor(isRunFinished('success'));
     expect(done.user_id).toBe('honest-user');
+    expect(client.stream.every((m) => m.user_id === 'honest-user')).toBe(true);
   });
 });
 
@@ -130,7 +133,7 @@ describe('limits that close the connection', () => {
       const a = await TestClient.connect(small, smallTokens, 'popular');
       const b = await TestClient.connect(small, smallTokens, 'popular');
       const { token } = await smallTokens.issue('popular' as never, 60);
-      expect(await tryUpgrade(`${small.url.replace('http', 'ws')}ws`, ['agentwire.v1', `bearer.${token}`])).toEqual({ status: 429 });
+      expect(await tryUpgrade(`${small.url.replace('http', 'ws')}ws`, [WireProtocol.V2, `bearer.${token}`])).toEqual({ status: 429 });
       await Promise.all([a.close(), b.close()]);
     } finally {
       await small.stop();

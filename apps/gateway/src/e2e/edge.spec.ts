@@ -2,11 +2,15 @@ import { connect } from 'node:net';
 import Redis from 'ioredis';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { WireProtocol } from '@agentwire/protocols';
 import type { Gateway } from '../gateway';
-import { TEST_SECRET, TestClient, deleteRedisKeys, startTestGateway, tryUpgrade, wsUrl } from './harness.test-helpers';
+import { TEST_SECRET, TestClient, coveredSeqs, deleteRedisKeys, isRunFinished, startTestGateway, tryUpgrade, wsUrl } from './harness.test-helpers';
 import type { TokenService } from '../auth';
 
 const key = new TextEncoder().encode(TEST_SECRET);
+/** The demo agent's answer at full speed: these tests are about identity and streams, not pace. */
+const FAST_DEMO = { AGENTWIRE_DEMO_TOKENS_PER_SECOND: '100000' };
+const completed = isRunFinished('success');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const sign = (claims: { sub?: unknown; iat?: number; exp?: number }) => new SignJWT(claims as Record<string, unknown>).setProtectedHeader({ alg: 'HS256' }).sign(key);
 
@@ -46,7 +50,7 @@ describe('identity: any verified subject is a user, and a bad one is refused at 
   let gateway: Gateway;
   let tokens: TokenService;
   beforeAll(async () => {
-    ({ gateway, tokens } = await startTestGateway());
+    ({ gateway, tokens } = await startTestGateway(FAST_DEMO));
   });
   afterAll(() => gateway.stop());
 
@@ -55,9 +59,10 @@ describe('identity: any verified subject is a user, and a bad one is refused at 
     async (subject) => {
       const client = await TestClient.connect(gateway, tokens, subject);
       client.send({ type: 'user_message', text: 'what is 2+3?' });
-      const done = await client.waitFor((m) => m.type === 'agent_completed');
+      const done = await client.waitFor(completed);
       expect(done.user_id).toBe(subject);
       expect(client.stream.every((m) => m.user_id === subject)).toBe(true);
+      expect(client.wireProblems()).toEqual([]);
       await client.close();
       expect((await fetch(new URL('/health', gateway.url))).status).toBe(200);
     },
@@ -70,7 +75,8 @@ describe('identity: any verified subject is a user, and a bad one is refused at 
       await other.close();
     }
     watcher.send({ type: 'user_message', text: 'what is 6*7?' });
-    await watcher.waitFor((m) => m.type === 'agent_completed');
+    await watcher.waitFor(completed);
+    expect(watcher.wireProblems()).toEqual([]);
     expect(watcher.stream.map((m) => m.seq)).toEqual(watcher.stream.map((_m, index) => (watcher.stream[0]?.seq ?? 0) + index));
     expect(watcher.stream.every((m) => m.user_id === 'watcher')).toBe(true);
     await watcher.close();
@@ -104,7 +110,7 @@ describe('identity: any verified subject is a user, and a bad one is refused at 
 
   it('refuses a respelled token and a token issued in the future', async () => {
     const good = await sign({ sub: 'alice', exp: nowSeconds() + 600 });
-    expect((await tryUpgrade(wsUrl(gateway), ['agentwire.v1', `bearer.${good}`])).status).toBe(101);
+    expect((await tryUpgrade(wsUrl(gateway), [WireProtocol.V2, `bearer.${good}`])).status).toBe(101);
     for (const respelled of [`${good}=`, `${good.slice(0, -2)}%${good.slice(-2)}`, `${good}!`]) {
       expect((await rawRequest(gateway.port, upgradeHead({ token: respelled }))).statusLine).toBe('HTTP/1.1 401 Unauthorized');
     }
@@ -147,7 +153,7 @@ describe('connection limits are answered at the upgrade', () => {
       expect(answer.statusLine).toBe('HTTP/1.1 429 Too Many Requests');
       expect(answer.headers).toMatch(/^Retry-After: \d+$/m);
       // parallel upgrades cannot slip past the limit either
-      const burst = await Promise.all([1, 2, 3, 4].map(() => tryUpgrade(wsUrl(gateway), ['agentwire.v1', `bearer.${token}`])));
+      const burst = await Promise.all([1, 2, 3, 4].map(() => tryUpgrade(wsUrl(gateway), [WireProtocol.V2, `bearer.${token}`])));
       expect(burst.map((answer) => answer.status)).toEqual([429, 429, 429, 429]);
       // another user is not affected
       const other = await TestClient.connect(gateway, tokens, 'someone-else');
@@ -172,7 +178,7 @@ describe('connection limits are answered at the upgrade', () => {
         [1, 2, 3, 4, 5, 6].map(
           () =>
             new Promise<number>((resolve, reject) => {
-              const socket = new WebSocket(wsUrl(gateway), ['agentwire.v1', `bearer.${token}`]);
+              const socket = new WebSocket(wsUrl(gateway), [WireProtocol.V2, `bearer.${token}`]);
               sockets.push(socket);
               socket.once('open', () => resolve(101));
               socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
@@ -193,18 +199,18 @@ describe('connection limits are answered at the upgrade', () => {
 
 describe('the stream epoch tells a reconnecting client that its position belongs to a stream that is gone', () => {
   it('names one epoch on every tab and a new one after a restart (in memory)', async () => {
-    const first = await startTestGateway();
+    const first = await startTestGateway(FAST_DEMO);
     const tabA = await TestClient.connect(first.gateway, first.tokens, 'erin');
     const tabB = await TestClient.connect(first.gateway, first.tokens, 'erin');
     const epochOf = (client: TestClient) => client.ofType('connection_established')[0]?.payload['epoch'];
     expect(typeof epochOf(tabA)).toBe('string');
     expect(epochOf(tabB)).toBe(epochOf(tabA));
     tabA.send({ type: 'user_message', text: 'what is 1+1?' });
-    const done = await tabA.waitFor((m) => m.type === 'agent_completed');
+    const done = await tabA.waitFor(completed);
     await Promise.all([tabA.close(), tabB.close()]);
     await first.gateway.stop();
 
-    const second = await startTestGateway();
+    const second = await startTestGateway(FAST_DEMO);
     try {
       const back = await TestClient.connect(second.gateway, second.tokens, 'erin', { query: `?after_seq=${done.seq ?? 0}` });
       const greeting = back.ofType('connection_established')[0];
@@ -215,20 +221,23 @@ describe('the stream epoch tells a reconnecting client that its position belongs
       // Another tab fills the new stream past the old position before this one reconnects...
       const other = await TestClient.connect(second.gateway, second.tokens, 'erin');
       other.send({ type: 'user_message', text: 'what is 1+2?' });
-      await other.waitForCount((m) => m.type === 'agent_completed', 1);
+      await other.waitForCount(completed, 1);
       other.send({ type: 'user_message', text: 'what is 2+3?' });
-      await other.waitForCount((m) => m.type === 'agent_completed', 2);
+      await other.waitForCount(completed, 2);
       const newest = other.stream.at(-1)?.seq ?? 0;
       expect(newest).toBeGreaterThan(done.seq ?? 0);
       // ...so only the epoch can tell it that its position is from a stream that is gone: it gets the new one from seq 1.
       const stale = await TestClient.connect(second.gateway, second.tokens, 'erin', { query: `?after_seq=${done.seq ?? 0}&epoch=${String(epochOf(tabA))}` });
-      await stale.waitForCount((m) => m.seq !== null, newest);
-      expect(stale.stream.map((m) => m.seq)).toEqual(Array.from({ length: newest }, (_v, index) => index + 1));
+      await stale.waitFor((m) => m.seq === newest);
+      // (a replay folds each streamed message's deltas into one envelope, so positions are counted, not envelopes)
+      expect(coveredSeqs(stale.stream)).toEqual(Array.from({ length: newest }, (_v, index) => index + 1));
       // the same position with the current epoch replays only what came after it
       const current = await TestClient.connect(second.gateway, second.tokens, 'erin', { query: `?after_seq=${done.seq ?? 0}&epoch=${String(epochOf(stale))}` });
-      await current.waitForCount((m) => m.seq !== null, newest - (done.seq ?? 0));
-      expect(current.stream[0]?.seq).toBe((done.seq ?? 0) + 1);
-      expect((await tryUpgrade(wsUrl(second.gateway, '?epoch=abc'), ['agentwire.v1', `bearer.${(await second.tokens.issue('erin' as never, 60)).token}`])).status).toBe(400);
+      await current.waitFor((m) => m.seq === newest);
+      expect(coveredSeqs(current.stream)).toEqual(Array.from({ length: newest - (done.seq ?? 0) }, (_v, index) => (done.seq ?? 0) + 1 + index));
+      expect(stale.wireProblems()).toEqual([]);
+      expect(current.wireProblems()).toEqual([]);
+      expect((await tryUpgrade(wsUrl(second.gateway, '?epoch=abc'), [WireProtocol.V2, `bearer.${(await second.tokens.issue('erin' as never, 60)).token}`])).status).toBe(400);
       await Promise.all([other.close(), stale.close(), current.close()]);
     } finally {
       await second.gateway.stop();
@@ -237,13 +246,13 @@ describe('the stream epoch tells a reconnecting client that its position belongs
 
   it('names a new epoch when Redis lost the user\'s stream', async () => {
     const prefix = `agentwire-test:epoch-${process.pid}-${Date.now()}:`;
-    const { gateway, tokens } = await startTestGateway({ AGENTWIRE_REDIS_URL: 'redis://127.0.0.1:6379', AGENTWIRE_REDIS_KEY_PREFIX: prefix });
+    const { gateway, tokens } = await startTestGateway({ ...FAST_DEMO, AGENTWIRE_REDIS_URL: 'redis://127.0.0.1:6379', AGENTWIRE_REDIS_KEY_PREFIX: prefix });
     const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
     await redis.connect();
     try {
       const tab = await TestClient.connect(gateway, tokens, 'rosa');
       tab.send({ type: 'user_message', text: 'what is 2*2?' });
-      const done = await tab.waitFor((m) => m.type === 'agent_completed');
+      const done = await tab.waitFor(completed);
       const before = tab.ofType('connection_established')[0]?.payload['epoch'];
       await tab.close();
       // what a Redis restarted empty (or an expired stream) leaves of rosa: nothing

@@ -1,6 +1,19 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { EventSchemas } from '@ag-ui/core/schemas';
 import { type AppConfig, loadConfig } from '@agentwire/config';
-import type { ServerEnvelope } from '@agentwire/protocols';
+import {
+  AgentwireCustomEvent,
+  DELTA_EVENT_TYPES,
+  EventType,
+  RUN_EVENT_TYPES,
+  RunEventEnvelopeSchema,
+  SERVER_MESSAGE_SCHEMAS,
+  ServerEnvelopeSchema,
+  ServerMessageSchema,
+  type ServerEnvelope,
+  V2ReplayGapSchema,
+  WireProtocol,
+} from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -26,7 +39,11 @@ export class TestClient {
   readonly messages: ServerEnvelope[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  private constructor(readonly socket: WebSocket) {
+  private constructor(
+    readonly socket: WebSocket,
+    /** The protocol this client asked for (what its messages are checked against). */
+    readonly protocol: WireProtocol,
+  ) {
     socket.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as ServerEnvelope));
     socket.on('close', (code, reason) => {
       this.closeCode = code;
@@ -34,11 +51,20 @@ export class TestClient {
     });
   }
 
-  /** Opens a connection authenticated as `userId` (subprotocol auth unless `headers` says otherwise). */
-  static async connect(gateway: Gateway, tokens: TokenService, userId: string, options: { query?: string; ttlSeconds?: number } = {}): Promise<TestClient> {
+  /**
+   * Opens a connection authenticated as `userId` with subprotocol auth, speaking `protocol`
+   * (default agentwire.v2, the canonical one; agentwire.v1 for the translation at the edge).
+   */
+  static async connect(
+    gateway: Gateway,
+    tokens: TokenService,
+    userId: string,
+    options: { query?: string; ttlSeconds?: number; protocol?: WireProtocol } = {},
+  ): Promise<TestClient> {
     const { token } = await tokens.issue(userId as UserId, options.ttlSeconds ?? 600);
-    const socket = new WebSocket(wsUrl(gateway, options.query), ['agentwire.v1', `bearer.${token}`]);
-    const client = new TestClient(socket);
+    const protocol = options.protocol ?? WireProtocol.V2;
+    const socket = new WebSocket(wsUrl(gateway, options.query), [protocol, `bearer.${token}`]);
+    const client = new TestClient(socket, protocol);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
@@ -60,13 +86,18 @@ export class TestClient {
     return this.messages.filter((m) => m.type === type);
   }
 
+  /** Every message received that breaks the contract of this client's protocol (wireProblems); empty when all are valid. */
+  wireProblems(): string[] {
+    return wireProblems(this.messages, this.protocol);
+  }
+
   /** Resolves with the first message (after `from`) matching, or rejects after `timeoutMs`. */
   async waitFor(predicate: (message: ServerEnvelope) => boolean, timeoutMs = 10_000, from = 0): Promise<ServerEnvelope> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.slice(from).find(predicate);
       if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`timed out; received: ${this.messages.map((m) => m.type).join(', ')}`);
+      if (Date.now() > deadline) throw new Error(`timed out; received: ${summarizeTypes(this.messages)}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -98,6 +129,104 @@ export class TestClient {
     await closed;
   }
 }
+
+/** The types of `messages` in order, each run of one type as `TYPE ×n` (so a long stream stays readable in a failure). */
+export function summarizeTypes(messages: readonly { type: string }[]): string {
+  const runs: [string, number][] = [];
+  for (const { type } of messages) {
+    const last = runs.at(-1);
+    if (last !== undefined && last[0] === type) last[1] += 1;
+    else runs.push([type, 1]);
+  }
+  return runs.map(([type, count]) => (count === 1 ? type : `${type} ×${count}`)).join(', ');
+}
+
+/** An agentwire.v2 run's terminal event: RUN_FINISHED (success or cancelled) or RUN_ERROR. */
+export const isRunEnd = (message: { type: string }): boolean => message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR;
+
+/** An agentwire.v1 run's terminal event. */
+export const isV1RunEnd = (message: { type: string }): boolean => ['agent_completed', 'agent_error', 'agent_cancelled'].includes(message.type);
+
+/** RUN_FINISHED with the outcome `success` or `cancelled`. */
+export const isRunFinished = (outcome: 'success' | 'cancelled') => (message: ServerEnvelope): boolean =>
+  message.type === EventType.RUN_FINISHED && (message.payload['outcome'] as { type?: unknown } | undefined)?.type === outcome;
+
+/**
+ * What is wrong with `messages` by the contract of `protocol`, one line per problem (empty when
+ * all are valid). Every AG-UI run event (in v2; in v1 those the edge forwards untranslated) must
+ * carry an AG-UI event object valid against EventSchemas from @ag-ui/core/schemas, of the
+ * envelope's type, in a run event envelope; a v2 replay gap is the CUSTOM agentwire.replay_gap;
+ * v1 types are checked against v1's ServerMessageSchema (and must not reach a v2 client);
+ * anything else (an application's sendToUser type) must be a well-formed envelope.
+ */
+export function wireProblems(messages: readonly unknown[], protocol: WireProtocol = WireProtocol.V2): string[] {
+  const problems: string[] = [];
+  messages.forEach((message, index) => {
+    const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
+    const at = `message ${index + 1} (${String(type)})`;
+    const issue = (result: { success: boolean; error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } }): string | null => {
+      if (result.success) return null;
+      const first = result.error?.issues[0];
+      return `${(first?.path ?? []).map(String).join('.') || '(root)'}: ${first?.message ?? 'invalid'}`;
+    };
+    if (typeof type === 'string' && RUN_EVENT_TYPES.has(type)) {
+      const payload = (message as { payload?: unknown }).payload;
+      const event = issue(EventSchemas.safeParse(payload));
+      if (event !== null) {
+        problems.push(`${at}: payload is not a valid AG-UI event: ${event}`);
+        return;
+      }
+      const isGap = type === EventType.CUSTOM && (payload as { name?: unknown } | undefined)?.name === AgentwireCustomEvent.ReplayGap;
+      const envelope = issue((isGap ? V2ReplayGapSchema : RunEventEnvelopeSchema).safeParse(message));
+      if (envelope !== null) problems.push(`${at}: ${envelope}`);
+      if (isGap && protocol === WireProtocol.V1) problems.push(`${at}: a v1 client gets replay_gap, not the CUSTOM one`);
+      return;
+    }
+    if (typeof type === 'string' && type in SERVER_MESSAGE_SCHEMAS) {
+      const known = issue(ServerMessageSchema.safeParse(message));
+      if (known !== null) problems.push(`${at}: ${known}`);
+      const connectionScoped = ['connection_established', 'pong', 'token_refreshed', 'error'].includes(type);
+      if (protocol === WireProtocol.V2 && !connectionScoped) problems.push(`${at}: a v1 type on an agentwire.v2 connection`);
+      return;
+    }
+    const generic = issue(ServerEnvelopeSchema.safeParse(message));
+    if (generic !== null) problems.push(`${at}: ${generic}`);
+  });
+  return problems;
+}
+
+/** The stream positions `envelopes` stand for: seq, or first_seq..seq for a compacted delta. */
+export function coveredSeqs(envelopes: readonly ServerEnvelope[]): number[] {
+  const covered: number[] = [];
+  for (const envelope of envelopes) {
+    if (typeof envelope.seq !== 'number') continue;
+    const first = (envelope as { first_seq?: unknown }).first_seq;
+    for (let seq = typeof first === 'number' ? first : envelope.seq; seq <= envelope.seq; seq += 1) covered.push(seq);
+  }
+  return covered;
+}
+
+/** The concatenated deltas of `type` (TEXT_MESSAGE_CONTENT by default) in `envelopes`, of one run when `runId` is given. */
+export function streamedText(envelopes: readonly ServerEnvelope[], type: string = EventType.TEXT_MESSAGE_CONTENT, runId?: string): string {
+  return envelopes
+    .filter((m) => m.type === type && (runId === undefined || m.run_id === runId))
+    .map((m) => String(m.payload['delta']))
+    .join('');
+}
+
+/**
+ * The types of `envelopes` with each run of consecutive delta events of one type folded into
+ * one: how many envelopes a streamed message takes depends on coalescing and compaction, its
+ * place in the run does not.
+ */
+export function foldedTypes(envelopes: readonly { type: string }[]): string[] {
+  const types: string[] = [];
+  for (const { type } of envelopes) if (!(DELTA_EVENT_TYPES.has(type) && types.at(-1) === type)) types.push(type);
+  return types;
+}
+
+/** The reasoning text of a REASONING_MESSAGE_CHUNK (what reporter.thinking sent). */
+export const reasoningOf = (message: ServerEnvelope): string => String(message.payload['delta']);
 
 /** Attempts an upgrade and reports the HTTP status the server answered (no socket on failure). */
 export function tryUpgrade(url: string, protocols: string[], headers: IncomingHttpHeaders = {}): Promise<{ status: number; protocol?: string }> {

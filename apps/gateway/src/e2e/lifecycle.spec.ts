@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WireProtocol } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
@@ -148,7 +149,7 @@ function startMain(env: Record<string, string>, cwd = ROOT): GatewayProcess {
 }
 
 async function openClient(url: string, token: string): Promise<WebSocket> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}ws`, ['agentwire.v1', `bearer.${token}`]);
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}ws`, [WireProtocol.V2, `bearer.${token}`]);
   await new Promise<void>((resolve, reject) => {
     socket.once('message', () => resolve()); // connection_established
     socket.once('error', reject);
@@ -162,7 +163,7 @@ async function openStuckClient(port: number, token: string): Promise<Socket> {
   await once(socket, 'connect');
   socket.write(
     'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: agentwire.v1, bearer.${token}\r\n\r\n`,
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${WireProtocol.V2}, bearer.${token}\r\n\r\n`,
   );
   let head = '';
   while (!head.includes('\r\n\r\n')) head += ((await once(socket, 'data')) as [Buffer])[0].toString('latin1');

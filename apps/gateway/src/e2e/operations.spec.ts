@@ -3,19 +3,20 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { EXECUTION_TRACKER_REGISTRY } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwire/manager';
+import { EventType, WireProtocol } from '@agentwire/protocols';
 import WebSocket from 'ws';
 import { builtInAgents } from '../agents/catalog';
 import { TokenService } from '../auth';
 import { GatewayTokens } from '../container';
-import { TEST_SECRET, TestClient, startTestGateway, tickerAgent, tryUpgrade, wsUrl } from './harness.test-helpers';
+import { TEST_SECRET, TestClient, isRunEnd, isRunFinished, startTestGateway, tickerAgent, tryUpgrade, wireProblems, wsUrl } from './harness.test-helpers';
 
 describe('health, readiness and metrics', () => {
   it('answers /health, /ready and /metrics in Prometheus text', async () => {
-    const { gateway, tokens } = await startTestGateway();
+    const { gateway, tokens } = await startTestGateway({ AGENTWIRE_DEMO_TOKENS_PER_SECOND: '100000' });
     try {
       const client = await TestClient.connect(gateway, tokens, 'watcher');
       client.send({ type: 'user_message', text: 'what is 2+2?' });
-      await client.waitFor((m) => m.type === 'agent_completed');
+      await client.waitFor(isRunFinished('success'));
       const health = (await (await fetch(new URL('/health', gateway.url))).json()) as Record<string, unknown>;
       expect(health).toMatchObject({ status: 'ok', connections: 1 });
       expect(typeof health['uptime']).toBe('number');
@@ -57,26 +58,27 @@ describe('health, readiness and metrics', () => {
 });
 
 describe('draining (in process)', () => {
-  it('marks not ready, refuses new connections, ends running runs with agent_error shutdown and closes sockets with 1001', async () => {
+  it('marks not ready, refuses new connections, ends running runs with RUN_ERROR shutdown and closes sockets with 1001', async () => {
     const { gateway, tokens } = await startTestGateway({ AGENTWIRE_SHUTDOWN_GRACE_MS: '300' }, { agents: [...builtInAgents({ maxEvents: 10, maxPayloadBytes: 10 }), tickerAgent] });
     const client = await TestClient.connect(gateway, tokens, 'drainee');
     client.send({ type: 'start_agent', agent: 'ticker', input: { ticks: 100_000, interval_ms: 10 } });
-    await client.waitFor((m) => m.type === 'agent_thinking');
+    await client.waitFor((m) => m.type === EventType.REASONING_MESSAGE_CHUNK);
     const url = gateway.url;
     const stopping = gateway.stop();
     const ready = await fetch(new URL('/ready', url));
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ ready: false, reason: 'draining' });
     const { token } = await tokens.issue('latecomer' as never, 60);
-    expect(await tryUpgrade(wsUrl(gateway), ['agentwire.v1', `bearer.${token}`])).toEqual({ status: 503 });
-    const error = await client.waitFor((m) => m.type === 'agent_error');
+    expect(await tryUpgrade(wsUrl(gateway), [WireProtocol.V2, `bearer.${token}`])).toEqual({ status: 503 });
+    const error = await client.waitFor((m) => m.type === EventType.RUN_ERROR);
     expect(error.payload['code']).toBe('shutdown');
     expect(await client.waitForClose()).toBe(1001);
     await stopping;
     await expect(fetch(new URL('/ready', url))).rejects.toThrow();
     const run = client.stream;
-    expect(run.filter((m) => ['agent_completed', 'agent_error', 'agent_cancelled'].includes(m.type))).toHaveLength(1);
-    expect(run[run.length - 1]?.type).toBe('agent_error');
+    expect(run.filter(isRunEnd)).toHaveLength(1);
+    expect(run[run.length - 1]?.type).toBe(EventType.RUN_ERROR);
+    expect(client.wireProblems()).toEqual([]);
   });
 });
 
@@ -109,28 +111,29 @@ describe('the gateway process', () => {
     expect(output()).toContain('AGENTWIRE_ENV: expected one of development, test, production');
   });
 
-  it('logs the port it got for AGENTWIRE_PORT=0, and on SIGTERM ends runs with shutdown, closes sockets with 1001 and exits 0', async () => {
+  it('logs the port it got for AGENTWIRE_PORT=0, and on SIGTERM ends runs with RUN_ERROR shutdown, closes sockets with 1001 and exits 0', async () => {
     const { child, output } = startProcess({ AGENTWIRE_PORT: '0', AGENTWIRE_ENV: 'test', AGENTWIRE_JWT_SECRET: TEST_SECRET, AGENTWIRE_SHUTDOWN_GRACE_MS: '0' });
     try {
       const [, url] = await waitForOutput(output, /"url":"(http:\/\/127\.0\.0\.1:\d+\/)"/);
       expect(url).not.toBe('http://127.0.0.1:0/');
       const { token } = await new TokenService({ secret: TEST_SECRET }).issue('sigterm-user' as never, 600);
-      const socket = new WebSocket(`${String(url).replace('http', 'ws')}ws`, ['agentwire.v1', `bearer.${token}`]);
+      const socket = new WebSocket(`${String(url).replace('http', 'ws')}ws`, [WireProtocol.V2, `bearer.${token}`]);
       const messages: { type: string; payload: Record<string, unknown> }[] = [];
       socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
       const closed = once(socket, 'close');
       await once(socket, 'open');
       socket.send(JSON.stringify({ type: 'start_agent', agent: 'burst', input: { events: 200_000, payload_bytes: 64 } }));
       const deadline = Date.now() + 10_000;
-      while (!messages.some((m) => m.type === 'agent_thinking') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (!messages.some((m) => m.type === EventType.REASONING_MESSAGE_CHUNK) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
       child.kill('SIGTERM');
       const [exitCode] = (await once(child, 'exit')) as [number];
       const [closeCode] = (await closed) as [number];
       expect(exitCode).toBe(0);
       expect(closeCode).toBe(1001);
-      const terminal = messages.filter((m) => ['agent_completed', 'agent_error', 'agent_cancelled'].includes(m.type));
+      const terminal = messages.filter(isRunEnd);
       expect(terminal).toHaveLength(1);
-      expect(terminal[0]).toMatchObject({ type: 'agent_error', payload: { code: 'shutdown' } });
+      expect(terminal[0]).toMatchObject({ type: EventType.RUN_ERROR, payload: { code: 'shutdown' } });
+      expect(wireProblems(messages)).toEqual([]);
       expect(output()).toContain('"event":"gateway_stopped"');
       expect(output()).not.toContain(token);
     } finally {

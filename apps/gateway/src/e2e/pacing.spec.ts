@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerEnvelope } from '@agentwire/protocols';
+import { EventType, type ServerEnvelope, WireProtocol } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
-import { TEST_SECRET, deleteRedisKeys } from './harness.test-helpers';
+import { TEST_SECRET, deleteRedisKeys, isRunEnd } from './harness.test-helpers';
 
 /**
  * Issue 13, item 4: an agent that emits faster than its events are sequenced is paced by the
@@ -76,7 +76,7 @@ function peakRssMb(pid: number): number {
 /** Starts the burst on a connection of `user` and resolves with the run's terminal event (the stream is counted, not kept). */
 async function burst(gateway: GatewayProcess, user: string, timeoutMs: number): Promise<ServerEnvelope> {
   const { token } = await tokens.issue(user as UserId, 600);
-  const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}ws`, ['agentwire.v1', `bearer.${token}`]);
+  const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}ws`, [WireProtocol.V2, `bearer.${token}`]);
   try {
     return await new Promise<ServerEnvelope>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no terminal event within ${timeoutMs} ms`)), timeoutMs);
@@ -85,7 +85,7 @@ async function burst(gateway: GatewayProcess, user: string, timeoutMs: number): 
       socket.on('message', (data) => {
         const message = JSON.parse(data.toString()) as ServerEnvelope;
         if (message.type === 'connection_established') socket.send(JSON.stringify({ type: 'start_agent', agent: 'burst', input: BURST }));
-        if (message.type === 'error' || ['agent_completed', 'agent_error', 'agent_cancelled'].includes(message.type)) {
+        if (message.type === 'error' || isRunEnd(message)) {
           clearTimeout(timer);
           resolve(message);
         }
@@ -126,11 +126,12 @@ describe('producers paced by the backplane', () => {
 
     const redisSeconds = (Date.now() - startedAt) / 1000 - memorySeconds;
     const figures = `peak RSS in memory ${memoryPeak.toFixed(0)} MB (${memorySeconds.toFixed(1)} s), through Redis ${redisPeak.toFixed(0)} MB (${redisSeconds.toFixed(1)} s)`;
-    const outcome = (end: ServerEnvelope) => [end.type, end.payload['event_count']];
+    // RUN_FINISHED (success) counting RUN_STARTED, 200,000 reasoning chunks and itself
+    const outcome = (end: ServerEnvelope) => [end.type, (end.payload['outcome'] as { type?: string } | undefined)?.type, (end.payload['metadata'] as { agentwire?: { event_count?: number } } | undefined)?.agentwire?.event_count];
     expect({ figures, inMemory: outcome(inMemory), throughRedis: outcome(throughRedis) }).toEqual({
       figures,
-      inMemory: ['agent_completed', 200_002],
-      throughRedis: ['agent_completed', 200_002],
+      inMemory: [EventType.RUN_FINISHED, 'success', 200_002],
+      throughRedis: [EventType.RUN_FINISHED, 'success', 200_002],
     });
     expect({ figures, withinTwiceInMemory: redisPeak <= 2 * memoryPeak }).toEqual({ figures, withinTwiceInMemory: true });
   }, 120_000);

@@ -1,13 +1,16 @@
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { WireProtocol } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
-import { startTestGateway } from './harness.test-helpers';
+import { TEST_SECRET, TestClient, startTestGateway } from './harness.test-helpers';
+import { ask, dropConnection, launchChromium, recordSockets, runResult, signIn } from './page.test-helpers';
 
 /**
  * The browser page when things go wrong: the gateway restarts under an open tab with another
- * secret, the socket is not open when a message is sent, the server refuses a message.
+ * secret, the socket is not open when a message is sent, the server refuses a message, the agent
+ * asks its question while the tab is offline.
  */
 const SECRET_A = 'page-recovery-secret-a-of-32-characters!';
 const SECRET_B = 'page-recovery-secret-b-of-32-characters!';
@@ -21,11 +24,7 @@ async function startDevelopmentGateway(env: Record<string, string> = {}): Promis
 }
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {
@@ -33,27 +32,19 @@ afterAll(async () => {
   await Promise.all(gateways.map((gateway) => gateway.stop()));
 });
 
-async function signIn(page: Page, gateway: Gateway, user: string): Promise<void> {
-  await page.goto(gateway.url);
-  await page.fill('#username', user);
-  await page.click('#connect');
-  await page.waitForSelector('#status[data-state="connected"]');
-}
-
 describe('the browser page', () => {
   it('reconnects with a fresh token after the gateway restarted with another secret (its old token is refused: the browser only sees 1006)', async () => {
     const first = await startDevelopmentGateway({ AGENTWIRE_JWT_SECRET: SECRET_A });
     const page = await browser.newPage();
     try {
-      await signIn(page, first, 'page-restart');
+      await signIn(page, first.url, 'page-restart');
       const { port } = first;
       await first.stop();
       await page.waitForSelector('#status[data-state="reconnecting"]');
       await startDevelopmentGateway({ AGENTWIRE_JWT_SECRET: SECRET_B, AGENTWIRE_PORT: String(port) });
       await page.waitForSelector('#status[data-state="connected"]', { timeout: 10_000 });
-      await page.fill('#message', 'what is 2+2?');
-      await page.click('#send');
-      expect(await page.locator('[data-testid="final-response"]').first().textContent({ timeout: 10_000 })).toContain('= 4');
+      await ask(page, 'what is 2+2?');
+      expect((await runResult(page, 0, 10_000)).answer).toBe('2+2 = 4.');
     } finally {
       await page.close();
     }
@@ -65,20 +56,19 @@ describe('the browser page', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      await signIn(page, first, 'page-epoch');
-      await page.fill('#message', 'what is 1+1?');
-      await page.click('#send');
-      await page.locator('[data-testid="final-response"]').first().waitFor();
+      await signIn(page, first.url, 'page-epoch');
+      await ask(page, 'what is 1+1?');
+      await runResult(page, 0);
       await context.setOffline(true);
       await first.stop();
       const second = await startDevelopmentGateway({ AGENTWIRE_JWT_SECRET: SECRET_A, AGENTWIRE_PORT: String(port) });
       // another tab of the same user runs twice on the restarted gateway before this one is back
       const { token } = await new TokenService({ secret: SECRET_A }).issue('page-epoch' as UserId, 60);
-      const other = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['agentwire.v1', `bearer.${token}`]);
+      const other = new WebSocket(`ws://127.0.0.1:${port}/ws`, [WireProtocol.V2, `bearer.${token}`]);
       const completed: string[] = [];
       other.on('message', (data) => {
-        const message = JSON.parse(data.toString()) as { type: string; payload: { final_response?: string } };
-        if (message.type === 'agent_completed') completed.push(String(message.payload.final_response));
+        const message = JSON.parse(data.toString()) as { type: string; payload: { result?: string } };
+        if (message.type === 'RUN_FINISHED') completed.push(String(message.payload.result));
       });
       await new Promise((resolve, reject) => other.once('open', resolve).once('error', reject));
       for (const [index, text] of ['what is 2+3?', 'what is 3+4?'].entries()) {
@@ -89,11 +79,11 @@ describe('the browser page', () => {
       other.close();
       await context.setOffline(false);
       await page.waitForSelector('#status[data-state="connected"]', { timeout: 10_000 });
-      const answers = page.locator('[data-testid="final-response"]');
-      await answers.nth(2).waitFor({ timeout: 10_000 });
-      const texts = await answers.allTextContents();
-      expect(texts.some((text) => text.includes('= 5'))).toBe(true);
-      expect(texts.some((text) => text.includes('= 7'))).toBe(true);
+      expect(completed).toEqual(['2+3 = 5.', '3+4 = 7.']);
+      // the two runs of the new stream, each shown once, with their whole answers
+      const answers = [(await runResult(page, 1, 10_000)).answer, (await runResult(page, 2, 10_000)).answer];
+      expect(answers).toEqual(['2+3 = 5.', '3+4 = 7.']);
+      expect(await page.locator('[data-testid="run"]').count()).toBe(3);
       void second;
     } finally {
       await context.close();
@@ -104,7 +94,7 @@ describe('the browser page', () => {
     const gateway = await startDevelopmentGateway();
     const page = await browser.newPage();
     try {
-      await signIn(page, gateway, 'page-offline');
+      await signIn(page, gateway.url, 'page-offline');
       // drop the socket and send in the same task, so the reconnect cannot come in between
       await page.evaluate(() => {
         type Element = { value: string; click(): void };
@@ -118,7 +108,7 @@ describe('the browser page', () => {
       // once connected again, the same text goes through and the box clears when its run starts
       await page.waitForSelector('#status[data-state="connected"]');
       await page.click('#send');
-      await page.locator('[data-testid="final-response"]').first().waitFor();
+      expect((await runResult(page, 0)).answer).toBe('6*7 = 42.');
       expect(await page.inputValue('#message')).toBe('');
     } finally {
       await page.close();
@@ -129,10 +119,9 @@ describe('the browser page', () => {
     const gateway = await startDevelopmentGateway({ AGENTWIRE_MAX_INPUT_CHARS: '20' });
     const page = await browser.newPage();
     try {
-      await signIn(page, gateway, 'page-refused');
+      await signIn(page, gateway.url, 'page-refused');
       const long = 'count the words in "one two three four five"';
-      await page.fill('#message', long);
-      await page.click('#send');
+      await ask(page, long);
       await page.locator('[data-testid="notice"]').first().waitFor();
       expect(await page.inputValue('#message')).toBe(long);
       expect(await page.locator('[data-testid="notice"]').first().textContent()).toMatch(/^payload_too_large: .*not sent.*still in the box/);
@@ -141,4 +130,36 @@ describe('the browser page', () => {
       await page.close();
     }
   }, 20_000);
+
+  it('shows a question the agent asked while the tab was offline once it is back (replayed after after_seq), and the answer from there resumes the run', async () => {
+    const gateway = await startDevelopmentGateway();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const sockets = recordSockets(page);
+    // another connection of the same user tells when the question has been asked
+    const watcher = await TestClient.connect(gateway, new TokenService({ secret: TEST_SECRET }), 'page-offline-question');
+    try {
+      await signIn(page, gateway.url, 'page-offline-question');
+      await ask(page, 'what time is it?');
+      await page.locator('[data-testid="run"]').waitFor();
+      await context.setOffline(true);
+      await dropConnection(page);
+      await watcher.waitFor((message) => message.type === 'CUSTOM' && message.payload['name'] === 'agentwire.interrupt');
+      expect(await page.locator('[data-testid="interrupt"]').count()).toBe(0);
+      await context.setOffline(false);
+      const form = page.locator('[data-testid="interrupt"]');
+      await form.waitFor({ timeout: 10_000 });
+      expect(sockets.length).toBeGreaterThanOrEqual(2);
+      expect(new URL(sockets.at(-1)?.url ?? 'ws://missing/').searchParams.get('after_seq')).not.toBeNull();
+      await form.locator('input[name="time_zone"]').fill('Europe/Paris');
+      await form.locator('[data-testid="interrupt-submit"]').click();
+      const { outcome, answer } = await runResult(page, 0);
+      expect(outcome).toBe('completed');
+      expect(answer).toMatch(/ in Europe\/Paris\.$/);
+      expect(await page.locator('[data-testid="run"]').count()).toBe(1);
+    } finally {
+      await watcher.close();
+      await context.close();
+    }
+  }, 30_000);
 });

@@ -1,8 +1,8 @@
-import type { AgentRunRequest, AgentRunResult, AgentRunner, ServerEnvelope } from '@agentwire/protocols';
+import { type AgentRunRequest, type AgentRunResult, type AgentRunner, EventType } from '@agentwire/protocols';
 import type { CatalogEntry } from '../agents/catalog';
 import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
-import { TestClient, startTestGateway } from './harness.test-helpers';
+import { TestClient, isRunEnd, startTestGateway } from './harness.test-helpers';
 
 /**
  * Issue 13, item 7: a run ends as dead only when its gateway process is gone (with Redis; see
@@ -35,7 +35,6 @@ function waitingAgent(name: string, hangAfterMs?: number): CatalogEntry {
 let gateway: Gateway;
 let tokens: TokenService;
 const clients: TestClient[] = [];
-const isTerminal = (m: ServerEnvelope) => ['agent_completed', 'agent_error', 'agent_cancelled'].includes(m.type);
 
 beforeAll(async () => {
   ({ gateway, tokens } = await startTestGateway(
@@ -45,6 +44,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  for (const client of clients) expect(client.wireProblems()).toEqual([]);
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
 
@@ -57,19 +57,19 @@ describe('slow but alive agents', () => {
     const client = await TestClient.connect(gateway, tokens, 'patient-user');
     clients.push(client);
     client.send({ type: 'start_agent', agent: 'slow-model', input: 'a question that takes a while' });
-    const end = await client.waitFor(isTerminal, 10_000);
-    expect(end).toMatchObject({ type: 'agent_completed', payload: { final_response: 'the model answered' } });
-    expect(end.payload['duration_ms']).toBeGreaterThanOrEqual(WAIT_MS - 50);
-    expect(client.stream.map((m) => m.type)).toEqual(['agent_started', 'agent_completed']);
+    const end = await client.waitFor(isRunEnd, 10_000);
+    expect(end).toMatchObject({ type: EventType.RUN_FINISHED, payload: { outcome: { type: 'success' }, result: 'the model answered' } });
+    expect((end.payload['metadata'] as { agentwire: { duration_ms: number } }).agentwire.duration_ms).toBeGreaterThanOrEqual(WAIT_MS - 50);
+    expect(client.stream.map((m) => m.type)).toEqual([EventType.RUN_STARTED, EventType.RUN_FINISHED]);
   });
 
   it('ends an agent that declared a 300 ms hang rule as dead, once, when it waits longer', async () => {
     const client = await TestClient.connect(gateway, tokens, 'watched-user');
     clients.push(client);
     client.send({ type: 'start_agent', agent: 'hang-ruled', input: 'x' });
-    const end = await client.waitFor(isTerminal, 10_000);
-    expect(end).toMatchObject({ type: 'agent_error', payload: { code: 'dead', message: 'No report from the agent for 300 ms (its hang rule)' } });
+    const end = await client.waitFor(isRunEnd, 10_000);
+    expect(end).toMatchObject({ type: EventType.RUN_ERROR, payload: { code: 'dead', message: 'No report from the agent for 300 ms (its hang rule)' } });
     await new Promise((resolve) => setTimeout(resolve, WAIT_MS)); // the agent's own answer comes later and changes nothing
-    expect(client.stream.map((m) => m.type)).toEqual(['agent_started', 'agent_error']);
+    expect(client.stream.map((m) => m.type)).toEqual([EventType.RUN_STARTED, EventType.RUN_ERROR]);
   });
 });

@@ -16,6 +16,7 @@ import { checkerWorkload } from './workloads/checker';
 import { latencyWorkload } from './workloads/latency';
 import { memoryWorkload } from './workloads/memory';
 import { redisWorkload } from './workloads/redis';
+import { tokensWorkload } from './workloads/tokens';
 import { trackerWorkload } from './workloads/tracker';
 import { unicastWorkload } from './workloads/unicast';
 
@@ -27,6 +28,11 @@ const WORKLOADS: Readonly<Record<WorkloadId, { title: (context: BenchContext) =>
   tracker: { title: ({ sizes }) => `tracker: sweep expiring ${thousandsText(sizes.tracker.expire)} of ${thousandsText(sizes.tracker.runs)} live runs`, run: trackerWorkload },
   checker: { title: ({ sizes }) => `checker: ${thousandsText(sizes.checker.files)} generated files`, run: checkerWorkload },
   redis: { title: ({ sizes }) => `Redis: unicast through two gateways, ${sizes.redis.users} users × ${sizes.redis.events} events`, run: redisWorkload },
+  tokens: {
+    title: ({ sizes }) =>
+      `token streams: ${thousandsText(sizes.tokens.streams)} answers × ${sizes.tokens.tokens} tokens at ${sizes.tokens.tokensPerSecond} tokens/s`,
+    run: tokensWorkload,
+  },
 };
 
 function thousandsText(value: number): string {
@@ -66,7 +72,8 @@ async function main(): Promise<number> {
     serverFlags: values['cpu-prof'] === true ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] } : {},
     progress: (message) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`),
   };
-  const command = ['npm run bench', ...(mode === 'quick' ? ['--', '--quick'] : []), ...(values.only === undefined ? [] : [`--only ${values.only}`])].join(' ');
+  const args = [...(mode === 'quick' ? ['--quick'] : []), ...(values.only === undefined ? [] : [`--only ${values.only}`])];
+  const command = args.length === 0 ? 'npm run bench' : `npm run bench -- ${args.join(' ')}`;
   context.progress(`agentwire bench (${mode}): ${ids.join(', ')}`);
   const workloads: WorkloadResult[] = [];
   for (const id of ids) {

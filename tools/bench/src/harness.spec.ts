@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { type BenchConnection, type Dialect, openConnections } from './client/connection';
 import { runBroadcast, runPaced, runRequests, runUnicast } from './client/runs';
+import { runTokenStream } from './client/token-stream';
 import { type WsEndpoint, openWsEndpoint } from './server/endpoint';
 import { ManagerServer } from './server/manager';
 import { RawWsServer } from './server/raw-ws';
@@ -16,8 +17,8 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function connect(server: Running, dialect: Dialect, users: readonly BenchUser[]): Promise<BenchConnection[]> {
-  return openConnections(server.url, dialect, users, 10);
+async function connect(server: Running, dialect: Dialect, users: readonly BenchUser[], protocol?: 'agentwire.v1' | 'agentwire.v2'): Promise<BenchConnection[]> {
+  return openConnections(server.url, dialect, users, 10, protocol);
 }
 
 async function closeAll(connections: readonly BenchConnection[]): Promise<void> {
@@ -155,6 +156,49 @@ describe('the harness, with real sockets in one process', () => {
       await server.stop();
     }
     await expect(openConnections(server.url, 'socketio', [{ userId: 'x', token: 'not-a-token' }])).rejects.toThrow();
+  });
+
+  it('streams a token answer to each raw ws (agentwire.v2) and socket.io client, every text checked and every token timed', async () => {
+    for (const [server, dialect] of [
+      [await start(new RawWsServer({ host: HOST, secret: SECRET, room: false })), 'agentwire'],
+      [await start(new SocketIoServer({ host: HOST, secret: SECRET, room: false })), 'socketio'],
+    ] as const) {
+      const connections = await connect(server, dialect, users, 'agentwire.v2');
+      try {
+        const report = await runTokenStream(connections, { tokens: 20, tokensPerSecond: 200, startSpreadMs: 20, timeoutMs: 10_000 });
+        expect({ dialect, ok: report.verdict.ok, problems: report.verdict.problems }).toEqual({ dialect, ok: true, problems: [] });
+        // per client: RUN_STARTED, TEXT_MESSAGE_START, 20 tokens as 20 frames, TEXT_MESSAGE_END, RUN_FINISHED
+        expect(report).toMatchObject({ clients: 3, tokens: 60, envelopes: 3 * 24, contentEnvelopes: 60, timedOut: false });
+        expect(report.p99Us).toBeLessThan(1_000_000);
+        expect(report.maxUs).toBeGreaterThanOrEqual(report.p99Us);
+      } finally {
+        await closeAll(connections);
+        await server.stop();
+      }
+    }
+  });
+
+  it('fails a token answer whose text is not the burst text', async () => {
+    const server = await scripted((userId) => {
+      const ids = { ts: new Date().toISOString(), user_id: userId, thread_id: 'thread_1', run_id: 'run_1' };
+      const event = (type: string, seq: number, payload: object): string => JSON.stringify({ type, seq, ...ids, payload: { type, ...payload } });
+      return [
+        event('RUN_STARTED', 1, {}),
+        event('TEXT_MESSAGE_START', 2, { messageId: 'm1', role: 'assistant' }),
+        event('TEXT_MESSAGE_CONTENT', 3, { messageId: 'm1', delta: 'w0 w2 ' }),
+        event('TEXT_MESSAGE_END', 4, { messageId: 'm1' }),
+        event('RUN_FINISHED', 5, { outcome: { type: 'success' } }),
+      ];
+    });
+    const connections = await connect(server, 'agentwire', users.slice(0, 1));
+    try {
+      const report = await runTokenStream(connections, { tokens: 2, tokensPerSecond: 50, startSpreadMs: 0, timeoutMs: 5000 });
+      expect(report.verdict.ok).toBe(false);
+      expect(report.verdict.problems.join('\n')).toContain('text differs from the burst text');
+    } finally {
+      await closeAll(connections);
+      await server.stop();
+    }
   });
 
   it('refuses a connection without a valid token at the upgrade', async () => {

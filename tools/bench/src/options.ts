@@ -14,10 +14,24 @@ export interface BenchSizes {
   readonly tracker: { readonly runs: number; readonly users: number; readonly expire: number; readonly rounds: number; readonly reps: number };
   readonly checker: { readonly files: number; readonly reps: number };
   readonly redis: { readonly users: number; readonly events: number; readonly payloadBytes: number; readonly reps: number };
+  readonly tokens: {
+    /** Concurrent streamed answers (one user and connection each). */
+    readonly streams: number;
+    /** Tokens of each answer. */
+    readonly tokens: number;
+    /** Tokens a second of each answer. */
+    readonly tokensPerSecond: number;
+    /** The answers' starts are spread evenly over this long, so their tokens are not all due at the same instant. */
+    readonly startSpreadMs: number;
+    /** The gateway's AGENTWIRE_STREAM_COALESCE_MS in this workload (its latency aim is this + 10 ms). */
+    readonly coalesceMs: number;
+    readonly warmupTokens: number;
+    readonly reps: number;
+  };
 }
 
 /** The workloads, in the order they run. */
-export const WORKLOAD_IDS = ['unicast', 'broadcast', 'latency', 'memory', 'tracker', 'checker', 'redis'] as const;
+export const WORKLOAD_IDS = ['unicast', 'broadcast', 'latency', 'memory', 'tracker', 'checker', 'redis', 'tokens'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 /**
@@ -33,6 +47,7 @@ export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     tracker: { runs: 100_000, users: 20_000, expire: 1000, rounds: 6, reps: 3 },
     checker: { files: 5000, reps: 3 },
     redis: { users: 200, events: 500, payloadBytes: 300, reps: 3 },
+    tokens: { streams: 1000, tokens: 300, tokensPerSecond: 50, startSpreadMs: 1000, coalesceMs: 40, warmupTokens: 50, reps: 3 },
   },
   quick: {
     unicast: { users: 100, events: 300, payloadBytes: 300, warmupEvents: 100, reps: 3 },
@@ -42,6 +57,7 @@ export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     tracker: { runs: 20_000, users: 4000, expire: 200, rounds: 4, reps: 3 },
     checker: { files: 300, reps: 3 },
     redis: { users: 50, events: 200, payloadBytes: 300, reps: 3 },
+    tokens: { streams: 100, tokens: 100, tokensPerSecond: 50, startSpreadMs: 500, coalesceMs: 40, warmupTokens: 20, reps: 3 },
   },
 };
 

@@ -51,6 +51,11 @@ describe('renderHeadline', () => {
     expect(table).toContain('| 2 | Redis | pending: Redis backplane not wired into the gateway yet |');
     expect(table).toContain('| 3 | memory | **failed**: server exited |');
   });
+
+  it('says inconclusive when the repetitions straddle the target', () => {
+    const table = renderHeadline(results([workload({ checks: [check('gateway p99', 'ms', [48, 52, 49], { op: '<=', bound: 50 })] })]));
+    expect(table).toContain('| gateway p99 | 49 ms (48–52) | ≤ 50 ms | inconclusive |');
+  });
 });
 
 describe('renderResults', () => {

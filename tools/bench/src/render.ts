@@ -11,7 +11,7 @@ export function formatNumber(value: number, decimals = 2): string {
 function withUnit(value: number, unit: string): string {
   if (unit === '×') return `${formatNumber(value)}×`;
   if (unit === '%') return `${formatNumber(value, 0)}%`;
-  return `${formatNumber(value)} ${unit}`;
+  return unit === '' ? formatNumber(value) : `${formatNumber(value)} ${unit}`;
 }
 
 /** `median (min–max)` with the unit, e.g. `0.93× (0.9–0.95)`. */
@@ -20,8 +20,12 @@ export function formatSummary(summary: Summary, unit: string): string {
   return `${withUnit(summary.median, unit)}${range}`;
 }
 
+/** yes / no / inconclusive over the repetitions (results written before verdicts existed: the median's yes or no). */
 function met(checkResult: TargetCheck): string {
   if (checkResult.met === null) return 'reference';
+  if (checkResult.verdict === 'inconclusive') return 'inconclusive';
+  if (checkResult.verdict === 'met') return '**yes**';
+  if (checkResult.verdict === 'missed') return '**no**';
   return checkResult.met ? '**yes**' : '**no**';
 }
 

@@ -1,4 +1,4 @@
-import { check, figure, pairwise } from './results';
+import { check, figure, pairwise, verdictOf } from './results';
 
 describe('check', () => {
   it('judges the median of the per-repetition values against the target', () => {
@@ -8,7 +8,14 @@ describe('check', () => {
   });
 
   it('has no verdict without a target', () => {
-    expect(check('socket.io / raw ws', '×', [0.7], null)).toMatchObject({ target: null, met: null });
+    expect(check('socket.io / raw ws', '×', [0.7], null)).toMatchObject({ target: null, met: null, verdict: null });
+  });
+
+  it('calls a target met when every repetition meets it, missed when none does, inconclusive when they straddle it', () => {
+    expect(check('p99', 'ms', [42, 45, 49.9], { op: '<=', bound: 50 }).verdict).toBe('met');
+    expect(check('p99', 'ms', [51, 60, 75], { op: '<=', bound: 50 }).verdict).toBe('missed');
+    expect(check('a / b', '×', [0.85, 0.95, 0.92], { op: '>=', bound: 0.9 })).toMatchObject({ met: true, verdict: 'inconclusive' });
+    expect(verdictOf([0.4, 0.5], { op: '<=', bound: 0.5 })).toBe('met');
   });
 });
 

@@ -23,7 +23,16 @@ export interface TargetCheck {
   readonly target: string | null;
   /** Whether the median meets the target; null without a target. */
   readonly met: boolean | null;
+  /**
+   * The verdict over the repetitions: `met` when every one meets the target, `missed` when none
+   * does, `inconclusive` when they straddle it; null without a target. Absent in results written
+   * before it existed.
+   */
+  readonly verdict?: CheckVerdict | null;
 }
+
+/** How a target check came out over its repetitions. */
+export type CheckVerdict = 'met' | 'missed' | 'inconclusive';
 
 /** A workload's correctness check: what it claims when it holds, and the problems when it does not. */
 export interface Verification {
@@ -105,6 +114,13 @@ function meets(value: number, target: Target): boolean {
   return value > target.bound;
 }
 
+/** met when every repetition meets the target, missed when none does, inconclusive when they straddle it. */
+export function verdictOf(values: readonly number[], target: Target): CheckVerdict {
+  const meeting = values.filter((value) => meets(value, target)).length;
+  if (meeting === values.length) return 'met';
+  return meeting === 0 ? 'missed' : 'inconclusive';
+}
+
 /** A check of the per-repetition values `values` (ratios, differences or absolute figures) against `target`. */
 export function check(name: string, unit: string, values: readonly number[], target: Target | null): TargetCheck {
   const summary = tidySummary(summarize(values));
@@ -114,6 +130,7 @@ export function check(name: string, unit: string, values: readonly number[], tar
     summary,
     target: target === null ? null : `${OP_TEXT[target.op]} ${target.bound}${unit === '×' ? '×' : ` ${unit}`}`,
     met: target === null ? null : meets(summary.median, target),
+    verdict: target === null ? null : verdictOf(values.map(tidy), target),
   };
 }
 

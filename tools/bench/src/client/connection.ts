@@ -5,7 +5,7 @@ import { type EnvelopeHeader, readEnvelope } from './envelope-reader';
 
 /**
  * How a client speaks to a server: `agentwire` (one JSON envelope per text frame, token in the
- * subprotocols `agentwire.v1, bearer.<jwt>`; the gateway, the manager and the raw ws baseline) or
+ * subprotocols `agentwire.v1, bearer.<jwt>`, or `agentwire.v2` in its place; the gateway, the manager and the raw ws baseline) or
  * `socketio` (engine.io 4 / socket.io 5 packets over a plain WebSocket, token in the connect
  * packet's auth). Both clients do the same work per message: one JSON.parse of one frame.
  */
@@ -13,6 +13,12 @@ export type Dialect = 'agentwire' | 'socketio';
 
 /** Receives every envelope after the greeting, with the CLOCK_MONOTONIC time (µs) its frame arrived. */
 export type Collector = (envelope: EnvelopeHeader, atUs: number) => void;
+
+/** Receives the JSON text of every envelope after the greeting (socket.io's packet framing removed), with its arrival time. */
+export type TextCollector = (json: string, atUs: number) => void;
+
+/** The subprotocols an agentwire client can ask for (the token rides next to it as bearer.<jwt>). */
+export type AgentwireProtocol = 'agentwire.v1' | 'agentwire.v2';
 
 /** No compression; no UTF-8 validation of text frames (the servers are trusted here, and it is work a load generator can skip). */
 const CLIENT_OPTIONS = { perMessageDeflate: false, skipUTF8Validation: true } as const;
@@ -38,6 +44,8 @@ export class BenchConnection {
   lastSeq = 0;
   /** Where envelopes go; null drops them (between runs). */
   collector: Collector | null = null;
+  /** When set, takes every envelope's text instead of `collector` (runs that read more than the header). */
+  textCollector: TextCollector | null = null;
   /** Messages that were not JSON envelopes (protocol errors). */
   malformed = 0;
 
@@ -48,11 +56,11 @@ export class BenchConnection {
   ) {}
 
   /** Opens a connection and resolves once the server greeted it (connection_established, or socket.io's connect ack). */
-  static open(base: string, dialect: Dialect, user: BenchUser, timeoutMs = 30_000): Promise<BenchConnection> {
+  static open(base: string, dialect: Dialect, user: BenchUser, timeoutMs = 30_000, protocol: AgentwireProtocol = 'agentwire.v1'): Promise<BenchConnection> {
     const url = dialectUrl(base, dialect);
     const socket =
       dialect === 'agentwire'
-        ? new WebSocket(url, ['agentwire.v1', `bearer.${user.token}`], CLIENT_OPTIONS)
+        ? new WebSocket(url, [protocol, `bearer.${user.token}`], CLIENT_OPTIONS)
         : new WebSocket(url, CLIENT_OPTIONS);
     const connection = new BenchConnection(user.userId, socket, dialect);
     return new Promise<BenchConnection>((resolve, reject) => {
@@ -89,6 +97,7 @@ export class BenchConnection {
   /** Closes the connection (1000) and resolves once it is closed, or terminates it after timeoutMs. */
   close(timeoutMs = 5000): Promise<void> {
     this.collector = null;
+    this.textCollector = null;
     if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -121,6 +130,7 @@ export class BenchConnection {
         greeted();
         return;
       }
+      if (this.textCollector !== null) return this.textCollector(text, atUs);
       const envelope = readEnvelope(text);
       if (envelope === null) this.malformed += 1;
       else this.deliver(envelope, atUs);
@@ -149,6 +159,11 @@ export class BenchConnection {
       if (kind === 0x34) return fail(new Error(`${this.userId}: socket.io refused the connection: ${text.slice(2)}`));
       if (kind !== 0x32) return;
       // 42["message",{envelope}]
+      if (this.textCollector !== null) {
+        if (text.startsWith(SOCKET_IO_MESSAGE)) this.textCollector(text.slice(SOCKET_IO_MESSAGE.length, text.length - 1), atUs);
+        else this.malformed += 1;
+        return;
+      }
       const envelope = text.startsWith(SOCKET_IO_MESSAGE) ? readEnvelope(text, SOCKET_IO_MESSAGE.length, ']') : null;
       if (envelope === null) this.malformed += 1;
       else this.deliver(envelope, atUs);
@@ -157,13 +172,19 @@ export class BenchConnection {
 }
 
 /** Opens a connection for each user, at most `concurrency` handshakes at a time; rejects on the first failure. */
-export async function openConnections(base: string, dialect: Dialect, users: readonly BenchUser[], concurrency = 200): Promise<BenchConnection[]> {
+export async function openConnections(
+  base: string,
+  dialect: Dialect,
+  users: readonly BenchUser[],
+  concurrency = 200,
+  protocol: AgentwireProtocol = 'agentwire.v1',
+): Promise<BenchConnection[]> {
   const connections: BenchConnection[] = new Array<BenchConnection>(users.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < users.length) {
       const index = next++;
-      connections[index] = await BenchConnection.open(base, dialect, users[index] as BenchUser);
+      connections[index] = await BenchConnection.open(base, dialect, users[index] as BenchUser, 30_000, protocol);
     }
   };
   try {

@@ -5,8 +5,9 @@ import { serveRpc } from '../ipc';
 import { monotonicUs } from '../machine';
 import { usage, watchGc } from '../server/probe';
 import type { BenchUser } from '../tokens';
-import { type BenchConnection, type Dialect, openConnections } from './connection';
+import { type AgentwireProtocol, type BenchConnection, type Dialect, openConnections } from './connection';
 import { runBroadcast, runPaced, runRequests, runUnicast } from './runs';
+import { type TokenStreamParams, runTokenStream } from './token-stream';
 
 // exit normally on SIGTERM, so `node --cpu-prof` writes its profile
 process.once('SIGTERM', () => process.exit(0));
@@ -21,10 +22,10 @@ function main(): void {
   };
   serveRpc({
     usage,
-    connect: async (args: { group: string; url: string; dialect: Dialect; users: BenchUser[]; concurrency?: number }) => {
+    connect: async (args: { group: string; url: string; dialect: Dialect; users: BenchUser[]; concurrency?: number; protocol?: AgentwireProtocol }) => {
       if (groups.has(args.group)) throw new Error(`group '${args.group}' is already connected`);
       const startedAt = monotonicUs();
-      const connections = await openConnections(args.url, args.dialect, args.users, args.concurrency);
+      const connections = await openConnections(args.url, args.dialect, args.users, args.concurrency, args.protocol);
       groups.set(args.group, connections);
       return { opened: connections.length, ms: Math.round((monotonicUs() - startedAt) / 1000) };
     },
@@ -36,6 +37,8 @@ function main(): void {
     paced: (args: { group: string; rate: number; durationMs: number; warmupMs: number; payloadBytes: number; timeoutMs: number }) => runPaced(group(args.group), args),
     requests: (args: { group: string; runsPerSecond: number; durationMs: number; warmupMs: number; events: number; payloadBytes: number; timeoutMs: number }) =>
       runRequests(group(args.group), args),
+    /** One streamed answer per connection of every group named (token-stream.ts). */
+    tokens: (args: { groups: string[] } & TokenStreamParams) => runTokenStream(args.groups.flatMap((name) => group(name)), args),
     /** How many connections of the group are still open (a server may close slow consumers). */
     status: (args: { group: string }) => {
       const connections = group(args.group);

@@ -36,7 +36,7 @@ export interface LatencyReport {
 }
 
 /** Resolves when `count` calls of the returned `tick` happened, or after timeoutMs (false). */
-function countdown(count: number, timeoutMs: number): { tick(): void; done: Promise<boolean> } {
+export function countdown(count: number, timeoutMs: number): { tick(): void; done: Promise<boolean> } {
   let left = count;
   let finish: (completed: boolean) => void = () => undefined;
   const done = new Promise<boolean>((resolve) => (finish = resolve));
@@ -54,7 +54,8 @@ function countdown(count: number, timeoutMs: number): { tick(): void; done: Prom
   };
 }
 
-function cpuShare(start: NodeJS.CpuUsage, elapsedUs: number): number {
+/** CPU this process used since `start`, as a share of one core over `elapsedUs`. */
+export function cpuShare(start: NodeJS.CpuUsage, elapsedUs: number): number {
   const used = process.cpuUsage(start);
   return elapsedUs > 0 ? Math.round(((used.user + used.system) / elapsedUs) * 1000) / 1000 : 0;
 }

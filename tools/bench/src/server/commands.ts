@@ -1,3 +1,4 @@
+import { streamTokenAnswer } from './token-stream';
 import { type BenchSink, streamBroadcast, streamBurst, streamPaced } from './workloads';
 
 /** How a sink sends: through which manager call, and whether a room message is serialized once. */
@@ -25,7 +26,8 @@ function record(value: unknown): Record<string, unknown> {
 
 /**
  * Runs one client command in the background; false when the message is not a bench command.
- * `start_agent` {input: {events, payload_bytes, via}} streams a burst run to the sender's user;
+ * `start_agent` {input: {events, payload_bytes, via}} streams a burst run to the sender's user,
+ * {input: {text_tokens, tokens_per_second}} one streamed answer of AG-UI events (token-stream.ts);
  * `bench_broadcast` {count, payload_bytes, serialize} sends room messages;
  * `bench_pace` {users, rate, duration_ms, payload_bytes} publishes latency probes at a fixed rate.
  */
@@ -34,6 +36,11 @@ export function runCommand(target: CommandTarget, userId: string, command: Recor
   switch (command['type']) {
     case 'start_agent': {
       const input = record(command['input']);
+      if (input['text_tokens'] !== undefined) {
+        const rate = typeof input['tokens_per_second'] === 'number' && input['tokens_per_second'] >= 0 ? input['tokens_per_second'] : 0;
+        streamTokenAnswer(target.sink({ via: 'send' }), userId, integer(input['text_tokens'], 1), rate).catch(fail);
+        return true;
+      }
       const via = input['via'] === 'send' ? 'send' : 'emit';
       streamBurst(target.sink({ via }), userId, integer(input['events'], 1), integer(input['payload_bytes'], 300)).catch(fail);
       return true;

@@ -6,6 +6,15 @@ import { type WebSocket, WebSocketServer } from 'ws';
 
 /** The subprotocol the clients offer and the server answers (the token rides in a second one, bearer.<jwt>). */
 export const BENCH_PROTOCOL = 'agentwire.v1';
+/** Also answered (token-stream clients ask for it, as they do of the gateway); the baseline's envelopes are the same either way. */
+export const BENCH_PROTOCOL_V2 = 'agentwire.v2';
+
+/** The subprotocol a baseline answers of those offered: v2 when offered, else v1, else none. */
+function chosenProtocol(offered: Iterable<string>): string | null {
+  const names = new Set(offered);
+  if (names.has(BENCH_PROTOCOL_V2)) return BENCH_PROTOCOL_V2;
+  return names.has(BENCH_PROTOCOL) ? BENCH_PROTOCOL : null;
+}
 
 /** Verifies HS256 access tokens as the gateway does (sub and exp required, 30 s of skew). */
 export class TokenVerifier {
@@ -21,11 +30,11 @@ export class TokenVerifier {
     return payload.sub as string;
   }
 
-  /** The token of an upgrade request: the subprotocol pair `agentwire.v1, bearer.<jwt>`. */
+  /** The token of an upgrade request: the subprotocol pair `agentwire.v1` (or `agentwire.v2`), `bearer.<jwt>`. */
   static presented(request: IncomingMessage): string | null {
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((entry) => entry.trim());
     const bearer = offered.find((entry) => entry.startsWith('bearer.'));
-    return offered.includes(BENCH_PROTOCOL) && bearer !== undefined ? bearer.slice('bearer.'.length) : null;
+    return chosenProtocol(offered) !== null && bearer !== undefined ? bearer.slice('bearer.'.length) : null;
   }
 }
 
@@ -47,7 +56,7 @@ export async function openWsEndpoint(options: { host: string; secret: string; on
     noServer: true,
     perMessageDeflate: false,
     maxPayload: 65_536,
-    handleProtocols: (protocols) => (protocols.has(BENCH_PROTOCOL) ? BENCH_PROTOCOL : false),
+    handleProtocols: (protocols) => chosenProtocol(protocols) ?? false,
   });
   server.on('upgrade', (request, socket, head) => {
     const token = TokenVerifier.presented(request);

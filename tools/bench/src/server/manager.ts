@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@agentwire/config';
 import { type UnifiedWebSocketManager, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
-import { AGENT_EVENT_TYPES, type AgentEvent } from '@agentwire/protocols';
+import { AGENT_EVENT_TYPES, type AgentEvent, type OutboundMessage } from '@agentwire/protocols';
 import { UserExecutionContext, type UserId, generateConnectionId } from '@agentwire/types';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import type { WebSocket } from 'ws';
@@ -10,6 +10,39 @@ import { type WsEndpoint, openWsEndpoint } from './endpoint';
 import { BENCH_ROOM, type BenchSink } from './workloads';
 
 const agentEventTypes: ReadonlySet<string> = new Set(AGENT_EVENT_TYPES);
+
+/**
+ * The run event the gateway's execution tracker emits for one of the burst's v1-shaped messages
+ * (emitAgentEvent takes AG-UI run events since agentwire.v2; a v1 connection gets them translated
+ * back at the edge, so the clients see agent_started, agent_thinking, agent_completed as before).
+ * Other messages are returned unchanged.
+ */
+export function asRunEvent(message: OutboundMessage): OutboundMessage {
+  const threadId = message.thread_id ?? '';
+  const runId = message.run_id ?? '';
+  const payload = message.payload;
+  const event = (type: string, body: Readonly<Record<string, unknown>>): OutboundMessage => ({ ...message, type, payload: { type, ...body } });
+  switch (message.type) {
+    case 'agent_started':
+      return event('RUN_STARTED', {
+        threadId,
+        runId,
+        input: { threadId, runId, messages: [], tools: [], context: [], state: {}, forwardedProps: { agent: payload['agent_name'], input: payload['input'] } },
+      });
+    case 'agent_thinking':
+      return event('REASONING_MESSAGE_CHUNK', { messageId: `${runId}-reasoning`, delta: payload['reasoning'] });
+    case 'agent_completed':
+      return event('RUN_FINISHED', {
+        threadId,
+        runId,
+        outcome: { type: 'success' },
+        result: payload['final_response'],
+        metadata: { agentwire: { duration_ms: payload['duration_ms'], event_count: payload['event_count'] } },
+      });
+    default:
+      return message;
+  }
+}
 
 /**
  * The manager under test, wired as the gateway wires it (a factory in a child container, options
@@ -50,7 +83,7 @@ export class ManagerServer implements CommandTarget {
     const emit = choice.via !== 'send';
     return {
       toUser: (userId, message) =>
-        emit && agentEventTypes.has(message.type) ? unified.emitAgentEvent(userId as UserId, message as AgentEvent) : unified.sendToUser(userId as UserId, message),
+        emit && agentEventTypes.has(message.type) ? unified.emitAgentEvent(userId as UserId, asRunEvent(message) as AgentEvent) : unified.sendToUser(userId as UserId, message),
       toRoom: (room, message) => unified.broadcastToRoom(room, message),
     };
   }

@@ -1,5 +1,6 @@
 import type { LatencyReport, ThroughputReport } from '../client/runs';
-import type { Dialect } from '../client/connection';
+import type { AgentwireProtocol, Dialect } from '../client/connection';
+import type { TokenStreamParams, TokenStreamReport } from '../client/token-stream';
 import { loadAverage } from '../machine';
 import type { BenchSizes } from '../options';
 import { SCRIPTS } from '../paths';
@@ -27,8 +28,13 @@ export class LoadClient {
     return new LoadClient(spawnNode('load generator', SCRIPTS.client));
   }
 
-  connect(group: string, url: string, dialect: Dialect, users: readonly BenchUser[]): Promise<{ opened: number; ms: number }> {
-    return this.child.rpc.call('connect', { group, url, dialect, users, concurrency: 200 }, 300_000);
+  connect(group: string, url: string, dialect: Dialect, users: readonly BenchUser[], protocol?: AgentwireProtocol): Promise<{ opened: number; ms: number }> {
+    return this.child.rpc.call('connect', { group, url, dialect, users, concurrency: 200, ...(protocol === undefined ? {} : { protocol }) }, 300_000);
+  }
+
+  /** One streamed answer per connection of `groups` (client/token-stream.ts). */
+  tokens(groups: readonly string[], params: TokenStreamParams): Promise<TokenStreamReport> {
+    return this.child.rpc.call('tokens', { groups, ...params }, params.timeoutMs + params.startSpreadMs + 30_000);
   }
 
   unicast(group: string, params: { events: number; payloadBytes: number; via?: 'emit' | 'send'; timeoutMs: number; alsoReceive?: readonly string[] }): Promise<ThroughputReport> {

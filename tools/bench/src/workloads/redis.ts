@@ -26,7 +26,7 @@ function gatewaySourceMentionsRedisBackplane(): boolean {
 }
 
 /** Deletes the keys the run left under `prefix` (they would expire, but a benchmark cleans up after itself); returns how many. */
-async function deleteKeys(prefix: string): Promise<number> {
+export async function deleteKeys(prefix: string): Promise<number> {
   const redis = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let deleted = 0;
   try {

@@ -80,6 +80,11 @@ export const ErrorMessageSchema = z.object({
   }),
 });
 
+/** Positions from_seq..to_seq of a user's stream: what a replay gap says cannot be delivered. */
+const GapRangeSchema = z
+  .object({ from_seq: StreamSeqSchema, to_seq: StreamSeqSchema })
+  .refine((gap) => gap.to_seq >= gap.from_seq, { error: 'to_seq must not be below from_seq' });
+
 /**
  * Events from_seq..to_seq of the user's stream cannot be delivered (evicted from the replay
  * buffer, or dropped for a slow consumer). Sent during a replay for one connection it carries
@@ -89,9 +94,7 @@ export const ReplayGapSchema = z.object({
   type: z.literal('replay_gap'),
   seq: StreamSeqSchema.nullable(),
   ...envelopeBase,
-  payload: z
-    .object({ from_seq: StreamSeqSchema, to_seq: StreamSeqSchema })
-    .refine((gap) => gap.to_seq >= gap.from_seq, { error: 'to_seq must not be below from_seq' }),
+  payload: GapRangeSchema,
 });
 
 function agentEventSchema<K extends AgentEventType>(type: K) {
@@ -191,9 +194,7 @@ export const V2ReplayGapSchema = z.object({
   payload: z.object({
     type: z.literal('CUSTOM'),
     name: z.literal('agentwire.replay_gap'),
-    value: z
-      .object({ from_seq: StreamSeqSchema, to_seq: StreamSeqSchema })
-      .refine((gap) => gap.to_seq >= gap.from_seq, { error: 'to_seq must not be below from_seq' }),
+    value: GapRangeSchema,
   }),
 });
 

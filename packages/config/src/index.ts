@@ -2,5 +2,5 @@ export { ConfigError, loadConfig } from './load-config';
 export { ConfigErrorCode } from './errors';
 export { DEVELOPMENT_SECRET_FILE, loadProcessConfig, readOrCreateDevelopmentSecret } from './development-secret';
 export type { AppConfig, ConfigIssue } from './load-config';
-export { EnvironmentSchema, LogLevelSchema, SETTINGS } from './settings';
-export type { Environment, LogLevel, SettingName } from './settings';
+export { EnvironmentSchema, LogLevelSchema, RemoteAgentSchema, RemoteAgentsSchema, SETTINGS } from './settings';
+export type { Environment, LogLevel, RemoteAgentSetting, RemoteAgentsSetting, SettingName } from './settings';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentwireError } from '@agentwire/types';
 import { z } from 'zod';
 import { ConfigErrorCode } from './errors';
-import { type Environment, type LogLevel, SETTINGS, type SettingName } from './settings';
+import { type Environment, type LogLevel, type RemoteAgentsSetting, SETTINGS, type SettingName } from './settings';
 
 export interface ConfigIssue {
   /** The environment variable at fault. */
@@ -66,6 +66,12 @@ export interface AppConfig {
   readonly burst: { readonly maxEvents: number; readonly maxPayloadBytes: number };
   /** Streamed answers: how long deltas wait to be coalesced into one envelope; the demo agent's pace. */
   readonly stream: { readonly coalesceMs: number; readonly demoTokensPerSecond: number };
+  /** Remote AG-UI agents by name (AGENTWIRE_REMOTE_AGENTS, else the file AGENTWIRE_REMOTE_AGENTS_FILE, read by loadProcessConfig); empty = none. */
+  readonly remoteAgents: RemoteAgentsSetting;
+  /** The file remote agents are read from, or null. */
+  readonly remoteAgentsFile: string | null;
+  /** Keys of the server API; empty = the API is off. */
+  readonly apiKeys: readonly string[];
   readonly shutdownGraceMs: number;
 }
 
@@ -167,6 +173,9 @@ function build(s: Settings): AppConfig {
       maxPayloadBytes: need(s.AGENTWIRE_BURST_MAX_PAYLOAD_BYTES),
     },
     stream: { coalesceMs: need(s.AGENTWIRE_STREAM_COALESCE_MS), demoTokensPerSecond: need(s.AGENTWIRE_DEMO_TOKENS_PER_SECOND) },
+    remoteAgents: s.AGENTWIRE_REMOTE_AGENTS ?? {},
+    remoteAgentsFile: s.AGENTWIRE_REMOTE_AGENTS_FILE ?? null,
+    apiKeys: s.AGENTWIRE_API_KEYS ?? [],
     shutdownGraceMs: need(s.AGENTWIRE_SHUTDOWN_GRACE_MS),
   };
   return deepFreeze(config);

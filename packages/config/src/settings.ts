@@ -21,6 +21,38 @@ function integer(min: number, max: number) {
     );
 }
 
+/** One remote AG-UI agent: its URL, or `{url, headers?, timeout_ms?}` (headers are sent as they are and never logged). */
+export const RemoteAgentSchema = z.union([
+  z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'expected a header name' }), z.string().max(8192)).optional(),
+    timeout_ms: z.number().int().min(100).max(86_400_000).optional(),
+  }),
+]);
+export type RemoteAgentSetting = z.infer<typeof RemoteAgentSchema>;
+
+/** name → remote agent, as JSON (AGENTWIRE_REMOTE_AGENTS, or the file AGENTWIRE_REMOTE_AGENTS_FILE names). */
+export const RemoteAgentsSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: 'expected an agent name: lower case, digits, _ and -, at most 64' }),
+  RemoteAgentSchema,
+);
+export type RemoteAgentsSetting = z.infer<typeof RemoteAgentsSchema>;
+
+function jsonOf<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
 const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[?[0-9A-Fa-f:]+\]?$/;
 
 /**
@@ -83,6 +115,26 @@ export const SETTINGS = {
     doc: 'streamed deltas (text, reasoning, tool arguments) of one message within this window go out as one envelope; 0 = one envelope per delta',
   },
   AGENTWIRE_DEMO_TOKENS_PER_SECOND: { schema: integer(1, 100_000), default: '40', doc: 'how fast the demo agent streams its answer and reasoning' },
+  AGENTWIRE_REMOTE_AGENTS: {
+    schema: jsonOf(RemoteAgentsSchema),
+    default: undefined,
+    doc: 'agents behind an AG-UI HTTP endpoint, as JSON: {"name": "https://…"} or {"name": {"url", "headers"?, "timeout_ms"?}}',
+    secret: true,
+  },
+  AGENTWIRE_REMOTE_AGENTS_FILE: {
+    schema: z.string().min(1),
+    default: undefined,
+    doc: 'a file holding the AGENTWIRE_REMOTE_AGENTS JSON (read at start; the variable wins when both are set)',
+  },
+  AGENTWIRE_API_KEYS: {
+    schema: z
+      .string()
+      .transform((text) => text.split(',').map((key) => key.trim()).filter((key) => key !== ''))
+      .pipe(z.array(z.string().min(32, { error: 'expected keys of at least 32 characters' })).min(1)),
+    default: undefined,
+    doc: 'comma-separated keys of the server API under /api/v1/ (each at least 32 characters); unset = API off',
+    secret: true,
+  },
   AGENTWIRE_SHUTDOWN_GRACE_MS: { schema: integer(0, 600_000), default: '10000', doc: 'how long running runs may finish on SIGTERM before they end with code shutdown' },
   AGENTWIRE_TOKEN_TTL_SECONDS: { schema: integer(10, 604_800), default: '3600', doc: 'lifetime of tokens from the development token endpoint' },
 } as const satisfies Record<string, { schema: z.ZodType; default: string | undefined; doc: string; secret?: boolean }>;

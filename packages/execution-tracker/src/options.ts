@@ -57,7 +57,7 @@ export interface RunEndedObservation {
   /** From start to the decision that ended it. */
   readonly durationMs: number;
   /** The agent_error code, or null for completed and cancelled runs. */
-  readonly errorCode: AgentErrorCode | null;
+  readonly errorCode: AgentErrorCode | (string & {}) | null;
 }
 
 /** Options of registerExecutionTracker; only `sink` is required. */

@@ -92,6 +92,24 @@ function failed(message: string): RunEnding {
   return { state: 'failed', error: { code: AgentErrorCode.AgentFailed, message } };
 }
 
+/**
+ * An error an agent's run() throws may carry its own RUN_ERROR code in this property (a remote
+ * agent's `remote_http_error`, say): lower-case snake_case, at most 64 characters, not one of
+ * AgentErrorCode (those keep the meaning the tracker gives them). Anything else is agent_failed.
+ */
+const RUN_ERROR_CODE_PROPERTY = 'runErrorCode';
+const AGENT_RUN_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+const TRACKER_RUN_ERROR_CODES: ReadonlySet<string> = new Set(Object.values(AgentErrorCode));
+
+/** The ending of a run whose agent threw `error`: failed, with the error's own code when it names a valid one. */
+function failedBy(error: unknown): RunEnding {
+  const code = typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[RUN_ERROR_CODE_PROPERTY] : undefined;
+  if (typeof code === 'string' && AGENT_RUN_ERROR_CODE.test(code) && !TRACKER_RUN_ERROR_CODES.has(code)) {
+    return { state: 'failed', error: { code, message: messageOf(error) } };
+  }
+  return failed(`The agent failed: ${messageOf(error)}`);
+}
+
 function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
@@ -475,7 +493,7 @@ export class RunEngine implements ReporterHost {
       });
       ending = this.completion(run, result);
     } catch (error) {
-      ending = failed(`The agent failed: ${messageOf(error)}`);
+      ending = failedBy(error);
     }
     // An answer that arrives after a deadline passed does not beat it, swept or not.
     this.end(run, this.endings.of(run, this.now()) ?? ending);

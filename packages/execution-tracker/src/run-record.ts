@@ -14,9 +14,12 @@ export interface PhaseChange {
   readonly at: number;
 }
 
-/** Why a run ended without completing: the code and message of its agent_error. */
+/**
+ * Why a run ended without completing: the code and message of its agent_error. The code is one
+ * of AgentErrorCode, or the agent's own (see RUN_ERROR_CODE_PROPERTY in run-engine.ts).
+ */
 export interface RunError {
-  readonly code: AgentErrorCode;
+  readonly code: AgentErrorCode | (string & {});
   readonly message: string;
 }
 

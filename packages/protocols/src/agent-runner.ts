@@ -134,5 +134,10 @@ export interface AgentRunner {
    * gone end as dead whatever the agent declares.
    */
   readonly hangAfterMs?: number;
+  /**
+   * Runs the agent. Rejecting ends the run with RUN_ERROR `agent_failed`, unless the error has a
+   * `runErrorCode` property (lower snake_case, not one of AgentErrorCode's): then that is the
+   * code, e.g. the gateway's remote agents end runs with `remote_unreachable`.
+   */
   run(request: AgentRunRequest): Promise<AgentRunResult>;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type AppConfig, ConfigError, loadConfig } from './load-config';
+import { readRemoteAgentsFile } from './remote-agents-file';
 
 /**
  * Where a development gateway keeps its JWT secret when AGENTWIRE_JWT_SECRET is unset, relative
@@ -54,7 +55,8 @@ function readSecret(file: string): string | null {
 }
 
 /**
- * loadConfig for a gateway process: the same settings, except that in development without
+ * loadConfig for a gateway process: the same settings, with the remote agents read from
+ * AGENTWIRE_REMOTE_AGENTS_FILE when AGENTWIRE_REMOTE_AGENTS is unset; and in development without
  * AGENTWIRE_JWT_SECRET the secret comes from `secretFile` (made on first start) instead of
  * being random per process, so tokens survive a restart and every development gateway started
  * in one directory accepts the others' tokens. Test and production still require the variable.
@@ -63,7 +65,11 @@ export function loadProcessConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   secretFile: string = resolve(DEVELOPMENT_SECRET_FILE),
 ): AppConfig {
-  const config = loadConfig(env);
+  let config = loadConfig(env);
+  // The variable wins when both are set; the file is read only when the variable is unset.
+  if (config.remoteAgentsFile !== null && (env['AGENTWIRE_REMOTE_AGENTS'] ?? '').trim() === '') {
+    config = Object.freeze({ ...config, remoteAgents: readRemoteAgentsFile(config.remoteAgentsFile) });
+  }
   if (!config.jwtSecretGenerated) return config;
   return Object.freeze({ ...config, jwtSecret: readOrCreateDevelopmentSecret(secretFile), jwtSecretFile: secretFile });
 }

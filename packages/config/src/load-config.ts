@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentwireError } from '@agentwire/types';
 import { z } from 'zod';
 import { ConfigErrorCode } from './errors';
-import { type Environment, type LogLevel, type RemoteAgentsSetting, SETTINGS, type SettingName } from './settings';
+import { type Environment, type LogLevel, type RemoteAgentsSetting, SETTINGS, type SettingName, describeRemoteAgentsIssue } from './settings';
 
 export interface ConfigIssue {
   /** The environment variable at fault. */
@@ -117,10 +117,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 }
 
 function toConfigIssues(issue: z.core.$ZodIssue, input: Record<string, string>): ConfigIssue[] {
-  if (issue.code === 'unrecognized_keys') {
+  if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
     return issue.keys.map((key) => ({ variable: key, message: 'is not an agentwire setting (check the spelling)' }));
   }
   const variable = String(issue.path[0] ?? 'AGENTWIRE_*');
+  // Secret (headers): the message names the agent and field, never the value.
+  if (variable === 'AGENTWIRE_REMOTE_AGENTS') return [{ variable, message: describeRemoteAgentsIssue(issue, 1) }];
   const setting = (SETTINGS as Record<string, { secret?: boolean }>)[variable];
   const received = input[variable];
   const shown = received === undefined || setting?.secret ? '' : `, got ${JSON.stringify(received.slice(0, 60))}`;

@@ -39,6 +39,20 @@ export const RemoteAgentsSchema = z.record(
 );
 export type RemoteAgentsSetting = z.infer<typeof RemoteAgentsSchema>;
 
+/**
+ * One problem of a remote agents JSON (AGENTWIRE_REMOTE_AGENTS or its file), naming the agent
+ * and field it is about; `pathOffset` drops leading path elements (the variable's name).
+ */
+export function describeRemoteAgentsIssue(issue: z.core.$ZodIssue, pathOffset = 0): string {
+  const path = issue.path.slice(pathOffset).map(String);
+  if (issue.code === 'invalid_key') {
+    return `agent name ${JSON.stringify(path.at(-1) ?? '')} is invalid: expected lower case letters, digits, _ and -, starting with a letter, at most 64`;
+  }
+  const where = path.length === 0 ? '' : `agent ${JSON.stringify(path[0])}${path.length > 1 ? ` ${path.slice(1).join('.')}` : ''}: `;
+  if (issue.code === 'unrecognized_keys') return `${where}unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')} (expected url, headers, timeout_ms)`;
+  return `${where}${issue.message}`;
+}
+
 function jsonOf<T extends z.ZodType>(schema: T) {
   return z
     .string()

@@ -2,17 +2,20 @@ import 'reflect-metadata';
 import { type Server, createServer } from 'node:http';
 import { RedisBackplane, RedisControlBus, RedisRunDirectory, redisOptionsFromConfig } from '@agentwire/backplane-redis';
 import type { AppConfig } from '@agentwire/config';
-import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwire/execution-tracker';
+import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
 import { type Backplane, InMemoryBackplane, chooseWireProtocol, validateCustomEventValue } from '@agentwire/protocols';
-import type { ConnectionId } from '@agentwire/types';
+import { type ConnectionId, UserExecutionContext } from '@agentwire/types';
 import { type DependencyContainer, type InjectionToken, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { AgentCatalog, type CatalogEntry, builtInAgents } from './agents/catalog';
+import { AgentCatalog, type CatalogEntry, builtInAgents, withRemoteAgents } from './agents/catalog';
+import { remoteAgentEndpoints } from './agents/remote-agent';
 import { TokenService } from './auth';
 import { type AppProtocol, type GatewayMessageRouter, createGatewayRouter } from './handlers';
 import { createHttpHandler } from './http-routes';
+import { DEFAULT_API_RATE_LIMIT, type ServerApiOptions } from './api/options';
+import { createServerApi } from './api/server-api';
 import { createLogger } from './logger';
 import { GatewayMetrics } from './metrics';
 import { LocalRunCoordination, RedisRunCoordination, type RunCoordination } from './run-coordination';
@@ -61,6 +64,8 @@ export const GatewayTokens = {
   Router: Symbol('agentwire.gateway.Router') as InjectionToken<GatewayRouter>,
   WebSocketServer: Symbol('agentwire.gateway.WebSocketServer') as InjectionToken<WebSocketServer>,
   HttpServer: Symbol('agentwire.gateway.HttpServer') as InjectionToken<Server>,
+  /** The server API's request handler (api/server-api.ts); it answers 404 for /api/ while AGENTWIRE_API_KEYS is unset. */
+  ServerApi: Symbol('agentwire.gateway.ServerApi') as InjectionToken<ReturnType<typeof createServerApi>>,
 } as const;
 
 export interface GatewayContainerOptions {
@@ -71,6 +76,8 @@ export interface GatewayContainerOptions {
   readonly now?: () => number;
   /** The app's own client message types (with their handlers) and CUSTOM event types. */
   readonly app?: AppProtocol;
+  /** Tuning of the server API (its rate limit per key). */
+  readonly serverApi?: ServerApiOptions;
 }
 
 function singleton<T>(build: (resolver: DependencyContainer) => T): { useFactory: (resolver: DependencyContainer) => T } {
@@ -131,7 +138,13 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
     now: container.resolve(GatewayTokens.Clock),
   });
   container.register(GatewayTokens.Lifecycle, singleton((r) => new GatewayLifecycle(r.resolve(GatewayTokens.Backplane))));
-  container.register(GatewayTokens.Agents, singleton(() => new AgentCatalog(options.agents ?? builtInAgents({ ...config.burst, demoTokensPerSecond: config.stream.demoTokensPerSecond }))));
+  container.register(
+    GatewayTokens.Agents,
+    singleton(() => {
+      const agents = options.agents ?? builtInAgents({ ...config.burst, demoTokensPerSecond: config.stream.demoTokensPerSecond });
+      return new AgentCatalog(withRemoteAgents(agents, remoteAgentEndpoints(config.remoteAgents), logger));
+    }),
+  );
   container.register(
     GatewayTokens.Tokens,
     singleton((r) => new TokenService({ secret: config.jwtSecret, clockToleranceSeconds: options.tokenClockToleranceSeconds ?? 30, now: r.resolve(GatewayTokens.Clock) })),
@@ -192,6 +205,28 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
     ),
   );
   container.register(
+    GatewayTokens.ServerApi,
+    singleton((r) => {
+      const metrics = r.resolve(GatewayTokens.Metrics);
+      const factory = r.resolve(WebSocketManagerFactory);
+      return createServerApi(
+        { apiKeys: config.apiKeys, maxBodyBytes: config.maxPayloadBytes, rateLimit: options.serverApi?.rateLimit ?? DEFAULT_API_RATE_LIMIT },
+        {
+          manager: () => factory.getUnifiedManager(),
+          tracker: (userId) => getExecutionTracker(new UserExecutionContext({ userId }), container),
+          catalog: r.resolve(GatewayTokens.Agents),
+          runs: r.resolve(GatewayTokens.RunCoordination),
+          maxInputChars: config.limits.maxInputChars,
+          logger,
+          onRunEnded: (run) => {
+            metrics.runDuration.observe({ outcome: run.outcome }, run.durationMs / 1000);
+            logger.info({ event: 'run_ended', source: 'server_api', ...run }, 'run ended');
+          },
+        },
+      );
+    }),
+  );
+  container.register(
     GatewayTokens.HttpServer,
     singleton((r) => {
       const factory = r.resolve(WebSocketManagerFactory);
@@ -206,6 +241,7 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
           connections: () => factory.getUnifiedManager().getConnectionCount(),
           notReadyReason: () => lifecycle.notReadyReason(),
           backplaneStatus: () => backplane.status(),
+          serverApi: r.resolve(GatewayTokens.ServerApi),
         }),
       );
     }),

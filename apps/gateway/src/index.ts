@@ -10,3 +10,7 @@ export { AgentCatalog, builtInAgents } from './agents/catalog';
 export type { CatalogEntry } from './agents/catalog';
 export { DemoAgent, planToolCalls } from './agents/demo-agent';
 export { BurstAgent, parseBurstInput } from './agents/burst-agent';
+export { withRemoteAgents } from './agents/catalog';
+export { RemoteAgent, REMOTE_AGENT_DEFAULTS, remoteAgentEndpoints, runAgentInputOf } from './agents/remote-agent';
+export type { RemoteAgentEndpoint, RemoteAgentLimits, RemoteAgentLogger } from './agents/remote-agent';
+export { RemoteAgentError, RemoteAgentErrorCode } from './agents/remote-agent-errors';

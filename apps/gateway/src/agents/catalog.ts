@@ -1,6 +1,8 @@
+import { ConfigError } from '@agentwire/config';
 import type { AgentInput, AgentRunner, AgentTool } from '@agentwire/protocols';
 import { BurstAgent, type BurstLimits, parseBurstInput } from './burst-agent';
 import { DemoAgent } from './demo-agent';
+import { RemoteAgent, type RemoteAgentEndpoint, type RemoteAgentLimits, type RemoteAgentLogger } from './remote-agent';
 import { createDemoTools } from './tools';
 
 /** An agent the gateway can run: the runner, its tools, and a check of its input before a run starts. */
@@ -9,6 +11,8 @@ export interface CatalogEntry {
   readonly tools: ReadonlyMap<string, AgentTool>;
   /** Throws when the input cannot start a run (so the client gets an error, not a failed run). */
   readonly checkInput?: (input: AgentInput) => void;
+  /** The run timeout of this agent's runs in ms (default: the tracker's, AGENTWIRE_RUN_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
 }
 
 /** The agents of one gateway, by name; `demo` answers user_message. */
@@ -37,4 +41,29 @@ export function builtInAgents(burstLimits: BurstLimits & { readonly demoTokensPe
     { runner: new DemoAgent(burstLimits.demoTokensPerSecond), tools: createDemoTools(now) },
     { runner: new BurstAgent(burstLimits), tools: new Map(), checkInput: (input) => void parseBurstInput(input, burstLimits) },
   ];
+}
+
+/**
+ * The gateway's agents plus the remote AG-UI agents of its configuration (AGENTWIRE_REMOTE_AGENTS).
+ * A remote named like one of `agents` is a ConfigError: a configuration cannot replace a built-in agent.
+ */
+export function withRemoteAgents(
+  agents: readonly CatalogEntry[],
+  remotes: readonly RemoteAgentEndpoint[],
+  logger: RemoteAgentLogger,
+  limits?: RemoteAgentLimits,
+): CatalogEntry[] {
+  const taken = new Set(agents.map((entry) => entry.runner.name));
+  const clashes = remotes.filter((remote) => taken.has(remote.name));
+  if (clashes.length > 0) {
+    throw new ConfigError(clashes.map((remote) => ({ variable: 'AGENTWIRE_REMOTE_AGENTS', message: `'${remote.name}' is the name of an agent the gateway has; choose another name` })));
+  }
+  const remoteEntries = remotes.map(
+    (remote): CatalogEntry => ({
+      runner: new RemoteAgent(remote, logger, limits),
+      tools: new Map(),
+      ...(remote.timeoutMs === undefined ? {} : { timeoutMs: remote.timeoutMs }),
+    }),
+  );
+  return [...agents, ...remoteEntries];
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what the tests talk to is there: Redis answering on 127.0.0.1:6379 and Debian's
-# chromium at /usr/bin/chromium. Installs them with apt-get when missing (as root). Idempotent.
+# chromium at /usr/bin/chromium, and Debian's python3 with FastAPI and uvicorn (the Python agent
+# example). Installs them with apt-get when missing (as root). Idempotent.
 set -euo pipefail
 
 redis_answers() {
@@ -27,3 +28,9 @@ fi
 
 # the gateway's browser test drives Debian's chromium through playwright-core (never a downloaded browser)
 [ -x /usr/bin/chromium ] || apt_install chromium
+
+# the Python agent example (examples/python-agent) and its test: FastAPI, uvicorn and pydantic for
+# Debian's python3 (PyPI is not reachable from these machines; the spec fails, not skips, without them)
+if ! /usr/bin/python3 -c 'import fastapi, uvicorn, pydantic' 2>/dev/null; then
+  for package in python3-fastapi python3-uvicorn python3-pydantic; do apt_install "$package"; done
+fi

@@ -4,9 +4,8 @@ import { MessageRejectedError, MessageRouter, type RouteContext, answerPing, cre
 import { ManagerErrorCode } from '@agentwire/manager';
 import { type ConnectionId, TypesErrorCode, type UserExecutionContext } from '@agentwire/types';
 import type { Logger } from 'pino';
-import type { AgentCatalog } from './agents/catalog';
-import type { RunCoordination, WireRefusal } from './run-coordination';
-import { BurstInputError } from './agents/burst-agent';
+import type { WireRefusal } from './run-coordination';
+import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun } from './start-run';
 import { AuthenticationError, type Identity, type TokenService } from './auth';
 
 /** What a handler knows about the connection that sent the message. */
@@ -51,25 +50,15 @@ export function defineAppProtocol<X extends ProtocolExtensions>(extensions: X, r
   return { extensions, routes: routes as unknown as (router: GatewayMessageRouter) => void };
 }
 
-export interface HandlerDeps {
-  readonly catalog: AgentCatalog;
+/** The run starter's needs (catalog, run claims and routing of cancel_run and answers, input limit, outcomes) and the router's. */
+export interface HandlerDeps extends RunStarterDeps {
   /** The app's own message types and their handlers (default none: their frames get unknown_message_type). */
   readonly app?: AppProtocol;
-  /** Claims runs for this process and routes cancel_run to the process that owns a run. */
-  readonly runs: RunCoordination;
   /** Verifies refresh_token tokens, with the same rules as at the upgrade. */
   readonly tokens: Pick<TokenService, 'verify'>;
   readonly logger: Logger;
-  readonly maxInputChars: number;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
-  /** Called with the settled outcome of every run a client started. */
-  onRunEnded(summary: { runId: string; userId: string; agent: string; outcome: string; durationMs: number; errorCode: string | null }): void;
   onRateLimited(): void;
-}
-
-/** Characters of the input (its JSON text for an object). The router has refused anything nested deeper than MAX_MESSAGE_DEPTH. */
-function inputLength(input: AgentInput): number {
-  return typeof input === 'string' ? [...input].length : JSON.stringify(input).length;
 }
 
 // Errors of the execution tracker (and the ids it parses) are recognised by their stable codes.
@@ -117,35 +106,12 @@ export function createGatewayRouter(deps: HandlerDeps): { router: GatewayMessage
   });
 
   const startRun = (context: GatewayRouteContext, agentName: string, input: AgentInput, threadId: string | undefined): void => {
-    const entry = deps.catalog.get(agentName);
-    if (entry === null) throw new MessageRejectedError(ErrorCode.InvalidMessage, `unknown agent '${agentName}' (this gateway runs: ${deps.catalog.names.join(', ')})`);
-    if (inputLength(input) > deps.maxInputChars) {
-      throw new MessageRejectedError(ErrorCode.PayloadTooLarge, `the input is longer than ${deps.maxInputChars} characters`);
-    }
     try {
-      entry.checkInput?.(input);
+      startCatalogRun(deps, context.tracker, context.userId, agentName, input, threadId);
     } catch (error) {
-      if (error instanceof BurstInputError) throw new MessageRejectedError(error.wireCode, error.message);
-      throw error;
-    }
-    let started;
-    try {
-      started = context.tracker.startRun({ agent: entry.runner, input, tools: entry.tools, ...(threadId === undefined ? {} : { threadId }) });
-    } catch (error) {
+      if (error instanceof RunRequestRefusedError) throw new MessageRejectedError(error.refusal.code, error.refusal.message);
       rejectTrackerError(error);
     }
-    deps.runs.claim({ runId: started.runId, userId: context.userId, threadId: started.threadId, agentName });
-    void started.outcome.then((outcome) => {
-      deps.runs.release(outcome.runId);
-      deps.onRunEnded({
-        runId: outcome.runId,
-        userId: context.userId,
-        agent: agentName,
-        outcome: outcome.state,
-        durationMs: outcome.durationMs,
-        errorCode: outcome.error?.code ?? null,
-      });
-    });
   };
 
   router

@@ -16,6 +16,8 @@ export interface HttpRouteDeps {
   /** Why the gateway is not ready, or null when it is. */
   notReadyReason(): string | null;
   backplaneStatus(): string;
+  /** The server API (api/server-api.ts): answers every /api/ path (true) and leaves the rest (false). */
+  readonly serverApi?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 const PAGE_PATH = join(__dirname, '..', 'public', 'index.html');
@@ -46,11 +48,13 @@ function checkUserName(name: unknown): { ok: true; userId: UserId } | { ok: fals
 }
 
 /**
- * GET /health, /ready, /metrics and / (the browser demo); POST /dev/token in development only.
+ * GET /health, /ready, /metrics and / (the browser demo); POST /dev/token in development only;
+ * the server API under /api/v1/.
  */
 export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessage, response: ServerResponse) => void {
   const page = readFileSync(PAGE_PATH);
   return (request, response) => {
+    if (deps.serverApi?.(request, response) === true) return;
     const path = (request.url ?? '/').split('?')[0];
     const method = request.method ?? 'GET';
     const handle = async (): Promise<void> => {

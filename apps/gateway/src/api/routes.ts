@@ -1,0 +1,254 @@
+import { type AgentExecutionTracker, type RunSnapshot, TrackerErrorCode } from '@agentwire/execution-tracker';
+import { ErrorCode, type OutboundMessage } from '@agentwire/protocols';
+import type { ConnectionInfo, RunId, UserId } from '@agentwire/types';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { trackerRefusal } from '../handlers';
+import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun } from '../start-run';
+import { ApiError } from './http-io';
+import {
+  CancelRunRequestSchema,
+  CancelRunResponseSchema,
+  ConnectionsResponseSchema,
+  DisconnectRequestSchema,
+  DisconnectResponseSchema,
+  PublishRequestSchema,
+  PublishResponseSchema,
+  RunPathSchema,
+  type RunSnapshotJson,
+  RunSnapshotSchema,
+  StartRunRequestSchema,
+  StartRunResponseSchema,
+  UserPathSchema,
+  UserQuerySchema,
+} from './schemas';
+
+/** The part of the unified manager the API uses. */
+export interface ApiManager {
+  sendToUser(userId: UserId, message: OutboundMessage): Promise<{ readonly seq: number }>;
+  broadcastToRoom(room: string, message: OutboundMessage): Promise<number>;
+  getUserConnections(userId: UserId): ConnectionInfo[];
+  removeConnection(connectionId: ConnectionInfo['connectionId'], closeCode?: number): Promise<boolean>;
+}
+
+/** What the routes act on. */
+export interface ServerApiDeps extends RunStarterDeps {
+  /** The unified manager (resolved per call: it throws once the gateway has shut down). */
+  manager(): ApiManager;
+  tracker(userId: UserId): AgentExecutionTracker;
+  readonly logger: Logger;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** One route: its schemas document it (OpenAPI) and validate its calls; `handle` gets what they parsed. */
+export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, R extends z.ZodType> {
+  readonly method: 'GET' | 'POST';
+  /** The OpenAPI path template, e.g. /api/v1/runs/{run_id}. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** The status of a successful call, answered with `response`. */
+  readonly status: 200 | 201;
+  readonly response: R;
+  /** The refusals this route can answer besides the ones every route can (401, 413, 429 rate_limited, 400, 500). */
+  readonly refusals: readonly ErrorCode[];
+  readonly example: { readonly request?: unknown; readonly response: unknown };
+  handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> }, deps: ServerApiDeps): Promise<z.input<R>>;
+}
+
+/** A route of the table, its types erased (the table is heterogeneous; defineRoute checked each one). */
+export type ApiRoute = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined, z.ZodType>;
+
+function defineRoute<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
+  route: RouteSpec<P, Q, B, R>,
+): ApiRoute {
+  return route as unknown as ApiRoute;
+}
+
+function refuseTrackerError(error: unknown): never {
+  const refusal = trackerRefusal(error);
+  if (refusal !== null) throw new ApiError(refusal.code as ErrorCode, refusal.message);
+  throw error;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function runJson(run: RunSnapshot): RunSnapshotJson {
+  return {
+    run_id: run.runId,
+    user_id: run.userId,
+    thread_id: run.threadId,
+    agent: run.agentName,
+    state: run.state,
+    states: run.states.map((change) => ({ state: change.state, at: iso(change.at) })),
+    created_at: iso(run.createdAt),
+    ended_at: run.endedAt === null ? null : iso(run.endedAt),
+    event_count: run.eventCount,
+    final_response: run.finalResponse,
+    error: run.error === null ? null : { code: run.error.code, message: run.error.message },
+    cancel_reason: run.cancelReason,
+  };
+}
+
+const EXAMPLE_USER = 'auth0|5f7c8ec7c33c6c004bbafe82';
+const EXAMPLE_RUN = 'run_01JABCDEF0123456789ABCDEFG';
+const EXAMPLE_THREAD = 'thread_01JABCDEF0123456789ABCDEFG';
+
+/** Every route of the server API under /api/v1/, in the order the OpenAPI document lists them. */
+export const SERVER_API_ROUTES: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/publish',
+    operationId: 'publish',
+    summary: "Appends a message to one user's stream (answers its seq) or to the stream of every user in a room (answers how many)",
+    body: PublishRequestSchema,
+    status: 200,
+    response: PublishResponseSchema,
+    refusals: [],
+    example: {
+      request: { user_id: EXAMPLE_USER, message: { type: 'invoice_ready', payload: { invoice_id: 'inv_42', total: 1250 } } },
+      response: { seq: 17 },
+    },
+    async handle({ body }, deps) {
+      const message: OutboundMessage = body.message;
+      if ('room' in body) return { users: await deps.manager().broadcastToRoom(body.room, message) };
+      const { seq } = await deps.manager().sendToUser(body.user_id, message);
+      return { seq };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/runs',
+    operationId: 'startRun',
+    summary: "Starts a run of a named agent for a user; it streams to the user's connections like a run started over the socket",
+    body: StartRunRequestSchema,
+    status: 201,
+    response: StartRunResponseSchema,
+    refusals: [ErrorCode.LimitExceeded],
+    example: { request: { user_id: EXAMPLE_USER, agent: 'demo', input: 'what is (2+3)*4?' }, response: { run_id: EXAMPLE_RUN, thread_id: EXAMPLE_THREAD } },
+    async handle({ body }, deps) {
+      let started;
+      try {
+        started = startCatalogRun(deps, deps.tracker(body.user_id), body.user_id, body.agent, body.input, body.thread_id);
+      } catch (error) {
+        // the same checks and refusals as start_agent on a socket
+        if (error instanceof RunRequestRefusedError) throw new ApiError(error.refusal.code as ErrorCode, error.refusal.message);
+        refuseTrackerError(error);
+      }
+      return { run_id: started.runId, thread_id: started.threadId };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/runs/{run_id}/cancel',
+    operationId: 'cancelRun',
+    summary: "Cancels a user's run, in whichever gateway process runs it (another user's run is not_found)",
+    params: RunPathSchema,
+    body: CancelRunRequestSchema,
+    status: 200,
+    response: CancelRunResponseSchema,
+    refusals: [ErrorCode.NotFound],
+    example: { request: { user_id: EXAMPLE_USER }, response: { cancelled: true } },
+    async handle({ params, body }, deps) {
+      const runId = params.run_id as RunId;
+      try {
+        return { cancelled: await deps.tracker(body.user_id).cancel(runId, 'cancelled through the server API') };
+      } catch (error) {
+        // not here: it may run in another gateway process, which ends it with its one terminal event
+        if ((error as { code?: unknown }).code === TrackerErrorCode.RunNotFound && (await deps.runs.routeCancel(body.user_id, runId))) return { cancelled: true };
+        refuseTrackerError(error);
+      }
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/runs/{run_id}',
+    operationId: 'getRun',
+    summary: "A user's run as this gateway process's tracker holds it (another user's run, or one run by another process, is not_found)",
+    params: RunPathSchema,
+    query: UserQuerySchema,
+    status: 200,
+    response: RunSnapshotSchema,
+    refusals: [ErrorCode.NotFound],
+    example: {
+      response: {
+        run_id: EXAMPLE_RUN,
+        user_id: EXAMPLE_USER,
+        thread_id: EXAMPLE_THREAD,
+        agent: 'demo',
+        state: 'completed',
+        states: [
+          { state: 'pending', at: '2025-01-01T12:00:00.000Z' },
+          { state: 'completed', at: '2025-01-01T12:00:01.200Z' },
+        ],
+        created_at: '2025-01-01T12:00:00.000Z',
+        ended_at: '2025-01-01T12:00:01.200Z',
+        event_count: 14,
+        final_response: '(2+3)*4 = 20',
+        error: null,
+        cancel_reason: null,
+      },
+    },
+    async handle({ params, query }, deps) {
+      const run = deps.tracker(query.user_id).getRun(params.run_id);
+      if (run === null) throw new ApiError(ErrorCode.NotFound, `run ${params.run_id} is not a run of this user that this gateway process holds`);
+      return runJson(run);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/users/{user_id}/connections',
+    operationId: 'listConnections',
+    summary: "The user's open connections on this gateway process (with Redis, ask each process for its own)",
+    params: UserPathSchema,
+    status: 200,
+    response: ConnectionsResponseSchema,
+    refusals: [],
+    example: {
+      response: {
+        connections: [
+          {
+            connection_id: 'conn_01JABCDEF0123456789ABCDEFG',
+            user_id: EXAMPLE_USER,
+            thread_id: null,
+            state: 'connected',
+            is_active: true,
+            created_at: '2025-01-01T12:00:00.000Z',
+            connected_at: '2025-01-01T12:00:00.010Z',
+            last_activity: '2025-01-01T12:03:10.500Z',
+            message_count: 12,
+            error_count: 0,
+            metadata: {},
+          },
+        ],
+      },
+    },
+    async handle({ params }, deps) {
+      return { connections: deps.manager().getUserConnections(params.user_id).map((info) => info.toJSON()) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/users/{user_id}/disconnect',
+    operationId: 'disconnectUser',
+    summary: "Closes the user's connections on this gateway process with a close code (default 1000); answers how many were closed",
+    params: UserPathSchema,
+    body: DisconnectRequestSchema,
+    status: 200,
+    response: DisconnectResponseSchema,
+    refusals: [],
+    example: { request: { code: 4001, reason: 'account suspended' }, response: { closed: 2 } },
+    async handle({ params, body }, deps) {
+      const manager = deps.manager();
+      const code = body.code ?? 1000;
+      const results = await Promise.all(manager.getUserConnections(params.user_id).map((info) => manager.removeConnection(info.connectionId, code)));
+      const closed = results.filter(Boolean).length;
+      deps.logger.info({ event: 'api_disconnect', userId: params.user_id, code, reason: body.reason ?? null, closed }, 'connections closed through the server API');
+      return { closed };
+    },
+  }),
+];

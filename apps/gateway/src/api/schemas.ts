@@ -1,0 +1,123 @@
+import { RUN_STATES } from '@agentwire/execution-tracker';
+import { AGENT_EVENT_TYPES, AgentInputSchema, ERROR_CODES, RUN_EVENT_TYPES, StartAgentSchema, StreamSeqSchema } from '@agentwire/protocols';
+import { MAX_ROOM_NAME_LENGTH } from '@agentwire/manager';
+import { RunIdSchema, ThreadIdSchema, UserIdSchema } from '@agentwire/types';
+import { z } from 'zod';
+
+/**
+ * The server API's requests and answers as zod schemas: the routes validate with them, the
+ * handlers work on what they parse, and the OpenAPI document is generated from them.
+ */
+
+/** Types the gateway itself sends: a published message may not pose as one of them (run events go through runs). */
+export const RESERVED_MESSAGE_TYPES: ReadonlySet<string> = new Set<string>([
+  'connection_established',
+  'pong',
+  'error',
+  'token_refreshed',
+  'replay_gap',
+  ...AGENT_EVENT_TYPES,
+  ...RUN_EVENT_TYPES,
+]);
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** The message a backend publishes (the request's `message`): the gateway adds seq, ts and user_id, as for sendToUser. */
+export const PublicationSchema = z
+  .object({
+    type: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine((type) => !RESERVED_MESSAGE_TYPES.has(type), {
+        error: 'type must not be a type the gateway sends itself (an AG-UI run event, a v1 agent event, connection_established, pong, error, token_refreshed, replay_gap); start runs with POST /api/v1/runs',
+      })
+      .meta({ description: 'an application message type; not an AG-UI run event type nor a type the gateway reserves' }),
+    payload: z.record(z.string(), z.unknown()),
+    thread_id: ThreadIdSchema.optional(),
+    run_id: RunIdSchema.optional(),
+  })
+  .strict();
+
+export const PublishToUserRequestSchema = z.object({ user_id: UserIdSchema, message: PublicationSchema }).strict().meta({ title: 'PublishToUser' });
+export const PublishToRoomRequestSchema = z
+  .object({ room: z.string().min(1).max(MAX_ROOM_NAME_LENGTH), message: PublicationSchema })
+  .strict()
+  .meta({ title: 'PublishToRoom' });
+export const PublishRequestSchema = z.union([PublishToUserRequestSchema, PublishToRoomRequestSchema]);
+export type PublishRequest = z.infer<typeof PublishRequestSchema>;
+
+export const PublishResponseSchema = z.union([
+  z.object({ seq: StreamSeqSchema.meta({ description: "the message's position in the user's stream" }) }).strict(),
+  z.object({ users: z.number().int().nonnegative().meta({ description: 'users in the room whose streams the message entered' }) }).strict(),
+]);
+
+export const StartRunRequestSchema = z
+  .object({
+    user_id: UserIdSchema,
+    agent: StartAgentSchema.shape.agent,
+    input: AgentInputSchema,
+    thread_id: ThreadIdSchema.optional(),
+  })
+  .strict();
+export const StartRunResponseSchema = z.object({ run_id: RunIdSchema, thread_id: ThreadIdSchema }).strict();
+
+export const RunPathSchema = z.object({ run_id: RunIdSchema }).strict();
+export const UserPathSchema = z.object({ user_id: UserIdSchema }).strict();
+export const UserQuerySchema = z.object({ user_id: UserIdSchema }).strict();
+
+export const CancelRunRequestSchema = z.object({ user_id: UserIdSchema }).strict();
+export const CancelRunResponseSchema = z
+  .object({ cancelled: z.boolean().meta({ description: 'true when this call ended the run; false when it had already ended' }) })
+  .strict();
+
+/** A run as the API shows it (the tracker's snapshot, in the wire's snake_case). */
+export const RunSnapshotSchema = z
+  .object({
+    run_id: RunIdSchema,
+    user_id: UserIdSchema,
+    thread_id: ThreadIdSchema,
+    agent: z.string(),
+    state: z.enum(RUN_STATES as [string, ...string[]]),
+    states: z.array(z.object({ state: z.enum(RUN_STATES as [string, ...string[]]), at: isoTime }).strict()),
+    created_at: isoTime,
+    ended_at: isoTime.nullable(),
+    event_count: z.number().int().nonnegative(),
+    final_response: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).strict().nullable(),
+    cancel_reason: z.string().nullable(),
+  })
+  .strict();
+export type RunSnapshotJson = z.infer<typeof RunSnapshotSchema>;
+
+export const ConnectionSchema = z
+  .object({
+    connection_id: z.string(),
+    user_id: z.string().nullable(),
+    thread_id: z.string().nullable(),
+    state: z.string(),
+    is_active: z.boolean(),
+    created_at: isoTime,
+    connected_at: isoTime.nullable(),
+    last_activity: isoTime,
+    message_count: z.number().int().nonnegative(),
+    error_count: z.number().int().nonnegative(),
+    metadata: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export const ConnectionsResponseSchema = z.object({ connections: z.array(ConnectionSchema) }).strict();
+
+/** Close codes a backend may ask for: normal, going away, policy violation, or an application's 4000–4999. */
+export const DisconnectCloseCodeSchema = z.union([z.literal(1000), z.literal(1001), z.literal(1008), z.number().int().min(4000).max(4999)]);
+export const DisconnectRequestSchema = z
+  .object({
+    code: DisconnectCloseCodeSchema.optional().meta({ description: 'the WebSocket close code (default 1000)' }),
+    reason: z.string().max(123).optional().meta({ description: 'logged with the disconnect (the close frame carries the reason "removed")' }),
+  })
+  .strict();
+export const DisconnectResponseSchema = z.object({ closed: z.number().int().nonnegative() }).strict();
+
+/** Every refusal: the same codes as the socket's `error` messages. */
+export const ApiErrorSchema = z
+  .object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), ref: z.string().optional() }).strict() })
+  .strict();

@@ -1,0 +1,68 @@
+import type { AgentExecutionTracker, StartedRun } from '@agentwire/execution-tracker';
+import { type AgentInput, ErrorCode } from '@agentwire/protocols';
+import type { UserId } from '@agentwire/types';
+import type { AgentCatalog } from './agents/catalog';
+import { BurstInputError } from './agents/burst-agent';
+import type { RunCoordination, WireRefusal } from './run-coordination';
+
+/** What starting a run of a catalog agent needs, whoever asks (a socket's start_agent, the server API). */
+export interface RunStarterDeps {
+  readonly catalog: AgentCatalog;
+  /** Claims the run for this process (Redis: so cancel_run and answers are routed here, and a death is noticed). */
+  readonly runs: RunCoordination;
+  readonly maxInputChars: number;
+  /** Called with the settled outcome of every run started. */
+  onRunEnded(summary: { runId: string; userId: string; agent: string; outcome: string; durationMs: number; errorCode: string | null }): void;
+}
+
+/** A run request refused before it started (unknown agent, input too long or malformed): the wire error to answer. */
+export class RunRequestRefusedError extends Error {
+  constructor(readonly refusal: WireRefusal) {
+    super(refusal.message);
+  }
+}
+
+/** Characters of the input (its JSON text for an object). The router has refused anything nested deeper than MAX_MESSAGE_DEPTH. */
+function inputLength(input: AgentInput): number {
+  return typeof input === 'string' ? [...input].length : JSON.stringify(input).length;
+}
+
+/**
+ * Starts a run of the catalog's agent `agentName` for `userId` through the user's tracker view:
+ * checks the agent, the input's length and the agent's own input check (RunRequestRefusedError),
+ * starts it with the agent's timeout (tracker errors propagate: the caller maps them with
+ * trackerRefusal), claims it for this process and releases it with a summary once it has ended.
+ */
+export function startCatalogRun(
+  deps: RunStarterDeps,
+  tracker: AgentExecutionTracker,
+  userId: UserId,
+  agentName: string,
+  input: AgentInput,
+  threadId: string | undefined,
+): StartedRun {
+  const entry = deps.catalog.get(agentName);
+  if (entry === null) throw new RunRequestRefusedError({ code: ErrorCode.InvalidMessage, message: `unknown agent '${agentName}' (this gateway runs: ${deps.catalog.names.join(', ')})` });
+  if (inputLength(input) > deps.maxInputChars) {
+    throw new RunRequestRefusedError({ code: ErrorCode.PayloadTooLarge, message: `the input is longer than ${deps.maxInputChars} characters` });
+  }
+  try {
+    entry.checkInput?.(input);
+  } catch (error) {
+    if (error instanceof BurstInputError) throw new RunRequestRefusedError({ code: error.wireCode, message: error.message });
+    throw error;
+  }
+  const started = tracker.startRun({
+    agent: entry.runner,
+    input,
+    tools: entry.tools,
+    ...(threadId === undefined ? {} : { threadId }),
+    ...(entry.timeoutMs === undefined ? {} : { timeoutMs: entry.timeoutMs }),
+  });
+  deps.runs.claim({ runId: started.runId, userId, threadId: started.threadId, agentName });
+  void started.outcome.then((outcome) => {
+    deps.runs.release(outcome.runId);
+    deps.onRunEnded({ runId: outcome.runId, userId, agent: agentName, outcome: outcome.state, durationMs: outcome.durationMs, errorCode: outcome.error?.code ?? null });
+  });
+  return started;
+}

@@ -1,0 +1,137 @@
+import { EventType } from '@agentwire/protocols';
+import type { TokenService } from '../auth';
+import type { Gateway } from '../gateway';
+import { TestClient, foldedTypes, isRunFinished, startTestGateway } from './harness.test-helpers';
+import { PythonAgentProcess } from './python-agent.test-helpers';
+import { type V2Envelope, epochOf, isContent, isTerminal, lastSeqOf, seqProblems, sleep, streamOf, textOf } from './v2.test-helpers';
+
+/**
+ * The Python AG-UI agent of examples/python-agent (FastAPI + uvicorn, a real process) as a remote
+ * agent of a real gateway, seen by real agentwire.v2 clients: every message each client receives
+ * is checked against the wire contract (run events against @ag-ui/core's EventSchemas).
+ */
+
+/** Words a second the agent sends: slow enough to drop a tab or cancel mid-answer. */
+const TOKENS_PER_SECOND = 10;
+/** The answer agent.py documents: "You said: " and the input, whitespace collapsed. */
+const answerTo = (input: string): string => `You said: ${input.split(/\s+/).join(' ')}`;
+/** An input of `count` words (the answer takes about count / TOKENS_PER_SECOND seconds). */
+const wordsInput = (count: number): string => Array.from({ length: count }, (_, index) => `word${index + 1}`).join(' ');
+
+describe('the Python AG-UI agent (examples/python-agent) as a remote agent through the gateway', () => {
+  let agent: PythonAgentProcess;
+  let gateway: Gateway | undefined;
+  let tokens: TokenService;
+  const clients: TestClient[] = [];
+
+  const connect = async (userId: string, query = ''): Promise<TestClient> => {
+    const client = await TestClient.connect(gateway as Gateway, tokens, userId, { query });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    agent = await PythonAgentProcess.start({ AGENT_TOKENS_PER_SECOND: String(TOKENS_PER_SECOND) });
+    ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ py: agent.agentUrl }) }));
+  }, 20_000);
+
+  afterEach(() => {
+    const problems = clients.flatMap((client, index) => client.wireProblems().map((problem) => `client ${index}: ${problem}`));
+    for (const client of clients.splice(0)) client.socket.terminate();
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await agent?.stop();
+  }, 10_000);
+
+  it("streams the gateway's RUN_STARTED, the agent's reasoning and its answer word by word, and one RUN_FINISHED", async () => {
+    const input = 'hello there from agentwire';
+    const client = await connect('alice');
+    client.send({ type: 'start_agent', agent: 'py', input });
+    const finished = await client.waitFor(isTerminal, 10_000);
+    const run = streamOf(client).filter((message) => message.run_id === finished.run_id);
+
+    expect(foldedTypes(run)).toEqual([
+      EventType.RUN_STARTED,
+      EventType.REASONING_START,
+      EventType.REASONING_MESSAGE_START,
+      EventType.REASONING_MESSAGE_CONTENT,
+      EventType.REASONING_MESSAGE_END,
+      EventType.REASONING_END,
+      EventType.TEXT_MESSAGE_START,
+      EventType.TEXT_MESSAGE_CONTENT,
+      EventType.TEXT_MESSAGE_END,
+      EventType.RUN_FINISHED,
+    ]);
+    expect(run.filter(isTerminal)).toHaveLength(1);
+    // One RUN_STARTED, the gateway's: the remote's own is not forwarded.
+    expect(run[0]?.payload).toMatchObject({ type: EventType.RUN_STARTED, runId: finished.run_id, threadId: finished.thread_id });
+    expect(finished).toMatchObject({ type: EventType.RUN_FINISHED, payload: { outcome: { type: 'success' } } });
+    expect(textOf(run)).toBe(answerTo(input));
+    expect(textOf(run)).toBe('You said: hello there from agentwire');
+    expect(run.filter((message) => message.type === EventType.REASONING_MESSAGE_CONTENT).map((message) => message.payload['delta'])).toEqual([
+      'I echo the last user message, word by word.',
+    ]);
+    // The remote's message ids are kept: its text message is "msg-<uuid>", its reasoning "reasoning-<uuid>".
+    expect(run.find((message) => message.type === EventType.TEXT_MESSAGE_START)?.payload['messageId']).toMatch(/^msg-/);
+    expect(run.find((message) => message.type === EventType.REASONING_MESSAGE_START)?.payload['messageId']).toMatch(/^reasoning-/);
+    expect(seqProblems(run)).toEqual([]);
+    await agent.printedLine(`run finished: run ${String(finished.run_id)}`);
+  });
+
+  it('gives a tab that drops mid-answer and reconnects with ?after_seq&epoch the exact rest of the answer (the missed part compacted) and one terminal event', async () => {
+    const input = wordsInput(24);
+    const watcher = await connect('bob');
+    const tab = await connect('bob');
+    tab.send({ type: 'start_agent', agent: 'py', input });
+    await tab.waitForCount(isContent, 3, 10_000);
+    const before = streamOf(tab);
+    const afterSeq = lastSeqOf(tab);
+    const epoch = epochOf(tab);
+    tab.socket.terminate();
+    // The answer goes on without the tab: three more positions are sequenced while it is away.
+    const missedUpTo = (await watcher.waitFor((message) => isContent(message) && (message.seq as number) >= afterSeq + 3, 10_000)).seq as number;
+
+    const back = await connect('bob', `?after_seq=${afterSeq}&epoch=${encodeURIComponent(epoch)}`);
+    await back.waitFor(isTerminal, 10_000);
+    await sleep(200); // anything of the run after its terminal event would have arrived by now
+    const after = streamOf(back);
+    const compacted = after.find(isContent) as V2Envelope | undefined;
+
+    expect(textOf(before) + textOf(after)).toBe(answerTo(input));
+    expect([...before, ...after].filter(isTerminal).map((message) => message.payload['outcome'])).toEqual([{ type: 'success' }]);
+    expect(after.at(-1)?.type).toBe(EventType.RUN_FINISHED);
+    // The part it missed comes back as one compacted delta, from the first position it lacked.
+    expect(compacted?.first_seq).toBe(afterSeq + 1);
+    expect(compacted?.seq as number).toBeGreaterThanOrEqual(missedUpTo);
+    expect(seqProblems([...before, ...after])).toEqual([]);
+    // The tab that stayed saw the same text live.
+    await watcher.waitFor(isTerminal, 5_000);
+    expect(textOf(streamOf(watcher))).toBe(answerTo(input));
+  });
+
+  it('cancel_run mid-answer ends the run once as cancelled, sends nothing of it afterwards, and the Python agent sees the request aborted', async () => {
+    const input = wordsInput(60);
+    const client = await connect('carol');
+    client.send({ type: 'start_agent', agent: 'py', input });
+    const content = await client.waitFor(isContent, 10_000);
+    const runId = String(content.run_id);
+    await client.waitForCount(isContent, 2, 10_000);
+    client.send({ type: 'cancel_run', run_id: runId });
+    await client.waitFor(isTerminal, 5_000);
+
+    await agent.printedLine(`request aborted: run ${runId}`, 5_000);
+    // Three word intervals more: a word the agent still sent would have reached the client by now.
+    await sleep((3 * 1000) / TOKENS_PER_SECOND);
+    const run = streamOf(client).filter((message) => message.run_id === runId);
+    const terminals = run.filter(isTerminal);
+    expect(terminals).toHaveLength(1);
+    expect(isRunFinished('cancelled')(terminals[0] as V2Envelope)).toBe(true);
+    expect(run.at(-1)).toBe(terminals[0]);
+    expect(textOf(run).length).toBeLessThan(answerTo(input).length);
+    expect(answerTo(input).startsWith(textOf(run))).toBe(true);
+    expect(agent.stdout).not.toContain(`run finished: run ${runId}`);
+  });
+});

@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
 import { EventSchemas } from '@ag-ui/core/schemas';
 import { type AppConfig, loadConfig } from '@agentwire/config';
 import {
@@ -292,4 +294,36 @@ export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<voi
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** A gateway started as a process of its own (apps/gateway/dist/main.js), for tests that kill one or run several over Redis. */
+export interface GatewayProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly processId: string;
+  output(): string;
+}
+
+const GATEWAY_MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+
+/**
+ * Starts `node dist/main.js` in test mode on a free port with the test secret and `env` on top
+ * (AGENTWIRE_REDIS_URL, a key prefix, …); resolves once it logged gateway_started, with its URL
+ * and process id. The caller stops it (SIGTERM, or SIGKILL to play a dying process).
+ */
+export async function startGatewayProcess(env: Readonly<Record<string, string>>): Promise<GatewayProcess> {
+  let output = '';
+  const child = spawn(process.execPath, [GATEWAY_MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', AGENTWIRE_ENV: 'test', AGENTWIRE_PORT: '0', AGENTWIRE_JWT_SECRET: TEST_SECRET, AGENTWIRE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const started = /"event":"gateway_started".*?"url":"([^"]+)".*?"processId":"([^"]+)"/.exec(output);
+    if (started !== null) return { child, url: started[1] as string, processId: started[2] as string, output: () => output };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -1,13 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { type ReceivedRequest, ScriptedRemote, openSse, sleep, writeEvents } from '../agents/remote-agent.test-helpers';
 import { TokenService } from '../auth';
-import { TEST_SECRET, deleteRedisKeys, isRunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
+import { type GatewayProcess, TEST_SECRET, startGatewayProcess, deleteRedisKeys, isRunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
 
 /**
  * Remote AG-UI agents across gateway processes (issue 16, item 4): two real gateway processes
@@ -17,7 +15,6 @@ import { TEST_SECRET, deleteRedisKeys, isRunEnd, streamedText, summarizeTypes, w
  * ends as dead on the other one.
  */
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const DEAD_AFTER_MS = 2000;
 const prefix = `agentwire-test:remote-scale-${process.pid}-${Date.now()}:`;
 const tokens = new TokenService({ secret: TEST_SECRET });
@@ -42,38 +39,14 @@ async function answer({ body, response }: ReceivedRequest): Promise<void> {
   response.end();
 }
 
-interface GatewayProcess {
-  readonly child: ChildProcess;
-  readonly url: string;
-  output(): string;
-}
-
-async function startGateway(remoteUrl: string): Promise<GatewayProcess> {
-  let output = '';
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      AGENTWIRE_ENV: 'test',
-      AGENTWIRE_PORT: '0',
-      AGENTWIRE_JWT_SECRET: TEST_SECRET,
-      AGENTWIRE_REDIS_URL: REDIS_URL,
-      AGENTWIRE_REDIS_KEY_PREFIX: prefix,
-      AGENTWIRE_RUN_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
-      AGENTWIRE_SHUTDOWN_GRACE_MS: '0',
-      AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ echo: remoteUrl }),
-      AGENTWIRE_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startGateway(remoteUrl: string): Promise<GatewayProcess> {
+  return startGatewayProcess({
+    AGENTWIRE_REDIS_URL: REDIS_URL,
+    AGENTWIRE_REDIS_KEY_PREFIX: prefix,
+    AGENTWIRE_RUN_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
+    AGENTWIRE_SHUTDOWN_GRACE_MS: '0',
+    AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ echo: remoteUrl }),
   });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const started = /"event":"gateway_started".*?"url":"([^"]+)"/.exec(output);
-    if (started !== null) return { child, url: started[1] as string, output: () => output };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${output}`);
-    await sleep(20);
-  }
 }
 
 /** One agentwire.v2 browser tab: a real ws client that keeps every message it receives. */

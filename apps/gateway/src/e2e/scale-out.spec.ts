@@ -1,55 +1,27 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { AgentwireCustomEvent, EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { TokenService } from '../auth';
-import { TEST_SECRET, coveredSeqs, deleteRedisKeys, isRunEnd, isV1RunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
+import { type GatewayProcess, TEST_SECRET, startGatewayProcess, coveredSeqs, deleteRedisKeys, isRunEnd, isV1RunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
 
 /**
  * Three gateway processes against the real Redis on 127.0.0.1:6379, as a load balancer would
  * spread one user's tabs over them. Every test run uses its own key prefix and deletes it.
  */
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const prefix = `agentwire-test:scale-${process.pid}-${Date.now()}:`;
 const tokens = new TokenService({ secret: TEST_SECRET });
 
-interface GatewayProcess {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly processId: string;
-  output(): string;
-}
-
-async function startGateway(): Promise<GatewayProcess> {
-  let output = '';
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      AGENTWIRE_ENV: 'test',
-      AGENTWIRE_PORT: '0',
-      AGENTWIRE_JWT_SECRET: TEST_SECRET,
-      AGENTWIRE_REDIS_URL: REDIS_URL,
-      AGENTWIRE_REDIS_KEY_PREFIX: prefix,
-      AGENTWIRE_RUN_DEAD_AFTER_MS: '2000',
-      AGENTWIRE_SHUTDOWN_GRACE_MS: '0',
-      AGENTWIRE_DEMO_TOKENS_PER_SECOND: '100000',
-      AGENTWIRE_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startGateway(): Promise<GatewayProcess> {
+  return startGatewayProcess({
+    AGENTWIRE_REDIS_URL: REDIS_URL,
+    AGENTWIRE_REDIS_KEY_PREFIX: prefix,
+    AGENTWIRE_RUN_DEAD_AFTER_MS: '2000',
+    AGENTWIRE_SHUTDOWN_GRACE_MS: '0',
+    AGENTWIRE_DEMO_TOKENS_PER_SECOND: '100000',
   });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const started = /"event":"gateway_started".*?"url":"([^"]+)".*?"processId":"([^"]+)"/.exec(output);
-    if (started !== null) return { child, url: started[1] as string, processId: started[2] as string, output: () => output };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 class Tab {

@@ -39,6 +39,8 @@ describe('remote AG-UI agents through the gateway (AGENTWIRE_REMOTE_AGENTS)', ()
     ({ gateway, tokens } = await startTestGateway({
       AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ echo: { url: remote.url, headers: { authorization: 'Bearer remote-secret' } }, gone: broken }),
       AGENTWIRE_STREAM_COALESCE_MS: '0',
+      // The property below may start up to 8 runs of one user at once: above the default 5 they would be refused (limit_exceeded), not run.
+      AGENTWIRE_MAX_RUNS_PER_USER: '8',
     }));
   });
 

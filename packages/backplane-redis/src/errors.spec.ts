@@ -1,4 +1,5 @@
 import { AgentwireError } from '@agentwire/types';
+import { errorCodeTableProblems } from '@agentwire/types/testing';
 import * as entry from './index';
 
 /** One instance of every error class the entry exports. */
@@ -27,14 +28,7 @@ describe('BackplaneRedisErrorCode', () => {
     ]);
   });
 
-  it('holds each code once', () => {
-    expect(new Set(codes).size).toBe(codes.length);
-  });
-
-  it('is where every exported error class takes its code from, and every code belongs to a class', () => {
-    const exported = Object.values(entry).filter((value) => typeof value === 'function' && value.prototype instanceof AgentwireError);
-    expect(new Set(samples.map((error) => error.constructor))).toEqual(new Set(exported));
-    expect(samples.filter((error) => !codes.includes(error.code)).map((error) => `${error.name}: ${error.code}`)).toEqual([]);
-    expect(new Set(samples.map((error) => error.code))).toEqual(new Set(codes));
+  it('holds each code once, is where every exported error class takes its code from, and every code belongs to a class', () => {
+    expect(errorCodeTableProblems(entry, entry.BackplaneRedisErrorCode, samples)).toEqual([]);
   });
 });

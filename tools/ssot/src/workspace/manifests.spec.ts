@@ -39,7 +39,7 @@ describe('workspace manifests', () => {
     }
   });
 
-  it('gives every publishable package one entry (plus ./testing where DESIGN.md names one), types and public access', () => {
+  it('gives every publishable package one entry (plus ./testing for shared test doubles and checks), types and public access', () => {
     expect(publishable.map((p) => p.name).sort()).toEqual(
       ['backplane-redis', 'config', 'execution-tracker', 'manager', 'protocols', 'router', 'ssot', 'types'],
     );
@@ -50,7 +50,7 @@ describe('workspace manifests', () => {
         publishConfig: { access: string };
         files: string[];
       };
-      const withTesting = project.name === 'protocols' || project.name === 'manager';
+      const withTesting = project.name === 'protocols' || project.name === 'manager' || project.name === 'types';
       const entries = Object.keys(manifest.exports).filter((key) => key !== './package.json');
       expect(entries).toEqual(withTesting ? ['.', './testing'] : ['.']);
       expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
@@ -76,7 +76,7 @@ describe('workspace manifests', () => {
       expect(entry).toBe(join(root, project.root, 'dist', 'index.js'));
       const loaded = (await import(entry)) as Record<string, unknown>;
       expect(Object.keys(loaded).length).toBeGreaterThan(0);
-      if (project.name === 'protocols' || project.name === 'manager') {
+      if (project.name === 'protocols' || project.name === 'manager' || project.name === 'types') {
         expect(existsSync(require.resolve(`${project.packageName}/testing`, { paths: [root] }))).toBe(true);
       }
     }

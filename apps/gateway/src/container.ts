@@ -10,6 +10,7 @@ import { type DependencyContainer, type InjectionToken, instanceCachingFactory, 
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AgentCatalog, type CatalogEntry, builtInAgents, withRemoteAgents } from './agents/catalog';
+import { ExternalRunFeeds } from './agents/external-run';
 import { remoteAgentEndpoints } from './agents/remote-agent';
 import { TokenService } from './auth';
 import { type AppProtocol, type GatewayMessageRouter, createGatewayRouter } from './handlers';
@@ -18,6 +19,7 @@ import { DEFAULT_API_RATE_LIMIT, type ServerApiOptions } from './api/options';
 import { createServerApi } from './api/server-api';
 import { createLogger } from './logger';
 import { GatewayMetrics } from './metrics';
+import { type GatewayPeers, NoPeers, RedisPeers } from './peers';
 import { LocalRunCoordination, RedisRunCoordination, type RunCoordination } from './run-coordination';
 
 export type GatewayPhase = 'starting' | 'ready' | 'draining' | 'stopped';
@@ -57,6 +59,10 @@ export const GatewayTokens = {
   /** The Redis parts when AGENTWIRE_REDIS_URL is set, else null. */
   Redis: Symbol('agentwire.gateway.Redis') as InjectionToken<RedisParts | null>,
   RunCoordination: Symbol('agentwire.gateway.RunCoordination') as InjectionToken<RunCoordination>,
+  /** The other gateway processes the server API asks for their part of a call (none without Redis). */
+  Peers: Symbol('agentwire.gateway.Peers') as InjectionToken<GatewayPeers>,
+  /** The external runs (events sent through the server API) this process holds. */
+  ExternalRuns: Symbol('agentwire.gateway.ExternalRuns') as InjectionToken<ExternalRunFeeds>,
   Lifecycle: Symbol('agentwire.gateway.Lifecycle') as InjectionToken<GatewayLifecycle>,
   Agents: Symbol('agentwire.gateway.Agents') as InjectionToken<AgentCatalog>,
   Tokens: Symbol('agentwire.gateway.Tokens') as InjectionToken<TokenService>,
@@ -123,6 +129,14 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
       return redis === null ? new LocalRunCoordination() : new RedisRunCoordination(redis.runs, redis.control, logger);
     }),
   );
+  container.register(
+    GatewayTokens.Peers,
+    singleton((r) => {
+      const redis = r.resolve(GatewayTokens.Redis);
+      return redis === null ? new NoPeers() : new RedisPeers(redis.control, redis.runs);
+    }),
+  );
+  container.register(GatewayTokens.ExternalRuns, singleton(() => new ExternalRunFeeds(logger)));
   registerWebSocketManagerFactory(container, {
     ...managerOptionsFromConfig(config),
     backplane: container.resolve(GatewayTokens.Backplane),
@@ -216,7 +230,10 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
           tracker: (userId) => getExecutionTracker(new UserExecutionContext({ userId }), container),
           catalog: r.resolve(GatewayTokens.Agents),
           runs: r.resolve(GatewayTokens.RunCoordination),
+          peers: r.resolve(GatewayTokens.Peers),
+          externalRuns: r.resolve(GatewayTokens.ExternalRuns),
           maxInputChars: config.limits.maxInputChars,
+          maxEventBytes: config.maxPayloadBytes,
           logger,
           onRunEnded: (run) => {
             metrics.runDuration.observe({ outcome: run.outcome }, run.durationMs / 1000);

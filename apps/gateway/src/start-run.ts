@@ -1,8 +1,9 @@
-import type { AgentExecutionTracker, StartedRun } from '@agentwire/execution-tracker';
+import type { AgentExecutionTracker, StartRunRequest, StartedRun } from '@agentwire/execution-tracker';
 import { type AgentInput, ErrorCode } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import type { AgentCatalog } from './agents/catalog';
 import { BurstInputError } from './agents/burst-agent';
+import type { ExternalRunFeeds } from './agents/external-run';
 import type { RunCoordination, WireRefusal } from './run-coordination';
 
 /** What starting a run of a catalog agent needs, whoever asks (a socket's start_agent, the server API). */
@@ -52,13 +53,46 @@ export function startCatalogRun(
     if (error instanceof BurstInputError) throw new RunRequestRefusedError({ code: error.wireCode, message: error.message });
     throw error;
   }
-  const started = tracker.startRun({
+  return startClaimedRun(deps, tracker, userId, agentName, {
     agent: entry.runner,
     input,
     tools: entry.tools,
     ...(threadId === undefined ? {} : { threadId }),
     ...(entry.timeoutMs === undefined ? {} : { timeoutMs: entry.timeoutMs }),
   });
+}
+
+/**
+ * Starts an external run for `userId`: its events come from a backend through the server API
+ * (ExternalRunFeed) rather than from an agent of the catalog. Claimed and released like any run.
+ */
+export function startExternalRun(
+  deps: Pick<RunStarterDeps, 'runs' | 'onRunEnded'>,
+  tracker: AgentExecutionTracker,
+  userId: UserId,
+  feeds: ExternalRunFeeds,
+  options: { readonly name: string; readonly threadId?: string; readonly timeoutMs?: number },
+): StartedRun {
+  const feed = feeds.create(options.name);
+  const started = startClaimedRun(deps, tracker, userId, options.name, {
+    agent: feed,
+    input: {},
+    ...(options.threadId === undefined ? {} : { threadId: options.threadId }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  feeds.register(userId, started.runId, feed, started.outcome);
+  return started;
+}
+
+/** Starts a run, claims it for this process and releases it with a summary once it has ended. */
+function startClaimedRun(
+  deps: Pick<RunStarterDeps, 'runs' | 'onRunEnded'>,
+  tracker: AgentExecutionTracker,
+  userId: UserId,
+  agentName: string,
+  request: StartRunRequest,
+): StartedRun {
+  const started = tracker.startRun(request);
   deps.runs.claim({ runId: started.runId, userId, threadId: started.threadId, agentName });
   void started.outcome.then((outcome) => {
     deps.runs.release(outcome.runId);

@@ -17,6 +17,7 @@ describe('@agentwire/backplane-redis public entry', () => {
         'RedisNotConfiguredError',
         'RedisRunDirectory',
         'RunOwnedElsewhereError',
+        'UNKNOWN_REQUEST_CODE',
         'defaultReconnectDelay',
         'generateProcessId',
         'isGapNotice',

@@ -5,8 +5,8 @@ export { isGapNotice } from './entries';
 export type { RedisStreamEntry } from './entries';
 export { RedisRunDirectory } from './run-directory';
 export type { OrphanHandler, RunClaim, RunOwnerRecord } from './run-directory';
-export { ControlCommandSchema, RedisControlBus } from './control-bus';
-export type { ControlCommand, ControlHandler } from './control-bus';
+export { ControlCommandSchema, RedisControlBus, UNKNOWN_REQUEST_CODE } from './control-bus';
+export type { ControlAnswer, ControlAnswers, ControlCommand, ControlHandler, RequestHandler } from './control-bus';
 export { REDIS_DEFAULTS, defaultReconnectDelay, generateProcessId, redisOptionsFromConfig, resolveRedisOptions } from './options';
 export type { RedisBackplaneOptions, ResolvedRedisOptions } from './options';
 export {

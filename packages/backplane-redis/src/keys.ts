@@ -85,4 +85,9 @@ export class RedisKeys {
   control(processId: string): string {
     return `${this.prefix}ctl:${processId}`;
   }
+
+  /** Pub/sub channel every process's control bus listens on too (requests to all processes). */
+  controlAll(): string {
+    return `${this.prefix}ctl-all`;
+  }
 }

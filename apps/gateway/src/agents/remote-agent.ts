@@ -34,10 +34,10 @@ export interface RemoteAgentLimits {
 
 export const REMOTE_AGENT_DEFAULTS = { maxEventBytes: 1_048_576, drainAfterFinishMs: 2_000 } as const satisfies Required<RemoteAgentLimits>;
 
-type CreateParser = (typeof import('eventsource-parser', { with: { 'resolution-mode': 'import' } }))['createParser'];
+export type CreateParser = (typeof import('eventsource-parser', { with: { 'resolution-mode': 'import' } }))['createParser'];
 
 /** eventsource-parser is an ES module; the gateway is CommonJS, so it is imported (once per process, Node caches it) when a run needs it. */
-async function loadCreateParser(): Promise<CreateParser> {
+export async function loadCreateParser(): Promise<CreateParser> {
   return (await import('eventsource-parser')).createParser;
 }
 

@@ -13,7 +13,9 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.LimitExceeded]: 429,
+  [ErrorCode.RunEnded]: 409,
   [ErrorCode.InternalError]: 500,
+  [ErrorCode.Unavailable]: 503,
 };
 
 /** A refused API call: answered with HTTP_STATUS_OF[code] and `{error: {code, message}}`. */

@@ -5,7 +5,7 @@ import { SERVER_API_ROUTES } from './routes';
 type Operation = {
   operationId: string;
   parameters?: { name: string; in: string; schema: unknown }[];
-  requestBody?: { content: { 'application/json': { schema: unknown; example: unknown } } };
+  requestBody?: { content: { 'application/json': { schema: unknown; example: unknown }; 'text/event-stream'?: { schema: unknown; example: unknown } } };
   responses: Record<string, { content: { 'application/json': { schema: unknown; example?: unknown } } }>;
 };
 
@@ -29,8 +29,17 @@ describe('the OpenAPI document of the server API', () => {
         'GET /api/v1/runs/{run_id}',
         'GET /api/v1/users/{user_id}/connections',
         'POST /api/v1/users/{user_id}/disconnect',
+        'POST /api/v1/external-runs',
+        'POST /api/v1/runs/{run_id}/events',
       ].sort(),
     );
+  });
+
+  it('documents that the events of an external run may also come as an AG-UI SSE body', () => {
+    const content = operation('/api/v1/runs/{run_id}/events', 'post').requestBody?.content ?? {};
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'text/event-stream']);
+    expect(operation('/api/v1/runs/{run_id}/events', 'post').responses['409']).toBeDefined();
+    expect(Object.keys(operation('/api/v1/publish', 'post').requestBody?.content ?? {})).toEqual(['application/json']);
   });
 
   it.each(SERVER_API_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: request and response schemas are the zod ones', (_name, route) => {

@@ -56,7 +56,17 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
         ...(parameters.length === 0 ? {} : { parameters }),
         ...(route.body === undefined
           ? {}
-          : { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input'), example: route.example.request } } } }),
+          : {
+              requestBody: {
+                required: true,
+                content: {
+                  'application/json': { schema: jsonSchemaOf(route.body, 'input'), example: route.example.request },
+                  ...(route.eventStream === undefined
+                    ? {}
+                    : { 'text/event-stream': { schema: { type: 'string', description: route.eventStream.description }, example: route.eventStream.example } }),
+                },
+              },
+            }),
         responses: responsesOf(route),
       },
     };
@@ -66,7 +76,8 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], version: strin
     info: {
       title: 'agentwire server API',
       version,
-      description: "For backends: publish into users' streams, start, cancel and read runs, list and close connections. Authenticate with `Authorization: Bearer <key>` (AGENTWIRE_API_KEYS).",
+      description:
+        "For backends: publish into users' streams, start, cancel and read runs, send the AG-UI events of external runs, list and close connections, on every gateway process. Authenticate with `Authorization: Bearer <key>` (AGENTWIRE_API_KEYS).",
     },
     servers: [{ url: '/' }],
     paths,

@@ -1,11 +1,15 @@
-import { type AgentExecutionTracker, type RunSnapshot, TrackerErrorCode } from '@agentwire/execution-tracker';
+import { type AgentExecutionTracker, TrackerErrorCode } from '@agentwire/execution-tracker';
 import { ErrorCode, type OutboundMessage } from '@agentwire/protocols';
 import type { ConnectionInfo, RunId, UserId } from '@agentwire/types';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { trackerRefusal } from '../handlers';
-import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun } from '../start-run';
+import type { ExternalRunFeeds } from '../agents/external-run';
+import type { GatewayPeers } from '../peers';
+import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun, startExternalRun } from '../start-run';
+import { connectionsEverywhere, deliverEverywhere, disconnectEverywhere, parseAgUiEvent, runAnywhere } from './cluster';
 import { ApiError } from './http-io';
+import { type EventStreamBody, deliverEventStream } from './event-stream';
 import {
   CancelRunRequestSchema,
   CancelRunResponseSchema,
@@ -15,8 +19,10 @@ import {
   PublishRequestSchema,
   PublishResponseSchema,
   RunPathSchema,
-  type RunSnapshotJson,
+  RunEventsRequestSchema,
+  RunEventsResponseSchema,
   RunSnapshotSchema,
+  StartExternalRunRequestSchema,
   StartRunRequestSchema,
   StartRunResponseSchema,
   UserPathSchema,
@@ -36,6 +42,12 @@ export interface ServerApiDeps extends RunStarterDeps {
   /** The unified manager (resolved per call: it throws once the gateway has shut down). */
   manager(): ApiManager;
   tracker(userId: UserId): AgentExecutionTracker;
+  /** The other gateway processes (none without Redis). */
+  readonly peers: GatewayPeers;
+  /** The external runs this process holds. */
+  readonly externalRuns: ExternalRunFeeds;
+  /** The largest event of a text/event-stream body (AGENTWIRE_MAX_PAYLOAD_BYTES). */
+  readonly maxEventBytes: number;
   readonly logger: Logger;
 }
 
@@ -58,6 +70,12 @@ export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType 
   readonly refusals: readonly ErrorCode[];
   readonly example: { readonly request?: unknown; readonly response: unknown };
   handle(input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> }, deps: ServerApiDeps): Promise<z.input<R>>;
+  /** When set, a body of Content-Type text/event-stream is handed to it unread (the JSON `body` schema is not applied). */
+  readonly eventStream?: {
+    readonly description: string;
+    readonly example: string;
+    handle(input: { params: Parsed<P>; query: Parsed<Q> }, body: EventStreamBody, deps: ServerApiDeps): Promise<z.input<R>>;
+  };
 }
 
 /** A route of the table, its types erased (the table is heterogeneous; defineRoute checked each one). */
@@ -73,25 +91,6 @@ function refuseTrackerError(error: unknown): never {
   const refusal = trackerRefusal(error);
   if (refusal !== null) throw new ApiError(refusal.code as ErrorCode, refusal.message);
   throw error;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-function runJson(run: RunSnapshot): RunSnapshotJson {
-  return {
-    run_id: run.runId,
-    user_id: run.userId,
-    thread_id: run.threadId,
-    agent: run.agentName,
-    state: run.state,
-    states: run.states.map((change) => ({ state: change.state, at: iso(change.at) })),
-    created_at: iso(run.createdAt),
-    ended_at: run.endedAt === null ? null : iso(run.endedAt),
-    event_count: run.eventCount,
-    final_response: run.finalResponse,
-    error: run.error === null ? null : { code: run.error.code, message: run.error.message },
-    cancel_reason: run.cancelReason,
-  };
 }
 
 const EXAMPLE_USER = 'auth0|5f7c8ec7c33c6c004bbafe82';
@@ -168,12 +167,12 @@ export const SERVER_API_ROUTES: readonly ApiRoute[] = [
     method: 'GET',
     path: '/api/v1/runs/{run_id}',
     operationId: 'getRun',
-    summary: "A user's run as this gateway process's tracker holds it (another user's run, or one run by another process, is not_found)",
+    summary: "A user's run, from whichever gateway process runs or ran it (another user's run is not_found)",
     params: RunPathSchema,
     query: UserQuerySchema,
     status: 200,
     response: RunSnapshotSchema,
-    refusals: [ErrorCode.NotFound],
+    refusals: [ErrorCode.NotFound, ErrorCode.Unavailable],
     example: {
       response: {
         run_id: EXAMPLE_RUN,
@@ -194,20 +193,20 @@ export const SERVER_API_ROUTES: readonly ApiRoute[] = [
       },
     },
     async handle({ params, query }, deps) {
-      const run = deps.tracker(query.user_id).getRun(params.run_id);
-      if (run === null) throw new ApiError(ErrorCode.NotFound, `run ${params.run_id} is not a run of this user that this gateway process holds`);
-      return runJson(run);
+      const run = await runAnywhere(deps, query.user_id, params.run_id as RunId);
+      if (run === null) throw new ApiError(ErrorCode.NotFound, `run ${params.run_id} is not a run of this user (finished runs are kept AGENTWIRE_RUN_RETENTION_MS)`);
+      return run;
     },
   }),
   defineRoute({
     method: 'GET',
     path: '/api/v1/users/{user_id}/connections',
     operationId: 'listConnections',
-    summary: "The user's open connections on this gateway process (with Redis, ask each process for its own)",
+    summary: "The user's open connections, on every gateway process",
     params: UserPathSchema,
     status: 200,
     response: ConnectionsResponseSchema,
-    refusals: [],
+    refusals: [ErrorCode.Unavailable],
     example: {
       response: {
         connections: [
@@ -228,27 +227,81 @@ export const SERVER_API_ROUTES: readonly ApiRoute[] = [
       },
     },
     async handle({ params }, deps) {
-      return { connections: deps.manager().getUserConnections(params.user_id).map((info) => info.toJSON()) };
+      return { connections: await connectionsEverywhere(deps, params.user_id) };
     },
   }),
   defineRoute({
     method: 'POST',
     path: '/api/v1/users/{user_id}/disconnect',
     operationId: 'disconnectUser',
-    summary: "Closes the user's connections on this gateway process with a close code (default 1000); answers how many were closed",
+    summary: "Closes the user's connections on every gateway process with a close code (default 1000); answers how many were closed",
     params: UserPathSchema,
     body: DisconnectRequestSchema,
     status: 200,
     response: DisconnectResponseSchema,
-    refusals: [],
+    refusals: [ErrorCode.Unavailable],
     example: { request: { code: 4001, reason: 'account suspended' }, response: { closed: 2 } },
     async handle({ params, body }, deps) {
-      const manager = deps.manager();
-      const code = body.code ?? 1000;
-      const results = await Promise.all(manager.getUserConnections(params.user_id).map((info) => manager.removeConnection(info.connectionId, code)));
-      const closed = results.filter(Boolean).length;
-      deps.logger.info({ event: 'api_disconnect', userId: params.user_id, code, reason: body.reason ?? null, closed }, 'connections closed through the server API');
-      return { closed };
+      return { closed: await disconnectEverywhere(deps, params.user_id, body.code ?? 1000, body.reason ?? null) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/external-runs',
+    operationId: 'startExternalRun',
+    summary: "Starts a run whose AG-UI events a backend sends (POST /api/v1/runs/{run_id}/events); it streams to the user's connections like any run",
+    body: StartExternalRunRequestSchema,
+    status: 201,
+    response: StartRunResponseSchema,
+    refusals: [ErrorCode.LimitExceeded],
+    example: { request: { user_id: EXAMPLE_USER, name: 'billing-agent', timeout_ms: 120000 }, response: { run_id: EXAMPLE_RUN, thread_id: EXAMPLE_THREAD } },
+    async handle({ body }, deps) {
+      let started;
+      try {
+        started = startExternalRun(deps, deps.tracker(body.user_id), body.user_id, deps.externalRuns, {
+          name: body.name ?? 'external',
+          ...(body.thread_id === undefined ? {} : { threadId: body.thread_id }),
+          ...(body.timeout_ms === undefined ? {} : { timeoutMs: body.timeout_ms }),
+        });
+      } catch (error) {
+        refuseTrackerError(error);
+      }
+      return { run_id: started.runId, thread_id: started.threadId };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/api/v1/runs/{run_id}/events',
+    operationId: 'sendRunEvents',
+    summary:
+      "Puts AG-UI events into an external run, in order, on whichever process runs it: as JSON {events: [...]}, or as an AG-UI SSE body (text/event-stream) applied while it arrives. The run ends with the events' RUN_FINISHED or RUN_ERROR (or cancel, or its timeout); an event that breaks AG-UI's order ends it with remote_protocol_error",
+    params: RunPathSchema,
+    query: UserQuerySchema,
+    body: RunEventsRequestSchema,
+    status: 200,
+    response: RunEventsResponseSchema,
+    refusals: [ErrorCode.NotFound, ErrorCode.RunEnded, ErrorCode.Unavailable],
+    example: {
+      request: {
+        events: [
+          { type: 'TEXT_MESSAGE_START', messageId: 'msg_1', role: 'assistant' },
+          { type: 'TEXT_MESSAGE_CONTENT', messageId: 'msg_1', delta: 'Your invoice is ready.' },
+          { type: 'TEXT_MESSAGE_END', messageId: 'msg_1' },
+          { type: 'RUN_FINISHED', threadId: EXAMPLE_THREAD, runId: EXAMPLE_RUN },
+        ],
+      },
+      response: { accepted: 4, finished: true },
+    },
+    async handle({ params, query, body }, deps) {
+      const events = body.events.map((json, index) => parseAgUiEvent(json, `body.events[${index}]`));
+      return deliverEverywhere(deps, query.user_id, params.run_id as RunId, events);
+    },
+    eventStream: {
+      description: 'AG-UI events as server-sent events (`data: {json}` and a blank line each); comments are ignored; applied as they arrive, answered when the body ends',
+      example: 'data: {"type":"TEXT_MESSAGE_START","messageId":"msg_1","role":"assistant"}\n\ndata: {"type":"TEXT_MESSAGE_CONTENT","messageId":"msg_1","delta":"Hi"}\n\n',
+      handle({ params, query }, body, deps) {
+        return deliverEventStream(body, deps.maxEventBytes, (events) => deliverEverywhere(deps, query.user_id, params.run_id as RunId, events));
+      },
     },
   }),
 ];

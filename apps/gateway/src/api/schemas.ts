@@ -117,6 +117,47 @@ export const DisconnectRequestSchema = z
   .strict();
 export const DisconnectResponseSchema = z.object({ closed: z.number().int().nonnegative() }).strict();
 
+/** The most events one JSON delivery may carry (a stream, text/event-stream, has no such bound: each event is bounded instead). */
+export const MAX_EVENTS_PER_DELIVERY = 1000;
+
+export const StartExternalRunRequestSchema = z
+  .object({
+    user_id: UserIdSchema,
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { error: 'name is 1 to 64 letters, digits, _ . - (starting with a letter or digit)' })
+      .optional()
+      .meta({ description: "what the run's agent is called in logs and the run's snapshot (default external)" }),
+    thread_id: ThreadIdSchema.optional(),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(86_400_000)
+      .optional()
+      .meta({ description: 'the run ends as timed_out this long after it started unless its RUN_FINISHED or RUN_ERROR came (default AGENTWIRE_RUN_TIMEOUT_MS)' }),
+  })
+  .strict();
+
+/** An AG-UI event as JSON; each is validated with @ag-ui/core's EventSchemas when it arrives. */
+const AgUiEventJsonSchema = z
+  .object({ type: z.string() })
+  .loose()
+  .meta({ description: "an AG-UI event (https://docs.ag-ui.com/concepts/events), checked with @ag-ui/core's EventSchemas" });
+
+export const RunEventsRequestSchema = z
+  .object({
+    events: z.array(AgUiEventJsonSchema).min(1).max(MAX_EVENTS_PER_DELIVERY),
+  })
+  .strict();
+
+export const RunEventsResponseSchema = z
+  .object({
+    accepted: z.number().int().nonnegative().meta({ description: 'events of this call that entered the run' }),
+    finished: z.boolean().meta({ description: 'true once the run has ended (its RUN_FINISHED or RUN_ERROR arrived)' }),
+  })
+  .strict();
+
 /** Every refusal: the same codes as the socket's `error` messages. */
 export const ApiErrorSchema = z
   .object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), ref: z.string().optional() }).strict() })

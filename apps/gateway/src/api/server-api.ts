@@ -4,6 +4,7 @@ import { generateRequestId } from '@agentwire/types';
 import { ApiKeys, type ConstantTimeEqual, bearerKey } from './api-keys';
 import { ApiError, parseWith, readJsonBody, sendJson } from './http-io';
 import { KeyRateLimit, type KeyRateLimitOptions } from './key-rate-limit';
+import { answerPeers } from './cluster';
 import { buildOpenApiDocument } from './openapi';
 import { type ApiRoute, SERVER_API_ROUTES, type ServerApiDeps } from './routes';
 
@@ -69,6 +70,8 @@ function resolve(routes: readonly CompiledRoute[], method: string, path: string)
  */
 export function createServerApi(config: ServerApiConfig, deps: ServerApiDeps): (request: IncomingMessage, response: ServerResponse) => boolean {
   const keys = new ApiKeys(config.apiKeys, config.constantTimeEqual);
+  // Other gateway processes ask this one for its part of a call (with Redis); answered even with the API off here.
+  answerPeers(deps);
   const rateLimit = new KeyRateLimit(config.rateLimit, config.now);
   const routes = SERVER_API_ROUTES.map(compile);
   const document = JSON.stringify(buildOpenApiDocument(SERVER_API_ROUTES, API_VERSION));
@@ -93,13 +96,16 @@ export function createServerApi(config: ServerApiConfig, deps: ServerApiDeps): (
     const found = resolve(routes, method, path);
     if (found.route === null) throw new ApiError(ErrorCode.NotFound, found.pathKnown ? `${method} is not a method of ${path}` : `${method} ${path} is not a route of the server API`);
     const { route, params } = found;
-    const body = route.body === undefined ? undefined : parseWith(route.body, await readJsonBody(request, config.maxBodyBytes), 'body');
-    const input = {
+    const located = {
       params: route.params === undefined ? undefined : parseWith(route.params, params, 'path'),
       query: route.query === undefined ? undefined : parseWith(route.query, Object.fromEntries(search), 'query'),
-      body,
     };
-    sendJson(response, route.status, await route.handle(input, deps));
+    if (route.eventStream !== undefined && /^text\/event-stream\b/i.test(request.headers['content-type'] ?? '')) {
+      sendJson(response, route.status, await route.eventStream.handle(located, request, deps));
+      return;
+    }
+    const body = route.body === undefined ? undefined : parseWith(route.body, await readJsonBody(request, config.maxBodyBytes), 'body');
+    sendJson(response, route.status, await route.handle({ ...located, body }, deps));
   };
 
   return (request, response) => {

@@ -27,7 +27,9 @@ export const PROTOCOL_VERSION = WireProtocol.V1;
  * Codes of `error` messages (payload.code). The connection stays open after each of them.
  * The first eight are DESIGN.md's list; `not_found` and `limit_exceeded` answer valid requests
  * about unknown or over-quota things (cancel_run of a run the user does not have, a sixth
- * concurrent run), which none of the eight describes.
+ * concurrent run), which none of the eight describes. `run_ended` and `unavailable` are the
+ * server API's (HTTP 409 and 503): events sent to a run that has ended, and another gateway
+ * process (or Redis) that did not answer in time.
  */
 export const ErrorCode = {
   InvalidJson: 'invalid_json',
@@ -40,6 +42,8 @@ export const ErrorCode = {
   InternalError: 'internal_error',
   NotFound: 'not_found',
   LimitExceeded: 'limit_exceeded',
+  RunEnded: 'run_ended',
+  Unavailable: 'unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const ERROR_CODES = Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]];

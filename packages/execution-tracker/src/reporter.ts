@@ -6,6 +6,8 @@ import {
   type InterruptRequest,
   RESERVED_CUSTOM_EVENT_PREFIX,
   type RunEventPayload,
+  STANDALONE_EVENT_TYPES,
+  type StandaloneRunEvent,
   type StreamOptions,
   type TextStream,
   type ToolCallReport,
@@ -284,6 +286,14 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
     stateSnapshot: (snapshot: unknown) => checked({ type: EventType.STATE_SNAPSHOT, snapshot }),
     stateDelta: (patch: readonly Readonly<Record<string, unknown>>[]) =>
       checked({ type: EventType.STATE_DELTA, delta: patch } as unknown as RunEventPayload),
+    standaloneEvent: (event: StandaloneRunEvent): Promise<void> => {
+      if (run.ending !== null) return refusal(new RunEndedError(runId));
+      const type = (event as { type?: unknown } | null)?.type;
+      if (!(STANDALONE_EVENT_TYPES as readonly unknown[]).includes(type)) {
+        return refusal(new InvalidReportError(`standaloneEvent takes ${STANDALONE_EVENT_TYPES.join(', ')}, not ${String(type)}`));
+      }
+      return checked(event);
+    },
     startStep: (stepName: string) => {
       const name = checkId('stepName', stepName);
       const streamKey = `step:${name}`;

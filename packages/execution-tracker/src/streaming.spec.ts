@@ -1,5 +1,5 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
-import { EventType } from '@agentwire/protocols';
+import { EventType, type StandaloneRunEvent } from '@agentwire/protocols';
 import { InvalidReportError, RunEndedError, StreamClosedError } from './errors';
 import { ControlledAgent, type Harness, createHarness, flush, rejectionOf, scriptedAgent, sleep } from './harness.test-helpers';
 import type { AgentExecutionTracker } from './tracker';
@@ -161,6 +161,23 @@ describe('an agent streams its answer as AG-UI events', () => {
       { type: 'STATE_SNAPSHOT', snapshot: { city: 'Brest', tide: 'rising' } },
       { type: 'STATE_DELTA', delta: [{ op: 'replace', path: '/tide', value: 'falling' }] },
     ]);
+  });
+
+  it('emits the standalone AG-UI events as they are, refusing other types and what EventSchemas refuses', async () => {
+    const { runId, reporter, call, outcome } = await started();
+    const messages: StandaloneRunEvent = { type: EventType.MESSAGES_SNAPSHOT, messages: [{ id: 'u1', role: 'user', content: 'hi' }] };
+    const activity: StandaloneRunEvent = { type: EventType.ACTIVITY_SNAPSHOT, messageId: 'plan-1', activityType: 'PLAN', content: { steps: ['look up'] }, replace: true };
+    const raw: StandaloneRunEvent = { type: EventType.RAW, event: { provider: 'x', kind: 'ping' } };
+    await reporter.standaloneEvent(messages);
+    await reporter.standaloneEvent(activity);
+    await reporter.standaloneEvent(raw);
+    const notStandalone = await rejectionOf(reporter.standaloneEvent({ type: 'TEXT_MESSAGE_START', messageId: 'm', role: 'assistant' } as never));
+    const invalid = await rejectionOf(reporter.standaloneEvent({ type: 'MESSAGES_SNAPSHOT' } as never));
+    for (const error of [notStandalone, invalid]) expect(error).toBeInstanceOf(InvalidReportError);
+    call.finish('ok');
+    await outcome;
+    expect(middle(runId)).toEqual([messages, activity, raw]);
+    expect(await rejectionOf(reporter.standaloneEvent(raw))).toBeInstanceOf(RunEndedError);
   });
 
   it('emits STEP_STARTED now and STEP_FINISHED from the returned function, once; a step of the same name cannot start twice at once', async () => {

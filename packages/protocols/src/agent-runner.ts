@@ -1,5 +1,6 @@
 import type { RunId, ThreadId, UserId } from '@agentwire/types';
 import type { AgentInput } from './wire/agent-events';
+import type { StandaloneRunEvent } from './wire/run-events';
 
 /** A tool an agent may call. */
 export interface AgentTool {
@@ -96,6 +97,13 @@ export interface AgentRunReporter {
   stateSnapshot(snapshot: unknown): Promise<void>;
   /** Emits STATE_DELTA (an RFC 6902 JSON Patch). */
   stateDelta(patch: readonly Readonly<Record<string, unknown>>[]): Promise<void>;
+  /**
+   * Emits one AG-UI event that opens and closes nothing and that no other call makes
+   * (STANDALONE_EVENT_TYPES: MESSAGES_SNAPSHOT, ACTIVITY_SNAPSHOT, ACTIVITY_DELTA, RAW,
+   * REASONING_ENCRYPTED_VALUE), as it is. Refused with InvalidReportError when it is another type
+   * or not valid by @ag-ui/core's EventSchemas.
+   */
+  standaloneEvent(event: StandaloneRunEvent): Promise<void>;
   /** Emits STEP_STARTED now; the returned function emits STEP_FINISHED. */
   startStep(stepName: string): () => Promise<void>;
   /**

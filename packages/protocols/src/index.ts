@@ -17,12 +17,13 @@ export {
   AGENTWIRE_METADATA_KEY,
   AgentwireCustomEvent,
   RESERVED_CUSTOM_EVENT_PREFIX,
+  STANDALONE_EVENT_TYPES,
   deltaKeyOf,
   replaceKeyOf,
   validateRunEventPayload,
   validateAgentEvent,
 } from './wire/run-events';
-export type { AgentEvent, RunEventPayload } from './wire/run-events';
+export type { AgentEvent, RunEventPayload, StandaloneRunEvent } from './wire/run-events';
 export {
   AgentEventType,
   AGENT_EVENT_TYPES,

@@ -75,6 +75,7 @@ export function recordingReporter(answers: unknown[] = []): { reporter: AgentRun
       startToolCall: (tool) => ({ toolCallId: tool, appendArgs: other('appendArgs'), end: other('end'), result: other('result') }),
       stateSnapshot: other('stateSnapshot'),
       stateDelta: other('stateDelta'),
+      standaloneEvent: other('standaloneEvent'),
       startStep: () => other('stepFinished'),
       custom: other('custom'),
       ask: async (question) => {

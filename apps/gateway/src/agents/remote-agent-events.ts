@@ -42,8 +42,8 @@ function resultValue(content: string | readonly unknown[]): unknown {
  * stream exactly as an in-process agent's: the remote's RUN_STARTED is absorbed (the tracker
  * emits its own), its messages, reasoning and tool calls keep their ids when the reporter can
  * take them, CHUNK events are expanded into START/CONTENT/END, and its RUN_FINISHED ends the run.
- * Events the reporter cannot carry (MESSAGES_SNAPSHOT, ACTIVITY_*, RAW, SUBAGENT_*,
- * REASONING_ENCRYPTED_VALUE) count as liveness only. A breach of AG-UI's ordering throws
+ * MESSAGES_SNAPSHOT, ACTIVITY_*, RAW and REASONING_ENCRYPTED_VALUE pass through as they are;
+ * SUBAGENT_* (which AG-UI pairs with the sub-agent's own run) count as liveness only. A breach of AG-UI's ordering throws
  * RemoteProtocolViolation; the remote's RUN_ERROR throws RemoteRunFailure.
  */
 export class RemoteEventMapper {
@@ -143,6 +143,13 @@ export class RemoteEventMapper {
       }
       case EventType.CUSTOM:
         await reporter.custom(event.name, event.value);
+        return GOES_ON;
+      case EventType.MESSAGES_SNAPSHOT:
+      case EventType.ACTIVITY_SNAPSHOT:
+      case EventType.ACTIVITY_DELTA:
+      case EventType.RAW:
+      case EventType.REASONING_ENCRYPTED_VALUE:
+        await reporter.standaloneEvent(event);
         return GOES_ON;
       default:
         // Valid AG-UI the reporter has no call for: not forwarded, but the remote is alive.

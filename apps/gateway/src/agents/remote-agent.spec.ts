@@ -133,6 +133,24 @@ describe('a remote AG-UI agent (RemoteAgent) run by the real execution tracker',
     expect(run.types).toEqual(['RUN_STARTED', 'TEXT_MESSAGE_START', 'TEXT_MESSAGE_CONTENT', 'TEXT_MESSAGE_CONTENT', 'TEXT_MESSAGE_END', 'TOOL_CALL_START', 'TOOL_CALL_ARGS', 'TOOL_CALL_END', 'TOOL_CALL_RESULT', 'RUN_FINISHED']);
   });
 
+  it('passes MESSAGES_SNAPSHOT, ACTIVITY_*, RAW and REASONING_ENCRYPTED_VALUE through as they are; SUBAGENT_* count as liveness only', async () => {
+    const standalone = [
+      { type: 'MESSAGES_SNAPSHOT', messages: [{ id: 'u1', role: 'user', content: 'Hello' }] },
+      { type: 'ACTIVITY_SNAPSHOT', messageId: 'plan-1', activityType: 'PLAN', content: { steps: ['search'] } },
+      { type: 'ACTIVITY_DELTA', messageId: 'plan-1', activityType: 'PLAN', patch: [{ op: 'add', path: '/steps/1', value: 'answer' }] },
+      { type: 'RAW', event: { vendor: 'acme', tokens: 12 } },
+      { type: 'REASONING_ENCRYPTED_VALUE', subtype: 'message', entityId: 'r1', encryptedValue: 'b64:opaque' },
+    ];
+    await setUp((request) => {
+      openSse(request.response);
+      writeEvents(request.response, ...standalone, finished(request.body));
+      request.response.end();
+    });
+    const run = await runOnce();
+    expect(run.types).toEqual(['RUN_STARTED', ...standalone.map((event) => event.type), 'RUN_FINISHED']);
+    expect(run.payloads.slice(1, -1)).toEqual(standalone);
+  });
+
   it('counts SSE keep-alive comments as liveness: a run with a 300 ms hang rule survives 600 ms of pings', async () => {
     await setUp(async (request) => {
       openSse(request.response);

@@ -13,6 +13,13 @@ export { EventType };
 /** An AG-UI event object: the payload of a run event envelope. */
 export type RunEventPayload = AgUiEvent;
 
+/**
+ * AG-UI events that open and close nothing and that no other reporter call makes: an agent
+ * emits them as they are (AgentRunReporter.standaloneEvent), e.g. a remote agent's.
+ */
+export const STANDALONE_EVENT_TYPES = [EventType.MESSAGES_SNAPSHOT, EventType.ACTIVITY_SNAPSHOT, EventType.ACTIVITY_DELTA, EventType.RAW, EventType.REASONING_ENCRYPTED_VALUE] as const;
+export type StandaloneRunEvent = Extract<RunEventPayload, { type: (typeof STANDALONE_EVENT_TYPES)[number] }>;
+
 /** A run's event before the manager sequences it (see AgentEventSink). */
 export interface AgentEvent {
   readonly type: EventType;

@@ -18,8 +18,16 @@ export class RemoteRunFailure extends Error {
   }
 }
 
-/** What handling one event did: the run goes on, or the remote finished it (with its result, when a string). */
-export type MappedEvent = { readonly finished: false } | { readonly finished: true; readonly result: string | undefined };
+/** A question a remote's RUN_FINISHED left open (AG-UI's interrupt outcome): a new run of the remote answers it with a resume entry. */
+export type RemoteInterrupt = Extract<NonNullable<Extract<RemoteEvent, { type: typeof EventType.RUN_FINISHED }>['outcome']>, { type: 'interrupt' }>['interrupts'][number];
+
+/**
+ * What handling one event did: the run goes on, or the remote finished its run (with its result,
+ * when a string, or with the interrupts it waits on to be answered).
+ */
+export type MappedEvent =
+  | { readonly finished: false }
+  | { readonly finished: true; readonly result: string | undefined; readonly interrupts?: readonly RemoteInterrupt[] };
 
 const GOES_ON: MappedEvent = Object.freeze({ finished: false });
 const MAX_ID_CHARS = 256;
@@ -76,9 +84,11 @@ export class RemoteEventMapper {
       case EventType.RUN_STARTED:
         reporter.heartbeat();
         return GOES_ON;
-      case EventType.RUN_FINISHED:
+      case EventType.RUN_FINISHED: {
         await this.closeChunk();
-        return { finished: true, result: typeof event.result === 'string' ? event.result : undefined };
+        const result = typeof event.result === 'string' ? event.result : undefined;
+        return event.outcome?.type === 'interrupt' ? { finished: true, result, interrupts: event.outcome.interrupts } : { finished: true, result };
+      }
       case EventType.RUN_ERROR:
         throw new RemoteRunFailure(event.message, event.code);
       case EventType.TEXT_MESSAGE_START:

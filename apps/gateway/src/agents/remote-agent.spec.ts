@@ -151,6 +151,43 @@ describe('a remote AG-UI agent (RemoteAgent) run by the real execution tracker',
     expect(run.payloads.slice(1, -1)).toEqual(standalone);
   });
 
+  it("turns a remote run's interrupt outcome into a question of the run, and resumes the remote with the user's answer in one agentwire run", async () => {
+    const interrupt = {
+      id: 'approve-1',
+      reason: 'tool_approval',
+      message: 'Send the invoice to ACME?',
+      responseSchema: { type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] },
+    };
+    await setUp((request) => {
+      openSse(request.response);
+      if (remote.requests.length === 1) writeEvents(request.response, started(request.body), ...text('m1', 'Drafted.'), { ...finished(request.body), outcome: { type: 'interrupt', interrupts: [interrupt] } });
+      else writeEvents(request.response, started(request.body), ...text('m2', 'Sent.'), finished(request.body, 'sent'));
+      request.response.end();
+    });
+    const { runId, outcome } = rig.start(agent, 'Invoice ACME');
+    const question = await (async () => {
+      for (let attempt = 0; attempt < 200; attempt += 1) {
+        const asked = rig.payloads(runId).find((payload) => payload['type'] === 'CUSTOM' && payload['name'] === 'agentwire.interrupt');
+        if (asked !== undefined) return asked['value'] as Record<string, unknown>;
+        await sleep(10);
+      }
+      throw new Error('the run never asked');
+    })();
+    expect(question).toMatchObject({ reason: 'tool_approval', message: 'Send the invoice to ACME?', responseSchema: interrupt.responseSchema });
+    expect(() => rig.trackerFor('alice').answerInterrupt(runId, String(question['id']), { approved: 'yes' })).toThrow(); // checked against the remote's schema
+    rig.trackerFor('alice').answerInterrupt(runId, String(question['id']), { approved: true });
+
+    const result = await outcome;
+    expect([result.state, result.finalResponse]).toEqual(['completed', 'sent']);
+    expect(remote.requests).toHaveLength(2);
+    expect(RunAgentInputSchema.safeParse(remote.requests[1]?.body).success).toBe(true);
+    expect(remote.requests[1]?.body).toMatchObject({ threadId: remote.requests[0]?.body['threadId'], parentRunId: runId, resume: [{ interruptId: 'approve-1', status: 'resolved', payload: { approved: true } }] });
+    const types = rig.types(runId);
+    expect(types.filter((type) => type === 'RUN_FINISHED')).toHaveLength(1);
+    expect(types.at(-1)).toBe('RUN_FINISHED');
+    expect(rig.payloads(runId).filter((payload) => payload['type'] === 'TEXT_MESSAGE_START').map((payload) => payload['messageId'])).toEqual(['m1', 'm2']);
+  });
+
   it('counts SSE keep-alive comments as liveness: a run with a 300 ms hang rule survives 600 ms of pings', async () => {
     await setUp(async (request) => {
       openSse(request.response);

@@ -1,11 +1,11 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
 import type { RemoteAgentsSetting } from '@agentwire/config';
-import { RunAbortedError } from '@agentwire/execution-tracker';
+import { InvalidReportError, RunAbortedError } from '@agentwire/execution-tracker';
 import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
 import { generateRequestId } from '@agentwire/types';
 import type { EventSourceParser } from 'eventsource-parser' with { 'resolution-mode': 'import' };
 import { RemoteAgentError, RemoteAgentErrorCode } from './remote-agent-errors';
-import { type RemoteEvent, RemoteEventMapper, RemoteProtocolViolation, RemoteRunFailure } from './remote-agent-events';
+import { type RemoteEvent, RemoteEventMapper, type RemoteInterrupt, RemoteProtocolViolation, RemoteRunFailure } from './remote-agent-events';
 
 /** Where a remote AG-UI agent lives and what every request to it carries. */
 export interface RemoteAgentEndpoint {
@@ -110,6 +110,31 @@ export function runAgentInputOf(runId: string, threadId: string, input: AgentInp
   return { threadId, runId, messages, state: {}, tools: [], context: [], forwardedProps: { input } };
 }
 
+/** An AG-UI resume entry: the user's answer to one interrupt. */
+export interface ResumeEntryJson {
+  readonly interruptId: string;
+  readonly status: 'resolved';
+  readonly payload: unknown;
+}
+
+/**
+ * The RunAgentInput that continues a remote run after its interrupts were answered: a new remote
+ * run (AG-UI: resuming starts a new run) on the same thread, child of the agentwire run, with the
+ * answers as `resume` entries.
+ */
+export function resumeInputOf(runId: string, threadId: string, input: AgentInput, resumeNumber: number, answers: readonly ResumeEntryJson[]): Record<string, unknown> {
+  return { threadId, runId: `${runId}-resume${resumeNumber}`, parentRunId: runId, messages: [], state: {}, tools: [], context: [], forwardedProps: { input }, resume: answers };
+}
+
+/** How a remote run ended well: its result, or the interrupts it waits on. */
+interface FinishedExchange {
+  readonly result: string | undefined;
+  readonly interrupts?: readonly RemoteInterrupt[];
+}
+
+/** A remote that keeps interrupting is a loop, not a conversation: the run fails after this many resumes. */
+const MAX_RESUMES_PER_RUN = 50;
+
 /**
  * An agent behind an AG-UI HTTP endpoint: each run POSTs a RunAgentInput, reads the answer as
  * an SSE stream of AG-UI events and re-emits them through the run's reporter (RemoteEventMapper),
@@ -135,6 +160,53 @@ export class RemoteAgent implements AgentRunner {
   async run(request: AgentRunRequest): Promise<AgentRunResult> {
     const { runId, threadId, userId, input, signal, reporter } = request;
     const log: RunLogFields = { ref: generateRequestId(), agent: this.name, endpoint: this.endpoint, runId, userId };
+    // One mapper for the whole run: ids and open messages carry over a resume.
+    const mapper = new RemoteEventMapper(reporter, `${runId}-`);
+    let body = runAgentInputOf(runId, threadId, input);
+    for (let resumes = 0; ; resumes += 1) {
+      const finished = await this.exchange(request, body, mapper, log);
+      if (finished.interrupts === undefined) return finished.result === undefined ? {} : { finalResponse: finished.result };
+      if (resumes >= MAX_RESUMES_PER_RUN) {
+        throw this.fault(log, RemoteAgentErrorCode.ProtocolError, `The remote agent interrupted its run more than ${MAX_RESUMES_PER_RUN} times`, {});
+      }
+      const answers = await this.askUser(request, finished.interrupts, log);
+      body = resumeInputOf(runId, threadId, input, resumes + 1, answers);
+    }
+  }
+
+  /**
+   * A remote run that finished with AG-UI's interrupt outcome waits on the user: each interrupt
+   * becomes a question of the agentwire run (reporter.ask: every tab sees it, any tab or process
+   * may answer, the run's timeout pauses), and the answers go back as resume entries.
+   */
+  private async askUser(request: AgentRunRequest, interrupts: readonly RemoteInterrupt[], log: RunLogFields): Promise<ResumeEntryJson[]> {
+    const answers: ResumeEntryJson[] = [];
+    for (const interrupt of interrupts) {
+      const expiresAtMs = interrupt.expiresAt === undefined ? Number.NaN : Date.parse(interrupt.expiresAt);
+      const expiresInMs = expiresAtMs - Date.now();
+      let payload: unknown;
+      try {
+        payload = await request.reporter.ask({
+          reason: interrupt.reason,
+          ...(interrupt.message === undefined ? {} : { message: interrupt.message }),
+          ...(interrupt.responseSchema === undefined ? {} : { responseSchema: interrupt.responseSchema }),
+          ...(Number.isFinite(expiresInMs) ? { expiresInMs: Math.max(1, expiresInMs) } : {}),
+        });
+      } catch (error) {
+        if (error instanceof InvalidReportError) {
+          throw this.fault(log, RemoteAgentErrorCode.ProtocolError, 'The remote agent sent an interrupt agentwire cannot ask', { detail: error.message.slice(0, 200) });
+        }
+        if (request.signal.aborted) this.ended(log, request.signal.reason);
+        throw error;
+      }
+      answers.push({ interruptId: interrupt.id, status: 'resolved', payload });
+    }
+    return answers;
+  }
+
+  /** One request to the remote: POSTs `body` and follows the answer until the remote's RUN_FINISHED. */
+  private async exchange(request: AgentRunRequest, body: Record<string, unknown>, mapper: RemoteEventMapper, log: RunLogFields): Promise<FinishedExchange> {
+    const { signal, reporter } = request;
     const http = new AbortController();
     const abortHttp = (): void => http.abort(signal.reason);
     signal.addEventListener('abort', abortHttp, { once: true });
@@ -146,7 +218,7 @@ export class RemoteAgent implements AgentRunner {
         response = await fetch(this.settings.url, {
           method: 'POST',
           headers: { ...this.settings.headers, accept: 'text/event-stream', 'content-type': 'application/json' },
-          body: JSON.stringify(runAgentInputOf(runId, threadId, input)),
+          body: JSON.stringify(body),
           signal: http.signal,
         });
       } catch (error) {
@@ -163,11 +235,10 @@ export class RemoteAgent implements AgentRunner {
         throw this.fault(log, RemoteAgentErrorCode.ProtocolError, 'The remote agent did not answer with an SSE stream', { detail: `content-type ${contentType.slice(0, 100) || 'missing'}` });
       }
       const reader = new SseReader(response.body.getReader(), this.limits.maxEventBytes, await loadCreateParser());
-      const mapper = new RemoteEventMapper(reporter, `${runId}-`);
-      const result = await this.follow(reader, mapper, reporter, signal, log);
+      const finished = await this.follow(reader, mapper, reporter, signal, log);
       draining = true;
       void this.drainAfterFinish(reader, http, log).finally(() => signal.removeEventListener('abort', abortHttp));
-      return result === undefined ? {} : { finalResponse: result };
+      return finished;
     } catch (error) {
       if (error instanceof RemoteAgentError) throw error;
       if (signal.aborted) {
@@ -183,8 +254,8 @@ export class RemoteAgent implements AgentRunner {
     }
   }
 
-  /** Reads and re-emits events until the remote's RUN_FINISHED; resolves with its result (when a string). */
-  private async follow(reader: SseReader, mapper: RemoteEventMapper, reporter: AgentRunRequest['reporter'], signal: AbortSignal, log: RunLogFields): Promise<string | undefined> {
+  /** Reads and re-emits events until the remote's RUN_FINISHED; resolves with its result (when a string) or the interrupts it left open. */
+  private async follow(reader: SseReader, mapper: RemoteEventMapper, reporter: AgentRunRequest['reporter'], signal: AbortSignal, log: RunLogFields): Promise<FinishedExchange> {
     for (;;) {
       let item: SseItem | null;
       try {
@@ -202,7 +273,7 @@ export class RemoteAgent implements AgentRunner {
       const event = this.parse(item.data, log);
       try {
         const mapped = await mapper.handle(event);
-        if (mapped.finished) return mapped.result;
+        if (mapped.finished) return { result: mapped.result, ...(mapped.interrupts === undefined ? {} : { interrupts: mapped.interrupts }) };
       } catch (error) {
         if (error instanceof RemoteProtocolViolation) throw this.fault(log, RemoteAgentErrorCode.ProtocolError, 'The remote agent broke the AG-UI event order', { detail: error.message });
         if (error instanceof RemoteRunFailure) throw this.fault(log, RemoteAgentErrorCode.RunError, error.message, { remoteCode: error.remoteCode });

@@ -42,7 +42,7 @@ export interface RedisBackplaneStats extends FeedCounters {
  *   stores and publishes the entries, atomically, so processes appending for one user never
  *   collide or reorder; a user's appends from this process keep their call order.
  * - Storage: each user's entries are kept in a Redis stream keyed by seq, bounded by maxEvents
- *   and maxAgeMs; readStream reports what was evicted as a gap, exactly like ReplayRing.
+ *   and maxAgeMs; readStream reports what was evicted as a gap, exactly like the in-memory backplane.
  * - Delivery: a process subscribes only to the channels of users it has listeners for. Pub/sub
  *   is the fast path; lost messages are found (seq jumps, reconnects, periodic position checks)
  *   and read from history, in order, and positions history no longer has are delivered as a

@@ -1,4 +1,5 @@
-import { type AgentEvent, InMemoryBackplane, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { type AgentEvent, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { InMemoryBackplane } from './in-memory-backplane';
 import { RecordingTransport, settle } from '@agentwire/protocols/testing';
 import type { ConnectionId, UserId } from '@agentwire/types';
 import { WebSocketManagerFactory } from './factory';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { InMemoryBackplane } from '@agentwire/protocols';
+import { InMemoryBackplane } from './in-memory-backplane';
 import { RecordingTransport } from '@agentwire/protocols/testing';
 import { type UserId, WebSocketManagerMode } from '@agentwire/types';
 import { container } from 'tsyringe';

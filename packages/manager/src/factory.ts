@@ -1,4 +1,5 @@
-import { type Backplane, CloseCode, InMemoryBackplane } from '@agentwire/protocols';
+import { type Backplane, CloseCode } from '@agentwire/protocols';
+import { InMemoryBackplane } from './in-memory-backplane';
 import { InvalidContextError, UserExecutionContext, type UserId } from '@agentwire/types';
 import { ConnectionRegistry } from './connection-registry';
 import { type DisposeReason, LimitExceededError, type ManagerLimit, ManagerShutdownError } from './errors';

@@ -9,6 +9,7 @@ describe('@agentwire/manager', () => {
       [
         'DuplicateConnectionError',
         'FactoryOnlyError',
+        'InMemoryBackplane',
         'InvalidAgentEventError',
         'InvalidManagerArgumentError',
         'InvalidManagerOptionsError',

@@ -24,3 +24,5 @@ export {
 export type { DisposeReason, ManagerLimit, ReplayLimit } from './errors';
 export { MAX_ROOM_NAME_LENGTH } from './rooms';
 export type { FactoryMetrics, SendQueueStats, UnifiedManagerStats } from './stats';
+export { InMemoryBackplane } from './in-memory-backplane';
+export type { InMemoryBackplaneOptions } from './in-memory-backplane';

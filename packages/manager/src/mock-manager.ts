@@ -1,19 +1,5 @@
-import {
-  type AgentEvent,
-  CloseCode,
-  type ConnectionRegistration,
-  type ConnectionTransport,
-  InMemoryBackplane,
-  type ManagerStats,
-  type OutboundMessage,
-  type ResumeResult,
-  type SendResult,
-  type StreamEntry,
-  type Unsubscribe,
-  type WebSocketManagerProtocol,
-  DEFAULT_WIRE_PROTOCOL,
-  validateAgentEvent,
-} from '@agentwire/protocols';
+import { type AgentEvent, CloseCode, type ConnectionRegistration, type ConnectionTransport, type ManagerStats, type OutboundMessage, type ResumeResult, type SendResult, type StreamEntry, type Unsubscribe, type WebSocketManagerProtocol, DEFAULT_WIRE_PROTOCOL, validateAgentEvent } from '@agentwire/protocols';
+import { InMemoryBackplane } from './in-memory-backplane';
 import {
   type ConnectionId,
   ConnectionInfo,

@@ -1,4 +1,5 @@
-import { InMemoryBackplane, type StreamRead } from '@agentwire/protocols';
+import { type StreamRead } from '@agentwire/protocols';
+import { InMemoryBackplane } from './in-memory-backplane';
 import { settle, waitForCount } from '@agentwire/protocols/testing';
 import type { UserId } from '@agentwire/types';
 import { ReplayLimitedError } from './errors';

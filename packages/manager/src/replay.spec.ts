@@ -1,15 +1,5 @@
-import {
-  type Backplane,
-  type BackplaneStatus,
-  InMemoryBackplane,
-  type OutboundMessage,
-  type StreamEntry,
-  type StreamListener,
-  type StreamPosition,
-  type StreamRead,
-  type Unsubscribe,
-  checkUserStream,
-} from '@agentwire/protocols';
+import { type Backplane, type BackplaneStatus, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, checkUserStream } from '@agentwire/protocols';
+import { InMemoryBackplane } from './in-memory-backplane';
 import { settle, waitForCount } from '@agentwire/protocols/testing';
 import type { UserId } from '@agentwire/types';
 import { type Rig, contextFor, note, startRig } from './ws-rig.test-helpers';

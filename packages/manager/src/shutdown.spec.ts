@@ -1,4 +1,4 @@
-import { InMemoryBackplane } from '@agentwire/protocols';
+import { InMemoryBackplane } from './in-memory-backplane';
 import type { UserId } from '@agentwire/types';
 import { ManagerShutdownError } from './errors';
 import { WebSocketManagerFactory } from './factory';

@@ -89,7 +89,7 @@ export {
   MANAGER_PROTOCOL_MEMBERS,
 } from './validator';
 export type { ProtocolProblem, ProtocolProblemCode } from './validator';
-export { InMemoryBackplane, BackplaneClosedError } from './backplane';
+export { BackplaneClosedError } from './backplane';
 export { ProtocolsErrorCode } from './errors';
 export { EncodedStreamEntry } from './stream-entry';
 export type { StreamEntry, StreamGap } from './stream-entry';
@@ -100,10 +100,7 @@ export type {
   StreamRead,
   StreamListener,
   Unsubscribe,
-  InMemoryBackplaneOptions,
 } from './backplane';
-export { ReplayRing } from './replay-ring';
-export type { RingRead } from './replay-ring';
 export { envelopeWriter, serializeEnvelope, envelopeType, decodeEnvelope } from './envelope';
 export type { EnvelopeWriter, DecodedEnvelope } from './envelope';
 export type {

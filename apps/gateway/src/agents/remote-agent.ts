@@ -158,7 +158,7 @@ export class RemoteAgent implements AgentRunner {
   }
 
   async run(request: AgentRunRequest): Promise<AgentRunResult> {
-    const { runId, threadId, userId, input, signal, reporter } = request;
+    const { runId, threadId, userId, input, reporter } = request;
     const log: RunLogFields = { ref: generateRequestId(), agent: this.name, endpoint: this.endpoint, runId, userId };
     // One mapper for the whole run: ids and open messages carry over a resume.
     const mapper = new RemoteEventMapper(reporter, `${runId}-`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Socket, connect as connectTcp } from 'node:net';
-import { EventType, InMemoryBackplane, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, WireProtocol, checkRunEventOrder } from '@agentwire/protocols';
+import { EventType, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, WireProtocol, checkRunEventOrder } from '@agentwire/protocols';
+import { InMemoryBackplane } from '@agentwire/manager';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
 import { ABUSE_COOLDOWN_MS } from '../abuse-cooldown';

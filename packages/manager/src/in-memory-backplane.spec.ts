@@ -1,6 +1,7 @@
 import type { UserId } from '@agentwire/types';
-import { BackplaneClosedError, InMemoryBackplane } from './index';
-import { defineBackplaneConformance } from './testing';
+import { defineBackplaneConformance } from '@agentwire/protocols/testing';
+import { BackplaneClosedError } from '@agentwire/protocols';
+import { InMemoryBackplane } from './index';
 
 defineBackplaneConformance(describe, it, 'InMemoryBackplane', async (options) => {
   const backplane = new InMemoryBackplane({ ...options, sweepIntervalMs: 0 });

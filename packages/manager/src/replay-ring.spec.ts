@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { UserId } from '@agentwire/types';
-import { type OutboundMessage, ReplayRing, type StreamEntry, serializeEnvelope } from './index';
+import { type OutboundMessage, type StreamEntry, serializeEnvelope } from '@agentwire/protocols';
+import { ReplayRing } from './replay-ring';
 
 const alice = 'alice' as UserId;
 const TS = '2026-01-01T00:00:00.000Z';

@@ -1,5 +1,5 @@
 import type { UserId } from '@agentwire/types';
-import { EncodedStreamEntry, type StreamEntry, type StreamGap } from './stream-entry';
+import { EncodedStreamEntry, type StreamEntry, type StreamGap } from '@agentwire/protocols';
 
 export interface RingRead {
   readonly entries: StreamEntry[];

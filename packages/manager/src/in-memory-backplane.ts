@@ -1,0 +1,182 @@
+import type { UserId } from '@agentwire/types';
+import { type Backplane, BackplaneClosedError, type BackplaneStatus, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, envelopeWriter } from '@agentwire/protocols';
+import { ReplayRing } from './replay-ring';
+
+export interface InMemoryBackplaneOptions {
+  /** Entries kept per user for replay (default 1000). */
+  maxEvents?: number;
+  /** How long an entry is kept (default 5 minutes). */
+  maxAgeMs?: number;
+  /** Clock (epoch ms), injectable for tests. */
+  now?: () => number;
+  /** Called when a listener throws; the other listeners still get the entry. */
+  onListenerError?: (error: unknown, entry: StreamEntry) => void;
+  /** How often expired entries of idle users are dropped (default maxAgeMs, at least 1 s; 0 = never). */
+  sweepIntervalMs?: number;
+}
+
+interface UserStream {
+  lastSeq: number;
+  /** Created by the first append (a subscribed user who never got a message costs no ring). */
+  ring: ReplayRing | null;
+  /** Replaced, never changed in place, so a delivery in progress is not disturbed by (un)subscribing. */
+  listeners: readonly StreamListener[];
+}
+
+/** The single-process backplane: the default when no Redis URL is set. */
+export class InMemoryBackplane implements Backplane {
+  private readonly streams = new Map<UserId, UserStream>();
+  private readonly rooms = new Map<string, Map<UserId, number>>();
+  private readonly maxEvents: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private readonly onListenerError: (error: unknown, entry: StreamEntry) => void;
+  private readonly sweepTimer: NodeJS.Timeout | null;
+  private closed = false;
+  private lastTsAt = Number.NaN;
+  private lastTs = '';
+  /** Streams live as long as this backplane, so one epoch names all of them: a restart starts every stream over. */
+  private readonly epoch = globalThis.crypto.randomUUID();
+
+  constructor(options: InMemoryBackplaneOptions = {}) {
+    this.maxEvents = options.maxEvents ?? 1000;
+    this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+    const sweepEvery = options.sweepIntervalMs ?? Math.max(1000, this.maxAgeMs);
+    this.sweepTimer = sweepEvery > 0 ? setInterval(() => this.sweepExpired(), sweepEvery) : null;
+    this.sweepTimer?.unref();
+  }
+
+  async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
+    this.assertOpen();
+    return this.append(userId, envelopeWriter(message), message);
+  }
+
+  async appendToRoom(room: string, message: OutboundMessage): Promise<number> {
+    this.assertOpen();
+    const members = this.rooms.get(room);
+    if (members === undefined) return 0;
+    const write = envelopeWriter(message);
+    for (const userId of members.keys()) this.append(userId, write, message);
+    return members.size;
+  }
+
+  async appendToAll(message: OutboundMessage): Promise<number> {
+    this.assertOpen();
+    const write = envelopeWriter(message);
+    let users = 0;
+    for (const [userId, stream] of this.streams) {
+      if (stream.listeners.length === 0) continue;
+      this.append(userId, write, message);
+      users += 1;
+    }
+    return users;
+  }
+
+  async subscribeUser(userId: UserId, listener: StreamListener): Promise<Unsubscribe> {
+    this.assertOpen();
+    const stream = this.stream(userId);
+    if (!stream.listeners.includes(listener)) stream.listeners = [...stream.listeners, listener];
+    return async () => {
+      stream.listeners = stream.listeners.filter((subscribed) => subscribed !== listener);
+      // A stream that never had an entry holds nothing worth keeping (its next seq is 1 either way).
+      if (stream.listeners.length === 0 && stream.ring === null && stream.lastSeq === 0 && this.streams.get(userId) === stream) this.streams.delete(userId);
+    };
+  }
+
+  async joinRoom(room: string, userId: UserId): Promise<void> {
+    this.assertOpen();
+    let members = this.rooms.get(room);
+    if (members === undefined) this.rooms.set(room, (members = new Map()));
+    members.set(userId, (members.get(userId) ?? 0) + 1);
+  }
+
+  async leaveRoom(room: string, userId: UserId): Promise<void> {
+    const members = this.rooms.get(room);
+    const count = members?.get(userId);
+    if (members === undefined || count === undefined) return;
+    if (count > 1) members.set(userId, count - 1);
+    else members.delete(userId);
+    if (members.size === 0) this.rooms.delete(room);
+  }
+
+  async readStream(userId: UserId, afterSeq: number): Promise<StreamRead> {
+    this.assertOpen();
+    const stream = this.streams.get(userId);
+    if (stream === undefined) return { entries: [], gap: null, lastSeq: 0 };
+    if (stream.ring === null) return { entries: [], gap: null, lastSeq: stream.lastSeq };
+    const { entries, gap } = stream.ring.readAfter(afterSeq, stream.lastSeq, this.now());
+    return { entries, gap, lastSeq: stream.lastSeq };
+  }
+
+  async lastSeq(userId: UserId): Promise<number> {
+    return this.streams.get(userId)?.lastSeq ?? 0;
+  }
+
+  async position(userId: UserId): Promise<StreamPosition> {
+    this.assertOpen();
+    return { lastSeq: this.streams.get(userId)?.lastSeq ?? 0, epoch: this.epoch };
+  }
+
+  status(): BackplaneStatus {
+    return this.closed ? 'closed' : 'ready';
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.streams.clear();
+    this.rooms.clear();
+  }
+
+  /** Drops expired entries of every user; returns how many. */
+  sweepExpired(): number {
+    const now = this.now();
+    let evicted = 0;
+    for (const stream of this.streams.values()) evicted += stream.ring?.evictExpired(now) ?? 0;
+    return evicted;
+  }
+
+  private append(userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
+    const stream = this.stream(userId);
+    const appendedAt = this.now();
+    const ts = this.isoTime(appendedAt);
+    const seq = stream.lastSeq + 1;
+    const entry: StreamEntry = { seq, userId, type: message.type, ts, message, json: write(seq, userId, ts), appendedAt };
+    stream.lastSeq = seq;
+    const ring = (stream.ring ??= new ReplayRing(this.maxEvents, this.maxAgeMs));
+    ring.evictExpired(appendedAt);
+    ring.push(entry);
+    for (const listener of stream.listeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        this.onListenerError(error, entry);
+      }
+    }
+    return entry;
+  }
+
+  /** The ISO form of an epoch ms; appends within the same millisecond share one string. */
+  private isoTime(at: number): string {
+    if (at !== this.lastTsAt) {
+      this.lastTs = new Date(at).toISOString();
+      this.lastTsAt = at;
+    }
+    return this.lastTs;
+  }
+
+  private stream(userId: UserId): UserStream {
+    let stream = this.streams.get(userId);
+    if (stream === undefined) {
+      stream = { lastSeq: 0, ring: null, listeners: [] };
+      this.streams.set(userId, stream);
+    }
+    return stream;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BackplaneClosedError();
+  }
+}

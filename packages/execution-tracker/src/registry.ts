@@ -26,7 +26,7 @@ export class ExecutionTrackerRegistry {
   private readonly timer: NodeJS.Timeout | null;
   private stopping: Promise<ShutdownReport> | null = null;
 
-  /** @internal Use registerExecutionTracker(container, options). */
+  /** Not for direct use (its token is private to this package): use registerExecutionTracker(container, options). */
   constructor(token: typeof kConstruct, options: ExecutionTrackerOptions) {
     if (token !== kConstruct) throw new DirectConstructionError('ExecutionTrackerRegistry', 'registerExecutionTracker(container, options)');
     const resolved = resolveTrackerOptions(options);

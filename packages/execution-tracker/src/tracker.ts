@@ -18,7 +18,7 @@ export class AgentExecutionTracker {
   private readonly engine: RunEngine;
   private readonly context: UserExecutionContext;
 
-  /** @internal Use getExecutionTracker(userContext, container). */
+  /** Not for direct use (its token is private to this package): use getExecutionTracker(userContext, container). */
   constructor(token: typeof kConstruct, engine: RunEngine, context: UserExecutionContext) {
     if (token !== kConstruct) throw new DirectConstructionError();
     this.engine = engine;

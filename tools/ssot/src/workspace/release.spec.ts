@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { listProjects, workspaceRoot } from './workspace-root';
@@ -9,6 +9,16 @@ const publishable = listProjects(root)
   .filter((project) => project.tags.includes('publish:npm'))
   .map((project) => project.packageName)
   .sort();
+
+/** Every .d.ts file under `dir`. */
+function declarationFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return declarationFiles(path);
+    return entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
 
 /** Runs nx and returns what it printed on stdout and stderr (it uses both). */
 function nx(args: string[]): string {
@@ -53,6 +63,13 @@ describe('nx release (dry runs; nothing is written or published)', () => {
       expect(files).toContain('dist/index.js');
       expect(files).toContain('dist/index.d.ts');
       expect(files.filter((file) => file.startsWith('src/') || /\.spec\./.test(file))).toEqual([]);
+    }
+    // the dry run built every package: what its types publish leaves out what is marked @internal
+    for (const project of listProjects(root).filter((candidate) => candidate.tags.includes('publish:npm'))) {
+      const declarations = declarationFiles(join(root, project.root, 'dist'));
+      expect({ project: project.name, built: declarations.length > 0 }).toEqual({ project: project.name, built: true });
+      const leaking = declarations.filter((file) => readFileSync(file, 'utf8').includes('@internal'));
+      expect({ project: project.name, leaking }).toEqual({ project: project.name, leaking: [] });
     }
   }, 120_000);
 });

@@ -17,10 +17,14 @@ export const depConstraints = [
   { sourceTag: 'scope:protocols', onlyDependOnLibsWithTags: ['scope:types'] },
   // manager, router, execution-tracker, backplane-redis: protocols, types, config, never each other
   { sourceTag: 'layer:core', onlyDependOnLibsWithTags: ['scope:protocols', 'scope:types', 'scope:config'] },
+  // the client: the wire's types (browser-safe: it imports them as types only)
+  { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:protocols', 'scope:types'] },
   // the gateway: any package's public entry
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
   // tools: any package's public entry
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+  // the examples: standalone agent servers, no agentwire package (they speak AG-UI over HTTP)
+  { sourceTag: 'type:example', onlyDependOnLibsWithTags: [] },
   // nothing depends on an app or a tool from a library
   { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:tool'] },
 ];

@@ -1,0 +1,163 @@
+import { EventType } from '@agentwire/protocols';
+import type { TokenService } from '../auth';
+import type { Gateway } from '../gateway';
+import { TestClient, foldedTypes, isRunFinished, startTestGateway } from './harness.test-helpers';
+import { LangGraphAgentProcess, type LangGraphAgentStats } from './langgraph-agent.test-helpers';
+import { type V2Envelope, epochOf, isContent, isTerminal, lastSeqOf, seqProblems, sleep, streamOf, textOf } from './v2.test-helpers';
+
+/**
+ * The LangGraph JS agent of examples/langgraph-agent (a StateGraph with a model node and a tool
+ * node, driven by a chat model that needs no network, served over HTTP + SSE with
+ * @ag-ui/encoder; a real Node process) as a remote agent of a real gateway, seen by real
+ * agentwire.v2 clients: every message each client receives is checked against the wire contract
+ * (run events against @ag-ui/core's EventSchemas).
+ */
+
+/** Chunks a second the agent's model streams (answer words, tool call pieces): slow enough to drop a tab or cancel mid-answer. */
+const TOKENS_PER_SECOND = 10;
+/** The answer the example documents: the user's text (whitespace collapsed) in quotes, and word_count's count. */
+const answerTo = (input: string): string => {
+  const words = input.split(/\s+/).filter(Boolean);
+  return `"${words.join(' ')}" has ${words.length === 1 ? '1 word' : `${words.length} words`}.`;
+};
+/** An input of `count` words (the answer takes about (count + 5) / TOKENS_PER_SECOND seconds). */
+const wordsInput = (count: number): string => Array.from({ length: count }, (_, index) => `word${index + 1}`).join(' ');
+const payloadsOf = (run: readonly V2Envelope[], type: string) => run.filter((message) => message.type === type).map((message) => message.payload);
+
+describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent through the gateway', () => {
+  let agent: LangGraphAgentProcess;
+  let gateway: Gateway | undefined;
+  let tokens: TokenService;
+  const clients: TestClient[] = [];
+
+  const connect = async (userId: string, query = ''): Promise<TestClient> => {
+    const client = await TestClient.connect(gateway as Gateway, tokens, userId, { query });
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    agent = await LangGraphAgentProcess.start({ AGENT_TOKENS_PER_SECOND: String(TOKENS_PER_SECOND) });
+    // one envelope per delta, so the stream shows the model's pace token by token
+    ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ lg: agent.agentUrl }), AGENTWIRE_STREAM_COALESCE_MS: '0' }));
+  }, 30_000);
+
+  afterEach(() => {
+    const problems = clients.flatMap((client, index) => client.wireProblems().map((problem) => `client ${index}: ${problem}`));
+    for (const client of clients.splice(0)) client.socket.terminate();
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await agent?.stop();
+  }, 10_000);
+
+  it("streams the graph's steps, the model's word_count call and the tool's result, the answer token by token, and one RUN_FINISHED", async () => {
+    const before = await agent.stats();
+    const input = 'hello there from   agentwire';
+    const client = await connect('alice');
+    client.send({ type: 'start_agent', agent: 'lg', input });
+    const finished = await client.waitFor(isTerminal, 10_000);
+    const run = streamOf(client).filter((message) => message.run_id === finished.run_id);
+
+    expect(foldedTypes(run)).toEqual([
+      EventType.RUN_STARTED,
+      EventType.STEP_STARTED,
+      EventType.TOOL_CALL_START,
+      EventType.TOOL_CALL_ARGS,
+      EventType.TOOL_CALL_END,
+      EventType.STEP_FINISHED,
+      EventType.STEP_STARTED,
+      EventType.TOOL_CALL_RESULT,
+      EventType.STEP_FINISHED,
+      EventType.STEP_STARTED,
+      EventType.TEXT_MESSAGE_START,
+      EventType.TEXT_MESSAGE_CONTENT,
+      EventType.TEXT_MESSAGE_END,
+      EventType.STEP_FINISHED,
+      EventType.RUN_FINISHED,
+    ]);
+    expect(run.filter(isTerminal)).toHaveLength(1);
+    // One RUN_STARTED, the gateway's: the remote's own is not forwarded.
+    expect(run[0]?.payload).toMatchObject({ type: EventType.RUN_STARTED, runId: finished.run_id, threadId: finished.thread_id });
+    expect(finished).toMatchObject({ type: EventType.RUN_FINISHED, payload: { outcome: { type: 'success' } } });
+    expect(payloadsOf(run, EventType.STEP_STARTED).map((payload) => payload['stepName'])).toEqual(['model', 'tools', 'model']);
+
+    // The tool call keeps the remote's id from start to result; its arguments arrive in the model's three pieces.
+    const [start] = payloadsOf(run, EventType.TOOL_CALL_START);
+    expect(start).toMatchObject({ toolCallName: 'word_count', toolCallId: expect.stringMatching(/^call_/) });
+    const toolCallId = start?.['toolCallId'];
+    expect(payloadsOf(run, EventType.TOOL_CALL_ARGS).map((payload) => payload['delta'])).toEqual(['{"text":', '"hello there from agentwire"', '}']);
+    expect(payloadsOf(run, EventType.TOOL_CALL_RESULT)).toEqual([expect.objectContaining({ toolCallId, content: '{"words":4}' })]);
+
+    // The answer, one envelope per token the model streamed, adding up to the exact text.
+    expect(textOf(run)).toBe(answerTo(input));
+    expect(textOf(run)).toBe('"hello there from agentwire" has 4 words.');
+    expect(payloadsOf(run, EventType.TEXT_MESSAGE_CONTENT).map((payload) => payload['delta'])).toEqual(['"hello ', 'there ', 'from ', 'agentwire" ', 'has ', '4 ', 'words.']);
+    expect(new Set(payloadsOf(run, EventType.TEXT_MESSAGE_CONTENT).map((payload) => payload['messageId']))).toEqual(
+      new Set([payloadsOf(run, EventType.TEXT_MESSAGE_START)[0]?.['messageId']]),
+    );
+    expect(seqProblems(run)).toEqual([]);
+    await agent.statsWhen((stats) => stats.runs_finished === before.runs_finished + 1);
+    expect(agent.stdout.split('\n')).toContain(`run finished: run ${String(finished.run_id)}`);
+  });
+
+  it('gives a tab that drops mid-answer and reconnects with ?after_seq&epoch the exact rest of the answer (the missed part compacted) and one terminal event', async () => {
+    const input = wordsInput(24);
+    const watcher = await connect('bob');
+    const tab = await connect('bob');
+    tab.send({ type: 'start_agent', agent: 'lg', input });
+    await tab.waitForCount(isContent, 3, 10_000);
+    const before = streamOf(tab);
+    const afterSeq = lastSeqOf(tab);
+    const epoch = epochOf(tab);
+    tab.socket.terminate();
+    // The answer goes on without the tab: three more positions are sequenced while it is away.
+    const missedUpTo = (await watcher.waitFor((message) => isContent(message) && (message.seq as number) >= afterSeq + 3, 10_000)).seq as number;
+
+    const back = await connect('bob', `?after_seq=${afterSeq}&epoch=${encodeURIComponent(epoch)}`);
+    await back.waitFor(isTerminal, 10_000);
+    await sleep(200); // anything of the run after its terminal event would have arrived by now
+    const after = streamOf(back);
+    const compacted = after.find(isContent) as V2Envelope | undefined;
+
+    expect(textOf(before) + textOf(after)).toBe(answerTo(input));
+    expect([...before, ...after].filter(isTerminal).map((message) => message.payload['outcome'])).toEqual([{ type: 'success' }]);
+    expect(after.at(-1)?.type).toBe(EventType.RUN_FINISHED);
+    // The part it missed comes back as one compacted delta, from the first position it lacked.
+    expect(compacted?.first_seq).toBe(afterSeq + 1);
+    expect(compacted?.seq as number).toBeGreaterThanOrEqual(missedUpTo);
+    expect(seqProblems([...before, ...after])).toEqual([]);
+    // The tab that stayed saw the same text live.
+    await watcher.waitFor(isTerminal, 5_000);
+    expect(textOf(streamOf(watcher))).toBe(answerTo(input));
+  });
+
+  it('cancel_run mid-answer ends the run once as cancelled, sends nothing of it afterwards, and the agent sees its request aborted', async () => {
+    const before: LangGraphAgentStats = await agent.stats();
+    const input = wordsInput(60);
+    const client = await connect('carol');
+    client.send({ type: 'start_agent', agent: 'lg', input });
+    const content = await client.waitFor(isContent, 10_000);
+    const runId = String(content.run_id);
+    await client.waitForCount(isContent, 2, 10_000);
+    client.send({ type: 'cancel_run', run_id: runId });
+    await client.waitFor(isTerminal, 5_000);
+
+    // The gateway aborted the HTTP request; the agent's graph stopped and counted the run aborted.
+    const after = await agent.statsWhen((stats) => stats.runs_aborted === before.runs_aborted + 1);
+    // Three token intervals more: a token the agent still sent would have reached the client by now.
+    await sleep((3 * 1000) / TOKENS_PER_SECOND);
+    const run = streamOf(client).filter((message) => message.run_id === runId);
+    const terminals = run.filter(isTerminal);
+    expect(terminals).toHaveLength(1);
+    expect(isRunFinished('cancelled')(terminals[0] as V2Envelope)).toBe(true);
+    expect(run.at(-1)).toBe(terminals[0]);
+    expect(textOf(run).length).toBeLessThan(answerTo(input).length);
+    expect(answerTo(input).startsWith(textOf(run))).toBe(true);
+    expect(after).toMatchObject({ runs_started: before.runs_started + 1, runs_finished: before.runs_finished, runs_failed: before.runs_failed });
+    expect(agent.stdout.split('\n')).toContain(`request aborted: run ${runId}`);
+    expect(agent.stdout).not.toContain(`run finished: run ${runId}`);
+  });
+});

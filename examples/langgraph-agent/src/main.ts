@@ -14,7 +14,7 @@ function log(line: string): void {
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
   // Swap the model here (see README.md): any LangChain chat model that can bind tools fits.
-  const graph = createAgentGraph(new WordCounterChatModel({ tokensPerSecond: settings.tokensPerSecond }));
+  const graph = createAgentGraph(new WordCounterChatModel({ tokensPerSecond: settings.tokensPerSecond }), { requireApproval: settings.requireApproval });
   const server = createAgentServer({ graph, stats: new RunStats(), keepAliveMs: settings.keepAliveMs, log });
   server.listen(settings.port, settings.host);
   await once(server, 'listening');

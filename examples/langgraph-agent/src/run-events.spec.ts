@@ -1,9 +1,9 @@
 import { type Event, EventType } from '@ag-ui/core';
 import { EventSchemas } from '@ag-ui/core/schemas';
 import type { StreamEvent } from '@langchain/core/tracers/log_stream';
-import { createAgentGraph } from './graph';
+import { APPROVAL_SCHEMA, createAgentGraph } from './graph';
 import { AGENT_ERROR_CODE, type MessagesGraph, type RunRequest, runEvents } from './run-events';
-import { WordCounterChatModel } from './word-counter-model';
+import { DECLINED_ANSWER, WordCounterChatModel } from './word-counter-model';
 
 const request: RunRequest = {
   threadId: 'thread-1',
@@ -68,5 +68,47 @@ describe('runEvents: one run of the graph as AG-UI events', () => {
 
     await expect(reading).rejects.toBe(reason);
     expect(seen.at(-1)?.type).toBe(EventType.TOOL_CALL_START);
+  });
+
+  describe('with approval required (LangGraph interrupt() and Command({resume}))', () => {
+    const approvalGraph = () => createAgentGraph(new WordCounterChatModel({ tokensPerSecond: 1000 }), { requireApproval: true });
+    const ask = (threadId: string): RunRequest => ({ threadId, runId: `${threadId}-run-1`, messages: [{ id: 'u-1', role: 'user', content: 'count these words' }] });
+    const answer = (threadId: string, interruptId: string, approved: boolean | null): RunRequest => ({
+      threadId,
+      runId: `${threadId}-run-2`,
+      messages: [],
+      resume: approved === null ? [{ interruptId, status: 'cancelled' }] : [{ interruptId, status: 'resolved', payload: { approved } }],
+    });
+    const textOf = (events: readonly Event[]): string => events.map((event) => (event.type === EventType.TEXT_MESSAGE_CONTENT ? event.delta : '')).join('');
+
+    it('ends the first run with the interrupt outcome before the tool runs, and resumes it with the approval in a second run', async () => {
+      const graph = approvalGraph();
+      const first = await collect(runEvents(graph, ask('t-approve'), new AbortController().signal));
+      for (const event of first) expect(EventSchemas.safeParse(event).error).toBeUndefined();
+      const finished = first.at(-1);
+      expect(finished).toMatchObject({ type: EventType.RUN_FINISHED, outcome: { type: 'interrupt', interrupts: [{ reason: 'tool_approval', message: expect.stringContaining('word_count') }] } });
+      const interrupt = (finished as { outcome: { interrupts: { id: string; toolCallId?: string; responseSchema?: unknown }[] } }).outcome.interrupts[0];
+      const toolCall = first.find((event) => event.type === EventType.TOOL_CALL_START);
+      expect(interrupt?.toolCallId).toBe((toolCall as { toolCallId?: string } | undefined)?.toolCallId);
+      expect(interrupt?.responseSchema).toEqual(APPROVAL_SCHEMA);
+      expect(first.some((event) => event.type === EventType.TOOL_CALL_RESULT)).toBe(false);
+
+      const second = await collect(runEvents(graph, answer('t-approve', String(interrupt?.id), true), new AbortController().signal));
+      expect(second.filter((event) => event.type === EventType.TOOL_CALL_RESULT)).toHaveLength(1);
+      expect(textOf(second)).toBe('"count these words" has 3 words.');
+      expect(second.at(-1)).toMatchObject({ type: EventType.RUN_FINISHED, outcome: { type: 'success' } });
+    });
+
+    it('answers without running the tool when the user declines, or cancels the question', async () => {
+      for (const [thread, approved] of [['t-decline', false], ['t-cancel', null]] as const) {
+        const graph = approvalGraph();
+        const first = await collect(runEvents(graph, ask(thread), new AbortController().signal));
+        const id = (first.at(-1) as { outcome: { interrupts: { id: string }[] } }).outcome.interrupts[0]?.id;
+        const second = await collect(runEvents(graph, answer(thread, String(id), approved), new AbortController().signal));
+        expect(textOf(second)).toBe(DECLINED_ANSWER);
+        // the call still gets its result: that it was declined
+        expect(second.filter((event) => event.type === EventType.TOOL_CALL_RESULT)).toEqual([expect.objectContaining({ content: '{"declined":true}' })]);
+      }
+    });
   });
 });

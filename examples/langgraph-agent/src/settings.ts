@@ -8,11 +8,13 @@ export interface Settings {
   readonly tokensPerSecond: number;
   /** AGENT_KEEPALIVE_SECONDS, in ms: the longest the stream goes without a byte before a `: ping` comment. */
   readonly keepAliveMs: number;
+  /** AGENT_REQUIRE_APPROVAL (1 or 0): ask before each tool call (the run ends with AG-UI's interrupt outcome; the next run resumes it). */
+  readonly requireApproval: boolean;
 }
 
 // An example agent server stands outside agentwire (nothing of agentwire goes into an agent's code), so it
 // reads its own environment instead of @agentwire/config.
-export const DEFAULT_SETTINGS: Settings = { port: 8001, host: '127.0.0.1', tokensPerSecond: 20, keepAliveMs: 3_000 };
+export const DEFAULT_SETTINGS: Settings = { port: 8001, host: '127.0.0.1', tokensPerSecond: 20, keepAliveMs: 3_000, requireApproval: false };
 
 export class SettingsError extends Error {}
 
@@ -34,5 +36,6 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     host: host === undefined || host === '' ? DEFAULT_SETTINGS.host : host,
     tokensPerSecond: numberFrom(env, 'AGENT_TOKENS_PER_SECOND', DEFAULT_SETTINGS.tokensPerSecond, positive, 'a number above zero'),
     keepAliveMs: numberFrom(env, 'AGENT_KEEPALIVE_SECONDS', DEFAULT_SETTINGS.keepAliveMs / 1000, positive, 'a number above zero') * 1000,
+    requireApproval: numberFrom(env, 'AGENT_REQUIRE_APPROVAL', DEFAULT_SETTINGS.requireApproval ? 1 : 0, (value) => value === 0 || value === 1, '1 or 0') === 1,
   };
 }

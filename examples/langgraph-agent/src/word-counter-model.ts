@@ -32,6 +32,7 @@ export type Turn = { readonly kind: 'tool_call'; readonly name: string; readonly
 export const NOTHING_TO_COUNT_ANSWER = 'You said nothing I could count.';
 export const NO_TOOL_ANSWER = 'I count words with the word_count tool, and it is not bound.';
 export const NO_COUNT_ANSWER = 'The word_count tool gave me no count.';
+export const DECLINED_ANSWER = 'You declined, so I did not count the words.';
 
 /** The last user message's text, whitespace collapsed ('' when there is none). */
 function lastUserText(messages: readonly BaseMessage[]): string {
@@ -43,10 +44,11 @@ function wordsOf(count: number): string {
   return count === 1 ? '1 word' : `${count} words`;
 }
 
-/** The count in a word_count result (`{"words": n}`), or undefined when it holds none. */
-function countIn(result: ToolMessage): number | undefined {
+/** The count in a word_count result (`{"words": n}`), 'declined' for a call the user declined, or undefined when it holds none. */
+function countIn(result: ToolMessage): number | 'declined' | undefined {
   try {
-    const parsed = JSON.parse(result.text) as { words?: unknown };
+    const parsed = JSON.parse(result.text) as { words?: unknown; declined?: unknown };
+    if (parsed.declined === true) return 'declined';
     return typeof parsed.words === 'number' && Number.isInteger(parsed.words) ? parsed.words : undefined;
   } catch {
     return undefined;
@@ -59,6 +61,7 @@ export function nextTurn(messages: readonly BaseMessage[], boundTools: readonly 
   const text = lastUserText(messages);
   if (last !== undefined && ToolMessage.isInstance(last) && last.name === WORD_COUNT_TOOL_NAME) {
     const count = countIn(last);
+    if (count === 'declined') return { kind: 'answer', text: DECLINED_ANSWER };
     return { kind: 'answer', text: count === undefined ? NO_COUNT_ANSWER : `"${text}" has ${wordsOf(count)}.` };
   }
   if (text === '') return { kind: 'answer', text: NOTHING_TO_COUNT_ANSWER };

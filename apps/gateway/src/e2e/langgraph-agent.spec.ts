@@ -161,3 +161,74 @@ describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent th
     expect(agent.stdout).not.toContain(`run finished: run ${runId}`);
   });
 });
+
+describe("the LangGraph JS agent asking before its tool call (LangGraph's interrupt(), AG-UI's interrupt outcome) through the gateway", () => {
+  let agent: LangGraphAgentProcess;
+  let gateway: Gateway | undefined;
+  let tokens: TokenService;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    agent = await LangGraphAgentProcess.start({ AGENT_TOKENS_PER_SECOND: '50', AGENT_REQUIRE_APPROVAL: '1' });
+    ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ lg: agent.agentUrl }) }));
+  }, 30_000);
+
+  afterEach(() => {
+    const problems = clients.flatMap((client, index) => client.wireProblems().map((problem) => `client ${index}: ${problem}`));
+    for (const client of clients.splice(0)) client.socket.terminate();
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await agent?.stop();
+  }, 10_000);
+
+  const isQuestion = (message: V2Envelope): boolean => message.type === EventType.CUSTOM && message.payload['name'] === 'agentwire.interrupt';
+
+  it('shows the question on every tab, takes a valid answer from any of them, resumes the graph with it and ends the run once', async () => {
+    const before = await agent.stats();
+    const [asker, other] = [await TestClient.connect(gateway as Gateway, tokens, 'dora'), await TestClient.connect(gateway as Gateway, tokens, 'dora')];
+    clients.push(asker, other);
+    asker.send({ type: 'start_agent', agent: 'lg', input: 'count these words' });
+
+    const question = await other.waitFor(isQuestion, 10_000);
+    await asker.waitFor(isQuestion, 5_000);
+    const value = question.payload['value'] as { id: string; reason: string; message: string; responseSchema: unknown };
+    expect(value).toMatchObject({ reason: 'tool_approval', message: expect.stringContaining('word_count'), responseSchema: { required: ['approved'] } });
+    // the remote's first run is over (its interrupt outcome); the agentwire run waits on the user
+    await agent.statsWhen((stats) => stats.runs_finished === before.runs_finished + 1);
+    expect(asker.messages.filter((message) => isTerminal(message))).toEqual([]);
+
+    // an answer the question's schema refuses leaves it open
+    other.send({ type: 'answer_interrupt', run_id: question.run_id, interrupt_id: value.id, value: { approved: 'yes' } });
+    expect((await other.waitFor((message) => message.type === 'error', 5_000)).payload['code']).toBe('invalid_message');
+    other.send({ type: 'answer_interrupt', run_id: question.run_id, interrupt_id: value.id, value: { approved: true } });
+
+    for (const tab of [asker, other]) {
+      const finished = await tab.waitFor(isTerminal, 10_000);
+      const run = streamOf(tab).filter((message) => message.run_id === question.run_id);
+      expect(isRunFinished('success')(finished)).toBe(true);
+      expect(run.filter(isTerminal)).toHaveLength(1);
+      expect(textOf(run)).toBe('"count these words" has 3 words.');
+      expect(payloadsOf(run, EventType.TOOL_CALL_RESULT)).toEqual([expect.objectContaining({ content: '{"words":3}' })]);
+      expect(seqProblems(run)).toEqual([]);
+    }
+    // two remote runs (asked, resumed) made one agentwire run
+    expect(await agent.statsWhen((stats) => stats.runs_finished === before.runs_finished + 2)).toMatchObject({ runs_started: before.runs_started + 2 });
+  });
+
+  it('answers without running the tool when the user declines (the call gets its result: declined)', async () => {
+    const client = await TestClient.connect(gateway as Gateway, tokens, 'eve');
+    clients.push(client);
+    client.send({ type: 'start_agent', agent: 'lg', input: 'two words' });
+    const question = await client.waitFor(isQuestion, 10_000);
+    const value = question.payload['value'] as { id: string };
+    client.send({ type: 'answer_interrupt', run_id: question.run_id, interrupt_id: value.id, value: { approved: false } });
+    const finished = await client.waitFor(isTerminal, 10_000);
+    const run = streamOf(client).filter((message) => message.run_id === question.run_id);
+    expect(isRunFinished('success')(finished)).toBe(true);
+    expect(textOf(run)).toBe('You declined, so I did not count the words.');
+    expect(payloadsOf(run, EventType.TOOL_CALL_RESULT)).toEqual([expect.objectContaining({ content: '{"declined":true}' })]);
+  });
+});

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { AgentProcess, pause } from './agent-process.test-helpers';
 
 /**
  * examples/langgraph-agent (a LangGraph JS agent served over HTTP + SSE) run as a real Node
@@ -17,9 +17,6 @@ const LISTENING = /langgraph agent listening on (http:\/\/127\.0\.0\.1:\d+)\//;
 
 const START_DEADLINE_MS = 20_000;
 const POLL_MS = 20;
-const STOP_GRACE_MS = 3_000;
-
-const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** What the agent's GET /stats answers. */
 export interface LangGraphAgentStats {
@@ -29,13 +26,9 @@ export interface LangGraphAgentStats {
   readonly runs_aborted: number;
 }
 
-export class LangGraphAgentProcess {
-  private stdoutText = '';
-  private stderrText = '';
-
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.stdoutText += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderrText += chunk.toString()));
+export class LangGraphAgentProcess extends AgentProcess {
+  private constructor(child: ChildProcess) {
+    super('the LangGraph agent', child);
   }
 
   /** Starts `node -r @swc-node/register src/main.ts` on 127.0.0.1 and a free port with `env` added; resolves once GET /health answers ok. */
@@ -47,20 +40,13 @@ export class LangGraphAgentProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const agent = new LangGraphAgentProcess(child);
-    const deadline = Date.now() + START_DEADLINE_MS;
-    while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-      const base = LISTENING.exec(agent.stdoutText)?.[1];
-      const health = base === undefined ? undefined : await fetch(`${base}/health`).catch(() => undefined);
-      if (health?.ok && ((await health.json()) as { status?: unknown }).status === 'ok') return agent;
-      await pause(POLL_MS);
-    }
-    await agent.stop();
-    throw new Error(`the LangGraph agent did not answer GET /health within ${START_DEADLINE_MS} ms; it printed:\n${agent.stdoutText}${agent.stderrText}`);
+    await agent.untilHealthy(() => LISTENING.exec(agent.stdout)?.[1], START_DEADLINE_MS);
+    return agent;
   }
 
   /** http://127.0.0.1:<port> */
   get baseUrl(): string {
-    const base = LISTENING.exec(this.stdoutText)?.[1];
+    const base = LISTENING.exec(this.stdout)?.[1];
     if (base === undefined) throw new Error('the LangGraph agent has not said where it listens');
     return base;
   }
@@ -68,10 +54,6 @@ export class LangGraphAgentProcess {
   /** The AG-UI endpoint (what AGENTWIRE_REMOTE_AGENTS names). */
   get agentUrl(): string {
     return `${this.baseUrl}/`;
-  }
-
-  get stdout(): string {
-    return this.stdoutText;
   }
 
   async stats(): Promise<LangGraphAgentStats> {
@@ -86,18 +68,8 @@ export class LangGraphAgentProcess {
     for (;;) {
       const stats = await this.stats();
       if (accept(stats)) return stats;
-      if (Date.now() > deadline) throw new Error(`the LangGraph agent's stats did not come to pass within ${timeoutMs} ms: ${JSON.stringify(stats)}; stdout:\n${this.stdoutText}`);
+      if (Date.now() > deadline) throw new Error(`the LangGraph agent's stats did not come to pass within ${timeoutMs} ms: ${JSON.stringify(stats)}; stdout:\n${this.stdout}`);
       await pause(POLL_MS);
     }
-  }
-
-  /** SIGTERM, then SIGKILL if it has not exited after a grace period; resolves once it has exited. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const kill = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(kill);
   }
 }

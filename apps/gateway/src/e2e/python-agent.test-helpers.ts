@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { AgentProcess } from './agent-process.test-helpers';
 
 /**
  * examples/python-agent/agent.py run as a real uvicorn process, for the gateway's end-to-end
@@ -16,10 +17,6 @@ const AGENT_DIR = resolve(__dirname, '../../../..', 'examples/python-agent');
 const INSTALL_HINT = 'apt-get install -y python3-fastapi python3-uvicorn python3-pydantic';
 
 const HEALTH_DEADLINE_MS = 15_000;
-const HEALTH_POLL_MS = 100;
-const STOP_GRACE_MS = 3_000;
-
-const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Throws, saying what to install, when the interpreter or its packages (or the example) are missing: a reason to fail, never to skip. */
 function requirePythonWithPackages(): void {
@@ -41,17 +38,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export class PythonAgentProcess {
-  private stdoutText = '';
-  private stderrText = '';
-
+export class PythonAgentProcess extends AgentProcess {
   private constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     /** http://127.0.0.1:<port> */
     readonly baseUrl: string,
   ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.stdoutText += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderrText += chunk.toString()));
+    super('the Python agent', child);
   }
 
   /** Starts uvicorn serving agent:app on a free port with `env` added, and resolves once GET /health answers ok. */
@@ -64,41 +57,12 @@ export class PythonAgentProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const agent = new PythonAgentProcess(child, `http://127.0.0.1:${port}`);
-    const deadline = Date.now() + HEALTH_DEADLINE_MS;
-    while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-      const health = await fetch(`${agent.baseUrl}/health`).catch(() => undefined);
-      if (health?.ok && ((await health.json()) as { status?: unknown }).status === 'ok') return agent;
-      await pause(HEALTH_POLL_MS);
-    }
-    await agent.stop();
-    throw new Error(`the Python agent did not answer GET /health on port ${port} within ${HEALTH_DEADLINE_MS} ms; it printed:\n${agent.stdoutText}${agent.stderrText}`);
+    await agent.untilHealthy(() => agent.baseUrl, HEALTH_DEADLINE_MS);
+    return agent;
   }
 
   /** The AG-UI endpoint (what AGENTWIRE_REMOTE_AGENTS names). */
   get agentUrl(): string {
     return `${this.baseUrl}/agent`;
-  }
-
-  get stdout(): string {
-    return this.stdoutText;
-  }
-
-  /** Resolves once stdout holds a line equal to `line`; rejects after `timeoutMs` with what it printed. */
-  async printedLine(line: string, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.stdoutText.split('\n').some((printed) => printed.trim() === line)) {
-      if (Date.now() > deadline) throw new Error(`the Python agent did not print "${line}" within ${timeoutMs} ms; stdout:\n${this.stdoutText}`);
-      await pause(20);
-    }
-  }
-
-  /** SIGTERM, then SIGKILL if it has not exited after a grace period; resolves once it has exited. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const kill = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(kill);
   }
 }

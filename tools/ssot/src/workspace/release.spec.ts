@@ -58,10 +58,12 @@ describe('nx release (dry runs; nothing is written or published)', () => {
     const tarballs = output.split(/=== Tarball Contents ===/).slice(1);
     const names = tarballs.map((block) => /name:\s+(\S+)/.exec(block)?.[1]).sort();
     expect(names).toEqual(publishable);
+    const manifests = new Map(listProjects(root).map((project) => [project.packageName, project.packageJson]));
     for (const block of tarballs) {
       const files = [...block.matchAll(/^\S+\s+((?:dist|src|bin)\/\S+|package\.json|README\.md)\s*$/gm)].map((m) => m[1] as string);
-      expect(files).toContain('dist/index.js');
-      expect(files).toContain('dist/index.d.ts');
+      // what the manifest points at (main, types) is in the tarball
+      const manifest = manifests.get(/name:\s+(\S+)/.exec(block)?.[1] ?? '') ?? {};
+      for (const entry of [manifest['main'], manifest['types']]) expect(files).toContain(String(entry).replace(/^\.\//, ''));
       expect(files.filter((file) => file.startsWith('src/') || /\.spec\./.test(file))).toEqual([]);
     }
     // the dry run built every package: what its types publish leaves out what is marked @internal

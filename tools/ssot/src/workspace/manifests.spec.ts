@@ -23,6 +23,7 @@ describe('workspace manifests', () => {
     expect(projects.map((p) => `${p.root} ${p.name}`)).toEqual([
       'apps/gateway gateway',
       'packages/backplane-redis backplane-redis',
+      'packages/client client',
       'packages/config config',
       'packages/execution-tracker execution-tracker',
       'packages/manager manager',
@@ -41,7 +42,7 @@ describe('workspace manifests', () => {
 
   it('gives every publishable package one entry (plus ./testing for shared test doubles and checks), types and public access', () => {
     expect(publishable.map((p) => p.name).sort()).toEqual(
-      ['backplane-redis', 'config', 'execution-tracker', 'manager', 'protocols', 'router', 'ssot', 'types'],
+      ['backplane-redis', 'client', 'config', 'execution-tracker', 'manager', 'protocols', 'router', 'ssot', 'types'],
     );
     for (const project of publishable) {
       const manifest = project.packageJson as {
@@ -53,8 +54,17 @@ describe('workspace manifests', () => {
       const withTesting = project.name === 'protocols' || project.name === 'manager' || project.name === 'types';
       const entries = Object.keys(manifest.exports).filter((key) => key !== './package.json');
       expect(entries).toEqual(withTesting ? ['.', './testing'] : ['.']);
-      expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
-      expect(manifest.types).toBe('./dist/index.d.ts');
+      if (project.name === 'client') {
+        // the client runs in browsers too: an ES module build beside the CommonJS one
+        expect(manifest.exports['.']).toEqual({
+          import: { types: './dist/esm/index.d.ts', default: './dist/esm/index.js' },
+          require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
+        });
+        expect(manifest.types).toBe('./dist/cjs/index.d.ts');
+      } else {
+        expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+        expect(manifest.types).toBe('./dist/index.d.ts');
+      }
       expect(manifest.publishConfig).toEqual({ access: 'public' });
       expect(manifest.files).toContain('dist');
     }
@@ -73,7 +83,7 @@ describe('workspace manifests', () => {
   it('resolves each built package by its scoped name, with the entries its manifest names', async () => {
     for (const project of publishable) {
       const entry = require.resolve(project.packageName, { paths: [root] });
-      expect(entry).toBe(join(root, project.root, 'dist', 'index.js'));
+      expect(entry).toBe(join(root, project.root, ...(project.name === 'client' ? ['dist', 'cjs', 'index.js'] : ['dist', 'index.js'])));
       const loaded = (await import(entry)) as Record<string, unknown>;
       expect(Object.keys(loaded).length).toBeGreaterThan(0);
       if (project.name === 'protocols' || project.name === 'manager' || project.name === 'types') {

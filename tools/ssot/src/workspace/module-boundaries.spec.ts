@@ -23,9 +23,10 @@ const MAY_IMPORT: Record<string, string[]> = {
   router: ['protocols', 'types', 'config'],
   'execution-tracker': ['protocols', 'types', 'config'],
   'backplane-redis': ['protocols', 'types', 'config'],
-  gateway: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis'],
-  ssot: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'bench'],
-  bench: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'ssot'],
+  client: ['protocols', 'types'],
+  gateway: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client'],
+  ssot: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'bench'],
+  bench: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'ssot'],
 };
 
 interface LintMessage {

@@ -1,0 +1,428 @@
+import WebSocket from 'ws';
+import { type AgentwireClient, type ClientOptions, type ClientState, type StreamEnvelope, type TokenRequest, createClient } from './client';
+import { ClientErrorCode } from './errors';
+import { FakeGateway, fakeJwt, runEvents, waitFor } from './fake-gateway.test-helpers';
+
+/**
+ * The client against a scripted gateway on a real ws server (127.0.0.1): connecting, resuming
+ * without losing or repeating an event, token refresh on the open socket, run handles, refusals.
+ * The real gateway: apps/gateway/src/e2e/client.spec.ts.
+ */
+
+let gateway: FakeGateway;
+const clients: AgentwireClient[] = [];
+beforeEach(async () => {
+  gateway = await FakeGateway.start();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await gateway.stop();
+});
+
+const longLived = () => fakeJwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 });
+
+/** A client of the fake gateway (ws injected: Node 20 has no global WebSocket); fast reconnects. */
+function connect(options: Partial<ClientOptions> = {}): { client: AgentwireClient; tokenRequests: TokenRequest['reason'][]; states: ClientState[] } {
+  const tokenRequests: TokenRequest['reason'][] = [];
+  const client = createClient({
+    url: gateway.url,
+    getToken: ({ reason }) => {
+      tokenRequests.push(reason);
+      return longLived();
+    },
+    WebSocket,
+    reconnectBaseDelayMs: 20,
+    reconnectMaxDelayMs: 100,
+    ...options,
+  });
+  const states: ClientState[] = [client.state];
+  client.on('state', (state) => states.push(state));
+  clients.push(client);
+  return { client, tokenRequests, states };
+}
+
+const openState = (client: AgentwireClient) => () => (client.state === 'open' ? true : undefined);
+
+describe('connecting', () => {
+  it('offers agentwire.v2 and the token as subprotocols, asks getToken for it, and is open once greeted', async () => {
+    const { client, tokenRequests, states } = connect();
+    const connection = await gateway.connection(0);
+    await waitFor(openState(client), 'open');
+    expect(connection.protocols).toEqual(['agentwire.v2', `bearer.${connection.token}`]);
+    expect(connection.token).not.toBe('');
+    expect(tokenRequests).toEqual(['connect']);
+    expect(states).toEqual(['connecting', 'open']);
+    expect(client.connectionId).toBe('conn_1');
+    // a fresh connection without resumeFrom takes the stream from now on
+    expect(connection.url.searchParams.has('after_seq')).toBe(false);
+  });
+
+  it('refuses to start without a WebSocket, naming what to pass', () => {
+    expect(() => createClient({ url: gateway.url, getToken: () => 'token' })).toThrow(/pass one/);
+  });
+
+  it('after an upgrade refusal (401: no socket) gets a fresh token (reason rejected) and connects', async () => {
+    gateway.refuseUpgrades = 2;
+    const { client, tokenRequests, states } = connect();
+    await waitFor(openState(client), 'open');
+    expect(gateway.refusedUpgrades).toBe(2);
+    expect(tokenRequests).toEqual(['connect', 'rejected', 'rejected']);
+    expect(states).toEqual(['connecting', 'open']);
+  });
+
+  it('after a close with 1008 (token expired) gets a fresh token; after any other drop asks for one with reason reconnect', async () => {
+    const { client, tokenRequests, states } = connect();
+    (await gateway.connection(0)).close(1008, 'token expired');
+    await gateway.connection(1);
+    await waitFor(openState(client), 'open again');
+    (await gateway.connection(1)).terminate();
+    await gateway.connection(2);
+    await waitFor(openState(client), 'open a third time');
+    expect(tokenRequests).toEqual(['connect', 'rejected', 'reconnect']);
+    expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open', 'reconnecting', 'open']);
+  });
+
+  it('stops for good on close(): no further attempts, state closed', async () => {
+    gateway.refuseUpgrades = 1_000;
+    const { client, states, tokenRequests } = connect({ reconnectBaseDelayMs: 5, reconnectMaxDelayMs: 5 });
+    await waitFor(() => (gateway.refusedUpgrades >= 3 ? true : undefined), 'three refused attempts');
+    await client.close();
+    // every attempt starts by asking for a token
+    const attempts = tokenRequests.length;
+    // Bounded wait: many reconnect delays long.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(tokenRequests).toHaveLength(attempts);
+    expect(client.state).toBe('closed');
+    expect(states[states.length - 1]).toBe('closed');
+  });
+
+  it('gives up after maxReconnectAttempts failures in a row', async () => {
+    gateway.refuseUpgrades = 1_000;
+    const { client } = connect({ maxReconnectAttempts: 2 });
+    const disconnects: (number | null)[] = [];
+    client.on('disconnected', ({ retryInMs }) => disconnects.push(retryInMs));
+    await waitFor(() => (client.state === 'closed' ? true : undefined), 'closed');
+    expect(gateway.refusedUpgrades).toBe(3);
+    expect(disconnects.map((retry) => retry === null)).toEqual([false, false, true]);
+  });
+
+  it('reconnects when the connection goes silent (no pong to its heartbeat ping)', async () => {
+    const { client } = connect({ heartbeatIntervalMs: 30, heartbeatTimeoutMs: 60 });
+    await waitFor(openState(client), 'open');
+    gateway.answerPings = false;
+    await gateway.connection(1);
+    gateway.answerPings = true;
+    await waitFor(openState(client), 'open again');
+    expect((await gateway.connection(0)).ofType('ping').length).toBeGreaterThan(0);
+  });
+});
+
+describe('resuming the stream', () => {
+  it('resumes with after_seq and epoch of the last seq seen, delivering every event once, in order', async () => {
+    gateway.replayRepeats = 3; // the replay also sends 3 positions the client already has
+    const { client } = connect();
+    const seen: number[] = [];
+    client.on('event', (envelope) => seen.push(envelope.seq));
+    await waitFor(openState(client), 'open');
+    for (let index = 0; index < 5; index += 1) gateway.publish({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: index } });
+    await waitFor(() => (seen.length === 5 ? true : undefined), '5 events');
+    (await gateway.connection(0)).terminate();
+    for (let index = 5; index < 8; index += 1) gateway.record({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: index } });
+    const second = await gateway.connection(1);
+    expect(Object.fromEntries(second.url.searchParams)).toEqual({ after_seq: '5', epoch: 'e1' });
+    gateway.publish({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: 8 } });
+    await waitFor(() => (seen.length === 9 ? true : undefined), '9 events');
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(client.position).toEqual({ seq: 9, epoch: 'e1' });
+  });
+
+  it("applies a compacted replay: the run's text is exact across the drop", async () => {
+    gateway.compactReplay = true;
+    const { client } = connect();
+    await waitFor(openState(client), 'open');
+    const run = client.startRun({ agent: 'demo', input: 'hi' });
+    const connection = await gateway.connection(0);
+    const start = await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    const events = runEvents('run_1', String(start['thread_id']));
+    for (const event of [events.started(), events.textStart(), events.text('one '), events.text('two ')]) gateway.publish(event);
+    await waitFor(() => (run.text === 'one two ' ? true : undefined), 'the first words');
+    connection.terminate();
+    for (const delta of ['three ', 'four ', 'five']) gateway.record(events.text(delta));
+    gateway.record(events.textEnd());
+    gateway.record(events.finished());
+    const outcome = await run.done;
+    expect(outcome.status).toBe('completed');
+    expect(run.text).toBe('one two three four five');
+    // the three deltas arrived as one envelope standing for positions 5..7
+    const folded = run.events.find((envelope) => (envelope as StreamEnvelope).first_seq !== undefined) as StreamEnvelope | undefined;
+    expect(folded).toMatchObject({ first_seq: 5, seq: 7 });
+  });
+
+  it('starts over on a new epoch: resets its position and takes the new stream from its start', async () => {
+    const { client } = connect();
+    const seen: number[] = [];
+    const resets: unknown[] = [];
+    client.on('event', (envelope) => seen.push(envelope.seq));
+    client.on('reset', (point) => resets.push(point));
+    await waitFor(openState(client), 'open');
+    for (let index = 0; index < 4; index += 1) gateway.publish({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: index } });
+    await waitFor(() => (seen.length === 4 ? true : undefined), '4 events');
+    // the gateway restarted: a new, shorter stream in a new epoch
+    gateway.stream.splice(0);
+    gateway.epoch = 'e2';
+    gateway.record({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: 'new 1' } });
+    gateway.record({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: 'new 2' } });
+    (await gateway.connection(0)).terminate();
+    const second = await gateway.connection(1);
+    expect(Object.fromEntries(second.url.searchParams)).toEqual({ after_seq: '4', epoch: 'e1' });
+    await waitFor(() => (seen.length === 6 ? true : undefined), 'the new stream');
+    expect(seen).toEqual([1, 2, 3, 4, 1, 2]);
+    expect(resets).toEqual([{ seq: 0, epoch: 'e2' }]);
+    expect(client.position).toEqual({ seq: 2, epoch: 'e2' });
+  });
+
+  it('surfaces replay gaps, announced or not, as gap events', async () => {
+    const { client } = connect({ resumeFrom: { seq: 0, epoch: null } });
+    const gaps: unknown[] = [];
+    const errors: string[] = [];
+    client.on('gap', (gap) => gaps.push(gap));
+    client.on('error', (error) => errors.push(error.code));
+    await waitFor(openState(client), 'open');
+    const connection = await gateway.connection(0);
+    connection.send(FakeGateway.message('CUSTOM', { type: 'CUSTOM', name: 'agentwire.replay_gap', value: { from_seq: 1, to_seq: 4 } }));
+    connection.send({ type: 'CUSTOM', seq: 5, ts: new Date().toISOString(), user_id: 'alice', payload: { type: 'CUSTOM', name: 'app.note', value: 5 } });
+    // 6..7 never come and nothing says so
+    connection.send({ type: 'CUSTOM', seq: 8, ts: new Date().toISOString(), user_id: 'alice', payload: { type: 'CUSTOM', name: 'app.note', value: 8 } });
+    await waitFor(() => (client.position.seq === 8 ? true : undefined), 'seq 8');
+    expect(gaps).toEqual([
+      { from_seq: 1, to_seq: 4 },
+      { from_seq: 6, to_seq: 7 },
+    ]);
+    expect(errors).toEqual([ClientErrorCode.SeqJump]);
+  });
+
+  it('resumes from resumeFrom on its first connection', async () => {
+    for (let index = 0; index < 3; index += 1) gateway.record({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: index } });
+    const { client } = connect({ resumeFrom: { seq: 1, epoch: 'e1' } });
+    const seen: number[] = [];
+    client.on('event', (envelope) => seen.push(envelope.seq));
+    const connection = await gateway.connection(0);
+    expect(Object.fromEntries(connection.url.searchParams)).toEqual({ after_seq: '1', epoch: 'e1' });
+    await waitFor(() => (seen.length === 2 ? true : undefined), 'the replay');
+    expect(seen).toEqual([2, 3]);
+  });
+});
+
+describe('token refresh on the open socket', () => {
+  it('sends a fresh token before the current one expires, on the same connection', async () => {
+    const tokens: string[] = [];
+    const reasons: string[] = [];
+    const { client } = connect({
+      // 2 s tokens: refreshed at half of what remains (about every second)
+      getToken: ({ reason }) => {
+        reasons.push(reason);
+        const token = fakeJwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 2, jti: tokens.length });
+        tokens.push(token);
+        return token;
+      },
+      minTokenRefreshDelayMs: 50,
+    });
+    const refreshed: unknown[] = [];
+    client.on('tokenRefreshed', (event) => refreshed.push(event));
+    gateway.onFrame = (frame, connection) => {
+      if (frame.type === 'refresh_token') connection.send(FakeGateway.message('token_refreshed', { expires_at: new Date(Date.now() + 2000).toISOString() }));
+    };
+    const connection = await gateway.connection(0);
+    await waitFor(() => (connection.ofType('refresh_token').length >= 2 ? true : undefined), 'two refreshes', 8000);
+    expect(connection.ofType('refresh_token').map((frame) => frame['token'])).toEqual(tokens.slice(1, 1 + connection.ofType('refresh_token').length));
+    expect(reasons.slice(0, 3)).toEqual(['connect', 'refresh', 'refresh']);
+    expect(refreshed.length).toBeGreaterThanOrEqual(1);
+    expect(gateway.connections).toHaveLength(1);
+    expect(client.state).toBe('open');
+  });
+
+  it('reports a refused refresh and tries again while the token lasts', async () => {
+    const { client } = connect({
+      getToken: () => fakeJwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 2 }),
+      minTokenRefreshDelayMs: 50,
+    });
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    gateway.refuse = (frame) => (frame.type === 'refresh_token' ? { code: 'unauthorized', message: 'token refresh refused' } : null);
+    const connection = await gateway.connection(0);
+    await waitFor(() => (errors.length >= 2 ? true : undefined), 'a second refused attempt', 8000);
+    expect(errors.slice(0, 2)).toEqual(['unauthorized', 'unauthorized']);
+    expect(connection.ofType('refresh_token').length).toBeGreaterThanOrEqual(2);
+    expect(gateway.connections).toHaveLength(1);
+  });
+});
+
+describe('runs', () => {
+  it('starts a run with start_agent on a thread of its own and follows it to its end', async () => {
+    const { client } = connect();
+    const run = client.startRun({ agent: 'demo', input: 'what is 6*7?' });
+    const connection = await gateway.connection(0);
+    const start = await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    expect(start).toEqual({ type: 'start_agent', agent: 'demo', input: 'what is 6*7?', thread_id: run.threadId });
+    expect(run.threadId).toMatch(/^thread_[0-9a-f]{32}$/);
+    // every request is followed by a ping: the pong says it was taken
+    expect(connection.received.map((frame) => frame.type).slice(0, 2)).toEqual(['start_agent', 'ping']);
+    const events = runEvents('run_42', run.threadId);
+    for (const event of [events.started(), events.textStart(), events.text('42'), events.textEnd(), events.finished()]) gateway.publish(event);
+    expect(await run.started).toBe('run_42');
+    expect(await run.done).toEqual({ status: 'completed', runId: 'run_42', result: undefined });
+    expect(run.text).toBe('42');
+  });
+
+  it('ends a refused start with the gateway’s error code', async () => {
+    gateway.refuse = (frame) => (frame.type === 'start_agent' ? { code: 'invalid_message', message: "unknown agent 'nope'" } : null);
+    const { client } = connect();
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    const run = client.startRun({ agent: 'nope', input: 'x' });
+    expect(await run.done).toEqual({ status: 'refused', runId: null, code: 'invalid_message', message: "unknown agent 'nope'" });
+    // the refusal is the run's, not a stray error
+    expect(errors).toEqual([]);
+  });
+
+  it('tells two runs started at once apart by their threads', async () => {
+    const { client } = connect();
+    const first = client.startRun({ agent: 'demo', input: 'one' });
+    const second = client.startRun({ agent: 'demo', input: 'two' });
+    const connection = await gateway.connection(0);
+    await waitFor(() => (connection.ofType('start_agent').length === 2 ? true : undefined), 'both starts');
+    const a = runEvents('run_a', first.threadId);
+    const b = runEvents('run_b', second.threadId);
+    // the second run's events come first and interleave
+    for (const event of [b.started(), a.started(), b.text('B1 '), a.text('A1 '), a.text('A2'), b.text('B2'), a.finished(), b.finished()]) gateway.publish(event);
+    await Promise.all([first.done, second.done]);
+    expect([first.runId, first.text, second.runId, second.text]).toEqual(['run_a', 'A1 A2', 'run_b', 'B1 B2']);
+  });
+
+  it('cancels and answers through the handle; a refused answer rejects with the code and the question stays open', async () => {
+    const { client } = connect();
+    const run = client.startRun({ agent: 'asker', input: {} });
+    const connection = await gateway.connection(0);
+    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    const events = runEvents('run_q', run.threadId);
+    gateway.publish(events.started('asker'));
+    gateway.publish(events.interrupt('q1'));
+    await waitFor(() => run.interrupts[0], 'the question');
+
+    gateway.refuse = (frame) => (frame.type === 'answer_interrupt' && frame['value'] !== true ? { code: 'invalid_message', message: 'value must be boolean' } : null);
+    await expect(run.answer('q1', 'yes')).rejects.toMatchObject({ code: 'invalid_message', message: 'value must be boolean' });
+    await run.answer('q1', true);
+    expect(connection.ofType('answer_interrupt')).toEqual([
+      { type: 'answer_interrupt', run_id: 'run_q', interrupt_id: 'q1', value: 'yes' },
+      { type: 'answer_interrupt', run_id: 'run_q', interrupt_id: 'q1', value: true },
+    ]);
+    gateway.publish(events.interruptResolved('q1'));
+    await waitFor(() => (run.interrupts[0]?.status === 'resolved' ? true : undefined), 'resolved');
+
+    gateway.onFrame = (frame) => {
+      if (frame.type === 'cancel_run') gateway.publish(events.finished({ type: 'cancelled' }, { metadata: { agentwire: { code: 'cancelled', reason: 'cancelled by the user' } } }));
+    };
+    await run.cancel();
+    expect(connection.ofType('cancel_run')).toEqual([{ type: 'cancel_run', run_id: 'run_q' }]);
+    expect(await run.done).toEqual({ status: 'cancelled', runId: 'run_q', reason: 'cancelled by the user' });
+  });
+
+  it('queues a start made while connecting and sends it once open', async () => {
+    gateway.refuseUpgrades = 1;
+    const { client } = connect();
+    const run = client.startRun({ agent: 'demo', input: 'queued' });
+    const connection = await gateway.connection(0);
+    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    gateway.publish(runEvents('run_late', run.threadId).started());
+    expect(await run.started).toBe('run_late');
+  });
+
+  it('finds a start whose connection dropped before the gateway confirmed it in the replay; ends it as connection_lost when nothing came', async () => {
+    gateway.answerPings = false;
+    const { client } = connect({ heartbeatIntervalMs: 0 });
+    const confirmedByReplay = client.startRun({ agent: 'demo', input: 'one' });
+    const first = await gateway.connection(0);
+    await waitFor(() => first.ofType('start_agent')[0], 'the first start');
+    // the run started while the connection died
+    gateway.record(runEvents('run_1', confirmedByReplay.threadId).started());
+    first.terminate();
+    expect(await confirmedByReplay.started).toBe('run_1');
+
+    const lost = client.startRun({ agent: 'demo', input: 'two' });
+    // requests go one at a time: this one waits behind the unconfirmed one, and is sent on the next connection
+    const queued = client.startRun({ agent: 'demo', input: 'three' });
+    const second = await gateway.connection(1);
+    await waitFor(() => second.ofType('start_agent')[0], 'the second start');
+    expect(second.ofType('start_agent').map((frame) => frame['input'])).toEqual(['two']);
+    gateway.answerPings = true;
+    second.terminate();
+    expect(await lost.done).toMatchObject({ status: 'refused', code: ClientErrorCode.ConnectionLost });
+    const third = await gateway.connection(2);
+    await waitFor(() => third.ofType('start_agent')[0], 'the queued start');
+    expect(third.ofType('start_agent').map((frame) => frame['input'])).toEqual(['three']);
+    gateway.publish(runEvents('run_3', queued.threadId).started());
+    expect(await queued.started).toBe('run_3');
+  });
+
+  it('shows every envelope of the stream, also of runs started elsewhere', async () => {
+    const { client } = connect();
+    const seen: string[] = [];
+    client.on('event', (envelope) => seen.push(`${envelope.type}:${envelope.run_id ?? ''}`));
+    await waitFor(openState(client), 'open');
+    const other = runEvents('run_other', 'thread_other');
+    gateway.publish(other.started());
+    gateway.publish(other.finished());
+    gateway.publish({ type: 'app.notice', payload: { text: 'hello' } });
+    await waitFor(() => (seen.length === 3 ? true : undefined), 'three envelopes');
+    expect(seen).toEqual(['RUN_STARTED:run_other', 'RUN_FINISHED:run_other', 'app.notice:']);
+  });
+
+  it('detaches open runs on close(), and refuses new ones after', async () => {
+    const { client } = connect();
+    const run = client.startRun({ agent: 'demo', input: 'x' });
+    const connection = await gateway.connection(0);
+    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    gateway.publish(runEvents('run_open', run.threadId).started());
+    await run.started;
+    await client.close();
+    expect(await run.done).toMatchObject({ status: 'detached', runId: 'run_open', code: ClientErrorCode.ClientClosed });
+    expect(await client.startRun({ agent: 'demo', input: 'y' }).done).toMatchObject({ status: 'refused', code: ClientErrorCode.ClientClosed });
+    await expect(client.send({ type: 'app.ping' })).rejects.toMatchObject({ code: ClientErrorCode.ClientClosed });
+  });
+});
+
+describe('send', () => {
+  it('sends an app-defined message and resolves once the gateway took it; rejects with the code of a refusal', async () => {
+    const { client } = connect();
+    gateway.refuse = (frame) => (frame['text'] === 'too much' ? { code: 'quota_exceeded', message: 'no more today' } : null);
+    await client.send({ type: 'ask_time', text: 'fine' });
+    await expect(client.send({ type: 'ask_time', text: 'too much' })).rejects.toMatchObject({ code: 'quota_exceeded', message: 'no more today' });
+    const connection = await gateway.connection(0);
+    expect(connection.ofType('ask_time')).toEqual([
+      { type: 'ask_time', text: 'fine' },
+      { type: 'ask_time', text: 'too much' },
+    ]);
+  });
+
+  it('takes an error sent just after the fence’s pong (a handler that awaited before refusing) as the request’s refusal', async () => {
+    gateway.refuseAfterPong = true;
+    gateway.refuse = (frame) => (frame.type === 'answer_interrupt' ? { code: 'invalid_message', message: 'value must be boolean' } : null);
+    const { client } = connect();
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    await expect(client.send({ type: 'answer_interrupt', run_id: 'run_1', interrupt_id: 'q1', value: 'yes' })).rejects.toMatchObject({ code: 'invalid_message' });
+    // the next request is not blamed for it
+    await client.send({ type: 'ask_time', text: 'fine' });
+    expect(errors).toEqual([]);
+  });
+
+  it('reports an error that answers none of its requests', async () => {
+    const { client } = connect();
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    await waitFor(openState(client), 'open');
+    (await gateway.connection(0)).send(FakeGateway.message('error', { code: 'rate_limited', message: 'slow down' }));
+    await waitFor(() => errors[0], 'the error');
+    expect(errors).toEqual([{ code: 'rate_limited', message: 'slow down' }]);
+  });
+});

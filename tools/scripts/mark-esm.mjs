@@ -1,10 +1,14 @@
-// dist/esm holds ES modules and dist/cjs CommonJS; a package.json in each says so to Node.
+// Run in a package folder after its two builds: dist/esm holds ES modules and dist/cjs CommonJS;
+// a package.json in each says so to Node.
 // The sources import siblings without an extension (what every TypeScript and jest setup in the
 // workspace resolves); Node's ES module loader needs the file name, so dist/esm's relative
 // specifiers get their `.js` here, in the code and in the declarations.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
-const esm = new URL('../dist/esm/', import.meta.url);
+const packageDir = pathToFileURL(`${process.cwd()}/`);
+
+const esm = new URL('dist/esm/', packageDir);
 const relativeSpecifier = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)(?<!\.js)\2/g;
 for (const name of readdirSync(esm, { recursive: true })) {
   if (!/\.(js|d\.ts)$/.test(String(name))) continue;
@@ -14,4 +18,4 @@ for (const name of readdirSync(esm, { recursive: true })) {
   if (marked !== text) writeFileSync(file, marked);
 }
 writeFileSync(new URL('package.json', esm), '{"type":"module"}\n');
-writeFileSync(new URL('../dist/cjs/package.json', import.meta.url), '{"type":"commonjs"}\n');
+writeFileSync(new URL('dist/cjs/package.json', packageDir), '{"type":"commonjs"}\n');

@@ -3,7 +3,8 @@ import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
 import { TestClient, foldedTypes, isRunFinished, startTestGateway } from './harness.test-helpers';
 import { LangGraphAgentProcess, type LangGraphAgentStats } from './langgraph-agent.test-helpers';
-import { type V2Envelope, epochOf, isContent, isTerminal, lastSeqOf, seqProblems, sleep, streamOf, textOf } from './v2.test-helpers';
+import { type RemoteAgentUnderTest, cancelMidAnswerAbortsTheRequest, reconnectMidAnswerIsExact } from './remote-agent-contract.test-helpers';
+import { type V2Envelope, isTerminal, seqProblems, streamOf, textOf } from './v2.test-helpers';
 
 /**
  * The LangGraph JS agent of examples/langgraph-agent (a StateGraph with a model node and a tool
@@ -20,8 +21,6 @@ const answerTo = (input: string): string => {
   const words = input.split(/\s+/).filter(Boolean);
   return `"${words.join(' ')}" has ${words.length === 1 ? '1 word' : `${words.length} words`}.`;
 };
-/** An input of `count` words (the answer takes about (count + 5) / TOKENS_PER_SECOND seconds). */
-const wordsInput = (count: number): string => Array.from({ length: count }, (_, index) => `word${index + 1}`).join(' ');
 const payloadsOf = (run: readonly V2Envelope[], type: string) => run.filter((message) => message.type === type).map((message) => message.payload);
 
 describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent through the gateway', () => {
@@ -29,6 +28,16 @@ describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent th
   let gateway: Gateway | undefined;
   let tokens: TokenService;
   const clients: TestClient[] = [];
+
+  const underTest = (): RemoteAgentUnderTest => ({
+    agentName: 'lg',
+    tokensPerSecond: TOKENS_PER_SECOND,
+    answerTo,
+    sawRequestAborted: (runId) => agent.printedLine(`request aborted: run ${runId}`, 5_000),
+    get stdout() {
+      return agent.stdout;
+    },
+  });
 
   const connect = async (userId: string, query = ''): Promise<TestClient> => {
     const client = await TestClient.connect(gateway as Gateway, tokens, userId, { query });
@@ -104,61 +113,18 @@ describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent th
   });
 
   it('gives a tab that drops mid-answer and reconnects with ?after_seq&epoch the exact rest of the answer (the missed part compacted) and one terminal event', async () => {
-    const input = wordsInput(24);
-    const watcher = await connect('bob');
-    const tab = await connect('bob');
-    tab.send({ type: 'start_agent', agent: 'lg', input });
-    await tab.waitForCount(isContent, 3, 10_000);
-    const before = streamOf(tab);
-    const afterSeq = lastSeqOf(tab);
-    const epoch = epochOf(tab);
-    tab.socket.terminate();
-    // The answer goes on without the tab: three more positions are sequenced while it is away.
-    const missedUpTo = (await watcher.waitFor((message) => isContent(message) && (message.seq as number) >= afterSeq + 3, 10_000)).seq as number;
-
-    const back = await connect('bob', `?after_seq=${afterSeq}&epoch=${encodeURIComponent(epoch)}`);
-    await back.waitFor(isTerminal, 10_000);
-    await sleep(200); // anything of the run after its terminal event would have arrived by now
-    const after = streamOf(back);
-    const compacted = after.find(isContent) as V2Envelope | undefined;
-
-    expect(textOf(before) + textOf(after)).toBe(answerTo(input));
-    expect([...before, ...after].filter(isTerminal).map((message) => message.payload['outcome'])).toEqual([{ type: 'success' }]);
-    expect(after.at(-1)?.type).toBe(EventType.RUN_FINISHED);
-    // The part it missed comes back as one compacted delta, from the first position it lacked.
-    expect(compacted?.first_seq).toBe(afterSeq + 1);
-    expect(compacted?.seq as number).toBeGreaterThanOrEqual(missedUpTo);
-    expect(seqProblems([...before, ...after])).toEqual([]);
-    // The tab that stayed saw the same text live.
-    await watcher.waitFor(isTerminal, 5_000);
-    expect(textOf(streamOf(watcher))).toBe(answerTo(input));
+    await reconnectMidAnswerIsExact(underTest(), connect, 'bob');
   });
 
   it('cancel_run mid-answer ends the run once as cancelled, sends nothing of it afterwards, and the agent sees its request aborted', async () => {
     const before: LangGraphAgentStats = await agent.stats();
-    const input = wordsInput(60);
-    const client = await connect('carol');
-    client.send({ type: 'start_agent', agent: 'lg', input });
-    const content = await client.waitFor(isContent, 10_000);
-    const runId = String(content.run_id);
-    await client.waitForCount(isContent, 2, 10_000);
-    client.send({ type: 'cancel_run', run_id: runId });
-    await client.waitFor(isTerminal, 5_000);
-
-    // The gateway aborted the HTTP request; the agent's graph stopped and counted the run aborted.
-    const after = await agent.statsWhen((stats) => stats.runs_aborted === before.runs_aborted + 1);
-    // Three token intervals more: a token the agent still sent would have reached the client by now.
-    await sleep((3 * 1000) / TOKENS_PER_SECOND);
-    const run = streamOf(client).filter((message) => message.run_id === runId);
-    const terminals = run.filter(isTerminal);
-    expect(terminals).toHaveLength(1);
-    expect(isRunFinished('cancelled')(terminals[0] as V2Envelope)).toBe(true);
-    expect(run.at(-1)).toBe(terminals[0]);
-    expect(textOf(run).length).toBeLessThan(answerTo(input).length);
-    expect(answerTo(input).startsWith(textOf(run))).toBe(true);
-    expect(after).toMatchObject({ runs_started: before.runs_started + 1, runs_finished: before.runs_finished, runs_failed: before.runs_failed });
-    expect(agent.stdout.split('\n')).toContain(`request aborted: run ${runId}`);
-    expect(agent.stdout).not.toContain(`run finished: run ${runId}`);
+    await cancelMidAnswerAbortsTheRequest(underTest(), connect, 'carol');
+    // the graph stopped and counted the run aborted, never finished
+    expect(await agent.statsWhen((stats) => stats.runs_aborted === before.runs_aborted + 1)).toMatchObject({
+      runs_started: before.runs_started + 1,
+      runs_finished: before.runs_finished,
+      runs_failed: before.runs_failed,
+    });
   });
 });
 

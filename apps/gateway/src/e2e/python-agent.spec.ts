@@ -1,9 +1,10 @@
 import { EventType } from '@agentwire/protocols';
 import type { TokenService } from '../auth';
 import type { Gateway } from '../gateway';
-import { TestClient, foldedTypes, isRunFinished, startTestGateway } from './harness.test-helpers';
+import { TestClient, foldedTypes, startTestGateway } from './harness.test-helpers';
 import { PythonAgentProcess } from './python-agent.test-helpers';
-import { type V2Envelope, epochOf, isContent, isTerminal, lastSeqOf, seqProblems, sleep, streamOf, textOf } from './v2.test-helpers';
+import { type RemoteAgentUnderTest, cancelMidAnswerAbortsTheRequest, reconnectMidAnswerIsExact } from './remote-agent-contract.test-helpers';
+import { isTerminal, seqProblems, streamOf, textOf } from './v2.test-helpers';
 
 /**
  * The Python AG-UI agent of examples/python-agent (FastAPI + uvicorn, a real process) as a remote
@@ -15,14 +16,22 @@ import { type V2Envelope, epochOf, isContent, isTerminal, lastSeqOf, seqProblems
 const TOKENS_PER_SECOND = 10;
 /** The answer agent.py documents: "You said: " and the input, whitespace collapsed. */
 const answerTo = (input: string): string => `You said: ${input.split(/\s+/).join(' ')}`;
-/** An input of `count` words (the answer takes about count / TOKENS_PER_SECOND seconds). */
-const wordsInput = (count: number): string => Array.from({ length: count }, (_, index) => `word${index + 1}`).join(' ');
 
 describe('the Python AG-UI agent (examples/python-agent) as a remote agent through the gateway', () => {
   let agent: PythonAgentProcess;
   let gateway: Gateway | undefined;
   let tokens: TokenService;
   const clients: TestClient[] = [];
+
+  const underTest = (): RemoteAgentUnderTest => ({
+    agentName: 'py',
+    tokensPerSecond: TOKENS_PER_SECOND,
+    answerTo,
+    sawRequestAborted: (runId) => agent.printedLine(`request aborted: run ${runId}`, 5_000),
+    get stdout() {
+      return agent.stdout;
+    },
+  });
 
   const connect = async (userId: string, query = ''): Promise<TestClient> => {
     const client = await TestClient.connect(gateway as Gateway, tokens, userId, { query });
@@ -82,56 +91,10 @@ describe('the Python AG-UI agent (examples/python-agent) as a remote agent throu
   });
 
   it('gives a tab that drops mid-answer and reconnects with ?after_seq&epoch the exact rest of the answer (the missed part compacted) and one terminal event', async () => {
-    const input = wordsInput(24);
-    const watcher = await connect('bob');
-    const tab = await connect('bob');
-    tab.send({ type: 'start_agent', agent: 'py', input });
-    await tab.waitForCount(isContent, 3, 10_000);
-    const before = streamOf(tab);
-    const afterSeq = lastSeqOf(tab);
-    const epoch = epochOf(tab);
-    tab.socket.terminate();
-    // The answer goes on without the tab: three more positions are sequenced while it is away.
-    const missedUpTo = (await watcher.waitFor((message) => isContent(message) && (message.seq as number) >= afterSeq + 3, 10_000)).seq as number;
-
-    const back = await connect('bob', `?after_seq=${afterSeq}&epoch=${encodeURIComponent(epoch)}`);
-    await back.waitFor(isTerminal, 10_000);
-    await sleep(200); // anything of the run after its terminal event would have arrived by now
-    const after = streamOf(back);
-    const compacted = after.find(isContent) as V2Envelope | undefined;
-
-    expect(textOf(before) + textOf(after)).toBe(answerTo(input));
-    expect([...before, ...after].filter(isTerminal).map((message) => message.payload['outcome'])).toEqual([{ type: 'success' }]);
-    expect(after.at(-1)?.type).toBe(EventType.RUN_FINISHED);
-    // The part it missed comes back as one compacted delta, from the first position it lacked.
-    expect(compacted?.first_seq).toBe(afterSeq + 1);
-    expect(compacted?.seq as number).toBeGreaterThanOrEqual(missedUpTo);
-    expect(seqProblems([...before, ...after])).toEqual([]);
-    // The tab that stayed saw the same text live.
-    await watcher.waitFor(isTerminal, 5_000);
-    expect(textOf(streamOf(watcher))).toBe(answerTo(input));
+    await reconnectMidAnswerIsExact(underTest(), connect, 'bob');
   });
 
   it('cancel_run mid-answer ends the run once as cancelled, sends nothing of it afterwards, and the Python agent sees the request aborted', async () => {
-    const input = wordsInput(60);
-    const client = await connect('carol');
-    client.send({ type: 'start_agent', agent: 'py', input });
-    const content = await client.waitFor(isContent, 10_000);
-    const runId = String(content.run_id);
-    await client.waitForCount(isContent, 2, 10_000);
-    client.send({ type: 'cancel_run', run_id: runId });
-    await client.waitFor(isTerminal, 5_000);
-
-    await agent.printedLine(`request aborted: run ${runId}`, 5_000);
-    // Three word intervals more: a word the agent still sent would have reached the client by now.
-    await sleep((3 * 1000) / TOKENS_PER_SECOND);
-    const run = streamOf(client).filter((message) => message.run_id === runId);
-    const terminals = run.filter(isTerminal);
-    expect(terminals).toHaveLength(1);
-    expect(isRunFinished('cancelled')(terminals[0] as V2Envelope)).toBe(true);
-    expect(run.at(-1)).toBe(terminals[0]);
-    expect(textOf(run).length).toBeLessThan(answerTo(input).length);
-    expect(answerTo(input).startsWith(textOf(run))).toBe(true);
-    expect(agent.stdout).not.toContain(`run finished: run ${runId}`);
+    await cancelMidAnswerAbortsTheRequest(underTest(), connect, 'carol');
   });
 });

@@ -160,12 +160,6 @@ export class Gateway {
           return refusal;
         }
       },
-      answerRefused: async (userId, connectionId, refusal) => {
-        const manager = gateway.factory.getUnifiedManager();
-        // Only a connection of that user, on this process, is told (it may have closed meanwhile).
-        if (manager.getConnection(connectionId as ConnectionId)?.userId !== userId) return;
-        await manager.sendToConnection(connectionId as ConnectionId, { type: 'error', payload: { code: refusal.code, message: refusal.message } });
-      },
       endOrphan: async (run) => {
         await gateway.factory.getUnifiedManager().emitAgentEvent(run.userId, {
           type: EventType.RUN_ERROR,

@@ -1,10 +1,10 @@
 import { type AgentExecutionTracker, TrackerErrorCode } from '@agentwire/execution-tracker';
-import { type AgentInput, ErrorCode, type ProtocolExtensions } from '@agentwire/protocols';
-import { MessageRejectedError, MessageRouter, type RouteContext, answerPing, createRateLimit } from '@agentwire/router';
+import { type AgentInput, ErrorCode, type ProtocolExtensions, isWireErrorCode } from '@agentwire/protocols';
+import { MessageRejectedError, MessageRouter, type RequestAck, type RouteContext, answerPing, createRateLimit } from '@agentwire/router';
 import { ManagerErrorCode } from '@agentwire/manager';
 import { type ConnectionId, TypesErrorCode, type UserExecutionContext } from '@agentwire/types';
 import type { Logger } from 'pino';
-import type { WireRefusal } from './run-coordination';
+import type { RoutedAnswer, RunCoordination, WireRefusal } from './run-coordination';
 import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun } from './start-run';
 import { AuthenticationError, type Identity, type TokenService } from './auth';
 
@@ -105,12 +105,23 @@ export function createGatewayRouter(deps: HandlerDeps): { router: GatewayMessage
     return verdict;
   });
 
-  const startRun = (context: GatewayRouteContext, agentName: string, input: AgentInput, threadId: string | undefined): void => {
+  /** Starts a run for the sender; its ids go into the request's ack. */
+  const startRun = (context: GatewayRouteContext, agentName: string, input: AgentInput, threadId: string | undefined): RequestAck => {
     try {
-      startCatalogRun(deps, context.tracker, context.userId, agentName, input, threadId);
+      const started = startCatalogRun(deps, context.tracker, context.userId, agentName, input, threadId);
+      return { run_id: started.runId, thread_id: started.threadId };
     } catch (error) {
       if (error instanceof RunRequestRefusedError) throw new MessageRejectedError(error.refusal.code, error.refusal.message);
       rejectTrackerError(error);
+    }
+  };
+
+  const routeAnswer = async (...args: Parameters<RunCoordination['routeAnswer']>): Promise<RoutedAnswer> => {
+    try {
+      return await deps.runs.routeAnswer(...args);
+    } catch (error) {
+      deps.logger.warn({ err: error, runId: args[1] }, 'the gateway process running the run did not answer a routed answer_interrupt');
+      throw new MessageRejectedError(ErrorCode.Unavailable, 'the gateway process running this run did not answer in time; send the answer again');
     }
   };
 
@@ -131,13 +142,13 @@ export function createGatewayRouter(deps: HandlerDeps): { router: GatewayMessage
         context.tracker.answerInterrupt(message.run_id, message.interrupt_id, message.value);
       } catch (error) {
         // not here: the run may be running in another gateway process, which checks the answer
-        if (
-          (error as { code?: unknown }).code === TrackerErrorCode.RunNotFound &&
-          (await deps.runs.routeAnswer(context.userId, message.run_id, message.interrupt_id, message.value, context.connectionId))
-        ) {
-          return;
+        if ((error as { code?: unknown }).code !== TrackerErrorCode.RunNotFound) rejectTrackerError(error);
+        const routed = await routeAnswer(context.userId, message.run_id, message.interrupt_id, message.value);
+        if (!routed.routed) rejectTrackerError(error);
+        if (routed.refusal !== null) {
+          const { code, message: text } = routed.refusal;
+          throw new MessageRejectedError(isWireErrorCode(code) ? code : ErrorCode.Unavailable, text);
         }
-        rejectTrackerError(error);
       }
     })
     .on('ping', answerPing)

@@ -8,6 +8,11 @@ export interface WireRefusal {
   readonly message: string;
 }
 
+/** What became of an answer sent to the process that runs the run. */
+export type RoutedAnswer = { readonly routed: false } | { readonly routed: true; readonly refusal: WireRefusal | null };
+
+const NOT_ROUTED: RoutedAnswer = Object.freeze({ routed: false });
+
 /** A run this process started. */
 export interface LocalRun {
   readonly runId: RunId;
@@ -25,8 +30,6 @@ export interface RunCoordinationHandlers {
    * another process); resolves with why it was refused (the wire error), or null when accepted.
    */
   answerLocal(userId: UserId, runId: RunId, interruptId: string, value: unknown): Promise<WireRefusal | null>;
-  /** Tells a connection of this process that the process running the run refused its routed answer. */
-  answerRefused(userId: UserId, connectionId: string, refusal: WireRefusal): Promise<void>;
   /** Ends a run whose process died, with its one terminal event. */
   endOrphan(run: RunOwnerRecord): Promise<void>;
 }
@@ -43,11 +46,12 @@ export interface RunCoordination {
   /** Sends a cancel for a run of `userId` owned by another process; false when there is no such run. */
   routeCancel(userId: UserId, runId: RunId): Promise<boolean>;
   /**
-   * Sends an answer to a question of a run of `userId` owned by another process; false when there
-   * is no such run. The owner checks it against the question's schema; when it refuses it (the
-   * question stays open), it tells the sending connection `connectionId` through this process.
+   * Sends an answer to a question of a run of `userId` owned by another process and waits for its
+   * verdict: not routed (no other process runs such a run), accepted, or refused (the owner checked
+   * it against the question's schema; the question stays open). Rejects when the owner does not
+   * answer in time.
    */
-  routeAnswer(userId: UserId, runId: RunId, interruptId: string, value: unknown, connectionId: string): Promise<boolean>;
+  routeAnswer(userId: UserId, runId: RunId, interruptId: string, value: unknown): Promise<RoutedAnswer>;
   /** Waits for claims and releases in flight, then stops. */
   close(): Promise<void>;
 }
@@ -66,8 +70,8 @@ export class LocalRunCoordination implements RunCoordination {
   async routeCancel(): Promise<boolean> {
     return false;
   }
-  async routeAnswer(): Promise<boolean> {
-    return false;
+  async routeAnswer(): Promise<RoutedAnswer> {
+    return NOT_ROUTED;
   }
   async close(): Promise<void> {
     // nothing to close
@@ -76,7 +80,13 @@ export class LocalRunCoordination implements RunCoordination {
 
 const CANCEL_RUN = 'cancel_run';
 const ANSWER_INTERRUPT = 'answer_interrupt';
-const ANSWER_REFUSED = 'answer_refused';
+
+/** A refusal thrown to the control bus: it answers the requester with this code and message. */
+class RoutedRefusal extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
 
 /** Run coordination over Redis: records that survive a process death, commands to the owner. */
 export class RedisRunCoordination implements RunCoordination {
@@ -91,26 +101,24 @@ export class RedisRunCoordination implements RunCoordination {
   ) {}
 
   start(handlers: RunCoordinationHandlers): void {
-    this.stopListening = this.control.onCommand((command, from) => {
-      const { userId, runId, payload } = command;
-      if (userId === undefined || runId === undefined) return;
-      if (command.type === CANCEL_RUN) {
-        handlers.cancelLocal(userId, runId).catch((error: unknown) => this.logger.warn({ err: error, runId }, 'routed cancel_run failed'));
-      } else if (command.type === ANSWER_INTERRUPT && typeof payload?.['interruptId'] === 'string' && typeof payload['connectionId'] === 'string') {
-        const { interruptId, connectionId } = payload;
-        handlers
-          .answerLocal(userId, runId, interruptId, payload['value'])
-          .then(async (refusal) => {
-            if (refusal === null) return;
-            this.logger.info({ event: 'routed_answer_refused', runId, interruptId, code: refusal.code }, 'a routed answer_interrupt was refused');
-            await this.control.send(from, { type: ANSWER_REFUSED, userId, runId, payload: { connectionId, code: refusal.code, message: refusal.message } });
-          })
-          .catch((error: unknown) => this.logger.warn({ err: error, runId, interruptId }, 'routed answer_interrupt failed'));
-      } else if (command.type === ANSWER_REFUSED && typeof payload?.['connectionId'] === 'string' && typeof payload['code'] === 'string') {
-        const refusal = { code: payload['code'], message: typeof payload['message'] === 'string' ? payload['message'] : 'the answer was refused' };
-        handlers.answerRefused(userId, payload['connectionId'], refusal).catch((error: unknown) => this.logger.warn({ err: error, runId }, 'telling a connection of its refused answer failed'));
-      }
+    const stopCancels = this.control.onCommand((command) => {
+      const { userId, runId } = command;
+      if (command.type !== CANCEL_RUN || userId === undefined || runId === undefined) return;
+      handlers.cancelLocal(userId, runId).catch((error: unknown) => this.logger.warn({ err: error, runId }, 'routed cancel_run failed'));
     });
+    const stopAnswers = this.control.onRequest(ANSWER_INTERRUPT, async (command) => {
+      const { userId, runId, payload } = command;
+      const interruptId = payload?.['interruptId'];
+      if (userId === undefined || runId === undefined || typeof interruptId !== 'string') throw new RoutedRefusal('invalid_message', 'a routed answer names a user, a run and a question');
+      const refusal = await handlers.answerLocal(userId, runId, interruptId, payload?.['value']);
+      if (refusal === null) return {};
+      this.logger.info({ event: 'routed_answer_refused', runId, interruptId, code: refusal.code }, 'a routed answer_interrupt was refused');
+      throw new RoutedRefusal(refusal.code, refusal.message);
+    });
+    this.stopListening = () => {
+      stopCancels();
+      stopAnswers();
+    };
     this.stopWatching = this.runs.watchOrphans(async (run) => {
       this.logger.warn({ event: 'run_orphaned', runId: run.runId, userId: run.userId, deadProcess: run.previousOwner }, 'ending a run whose process died');
       await handlers.endOrphan(run);
@@ -132,10 +140,12 @@ export class RedisRunCoordination implements RunCoordination {
     return (await this.control.send(owner.processId, { type: CANCEL_RUN, userId, runId })) > 0;
   }
 
-  async routeAnswer(userId: UserId, runId: RunId, interruptId: string, value: unknown, connectionId: string): Promise<boolean> {
+  async routeAnswer(userId: UserId, runId: RunId, interruptId: string, value: unknown): Promise<RoutedAnswer> {
     const owner = await this.runs.owner(runId);
-    if (owner === null || owner.userId !== userId || owner.processId === this.runs.processId) return false;
-    return (await this.control.send(owner.processId, { type: ANSWER_INTERRUPT, userId, runId, payload: { interruptId, value, connectionId } })) > 0;
+    if (owner === null || owner.userId !== userId || owner.processId === this.runs.processId) return NOT_ROUTED;
+    const answer = await this.control.request(owner.processId, { type: ANSWER_INTERRUPT, userId, runId, payload: { interruptId, value } });
+    if (answer === null) return NOT_ROUTED; // the owner is gone: its runs are orphans now
+    return { routed: true, refusal: answer.ok ? null : { code: answer.code, message: answer.message } };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 /** @agentwire/router: the one router of client messages, validated against the wire schemas. */
 export { MessageRouter } from './message-router';
-export type { MessageRouterOptions, RouteHandler, RouteMiddleware, RouteOutcome } from './message-router';
+export type { MessageRouterOptions, RequestAck, RouteHandler, RouteMiddleware, RouteOutcome } from './message-router';
 export type { RouteContext, RouterLogger } from './route-context';
 export { MessageRejectedError, RouterErrorCode, RouterSetupError } from './errors';
 export type { RouteRejection, RouterSetupErrorCode } from './errors';

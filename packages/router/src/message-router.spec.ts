@@ -533,3 +533,70 @@ describe('answerPing', () => {
     expect(replies).toEqual([{ type: 'pong', payload: {} }]);
   });
 });
+
+describe('MessageRouter.route request ids', () => {
+  it('answers a message that carries a request_id with one ack naming it, after its handler, and nothing more', async () => {
+    const { router, calls } = recordingRouter();
+    const { context, replies } = fakeConnection();
+
+    const outcome = await router.route(context, frame({ ...validFrames.cancel_run, request_id: 'req-1' }));
+
+    expect(outcome).toEqual({ status: 'handled', type: 'cancel_run' });
+    expect(calls[0]?.message).toEqual({ ...validFrames.cancel_run, request_id: 'req-1' });
+    expect(replies).toEqual([{ type: 'ack', payload: { request_id: 'req-1' } }]);
+  });
+
+  it('puts the run ids a handler returns into the ack, and sends no ack for a message without request_id', async () => {
+    const router = new MessageRouter({ logger: recordingLogger() });
+    router.on('start_agent', async () => ({ run_id: 'run-9', thread_id: 'thread-9', ignored: 1 }));
+    const { context, replies } = fakeConnection();
+
+    await router.route(context, frame({ ...validFrames.start_agent, request_id: 'r2' }));
+    await router.route(context, frame(validFrames.start_agent));
+
+    expect(replies).toEqual([{ type: 'ack', payload: { request_id: 'r2', run_id: 'run-9', thread_id: 'thread-9' } }]);
+  });
+
+  it('echoes the request_id on every kind of refusal: middleware, unknown type, schema, handler rejection, handler failure', async () => {
+    const cases: [string, (router: MessageRouter) => void, Record<string, unknown>, string][] = [
+      ['middleware', (router) => router.use(() => ({ code: ErrorCode.RateLimited, message: 'slow down' })), validFrames.ping, ErrorCode.RateLimited],
+      ['unknown type', () => undefined, { type: 'subscribe_all_users' }, ErrorCode.UnknownMessageType],
+      ['schema', (router) => router.on('cancel_run', () => undefined), { type: 'cancel_run', run_id: 'bad id' }, ErrorCode.InvalidMessage],
+      [
+        'rejection',
+        (router) =>
+          router.on('cancel_run', () => {
+            throw new MessageRejectedError(ErrorCode.NotFound, 'no run run-1 of yours');
+          }),
+        validFrames.cancel_run,
+        ErrorCode.NotFound,
+      ],
+      [
+        'failure',
+        (router) =>
+          router.on('cancel_run', async () => {
+            throw new Error('bug');
+          }),
+        validFrames.cancel_run,
+        ErrorCode.InternalError,
+      ],
+    ];
+    for (const [name, setUp, message, code] of cases) {
+      const router = new MessageRouter({ logger: recordingLogger() });
+      setUp(router);
+      const { context, replies } = fakeConnection();
+      await router.route(context, frame({ ...message, request_id: `id-${name.replace(' ', '-')}` }));
+      expect({ name, replies }).toEqual({ name, replies: [{ type: 'error', payload: expect.objectContaining({ code, request_id: `id-${name.replace(' ', '-')}` }) }] });
+    }
+  });
+
+  it('refuses a request_id that is not 1 to 64 visible ASCII characters, without echoing it, and runs no handler', async () => {
+    for (const bad of ['', 'has space', 'x'.repeat(65), 42]) {
+      const { router, calls } = recordingRouter();
+      const { context, replies } = fakeConnection();
+      await router.route(context, frame({ ...validFrames.ping, request_id: bad }));
+      expect(calls).toEqual([]);
+      expect(replies).toEqual([{ type: 'error', payload: { code: ErrorCode.InvalidMessage, message: expect.stringContaining('request_id') } }]);
+    }
+  });
+});

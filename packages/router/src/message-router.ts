@@ -1,4 +1,4 @@
-import { ErrorCode, isProtocolExtensions, isWireErrorCode } from '@agentwire/protocols';
+import { ErrorCode, RequestIdSchema, isProtocolExtensions, isWireErrorCode } from '@agentwire/protocols';
 import type {
   AppMessageOf,
   AppMessageType,
@@ -17,17 +17,26 @@ import type { RouteContext, RouterLogger } from './route-context';
 /** The client message types a router with extensions X can route: the wire contract's and the app's. */
 export type RoutableType<X extends ProtocolExtensions = NoProtocolExtensions> = ClientMessageType | AppMessageType<X>;
 
+/**
+ * What a handler may return to put into the request's `ack` (sent when the message carried a
+ * request_id): the run a start_agent or user_message started.
+ */
+export interface RequestAck {
+  readonly run_id?: string;
+  readonly thread_id?: string;
+}
+
 /** Handles one validated client message of built-in type T for the connection described by the context. */
 export type RouteHandler<T extends ClientMessageType, C extends RouteContext = RouteContext> = (
   message: ClientMessageOf<T>,
   context: C,
-) => void | Promise<unknown>;
+) => void | RequestAck | Promise<unknown>;
 
 /** Handles one client message of app type T (extensions X), as parsed by the app's schema of T. */
 export type AppRouteHandler<X extends ProtocolExtensions, T extends AppMessageType<X>, C extends RouteContext = RouteContext> = (
   message: AppMessageOf<X, T>,
   context: C,
-) => void | Promise<unknown>;
+) => void | RequestAck | Promise<unknown>;
 
 /**
  * Runs on every frame before it is parsed (so a rate limit counts garbage too). Returns a
@@ -58,7 +67,26 @@ export interface MessageRouterOptions<X extends ProtocolExtensions = NoProtocolE
   readonly extensions?: X;
 }
 
-type AnyHandler<C> = (message: { readonly type: string }, context: C) => void | Promise<unknown>;
+type AnyHandler<C> = (message: { readonly type: string }, context: C) => unknown;
+
+/** The request_id a frame carries, read without trusting anything else in it (undefined when none or not one). */
+function peekRequestId(frame: unknown): string | undefined {
+  if (typeof frame !== 'string') return undefined;
+  try {
+    const value: unknown = JSON.parse(frame);
+    const id = typeof value === 'object' && value !== null ? (value as { request_id?: unknown }).request_id : undefined;
+    return RequestIdSchema.safeParse(id).success ? (id as string) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run ids a handler's result names, for the ack. */
+function ackDetails(result: unknown): RequestAck {
+  if (typeof result !== 'object' || result === null) return {};
+  const { run_id: runId, thread_id: threadId } = result as { run_id?: unknown; thread_id?: unknown };
+  return { ...(typeof runId === 'string' ? { run_id: runId } : {}), ...(typeof threadId === 'string' ? { thread_id: threadId } : {}) };
+}
 
 /**
  * The one router of client messages. A gateway creates one, registers its handlers and
@@ -71,7 +99,9 @@ type AnyHandler<C> = (message: { readonly type: string }, context: C) => void | 
  * a known `type`, built in or added by the router's extensions (invalid_message /
  * unknown_message_type) → a handler for that type (unknown_message_type) → the type's schema
  * (invalid_message, naming the path) → the handler.
- * A refusal is answered with one `error` message to the sending connection only.
+ * A refusal is answered with one `error` message to the sending connection only. A message that
+ * carries a `request_id` gets exactly one answer naming it: that `error`, or an `ack` once its
+ * handler has returned (with the run ids the handler returned, RequestAck).
  * When every middleware is synchronous, the handler is invoked before `route()` first yields,
  * so handlers are called in frame order even if the caller does not await.
  */
@@ -137,29 +167,38 @@ export class MessageRouter<C extends RouteContext = RouteContext, X extends Prot
   async route(context: C, frame: unknown): Promise<RouteOutcome<RoutableType<X>>> {
     this.sealed = true;
     let type: RoutableType<X> | undefined;
+    let requestId: string | undefined;
     try {
       for (const middleware of this.middleware) {
         const pending = middleware(context, frame);
         const verdict = isPromiseLike(pending) ? await pending : pending;
-        if (verdict) return await this.refuse(context, verdict);
+        if (verdict) return await this.refuse(context, verdict, undefined, peekRequestId(frame));
       }
       const decoded = decodeFrame(frame, this.types);
-      if (!decoded.ok) return await this.refuse(context, decoded.rejection);
+      if (!decoded.ok) return await this.refuse(context, decoded.rejection, undefined, peekRequestId(frame));
       type = decoded.frame.type as RoutableType<X>;
+      const claimed = decoded.frame.body['request_id'];
+      if (claimed !== undefined) {
+        if (!RequestIdSchema.safeParse(claimed).success) {
+          return await this.refuse(context, { code: ErrorCode.InvalidMessage, message: 'request_id: must be 1 to 64 visible ASCII characters' }, type);
+        }
+        requestId = claimed as string;
+      }
       const handler = this.handlers.get(type);
       if (handler === undefined) {
-        return await this.refuse(context, { code: ErrorCode.UnknownMessageType, message: `this server does not handle "${type}" messages` }, type);
+        return await this.refuse(context, { code: ErrorCode.UnknownMessageType, message: `this server does not handle "${type}" messages` }, type, requestId);
       }
       const validated = validateMessage(decoded.frame, this.types);
-      if (!validated.ok) return await this.refuse(context, validated.rejection, type);
+      if (!validated.ok) return await this.refuse(context, validated.rejection, type, requestId);
       const pending = handler(validated.message, context);
-      if (isPromiseLike(pending)) await pending;
+      const result: unknown = isPromiseLike(pending) ? await pending : pending;
+      if (requestId !== undefined) await this.send(context, { type: 'ack', payload: { request_id: requestId, ...ackDetails(result) } }, type);
       return { status: 'handled', type };
     } catch (error) {
       if (error instanceof MessageRejectedError && isWireErrorCode(error.code)) {
-        return await this.refuse(context, { code: error.code, message: error.message }, type);
+        return await this.refuse(context, { code: error.code, message: error.message }, type, requestId);
       }
-      return await this.fail(context, error, type);
+      return await this.fail(context, error, type, requestId);
     }
   }
 
@@ -169,30 +208,34 @@ export class MessageRouter<C extends RouteContext = RouteContext, X extends Prot
     }
   }
 
-  private async refuse(context: C, rejection: RouteRejection, type?: RoutableType<X>): Promise<RouteOutcome<RoutableType<X>>> {
+  private async refuse(context: C, rejection: RouteRejection, type?: RoutableType<X>, requestId?: string): Promise<RouteOutcome<RoutableType<X>>> {
     if (!isWireErrorCode(rejection.code)) {
-      return this.fail(context, new TypeError(`rejection with unknown error code ${JSON.stringify(rejection.code)}`), type);
+      return this.fail(context, new TypeError(`rejection with unknown error code ${JSON.stringify(rejection.code)}`), type, requestId);
     }
-    await this.reply(context, { code: rejection.code, message: String(rejection.message) }, type);
+    await this.reply(context, { code: rejection.code, message: String(rejection.message), ...(requestId === undefined ? {} : { request_id: requestId }) }, type);
     return type === undefined ? { status: 'rejected', code: rejection.code } : { status: 'rejected', code: rejection.code, type };
   }
 
-  private async fail(context: C, error: unknown, type?: RoutableType<X>): Promise<RouteOutcome<RoutableType<X>>> {
+  private async fail(context: C, error: unknown, type?: RoutableType<X>, requestId?: string): Promise<RouteOutcome<RoutableType<X>>> {
     const ref = generateRequestId();
     this.log('error', { err: error, ref, userId: context.userId, connectionId: context.connectionId, type }, 'routing a message failed');
-    await this.reply(context, { code: ErrorCode.InternalError, message: `internal error (ref ${ref})`, ref }, type);
+    await this.reply(context, { code: ErrorCode.InternalError, message: `internal error (ref ${ref})`, ref, ...(requestId === undefined ? {} : { request_id: requestId }) }, type);
     const outcome = { status: 'error', code: ErrorCode.InternalError, ref } as const;
     return type === undefined ? outcome : { ...outcome, type };
   }
 
   /** Sends an error to the sending connection only; a failed send is logged, not thrown. */
-  private async reply(context: C, payload: { code: WireErrorCode; message: string; ref?: string }, type?: RoutableType<X>): Promise<void> {
-    const message: OutboundMessage = { type: 'error', payload };
+  private async reply(context: C, payload: { code: WireErrorCode; message: string; ref?: string; request_id?: string }, type?: RoutableType<X>): Promise<void> {
+    await this.send(context, { type: 'error', payload }, type, { code: payload.code });
+  }
+
+  /** Sends a connection-scoped answer (error, ack) to the sending connection only; a failed send is logged, not thrown. */
+  private async send(context: C, message: OutboundMessage, type?: RoutableType<X>, details: object = {}): Promise<void> {
     try {
       const pending = context.reply(message);
       if (isPromiseLike(pending)) await pending;
     } catch (error) {
-      this.log('warn', { err: error, code: payload.code, userId: context.userId, connectionId: context.connectionId, type }, 'error reply could not be sent');
+      this.log('warn', { err: error, ...details, userId: context.userId, connectionId: context.connectionId, type }, `${message.type} reply could not be sent`);
     }
   }
 

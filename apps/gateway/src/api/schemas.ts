@@ -1,5 +1,5 @@
 import { RUN_STATES } from '@agentwire/execution-tracker';
-import { AGENT_EVENT_TYPES, AgentInputSchema, ERROR_CODES, RUN_EVENT_TYPES, StartAgentSchema, StreamSeqSchema } from '@agentwire/protocols';
+import { AGENT_EVENT_TYPES, AgentInputSchema, CONNECTION_SCOPED_MESSAGE_TYPES, ERROR_CODES, RUN_EVENT_TYPES, StartAgentSchema, StreamSeqSchema } from '@agentwire/protocols';
 import { MAX_ROOM_NAME_LENGTH } from '@agentwire/manager';
 import { RunIdSchema, ThreadIdSchema, UserIdSchema } from '@agentwire/types';
 import { z } from 'zod';
@@ -11,10 +11,7 @@ import { z } from 'zod';
 
 /** Types the gateway itself sends: a published message may not pose as one of them (run events go through runs). */
 export const RESERVED_MESSAGE_TYPES: ReadonlySet<string> = new Set<string>([
-  'connection_established',
-  'pong',
-  'error',
-  'token_refreshed',
+  ...CONNECTION_SCOPED_MESSAGE_TYPES,
   'replay_gap',
   ...AGENT_EVENT_TYPES,
   ...RUN_EVENT_TYPES,
@@ -30,7 +27,7 @@ export const PublicationSchema = z
       .min(1)
       .max(64)
       .refine((type) => !RESERVED_MESSAGE_TYPES.has(type), {
-        error: 'type must not be a type the gateway sends itself (an AG-UI run event, a v1 agent event, connection_established, pong, error, token_refreshed, replay_gap); start runs with POST /api/v1/runs',
+        error: 'type must not be a type the gateway sends itself (an AG-UI run event, a v1 agent event, connection_established, pong, ack, error, token_refreshed, replay_gap); start runs with POST /api/v1/runs',
       })
       .meta({ description: 'an application message type; not an AG-UI run event type nor a type the gateway reserves' }),
     payload: z.record(z.string(), z.unknown()),

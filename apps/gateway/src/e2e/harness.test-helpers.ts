@@ -9,6 +9,7 @@ import {
   EventType,
   RUN_EVENT_TYPES,
   RunEventEnvelopeSchema,
+  CONNECTION_SCOPED_MESSAGE_TYPES,
   SERVER_MESSAGE_SCHEMAS,
   ServerEnvelopeSchema,
   ServerMessageSchema,
@@ -187,7 +188,7 @@ export function wireProblems(messages: readonly unknown[], protocol: WireProtoco
     if (typeof type === 'string' && type in SERVER_MESSAGE_SCHEMAS) {
       const known = issue(ServerMessageSchema.safeParse(message));
       if (known !== null) problems.push(`${at}: ${known}`);
-      const connectionScoped = ['connection_established', 'pong', 'token_refreshed', 'error'].includes(type);
+      const connectionScoped = CONNECTION_SCOPED_MESSAGE_TYPES.includes(type);
       if (protocol === WireProtocol.V2 && !connectionScoped) problems.push(`${at}: a v1 type on an agentwire.v2 connection`);
       return;
     }

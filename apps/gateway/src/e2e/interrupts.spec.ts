@@ -139,6 +139,20 @@ describe('an agent that asks its user and waits', () => {
     expect((await owner.waitFor(isTerminal)).payload['result']).toBe(`It is ${await timeIn('Europe/Paris')} in Europe/Paris.`);
   });
 
+  it('answers a routed answer with a request_id once, naming it: an error when the owning process refused it, an ack when it took it', async () => {
+    const { elsewhere, question, runId } = await askTheTime('answer-request-ids');
+    const interruptId = questionOf(question).id;
+    elsewhere.send({ type: 'answer_interrupt', request_id: 'wrong-1', run_id: runId, interrupt_id: interruptId, value: { time_zone: 42 } });
+    elsewhere.send({ type: 'answer_interrupt', request_id: 'right-2', run_id: runId, interrupt_id: interruptId, value: { time_zone: 'Asia/Tokyo' } });
+    const answers = await elsewhere.waitForCount((m) => m.type === 'error' || m.type === 'ack', 2);
+    expect(answers.map((m) => [m.type, m.payload['request_id']])).toEqual([
+      ['error', 'wrong-1'],
+      ['ack', 'right-2'],
+    ]);
+    expect(answers[0]?.payload['code']).toBe('invalid_message');
+    expect((await elsewhere.waitFor(isTerminal)).payload['result']).toBe(`It is ${await timeIn('Asia/Tokyo')} in Asia/Tokyo.`);
+  });
+
   it('ends a run whose question expires once: interrupt_resolved expired, then RUN_ERROR interrupt_expired, then nothing', async () => {
     const tab = await pool.connect(processA, redis.tokens, 'nobody-answers');
     const other = await pool.connect(processB, redis.tokens, 'nobody-answers');

@@ -89,6 +89,29 @@ describe('an agent run over a real connection', () => {
     expect(bob.stream.every((m) => m.thread_id === 'thread-bob-1')).toBe(true);
   });
 
+  it('answers each request that carries a request_id once, naming it: an ack with the run a start_agent started, an error for a refused one', async () => {
+    const dana = await connect('dana');
+    dana.send({ type: 'start_agent', request_id: 'start-1', agent: 'ticker', input: { ticks: 2, interval_ms: 5 } });
+    dana.send({ type: 'start_agent', request_id: 'start-2', agent: 'no-such-agent', input: 'x' });
+    dana.send({ type: 'cancel_run', request_id: 'cancel-3', run_id: 'run_01JABCDEF0123456789ABCDEFG' });
+    dana.send({ type: 'ping', request_id: 'bad id' });
+    const answers = await dana.waitForCount((m) => m.type === 'ack' || m.type === 'error', 4);
+    // a handler that awaits answers later than one that does not: match by request_id, not by order
+    const byRequest = answers.map((m) => [m.payload['request_id'] ?? null, m.type, m.payload['code'] ?? null]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(byRequest).toEqual([
+      ['cancel-3', 'error', 'not_found'],
+      [null, 'error', 'invalid_message'], // a request_id that is not one is not echoed
+      ['start-1', 'ack', null],
+      ['start-2', 'error', 'invalid_message'],
+    ]);
+    const done = await dana.waitFor(isRunEnd);
+    expect(answers.find((m) => m.type === 'ack')?.payload).toEqual({ request_id: 'start-1', run_id: done.run_id, thread_id: done.thread_id });
+    // a message without request_id gets no ack
+    dana.send({ type: 'ping' });
+    await dana.waitFor((m) => m.type === 'pong');
+    expect(dana.messages.filter((m) => m.type === 'ack')).toHaveLength(1);
+  });
+
   it('cancel_run stops a run with exactly one RUN_FINISHED (outcome cancelled) and nothing after it', async () => {
     const carol = await connect('carol');
     carol.send({ type: 'start_agent', agent: 'ticker', input: { ticks: 1000, interval_ms: 5 } });

@@ -1,5 +1,6 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
 import {
+  CONNECTION_SCOPED_MESSAGE_TYPES,
   EventType,
   RUN_EVENT_TYPES,
   RunEventEnvelopeSchema,
@@ -27,7 +28,7 @@ export const REDIS_URL = 'redis://127.0.0.1:6379';
 /** A stream envelope as agentwire.v2 writes it: a compacted delta also carries `first_seq`. */
 export type V2Envelope = ServerEnvelope & { readonly first_seq?: number };
 
-const CONNECTION_MESSAGE_TYPES: ReadonlySet<string> = new Set(['connection_established', 'pong', 'token_refreshed', 'error']);
+const CONNECTION_MESSAGE_TYPES: ReadonlySet<string> = new Set(CONNECTION_SCOPED_MESSAGE_TYPES);
 
 /**
  * What is wrong with the messages one client received, one line per problem (empty when all is

@@ -14,24 +14,36 @@ import { AgentInputSchema } from './agent-events';
  */
 export const MAX_MESSAGE_DEPTH = 64;
 
+/**
+ * A client's name for one request (any client message may carry it): the gateway echoes it on
+ * the request's one answer, an `ack` when it was taken or an `error` when it was refused, so a
+ * client matches answers to requests without relying on order. 1 to 64 visible ASCII characters.
+ */
+export const RequestIdSchema = z.string().regex(/^[\x21-\x7e]{1,64}$/, { error: 'request_id must be 1 to 64 visible ASCII characters' });
+
+/** The field every client message may carry (see RequestIdSchema). */
+const requestId = { request_id: RequestIdSchema.optional() };
+
 export const UserMessageSchema = z.object({
   type: z.literal('user_message'),
+  ...requestId,
   text: z.string().min(1, { error: 'text must not be empty' }),
   thread_id: ThreadIdSchema.optional(),
 });
 
 export const StartAgentSchema = z.object({
   type: z.literal('start_agent'),
+  ...requestId,
   agent: z.string().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, { error: 'agent must be a lower-case agent name' }),
   input: AgentInputSchema,
   thread_id: ThreadIdSchema.optional(),
 });
 
-export const CancelRunSchema = z.object({ type: z.literal('cancel_run'), run_id: RunIdSchema });
+export const CancelRunSchema = z.object({ type: z.literal('cancel_run'), ...requestId, run_id: RunIdSchema });
 
-export const PingSchema = z.object({ type: z.literal('ping') });
+export const PingSchema = z.object({ type: z.literal('ping'), ...requestId });
 
-export const ResumeSchema = z.object({ type: z.literal('resume'), after_seq: z.number().int().nonnegative() });
+export const ResumeSchema = z.object({ type: z.literal('resume'), ...requestId, after_seq: z.number().int().nonnegative() });
 
 /**
  * The longest token a refresh_token may carry: far above any HS256 JWT with ordinary claims, and
@@ -46,6 +58,7 @@ export const MAX_TOKEN_CHARS = 8192;
  */
 export const RefreshTokenSchema = z.object({
   type: z.literal('refresh_token'),
+  ...requestId,
   token: z.string().min(1, { error: 'token must not be empty' }).max(MAX_TOKEN_CHARS, { error: `token must be at most ${MAX_TOKEN_CHARS} characters` }),
 });
 
@@ -55,6 +68,7 @@ export const RefreshTokenSchema = z.object({
  */
 export const AnswerInterruptSchema = z.object({
   type: z.literal('answer_interrupt'),
+  ...requestId,
   run_id: RunIdSchema,
   interrupt_id: z.string().min(1).max(256),
   value: z.unknown().refine((value) => value !== undefined, { error: 'value is required' }),

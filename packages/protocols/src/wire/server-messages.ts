@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EventSchemas } from '@ag-ui/core/schemas';
 import { AGENT_EVENT_TYPES, AgentEventPayloadSchemas, type AgentEventType } from './agent-events';
 import { ERROR_CODES, WIRE_PROTOCOLS } from './codes';
+import { RequestIdSchema } from './client-messages';
 
 /** A position in a user's stream: 1, 2, 3, … with no gaps. */
 export const StreamSeqSchema = z.number().int().positive();
@@ -67,6 +68,18 @@ export const TokenRefreshedSchema = z.object({
   payload: z.object({ expires_at: timestamp }),
 });
 
+/**
+ * A request that carried a request_id was taken: its one answer when not refused (`error` with the
+ * same request_id otherwise). `run_id` and `thread_id` name the run a start_agent or user_message
+ * started. Connection-scoped: seq null; only a client that sends request_id ever gets one.
+ */
+export const AckSchema = z.object({
+  type: z.literal('ack'),
+  seq: z.null(),
+  ...envelopeBase,
+  payload: z.object({ request_id: RequestIdSchema, run_id: RunIdSchema.optional(), thread_id: ThreadIdSchema.optional() }),
+});
+
 /** A request was refused; the connection stays open. Connection-scoped: seq null. */
 export const ErrorMessageSchema = z.object({
   type: z.literal('error'),
@@ -77,6 +90,8 @@ export const ErrorMessageSchema = z.object({
     code: z.union([z.enum(ERROR_CODES), z.string().max(64).regex(/^[a-z][a-z0-9_]*$/, { error: 'an error code is lower-case snake_case' })]),
     message: z.string(),
     ref: z.string().optional(),
+    /** The refused request's request_id, when it carried one. */
+    request_id: RequestIdSchema.optional(),
   }),
 });
 
@@ -134,6 +149,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   ConnectionEstablishedSchema,
   PongSchema,
   TokenRefreshedSchema,
+  AckSchema,
   ErrorMessageSchema,
   ReplayGapSchema,
   ...Object.values(AgentEventEnvelopeSchemas),
@@ -141,10 +157,14 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
 
+/** The messages for one connection only (seq null): every other server message is part of the user's stream. */
+export const CONNECTION_SCOPED_MESSAGE_TYPES: readonly string[] = ['connection_established', 'pong', 'token_refreshed', 'ack', 'error'];
+
 export const SERVER_MESSAGE_SCHEMAS = {
   connection_established: ConnectionEstablishedSchema,
   pong: PongSchema,
   token_refreshed: TokenRefreshedSchema,
+  ack: AckSchema,
   error: ErrorMessageSchema,
   replay_gap: ReplayGapSchema,
   ...AgentEventEnvelopeSchemas,
@@ -202,5 +222,5 @@ export const V2ReplayGapSchema = z.object({
  * Every server → client message of agentwire.v2: the connection messages of v1, AG-UI run events
  * and replay gaps. Messages an application sends with sendToUser are generic envelopes (ServerEnvelopeSchema).
  */
-export const V2ServerMessageSchema = z.union([ConnectionEstablishedSchema, PongSchema, TokenRefreshedSchema, ErrorMessageSchema, V2ReplayGapSchema, RunEventEnvelopeSchema]);
+export const V2ServerMessageSchema = z.union([ConnectionEstablishedSchema, PongSchema, TokenRefreshedSchema, AckSchema, ErrorMessageSchema, V2ReplayGapSchema, RunEventEnvelopeSchema]);
 export type V2ServerMessage = z.infer<typeof V2ServerMessageSchema>;

@@ -20,6 +20,7 @@ const serverExamples: Record<ServerMessageType, Record<string, unknown>> = {
   connection_established: { type: 'connection_established', seq: null, ts, user_id: 'alice', payload: { connection_id: 'conn-1', protocol: 'agentwire.v1', last_seq: 0, epoch: '1733220000.123456' } },
   pong: { type: 'pong', seq: null, ts, user_id: 'alice', payload: {} },
   token_refreshed: { type: 'token_refreshed', seq: null, ts, user_id: 'alice', payload: { expires_at: '2026-11-21T10:05:30.000Z' } },
+  ack: { type: 'ack', seq: null, ts, user_id: 'alice', payload: { request_id: 'r-7', run_id: 'run-1', thread_id: 'thread-1' } },
   error: { type: 'error', seq: null, ts, user_id: 'alice', payload: { code: 'invalid_json', message: 'Frame is not JSON', ref: 'ref-1' } },
   replay_gap: { type: 'replay_gap', seq: null, ts, user_id: 'alice', payload: { from_seq: 1, to_seq: 4 } },
   agent_started: { type: 'agent_started', seq: 1, ...run, payload: { agent_name: 'demo', input: 'what is 2+2?' } },
@@ -41,6 +42,8 @@ const clientExamples = [
   { type: 'resume', after_seq: 0 },
   { type: 'resume', after_seq: 41 },
   { type: 'refresh_token', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl' },
+  { type: 'start_agent', request_id: 'req-1', agent: 'demo', input: 'hi' },
+  { type: 'cancel_run', request_id: 'r2', run_id: 'run-1' },
 ];
 
 describe('server messages', () => {
@@ -57,7 +60,9 @@ describe('server messages', () => {
   for (const [type, example] of Object.entries(serverExamples)) {
     for (const field of ['type', 'seq', 'ts', 'user_id', 'payload']) requiredFields.push([type, field]);
     for (const field of Object.keys(example['payload'] as object)) {
-      if (!(type === 'error' && field === 'ref')) requiredFields.push([type, `payload.${field}`]);
+      // optional: an error's ref; an ack's run_id and thread_id (only a request that started a run has them)
+      const optional = (type === 'error' && field === 'ref') || (type === 'ack' && (field === 'run_id' || field === 'thread_id'));
+      if (!optional) requiredFields.push([type, `payload.${field}`]);
     }
     if ((AGENT_EVENT_TYPES as string[]).includes(type)) requiredFields.push([type, 'run_id'], [type, 'thread_id']);
   }
@@ -155,6 +160,10 @@ describe('client messages', () => {
     [{ type: 'refresh_token', token: '' }, 'token'],
     [{ type: 'refresh_token', token: 7 }, 'token'],
     [{ type: 'refresh_token', token: 'x'.repeat(8193) }, 'token'],
+    [{ type: 'ping', request_id: '' }, 'request_id'],
+    [{ type: 'ping', request_id: 'has space' }, 'request_id'],
+    [{ type: 'ping', request_id: 'x'.repeat(65) }, 'request_id'],
+    [{ type: 'ping', request_id: 7 }, 'request_id'],
   ])('rejects %j at %s', (message, path) => {
     const result = ClientMessageSchema.safeParse(message);
     expect(result.success).toBe(false);

@@ -263,10 +263,9 @@ describe('runs', () => {
     const run = client.startRun({ agent: 'demo', input: 'what is 6*7?' });
     const connection = await gateway.connection(0);
     const start = await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
-    expect(start).toEqual({ type: 'start_agent', agent: 'demo', input: 'what is 6*7?', thread_id: run.threadId });
+    // every request carries a request_id: the gateway's one answer (ack or error) names it
+    expect(start).toEqual({ type: 'start_agent', agent: 'demo', input: 'what is 6*7?', thread_id: run.threadId, request_id: expect.stringMatching(/^c\d+$/) });
     expect(run.threadId).toMatch(/^thread_[0-9a-f]{32}$/);
-    // every request is followed by a ping: the pong says it was taken
-    expect(connection.received.map((frame) => frame.type).slice(0, 2)).toEqual(['start_agent', 'ping']);
     const events = runEvents('run_42', run.threadId);
     for (const event of [events.started(), events.textStart(), events.text('42'), events.textEnd(), events.finished()]) gateway.publish(event);
     expect(await run.started).toBe('run_42');
@@ -313,8 +312,8 @@ describe('runs', () => {
     await expect(run.answer('q1', 'yes')).rejects.toMatchObject({ code: 'invalid_message', message: 'value must be boolean' });
     await run.answer('q1', true);
     expect(connection.ofType('answer_interrupt')).toEqual([
-      { type: 'answer_interrupt', run_id: 'run_q', interrupt_id: 'q1', value: 'yes' },
-      { type: 'answer_interrupt', run_id: 'run_q', interrupt_id: 'q1', value: true },
+      { type: 'answer_interrupt', run_id: 'run_q', interrupt_id: 'q1', value: 'yes', request_id: expect.stringMatching(/^c\d+$/) },
+      { type: 'answer_interrupt', run_id: 'run_q', interrupt_id: 'q1', value: true, request_id: expect.stringMatching(/^c\d+$/) },
     ]);
     gateway.publish(events.interruptResolved('q1'));
     await waitFor(() => (run.interrupts[0]?.status === 'resolved' ? true : undefined), 'resolved');
@@ -323,7 +322,7 @@ describe('runs', () => {
       if (frame.type === 'cancel_run') gateway.publish(events.finished({ type: 'cancelled' }, { metadata: { agentwire: { code: 'cancelled', reason: 'cancelled by the user' } } }));
     };
     await run.cancel();
-    expect(connection.ofType('cancel_run')).toEqual([{ type: 'cancel_run', run_id: 'run_q' }]);
+    expect(connection.ofType('cancel_run')).toEqual([{ type: 'cancel_run', run_id: 'run_q', request_id: expect.stringMatching(/^c\d+$/) }]);
     expect(await run.done).toEqual({ status: 'cancelled', runId: 'run_q', reason: 'cancelled by the user' });
   });
 
@@ -338,7 +337,7 @@ describe('runs', () => {
   });
 
   it('finds a start whose connection dropped before the gateway confirmed it in the replay; ends it as connection_lost when nothing came', async () => {
-    gateway.answerPings = false;
+    gateway.holdAnswers = true; // no ack comes: the starts stay unconfirmed
     const { client } = connect({ heartbeatIntervalMs: 0 });
     const confirmedByReplay = client.startRun({ agent: 'demo', input: 'one' });
     const first = await gateway.connection(0);
@@ -349,19 +348,38 @@ describe('runs', () => {
     expect(await confirmedByReplay.started).toBe('run_1');
 
     const lost = client.startRun({ agent: 'demo', input: 'two' });
-    // requests go one at a time: this one waits behind the unconfirmed one, and is sent on the next connection
-    const queued = client.startRun({ agent: 'demo', input: 'three' });
     const second = await gateway.connection(1);
     await waitFor(() => second.ofType('start_agent')[0], 'the second start');
-    expect(second.ofType('start_agent').map((frame) => frame['input'])).toEqual(['two']);
-    gateway.answerPings = true;
     second.terminate();
+    // nothing of it came in the next connection's replay: it never started
     expect(await lost.done).toMatchObject({ status: 'refused', code: ClientErrorCode.ConnectionLost });
+    gateway.holdAnswers = false;
+    const queued = client.startRun({ agent: 'demo', input: 'three' });
     const third = await gateway.connection(2);
-    await waitFor(() => third.ofType('start_agent')[0], 'the queued start');
+    await waitFor(() => third.ofType('start_agent')[0], 'the third start');
     expect(third.ofType('start_agent').map((frame) => frame['input'])).toEqual(['three']);
     gateway.publish(runEvents('run_3', queued.threadId).started());
     expect(await queued.started).toBe('run_3');
+  });
+
+  it('binds a start on a thread the caller chose to the run its ack names, with the events that came before the ack', async () => {
+    gateway.holdAnswers = true;
+    gateway.acknowledge = (frame) => (frame.type === 'start_agent' ? { run_id: frame['input'] === 'mine' ? 'run_mine' : 'run_theirs', thread_id: 'thread_shared' } : {});
+    const { client } = connect();
+    const mine = client.startRun({ agent: 'demo', input: 'mine', threadId: 'thread_shared' });
+    const connection = await gateway.connection(0);
+    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    // another tab's run on the same thread, and this run's first events, before the ack
+    const theirs = runEvents('run_theirs', 'thread_shared');
+    const ours = runEvents('run_mine', 'thread_shared');
+    for (const event of [theirs.started(), ours.started(), ours.textStart(), ours.text('mine '), theirs.text('theirs ')]) gateway.publish(event);
+    await waitFor(() => (client.position.seq === 5 ? true : undefined), 'five envelopes');
+    for (const { connection: to, answer } of gateway.heldAnswers.splice(0)) to.send(answer);
+    expect(await mine.started).toBe('run_mine');
+    gateway.publish(ours.text('too'));
+    gateway.publish(ours.finished());
+    await mine.done;
+    expect(mine.text).toBe('mine too');
   });
 
   it('shows every envelope of the stream, also of runs started elsewhere', async () => {
@@ -399,20 +417,25 @@ describe('send', () => {
     await expect(client.send({ type: 'ask_time', text: 'too much' })).rejects.toMatchObject({ code: 'quota_exceeded', message: 'no more today' });
     const connection = await gateway.connection(0);
     expect(connection.ofType('ask_time')).toEqual([
-      { type: 'ask_time', text: 'fine' },
-      { type: 'ask_time', text: 'too much' },
+      { type: 'ask_time', text: 'fine', request_id: expect.stringMatching(/^c\d+$/) },
+      { type: 'ask_time', text: 'too much', request_id: expect.stringMatching(/^c\d+$/) },
     ]);
   });
 
-  it('takes an error sent just after the fence’s pong (a handler that awaited before refusing) as the request’s refusal', async () => {
-    gateway.refuseAfterPong = true;
-    gateway.refuse = (frame) => (frame.type === 'answer_interrupt' ? { code: 'invalid_message', message: 'value must be boolean' } : null);
+  it('matches each answer to its request by request_id, in whatever order the answers come', async () => {
+    gateway.holdAnswers = true;
+    gateway.refuse = (frame) => (frame['text'] === 'no' ? { code: 'quota_exceeded', message: 'no more today' } : null);
     const { client } = connect();
     const errors: unknown[] = [];
     client.on('error', (error) => errors.push(error));
-    await expect(client.send({ type: 'answer_interrupt', run_id: 'run_1', interrupt_id: 'q1', value: 'yes' })).rejects.toMatchObject({ code: 'invalid_message' });
-    // the next request is not blamed for it
-    await client.send({ type: 'ask_time', text: 'fine' });
+    const first = client.send({ type: 'ask_time', text: 'yes' });
+    const second = client.send({ type: 'ask_time', text: 'no' });
+    const third = client.send({ type: 'ask_time', text: 'yes again' });
+    await waitFor(() => (gateway.heldAnswers.length === 3 ? true : undefined), 'three answers held');
+    // all three went out at once, and their answers come back last first
+    for (const { connection, answer } of [...gateway.heldAnswers].reverse()) connection.send(answer);
+    await expect(second).rejects.toMatchObject({ code: 'quota_exceeded' });
+    await Promise.all([first, third]);
     expect(errors).toEqual([]);
   });
 

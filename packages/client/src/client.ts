@@ -9,13 +9,12 @@ import {
   DEFAULT_RECONNECT_BASE_DELAY_MS,
   DEFAULT_RECONNECT_MAX_DELAY_MS,
   DEFAULT_TOKEN_REFRESH_RATIO,
-  REFUSAL_GRACE_MS,
   WIRE_PROTOCOL,
 } from './defaults';
 import { ClientErrorCode, RequestError } from './errors';
 import { readTokenExpiry } from './jwt';
 import { Listeners, type Unsubscribe } from './listeners';
-import { RequestLane } from './request-lane';
+import { type Acknowledgement, RequestLane } from './request-lane';
 import { AgentRun, type RunHandle } from './run';
 import { type SeqRange, type StreamPoint, ResumeCursor } from './resume-cursor';
 import { type CloseEventLike, type MessageEventLike, type WebSocketConstructor, type WebSocketLike, resolveWebSocket } from './websocket';
@@ -132,16 +131,22 @@ export function createClient(options: ClientOptions): AgentwireClient {
   return new Client(options);
 }
 
-/** A start_agent this client sent whose run id is not known yet. */
+/**
+ * A start_agent this client sent whose run id is not known yet. The gateway's `ack` names it; the
+ * run's first events may come before that ack, so on a thread the client made up for the run any
+ * event of the thread is the run's, and on a thread the caller chose the run's events wait
+ * (held, bounded) until the ack says which run is this one.
+ */
 interface PendingStart {
   readonly run: AgentRun;
   /** The client made the thread id up: any event on that thread is this run's. */
   readonly ownThread: boolean;
-  /** The stream position when the request was sent (a RUN_STARTED of a shared thread must come after it). */
-  sentAtSeq: number | null;
   /** The connection dropped before the gateway confirmed the start: settled once the next connection's replay is through. */
   unconfirmed: boolean;
 }
+
+/** Events held for a start on a caller-chosen thread whose ack has not come yet (more would mean the ack is lost). */
+const MAX_HELD_EVENTS = 1000;
 
 const CLIENT_CLOSED = 'the client was closed';
 
@@ -155,10 +160,10 @@ class Client implements AgentwireClient {
   /** Runs by id, until they end. */
   private readonly runs = new Map<string, AgentRun>();
   private readonly pendingStarts: PendingStart[] = [];
-  /** The last start asked for on each caller-chosen thread: starts on one shared thread go one at a time. */
-  private readonly lastStartOnThread = new Map<string, AgentRun>();
-  /** Requests, one at a time, each with the gateway's verdict. */
-  private readonly lane = new RequestLane(REFUSAL_GRACE_MS, (error) => this.listeners.emit('error', error));
+  /** Events of runs not known yet on the threads of pending starts on caller-chosen threads (see PendingStart). */
+  private held: StreamEnvelope[] = [];
+  /** Requests, each with a request_id and the gateway's verdict. */
+  private readonly lane = new RequestLane((error) => this.listeners.emit('error', error));
   private socket: WebSocketLike | null = null;
   private greeted = false;
   private failedAttempts = 0;
@@ -198,24 +203,19 @@ class Client implements AgentwireClient {
       run.refuse(ClientErrorCode.ClientClosed, CLIENT_CLOSED);
       return run;
     }
-    const pending: PendingStart = { run, ownThread, sentAtSeq: null, unconfirmed: false };
+    const pending: PendingStart = { run, ownThread, unconfirmed: false };
     this.pendingStarts.push(pending);
     void run.started.then(() => this.forgetStart(pending));
     const message = { type: 'start_agent', agent: options.agent, input: options.input, thread_id: threadId };
-    const refuse = (error: unknown) => run.refuse(error instanceof RequestError ? error.code : ClientErrorCode.ConnectionLost, String((error as Error).message));
-    const previous = ownThread ? undefined : this.lastStartOnThread.get(threadId);
-    if (!ownThread) this.lastStartOnThread.set(threadId, run);
-    // On a shared thread a RUN_STARTED is told apart only by order: wait until the previous start there has its run id.
-    void (previous?.started ?? Promise.resolve(null)).then(() => {
-      if (run.outcome !== null) return;
-      this.request(message, () => (pending.sentAtSeq = this.stream.point.seq)).then(
-        () => undefined,
-        (error: unknown) => {
-          if (error instanceof RequestError && error.code === ClientErrorCode.ConnectionLost) pending.unconfirmed = true;
-          else refuse(error);
-        },
-      );
-    });
+    this.request(message, (ack) => {
+      if (ack.run_id !== undefined && run.runId === null) this.bindStart(pending, ack.run_id);
+    }).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof RequestError && error.code === ClientErrorCode.ConnectionLost) pending.unconfirmed = true;
+        else run.refuse(error instanceof RequestError ? error.code : ClientErrorCode.ConnectionLost, String((error as Error).message));
+      },
+    );
     return run;
   }
 
@@ -226,16 +226,19 @@ class Client implements AgentwireClient {
     return this.request(message);
   }
 
-  /** Sends `message` when the connection is open and settles with the gateway's verdict (see RequestLane). */
-  request(message: OutgoingMessage, onSent?: () => void): Promise<void> {
+  /** Sends `message` when the connection is open and settles with the gateway's verdict (see RequestLane); `onAck` sees the ack first. */
+  request(message: OutgoingMessage, onAck?: (ack: Acknowledgement) => void): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new RequestError(ClientErrorCode.ClientClosed, CLIENT_CLOSED));
     return new Promise((resolve, reject) => {
-      const settle = (refusal: ClientError | null, lost: boolean): void => {
+      const settle = (refusal: ClientError | null, lost: boolean, ack: Acknowledgement): void => {
         if (refusal !== null) reject(new RequestError(refusal.code, refusal.message));
         else if (lost) reject(new RequestError(ClientErrorCode.ConnectionLost, `the connection closed before the gateway confirmed the ${message.type}; it may or may not have been handled`));
-        else resolve();
+        else {
+          onAck?.(ack);
+          resolve();
+        }
       };
-      this.lane.enqueue(onSent === undefined ? { message, settle } : { message, settle, onSent });
+      this.lane.enqueue({ message, settle });
     });
   }
 
@@ -377,11 +380,18 @@ class Client implements AgentwireClient {
         this.greet(message);
         return;
       case 'pong':
-        this.lane.pong();
+        return; // a heartbeat's: that it came is all (lastFrameAt)
+      case 'ack': {
+        const { request_id: requestId, run_id: runId, thread_id: threadId } = message.payload as { request_id?: unknown; run_id?: unknown; thread_id?: unknown };
+        if (typeof requestId !== 'string') return;
+        this.lane.ack(requestId, { ...(typeof runId === 'string' ? { run_id: runId } : {}), ...(typeof threadId === 'string' ? { thread_id: threadId } : {}) });
         return;
-      case 'error':
-        this.lane.error({ code: String(message.payload['code']), message: String(message.payload['message']) });
+      }
+      case 'error': {
+        const requestId = message.payload['request_id'];
+        this.lane.error({ code: String(message.payload['code']), message: String(message.payload['message']) }, typeof requestId === 'string' ? requestId : undefined);
         return;
+      }
       case 'token_refreshed':
         this.listeners.emit('tokenRefreshed', { expiresAt: typeof message.payload['expires_at'] === 'string' ? message.payload['expires_at'] : null });
         return;
@@ -425,34 +435,47 @@ class Client implements AgentwireClient {
     const runId = envelope.run_id;
     if (runId !== undefined) {
       const run = this.runs.get(runId) ?? this.claim(envelope, runId);
-      if (run !== undefined) {
-        run.receive(envelope as Parameters<AgentRun['receive']>[0]);
-        if (run.outcome !== null) this.runs.delete(runId);
-      }
+      if (run !== undefined) this.deliver(run, envelope);
+      else this.hold(envelope);
     }
     this.listeners.emit('event', envelope);
     if (this.stream.point.seq >= this.catchUpSeq) this.settleUnconfirmedStarts();
   }
 
-  /** The first event of a run this client started: which pending start it belongs to (see PendingStart). */
+  /** The first event of a run this client started on a thread it made up (see PendingStart). */
   private claim(envelope: StreamEnvelope, runId: string): AgentRun | undefined {
-    const pending = this.pendingStarts.find((start) => {
-      if (start.run.threadId !== envelope.thread_id) return false;
-      if (start.ownThread) return true;
-      const forwarded = (envelope.payload['input'] as { forwardedProps?: { agent?: unknown } } | undefined)?.forwardedProps;
-      return envelope.type === 'RUN_STARTED' && start.sentAtSeq !== null && envelope.seq > start.sentAtSeq && forwarded?.agent === start.run.agent;
-    });
+    const pending = this.pendingStarts.find((start) => start.ownThread && start.run.threadId === envelope.thread_id);
     if (pending === undefined) return undefined;
+    this.bindStart(pending, runId);
+    return pending.run;
+  }
+
+  /** The run of a pending start is `runId` (its ack or its thread said so): the events held for it go to it. */
+  private bindStart(pending: PendingStart, runId: string): void {
+    const mine = this.held.filter((envelope) => envelope.run_id === runId);
+    this.held = this.held.filter((envelope) => envelope.run_id !== runId);
     this.forgetStart(pending);
     pending.run.bind(runId);
     this.runs.set(runId, pending.run);
-    return pending.run;
+    for (const envelope of mine) this.deliver(pending.run, envelope);
+  }
+
+  private deliver(run: AgentRun, envelope: StreamEnvelope): void {
+    run.receive(envelope as Parameters<AgentRun['receive']>[0]);
+    if (run.outcome !== null && run.runId !== null) this.runs.delete(run.runId);
+  }
+
+  /** Holds an event of a run not known yet when a start on its (caller-chosen) thread waits for its ack. */
+  private hold(envelope: StreamEnvelope): void {
+    if (!this.pendingStarts.some((start) => !start.ownThread && start.run.threadId === envelope.thread_id)) return;
+    this.held.push(envelope);
+    if (this.held.length > MAX_HELD_EVENTS) this.held.shift();
   }
 
   private forgetStart(pending: PendingStart): void {
     const index = this.pendingStarts.indexOf(pending);
     if (index !== -1) this.pendingStarts.splice(index, 1);
-    if (this.lastStartOnThread.get(pending.run.threadId) === pending.run) this.lastStartOnThread.delete(pending.run.threadId);
+    if (!this.pendingStarts.some((start) => !start.ownThread)) this.held = [];
   }
 
   /** Starts whose connection dropped unconfirmed and of which nothing came in the next connection's replay never started. */

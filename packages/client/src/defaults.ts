@@ -29,10 +29,3 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 20_000;
 
 /** A connection that answers nothing (not even the ping) for this long after a ping is dropped and reconnected. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
-
-/**
- * How long after a request's fence pong an `error` still counts as that request's refusal (a
- * handler that awaits before refusing answers just after the pong; see RequestLane). Requests go
- * one at a time, so this bounds how many a client sends a second on a fast link.
- */
-export const REFUSAL_GRACE_MS = 20;

@@ -90,10 +90,13 @@ export class FakeGateway {
   replayRepeats = 0;
   /** Folds adjacent TEXT_MESSAGE_CONTENT deltas of one message on a replay (first_seq..seq), as the gateway does. */
   compactReplay = false;
-  /** Returns an error payload to refuse a client message with (sent before the pong of the fence that follows). */
+  /** Returns an error payload to refuse a client message with (its request_id is echoed, as the gateway does). */
   refuse: (frame: ClientFrame, connection: FakeConnection) => { code: string; message: string } | null = () => null;
-  /** Sends refusals just after the pong of the ping that follows (what a handler that awaits before refusing does). */
-  refuseAfterPong = false;
+  /** What the ack of a taken message carries besides its request_id (the gateway: the run a start_agent started). */
+  acknowledge: (frame: ClientFrame, connection: FakeConnection) => Record<string, unknown> = () => ({});
+  /** When true, answers (ack, error) to requests are kept in `heldAnswers` instead of sent (a test sends them, in any order). */
+  holdAnswers = false;
+  readonly heldAnswers: { readonly connection: FakeConnection; readonly answer: Envelope }[] = [];
   /** Called for every client message after the built-in handling. */
   onFrame: (frame: ClientFrame, connection: FakeConnection) => void = () => undefined;
   private readonly server: WebSocketServer;
@@ -167,20 +170,24 @@ export class FakeGateway {
       .split(',')
       .map((protocol) => protocol.trim());
     const connection = new FakeConnection(socket, url, protocols, `conn_${this.connections.length + 1}`);
-    let lateRefusal: Envelope | null = null;
     socket.on('message', (data) => {
       const frame = JSON.parse(String(data)) as ClientFrame;
       connection.received.push(frame);
-      if (frame.type === 'ping') {
+      const requestId = typeof frame['request_id'] === 'string' ? frame['request_id'] : undefined;
+      if (frame.type === 'ping' && requestId === undefined) {
         if (this.answerPings) connection.send(FakeGateway.message('pong', {}));
-        if (lateRefusal !== null) connection.send(lateRefusal);
-        lateRefusal = null;
         return;
       }
-      const refusal = this.refuse(frame, connection);
-      if (refusal !== null && this.refuseAfterPong) lateRefusal = FakeGateway.message('error', refusal);
-      else if (refusal !== null) connection.send(FakeGateway.message('error', refusal));
-      this.onFrame(frame, connection);
+      const refusal = frame.type === 'ping' ? null : this.refuse(frame, connection);
+      if (requestId !== undefined) {
+        const answer =
+          refusal === null
+            ? FakeGateway.message('ack', { request_id: requestId, ...this.acknowledge(frame, connection) })
+            : FakeGateway.message('error', { ...refusal, request_id: requestId });
+        if (this.holdAnswers) this.heldAnswers.push({ connection, answer });
+        else connection.send(answer);
+      } else if (refusal !== null) connection.send(FakeGateway.message('error', refusal));
+      if (refusal === null) this.onFrame(frame, connection);
     });
     connection.send(FakeGateway.message('connection_established', { connection_id: connection.id, protocol: 'agentwire.v2', last_seq: this.stream.length, epoch: this.epoch }));
     const afterSeq = url.searchParams.get('after_seq');

@@ -4,13 +4,20 @@ export interface Refusal {
   readonly message: string;
 }
 
+/** What the gateway's `ack` of a request says: the run a start_agent or user_message started. */
+export interface Acknowledgement {
+  readonly run_id?: string;
+  readonly thread_id?: string;
+}
+
 /** A message to send, and how its sender learns the gateway's verdict. */
 export interface Outgoing {
   readonly message: { readonly type: string };
-  /** `refusal`: the gateway's error for it; `lost`: the connection closed before the verdict came. */
-  readonly settle: (refusal: Refusal | null, lost: boolean) => void;
-  /** Called just before it is sent. */
-  readonly onSent?: () => void;
+  /**
+   * `refusal`: the gateway's error for it; `lost`: the connection closed before the verdict came;
+   * otherwise it was taken, and `ack` says what the gateway answered.
+   */
+  readonly settle: (refusal: Refusal | null, lost: boolean, ack: Acknowledgement) => void;
 }
 
 /** The part of a socket the lane writes to. */
@@ -21,24 +28,19 @@ export interface FrameSink {
 const PING = '{"type":"ping"}';
 
 /**
- * Sends the client's requests one at a time and tells each its verdict. The wire has no request
- * ids: an `error` names no request. So each request is followed by a ping (the fence); the
- * gateway routes a connection's frames in order, so an error before the fence's pong is the
- * request's. A handler that awaits before refusing (answer_interrupt, cancel_run, app handlers)
- * sends its error just after the pong, in the same turn of the gateway's event loop: the lane
- * therefore waits `graceMs` after the pong before it calls the request taken and sends the next
- * one. With one request in flight, any error in that window is the request's.
+ * Sends the client's requests, each with a request_id of its own, and tells each the gateway's
+ * verdict: its `ack`, or the `error` that names its request_id (README, "Request ids"). Requests
+ * go out as soon as a connection is open, several at a time; a request in flight when the
+ * connection closes is lost (it may or may not have been handled), and queued ones wait for the
+ * next connection.
  */
 export class RequestLane {
   private readonly queue: Outgoing[] = [];
-  private current: { readonly entry: Outgoing; fenced: boolean } | null = null;
-  /** Who each ping sent and not yet answered belongs to, in order: the current request's fence, or a heartbeat. */
-  private readonly pongOwners: ('fence' | 'heartbeat')[] = [];
+  private readonly inFlight = new Map<string, Outgoing>();
   private sink: FrameSink | null = null;
-  private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  private counter = 0;
 
   constructor(
-    private readonly graceMs: number,
     /** An error that answers no request in flight. */
     private readonly onStrayError: (refusal: Refusal) => void,
   ) {}
@@ -46,85 +48,59 @@ export class RequestLane {
   /** A connection is open: requests go out on it. */
   attach(sink: FrameSink): void {
     this.sink = sink;
-    this.pump();
+    for (const entry of this.queue.splice(0)) this.transmit(entry);
   }
 
-  /** The connection closed: the request in flight is lost (it may or may not have been handled); queued ones wait for the next. */
+  /** The connection closed: requests in flight are lost; queued ones wait for the next. */
   detach(): void {
     this.sink = null;
-    this.pongOwners.length = 0;
-    this.clearGrace();
-    const current = this.current;
-    this.current = null;
-    current?.entry.settle(null, true);
+    const lost = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const entry of lost) entry.settle(null, true, {});
   }
 
   enqueue(entry: Outgoing): void {
-    this.queue.push(entry);
-    this.pump();
+    if (this.sink === null) this.queue.push(entry);
+    else this.transmit(entry);
   }
 
   /** Settles everything queued or in flight with `refusal` (the client closed). */
   abandon(refusal: Refusal): void {
-    const current = this.current;
-    this.current = null;
-    this.clearGrace();
     this.sink = null;
-    this.pongOwners.length = 0;
-    current?.entry.settle(refusal, false);
-    for (const entry of this.queue.splice(0)) entry.settle(refusal, false);
+    const waiting = [...this.inFlight.values(), ...this.queue.splice(0)];
+    this.inFlight.clear();
+    for (const entry of waiting) entry.settle(refusal, false, {});
   }
 
-  /** A heartbeat ping, outside the requests. */
+  /** A heartbeat ping, outside the requests (its pong answers nothing of theirs). */
   heartbeat(): void {
-    if (this.sink === null) return;
     this.write(PING);
-    this.pongOwners.push('heartbeat');
   }
 
-  pong(): void {
-    const owner = this.pongOwners.shift();
-    const current = this.current;
-    if (owner !== 'fence' || current === null) return;
-    current.fenced = true;
-    this.graceTimer = setTimeout(() => {
-      this.graceTimer = null;
-      this.finish(null);
-    }, this.graceMs);
+  /** The gateway's `ack` of a request. */
+  ack(requestId: string, acknowledgement: Acknowledgement): void {
+    const entry = this.take(requestId);
+    entry?.settle(null, false, acknowledgement);
   }
 
-  error(refusal: Refusal): void {
-    if (this.current === null) {
-      this.onStrayError(refusal);
-      return;
-    }
-    this.clearGrace();
-    this.finish(refusal);
+  /** An `error` from the gateway: the refusal of the request it names, or a stray one. */
+  error(refusal: Refusal, requestId: string | undefined): void {
+    const entry = requestId === undefined ? undefined : this.take(requestId);
+    if (entry === undefined) this.onStrayError(refusal);
+    else entry.settle(refusal, false, {});
   }
 
-  private finish(refusal: Refusal | null): void {
-    const current = this.current;
-    if (current === null) return;
-    this.current = null;
-    // A refusal before the fence's pong: that pong is still to come and must not count for the next request.
-    if (!current.fenced) {
-      const index = this.pongOwners.indexOf('fence');
-      if (index !== -1) this.pongOwners[index] = 'heartbeat';
-    }
-    current.entry.settle(refusal, false);
-    this.pump();
+  private take(requestId: string): Outgoing | undefined {
+    const entry = this.inFlight.get(requestId);
+    this.inFlight.delete(requestId);
+    return entry;
   }
 
-  private pump(): void {
-    if (this.sink === null || this.current !== null) return;
-    const entry = this.queue.shift();
-    if (entry === undefined) return;
-    this.current = { entry, fenced: false };
-    entry.onSent?.();
-    this.write(JSON.stringify(entry.message));
-    // A ping is its own fence.
-    if (entry.message.type !== 'ping') this.write(PING);
-    this.pongOwners.push('fence');
+  private transmit(entry: Outgoing): void {
+    this.counter += 1;
+    const requestId = `c${this.counter}`;
+    this.inFlight.set(requestId, entry);
+    this.write(JSON.stringify({ ...entry.message, request_id: requestId }));
   }
 
   private write(frame: string): void {
@@ -133,10 +109,5 @@ export class RequestLane {
     } catch {
       // The socket is closing; its close event detaches the lane.
     }
-  }
-
-  private clearGrace(): void {
-    if (this.graceTimer !== null) clearTimeout(this.graceTimer);
-    this.graceTimer = null;
   }
 }

@@ -19,6 +19,9 @@ export const depConstraints = [
   { sourceTag: 'layer:core', onlyDependOnLibsWithTags: ['scope:protocols', 'scope:types', 'scope:config'] },
   // the client: the wire's types (browser-safe: it imports them as types only)
   { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:protocols', 'scope:types'] },
+  // the client's React bindings and AG-UI adapter: the client (and the wire's types)
+  { sourceTag: 'scope:react', onlyDependOnLibsWithTags: ['scope:client', 'scope:protocols', 'scope:types'] },
+  { sourceTag: 'scope:ag-ui', onlyDependOnLibsWithTags: ['scope:client', 'scope:protocols', 'scope:types'] },
   // the gateway: any package's public entry
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
   // tools: any package's public entry

@@ -6,7 +6,7 @@ import type { AppConfig } from '@agentwire/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwire/manager';
 import { AgentErrorCode, type Backplane, CloseCode, EventType } from '@agentwire/protocols';
-import { type ConnectionId, UserExecutionContext, generateRequestId } from '@agentwire/types';
+import { UserExecutionContext, generateRequestId } from '@agentwire/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';

@@ -22,12 +22,14 @@ describe('workspace manifests', () => {
   it('has every project of DESIGN.md, each with its scope tag and one kind tag', () => {
     expect(projects.map((p) => `${p.root} ${p.name}`)).toEqual([
       'apps/gateway gateway',
+      'packages/ag-ui ag-ui',
       'packages/backplane-redis backplane-redis',
       'packages/client client',
       'packages/config config',
       'packages/execution-tracker execution-tracker',
       'packages/manager manager',
       'packages/protocols protocols',
+      'packages/react react',
       'packages/router router',
       'packages/types types',
       'tools/bench bench',
@@ -42,7 +44,7 @@ describe('workspace manifests', () => {
 
   it('gives every publishable package one entry (plus ./testing for shared test doubles and checks), types and public access', () => {
     expect(publishable.map((p) => p.name).sort()).toEqual(
-      ['backplane-redis', 'client', 'config', 'execution-tracker', 'manager', 'protocols', 'router', 'ssot', 'types'],
+      ['ag-ui', 'backplane-redis', 'client', 'config', 'execution-tracker', 'manager', 'protocols', 'react', 'router', 'ssot', 'types'],
     );
     for (const project of publishable) {
       const manifest = project.packageJson as {
@@ -54,8 +56,8 @@ describe('workspace manifests', () => {
       const withTesting = project.name === 'protocols' || project.name === 'manager' || project.name === 'types';
       const entries = Object.keys(manifest.exports).filter((key) => key !== './package.json');
       expect(entries).toEqual(withTesting ? ['.', './testing'] : ['.']);
-      if (project.name === 'client') {
-        // the client runs in browsers too: an ES module build beside the CommonJS one
+      if (DUAL_FORMAT.has(project.name)) {
+        // the client and its bindings run in browsers too: an ES module build beside the CommonJS one
         expect(manifest.exports['.']).toEqual({
           import: { types: './dist/esm/index.d.ts', default: './dist/esm/index.js' },
           require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
@@ -83,7 +85,7 @@ describe('workspace manifests', () => {
   it('resolves each built package by its scoped name, with the entries its manifest names', async () => {
     for (const project of publishable) {
       const entry = require.resolve(project.packageName, { paths: [root] });
-      expect(entry).toBe(join(root, project.root, ...(project.name === 'client' ? ['dist', 'cjs', 'index.js'] : ['dist', 'index.js'])));
+      expect(entry).toBe(join(root, project.root, ...(DUAL_FORMAT.has(project.name) ? ['dist', 'cjs', 'index.js'] : ['dist', 'index.js'])));
       const loaded = (await import(entry)) as Record<string, unknown>;
       expect(Object.keys(loaded).length).toBeGreaterThan(0);
       if (project.name === 'protocols' || project.name === 'manager' || project.name === 'types') {
@@ -92,6 +94,9 @@ describe('workspace manifests', () => {
     }
   });
 });
+
+/** The packages that ship ES modules and CommonJS (the browser-side ones). */
+const DUAL_FORMAT: ReadonlySet<string> = new Set(['client', 'react', 'ag-ui']);
 
 function readSources(dir: string): string {
   let text = '';

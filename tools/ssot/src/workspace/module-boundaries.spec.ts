@@ -24,9 +24,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   'execution-tracker': ['protocols', 'types', 'config'],
   'backplane-redis': ['protocols', 'types', 'config'],
   client: ['protocols', 'types'],
-  gateway: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client'],
-  ssot: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'bench'],
-  bench: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'ssot'],
+  react: ['client', 'protocols', 'types'],
+  'ag-ui': ['client', 'protocols', 'types'],
+  gateway: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'react', 'ag-ui'],
+  ssot: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'react', 'ag-ui', 'bench'],
+  bench: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'react', 'ag-ui', 'ssot'],
 };
 
 interface LintMessage {

@@ -76,6 +76,19 @@ function valuesOf<S extends z.ZodType>(answers: ControlAnswers, schema: S, what:
   return answers.answers.map(({ answer }) => valueOf(answer, schema, what));
 }
 
+/**
+ * Asks the other processes through `ask`; Redis that does not answer in time (or a bus already
+ * closed at shutdown) is `unavailable`, as a process that does not answer is.
+ */
+async function viaPeers<T>(what: string, ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError(ErrorCode.Unavailable, `the other gateway processes could not be asked to ${what} (${error instanceof Error ? error.message : String(error)}); try again`);
+  }
+}
+
 const ConnectionsAnswerSchema = z.object({ connections: z.array(ConnectionSchema) });
 const ClosedAnswerSchema = z.object({ closed: z.number().int().nonnegative() });
 const RunAnswerSchema = z.object({ run: RunSnapshotSchema.nullable() });
@@ -103,14 +116,15 @@ function localRun(deps: ServerApiDeps, userId: UserId, runId: string): RunSnapsh
 /** The user's connections on every gateway process. */
 export async function connectionsEverywhere(deps: ServerApiDeps, userId: UserId): Promise<ConnectionJson[]> {
   const here = localConnections(deps, userId);
-  const others = valuesOf(await deps.peers.askOthers(PeerRequest.ListConnections, userId), ConnectionsAnswerSchema, "list the user's connections", '');
+  const asked = await viaPeers("list the user's connections", () => deps.peers.askOthers(PeerRequest.ListConnections, userId));
+  const others = valuesOf(asked, ConnectionsAnswerSchema, "list the user's connections", '');
   return [...here, ...others.flatMap((answer) => answer.connections)];
 }
 
 /** Closes the user's connections on every gateway process; resolves with how many closed. */
 export async function disconnectEverywhere(deps: ServerApiDeps, userId: UserId, code: number, reason: string | null): Promise<number> {
   const here = await disconnectLocal(deps, userId, code, reason);
-  const answers = await deps.peers.askOthers(PeerRequest.Disconnect, userId, { code, reason });
+  const answers = await viaPeers("close the user's connections", () => deps.peers.askOthers(PeerRequest.Disconnect, userId, { code, reason }));
   const others = valuesOf(answers, ClosedAnswerSchema, "close the user's connections", ` (${here} closed on this process; calling again closes the rest)`);
   return others.reduce((sum, answer) => sum + answer.closed, here);
 }
@@ -119,7 +133,7 @@ export async function disconnectEverywhere(deps: ServerApiDeps, userId: UserId, 
 export async function runAnywhere(deps: ServerApiDeps, userId: UserId, runId: RunId): Promise<RunSnapshotJson | null> {
   const here = localRun(deps, userId, runId);
   if (here !== null) return here;
-  const answers = await deps.peers.askOthers(PeerRequest.ReadRun, userId, { run_id: runId });
+  const answers = await viaPeers('read the run', () => deps.peers.askOthers(PeerRequest.ReadRun, userId, { run_id: runId }));
   // a process that holds the run settles it, whoever else was slow
   for (const { answer } of answers.answers) {
     if (answer.ok && answer.value['run'] !== null && answer.value['run'] !== undefined) return valueOf(answer, RunAnswerSchema, 'read the run').run;
@@ -145,7 +159,7 @@ async function deliverToFeed(feed: ExternalRunFeed, events: readonly RemoteEvent
 export async function deliverEverywhere(deps: ServerApiDeps, userId: UserId, runId: RunId, events: readonly RemoteEvent[]): Promise<RunEventsJson> {
   const feed = deps.externalRuns.get(userId, runId);
   if (feed !== null) return deliverToFeed(feed, events);
-  const answer = await deps.peers.askRunOwner(PeerRequest.RunEvents, userId, runId, { events });
+  const answer = await viaPeers('take the events', () => deps.peers.askRunOwner(PeerRequest.RunEvents, userId, runId, { events }));
   if (answer !== null) return valueOf(answer, RunEventsResponseSchema, 'take the events');
   const run = await runAnywhere(deps, userId, runId);
   if (run !== null && run.ended_at !== null) throw new ApiError(ErrorCode.RunEnded, `run ${runId} has ended (${run.state}); its events are no longer taken`);

@@ -1,9 +1,7 @@
 import { EventType } from '@agentwire/protocols';
-import type { TokenService } from '../auth';
-import type { Gateway } from '../gateway';
-import { TestClient, foldedTypes, isRunFinished, startTestGateway } from './harness.test-helpers';
+import { foldedTypes, isRunFinished } from './harness.test-helpers';
 import { LangGraphAgentProcess, type LangGraphAgentStats } from './langgraph-agent.test-helpers';
-import { type RemoteAgentUnderTest, cancelMidAnswerAbortsTheRequest, reconnectMidAnswerIsExact } from './remote-agent-contract.test-helpers';
+import { type RemoteAgentUnderTest, agentBehindGateway, cancelMidAnswerAbortsTheRequest, reconnectMidAnswerIsExact } from './remote-agent-contract.test-helpers';
 import { type V2Envelope, isTerminal, seqProblems, streamOf, textOf } from './v2.test-helpers';
 
 /**
@@ -24,46 +22,20 @@ const answerTo = (input: string): string => {
 const payloadsOf = (run: readonly V2Envelope[], type: string) => run.filter((message) => message.type === type).map((message) => message.payload);
 
 describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent through the gateway', () => {
-  let agent: LangGraphAgentProcess;
-  let gateway: Gateway | undefined;
-  let tokens: TokenService;
-  const clients: TestClient[] = [];
-
+  // one envelope per delta, so the stream shows the model's pace token by token
+  const { agent: running, connect } = agentBehindGateway(() => LangGraphAgentProcess.start({ AGENT_TOKENS_PER_SECOND: String(TOKENS_PER_SECOND) }), 'lg', { AGENTWIRE_STREAM_COALESCE_MS: '0' });
   const underTest = (): RemoteAgentUnderTest => ({
     agentName: 'lg',
     tokensPerSecond: TOKENS_PER_SECOND,
     answerTo,
-    sawRequestAborted: (runId) => agent.printedLine(`request aborted: run ${runId}`, 5_000),
+    sawRequestAborted: (runId) => running().printedLine(`request aborted: run ${runId}`, 5_000),
     get stdout() {
-      return agent.stdout;
+      return running().stdout;
     },
   });
 
-  const connect = async (userId: string, query = ''): Promise<TestClient> => {
-    const client = await TestClient.connect(gateway as Gateway, tokens, userId, { query });
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    agent = await LangGraphAgentProcess.start({ AGENT_TOKENS_PER_SECOND: String(TOKENS_PER_SECOND) });
-    // one envelope per delta, so the stream shows the model's pace token by token
-    ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ lg: agent.agentUrl }), AGENTWIRE_STREAM_COALESCE_MS: '0' }));
-  }, 30_000);
-
-  afterEach(() => {
-    const problems = clients.flatMap((client, index) => client.wireProblems().map((problem) => `client ${index}: ${problem}`));
-    for (const client of clients.splice(0)) client.socket.terminate();
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await gateway?.stop();
-    await agent?.stop();
-  }, 10_000);
-
   it("streams the graph's steps, the model's word_count call and the tool's result, the answer token by token, and one RUN_FINISHED", async () => {
-    const before = await agent.stats();
+    const before = await running().stats();
     const input = 'hello there from   agentwire';
     const client = await connect('alice');
     client.send({ type: 'start_agent', agent: 'lg', input });
@@ -108,8 +80,8 @@ describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent th
       new Set([payloadsOf(run, EventType.TEXT_MESSAGE_START)[0]?.['messageId']]),
     );
     expect(seqProblems(run)).toEqual([]);
-    await agent.statsWhen((stats) => stats.runs_finished === before.runs_finished + 1);
-    expect(agent.stdout.split('\n')).toContain(`run finished: run ${String(finished.run_id)}`);
+    await running().statsWhen((stats) => stats.runs_finished === before.runs_finished + 1);
+    expect(running().stdout.split('\n')).toContain(`run finished: run ${String(finished.run_id)}`);
   });
 
   it('gives a tab that drops mid-answer and reconnects with ?after_seq&epoch the exact rest of the answer (the missed part compacted) and one terminal event', async () => {
@@ -117,10 +89,10 @@ describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent th
   });
 
   it('cancel_run mid-answer ends the run once as cancelled, sends nothing of it afterwards, and the agent sees its request aborted', async () => {
-    const before: LangGraphAgentStats = await agent.stats();
+    const before: LangGraphAgentStats = await running().stats();
     await cancelMidAnswerAbortsTheRequest(underTest(), connect, 'carol');
     // the graph stopped and counted the run aborted, never finished
-    expect(await agent.statsWhen((stats) => stats.runs_aborted === before.runs_aborted + 1)).toMatchObject({
+    expect(await running().statsWhen((stats) => stats.runs_aborted === before.runs_aborted + 1)).toMatchObject({
       runs_started: before.runs_started + 1,
       runs_finished: before.runs_finished,
       runs_failed: before.runs_failed,
@@ -129,33 +101,13 @@ describe('the LangGraph JS agent (examples/langgraph-agent) as a remote agent th
 });
 
 describe("the LangGraph JS agent asking before its tool call (LangGraph's interrupt(), AG-UI's interrupt outcome) through the gateway", () => {
-  let agent: LangGraphAgentProcess;
-  let gateway: Gateway | undefined;
-  let tokens: TokenService;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    agent = await LangGraphAgentProcess.start({ AGENT_TOKENS_PER_SECOND: '50', AGENT_REQUIRE_APPROVAL: '1' });
-    ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ lg: agent.agentUrl }) }));
-  }, 30_000);
-
-  afterEach(() => {
-    const problems = clients.flatMap((client, index) => client.wireProblems().map((problem) => `client ${index}: ${problem}`));
-    for (const client of clients.splice(0)) client.socket.terminate();
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await gateway?.stop();
-    await agent?.stop();
-  }, 10_000);
+  const { agent: running, connect } = agentBehindGateway(() => LangGraphAgentProcess.start({ AGENT_TOKENS_PER_SECOND: '50', AGENT_REQUIRE_APPROVAL: '1' }), 'lg');
 
   const isQuestion = (message: V2Envelope): boolean => message.type === EventType.CUSTOM && message.payload['name'] === 'agentwire.interrupt';
 
   it('shows the question on every tab, takes a valid answer from any of them, resumes the graph with it and ends the run once', async () => {
-    const before = await agent.stats();
-    const [asker, other] = [await TestClient.connect(gateway as Gateway, tokens, 'dora'), await TestClient.connect(gateway as Gateway, tokens, 'dora')];
-    clients.push(asker, other);
+    const before = await running().stats();
+    const [asker, other] = [await connect('dora'), await connect('dora')];
     asker.send({ type: 'start_agent', agent: 'lg', input: 'count these words' });
 
     const question = await other.waitFor(isQuestion, 10_000);
@@ -163,7 +115,7 @@ describe("the LangGraph JS agent asking before its tool call (LangGraph's interr
     const value = question.payload['value'] as { id: string; reason: string; message: string; responseSchema: unknown };
     expect(value).toMatchObject({ reason: 'tool_approval', message: expect.stringContaining('word_count'), responseSchema: { required: ['approved'] } });
     // the remote's first run is over (its interrupt outcome); the agentwire run waits on the user
-    await agent.statsWhen((stats) => stats.runs_finished === before.runs_finished + 1);
+    await running().statsWhen((stats) => stats.runs_finished === before.runs_finished + 1);
     expect(asker.messages.filter((message) => isTerminal(message))).toEqual([]);
 
     // an answer the question's schema refuses leaves it open
@@ -181,12 +133,11 @@ describe("the LangGraph JS agent asking before its tool call (LangGraph's interr
       expect(seqProblems(run)).toEqual([]);
     }
     // two remote runs (asked, resumed) made one agentwire run
-    expect(await agent.statsWhen((stats) => stats.runs_finished === before.runs_finished + 2)).toMatchObject({ runs_started: before.runs_started + 2 });
+    expect(await running().statsWhen((stats) => stats.runs_finished === before.runs_finished + 2)).toMatchObject({ runs_started: before.runs_started + 2 });
   });
 
   it('answers without running the tool when the user declines (the call gets its result: declined)', async () => {
-    const client = await TestClient.connect(gateway as Gateway, tokens, 'eve');
-    clients.push(client);
+    const client = await connect('eve');
     client.send({ type: 'start_agent', agent: 'lg', input: 'two words' });
     const question = await client.waitFor(isQuestion, 10_000);
     const value = question.payload['value'] as { id: string };

@@ -1,9 +1,7 @@
 import { EventType } from '@agentwire/protocols';
-import type { TokenService } from '../auth';
-import type { Gateway } from '../gateway';
-import { TestClient, foldedTypes, startTestGateway } from './harness.test-helpers';
+import { foldedTypes } from './harness.test-helpers';
 import { PythonAgentProcess } from './python-agent.test-helpers';
-import { type RemoteAgentUnderTest, cancelMidAnswerAbortsTheRequest, reconnectMidAnswerIsExact } from './remote-agent-contract.test-helpers';
+import { type RemoteAgentUnderTest, agentBehindGateway, cancelMidAnswerAbortsTheRequest, reconnectMidAnswerIsExact } from './remote-agent-contract.test-helpers';
 import { isTerminal, seqProblems, streamOf, textOf } from './v2.test-helpers';
 
 /**
@@ -18,42 +16,16 @@ const TOKENS_PER_SECOND = 10;
 const answerTo = (input: string): string => `You said: ${input.split(/\s+/).join(' ')}`;
 
 describe('the Python AG-UI agent (examples/python-agent) as a remote agent through the gateway', () => {
-  let agent: PythonAgentProcess;
-  let gateway: Gateway | undefined;
-  let tokens: TokenService;
-  const clients: TestClient[] = [];
-
+  const { agent: running, connect } = agentBehindGateway(() => PythonAgentProcess.start({ AGENT_TOKENS_PER_SECOND: String(TOKENS_PER_SECOND) }), 'py');
   const underTest = (): RemoteAgentUnderTest => ({
     agentName: 'py',
     tokensPerSecond: TOKENS_PER_SECOND,
     answerTo,
-    sawRequestAborted: (runId) => agent.printedLine(`request aborted: run ${runId}`, 5_000),
+    sawRequestAborted: (runId) => running().printedLine(`request aborted: run ${runId}`, 5_000),
     get stdout() {
-      return agent.stdout;
+      return running().stdout;
     },
   });
-
-  const connect = async (userId: string, query = ''): Promise<TestClient> => {
-    const client = await TestClient.connect(gateway as Gateway, tokens, userId, { query });
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    agent = await PythonAgentProcess.start({ AGENT_TOKENS_PER_SECOND: String(TOKENS_PER_SECOND) });
-    ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ py: agent.agentUrl }) }));
-  }, 20_000);
-
-  afterEach(() => {
-    const problems = clients.flatMap((client, index) => client.wireProblems().map((problem) => `client ${index}: ${problem}`));
-    for (const client of clients.splice(0)) client.socket.terminate();
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await gateway?.stop();
-    await agent?.stop();
-  }, 10_000);
 
   it("streams the gateway's RUN_STARTED, the agent's reasoning and its answer word by word, and one RUN_FINISHED", async () => {
     const input = 'hello there from agentwire';
@@ -87,7 +59,7 @@ describe('the Python AG-UI agent (examples/python-agent) as a remote agent throu
     expect(run.find((message) => message.type === EventType.TEXT_MESSAGE_START)?.payload['messageId']).toMatch(/^msg-/);
     expect(run.find((message) => message.type === EventType.REASONING_MESSAGE_START)?.payload['messageId']).toMatch(/^reasoning-/);
     expect(seqProblems(run)).toEqual([]);
-    await agent.printedLine(`run finished: run ${String(finished.run_id)}`);
+    await running().printedLine(`run finished: run ${String(finished.run_id)}`);
   });
 
   it('gives a tab that drops mid-answer and reconnects with ?after_seq&epoch the exact rest of the answer (the missed part compacted) and one terminal event', async () => {

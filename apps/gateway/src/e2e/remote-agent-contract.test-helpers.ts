@@ -1,5 +1,8 @@
 import { EventType } from '@agentwire/protocols';
-import { type TestClient, isRunFinished } from './harness.test-helpers';
+import type { TokenService } from '../auth';
+import type { Gateway } from '../gateway';
+import type { AgentProcess } from './agent-process.test-helpers';
+import { TestClient, isRunFinished, startTestGateway } from './harness.test-helpers';
 import { type V2Envelope, epochOf, isContent, isTerminal, lastSeqOf, seqProblems, sleep, streamOf, textOf } from './v2.test-helpers';
 
 /**
@@ -27,6 +30,48 @@ export const wordsInput = (count: number): string => Array.from({ length: count 
 
 /** Connects a tab of `userId` (`query` e.g. `?after_seq=…&epoch=…`). */
 export type Connect = (userId: string, query?: string) => Promise<TestClient>;
+
+/**
+ * For a describe block: starts the agent process (`start`) and a test gateway that runs it as
+ * `agentName` (with `gatewayEnv` added), stops both after the block, and after each test checks
+ * every message each client received against the wire contract (run events against @ag-ui/core's
+ * EventSchemas) and closes the clients.
+ */
+export function agentBehindGateway<A extends AgentProcess & { readonly agentUrl: string }>(
+  start: () => Promise<A>,
+  agentName: string,
+  gatewayEnv: Record<string, string> = {},
+): { readonly agent: () => A; readonly connect: Connect } {
+  let agent: A | undefined;
+  let gateway: Gateway | undefined;
+  let tokens: TokenService | undefined;
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    agent = await start();
+    ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_REMOTE_AGENTS: JSON.stringify({ [agentName]: agent.agentUrl }), ...gatewayEnv }));
+  }, 30_000);
+  afterEach(() => {
+    const problems = clients.flatMap((client, index) => client.wireProblems().map((problem) => `client ${index}: ${problem}`));
+    for (const client of clients.splice(0)) client.socket.terminate();
+    expect(problems).toEqual([]);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await agent?.stop();
+  }, 10_000);
+  return {
+    agent: () => {
+      if (agent === undefined) throw new Error('the agent has not started');
+      return agent;
+    },
+    connect: async (userId, query = '') => {
+      if (gateway === undefined || tokens === undefined) throw new Error('the gateway has not started');
+      const client = await TestClient.connect(gateway, tokens, userId, { query });
+      clients.push(client);
+      return client;
+    },
+  };
+}
 
 /**
  * A tab drops mid-answer and reconnects with ?after_seq&epoch: it gets the exact rest of the

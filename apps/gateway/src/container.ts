@@ -232,6 +232,7 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
           runs: r.resolve(GatewayTokens.RunCoordination),
           peers: r.resolve(GatewayTokens.Peers),
           externalRuns: r.resolve(GatewayTokens.ExternalRuns),
+          runRegistry: r.resolve(EXECUTION_TRACKER_REGISTRY),
           maxInputChars: config.limits.maxInputChars,
           maxEventBytes: config.maxPayloadBytes,
           logger,

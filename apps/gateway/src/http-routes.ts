@@ -21,6 +21,8 @@ export interface HttpRouteDeps {
 }
 
 const PAGE_PATH = join(__dirname, '..', 'public', 'index.html');
+/** The operator page: it calls the server API with an API key the operator enters, so it holds no secret itself. */
+const ADMIN_PAGE_PATH = join(__dirname, '..', 'public', 'admin.html');
 const MAX_BODY_BYTES = 4096;
 
 function json(response: ServerResponse, status: number, body: unknown): void {
@@ -48,11 +50,12 @@ function checkUserName(name: unknown): { ok: true; userId: UserId } | { ok: fals
 }
 
 /**
- * GET /health, /ready, /metrics and / (the browser demo); POST /dev/token in development only;
+ * GET /health, /ready, /metrics, / (the browser demo) and /admin (the operator page, on the server API); POST /dev/token in development only;
  * the server API under /api/v1/.
  */
 export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessage, response: ServerResponse) => void {
   const page = readFileSync(PAGE_PATH);
+  const adminPage = readFileSync(ADMIN_PAGE_PATH);
   return (request, response) => {
     if (deps.serverApi?.(request, response) === true) return;
     const path = (request.url ?? '/').split('?')[0];
@@ -70,6 +73,17 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
       } else if (method === 'GET' && (path === '/' || path === '/index.html')) {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
         response.end(page);
+      } else if (method === 'GET' && (path === '/admin' || path === '/admin.html')) {
+        response.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-cache',
+          // the page's own inline script and style, its API calls to this origin, and no framing (it has buttons worth clickjacking)
+          'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
+        });
+        response.end(adminPage);
       } else if (path === '/dev/token' && deps.devTokenTtlSeconds !== null) {
         if (method !== 'POST') return json(response, 405, { error: 'method_not_allowed', message: 'POST {"user": "<name>"}' });
         let body: unknown;

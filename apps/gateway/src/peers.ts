@@ -6,8 +6,8 @@ import type { RunId, UserId } from '@agentwire/types';
  * calls that must act wherever a user is connected or a run runs). One process has no others.
  */
 export interface GatewayPeers {
-  /** Asks every other live gateway process; `asked` says how many should answer. */
-  askOthers(type: string, userId: UserId, payload?: Record<string, unknown>): Promise<ControlAnswers>;
+  /** Asks every other live gateway process, about `userId` or (null) about no user in particular; `asked` says how many should answer. */
+  askOthers(type: string, userId: UserId | null, payload?: Record<string, unknown>): Promise<ControlAnswers>;
   /** Asks the process that runs `runId` of `userId`; null when no other live process runs it. */
   askRunOwner(type: string, userId: UserId, runId: RunId, payload?: Record<string, unknown>): Promise<ControlAnswer | null>;
   /** Answers the requests of `type` other processes make (one handler per type). */
@@ -34,8 +34,8 @@ export class RedisPeers implements GatewayPeers {
     private readonly runs: RedisRunDirectory,
   ) {}
 
-  askOthers(type: string, userId: UserId, payload?: Record<string, unknown>): Promise<ControlAnswers> {
-    return this.control.requestOthers({ type, userId, ...(payload === undefined ? {} : { payload }) });
+  askOthers(type: string, userId: UserId | null, payload?: Record<string, unknown>): Promise<ControlAnswers> {
+    return this.control.requestOthers({ type, ...(userId === null ? {} : { userId }), ...(payload === undefined ? {} : { payload }) });
   }
 
   async askRunOwner(type: string, userId: UserId, runId: RunId, payload?: Record<string, unknown>): Promise<ControlAnswer | null> {

@@ -317,3 +317,29 @@ describe('the sweep timer', () => {
     expectEveryRunOrdered(sink);
   });
 });
+
+describe("the registry's live runs (an operator's view of every user)", () => {
+  it('lists the runs of every user that have not ended, oldest first, bounded by limit while total counts them all', async () => {
+    const h = createHarness();
+    const agent = new ControlledAgent('worker');
+    const first = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    const second = h.trackerFor('bob').startRun({ agent, input: 'y' });
+    const ended = h.trackerFor('carol').startRun({ agent, input: 'z' });
+    await flush();
+    await h.trackerFor('carol').cancel(ended.runId);
+
+    const all = h.registry.liveRuns();
+    expect(all.total).toBe(2);
+    expect(all.runs.map((run) => [run.runId, run.userId, run.agentName, run.endedAt])).toEqual([
+      [first.runId, 'alice', 'worker', null],
+      [second.runId, 'bob', 'worker', null],
+    ]);
+    expect(h.registry.liveRuns(1)).toEqual({ runs: [expect.objectContaining({ runId: first.runId })], total: 2 });
+    expect(() => h.registry.liveRuns(-1)).toThrow(InvalidTrackerOptionError);
+
+    agent.call(first.runId).finish('done');
+    await first.outcome;
+    expect(h.registry.liveRuns().runs.map((run) => run.runId)).toEqual([second.runId]);
+    await h.close();
+  });
+});

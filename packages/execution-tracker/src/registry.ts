@@ -4,6 +4,7 @@ import { DirectConstructionError, InvalidTrackerOptionError, TrackerAlreadyRegis
 import type { TrackerMetrics } from './metrics';
 import { type ExecutionTrackerOptions, type TrackerLimits, type TrackerLogger, resolveTrackerOptions } from './options';
 import { RunEngine, type ShutdownReport, type SweepReport } from './run-engine';
+import type { RunSnapshot } from './run-record';
 
 /** Where the engine hangs off a registry: reachable by this package's views, not by callers. */
 export const kEngine = Symbol('engine');
@@ -53,6 +54,15 @@ export class ExecutionTrackerRegistry {
   /** Counts by state, active runs and more, for /metrics. */
   metrics(): TrackerMetrics {
     return this[kEngine].metrics();
+  }
+
+  /**
+   * The runs of every user that have not ended, oldest first, at most `limit` (default 1000):
+   * for an operator's view. `total` counts them all, so a caller knows when it saw only some.
+   */
+  liveRuns(limit = 1000): { readonly runs: RunSnapshot[]; readonly total: number } {
+    if (!Number.isInteger(limit) || limit < 0) throw new InvalidTrackerOptionError('limit', 'must be an integer ≥ 0');
+    return this[kEngine].liveRuns(limit);
   }
 
   /** True once shutdown() was called: startRun throws TrackerShutDownError. */

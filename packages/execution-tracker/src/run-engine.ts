@@ -316,6 +316,19 @@ export class RunEngine implements ReporterHost {
     return { popped, timedOut, dead, interruptsExpired, evicted };
   }
 
+  /** Runs not ended yet, oldest first, at most `limit` of them; `total` counts them all. */
+  liveRuns(limit: number): { runs: RunSnapshot[]; total: number } {
+    const runs: RunSnapshot[] = [];
+    let total = 0;
+    for (const { record } of this.active.values()) {
+      // ended, its terminal event still on its way out: no longer in flight
+      if (record.endedAt !== null) continue;
+      total += 1;
+      if (runs.length < limit) runs.push(snapshotRun(record));
+    }
+    return { runs, total };
+  }
+
   metrics(): TrackerMetrics {
     return this.counters.snapshot(this.retention.size, this.deadlines.size);
   }

@@ -133,6 +133,26 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
     return this.host.registry.users.get(userId)?.connections.map((connection) => connection.info) ?? [];
   }
 
+  /**
+   * Every user with an open connection in this process and how many, at most `limit` users
+   * (default 1000); `total` counts them all. A user-bound manager sees only its own user.
+   */
+  getConnectedUsers(limit = 1000): { users: { userId: UserId; connections: number }[]; total: number } {
+    this.assertActive();
+    const bound = this.guard.boundUserId;
+    const slots = this.host.registry.users;
+    const users: { userId: UserId; connections: number }[] = [];
+    if (bound !== null) {
+      const connections = slots.get(bound)?.connections.length ?? 0;
+      return connections === 0 || limit < 1 ? { users, total: connections === 0 ? 0 : 1 } : { users: [{ userId: bound, connections }], total: 1 };
+    }
+    for (const [userId, slot] of slots) {
+      if (users.length >= limit) break;
+      users.push({ userId, connections: slot.connections.length });
+    }
+    return { users, total: slots.size };
+  }
+
   /** True while the user has at least one open connection in this process. */
   isUserConnected(userId: UserId): boolean {
     this.assertActive();

@@ -8,7 +8,17 @@ import { DeliveryRefusedError, type ExternalRunFeed } from '../agents/external-r
 import type { RemoteEvent } from '../agents/remote-agent-events';
 import { ApiError } from './http-io';
 import type { ServerApiDeps } from './routes';
-import { ConnectionSchema, DisconnectCloseCodeSchema, type RunSnapshotJson, RunSnapshotSchema, RunEventsResponseSchema } from './schemas';
+import {
+  ConnectionSchema,
+  DisconnectCloseCodeSchema,
+  type LiveRunJson,
+  LiveRunsResponseSchema,
+  MAX_LISTED,
+  type RunSnapshotJson,
+  RunSnapshotSchema,
+  RunEventsResponseSchema,
+  UsersResponseSchema,
+} from './schemas';
 
 /**
  * What the server API's calls do across gateway processes: each acts here and, with Redis, asks
@@ -23,10 +33,14 @@ export const PeerRequest = {
   Disconnect: 'api.disconnect_user',
   ReadRun: 'api.read_run',
   RunEvents: 'api.run_events',
+  ListUsers: 'api.list_users',
+  ListLiveRuns: 'api.list_live_runs',
 } as const;
 
 type ConnectionJson = z.infer<typeof ConnectionSchema>;
 type RunEventsJson = z.infer<typeof RunEventsResponseSchema>;
+type UsersJson = z.infer<typeof UsersResponseSchema>;
+type LiveRunsJson = z.infer<typeof LiveRunsResponseSchema>;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -142,6 +156,50 @@ export async function runAnywhere(deps: ServerApiDeps, userId: UserId, runId: Ru
   return null;
 }
 
+function localUsers(deps: ServerApiDeps): UsersJson {
+  const { users, total } = deps.manager().getConnectedUsers(MAX_LISTED);
+  return { users: users.map(({ userId, connections }) => ({ user_id: userId, connections })), truncated: total > users.length };
+}
+
+function localLiveRuns(deps: ServerApiDeps): LiveRunsJson {
+  const { runs, total } = deps.runRegistry.liveRuns(MAX_LISTED);
+  const listed = runs.map(
+    (run): LiveRunJson => ({
+      run_id: run.runId,
+      user_id: run.userId,
+      thread_id: run.threadId,
+      agent: run.agentName,
+      state: run.state,
+      created_at: iso(run.createdAt),
+      event_count: run.eventCount,
+    }),
+  );
+  return { runs: listed, truncated: total > runs.length };
+}
+
+/** The users with open connections on every gateway process (counts summed), the first MAX_LISTED by user_id. */
+export async function usersEverywhere(deps: ServerApiDeps): Promise<UsersJson> {
+  const here = localUsers(deps);
+  const asked = await viaPeers('list the connected users', () => deps.peers.askOthers(PeerRequest.ListUsers, null));
+  const parts = [here, ...valuesOf(asked, UsersResponseSchema, 'list the connected users', '')];
+  const counts = new Map<string, number>();
+  for (const part of parts) for (const { user_id, connections } of part.users) counts.set(user_id, (counts.get(user_id) ?? 0) + connections);
+  const ordered = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    users: ordered.slice(0, MAX_LISTED).map(([user_id, connections]) => ({ user_id: user_id as UserId, connections })),
+    truncated: ordered.length > MAX_LISTED || parts.some((part) => part.truncated),
+  };
+}
+
+/** The runs in flight on every gateway process, the MAX_LISTED oldest. */
+export async function liveRunsEverywhere(deps: ServerApiDeps): Promise<LiveRunsJson> {
+  const here = localLiveRuns(deps);
+  const asked = await viaPeers('list the runs in flight', () => deps.peers.askOthers(PeerRequest.ListLiveRuns, null));
+  const parts = [here, ...valuesOf(asked, LiveRunsResponseSchema, 'list the runs in flight', '')];
+  const runs = parts.flatMap((part) => part.runs).sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  return { runs: runs.slice(0, MAX_LISTED), truncated: runs.length > MAX_LISTED || parts.some((part) => part.truncated) };
+}
+
 async function deliverToFeed(feed: ExternalRunFeed, events: readonly RemoteEvent[]): Promise<RunEventsJson> {
   try {
     return await feed.deliver(events);
@@ -178,6 +236,8 @@ export function answerPeers(deps: ServerApiDeps): void {
     return { closed: await disconnectLocal(deps, userOf(command.userId), code, reason) };
   });
   deps.peers.answer(PeerRequest.ReadRun, async (command) => ({ run: localRun(deps, userOf(command.userId), ReadRunPayloadSchema.parse(command.payload).run_id) }));
+  deps.peers.answer(PeerRequest.ListUsers, async () => ({ ...localUsers(deps) }));
+  deps.peers.answer(PeerRequest.ListLiveRuns, async () => ({ ...localLiveRuns(deps) }));
   deps.peers.answer(PeerRequest.RunEvents, async (command) => {
     const userId = userOf(command.userId);
     const runId = command.runId;

@@ -27,6 +27,8 @@ describe('the OpenAPI document of the server API', () => {
         'POST /api/v1/runs',
         'POST /api/v1/runs/{run_id}/cancel',
         'GET /api/v1/runs/{run_id}',
+        'GET /api/v1/runs',
+        'GET /api/v1/users',
         'GET /api/v1/users/{user_id}/connections',
         'POST /api/v1/users/{user_id}/disconnect',
         'POST /api/v1/external-runs',

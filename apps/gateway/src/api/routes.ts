@@ -1,4 +1,4 @@
-import { type AgentExecutionTracker, TrackerErrorCode } from '@agentwire/execution-tracker';
+import { type AgentExecutionTracker, type ExecutionTrackerRegistry, TrackerErrorCode } from '@agentwire/execution-tracker';
 import { ErrorCode, type OutboundMessage } from '@agentwire/protocols';
 import type { ConnectionInfo, RunId, UserId } from '@agentwire/types';
 import type { Logger } from 'pino';
@@ -7,7 +7,7 @@ import { trackerRefusal } from '../handlers';
 import type { ExternalRunFeeds } from '../agents/external-run';
 import type { GatewayPeers } from '../peers';
 import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun, startExternalRun } from '../start-run';
-import { connectionsEverywhere, deliverEverywhere, disconnectEverywhere, parseAgUiEvent, runAnywhere } from './cluster';
+import { connectionsEverywhere, deliverEverywhere, disconnectEverywhere, liveRunsEverywhere, parseAgUiEvent, runAnywhere, usersEverywhere } from './cluster';
 import { ApiError } from './http-io';
 import { type EventStreamBody, deliverEventStream } from './event-stream';
 import {
@@ -15,6 +15,10 @@ import {
   CancelRunResponseSchema,
   ConnectionsResponseSchema,
   DisconnectRequestSchema,
+  LiveRunsResponseSchema,
+  MAX_LISTED,
+  RunsQuerySchema,
+  UsersResponseSchema,
   DisconnectResponseSchema,
   PublishRequestSchema,
   PublishResponseSchema,
@@ -34,6 +38,7 @@ export interface ApiManager {
   sendToUser(userId: UserId, message: OutboundMessage): Promise<{ readonly seq: number }>;
   broadcastToRoom(room: string, message: OutboundMessage): Promise<number>;
   getUserConnections(userId: UserId): ConnectionInfo[];
+  getConnectedUsers(limit: number): { users: { userId: UserId; connections: number }[]; total: number };
   removeConnection(connectionId: ConnectionInfo['connectionId'], closeCode?: number): Promise<boolean>;
 }
 
@@ -42,6 +47,8 @@ export interface ServerApiDeps extends RunStarterDeps {
   /** The unified manager (resolved per call: it throws once the gateway has shut down). */
   manager(): ApiManager;
   tracker(userId: UserId): AgentExecutionTracker;
+  /** Every user's runs, for listing the runs in flight (GET /api/v1/runs?state=live). */
+  readonly runRegistry: Pick<ExecutionTrackerRegistry, 'liveRuns'>;
   /** The other gateway processes (none without Redis). */
   readonly peers: GatewayPeers;
   /** The external runs this process holds. */
@@ -196,6 +203,48 @@ export const SERVER_API_ROUTES: readonly ApiRoute[] = [
       const run = await runAnywhere(deps, query.user_id, params.run_id as RunId);
       if (run === null) throw new ApiError(ErrorCode.NotFound, `run ${params.run_id} is not a run of this user (finished runs are kept AGENTWIRE_RUN_RETENTION_MS)`);
       return run;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/runs',
+    operationId: 'listLiveRuns',
+    summary: `The runs in flight (not ended) of every user, on every gateway process, oldest first (at most ${MAX_LISTED}; truncated says when there are more)`,
+    query: RunsQuerySchema,
+    status: 200,
+    response: LiveRunsResponseSchema,
+    refusals: [ErrorCode.Unavailable],
+    example: {
+      response: {
+        runs: [
+          {
+            run_id: EXAMPLE_RUN,
+            user_id: EXAMPLE_USER,
+            thread_id: EXAMPLE_THREAD,
+            agent: 'demo',
+            state: 'running',
+            created_at: '2025-01-01T12:00:00.000Z',
+            event_count: 6,
+          },
+        ],
+        truncated: false,
+      },
+    },
+    async handle(_input, deps) {
+      return liveRunsEverywhere(deps);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/api/v1/users',
+    operationId: 'listUsers',
+    summary: `The users with open connections and how many, on every gateway process, by user_id (at most ${MAX_LISTED}; truncated says when there are more)`,
+    status: 200,
+    response: UsersResponseSchema,
+    refusals: [ErrorCode.Unavailable],
+    example: { response: { users: [{ user_id: EXAMPLE_USER, connections: 2 }], truncated: false } },
+    async handle(_input, deps) {
+      return usersEverywhere(deps);
     },
   }),
   defineRoute({

@@ -104,6 +104,51 @@ export const ConnectionSchema = z
   .strict();
 export const ConnectionsResponseSchema = z.object({ connections: z.array(ConnectionSchema) }).strict();
 
+/** The most entries a listing of every user or every run answers (`truncated` says when there were more). */
+export const MAX_LISTED = 1000;
+
+export const UsersResponseSchema = z
+  .object({
+    users: z
+      .array(
+        z
+          .object({
+            user_id: UserIdSchema,
+            connections: z.number().int().positive().meta({ description: 'open connections of the user, on every gateway process' }),
+          })
+          .strict(),
+      )
+      .max(MAX_LISTED)
+      .meta({ description: 'ordered by user_id' }),
+    truncated: z.boolean().meta({ description: `true when more than ${MAX_LISTED} users are connected (the first ${MAX_LISTED} by user_id are listed)` }),
+  })
+  .strict();
+
+export const RunsQuerySchema = z
+  .object({ state: z.literal('live').meta({ description: 'live: the runs in flight (not ended), on every gateway process' }) })
+  .strict();
+
+/** A run in flight as a listing shows it (GET /api/v1/runs/{run_id} has the rest). */
+export const LiveRunSchema = z
+  .object({
+    run_id: RunIdSchema,
+    user_id: UserIdSchema,
+    thread_id: ThreadIdSchema,
+    agent: z.string(),
+    state: z.enum(RUN_STATES as [string, ...string[]]),
+    created_at: isoTime,
+    event_count: z.number().int().nonnegative(),
+  })
+  .strict();
+export type LiveRunJson = z.infer<typeof LiveRunSchema>;
+
+export const LiveRunsResponseSchema = z
+  .object({
+    runs: z.array(LiveRunSchema).max(MAX_LISTED).meta({ description: 'oldest first' }),
+    truncated: z.boolean().meta({ description: `true when more than ${MAX_LISTED} runs are in flight (the ${MAX_LISTED} oldest are listed)` }),
+  })
+  .strict();
+
 /** Close codes a backend may ask for: normal, going away, policy violation, or an application's 4000–4999. */
 export const DisconnectCloseCodeSchema = z.union([z.literal(1000), z.literal(1001), z.literal(1008), z.number().int().min(4000).max(4999)]);
 export const DisconnectRequestSchema = z

@@ -1,9 +1,7 @@
 import { type BaseEvent, EventType, type Interrupt } from '@ag-ui/client';
-import { RequestError, type RunEventEnvelope, type RunHandle, type Unsubscribe } from '@agentwire/client';
+import { RequestError, type RunEventEnvelope, type RunHandle, type Unsubscribe, WireEventName } from '@agentwire/client';
 import type { Subscriber } from 'rxjs';
 
-/** The CUSTOM event in which an agentwire run asks its user a question (@agentwire/protocols AgentwireCustomEvent.Interrupt). */
-export const INTERRUPT_EVENT_NAME = 'agentwire.interrupt';
 
 /** An agentwire run that asked a question and was handed to AG-UI as a run finished with an interrupt outcome. */
 export interface HeldRun {
@@ -107,7 +105,7 @@ function withoutInputEcho(event: BaseEvent): BaseEvent {
 /** The question a CUSTOM agentwire.interrupt asks, as an AG-UI Interrupt, or null for any other CUSTOM event. */
 function interruptOf(event: BaseEvent): Interrupt | null {
   const { name, value } = event as BaseEvent & { name?: unknown; value?: unknown };
-  if (name !== INTERRUPT_EVENT_NAME || typeof value !== 'object' || value === null) return null;
+  if (name !== WireEventName.Interrupt || typeof value !== 'object' || value === null) return null;
   const question = value as Record<string, unknown>;
   if (typeof question['id'] !== 'string') return null;
   return {

@@ -17,6 +17,7 @@ import { Listeners, type Unsubscribe } from './listeners';
 import { type Acknowledgement, RequestLane } from './request-lane';
 import { AgentRun, type RunHandle } from './run';
 import { type SeqRange, type StreamPoint, ResumeCursor } from './resume-cursor';
+import { WireEventName } from './wire-names';
 import { type CloseEventLike, type MessageEventLike, type WebSocketConstructor, type WebSocketLike, resolveWebSocket } from './websocket';
 
 /** `connecting` until the first greeting, `open` while greeted, `reconnecting` between connections, `closed` for good. */
@@ -397,7 +398,7 @@ class Client implements AgentwireClient {
         return;
       case 'CUSTOM':
         // A replay gap of this connection's replay (seq null): those positions will not come.
-        if (message.payload['name'] === 'agentwire.replay_gap') this.gap(message.payload['value'] as SeqRange, true);
+        if (message.payload['name'] === WireEventName.ReplayGap) this.gap(message.payload['value'] as SeqRange, true);
         return;
     }
   }
@@ -422,7 +423,7 @@ class Client implements AgentwireClient {
   }
 
   private receiveStreamEnvelope(envelope: StreamEnvelope): void {
-    const isGap = envelope.type === 'CUSTOM' && envelope.payload['name'] === 'agentwire.replay_gap';
+    const isGap = envelope.type === 'CUSTOM' && envelope.payload['name'] === WireEventName.ReplayGap;
     // The gap's own range is announced before its position is taken, so the jump it explains is not reported twice.
     if (isGap) this.stream.announce(envelope.payload['value'] as SeqRange);
     const verdict = this.stream.accept(envelope.seq, envelope.first_seq);

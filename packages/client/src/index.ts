@@ -26,3 +26,4 @@ export { ClientErrorCode, RequestError } from './errors';
 export { reconnectDelay, type BackoffPolicy } from './backoff';
 export { readTokenExpiry } from './jwt';
 export * from './defaults';
+export { WireEventName } from './wire-names';

@@ -2,6 +2,7 @@ import type { RunEventEnvelope } from '@agentwire/protocols';
 import { ClientErrorCode, RequestError } from './errors';
 import { Listeners, type Unsubscribe } from './listeners';
 import type { SeqRange } from './resume-cursor';
+import { WireEventName } from './wire-names';
 
 /** How a run ended, as far as this client knows. `done` resolves with one of these and never rejects. */
 export type RunOutcome =
@@ -231,7 +232,7 @@ export class AgentRun implements RunHandle {
 
   private noteInterrupt(name: unknown, value: unknown): RunInterrupt | null {
     if (typeof value !== 'object' || value === null) return null;
-    if (name === 'agentwire.interrupt') {
+    if (name === WireEventName.Interrupt) {
       const question = value as InterruptValue;
       if (typeof question.id !== 'string') return null;
       const interrupt: RunInterrupt = {
@@ -245,7 +246,7 @@ export class AgentRun implements RunHandle {
       this.interrupts.push(interrupt);
       return interrupt;
     }
-    if (name === 'agentwire.interrupt_resolved') {
+    if (name === WireEventName.InterruptResolved) {
       const { interruptId, status } = value as { interruptId?: unknown; status?: unknown };
       const index = this.interrupts.findIndex((interrupt) => interrupt.id === interruptId);
       const known = this.interrupts[index];

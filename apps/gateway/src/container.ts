@@ -260,6 +260,7 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
           notReadyReason: () => lifecycle.notReadyReason(),
           backplaneStatus: () => backplane.status(),
           serverApi: r.resolve(GatewayTokens.ServerApi),
+          pageLimits: { maxInputChars: config.limits.maxInputChars, maxPayloadBytes: config.maxPayloadBytes },
         }),
       );
     }),

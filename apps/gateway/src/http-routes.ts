@@ -18,9 +18,16 @@ export interface HttpRouteDeps {
   backplaneStatus(): string;
   /** The server API (api/server-api.ts): answers every /api/ path (true) and leaves the rest (false). */
   readonly serverApi?: (request: IncomingMessage, response: ServerResponse) => boolean;
+  /** What the gateway accepts from a client, written into the demo page so it can say so before sending. */
+  readonly pageLimits: { readonly maxInputChars: number; readonly maxPayloadBytes: number };
 }
 
 const PAGE_PATH = join(__dirname, '..', 'public', 'index.html');
+/** The demo page's script: page/main.ts on @agentwire/client, bundled by page/bundle.mjs in the build (dist/page, from src/ and dist/ alike). */
+const PAGE_SCRIPT_PATH = join(__dirname, '..', 'dist', 'page', 'page.js');
+const PAGE_CONFIG_BLOCK = '<script type="application/json" id="page-config">{}</script>';
+/** The demo page's own script and style, calls to this origin (its socket included), no framing. */
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** The operator page: it calls the server API with an API key the operator enters, so it holds no secret itself. */
 const ADMIN_PAGE_PATH = join(__dirname, '..', 'public', 'admin.html');
 const MAX_BODY_BYTES = 4096;
@@ -49,12 +56,31 @@ function checkUserName(name: unknown): { ok: true; userId: UserId } | { ok: fals
   return { ok: false, message: `Invalid user name: ${parsed.error.issues[0]?.message ?? 'not a user id'}` };
 }
 
+/** A file the build makes, or null when it has not run (the gateway still serves the rest). */
+function readBuilt(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** index.html with the gateway's limits in its page-config block (JSON, `<` escaped so no text can close the script element). */
+function demoPage(limits: HttpRouteDeps['pageLimits']): Buffer {
+  const html = readFileSync(PAGE_PATH, 'utf8');
+  if (!html.includes(PAGE_CONFIG_BLOCK)) throw new Error(`${PAGE_PATH} has no page-config block to fill`);
+  const config = JSON.stringify({ limits: { max_input_chars: limits.maxInputChars, max_payload_bytes: limits.maxPayloadBytes } }).replace(/</g, '\\u003c');
+  return Buffer.from(html.replace(PAGE_CONFIG_BLOCK, PAGE_CONFIG_BLOCK.replace('{}', config)));
+}
+
 /**
- * GET /health, /ready, /metrics, / (the browser demo) and /admin (the operator page, on the server API); POST /dev/token in development only;
+ * GET /health, /ready, /metrics, / (the browser demo) and /page.js (its script) and /admin (the operator page, on the server API); POST /dev/token in development only;
  * the server API under /api/v1/.
  */
 export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessage, response: ServerResponse) => void {
-  const page = readFileSync(PAGE_PATH);
+  const page = demoPage(deps.pageLimits);
+  const pageScript = readBuilt(PAGE_SCRIPT_PATH);
+  const pageScriptMap = readBuilt(`${PAGE_SCRIPT_PATH}.map`);
   const adminPage = readFileSync(ADMIN_PAGE_PATH);
   return (request, response) => {
     if (deps.serverApi?.(request, response) === true) return;
@@ -71,8 +97,13 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
         response.writeHead(200, { 'content-type': contentType });
         response.end(body);
       } else if (method === 'GET' && (path === '/' || path === '/index.html')) {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY' });
         response.end(page);
+      } else if (method === 'GET' && (path === '/page.js' || path === '/page.js.map')) {
+        const body = path === '/page.js' ? pageScript : pageScriptMap;
+        if (body === null) return json(response, 404, { error: 'not_built', message: `${path} is made by the build: npx nx run gateway:build` });
+        response.writeHead(200, { 'content-type': path === '/page.js' ? 'text/javascript; charset=utf-8' : 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+        response.end(body);
       } else if (method === 'GET' && (path === '/admin' || path === '/admin.html')) {
         response.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',

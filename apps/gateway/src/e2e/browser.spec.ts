@@ -53,8 +53,8 @@ describe('the browser page', () => {
     expect(await page.locator('[data-testid="event-thinking"]').count()).toBeGreaterThanOrEqual(3);
     const tools = page.locator('[data-testid="event-tool-completed"]');
     expect(await tools.count()).toBe(2);
-    expect(await tools.nth(0).textContent()).toMatch(/calculator.*\(2\+3\)\*4.*→.*"value":20/);
-    expect(await tools.nth(1).textContent()).toMatch(/current_time.*Europe\/Paris.*→.*local_time/);
+    expect(await tools.nth(0).textContent()).toMatch(/calculator.*expression: \(2\+3\)\*4.*→.*value: 20/);
+    expect(await tools.nth(1).textContent()).toMatch(/current_time.*time_zone: Europe\/Paris.*→.*local_time: /);
     expect(await page.locator('[data-testid="run-status"]').first().textContent()).toBe('completed');
     expect(await page.locator('[data-testid="answer"]').count()).toBe(1);
     await page.screenshot({ path: join(OUTPUT, 'timeline.png'), fullPage: true });
@@ -177,8 +177,8 @@ describe('the browser page', () => {
     const answers = (sockets[0]?.sent ?? []).filter((frame) => frame.type === 'answer_interrupt');
     const interruptId = (asked?.payload?.['value'] as { id?: string } | undefined)?.id;
     expect(answers).toEqual([
-      { type: 'answer_interrupt', run_id: asked?.run_id, interrupt_id: interruptId, value: { time_zone: 'not a zone!' } },
-      { type: 'answer_interrupt', run_id: asked?.run_id, interrupt_id: interruptId, value: { time_zone: 'Asia/Tokyo' } },
+      { type: 'answer_interrupt', run_id: asked?.run_id, interrupt_id: interruptId, value: { time_zone: 'not a zone!' }, request_id: expect.any(String) },
+      { type: 'answer_interrupt', run_id: asked?.run_id, interrupt_id: interruptId, value: { time_zone: 'Asia/Tokyo' }, request_id: expect.any(String) },
     ]);
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(OUTPUT, 'interrupt-answered.png'), fullPage: true });

@@ -116,16 +116,49 @@ describe('the browser page', () => {
   }, 20_000);
 
   it('keeps the text in the box, with the reason, when the server refuses the message', async () => {
-    const gateway = await startDevelopmentGateway({ AGENTWIRE_MAX_INPUT_CHARS: '20' });
+    // one run at a time: a second message while the first waits for its question is refused by the gateway (limit_exceeded)
+    const gateway = await startDevelopmentGateway({ AGENTWIRE_MAX_RUNS_PER_USER: '1' });
     const page = await browser.newPage();
     try {
       await signIn(page, gateway.url, 'page-refused');
-      const long = 'count the words in "one two three four five"';
-      await ask(page, long);
+      await ask(page, 'what time is it?');
+      await page.locator('[data-testid="interrupt"]').waitFor();
+      const second = 'count the words in "one two three four five"';
+      await ask(page, second);
       await page.locator('[data-testid="notice"]').first().waitFor();
-      expect(await page.inputValue('#message')).toBe(long);
-      expect(await page.locator('[data-testid="notice"]').first().textContent()).toMatch(/^payload_too_large: .*not sent.*still in the box/);
-      expect(await page.locator('[data-testid="run"]').count()).toBe(0);
+      expect(await page.inputValue('#message')).toBe(second);
+      expect(await page.locator('[data-testid="notice"]').first().textContent()).toMatch(/^limit_exceeded: .*not sent.*still in the box/);
+      expect(await page.locator('[data-testid="run"]').count()).toBe(1);
+    } finally {
+      await page.close();
+    }
+  }, 20_000);
+
+  it('keeps a text over the gateway\'s limits in the box and says why, before sending anything (no refusal, no 1009 close)', async () => {
+    const gateway = await startDevelopmentGateway();
+    const page = await browser.newPage();
+    const sockets = recordSockets(page);
+    try {
+      await signIn(page, gateway.url, 'page-long-paste');
+      const pasted = 'x'.repeat(70_000);
+      await page.fill('#message', pasted);
+      const hint = page.locator('[data-testid="limit-hint"]');
+      expect(await hint.textContent()).toBe('The message is 70,000 characters long; the gateway takes at most 4,000. Shorten it to send it: the text stays in the box.');
+      expect(await hint.getAttribute('data-over')).toBe('true');
+      await page.click('#send');
+      await page.locator('[data-testid="notice"]').first().waitFor();
+      expect(await page.locator('[data-testid="notice"]').first().textContent()).toMatch(/^The message is 70,000 characters long; the gateway takes at most 4,000\./);
+      expect(await page.inputValue('#message')).toBe(pasted);
+      // nothing went out, and the connection is the one it was
+      expect(sockets).toHaveLength(1);
+      expect(sockets[0]?.sent.filter((frame) => frame.type === 'user_message')).toEqual([]);
+      expect(await page.getAttribute('#status', 'data-state')).toBe('connected');
+      // within the limit, the counter shows from 80 % on, and the text goes
+      await page.fill('#message', `count the words in "${'a '.repeat(1_700)}"`);
+      expect(await hint.textContent()).toBe('3,421 / 4,000 characters');
+      expect(await hint.getAttribute('data-over')).toBe('false');
+      await page.click('#send');
+      expect((await runResult(page, 0)).answer).toMatch(/has 1700 words/);
     } finally {
       await page.close();
     }

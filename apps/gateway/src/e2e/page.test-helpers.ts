@@ -1,7 +1,7 @@
 import { type Browser, type Page, chromium } from 'playwright-core';
 
 /**
- * Drives the demo page (public/index.html) in Debian's Chromium through playwright-core: never a
+ * Drives the demo page (public/index.html with page/main.ts, bundled at /page.js) in Debian's Chromium through playwright-core: never a
  * downloaded browser (tools/scripts/prepare-machine.sh installs /usr/bin/chromium).
  */
 export function launchChromium(): Promise<Browser> {
@@ -26,12 +26,13 @@ export async function ask(page: Page, text: string): Promise<void> {
   await page.click('#send');
 }
 
-/** Sends a client message on the page's own socket (what the page offers no control for, e.g. start_agent). */
-export async function sendRaw(page: Page, message: unknown): Promise<void> {
-  await page.evaluate((frame) => {
-    const { state } = (globalThis as unknown as { agentwire: { state: { socket: { send(data: string): void } } } }).agentwire;
-    state.socket.send(frame);
-  }, JSON.stringify(message));
+/** Sends a client message through the page's own client (what the page offers no control for, e.g. start_agent); resolves once the gateway took it. */
+export async function sendRaw(page: Page, message: { readonly type: string; readonly [field: string]: unknown }): Promise<void> {
+  await page.evaluate(async (outgoing) => {
+    const { client } = (globalThis as unknown as { agentwire: { client: { send(message: unknown): Promise<void> } | null } }).agentwire;
+    if (client === null) throw new Error('the page is not signed in');
+    await client.send(outgoing);
+  }, message);
 }
 
 /** Closes the page's socket as a network drop would; the page reconnects by itself. */

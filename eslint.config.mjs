@@ -22,6 +22,8 @@ export const depConstraints = [
   // the client's React bindings and AG-UI adapter: the client (and the wire's types)
   { sourceTag: 'scope:react', onlyDependOnLibsWithTags: ['scope:client', 'scope:protocols', 'scope:types'] },
   { sourceTag: 'scope:ag-ui', onlyDependOnLibsWithTags: ['scope:client', 'scope:protocols', 'scope:types'] },
+  // the server: the composition root, over every server-side package (never the client side)
+  { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['layer:core', 'scope:protocols', 'scope:types', 'scope:config'] },
   // the gateway: any package's public entry
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
   // tools: any package's public entry

@@ -1,302 +1,87 @@
-import 'reflect-metadata';
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '@agentwire/config';
-import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker } from '@agentwire/execution-tracker';
-import { WebSocketManagerFactory } from '@agentwire/manager';
-import { AgentErrorCode, type Backplane, CloseCode, EventType } from '@agentwire/protocols';
-import { UserExecutionContext, generateRequestId } from '@agentwire/types';
-import type { DependencyContainer } from 'tsyringe';
-import type { WebSocketServer } from 'ws';
-import type { Logger } from 'pino';
-import { AbuseCooldown } from './abuse-cooldown';
-import { AuthenticationError, type Identity, type TokenService, presentedToken } from './auth';
-import { type GatewayContainerOptions, type GatewayLifecycle, type GatewayRouter, GatewayTokens, buildGatewayContainer } from './container';
-import type { GatewayMetrics } from './metrics';
-import type { RunCoordination } from './run-coordination';
-import { trackerRefusal } from './handlers';
-import { type SessionDeps, closeExpiredSessions, openSession } from './session';
+import { type AgentwireServer, type AgentwireServerOptions, createAgentwireServer } from '@agentwire/server';
+import { builtInAgents } from './agents/built-in';
+import { createPageHandler } from './pages';
 
-export type GatewayOptions = GatewayContainerOptions;
-
-/** How often open connections are checked for an expired token (they close at most this long after it). */
-const TOKEN_EXPIRY_CHECK_MS = 500;
-/**
- * How long a client gets at shutdown to answer the 1001 close frame before its socket is
- * terminated: a peer that never reads or never answers must not hold the drain for `ws`'s own
- * 30 s close timeout.
- */
-const SHUTDOWN_CLOSE_TIMEOUT_MS = 2000;
-/** How long a terminated socket gets to emit 'close' (ws first reads what it already holds). */
-const TERMINATED_CLOSE_WAIT_MS = 500;
-
-/** Resolves true once `promise` settles, or false after `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string, headers: Readonly<Record<string, string>> = {}): void {
-  const extra = Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
-}
-
-function ignoreSocketError(): void {
-  // the socket is destroyed by its own error; the upgrade path notices it is no longer writable
-}
-
-/** How many times `name` (lower case) appears in a request's raw header list. */
-function countHeader(rawHeaders: readonly string[], name: string): number {
-  let count = 0;
-  for (let index = 0; index < rawHeaders.length; index += 2) if (rawHeaders[index]?.toLowerCase() === name) count += 1;
-  return count;
-}
+/** What Gateway.start takes besides the settings: the server's options (agents default to the built-in demo agents). */
+export type GatewayOptions = Omit<AgentwireServerOptions, 'config'>;
 
 /**
- * Upgrades admitted but not yet registered with the manager, per user: they count against the
- * connection limits, so a burst of parallel upgrades cannot slip past them.
- */
-class AdmissionCounts {
-  private readonly byUser = new Map<string, number>();
-  total = 0;
-
-  of(userId: string): number {
-    return this.byUser.get(userId) ?? 0;
-  }
-
-  /** Counts one admission; the returned function (idempotent) un-counts it. */
-  hold(userId: string): () => void {
-    this.byUser.set(userId, this.of(userId) + 1);
-    this.total += 1;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.total -= 1;
-      const left = this.of(userId) - 1;
-      if (left > 0) this.byUser.set(userId, left);
-      else this.byUser.delete(userId);
-    };
-  }
-}
-
-/**
- * The agentwire gateway: HTTP (health, readiness, metrics, the browser page, dev tokens) and the
- * /ws endpoint. Every part comes from one tsyringe child container per instance (see
- * buildGatewayContainer), so nothing is shared between two gateways in one process.
+ * The gateway a person runs: an HTTP server on config.host:config.port carrying the agentwire
+ * server (/ws, health, readiness, metrics, the server API, dev tokens), the demo page and the
+ * operator page, with the built-in demo agents. Everything else is @agentwire/server's.
  */
 export class Gateway {
   private stopping: Promise<void> | null = null;
-  readonly config: AppConfig;
-  readonly logger: Logger;
-  readonly metrics: GatewayMetrics;
-  private readonly server: Server;
-  private readonly wss: WebSocketServer;
-  private readonly factory: WebSocketManagerFactory;
-  private readonly tracker: ExecutionTrackerRegistry;
-  private readonly backplane: Backplane;
-  private readonly lifecycle: GatewayLifecycle;
-  private readonly tokens: TokenService;
-  private readonly router: GatewayRouter;
-  private readonly now: () => number;
-  private readonly runs: RunCoordination;
-  /** What every connection's session shares. */
-  private readonly sessionDeps: SessionDeps;
-  private expiryCheck: NodeJS.Timeout | null = null;
-  private readonly admitting = new AdmissionCounts();
 
-  private constructor(readonly container: DependencyContainer) {
-    this.config = container.resolve(GatewayTokens.Config);
-    this.logger = container.resolve(GatewayTokens.Logger);
-    this.metrics = container.resolve(GatewayTokens.Metrics);
-    this.server = container.resolve(GatewayTokens.HttpServer);
-    this.wss = container.resolve(GatewayTokens.WebSocketServer);
-    this.factory = container.resolve(WebSocketManagerFactory);
-    this.tracker = container.resolve(EXECUTION_TRACKER_REGISTRY);
-    this.backplane = container.resolve(GatewayTokens.Backplane);
-    this.lifecycle = container.resolve(GatewayTokens.Lifecycle);
-    this.tokens = container.resolve(GatewayTokens.Tokens);
-    this.router = container.resolve(GatewayTokens.Router);
-    this.now = container.resolve(GatewayTokens.Clock);
-    this.runs = container.resolve(GatewayTokens.RunCoordination);
-    this.sessionDeps = {
-      container,
-      factory: this.factory,
-      router: this.router.router,
-      forgetRateLimit: (connectionId) => this.router.forget(connectionId),
-      metrics: this.metrics,
-      logger: this.logger,
-      now: this.now,
-      abuse: new AbuseCooldown(this.now),
-    };
-  }
+  private constructor(
+    readonly server: AgentwireServer,
+    private readonly http: Server,
+  ) {}
 
-  /** Builds the container, listens on config.host:config.port and resolves once ready. */
+  /** Creates the server, starts it, listens on config.host:config.port and resolves once ready. */
   static async start(config: AppConfig, options: GatewayOptions = {}): Promise<Gateway> {
-    const gateway = new Gateway(buildGatewayContainer(config, options));
-    const redis = gateway.container.resolve(GatewayTokens.Redis);
-    if (redis !== null) await Promise.all([redis.backplane.connect(), redis.runs.connect(), redis.control.connect()]);
-    gateway.runs.start({
-      cancelLocal: async (userId, runId) => {
-        const context = new UserExecutionContext({ userId });
-        await getExecutionTracker(context, gateway.container).cancel(runId, 'cancelled by the user');
-      },
-      answerLocal: async (userId, runId, interruptId, value) => {
-        const context = new UserExecutionContext({ userId });
-        try {
-          getExecutionTracker(context, gateway.container).answerInterrupt(runId, interruptId, value);
-          return null;
-        } catch (error) {
-          const refusal = trackerRefusal(error);
-          if (refusal === null) throw error;
-          return refusal;
-        }
-      },
-      endOrphan: async (run) => {
-        await gateway.factory.getUnifiedManager().emitAgentEvent(run.userId, {
-          type: EventType.RUN_ERROR,
-          run_id: run.runId,
-          thread_id: run.threadId,
-          payload: { type: EventType.RUN_ERROR, code: AgentErrorCode.Dead, message: 'the gateway process running this run stopped' },
-        });
-        gateway.logger.info({ event: 'run_ended', runId: run.runId, userId: run.userId, agent: run.agentName, outcome: 'dead', durationMs: gateway.now() - run.claimedAt, errorCode: AgentErrorCode.Dead }, 'run ended');
-      },
+    const server = createAgentwireServer({
+      ...options,
+      config,
+      agents: options.agents ?? builtInAgents({ ...config.burst, demoTokensPerSecond: config.stream.demoTokensPerSecond }),
     });
-    const { server } = gateway;
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void gateway.upgrade(request, socket, head));
+    const pages = createPageHandler({ maxInputChars: config.limits.maxInputChars, maxPayloadBytes: config.maxPayloadBytes });
+    const http = createServer((request, response) => {
+      if (pages(request, response) || server.handleRequest(request, response)) return;
+      response.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      response.end(JSON.stringify({ error: 'not_found', message: `${request.method ?? 'GET'} ${(request.url ?? '/').split('?')[0]} is not served here` }));
+    });
+    server.attach(http);
+    const gateway = new Gateway(server, http);
+    await server.start();
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
         resolve();
       });
     });
-    gateway.lifecycle.phase = 'ready';
-    gateway.expiryCheck = setInterval(() => closeExpiredSessions(gateway.wss.clients, gateway.now()), TOKEN_EXPIRY_CHECK_MS);
-    gateway.expiryCheck.unref();
-    gateway.logger.info(
-      { event: 'gateway_started', url: gateway.url, env: config.env, backplane: redis === null ? 'memory' : 'redis', processId: redis?.backplane.processId },
+    server.logger.info(
+      { event: 'gateway_started', url: gateway.url, env: config.env, backplane: server.processId === null ? 'memory' : 'redis', processId: server.processId ?? undefined },
       `agentwire gateway listening; open ${gateway.url}`,
     );
     return gateway;
   }
 
+  get config(): AppConfig {
+    return this.server.config;
+  }
+
+  get logger(): AgentwireServer['logger'] {
+    return this.server.logger;
+  }
+
+  get metrics(): AgentwireServer['metrics'] {
+    return this.server.metrics;
+  }
+
   /** Where the gateway listens, e.g. http://127.0.0.1:8080/ */
   get url(): string {
-    const { address, port } = this.server.address() as AddressInfo;
+    const { address, port } = this.http.address() as AddressInfo;
     return `http://${address.includes(':') ? `[${address}]` : address}:${port}/`;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return (this.http.address() as AddressInfo).port;
   }
 
   /** Why /ready answers 503, or null when ready. */
   notReadyReason(): string | null {
-    return this.lifecycle.notReadyReason();
+    return this.server.notReadyReason();
   }
 
   /**
-   * Serves one upgrade request. Whatever goes wrong in it is answered (or the socket destroyed)
-   * and logged with a ref; nothing escapes into the process.
-   */
-  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    // A peer that resets while the token is being verified must not raise an unhandled 'error'.
-    socket.on('error', ignoreSocketError);
-    try {
-      await this.admit(request, socket, head);
-    } catch (error) {
-      const ref = generateRequestId();
-      this.logger.error({ err: error, ref, event: 'upgrade_failed' }, 'an upgrade request failed');
-      if (socket.writable) refuseUpgrade(socket, 500, 'Internal Server Error', JSON.stringify({ error: 'internal_error', message: `internal error (ref ${ref})`, ref }));
-      else socket.destroy();
-    }
-  }
-
-  private async admit(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    // RFC 6455 4.1: the opening handshake is an HTTP/1.1 request with exactly one Host header.
-    if (request.httpVersion !== '1.1') {
-      return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"a WebSocket upgrade must be an HTTP/1.1 request"}');
-    }
-    if (countHeader(request.rawHeaders, 'host') !== 1) {
-      return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"a WebSocket upgrade must carry exactly one Host header"}');
-    }
-    const url = new URL(request.url ?? '/', 'http://gateway.invalid');
-    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found', '{"error":"not_found","message":"the WebSocket endpoint is /ws"}');
-    if (this.lifecycle.phase !== 'ready') return refuseUpgrade(socket, 503, 'Service Unavailable', '{"error":"unavailable","message":"the gateway is not accepting connections"}');
-    const afterSeqText = url.searchParams.get('after_seq');
-    if (afterSeqText !== null && !/^\d{1,15}$/.test(afterSeqText)) {
-      return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"after_seq must be a whole number"}');
-    }
-    const epoch = url.searchParams.get('epoch');
-    if (epoch !== null && (afterSeqText === null || !/^[\x21-\x7e]{1,64}$/.test(epoch))) {
-      return refuseUpgrade(socket, 400, 'Bad Request', '{"error":"invalid_request","message":"epoch goes with after_seq and is the epoch of connection_established (1 to 64 visible ASCII characters)"}');
-    }
-    let identity: Identity;
-    try {
-      identity = await this.tokens.verify(presentedToken(request.headers).token);
-    } catch (error) {
-      const reason = error instanceof AuthenticationError ? error.reason : 'malformed_token';
-      this.metrics.authFailures.inc({ reason });
-      this.logger.info({ event: 'auth_failed', reason, remote: (socket as Socket).remoteAddress }, 'upgrade refused: not authenticated');
-      return refuseUpgrade(socket, 401, 'Unauthorized', JSON.stringify({ error: 'unauthorized', message: error instanceof Error ? error.message : 'unauthorized' }));
-    }
-    const coolingDown = this.sessionDeps.abuse.retryAfterSeconds(identity.userId);
-    if (coolingDown > 0) {
-      this.metrics.connectionsRefused.inc({ reason: 'abuse_cooldown' });
-      return refuseUpgrade(socket, 429, 'Too Many Requests', '{"error":"rate_limited","message":"a connection of this user was just closed for abuse; try again later"}', { 'Retry-After': String(coolingDown) });
-    }
-    // Connection limits are answered here, before the socket opens: a client told 429 or 503 backs off,
-    // where one upgraded and then closed just reconnects.
-    const { maxConnections, maxConnectionsPerUser } = this.config.limits;
-    const unified = this.factory.getUnifiedManager();
-    if (unified.getUserConnections(identity.userId).length + this.admitting.of(identity.userId) >= maxConnectionsPerUser) {
-      this.metrics.connectionsRefused.inc({ reason: 'user_limit' });
-      return refuseUpgrade(
-        socket,
-        429,
-        'Too Many Requests',
-        JSON.stringify({ error: 'limit_exceeded', message: `this user already has ${maxConnectionsPerUser} connections (AGENTWIRE_MAX_CONNECTIONS_PER_USER)` }),
-        { 'Retry-After': '5' },
-      );
-    }
-    // A replay costs what history holds, whatever the request's size: the user's replay budget
-    // spans reconnections, so a client reconnecting with ?after_seq in a loop waits for it.
-    const replayWaitMs = afterSeqText === null ? 0 : unified.getReplayWaitMs(identity.userId);
-    if (replayWaitMs > 0) {
-      this.metrics.connectionsRefused.inc({ reason: 'replay_budget' });
-      const retryAfter = String(Math.ceil(replayWaitMs / 1000));
-      return refuseUpgrade(
-        socket,
-        429,
-        'Too Many Requests',
-        JSON.stringify({ error: 'rate_limited', message: `this user's replay budget is used up; reconnect with after_seq in ${retryAfter} s (nothing is lost meanwhile)` }),
-        { 'Retry-After': retryAfter },
-      );
-    }
-    if (unified.getConnectionCount() + this.admitting.total >= maxConnections) {
-      this.metrics.connectionsRefused.inc({ reason: 'process_limit' });
-      return refuseUpgrade(socket, 503, 'Service Unavailable', '{"error":"unavailable","message":"this gateway process is at its connection limit; try another or again shortly"}', { 'Retry-After': '5' });
-    }
-    const release = this.admitting.hold(identity.userId);
-    this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const resumeFrom = afterSeqText === null ? undefined : { afterSeq: Number(afterSeqText), ...(epoch === null ? {} : { epoch }) };
-      void openSession(ws, identity, resumeFrom, this.sessionDeps).finally(release);
-    });
-  }
-
-  /**
-   * Drains: stops accepting, marks not ready, lets running runs finish within the grace period
-   * (the rest end with agent_error code shutdown), closes every socket with 1001, then closes
-   * the backplane and the server. Safe to call more than once.
+   * Drains the server (runs finish within the grace period, sockets close with 1001, the
+   * backplane closes) while still answering HTTP (/ready says 503), then closes the HTTP server.
+   * Safe to call more than once.
    */
   stop(): Promise<void> {
     this.stopping ??= this.drain();
@@ -304,35 +89,11 @@ export class Gateway {
   }
 
   private async drain(): Promise<void> {
-    this.lifecycle.phase = 'draining';
     this.logger.info({ event: 'gateway_draining', graceMs: this.config.shutdownGraceMs }, 'draining');
-    // Keep listening while runs finish, so probes see /ready answer 503 and new upgrades get 503.
-    const report = await this.tracker.shutdown({ graceMs: this.config.shutdownGraceMs });
-    await this.factory.shutdown();
-    if (this.expiryCheck !== null) clearInterval(this.expiryCheck);
-    await this.closeSockets();
-    await this.runs.close();
-    await this.backplane.close();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
+    await this.server.close();
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeAllConnections();
     await closed;
-    this.lifecycle.phase = 'stopped';
-    this.logger.info({ event: 'gateway_stopped', ...report }, 'stopped');
-  }
-
-  /**
-   * Closes every WebSocket with 1001 (the manager already did so for registered ones; this also
-   * covers a socket still registering) and resolves once each has emitted 'close', so every
-   * session logs its connection_closed. A socket that has not closed within
-   * SHUTDOWN_CLOSE_TIMEOUT_MS is terminated; the wait is bounded whatever the peer does.
-   */
-  private async closeSockets(): Promise<void> {
-    const { wss } = this;
-    const allClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
-    for (const socket of wss.clients) if (socket.readyState === socket.OPEN) socket.close(CloseCode.GoingAway, 'server shutting down');
-    if (await settlesWithin(allClosed, SHUTDOWN_CLOSE_TIMEOUT_MS)) return;
-    this.logger.info({ event: 'connections_terminated', count: wss.clients.size }, 'terminating connections that did not answer the close frame');
-    for (const socket of wss.clients) socket.terminate();
-    await settlesWithin(allClosed, TERMINATED_CLOSE_WAIT_MS);
+    this.logger.info({ event: 'gateway_stopped' }, 'stopped');
   }
 }

@@ -1,16 +1,5 @@
 export { Gateway } from './gateway';
 export type { GatewayOptions } from './gateway';
-export { GatewayTokens, GatewayLifecycle, buildGatewayContainer } from './container';
-export type { GatewayContainerOptions, GatewayPhase, GatewayRouter } from './container';
-export { defineAppProtocol } from './handlers';
-export type { AppProtocol, GatewayMessageRouter, GatewayRouteContext } from './handlers';
-export { TokenService, AuthenticationError, presentedToken } from './auth';
-export type { Identity, AuthFailureReason } from './auth';
-export { AgentCatalog, builtInAgents } from './agents/catalog';
-export type { CatalogEntry } from './agents/catalog';
+export { builtInAgents } from './agents/built-in';
 export { DemoAgent, planToolCalls } from './agents/demo-agent';
 export { BurstAgent, parseBurstInput } from './agents/burst-agent';
-export { withRemoteAgents } from './agents/catalog';
-export { RemoteAgent, REMOTE_AGENT_DEFAULTS, remoteAgentEndpoints, runAgentInputOf } from './agents/remote-agent';
-export type { RemoteAgentEndpoint, RemoteAgentLimits, RemoteAgentLogger } from './agents/remote-agent';
-export { RemoteAgentError, RemoteAgentErrorCode } from './agents/remote-agent-errors';

@@ -1,5 +1,5 @@
 import type { BackplaneStatus } from '@agentwire/protocols';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { BackplaneUnavailableError } from './errors';
 import type { ResolvedRedisOptions } from './options';
 
@@ -11,7 +11,7 @@ import type { ResolvedRedisOptions } from './options';
  * thrown or left as an unhandled 'error' event. The name shows in CLIENT LIST.
  */
 export function createRedisClient(options: ResolvedRedisOptions, role: string, autoResubscribe: boolean): Redis {
-  const client = new Redis(options.url, {
+  const settings: RedisOptions = {
     connectionName: `agentwire-${role}-${options.processId}`,
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
@@ -20,7 +20,11 @@ export function createRedisClient(options: ResolvedRedisOptions, role: string, a
     retryStrategy: (attempt) => options.reconnectDelay(attempt),
     // How long a dropped connection's socket may take to close before it is destroyed.
     disconnectTimeout: options.closeTimeoutMs,
-  });
+    // connects now, whatever the app's client does
+    lazyConnect: false,
+  };
+  const { connectTo } = options;
+  const client = 'client' in connectTo ? connectTo.client.duplicate(settings) : new Redis(connectTo.url, settings);
   client.on('error', (error: unknown) => options.onError(error, `redis ${role} connection`));
   return client;
 }

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppConfig } from '@agentwire/config';
@@ -46,11 +47,20 @@ export function defaultReconnectDelay(attempt: number): number {
 
 /**
  * Options of RedisBackplane, RedisRunDirectory and RedisControlBus. Give all three of one
- * process the same object (or at least the same processId and keyPrefix). Only `url` is required.
+ * process the same object (or at least the same processId and keyPrefix). `url` or `client` is
+ * required.
  */
 export interface RedisBackplaneOptions {
-  /** redis:// or rediss:// URL (AGENTWIRE_REDIS_URL). */
-  readonly url: string;
+  /** redis:// or rediss:// URL (AGENTWIRE_REDIS_URL); not needed with `client`. */
+  readonly url?: string;
+  /**
+   * The app's own ioredis client (a single server, or Sentinel through its `sentinels` option):
+   * each component opens its connections with `client.duplicate()`, so host, TLS, password and
+   * Sentinel settings carry over, with the retry and queueing settings this package relies on
+   * laid over them. The client itself is not used or closed. Redis Cluster is not supported (the
+   * process-wide keys would span slots).
+   */
+  readonly client?: Redis;
   readonly keyPrefix?: string;
   /** This process's id in Redis (default: host name, pid and random bytes). Letters, digits and _ . - only. */
   readonly processId?: string;
@@ -86,7 +96,8 @@ type Numbers = Record<NumberOption, number>;
 
 /** Options with every default applied and checked. */
 export interface ResolvedRedisOptions extends Readonly<Numbers> {
-  readonly url: string;
+  /** Where connections go: a URL, or the app's client to duplicate. */
+  readonly connectTo: { readonly url: string } | { readonly client: Redis };
   readonly keyPrefix: string;
   readonly processId: string;
   readonly reconnectDelay: (attempt: number) => number;
@@ -128,7 +139,15 @@ export function generateProcessId(): string {
 
 /** Applies the defaults and checks every option; throws InvalidRedisOptionError naming the first bad one. */
 export function resolveRedisOptions(options: RedisBackplaneOptions): ResolvedRedisOptions {
-  if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) throw new InvalidRedisOptionError('url', 'expected a redis:// or rediss:// URL');
+  let connectTo: ResolvedRedisOptions['connectTo'];
+  if (options.client !== undefined) {
+    if (typeof (options.client as Partial<Redis> | null)?.duplicate !== 'function') throw new InvalidRedisOptionError('client', 'expected an ioredis client (new Redis(...))');
+    if (options.url !== undefined) throw new InvalidRedisOptionError('url', 'give url or client, not both');
+    connectTo = { client: options.client };
+  } else {
+    if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) throw new InvalidRedisOptionError('url', 'expected a redis:// or rediss:// URL (or pass client)');
+    connectTo = { url: options.url };
+  }
   const keyPrefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
   if (!PREFIX_PATTERN.test(keyPrefix)) throw new InvalidRedisOptionError('keyPrefix', 'expected 1 to 64 of A-Z a-z 0-9 _ . : -');
   const processId = options.processId ?? generateProcessId();
@@ -146,7 +165,7 @@ export function resolveRedisOptions(options: RedisBackplaneOptions): ResolvedRed
   return {
     ...numbers,
     keyPrefix,
-    url: options.url,
+    connectTo,
     processId,
     reconnectDelay: options.reconnectDelay ?? defaultReconnectDelay,
     now: options.now ?? Date.now,
@@ -161,13 +180,13 @@ export function resolveRedisOptions(options: RedisBackplaneOptions): ResolvedRed
  * limits, and process liveness from AGENTWIRE_RUN_DEAD_AFTER_MS (a dead process's runs are found
  * within it: liveness TTL half of it, orphan sweeps every quarter). Generates one processId, so
  * pass the result to the backplane, the run directory and the control bus alike. Throws
- * RedisNotConfiguredError when no Redis URL is set.
+ * RedisNotConfiguredError when no Redis URL is set and no client is given in `overrides`.
  */
 export function redisOptionsFromConfig(config: AppConfig, overrides: Partial<RedisBackplaneOptions> = {}): RedisBackplaneOptions {
-  if (config.redisUrl === null) throw new RedisNotConfiguredError();
+  if (config.redisUrl === null && overrides.client === undefined) throw new RedisNotConfiguredError();
   const livenessTtlMs = Math.max(MINIMUM.livenessTtlMs, Math.floor(config.runs.deadAfterMs / 2));
   return {
-    url: config.redisUrl,
+    ...(overrides.client === undefined && config.redisUrl !== null ? { url: config.redisUrl } : {}),
     keyPrefix: config.redisKeyPrefix,
     processId: generateProcessId(),
     maxEvents: config.replay.maxEvents,

@@ -1,5 +1,5 @@
 import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
-import { AgentwireError } from '@agentwire/types';
+import { AgentInputError } from '@agentwire/server';
 
 export interface BurstLimits {
   readonly maxEvents: number;
@@ -35,12 +35,9 @@ export function burstText(tokens: number): string {
 const MAX_INTERVAL_MS = 10_000;
 
 /** A burst request is malformed or over the configured limits; `code` says which (the wire error code). */
-export class BurstInputError extends AgentwireError {
-  constructor(
-    readonly wireCode: 'invalid_message' | 'limit_exceeded',
-    message: string,
-  ) {
-    super('BURST_INPUT_INVALID', message);
+export class BurstInputError extends AgentInputError {
+  constructor(wireCode: 'invalid_message' | 'limit_exceeded', message: string) {
+    super(wireCode, message);
   }
 }
 

@@ -4,10 +4,10 @@ import { EventType, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, Wi
 import { InMemoryBackplane } from '@agentwire/manager';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
-import { ABUSE_COOLDOWN_MS } from '../abuse-cooldown';
-import type { TokenService } from '../auth';
+import { ABUSE_COOLDOWN_MS } from '@agentwire/server';
+import type { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
-import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '../session';
+import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwire/server';
 import { type LogLine, TestClient, capturingLogger, eventually, isRunFinished, reasoningOf, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
 
 /**

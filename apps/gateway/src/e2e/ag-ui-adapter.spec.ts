@@ -4,7 +4,7 @@ import { type AgentwireClient, createClient } from '@agentwire/client';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
 import { burstText } from '../agents/burst-agent';
-import type { TokenService } from '../auth';
+import type { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
 import { TcpProxy } from './client.test-helpers';
 import { eventually, startTestGateway, wsUrl } from './harness.test-helpers';

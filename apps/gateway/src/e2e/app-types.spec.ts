@@ -2,10 +2,10 @@ import { InvalidReportError } from '@agentwire/execution-tracker';
 import { EventType, type AgentRunRequest, type AgentRunResult, type ServerEnvelope, WireProtocol, defineProtocolExtensions } from '@agentwire/protocols';
 import { MessageRejectedError } from '@agentwire/router';
 import { z } from 'zod';
-import type { CatalogEntry } from '../agents/catalog';
-import type { TokenService } from '../auth';
+import type { CatalogEntry } from '@agentwire/server';
+import type { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
-import { type AppProtocol, defineAppProtocol } from '../handlers';
+import { type AppProtocol, defineAppProtocol } from '@agentwire/server';
 import { startTestGateway } from './harness.test-helpers';
 import { ClientPool, isTerminal, streamOf } from './v2.test-helpers';
 

@@ -3,7 +3,7 @@ import { EventType, type ServerEnvelope } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
 import { burstText } from '../agents/burst-agent';
-import type { TokenService } from '../auth';
+import type { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
 import { TcpProxy } from './client.test-helpers';
 import { TestClient, coveredSeqs, eventually, isRunEnd, startTestGateway, streamedText, wsUrl } from './harness.test-helpers';

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { WireProtocol } from '@agentwire/protocols';
 import type { Gateway } from '../gateway';
 import { TEST_SECRET, TestClient, coveredSeqs, deleteRedisKeys, isRunFinished, startTestGateway, tryUpgrade, wsUrl } from './harness.test-helpers';
-import type { TokenService } from '../auth';
+import type { TokenService } from '@agentwire/server';
 
 const key = new TextEncoder().encode(TEST_SECRET);
 /** The demo agent's answer at full speed: these tests are about identity and streams, not pace. */

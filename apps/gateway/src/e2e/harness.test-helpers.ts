@@ -21,7 +21,7 @@ import type { UserId } from '@agentwire/types';
 import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
-import { TokenService } from '../auth';
+import { TokenService } from '@agentwire/server';
 import { Gateway, type GatewayOptions } from '../gateway';
 
 export const TEST_SECRET = 'test-secret-of-at-least-32-characters!';

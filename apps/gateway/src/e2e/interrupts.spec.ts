@@ -1,6 +1,7 @@
 import { AgentwireCustomEvent, EventType, type ServerEnvelope, WireProtocol } from '@agentwire/protocols';
 import type { AgentRunRequest, AgentRunResult } from '@agentwire/protocols';
-import { type CatalogEntry, builtInAgents } from '../agents/catalog';
+import type { CatalogEntry } from '@agentwire/server';
+import { builtInAgents } from '../agents/built-in';
 import { TIME_ZONE_QUESTION } from '../agents/demo-agent';
 import { currentTimeTool } from '../agents/tools';
 import type { TestClient } from './harness.test-helpers';

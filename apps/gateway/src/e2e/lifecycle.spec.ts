@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { WireProtocol } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
-import { TokenService } from '../auth';
+import { TokenService } from '@agentwire/server';
 import { TEST_SECRET } from './harness.test-helpers';
 
 /**

@@ -1,7 +1,7 @@
 import { WebSocketManagerFactory } from '@agentwire/manager';
 import type { Gateway } from '../gateway';
-import type { TokenService } from '../auth';
-import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '../session';
+import type { TokenService } from '@agentwire/server';
+import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwire/server';
 import { type LogLine, TestClient, capturingLogger, eventually, startTestGateway } from './harness.test-helpers';
 
 /**
@@ -26,7 +26,7 @@ describe('a connection the manager closes, to a client that never reads', () => 
     await gateway.stop();
   });
 
-  const managerStats = () => gateway.container.resolve(WebSocketManagerFactory).getUnifiedManager().getStats();
+  const managerStats = () => gateway.server.container.resolve(WebSocketManagerFactory).getUnifiedManager().getStats();
   const closedLine = (connectionId: string) => lines.find((line) => line.event === 'connection_closed' && line.connectionId === connectionId);
 
   it('is closed as a slow consumer with 1013, logged as 1013, and its socket is gone within the close bound', async () => {

@@ -5,9 +5,9 @@ import { EXECUTION_TRACKER_REGISTRY } from '@agentwire/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwire/manager';
 import { EventType, WireProtocol } from '@agentwire/protocols';
 import WebSocket from 'ws';
-import { builtInAgents } from '../agents/catalog';
-import { TokenService } from '../auth';
-import { GatewayTokens } from '../container';
+import { builtInAgents } from '../agents/built-in';
+import { TokenService } from '@agentwire/server';
+import { GatewayTokens } from '@agentwire/server';
 import { TEST_SECRET, TestClient, isRunEnd, isRunFinished, startTestGateway, tickerAgent, tryUpgrade, wireProblems, wsUrl } from './harness.test-helpers';
 
 describe('health, readiness and metrics', () => {
@@ -148,17 +148,17 @@ describe('wiring', () => {
     const second = await startTestGateway();
     try {
       for (const token of [...Object.values(GatewayTokens), WebSocketManagerFactory, EXECUTION_TRACKER_REGISTRY]) {
-        expect(first.gateway.container.isRegistered(token as never)).toBe(true);
+        expect(first.gateway.server.container.isRegistered(token as never)).toBe(true);
         // the clock is Date.now itself (stateless) and there are no Redis parts without a Redis URL;
         // everything else is an instance of its own
         if (token === GatewayTokens.Clock) continue;
         if (token === GatewayTokens.Redis) {
-          expect(first.gateway.container.resolve(GatewayTokens.Redis)).toBeNull();
+          expect(first.gateway.server.container.resolve(GatewayTokens.Redis)).toBeNull();
           continue;
         }
-        expect(first.gateway.container.resolve(token as never)).not.toBe(second.gateway.container.resolve(token as never));
+        expect(first.gateway.server.container.resolve(token as never)).not.toBe(second.gateway.server.container.resolve(token as never));
       }
-      expect(first.gateway.container.resolve(GatewayTokens.Config)).toBe(first.config);
+      expect(first.gateway.server.container.resolve(GatewayTokens.Config)).toBe(first.config);
     } finally {
       await Promise.all([first.gateway.stop(), second.gateway.stop()]);
     }

@@ -6,7 +6,7 @@ import { EventType, type ServerEnvelope, WireProtocol, envelopeType } from '@age
 import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { TokenService } from '../auth';
+import { TokenService } from '@agentwire/server';
 import { TEST_SECRET, deleteRedisKeys, isRunEnd } from './harness.test-helpers';
 
 /**

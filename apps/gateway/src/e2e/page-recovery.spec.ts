@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { WireProtocol } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import WebSocket from 'ws';
-import { TokenService } from '../auth';
+import { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
 import { TEST_SECRET, TestClient, startTestGateway } from './harness.test-helpers';
 import { ask, dropConnection, launchChromium, recordSockets, runResult, signIn } from './page.test-helpers';

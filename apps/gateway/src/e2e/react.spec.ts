@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import type { TokenService } from '../auth';
+import type { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
 import { eventually, startTestGateway, wsUrl } from './harness.test-helpers';
 import { launchChromium } from './page.test-helpers';

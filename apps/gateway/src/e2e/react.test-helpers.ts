@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { UserId } from '@agentwire/types';
 import { build } from 'esbuild';
-import type { TokenService } from '../auth';
+import type { TokenService } from '@agentwire/server';
 
 const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
 const REACT_PAGE_ENTRY = join(__dirname, 'fixtures', 'react-page', 'main.tsx');

@@ -3,9 +3,10 @@ import { EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkU
 import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { type ReceivedRequest, ScriptedRemote, openSse, sleep, writeEvents } from '../agents/remote-agent.test-helpers';
-import { TokenService } from '../auth';
+import { type ReceivedRequest, ScriptedRemote, openSse, writeEvents } from '@agentwire/server/testing';
+import { TokenService } from '@agentwire/server';
 import { type GatewayProcess, TEST_SECRET, startGatewayProcess, deleteRedisKeys, isRunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
+import { sleep } from './v2.test-helpers';
 
 /**
  * Remote AG-UI agents across gateway processes (issue 16, item 4): two real gateway processes

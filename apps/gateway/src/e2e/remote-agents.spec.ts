@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { EventType } from '@agentwire/protocols';
 import type { Gateway } from '../gateway';
-import type { TokenService } from '../auth';
-import { RemoteAgentErrorCode } from '../agents/remote-agent-errors';
-import { type ReceivedRequest, ScriptedRemote, openSse, sleep, writeEvents } from '../agents/remote-agent.test-helpers';
+import type { TokenService } from '@agentwire/server';
+import { RemoteAgentErrorCode } from '@agentwire/server';
+import { type ReceivedRequest, ScriptedRemote, openSse, writeEvents } from '@agentwire/server/testing';
 import { startTestGateway } from './harness.test-helpers';
-import { ClientPool, isTerminal, lastSeqOf, streamOf, textOf } from './v2.test-helpers';
+import { ClientPool, isTerminal, lastSeqOf, sleep, streamOf, textOf } from './v2.test-helpers';
 
 /** The answer the remote streams for an input: words tagged with the input, so every user's text is recognisably their own. */
 const answerOf = (input: string): string[] => ['says', 'hello', 'from', 'afar'].map((word) => `${input}:${word} `);

@@ -3,7 +3,7 @@ import { AgentwireCustomEvent, EventType, type ServerEnvelope, WireProtocol, che
 import type { UserId } from '@agentwire/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { TokenService } from '../auth';
+import { TokenService } from '@agentwire/server';
 import { type GatewayProcess, TEST_SECRET, startGatewayProcess, coveredSeqs, deleteRedisKeys, isRunEnd, isV1RunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
 
 /**

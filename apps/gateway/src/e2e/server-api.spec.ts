@@ -1,9 +1,9 @@
 import { EventType } from '@agentwire/protocols';
 import { WebSocketManagerFactory } from '@agentwire/manager';
 import type { ConnectionId } from '@agentwire/types';
-import { buildOpenApiDocument } from '../api/openapi';
-import { SERVER_API_ROUTES } from '../api/routes';
-import { RunSnapshotSchema } from '../api/schemas';
+import { buildOpenApiDocument } from '@agentwire/server';
+import { SERVER_API_ROUTES } from '@agentwire/server';
+import { RunSnapshotSchema } from '@agentwire/server';
 import type { Gateway } from '../gateway';
 import { TestClient, isRunEnd, isRunFinished, startTestGateway, tickerAgent } from './harness.test-helpers';
 import { RedisGateways } from './v2.test-helpers';
@@ -189,7 +189,7 @@ describe('the server API', () => {
       const alice = await connect(gateway, 'room-alice');
       const bob = await connect(gateway, 'room-bob');
       const carol = await connect(gateway, 'room-carol');
-      const manager = gateway.container.resolve(WebSocketManagerFactory).getUnifiedManager();
+      const manager = gateway.server.container.resolve(WebSocketManagerFactory).getUnifiedManager();
       for (const client of [alice, bob]) {
         const connectionId = client.ofType('connection_established')[0]?.payload['connection_id'] as ConnectionId;
         await manager.joinRoom(connectionId, 'team-7');

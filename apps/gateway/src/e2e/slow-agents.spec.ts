@@ -1,6 +1,6 @@
 import { type AgentRunRequest, type AgentRunResult, type AgentRunner, EventType } from '@agentwire/protocols';
-import type { CatalogEntry } from '../agents/catalog';
-import type { TokenService } from '../auth';
+import type { CatalogEntry } from '@agentwire/server';
+import type { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
 import { TestClient, isRunEnd, startTestGateway } from './harness.test-helpers';
 

@@ -2,7 +2,7 @@ import { SERVER_MESSAGE_SCHEMAS } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import { SignJWT } from 'jose';
 import pino from 'pino';
-import { TokenService } from '../auth';
+import { TokenService } from '@agentwire/server';
 import type { Gateway } from '../gateway';
 import { TEST_SECRET, TestClient, startTestGateway } from './harness.test-helpers';
 

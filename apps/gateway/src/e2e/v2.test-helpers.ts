@@ -13,7 +13,7 @@ import {
 } from '@agentwire/protocols';
 import { WebSocketManagerFactory } from '@agentwire/manager';
 import Redis from 'ioredis';
-import type { TokenService } from '../auth';
+import type { TokenService } from '@agentwire/server';
 import type { Gateway, GatewayOptions } from '../gateway';
 import { TestClient, deleteRedisKeys, startTestGateway } from './harness.test-helpers';
 
@@ -148,7 +148,7 @@ export function seqProblems(envelopes: readonly V2Envelope[]): string[] {
 
 /** The unified manager's counters of a gateway started in this process. */
 export function managerStats(gateway: Gateway) {
-  return gateway.container.resolve(WebSocketManagerFactory).getUnifiedManager().getStats();
+  return gateway.server.container.resolve(WebSocketManagerFactory).getUnifiedManager().getStats();
 }
 
 /** Gateways in this process sharing the real Redis under one key prefix, as separate processes would (each has its own process id and Redis connections). */

@@ -31,6 +31,7 @@ describe('workspace manifests', () => {
       'packages/protocols protocols',
       'packages/react react',
       'packages/router router',
+      'packages/server server',
       'packages/types types',
       'tools/bench bench',
       'tools/ssot ssot',
@@ -44,7 +45,7 @@ describe('workspace manifests', () => {
 
   it('gives every publishable package one entry (plus ./testing for shared test doubles and checks), types and public access', () => {
     expect(publishable.map((p) => p.name).sort()).toEqual(
-      ['ag-ui', 'backplane-redis', 'client', 'config', 'execution-tracker', 'manager', 'protocols', 'react', 'router', 'ssot', 'types'],
+      ['ag-ui', 'backplane-redis', 'client', 'config', 'execution-tracker', 'manager', 'protocols', 'react', 'router', 'server', 'ssot', 'types'],
     );
     for (const project of publishable) {
       const manifest = project.packageJson as {
@@ -53,7 +54,7 @@ describe('workspace manifests', () => {
         publishConfig: { access: string };
         files: string[];
       };
-      const withTesting = project.name === 'protocols' || project.name === 'manager' || project.name === 'types';
+      const withTesting = project.name === 'protocols' || project.name === 'manager' || project.name === 'types' || project.name === 'server';
       const entries = Object.keys(manifest.exports).filter((key) => key !== './package.json');
       expect(entries).toEqual(withTesting ? ['.', './testing'] : ['.']);
       if (DUAL_FORMAT.has(project.name)) {

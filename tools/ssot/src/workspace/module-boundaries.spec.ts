@@ -26,9 +26,10 @@ const MAY_IMPORT: Record<string, string[]> = {
   client: ['protocols', 'types'],
   react: ['client', 'protocols', 'types'],
   'ag-ui': ['client', 'protocols', 'types'],
-  gateway: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'react', 'ag-ui'],
-  ssot: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'react', 'ag-ui', 'bench'],
-  bench: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'client', 'react', 'ag-ui', 'ssot'],
+  server: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis'],
+  gateway: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'server', 'client', 'react', 'ag-ui'],
+  ssot: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'server', 'client', 'react', 'ag-ui', 'bench'],
+  bench: ['types', 'config', 'protocols', 'manager', 'router', 'execution-tracker', 'backplane-redis', 'server', 'client', 'react', 'ag-ui', 'ssot'],
 };
 
 interface LintMessage {

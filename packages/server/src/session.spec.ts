@@ -28,7 +28,7 @@ describe('openSession contains failures', () => {
     lines = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
     const config = loadConfig({ AGENTWIRE_ENV: 'test', AGENTWIRE_JWT_SECRET: 'test-secret-of-at-least-32-characters!', AGENTWIRE_LOG_LEVEL: 'silent' });
-    const container = buildGatewayContainer(config, { logger });
+    const container = buildGatewayContainer({ config, logger });
     factory = container.resolve(WebSocketManagerFactory);
     const router = container.resolve(GatewayTokens.Router);
     deps = {

@@ -6,7 +6,7 @@ import { type ConnectionId, TypesErrorCode, type UserExecutionContext } from '@a
 import type { Logger } from 'pino';
 import type { RoutedAnswer, RunCoordination, WireRefusal } from './run-coordination';
 import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun } from './start-run';
-import { AuthenticationError, type Identity, type TokenService } from './auth';
+import { type Authentication, AuthenticationError, type Identity } from './auth';
 
 /** What a handler knows about the connection that sent the message. */
 export interface GatewayRouteContext extends RouteContext {
@@ -54,8 +54,8 @@ export function defineAppProtocol<X extends ProtocolExtensions>(extensions: X, r
 export interface HandlerDeps extends RunStarterDeps {
   /** The app's own message types and their handlers (default none: their frames get unknown_message_type). */
   readonly app?: AppProtocol;
-  /** Verifies refresh_token tokens, with the same rules as at the upgrade. */
-  readonly tokens: Pick<TokenService, 'verify'>;
+  /** Verifies refresh_token tokens, with the same rules as at the upgrade (absent: refreshes are refused). */
+  readonly verifyToken: Authentication['verifyToken'];
   readonly logger: Logger;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
   onRateLimited(): void;
@@ -164,9 +164,12 @@ export function createGatewayRouter(deps: HandlerDeps): { router: GatewayMessage
     .on('refresh_token', async (message, context) => {
       // The token itself is never logged or echoed: only why it was refused.
       const refused = { event: 'token_refresh_refused', userId: context.userId, connectionId: context.connectionId };
+      if (deps.verifyToken === undefined) {
+        throw new MessageRejectedError(ErrorCode.Unauthorized, 'this server does not take tokens over an open connection; reconnect with a fresh token before this one expires');
+      }
       let identity: Identity;
       try {
-        identity = await deps.tokens.verify(message.token);
+        identity = await deps.verifyToken(message.token);
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
         deps.logger.info({ ...refused, reason: error.reason }, 'token refresh refused; the connection keeps its expiry');

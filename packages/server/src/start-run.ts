@@ -2,7 +2,7 @@ import type { AgentExecutionTracker, StartRunRequest, StartedRun } from '@agentw
 import { type AgentInput, ErrorCode } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import type { AgentCatalog } from './agents/catalog';
-import { BurstInputError } from './agents/burst-agent';
+import { AgentInputError } from './errors';
 import type { ExternalRunFeeds } from './agents/external-run';
 import type { RunCoordination, WireRefusal } from './run-coordination';
 
@@ -50,7 +50,7 @@ export function startCatalogRun(
   try {
     entry.checkInput?.(input);
   } catch (error) {
-    if (error instanceof BurstInputError) throw new RunRequestRefusedError({ code: error.wireCode, message: error.message });
+    if (error instanceof AgentInputError) throw new RunRequestRefusedError({ code: error.wireCode, message: error.message });
     throw error;
   }
   return startClaimedRun(deps, tracker, userId, agentName, {

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { type Server, createServer } from 'node:http';
-import { RedisBackplane, RedisControlBus, RedisRunDirectory, redisOptionsFromConfig } from '@agentwire/backplane-redis';
+import { RedisBackplane, type RedisBackplaneOptions, RedisControlBus, RedisRunDirectory, redisOptionsFromConfig } from '@agentwire/backplane-redis';
 import type { AppConfig } from '@agentwire/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwire/execution-tracker';
 import { InMemoryBackplane, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
@@ -9,12 +8,13 @@ import { type ConnectionId, UserExecutionContext } from '@agentwire/types';
 import { type DependencyContainer, type InjectionToken, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { AgentCatalog, type CatalogEntry, builtInAgents, withRemoteAgents } from './agents/catalog';
+import type { Registry } from 'prom-client';
+import { AgentCatalog, type CatalogEntry, withRemoteAgents } from './agents/catalog';
 import { ExternalRunFeeds } from './agents/external-run';
 import { remoteAgentEndpoints } from './agents/remote-agent';
-import { TokenService } from './auth';
+import { type Authentication, TokenService, checkedAuthentication, jwtAuthentication } from './auth';
 import { type AppProtocol, type GatewayMessageRouter, createGatewayRouter } from './handlers';
-import { createHttpHandler } from './http-routes';
+import { type ServerHttpHandler, createServerHttpHandler } from './http-routes';
 import { DEFAULT_API_RATE_LIMIT, type ServerApiOptions } from './api/options';
 import { createServerApi } from './api/server-api';
 import { createLogger } from './logger';
@@ -65,20 +65,41 @@ export const GatewayTokens = {
   ExternalRuns: Symbol('agentwire.gateway.ExternalRuns') as InjectionToken<ExternalRunFeeds>,
   Lifecycle: Symbol('agentwire.gateway.Lifecycle') as InjectionToken<GatewayLifecycle>,
   Agents: Symbol('agentwire.gateway.Agents') as InjectionToken<AgentCatalog>,
-  Tokens: Symbol('agentwire.gateway.Tokens') as InjectionToken<TokenService>,
+  /** The JWT service when the server authenticates with JWTs (no authenticate option), else null. */
+  Tokens: Symbol('agentwire.gateway.Tokens') as InjectionToken<TokenService | null>,
+  Authentication: Symbol('agentwire.gateway.Authentication') as InjectionToken<Authentication>,
   Metrics: Symbol('agentwire.gateway.Metrics') as InjectionToken<GatewayMetrics>,
   Router: Symbol('agentwire.gateway.Router') as InjectionToken<GatewayRouter>,
   WebSocketServer: Symbol('agentwire.gateway.WebSocketServer') as InjectionToken<WebSocketServer>,
-  HttpServer: Symbol('agentwire.gateway.HttpServer') as InjectionToken<Server>,
+  /** The server's HTTP routes (health, readiness, metrics, dev tokens, the server API). */
+  HttpRoutes: Symbol('agentwire.gateway.HttpRoutes') as InjectionToken<ServerHttpHandler>,
   /** The server API's request handler (api/server-api.ts); it answers 404 for /api/ while AGENTWIRE_API_KEYS is unset. */
   ServerApi: Symbol('agentwire.gateway.ServerApi') as InjectionToken<ReturnType<typeof createServerApi>>,
 } as const;
 
-export interface GatewayContainerOptions {
-  readonly logger?: Logger;
+/** What createAgentwireServer takes (README of @agentwire/server: every option, its default). */
+export interface AgentwireServerOptions {
+  /** Settings: `loadConfig(process.env)` of @agentwire/config (limits, replay, Redis URL, …). */
+  readonly config: AppConfig;
+  /**
+   * Who an upgrade request is (Authentication.authenticate). Default: JWTs signed with
+   * config.jwtSecret (HS256, `sub` = user id), from `Authorization: Bearer` or the
+   * `bearer.<token>` subprotocol.
+   */
+  readonly authenticate?: Authentication['authenticate'];
+  /** Checks a token sent over an open connection (refresh_token). Default: the JWT check when `authenticate` is not given, else none (refreshes refused). */
+  readonly verifyToken?: Authentication['verifyToken'];
+  /** The agents clients may start, by their runner's name; the remote agents of config.remoteAgents are added. Default: none. */
   readonly agents?: readonly CatalogEntry[];
-  readonly tokenClockToleranceSeconds?: number;
+  /** The backplane: default the Redis one when `redis` or config.redisUrl is given, else in memory (one process). */
   readonly backplane?: Backplane;
+  /** The app's ioredis client to share Redis settings with (duplicated per component; see RedisBackplaneOptions.client). */
+  readonly redis?: RedisBackplaneOptions['client'];
+  /** A pino logger. Default: JSON logs on stdout at config.logLevel. */
+  readonly logger?: Logger;
+  /** A prom-client registry the server's metrics join. Default: a registry of its own, with the process's default metrics. */
+  readonly metricsRegistry?: Registry;
+  readonly tokenClockToleranceSeconds?: number;
   readonly now?: () => number;
   /** The app's own client message types (with their handlers) and CUSTOM event types. */
   readonly app?: AppProtocol;
@@ -96,7 +117,8 @@ function singleton<T>(build: (resolver: DependencyContainer) => T): { useFactory
  * router, WebSocket server and HTTP server. Nothing is a module-level singleton, so two
  * gateways in one process share nothing.
  */
-export function buildGatewayContainer(config: AppConfig, options: GatewayContainerOptions = {}): DependencyContainer {
+export function buildGatewayContainer(options: AgentwireServerOptions): DependencyContainer {
+  const { config } = options;
   const container = rootContainer.createChildContainer();
   const logger = options.logger ?? createLogger(config.logLevel);
   container.register(GatewayTokens.Config, { useValue: config });
@@ -105,9 +127,9 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
   container.register(
     GatewayTokens.Redis,
     singleton(() => {
-      if (config.redisUrl === null || options.backplane !== undefined) return null;
+      if ((config.redisUrl === null && options.redis === undefined) || options.backplane !== undefined) return null;
       const redisOptions = {
-        ...redisOptionsFromConfig(config),
+        ...redisOptionsFromConfig(config, options.redis === undefined ? {} : { client: options.redis }),
         onError: (error: unknown, context: string) => logger.warn({ err: error, context }, 'redis backplane failure'),
       };
       return { backplane: new RedisBackplane(redisOptions), runs: new RedisRunDirectory(redisOptions), control: new RedisControlBus(redisOptions) };
@@ -155,13 +177,25 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
   container.register(
     GatewayTokens.Agents,
     singleton(() => {
-      const agents = options.agents ?? builtInAgents({ ...config.burst, demoTokensPerSecond: config.stream.demoTokensPerSecond });
-      return new AgentCatalog(withRemoteAgents(agents, remoteAgentEndpoints(config.remoteAgents), logger));
+      return new AgentCatalog(withRemoteAgents(options.agents ?? [], remoteAgentEndpoints(config.remoteAgents), logger));
     }),
   );
   container.register(
     GatewayTokens.Tokens,
-    singleton((r) => new TokenService({ secret: config.jwtSecret, clockToleranceSeconds: options.tokenClockToleranceSeconds ?? 30, now: r.resolve(GatewayTokens.Clock) })),
+    singleton((r) =>
+      options.authenticate === undefined ? new TokenService({ secret: config.jwtSecret, clockToleranceSeconds: options.tokenClockToleranceSeconds ?? 30, now: r.resolve(GatewayTokens.Clock) }) : null,
+    ),
+  );
+  container.register(
+    GatewayTokens.Authentication,
+    singleton((r) => {
+      const tokens = r.resolve(GatewayTokens.Tokens);
+      const jwt = tokens === null ? null : jwtAuthentication(tokens);
+      const authenticate = options.authenticate ?? jwt?.authenticate;
+      if (authenticate === undefined) throw new Error('unreachable: JWT authentication exists whenever no authenticate option is given');
+      const verifyToken = options.verifyToken ?? jwt?.verifyToken;
+      return checkedAuthentication({ authenticate, ...(verifyToken === undefined ? {} : { verifyToken }) });
+    }),
   );
   container.register(
     GatewayTokens.Metrics,
@@ -169,7 +203,8 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
       const factory = r.resolve(WebSocketManagerFactory);
       const tracker: ExecutionTrackerRegistry = r.resolve(EXECUTION_TRACKER_REGISTRY);
       const unified = () => factory.getUnifiedManager().getStats();
-      return new GatewayMetrics({
+      return new GatewayMetrics(
+        {
         connections: () => unified().connections,
         users: () => unified().users,
         messagesOut: () => unified().messagesSent,
@@ -182,7 +217,9 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
           const { live, ended } = tracker.metrics();
           return { ...live, ...ended };
         },
-      });
+        },
+        options.metricsRegistry,
+      );
     }),
   );
   container.register(
@@ -193,7 +230,7 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
         catalog: r.resolve(GatewayTokens.Agents),
         ...(options.app === undefined ? {} : { app: options.app }),
         runs: r.resolve(GatewayTokens.RunCoordination),
-        tokens: r.resolve(GatewayTokens.Tokens),
+        verifyToken: r.resolve(GatewayTokens.Authentication).verifyToken,
         logger,
         maxInputChars: config.limits.maxInputChars,
         rateLimit: config.rateLimit,
@@ -245,24 +282,22 @@ export function buildGatewayContainer(config: AppConfig, options: GatewayContain
     }),
   );
   container.register(
-    GatewayTokens.HttpServer,
+    GatewayTokens.HttpRoutes,
     singleton((r) => {
       const factory = r.resolve(WebSocketManagerFactory);
       const lifecycle = r.resolve(GatewayTokens.Lifecycle);
       const backplane = r.resolve(GatewayTokens.Backplane);
-      return createServer(
-        createHttpHandler({
-          metrics: r.resolve(GatewayTokens.Metrics),
-          tokens: r.resolve(GatewayTokens.Tokens),
-          devTokenTtlSeconds: config.devTokenEndpoint ? config.tokenTtlSeconds : null,
-          startedAt: r.resolve(GatewayTokens.Clock)(),
-          connections: () => factory.getUnifiedManager().getConnectionCount(),
-          notReadyReason: () => lifecycle.notReadyReason(),
-          backplaneStatus: () => backplane.status(),
-          serverApi: r.resolve(GatewayTokens.ServerApi),
-          pageLimits: { maxInputChars: config.limits.maxInputChars, maxPayloadBytes: config.maxPayloadBytes },
-        }),
-      );
+      const tokens = r.resolve(GatewayTokens.Tokens);
+      return createServerHttpHandler({
+        metrics: r.resolve(GatewayTokens.Metrics),
+        // development tokens are JWTs: only with the JWT authentication and in development mode
+        devTokens: tokens !== null && config.devTokenEndpoint ? { tokens, ttlSeconds: config.tokenTtlSeconds } : null,
+        startedAt: r.resolve(GatewayTokens.Clock)(),
+        connections: () => factory.getUnifiedManager().getConnectionCount(),
+        notReadyReason: () => lifecycle.notReadyReason(),
+        backplaneStatus: () => backplane.status(),
+        serverApi: r.resolve(GatewayTokens.ServerApi),
+      });
     }),
   );
   return container;

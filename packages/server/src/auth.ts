@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { WIRE_PROTOCOLS, chooseWireProtocol } from '@agentwire/protocols';
 import { AgentwireError, type UserId, UserIdSchema } from '@agentwire/types';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
@@ -21,6 +21,47 @@ export interface Identity {
   readonly userId: UserId;
   /** Epoch ms after which the token is no longer accepted (exp plus the allowed clock skew). */
   readonly validUntil: number;
+}
+
+/**
+ * How the server learns whose a connection is. `authenticate` gets the upgrade request and
+ * returns the verified identity, or throws AuthenticationError to refuse it with 401 (any other
+ * error is answered 500 and logged). The user id must follow the one user-id rule of
+ * @agentwire/types (non-empty, at most 256 UTF-8 bytes, no control characters); a connection whose
+ * identity has no expiry sets validUntil to Infinity. `verifyToken` checks a token sent over an
+ * open connection (refresh_token); without it such refreshes are refused and connections end at
+ * validUntil. jwtAuthentication is the provided implementation (HS256 tokens, `sub` = user id).
+ */
+export interface Authentication {
+  authenticate(request: IncomingMessage): Promise<Identity>;
+  verifyToken?(token: string): Promise<Identity>;
+}
+
+/** JWT authentication with `tokens`: the token from `Authorization: Bearer` or the `bearer.<token>` subprotocol. */
+export function jwtAuthentication(tokens: TokenService): Authentication {
+  return {
+    authenticate: async (request) => tokens.verify(presentedToken(request.headers).token),
+    verifyToken: async (token) => tokens.verify(token),
+  };
+}
+
+/** Refuses an identity outside the user-id rule or without a time limit: an app's callback is checked like our own verifier. */
+function checkedIdentity(identity: Identity, expiryRequired: boolean): Identity {
+  const userId = UserIdSchema.safeParse(identity?.userId);
+  if (!userId.success) throw new AuthenticationError('invalid_claims', `the authenticated user id is not a user id: ${userId.error.issues[0]?.message ?? 'invalid'}`);
+  const validUntil = identity.validUntil;
+  const valid = typeof validUntil === 'number' && !Number.isNaN(validUntil) && (Number.isFinite(validUntil) || (!expiryRequired && validUntil === Number.POSITIVE_INFINITY));
+  if (!valid) throw new AuthenticationError('invalid_claims', expiryRequired ? 'a token sent over an open connection must have an expiry (validUntil, epoch ms)' : 'validUntil must be epoch ms or Infinity');
+  return { userId: userId.data, validUntil };
+}
+
+/** `authentication` with every identity it returns checked (see Authentication). */
+export function checkedAuthentication(authentication: Authentication): Authentication {
+  const { verifyToken } = authentication;
+  return {
+    authenticate: async (request) => checkedIdentity(await authentication.authenticate(request), false),
+    ...(verifyToken === undefined ? {} : { verifyToken: async (token: string) => checkedIdentity(await verifyToken.call(authentication, token), true) }),
+  };
 }
 
 export interface PresentedToken {

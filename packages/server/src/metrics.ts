@@ -25,11 +25,13 @@ function totalOf(read: () => number): (this: Counter) => void {
 }
 
 /**
- * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one),
- * so two gateways in one process (tests) never share counters.
+ * The server's Prometheus metrics: in the registry the app passes (its own /metrics then shows
+ * them beside its other metrics, and collecting the process's default metrics is the app's
+ * business), else in a registry of their own with the default metrics, never prom-client's
+ * global one, so two servers in one process (tests) never share counters.
  */
 export class GatewayMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly messagesIn: Counter<'type'>;
   readonly rateLimitHits: Counter;
   readonly authFailures: Counter<'reason'>;
@@ -38,10 +40,11 @@ export class GatewayMetrics {
   readonly connectionsRefused: Counter<'reason'>;
   readonly errorsSent: Counter<'code'>;
 
-  constructor(sources: MetricsSources) {
+  constructor(sources: MetricsSources, registry?: Registry) {
+    this.registry = registry ?? new Registry();
     const registers = [this.registry];
     // prom-client's default names already start with process_ / nodejs_: the prefix only namespaces them.
-    collectDefaultMetrics({ register: this.registry, prefix: 'agentwire_' });
+    if (registry === undefined) collectDefaultMetrics({ register: this.registry, prefix: 'agentwire_' });
     this.messagesIn = new Counter({ name: 'agentwire_messages_in_total', help: 'Client messages received, by type (invalid ones as "invalid")', labelNames: ['type'], registers });
     this.rateLimitHits = new Counter({ name: 'agentwire_rate_limit_hits_total', help: 'Client messages refused by the rate limit', registers });
     this.authFailures = new Counter({ name: 'agentwire_auth_failures_total', help: 'Upgrades refused with 401, by reason', labelNames: ['reason'], registers });

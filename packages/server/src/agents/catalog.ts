@@ -1,9 +1,6 @@
 import { ConfigError } from '@agentwire/config';
 import type { AgentInput, AgentRunner, AgentTool } from '@agentwire/protocols';
-import { BurstAgent, type BurstLimits, parseBurstInput } from './burst-agent';
-import { DemoAgent } from './demo-agent';
 import { RemoteAgent, type RemoteAgentEndpoint, type RemoteAgentLimits, type RemoteAgentLogger } from './remote-agent';
-import { createDemoTools } from './tools';
 
 /** An agent the gateway can run: the runner, its tools, and a check of its input before a run starts. */
 export interface CatalogEntry {
@@ -15,7 +12,7 @@ export interface CatalogEntry {
   readonly timeoutMs?: number;
 }
 
-/** The agents of one gateway, by name; `demo` answers user_message. */
+/** The agents of one server, by name; `demo`, when there is one, answers user_message. */
 export class AgentCatalog {
   private readonly entries = new Map<string, CatalogEntry>();
 
@@ -33,14 +30,6 @@ export class AgentCatalog {
   get names(): string[] {
     return [...this.entries.keys()];
   }
-}
-
-/** The built-in agents: `demo` (real tools) and `burst` (load tests, bounded by `burstLimits`). */
-export function builtInAgents(burstLimits: BurstLimits & { readonly demoTokensPerSecond?: number }, now?: () => Date): CatalogEntry[] {
-  return [
-    { runner: new DemoAgent(burstLimits.demoTokensPerSecond), tools: createDemoTools(now) },
-    { runner: new BurstAgent(burstLimits), tools: new Map(), checkInput: (input) => void parseBurstInput(input, burstLimits) },
-  ];
 }
 
 /**

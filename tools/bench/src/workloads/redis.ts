@@ -15,7 +15,7 @@ export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Whether the gateway's source uses the Redis backplane package (a hint for the report; the probe run decides). */
 function gatewaySourceMentionsRedisBackplane(): boolean {
-  const dir = join(WORKSPACE_ROOT, 'apps', 'gateway', 'src');
+  const dir = join(WORKSPACE_ROOT, 'packages', 'server', 'src');
   try {
     return readdirSync(dir)
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))
@@ -76,7 +76,7 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     await client.connect('probe-b', second.baseUrl, second.dialect, probeUsers);
     const probe = await client.unicast('probe-a', { events: 1, payloadBytes: 10, timeoutMs: 5000, alsoReceive: ['probe-b'] });
     if (!probe.verdict.ok) {
-      const hint = gatewaySourceMentionsRedisBackplane() ? '' : ' (apps/gateway/src does not import @agentwire/backplane-redis)';
+      const hint = gatewaySourceMentionsRedisBackplane() ? '' : ' (packages/server/src does not import @agentwire/backplane-redis)';
       context.progress(`Redis: a run started on gateway A did not reach the same user's connection on gateway B${hint}: pending`);
       return {
         parameters: { ...sizes },

@@ -73,13 +73,19 @@ describe('workspace manifests', () => {
     }
   });
 
-  it('declares every @agentwire dependency a package imports', () => {
+  it('declares every @agentwire dependency a package imports (what ships in dependencies; test helpers in either)', () => {
+    const importsOf = (text: string): Set<string> => new Set([...text.matchAll(/from '(@agentwire\/[a-z-]+)/g)].map((m) => m[1] as string));
     for (const project of projects) {
       const deps = Object.keys((project.packageJson['dependencies'] ?? {}) as Record<string, string>);
-      const sources = readSources(join(root, project.root, 'src'));
-      const imported = new Set([...sources.matchAll(/from '(@agentwire\/[a-z-]+)/g)].map((m) => m[1] as string));
-      imported.delete(project.packageName);
-      for (const name of imported) expect({ project: project.name, dependency: name, declared: deps.includes(name) }).toEqual({ project: project.name, dependency: name, declared: true });
+      const devDeps = Object.keys((project.packageJson['devDependencies'] ?? {}) as Record<string, string>);
+      const shipped = importsOf(readSources(join(root, project.root, 'src'), (name) => !name.endsWith('.test-helpers.ts')));
+      const helpers = importsOf(readSources(join(root, project.root, 'src'), (name) => name.endsWith('.test-helpers.ts')));
+      shipped.delete(project.packageName);
+      helpers.delete(project.packageName);
+      for (const name of shipped) expect({ project: project.name, dependency: name, declared: deps.includes(name) }).toEqual({ project: project.name, dependency: name, declared: true });
+      for (const name of helpers) {
+        expect({ project: project.name, testHelperDependency: name, declared: deps.includes(name) || devDeps.includes(name) }).toEqual({ project: project.name, testHelperDependency: name, declared: true });
+      }
     }
   });
 
@@ -99,10 +105,11 @@ describe('workspace manifests', () => {
 /** The packages that ship ES modules and CommonJS (the browser-side ones). */
 const DUAL_FORMAT: ReadonlySet<string> = new Set(['client', 'react', 'ag-ui']);
 
-function readSources(dir: string): string {
+/** The text of every non-spec .ts file under `dir` whose name `include` accepts. */
+function readSources(dir: string, include: (name: string) => boolean = () => true): string {
   let text = '';
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && include(entry.name)) {
       text += readFileSync(join(entry.parentPath, entry.name), 'utf8');
     }
   }

@@ -1,0 +1,32 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createAgentwireServer } from '../server';
+import { type Mount, describeServerContract } from './server-contract.test-helpers';
+
+/** Express 5: a middleware hands the server its routes (next() for the rest); the server takes the upgrades of app.listen's server. */
+const mountInExpress: Mount = async (options) => {
+  const server = createAgentwireServer(options);
+  const app = express();
+  app.use((request, response, next) => {
+    if (!server.handleRequest(request, response)) next();
+  });
+  app.get('/app', (_request, response) => {
+    response.send('app');
+  });
+  await server.start();
+  const http = app.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  server.attach(http);
+  return {
+    origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    server,
+    async stop() {
+      await server.close();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
+};
+
+describeServerContract('Express', mountInExpress);

@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig } from './load-config';
+export { ConfigError, type LoadConfigOptions, loadConfig } from './load-config';
 export { ConfigErrorCode } from './errors';
 export { DEVELOPMENT_SECRET_FILE, loadProcessConfig, readOrCreateDevelopmentSecret } from './development-secret';
 export type { AppConfig, ConfigIssue } from './load-config';

@@ -53,6 +53,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ AGENTWIRE_ENV: 'test', AGENTWIRE_JWT_SECRET: SECRET }).devTokenEndpoint).toBe(false);
   });
 
+  it('needs no secret in production for an app that authenticates connections itself (jwt: false); a given one is still checked', () => {
+    const production = loadConfig({ AGENTWIRE_ENV: 'production' }, { jwt: false });
+    expect({ env: production.env, generated: production.jwtSecretGenerated, devTokens: production.devTokenEndpoint }).toEqual({ env: 'production', generated: true, devTokens: false });
+    expect(production.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(() => loadConfig({ AGENTWIRE_ENV: 'production', AGENTWIRE_JWT_SECRET: 'short' }, { jwt: false })).toThrow(ConfigError);
+  });
+
   it('reads every setting it is given', () => {
     const config = loadConfig({
       AGENTWIRE_ENV: 'test',

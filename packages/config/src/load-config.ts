@@ -81,7 +81,10 @@ const shape = Object.fromEntries(names.map((name) => [name, SETTINGS[name].schem
   [K in SettingName]: z.ZodOptional<(typeof SETTINGS)[K]['schema']>;
 };
 
-const SettingsSchema = z.strictObject(shape).superRefine((value, ctx) => {
+const SettingsSchema = z.strictObject(shape);
+
+/** Test and production need a JWT secret, unless the app authenticates connections itself (LoadConfigOptions.jwt). */
+const SettingsWithSecretSchema = SettingsSchema.superRefine((value, ctx) => {
   const env = value.AGENTWIRE_ENV ?? 'development';
   if (env !== 'development' && value.AGENTWIRE_JWT_SECRET === undefined) {
     ctx.addIssue({
@@ -94,6 +97,15 @@ const SettingsSchema = z.strictObject(shape).superRefine((value, ctx) => {
 
 type Settings = z.output<typeof SettingsSchema>;
 
+export interface LoadConfigOptions {
+  /**
+   * Whether connections are authenticated with agentwire's JWTs (default true): then test and
+   * production require AGENTWIRE_JWT_SECRET. An app that passes its own `authenticate` to
+   * @agentwire/server sets false; without a secret, a random one is made (nothing is signed with it).
+   */
+  readonly jwt?: boolean;
+}
+
 /**
  * Reads agentwire's settings from `env` (process.env by default: this package is the only
  * reader of process.env). Empty values count as unset; unset values take their defaults, which
@@ -101,7 +113,7 @@ type Settings = z.output<typeof SettingsSchema>;
  * by variable name. In development, without AGENTWIRE_JWT_SECRET, a random secret is made (a
  * gateway process uses loadProcessConfig, which keeps it in a file instead).
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, options: LoadConfigOptions = {}): AppConfig {
   const input: Record<string, string> = {};
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('AGENTWIRE_') || raw === undefined || raw.trim() === '') continue;
@@ -111,7 +123,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     const fallback = SETTINGS[name].default;
     if (input[name] === undefined && fallback !== undefined) input[name] = fallback;
   }
-  const result = SettingsSchema.safeParse(input);
+  const result = (options.jwt === false ? SettingsSchema : SettingsWithSecretSchema).safeParse(input);
   if (!result.success) throw new ConfigError(result.error.issues.flatMap((issue) => toConfigIssues(issue, input)));
   return build(result.data);
 }

@@ -77,6 +77,9 @@ export const GatewayTokens = {
   ServerApi: Symbol('agentwire.gateway.ServerApi') as InjectionToken<ReturnType<typeof createServerApi>>,
 } as const;
 
+/** The agent a user_message starts when the app names none (the gateway's demo agent). */
+export const DEFAULT_USER_MESSAGE_AGENT = 'demo';
+
 /** What createAgentwireServer takes (README of @agentwire/server: every option, its default). */
 export interface AgentwireServerOptions {
   /** Settings: `loadConfig(process.env)` of @agentwire/config (limits, replay, Redis URL, …). */
@@ -91,6 +94,8 @@ export interface AgentwireServerOptions {
   readonly verifyToken?: Authentication['verifyToken'];
   /** The agents clients may start, by their runner's name; the remote agents of config.remoteAgents are added. Default: none. */
   readonly agents?: readonly CatalogEntry[];
+  /** The agent a `user_message {text}` starts (with the text as its input). Default DEFAULT_USER_MESSAGE_AGENT, `demo`. */
+  readonly userMessageAgent?: string;
   /** The backplane: default the Redis one when `redis` or config.redisUrl is given, else in memory (one process). */
   readonly backplane?: Backplane;
   /** The app's ioredis client to share Redis settings with (duplicated per component; see RedisBackplaneOptions.client). */
@@ -231,6 +236,7 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
         ...(options.app === undefined ? {} : { app: options.app }),
         runs: r.resolve(GatewayTokens.RunCoordination),
         verifyToken: r.resolve(GatewayTokens.Authentication).verifyToken,
+        userMessageAgent: options.userMessageAgent ?? DEFAULT_USER_MESSAGE_AGENT,
         logger,
         maxInputChars: config.limits.maxInputChars,
         rateLimit: config.rateLimit,

@@ -56,6 +56,8 @@ export interface HandlerDeps extends RunStarterDeps {
   readonly app?: AppProtocol;
   /** Verifies refresh_token tokens, with the same rules as at the upgrade (absent: refreshes are refused). */
   readonly verifyToken: Authentication['verifyToken'];
+  /** The agent a `user_message` starts. */
+  readonly userMessageAgent: string;
   readonly logger: Logger;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
   onRateLimited(): void;
@@ -126,7 +128,7 @@ export function createGatewayRouter(deps: HandlerDeps): { router: GatewayMessage
   };
 
   router
-    .on('user_message', (message, context) => startRun(context, 'demo', message.text, message.thread_id))
+    .on('user_message', (message, context) => startRun(context, deps.userMessageAgent, message.text, message.thread_id))
     .on('start_agent', (message, context) => startRun(context, message.agent, message.input, message.thread_id))
     .on('cancel_run', async (message, context) => {
       try {

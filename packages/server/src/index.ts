@@ -7,8 +7,7 @@
  */
 export { AgentwireServer, WEBSOCKET_PATH, createAgentwireServer } from './server';
 export type { AgentwireServerOptions, GatewayPhase, GatewayRouter } from './container';
-/** @internal the container tokens (tests of the gateway look inside a server's container) */
-export { GatewayTokens } from './container';
+export { DEFAULT_USER_MESSAGE_AGENT } from './container';
 export { defineAppProtocol } from './handlers';
 export type { AppProtocol, GatewayMessageRouter, GatewayRouteContext } from './handlers';
 export { AuthenticationError, TokenService, checkedAuthentication, jwtAuthentication, presentedToken } from './auth';

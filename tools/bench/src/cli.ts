@@ -1,6 +1,6 @@
 // `npm run bench` / `nx run bench:run`: runs every workload, prints a progress line per step,
 // writes results/latest.json and latest.md (results/quick.* with --quick) and, after a full
-// run, the table of the README's Performance section.
+// run, the results table of tools/bench/README.md.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,7 +42,7 @@ function thousandsText(value: number): string {
 const USAGE = `usage: npm run bench [-- --quick] [--only unicast,latency] [--no-readme] [--cpu-prof]
   --quick       smaller workloads (under 2 minutes); writes results/quick.{json,md}
   --only LIST   run only these workloads (${WORKLOAD_IDS.join(', ')})
-  --no-readme   do not update the README's Performance table (full runs update it)
+  --no-readme   do not update the results table of tools/bench/README.md (full runs update it)
   --cpu-prof    run every server under test with node --cpu-prof (profiles in results/profiles/)`;
 
 function selected(only: string | undefined): WorkloadId[] {
@@ -99,9 +99,9 @@ async function main(): Promise<number> {
   writeFileSync(join(RESULTS_DIR, `${base}.md`), markdown);
   context.progress(`wrote ${relative(WORKSPACE_ROOT, join(RESULTS_DIR, `${base}.json`))} and ${base}.md`);
   if (mode === 'full' && values['no-readme'] !== true && values.only === undefined) {
-    const readme = join(WORKSPACE_ROOT, 'README.md');
+    const readme = join(WORKSPACE_ROOT, 'tools', 'bench', 'README.md');
     writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), markdown));
-    context.progress('updated the Performance table of README.md');
+    context.progress('updated the results table of tools/bench/README.md');
   }
   console.log(`\n${markdown}`);
   context.progress(`${passed ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

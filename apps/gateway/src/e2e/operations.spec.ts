@@ -7,7 +7,7 @@ import { EventType, WireProtocol } from '@agentwire/protocols';
 import WebSocket from 'ws';
 import { builtInAgents } from '../agents/built-in';
 import { TokenService } from '@agentwire/server';
-import { GatewayTokens } from '@agentwire/server';
+import { GatewayTokens } from '@agentwire/server/testing';
 import { TEST_SECRET, TestClient, isRunEnd, isRunFinished, startTestGateway, tickerAgent, tryUpgrade, wireProblems, wsUrl } from './harness.test-helpers';
 
 describe('health, readiness and metrics', () => {

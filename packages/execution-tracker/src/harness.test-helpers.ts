@@ -109,7 +109,7 @@ export class RecordingSink implements AgentEventSink {
   }
 
   /** Every event addressed to one user, in emit order. */
-  forUser(userId: string): RecordedEvent[] {
+  eventsOf(userId: string): RecordedEvent[] {
     return this.events.filter((event) => event.user_id === userId);
   }
 }

@@ -1,7 +1,7 @@
-import { type AgentRunRequest, EventType, checkUserStream } from '@agentwire/protocols';
+import { type AgentEventSink, type AgentRunRequest, EventType, checkUserStream } from '@agentwire/protocols';
 import type { UserId } from '@agentwire/types';
 import { RunNotFoundError } from './errors';
-import { ControlledAgent, type Harness, createHarness, flush, scriptedAgent } from './harness.test-helpers';
+import { ControlledAgent, type Harness, RecordingSink, createHarness, flush, scriptedAgent } from './harness.test-helpers';
 import type { RunRecord } from './run-record';
 import { InMemoryRunStore } from './run-store';
 
@@ -26,9 +26,36 @@ async function caught(action: () => unknown): Promise<unknown> {
   throw new Error('expected an error');
 }
 
+/** A sink that hands out user-bound sinks (as the manager does) and records which bound sink each event went through. */
+class BoundSinks extends RecordingSink {
+  readonly through: { readonly boundTo: string; readonly userId: string; readonly runId: string }[] = [];
+  forUser(boundTo: UserId): AgentEventSink {
+    return {
+      emitAgentEvent: (userId, event) => {
+        this.through.push({ boundTo, userId, runId: event.run_id });
+        return this.emitAgentEvent(userId, event);
+      },
+    };
+  }
+}
+
 describe('user isolation', () => {
   let h: Harness;
   afterEach(() => h.close());
+
+  it("emits every run's events through the sink bound to the run's user, when the sink offers bound sinks", async () => {
+    const sink = new BoundSinks();
+    h = createHarness({ sink });
+    const runs = ['ann', 'bob', 'cy'].map((user) => ({ user, run: h.trackerFor(user).startRun({ agent: busyAgent, input: user }) }));
+    await Promise.all(runs.map(({ run }) => run.outcome));
+    expect(sink.through.length).toBe(sink.events.length);
+    expect(sink.through.length).toBeGreaterThanOrEqual(runs.length * 5);
+    for (const { user, run } of runs) {
+      const mine = sink.through.filter((entry) => entry.runId === run.runId);
+      expect(mine.length).toBeGreaterThan(0);
+      expect(mine.every((entry) => entry.boundTo === user && entry.userId === user)).toBe(true);
+    }
+  });
 
   it('runs many users at once; each sees only its own runs, and each user stream holds only its own events', async () => {
     h = createHarness();
@@ -44,7 +71,7 @@ describe('user isolation', () => {
       const mine = started.filter((entry) => entry.user === user).map((entry) => entry.run.runId);
       expect(tracker.getUserExecutions().map((run) => run.runId)).toEqual(mine);
       expect(tracker.counts()).toMatchObject({ live: 0, total: 3, byState: { completed: 3 } });
-      const stream = h.sink.forUser(user);
+      const stream = h.sink.eventsOf(user);
       expect(checkUserStream(stream, user, { afterSeq: 0 }).problems).toEqual([]);
       expect(new Set(stream.map((event) => event.run_id))).toEqual(new Set(mine));
       expect(stream.filter((event) => event.type === EventType.TOOL_CALL_RESULT).map((event) => JSON.parse(String(event.payload['content'])))).toEqual([

@@ -1,4 +1,4 @@
-import { AgentErrorCode, type AgentEvent, type AgentInput, type AgentRunner, type AgentTool } from '@agentwire/protocols';
+import { AgentErrorCode, type AgentEvent, type AgentEventSink, type AgentInput, type AgentRunner, type AgentTool } from '@agentwire/protocols';
 import type { RunId } from '@agentwire/types';
 import type { Deadline } from './deadline-heap';
 import type { RunError, RunRecord } from './run-record';
@@ -134,6 +134,8 @@ export class LiveRun {
     readonly agent: AgentRunner,
     readonly input: AgentInput,
     readonly tools: ReadonlyMap<string, AgentTool>,
+    /** Where this run's events go: the sink bound to the run's user when the sink offers one (AgentEventSink.forUser). */
+    readonly sink: AgentEventSink,
   ) {
     this.outcome = new Promise((resolve) => (this.settle = resolve));
   }

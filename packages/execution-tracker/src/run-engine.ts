@@ -224,7 +224,8 @@ export class RunEngine implements ReporterHost {
     };
     this.options.store.add(record);
     this.counters.moved(null, 'pending');
-    const run = new LiveRun(record, agent, input, tools);
+    // the run's events go through a sink that takes only this user's events, where the sink offers one
+    const run = new LiveRun(record, agent, input, tools, this.options.sink.forUser?.(userId) ?? this.options.sink);
     this.active.set(record.runId, run);
     if (mine === undefined) this.activeByUser.set(userId, (mine = new Set()));
     mine.add(run);
@@ -629,7 +630,7 @@ export class RunEngine implements ReporterHost {
   private async deliver(run: LiveRun, event: AgentEvent): Promise<void> {
     try {
       try {
-        await this.options.sink.emitAgentEvent(run.record.userId, event);
+        await run.sink.emitAgentEvent(run.record.userId, event);
       } catch (error) {
         this.emitFailed(run, event, error);
       }

@@ -106,6 +106,24 @@ describe('user isolation (the legacy factory security cases)', () => {
     expect(b.client.stream()).toEqual([]);
   });
 
+  it("gives the agent-event path a sink bound to one user: A's events reach A; an event for B through A's sink is refused, counted, and B's stream stays empty", async () => {
+    const a = await rig.connect(rig.unified, 'user1');
+    const b = await rig.connect(rig.unified, 'user2');
+    const alicesSink = rig.unified.forUser(uid('user1'));
+    const [started] = runOf('run-a');
+    await alicesSink.emitAgentEvent(uid('user1'), started as AgentEvent);
+    await expectRefusal('emitAgentEvent for another user', () => alicesSink.emitAgentEvent(uid('user2'), started as AgentEvent), 'ISOLATION_VIOLATION');
+    await a.client.waitForStream(1);
+    expect(a.client.stream().map((message) => message.user_id)).toEqual(['user1']);
+    expect(b.client.stream()).toEqual([]);
+    expect(rig.unified.getStats().isolationViolations).toBe(1);
+    expect(rig.factory.getMetrics().isolationViolations).toBe(1);
+    // a manager bound to A gives no sink for B at all
+    const alicesManager = rig.factory.createManager(contextFor('user1'));
+    expect(() => alicesManager.forUser(uid('user2'))).toThrow(IsolationViolationError);
+    expect(() => alicesManager.forUser(uid('user1'))).not.toThrow();
+  });
+
   it('creates 10 distinct managers from 10 concurrent creations (created = active = 10)', async () => {
     const managers = await Promise.all(USERS.slice(0, 10).map(async (user) => rig.factory.createManager(contextFor(user))));
     expect(new Set(managers).size).toBe(10);

@@ -1,4 +1,4 @@
-import { type AgentEvent, CloseCode, type ConnectionRegistration, type ConnectionTransport, type ManagerStats, type OutboundMessage, type ResumeResult, type SendResult, type StreamEntry, type Unsubscribe, type WebSocketManagerProtocol, DEFAULT_WIRE_PROTOCOL, validateAgentEvent } from '@agentwire/protocols';
+import { type AgentEvent, type AgentEventSink, CloseCode, type ConnectionRegistration, type ConnectionTransport, type ManagerStats, type OutboundMessage, type ResumeResult, type SendResult, type StreamEntry, type Unsubscribe, type WebSocketManagerProtocol, DEFAULT_WIRE_PROTOCOL, validateAgentEvent } from '@agentwire/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
 import {
   type ConnectionId,
@@ -186,6 +186,18 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     const problem = validateAgentEvent(event);
     if (problem !== null) throw new InvalidAgentEventError(problem);
     return this.append('emitAgentEvent', userId, event);
+  }
+
+  /** A sink for `userId`'s agent events only, as UnifiedWebSocketManager.forUser: another user's event is refused and counted. */
+  forUser(userId: UserId): AgentEventSink {
+    this.guard.user('forUser', userId);
+    const guard = new IsolationGuard(userId, this);
+    return {
+      emitAgentEvent: async (target, event) => {
+        guard.user('emitAgentEvent', target);
+        return this.emitAgentEvent(target, event);
+      },
+    };
   }
 
   async broadcast(message: OutboundMessage): Promise<number> {

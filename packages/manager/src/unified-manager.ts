@@ -1,5 +1,6 @@
 import {
   type AgentEvent,
+  type AgentEventSink,
   CloseCode,
   type ConnectionRegistration,
   type ConnectionTransport,
@@ -187,6 +188,26 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol, Connec
    */
   emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult> {
     return this.append('emitAgentEvent', userId, event);
+  }
+
+  /**
+   * A sink for the agent events of `userId` only (AgentEventSink.forUser): an event addressed to
+   * anyone else is refused with IsolationViolationError and counted, whatever this manager's own
+   * mode. The execution tracker emits every run's events through the one of its run's user.
+   */
+  forUser(userId: UserId): AgentEventSink {
+    const guard = new IsolationGuard(userId, this);
+    this.guard.user('forUser', userId);
+    return {
+      emitAgentEvent: (target, event) => {
+        try {
+          guard.user('emitAgentEvent', target);
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+        return this.append('emitAgentEvent', target, event);
+      },
+    };
   }
 
   /** Appends a message to the stream of every user connected to any process (unified mode only). */

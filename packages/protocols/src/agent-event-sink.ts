@@ -16,4 +16,11 @@ export interface SendResult {
  */
 export interface AgentEventSink {
   emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult>;
+  /**
+   * A sink bound to `userId`: it emits that user's events and refuses any other user's (the
+   * manager's: IsolationViolationError, counted as an isolation violation). When a sink offers
+   * it, the execution tracker emits each run's events through the sink bound to the run's user,
+   * so the isolation guard sits on the path agent events take.
+   */
+  forUser?(userId: UserId): AgentEventSink;
 }

@@ -109,6 +109,11 @@ export interface WebSocketManagerProtocol extends AgentEventSink {
   sendToConnection(connectionId: ConnectionId, message: OutboundMessage): Promise<boolean>;
   /** Sends one agent event of a run to its user's stream (validated against the event schemas). */
   emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult>;
+  /**
+   * A sink for the agent events of `userId` only: an event for another user is refused
+   * (IsolationViolationError) and counted. An isolated manager gives one for its own user only.
+   */
+  forUser(userId: UserId): AgentEventSink;
   /** Appends a message to the stream of every connected user; resolves with the number of users. */
   broadcast(message: OutboundMessage): Promise<number>;
   /** Adds a connection to a room; its user then receives the room's messages on all of their connections. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { burstText } from '../agents/burst-agent';
 import type { Gateway } from '../gateway';
-import { startTestGateway } from './harness.test-helpers';
+import type { TokenService } from '@agentwire/server';
+import { TestClient, startTestGateway } from './harness.test-helpers';
 import { type Frame, type SocketRecord, ask, dropConnection, launchChromium, recordSockets, runResult, sendRaw, signIn } from './page.test-helpers';
 
 /**
@@ -12,10 +13,11 @@ import { type Frame, type SocketRecord, ask, dropConnection, launchChromium, rec
  */
 const OUTPUT = join(__dirname, '..', '..', 'test-output', 'browser');
 let gateway: Gateway;
+let tokens: TokenService;
 let browser: Browser;
 
 beforeAll(async () => {
-  ({ gateway } = await startTestGateway({ AGENTWIRE_ENV: 'development' }));
+  ({ gateway, tokens } = await startTestGateway({ AGENTWIRE_ENV: 'development' }));
   browser = await launchChromium();
   mkdirSync(OUTPUT, { recursive: true });
 }, 60_000);
@@ -122,20 +124,28 @@ describe('the browser page', () => {
 
   it('resumes an answer cut off mid-stream: after the reconnect the element holds exactly the whole text, nothing missing or repeated (the catch-up comes compacted)', async () => {
     const { page, errors, sockets } = await openPage('browser-midstream');
-    const tokens = 300;
-    await sendRaw(page, { type: 'start_agent', agent: 'burst', input: { text_tokens: tokens, tokens_per_second: 100 } });
+    // another connection of the same user tells how far the answer got while the tab was away
+    const watcher = await TestClient.connect(gateway, tokens, 'browser-midstream');
+    const isContent = (message: { type: string }): boolean => message.type === 'TEXT_MESSAGE_CONTENT';
+    const words = 300;
+    await sendRaw(page, { type: 'start_agent', agent: 'burst', input: { text_tokens: words, tokens_per_second: 100 } });
     // cut the connection once the first few tokens are shown, well before the last
     await page.waitForFunction(() => {
       const answer = (globalThis as unknown as { document: { querySelector(selector: string): { textContent: string } | null } }).document.querySelector('[data-testid="answer"]');
       return answer !== null && answer.textContent.length >= 20;
     });
     await page.screenshot({ path: join(OUTPUT, 'streaming.png'), fullPage: true });
+    // offline while the answer goes on: the tab misses many tokens, whatever its reconnect delay
+    await page.context().setOffline(true);
     await dropConnection(page);
     await page.waitForSelector('#status[data-state="reconnecting"]');
+    await watcher.waitForCount(isContent, watcher.messages.filter(isContent).length + 20);
+    await page.context().setOffline(false);
     await page.waitForSelector('#status[data-state="connected"]');
     const { outcome, answer } = await runResult(page, 0);
+    await watcher.close();
     expect(outcome).toBe('completed');
-    expect(answer).toBe(burstText(tokens));
+    expect(answer).toBe(burstText(words));
     expect(await page.locator('[data-testid="answer"]').count()).toBe(1);
     // what the second socket caught up on came folded: one envelope standing for several positions
     const caughtUp = (sockets[1]?.received ?? []).filter((frame) => frame.type === 'TEXT_MESSAGE_CONTENT');

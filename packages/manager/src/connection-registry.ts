@@ -43,8 +43,8 @@ type TaggedTransport = ConnectionTransport & { [kConnection]?: ManagedConnection
  * connections, and the delivery path. Managers are views on it.
  */
 export class ConnectionRegistry {
-  readonly connections = new Map<ConnectionId, ManagedConnection>();
-  readonly users = new Map<UserId, UserSlot>();
+  readonly connections: Map<ConnectionId, ManagedConnection> = new Map();
+  readonly users: Map<UserId, UserSlot> = new Map();
   readonly counters = new DeliveryCounters();
   readonly rooms: RoomMemberships;
   backgroundErrors = 0;

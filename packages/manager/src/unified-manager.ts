@@ -11,7 +11,7 @@ import {
   validateAgentEvent,
 } from '@agentwire/protocols';
 import { type ConnectionId, type ConnectionInfo, type ConnectionInfoJson, type UserExecutionContext, type UserId, WebSocketManagerMode } from '@agentwire/types';
-import type { ConnectionOwner, ManagedConnection } from './connection';
+import type { ManagedConnection } from './connection';
 import type { ConnectionRegistry } from './connection-registry';
 import {
   type DisposeReason,
@@ -21,7 +21,7 @@ import {
   ManagerShutdownError,
   UnknownConnectionError,
 } from './errors';
-import { IsolationGuard, type IsolationViolationSink } from './isolation';
+import { IsolationGuard } from './isolation';
 import { type OneOrMany, countOf, listOf, withItem, withoutItem } from './one-or-many';
 import type { ResolvedManagerOptions } from './options';
 import { checkResumePosition, checkWireProtocol } from './replay';
@@ -58,7 +58,10 @@ export interface ManagerHost {
  * the user's agentwire.v2 connections (a v1 connection gets run events translated,
  * v1-translation.ts), queueing behind slow sockets up to a bound (see backpressure.ts).
  */
-export class UnifiedWebSocketManager implements WebSocketManagerProtocol, ConnectionOwner, IsolationViolationSink {
+// ConnectionOwner and IsolationViolationSink (./connection, ./isolation) are met structurally, not
+// declared: their members are internal (stripped from the published types), and an `implements`
+// clause naming members the .d.ts leaves out would not compile for an app.
+export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
   readonly mode: WebSocketManagerMode;
   /** Unique within its factory; for logs and metrics. */
   readonly id: string;

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { listProjects, workspaceRoot } from './workspace-root';
 
 /**
@@ -44,9 +45,9 @@ function packageOf(specifier: string): string | null {
   return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? null);
 }
 
-/** The specifiers a shipped file imports: require(), import … from, export … from, import(). */
+/** The specifiers a shipped file imports (import, export … from, require(), import(), import types), read by TypeScript's own scanner, so text in strings and comments does not count. */
 function importsOf(text: string): string[] {
-  return [...text.matchAll(/(?:require\(|from\s+|import\(\s*|^import\s+)['"]([^'"]+)['"]/gm)].map((match) => match[1] as string);
+  return ts.preProcessFile(text, true, true).importedFiles.map((file) => file.fileName);
 }
 
 const CONSUMER_APP = (moduleKind: 'cjs' | 'esm'): string => {

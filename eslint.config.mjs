@@ -50,12 +50,12 @@ export const boundaryRules = {
     {
       patterns: [
         {
-          regex: '^@agentwire/[^/]+/(src|dist)(/|$)',
-          message: 'Deep import into a package: import its public entry (@agentwire/<name>) instead.',
+          regex: '^@agentwirejs/[^/]+/(src|dist)(/|$)',
+          message: 'Deep import into a package: import its public entry (@agentwirejs/<name>) instead.',
         },
         {
-          regex: '^@agentwire/[^/]+/(?!testing$|src(/|$)|dist(/|$))[^/]',
-          message: 'Only a package entry (@agentwire/<name>) or its ./testing entry may be imported.',
+          regex: '^@agentwirejs/[^/]+/(?!testing$|src(/|$)|dist(/|$))[^/]',
+          message: 'Only a package entry (@agentwirejs/<name>) or its ./testing entry may be imported.',
         },
       ],
     },

@@ -1,4 +1,4 @@
-// Bundles the demo page (page/main.ts and the @agentwire/client it is built on) into
+// Bundles the demo page (page/main.ts and the @agentwirejs/client it is built on) into
 // dist/page/page.js, which the gateway serves at /page.js. Run by the gateway's build target.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,10 +1,10 @@
-import { type AgentwireClient, ClientErrorCode, type ClientState, RequestError, type StreamEnvelope, WireEventName, createClient } from '@agentwire/client';
+import { type AgentwireClient, ClientErrorCode, type ClientState, RequestError, type StreamEnvelope, WireEventName, createClient } from '@agentwirejs/client';
 import { byId, duration, el } from './dom';
 import { type PageLimits, characterCount, messageRefusal, parseLimits } from './limits';
 import { RunCard, describe } from './run-card';
 
 /**
- * The demo page, built on @agentwire/client: the client keeps the connection (reconnect with
+ * The demo page, built on @agentwirejs/client: the client keeps the connection (reconnect with
  * backoff, resume after_seq + epoch, repeats dropped, compacted catch-up, fresh tokens), the page
  * renders the user's stream and sends what the person does. Bundled by bundle.mjs; the gateway
  * serves it at /page.js and writes its limits into index.html (#page-config).

@@ -1,4 +1,4 @@
-import { RequestError, type StreamEnvelope, WireEventName } from '@agentwire/client';
+import { RequestError, type StreamEnvelope, WireEventName } from '@agentwirejs/client';
 import { duration, el, readable, readableJson } from './dom';
 
 /** Reasoning messages shown per run; the rest are counted on one line. */

@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppConfig } from '@agentwire/config';
-import { type AgentwireServer, type AgentwireServerOptions, createAgentwireServer } from '@agentwire/server';
+import type { AppConfig } from '@agentwirejs/config';
+import { type AgentwireServer, type AgentwireServerOptions, createAgentwireServer } from '@agentwirejs/server';
 import { builtInAgents } from './agents/built-in';
 import { createPageHandler } from './pages';
 
@@ -11,7 +11,7 @@ export type GatewayOptions = Omit<AgentwireServerOptions, 'config'>;
 /**
  * The gateway a person runs: an HTTP server on config.host:config.port carrying the agentwire
  * server (/ws, health, readiness, metrics, the server API, dev tokens), the demo page and the
- * operator page, with the built-in demo agents. Everything else is @agentwire/server's.
+ * operator page, with the built-in demo agents. Everything else is @agentwirejs/server's.
  */
 export class Gateway {
   private stopping: Promise<void> | null = null;

@@ -1,4 +1,4 @@
-import { type AppConfig, ConfigError, loadProcessConfig } from '@agentwire/config';
+import { type AppConfig, ConfigError, loadProcessConfig } from '@agentwirejs/config';
 import { Gateway } from './gateway';
 
 /** Beyond the grace period, how long the drain may take before the process exits anyway (a last resort: the drain bounds itself). */

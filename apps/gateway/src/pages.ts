@@ -9,7 +9,7 @@ export interface PageLimits {
 }
 
 const PAGE_PATH = join(__dirname, '..', 'public', 'index.html');
-/** The demo page's script: page/main.ts on @agentwire/client, bundled by page/bundle.mjs in the build (dist/page, from src/ and dist/ alike). */
+/** The demo page's script: page/main.ts on @agentwirejs/client, bundled by page/bundle.mjs in the build (dist/page, from src/ and dist/ alike). */
 const PAGE_SCRIPT_PATH = join(__dirname, '..', 'dist', 'page', 'page.js');
 /** The operator page: it calls the server API with an API key the operator enters, so it holds no secret itself. */
 const ADMIN_PAGE_PATH = join(__dirname, '..', 'public', 'admin.html');
@@ -43,7 +43,7 @@ function send(response: ServerResponse, status: number, headers: Readonly<Record
 }
 
 /**
- * The gateway's pages: GET / (the browser demo, on @agentwire/client), /page.js (its script) and
+ * The gateway's pages: GET / (the browser demo, on @agentwirejs/client), /page.js (its script) and
  * /admin (the operator page, on the server API). Returns false for any other request.
  */
 export function createPageHandler(limits: PageLimits): (request: IncomingMessage, response: ServerResponse) => boolean {

@@ -13,7 +13,7 @@ export interface Settings {
 }
 
 // An example agent server stands outside agentwire (nothing of agentwire goes into an agent's code), so it
-// reads its own environment instead of @agentwire/config.
+// reads its own environment instead of @agentwirejs/config.
 export const DEFAULT_SETTINGS: Settings = { port: 8001, host: '127.0.0.1', tokensPerSecond: 20, keepAliveMs: 3_000, requireApproval: false };
 
 export class SettingsError extends Error {}

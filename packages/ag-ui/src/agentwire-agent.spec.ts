@@ -1,5 +1,5 @@
 import type { Message } from '@ag-ui/client';
-import { type AgentwireClient, createClient } from '@agentwire/client';
+import { type AgentwireClient, createClient } from '@agentwirejs/client';
 import WebSocket from 'ws';
 import { AgentwireAgent, type AgentwireAgentConfig } from './agentwire-agent';
 import { type ClientFrame, ScriptedGateway, agUiEvents, waitFor } from './scripted-gateway.test-helpers';

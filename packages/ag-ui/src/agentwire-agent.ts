@@ -1,5 +1,5 @@
 import { AbstractAgent, type AgentConfig, type BaseEvent, EventType, type ResumeEntry, type RunAgentInput } from '@ag-ui/client';
-import { type AgentwireClient, type ClientOptions, RequestError, type RunHandle, createClient } from '@agentwire/client';
+import { type AgentwireClient, type ClientOptions, RequestError, type RunHandle, createClient } from '@agentwirejs/client';
 import { Observable } from 'rxjs';
 import { type HeldRun, relayRun } from './run-relay';
 import { startRequestOf } from './run-input';

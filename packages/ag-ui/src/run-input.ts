@@ -1,5 +1,5 @@
 import type { RunAgentInput } from '@ag-ui/client';
-import type { StartRunOptions } from '@agentwire/client';
+import type { StartRunOptions } from '@agentwirejs/client';
 
 /** What an AG-UI run asks agentwire to start: the agent and its input. */
 export interface StartRequest {

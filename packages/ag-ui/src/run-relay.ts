@@ -1,5 +1,5 @@
 import { type BaseEvent, EventType, type Interrupt } from '@ag-ui/client';
-import { RequestError, type RunEventEnvelope, type RunHandle, type Unsubscribe, WireEventName } from '@agentwire/client';
+import { RequestError, type RunEventEnvelope, type RunHandle, type Unsubscribe, WireEventName } from '@agentwirejs/client';
 import type { Subscriber } from 'rxjs';
 
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { OutboundMessage, StreamEntry } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import type { OutboundMessage, StreamEntry } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import type { EnvelopeParts } from './entries';
 import { BackplaneUnavailableError } from './errors';
 

@@ -1,4 +1,4 @@
-import type { BackplaneStatus } from '@agentwire/protocols';
+import type { BackplaneStatus } from '@agentwirejs/protocols';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BackplaneUnavailableError } from './errors';
 import type { ResolvedRedisOptions } from './options';

@@ -1,6 +1,6 @@
-import { generateRunId } from '@agentwire/types';
+import { generateRunId } from '@agentwirejs/types';
 import { type ControlCommand, RedisControlBus, UNKNOWN_REQUEST_CODE } from './control-bus';
-import { AgentwireError } from '@agentwire/types';
+import { AgentwireError } from '@agentwirejs/types';
 import { BackplaneUnavailableError, InvalidBackplaneArgumentError, RedisComponentClosedError } from './errors';
 import { RedisKeys } from './keys';
 import type { RedisBackplaneOptions } from './options';

@@ -1,5 +1,5 @@
-import type { BackplaneStatus } from '@agentwire/protocols';
-import { RunIdSchema, UserIdSchema, generateRequestId } from '@agentwire/types';
+import type { BackplaneStatus } from '@agentwirejs/protocols';
+import { RunIdSchema, UserIdSchema, generateRequestId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ConnectionStatus, closeClients, createRedisClient, withTimeout } from './connections';

@@ -1,5 +1,5 @@
-import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamGap, envelopeWriter, serializeEnvelope } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamGap, envelopeWriter, serializeEnvelope } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { BackplaneStoreError } from './errors';
 
 /**

@@ -1,4 +1,4 @@
-import { AgentwireError } from '@agentwire/types';
+import { AgentwireError } from '@agentwirejs/types';
 
 /** The codes of this package's errors, one per error class below. */
 export const BackplaneRedisErrorCode = {

@@ -1,5 +1,5 @@
-import { BackplaneClosedError, type BackplaneStatus, type StreamEntry } from '@agentwire/protocols';
-import { settle } from '@agentwire/protocols/testing';
+import { BackplaneClosedError, type BackplaneStatus, type StreamEntry } from '@agentwirejs/protocols';
+import { settle } from '@agentwirejs/protocols/testing';
 import { isGapNotice } from './entries';
 import { BackplaneUnavailableError } from './errors';
 import type { RedisBackplaneOptions } from './options';

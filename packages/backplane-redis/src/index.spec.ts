@@ -1,6 +1,6 @@
 import * as entry from './index';
 
-describe('@agentwire/backplane-redis public entry', () => {
+describe('@agentwirejs/backplane-redis public entry', () => {
   it('exports the backplane, the run directory, the control bus, their options and errors', () => {
     expect(Object.keys(entry).sort()).toEqual(
       [

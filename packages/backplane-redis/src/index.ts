@@ -1,4 +1,4 @@
-/** @agentwire/backplane-redis: several gateway processes sharing users, ordering and replay over Redis. */
+/** @agentwirejs/backplane-redis: several gateway processes sharing users, ordering and replay over Redis. */
 export { RedisBackplane } from './redis-backplane';
 export type { RedisBackplaneStats } from './redis-backplane';
 export { isGapNotice } from './entries';

@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 
 /**
  * Every Redis key and channel name, built from the key prefix. A user's keys share the hash tag

@@ -1,4 +1,4 @@
-import { loadConfig } from '@agentwire/config';
+import { loadConfig } from '@agentwirejs/config';
 import { InvalidRedisOptionError, RedisNotConfiguredError } from './errors';
 import { REDIS_DEFAULTS, generateProcessId, redisOptionsFromConfig, resolveRedisOptions } from './options';
 import { TEST_REDIS_URL } from './redis.test-helpers';

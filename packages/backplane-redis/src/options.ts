@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AppConfig } from '@agentwire/config';
+import type { AppConfig } from '@agentwirejs/config';
 import { InvalidRedisOptionError, RedisNotConfiguredError } from './errors';
 
 /** Every default of this package, in one place. */

@@ -1,6 +1,6 @@
-import { BackplaneClosedError, ReplayGapSchema, type StreamEntry } from '@agentwire/protocols';
-import { defineBackplaneConformance, settle } from '@agentwire/protocols/testing';
-import type { UserId } from '@agentwire/types';
+import { BackplaneClosedError, ReplayGapSchema, type StreamEntry } from '@agentwirejs/protocols';
+import { defineBackplaneConformance, settle } from '@agentwirejs/protocols/testing';
+import type { UserId } from '@agentwirejs/types';
 import { isGapNotice } from './entries';
 import { RedisKeys } from './keys';
 import type { RedisBackplaneOptions } from './options';

@@ -8,8 +8,8 @@ import {
   type StreamPosition,
   type StreamRead,
   type Unsubscribe,
-} from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+} from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { AppendQueue, type QueuedAppend } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';

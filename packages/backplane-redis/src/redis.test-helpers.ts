@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
-import type { StreamEntry } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import type { StreamEntry } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { Redis } from 'ioredis';
 import type { RedisBackplaneOptions } from './options';
 

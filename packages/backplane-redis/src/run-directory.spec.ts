@@ -1,4 +1,4 @@
-import { type RunId, type ThreadId, generateRunId, generateThreadId } from '@agentwire/types';
+import { type RunId, type ThreadId, generateRunId, generateThreadId } from '@agentwirejs/types';
 import { RunOwnedElsewhereError } from './errors';
 import type { RedisBackplaneOptions } from './options';
 import { cutConnection, eventually, range, testOptions, testUser, useTestbed } from './redis.test-helpers';

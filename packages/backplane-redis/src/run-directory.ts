@@ -1,5 +1,5 @@
-import type { BackplaneStatus } from '@agentwire/protocols';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { BackplaneStatus } from '@agentwirejs/protocols';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
 import { RedisComponentClosedError, RunOwnedElsewhereError } from './errors';

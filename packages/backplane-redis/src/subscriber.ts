@@ -1,6 +1,6 @@
-import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
-import type { StreamGap } from '@agentwire/protocols';
+import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
+import type { StreamGap } from '@agentwirejs/protocols';
 import { gapNotice, parsePublication } from './entries';
 import type { ResolvedRedisOptions } from './options';
 

@@ -1,4 +1,4 @@
-import type { ClientMessage, ServerEnvelope } from '@agentwire/protocols';
+import type { ClientMessage, ServerEnvelope } from '@agentwirejs/protocols';
 import { reconnectDelay } from './backoff';
 import {
   BEARER_PROTOCOL_PREFIX,

@@ -1,4 +1,4 @@
-import type { RunEventEnvelope } from '@agentwire/protocols';
+import type { RunEventEnvelope } from '@agentwirejs/protocols';
 import { ClientErrorCode, RequestError } from './errors';
 import { runEvents } from './fake-gateway.test-helpers';
 import { AgentRun, type RunRequester } from './run';

@@ -1,4 +1,4 @@
-import type { RunEventEnvelope } from '@agentwire/protocols';
+import type { RunEventEnvelope } from '@agentwirejs/protocols';
 import { ClientErrorCode, RequestError } from './errors';
 import { Listeners, type Unsubscribe } from './listeners';
 import type { SeqRange } from './resume-cursor';

@@ -1,5 +1,5 @@
-import { AgentwireError } from '@agentwire/types';
-import { errorCodeTableProblems } from '@agentwire/types/testing';
+import { AgentwireError } from '@agentwirejs/types';
+import { errorCodeTableProblems } from '@agentwirejs/types/testing';
 import * as entry from './index';
 
 /** One instance of every error class the entry exports. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AgentwireError } from '@agentwire/types';
+import { AgentwireError } from '@agentwirejs/types';
 import { z } from 'zod';
 import { ConfigErrorCode } from './errors';
 import { type Environment, type LogLevel, type RemoteAgentsSetting, SETTINGS, type SettingName, describeRemoteAgentsIssue } from './settings';
@@ -101,7 +101,7 @@ export interface LoadConfigOptions {
   /**
    * Whether connections are authenticated with agentwire's JWTs (default true): then test and
    * production require AGENTWIRE_JWT_SECRET. An app that passes its own `authenticate` to
-   * @agentwire/server sets false; without a secret, a random one is made (nothing is signed with it).
+   * @agentwirejs/server sets false; without a secret, a random one is made (nothing is signed with it).
    */
   readonly jwt?: boolean;
 }

@@ -1,4 +1,4 @@
-import { EventType } from '@agentwire/protocols';
+import { EventType } from '@agentwirejs/protocols';
 import { performance } from 'node:perf_hooks';
 import { ControlledAgent, type Harness, createHarness, flush, sleep, until } from './harness.test-helpers';
 

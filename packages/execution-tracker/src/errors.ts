@@ -1,4 +1,4 @@
-import { AgentwireError, describeValue } from '@agentwire/types';
+import { AgentwireError, describeValue } from '@agentwirejs/types';
 
 /** The codes of this package's errors, one per error class below. */
 export const TrackerErrorCode = {
@@ -24,7 +24,7 @@ export class DirectConstructionError extends AgentwireError {
     readonly className = 'AgentExecutionTracker',
     readonly factory = 'getExecutionTracker(userContext, container)',
   ) {
-    super(TrackerErrorCode.DirectConstruction, `${className} cannot be constructed with new: use the factory ${factory} from @agentwire/execution-tracker`);
+    super(TrackerErrorCode.DirectConstruction, `${className} cannot be constructed with new: use the factory ${factory} from @agentwirejs/execution-tracker`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { EventType } from '@agentwire/protocols';
+import { EventType } from '@agentwirejs/protocols';
 import { InvalidTrackerOptionError } from './errors';
 import { ControlledAgent, type Harness, createHarness, flush } from './harness.test-helpers';
 

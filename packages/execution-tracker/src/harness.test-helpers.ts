@@ -13,8 +13,8 @@ import {
   TERMINAL_RUN_EVENT_TYPES,
   checkRunEventOrder,
   validateAgentEvent,
-} from '@agentwire/protocols';
-import { UserExecutionContext, type UserId, generateRunId } from '@agentwire/types';
+} from '@agentwirejs/protocols';
+import { UserExecutionContext, type UserId, generateRunId } from '@agentwirejs/types';
 import { container as rootContainer } from 'tsyringe';
 import type { ExecutionTrackerOptions, TrackerLogger } from './options';
 import { registerExecutionTracker } from './registry';

@@ -1,4 +1,4 @@
-/** @agentwire/execution-tracker: agent runs per user, with heartbeats, timeouts and exactly one ending. */
+/** @agentwirejs/execution-tracker: agent runs per user, with heartbeats, timeouts and exactly one ending. */
 export { AgentExecutionTracker, getExecutionTracker } from './tracker';
 export {
   EXECUTION_TRACKER_REGISTRY,

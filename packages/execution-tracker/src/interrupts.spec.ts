@@ -1,4 +1,4 @@
-import { EventType } from '@agentwire/protocols';
+import { EventType } from '@agentwirejs/protocols';
 import { InterruptNotFoundError, InvalidAnswerError, InvalidReportError, RunEndedError, RunNotFoundError } from './errors';
 import { ControlledAgent, type Harness, T0, createHarness, flush, rejectionOf } from './harness.test-helpers';
 import type { AgentExecutionTracker } from './tracker';

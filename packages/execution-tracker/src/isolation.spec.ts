@@ -1,5 +1,5 @@
-import { type AgentEventSink, type AgentRunRequest, EventType, checkUserStream } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { type AgentEventSink, type AgentRunRequest, EventType, checkUserStream } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { RunNotFoundError } from './errors';
 import { ControlledAgent, type Harness, RecordingSink, createHarness, flush, scriptedAgent } from './harness.test-helpers';
 import type { RunRecord } from './run-record';

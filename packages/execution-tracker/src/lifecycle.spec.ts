@@ -1,4 +1,4 @@
-import { AgentErrorCode, type AgentTool, EventType } from '@agentwire/protocols';
+import { AgentErrorCode, type AgentTool, EventType } from '@agentwirejs/protocols';
 import { RunAbortedError, RunEndedError } from './errors';
 import { ControlledAgent, type Harness, T0, createHarness, flush, rejectionOf, scriptedAgent } from './harness.test-helpers';
 import type { RunStore } from './run-store';

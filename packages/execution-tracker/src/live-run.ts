@@ -1,5 +1,5 @@
-import { AgentErrorCode, type AgentEvent, type AgentEventSink, type AgentInput, type AgentRunner, type AgentTool } from '@agentwire/protocols';
-import type { RunId } from '@agentwire/types';
+import { AgentErrorCode, type AgentEvent, type AgentEventSink, type AgentInput, type AgentRunner, type AgentTool } from '@agentwirejs/protocols';
+import type { RunId } from '@agentwirejs/types';
 import type { Deadline } from './deadline-heap';
 import type { RunError, RunRecord } from './run-record';
 import type { TerminalRunState } from './run-state';

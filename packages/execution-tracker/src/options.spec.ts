@@ -1,8 +1,8 @@
-import { loadConfig } from '@agentwire/config';
+import { loadConfig } from '@agentwirejs/config';
 import { TRACKER_DEFAULTS, trackerOptionsFromConfig } from './options';
 
 describe('tracker options', () => {
-  it('match the settings defaults of @agentwire/config', () => {
+  it('match the settings defaults of @agentwirejs/config', () => {
     expect(trackerOptionsFromConfig(loadConfig({}))).toEqual({
       maxRunsPerUser: TRACKER_DEFAULTS.maxRunsPerUser,
       timeoutMs: TRACKER_DEFAULTS.timeoutMs,

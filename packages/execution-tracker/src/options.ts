@@ -1,5 +1,5 @@
-import type { AppConfig } from '@agentwire/config';
-import type { AgentErrorCode, AgentEventSink } from '@agentwire/protocols';
+import type { AppConfig } from '@agentwirejs/config';
+import type { AgentErrorCode, AgentEventSink } from '@agentwirejs/protocols';
 import { InvalidTrackerOptionError } from './errors';
 import type { TerminalRunState } from './run-state';
 import { InMemoryRunStore, type RunStore } from './run-store';
@@ -158,7 +158,7 @@ export function resolveTrackerOptions(options: ExecutionTrackerOptions): Resolve
 }
 
 /**
- * The limits @agentwire/config reads from AGENTWIRE_* settings, as tracker options.
+ * The limits @agentwirejs/config reads from AGENTWIRE_* settings, as tracker options.
  * AGENTWIRE_RUN_DEAD_AFTER_MS is not one of them: it is about gateway processes that die (the
  * Redis run directory), not about agents that wait; an agent declares its own hang rule.
  */

@@ -1,4 +1,4 @@
-import { type AgentRunReporter, EventType } from '@agentwire/protocols';
+import { type AgentRunReporter, EventType } from '@agentwirejs/protocols';
 import { ControlledAgent, type Harness, createHarness, flush, scriptedAgent } from './harness.test-helpers';
 
 /**

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { EventType } from '@agentwire/protocols';
-import { InvalidContextError, UserExecutionContext } from '@agentwire/types';
+import { EventType } from '@agentwirejs/protocols';
+import { InvalidContextError, UserExecutionContext } from '@agentwirejs/types';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
   DirectConstructionError,

@@ -12,7 +12,7 @@ const kConstruct = Symbol('ExecutionTrackerRegistry.construct');
 
 /** The container token of the registry (one per container). */
 export const EXECUTION_TRACKER_REGISTRY: InjectionToken<ExecutionTrackerRegistry> = Symbol.for(
-  '@agentwire/execution-tracker:registry',
+  '@agentwirejs/execution-tracker:registry',
 );
 
 /**

@@ -13,7 +13,7 @@ import {
   type ToolCallReport,
   type ToolCallStream,
   validateRunEventPayload,
-} from '@agentwire/protocols';
+} from '@agentwirejs/protocols';
 import { InvalidReportError, RunEndedError, StreamClosedError } from './errors';
 import type { LiveRun, PendingInterrupt } from './live-run';
 import { RunPhase } from './run-state';

@@ -10,10 +10,10 @@ import {
   type RunEventPayload,
   TERMINAL_RUN_EVENT_TYPES,
   deltaKeyOf,
-} from '@agentwire/protocols';
+} from '@agentwirejs/protocols';
 import Ajv from 'ajv';
 import { performance } from 'node:perf_hooks';
-import { type RunId, type ThreadId, type UserId, generateRunId, generateThreadId, parseThreadId } from '@agentwire/types';
+import { type RunId, type ThreadId, type UserId, generateRunId, generateThreadId, parseThreadId } from '@agentwirejs/types';
 import { DeadlineHeap } from './deadline-heap';
 import {
   InterruptNotFoundError,

@@ -1,4 +1,4 @@
-import { AgentErrorCode, EventType } from '@agentwire/protocols';
+import { AgentErrorCode, EventType } from '@agentwirejs/protocols';
 import { type Harness, createHarness, scriptedAgent } from './harness.test-helpers';
 
 /** An error as an agent throws it when it knows why it failed (a remote agent's remote_http_error, say). */

@@ -1,5 +1,5 @@
-import type { AgentErrorCode } from '@agentwire/protocols';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { AgentErrorCode } from '@agentwirejs/protocols';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import type { RunPhase, RunState } from './run-state';
 
 /** A state the run entered, and when (epoch ms). */

@@ -1,4 +1,4 @@
-import { IllegalStateTransitionError } from '@agentwire/types';
+import { IllegalStateTransitionError } from '@agentwirejs/types';
 import { RUN_STATES, TERMINAL_RUN_STATES, type RunState, assertRunTransition, canRunTransition, isTerminalRunState } from './run-state';
 
 const allowed: [RunState, RunState][] = [

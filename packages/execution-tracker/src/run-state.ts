@@ -1,4 +1,4 @@
-import { IllegalStateTransitionError } from '@agentwire/types';
+import { IllegalStateTransitionError } from '@agentwirejs/types';
 
 /** States of an agent run: the first four are live, the rest terminal. */
 export const RunState = {

@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import { Retention } from './retention';
 import type { RunRecord } from './run-record';
 import { InMemoryRunStore } from './run-store';

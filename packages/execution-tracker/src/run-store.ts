@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import type { RunRecord } from './run-record';
 
 /**

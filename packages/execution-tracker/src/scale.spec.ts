@@ -1,4 +1,4 @@
-import { type AgentRunReporter, EventType } from '@agentwire/protocols';
+import { type AgentRunReporter, EventType } from '@agentwirejs/protocols';
 import { ControlledAgent, createHarness, flush } from './harness.test-helpers';
 
 const USERS = 20_000;

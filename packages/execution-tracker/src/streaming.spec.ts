@@ -1,5 +1,5 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
-import { EventType, type StandaloneRunEvent } from '@agentwire/protocols';
+import { EventType, type StandaloneRunEvent } from '@agentwirejs/protocols';
 import { InvalidReportError, RunEndedError, StreamClosedError } from './errors';
 import { ControlledAgent, type Harness, createHarness, flush, rejectionOf, scriptedAgent, sleep } from './harness.test-helpers';
 import type { AgentExecutionTracker } from './tracker';

@@ -1,4 +1,4 @@
-import { UserExecutionContext, InvalidContextError, describeValue, type UserId } from '@agentwire/types';
+import { UserExecutionContext, InvalidContextError, describeValue, type UserId } from '@agentwirejs/types';
 import type { DependencyContainer } from 'tsyringe';
 import { DirectConstructionError } from './errors';
 import type { RunSnapshot } from './run-record';

@@ -1,6 +1,6 @@
-import { type AgentEvent, EventType, type OutboundMessage, type ServerEnvelope, type StreamEntry, serializeEnvelope } from '@agentwire/protocols';
-import { RecordingTransport, settle, waitForCount } from '@agentwire/protocols/testing';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import { type AgentEvent, EventType, type OutboundMessage, type ServerEnvelope, type StreamEntry, serializeEnvelope } from '@agentwirejs/protocols';
+import { RecordingTransport, settle, waitForCount } from '@agentwirejs/protocols/testing';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { type BackpressurePolicy, type BackpressureTarget, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import { type FrameRenderer, V2_RENDERER } from './render';
 import type { UnifiedWebSocketManager } from './unified-manager';

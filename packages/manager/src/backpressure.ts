@@ -1,4 +1,4 @@
-import type { ConnectionTransport, StreamEntry } from '@agentwire/protocols';
+import type { ConnectionTransport, StreamEntry } from '@agentwirejs/protocols';
 import { CompactedDelta, type Fold, foldOf } from './compaction';
 import { type FrameRenderer, withFirstSeq } from './render';
 

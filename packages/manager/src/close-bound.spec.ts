@@ -1,6 +1,6 @@
-import { type AgentEvent, EventType } from '@agentwire/protocols';
-import { settle } from '@agentwire/protocols/testing';
-import type { UserId } from '@agentwire/types';
+import { type AgentEvent, EventType } from '@agentwirejs/protocols';
+import { settle } from '@agentwirejs/protocols/testing';
+import type { UserId } from '@agentwirejs/types';
 import type WebSocket from 'ws';
 import { MANAGER_DEFAULTS } from './options';
 import { type Rig, type RigConnection, contextFor, runEvent, runIds, startRig } from './ws-rig.test-helpers';

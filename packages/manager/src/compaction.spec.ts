@@ -1,6 +1,6 @@
-import { EventType, type OutboundMessage, RunEventEnvelopeSchema, type ServerEnvelope, type StreamEntry, serializeEnvelope } from '@agentwire/protocols';
-import { settle } from '@agentwire/protocols/testing';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import { EventType, type OutboundMessage, RunEventEnvelopeSchema, type ServerEnvelope, type StreamEntry, serializeEnvelope } from '@agentwirejs/protocols';
+import { settle } from '@agentwirejs/protocols/testing';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { CompactedDelta, type ReplayItem, compactBatch } from './compaction';
 import { V2_RENDERER, renderItem } from './render';
 import { type Rig, V2, receivedText, runFinished, runIds, runStarted, startRig, textMessage } from './ws-rig.test-helpers';

@@ -1,5 +1,5 @@
-import { DELTA_EVENT_TYPES, EventType, type OutboundMessage, type StreamEntry, deltaKeyOf, replaceKeyOf } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { DELTA_EVENT_TYPES, EventType, type OutboundMessage, type StreamEntry, deltaKeyOf, replaceKeyOf } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 
 /**
  * Consecutive delta events of one run and one key (a message's text, a reasoning message, a

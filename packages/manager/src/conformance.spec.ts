@@ -1,6 +1,6 @@
-import { WebSocketManagerProtocolValidator } from '@agentwire/protocols';
-import { RecordingTransport, defineManagerConformance } from '@agentwire/protocols/testing';
-import { WebSocketManagerMode } from '@agentwire/types';
+import { WebSocketManagerProtocolValidator } from '@agentwirejs/protocols';
+import { RecordingTransport, defineManagerConformance } from '@agentwirejs/protocols/testing';
+import { WebSocketManagerMode } from '@agentwirejs/types';
 import { WebSocketManagerFactory } from './factory';
 import { MockWebSocketManager } from './mock-manager';
 import { contextFor, startRig } from './ws-rig.test-helpers';

@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import { type Rig, contextFor, startRig } from './ws-rig.test-helpers';
 
 const uid = (name: string) => name as UserId;

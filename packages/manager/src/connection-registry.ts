@@ -9,8 +9,8 @@ import {
   type ResumeResult,
   type StreamEntry,
   type Unsubscribe,
-} from '@agentwire/protocols';
-import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwire/types';
+} from '@agentwirejs/protocols';
+import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwirejs/types';
 import { type BackpressurePolicy, type FrameSource, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import { type ConnectionOwner, ManagedConnection, SUBSCRIBED, UserSlot } from './connection';
 import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, ReplayLimitedError, TransportNotOpenError } from './errors';

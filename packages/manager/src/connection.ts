@@ -1,5 +1,5 @@
-import type { ConnectionTransport, StreamEntry, Unsubscribe, WireProtocol } from '@agentwire/protocols';
-import type { ConnectionInfo, UserId } from '@agentwire/types';
+import type { ConnectionTransport, StreamEntry, Unsubscribe, WireProtocol } from '@agentwirejs/protocols';
+import type { ConnectionInfo, UserId } from '@agentwirejs/types';
 import type { SendQueue } from './backpressure';
 import type { ReplayMeter } from './replay-budget';
 import type { FrameRenderer } from './render';

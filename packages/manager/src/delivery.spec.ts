@@ -1,7 +1,7 @@
-import { type AgentEvent, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { type AgentEvent, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
-import { RecordingTransport, settle } from '@agentwire/protocols/testing';
-import type { ConnectionId, UserId } from '@agentwire/types';
+import { RecordingTransport, settle } from '@agentwirejs/protocols/testing';
+import type { ConnectionId, UserId } from '@agentwirejs/types';
 import { WebSocketManagerFactory } from './factory';
 import { type Rig, type RigConnection, V2, contextFor, note, smallRun, startRig } from './ws-rig.test-helpers';
 

@@ -1,4 +1,4 @@
-import { AgentwireError, type ConnectionId, type UserId } from '@agentwire/types';
+import { AgentwireError, type ConnectionId, type UserId } from '@agentwirejs/types';
 import type { ReplayBudgetPolicy } from './replay-budget';
 
 /** The codes of this package's errors, one per error class below. */

@@ -1,6 +1,6 @@
-import { type Backplane, CloseCode } from '@agentwire/protocols';
+import { type Backplane, CloseCode } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
-import { InvalidContextError, UserExecutionContext, type UserId } from '@agentwire/types';
+import { InvalidContextError, UserExecutionContext, type UserId } from '@agentwirejs/types';
 import { ConnectionRegistry } from './connection-registry';
 import { type DisposeReason, LimitExceededError, type ManagerLimit, ManagerShutdownError } from './errors';
 import { Ticker } from './heartbeat';

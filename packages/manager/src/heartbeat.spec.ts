@@ -1,5 +1,5 @@
-import type { ConnectionTransport } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import type { ConnectionTransport } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { type HeartbeatTarget, heartbeatRound } from './heartbeat';
 import { type Rig, contextFor, startRig } from './ws-rig.test-helpers';
 

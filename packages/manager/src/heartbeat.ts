@@ -1,4 +1,4 @@
-import type { ConnectionTransport } from '@agentwire/protocols';
+import type { ConnectionTransport } from '@agentwirejs/protocols';
 
 /** A connection as the heartbeat sees it. */
 export interface HeartbeatTarget {

@@ -1,6 +1,6 @@
-import type { UserId } from '@agentwire/types';
-import { defineBackplaneConformance } from '@agentwire/protocols/testing';
-import { BackplaneClosedError } from '@agentwire/protocols';
+import type { UserId } from '@agentwirejs/types';
+import { defineBackplaneConformance } from '@agentwirejs/protocols/testing';
+import { BackplaneClosedError } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './index';
 
 defineBackplaneConformance(describe, it, 'InMemoryBackplane', async (options) => {

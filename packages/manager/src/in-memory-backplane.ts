@@ -1,5 +1,5 @@
-import type { UserId } from '@agentwire/types';
-import { type Backplane, BackplaneClosedError, type BackplaneStatus, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, envelopeWriter } from '@agentwire/protocols';
+import type { UserId } from '@agentwirejs/types';
+import { type Backplane, BackplaneClosedError, type BackplaneStatus, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, envelopeWriter } from '@agentwirejs/protocols';
 import { ReplayRing } from './replay-ring';
 
 export interface InMemoryBackplaneOptions {

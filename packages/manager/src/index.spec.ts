@@ -1,9 +1,9 @@
-import { AgentwireError, type ConnectionId, type UserId } from '@agentwire/types';
+import { AgentwireError, type ConnectionId, type UserId } from '@agentwirejs/types';
 import manifest from '../package.json';
 import * as entry from './index';
 import * as testing from './testing';
 
-describe('@agentwire/manager', () => {
+describe('@agentwirejs/manager', () => {
   it('states its public surface in its entry', () => {
     expect(Object.keys(entry).sort()).toEqual(
       [

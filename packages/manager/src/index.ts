@@ -1,5 +1,5 @@
 /**
- * @agentwire/manager: the one WebSocket manager (UnifiedWebSocketManager), created only by
+ * @agentwirejs/manager: the one WebSocket manager (UnifiedWebSocketManager), created only by
  * WebSocketManagerFactory, which is registered in a tsyringe container.
  */
 export { UnifiedWebSocketManager, WebSocketManager } from './unified-manager';

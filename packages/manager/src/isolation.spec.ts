@@ -1,6 +1,6 @@
-import { type AgentEvent, checkEventStreams, checkUserStream } from '@agentwire/protocols';
-import { RecordingTransport, waitForCount } from '@agentwire/protocols/testing';
-import { type ConnectionId, InvalidContextError, InvalidIdError, type UserId } from '@agentwire/types';
+import { type AgentEvent, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
+import { RecordingTransport, waitForCount } from '@agentwirejs/protocols/testing';
+import { type ConnectionId, InvalidContextError, InvalidIdError, type UserId } from '@agentwirejs/types';
 import { IsolationViolationError, LimitExceededError, ManagerShutdownError } from './errors';
 import { WebSocketManagerFactory } from './factory';
 import type { UnifiedWebSocketManager } from './unified-manager';

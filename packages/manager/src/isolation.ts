@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import { IsolationViolationError } from './errors';
 
 /** Who counts a guard's refusals (the manager itself, so a guard costs no closure). */

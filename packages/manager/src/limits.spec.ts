@@ -1,6 +1,6 @@
-import { loadConfig } from '@agentwire/config';
-import { RecordingTransport, settle, waitForCount } from '@agentwire/protocols/testing';
-import type { UserId } from '@agentwire/types';
+import { loadConfig } from '@agentwirejs/config';
+import { RecordingTransport, settle, waitForCount } from '@agentwirejs/protocols/testing';
+import type { UserId } from '@agentwirejs/types';
 import { InvalidManagerOptionsError, LimitExceededError } from './errors';
 import { MANAGER_DEFAULTS, managerOptionsFromConfig, resolveManagerOptions } from './options';
 import { type Rig, contextFor, note, startRig } from './ws-rig.test-helpers';

@@ -1,6 +1,6 @@
-import type { AgentEvent } from '@agentwire/protocols';
-import { RecordingTransport } from '@agentwire/protocols/testing';
-import type { UserId } from '@agentwire/types';
+import type { AgentEvent } from '@agentwirejs/protocols';
+import { RecordingTransport } from '@agentwirejs/protocols/testing';
+import type { UserId } from '@agentwirejs/types';
 import { InvalidAgentEventError, IsolationViolationError, ManagerShutdownError } from './errors';
 import { MockWebSocketManager } from './mock-manager';
 import { V2, contextFor, note, runIds, runStarted } from './ws-rig.test-helpers';

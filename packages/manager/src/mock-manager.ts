@@ -1,4 +1,4 @@
-import { type AgentEvent, type AgentEventSink, CloseCode, type ConnectionRegistration, type ConnectionTransport, type ManagerStats, type OutboundMessage, type ResumeResult, type SendResult, type StreamEntry, type Unsubscribe, type WebSocketManagerProtocol, DEFAULT_WIRE_PROTOCOL, validateAgentEvent } from '@agentwire/protocols';
+import { type AgentEvent, type AgentEventSink, CloseCode, type ConnectionRegistration, type ConnectionTransport, type ManagerStats, type OutboundMessage, type ResumeResult, type SendResult, type StreamEntry, type Unsubscribe, type WebSocketManagerProtocol, DEFAULT_WIRE_PROTOCOL, validateAgentEvent } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
 import {
   type ConnectionId,
@@ -8,7 +8,7 @@ import {
   type UserId,
   WebSocketManagerMode,
   generateConnectionId,
-} from '@agentwire/types';
+} from '@agentwirejs/types';
 import { DuplicateConnectionError, InvalidAgentEventError, ManagerShutdownError, TransportNotOpenError, UnknownConnectionError } from './errors';
 import { IsolationGuard } from './isolation';
 import { type ReplayConnection, type ReplaySink, checkResumePosition, checkWireProtocol, holdEntry, openStream, replayTo } from './replay';
@@ -44,7 +44,7 @@ interface MockConnection extends ReplayConnection, RoomMember {
 /**
  * A WebSocketManagerProtocol for tests of code that uses a manager: no sockets, timers or
  * back-pressure, writes frames straight to the transports it is given (RecordingTransport from
- * @agentwire/protocols/testing fits), and records every send (`sent`), broadcast
+ * @agentwirejs/protocols/testing fits), and records every send (`sent`), broadcast
  * (`broadcasts`) and connection (`connectionLog`). It behaves per the contract (per-user
  * sequence, each connection's wire protocol with v1 translation, compacted replay with
  * replay_gap, AG-UI validation of run events, rooms, isolation when bound to a user, shutdown)

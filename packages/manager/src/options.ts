@@ -1,5 +1,5 @@
-import type { AppConfig } from '@agentwire/config';
-import type { Backplane } from '@agentwire/protocols';
+import type { AppConfig } from '@agentwirejs/config';
+import type { Backplane } from '@agentwirejs/protocols';
 import { InvalidManagerOptionsError } from './errors';
 
 /** A source of epoch milliseconds; inject a fake one in tests. */

@@ -1,5 +1,5 @@
-import { EventType, type ServerEnvelope, type StreamEntry, serializeEnvelope, validateRunEventPayload } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { EventType, type ServerEnvelope, type StreamEntry, serializeEnvelope, validateRunEventPayload } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { V2_RENDERER, withFirstSeq } from './render';
 import { type Rig, V2, note, startRig } from './ws-rig.test-helpers';
 

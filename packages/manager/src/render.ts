@@ -1,5 +1,5 @@
-import { AgentwireCustomEvent, EventType, type OutboundMessage, type StreamEntry, WireProtocol, serializeEnvelope } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { AgentwireCustomEvent, EventType, type OutboundMessage, type StreamEntry, WireProtocol, serializeEnvelope } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { CompactedDelta, type ReplayItem, isGapEntry } from './compaction';
 
 /**

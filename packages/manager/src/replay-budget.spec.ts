@@ -1,7 +1,7 @@
-import { type StreamRead } from '@agentwire/protocols';
+import { type StreamRead } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
-import { settle, waitForCount } from '@agentwire/protocols/testing';
-import type { UserId } from '@agentwire/types';
+import { settle, waitForCount } from '@agentwirejs/protocols/testing';
+import type { UserId } from '@agentwirejs/types';
 import { ReplayLimitedError } from './errors';
 import { UserReplayMeters, chargeReplay, replayWaitMs } from './replay-budget';
 import { type Rig, type RigConnection, note, startRig } from './ws-rig.test-helpers';

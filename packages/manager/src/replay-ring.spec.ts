@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { UserId } from '@agentwire/types';
-import { type OutboundMessage, type StreamEntry, serializeEnvelope } from '@agentwire/protocols';
+import type { UserId } from '@agentwirejs/types';
+import { type OutboundMessage, type StreamEntry, serializeEnvelope } from '@agentwirejs/protocols';
 import { ReplayRing } from './replay-ring';
 
 const alice = 'alice' as UserId;

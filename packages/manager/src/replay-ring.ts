@@ -1,5 +1,5 @@
-import type { UserId } from '@agentwire/types';
-import { EncodedStreamEntry, type StreamEntry, type StreamGap } from '@agentwire/protocols';
+import type { UserId } from '@agentwirejs/types';
+import { EncodedStreamEntry, type StreamEntry, type StreamGap } from '@agentwirejs/protocols';
 
 export interface RingRead {
   readonly entries: StreamEntry[];

@@ -1,7 +1,7 @@
-import { type Backplane, type BackplaneStatus, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, checkUserStream } from '@agentwire/protocols';
+import { type Backplane, type BackplaneStatus, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, checkUserStream } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
-import { settle, waitForCount } from '@agentwire/protocols/testing';
-import type { UserId } from '@agentwire/types';
+import { settle, waitForCount } from '@agentwirejs/protocols/testing';
+import type { UserId } from '@agentwirejs/types';
 import { type Rig, contextFor, note, startRig } from './ws-rig.test-helpers';
 
 const uid = (name: string) => name as UserId;

@@ -1,5 +1,5 @@
-import { type OutboundMessage, type ResumeResult, type StreamEntry, type StreamPosition, type StreamRead, WIRE_PROTOCOLS, WireProtocol } from '@agentwire/protocols';
-import type { ConnectionInfo, UserId } from '@agentwire/types';
+import { type OutboundMessage, type ResumeResult, type StreamEntry, type StreamPosition, type StreamRead, WIRE_PROTOCOLS, WireProtocol } from '@agentwirejs/protocols';
+import type { ConnectionInfo, UserId } from '@agentwirejs/types';
 import { type ReplayItem, compactBatch } from './compaction';
 
 /**

@@ -1,5 +1,5 @@
-import type { Backplane } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import type { Backplane } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { InvalidManagerArgumentError } from './errors';
 
 /** Longest room name accepted. */

@@ -1,5 +1,5 @@
 import { InMemoryBackplane } from './in-memory-backplane';
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import { ManagerShutdownError } from './errors';
 import { WebSocketManagerFactory } from './factory';
 import { type Rig, contextFor, note, startRig } from './ws-rig.test-helpers';

@@ -1,5 +1,5 @@
-import type { ManagerStats } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import type { ManagerStats } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import type { ManagerLimit } from './errors';
 
 /**

@@ -9,8 +9,8 @@ import {
   type SendResult,
   type WebSocketManagerProtocol,
   validateAgentEvent,
-} from '@agentwire/protocols';
-import { type ConnectionId, type ConnectionInfo, type ConnectionInfoJson, type UserExecutionContext, type UserId, WebSocketManagerMode } from '@agentwire/types';
+} from '@agentwirejs/protocols';
+import { type ConnectionId, type ConnectionInfo, type ConnectionInfoJson, type UserExecutionContext, type UserId, WebSocketManagerMode } from '@agentwirejs/types';
 import type { ManagedConnection } from './connection';
 import type { ConnectionRegistry } from './connection-registry';
 import {

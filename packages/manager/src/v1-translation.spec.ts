@@ -1,5 +1,5 @@
-import { AgentEventEnvelopeSchemas, type AgentEvent, EventType, ServerMessageSchema, type StreamEntry, serializeEnvelope } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { AgentEventEnvelopeSchemas, type AgentEvent, EventType, ServerMessageSchema, type StreamEntry, serializeEnvelope } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { compactBatch } from './compaction';
 import { renderItem } from './render';
 import { V1Translator } from './v1-translation';

@@ -1,5 +1,5 @@
-import { AGENTWIRE_METADATA_KEY, AgentErrorCode, EventType, type OutboundMessage, type StreamEntry, WireProtocol, serializeEnvelope } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { AGENTWIRE_METADATA_KEY, AgentErrorCode, EventType, type OutboundMessage, type StreamEntry, WireProtocol, serializeEnvelope } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import type { CompactedDelta } from './compaction';
 import { type FrameRenderer, V2_RENDERER, compactedEnvelope } from './render';
 

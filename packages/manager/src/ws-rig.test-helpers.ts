@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { type AgentEvent, type ConnectionRegistration, EventType, type RunEventPayload, type ServerEnvelope, WireProtocol } from '@agentwire/protocols';
-import { waitForCount } from '@agentwire/protocols/testing';
-import type { ConnectionId, RunId, ThreadId, UserId } from '@agentwire/types';
-import { UserExecutionContext } from '@agentwire/types';
+import { type AgentEvent, type ConnectionRegistration, EventType, type RunEventPayload, type ServerEnvelope, WireProtocol } from '@agentwirejs/protocols';
+import { waitForCount } from '@agentwirejs/protocols/testing';
+import type { ConnectionId, RunId, ThreadId, UserId } from '@agentwirejs/types';
+import { UserExecutionContext } from '@agentwirejs/types';
 import WebSocket, { WebSocketServer } from 'ws';
 import { WebSocketManagerFactory } from './factory';
 import type { WebSocketManagerOptions } from './options';

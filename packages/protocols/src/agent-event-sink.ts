@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import type { AgentEvent } from './wire/run-events';
 
 /** What a send did: the stream position the message took and how many local connections got it. */

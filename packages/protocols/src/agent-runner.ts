@@ -1,4 +1,4 @@
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import type { AgentInput } from './wire/agent-events';
 import type { StandaloneRunEvent } from './wire/run-events';
 

@@ -1,4 +1,4 @@
-import { AgentwireError, type UserId } from '@agentwire/types';
+import { AgentwireError, type UserId } from '@agentwirejs/types';
 import { ProtocolsErrorCode } from './errors';
 import type { StreamEntry, StreamGap } from './stream-entry';
 import type { OutboundMessage } from './wire/server-messages';

@@ -1,4 +1,4 @@
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { ServerEnvelopeSchema, envelopeWriter, serializeEnvelope } from './index';
 
 describe('envelopeWriter', () => {

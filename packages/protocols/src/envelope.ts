@@ -1,4 +1,4 @@
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import type { OutboundMessage } from './wire/server-messages';
 
 /** Writes the envelope of one message for one recipient: `{type, seq, ts, user_id, thread_id?, run_id?, payload}`. */

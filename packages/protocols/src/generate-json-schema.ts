@@ -7,7 +7,7 @@ import { isProtocolExtensions, type ProtocolExtensions } from './wire/app-types'
 // Build step: `node dist/generate-json-schema.js <file>` writes the protocol's JSON Schema.
 // An app writes its own document, with the types it added, from the built module that exports its
 // defineProtocolExtensions value:
-//   node node_modules/@agentwire/protocols/dist/generate-json-schema.js app.schema.json dist/protocol-extensions.js [exportName]
+//   node node_modules/@agentwirejs/protocols/dist/generate-json-schema.js app.schema.json dist/protocol-extensions.js [exportName]
 const [target, extensionsModule, exportName] = process.argv.slice(2);
 if (target === undefined) {
   process.stderr.write('usage: generate-json-schema <output file> [<extensions module> [<export name>]]\n');

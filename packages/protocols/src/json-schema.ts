@@ -44,7 +44,7 @@ export function buildProtocolJsonSchema(extensions?: ProtocolExtensions): JsonSc
   return {
     $schema: metaSchema,
     title: `agentwire wire protocol ${PROTOCOL_VERSION}`,
-    description: 'Every client → server and server → client message of the agentwire gateway. Generated from @agentwire/protocols; do not edit.',
+    description: 'Every client → server and server → client message of the agentwire gateway. Generated from @agentwirejs/protocols; do not edit.',
     // every message; a custom.<name> is the payload of a CUSTOM event, not a message of its own
     anyOf: Object.keys(defs)
       .filter((name) => !name.startsWith('custom.'))

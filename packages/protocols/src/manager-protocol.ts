@@ -1,4 +1,4 @@
-import type { ConnectionId, ConnectionInfo, ConnectionInfoJson, ThreadId, UserId, WebSocketManagerMode } from '@agentwire/types';
+import type { ConnectionId, ConnectionInfo, ConnectionInfoJson, ThreadId, UserId, WebSocketManagerMode } from '@agentwirejs/types';
 import type { AgentEventSink, SendResult } from './agent-event-sink';
 import type { StreamGap } from './stream-entry';
 import type { WireProtocol } from './wire/codes';

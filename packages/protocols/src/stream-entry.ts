@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import { type DecodedEnvelope, decodeEnvelope, envelopeType } from './envelope';
 import type { OutboundMessage } from './wire/server-messages';
 

@@ -1,4 +1,4 @@
-/** @agentwire/protocols/testing: shared conformance suites and test doubles. */
+/** @agentwirejs/protocols/testing: shared conformance suites and test doubles. */
 export { settle, waitForCount } from './testing/assertions';
 export {
   backplaneConformanceCases,

@@ -1,4 +1,4 @@
-import { WebSocketManagerMode } from '@agentwire/types';
+import { WebSocketManagerMode } from '@agentwirejs/types';
 import { MANAGER_PROTOCOL_MEMBERS, ProtocolViolationError, WebSocketManagerProtocolValidator } from './index';
 import type { WebSocketManagerProtocol } from './index';
 

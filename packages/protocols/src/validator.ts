@@ -1,4 +1,4 @@
-import { AgentwireError, WebSocketManagerMode } from '@agentwire/types';
+import { AgentwireError, WebSocketManagerMode } from '@agentwirejs/types';
 import { ProtocolsErrorCode } from './errors';
 import type { WebSocketManagerProtocol } from './manager-protocol';
 

@@ -14,11 +14,11 @@ const cjsEntry = join(packageRoot, 'dist/cjs/index.js');
 const EXPORTS = ['AgentwireProvider', 'useAgentwireClient', 'useConnectionState', 'useRun', 'useStartRun', 'runViewStore'];
 
 describe('the published builds', () => {
-  it('bundle for a browser from their own files only, importing react and @agentwire/client', () => {
-    const bundle = buildSync({ absWorkingDir: packageRoot, entryPoints: [esmEntry], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, external: ['react', '@agentwire/client'] });
+  it('bundle for a browser from their own files only, importing react and @agentwirejs/client', () => {
+    const bundle = buildSync({ absWorkingDir: packageRoot, entryPoints: [esmEntry], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, external: ['react', '@agentwirejs/client'] });
     expect(Object.keys(bundle.metafile.inputs).filter((input) => !input.startsWith('dist/esm/'))).toEqual([]);
     const imports = bundle.metafile.outputs[Object.keys(bundle.metafile.outputs)[0] ?? '']?.imports.map((imported) => imported.path);
-    expect([...new Set(imports)].sort()).toEqual(['@agentwire/client', 'react']);
+    expect([...new Set(imports)].sort()).toEqual(['@agentwirejs/client', 'react']);
   });
 
   it("load in Node's ES module loader and with require, exporting the provider and the hooks", () => {

@@ -1,4 +1,4 @@
-import { type AgentwireClient, type ClientState, createClient } from '@agentwire/client';
+import { type AgentwireClient, type ClientState, createClient } from '@agentwirejs/client';
 import WebSocket from 'ws';
 import { connectionStateStore } from './connection-state';
 import { ScriptedGateway, countListeners, waitFor } from './scripted-gateway.test-helpers';

@@ -1,4 +1,4 @@
-import type { AgentwireClient, ClientState } from '@agentwire/client';
+import type { AgentwireClient, ClientState } from '@agentwirejs/client';
 import { useMemo, useSyncExternalStore } from 'react';
 import { useAgentwireClient } from './context';
 import type { ExternalStore } from './external-store';

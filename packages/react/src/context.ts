@@ -1,4 +1,4 @@
-import { type AgentwireClient, type ClientOptions, createClient } from '@agentwire/client';
+import { type AgentwireClient, type ClientOptions, createClient } from '@agentwirejs/client';
 import { type ReactElement, type ReactNode, createContext, createElement, useContext, useEffect, useRef, useState } from 'react';
 
 /** The client the hooks below a provider use (null: no provider above). */

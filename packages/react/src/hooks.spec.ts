@@ -1,4 +1,4 @@
-import { type AgentwireClient, type RunHandle, createClient } from '@agentwire/client';
+import { type AgentwireClient, type RunHandle, createClient } from '@agentwirejs/client';
 import { StrictMode, createElement as h } from 'react';
 import { renderToString } from 'react-dom/server';
 import WebSocket from 'ws';

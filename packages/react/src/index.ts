@@ -1,5 +1,5 @@
 /**
- * @agentwire/react: React bindings of @agentwire/client. A provider that hands a client to the
+ * @agentwirejs/react: React bindings of @agentwirejs/client. A provider that hands a client to the
  * components below it, and hooks over useSyncExternalStore for the connection state and for a
  * run (streaming text, events, questions, outcome, cancel, answer), subscribed once per client
  * or run and let go on unmount (StrictMode's double effects included).

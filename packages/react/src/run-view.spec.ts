@@ -1,4 +1,4 @@
-import { type AgentwireClient, type RunHandle, createClient } from '@agentwire/client';
+import { type AgentwireClient, type RunHandle, createClient } from '@agentwirejs/client';
 import WebSocket from 'ws';
 import { IDLE_RUN_VIEW, type RunView, runViewStore } from './run-view';
 import { ScriptedGateway, countListeners, runScript, waitFor } from './scripted-gateway.test-helpers';

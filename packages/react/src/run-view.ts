@@ -1,4 +1,4 @@
-import type { RunEventEnvelope, RunHandle, RunInterrupt, RunOutcome, SeqRange } from '@agentwire/client';
+import type { RunEventEnvelope, RunHandle, RunInterrupt, RunOutcome, SeqRange } from '@agentwirejs/client';
 import type { ExternalStore } from './external-store';
 
 /**

@@ -1,4 +1,4 @@
-import type { RunHandle, StartRunOptions } from '@agentwire/client';
+import type { RunHandle, StartRunOptions } from '@agentwirejs/client';
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import { useAgentwireClient } from './context';
 import { type RunView, runViewStore } from './run-view';

@@ -1,4 +1,4 @@
-import { ErrorCode, MAX_MESSAGE_DEPTH, ProtocolExtensionError, defineProtocolExtensions, type ProtocolExtensions } from '@agentwire/protocols';
+import { ErrorCode, MAX_MESSAGE_DEPTH, ProtocolExtensionError, defineProtocolExtensions, type ProtocolExtensions } from '@agentwirejs/protocols';
 import { z } from 'zod';
 import { answerPing } from './answer-ping';
 import { MessageRejectedError } from './errors';

@@ -1,5 +1,5 @@
-import { CLIENT_MESSAGE_SCHEMAS, ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwire/protocols';
-import type { ProtocolExtensions } from '@agentwire/protocols';
+import { CLIENT_MESSAGE_SCHEMAS, ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwirejs/protocols';
+import type { ProtocolExtensions } from '@agentwirejs/protocols';
 import type { RouteRejection } from './errors';
 
 /** A frame that is a JSON object with a client message type the router knows, not yet validated. */

@@ -1,5 +1,5 @@
-import { ERROR_CODES, ErrorCode } from '@agentwire/protocols';
-import { AgentwireError } from '@agentwire/types';
+import { ERROR_CODES, ErrorCode } from '@agentwirejs/protocols';
+import { AgentwireError } from '@agentwirejs/types';
 import * as entry from './index';
 
 /** RouterSetupError once per code of the table. */

@@ -1,5 +1,5 @@
-import type { WireErrorCode } from '@agentwire/protocols';
-import { AgentwireError } from '@agentwire/types';
+import type { WireErrorCode } from '@agentwirejs/protocols';
+import { AgentwireError } from '@agentwirejs/types';
 
 /**
  * Thrown by a handler (or middleware) to refuse a message with a wire error code, e.g.

@@ -1,5 +1,5 @@
-import { ErrorMessageSchema, type OutboundMessage } from '@agentwire/protocols';
-import { parseConnectionId, parseUserId } from '@agentwire/types';
+import { ErrorMessageSchema, type OutboundMessage } from '@agentwirejs/protocols';
+import { parseConnectionId, parseUserId } from '@agentwirejs/types';
 import type { RouteContext, RouterLogger } from './route-context';
 
 /** A connection as the gateway would describe it, recording what the router replies to it. */

@@ -2,7 +2,7 @@ import * as entry from './index';
 import { CanonicalMessageRouter, MessageRouter, QualityMessageRouter } from './index';
 import { recordingLogger } from './fake-connection.test-helpers';
 
-describe('@agentwire/router public entry', () => {
+describe('@agentwirejs/router public entry', () => {
   it('exports exactly its documented runtime surface', () => {
     expect(Object.keys(entry).sort()).toEqual(
       ['CanonicalMessageRouter', 'MessageRejectedError', 'MessageRouter', 'QualityMessageRouter', 'RouterErrorCode', 'RouterSetupError', 'answerPing', 'createRateLimit'].sort(),

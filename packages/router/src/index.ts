@@ -1,4 +1,4 @@
-/** @agentwire/router: the one router of client messages, validated against the wire schemas. */
+/** @agentwirejs/router: the one router of client messages, validated against the wire schemas. */
 export { MessageRouter } from './message-router';
 export type { MessageRouterOptions, RequestAck, RouteHandler, RouteMiddleware, RouteOutcome } from './message-router';
 export type { RouteContext, RouterLogger } from './route-context';

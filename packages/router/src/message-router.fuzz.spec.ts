@@ -1,4 +1,4 @@
-import { ClientMessageSchema, type ClientMessage, type OutboundMessage } from '@agentwire/protocols';
+import { ClientMessageSchema, type ClientMessage, type OutboundMessage } from '@agentwirejs/protocols';
 import fc from 'fast-check';
 import { fakeConnection, isWellFormedError, recordingLogger } from './fake-connection.test-helpers';
 import { MessageRouter } from './message-router';

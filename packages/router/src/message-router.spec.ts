@@ -1,4 +1,4 @@
-import { ErrorCode, MAX_MESSAGE_DEPTH, type ClientMessage, type ClientMessageType } from '@agentwire/protocols';
+import { ErrorCode, MAX_MESSAGE_DEPTH, type ClientMessage, type ClientMessageType } from '@agentwirejs/protocols';
 import { answerPing } from './answer-ping';
 import { MessageRejectedError, RouterSetupError } from './errors';
 import { fakeConnection, isWellFormedError, recordingLogger } from './fake-connection.test-helpers';

@@ -1,4 +1,4 @@
-import { ErrorCode, RequestIdSchema, isProtocolExtensions, isWireErrorCode } from '@agentwire/protocols';
+import { ErrorCode, RequestIdSchema, isProtocolExtensions, isWireErrorCode } from '@agentwirejs/protocols';
 import type {
   AppMessageOf,
   AppMessageType,
@@ -8,8 +8,8 @@ import type {
   OutboundMessage,
   ProtocolExtensions,
   WireErrorCode,
-} from '@agentwire/protocols';
-import { generateRequestId } from '@agentwire/types';
+} from '@agentwirejs/protocols';
+import { generateRequestId } from '@agentwirejs/types';
 import { MessageTypes, decodeFrame, validateMessage } from './decode-frame';
 import { MessageRejectedError, RouterErrorCode, RouterSetupError, type RouteRejection } from './errors';
 import type { RouteContext, RouterLogger } from './route-context';
@@ -60,7 +60,7 @@ export interface MessageRouterOptions<X extends ProtocolExtensions = NoProtocolE
   /** Where handler failures (with their ref) and failed replies are logged. Required: failures are never silent. */
   readonly logger: RouterLogger;
   /**
-   * The app's own client message types, made by `defineProtocolExtensions` in @agentwire/protocols
+   * The app's own client message types, made by `defineProtocolExtensions` in @agentwirejs/protocols
    * (default: none). Their frames are validated by their schemas and routed like built-in ones;
    * `on()` then accepts their types and types their handlers' messages.
    */
@@ -118,7 +118,7 @@ export class MessageRouter<C extends RouteContext = RouteContext, X extends Prot
       throw new RouterSetupError(RouterErrorCode.InvalidOption, 'MessageRouter needs a logger with error() and warn()');
     }
     if (options.extensions !== undefined && !isProtocolExtensions(options.extensions)) {
-      throw new RouterSetupError(RouterErrorCode.InvalidOption, 'extensions must be made by defineProtocolExtensions (@agentwire/protocols), which checks them');
+      throw new RouterSetupError(RouterErrorCode.InvalidOption, 'extensions must be made by defineProtocolExtensions (@agentwirejs/protocols), which checks them');
     }
     this.logger = options.logger;
     this.types = new MessageTypes(options.extensions);

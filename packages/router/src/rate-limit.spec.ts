@@ -1,4 +1,4 @@
-import type { ConnectionId } from '@agentwire/types';
+import type { ConnectionId } from '@agentwirejs/types';
 import { fakeConnection, recordingLogger, type FakeConnection } from './fake-connection.test-helpers';
 import { MessageRouter } from './message-router';
 import { createRateLimit, type RateLimitOptions } from './rate-limit';

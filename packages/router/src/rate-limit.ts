@@ -1,5 +1,5 @@
-import { ErrorCode } from '@agentwire/protocols';
-import type { ConnectionId } from '@agentwire/types';
+import { ErrorCode } from '@agentwirejs/protocols';
+import type { ConnectionId } from '@agentwirejs/types';
 import { RouterErrorCode, RouterSetupError } from './errors';
 import type { RouteMiddleware } from './message-router';
 import type { RouteContext } from './route-context';

@@ -1,5 +1,5 @@
-import type { OutboundMessage } from '@agentwire/protocols';
-import type { ConnectionId, UserId } from '@agentwire/types';
+import type { OutboundMessage } from '@agentwirejs/protocols';
+import type { ConnectionId, UserId } from '@agentwirejs/types';
 
 /**
  * What a handler knows about the connection a frame came from. The gateway builds one per

@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import { ABUSE_COOLDOWN_MS, AbuseCooldown } from './abuse-cooldown';
 
 const uid = (name: string) => name as UserId;

@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 
 /**
  * How long a user whose connection was cut off for abuse (sustained rate-limit abuse, 1008) is

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { WIRE_PROTOCOLS, chooseWireProtocol } from '@agentwire/protocols';
-import { AgentwireError, type UserId, UserIdSchema } from '@agentwire/types';
+import { WIRE_PROTOCOLS, chooseWireProtocol } from '@agentwirejs/protocols';
+import { AgentwireError, type UserId, UserIdSchema } from '@agentwirejs/types';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 
 /** Why a request was not authenticated: a metrics label and log field, never shown with the token. */
@@ -27,7 +27,7 @@ export interface Identity {
  * How the server learns whose a connection is. `authenticate` gets the upgrade request and
  * returns the verified identity, or throws AuthenticationError to refuse it with 401 (any other
  * error is answered 500 and logged). The user id must follow the one user-id rule of
- * @agentwire/types (non-empty, at most 256 UTF-8 bytes, no control characters); a connection whose
+ * @agentwirejs/types (non-empty, at most 256 UTF-8 bytes, no control characters); a connection whose
  * identity has no expiry sets validUntil to Infinity. `verifyToken` checks a token sent over an
  * open connection (refresh_token); without it such refreshes are refused and connections end at
  * validUntil. jwtAuthentication is the provided implementation (HS256 tokens, `sub` = user id).

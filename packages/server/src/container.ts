@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { RedisBackplane, type RedisBackplaneOptions, RedisControlBus, RedisRunDirectory, redisOptionsFromConfig } from '@agentwire/backplane-redis';
-import type { AppConfig } from '@agentwire/config';
-import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwire/execution-tracker';
-import { InMemoryBackplane, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
-import { type Backplane, chooseWireProtocol, validateCustomEventValue } from '@agentwire/protocols';
-import { type ConnectionId, UserExecutionContext } from '@agentwire/types';
+import { RedisBackplane, type RedisBackplaneOptions, RedisControlBus, RedisRunDirectory, redisOptionsFromConfig } from '@agentwirejs/backplane-redis';
+import type { AppConfig } from '@agentwirejs/config';
+import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry, getExecutionTracker, registerExecutionTracker, trackerOptionsFromConfig } from '@agentwirejs/execution-tracker';
+import { InMemoryBackplane, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwirejs/manager';
+import { type Backplane, chooseWireProtocol, validateCustomEventValue } from '@agentwirejs/protocols';
+import { type ConnectionId, UserExecutionContext } from '@agentwirejs/types';
 import { type DependencyContainer, type InjectionToken, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
@@ -80,9 +80,9 @@ export const GatewayTokens = {
 /** The agent a user_message starts when the app names none (the gateway's demo agent). */
 export const DEFAULT_USER_MESSAGE_AGENT = 'demo';
 
-/** What createAgentwireServer takes (README of @agentwire/server: every option, its default). */
+/** What createAgentwireServer takes (README of @agentwirejs/server: every option, its default). */
 export interface AgentwireServerOptions {
-  /** Settings: `loadConfig(process.env)` of @agentwire/config (limits, replay, Redis URL, …). */
+  /** Settings: `loadConfig(process.env)` of @agentwirejs/config (limits, replay, Redis URL, …). */
   readonly config: AppConfig;
   /**
    * Who an upgrade request is (Authentication.authenticate). Default: JWTs signed with

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { BackplaneRedisErrorCode } from '@agentwire/backplane-redis';
-import { ConfigErrorCode } from '@agentwire/config';
-import { TrackerErrorCode } from '@agentwire/execution-tracker';
-import { ManagerErrorCode } from '@agentwire/manager';
-import { ProtocolsErrorCode } from '@agentwire/protocols';
-import { RouterErrorCode } from '@agentwire/router';
-import { TypesErrorCode } from '@agentwire/types';
+import { BackplaneRedisErrorCode } from '@agentwirejs/backplane-redis';
+import { ConfigErrorCode } from '@agentwirejs/config';
+import { TrackerErrorCode } from '@agentwirejs/execution-tracker';
+import { ManagerErrorCode } from '@agentwirejs/manager';
+import { ProtocolsErrorCode } from '@agentwirejs/protocols';
+import { RouterErrorCode } from '@agentwirejs/router';
+import { TypesErrorCode } from '@agentwirejs/types';
 
 /** The gateway's own sources: what ships, not its tests. */
 function sourceFiles(directory: string): string[] {

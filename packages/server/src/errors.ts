@@ -1,6 +1,6 @@
-import { AgentwireError } from '@agentwire/types';
+import { AgentwireError } from '@agentwirejs/types';
 
-/** Codes of the errors @agentwire/server throws (AgentwireError.code), stable across releases. */
+/** Codes of the errors @agentwirejs/server throws (AgentwireError.code), stable across releases. */
 export const ServerErrorCode = {
   /** An agent's checkInput refused a run's input (AgentInputError). */
   AgentInputInvalid: 'AGENT_INPUT_INVALID',

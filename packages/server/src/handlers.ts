@@ -1,8 +1,8 @@
-import { type AgentExecutionTracker, TrackerErrorCode } from '@agentwire/execution-tracker';
-import { type AgentInput, ErrorCode, type ProtocolExtensions, isWireErrorCode } from '@agentwire/protocols';
-import { MessageRejectedError, MessageRouter, type RequestAck, type RouteContext, answerPing, createRateLimit } from '@agentwire/router';
-import { ManagerErrorCode } from '@agentwire/manager';
-import { type ConnectionId, TypesErrorCode, type UserExecutionContext } from '@agentwire/types';
+import { type AgentExecutionTracker, TrackerErrorCode } from '@agentwirejs/execution-tracker';
+import { type AgentInput, ErrorCode, type ProtocolExtensions, isWireErrorCode } from '@agentwirejs/protocols';
+import { MessageRejectedError, MessageRouter, type RequestAck, type RouteContext, answerPing, createRateLimit } from '@agentwirejs/router';
+import { ManagerErrorCode } from '@agentwirejs/manager';
+import { type ConnectionId, TypesErrorCode, type UserExecutionContext } from '@agentwirejs/types';
 import type { Logger } from 'pino';
 import type { RoutedAnswer, RunCoordination, WireRefusal } from './run-coordination';
 import { RunRequestRefusedError, type RunStarterDeps, startCatalogRun } from './start-run';
@@ -34,7 +34,7 @@ export type GatewayMessageRouter = MessageRouter<GatewayRouteContext, ProtocolEx
 
 /** An app's own client message types and CUSTOM events, and the handlers of those messages. */
 export interface AppProtocol {
-  /** Made by defineProtocolExtensions (@agentwire/protocols). */
+  /** Made by defineProtocolExtensions (@agentwirejs/protocols). */
   readonly extensions: ProtocolExtensions;
   /** Adds a handler (router.on) for each of the app's client message types. */
   readonly routes?: (router: GatewayMessageRouter) => void;

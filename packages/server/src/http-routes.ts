@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type UserId, UserIdSchema } from '@agentwire/types';
+import { type UserId, UserIdSchema } from '@agentwirejs/types';
 import type { TokenService } from './auth';
 import type { GatewayMetrics } from './metrics';
 

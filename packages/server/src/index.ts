@@ -1,5 +1,5 @@
 /**
- * @agentwire/server: the one composition root of agentwire. createAgentwireServer(options) gives
+ * @agentwirejs/server: the one composition root of agentwire. createAgentwireServer(options) gives
  * a server that takes WebSocket upgrades (attach it to an http.Server, or hand it upgrades from
  * Express or Fastify), authenticates them (JWT by default, or your callback), runs your agents
  * and remote AG-UI agents, keeps every user's stream ordered and resumable, and scales out over

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '@agentwire/config';
+import type { LogLevel } from '@agentwirejs/config';
 
 export type { Logger } from 'pino';
 

@@ -1,5 +1,5 @@
-import type { ControlAnswer, ControlAnswers, RedisControlBus, RedisRunDirectory, RequestHandler } from '@agentwire/backplane-redis';
-import type { RunId, UserId } from '@agentwire/types';
+import type { ControlAnswer, ControlAnswers, RedisControlBus, RedisRunDirectory, RequestHandler } from '@agentwirejs/backplane-redis';
+import type { RunId, UserId } from '@agentwirejs/types';
 
 /**
  * Requests this gateway process makes of the others, and answers it gives them (the server API's

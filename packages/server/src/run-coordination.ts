@@ -1,5 +1,5 @@
-import type { RedisControlBus, RedisRunDirectory, RunOwnerRecord } from '@agentwire/backplane-redis';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import type { RedisControlBus, RedisRunDirectory, RunOwnerRecord } from '@agentwirejs/backplane-redis';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import type { Logger } from 'pino';
 
 /** Why a request was refused, as its sender's connection is told: an `error` {code, message}. */

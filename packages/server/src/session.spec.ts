@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '@agentwire/config';
-import { WebSocketManagerFactory } from '@agentwire/manager';
-import type { MessageRouter } from '@agentwire/router';
-import type { UserId } from '@agentwire/types';
+import { loadConfig } from '@agentwirejs/config';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
+import type { MessageRouter } from '@agentwirejs/router';
+import type { UserId } from '@agentwirejs/types';
 import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { AbuseCooldown } from './abuse-cooldown';

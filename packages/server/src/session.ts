@@ -1,8 +1,8 @@
 import type { RawData, WebSocket } from 'ws';
-import { type AgentExecutionTracker, getExecutionTracker } from '@agentwire/execution-tracker';
-import { ManagerErrorCode, type UnifiedWebSocketManager, type WebSocketManagerFactory } from '@agentwire/manager';
-import { CloseCode, type ConnectionTransport, DEFAULT_WIRE_PROTOCOL, type OutboundMessage, chooseWireProtocol } from '@agentwire/protocols';
-import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId } from '@agentwire/types';
+import { type AgentExecutionTracker, getExecutionTracker } from '@agentwirejs/execution-tracker';
+import { ManagerErrorCode, type UnifiedWebSocketManager, type WebSocketManagerFactory } from '@agentwirejs/manager';
+import { CloseCode, type ConnectionTransport, DEFAULT_WIRE_PROTOCOL, type OutboundMessage, chooseWireProtocol } from '@agentwirejs/protocols';
+import { type ConnectionId, UserExecutionContext, type UserId, generateConnectionId, generateRequestId } from '@agentwirejs/types';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { AbuseCooldown } from './abuse-cooldown';

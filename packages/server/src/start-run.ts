@@ -1,6 +1,6 @@
-import type { AgentExecutionTracker, StartRunRequest, StartedRun } from '@agentwire/execution-tracker';
-import { type AgentInput, ErrorCode } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import type { AgentExecutionTracker, StartRunRequest, StartedRun } from '@agentwirejs/execution-tracker';
+import { type AgentInput, ErrorCode } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import type { AgentCatalog } from './agents/catalog';
 import { AgentInputError } from './errors';
 import type { ExternalRunFeeds } from './agents/external-run';

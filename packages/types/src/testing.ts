@@ -1,4 +1,4 @@
-/** @agentwire/types/testing: checks the packages' specs share, so no package writes them again. */
+/** @agentwirejs/types/testing: checks the packages' specs share, so no package writes them again. */
 import { AgentwireError } from './errors';
 
 /**

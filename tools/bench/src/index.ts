@@ -1,5 +1,5 @@
 /**
- * @agentwire/bench (private): benchmarks of agentwire against raw ws and socket.io. Run it with
+ * @agentwirejs/bench (private): benchmarks of agentwire against raw ws and socket.io. Run it with
  * `npm run bench` (or `nx run bench:run`); this entry exposes the pieces its tests and other
  * tools use: statistics, per-client verification, results and their rendering.
  */

@@ -1,5 +1,5 @@
-import { serializeEnvelope } from '@agentwire/protocols';
-import { type RunId, type ThreadId, type UserId } from '@agentwire/types';
+import { serializeEnvelope } from '@agentwirejs/protocols';
+import { type RunId, type ThreadId, type UserId } from '@agentwirejs/types';
 import { readEnvelope } from './client/envelope-reader';
 import { type SlimEnvelope, combineVerdicts, verifyBroadcast, verifyProbes, verifyRuns } from './verify';
 

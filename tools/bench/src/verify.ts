@@ -1,4 +1,4 @@
-import { AGENT_EVENT_TYPES, type OrderedEvent, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { AGENT_EVENT_TYPES, type OrderedEvent, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
 
 /** What the load generator reads of each received envelope: its header, and of the payload only n and t. */
 export interface SlimEnvelope extends OrderedEvent {
@@ -21,7 +21,7 @@ export interface Verdict {
 
 const AGENT_EVENTS: ReadonlySet<string> = new Set(AGENT_EVENT_TYPES);
 
-/** True for the agent event types of the wire contract (the one list, in @agentwire/protocols). */
+/** True for the agent event types of the wire contract (the one list, in @agentwirejs/protocols). */
 export function isAgentEvent(type: string): boolean {
   return AGENT_EVENTS.has(type);
 }
@@ -30,7 +30,7 @@ export function isAgentEvent(type: string): boolean {
  * One client's share of a unicast run: exactly `runs` runs of `eventsPerRun` agent events each,
  * every envelope addressed to `userId`, stream positions consecutive after `afterSeq` (no loss,
  * no duplicate, no reorder), every run in contract order (checkUserStream and checkEventStreams
- * of @agentwire/protocols).
+ * of @agentwirejs/protocols).
  */
 export function verifyRuns(records: readonly SlimEnvelope[], expected: { userId: string; afterSeq: number; runs: number; eventsPerRun: number }): Verdict {
   const problems: string[] = [...checkUserStream(records, expected.userId, { afterSeq: expected.afterSeq }).problems];

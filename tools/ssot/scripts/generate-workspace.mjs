@@ -15,7 +15,7 @@ const rootRegistry = new URL('../../../ssot.config.json', import.meta.url).pathn
 const VIOLATION_EVERY = 25;
 const VIOLATIONS = [
   (p) => `export const LEGACY_API = 'http://localhost:8000/${p}';`,
-  () => `import { UnifiedWebSocketManager } from '@agentwire/manager';\nexport const direct = () => new UnifiedWebSocketManager();`,
+  () => `import { UnifiedWebSocketManager } from '@agentwirejs/manager';\nexport const direct = () => new UnifiedWebSocketManager();`,
   () => `class Holder { value = 1 }\nlet holder: Holder | undefined;\nexport function getHolder(): Holder { holder ??= new Holder(); return holder; }`,
   () => `export interface ConnectionInfo { id: string }`,
   (p) => `import { Entry0 } from '@bench/${p}/src/index';\nexport const deep = Entry0;`,

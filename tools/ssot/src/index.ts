@@ -1,5 +1,5 @@
 /**
- * @agentwire/ssot: one definition of each concept. The registry (ssot.config.json) names every
+ * @agentwirejs/ssot: one definition of each concept. The registry (ssot.config.json) names every
  * canonical concept and its owner; the ESLint rules, the workspace checker and the import
  * codemod all read it and share one analysis of each file.
  */

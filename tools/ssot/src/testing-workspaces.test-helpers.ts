@@ -31,7 +31,7 @@ export function copyLegacyFixture(): string {
 /**
  * A throw-away workspace: `files` by relative path. Unless given, ssot.config.json extends the
  * repository's registry with projects under packages/*, and each packages/<name> folder gets a
- * package.json named @agentwire/<name>.
+ * package.json named @agentwirejs/<name>.
  */
 export function writeWorkspace(files: Record<string, string>, registry: Record<string, unknown> = {}): string {
   const dir = scratch('ssot-ws-');
@@ -39,7 +39,7 @@ export function writeWorkspace(files: Record<string, string>, registry: Record<s
     'ssot.config.json': JSON.stringify({
       version: 1,
       extends: ROOT_REGISTRY,
-      workspace: { projects: ['packages/*'], testFiles: ['**/*.spec.ts'], configPackage: '@agentwire/config' },
+      workspace: { projects: ['packages/*'], testFiles: ['**/*.spec.ts'], configPackage: '@agentwirejs/config' },
       ...registry,
     }),
     ...files,
@@ -47,7 +47,7 @@ export function writeWorkspace(files: Record<string, string>, registry: Record<s
   for (const path of Object.keys(files)) {
     const match = /^packages\/([^/]+)\//.exec(path);
     const manifest = match === null ? undefined : `packages/${match[1]}/package.json`;
-    if (manifest !== undefined && all[manifest] === undefined) all[manifest] = JSON.stringify({ name: `@agentwire/${match?.[1]}` });
+    if (manifest !== undefined && all[manifest] === undefined) all[manifest] = JSON.stringify({ name: `@agentwirejs/${match?.[1]}` });
   }
   for (const [path, text] of Object.entries(all)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

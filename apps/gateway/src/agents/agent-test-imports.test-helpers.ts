@@ -1,2 +1,2 @@
-export type { AgentRunRequest } from '@agentwire/protocols';
-export type { RunId, ThreadId, UserId } from '@agentwire/types';
+export type { AgentRunRequest } from '@agentwirejs/protocols';
+export type { RunId, ThreadId, UserId } from '@agentwirejs/types';

@@ -1,4 +1,4 @@
-import type { AgentRunReporter, InterruptRequest, TextStream } from '@agentwire/protocols';
+import type { AgentRunReporter, InterruptRequest, TextStream } from '@agentwirejs/protocols';
 
 export type ReportedEvent =
   | { kind: 'thinking'; reasoning: string }

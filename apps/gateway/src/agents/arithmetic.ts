@@ -1,4 +1,4 @@
-import { AgentwireError } from '@agentwire/types';
+import { AgentwireError } from '@agentwirejs/types';
 
 /** An arithmetic expression could not be evaluated; `position` is the 0-based offset of the problem. */
 export class ArithmeticError extends AgentwireError {

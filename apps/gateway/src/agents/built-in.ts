@@ -1,4 +1,4 @@
-import type { CatalogEntry } from '@agentwire/server';
+import type { CatalogEntry } from '@agentwirejs/server';
 import { BurstAgent, type BurstLimits, parseBurstInput } from './burst-agent';
 import { DemoAgent } from './demo-agent';
 import { createDemoTools } from './tools';

@@ -1,5 +1,5 @@
-import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
-import { AgentInputError } from '@agentwire/server';
+import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwirejs/protocols';
+import { AgentInputError } from '@agentwirejs/server';
 
 export interface BurstLimits {
   readonly maxEvents: number;

@@ -1,4 +1,4 @@
-import type { AgentInput, AgentRunReporter, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
+import type { AgentInput, AgentRunReporter, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwirejs/protocols';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A tool call the demo agent decided to make, and why. */

@@ -1,4 +1,4 @@
-import type { AgentTool } from '@agentwire/protocols';
+import type { AgentTool } from '@agentwirejs/protocols';
 import { evaluateArithmetic } from './arithmetic';
 
 function stringParameter(parameters: Record<string, unknown>, name: string): string {

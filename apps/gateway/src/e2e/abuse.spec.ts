@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type Socket, connect as connectTcp } from 'node:net';
-import { EventType, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, WireProtocol, checkRunEventOrder } from '@agentwire/protocols';
-import { InMemoryBackplane } from '@agentwire/manager';
-import type { UserId } from '@agentwire/types';
+import { EventType, MAX_MESSAGE_DEPTH, type StreamListener, type Unsubscribe, WireProtocol, checkRunEventOrder } from '@agentwirejs/protocols';
+import { InMemoryBackplane } from '@agentwirejs/manager';
+import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
-import { ABUSE_COOLDOWN_MS } from '@agentwire/server';
-import type { TokenService } from '@agentwire/server';
+import { ABUSE_COOLDOWN_MS } from '@agentwirejs/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
-import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwire/server';
+import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwirejs/server';
 import { type LogLine, TestClient, capturingLogger, eventually, isRunFinished, reasoningOf, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
 
 /**

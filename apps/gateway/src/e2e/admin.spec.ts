@@ -1,6 +1,6 @@
-import { EventType } from '@agentwire/protocols';
+import { EventType } from '@agentwirejs/protocols';
 import type { Browser } from 'playwright-core';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TestClient, isRunEnd, isRunFinished, startTestGateway, tickerAgent } from './harness.test-helpers';
 import { launchChromium } from './page.test-helpers';

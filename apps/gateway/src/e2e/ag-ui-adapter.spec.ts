@@ -1,16 +1,16 @@
 import type { Message } from '@ag-ui/core';
-import { AgentwireAgent, type AgentwireAgentConfig } from '@agentwire/ag-ui';
-import { type AgentwireClient, createClient } from '@agentwire/client';
-import type { UserId } from '@agentwire/types';
+import { AgentwireAgent, type AgentwireAgentConfig } from '@agentwirejs/ag-ui';
+import { type AgentwireClient, createClient } from '@agentwirejs/client';
+import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
 import { burstText } from '../agents/burst-agent';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TcpProxy } from './client.test-helpers';
 import { eventually, startTestGateway, wsUrl } from './harness.test-helpers';
 
 /**
- * @agentwire/ag-ui against a real gateway, driven through @ag-ui/client's own API: runAgent()
+ * @agentwirejs/ag-ui against a real gateway, driven through @ag-ui/client's own API: runAgent()
  * resolves with the new messages, subscribers see the events, messages accumulate on the agent,
  * an answer cut off by a dropped network still arrives exact and once, abortRun() cancels, and a
  * question ends the AG-UI run with an interrupt outcome that runAgent({resume}) answers.

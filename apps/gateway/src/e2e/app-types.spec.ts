@@ -1,11 +1,11 @@
-import { InvalidReportError } from '@agentwire/execution-tracker';
-import { EventType, type AgentRunRequest, type AgentRunResult, type ServerEnvelope, WireProtocol, defineProtocolExtensions } from '@agentwire/protocols';
-import { MessageRejectedError } from '@agentwire/router';
+import { InvalidReportError } from '@agentwirejs/execution-tracker';
+import { EventType, type AgentRunRequest, type AgentRunResult, type ServerEnvelope, WireProtocol, defineProtocolExtensions } from '@agentwirejs/protocols';
+import { MessageRejectedError } from '@agentwirejs/router';
 import { z } from 'zod';
-import type { CatalogEntry } from '@agentwire/server';
-import type { TokenService } from '@agentwire/server';
+import type { CatalogEntry } from '@agentwirejs/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
-import { type AppProtocol, defineAppProtocol } from '@agentwire/server';
+import { type AppProtocol, defineAppProtocol } from '@agentwirejs/server';
 import { startTestGateway } from './harness.test-helpers';
 import { ClientPool, isTerminal, streamOf } from './v2.test-helpers';
 

@@ -1,4 +1,4 @@
-import { WireProtocol } from '@agentwire/protocols';
+import { WireProtocol } from '@agentwirejs/protocols';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import type { Gateway } from '../gateway';

@@ -1,5 +1,5 @@
-import { ErrorMessageSchema, EventType, WireProtocol } from '@agentwire/protocols';
-import type { TokenService } from '@agentwire/server';
+import { ErrorMessageSchema, EventType, WireProtocol } from '@agentwirejs/protocols';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TestClient, isRunFinished, startTestGateway, tryUpgrade } from './harness.test-helpers';
 

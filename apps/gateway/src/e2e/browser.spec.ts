@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { burstText } from '../agents/burst-agent';
 import type { Gateway } from '../gateway';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import { TestClient, startTestGateway } from './harness.test-helpers';
 import { type Frame, type SocketRecord, ask, dropConnection, launchChromium, recordSockets, runResult, sendRaw, signIn } from './page.test-helpers';
 
@@ -135,12 +135,14 @@ describe('the browser page', () => {
       return answer !== null && answer.textContent.length >= 20;
     });
     await page.screenshot({ path: join(OUTPUT, 'streaming.png'), fullPage: true });
-    // offline while the answer goes on: the tab misses many tokens, whatever its reconnect delay
-    await page.context().setOffline(true);
+    // the reconnect waits for its token (the page fetches one for every new connection) while the answer goes on: the tab misses many tokens, whatever its reconnect delay
+    const heldTokenRequests: Route[] = [];
+    await page.route('**/dev/token', (route) => void heldTokenRequests.push(route));
     await dropConnection(page);
     await page.waitForSelector('#status[data-state="reconnecting"]');
     await watcher.waitForCount(isContent, watcher.messages.filter(isContent).length + 20);
-    await page.context().setOffline(false);
+    await Promise.all(heldTokenRequests.map((route) => route.continue()));
+    await page.unroute('**/dev/token');
     await page.waitForSelector('#status[data-state="connected"]');
     const { outcome, answer } = await runResult(page, 0);
     await watcher.close();

@@ -1,15 +1,15 @@
-import { type AgentwireClient, type ClientOptions, type StreamEnvelope, createClient } from '@agentwire/client';
-import { EventType, type ServerEnvelope } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { type AgentwireClient, type ClientOptions, type StreamEnvelope, createClient } from '@agentwirejs/client';
+import { EventType, type ServerEnvelope } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
 import { burstText } from '../agents/burst-agent';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TcpProxy } from './client.test-helpers';
 import { TestClient, coveredSeqs, eventually, isRunEnd, startTestGateway, streamedText, wsUrl } from './harness.test-helpers';
 
 /**
- * @agentwire/client against a real gateway: an answer cut off mid-stream by a dropped network
+ * @agentwirejs/client against a real gateway: an answer cut off mid-stream by a dropped network
  * arrives exact and without a repeat; 5 s tokens refreshed over the socket keep one connection
  * open for a minute; a run handle answers a question and cancels; runs started at once each get
  * their own events.

@@ -2,10 +2,10 @@ import { connect } from 'node:net';
 import Redis from 'ioredis';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { WireProtocol } from '@agentwire/protocols';
+import { WireProtocol } from '@agentwirejs/protocols';
 import type { Gateway } from '../gateway';
 import { TEST_SECRET, TestClient, coveredSeqs, deleteRedisKeys, isRunFinished, startTestGateway, tryUpgrade, wsUrl } from './harness.test-helpers';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 
 const key = new TextEncoder().encode(TEST_SECRET);
 /** The demo agent's answer at full speed: these tests are about identity and streams, not pace. */

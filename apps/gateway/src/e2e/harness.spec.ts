@@ -1,4 +1,4 @@
-import { EventType, WireProtocol } from '@agentwire/protocols';
+import { EventType, WireProtocol } from '@agentwirejs/protocols';
 import { coveredSeqs, foldedTypes, wireProblems } from './harness.test-helpers';
 
 /** The wire check every e2e test relies on: it must refuse what the contract refuses, or the tests prove nothing. */

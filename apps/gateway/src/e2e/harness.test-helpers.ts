@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { EventSchemas } from '@ag-ui/core/schemas';
-import { type AppConfig, loadConfig } from '@agentwire/config';
+import { type AppConfig, loadConfig } from '@agentwirejs/config';
 import {
   AgentwireCustomEvent,
   DELTA_EVENT_TYPES,
@@ -16,12 +16,12 @@ import {
   type ServerEnvelope,
   V2ReplayGapSchema,
   WireProtocol,
-} from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+} from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
-import { TokenService } from '@agentwire/server';
+import { TokenService } from '@agentwirejs/server';
 import { Gateway, type GatewayOptions } from '../gateway';
 
 export const TEST_SECRET = 'test-secret-of-at-least-32-characters!';
@@ -253,7 +253,7 @@ export function tryUpgrade(url: string, protocols: string[], headers: IncomingHt
 export const tickerAgent = {
   runner: {
     name: 'ticker',
-    async run({ input, signal, reporter }: import('@agentwire/protocols').AgentRunRequest) {
+    async run({ input, signal, reporter }: import('@agentwirejs/protocols').AgentRunRequest) {
       const { ticks = 10, interval_ms: intervalMs = 5 } = input as { ticks?: number; interval_ms?: number };
       for (let tick = 1; tick <= ticks; tick += 1) {
         await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -1,6 +1,6 @@
-import { AgentwireCustomEvent, EventType, type ServerEnvelope, WireProtocol } from '@agentwire/protocols';
-import type { AgentRunRequest, AgentRunResult } from '@agentwire/protocols';
-import type { CatalogEntry } from '@agentwire/server';
+import { AgentwireCustomEvent, EventType, type ServerEnvelope, WireProtocol } from '@agentwirejs/protocols';
+import type { AgentRunRequest, AgentRunResult } from '@agentwirejs/protocols';
+import type { CatalogEntry } from '@agentwirejs/server';
 import { builtInAgents } from '../agents/built-in';
 import { TIME_ZONE_QUESTION } from '../agents/demo-agent';
 import { currentTimeTool } from '../agents/tools';

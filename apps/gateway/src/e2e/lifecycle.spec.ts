@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WireProtocol } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { WireProtocol } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
-import { TokenService } from '@agentwire/server';
+import { TokenService } from '@agentwirejs/server';
 import { TEST_SECRET } from './harness.test-helpers';
 
 /**

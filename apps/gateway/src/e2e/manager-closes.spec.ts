@@ -1,7 +1,7 @@
-import { WebSocketManagerFactory } from '@agentwire/manager';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
 import type { Gateway } from '../gateway';
-import type { TokenService } from '@agentwire/server';
-import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
+import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwirejs/server';
 import { type LogLine, TestClient, capturingLogger, eventually, startTestGateway } from './harness.test-helpers';
 
 /**

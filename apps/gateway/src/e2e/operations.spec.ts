@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { EXECUTION_TRACKER_REGISTRY } from '@agentwire/execution-tracker';
-import { WebSocketManagerFactory } from '@agentwire/manager';
-import { EventType, WireProtocol } from '@agentwire/protocols';
+import { EXECUTION_TRACKER_REGISTRY } from '@agentwirejs/execution-tracker';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
+import { EventType, WireProtocol } from '@agentwirejs/protocols';
 import WebSocket from 'ws';
 import { builtInAgents } from '../agents/built-in';
-import { TokenService } from '@agentwire/server';
-import { GatewayTokens } from '@agentwire/server/testing';
+import { TokenService } from '@agentwirejs/server';
+import { GatewayTokens } from '@agentwirejs/server/testing';
 import { TEST_SECRET, TestClient, isRunEnd, isRunFinished, startTestGateway, tickerAgent, tryUpgrade, wireProblems, wsUrl } from './harness.test-helpers';
 
 describe('health, readiness and metrics', () => {

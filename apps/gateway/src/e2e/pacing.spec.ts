@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventType, type ServerEnvelope, WireProtocol, envelopeType } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { EventType, type ServerEnvelope, WireProtocol, envelopeType } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { TokenService } from '@agentwire/server';
+import { TokenService } from '@agentwirejs/server';
 import { TEST_SECRET, deleteRedisKeys, isRunEnd } from './harness.test-helpers';
 
 /**

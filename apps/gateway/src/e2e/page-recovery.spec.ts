@@ -1,8 +1,8 @@
 import type { Browser } from 'playwright-core';
-import { WireProtocol } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { WireProtocol } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
-import { TokenService } from '@agentwire/server';
+import { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TEST_SECRET, TestClient, startTestGateway } from './harness.test-helpers';
 import { ask, dropConnection, launchChromium, recordSockets, runResult, signIn } from './page.test-helpers';

@@ -1,4 +1,4 @@
-import { EventType } from '@agentwire/protocols';
+import { EventType } from '@agentwirejs/protocols';
 import { foldedTypes } from './harness.test-helpers';
 import { PythonAgentProcess } from './python-agent.test-helpers';
 import { type RemoteAgentUnderTest, agentBehindGateway, cancelMidAnswerAbortsTheRequest, reconnectMidAnswerIsExact } from './remote-agent-contract.test-helpers';

@@ -1,12 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { eventually, startTestGateway, wsUrl } from './harness.test-helpers';
 import { launchChromium } from './page.test-helpers';
 import { type ReactPageProbe, ReactPageServer, bundleReactPage } from './react.test-helpers';
 
 /**
- * @agentwire/react in real Chromium: a small app (fixtures/react-page, React's development build
+ * @agentwirejs/react in real Chromium: a small app (fixtures/react-page, React's development build
  * under StrictMode) on a real gateway shows the connection opening, a demo answer streaming into
  * one element up to its outcome, the time zone question as a form whose answer resumes the run,
  * a cancel, and lets go of every listener when unmounted, with nothing on the console.
@@ -84,7 +84,7 @@ afterEach(async () => {
   await untilNoConnections();
 });
 
-describe('@agentwire/react in Chromium', () => {
+describe('@agentwirejs/react in Chromium', () => {
   it('shows the connection going from connecting to open, and a demo answer streaming into place up to its outcome', async () => {
     const { page, problems } = await openApp('react-stream', { hold_tokens: '1' });
     await page.waitForSelector('[data-testid="connection"][data-state="connecting"]');

@@ -1,16 +1,16 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import { build } from 'esbuild';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 
 const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
 const REACT_PAGE_ENTRY = join(__dirname, 'fixtures', 'react-page', 'main.tsx');
 
 /**
  * Bundles the fixture React app (fixtures/react-page/main.tsx) for a browser from the sources:
- * @agentwire/react and @agentwire/client through tsconfig.base.json's paths, React's
+ * @agentwirejs/react and @agentwirejs/client through tsconfig.base.json's paths, React's
  * development build (StrictMode's double effects, and its warnings on the console).
  */
 export async function bundleReactPage(): Promise<string> {

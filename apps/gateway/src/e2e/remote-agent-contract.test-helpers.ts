@@ -1,5 +1,5 @@
-import { EventType } from '@agentwire/protocols';
-import type { TokenService } from '@agentwire/server';
+import { EventType } from '@agentwirejs/protocols';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import type { AgentProcess } from './agent-process.test-helpers';
 import { TestClient, isRunFinished, startTestGateway } from './harness.test-helpers';

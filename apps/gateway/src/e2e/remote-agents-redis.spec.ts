@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { type ReceivedRequest, ScriptedRemote, openSse, writeEvents } from '@agentwire/server/testing';
-import { TokenService } from '@agentwire/server';
+import { type ReceivedRequest, ScriptedRemote, openSse, writeEvents } from '@agentwirejs/server/testing';
+import { TokenService } from '@agentwirejs/server';
 import { type GatewayProcess, TEST_SECRET, startGatewayProcess, deleteRedisKeys, isRunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
 import { sleep } from './v2.test-helpers';
 

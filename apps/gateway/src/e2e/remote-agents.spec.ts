@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { EventType } from '@agentwire/protocols';
+import { EventType } from '@agentwirejs/protocols';
 import type { Gateway } from '../gateway';
-import type { TokenService } from '@agentwire/server';
-import { RemoteAgentErrorCode } from '@agentwire/server';
-import { type ReceivedRequest, ScriptedRemote, openSse, writeEvents } from '@agentwire/server/testing';
+import type { TokenService } from '@agentwirejs/server';
+import { RemoteAgentErrorCode } from '@agentwirejs/server';
+import { type ReceivedRequest, ScriptedRemote, openSse, writeEvents } from '@agentwirejs/server/testing';
 import { startTestGateway } from './harness.test-helpers';
 import { ClientPool, isTerminal, lastSeqOf, sleep, streamOf, textOf } from './v2.test-helpers';
 

@@ -1,7 +1,7 @@
-import { EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkRunEventOrder, checkUserStream } from '@agentwire/protocols';
+import { EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkRunEventOrder, checkUserStream } from '@agentwirejs/protocols';
 import { builtInAgents } from '../agents/built-in';
 import type { Gateway } from '../gateway';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import { TestClient, coveredSeqs, foldedTypes, isRunEnd, isRunFinished, isV1RunEnd, reasoningOf, startTestGateway, streamedText, tickerAgent } from './harness.test-helpers';
 
 let gateway: Gateway;

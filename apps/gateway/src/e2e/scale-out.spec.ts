@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { AgentwireCustomEvent, EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { AgentwireCustomEvent, EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { TokenService } from '@agentwire/server';
+import { TokenService } from '@agentwirejs/server';
 import { type GatewayProcess, TEST_SECRET, startGatewayProcess, coveredSeqs, deleteRedisKeys, isRunEnd, isV1RunEnd, streamedText, summarizeTypes, wireProblems } from './harness.test-helpers';
 
 /**

@@ -1,9 +1,9 @@
-import { EventType } from '@agentwire/protocols';
-import { WebSocketManagerFactory } from '@agentwire/manager';
-import type { ConnectionId } from '@agentwire/types';
-import { buildOpenApiDocument } from '@agentwire/server';
-import { SERVER_API_ROUTES } from '@agentwire/server';
-import { RunSnapshotSchema } from '@agentwire/server';
+import { EventType } from '@agentwirejs/protocols';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
+import type { ConnectionId } from '@agentwirejs/types';
+import { buildOpenApiDocument } from '@agentwirejs/server';
+import { SERVER_API_ROUTES } from '@agentwirejs/server';
+import { RunSnapshotSchema } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TestClient, isRunEnd, isRunFinished, startTestGateway, tickerAgent } from './harness.test-helpers';
 import { RedisGateways } from './v2.test-helpers';

@@ -1,6 +1,6 @@
-import { type AgentRunRequest, type AgentRunResult, type AgentRunner, EventType } from '@agentwire/protocols';
-import type { CatalogEntry } from '@agentwire/server';
-import type { TokenService } from '@agentwire/server';
+import { type AgentRunRequest, type AgentRunResult, type AgentRunner, EventType } from '@agentwirejs/protocols';
+import type { CatalogEntry } from '@agentwirejs/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TestClient, isRunEnd, startTestGateway } from './harness.test-helpers';
 

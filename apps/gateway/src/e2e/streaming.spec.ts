@@ -1,6 +1,6 @@
-import { EventType, WireProtocol } from '@agentwire/protocols';
+import { EventType, WireProtocol } from '@agentwirejs/protocols';
 import { burstText } from '../agents/burst-agent';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { type LogLine, capturingLogger, eventually, startTestGateway } from './harness.test-helpers';
 import {

@@ -1,8 +1,8 @@
-import { SERVER_MESSAGE_SCHEMAS } from '@agentwire/protocols';
-import type { UserId } from '@agentwire/types';
+import { SERVER_MESSAGE_SCHEMAS } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
 import { SignJWT } from 'jose';
 import pino from 'pino';
-import { TokenService } from '@agentwire/server';
+import { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TEST_SECRET, TestClient, startTestGateway } from './harness.test-helpers';
 

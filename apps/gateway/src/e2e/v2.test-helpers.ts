@@ -10,10 +10,10 @@ import {
   V2ReplayGapSchema,
   V2ServerMessageSchema,
   WireProtocol,
-} from '@agentwire/protocols';
-import { WebSocketManagerFactory } from '@agentwire/manager';
+} from '@agentwirejs/protocols';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
 import Redis from 'ioredis';
-import type { TokenService } from '@agentwire/server';
+import type { TokenService } from '@agentwirejs/server';
 import type { Gateway, GatewayOptions } from '../gateway';
 import { TestClient, deleteRedisKeys, startTestGateway } from './harness.test-helpers';
 

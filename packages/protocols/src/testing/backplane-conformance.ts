@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { UserId } from '@agentwire/types';
+import type { UserId } from '@agentwirejs/types';
 import type { Backplane } from '../backplane';
 import type { StreamEntry } from '../stream-entry';
 import { ServerEnvelopeSchema } from '../wire/server-messages';

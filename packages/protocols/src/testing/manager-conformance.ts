@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ConnectionId, type RunId, type ThreadId, type UserId, WebSocketManagerMode } from '@agentwire/types';
+import { type ConnectionId, type RunId, type ThreadId, type UserId, WebSocketManagerMode } from '@agentwirejs/types';
 import type { WebSocketManagerProtocol } from '../manager-protocol';
 import { WebSocketManagerProtocolValidator } from '../validator';
 import { PROTOCOL_VERSION, WireProtocol } from '../wire/codes';

@@ -1,4 +1,4 @@
-import { AgentwireError } from '@agentwire/types';
+import { AgentwireError } from '@agentwirejs/types';
 import { z } from 'zod';
 import { ProtocolsErrorCode } from '../errors';
 import { CLIENT_MESSAGE_SCHEMAS } from './client-messages';

@@ -1,4 +1,4 @@
-import { RunIdSchema, ThreadIdSchema } from '@agentwire/types';
+import { RunIdSchema, ThreadIdSchema } from '@agentwirejs/types';
 import { z } from 'zod';
 import { AgentInputSchema } from './agent-events';
 

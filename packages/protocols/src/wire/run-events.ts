@@ -1,7 +1,7 @@
 import { EventType } from '@ag-ui/core';
 import type { Event as AgUiEvent } from '@ag-ui/core';
 import { EventSchemas } from '@ag-ui/core/schemas';
-import type { RunId, ThreadId } from '@agentwire/types';
+import type { RunId, ThreadId } from '@agentwirejs/types';
 
 /**
  * Run events are AG-UI events (the open Agent–User Interaction protocol): the envelope's `type`

@@ -1,4 +1,4 @@
-import { ConnectionIdSchema, type RunId, RunIdSchema, type ThreadId, ThreadIdSchema, UserIdSchema } from '@agentwire/types';
+import { ConnectionIdSchema, type RunId, RunIdSchema, type ThreadId, ThreadIdSchema, UserIdSchema } from '@agentwirejs/types';
 import { z } from 'zod';
 import { EventSchemas } from '@ag-ui/core/schemas';
 import { AGENT_EVENT_TYPES, AgentEventPayloadSchemas, type AgentEventType } from './agent-events';

@@ -1,5 +1,5 @@
-import { ConfigError } from '@agentwire/config';
-import type { AgentInput, AgentRunner, AgentTool } from '@agentwire/protocols';
+import { ConfigError } from '@agentwirejs/config';
+import type { AgentInput, AgentRunner, AgentTool } from '@agentwirejs/protocols';
 import { RemoteAgent, type RemoteAgentEndpoint, type RemoteAgentLimits, type RemoteAgentLogger } from './remote-agent';
 
 /** An agent the gateway can run: the runner, its tools, and a check of its input before a run starts. */

@@ -1,6 +1,6 @@
-import { RunEndedError } from '@agentwire/execution-tracker';
-import type { AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
-import { type RunId, type UserId, generateRequestId } from '@agentwire/types';
+import { RunEndedError } from '@agentwirejs/execution-tracker';
+import type { AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwirejs/protocols';
+import { type RunId, type UserId, generateRequestId } from '@agentwirejs/types';
 import { RemoteAgentError, RemoteAgentErrorCode } from './remote-agent-errors';
 import { type RemoteEvent, RemoteEventMapper, RemoteProtocolViolation, RemoteRunFailure } from './remote-agent-events';
 import type { RemoteAgentLogger } from './remote-agent';

@@ -1,5 +1,5 @@
-import { ConfigError } from '@agentwire/config';
-import type { AgentRunner } from '@agentwire/protocols';
+import { ConfigError } from '@agentwirejs/config';
+import type { AgentRunner } from '@agentwirejs/protocols';
 import { AgentCatalog, type CatalogEntry, withRemoteAgents } from './catalog';
 import { remoteAgentEndpoints } from './remote-agent';
 import { RecordingRemoteLogger } from './remote-agent.test-helpers';

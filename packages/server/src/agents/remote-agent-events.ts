@@ -1,6 +1,6 @@
 import type { EventSchemas } from '@ag-ui/core/schemas';
-import { type AgentRunReporter, EventType, type TextStream, type ToolCallStream } from '@agentwire/protocols';
-import { InvalidReportError, StreamClosedError } from '@agentwire/execution-tracker';
+import { type AgentRunReporter, EventType, type TextStream, type ToolCallStream } from '@agentwirejs/protocols';
+import { InvalidReportError, StreamClosedError } from '@agentwirejs/execution-tracker';
 
 /** One AG-UI event as the remote sent it, validated by EventSchemas. */
 export type RemoteEvent = ReturnType<(typeof EventSchemas)['parse']>;

@@ -1,9 +1,9 @@
 // The scripted AG-UI remote (testing/scripted-remote.ts), a logger that keeps its lines, and a real
 // execution tracker whose sink records what a user's stream would receive.
 import 'reflect-metadata';
-import { type AgentExecutionTracker, type RunOutcome, getExecutionTracker, registerExecutionTracker } from '@agentwire/execution-tracker';
-import type { AgentEvent, AgentInput, AgentRunner, SendResult } from '@agentwire/protocols';
-import { UserExecutionContext, generateRunId } from '@agentwire/types';
+import { type AgentExecutionTracker, type RunOutcome, getExecutionTracker, registerExecutionTracker } from '@agentwirejs/execution-tracker';
+import type { AgentEvent, AgentInput, AgentRunner, SendResult } from '@agentwirejs/protocols';
+import { UserExecutionContext, generateRunId } from '@agentwirejs/types';
 import { container as rootContainer } from 'tsyringe';
 import type { RemoteAgentLogger } from './remote-agent';
 

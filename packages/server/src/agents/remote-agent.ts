@@ -1,8 +1,8 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
-import type { RemoteAgentsSetting } from '@agentwire/config';
-import { InvalidReportError, RunAbortedError } from '@agentwire/execution-tracker';
-import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwire/protocols';
-import { generateRequestId } from '@agentwire/types';
+import type { RemoteAgentsSetting } from '@agentwirejs/config';
+import { InvalidReportError, RunAbortedError } from '@agentwirejs/execution-tracker';
+import type { AgentInput, AgentRunRequest, AgentRunResult, AgentRunner } from '@agentwirejs/protocols';
+import { generateRequestId } from '@agentwirejs/types';
 import type { EventSourceParser } from 'eventsource-parser' with { 'resolution-mode': 'import' };
 import { RemoteAgentError, RemoteAgentErrorCode } from './remote-agent-errors';
 import { type RemoteEvent, RemoteEventMapper, type RemoteInterrupt, RemoteProtocolViolation, RemoteRunFailure } from './remote-agent-events';

@@ -1,8 +1,8 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
-import type { ControlAnswer, ControlAnswers } from '@agentwire/backplane-redis';
-import type { RunSnapshot } from '@agentwire/execution-tracker';
-import { ERROR_CODES, ErrorCode } from '@agentwire/protocols';
-import { RunIdSchema, type RunId, type UserId } from '@agentwire/types';
+import type { ControlAnswer, ControlAnswers } from '@agentwirejs/backplane-redis';
+import type { RunSnapshot } from '@agentwirejs/execution-tracker';
+import { ERROR_CODES, ErrorCode } from '@agentwirejs/protocols';
+import { RunIdSchema, type RunId, type UserId } from '@agentwirejs/types';
 import { z } from 'zod';
 import { DeliveryRefusedError, type ExternalRunFeed } from '../agents/external-run';
 import type { RemoteEvent } from '../agents/remote-agent-events';

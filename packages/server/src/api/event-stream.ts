@@ -1,4 +1,4 @@
-import { ErrorCode } from '@agentwire/protocols';
+import { ErrorCode } from '@agentwirejs/protocols';
 import { loadCreateParser } from '../agents/remote-agent';
 import type { RemoteEvent } from '../agents/remote-agent-events';
 import { parseAgUiEvent } from './cluster';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwire/protocols';
+import { ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwirejs/protocols';
 import type { z } from 'zod';
 
 /** The HTTP status each wire error code is answered with. */

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@agentwire/protocols';
+import { ErrorCode } from '@agentwirejs/protocols';
 import { z } from 'zod';
 import { HTTP_STATUS_OF } from './http-io';
 import type { ApiRoute } from './routes';

@@ -1,6 +1,6 @@
-import { type AgentExecutionTracker, type ExecutionTrackerRegistry, TrackerErrorCode } from '@agentwire/execution-tracker';
-import { ErrorCode, type OutboundMessage } from '@agentwire/protocols';
-import type { ConnectionInfo, RunId, UserId } from '@agentwire/types';
+import { type AgentExecutionTracker, type ExecutionTrackerRegistry, TrackerErrorCode } from '@agentwirejs/execution-tracker';
+import { ErrorCode, type OutboundMessage } from '@agentwirejs/protocols';
+import type { ConnectionInfo, RunId, UserId } from '@agentwirejs/types';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { trackerRefusal } from '../handlers';

@@ -1,7 +1,7 @@
-import { RUN_STATES } from '@agentwire/execution-tracker';
-import { AGENT_EVENT_TYPES, AgentInputSchema, CONNECTION_SCOPED_MESSAGE_TYPES, ERROR_CODES, RUN_EVENT_TYPES, StartAgentSchema, StreamSeqSchema } from '@agentwire/protocols';
-import { MAX_ROOM_NAME_LENGTH } from '@agentwire/manager';
-import { RunIdSchema, ThreadIdSchema, UserIdSchema } from '@agentwire/types';
+import { RUN_STATES } from '@agentwirejs/execution-tracker';
+import { AGENT_EVENT_TYPES, AgentInputSchema, CONNECTION_SCOPED_MESSAGE_TYPES, ERROR_CODES, RUN_EVENT_TYPES, StartAgentSchema, StreamSeqSchema } from '@agentwirejs/protocols';
+import { MAX_ROOM_NAME_LENGTH } from '@agentwirejs/manager';
+import { RunIdSchema, ThreadIdSchema, UserIdSchema } from '@agentwirejs/types';
 import { z } from 'zod';
 
 /**

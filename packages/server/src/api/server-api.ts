@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode } from '@agentwire/protocols';
-import { generateRequestId } from '@agentwire/types';
+import { ErrorCode } from '@agentwirejs/protocols';
+import { generateRequestId } from '@agentwirejs/types';
 import { ApiKeys, type ConstantTimeEqual, bearerKey } from './api-keys';
 import { ApiError, parseWith, readJsonBody, sendJson } from './http-io';
 import { KeyRateLimit, type KeyRateLimitOptions } from './key-rate-limit';

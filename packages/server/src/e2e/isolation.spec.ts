@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getExecutionTracker } from '@agentwire/execution-tracker';
-import { WebSocketManagerFactory } from '@agentwire/manager';
-import { type AgentEvent, type AgentRunRequest, EventType } from '@agentwire/protocols';
-import { UserExecutionContext, type UserId } from '@agentwire/types';
+import { getExecutionTracker } from '@agentwirejs/execution-tracker';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
+import { type AgentEvent, type AgentRunRequest, EventType } from '@agentwirejs/protocols';
+import { UserExecutionContext, type UserId } from '@agentwirejs/types';
 import { createAgentwireServer } from '../server';
 import { ContractClient, contractOptions } from './server-contract.test-helpers';
 

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WireProtocol } from '@agentwire/protocols';
+import { WireProtocol } from '@agentwirejs/protocols';
 import WebSocket from 'ws';
 
 /**
  * The example of this package's README, run as it is written: a Node process with the example as
- * its module (next to this package, so `@agentwire/*` resolve to the built workspace packages),
+ * its module (next to this package, so `@agentwirejs/*` resolve to the built workspace packages),
  * a real ws client that sends a user_message with the example's token, and SIGTERM at the end.
  */
 const PACKAGE_ROOT = join(__dirname, '..', '..');

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { loadConfig } from '@agentwire/config';
-import { type AgentRunRequest, EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwire/protocols';
+import { loadConfig } from '@agentwirejs/config';
+import { type AgentRunRequest, EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { AuthenticationError, type Identity, presentedToken } from '../auth';
@@ -10,7 +10,7 @@ import type { AgentwireServerOptions } from '../container';
 import type { AgentwireServer } from '../server';
 
 /**
- * The contract every way of mounting @agentwire/server must keep (node:http, Express, Fastify),
+ * The contract every way of mounting @agentwirejs/server must keep (node:http, Express, Fastify),
  * in one process and with two servers over the real Redis on 127.0.0.1:6379: real `ws` clients
  * on loopback, an app's own authenticate callback with the user ids identity providers issue,
  * and a streaming agent. Each mount spec calls describeServerContract with its own mount.
@@ -159,7 +159,7 @@ async function startRun(client: ContractClient, requestId: string, input: Record
 
 /** The contract, for one way of mounting the server. */
 export function describeServerContract(framework: string, mount: Mount): void {
-  describe(`@agentwire/server mounted in ${framework}, one process`, () => {
+  describe(`@agentwirejs/server mounted in ${framework}, one process`, () => {
     let mounted: MountedServer;
     const clients: ContractClient[] = [];
     const open = async (userId: string, options: Parameters<typeof ContractClient.open>[2] = {}): Promise<ContractClient> => {
@@ -255,7 +255,7 @@ export function describeServerContract(framework: string, mount: Mount): void {
     });
   });
 
-  describe(`@agentwire/server mounted in ${framework}, two servers over Redis (the app's ioredis client)`, () => {
+  describe(`@agentwirejs/server mounted in ${framework}, two servers over Redis (the app's ioredis client)`, () => {
     const prefix = `aw-contract-${framework.replace(/[^a-z]/gi, '').toLowerCase()}-${process.pid}:`;
     const apps: { mounted: MountedServer; redis: Redis }[] = [];
     const clients: ContractClient[] = [];

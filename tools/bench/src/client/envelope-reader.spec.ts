@@ -1,5 +1,5 @@
-import { serializeEnvelope } from '@agentwire/protocols';
-import type { RunId, ThreadId, UserId } from '@agentwire/types';
+import { serializeEnvelope } from '@agentwirejs/protocols';
+import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { readEnvelope } from './envelope-reader';
 
 const TS = '2026-01-01T00:00:00.000Z';

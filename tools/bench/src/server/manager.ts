@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { loadConfig } from '@agentwire/config';
-import { type UnifiedWebSocketManager, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwire/manager';
-import { AGENT_EVENT_TYPES, type AgentEvent, type OutboundMessage } from '@agentwire/protocols';
-import { UserExecutionContext, type UserId, generateConnectionId } from '@agentwire/types';
+import { loadConfig } from '@agentwirejs/config';
+import { type UnifiedWebSocketManager, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwirejs/manager';
+import { AGENT_EVENT_TYPES, type AgentEvent, type OutboundMessage } from '@agentwirejs/protocols';
+import { UserExecutionContext, type UserId, generateConnectionId } from '@agentwirejs/types';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import type { WebSocket } from 'ws';
 import { type CommandTarget, type SinkChoice, parseCommand, runCommand } from './commands';

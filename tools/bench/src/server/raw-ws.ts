@@ -1,5 +1,5 @@
-import type { OutboundMessage } from '@agentwire/protocols';
-import { generateConnectionId } from '@agentwire/types';
+import type { OutboundMessage } from '@agentwirejs/protocols';
+import { generateConnectionId } from '@agentwirejs/types';
 import type { WebSocket } from 'ws';
 import { type CommandTarget, type SinkChoice, parseCommand, runCommand } from './commands';
 import { type WsEndpoint, openWsEndpoint } from './endpoint';

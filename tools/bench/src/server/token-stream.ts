@@ -1,5 +1,5 @@
-import type { OutboundMessage } from '@agentwire/protocols';
-import { generateRunId, generateThreadId } from '@agentwire/types';
+import type { OutboundMessage } from '@agentwirejs/protocols';
+import { generateRunId, generateThreadId } from '@agentwirejs/types';
 import type { BenchSink } from './workloads';
 
 /**

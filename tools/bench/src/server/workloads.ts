@@ -1,6 +1,6 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import type { OutboundMessage } from '@agentwire/protocols';
-import { generateRunId, generateThreadId } from '@agentwire/types';
+import type { OutboundMessage } from '@agentwirejs/protocols';
+import { generateRunId, generateThreadId } from '@agentwirejs/types';
 import { monotonicUs } from '../machine';
 
 /**

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
-import { getExecutionTracker, registerExecutionTracker } from '@agentwire/execution-tracker';
-import type { AgentEventSink, AgentRunReporter, AgentRunner } from '@agentwire/protocols';
-import { UserExecutionContext, generateRunId, generateThreadId } from '@agentwire/types';
+import { getExecutionTracker, registerExecutionTracker } from '@agentwirejs/execution-tracker';
+import type { AgentEventSink, AgentRunReporter, AgentRunner } from '@agentwirejs/protocols';
+import { UserExecutionContext, generateRunId, generateThreadId } from '@agentwirejs/types';
 import { container as rootContainer } from 'tsyringe';
 import { benchUserId } from '../tokens';
 

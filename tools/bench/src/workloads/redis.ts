@@ -19,7 +19,7 @@ function gatewaySourceMentionsRedisBackplane(): boolean {
   try {
     return readdirSync(dir)
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))
-      .some((name) => /@agentwire\/backplane-redis/.test(readFileSync(join(dir, name), 'utf8')));
+      .some((name) => /@agentwirejs\/backplane-redis/.test(readFileSync(join(dir, name), 'utf8')));
   } catch {
     return false;
   }
@@ -76,7 +76,7 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     await client.connect('probe-b', second.baseUrl, second.dialect, probeUsers);
     const probe = await client.unicast('probe-a', { events: 1, payloadBytes: 10, timeoutMs: 5000, alsoReceive: ['probe-b'] });
     if (!probe.verdict.ok) {
-      const hint = gatewaySourceMentionsRedisBackplane() ? '' : ' (packages/server/src does not import @agentwire/backplane-redis)';
+      const hint = gatewaySourceMentionsRedisBackplane() ? '' : ' (packages/server/src does not import @agentwirejs/backplane-redis)';
       context.progress(`Redis: a run started on gateway A did not reach the same user's connection on gateway B${hint}: pending`);
       return {
         parameters: { ...sizes },

@@ -39,7 +39,7 @@ describe('cross-package duplicates', () => {
         'packages/b/src/small.ts': small.replace('Pair', 'Couple'),
         'packages/a/src/a.ts': shape('Original'),
         'packages/b/src/b.ts': shape('Other').replace('count: number', 'count: string'),
-        'packages/c/src/impl.ts': 'import type { Original } from "@agentwire/a";\nexport class Impl implements Original {\n  id = "";\n  count = 0;\n  next(step: number): Original { return this; }\n}\n',
+        'packages/c/src/impl.ts': 'import type { Original } from "@agentwirejs/a";\nexport class Impl implements Original {\n  id = "";\n  count = 0;\n  next(step: number): Original { return this; }\n}\n',
         'packages/d/src/one.ts': 'interface Port { id: string }\nexport class One implements Port { id = ""; count = 0; go(): void {} }\n',
         'packages/e/src/two.ts': 'interface Port { id: string }\nexport class Two implements Port { id = ""; count = 0; go(): void {} }\n',
         'packages/f/src/f.spec.ts': shape('InTest'),

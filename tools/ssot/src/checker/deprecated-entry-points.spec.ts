@@ -1,7 +1,7 @@
 import { writeWorkspace } from '../testing-workspaces.test-helpers';
 import { runCheck } from './run-check';
 
-const entry = { specifier: '@agentwire/manager/legacy', status: 'deprecated', replacement: '@agentwire/manager', shim: 'packages/manager/src/legacy.ts' };
+const entry = { specifier: '@agentwirejs/manager/legacy', status: 'deprecated', replacement: '@agentwirejs/manager', shim: 'packages/manager/src/legacy.ts' };
 const canonical = 'export class UnifiedWebSocketManager {}\n';
 const warning = "process.emitWarning('deprecated', { type: 'DeprecationWarning', code: 'X' });\n";
 
@@ -20,16 +20,16 @@ describe('deprecated entry points', () => {
 
   it('report an export without @deprecated JSDoc', () => {
     expect(problems(`/** @deprecated */\nexport { UnifiedWebSocketManager } from './unified';\n// @deprecated is not JSDoc here\nexport { UnifiedWebSocketManager as Old } from './unified';\n${warning}`)).toEqual([
-      "packages/manager/src/legacy.ts:4 this export of deprecated entry '@agentwire/manager/legacy' has no @deprecated JSDoc",
+      "packages/manager/src/legacy.ts:4 this export of deprecated entry '@agentwirejs/manager/legacy' has no @deprecated JSDoc",
     ]);
   });
 
   it('report a shim that never warns, or warns with another type', () => {
     const shim = "/** @deprecated */\nexport { UnifiedWebSocketManager } from './unified';\nprocess.emitWarning('old', 'Warning');\n";
-    expect(problems(shim)).toEqual(["packages/manager/src/legacy.ts:1 the shim of deprecated entry '@agentwire/manager/legacy' does not emit a DeprecationWarning when loaded"]);
+    expect(problems(shim)).toEqual(["packages/manager/src/legacy.ts:1 the shim of deprecated entry '@agentwirejs/manager/legacy' does not emit a DeprecationWarning when loaded"]);
   });
 
   it('report a missing shim at the registry', () => {
-    expect(problems(undefined)).toEqual(["ssot.config.json:1 deprecated entry '@agentwire/manager/legacy' names the shim packages/manager/src/legacy.ts, which does not exist"]);
+    expect(problems(undefined)).toEqual(["ssot.config.json:1 deprecated entry '@agentwirejs/manager/legacy' names the shim packages/manager/src/legacy.ts, which does not exist"]);
   });
 });

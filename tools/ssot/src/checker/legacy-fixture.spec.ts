@@ -13,12 +13,12 @@ import type { Violation } from './violation';
 
 /** Every defect the fixture reproduces: category, file, line, column, subject. */
 const LEGACY_DEFECTS = [
-  ['forbidden-imports', 'apps/chat/src/bootstrap.ts', 1, 41, '@agentwire/manager/src/unified-manager'],
+  ['forbidden-imports', 'apps/chat/src/bootstrap.ts', 1, 41, '@agentwirejs/manager/src/unified-manager'],
   ['factory-only', 'apps/chat/src/bootstrap.ts', 5, 10, 'UnifiedWebSocketManager'],
   ['no-hardcoded-config', 'apps/chat/src/cors.ts', 1, 52, 'localhost:8000'],
   ['forbidden-imports', 'apps/chat/src/handlers.ts', 1, 34, '@legacy/websocket-core'],
   ['forbidden-imports', 'apps/chat/src/handlers.ts', 2, 37, '@legacy/websocket-core'],
-  ['forbidden-imports', 'apps/chat/src/notifier.ts', 1, 30, '@agentwire/manager/legacy'],
+  ['forbidden-imports', 'apps/chat/src/notifier.ts', 1, 30, '@agentwirejs/manager/legacy'],
   ['forbidden-imports', 'apps/chat/src/rooms.ts', 1, 27, '@legacy/websocket-core/manager'],
   ['forbidden-imports', 'apps/chat/src/session.ts', 1, 32, '../../../packages/types/src/connection-info'],
   ['forbidden-imports', 'apps/chat/src/session.ts', 5, 8, '@legacy/websocket-core'],
@@ -75,11 +75,11 @@ describe('agentwire-ssot check on the legacy fixture', () => {
 
   it('names the owner and the import to use, and the factory to call', () => {
     const [twoConnectionInfos] = find(result, 'canonical-definitions', 'packages/websocket-core/src/types.ts');
-    expect(twoConnectionInfos?.message).toBe("class ConnectionInfo redefines a canonical concept owned by @agentwire/types: import it from '@agentwire/types' instead");
+    expect(twoConnectionInfos?.message).toBe("class ConnectionInfo redefines a canonical concept owned by @agentwirejs/types: import it from '@agentwirejs/types' instead");
     const [mock] = find(result, 'canonical-definitions', 'packages/services/src/testing/mock-websocket-manager.ts');
-    expect(mock?.hint).toBe("delete this class and import { MockWebSocketManager } from '@agentwire/manager/testing'");
+    expect(mock?.hint).toBe("delete this class and import { MockWebSocketManager } from '@agentwirejs/manager/testing'");
     const [direct] = find(result, 'factory-only', 'apps/chat/src/bootstrap.ts');
-    expect(direct?.message).toBe("UnifiedWebSocketManager is factory-only: get it from WebSocketManagerFactory ('@agentwire/manager'), never with new");
+    expect(direct?.message).toBe("UnifiedWebSocketManager is factory-only: get it from WebSocketManagerFactory ('@agentwirejs/manager'), never with new");
   });
 
   it('reports cross-package duplicates as pairs with both locations', () => {
@@ -162,21 +162,21 @@ describe('agentwire-ssot migrate on the legacy fixture', () => {
     const dir = copyLegacyFixture();
     runMigrate({ cwd: dir });
     const read = (name: string) => readFileSync(join(dir, 'apps/chat/src', name), 'utf8');
-    expect(read('notifier.ts').split('\n')[0]).toBe("import { UnifiedWebSocketManager as WebSocketManager } from '@agentwire/manager';");
+    expect(read('notifier.ts').split('\n')[0]).toBe("import { UnifiedWebSocketManager as WebSocketManager } from '@agentwirejs/manager';");
     expect(read('rooms.ts')).toBe(
-      "import * as managers from '@agentwire/manager';\n\nexport function roomSize(manager: managers.UnifiedWebSocketManager): number {\n  return manager.connectionCount();\n}\n",
+      "import * as managers from '@agentwirejs/manager';\n\nexport function roomSize(manager: managers.UnifiedWebSocketManager): number {\n  return manager.connectionCount();\n}\n",
     );
     expect(read('handlers.ts').split('\n').slice(0, 2)).toEqual([
-      "import { UnifiedWebSocketManager as WebSocketManager } from '@agentwire/manager';",
-      "import type { ConnectionInfo } from '@agentwire/types';",
+      "import { UnifiedWebSocketManager as WebSocketManager } from '@agentwirejs/manager';",
+      "import type { ConnectionInfo } from '@agentwirejs/types';",
     ]);
-    // The names split off the grab-bag import join the file's other import of @agentwire/types
+    // The names split off the grab-bag import join the file's other import of @agentwirejs/types
     // (issue 18: two imports of one module were the codemod's side effect), the rest keeps its layout.
     expect(read('session.ts').split('\n').slice(0, 5)).toEqual([
-      "import { ConnectionInfo, ConnectionInfo as LegacyConnectionInfo } from '@agentwire/types';",
+      "import { ConnectionInfo, ConnectionInfo as LegacyConnectionInfo } from '@agentwirejs/types';",
       'import {',
       '  UnifiedWebSocketManager as Manager,',
-      "} from '@agentwire/manager';",
+      "} from '@agentwirejs/manager';",
       '',
     ]);
   });

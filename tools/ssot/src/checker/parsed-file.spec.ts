@@ -8,7 +8,7 @@ import { parseFile } from './parsed-file';
 
 /** Source that exercises every rule, with JSDoc, nesting and the odd forms the rules follow. */
 const EVERYTHING = `
-import { UnifiedWebSocketManager as Manager } from '@agentwire/manager';
+import { UnifiedWebSocketManager as Manager } from '@agentwirejs/manager';
 import * as legacy from '@agentwire/ws-manager';
 import { env } from 'node:process';
 /** @deprecated kept for the test */

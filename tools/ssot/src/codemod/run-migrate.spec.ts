@@ -53,17 +53,17 @@ describe('agentwire-ssot migrate', () => {
   it('keeps CRLF line endings in the lines it writes', () => {
     const text = readFileSync(join(dir, SOURCES, 'crlf.ts'), 'utf8');
     expect(text.split('\r\n').length).toBe(text.split('\n').length);
-    expect(text).toContain("from '@agentwire/manager';\r\nimport { ConnectionInfo } from '@agentwire/types';\r\n");
+    expect(text).toContain("from '@agentwirejs/manager';\r\nimport { ConnectionInfo } from '@agentwirejs/types';\r\n");
   });
 
   it('adds names to an existing import of their module rather than importing it twice', () => {
     const text = readFileSync(join(dir, SOURCES, 'merge.ts'), 'utf8');
-    expect(text.match(/from '@agentwire\/router'/g)).toHaveLength(1);
+    expect(text.match(/from '@agentwirejs\/router'/g)).toHaveLength(1);
   });
 
   it('moves a module mock to the module the code now loads', () => {
-    expect(readFileSync(join(dir, SOURCES, 'records.spec.ts'), 'utf8')).toContain("jest.mock('@agentwire/types');");
-    expect(readFileSync(join(dir, SOURCES, 'manager.spec.ts'), 'utf8')).toContain("jest.mock('@agentwire/manager');");
+    expect(readFileSync(join(dir, SOURCES, 'records.spec.ts'), 'utf8')).toContain("jest.mock('@agentwirejs/types');");
+    expect(readFileSync(join(dir, SOURCES, 'manager.spec.ts'), 'utf8')).toContain("jest.mock('@agentwirejs/manager');");
   });
 
   it('writes nothing the checker then reports: every finding before was a bad import, none is left', () => {

@@ -9,7 +9,7 @@ import { type SsotRuleModule, createRule } from './create-rule';
 export const rules: Record<string, SsotRuleModule> = Object.fromEntries(FILE_RULES.map((rule) => [rule.id, createRule(rule)]));
 
 /** An ESLint flat-config plugin: `plugins: { ssot: ssotPlugin }`, then `'ssot/<rule>': 'error'`. */
-export const ssotPlugin = { meta: { name: '@agentwire/ssot' }, rules };
+export const ssotPlugin = { meta: { name: '@agentwirejs/ssot' }, rules };
 
 /** Every rule at error, for a flat-config block: `rules: recommendedRules('ssot')`. */
 export function recommendedRules(prefix = 'ssot'): Record<string, 'error'> {

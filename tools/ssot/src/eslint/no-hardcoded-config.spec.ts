@@ -1,7 +1,7 @@
 import { inPackage, runRuleTests } from './rule-tester.test-helpers';
 
 const filename = inPackage('apps/gateway');
-const config = '@agentwire/config';
+const config = '@agentwirejs/config';
 const endpoint = (messageId: 'url' | 'hostPort' | 'loopback', value: string) => ({ messageId, data: { value, configPackage: config } });
 const env = { messageId: 'processEnv' as const, data: { configPackage: config } };
 

@@ -5,7 +5,7 @@ import { ROOT_REGISTRY, writeWorkspace } from '../testing-workspaces.test-helper
 import { findRegistryFile, loadRegistry, parseRegistry } from './load-registry';
 
 const workspace = { projects: ['packages/*'] };
-const concept = { name: 'ConnectionInfo', kind: 'class', owner: '@agentwire/types' };
+const concept = { name: 'ConnectionInfo', kind: 'class', owner: '@agentwirejs/types' };
 
 function problems(content: unknown): string[] {
   try {
@@ -22,20 +22,20 @@ describe('the registry', () => {
     const registry = loadRegistry(ROOT_REGISTRY);
     const owners = Object.fromEntries(registry.concepts.map((c) => [c.name ?? c.description, c.owner]));
     expect(owners).toMatchObject({
-      ConnectionInfo: '@agentwire/types',
-      UserExecutionContext: '@agentwire/types',
-      WebSocketManagerProtocol: '@agentwire/protocols',
-      'the wire message schemas': '@agentwire/protocols',
-      UnifiedWebSocketManager: '@agentwire/manager',
-      MockWebSocketManager: '@agentwire/manager',
-      MessageRouter: '@agentwire/router',
-      AgentExecutionTracker: '@agentwire/execution-tracker',
-      loadConfig: '@agentwire/config',
+      ConnectionInfo: '@agentwirejs/types',
+      UserExecutionContext: '@agentwirejs/types',
+      WebSocketManagerProtocol: '@agentwirejs/protocols',
+      'the wire message schemas': '@agentwirejs/protocols',
+      UnifiedWebSocketManager: '@agentwirejs/manager',
+      MockWebSocketManager: '@agentwirejs/manager',
+      MessageRouter: '@agentwirejs/router',
+      AgentExecutionTracker: '@agentwirejs/execution-tracker',
+      loadConfig: '@agentwirejs/config',
     });
     expect(registry.matchName('QualityMessageRouter')).toMatchObject({ role: 'alias', canonicalName: 'MessageRouter' });
     expect(registry.factoryOnly('WebSocketManager')?.factory).toBe('WebSocketManagerFactory');
     expect(registry.factoryOnly('AgentExecutionTracker')?.factory).toBe('getExecutionTracker');
-    expect(registry.matchName('ServerEnvelopeSchema')?.concept.owner).toBe('@agentwire/protocols');
+    expect(registry.matchName('ServerEnvelopeSchema')?.concept.owner).toBe('@agentwirejs/protocols');
   });
 
   it('accepts a minimal registry and fills the defaults', () => {
@@ -100,7 +100,7 @@ describe('the registry', () => {
         concepts: [{ ...concept, entry: '@x/old' }],
         imports: [
           { specifier: '@x/old', status: 'forbidden', replacement: '@x/older' },
-          { specifier: '@x/older', status: 'forbidden', replacement: '@agentwire/types' },
+          { specifier: '@x/older', status: 'forbidden', replacement: '@agentwirejs/types' },
         ],
       }),
     ).toEqual(["concepts[0]: its entry '@x/old' is itself a forbidden import", "imports[0].replacement: '@x/older' is itself a forbidden import"]);
@@ -114,13 +114,13 @@ describe('the registry', () => {
   });
 
   it('follows extends: the base concepts and imports plus its own, its own workspace', () => {
-    const dir = writeWorkspace({}, { imports: [{ specifier: '@legacy/core', status: 'forbidden', replacement: '@agentwire/manager' }] });
+    const dir = writeWorkspace({}, { imports: [{ specifier: '@legacy/core', status: 'forbidden', replacement: '@agentwirejs/manager' }] });
     const registry = loadRegistry(join(dir, 'ssot.config.json'));
     expect(registry.root).toBe(dir);
     expect(registry.data.workspace.projects).toEqual(['packages/*']);
-    expect(registry.importRuleFor('@legacy/core')?.replacement).toBe('@agentwire/manager');
-    expect(registry.importRuleFor('@agentwire/ws-types')?.replacement).toBe('@agentwire/types');
-    expect(registry.matchName('ConnectionInfo')?.concept.owner).toBe('@agentwire/types');
+    expect(registry.importRuleFor('@legacy/core')?.replacement).toBe('@agentwirejs/manager');
+    expect(registry.importRuleFor('@agentwire/ws-types')?.replacement).toBe('@agentwirejs/types');
+    expect(registry.matchName('ConnectionInfo')?.concept.owner).toBe('@agentwirejs/types');
   });
 
   it('reports a cycle of extends', () => {

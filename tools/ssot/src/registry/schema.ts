@@ -39,7 +39,7 @@ const ConceptSchema = z
     kind: z.enum(CONCEPT_KINDS),
     /** The package that holds the one definition. */
     owner: packageName,
-    /** Where to import it from, when not the owner's main entry (e.g. @agentwire/manager/testing). */
+    /** Where to import it from, when not the owner's main entry (e.g. @agentwirejs/manager/testing). */
     entry: specifier.optional(),
     /** Set for factory-only classes: `new` is allowed in the owner package only. */
     factory: identifier.optional(),

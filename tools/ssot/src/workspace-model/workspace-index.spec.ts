@@ -6,11 +6,11 @@ import { WorkspaceIndex } from './workspace-index';
 describe('WorkspaceIndex.packageOf', () => {
   const root = writeWorkspace(
     {
-      'packages/outer/package.json': JSON.stringify({ name: '@agentwire/outer' }),
+      'packages/outer/package.json': JSON.stringify({ name: '@agentwirejs/outer' }),
       'packages/outer/src/a.ts': 'export const a = 1;\n',
-      'packages/outer/plugins/inner/package.json': JSON.stringify({ name: '@agentwire/inner' }),
+      'packages/outer/plugins/inner/package.json': JSON.stringify({ name: '@agentwirejs/inner' }),
       'packages/outer/plugins/inner/src/b.ts': 'export const b = 1;\n',
-      'packages/outer-sibling/package.json': JSON.stringify({ name: '@agentwire/outer-sibling' }),
+      'packages/outer-sibling/package.json': JSON.stringify({ name: '@agentwirejs/outer-sibling' }),
       'packages/outer-sibling/src/c.ts': 'export const c = 1;\n',
       'scripts/d.ts': 'export const d = 1;\n',
     },
@@ -20,15 +20,15 @@ describe('WorkspaceIndex.packageOf', () => {
   const nameOf = (rel: string): string | undefined => workspace.packageOf(join(root, rel))?.name;
 
   it('gives the innermost package of a file, and the package of its own folder', () => {
-    expect(nameOf('packages/outer/src/a.ts')).toBe('@agentwire/outer');
-    expect(nameOf('packages/outer/plugins/inner/src/b.ts')).toBe('@agentwire/inner');
-    expect(nameOf('packages/outer/plugins/inner')).toBe('@agentwire/inner');
-    expect(nameOf('packages/outer/plugins')).toBe('@agentwire/outer');
-    expect(nameOf('packages/outer')).toBe('@agentwire/outer');
+    expect(nameOf('packages/outer/src/a.ts')).toBe('@agentwirejs/outer');
+    expect(nameOf('packages/outer/plugins/inner/src/b.ts')).toBe('@agentwirejs/inner');
+    expect(nameOf('packages/outer/plugins/inner')).toBe('@agentwirejs/inner');
+    expect(nameOf('packages/outer/plugins')).toBe('@agentwirejs/outer');
+    expect(nameOf('packages/outer')).toBe('@agentwirejs/outer');
   });
 
   it('does not take a folder whose name only starts like a package folder', () => {
-    expect(nameOf('packages/outer-sibling/src/c.ts')).toBe('@agentwire/outer-sibling');
+    expect(nameOf('packages/outer-sibling/src/c.ts')).toBe('@agentwirejs/outer-sibling');
     expect(nameOf('packages/outer-other/src/x.ts')).toBeUndefined();
   });
 
@@ -40,9 +40,9 @@ describe('WorkspaceIndex.packageOf', () => {
   it('lists each file once with its context, in path order', () => {
     const contexts = workspace.sourceFileContexts();
     expect(contexts.map((context) => [context.rel, context.pkg?.name])).toEqual([
-      ['packages/outer-sibling/src/c.ts', '@agentwire/outer-sibling'],
-      ['packages/outer/plugins/inner/src/b.ts', '@agentwire/inner'],
-      ['packages/outer/src/a.ts', '@agentwire/outer'],
+      ['packages/outer-sibling/src/c.ts', '@agentwirejs/outer-sibling'],
+      ['packages/outer/plugins/inner/src/b.ts', '@agentwirejs/inner'],
+      ['packages/outer/src/a.ts', '@agentwirejs/outer'],
     ]);
     expect(workspace.sourceFiles()).toEqual(contexts.map((context) => context.path));
   });

@@ -4,7 +4,7 @@ import { compileGlob } from '../glob';
 import type { Registry } from '../registry';
 
 export interface WorkspacePackage {
-  /** The package.json name, e.g. @agentwire/types. */
+  /** The package.json name, e.g. @agentwirejs/types. */
   name: string;
   /** Absolute folder. */
   dir: string;

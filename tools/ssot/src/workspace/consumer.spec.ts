@@ -55,18 +55,18 @@ const CONSUMER_APP = (moduleKind: 'cjs' | 'esm'): string => {
     moduleKind === 'cjs'
       ? `const { createServer } = require('node:http');
 const WebSocket = require('ws');
-const { loadConfig } = require('@agentwire/config');
-const { AuthenticationError, createAgentwireServer, presentedToken } = require('@agentwire/server');
-const { createClient } = require('@agentwire/client');
-const { UserIdSchema } = require('@agentwire/types');
-const others = ['@agentwire/protocols', '@agentwire/manager', '@agentwire/router', '@agentwire/execution-tracker', '@agentwire/backplane-redis', '@agentwire/react', '@agentwire/ag-ui', '@agentwire/ssot'].map((name) => Object.keys(require(name)).length);`
+const { loadConfig } = require('@agentwirejs/config');
+const { AuthenticationError, createAgentwireServer, presentedToken } = require('@agentwirejs/server');
+const { createClient } = require('@agentwirejs/client');
+const { UserIdSchema } = require('@agentwirejs/types');
+const others = ['@agentwirejs/protocols', '@agentwirejs/manager', '@agentwirejs/router', '@agentwirejs/execution-tracker', '@agentwirejs/backplane-redis', '@agentwirejs/react', '@agentwirejs/ag-ui', '@agentwirejs/ssot'].map((name) => Object.keys(require(name)).length);`
       : `import { createServer } from 'node:http';
 import WebSocket from 'ws';
-import { loadConfig } from '@agentwire/config';
-import { AuthenticationError, createAgentwireServer, presentedToken } from '@agentwire/server';
-import { createClient } from '@agentwire/client';
-import { UserIdSchema } from '@agentwire/types';
-const others = await Promise.all(['@agentwire/protocols', '@agentwire/manager', '@agentwire/router', '@agentwire/execution-tracker', '@agentwire/backplane-redis', '@agentwire/react', '@agentwire/ag-ui', '@agentwire/ssot'].map(async (name) => Object.keys(await import(name)).length));`;
+import { loadConfig } from '@agentwirejs/config';
+import { AuthenticationError, createAgentwireServer, presentedToken } from '@agentwirejs/server';
+import { createClient } from '@agentwirejs/client';
+import { UserIdSchema } from '@agentwirejs/types';
+const others = await Promise.all(['@agentwirejs/protocols', '@agentwirejs/manager', '@agentwirejs/router', '@agentwirejs/execution-tracker', '@agentwirejs/backplane-redis', '@agentwirejs/react', '@agentwirejs/ag-ui', '@agentwirejs/ssot'].map(async (name) => Object.keys(await import(name)).length));`;
   return `${imports}
 async function main() {
   const server = createAgentwireServer({
@@ -97,18 +97,18 @@ main().catch((error) => { console.error(error); process.exit(1); });
 
 /** A TypeScript app using the public types of every package (checked, not run). */
 const TYPED_APP = `import { createServer } from 'node:http';
-import { type AppConfig, loadConfig } from '@agentwire/config';
-import { type AgentwireServerOptions, type CatalogEntry, createAgentwireServer } from '@agentwire/server';
-import { type RunHandle, createClient } from '@agentwire/client';
-import type { UserId } from '@agentwire/types';
-import type { AgentRunRequest, ServerEnvelope } from '@agentwire/protocols';
-import { AgentwireProvider, useRun } from '@agentwire/react';
-import { AgentwireAgent } from '@agentwire/ag-ui';
-import { MessageRouter } from '@agentwire/router';
-import { RedisBackplane } from '@agentwire/backplane-redis';
-import { WebSocketManagerFactory } from '@agentwire/manager';
-import { getExecutionTracker } from '@agentwire/execution-tracker';
-import * as ssot from '@agentwire/ssot';
+import { type AppConfig, loadConfig } from '@agentwirejs/config';
+import { type AgentwireServerOptions, type CatalogEntry, createAgentwireServer } from '@agentwirejs/server';
+import { type RunHandle, createClient } from '@agentwirejs/client';
+import type { UserId } from '@agentwirejs/types';
+import type { AgentRunRequest, ServerEnvelope } from '@agentwirejs/protocols';
+import { AgentwireProvider, useRun } from '@agentwirejs/react';
+import { AgentwireAgent } from '@agentwirejs/ag-ui';
+import { MessageRouter } from '@agentwirejs/router';
+import { RedisBackplane } from '@agentwirejs/backplane-redis';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
+import { getExecutionTracker } from '@agentwirejs/execution-tracker';
+import * as ssot from '@agentwirejs/ssot';
 
 const config: AppConfig = loadConfig({}, { jwt: false });
 const echo: CatalogEntry = { runner: { name: 'echo', run: async ({ reporter }: AgentRunRequest) => { await reporter.thinking('…'); return {}; } }, tools: new Map() };

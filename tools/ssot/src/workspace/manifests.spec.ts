@@ -39,7 +39,7 @@ describe('workspace manifests', () => {
     for (const project of projects) {
       expect(project.tags).toContain(`scope:${project.name}`);
       expect(project.tags.filter((tag) => tag.startsWith('type:'))).toHaveLength(1);
-      expect(project.packageName).toBe(`@agentwire/${project.name}`);
+      expect(project.packageName).toBe(`@agentwirejs/${project.name}`);
     }
   });
 
@@ -73,8 +73,8 @@ describe('workspace manifests', () => {
     }
   });
 
-  it('declares every @agentwire dependency a package imports (what ships in dependencies; test helpers in either)', () => {
-    const importsOf = (text: string): Set<string> => new Set([...text.matchAll(/from '(@agentwire\/[a-z-]+)/g)].map((m) => m[1] as string));
+  it('declares every @agentwirejs dependency a package imports (what ships in dependencies; test helpers in either)', () => {
+    const importsOf = (text: string): Set<string> => new Set([...text.matchAll(/from '(@agentwirejs\/[a-z-]+)/g)].map((m) => m[1] as string));
     for (const project of projects) {
       const deps = Object.keys((project.packageJson['dependencies'] ?? {}) as Record<string, string>);
       const devDeps = Object.keys((project.packageJson['devDependencies'] ?? {}) as Record<string, string>);

@@ -143,12 +143,12 @@ describe('module boundaries (fixture lint with the real tags and rules)', () => 
 
   it('rejects deep imports and relative imports that leave a package; allows the ./testing entry', () => {
     const lint = lintFixture({
-      'packages/router/src/deep-src.ts': `import { here } from '@agentwire/types/src/index';\nexport const a = here;\n`,
-      'packages/router/src/deep-dist.ts': `import { here } from '@agentwire/protocols/dist/index';\nexport const b = here;\n`,
-      'packages/router/src/deep-other.ts': `import { here } from '@agentwire/protocols/internal';\nexport const c = here;\n`,
+      'packages/router/src/deep-src.ts': `import { here } from '@agentwirejs/types/src/index';\nexport const a = here;\n`,
+      'packages/router/src/deep-dist.ts': `import { here } from '@agentwirejs/protocols/dist/index';\nexport const b = here;\n`,
+      'packages/router/src/deep-other.ts': `import { here } from '@agentwirejs/protocols/internal';\nexport const c = here;\n`,
       'packages/router/src/relative.ts': `import { here } from '../../types/src/index';\nexport const d = here;\n`,
       'apps/gateway/src/relative-up.ts': `import { here } from '../../../packages/config/src';\nexport const e = here;\n`,
-      'packages/router/src/testing-entry.ts': `import { testing } from '@agentwire/protocols/testing';\nexport const f = testing;\n`,
+      'packages/router/src/testing-entry.ts': `import { testing } from '@agentwirejs/protocols/testing';\nexport const f = testing;\n`,
       'packages/router/src/own-relative.ts': `import { here } from './index';\nexport const g = here;\n`,
     });
     const errorsOf = (file: string) => boundaryErrors(lint.get(file)).map((m) => `${m.ruleId}: ${m.message}`);

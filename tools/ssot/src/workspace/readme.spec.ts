@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SETTINGS } from '@agentwire/config';
+import { SETTINGS } from '@agentwirejs/config';
 import { workspaceRoot } from './workspace-root';
 
 const readme = readFileSync(join(workspaceRoot(), 'README.md'), 'utf8');
@@ -13,7 +13,7 @@ describe('README', () => {
     expect(commands).toEqual(['npm install && npm start', 'npm install && npm test']);
   });
 
-  it('documents exactly the settings @agentwire/config reads, with their defaults', () => {
+  it('documents exactly the settings @agentwirejs/config reads, with their defaults', () => {
     const rows = [...readme.matchAll(/^\| (AGENTWIRE_[A-Z_]+) \| ([^|]*) \|/gm)].map((m) => [m[1] as string, (m[2] as string).trim()] as const);
     expect(rows.map(([name]) => name).sort()).toEqual(Object.keys(SETTINGS).sort());
     for (const [name, shown] of rows) {

@@ -1,8 +1,7 @@
-/** Positions from_seq..to_seq of the user's stream that never reached this client. */
-export interface SeqRange {
-  readonly from_seq: number;
-  readonly to_seq: number;
-}
+import type { ReplayGapRange } from '@agentwirejs/protocols';
+
+/** Positions from_seq..to_seq of the user's stream that never reached this client: the wire's gap range (one definition, in protocols). */
+export type SeqRange = Readonly<ReplayGapRange>;
 
 /** Where a client stands in its user's stream: the last seq it holds and the epoch that seq counts in. */
 export interface StreamPoint {

@@ -74,6 +74,7 @@ export type {
   ServerMessageType,
   OutboundMessage,
   RunEventEnvelope,
+  ReplayGapRange,
   V2ServerMessage,
 } from './wire/server-messages';
 export { checkRunEventOrder, checkEventStreams, checkUserStream } from './ordering';

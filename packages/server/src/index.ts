@@ -5,7 +5,7 @@
  * and remote AG-UI agents, keeps every user's stream ordered and resumable, and scales out over
  * Redis; its HTTP routes serve health, readiness, metrics and the server API.
  */
-export { AgentwireServer, WEBSOCKET_PATH, createAgentwireServer } from './server';
+export { type AgentwireServer, WEBSOCKET_PATH, createAgentwireServer } from './server';
 export type { AgentwireServerOptions, GatewayPhase, GatewayRouter } from './container';
 export { DEFAULT_USER_MESSAGE_AGENT } from './container';
 export { defineAppProtocol } from './handlers';

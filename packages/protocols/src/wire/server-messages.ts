@@ -99,6 +99,8 @@ export const ErrorMessageSchema = z.object({
 const GapRangeSchema = z
   .object({ from_seq: StreamSeqSchema, to_seq: StreamSeqSchema })
   .refine((gap) => gap.to_seq >= gap.from_seq, { error: 'to_seq must not be below from_seq' });
+/** The wire's gap range (`replay_gap`'s payload, `agentwire.replay_gap`'s value); StreamGap is the same positions inside the packages. */
+export type ReplayGapRange = z.infer<typeof GapRangeSchema>;
 
 /**
  * Events from_seq..to_seq of the user's stream cannot be delivered (evicted from the replay

@@ -26,6 +26,8 @@ export class Gateway {
     const server = createAgentwireServer({
       ...options,
       config,
+      // the demo page signs in through it (development mode only: the server checks config.devTokenEndpoint too)
+      devTokenEndpoint: options.devTokenEndpoint ?? true,
       agents: options.agents ?? builtInAgents({ ...config.burst, demoTokensPerSecond: config.stream.demoTokensPerSecond }),
     });
     const pages = createPageHandler({ maxInputChars: config.limits.maxInputChars, maxPayloadBytes: config.maxPayloadBytes });

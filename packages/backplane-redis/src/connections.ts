@@ -23,8 +23,12 @@ export function createRedisClient(options: ResolvedRedisOptions, role: string, a
     // connects now, whatever the app's client does
     lazyConnect: false,
   };
+  // An app's client may carry settings that would break what this package relies on: its key
+  // prefix (ioredis prefixes KEYS[] but not the names the scripts build; the prefix here is
+  // keyPrefix, AGENTWIRE_REDIS_KEY_PREFIX) and a command timeout (commands wait out an outage).
+  const overApp: RedisOptions = { ...settings, keyPrefix: '', commandTimeout: undefined };
   const { connectTo } = options;
-  const client = 'client' in connectTo ? connectTo.client.duplicate(settings) : new Redis(connectTo.url, settings);
+  const client = 'client' in connectTo ? connectTo.client.duplicate(overApp) : new Redis(connectTo.url, settings);
   client.on('error', (error: unknown) => options.onError(error, `redis ${role} connection`));
   return client;
 }

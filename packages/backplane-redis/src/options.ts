@@ -57,8 +57,9 @@ export interface RedisBackplaneOptions {
    * The app's own ioredis client (a single server, or Sentinel through its `sentinels` option):
    * each component opens its connections with `client.duplicate()`, so host, TLS, password and
    * Sentinel settings carry over, with the retry and queueing settings this package relies on
-   * laid over them. The client itself is not used or closed. Redis Cluster is not supported (the
-   * process-wide keys would span slots).
+   * laid over them (the client's keyPrefix and commandTimeout are not applied: keys use
+   * `keyPrefix` here). The client itself is not used or closed. Redis Cluster is not supported
+   * (the process-wide keys would span slots).
    */
   readonly client?: Redis;
   readonly keyPrefix?: string;

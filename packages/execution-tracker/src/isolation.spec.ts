@@ -43,6 +43,17 @@ describe('user isolation', () => {
   let h: Harness;
   afterEach(() => h.close());
 
+  it('leaves nothing behind when the sink refuses to bind to the user (no run, no record, no count)', () => {
+    const sink = new BoundSinks();
+    sink.forUser = (userId: UserId): AgentEventSink => {
+      throw new Error(`no sink for ${userId}`);
+    };
+    h = createHarness({ sink });
+    expect(() => h.trackerFor('mallory').startRun({ agent: busyAgent, input: 'x' })).toThrow('no sink for mallory');
+    expect(h.trackerFor('mallory').getUserExecutions()).toEqual([]);
+    expect({ active: h.registry.metrics().active, pending: h.registry.metrics().live.pending }).toEqual({ active: 0, pending: 0 });
+  });
+
   it("emits every run's events through the sink bound to the run's user, when the sink offers bound sinks", async () => {
     const sink = new BoundSinks();
     h = createHarness({ sink });

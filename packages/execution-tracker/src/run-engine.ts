@@ -222,10 +222,12 @@ export class RunEngine implements ReporterHost {
       error: null,
       cancelReason: null,
     };
+    // the run's events go through a sink that takes only this user's events, where the sink offers
+    // one; asked for before the run exists, so a sink that refuses this user leaves nothing behind
+    const sink = this.options.sink.forUser?.(userId) ?? this.options.sink;
     this.options.store.add(record);
     this.counters.moved(null, 'pending');
-    // the run's events go through a sink that takes only this user's events, where the sink offers one
-    const run = new LiveRun(record, agent, input, tools, this.options.sink.forUser?.(userId) ?? this.options.sink);
+    const run = new LiveRun(record, agent, input, tools, sink);
     this.active.set(record.runId, run);
     if (mine === undefined) this.activeByUser.set(userId, (mine = new Set()));
     mine.add(run);

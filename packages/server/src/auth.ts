@@ -45,22 +45,23 @@ export function jwtAuthentication(tokens: TokenService): Authentication {
   };
 }
 
-/** Refuses an identity outside the user-id rule or without a time limit: an app's callback is checked like our own verifier. */
-function checkedIdentity(identity: Identity, expiryRequired: boolean): Identity {
+/** Refuses an identity outside the user-id rule, without a time limit, or already expired: an app's callback is checked like our own verifier. */
+function checkedIdentity(identity: Identity, expiryRequired: boolean, now: number): Identity {
   const userId = UserIdSchema.safeParse(identity?.userId);
   if (!userId.success) throw new AuthenticationError('invalid_claims', `the authenticated user id is not a user id: ${userId.error.issues[0]?.message ?? 'invalid'}`);
   const validUntil = identity.validUntil;
   const valid = typeof validUntil === 'number' && !Number.isNaN(validUntil) && (Number.isFinite(validUntil) || (!expiryRequired && validUntil === Number.POSITIVE_INFINITY));
   if (!valid) throw new AuthenticationError('invalid_claims', expiryRequired ? 'a token sent over an open connection must have an expiry (validUntil, epoch ms)' : 'validUntil must be epoch ms or Infinity');
+  if (validUntil <= now) throw new AuthenticationError('expired', 'the identity has expired (validUntil is past)');
   return { userId: userId.data, validUntil };
 }
 
-/** `authentication` with every identity it returns checked (see Authentication). */
-export function checkedAuthentication(authentication: Authentication): Authentication {
+/** `authentication` with every identity it returns checked (see Authentication) against the clock `now` (epoch ms). */
+export function checkedAuthentication(authentication: Authentication, now: () => number = Date.now): Authentication {
   const { verifyToken } = authentication;
   return {
-    authenticate: async (request) => checkedIdentity(await authentication.authenticate(request), false),
-    ...(verifyToken === undefined ? {} : { verifyToken: async (token: string) => checkedIdentity(await verifyToken.call(authentication, token), true) }),
+    authenticate: async (request) => checkedIdentity(await authentication.authenticate(request), false, now()),
+    ...(verifyToken === undefined ? {} : { verifyToken: async (token: string) => checkedIdentity(await verifyToken.call(authentication, token), true, now()) }),
   };
 }
 

@@ -94,6 +94,13 @@ export interface AgentwireServerOptions {
   readonly verifyToken?: Authentication['verifyToken'];
   /** The agents clients may start, by their runner's name; the remote agents of config.remoteAgents are added. Default: none. */
   readonly agents?: readonly CatalogEntry[];
+  /**
+   * Serve POST /dev/token, which issues a token for any user name it is given: for a development
+   * gateway's demo page only. Also needs the default JWT authentication and development mode
+   * (config.devTokenEndpoint). Default false: an app that mounts the server never exposes it by
+   * leaving AGENTWIRE_ENV unset.
+   */
+  readonly devTokenEndpoint?: boolean;
   /** The agent a `user_message {text}` starts (with the text as its input). Default DEFAULT_USER_MESSAGE_AGENT, `demo`. */
   readonly userMessageAgent?: string;
   /** The backplane: default the Redis one when `redis` or config.redisUrl is given, else in memory (one process). */
@@ -199,7 +206,7 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
       const authenticate = options.authenticate ?? jwt?.authenticate;
       if (authenticate === undefined) throw new Error('unreachable: JWT authentication exists whenever no authenticate option is given');
       const verifyToken = options.verifyToken ?? jwt?.verifyToken;
-      return checkedAuthentication({ authenticate, ...(verifyToken === undefined ? {} : { verifyToken }) });
+      return checkedAuthentication({ authenticate, ...(verifyToken === undefined ? {} : { verifyToken }) }, r.resolve(GatewayTokens.Clock));
     }),
   );
   container.register(
@@ -296,8 +303,8 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
       const tokens = r.resolve(GatewayTokens.Tokens);
       return createServerHttpHandler({
         metrics: r.resolve(GatewayTokens.Metrics),
-        // development tokens are JWTs: only with the JWT authentication and in development mode
-        devTokens: tokens !== null && config.devTokenEndpoint ? { tokens, ttlSeconds: config.tokenTtlSeconds } : null,
+        // development tokens: asked for by the app, JWT authentication, development mode; all three
+        devTokens: options.devTokenEndpoint === true && tokens !== null && config.devTokenEndpoint ? { tokens, ttlSeconds: config.tokenTtlSeconds } : null,
         startedAt: r.resolve(GatewayTokens.Clock)(),
         connections: () => factory.getUnifiedManager().getConnectionCount(),
         notReadyReason: () => lifecycle.notReadyReason(),

@@ -40,8 +40,12 @@ export class GatewayMetrics {
   readonly connectionsRefused: Counter<'reason'>;
   readonly errorsSent: Counter<'code'>;
 
+  /** The names of the metrics this instance registered (removed from an app's registry by unregister). */
+  private readonly own: readonly string[];
+
   constructor(sources: MetricsSources, registry?: Registry) {
     this.registry = registry ?? new Registry();
+    const before = new Set(this.registry.getMetricsAsArray().map((metric) => metric.name));
     const registers = [this.registry];
     // prom-client's default names already start with process_ / nodejs_: the prefix only namespaces them.
     if (registry === undefined) collectDefaultMetrics({ register: this.registry, prefix: 'agentwire_' });
@@ -81,6 +85,15 @@ export class GatewayMetrics {
         for (const [state, count] of Object.entries(sources.runsByState())) this.set({ state }, count);
       },
     });
+    this.own = this.registry.getMetricsAsArray().map((metric) => metric.name).filter((name) => !before.has(name));
+  }
+
+  /**
+   * Removes this server's metrics from the registry (the server closed): an app's registry then
+   * holds no collector of a closed server, and a new server can register the same names.
+   */
+  unregister(): void {
+    for (const name of this.own) this.registry.removeSingleMetric(name);
   }
 
   /** The Prometheus text exposition. */

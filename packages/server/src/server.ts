@@ -118,7 +118,8 @@ export class AgentwireServer {
   private readonly sessionDeps: SessionDeps;
   private expiryCheck: NodeJS.Timeout | null = null;
   private readonly admitting = new AdmissionCounts();
-  private readonly attached = new Set<Server>();
+  /** The 'upgrade' listener added to each attached HTTP server (removed when the server has closed). */
+  private readonly attached = new Map<Server, (request: IncomingMessage, socket: Duplex, head: Buffer) => void>();
 
   /** @internal Use createAgentwireServer. */
   constructor(
@@ -207,8 +208,9 @@ export class AgentwireServer {
    */
   attach(server: Server): this {
     if (this.attached.has(server)) return this;
-    this.attached.add(server);
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(request, socket, head));
+    const listener = (request: IncomingMessage, socket: Duplex, head: Buffer): void => this.handleUpgrade(request, socket, head);
+    this.attached.set(server, listener);
+    server.on('upgrade', listener);
     return this;
   }
 
@@ -350,6 +352,9 @@ export class AgentwireServer {
     await this.closeSockets();
     await this.runs.close();
     await this.backplane.close();
+    for (const [server, listener] of this.attached) server.off('upgrade', listener);
+    this.attached.clear();
+    this.metrics.unregister();
     this.lifecycle.phase = 'stopped';
     this.logger.info({ event: 'server_stopped', ...report }, 'stopped');
   }

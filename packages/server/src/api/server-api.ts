@@ -8,12 +8,13 @@ import { answerPeers } from './cluster';
 import { buildOpenApiDocument } from './openapi';
 import { type ApiRoute, SERVER_API_ROUTES, type ServerApiDeps } from './routes';
 
-export const API_PREFIX = '/api/';
+/** The server API's paths; anything else (an app's own /api/… included) is left to the app. */
+export const API_PREFIX = '/api/v1/';
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 const API_VERSION = '1.0.0';
 
 export interface ServerApiConfig {
-  /** AGENTWIRE_API_KEYS; none = the API is off (every /api/ path answers 404). */
+  /** AGENTWIRE_API_KEYS; none = the API is off (its paths are left to the app, which answers them as any unknown path). */
   readonly apiKeys: readonly string[];
   /** AGENTWIRE_MAX_PAYLOAD_BYTES: the largest request body. */
   readonly maxBodyBytes: number;
@@ -110,11 +111,7 @@ export function createServerApi(config: ServerApiConfig, deps: ServerApiDeps): (
 
   return (request, response) => {
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');
-    if (!url.pathname.startsWith(API_PREFIX)) return false;
-    if (!keys.enabled) {
-      sendJson(response, 404, { error: { code: ErrorCode.NotFound, message: 'the server API is off (set AGENTWIRE_API_KEYS)' } });
-      return true;
-    }
+    if (!keys.enabled || !url.pathname.startsWith(API_PREFIX)) return false;
     serve(request, response, url.pathname, url.searchParams).catch((error: unknown) => {
       if (response.headersSent) {
         response.destroy();

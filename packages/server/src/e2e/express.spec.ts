@@ -11,7 +11,7 @@ const mountInExpress: Mount = async (options) => {
   app.use((request, response, next) => {
     if (!server.handleRequest(request, response)) next();
   });
-  app.get('/app', (_request, response) => {
+  app.get(['/app', '/api/app'], (_request, response) => {
     response.send('app');
   });
   await server.start();

@@ -18,6 +18,7 @@ const mountInFastify: Mount = async (options) => {
     done();
   });
   app.get('/app', async () => 'app');
+  app.get('/api/app', async () => 'app');
   await server.start();
   await app.listen({ port: 0, host: '127.0.0.1' });
   server.attach(app.server);

@@ -9,7 +9,7 @@ const mountInNodeHttp: Mount = async (options) => {
   const server = createAgentwireServer(options);
   const http = createServer((request, response) => {
     if (server.handleRequest(request, response)) return;
-    if (request.url === '/app') return void response.end('app');
+    if (request.url === '/app' || request.url === '/api/app') return void response.end('app');
     response.writeHead(404).end();
   });
   server.attach(http);

@@ -184,6 +184,10 @@ export function describeServerContract(framework: string, mount: Mount): void {
       expect((await fetch(`${mounted.origin}/ready`)).status).toBe(200);
       expect(await (await fetch(`${mounted.origin}/metrics`)).text()).toContain('agentwire_connections ');
       expect(await (await fetch(`${mounted.origin}/app`)).text()).toBe('app');
+      // the app's own /api/… routes stay the app's (the server API is /api/v1/, and off without keys)
+      expect(await (await fetch(`${mounted.origin}/api/app`)).text()).toBe('app');
+      // the development token endpoint is not served by a mounted server
+      expect((await fetch(`${mounted.origin}/dev/token`, { method: 'POST', body: '{"user":"victim"}' })).status).toBe(404);
     });
 
     it('refuses an upgrade its authenticate refuses with 401, before any socket opens', async () => {
@@ -268,8 +272,9 @@ export function describeServerContract(framework: string, mount: Mount): void {
     beforeAll(async () => {
       await deleteKeys(prefix);
       for (let index = 0; index < 2; index += 1) {
-        // the app's own client; the server duplicates it per component and never closes it
-        const redis = new Redis(REDIS_URL, { lazyConnect: true });
+        // the app's own client, with settings of its own; the server duplicates it per component
+        // (without the app's key prefix and command timeout) and never closes it
+        const redis = new Redis(REDIS_URL, { lazyConnect: true, keyPrefix: `${prefix}app:`, commandTimeout: 1 });
         const mounted = await mount(contractOptions({ AGENTWIRE_REDIS_KEY_PREFIX: prefix }, { redis }));
         apps.push({ mounted, redis });
       }
@@ -302,6 +307,13 @@ export function describeServerContract(framework: string, mount: Mount): void {
       const ended = await onA.waitFor((message) => message.run_id === long && isTerminal(message));
       expect(ended.payload['outcome']).toMatchObject({ type: 'cancelled' });
       expect(terminalOf(onB, long) ?? (await onB.waitFor((message) => message.run_id === long && isTerminal(message)))).toMatchObject({ seq: ended.seq });
+      // the streams live under AGENTWIRE_REDIS_KEY_PREFIX, not under the app client's own prefix
+      const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      try {
+        expect({ agentwire: (await admin.keys(`${prefix}u:*`)).length > 0, appPrefix: await admin.keys(`${prefix}app:*`) }).toEqual({ agentwire: true, appPrefix: [] });
+      } finally {
+        admin.disconnect();
+      }
     }, 30_000);
 
     it('thirty connections spread over both servers that send on open all get their runs, and no user sees another', async () => {

@@ -21,6 +21,7 @@ const mountInExpress: Mount = async (options) => {
   return {
     origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     server,
+    http,
     async stop() {
       await server.close();
       http.closeAllConnections();

@@ -27,6 +27,7 @@ const mountInFastify: Mount = async (options) => {
   return {
     origin: `http://127.0.0.1:${address.port}`,
     server,
+    http: app.server,
     async stop() {
       await server.close();
       await app.close();

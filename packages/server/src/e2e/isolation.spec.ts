@@ -1,12 +1,8 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getExecutionTracker } from '@agentwirejs/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwirejs/manager';
 import { type AgentEvent, type AgentRunRequest, EventType } from '@agentwirejs/protocols';
 import { UserExecutionContext, type UserId } from '@agentwirejs/types';
-import { createAgentwireServer } from '../server';
-import { ContractClient, contractOptions } from './server-contract.test-helpers';
+import { ContractClient, contractOptions, mountInNodeHttp } from './server-contract.test-helpers';
 
 /**
  * Isolation where agent events flow (issue 14, item 5): code holding one user's tracker view,
@@ -44,13 +40,7 @@ const everyEmitter = {
 
 describe('isolation on the agent-event path', () => {
   it("a run started through one user's tracker view, using every emitting call, reaches only that user; an event for another user on that path is refused and counted", async () => {
-    const server = createAgentwireServer(contractOptions({}, { agents: [everyEmitter] }));
-    const http = createServer((request, response) => void (server.handleRequest(request, response) || response.writeHead(404).end()));
-    server.attach(http);
-    await server.start();
-    http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
-    const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const { server, origin, stop } = await mountInNodeHttp(contractOptions({}, { agents: [everyEmitter] }));
     const alice = await ContractClient.open(origin, 'auth0|alice');
     const bob = await ContractClient.open(origin, 'auth0|bob');
     try {
@@ -75,8 +65,7 @@ describe('isolation on the agent-event path', () => {
       expect(await metric()).toBe('1');
     } finally {
       await Promise.all([alice.close(), bob.close()]);
-      await server.close();
-      http.close();
+      await stop();
     }
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from '@agentwirejs/config';
 import { type AgentRunRequest, EventType, type ServerEnvelope, WireProtocol, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
 import Redis from 'ioredis';
@@ -7,7 +8,7 @@ import WebSocket from 'ws';
 import { AuthenticationError, type Identity, presentedToken } from '../auth';
 import type { CatalogEntry } from '../agents/catalog';
 import type { AgentwireServerOptions } from '../container';
-import type { AgentwireServer } from '../server';
+import { type AgentwireServer, createAgentwireServer } from '../server';
 
 /**
  * The contract every way of mounting @agentwirejs/server must keep (node:http, Express, Fastify),
@@ -23,9 +24,35 @@ export interface MountedServer {
   /** http://127.0.0.1:<port> */
   readonly origin: string;
   readonly server: AgentwireServer;
+  /** The app's HTTP server the agentwire server is attached to. */
+  readonly http: Server;
   /** Drains the server, then closes the app's HTTP server. */
   stop(): Promise<void>;
 }
+
+/** Plain node:http: the server attached to the app's http.Server, its routes tried before the app's own (/app, /api/app). */
+export const mountInNodeHttp: Mount = async (options) => {
+  const server = createAgentwireServer(options);
+  const http = createServer((request, response) => {
+    if (server.handleRequest(request, response)) return;
+    if (request.url === '/app' || request.url === '/api/app') return void response.end('app');
+    response.writeHead(404).end();
+  });
+  server.attach(http);
+  await server.start();
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  return {
+    origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    server,
+    http,
+    async stop() {
+      await server.close();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
+};
 
 /** Mounts a server created with `options` into a framework's app listening on 127.0.0.1 (an ephemeral port). */
 export type Mount = (options: AgentwireServerOptions) => Promise<MountedServer>;

@@ -1,35 +1,13 @@
 import { once } from 'node:events';
-import { type IncomingMessage, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { loadConfig } from '@agentwirejs/config';
 import { WireProtocol } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
-import type { AgentwireServerOptions } from '../container';
-import { createAgentwireServer } from '../server';
-import { contractOptions, tokenOf } from './server-contract.test-helpers';
+import { contractOptions, mountInNodeHttp, tokenOf } from './server-contract.test-helpers';
 
-/** A server on node:http on 127.0.0.1; stop() closes both. */
-async function serve(options: AgentwireServerOptions) {
-  const server = createAgentwireServer(options);
-  const http = createServer((request, response) => void (server.handleRequest(request, response) || response.writeHead(404).end()));
-  server.attach(http);
-  await server.start();
-  http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  return {
-    server,
-    http,
-    origin,
-    async stop() {
-      await server.close();
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(resolve));
-    },
-  };
-}
+const serve = mountInNodeHttp;
 
 async function upgradeStatus(origin: string, protocols: string[]): Promise<number> {
   const socket = new WebSocket(`${origin.replace(/^http/, 'ws')}/ws`, protocols);

@@ -1,8 +1,9 @@
 import type { Message } from '@ag-ui/client';
 import { type AgentwireClient, createClient } from '@agentwirejs/client';
 import WebSocket from 'ws';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { AgentwireAgent, type AgentwireAgentConfig } from './agentwire-agent';
-import { type ClientFrame, ScriptedGateway, agUiEvents, waitFor } from './scripted-gateway.test-helpers';
+import { type ClientFrame, ScriptedGateway, agUiEvents } from './scripted-gateway.test-helpers';
 
 /**
  * The adapter driven through @ag-ui/client's own API (runAgent, subscribe, abortRun, messages,
@@ -100,7 +101,7 @@ describe('AgentwireAgent (an @ag-ui/client AbstractAgent over agentwire)', () =>
     agent.subscribe({ onTextMessageContentEvent: ({ event }) => void deltas.push(event.delta) });
     agent.addMessage(userMessage('u1', 'count to four'));
     const running = agent.runAgent();
-    await waitFor(() => (deltas.length === 2 ? true : undefined), 'the first two words');
+    await eventually(() => (deltas.length === 2 ? true : undefined), 'the first two words');
 
     gateway.dropConnections();
     publishRest();
@@ -123,7 +124,7 @@ describe('AgentwireAgent (an @ag-ui/client AbstractAgent over agentwire)', () =>
     agent.subscribe({ onRunFinishedEvent: ({ outcome }) => void outcomes.push(outcome) });
     agent.addMessage(userMessage('u1', 'talk'));
     const running = agent.runAgent();
-    await waitFor(() => (agent.messages.length === 2 ? true : undefined), 'the answer begun');
+    await eventually(() => (agent.messages.length === 2 ? true : undefined), 'the answer begun');
 
     agent.abortRun();
     const { newMessages } = await running;
@@ -197,7 +198,7 @@ describe('AgentwireAgent (an @ag-ui/client AbstractAgent over agentwire)', () =>
     agent.subscribe({ onCustomEvent: ({ event }) => void (event.name === 'agentwire.interrupt' && questions.push(event.value)) });
     agent.addMessage(userMessage('u1', 'delete it'));
     const running = agent.runAgent();
-    await waitFor(() => questions[0], 'the question');
+    await eventually(() => questions[0], 'the question');
 
     await agent.answer('ask-1', true);
     const { newMessages } = await running;
@@ -217,7 +218,7 @@ describe('AgentwireAgent (an @ag-ui/client AbstractAgent over agentwire)', () =>
     const agent = agentOn();
     agent.addMessage(userMessage('u1', 'delete it'));
     const running = agent.runAgent();
-    await waitFor(() => agent.currentRun?.interrupts[0], 'the question');
+    await eventually(() => agent.currentRun?.interrupts[0], 'the question');
     await agent.answer('ask-1', true);
     expect(assistantTexts((await running).newMessages)).toEqual(['Deleting… done.']);
   });
@@ -242,7 +243,7 @@ describe('AgentwireAgent (an @ag-ui/client AbstractAgent over agentwire)', () =>
 
   it('closes the client it created from options, and only that one', async () => {
     const owned = new AgentwireAgent({ client: { url: gateway.url, getToken: () => 'token', WebSocket }, agent: 'demo' });
-    await waitFor(() => (owned.client.state === 'open' ? true : undefined), 'the connection');
+    await eventually(() => (owned.client.state === 'open' ? true : undefined), 'the connection');
     await owned.close();
     expect(owned.client.state).toBe('closed');
     const shared = agentOn();

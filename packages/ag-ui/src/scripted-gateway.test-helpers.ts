@@ -129,13 +129,3 @@ export function agUiEvents(runId: string, threadId: string, agent = 'demo') {
   };
 }
 
-/** Resolves with what `read` returns once it is not undefined; rejects after `timeoutMs` naming `what`. Polls every 5 ms. */
-export async function waitFor<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { type AgentwireClient, type ClientOptions, type ClientState, type StreamEnvelope, type TokenRequest, createClient } from './client';
 import { ClientErrorCode } from './errors';
-import { FakeGateway, fakeJwt, runEvents, waitFor } from './fake-gateway.test-helpers';
+import { FakeGateway, fakeJwt, runEvents } from './fake-gateway.test-helpers';
 
 /**
  * The client against a scripted gateway on a real ws server (127.0.0.1): connecting, resuming
@@ -47,7 +48,7 @@ describe('connecting', () => {
   it('offers agentwire.v2 and the token as subprotocols, asks getToken for it, and is open once greeted', async () => {
     const { client, tokenRequests, states } = connect();
     const connection = await gateway.connection(0);
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     expect(connection.protocols).toEqual(['agentwire.v2', `bearer.${connection.token}`]);
     expect(connection.token).not.toBe('');
     expect(tokenRequests).toEqual(['connect']);
@@ -64,7 +65,7 @@ describe('connecting', () => {
   it('after an upgrade refusal (401: no socket) gets a fresh token (reason rejected) and connects', async () => {
     gateway.refuseUpgrades = 2;
     const { client, tokenRequests, states } = connect();
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     expect(gateway.refusedUpgrades).toBe(2);
     expect(tokenRequests).toEqual(['connect', 'rejected', 'rejected']);
     expect(states).toEqual(['connecting', 'open']);
@@ -74,10 +75,10 @@ describe('connecting', () => {
     const { client, tokenRequests, states } = connect();
     (await gateway.connection(0)).close(1008, 'token expired');
     await gateway.connection(1);
-    await waitFor(openState(client), 'open again');
+    await eventually(openState(client), 'open again');
     (await gateway.connection(1)).terminate();
     await gateway.connection(2);
-    await waitFor(openState(client), 'open a third time');
+    await eventually(openState(client), 'open a third time');
     expect(tokenRequests).toEqual(['connect', 'rejected', 'reconnect']);
     expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open', 'reconnecting', 'open']);
   });
@@ -85,7 +86,7 @@ describe('connecting', () => {
   it('stops for good on close(): no further attempts, state closed', async () => {
     gateway.refuseUpgrades = 1_000;
     const { client, states, tokenRequests } = connect({ reconnectBaseDelayMs: 5, reconnectMaxDelayMs: 5 });
-    await waitFor(() => (gateway.refusedUpgrades >= 3 ? true : undefined), 'three refused attempts');
+    await eventually(() => (gateway.refusedUpgrades >= 3 ? true : undefined), 'three refused attempts');
     await client.close();
     // every attempt starts by asking for a token
     const attempts = tokenRequests.length;
@@ -101,18 +102,18 @@ describe('connecting', () => {
     const { client } = connect({ maxReconnectAttempts: 2 });
     const disconnects: (number | null)[] = [];
     client.on('disconnected', ({ retryInMs }) => disconnects.push(retryInMs));
-    await waitFor(() => (client.state === 'closed' ? true : undefined), 'closed');
+    await eventually(() => (client.state === 'closed' ? true : undefined), 'closed');
     expect(gateway.refusedUpgrades).toBe(3);
     expect(disconnects.map((retry) => retry === null)).toEqual([false, false, true]);
   });
 
   it('reconnects when the connection goes silent (no pong to its heartbeat ping)', async () => {
     const { client } = connect({ heartbeatIntervalMs: 30, heartbeatTimeoutMs: 60 });
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     gateway.answerPings = false;
     await gateway.connection(1);
     gateway.answerPings = true;
-    await waitFor(openState(client), 'open again');
+    await eventually(openState(client), 'open again');
     expect((await gateway.connection(0)).ofType('ping').length).toBeGreaterThan(0);
   });
 });
@@ -123,15 +124,15 @@ describe('resuming the stream', () => {
     const { client } = connect();
     const seen: number[] = [];
     client.on('event', (envelope) => seen.push(envelope.seq));
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     for (let index = 0; index < 5; index += 1) gateway.publish({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: index } });
-    await waitFor(() => (seen.length === 5 ? true : undefined), '5 events');
+    await eventually(() => (seen.length === 5 ? true : undefined), '5 events');
     (await gateway.connection(0)).terminate();
     for (let index = 5; index < 8; index += 1) gateway.record({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: index } });
     const second = await gateway.connection(1);
     expect(Object.fromEntries(second.url.searchParams)).toEqual({ after_seq: '5', epoch: 'e1' });
     gateway.publish({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: 8 } });
-    await waitFor(() => (seen.length === 9 ? true : undefined), '9 events');
+    await eventually(() => (seen.length === 9 ? true : undefined), '9 events');
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(client.position).toEqual({ seq: 9, epoch: 'e1' });
   });
@@ -139,13 +140,13 @@ describe('resuming the stream', () => {
   it("applies a compacted replay: the run's text is exact across the drop", async () => {
     gateway.compactReplay = true;
     const { client } = connect();
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     const run = client.startRun({ agent: 'demo', input: 'hi' });
     const connection = await gateway.connection(0);
-    const start = await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    const start = await eventually(() => connection.ofType('start_agent')[0], 'start_agent');
     const events = runEvents('run_1', String(start['thread_id']));
     for (const event of [events.started(), events.textStart(), events.text('one '), events.text('two ')]) gateway.publish(event);
-    await waitFor(() => (run.text === 'one two ' ? true : undefined), 'the first words');
+    await eventually(() => (run.text === 'one two ' ? true : undefined), 'the first words');
     connection.terminate();
     for (const delta of ['three ', 'four ', 'five']) gateway.record(events.text(delta));
     gateway.record(events.textEnd());
@@ -164,9 +165,9 @@ describe('resuming the stream', () => {
     const resets: unknown[] = [];
     client.on('event', (envelope) => seen.push(envelope.seq));
     client.on('reset', (point) => resets.push(point));
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     for (let index = 0; index < 4; index += 1) gateway.publish({ type: 'CUSTOM', payload: { type: 'CUSTOM', name: 'app.note', value: index } });
-    await waitFor(() => (seen.length === 4 ? true : undefined), '4 events');
+    await eventually(() => (seen.length === 4 ? true : undefined), '4 events');
     // the gateway restarted: a new, shorter stream in a new epoch
     gateway.stream.splice(0);
     gateway.epoch = 'e2';
@@ -175,7 +176,7 @@ describe('resuming the stream', () => {
     (await gateway.connection(0)).terminate();
     const second = await gateway.connection(1);
     expect(Object.fromEntries(second.url.searchParams)).toEqual({ after_seq: '4', epoch: 'e1' });
-    await waitFor(() => (seen.length === 6 ? true : undefined), 'the new stream');
+    await eventually(() => (seen.length === 6 ? true : undefined), 'the new stream');
     expect(seen).toEqual([1, 2, 3, 4, 1, 2]);
     expect(resets).toEqual([{ seq: 0, epoch: 'e2' }]);
     expect(client.position).toEqual({ seq: 2, epoch: 'e2' });
@@ -187,13 +188,13 @@ describe('resuming the stream', () => {
     const errors: string[] = [];
     client.on('gap', (gap) => gaps.push(gap));
     client.on('error', (error) => errors.push(error.code));
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     const connection = await gateway.connection(0);
     connection.send(FakeGateway.message('CUSTOM', { type: 'CUSTOM', name: 'agentwire.replay_gap', value: { from_seq: 1, to_seq: 4 } }));
     connection.send({ type: 'CUSTOM', seq: 5, ts: new Date().toISOString(), user_id: 'alice', payload: { type: 'CUSTOM', name: 'app.note', value: 5 } });
     // 6..7 never come and nothing says so
     connection.send({ type: 'CUSTOM', seq: 8, ts: new Date().toISOString(), user_id: 'alice', payload: { type: 'CUSTOM', name: 'app.note', value: 8 } });
-    await waitFor(() => (client.position.seq === 8 ? true : undefined), 'seq 8');
+    await eventually(() => (client.position.seq === 8 ? true : undefined), 'seq 8');
     expect(gaps).toEqual([
       { from_seq: 1, to_seq: 4 },
       { from_seq: 6, to_seq: 7 },
@@ -208,7 +209,7 @@ describe('resuming the stream', () => {
     client.on('event', (envelope) => seen.push(envelope.seq));
     const connection = await gateway.connection(0);
     expect(Object.fromEntries(connection.url.searchParams)).toEqual({ after_seq: '1', epoch: 'e1' });
-    await waitFor(() => (seen.length === 2 ? true : undefined), 'the replay');
+    await eventually(() => (seen.length === 2 ? true : undefined), 'the replay');
     expect(seen).toEqual([2, 3]);
   });
 });
@@ -233,7 +234,7 @@ describe('token refresh on the open socket', () => {
       if (frame.type === 'refresh_token') connection.send(FakeGateway.message('token_refreshed', { expires_at: new Date(Date.now() + 2000).toISOString() }));
     };
     const connection = await gateway.connection(0);
-    await waitFor(() => (connection.ofType('refresh_token').length >= 2 ? true : undefined), 'two refreshes', 8000);
+    await eventually(() => (connection.ofType('refresh_token').length >= 2 ? true : undefined), 'two refreshes', 8000);
     expect(connection.ofType('refresh_token').map((frame) => frame['token'])).toEqual(tokens.slice(1, 1 + connection.ofType('refresh_token').length));
     expect(reasons.slice(0, 3)).toEqual(['connect', 'refresh', 'refresh']);
     expect(refreshed.length).toBeGreaterThanOrEqual(1);
@@ -250,7 +251,7 @@ describe('token refresh on the open socket', () => {
     client.on('error', (error) => errors.push(error.code));
     gateway.refuse = (frame) => (frame.type === 'refresh_token' ? { code: 'unauthorized', message: 'token refresh refused' } : null);
     const connection = await gateway.connection(0);
-    await waitFor(() => (errors.length >= 2 ? true : undefined), 'a second refused attempt', 8000);
+    await eventually(() => (errors.length >= 2 ? true : undefined), 'a second refused attempt', 8000);
     expect(errors.slice(0, 2)).toEqual(['unauthorized', 'unauthorized']);
     expect(connection.ofType('refresh_token').length).toBeGreaterThanOrEqual(2);
     expect(gateway.connections).toHaveLength(1);
@@ -262,7 +263,7 @@ describe('runs', () => {
     const { client } = connect();
     const run = client.startRun({ agent: 'demo', input: 'what is 6*7?' });
     const connection = await gateway.connection(0);
-    const start = await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    const start = await eventually(() => connection.ofType('start_agent')[0], 'start_agent');
     // every request carries a request_id: the gateway's one answer (ack or error) names it
     expect(start).toEqual({ type: 'start_agent', agent: 'demo', input: 'what is 6*7?', thread_id: run.threadId, request_id: expect.stringMatching(/^c\d+$/) });
     expect(run.threadId).toMatch(/^thread_[0-9a-f]{32}$/);
@@ -289,7 +290,7 @@ describe('runs', () => {
     const first = client.startRun({ agent: 'demo', input: 'one' });
     const second = client.startRun({ agent: 'demo', input: 'two' });
     const connection = await gateway.connection(0);
-    await waitFor(() => (connection.ofType('start_agent').length === 2 ? true : undefined), 'both starts');
+    await eventually(() => (connection.ofType('start_agent').length === 2 ? true : undefined), 'both starts');
     const a = runEvents('run_a', first.threadId);
     const b = runEvents('run_b', second.threadId);
     // the second run's events come first and interleave
@@ -302,11 +303,11 @@ describe('runs', () => {
     const { client } = connect();
     const run = client.startRun({ agent: 'asker', input: {} });
     const connection = await gateway.connection(0);
-    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    await eventually(() => connection.ofType('start_agent')[0], 'start_agent');
     const events = runEvents('run_q', run.threadId);
     gateway.publish(events.started('asker'));
     gateway.publish(events.interrupt('q1'));
-    await waitFor(() => run.interrupts[0], 'the question');
+    await eventually(() => run.interrupts[0], 'the question');
 
     gateway.refuse = (frame) => (frame.type === 'answer_interrupt' && frame['value'] !== true ? { code: 'invalid_message', message: 'value must be boolean' } : null);
     await expect(run.answer('q1', 'yes')).rejects.toMatchObject({ code: 'invalid_message', message: 'value must be boolean' });
@@ -316,7 +317,7 @@ describe('runs', () => {
       { type: 'answer_interrupt', run_id: 'run_q', interrupt_id: 'q1', value: true, request_id: expect.stringMatching(/^c\d+$/) },
     ]);
     gateway.publish(events.interruptResolved('q1'));
-    await waitFor(() => (run.interrupts[0]?.status === 'resolved' ? true : undefined), 'resolved');
+    await eventually(() => (run.interrupts[0]?.status === 'resolved' ? true : undefined), 'resolved');
 
     gateway.onFrame = (frame) => {
       if (frame.type === 'cancel_run') gateway.publish(events.finished({ type: 'cancelled' }, { metadata: { agentwire: { code: 'cancelled', reason: 'cancelled by the user' } } }));
@@ -331,7 +332,7 @@ describe('runs', () => {
     const { client } = connect();
     const run = client.startRun({ agent: 'demo', input: 'queued' });
     const connection = await gateway.connection(0);
-    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    await eventually(() => connection.ofType('start_agent')[0], 'start_agent');
     gateway.publish(runEvents('run_late', run.threadId).started());
     expect(await run.started).toBe('run_late');
   });
@@ -341,7 +342,7 @@ describe('runs', () => {
     const { client } = connect({ heartbeatIntervalMs: 0 });
     const confirmedByReplay = client.startRun({ agent: 'demo', input: 'one' });
     const first = await gateway.connection(0);
-    await waitFor(() => first.ofType('start_agent')[0], 'the first start');
+    await eventually(() => first.ofType('start_agent')[0], 'the first start');
     // the run started while the connection died
     gateway.record(runEvents('run_1', confirmedByReplay.threadId).started());
     first.terminate();
@@ -349,14 +350,14 @@ describe('runs', () => {
 
     const lost = client.startRun({ agent: 'demo', input: 'two' });
     const second = await gateway.connection(1);
-    await waitFor(() => second.ofType('start_agent')[0], 'the second start');
+    await eventually(() => second.ofType('start_agent')[0], 'the second start');
     second.terminate();
     // nothing of it came in the next connection's replay: it never started
     expect(await lost.done).toMatchObject({ status: 'refused', code: ClientErrorCode.ConnectionLost });
     gateway.holdAnswers = false;
     const queued = client.startRun({ agent: 'demo', input: 'three' });
     const third = await gateway.connection(2);
-    await waitFor(() => third.ofType('start_agent')[0], 'the third start');
+    await eventually(() => third.ofType('start_agent')[0], 'the third start');
     expect(third.ofType('start_agent').map((frame) => frame['input'])).toEqual(['three']);
     gateway.publish(runEvents('run_3', queued.threadId).started());
     expect(await queued.started).toBe('run_3');
@@ -368,12 +369,12 @@ describe('runs', () => {
     const { client } = connect();
     const mine = client.startRun({ agent: 'demo', input: 'mine', threadId: 'thread_shared' });
     const connection = await gateway.connection(0);
-    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    await eventually(() => connection.ofType('start_agent')[0], 'start_agent');
     // another tab's run on the same thread, and this run's first events, before the ack
     const theirs = runEvents('run_theirs', 'thread_shared');
     const ours = runEvents('run_mine', 'thread_shared');
     for (const event of [theirs.started(), ours.started(), ours.textStart(), ours.text('mine '), theirs.text('theirs ')]) gateway.publish(event);
-    await waitFor(() => (client.position.seq === 5 ? true : undefined), 'five envelopes');
+    await eventually(() => (client.position.seq === 5 ? true : undefined), 'five envelopes');
     for (const { connection: to, answer } of gateway.heldAnswers.splice(0)) to.send(answer);
     expect(await mine.started).toBe('run_mine');
     gateway.publish(ours.text('too'));
@@ -386,12 +387,12 @@ describe('runs', () => {
     const { client } = connect();
     const seen: string[] = [];
     client.on('event', (envelope) => seen.push(`${envelope.type}:${envelope.run_id ?? ''}`));
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     const other = runEvents('run_other', 'thread_other');
     gateway.publish(other.started());
     gateway.publish(other.finished());
     gateway.publish({ type: 'app.notice', payload: { text: 'hello' } });
-    await waitFor(() => (seen.length === 3 ? true : undefined), 'three envelopes');
+    await eventually(() => (seen.length === 3 ? true : undefined), 'three envelopes');
     expect(seen).toEqual(['RUN_STARTED:run_other', 'RUN_FINISHED:run_other', 'app.notice:']);
   });
 
@@ -399,7 +400,7 @@ describe('runs', () => {
     const { client } = connect();
     const run = client.startRun({ agent: 'demo', input: 'x' });
     const connection = await gateway.connection(0);
-    await waitFor(() => connection.ofType('start_agent')[0], 'start_agent');
+    await eventually(() => connection.ofType('start_agent')[0], 'start_agent');
     gateway.publish(runEvents('run_open', run.threadId).started());
     await run.started;
     await client.close();
@@ -431,7 +432,7 @@ describe('send', () => {
     const first = client.send({ type: 'ask_time', text: 'yes' });
     const second = client.send({ type: 'ask_time', text: 'no' });
     const third = client.send({ type: 'ask_time', text: 'yes again' });
-    await waitFor(() => (gateway.heldAnswers.length === 3 ? true : undefined), 'three answers held');
+    await eventually(() => (gateway.heldAnswers.length === 3 ? true : undefined), 'three answers held');
     // all three went out at once, and their answers come back last first
     for (const { connection, answer } of [...gateway.heldAnswers].reverse()) connection.send(answer);
     await expect(second).rejects.toMatchObject({ code: 'quota_exceeded' });
@@ -443,9 +444,9 @@ describe('send', () => {
     const { client } = connect();
     const errors: unknown[] = [];
     client.on('error', (error) => errors.push(error));
-    await waitFor(openState(client), 'open');
+    await eventually(openState(client), 'open');
     (await gateway.connection(0)).send(FakeGateway.message('error', { code: 'rate_limited', message: 'slow down' }));
-    await waitFor(() => errors[0], 'the error');
+    await eventually(() => errors[0], 'the error');
     expect(errors).toEqual([{ code: 'rate_limited', message: 'slow down' }]);
   });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /**
@@ -136,7 +137,7 @@ export class FakeGateway {
 
   /** Resolves with connection number `index` (0 = the first) once it has been greeted; fails after `timeoutMs`. */
   async connection(index: number, timeoutMs = 5000): Promise<FakeConnection> {
-    return waitFor(() => this.connections[index], `connection ${index}`, timeoutMs);
+    return eventually(() => this.connections[index], `connection ${index}`, timeoutMs);
   }
 
   /** Appends an envelope to the user's stream and sends it to every open connection; returns it. */
@@ -222,16 +223,6 @@ export class FakeGateway {
   }
 }
 
-/** Resolves with what `read` returns once it is not undefined; rejects after `timeoutMs` naming `what`. Polls every 5 ms. */
-export async function waitFor<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** An unsigned JWT-shaped token whose payload is `claims` (the client reads exp without verifying). */
 export function fakeJwt(claims: Record<string, unknown>): string {

@@ -1,5 +1,5 @@
 /** @agentwirejs/protocols/testing: shared conformance suites and test doubles. */
-export { settle, waitForCount } from './testing/assertions';
+export { eventually, settle, waitForCount } from './testing/assertions';
 export {
   backplaneConformanceCases,
   defineBackplaneConformance,

@@ -1,7 +1,8 @@
 import { type AgentwireClient, type ClientState, createClient } from '@agentwirejs/client';
 import WebSocket from 'ws';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { connectionStateStore } from './connection-state';
-import { ScriptedGateway, countListeners, waitFor } from './scripted-gateway.test-helpers';
+import { ScriptedGateway, countListeners } from './scripted-gateway.test-helpers';
 
 /** The connection-state store behind useConnectionState, on a real client and a ws server on 127.0.0.1. */
 
@@ -23,7 +24,7 @@ describe('the connection-state store behind useConnectionState', () => {
     const store = connectionStateStore(client);
     const seen: ClientState[] = [store.getSnapshot()];
     const unsubscribe = store.subscribe(() => seen.push(store.getSnapshot()));
-    await waitFor(() => (store.getSnapshot() === 'open' ? true : undefined), 'open');
+    await eventually(() => (store.getSnapshot() === 'open' ? true : undefined), 'open');
     await client.close();
     unsubscribe();
     expect(seen).toEqual(['connecting', 'open', 'closed']);
@@ -39,7 +40,7 @@ describe('the connection-state store behind useConnectionState', () => {
     expect(counted.live()).toBe(0);
     let told = 0;
     store.subscribe(() => (told += 1))();
-    await waitFor(() => (client.state === 'open' ? true : undefined), 'open');
+    await eventually(() => (client.state === 'open' ? true : undefined), 'open');
     expect(told).toBe(0);
   });
 });

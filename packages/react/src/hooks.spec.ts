@@ -2,10 +2,11 @@ import { type AgentwireClient, type RunHandle, createClient } from '@agentwirejs
 import { StrictMode, createElement as h } from 'react';
 import { renderToString } from 'react-dom/server';
 import WebSocket from 'ws';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { AgentwireProvider, useAgentwireClient } from './context';
 import { useConnectionState } from './connection-state';
 import { useRun, useStartRun } from './use-run';
-import { ScriptedGateway, runScript, waitFor } from './scripted-gateway.test-helpers';
+import { ScriptedGateway, runScript } from './scripted-gateway.test-helpers';
 
 /**
  * The provider and the hooks rendered with react-dom/server in Node (no DOM here: re-rendering as
@@ -47,7 +48,7 @@ function Starter() {
 describe('the provider and hooks, rendered on a server', () => {
   it('gives the components below it the client and its connection state', async () => {
     const { client } = await connected();
-    await waitFor(() => (client.state === 'open' ? true : undefined), 'open');
+    await eventually(() => (client.state === 'open' ? true : undefined), 'open');
     let seen: AgentwireClient | null = null;
     function Reader() {
       seen = useAgentwireClient();
@@ -73,7 +74,7 @@ describe('the provider and hooks, rendered on a server', () => {
     expect(render(run)).toBe('<p data-status="starting" data-questions=""></p>');
     script.started();
     script.ask('q1');
-    await waitFor(() => (run.interrupts.length === 1 ? true : undefined), 'the question');
+    await eventually(() => (run.interrupts.length === 1 ? true : undefined), 'the question');
     expect(render(run)).toBe('<p data-status="running" data-questions="q1"></p>');
     script.resolved('q1');
     script.text('It is noon.');

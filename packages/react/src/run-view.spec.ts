@@ -1,7 +1,8 @@
 import { type AgentwireClient, type RunHandle, createClient } from '@agentwirejs/client';
 import WebSocket from 'ws';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { IDLE_RUN_VIEW, type RunView, runViewStore } from './run-view';
-import { ScriptedGateway, countListeners, runScript, waitFor } from './scripted-gateway.test-helpers';
+import { ScriptedGateway, countListeners, runScript } from './scripted-gateway.test-helpers';
 
 /**
  * The run store behind useRun, on a real client connected to a scripted gateway on 127.0.0.1:
@@ -30,7 +31,7 @@ async function startedRun(): Promise<{ run: RunHandle; script: ReturnType<typeof
 }
 
 /** Resolves once `store` has told its subscriber of a change `count` times in all. */
-const changes = (counter: { count: number }, count: number) => waitFor(() => (counter.count >= count ? true : undefined), `${count} changes`);
+const changes = (counter: { count: number }, count: number) => eventually(() => (counter.count >= count ? true : undefined), `${count} changes`);
 
 describe('the run store behind useRun', () => {
   it('pictures no run as idle, and subscribing to it holds nothing', () => {
@@ -135,7 +136,7 @@ describe('the run store behind useRun', () => {
 
     script.started();
     script.text('hi');
-    await waitFor(() => (calls.length >= 2 ? true : undefined), 'two changes');
+    await eventually(() => (calls.length >= 2 ? true : undefined), 'two changes');
     expect(calls.every((call) => call === 'second')).toBe(true);
     second();
     expect(live()).toBe(0);

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /**
@@ -50,7 +51,7 @@ export class ScriptedGateway {
 
   /** The thread of the `index`-th start_agent received, once it has arrived. */
   async startedThread(index = 0, timeoutMs = 5000): Promise<string> {
-    return waitFor(() => this.received.filter((frame) => frame.type === 'start_agent')[index]?.['thread_id'] as string | undefined, `start_agent ${index}`, timeoutMs);
+    return eventually(() => this.received.filter((frame) => frame.type === 'start_agent')[index]?.['thread_id'] as string | undefined, `start_agent ${index}`, timeoutMs);
   }
 
   /** Sends the next envelope of the user's stream (run event `type` with AG-UI payload fields) to every connection. */
@@ -91,16 +92,6 @@ function envelope(type: string, seq: number | null, payload: Record<string, unkn
   return { type, seq, ts: new Date().toISOString(), user_id: 'alice', payload };
 }
 
-/** Resolves with what `read` returns once it is not undefined; rejects after `timeoutMs` naming `what`. Polls every 5 ms. */
-export async function waitFor<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** Something with listeners: `on(name, listener)` returns the function that removes it. */
 interface Observable {

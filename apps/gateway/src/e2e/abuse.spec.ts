@@ -6,9 +6,10 @@ import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
 import { ABUSE_COOLDOWN_MS } from '@agentwirejs/server';
 import type { TokenService } from '@agentwirejs/server';
+import { eventually } from '@agentwirejs/protocols/testing';
 import type { Gateway } from '../gateway';
 import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwirejs/server';
-import { type LogLine, TestClient, capturingLogger, eventually, isRunFinished, reasoningOf, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
+import { type LogLine, TestClient, capturingLogger, isRunFinished, reasoningOf, startTestGateway, tickerAgent, wsUrl } from './harness.test-helpers';
 
 /**
  * Hostile clients, each bounded in time and volume: a socket that floods and never answers the

@@ -3,11 +3,12 @@ import { AgentwireAgent, type AgentwireAgentConfig } from '@agentwirejs/ag-ui';
 import { type AgentwireClient, createClient } from '@agentwirejs/client';
 import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { burstText } from '../agents/burst-agent';
 import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TcpProxy } from './client.test-helpers';
-import { eventually, startTestGateway, wsUrl } from './harness.test-helpers';
+import { startTestGateway, wsUrl } from './harness.test-helpers';
 
 /**
  * @agentwirejs/ag-ui against a real gateway, driven through @ag-ui/client's own API: runAgent()

@@ -2,11 +2,12 @@ import { type AgentwireClient, type ClientOptions, type StreamEnvelope, createCl
 import { EventType, type ServerEnvelope } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import WebSocket from 'ws';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { burstText } from '../agents/burst-agent';
 import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
 import { TcpProxy } from './client.test-helpers';
-import { TestClient, coveredSeqs, eventually, isRunEnd, startTestGateway, streamedText, wsUrl } from './harness.test-helpers';
+import { TestClient, coveredSeqs, isRunEnd, startTestGateway, streamedText, wsUrl } from './harness.test-helpers';
 
 /**
  * @agentwirejs/client against a real gateway: an answer cut off mid-stream by a dropped network

@@ -276,16 +276,6 @@ export function capturingLogger(): { logger: Logger; lines: LogLine[] } {
   return { logger, lines };
 }
 
-/** Resolves with what `read` returns once it is not undefined; rejects after `timeoutMs` naming `what`. */
-export async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Deletes every Redis key under `prefix` (what a test run wrote), a batch at a time. */
 export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<void> {

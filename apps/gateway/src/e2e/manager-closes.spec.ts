@@ -1,8 +1,9 @@
 import { WebSocketManagerFactory } from '@agentwirejs/manager';
+import { eventually } from '@agentwirejs/protocols/testing';
 import type { Gateway } from '../gateway';
 import type { TokenService } from '@agentwirejs/server';
 import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '@agentwirejs/server';
-import { type LogLine, TestClient, capturingLogger, eventually, startTestGateway } from './harness.test-helpers';
+import { type LogLine, TestClient, capturingLogger, startTestGateway } from './harness.test-helpers';
 
 /**
  * Connections the manager closes itself (1013 slow consumer, 1001 shutdown) to a peer that never

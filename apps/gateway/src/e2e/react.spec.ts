@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import type { TokenService } from '@agentwirejs/server';
+import { eventually } from '@agentwirejs/protocols/testing';
 import type { Gateway } from '../gateway';
-import { eventually, startTestGateway, wsUrl } from './harness.test-helpers';
+import { startTestGateway, wsUrl } from './harness.test-helpers';
 import { launchChromium } from './page.test-helpers';
 import { type ReactPageProbe, ReactPageServer, bundleReactPage } from './react.test-helpers';
 

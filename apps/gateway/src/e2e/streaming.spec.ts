@@ -1,8 +1,9 @@
 import { EventType, WireProtocol } from '@agentwirejs/protocols';
+import { eventually } from '@agentwirejs/protocols/testing';
 import { burstText } from '../agents/burst-agent';
 import type { TokenService } from '@agentwirejs/server';
 import type { Gateway } from '../gateway';
-import { type LogLine, capturingLogger, eventually, startTestGateway } from './harness.test-helpers';
+import { type LogLine, capturingLogger, startTestGateway } from './harness.test-helpers';
 import {
   ClientPool,
   RedisGateways,

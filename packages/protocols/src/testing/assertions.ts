@@ -9,6 +9,17 @@ export async function waitForCount<T>(read: () => readonly T[], count: number, t
   }
 }
 
+/** Resolves with what `read` returns once it is not undefined; rejects after `timeoutMs` naming `what`. Polls every 5 ms. */
+export async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Lets pending deliveries settle. */
 export async function settle(ms = 30): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));

@@ -228,7 +228,15 @@ export class AgentwireServer {
    * false for any other request, leaving it to the app (Express: call next()).
    */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    return this.httpRoutes(request, response);
+    try {
+      return this.httpRoutes(request, response);
+    } catch (error) {
+      // whatever a request carries, it is answered here and never thrown into the app's HTTP server (an uncaught throw there ends the process)
+      const ref = generateRequestId();
+      this.logger.error({ err: error, ref, event: 'request_failed' }, 'an HTTP request failed');
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: 'internal_error', message: `internal error (ref ${ref})`, ref }));
+      return true;
+    }
   }
 
   /** This process's id in Redis, or null without the Redis backplane. */

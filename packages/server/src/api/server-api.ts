@@ -110,8 +110,14 @@ export function createServerApi(config: ServerApiConfig, deps: ServerApiDeps): (
   };
 
   return (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://gateway.invalid');
-    if (!keys.enabled || !url.pathname.startsWith(API_PREFIX)) return false;
+    if (!keys.enabled || !(request.url ?? '/').startsWith(API_PREFIX)) return false;
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://gateway.invalid');
+    } catch {
+      sendJson(response, 400, { error: { code: ErrorCode.InvalidMessage, message: 'the request target is not a valid URL path' } });
+      return true;
+    }
     serve(request, response, url.pathname, url.searchParams).catch((error: unknown) => {
       if (response.headersSent) {
         response.destroy();

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { loadConfig } from '@agentwirejs/config';
 import { WireProtocol } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
@@ -79,6 +80,23 @@ describe('createAgentwireServer options', () => {
         await mounted.stop();
       }
       expect(registry.getMetricsAsArray().map((metric) => metric.name)).toEqual(['app_requests_total']);
+    }
+  });
+
+  it('answers a request target that is no URL path (GET //[) without taking the process down, with the server API on', async () => {
+    const mounted = await serve(contractOptions({ AGENTWIRE_API_KEYS: 'options-spec-api-key-of-32-characters!!' }));
+    try {
+      const statusLine = await new Promise<string>((resolve, reject) => {
+        const socket = connect((mounted.http.address() as AddressInfo).port, '127.0.0.1', () => socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+      expect(statusLine).toBe('HTTP/1.1 404 Not Found');
+      expect((await fetch(`${mounted.origin}/health`)).status).toBe(200);
+    } finally {
+      await mounted.stop();
     }
   });
 

@@ -11,12 +11,12 @@ import {
   type Unsubscribe,
 } from '@agentwirejs/protocols';
 import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwirejs/types';
-import { type BackpressurePolicy, type FrameSource, WriteOutcome, drainQueue, writeFrame } from './backpressure';
-import { type ConnectionOwner, ManagedConnection, SUBSCRIBED, UserSlot } from './connection';
+import { type FrameSource, WriteOutcome } from './backpressure';
+import { type ConnectionHost, type ConnectionOwner, ConnectionPhase, FAILED, ManagedConnection, SKIPPED, SUBSCRIBED, UserSlot, type Written } from './connection';
 import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, ReplayLimitedError, TransportNotOpenError } from './errors';
 import { Ticker, heartbeatRound } from './heartbeat';
 import type { ResolvedManagerOptions } from './options';
-import { type ReplaySink, holdEntry, openStream, replayTo } from './replay';
+import { type ReplaySink, openStream, replayTo } from './replay';
 import { type ReplayBudgetPolicy, UserReplayMeters, chargeReplay, replayWaitMs } from './replay-budget';
 import { RoomMemberships } from './rooms';
 import { DeliveryCounters } from './stats';
@@ -28,19 +28,16 @@ const OPEN = 1;
 const CLOSED = 3;
 /** The longest delay setTimeout accepts. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
-/** write() outcomes besides WriteOutcome: the socket is closing (skip), or send threw. */
-const SKIPPED = -1;
-const FAILED = -2;
-type Written = WriteOutcome | typeof SKIPPED | typeof FAILED;
 
 /** Where an EventEmitter socket (a `ws` WebSocket) points back to its record, so its listeners can be shared. */
 const kConnection = Symbol('agentwire.managedConnection');
 type TaggedTransport = ConnectionTransport & { [kConnection]?: ManagedConnection | undefined };
 
 /**
- * The process-wide state behind every manager of one factory: connections by id and by user,
- * one backplane subscription per user with connections here, rooms, send queues of slow
- * connections, and the delivery path. Managers are views on it.
+ * The process-wide index behind every manager of one factory: connections by id and by user,
+ * one backplane subscription per user with connections here, room counts, the connections
+ * with a backed-up socket, and the routing of stream entries to connections. Each connection
+ * (ManagedConnection) owns its own state; managers are views on the registry.
  */
 export class ConnectionRegistry {
   readonly connections: Map<ConnectionId, ManagedConnection> = new Map();
@@ -51,9 +48,9 @@ export class ConnectionRegistry {
   private readonly backpressured = new Set<ManagedConnection>();
   private readonly waiters = new Map<UserId, Set<(connected: boolean) => void>>();
   private readonly unsubscribing = new Set<Promise<void>>();
-  private readonly policy: BackpressurePolicy;
+  private readonly host: ConnectionHost;
   private readonly drainTicker: Ticker;
-  private readonly replaySink: ReplaySink<ManagedConnection>;
+  private readonly replaySink: ReplaySink;
   private readonly replayBudget: ReplayBudgetPolicy;
   private readonly userReplay: UserReplayMeters<UserId>;
   // Shared by every EventEmitter socket (they are called with the socket as `this`), so a connection costs no closures.
@@ -69,16 +66,27 @@ export class ConnectionRegistry {
     private readonly limitHit: (limit: ManagerLimit) => void,
   ) {
     this.rooms = new RoomMemberships(backplane, (error, context) => this.report(error, context));
-    this.policy = { highWaterBytes: options.sendHighWaterBytes, queueMax: options.sendQueueMax, queueMaxBytes: options.sendQueueMaxBytes };
     this.replayBudget = { burstBytes: options.replayBurstBytes, bytesPerSecond: options.replayBytesPerSecond };
     this.userReplay = new UserReplayMeters({ burstBytes: options.userReplayBurstBytes, bytesPerSecond: options.userReplayBytesPerSecond }, () => options.clock.now());
     this.drainTicker = new Ticker(options.drainIntervalMs, () => this.drainBackpressured());
+    this.host = {
+      policy: { highWaterBytes: options.sendHighWaterBytes, queueMax: options.sendQueueMax, queueMaxBytes: options.sendQueueMaxBytes },
+      counters: this.counters,
+      holdMax: options.sendQueueMax,
+      now: () => options.clock.now(),
+      backedUp: (connection) => {
+        this.backpressured.add(connection);
+        this.drainTicker.start();
+      },
+      drained: (connection) => this.backpressured.delete(connection),
+      report: (error, context) => this.report(error, context),
+    };
     this.replaySink = {
       readStream: (userId, afterSeq) => this.backplane.readStream(userId, afterSeq),
       position: (userId) => this.backplane.position(userId),
-      writeNotice: (connection, message) => this.writeNotice(connection, message),
+      greet: (connection, greeting) => this.settle(connection, connection.greet(greeting)),
+      writeNotice: (connection, message) => this.sendToConnection(connection, message),
       writeFrame: (connection, json, seq, item) => this.writeOrFail(connection, json, seq, item),
-      discardQueued: (connection) => this.discardQueued(connection),
       replayed: (connection, bytes) => {
         chargeReplay(connection, this.replayBudget, bytes, this.options.clock.now());
         this.userReplay.charge(connection.userId, bytes);
@@ -108,7 +116,7 @@ export class ConnectionRegistry {
   /**
    * Registers a connection, then opens its stream in one step: connection_established, the
    * replay after registration.afterSeq if given, then live entries (held until then, so none
-   * slips in before the greeting). The caller keeps the transport when this rejects.
+   * slips in before the greeting; see ConnectionPhase). The caller keeps the transport when this rejects.
    */
   async add(owner: ConnectionOwner, transport: ConnectionTransport, registration: ConnectionRegistration): Promise<ConnectionInfo> {
     if (this.closed) throw new ManagerShutdownError('shutdown');
@@ -123,9 +131,8 @@ export class ConnectionRegistry {
       this.refuse('maxConnectionsPerUser', this.options.maxConnectionsPerUser, userId);
     }
     if (registration.threadId !== undefined) info.setThread(registration.threadId);
-    info.markConnected(now);
     const slot = existing ?? this.openSlot(userId);
-    const connection = new ManagedConnection(info, userId, transport, owner, slot, rendererFor(registration.protocol ?? DEFAULT_WIRE_PROTOCOL));
+    const connection = new ManagedConnection(info, userId, transport, owner, slot, rendererFor(registration.protocol ?? DEFAULT_WIRE_PROTOCOL), this.host);
     connection.onManagerClose = registration.onManagerClose ?? null;
     this.connections.set(info.connectionId, connection);
     slot.connections = [...slot.connections, connection];
@@ -149,25 +156,25 @@ export class ConnectionRegistry {
 
   /**
    * Unregisters a connection: leaves its user's stream and its rooms, frees its queue, and
-   * closes the transport with `closeCode` (null: it is already closed). Idempotent.
+   * closes the transport with `closeCode` (null: it is already closed, or is terminated by the
+   * caller). `failed`: the socket failed (a send threw, a missed heartbeat). Idempotent.
    */
-  detach(connection: ManagedConnection, closeCode: number | null, reason: string): void {
-    if (connection.closed) return;
-    connection.closed = true;
+  detach(connection: ManagedConnection, closeCode: number | null, reason: string, failed = false): void {
+    const closing = closeCode !== null && connection.transport.readyState !== CLOSED;
+    if (!connection.detach(closing, failed)) {
+      if (closeCode === null) connection.transportClosed();
+      return;
+    }
     this.connections.delete(connection.info.connectionId);
     const slot = connection.slot;
     slot.connections = slot.connections.filter((other) => other !== connection);
     if (slot.connections.length === 0) this.retire(slot);
     this.rooms.leaveAll(connection);
-    connection.queue = null;
-    connection.pending = null;
-    connection.early = null;
     this.backpressured.delete(connection);
     this.unhook(connection);
-    connection.info.disconnect();
     this.counters.connectionsRemoved += 1;
     connection.owner.counters.connectionsRemoved += 1;
-    if (closeCode !== null) this.closeWithin(connection, closeCode, reason);
+    if (closing) this.closeWithin(connection, closeCode, reason);
     connection.owner.release(connection);
   }
 
@@ -190,17 +197,29 @@ export class ConnectionRegistry {
     } catch (error) {
       this.report(error, 'close');
     }
-    if (transport.terminate === undefined || transport.readyState === CLOSED) return;
-    const timer = setTimeout(() => {
-      if (transport.readyState === CLOSED) return;
-      try {
-        transport.terminate?.();
-      } catch (error) {
-        this.report(error, 'terminate');
-      }
-    }, this.options.closeTimeoutMs);
-    timer.unref();
-    if (transport instanceof EventEmitter) transport.once('close', () => clearTimeout(timer));
+    if (transport.readyState === CLOSED) {
+      connection.transportClosed();
+      return;
+    }
+    const timer =
+      transport.terminate === undefined
+        ? null
+        : setTimeout(() => {
+            if (transport.readyState === CLOSED) return;
+            try {
+              transport.terminate?.();
+            } catch (error) {
+              this.report(error, 'terminate');
+            }
+          }, this.options.closeTimeoutMs);
+    timer?.unref();
+    // A plain transport's own close listener (hook) reports the end instead.
+    if (transport instanceof EventEmitter) {
+      transport.once('close', () => {
+        if (timer !== null) clearTimeout(timer);
+        connection.transportClosed();
+      });
+    }
   }
 
   /** The user's connections in this process (0 if none). */
@@ -214,16 +233,7 @@ export class ConnectionRegistry {
    * waits, so the greeting stays the first message.
    */
   sendToConnection(connection: ManagedConnection, message: OutboundMessage): boolean {
-    if (connection.closed) return false;
-    const now = this.options.clock.now();
-    const json = connection.renderer.notice(message, connection.userId, new Date(now).toISOString());
-    if (!connection.greeted) {
-      const early = (connection.early ??= []);
-      if (early.length >= this.options.sendQueueMax) return false;
-      early.push(json);
-      return true;
-    }
-    return this.writeOrFail(connection, json, null, null, now);
+    return this.settle(connection, connection.notice(message));
   }
 
   /** Milliseconds until the user's connections may receive another replay (their budget across connections); 0 when they may now. */
@@ -235,7 +245,8 @@ export class ConnectionRegistry {
   async resume(connection: ManagedConnection, afterSeq: number): Promise<ResumeResult> {
     // Bounded per connection: one replay at a time, and replayed bytes within the budget (replay-budget.ts).
     const connectionId = connection.info.connectionId;
-    if (connection.resuming !== null) throw new ReplayLimitedError(connectionId, 'in_progress', 0, this.replayBudget);
+    // The opening (greeting and first replay) counts as a replay in progress.
+    if (connection.resuming !== null || connection.phase === ConnectionPhase.Greeting) throw new ReplayLimitedError(connectionId, 'in_progress', 0, this.replayBudget);
     const waitMs = replayWaitMs(connection, this.replayBudget, this.options.clock.now());
     if (waitMs > 0) throw new ReplayLimitedError(connectionId, 'budget', waitMs, this.replayBudget);
     const userWaitMs = this.userReplay.waitMs(connection.userId);
@@ -243,17 +254,6 @@ export class ConnectionRegistry {
     const result = await replayTo(connection, afterSeq, this.replaySink);
     this.countReplay(connection, result.replayed);
     return result;
-  }
-
-  /** The replay's connection messages: the first is connection_established, after which messages sent early follow. */
-  private writeNotice(connection: ManagedConnection, message: OutboundMessage): boolean {
-    if (connection.greeted) return this.sendToConnection(connection, message);
-    connection.greeted = true;
-    const written = this.sendToConnection(connection, message);
-    const early = connection.early;
-    connection.early = null;
-    if (written && early !== null) for (const json of early) if (!this.writeOrFail(connection, json, null, null)) return false;
-    return written;
   }
 
   private countReplay(connection: ManagedConnection, replayed: number): void {
@@ -296,7 +296,7 @@ export class ConnectionRegistry {
     for (const connection of missed) {
       this.counters.heartbeatTerminations += 1;
       connection.owner.counters.heartbeatTerminations += 1;
-      this.detach(connection, null, 'heartbeat');
+      this.detach(connection, null, 'heartbeat', true);
       try {
         if (connection.transport.terminate !== undefined) connection.transport.terminate();
         else connection.transport.close(CloseCode.GoingAway, 'heartbeat timeout');
@@ -389,55 +389,19 @@ export class ConnectionRegistry {
     let broken: [ManagedConnection, Written][] | null = null;
     for (let i = 0; i < count; i += 1) {
       const connection = connections[i] as ManagedConnection;
-      if (connection.pending !== null) {
-        holdEntry(connection, entry, this.options.sendQueueMax);
-        continue;
-      }
-      if (entry.seq <= connection.lastSeq) continue;
-      const outcome = this.write(connection, connection.renderer.entry(entry), entry.seq, entry, now);
+      const outcome = connection.deliver(entry, now);
       if (outcome === WriteOutcome.Overflow || outcome === FAILED) (broken ??= []).push([connection, outcome]);
     }
     if (broken !== null) for (const [connection, outcome] of broken) this.fail(connection, outcome);
   }
 
-  /** Writes (or queues) one frame and counts it; never throws. */
-  private write(connection: ManagedConnection, json: string, seq: number | null, source: FrameSource | null, now: number): Written {
-    if (connection.transport.readyState !== OPEN) return SKIPPED;
-    try {
-      if (connection.queue !== null) this.drain(connection);
-      const droppedBefore = connection.queue === null ? 0 : connection.queue.dropped;
-      const outcome = writeFrame(connection, json, seq, source, this.policy);
-      if (seq !== null && outcome !== WriteOutcome.Overflow) connection.lastSeq = seq;
-      const owner = connection.owner;
-      if (outcome === WriteOutcome.Sent) {
-        this.counters.messagesSent += 1;
-        owner.counters.messagesSent += 1;
-        connection.info.recordMessage(now);
-        owner.lastActivity = now;
-        return outcome;
-      }
-      if (outcome === WriteOutcome.Queued) {
-        this.counters.messagesQueued += 1;
-        owner.counters.messagesQueued += 1;
-      }
-      const dropped = (connection.queue?.dropped ?? droppedBefore) - droppedBefore;
-      this.counters.messagesDropped += dropped;
-      owner.counters.messagesDropped += dropped;
-      if (connection.queue !== null) {
-        this.backpressured.add(connection);
-        this.drainTicker.start();
-      }
-      return outcome;
-    } catch (error) {
-      this.report(error, 'send');
-      return FAILED;
-    }
+  /** One frame for one connection outside the fan-out loop: closes it on overflow or failure; false when nothing was written. */
+  private writeOrFail(connection: ManagedConnection, json: string, seq: number | null, source: FrameSource | null): boolean {
+    return this.settle(connection, connection.send(json, seq, source, this.options.clock.now()));
   }
 
-  /** write() for one connection outside the fan-out loop: closes it on overflow or failure; false when nothing was written. */
-  private writeOrFail(connection: ManagedConnection, json: string, seq: number | null, source: FrameSource | null, now = this.options.clock.now()): boolean {
-    if (connection.closed) return false;
-    const outcome = this.write(connection, json, seq, source, now);
+  /** What a write outside the fan-out loop did: closes the connection on overflow or failure; false when nothing was written. */
+  private settle(connection: ManagedConnection, outcome: Written): boolean {
     if (outcome === WriteOutcome.Overflow || outcome === FAILED) {
       this.fail(connection, outcome);
       return false;
@@ -455,21 +419,8 @@ export class ConnectionRegistry {
       this.counters.sendErrors += 1;
       connection.owner.counters.sendErrors += 1;
       connection.info.recordError();
-      this.detach(connection, CloseCode.InternalError, 'send failed');
+      this.detach(connection, CloseCode.InternalError, 'send failed', true);
     }
-  }
-
-  private drain(connection: ManagedConnection): void {
-    const written = drainQueue(connection, this.policy);
-    if (written > 0) {
-      const now = this.options.clock.now();
-      this.counters.messagesSent += written;
-      connection.owner.counters.messagesSent += written;
-      connection.info.messageCount += written - 1; // recordMessage adds the last one
-      connection.info.recordMessage(now);
-      connection.owner.lastActivity = now;
-    }
-    if (connection.queue === null) this.backpressured.delete(connection);
   }
 
   private drainBackpressured(): void {
@@ -479,23 +430,13 @@ export class ConnectionRegistry {
         continue;
       }
       try {
-        this.drain(connection);
+        connection.drain();
       } catch (error) {
         this.report(error, 'send');
         this.fail(connection, FAILED);
       }
     }
     if (this.backpressured.size === 0) this.drainTicker.stop();
-  }
-
-  private discardQueued(connection: ManagedConnection): void {
-    const queue = connection.queue;
-    if (queue === null) return;
-    queue.discardStreamItems();
-    if (queue.isEmpty) {
-      connection.queue = null;
-      this.backpressured.delete(connection);
-    }
   }
 
   private hook(connection: ManagedConnection): void {

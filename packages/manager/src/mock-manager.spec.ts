@@ -1,7 +1,7 @@
 import type { AgentEvent } from '@agentwirejs/protocols';
 import { RecordingTransport } from '@agentwirejs/protocols/testing';
 import type { UserId } from '@agentwirejs/types';
-import { InvalidAgentEventError, IsolationViolationError, ManagerShutdownError } from './errors';
+import { InvalidAgentEventError, IsolationViolationError, LimitExceededError, ManagerShutdownError } from './errors';
 import { MockWebSocketManager } from './mock-manager';
 import { V2, contextFor, note, runIds, runStarted } from './ws-rig.test-helpers';
 
@@ -68,6 +68,19 @@ describe('MockWebSocketManager', () => {
     expect(eventV1).toMatchObject({ type: 'agent_started', seq: 1, payload: { agent_name: 'demo', input: 'hi' } });
     expect(eventV2).toMatchObject({ type: 'RUN_STARTED', seq: 1, payload: started.payload });
     await expect(mock.addConnection(new RecordingTransport(), { userId: uid('eve'), protocol: 'agentwire.v9' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'protocol' });
+    await mock.shutdown();
+  });
+
+  it('is the real manager over the transports it is given: its limits apply, and a message sent while a connection opens waits for its greeting', async () => {
+    const mock = new MockWebSocketManager({ maxConnectionsPerUser: 1 });
+    const tab = new RecordingTransport();
+    const adding = mock.addConnection(tab, { userId: uid('fay') });
+    const [opening] = mock.getUserConnections(uid('fay'));
+    expect(await mock.sendToConnection(opening?.connectionId as never, { type: 'pong', payload: {} })).toBe(true);
+    await adding;
+    expect(tab.messages<{ type: string }>().map(({ type }) => type)).toEqual(['connection_established', 'pong']);
+    await expect(mock.addConnection(new RecordingTransport(), { userId: uid('fay') })).rejects.toBeInstanceOf(LimitExceededError);
+    expect(mock.factory.getMetrics().limitHits.maxConnectionsPerUser).toBe(1);
     await mock.shutdown();
   });
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppConfig } from '@agentwirejs/config';
+import { REPLAY_WINDOW_DEFAULTS } from '@agentwirejs/protocols';
 import { InvalidRedisOptionError, RedisNotConfiguredError } from './errors';
 
 /** Every default of this package, in one place. */
@@ -9,9 +10,9 @@ export const REDIS_DEFAULTS = {
   /** Prefix of every key and channel (AGENTWIRE_REDIS_KEY_PREFIX). */
   keyPrefix: 'agentwire:',
   /** Entries kept per user for replay (AGENTWIRE_REPLAY_MAX_EVENTS); 0 keeps none. */
-  maxEvents: 1000,
+  maxEvents: REPLAY_WINDOW_DEFAULTS.maxEvents,
   /** How long an entry is kept for replay (AGENTWIRE_REPLAY_MAX_AGE_MS); 0 keeps none. */
-  maxAgeMs: 300_000,
+  maxAgeMs: REPLAY_WINDOW_DEFAULTS.maxAgeMs,
   /** A user's stream position (seq) is forgotten this long after their last append; 0 = never. At least maxAgeMs. */
   streamTtlMs: 86_400_000,
   /** A process that stopped refreshing its liveness is dead after this long (its users, rooms and runs age out). */
@@ -192,11 +193,11 @@ export function redisOptionsFromConfig(config: AppConfig, overrides: Partial<Red
     processId: generateProcessId(),
     maxEvents: config.replay.maxEvents,
     maxAgeMs: config.replay.maxAgeMs,
-    streamTtlMs: Math.max(REDIS_DEFAULTS.streamTtlMs, config.replay.maxAgeMs),
+    streamTtlMs: Math.max(REDIS_DEFAULTS.streamTtlMs, config.replay.maxAgeMs ?? REDIS_DEFAULTS.maxAgeMs),
     livenessTtlMs,
     heartbeatIntervalMs: Math.max(MINIMUM.heartbeatIntervalMs, Math.floor(livenessTtlMs / 4)),
     orphanSweepIntervalMs: Math.max(MINIMUM.orphanSweepIntervalMs, Math.floor(config.runs.deadAfterMs / 4)),
-    runRecordTtlMs: Math.max(REDIS_DEFAULTS.runRecordTtlMs, config.runs.retentionMs, 2 * livenessTtlMs),
+    runRecordTtlMs: Math.max(REDIS_DEFAULTS.runRecordTtlMs, config.runs.retentionMs ?? 0, 2 * livenessTtlMs),
     ...overrides,
   };
 }

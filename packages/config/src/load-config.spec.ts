@@ -21,14 +21,30 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeNull();
     expect(config.maxPayloadBytes).toBe(65536);
     expect(config.rateLimit).toEqual({ perSecond: 20, burst: 40, closeAfterRejections: 100 });
-    expect(config.replay).toEqual({ maxEvents: 1000, maxAgeMs: 300000 });
-    expect(config.limits.maxConnectionsPerUser).toBe(10);
-    expect(config.limits.maxManagersPerUser).toBe(20);
-    expect(config.limits.maxRunsPerUser).toBe(5);
-    expect(config.manager.idleMs).toBe(30 * 60 * 1000);
-    expect(config.runs).toEqual({ timeoutMs: 30000, deadAfterMs: 10000, retentionMs: 600000 });
+    expect(config.limits.maxInputChars).toBe(4000);
+    expect(config.runs.deadAfterMs).toBe(10000);
     expect(config.devTokenEndpoint).toBe(true);
     expect(config.burst.maxEvents).toBe(200000);
+  });
+
+  it("leaves a setting that feeds a package's option undefined when unset (the package holds the default), and passes a set one on", () => {
+    const owned = Object.entries(SETTINGS).filter(([, setting]) => 'defaultFrom' in setting);
+    expect(owned.map(([name]) => name)).toContain('AGENTWIRE_SEND_QUEUE_MAX');
+    for (const [, setting] of owned) {
+      expect(setting.default).toBeUndefined();
+      expect((setting as { defaultFrom: string }).defaultFrom).toMatch(/^@agentwirejs\/[a-z-]+ [A-Z_]+\.[A-Za-z]+$/);
+    }
+    const unset = loadConfig({});
+    expect([unset.replay, unset.limits.maxRunsPerUser, unset.manager.sendQueueMax, unset.runs.timeoutMs, unset.stream.coalesceMs, unset.redisKeyPrefix]).toEqual([
+      { maxEvents: undefined, maxAgeMs: undefined },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const set = loadConfig({ AGENTWIRE_REPLAY_MAX_EVENTS: '7', AGENTWIRE_MAX_RUNS_PER_USER: '2', AGENTWIRE_SEND_QUEUE_MAX: '9', AGENTWIRE_REDIS_KEY_PREFIX: 'app:' });
+    expect([set.replay.maxEvents, set.limits.maxRunsPerUser, set.manager.sendQueueMax, set.redisKeyPrefix]).toEqual([7, 2, 9, 'app:']);
   });
 
   it('makes a random JWT secret in development only', () => {

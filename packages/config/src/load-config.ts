@@ -39,33 +39,37 @@ export interface AppConfig {
   readonly devTokenEndpoint: boolean;
   readonly tokenTtlSeconds: number;
   readonly redisUrl: string | null;
-  readonly redisKeyPrefix: string;
+  /**
+   * Settings that feed a package's option are undefined when unset: that package's default
+   * applies (SETTINGS[name].defaultFrom names it; each package's *OptionsFromConfig passes them on).
+   */
+  readonly redisKeyPrefix: string | undefined;
   readonly maxPayloadBytes: number;
   readonly logLevel: LogLevel;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly closeAfterRejections: number };
-  readonly replay: { readonly maxEvents: number; readonly maxAgeMs: number };
+  readonly replay: { readonly maxEvents: number | undefined; readonly maxAgeMs: number | undefined };
   readonly limits: {
-    readonly maxConnections: number;
-    readonly maxConnectionsPerUser: number;
-    readonly maxManagersPerUser: number;
-    readonly maxRunsPerUser: number;
+    readonly maxConnections: number | undefined;
+    readonly maxConnectionsPerUser: number | undefined;
+    readonly maxManagersPerUser: number | undefined;
+    readonly maxRunsPerUser: number | undefined;
     readonly maxInputChars: number;
   };
   readonly manager: {
-    readonly idleMs: number;
-    readonly heartbeatIntervalMs: number;
-    readonly sendHighWaterBytes: number;
-    readonly sendQueueMax: number;
+    readonly idleMs: number | undefined;
+    readonly heartbeatIntervalMs: number | undefined;
+    readonly sendHighWaterBytes: number | undefined;
+    readonly sendQueueMax: number | undefined;
   };
   readonly runs: {
-    readonly timeoutMs: number;
+    readonly timeoutMs: number | undefined;
     /** How soon a run whose gateway process died is ended as dead by another process (Redis); waiting agents are not dead. */
     readonly deadAfterMs: number;
-    readonly retentionMs: number;
+    readonly retentionMs: number | undefined;
   };
   readonly burst: { readonly maxEvents: number; readonly maxPayloadBytes: number };
   /** Streamed answers: how long deltas wait to be coalesced into one envelope; the demo agent's pace. */
-  readonly stream: { readonly coalesceMs: number; readonly demoTokensPerSecond: number };
+  readonly stream: { readonly coalesceMs: number | undefined; readonly demoTokensPerSecond: number };
   /** Remote AG-UI agents by name (AGENTWIRE_REMOTE_AGENTS, else the file AGENTWIRE_REMOTE_AGENTS_FILE, read by loadProcessConfig); empty = none. */
   readonly remoteAgents: RemoteAgentsSetting;
   /** The file remote agents are read from, or null. */
@@ -109,7 +113,8 @@ export interface LoadConfigOptions {
 /**
  * Reads agentwire's settings from `env` (process.env by default: this package is the only
  * reader of process.env). Empty values count as unset; unset values take their defaults, which
- * give the embedded single-process mode. Every problem is reported at once in a ConfigError,
+ * give the embedded single-process mode (a setting that feeds a package's option stays undefined:
+ * the package that accepts the option holds its default, SETTINGS[name].defaultFrom). Every problem is reported at once in a ConfigError,
  * by variable name. In development, without AGENTWIRE_JWT_SECRET, a random secret is made (a
  * gateway process uses loadProcessConfig, which keeps it in a file instead).
  */
@@ -155,7 +160,7 @@ function build(s: Settings): AppConfig {
     devTokenEndpoint: env === 'development',
     tokenTtlSeconds: need(s.AGENTWIRE_TOKEN_TTL_SECONDS),
     redisUrl: s.AGENTWIRE_REDIS_URL ?? null,
-    redisKeyPrefix: need(s.AGENTWIRE_REDIS_KEY_PREFIX),
+    redisKeyPrefix: s.AGENTWIRE_REDIS_KEY_PREFIX,
     maxPayloadBytes: need(s.AGENTWIRE_MAX_PAYLOAD_BYTES),
     logLevel: need(s.AGENTWIRE_LOG_LEVEL),
     rateLimit: {
@@ -163,30 +168,30 @@ function build(s: Settings): AppConfig {
       burst: need(s.AGENTWIRE_RATE_LIMIT_BURST),
       closeAfterRejections: need(s.AGENTWIRE_RATE_LIMIT_CLOSE_AFTER),
     },
-    replay: { maxEvents: need(s.AGENTWIRE_REPLAY_MAX_EVENTS), maxAgeMs: need(s.AGENTWIRE_REPLAY_MAX_AGE_MS) },
+    replay: { maxEvents: s.AGENTWIRE_REPLAY_MAX_EVENTS, maxAgeMs: s.AGENTWIRE_REPLAY_MAX_AGE_MS },
     limits: {
-      maxConnections: need(s.AGENTWIRE_MAX_CONNECTIONS),
-      maxConnectionsPerUser: need(s.AGENTWIRE_MAX_CONNECTIONS_PER_USER),
-      maxManagersPerUser: need(s.AGENTWIRE_MAX_MANAGERS_PER_USER),
-      maxRunsPerUser: need(s.AGENTWIRE_MAX_RUNS_PER_USER),
+      maxConnections: s.AGENTWIRE_MAX_CONNECTIONS,
+      maxConnectionsPerUser: s.AGENTWIRE_MAX_CONNECTIONS_PER_USER,
+      maxManagersPerUser: s.AGENTWIRE_MAX_MANAGERS_PER_USER,
+      maxRunsPerUser: s.AGENTWIRE_MAX_RUNS_PER_USER,
       maxInputChars: need(s.AGENTWIRE_MAX_INPUT_CHARS),
     },
     manager: {
-      idleMs: need(s.AGENTWIRE_MANAGER_IDLE_MS),
-      heartbeatIntervalMs: need(s.AGENTWIRE_HEARTBEAT_INTERVAL_MS),
-      sendHighWaterBytes: need(s.AGENTWIRE_SEND_HIGH_WATER_BYTES),
-      sendQueueMax: need(s.AGENTWIRE_SEND_QUEUE_MAX),
+      idleMs: s.AGENTWIRE_MANAGER_IDLE_MS,
+      heartbeatIntervalMs: s.AGENTWIRE_HEARTBEAT_INTERVAL_MS,
+      sendHighWaterBytes: s.AGENTWIRE_SEND_HIGH_WATER_BYTES,
+      sendQueueMax: s.AGENTWIRE_SEND_QUEUE_MAX,
     },
     runs: {
-      timeoutMs: need(s.AGENTWIRE_RUN_TIMEOUT_MS),
+      timeoutMs: s.AGENTWIRE_RUN_TIMEOUT_MS,
       deadAfterMs: need(s.AGENTWIRE_RUN_DEAD_AFTER_MS),
-      retentionMs: need(s.AGENTWIRE_RUN_RETENTION_MS),
+      retentionMs: s.AGENTWIRE_RUN_RETENTION_MS,
     },
     burst: {
       maxEvents: s.AGENTWIRE_BURST_MAX_EVENTS ?? (env === 'production' ? 1_000 : 200_000),
       maxPayloadBytes: need(s.AGENTWIRE_BURST_MAX_PAYLOAD_BYTES),
     },
-    stream: { coalesceMs: need(s.AGENTWIRE_STREAM_COALESCE_MS), demoTokensPerSecond: need(s.AGENTWIRE_DEMO_TOKENS_PER_SECOND) },
+    stream: { coalesceMs: s.AGENTWIRE_STREAM_COALESCE_MS, demoTokensPerSecond: need(s.AGENTWIRE_DEMO_TOKENS_PER_SECOND) },
     remoteAgents: s.AGENTWIRE_REMOTE_AGENTS ?? {},
     remoteAgentsFile: s.AGENTWIRE_REMOTE_AGENTS_FILE ?? null,
     apiKeys: s.AGENTWIRE_API_KEYS ?? [],

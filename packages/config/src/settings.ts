@@ -72,6 +72,10 @@ const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-
 /**
  * Every setting agentwire reads: environment variable, schema for its text, default and meaning.
  * This table is the one list; the schema, the error messages and the README table come from it.
+ * A setting that feeds a package's option has no default here: `defaultFrom` names the
+ * package's constant that defines it (`<package> <CONSTANT>.<field>`); unset, AppConfig leaves it
+ * undefined and that package's default applies (tools/ssot's workspace tests check the README
+ * against those constants).
  */
 export const SETTINGS = {
   AGENTWIRE_ENV: { schema: EnvironmentSchema, default: 'development', doc: 'development, test or production' },
@@ -95,7 +99,8 @@ export const SETTINGS = {
   },
   AGENTWIRE_REDIS_KEY_PREFIX: {
     schema: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'expected 1 to 64 of A-Z a-z 0-9 _ . : -' }),
-    default: 'agentwire:',
+    default: undefined,
+    defaultFrom: '@agentwirejs/backplane-redis REDIS_DEFAULTS.keyPrefix',
     doc: 'prefix of every Redis key and channel',
   },
   AGENTWIRE_MAX_PAYLOAD_BYTES: { schema: integer(1024, 16 * 1024 * 1024), default: '65536', doc: 'largest inbound frame; larger closes with 1009' },
@@ -103,19 +108,79 @@ export const SETTINGS = {
   AGENTWIRE_RATE_LIMIT_PER_SECOND: { schema: integer(1, 100_000), default: '20', doc: 'messages a connection may send per second (token bucket refill)' },
   AGENTWIRE_RATE_LIMIT_BURST: { schema: integer(1, 100_000), default: '40', doc: 'token bucket size' },
   AGENTWIRE_RATE_LIMIT_CLOSE_AFTER: { schema: integer(1, 1_000_000), default: '100', doc: 'rate-limited messages in a row before the connection is closed with 1008' },
-  AGENTWIRE_REPLAY_MAX_EVENTS: { schema: integer(0, 1_000_000), default: '1000', doc: 'events kept per user for replay' },
-  AGENTWIRE_REPLAY_MAX_AGE_MS: { schema: integer(0, 86_400_000), default: '300000', doc: 'how long an event is kept for replay' },
-  AGENTWIRE_MAX_CONNECTIONS: { schema: integer(1, 10_000_000), default: '100000', doc: 'connections per process' },
-  AGENTWIRE_MAX_CONNECTIONS_PER_USER: { schema: integer(1, 10_000), default: '10', doc: 'connections per user' },
-  AGENTWIRE_MAX_MANAGERS_PER_USER: { schema: integer(1, 10_000), default: '20', doc: 'user-bound managers per user' },
-  AGENTWIRE_MANAGER_IDLE_MS: { schema: integer(1_000, 86_400_000), default: '1800000', doc: 'idle time after which a user-bound manager is disposed' },
-  AGENTWIRE_HEARTBEAT_INTERVAL_MS: { schema: integer(100, 3_600_000), default: '30000', doc: 'ping interval; a connection that misses a pong is terminated' },
-  AGENTWIRE_SEND_HIGH_WATER_BYTES: { schema: integer(1024, 1024 * 1024 * 1024), default: '1048576', doc: 'socket bufferedAmount above which sends are queued' },
-  AGENTWIRE_SEND_QUEUE_MAX: { schema: integer(1, 1_000_000), default: '1000', doc: 'queued envelopes per connection before the slow-consumer policy applies' },
-  AGENTWIRE_MAX_RUNS_PER_USER: { schema: integer(1, 10_000), default: '5', doc: 'concurrent agent runs per user' },
-  AGENTWIRE_RUN_TIMEOUT_MS: { schema: integer(100, 86_400_000), default: '30000', doc: 'a run past this ends as timed_out' },
+  AGENTWIRE_REPLAY_MAX_EVENTS: {
+    schema: integer(0, 1_000_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/protocols REPLAY_WINDOW_DEFAULTS.maxEvents',
+    doc: 'events kept per user for replay',
+  },
+  AGENTWIRE_REPLAY_MAX_AGE_MS: {
+    schema: integer(0, 86_400_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/protocols REPLAY_WINDOW_DEFAULTS.maxAgeMs',
+    doc: 'how long an event is kept for replay',
+  },
+  AGENTWIRE_MAX_CONNECTIONS: {
+    schema: integer(1, 10_000_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/manager MANAGER_DEFAULTS.maxConnections',
+    doc: 'connections per process',
+  },
+  AGENTWIRE_MAX_CONNECTIONS_PER_USER: {
+    schema: integer(1, 10_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/manager MANAGER_DEFAULTS.maxConnectionsPerUser',
+    doc: 'connections per user',
+  },
+  AGENTWIRE_MAX_MANAGERS_PER_USER: {
+    schema: integer(1, 10_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/manager MANAGER_DEFAULTS.maxManagersPerUser',
+    doc: 'user-bound managers per user',
+  },
+  AGENTWIRE_MANAGER_IDLE_MS: {
+    schema: integer(1_000, 86_400_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/manager MANAGER_DEFAULTS.idleMs',
+    doc: 'idle time after which a user-bound manager is disposed',
+  },
+  AGENTWIRE_HEARTBEAT_INTERVAL_MS: {
+    schema: integer(100, 3_600_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/manager MANAGER_DEFAULTS.heartbeatIntervalMs',
+    doc: 'ping interval; a connection that misses a pong is terminated',
+  },
+  AGENTWIRE_SEND_HIGH_WATER_BYTES: {
+    schema: integer(1024, 1024 * 1024 * 1024),
+    default: undefined,
+    defaultFrom: '@agentwirejs/manager MANAGER_DEFAULTS.sendHighWaterBytes',
+    doc: 'socket bufferedAmount above which sends are queued',
+  },
+  AGENTWIRE_SEND_QUEUE_MAX: {
+    schema: integer(1, 1_000_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/manager MANAGER_DEFAULTS.sendQueueMax',
+    doc: 'queued envelopes per connection before the slow-consumer policy applies',
+  },
+  AGENTWIRE_MAX_RUNS_PER_USER: {
+    schema: integer(1, 10_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/execution-tracker TRACKER_DEFAULTS.maxRunsPerUser',
+    doc: 'concurrent agent runs per user',
+  },
+  AGENTWIRE_RUN_TIMEOUT_MS: {
+    schema: integer(100, 86_400_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/execution-tracker TRACKER_DEFAULTS.timeoutMs',
+    doc: 'a run past this ends as timed_out',
+  },
   AGENTWIRE_RUN_DEAD_AFTER_MS: { schema: integer(100, 86_400_000), default: '10000', doc: 'with Redis: a run whose gateway process died is ended as dead within this (a waiting agent is never dead)' },
-  AGENTWIRE_RUN_RETENTION_MS: { schema: integer(0, 86_400_000), default: '600000', doc: 'how long finished runs are kept' },
+  AGENTWIRE_RUN_RETENTION_MS: {
+    schema: integer(0, 86_400_000),
+    default: undefined,
+    defaultFrom: '@agentwirejs/execution-tracker TRACKER_DEFAULTS.retentionMs',
+    doc: 'how long finished runs are kept',
+  },
   AGENTWIRE_MAX_INPUT_CHARS: { schema: integer(1, 1_000_000), default: '4000', doc: 'longest agent input; longer gets payload_too_large' },
   AGENTWIRE_BURST_MAX_EVENTS: {
     schema: integer(0, 10_000_000),
@@ -125,7 +190,8 @@ export const SETTINGS = {
   AGENTWIRE_BURST_MAX_PAYLOAD_BYTES: { schema: integer(0, 1_048_576), default: '4096', doc: 'largest payload of one burst event' },
   AGENTWIRE_STREAM_COALESCE_MS: {
     schema: integer(0, 1_000),
-    default: '40',
+    default: undefined,
+    defaultFrom: '@agentwirejs/execution-tracker TRACKER_DEFAULTS.coalesceMs',
     doc: 'streamed deltas (text, reasoning, tool arguments) of one message within this window go out as one envelope; 0 = one envelope per delta',
   },
   AGENTWIRE_DEMO_TOKENS_PER_SECOND: { schema: integer(1, 100_000), default: '40', doc: 'how fast the demo agent streams its answer and reasoning' },
@@ -151,6 +217,6 @@ export const SETTINGS = {
   },
   AGENTWIRE_SHUTDOWN_GRACE_MS: { schema: integer(0, 600_000), default: '10000', doc: 'how long running runs may finish on SIGTERM before they end with code shutdown' },
   AGENTWIRE_TOKEN_TTL_SECONDS: { schema: integer(10, 604_800), default: '3600', doc: 'lifetime of tokens from the development token endpoint' },
-} as const satisfies Record<string, { schema: z.ZodType; default: string | undefined; doc: string; secret?: boolean }>;
+} as const satisfies Record<string, { schema: z.ZodType; default: string | undefined; defaultFrom?: string; doc: string; secret?: boolean }>;
 
 export type SettingName = keyof typeof SETTINGS;

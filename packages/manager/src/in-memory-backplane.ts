@@ -1,11 +1,11 @@
 import type { UserId } from '@agentwirejs/types';
-import { type Backplane, BackplaneClosedError, type BackplaneStatus, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, envelopeWriter } from '@agentwirejs/protocols';
+import { type Backplane, BackplaneClosedError, REPLAY_WINDOW_DEFAULTS, type BackplaneStatus, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, envelopeWriter } from '@agentwirejs/protocols';
 import { ReplayRing } from './replay-ring';
 
 export interface InMemoryBackplaneOptions {
-  /** Entries kept per user for replay (default 1000). */
+  /** Entries kept per user for replay (default REPLAY_WINDOW_DEFAULTS of @agentwirejs/protocols: 1000). */
   maxEvents?: number;
-  /** How long an entry is kept (default 5 minutes). */
+  /** How long an entry is kept (default REPLAY_WINDOW_DEFAULTS: 5 minutes). */
   maxAgeMs?: number;
   /** Clock (epoch ms), injectable for tests. */
   now?: () => number;
@@ -39,8 +39,8 @@ export class InMemoryBackplane implements Backplane {
   private readonly epoch = globalThis.crypto.randomUUID();
 
   constructor(options: InMemoryBackplaneOptions = {}) {
-    this.maxEvents = options.maxEvents ?? 1000;
-    this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+    this.maxEvents = options.maxEvents ?? REPLAY_WINDOW_DEFAULTS.maxEvents;
+    this.maxAgeMs = options.maxAgeMs ?? REPLAY_WINDOW_DEFAULTS.maxAgeMs;
     this.now = options.now ?? Date.now;
     this.onListenerError = options.onListenerError ?? (() => undefined);
     const sweepEvery = options.sweepIntervalMs ?? Math.max(1000, this.maxAgeMs);

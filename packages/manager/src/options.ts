@@ -1,5 +1,5 @@
 import type { AppConfig } from '@agentwirejs/config';
-import type { Backplane } from '@agentwirejs/protocols';
+import { type Backplane, REPLAY_WINDOW_DEFAULTS } from '@agentwirejs/protocols';
 import { InvalidManagerOptionsError } from './errors';
 
 /** A source of epoch milliseconds; inject a fake one in tests. */
@@ -81,8 +81,8 @@ export const MANAGER_DEFAULTS = Object.freeze({
   sendQueueMaxBytes: 8 * 1024 * 1024,
   drainIntervalMs: 10,
   closeTimeoutMs: 2000,
-  replayMaxEvents: 1000,
-  replayMaxAgeMs: 5 * 60_000,
+  replayMaxEvents: REPLAY_WINDOW_DEFAULTS.maxEvents,
+  replayMaxAgeMs: REPLAY_WINDOW_DEFAULTS.maxAgeMs,
   replayBurstBytes: 1024 * 1024,
   replayBytesPerSecond: 256 * 1024,
   userReplayBurstBytes: 8 * 1024 * 1024,

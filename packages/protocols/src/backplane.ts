@@ -27,6 +27,12 @@ export interface StreamPosition {
 export type StreamListener = (entry: StreamEntry) => void;
 export type Unsubscribe = () => Promise<void>;
 
+/**
+ * The replay window every backplane keeps per user unless told otherwise: the newest `maxEvents`
+ * entries, each for `maxAgeMs` (AGENTWIRE_REPLAY_MAX_EVENTS and AGENTWIRE_REPLAY_MAX_AGE_MS).
+ */
+export const REPLAY_WINDOW_DEFAULTS = Object.freeze({ maxEvents: 1000, maxAgeMs: 300_000 });
+
 /** ready: delivering; degraded: up but unable to reach its store (deliveries may be late); closed. */
 export type BackplaneStatus = 'ready' | 'degraded' | 'closed';
 

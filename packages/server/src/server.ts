@@ -303,7 +303,7 @@ export class AgentwireServer {
     }
     // Connection limits are answered here, before the socket opens: a client told 429 or 503 backs off,
     // where one upgraded and then closed just reconnects.
-    const { maxConnections, maxConnectionsPerUser } = this.config.limits;
+    const { maxConnections, maxConnectionsPerUser } = this.factory.options; // the limits the manager applies (its defaults when unset)
     const unified = this.factory.getUnifiedManager();
     if (unified.getUserConnections(identity.userId).length + this.admitting.of(identity.userId) >= maxConnectionsPerUser) {
       this.metrics.connectionsRefused.inc({ reason: 'user_limit' });

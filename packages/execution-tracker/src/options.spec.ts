@@ -1,9 +1,12 @@
 import { loadConfig } from '@agentwirejs/config';
-import { TRACKER_DEFAULTS, trackerOptionsFromConfig } from './options';
+import { TRACKER_DEFAULTS, resolveTrackerOptions, trackerOptionsFromConfig } from './options';
 
 describe('tracker options', () => {
-  it('match the settings defaults of @agentwirejs/config', () => {
-    expect(trackerOptionsFromConfig(loadConfig({}))).toEqual({
+  it('leave an unset setting to the tracker: config passes undefined on, and the tracker applies its own default', () => {
+    const fromUnset = trackerOptionsFromConfig(loadConfig({}));
+    expect(fromUnset).toEqual({ maxRunsPerUser: undefined, timeoutMs: undefined, retentionMs: undefined, coalesceMs: undefined });
+    const { limits } = resolveTrackerOptions({ sink: { emitAgentEvent: async () => ({ seq: 1, connections: 0 }) }, ...fromUnset });
+    expect({ maxRunsPerUser: limits.maxRunsPerUser, timeoutMs: limits.timeoutMs, retentionMs: limits.retentionMs, coalesceMs: limits.coalesceMs }).toEqual({
       maxRunsPerUser: TRACKER_DEFAULTS.maxRunsPerUser,
       timeoutMs: TRACKER_DEFAULTS.timeoutMs,
       retentionMs: TRACKER_DEFAULTS.retentionMs,

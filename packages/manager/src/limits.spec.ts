@@ -154,12 +154,13 @@ describe('options', () => {
     expect(resolveManagerOptions({ idleMs: 5000 }).idleSweepIntervalMs).toBe(5000);
   });
 
-  it('builds its options from AppConfig, and the config defaults are the manager defaults', () => {
+  it('builds its options from AppConfig; an unset setting is left to the manager, which applies its own default', () => {
     const config = loadConfig({ AGENTWIRE_MAX_CONNECTIONS_PER_USER: '3', AGENTWIRE_REPLAY_MAX_EVENTS: '50', AGENTWIRE_SEND_QUEUE_MAX: '7', AGENTWIRE_MANAGER_IDLE_MS: '60000' });
     expect(managerOptionsFromConfig(config)).toMatchObject({ maxConnectionsPerUser: 3, replayMaxEvents: 50, sendQueueMax: 7, idleMs: 60_000 });
-    const fromDefaults = managerOptionsFromConfig(loadConfig({}));
-    for (const [name, value] of Object.entries(fromDefaults)) {
-      expect({ name, value }).toEqual({ name, value: MANAGER_DEFAULTS[name as keyof typeof MANAGER_DEFAULTS] });
+    const fromUnset = managerOptionsFromConfig(loadConfig({}));
+    const resolved = resolveManagerOptions(fromUnset);
+    for (const [name, value] of Object.entries(fromUnset)) {
+      expect({ name, value, resolved: resolved[name as keyof typeof resolved] }).toEqual({ name, value: undefined, resolved: MANAGER_DEFAULTS[name as keyof typeof MANAGER_DEFAULTS] });
     }
   });
 });

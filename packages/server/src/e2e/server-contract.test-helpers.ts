@@ -150,7 +150,7 @@ export class ContractClient {
   }
 }
 
-const isTerminal = (message: ServerEnvelope): boolean => message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR;
+export const isTerminal = (message: ServerEnvelope): boolean => message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR;
 const terminalOf = (client: ContractClient, runId: string): ServerEnvelope | undefined => client.messages.find((message) => message.run_id === runId && isTerminal(message));
 
 /** The answer text of `runId` as one client received it (its deltas, compacted or not). */
@@ -162,7 +162,7 @@ export function textOf(client: ContractClient, runId: string): string {
 }
 
 /** Every key under `prefix` in the test Redis, deleted. */
-async function deleteKeys(prefix: string): Promise<void> {
+export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     const keys = await redis.keys(`${prefix}*`);
@@ -173,12 +173,12 @@ async function deleteKeys(prefix: string): Promise<void> {
 }
 
 /** Checks everything one client received: its user's, in order without holes, each run's events well formed. */
-function contractProblems(client: ContractClient, userId: string): string[] {
+export function contractProblems(client: ContractClient, userId: string): string[] {
   return [...checkUserStream(client.messages, userId).problems, ...checkEventStreams(client.stream).problems];
 }
 
 /** Starts a run on `client` and resolves with the run id its ack names. */
-async function startRun(client: ContractClient, requestId: string, input: Record<string, unknown>): Promise<string> {
+export async function startRun(client: ContractClient, requestId: string, input: Record<string, unknown>): Promise<string> {
   client.send({ type: 'start_agent', agent: 'streamer', input, request_id: requestId });
   const ack = await client.waitFor((message) => message.type === 'ack' && message.payload['request_id'] === requestId);
   return String(ack.payload['run_id']);

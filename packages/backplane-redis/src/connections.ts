@@ -1,5 +1,5 @@
 import type { BackplaneStatus } from '@agentwirejs/protocols';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { BackplaneUnavailableError } from './errors';
 import type { ResolvedRedisOptions } from './options';
 
@@ -10,7 +10,7 @@ import type { ResolvedRedisOptions } from './options';
  * (the append script is idempotent for that), and connection errors are reported, never
  * thrown or left as an unhandled 'error' event. The name shows in CLIENT LIST.
  */
-export function createRedisClient(options: ResolvedRedisOptions, role: string, autoResubscribe: boolean): Redis {
+export function createRedisClient(options: ResolvedRedisOptions, role: string, autoResubscribe: boolean, shardedSubscriber = false): Redis {
   const settings: RedisOptions = {
     connectionName: `agentwire-${role}-${options.processId}`,
     maxRetriesPerRequest: null,
@@ -28,9 +28,31 @@ export function createRedisClient(options: ResolvedRedisOptions, role: string, a
   // keyPrefix, AGENTWIRE_REDIS_KEY_PREFIX) and a command timeout (commands wait out an outage).
   const overApp: RedisOptions = { ...settings, keyPrefix: '', commandTimeout: undefined };
   const { connectTo } = options;
-  const client = 'client' in connectTo ? connectTo.client.duplicate(overApp) : new Redis(connectTo.url, settings);
+  const client = 'url' in connectTo ? new Redis(connectTo.url, settings) : 'client' in connectTo ? connectTo.client.duplicate(overApp) : duplicateCluster(connectTo.cluster, settings, shardedSubscriber);
   client.on('error', (error: unknown) => options.onError(error, `redis ${role} connection`));
   return client;
+}
+
+/**
+ * A connection to the app's Redis Cluster with the same guarantees: the app's node options
+ * (password, TLS) with this package's laid over them, commands queued while the cluster is
+ * unreachable, reads and writes on primaries only (a replica may lag behind an append). ioredis's
+ * Cluster offers the commands used here (scripts and pipelines are routed by their keys, which
+ * all share the prefix's hash slot), so it is used as a Redis.
+ */
+function duplicateCluster(cluster: Cluster, settings: RedisOptions, shardedSubscriber: boolean): Redis {
+  const { retryStrategy, enableOfflineQueue, lazyConnect, ...nodeSettings } = settings;
+  const overApp: ClusterOptions = {
+    keyPrefix: '',
+    enableOfflineQueue,
+    lazyConnect,
+    scaleReads: 'master',
+    // SSUBSCRIBE on connections of their own, one per shard (see the control bus)
+    shardedSubscribers: shardedSubscriber,
+    clusterRetryStrategy: (attempt) => retryStrategy?.(attempt) ?? null,
+    redisOptions: { ...cluster.options.redisOptions, ...nodeSettings, keyPrefix: '', commandTimeout: undefined },
+  };
+  return cluster.duplicate([], overApp) as unknown as Redis;
 }
 
 /**

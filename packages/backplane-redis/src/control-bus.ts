@@ -75,6 +75,8 @@ export class RedisControlBus {
   private readonly keys: RedisKeys;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
+  /** On a Redis Cluster: sharded pub/sub. */
+  private readonly sharded: boolean;
   private readonly connection: ConnectionStatus;
   private readonly handlers = new Set<ControlHandler>();
   private readonly requestHandlers = new Map<string, RequestHandler>();
@@ -85,16 +87,20 @@ export class RedisControlBus {
   constructor(options: RedisBackplaneOptions) {
     this.options = resolveRedisOptions(options);
     this.keys = new RedisKeys(this.options.keyPrefix);
+    // On a Cluster a classic PUBLISH reports only the subscribers of the node it reached, so
+    // "nobody listens under that id" would be wrong: sharded pub/sub (SPUBLISH, SSUBSCRIBE) sends
+    // every control channel, which shares the prefix's hash slot, through the one shard that owns it.
+    this.sharded = 'cluster' in this.options.connectTo;
     this.publisher = createRedisClient(this.options, 'control', false);
     // ioredis subscribes the channel again after each reconnect.
-    this.subscriber = createRedisClient(this.options, 'control-sub', true);
+    this.subscriber = createRedisClient(this.options, 'control-sub', true, this.sharded);
     this.connection = new ConnectionStatus([this.publisher, this.subscriber], () => undefined);
     const channel = this.keys.control(this.options.processId);
     const everyone = this.keys.controlAll();
-    this.subscriber.on('message', (from: string, payload: string) => {
+    this.subscriber.on(this.sharded ? 'smessage' : 'message', (from: string, payload: string) => {
       if (from === channel || from === everyone) this.receive(payload);
     });
-    this.listening = this.subscriber.subscribe(channel, everyone);
+    this.listening = this.sharded ? this.subscriber.ssubscribe(channel, everyone) : this.subscriber.subscribe(channel, everyone);
     this.listening.catch((error: unknown) => this.options.onError(error, 'control subscribe'));
   }
 
@@ -165,12 +171,17 @@ export class RedisControlBus {
     await closeClients([this.publisher, this.subscriber], this.options.closeTimeoutMs);
   }
 
+  /** PUBLISH (SPUBLISH on a Cluster); resolves with the number of receivers. */
+  private publishTo(channel: string, payload: string): Promise<number> {
+    return this.sharded ? this.publisher.spublish(channel, payload).then(Number) : this.publisher.publish(channel, payload);
+  }
+
   private async publish(channel: string, command: ControlCommand, requestId: string | undefined): Promise<number> {
     if (this.closed) throw new RedisComponentClosedError('control bus');
     const parsed = ControlCommandSchema.safeParse(command);
     if (!parsed.success) throw new InvalidBackplaneArgumentError('command', parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     const payload = JSON.stringify({ from: this.processId, command: parsed.data, ...(requestId === undefined ? {} : { request_id: requestId }) });
-    return withTimeout(this.publisher.publish(channel, payload), this.options.requestTimeoutMs, `sending ${command.type}`);
+    return withTimeout(this.publishTo(channel, payload), this.options.requestTimeoutMs, `sending ${command.type}`);
   }
 
   /** Publishes a request and collects answers until all `receivers - ignoredReceivers` answered or requestTimeoutMs passed. */
@@ -243,7 +254,7 @@ export class RedisControlBus {
       .then(async (answer) => {
         if (this.closed) return;
         const payload = JSON.stringify({ from: this.processId, reply_to: requestId, answer });
-        await withTimeout(this.publisher.publish(this.keys.control(from), payload), this.options.requestTimeoutMs, `answering ${command.type}`);
+        await withTimeout(this.publishTo(this.keys.control(from), payload), this.options.requestTimeoutMs, `answering ${command.type}`);
       })
       .catch((error: unknown) => this.options.onError(error, `control answer ${command.type}`));
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppConfig } from '@agentwirejs/config';
@@ -55,14 +55,16 @@ export interface RedisBackplaneOptions {
   /** redis:// or rediss:// URL (AGENTWIRE_REDIS_URL); not needed with `client`. */
   readonly url?: string;
   /**
-   * The app's own ioredis client (a single server, or Sentinel through its `sentinels` option):
-   * each component opens its connections with `client.duplicate()`, so host, TLS, password and
-   * Sentinel settings carry over, with the retry and queueing settings this package relies on
-   * laid over them (the client's keyPrefix and commandTimeout are not applied: keys use
-   * `keyPrefix` here). The client itself is not used or closed. Redis Cluster is not supported
-   * (the process-wide keys would span slots).
+   * The app's own ioredis client: a single server, Sentinel (its `sentinels` option) or a Redis
+   * Cluster (`new Cluster(nodes)`). Each component opens its connections with
+   * `client.duplicate()`, so hosts, TLS, password and Sentinel settings carry over, with the
+   * retry and queueing settings this package relies on laid over them (the client's keyPrefix and
+   * commandTimeout are not applied: keys use `keyPrefix` here). The client itself is not used or
+   * closed. On a Cluster every key shares one hash slot, so `keyPrefix` must hold a hash tag
+   * (`{agentwire}:`, the default there): scripts and transactions span users and processes.
    */
-  readonly client?: Redis;
+  readonly client?: Redis | Cluster;
+  /** Prefix of every key and channel (default REDIS_DEFAULTS.keyPrefix; on a Cluster the same inside a hash tag, `{agentwire}:`). */
   readonly keyPrefix?: string;
   /** This process's id in Redis (default: host name, pid and random bytes). Letters, digits and _ . - only. */
   readonly processId?: string;
@@ -99,7 +101,7 @@ type Numbers = Record<NumberOption, number>;
 /** Options with every default applied and checked. */
 export interface ResolvedRedisOptions extends Readonly<Numbers> {
   /** Where connections go: a URL, or the app's client to duplicate. */
-  readonly connectTo: { readonly url: string } | { readonly client: Redis };
+  readonly connectTo: { readonly url: string } | { readonly client: Redis } | { readonly cluster: Cluster };
   readonly keyPrefix: string;
   readonly processId: string;
   readonly reconnectDelay: (attempt: number) => number;
@@ -110,7 +112,7 @@ export interface ResolvedRedisOptions extends Readonly<Numbers> {
 }
 
 const URL_PATTERN = /^rediss?:\/\/\S+$/;
-const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const PREFIX_PATTERN = /^[A-Za-z0-9_.:{}-]{1,64}$/;
 const PROCESS_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const noop = (): void => undefined;
 
@@ -133,6 +135,18 @@ const MINIMUM: Readonly<Numbers> = {
   orphanSweepIntervalMs: 10,
 };
 
+/**
+ * The hash tag a key starting with `prefix` is placed by on a Redis Cluster (the text between
+ * the prefix's first `{` and the next `}`, when not empty), or null when the prefix has none and
+ * each key would be placed by its own name.
+ */
+export function hashTagOf(prefix: string): string | null {
+  const open = prefix.indexOf('{');
+  if (open < 0) return null;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : null;
+}
+
 /** A process id unique to this process start: host name, pid and random bytes. */
 export function generateProcessId(): string {
   const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40) || 'host';
@@ -143,15 +157,19 @@ export function generateProcessId(): string {
 export function resolveRedisOptions(options: RedisBackplaneOptions): ResolvedRedisOptions {
   let connectTo: ResolvedRedisOptions['connectTo'];
   if (options.client !== undefined) {
-    if (typeof (options.client as Partial<Redis> | null)?.duplicate !== 'function') throw new InvalidRedisOptionError('client', 'expected an ioredis client (new Redis(...))');
+    if (typeof (options.client as Partial<Redis> | null)?.duplicate !== 'function') throw new InvalidRedisOptionError('client', 'expected an ioredis client (new Redis(...) or new Cluster(...))');
     if (options.url !== undefined) throw new InvalidRedisOptionError('url', 'give url or client, not both');
-    connectTo = { client: options.client };
+    connectTo = options.client.isCluster ? { cluster: options.client as Cluster } : { client: options.client as Redis };
   } else {
     if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) throw new InvalidRedisOptionError('url', 'expected a redis:// or rediss:// URL (or pass client)');
     connectTo = { url: options.url };
   }
-  const keyPrefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
-  if (!PREFIX_PATTERN.test(keyPrefix)) throw new InvalidRedisOptionError('keyPrefix', 'expected 1 to 64 of A-Z a-z 0-9 _ . : -');
+  const onCluster = 'cluster' in connectTo;
+  const keyPrefix = options.keyPrefix ?? (onCluster ? `{${REDIS_DEFAULTS.keyPrefix.replace(/:$/, '')}}:` : REDIS_DEFAULTS.keyPrefix);
+  if (!PREFIX_PATTERN.test(keyPrefix)) throw new InvalidRedisOptionError('keyPrefix', 'expected 1 to 64 of A-Z a-z 0-9 _ . : - { }');
+  if (onCluster && hashTagOf(keyPrefix) === null) {
+    throw new InvalidRedisOptionError('keyPrefix', `on a Redis Cluster every key must share one hash slot: the prefix needs a hash tag, e.g. {agentwire}: (got ${keyPrefix})`);
+  }
   const processId = options.processId ?? generateProcessId();
   if (!PROCESS_ID_PATTERN.test(processId)) throw new InvalidRedisOptionError('processId', 'expected 1 to 100 of A-Z a-z 0-9 _ . - starting with a letter or digit');
   const numbers = {} as Numbers;

@@ -53,8 +53,8 @@ export interface RedisBackplaneStats extends FeedCounters {
  *   'degraded', appends wait in a bounded local buffer and go out in order when it is back,
  *   reads fail with BackplaneUnavailableError after requestTimeoutMs.
  *
- * Needs a standalone Redis ≥ 6.2 (or a primary): the room, takeover and presence keys are not
- * laid out for Redis Cluster.
+ * Needs Redis ≥ 6.2: a single server, a Sentinel-managed primary, or a Redis 7 Cluster, where
+ * every key shares the prefix's hash slot (see RedisBackplaneOptions.client).
  */
 export class RedisBackplane implements Backplane {
   readonly options: ResolvedRedisOptions;

@@ -98,10 +98,10 @@ export const SETTINGS = {
     secret: true,
   },
   AGENTWIRE_REDIS_KEY_PREFIX: {
-    schema: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'expected 1 to 64 of A-Z a-z 0-9 _ . : -' }),
+    schema: z.string().regex(/^[A-Za-z0-9_.:{}-]{1,64}$/, { error: 'expected 1 to 64 of A-Z a-z 0-9 _ . : - { }' }),
     default: undefined,
     defaultFrom: '@agentwirejs/backplane-redis REDIS_DEFAULTS.keyPrefix',
-    doc: 'prefix of every Redis key and channel',
+    doc: 'prefix of every Redis key and channel; on a Redis Cluster it must hold a hash tag ({agentwire}: there when unset)',
   },
   AGENTWIRE_MAX_PAYLOAD_BYTES: { schema: integer(1024, 16 * 1024 * 1024), default: '65536', doc: 'largest inbound frame; larger closes with 1009' },
   AGENTWIRE_LOG_LEVEL: { schema: LogLevelSchema, default: 'info', doc: 'pino log level' },

@@ -54,7 +54,7 @@ describe('workspace manifests', () => {
         publishConfig: { access: string };
         files: string[];
       };
-      const withTesting = project.name === 'protocols' || project.name === 'manager' || project.name === 'types' || project.name === 'server';
+      const withTesting = ['protocols', 'manager', 'types', 'server', 'backplane-redis'].includes(project.name);
       const entries = Object.keys(manifest.exports).filter((key) => key !== './package.json');
       expect(entries).toEqual(withTesting ? ['.', './testing'] : ['.']);
       if (DUAL_FORMAT.has(project.name)) {

@@ -73,6 +73,7 @@ export class ConnectionRegistry {
       policy: { highWaterBytes: options.sendHighWaterBytes, queueMax: options.sendQueueMax, queueMaxBytes: options.sendQueueMaxBytes },
       counters: this.counters,
       holdMax: options.sendQueueMax,
+      closeTimeoutMs: options.closeTimeoutMs,
       now: () => options.clock.now(),
       backedUp: (connection) => {
         this.backpressured.add(connection);
@@ -174,52 +175,9 @@ export class ConnectionRegistry {
     this.unhook(connection);
     this.counters.connectionsRemoved += 1;
     connection.owner.counters.connectionsRemoved += 1;
-    if (closing) this.closeWithin(connection, closeCode, reason);
+    // Told even when the socket is already closed: onManagerClose learns the code the manager chose.
+    if (closeCode !== null) connection.closeTransport(closeCode, reason);
     connection.owner.release(connection);
-  }
-
-  /**
-   * Starts the closing handshake with `code` and terminates the transport (when it can be) if
-   * it has not closed within options.closeTimeoutMs, whatever the peer does. Never throws.
-   */
-  private closeWithin(connection: ManagedConnection, code: number, reason: string): void {
-    const { transport, onManagerClose } = connection;
-    connection.onManagerClose = null;
-    if (onManagerClose !== null) {
-      try {
-        onManagerClose.call(transport, code, reason);
-      } catch (error) {
-        this.report(error, 'close');
-      }
-    }
-    try {
-      transport.close(code, reason);
-    } catch (error) {
-      this.report(error, 'close');
-    }
-    if (transport.readyState === CLOSED) {
-      connection.transportClosed();
-      return;
-    }
-    const timer =
-      transport.terminate === undefined
-        ? null
-        : setTimeout(() => {
-            if (transport.readyState === CLOSED) return;
-            try {
-              transport.terminate?.();
-            } catch (error) {
-              this.report(error, 'terminate');
-            }
-          }, this.options.closeTimeoutMs);
-    timer?.unref();
-    // A plain transport's own close listener (hook) reports the end instead.
-    if (transport instanceof EventEmitter) {
-      transport.once('close', () => {
-        if (timer !== null) clearTimeout(timer);
-        connection.transportClosed();
-      });
-    }
   }
 
   /** The user's connections in this process (0 if none). */
@@ -265,10 +223,7 @@ export class ConnectionRegistry {
 
   /** Real traffic from the client: it is alive and active. */
   touch(connection: ManagedConnection): void {
-    const now = this.options.clock.now();
-    connection.alive = true;
-    connection.info.updateActivity(now);
-    connection.owner.lastActivity = now;
+    connection.touch(this.options.clock.now());
   }
 
   /** Resolves true when the user has a connection here, false after timeoutMs (or at shutdown). */

@@ -17,6 +17,7 @@ function connectionOn(transport: RecordingTransport, holdMax = 100): ManagedConn
     policy: { highWaterBytes: 1 << 20, queueMax: 100, queueMaxBytes: 1 << 20 },
     counters: new DeliveryCounters(),
     holdMax,
+    closeTimeoutMs: 100,
     now: () => 1_700_000_000_000,
     backedUp: () => undefined,
     drained: () => undefined,

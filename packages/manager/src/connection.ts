@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { ConnectionTransport, OutboundMessage, StreamEntry, Unsubscribe, WireProtocol } from '@agentwirejs/protocols';
 import { type ConnectionInfo, ConnectionState, IllegalStateTransitionError, type UserId } from '@agentwirejs/types';
 import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, writeFrame } from './backpressure';
@@ -7,6 +8,8 @@ import type { DeliveryCounters } from './stats';
 
 /** WebSocket.OPEN */
 const OPEN = 1;
+/** WebSocket.CLOSED */
+const CLOSED = 3;
 
 /**
  * The life cycle of a managed connection. Only the connection moves it (ManagedConnection.moveTo,
@@ -52,6 +55,8 @@ export interface ConnectionHost {
   readonly counters: DeliveryCounters;
   /** Bound of the entries held while not live and of the messages waiting for the greeting. */
   readonly holdMax: number;
+  /** How long a closing transport may take before it is terminated. */
+  readonly closeTimeoutMs: number;
   now(): number;
   /** The connection's socket backed up: it has a queue to drain. */
   backedUp(connection: ManagedConnection): void;
@@ -269,6 +274,58 @@ export class ManagedConnection implements ReplayMeter {
     this.pending = null;
     this.early = null;
     return true;
+  }
+
+  /**
+   * Starts the closing handshake with `code` (telling onManagerClose first) and terminates the
+   * transport (when it can be) if it has not closed within closeTimeoutMs, whatever the peer
+   * does; closed() follows when it closes. Never throws.
+   */
+  closeTransport(code: number, reason: string): void {
+    const { transport, onManagerClose, host } = this;
+    this.onManagerClose = null;
+    if (onManagerClose !== null) {
+      try {
+        onManagerClose.call(transport, code, reason);
+      } catch (error) {
+        host.report(error, 'close');
+      }
+    }
+    try {
+      transport.close(code, reason);
+    } catch (error) {
+      host.report(error, 'close');
+    }
+    if (transport.readyState === CLOSED) {
+      this.transportClosed();
+      return;
+    }
+    const timer =
+      transport.terminate === undefined
+        ? null
+        : setTimeout(() => {
+            if (transport.readyState === CLOSED) return;
+            try {
+              transport.terminate?.();
+            } catch (error) {
+              host.report(error, 'terminate');
+            }
+          }, host.closeTimeoutMs);
+    timer?.unref();
+    // A plain transport's own close listener (the registry's hook) reports the end instead.
+    if (transport instanceof EventEmitter) {
+      transport.once('close', () => {
+        if (timer !== null) clearTimeout(timer);
+        this.transportClosed();
+      });
+    }
+  }
+
+  /** Real traffic from the client: it is alive and active. */
+  touch(now: number): void {
+    this.alive = true;
+    this.info.updateActivity(now);
+    this.owner.lastActivity = now;
   }
 
   /** The transport closed: closing → closed (does nothing unless closing). */

@@ -1,7 +1,6 @@
 import { type LocalRedisTopology, startRedisCluster, startRedisSentinel } from '@agentwirejs/backplane-redis/testing';
-import { EventType } from '@agentwirejs/protocols';
 import Redis, { Cluster } from 'ioredis';
-import { ContractClient, type MountedServer, contractOptions, contractProblems, deleteKeys, isTerminal, mountInNodeHttp, startRun, streamedWords, textOf } from './server-contract.test-helpers';
+import { ContractClient, type MountedServer, contractOptions, deleteKeys, expectRunsAcrossServers, mountInNodeHttp } from './server-contract.test-helpers';
 
 /** A Redis topology the app runs on, and the ioredis client the app would make for it. */
 interface Topology {
@@ -54,20 +53,8 @@ describe.each(topologies)('@agentwirejs/server over $name', (topology) => {
   }, 30_000);
 
   it("runs on one server reach the user's tab on the other, whole and in order; cancel_run sent to the other server cancels it", async () => {
-    const onA = await ContractClient.open(apps[0]?.mounted.origin ?? '', 'auth0|topology');
-    const onB = await ContractClient.open(apps[1]?.mounted.origin ?? '', 'auth0|topology');
+    const [onA, onB] = [await ContractClient.open(apps[0]?.mounted.origin ?? '', 'auth0|topology'), await ContractClient.open(apps[1]?.mounted.origin ?? '', 'auth0|topology')];
     clients.push(onA, onB);
-    const runId = await startRun(onA, 't1', { words: 12 });
-    await Promise.all([onA, onB].map((client) => client.waitFor((message) => message.run_id === runId && isTerminal(message))));
-    expect([textOf(onA, runId), textOf(onB, runId)]).toEqual([streamedWords(12), streamedWords(12)]);
-    expect([...contractProblems(onA, 'auth0|topology'), ...contractProblems(onB, 'auth0|topology')]).toEqual([]);
-
-    const long = await startRun(onA, 't2', { words: 10_000, interval_ms: 5 });
-    await onB.waitFor((message) => message.run_id === long && message.type === EventType.TEXT_MESSAGE_CONTENT);
-    onB.send({ type: 'cancel_run', run_id: long, request_id: 'c1' });
-    const verdict = await onB.waitFor((message) => (message.type === 'ack' || message.type === 'error') && message.payload['request_id'] === 'c1');
-    expect(verdict.type).toBe('ack');
-    const ended = await onA.waitFor((message) => message.run_id === long && isTerminal(message));
-    expect(ended.payload['outcome']).toMatchObject({ type: 'cancelled' });
+    await expectRunsAcrossServers(onA, onB, 'auth0|topology');
   }, 30_000);
 });

@@ -150,7 +150,7 @@ export class ContractClient {
   }
 }
 
-export const isTerminal = (message: ServerEnvelope): boolean => message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR;
+const isTerminal = (message: ServerEnvelope): boolean => message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR;
 const terminalOf = (client: ContractClient, runId: string): ServerEnvelope | undefined => client.messages.find((message) => message.run_id === runId && isTerminal(message));
 
 /** The answer text of `runId` as one client received it (its deltas, compacted or not). */
@@ -173,15 +173,36 @@ export async function deleteKeys(prefix: string): Promise<void> {
 }
 
 /** Checks everything one client received: its user's, in order without holes, each run's events well formed. */
-export function contractProblems(client: ContractClient, userId: string): string[] {
+function contractProblems(client: ContractClient, userId: string): string[] {
   return [...checkUserStream(client.messages, userId).problems, ...checkEventStreams(client.stream).problems];
 }
 
 /** Starts a run on `client` and resolves with the run id its ack names. */
-export async function startRun(client: ContractClient, requestId: string, input: Record<string, unknown>): Promise<string> {
+async function startRun(client: ContractClient, requestId: string, input: Record<string, unknown>): Promise<string> {
   client.send({ type: 'start_agent', agent: 'streamer', input, request_id: requestId });
   const ack = await client.waitFor((message) => message.type === 'ack' && message.payload['request_id'] === requestId);
   return String(ack.payload['run_id']);
+}
+
+/**
+ * Two tabs of `userId` on two servers sharing Redis: a run started on the first reaches both,
+ * whole, in order and once; cancel_run sent to the second cancels a run the first owns, and both
+ * see its one terminal event at the same seq.
+ */
+export async function expectRunsAcrossServers(onA: ContractClient, onB: ContractClient, userId: string): Promise<void> {
+  const runId = await startRun(onA, 'x1', { words: 20 });
+  await Promise.all([onA, onB].map((client) => client.waitFor((message) => message.run_id === runId && isTerminal(message))));
+  expect([textOf(onA, runId), textOf(onB, runId)]).toEqual([streamedWords(20), streamedWords(20)]);
+  expect([...contractProblems(onA, userId), ...contractProblems(onB, userId)]).toEqual([]);
+
+  const long = await startRun(onA, 'x2', { words: 10_000, interval_ms: 5 });
+  await onB.waitFor((message) => message.run_id === long && message.type === EventType.TEXT_MESSAGE_CONTENT);
+  onB.send({ type: 'cancel_run', run_id: long, request_id: 'c1' });
+  const verdict = await onB.waitFor((message) => (message.type === 'ack' || message.type === 'error') && message.payload['request_id'] === 'c1');
+  expect(verdict.type).toBe('ack');
+  const ended = await onA.waitFor((message) => message.run_id === long && isTerminal(message));
+  expect(ended.payload['outcome']).toMatchObject({ type: 'cancelled' });
+  expect(terminalOf(onB, long) ?? (await onB.waitFor((message) => message.run_id === long && isTerminal(message)))).toMatchObject({ seq: ended.seq });
 }
 
 /** The contract, for one way of mounting the server. */
@@ -319,21 +340,7 @@ export function describeServerContract(framework: string, mount: Mount): void {
 
     it("runs on one server reach the user's tabs on the other, in order and once; cancel_run sent to the other server cancels it", async () => {
       expect(apps.map(({ mounted }) => mounted.server.processId)).toEqual([expect.any(String), expect.any(String)]);
-      const onA = await open(0, 'auth0|cross');
-      const onB = await open(1, 'auth0|cross');
-      const runId = await startRun(onA, 'x1', { words: 20 });
-      await Promise.all([onA, onB].map((client) => client.waitFor((message) => message.run_id === runId && isTerminal(message))));
-      expect([textOf(onA, runId), textOf(onB, runId)]).toEqual([streamedWords(20), streamedWords(20)]);
-      expect([...contractProblems(onA, 'auth0|cross'), ...contractProblems(onB, 'auth0|cross')]).toEqual([]);
-
-      const long = await startRun(onA, 'x2', { words: 10_000, interval_ms: 5 });
-      await onB.waitFor((message) => message.run_id === long && message.type === EventType.TEXT_MESSAGE_CONTENT);
-      onB.send({ type: 'cancel_run', run_id: long, request_id: 'c1' });
-      const verdict = await onB.waitFor((message) => (message.type === 'ack' || message.type === 'error') && message.payload['request_id'] === 'c1');
-      expect(verdict.type).toBe('ack');
-      const ended = await onA.waitFor((message) => message.run_id === long && isTerminal(message));
-      expect(ended.payload['outcome']).toMatchObject({ type: 'cancelled' });
-      expect(terminalOf(onB, long) ?? (await onB.waitFor((message) => message.run_id === long && isTerminal(message)))).toMatchObject({ seq: ended.seq });
+      await expectRunsAcrossServers(await open(0, 'auth0|cross'), await open(1, 'auth0|cross'), 'auth0|cross');
       // the streams live under AGENTWIRE_REDIS_KEY_PREFIX, not under the app client's own prefix
       const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
       try {

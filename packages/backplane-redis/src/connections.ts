@@ -1,7 +1,7 @@
 import type { BackplaneStatus } from '@agentwirejs/protocols';
-import { type Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { BackplaneUnavailableError } from './errors';
-import type { ResolvedRedisOptions } from './options';
+import type { AppCluster, ResolvedRedisOptions } from './options';
 
 /**
  * Opens one ioredis connection with the settings every component here relies on: commands
@@ -34,13 +34,13 @@ export function createRedisClient(options: ResolvedRedisOptions, role: string, a
 }
 
 /**
- * A connection to the app's Redis Cluster with the same guarantees: the app's node options
+ * A connection to the app's Redis Cluster with the same guarantees: the app's nodes and options
  * (password, TLS) with this package's laid over them, commands queued while the cluster is
  * unreachable, reads and writes on primaries only (a replica may lag behind an append). ioredis's
  * Cluster offers the commands used here (scripts and pipelines are routed by their keys, which
  * all share the prefix's hash slot), so it is used as a Redis.
  */
-function duplicateCluster(cluster: Cluster, settings: RedisOptions, shardedSubscriber: boolean): Redis {
+function duplicateCluster(cluster: AppCluster, settings: RedisOptions, shardedSubscriber: boolean): Redis {
   const { retryStrategy, enableOfflineQueue, lazyConnect, ...nodeSettings } = settings;
   const overApp: ClusterOptions = {
     keyPrefix: '',
@@ -52,7 +52,7 @@ function duplicateCluster(cluster: Cluster, settings: RedisOptions, shardedSubsc
     clusterRetryStrategy: (attempt) => retryStrategy?.(attempt) ?? null,
     redisOptions: { ...cluster.options.redisOptions, ...nodeSettings, keyPrefix: '', commandTimeout: undefined },
   };
-  return cluster.duplicate([], overApp) as unknown as Redis;
+  return new Cluster([...cluster.startupNodes], { ...cluster.options, ...overApp }) as unknown as Redis;
 }
 
 /**

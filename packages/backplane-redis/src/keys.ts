@@ -2,7 +2,8 @@ import type { UserId } from '@agentwirejs/types';
 
 /**
  * Every Redis key and channel name, built from the key prefix. A user's keys share the hash tag
- * `{userId}`, so one script may touch them all. A user id may contain braces (it is whatever auth
+ * `{userId}`, so one script may touch them all; on a Redis Cluster the prefix holds a hash tag of
+ * its own, which comes first and so places every key and channel in that one slot. A user id may contain braces (it is whatever auth
  * verified): the tag then ends at its first `}`, which is the same for all of that user's keys, so
  * they still share a slot, and the keys of two users never coincide (each is the whole id plus a
  * fixed suffix). Room names are

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppConfig } from '@agentwirejs/config';
@@ -101,7 +101,7 @@ type Numbers = Record<NumberOption, number>;
 /** Options with every default applied and checked. */
 export interface ResolvedRedisOptions extends Readonly<Numbers> {
   /** Where connections go: a URL, or the app's client to duplicate. */
-  readonly connectTo: { readonly url: string } | { readonly client: Redis } | { readonly cluster: Cluster };
+  readonly connectTo: { readonly url: string } | { readonly client: Redis } | { readonly cluster: AppCluster };
   readonly keyPrefix: string;
   readonly processId: string;
   readonly reconnectDelay: (attempt: number) => number;
@@ -135,6 +135,26 @@ const MINIMUM: Readonly<Numbers> = {
   orphanSweepIntervalMs: 10,
 };
 
+/** What is taken from an app's Cluster client: its nodes and options (this package's own ioredis connects with them). */
+export interface AppCluster {
+  readonly startupNodes: readonly ClusterNode[];
+  readonly options: ClusterOptions;
+}
+
+/**
+ * The nodes and options of an app's ioredis Cluster. Connections are made with this package's
+ * ioredis, not the app's `duplicate()`: the sharded subscribers the control bus needs exist
+ * only from ioredis 5.6 (fixed on reconnect in 5.9), whatever the app installed.
+ */
+function clusterOf(cluster: Cluster): AppCluster {
+  // ioredis keeps them as it was given them (its own duplicate() reads the same fields).
+  const { startupNodes, options } = cluster as unknown as { startupNodes?: unknown; options?: unknown };
+  if (!Array.isArray(startupNodes) || startupNodes.length === 0 || typeof options !== 'object' || options === null) {
+    throw new InvalidRedisOptionError('client', 'expected an ioredis Cluster created with its startup nodes (new Cluster(nodes, options))');
+  }
+  return { startupNodes: startupNodes as ClusterNode[], options: options as ClusterOptions };
+}
+
 /**
  * The hash tag a key starting with `prefix` is placed by on a Redis Cluster (the text between
  * the prefix's first `{` and the next `}`, when not empty), or null when the prefix has none and
@@ -159,7 +179,7 @@ export function resolveRedisOptions(options: RedisBackplaneOptions): ResolvedRed
   if (options.client !== undefined) {
     if (typeof (options.client as Partial<Redis> | null)?.duplicate !== 'function') throw new InvalidRedisOptionError('client', 'expected an ioredis client (new Redis(...) or new Cluster(...))');
     if (options.url !== undefined) throw new InvalidRedisOptionError('url', 'give url or client, not both');
-    connectTo = options.client.isCluster ? { cluster: options.client as Cluster } : { client: options.client as Redis };
+    connectTo = options.client.isCluster ? { cluster: clusterOf(options.client as Cluster) } : { client: options.client as Redis };
   } else {
     if (typeof options.url !== 'string' || !URL_PATTERN.test(options.url)) throw new InvalidRedisOptionError('url', 'expected a redis:// or rediss:// URL (or pass client)');
     connectTo = { url: options.url };

@@ -23,8 +23,8 @@ export {
 } from './run-state';
 export type { LiveRunState, TerminalRunState } from './run-state';
 export type { TrackerMetrics } from './metrics';
-export { TRACKER_DEFAULTS, trackerOptionsFromConfig } from './options';
-export type { ExecutionTrackerOptions, TrackerLogger, TrackerLimits, RunEndedObservation } from './options';
+export { TRACKER_DEFAULTS, resolveTrackerOptions, trackerOptionsFromConfig } from './options';
+export type { ExecutionTrackerOptions, ResolvedTrackerOptions, TrackerLogger, TrackerLimits, RunEndedObservation } from './options';
 export {
   DirectConstructionError,
   RunNotFoundError,

@@ -163,7 +163,8 @@ export class ConnectionRegistry {
   detach(connection: ManagedConnection, closeCode: number | null, reason: string, failed = false): void {
     const closing = closeCode !== null && connection.transport.readyState !== CLOSED;
     if (!connection.detach(closing, failed)) {
-      if (closeCode === null) connection.transportClosed();
+      // Already closing: closed only once the transport says so.
+      if (connection.transport.readyState === CLOSED) connection.transportClosed();
       return;
     }
     this.connections.delete(connection.info.connectionId);

@@ -115,6 +115,31 @@ describe('a managed connection owns its life cycle: greeting → replaying → l
   });
 });
 
+describe('closing ends in closed, whatever the transport does', () => {
+  it('a transport that never reports its close (no events, close() never completes) is closed after closeTimeoutMs', async () => {
+    const stuck = { readyState: 1, bufferedAmount: 0, send: () => undefined, close(): void {
+      this.readyState = 2; // closing, and it stays so
+    } };
+    const connection = connectionOn(stuck as unknown as RecordingTransport);
+    connection.greet({ type: 'connection_established', payload: {} });
+    connection.detach(true, false);
+    connection.closeTransport(1000, 'bye');
+    expect(connection.phase).toBe(ConnectionPhase.Closing);
+    await eventually(() => (connection.phase === ConnectionPhase.Closed ? true : undefined), 'closed after the close timeout');
+    expect(connection.info.state).toBe(ConnectionState.Closed);
+  });
+
+  it('a record the app moved itself (info.disconnect()) never makes a close throw', async () => {
+    const factory = new WebSocketManagerFactory({ heartbeatIntervalMs: 0, idleSweepIntervalMs: 0 });
+    const manager = factory.getUnifiedManager();
+    const info = await manager.addConnection(new RecordingTransport(), { userId: ada });
+    info.disconnect();
+    await expect(manager.removeConnection(info.connectionId)).resolves.toBe(true);
+    expect([info.state, manager.getConnectionCount()]).toEqual([ConnectionState.Closed, 0]);
+    await factory.shutdown();
+  });
+});
+
 describe('the registry drives each connection through its phases', () => {
   it('a connection closed by the manager is closing until the peer completes the close handshake, then closed', async () => {
     const rig = await startRig();
@@ -130,7 +155,7 @@ describe('the registry drives each connection through its phases', () => {
     }
   });
 
-  it('a resume asked for while the connection is still opening waits for the opening: the greeting stays first', async () => {
+  it('a resume asked for while the connection is still opening is refused as in progress: the greeting stays first', async () => {
     // A backplane whose position read is held, so the connection stays in its greeting phase.
     const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
     let release = (): void => undefined;

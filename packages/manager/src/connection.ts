@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectionTransport, OutboundMessage, StreamEntry, Unsubscribe, WireProtocol } from '@agentwirejs/protocols';
-import { type ConnectionInfo, ConnectionState, IllegalStateTransitionError, type UserId } from '@agentwirejs/types';
+import { type ConnectionInfo, ConnectionState, IllegalStateTransitionError, type UserId, canTransition } from '@agentwirejs/types';
 import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import type { ReplayMeter } from './replay-budget';
 import type { FrameRenderer } from './render';
@@ -132,7 +132,7 @@ export class ManagedConnection implements ReplayMeter {
 
   /**
    * Writes connection_established (moving greeting → replaying), then the connection messages
-   * that waited for it. False when the connection could not be written to.
+   * that waited for it; returns the first outcome that was not a write (or the greeting's).
    */
   greet(greeting: OutboundMessage): Written {
     this.moveTo(ConnectionPhase.Replaying);
@@ -268,7 +268,7 @@ export class ManagedConnection implements ReplayMeter {
    */
   detach(transportOpen: boolean, failed: boolean): boolean {
     if (this.closed) return false;
-    if (failed) this.info.fail();
+    if (failed) this.recordState(ConnectionState.Failed);
     this.moveTo(transportOpen ? ConnectionPhase.Closing : ConnectionPhase.Closed);
     this.queue = null;
     this.pending = null;
@@ -300,22 +300,21 @@ export class ManagedConnection implements ReplayMeter {
       this.transportClosed();
       return;
     }
-    const timer =
-      transport.terminate === undefined
-        ? null
-        : setTimeout(() => {
-            if (transport.readyState === CLOSED) return;
-            try {
-              transport.terminate?.();
-            } catch (error) {
-              host.report(error, 'terminate');
-            }
-          }, host.closeTimeoutMs);
-    timer?.unref();
-    // A plain transport's own close listener (the registry's hook) reports the end instead.
+    const timer = setTimeout(() => {
+      if (transport.readyState !== CLOSED) {
+        try {
+          transport.terminate?.();
+        } catch (error) {
+          host.report(error, 'terminate');
+        }
+      }
+      // Whatever the transport reports (a plain one may report nothing), the close is over.
+      this.transportClosed();
+    }, host.closeTimeoutMs);
+    timer.unref();
     if (transport instanceof EventEmitter) {
       transport.once('close', () => {
-        if (timer !== null) clearTimeout(timer);
+        clearTimeout(timer);
         this.transportClosed();
       });
     }
@@ -337,11 +336,20 @@ export class ManagedConnection implements ReplayMeter {
     const from = this.current;
     if (!canMove(from, next)) throw new IllegalStateTransitionError('ConnectionPhase', from, next);
     this.current = next;
+    if (from === ConnectionPhase.Greeting && next === ConnectionPhase.Replaying) this.recordState(ConnectionState.Connected);
+    else if (next === ConnectionPhase.Closing) this.recordState(ConnectionState.Closing);
+    else if (next === ConnectionPhase.Closed) this.recordState(ConnectionState.Closed);
+  }
+
+  /**
+   * Keeps the public ConnectionInfo record in step where its life cycle allows the move (an app
+   * holding the record may have moved it itself; that must never throw in a close path).
+   */
+  private recordState(state: ConnectionState): void {
     const info = this.info;
-    if (from === ConnectionPhase.Greeting && next === ConnectionPhase.Replaying) info.markConnected(this.host.now());
-    else if (next === ConnectionPhase.Closing) {
-      if (info.state !== ConnectionState.Failed) info.transitionTo(ConnectionState.Closing);
-    } else if (next === ConnectionPhase.Closed) info.disconnect();
+    if (!canTransition(info.state, state)) return;
+    if (state === ConnectionState.Connected) info.markConnected(this.host.now());
+    else info.transitionTo(state, this.host.now());
   }
 }
 

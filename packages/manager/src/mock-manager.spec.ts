@@ -77,6 +77,7 @@ describe('MockWebSocketManager', () => {
     const adding = mock.addConnection(tab, { userId: uid('fay') });
     const [opening] = mock.getUserConnections(uid('fay'));
     expect(await mock.sendToConnection(opening?.connectionId as never, { type: 'pong', payload: {} })).toBe(true);
+    expect(tab.frames).toEqual([]); // accepted, and waiting: the connection is still greeting
     await adding;
     expect(tab.messages<{ type: string }>().map(({ type }) => type)).toEqual(['connection_established', 'pong']);
     await expect(mock.addConnection(new RecordingTransport(), { userId: uid('fay') })).rejects.toBeInstanceOf(LimitExceededError);

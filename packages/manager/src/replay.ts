@@ -2,6 +2,8 @@ import { type OutboundMessage, type ResumeResult, type StreamEntry, type StreamP
 import type { UserId } from '@agentwirejs/types';
 import type { ManagedConnection } from './connection';
 import { type ReplayItem, compactBatch } from './compaction';
+import { InvalidManagerArgumentError } from './errors';
+import { renderItem } from './render';
 
 /**
  * What a replay writes: v2 connections get consecutive deltas of one message folded into one
@@ -11,8 +13,6 @@ import { type ReplayItem, compactBatch } from './compaction';
 function replayItems(connection: ManagedConnection, entries: readonly StreamEntry[]): readonly ReplayItem[] {
   return connection.renderer.protocol === WireProtocol.V2 ? compactBatch(entries) : entries;
 }
-import { InvalidManagerArgumentError } from './errors';
-import { renderItem } from './render';
 
 /** Where a replay reads from and writes to (the registry: a write that fails there closes the connection). */
 export interface ReplaySink {
@@ -48,7 +48,7 @@ export function checkResumePosition(afterSeq: unknown): asserts afterSeq is numb
  * {connection_id, protocol, last_seq, epoch}) first, then the replay after `afterSeq` (when the client
  * asked for one), then live entries. A new connection is greeting: it holds live entries from its
  * registration on, so nothing slips in before the greeting, and a resume asked for meanwhile
- * waits for the opening. Resolves with what the replay delivered, or null when the connection
+ * is refused as in progress (ConnectionRegistry.resume); later replays wait for each other. Resolves with what the replay delivered, or null when the connection
  * went away first.
  */
 export function openStream(connection: ManagedConnection, afterSeq: number | undefined, sink: ReplaySink, afterEpoch?: string): Promise<ResumeResult | null> {

@@ -29,13 +29,22 @@ async function freePort(withBusPort: boolean): Promise<number> {
   throw new Error('no free port for a local Redis');
 }
 
-/** Polls `check` every 100 ms until it holds, for at most `timeoutMs`. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+/** Polls `check` every 100 ms until it holds, for at most `timeoutMs`; stops at once when `failure()` names one. */
+async function until(check: () => Promise<boolean>, what: string, failure: () => Error | null, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
+    const error = failure();
+    if (error !== null) throw error;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Starts `command`; a missing binary or a failed start rejects `failed` instead of crashing the test process. */
+function start(command: string, args: readonly string[], failed: (error: Error) => void): ChildProcess {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  child.once('error', (error) => failed(new Error(`${command} could not be started (${error.message}); tests of Redis topologies need Debian's redis-server and redis-tools`)));
+  return child;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -75,6 +84,11 @@ export async function startRedisCluster(masters = 3): Promise<LocalRedisTopology
   const dir = mkdtempSync(join(tmpdir(), 'agentwire-cluster-'));
   const children: ChildProcess[] = [];
   const stop = stopAll(children, dir);
+  let startError: Error | null = null;
+  const failed = (error: Error): void => {
+    startError ??= error;
+  };
+  const failure = (): Error | null => startError;
   try {
     const ports: number[] = [];
     for (let index = 0; index < masters; index += 1) {
@@ -82,13 +96,15 @@ export async function startRedisCluster(masters = 3): Promise<LocalRedisTopology
       while (ports.includes(port)) port = await freePort(true);
       ports.push(port);
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)];
-      children.push(spawn('redis-server', [...args, '--dir', dir, '--save', '', '--appendonly', 'no', '--cluster-node-timeout', '5000'], { stdio: 'ignore' }));
+      children.push(start('redis-server', [...args, '--dir', dir, '--save', '', '--appendonly', 'no', '--cluster-node-timeout', '5000'], failed));
     }
-    for (const port of ports) await until(async () => (await ask(port, 'PING')) === 'PONG', `cluster node ${port}`);
-    const create = spawn('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
-    const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
+    for (const port of ports) await until(async () => (await ask(port, 'PING')) === 'PONG', `cluster node ${port}`, failure);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const create = start('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], reject);
+      create.once('exit', resolve);
+    });
     if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${String(code)}`);
-    for (const port of ports) await until(async () => String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster state ok on ${port}`);
+    for (const port of ports) await until(async () => String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster state ok on ${port}`, failure);
     return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
   } catch (error) {
     await stop();
@@ -109,11 +125,12 @@ export async function startRedisSentinel(name: string, master: { readonly host: 
     const conf = join(dir, 'sentinel.conf');
     // Sentinel rewrites its config file, so it lives in a folder of its own.
     writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} ${master.host} ${master.port} 1`, `sentinel down-after-milliseconds ${name} 60000`, ''].join('\n'));
-    children.push(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }));
+    let startError: Error | null = null;
+    children.push(start('redis-server', [conf, '--sentinel'], (error) => (startError ??= error)));
     await until(async () => {
       const address = (await ask(port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as string[] | null;
       return address?.[1] === String(master.port);
-    }, `the sentinel naming ${name}`);
+    }, `the sentinel naming ${name}`, () => startError);
     return { nodes: [{ host: '127.0.0.1', port }], stop };
   } catch (error) {
     await stop();

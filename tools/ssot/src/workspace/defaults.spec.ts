@@ -1,6 +1,6 @@
 import { redisOptionsFromConfig, resolveRedisOptions } from '@agentwirejs/backplane-redis';
 import { SETTINGS, type SettingName, loadConfig } from '@agentwirejs/config';
-import { TRACKER_DEFAULTS, trackerOptionsFromConfig } from '@agentwirejs/execution-tracker';
+import { resolveTrackerOptions, trackerOptionsFromConfig } from '@agentwirejs/execution-tracker';
 import { MANAGER_DEFAULTS, managerOptionsFromConfig, resolveManagerOptions } from '@agentwirejs/manager';
 import { REPLAY_WINDOW_DEFAULTS } from '@agentwirejs/protocols';
 import { packageDefaults } from './package-defaults.test-helpers';
@@ -62,6 +62,7 @@ describe('defaults: each is defined once, in the package that accepts the option
   it('unset, each package applies its own default (what an app that builds the package from its own options gets)', () => {
     const manager = resolveManagerOptions(managerOptionsFromConfig(unset));
     const redis = resolveRedisOptions(redisOptionsFromConfig({ ...unset, redisUrl: 'redis://127.0.0.1:6379' }));
+    const tracker = resolveTrackerOptions({ sink: { emitAgentEvent: async () => ({ seq: 1, connections: 0 }) }, ...trackerOptionsFromConfig(unset) }).limits;
     for (const [name, { packageName, field, value }] of owned) {
       const resolved: Record<string, unknown> =
         packageName === '@agentwirejs/manager'
@@ -70,7 +71,7 @@ describe('defaults: each is defined once, in the package that accepts the option
             ? { [field]: redis[field as keyof typeof redis] }
             : packageName === '@agentwirejs/protocols'
               ? { [field]: field === 'maxEvents' ? manager.replayMaxEvents : manager.replayMaxAgeMs, redis: redis[field as 'maxEvents' | 'maxAgeMs'] }
-              : { [field]: TRACKER_DEFAULTS[field as keyof typeof TRACKER_DEFAULTS] };
+              : { [field]: tracker[field as keyof typeof tracker] };
       const expected: Record<string, unknown> = packageName === '@agentwirejs/protocols' ? { [field]: value, redis: value } : { [field]: value };
       expect({ name, ...resolved }).toEqual({ name, ...expected });
     }

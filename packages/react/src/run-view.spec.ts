@@ -1,4 +1,4 @@
-import { type AgentwireClient, type RunHandle, createClient } from '@agentwirejs/client';
+import { type AgentwireClient, type RunEventEnvelope, type RunHandle, createClient } from '@agentwirejs/client';
 import WebSocket from 'ws';
 import { eventually } from '@agentwirejs/protocols/testing';
 import { IDLE_RUN_VIEW, type RunView, runViewStore } from './run-view';
@@ -73,6 +73,33 @@ describe('the run store behind useRun', () => {
     // an earlier snapshot is not changed by later events
     expect(views[1]?.events.map((event) => event.type)).toEqual(['RUN_STARTED']);
     unsubscribe();
+  });
+
+  it("copies a run's events only when a view's events are read, once per view: following a long answer's text costs nothing per event", () => {
+    // a handle whose events array counts element reads (the client only ever appends to it)
+    let reads = 0;
+    const stored: RunEventEnvelope[] = [];
+    const events = new Proxy(stored, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads += 1;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const handle = { events, gaps: [], interrupts: [], outcome: null, runId: 'run_1', text: '', on: () => () => undefined, done: new Promise(() => undefined) };
+    const store = runViewStore(handle as unknown as RunHandle);
+    const views: RunView[] = [];
+    for (let n = 1; n <= 2_000; n += 1) {
+      stored.push({ type: 'TEXT_MESSAGE_CONTENT', seq: n } as unknown as RunEventEnvelope);
+      handle.text += 'w ';
+      const view = store.getSnapshot();
+      expect(view.text.length).toBe(2 * n);
+      views.push(view);
+    }
+    expect(reads).toBe(0);
+    expect(views[9]?.events).toHaveLength(10);
+    expect(views[9]?.events).toBe(views[9]?.events);
+    expect(reads).toBe(10);
+    expect(views[1_999]?.events.map((event) => event.seq)).toEqual(Array.from({ length: 2_000 }, (_, index) => index + 1));
   });
 
   it('shows a question as pending until it is resolved, and the outcome once the run ends', async () => {

@@ -81,18 +81,31 @@ export function runViewStore(run: RunHandle | null): ExternalStore<RunView> {
   };
 }
 
+/**
+ * The view of the run as it stands. Its events and gaps are the handle's first n (the handle only
+ * appends to them), copied when first read: a component that shows the text pays nothing per
+ * event, where copying every event into every view made a long answer cost O(n²).
+ */
 function viewOf(run: RunHandle): RunView {
   const outcome = run.outcome;
   const interrupts = Object.freeze([...run.interrupts]);
-  return Object.freeze({
+  const eventCount = run.events.length;
+  const gapCount = run.gaps.length;
+  let events: readonly RunEventEnvelope[] | null = null;
+  let gaps: readonly SeqRange[] | null = null;
+  const fixed = {
     run,
     status: outcome !== null ? outcome.status : run.runId === null ? 'starting' : 'running',
     runId: run.runId,
     text: run.text,
-    events: Object.freeze([...run.events]),
     interrupts,
     pendingInterrupts: outcome === null ? Object.freeze(interrupts.filter((interrupt) => interrupt.status === 'pending')) : Object.freeze([]),
-    gaps: Object.freeze([...run.gaps]),
     outcome,
-  });
+  } satisfies Omit<RunView, 'events' | 'gaps'>;
+  return Object.freeze(
+    Object.defineProperties(fixed, {
+      events: { enumerable: true, get: () => (events ??= Object.freeze(run.events.slice(0, eventCount))) },
+      gaps: { enumerable: true, get: () => (gaps ??= Object.freeze(run.gaps.slice(0, gapCount))) },
+    }) as RunView,
+  );
 }

@@ -29,7 +29,14 @@ export function useRun(run: RunHandle | null): RunControls {
     (interruptId: string, value: unknown) => (run === null ? Promise.reject(new TypeError(`there is no run to answer ${interruptId} of`)) : run.answer(interruptId, value)),
     [run],
   );
-  return useMemo(() => ({ ...view, cancel, answer }), [view, cancel, answer]);
+  return useMemo(() => controlsOf(view, cancel, answer), [view, cancel, answer]);
+}
+
+/** The view's fields (read through, so its events are still copied only when read) and the run's actions. */
+function controlsOf(view: RunView, cancel: RunControls['cancel'], answer: RunControls['answer']): RunControls {
+  const controls = { cancel, answer };
+  for (const key of Object.keys(view) as (keyof RunView)[]) Object.defineProperty(controls, key, { enumerable: true, get: () => view[key] });
+  return Object.freeze(controls) as RunControls;
 }
 
 /** useStartRun's answer. */

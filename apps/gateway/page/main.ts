@@ -82,7 +82,6 @@ class Session {
     this.client.on('error', (error) => {
       if (error.code !== ClientErrorCode.TokenUnavailable) this.page.notice(`${error.code}: ${error.message}`, true);
     });
-    this.client.on('tokenRefreshed', () => undefined);
   }
 
   dropConnection(): void {

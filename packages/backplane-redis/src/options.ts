@@ -56,9 +56,10 @@ export interface RedisBackplaneOptions {
   readonly url?: string;
   /**
    * The app's own ioredis client: a single server, Sentinel (its `sentinels` option) or a Redis
-   * Cluster (`new Cluster(nodes)`). Each component opens its connections with
-   * `client.duplicate()`, so hosts, TLS, password and Sentinel settings carry over, with the
-   * retry and queueing settings this package relies on laid over them (the client's keyPrefix and
+   * Cluster (`new Cluster(nodes)`). Each component opens its own connections from it
+   * (`client.duplicate()`; for a Cluster, this package's ioredis with the client's nodes and
+   * options), so hosts, TLS, password and Sentinel settings carry over, with the retry and
+   * queueing settings this package relies on laid over them (the client's keyPrefix and
    * commandTimeout are not applied: keys use `keyPrefix` here). The client itself is not used or
    * closed. On a Cluster every key shares one hash slot, so `keyPrefix` must hold a hash tag
    * (`{agentwire}:`, the default there): scripts and transactions span users and processes.

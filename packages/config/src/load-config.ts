@@ -114,8 +114,8 @@ export interface LoadConfigOptions {
  * Reads agentwire's settings from `env` (process.env by default: this package is the only
  * reader of process.env). Empty values count as unset; unset values take their defaults, which
  * give the embedded single-process mode (a setting that feeds a package's option stays undefined:
- * the package that accepts the option holds its default, SETTINGS[name].defaultFrom). Every problem is reported at once in a ConfigError,
- * by variable name. In development, without AGENTWIRE_JWT_SECRET, a random secret is made (a
+ * the package that accepts the option holds its default, SETTINGS[name].defaultFrom). Every
+ * problem is reported at once in a ConfigError, by variable name. In development, without AGENTWIRE_JWT_SECRET, a random secret is made (a
  * gateway process uses loadProcessConfig, which keeps it in a file instead).
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, options: LoadConfigOptions = {}): AppConfig {

@@ -74,63 +74,75 @@ export async function memoryWorkload(context: BenchContext): Promise<WorkloadBod
     { id: 'manager', label: 'manager', start: () => startHost('manager', 'manager', flags) },
     { id: 'gateway', label: 'gateway', start: () => startGateway('gateway', {}, flags) },
   ];
-  const users = await signUsers(BENCH_SECRET, sizes.connections);
+  const counts = sizes.connections;
+  const allUsers = await signUsers(BENCH_SECRET, Math.max(...counts));
   const warmUsers = await signUsers(BENCH_SECRET, sizes.warmupConnections, { prefix: 'bench-w' });
-  const series = new Map<string, MemorySeries>(variants.map((variant) => [variant.id, { heap: [], rss: [], external: [], slab: [] }]));
+  // one series per variant and connection count
+  const key = (id: string, count: number): string => `${id}@${count}`;
+  const series = new Map<string, MemorySeries>(variants.flatMap((variant) => counts.map((count) => [key(variant.id, count), { heap: [], rss: [], external: [], slab: [] }] as const)));
   const limits = { server: null as number | null, client: null as number | null };
   const client = LoadClient.start();
   try {
-    for (let rep = 0; rep < sizes.reps; rep += 1) {
-      for (const variant of rotate(variants, rep)) {
-        const server = await variant.start();
-        try {
-          await client.connect('warm', server.baseUrl, server.dialect, warmUsers);
-          await client.close('warm');
-          await untilSockets(server, 0);
-          const before = await server.usage(true);
-          const slabBefore = kernelSlabKiB();
-          const { ms } = await client.connect('idle', server.baseUrl, server.dialect, users);
-          await sleep(1000);
-          const after = await server.usage(true);
-          const slabAfter = kernelSlabKiB();
-          const status = await client.status('idle');
-          if (after.tcpSockets < users.length) throw new Error(`${variant.label}: the server holds ${after.tcpSockets} sockets, expected ${users.length}`);
-          limits.server = after.openFilesLimit;
-          limits.client = (await client.usage()).openFilesLimit;
-          if (status.open !== users.length) throw new Error(`${variant.label}: only ${status.open} of ${users.length} connections stayed open`);
-          await client.close('idle');
-          const entry = series.get(variant.id) as MemorySeries;
-          const per = (delta: number): number => delta / users.length / KIB;
-          entry.heap.push(per(after.heapUsedBytes - before.heapUsedBytes));
-          entry.rss.push(per(after.rssBytes - before.rssBytes));
-          entry.external.push(per(after.externalBytes - before.externalBytes));
-          if (slabBefore !== null && slabAfter !== null) entry.slab.push((slabAfter - slabBefore) / users.length);
-          context.progress(
-            `memory rep ${rep + 1}/${sizes.reps} · ${variant.label}: ${users.length} connections in ${ms} ms; per connection heap ${per(after.heapUsedBytes - before.heapUsedBytes).toFixed(2)} KiB, ` +
-              `RSS ${per(after.rssBytes - before.rssBytes).toFixed(2)} KiB, external ${per(after.externalBytes - before.externalBytes).toFixed(2)} KiB`,
-          );
-        } finally {
-          await server.stop();
+    for (const count of counts) {
+      const users = allUsers.slice(0, count);
+      for (let rep = 0; rep < sizes.reps; rep += 1) {
+        for (const variant of rotate(variants, rep)) {
+          const server = await variant.start();
+          try {
+            await client.connect('warm', server.baseUrl, server.dialect, warmUsers);
+            await client.close('warm');
+            await untilSockets(server, 0);
+            const before = await server.usage(true);
+            const slabBefore = kernelSlabKiB();
+            const { ms } = await client.connect('idle', server.baseUrl, server.dialect, users);
+            await sleep(1000);
+            const after = await server.usage(true);
+            const slabAfter = kernelSlabKiB();
+            const status = await client.status('idle');
+            if (after.tcpSockets < users.length) throw new Error(`${variant.label}: the server holds ${after.tcpSockets} sockets, expected ${users.length}`);
+            limits.server = after.openFilesLimit;
+            limits.client = (await client.usage()).openFilesLimit;
+            if (status.open !== users.length) throw new Error(`${variant.label}: only ${status.open} of ${users.length} connections stayed open`);
+            await client.close('idle');
+            const entry = series.get(key(variant.id, count)) as MemorySeries;
+            const per = (delta: number): number => delta / users.length / KIB;
+            entry.heap.push(per(after.heapUsedBytes - before.heapUsedBytes));
+            entry.rss.push(per(after.rssBytes - before.rssBytes));
+            entry.external.push(per(after.externalBytes - before.externalBytes));
+            if (slabBefore !== null && slabAfter !== null) entry.slab.push((slabAfter - slabBefore) / users.length);
+            context.progress(
+              `memory rep ${rep + 1}/${sizes.reps} · ${variant.label}: ${users.length} connections in ${ms} ms; per connection heap ${per(after.heapUsedBytes - before.heapUsedBytes).toFixed(2)} KiB, ` +
+                `RSS ${per(after.rssBytes - before.rssBytes).toFixed(2)} KiB, external ${per(after.externalBytes - before.externalBytes).toFixed(2)} KiB`,
+            );
+          } finally {
+            await server.stop();
+          }
         }
       }
     }
   } finally {
     await client.stop();
   }
-  const of = (id: string): MemorySeries => series.get(id) as MemorySeries;
-  const figures = variants.map((variant) =>
-    figure(variant.label, 'heap per connection', 'KiB', of(variant.id).heap, {
-      'RSS per connection': { unit: 'KiB', values: of(variant.id).rss },
-      'external per connection': { unit: 'KiB', values: of(variant.id).external },
-      'kernel slab per connection (machine-wide, both ends)': { unit: 'KiB', values: of(variant.id).slab },
-    }),
+  const largestCount = Math.max(...counts);
+  const users = allUsers;
+  const at = (count: number): string => (counts.length === 1 ? '' : ` at ${count.toLocaleString('en-US')}`);
+  const of = (id: string, count = largestCount): MemorySeries => series.get(key(id, count)) as MemorySeries;
+  const figures = counts.flatMap((count) =>
+    variants.map((variant) =>
+      figure(`${variant.label}${at(count)}`, 'heap per connection', 'KiB', of(variant.id, count).heap, {
+        'RSS per connection': { unit: 'KiB', values: of(variant.id, count).rss },
+        'external per connection': { unit: 'KiB', values: of(variant.id, count).external },
+        'kernel slab per connection (machine-wide, both ends)': { unit: 'KiB', values: of(variant.id, count).slab },
+      }),
+    ),
   );
-  const raw = of('raw-ws').heap;
   const minus = (a: number, b: number): number => a - b;
   const checks = [
-    check('gateway heap − raw ws heap, per connection', 'KiB', pairwise(of('gateway').heap, raw, minus), { op: '<=', bound: 2 }),
-    check('manager heap − raw ws heap, per connection', 'KiB', pairwise(of('manager').heap, raw, minus), { op: '<=', bound: 2 }),
-    check('gateway heap / socket.io heap, per connection', '×', pairwise(of('gateway').heap, of('socketio').heap), null),
+    ...counts.flatMap((count) => [
+      check(`gateway heap − raw ws heap, per connection${at(count)}`, 'KiB', pairwise(of('gateway', count).heap, of('raw-ws', count).heap, minus), { op: '<=', bound: 2 }),
+      check(`manager heap − raw ws heap, per connection${at(count)}`, 'KiB', pairwise(of('manager', count).heap, of('raw-ws', count).heap, minus), { op: '<=', bound: 2 }),
+    ]),
+    check(`gateway heap / socket.io heap, per connection${at(largestCount)}`, '×', pairwise(of('gateway').heap, of('socketio').heap), null),
   ];
   const notes = [`${sizes.reps} repetitions; the order of the variants rotates each repetition.`];
   if (checks.some((item) => item.met === false) && context.mode === 'full') {
@@ -160,9 +172,9 @@ export async function memoryWorkload(context: BenchContext): Promise<WorkloadBod
     verification: null,
     method:
       `Each repetition starts a fresh server (node --expose-gc), opens and closes ${sizes.warmupConnections} connections to warm it up, waits until it has released their sockets, forces full collections ` +
-      `and reads process.memoryUsage(), opens ${sizes.connections} authenticated connections (${sizes.connections} users, token verified at the upgrade ` +
+      `and reads process.memoryUsage(), opens ${counts.join(' (and, in other repetitions, ')}${counts.length > 1 ? ')' : ''} authenticated connections (one user each, token verified at the upgrade ` +
       `or, for socket.io, by a middleware; each socket joins its user's room there), waits 1 s, forces full collections and reads it again: ` +
-      `per connection = the difference / ${sizes.connections}. Heap is V8's heapUsed, RSS the resident set, external the memory of Buffers and sockets outside the heap. ` +
+      `per connection = the difference / the connections. Heap is V8's heapUsed, RSS the resident set, external the memory of Buffers and sockets outside the heap. ` +
       `The kernel's slab is read from /proc/meminfo for the whole machine, so it includes the client's sockets and other work; it is a rough figure. ` +
       `Open files limit: server ${String(limits.server)}, load generator ${String(limits.client)} (children raise theirs to the hard limit).`,
     notes,

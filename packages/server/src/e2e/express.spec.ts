@@ -1,8 +1,6 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createAgentwireServer } from '../server';
-import { type Mount, describeServerContract } from './server-contract.test-helpers';
+import { type Mount, describeServerContract, listening } from './server-contract.test-helpers';
 
 /** Express 5: a middleware hands the server its routes (next() for the rest); the server takes the upgrades of app.listen's server. */
 const mountInExpress: Mount = async (options) => {
@@ -16,18 +14,8 @@ const mountInExpress: Mount = async (options) => {
   });
   await server.start();
   const http = app.listen(0, '127.0.0.1');
-  await once(http, 'listening');
   server.attach(http);
-  return {
-    origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    server,
-    http,
-    async stop() {
-      await server.close();
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(resolve));
-    },
-  };
+  return listening(server, http);
 };
 
 describeServerContract('Express', mountInExpress);

@@ -40,8 +40,12 @@ export const mountInNodeHttp: Mount = async (options) => {
   });
   server.attach(http);
   await server.start();
-  http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  return listening(server, http.listen(0, '127.0.0.1'));
+};
+
+/** The mounted server once `http` (listening on 127.0.0.1) is up; stop() closes the server, then the app's http.Server. */
+export async function listening(server: AgentwireServer, http: Server): Promise<MountedServer> {
+  if (!http.listening) await once(http, 'listening');
   return {
     origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     server,
@@ -52,7 +56,7 @@ export const mountInNodeHttp: Mount = async (options) => {
       await new Promise((resolve) => http.close(resolve));
     },
   };
-};
+}
 
 /** Mounts a server created with `options` into a framework's app listening on 127.0.0.1 (an ephemeral port). */
 export type Mount = (options: AgentwireServerOptions) => Promise<MountedServer>;

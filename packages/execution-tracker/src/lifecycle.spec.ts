@@ -288,6 +288,47 @@ describe('a run, from start to its one ending', () => {
     expect(alice.heartbeat(runId)).toBe(false);
   });
 
+  describe('the signal, made when the agent reads it (aborting one costs even with no listener)', () => {
+    it('held from the start: aborts when the run ends, its listener runs once with the reason, before the outcome resolves', async () => {
+      const { runId, call, outcome } = await started();
+      const { signal } = call.request;
+      const heard: unknown[] = [];
+      signal.addEventListener('abort', () => heard.push(signal.reason));
+      let abortedWhenSettled: boolean | null = null;
+      void outcome.then(() => (abortedWhenSettled = signal.aborted));
+      expect(signal.aborted).toBe(false);
+      await alice.cancel(runId, 'stop');
+      expect(heard).toEqual([expect.objectContaining({ code: 'RUN_ABORTED', state: 'cancelled', message: 'The run was cancelled: stop' })]);
+      expect(abortedWhenSettled).toBe(true);
+      expect(call.request.signal).toBe(signal);
+    });
+
+    it('first read after the run ended: already aborted, with the reason of the ending, the same signal on every read', async () => {
+      const { call, outcome } = await started(1_000);
+      h.clock.advance(1_000);
+      h.registry.sweep();
+      expect((await outcome).state).toBe('timed_out');
+      const { signal } = call.request;
+      expect(signal.aborted).toBe(true);
+      expect(signal.reason).toBeInstanceOf(RunAbortedError);
+      expect(signal.reason).toMatchObject({ state: 'timed_out', message: 'The run exceeded its 1000 ms timeout' });
+      expect(() => signal.throwIfAborted()).toThrow(RunAbortedError);
+      expect(call.request.signal).toBe(signal);
+    });
+
+    it('a completed run never aborts it, read before or after the ending', async () => {
+      const early = await started();
+      const held = early.call.request.signal;
+      early.call.finish('done');
+      expect((await early.outcome).state).toBe('completed');
+      expect(held.aborted).toBe(false);
+      const late = await started();
+      late.call.finish('done');
+      await late.outcome;
+      expect(late.call.request.signal.aborted).toBe(false);
+    });
+  });
+
   it('cancels without a reason', async () => {
     const { runId } = await started();
     await alice.cancel(runId);

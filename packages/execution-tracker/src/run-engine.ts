@@ -20,7 +20,6 @@ import {
   InvalidAnswerError,
   InvalidReportError,
   InvalidTrackerOptionError,
-  RunAbortedError,
   RunEndedError,
   RunLimitExceededError,
   RunNotFoundError,
@@ -504,7 +503,10 @@ export class RunEngine implements ReporterHost {
         userId,
         input: run.input,
         tools: run.tools,
-        signal: run.controller.signal,
+        // read when the agent reads it (LiveRun.signal)
+        get signal() {
+          return run.signal;
+        },
         reporter: createRunReporter(run, this),
       });
       ending = this.completion(run, result);
@@ -544,7 +546,6 @@ export class RunEngine implements ReporterHost {
       }
       run.abandonInterrupts(new RunEndedError(record.runId));
     }
-    let reason: RunAbortedError | null = null;
     if (ending.state === 'completed' || ending.state === 'cancelled') {
       for (const open of run.openStreams.values()) {
         if (open.kind === 'text') this.close(run, { type: EventType.TEXT_MESSAGE_END, messageId: open.id });
@@ -569,20 +570,18 @@ export class RunEngine implements ReporterHost {
       this.move(run, 'cancelled', now);
       const detail = ending.reason === null ? { code: 'cancelled', ...figures() } : { code: 'cancelled', reason: ending.reason, ...figures() };
       payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'cancelled' }, metadata: { [AGENTWIRE_METADATA_KEY]: detail } };
-      reason = RunAbortedError.reason('cancelled', `The run was cancelled${ending.reason === null ? '' : `: ${ending.reason}`}`);
     } else {
       const { error } = ending;
       record.error = error;
       this.move(run, ending.state, now);
       payload = { type: EventType.RUN_ERROR, message: error.message, code: error.code, metadata: { [AGENTWIRE_METADATA_KEY]: figures() } };
-      reason = RunAbortedError.reason(ending.state, error.message);
     }
     record.eventCount += 1;
     this.update(run);
     run.queue.push({ event: this.eventOf(run, payload), deltaKey: null, dueAt: 0 });
     this.pump(run);
     run.release(); // an agent waiting for room goes on, to find its signal aborted
-    if (reason !== null) run.controller.abort(reason);
+    if (ending.state !== 'completed') run.abort(ending);
     return true;
   }
 

@@ -15,6 +15,12 @@ export interface SweepBenchParams {
   readonly expire: number;
   /** Timed sweeps; the first one is reported apart (cold code). */
   readonly rounds: number;
+  /**
+   * Whether each agent takes its signal when it starts, as one that hands it to fetch or polls
+   * it does: the tracker then aborts a live AbortController for every run it ends. Otherwise the
+   * agent never reads it and the tracker makes none.
+   */
+  readonly agentsHoldSignal?: boolean;
 }
 
 /** One timed sweep. */
@@ -58,7 +64,7 @@ function flush(): Promise<void> {
 }
 
 /**
- * Starts `runs` runs of an agent that only waits for its signal, under a fake clock. Each round
+ * Starts `runs` runs of an agent that only waits (holding its signal or not), under a fake clock. Each round
  * (9 s): `expire` runs stop heartbeating, every other live run heartbeats, the clock moves 1,001 ms
  * on, just past the silent runs' dead deadline (10 s after their last heartbeat, a round earlier),
  * and sweep() is timed. Events go to a sink that only resolves (the
@@ -80,11 +86,13 @@ export async function runSweepBench(params: SweepBenchParams, hooks: SweepHooks 
     maxRetainedRuns: params.runs,
   });
   const reporters: AgentRunReporter[] = [];
-  // Like the gateway's agents, it registers no abort listener (they poll signal.throwIfAborted()); its run never settles.
+  const signals: AbortSignal[] = [];
+  // No abort listener (the gateway's agents poll signal.throwIfAborted()); its run never settles.
   const agent: AgentRunner = {
     name: 'idle',
-    run: ({ reporter }) => {
-      reporters.push(reporter);
+    run: (request) => {
+      reporters.push(request.reporter);
+      if (params.agentsHoldSignal === true) signals.push(request.signal);
       return new Promise(() => undefined);
     },
   };

@@ -335,6 +335,8 @@ export class AgentwireServer {
     }
     const release = this.admitting.hold(identity.userId);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws handles the socket's errors from here on; a second listener would cost every idle connection an array
+      socket.removeListener('error', ignoreSocketError);
       const resumeFrom = afterSeqText === null ? undefined : { afterSeq: Number(afterSeqText), ...(epoch === null ? {} : { epoch }) };
       void openSession(ws, identity, resumeFrom, this.sessionDeps).finally(release);
     });

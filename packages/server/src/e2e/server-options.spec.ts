@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { loadConfig } from '@agentwirejs/config';
 import { WireProtocol } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
@@ -95,6 +96,23 @@ describe('createAgentwireServer options', () => {
       });
       expect(statusLine).toBe('HTTP/1.1 404 Not Found');
       expect((await fetch(`${mounted.origin}/health`)).status).toBe(200);
+    } finally {
+      await mounted.stop();
+    }
+  });
+
+  it("leaves a connection's TCP socket with ws's error listener only, once ws took it over (a second one costs every idle connection an array)", async () => {
+    const mounted = await serve(contractOptions());
+    try {
+      const upgraded: Duplex[] = [];
+      mounted.http.prependListener('upgrade', (_request: IncomingMessage, socket: Duplex) => upgraded.push(socket));
+      const client = new WebSocket(`${mounted.origin.replace(/^http/, 'ws')}/ws`, [WireProtocol.V2, `bearer.${tokenOf('alice')}`]);
+      const [greeting] = await once(client, 'message');
+      expect(JSON.parse(String(greeting))).toMatchObject({ type: 'connection_established' });
+      expect(upgraded).toHaveLength(1);
+      expect(upgraded[0]?.listenerCount('error')).toBe(1);
+      client.close();
+      await once(client, 'close');
     } finally {
       await mounted.stop();
     }

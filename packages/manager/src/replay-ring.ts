@@ -149,24 +149,37 @@ export class ReplayRing {
     return this.growBytes(length);
   }
 
-  /** Moves the kept entries, in order, to the start of a buffer at least twice as large with room for `length` more. */
+  /**
+   * Moves the kept entries, in order, to the start of a buffer at least twice as large with room
+   * for `length` more. They lie in at most two runs (byteHead to the end of the newest entry that
+   * precedes a wrap, then the start of the buffer to byteTail), so it copies at most two blocks,
+   * not one per entry, and moves every offset by its run's shift.
+   */
   private growBytes(length: number): number {
+    const wrapped = this.byteTail <= this.byteHead;
+    // the first run ends where the entries before the wrap end: the end of the last entry laid out from byteHead
+    let firstEnd = this.byteHead;
     let used = 0;
-    for (let i = 0; i < this.size; i += 1) used += this.meta[((this.head + i) % this.capacity) * STRIDE + 2] as number;
-    const next = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, used + length));
-    let offset = 0;
     for (let i = 0; i < this.size; i += 1) {
       const at = ((this.head + i) % this.capacity) * STRIDE;
       const start = this.meta[at + 1] as number;
       const size = this.meta[at + 2] as number;
-      this.bytes.copy(next, offset, start, start + size);
-      this.meta[at + 1] = offset;
-      offset += size;
+      used += size;
+      if (start >= this.byteHead) firstEnd = Math.max(firstEnd, start + size);
+    }
+    const next = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, used + length));
+    const firstLength = firstEnd - this.byteHead;
+    this.bytes.copy(next, 0, this.byteHead, firstEnd);
+    if (wrapped) this.bytes.copy(next, firstLength, 0, this.byteTail);
+    for (let i = 0; i < this.size; i += 1) {
+      const at = ((this.head + i) % this.capacity) * STRIDE + 1;
+      const start = this.meta[at] as number;
+      this.meta[at] = wrapped && start < this.byteHead ? firstLength + start : start - this.byteHead;
     }
     this.bytes = next;
     this.byteHead = 0;
-    this.byteTail = offset;
-    return offset;
+    this.byteTail = used;
+    return used;
   }
 
   /** Doubles the slots (up to maxEvents), laying the entries out from slot 0. */

@@ -1,6 +1,7 @@
 import { serializeEnvelope } from '@agentwirejs/protocols';
 import { type RunId, type ThreadId, type UserId } from '@agentwirejs/types';
 import { readEnvelope } from './client/envelope-reader';
+import { asRunEvent } from './server/workloads';
 import { type SlimEnvelope, combineVerdicts, verifyBroadcast, verifyProbes, verifyRuns } from './verify';
 
 const TS = '2026-01-01T00:00:00.000Z';
@@ -52,6 +53,30 @@ describe('verifyRuns', () => {
   it('fails a run that is missing its terminal event or arrived twice', () => {
     expect(verifyRuns(run(alice, 5).slice(0, -1), expected).problems.join('\n')).toMatch(/no terminal event/);
     expect(verifyRuns([...run(alice, 5), ...run(alice, 5, 8, 'run_again')], expected).problems.join('\n')).toMatch(/2 runs received, expected 1/);
+  });
+});
+
+describe('verifyRuns, a run in AG-UI vocabulary (what agentwire.v2 clients get)', () => {
+  /** The same burst as the bench servers send it to v2 clients (asRunEvent): RUN_STARTED, a REASONING_MESSAGE_CHUNK per event, RUN_FINISHED. */
+  function agUiRun(user: UserId, events: number, from = 1): SlimEnvelope[] {
+    return run(user, events, from).map((envelope, i) => {
+      const message = { type: envelope.type, run_id: envelope.run_id, thread_id: envelope.thread_id, payload: {} };
+      return readEnvelope(serializeEnvelope(asRunEvent(message), from + i, user, TS)) as SlimEnvelope;
+    });
+  }
+  const expected = { userId: 'alice', afterSeq: 0, runs: 1, eventsPerRun: 7 };
+
+  it('accepts the whole run and counts its run events', () => {
+    const stream = agUiRun(alice, 5);
+    expect(stream.map((envelope) => envelope.type)).toEqual(['RUN_STARTED', ...Array<string>(5).fill('REASONING_MESSAGE_CHUNK'), 'RUN_FINISHED']);
+    expect(verifyRuns(stream, expected)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('fails a lost event and a run without its RUN_FINISHED', () => {
+    const lost = agUiRun(alice, 5);
+    lost.splice(2, 1);
+    expect(verifyRuns(lost, expected).ok).toBe(false);
+    expect(verifyRuns(agUiRun(alice, 5).slice(0, -1), expected).ok).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import { AGENT_EVENT_TYPES, type OrderedEvent, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
+import { AGENT_EVENT_TYPES, type OrderedEvent, RUN_EVENT_TYPES, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
 
 /** What the load generator reads of each received envelope: its header, and of the payload only n and t. */
 export interface SlimEnvelope extends OrderedEvent {
@@ -19,9 +19,9 @@ export interface Verdict {
   readonly problems: readonly string[];
 }
 
-const AGENT_EVENTS: ReadonlySet<string> = new Set(AGENT_EVENT_TYPES);
+const AGENT_EVENTS: ReadonlySet<string> = new Set([...AGENT_EVENT_TYPES, ...RUN_EVENT_TYPES]);
 
-/** True for the agent event types of the wire contract (the one list, in @agentwirejs/protocols). */
+/** True for the agent event types of the wire contract, v1's and AG-UI's run events (the lists of @agentwirejs/protocols). */
 export function isAgentEvent(type: string): boolean {
   return AGENT_EVENTS.has(type);
 }

@@ -6,7 +6,7 @@ import { monotonicUs } from '../machine';
 import { usage, watchGc } from '../server/probe';
 import type { BenchUser } from '../tokens';
 import { type AgentwireProtocol, type BenchConnection, type Dialect, openConnections } from './connection';
-import { runBroadcast, runPaced, runRequests, runUnicast } from './runs';
+import { type UnicastParams, runBroadcast, runPaced, runRequests, runUnicast } from './runs';
 import { type TokenStreamParams, runTokenStream } from './token-stream';
 
 // exit normally on SIGTERM, so `node --cpu-prof` writes its profile
@@ -30,7 +30,7 @@ function main(): void {
       return { opened: connections.length, ms: Math.round((monotonicUs() - startedAt) / 1000) };
     },
     /** Requests go out on `group`; `alsoReceive` groups hold other connections of the same users, which must get the same runs. */
-    unicast: (args: { group: string; alsoReceive?: string[]; events: number; payloadBytes: number; via?: 'emit' | 'send'; timeoutMs: number }) =>
+    unicast: (args: UnicastParams & { group: string; alsoReceive?: string[] }) =>
       runUnicast(group(args.group), args, [...group(args.group), ...(args.alsoReceive ?? []).flatMap((name) => group(name))]),
     broadcast: (args: { group: string; count: number; payloadBytes: number; serialize?: 'once' | 'per-socket'; sequenced: boolean; timeoutMs: number }) =>
       runBroadcast(group(args.group), args),

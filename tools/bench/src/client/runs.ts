@@ -128,7 +128,22 @@ async function runThroughput(receivers: readonly BenchConnection[], timeoutMs: n
   };
 }
 
-const TERMINAL_TYPES: ReadonlySet<string> = new Set(['agent_completed', 'agent_error', 'agent_cancelled']);
+/** The terminal events of a run in either vocabulary: v1's, and AG-UI's (what an agentwire.v2 client gets). */
+const TERMINAL_TYPES: ReadonlySet<string> = new Set(['agent_completed', 'agent_error', 'agent_cancelled', 'RUN_FINISHED', 'RUN_ERROR']);
+
+/** What a unicast run asks each requester's server for. */
+export interface UnicastParams {
+  readonly events: number;
+  readonly payloadBytes: number;
+  /** The manager's call: emitAgentEvent (default) or sendToUser. */
+  readonly via?: 'emit' | 'send';
+  /**
+   * A bench server's burst in AG-UI's vocabulary (RUN_STARTED … RUN_FINISHED, what agentwire.v2
+   * clients get) instead of v1's; the gateway's burst agent speaks the vocabulary of the connection's protocol.
+   */
+  readonly vocabulary?: 'ag-ui';
+  readonly timeoutMs: number;
+}
 
 /**
  * Unicast: every requester asks for one burst run of `events` agent_thinking events (plus
@@ -138,10 +153,15 @@ const TERMINAL_TYPES: ReadonlySet<string> = new Set(['agent_completed', 'agent_e
  */
 export function runUnicast(
   requesters: readonly BenchConnection[],
-  params: { events: number; payloadBytes: number; via?: 'emit' | 'send'; timeoutMs: number },
+  params: UnicastParams,
   receivers: readonly BenchConnection[] = requesters,
 ): Promise<ThroughputReport> {
-  const input = { events: params.events, payload_bytes: params.payloadBytes, ...(params.via === undefined ? {} : { via: params.via }) };
+  const input = {
+    events: params.events,
+    payload_bytes: params.payloadBytes,
+    ...(params.via === undefined ? {} : { via: params.via }),
+    ...(params.vocabulary === undefined ? {} : { vocabulary: params.vocabulary }),
+  };
   return runThroughput(receivers, params.timeoutMs, {
     // everything the receiver gets during the run is kept, so anything unexpected fails verifyRuns
     keep: () => true,

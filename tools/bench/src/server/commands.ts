@@ -26,7 +26,7 @@ function record(value: unknown): Record<string, unknown> {
 
 /**
  * Runs one client command in the background; false when the message is not a bench command.
- * `start_agent` {input: {events, payload_bytes, via}} streams a burst run to the sender's user,
+ * `start_agent` {input: {events, payload_bytes, via, vocabulary}} streams a burst run to the sender's user,
  * {input: {text_tokens, tokens_per_second}} one streamed answer of AG-UI events (token-stream.ts);
  * `bench_broadcast` {count, payload_bytes, serialize} sends room messages;
  * `bench_pace` {users, rate, duration_ms, payload_bytes} publishes latency probes at a fixed rate.
@@ -42,7 +42,8 @@ export function runCommand(target: CommandTarget, userId: string, command: Recor
         return true;
       }
       const via = input['via'] === 'send' ? 'send' : 'emit';
-      streamBurst(target.sink({ via }), userId, integer(input['events'], 1), integer(input['payload_bytes'], 300)).catch(fail);
+      const vocabulary = input['vocabulary'] === 'ag-ui' ? 'ag-ui' : 'v1';
+      streamBurst(target.sink({ via }), userId, integer(input['events'], 1), integer(input['payload_bytes'], 300), vocabulary).catch(fail);
       return true;
     }
     case 'bench_broadcast': {

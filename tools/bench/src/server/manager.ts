@@ -1,48 +1,16 @@
 import 'reflect-metadata';
 import { loadConfig } from '@agentwirejs/config';
 import { type UnifiedWebSocketManager, WebSocketManagerFactory, managerOptionsFromConfig, registerWebSocketManagerFactory } from '@agentwirejs/manager';
-import { AGENT_EVENT_TYPES, type AgentEvent, type OutboundMessage } from '@agentwirejs/protocols';
+import { AGENT_EVENT_TYPES, type AgentEvent, DEFAULT_WIRE_PROTOCOL, RUN_EVENT_TYPES, chooseWireProtocol } from '@agentwirejs/protocols';
 import { UserExecutionContext, type UserId, generateConnectionId } from '@agentwirejs/types';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import type { WebSocket } from 'ws';
 import { type CommandTarget, type SinkChoice, parseCommand, runCommand } from './commands';
 import { type WsEndpoint, openWsEndpoint } from './endpoint';
-import { BENCH_ROOM, type BenchSink } from './workloads';
+import { BENCH_ROOM, type BenchSink, asRunEvent } from './workloads';
 
 const agentEventTypes: ReadonlySet<string> = new Set(AGENT_EVENT_TYPES);
-
-/**
- * The run event the gateway's execution tracker emits for one of the burst's v1-shaped messages
- * (emitAgentEvent takes AG-UI run events since agentwire.v2; a v1 connection gets them translated
- * back at the edge, so the clients see agent_started, agent_thinking, agent_completed as before).
- * Other messages are returned unchanged.
- */
-export function asRunEvent(message: OutboundMessage): OutboundMessage {
-  const threadId = message.thread_id ?? '';
-  const runId = message.run_id ?? '';
-  const payload = message.payload;
-  const event = (type: string, body: Readonly<Record<string, unknown>>): OutboundMessage => ({ ...message, type, payload: { type, ...body } });
-  switch (message.type) {
-    case 'agent_started':
-      return event('RUN_STARTED', {
-        threadId,
-        runId,
-        input: { threadId, runId, messages: [], tools: [], context: [], state: {}, forwardedProps: { agent: payload['agent_name'], input: payload['input'] } },
-      });
-    case 'agent_thinking':
-      return event('REASONING_MESSAGE_CHUNK', { messageId: `${runId}-reasoning`, delta: payload['reasoning'] });
-    case 'agent_completed':
-      return event('RUN_FINISHED', {
-        threadId,
-        runId,
-        outcome: { type: 'success' },
-        result: payload['final_response'],
-        metadata: { agentwire: { duration_ms: payload['duration_ms'], event_count: payload['event_count'] } },
-      });
-    default:
-      return message;
-  }
-}
+const runEventTypes: ReadonlySet<string> = new Set(RUN_EVENT_TYPES);
 
 /**
  * The manager under test, wired as the gateway wires it (a factory in a child container, options
@@ -82,8 +50,13 @@ export class ManagerServer implements CommandTarget {
     const unified = this.unified;
     const emit = choice.via !== 'send';
     return {
-      toUser: (userId, message) =>
-        emit && agentEventTypes.has(message.type) ? unified.emitAgentEvent(userId as UserId, asRunEvent(message) as AgentEvent) : unified.sendToUser(userId as UserId, message),
+      toUser: (userId, message) => {
+        if (!emit) return unified.sendToUser(userId as UserId, message);
+        // a burst in AG-UI's vocabulary is emitted as it is; a v1-shaped one becomes the run events the tracker would emit
+        if (runEventTypes.has(message.type)) return unified.emitAgentEvent(userId as UserId, message as AgentEvent);
+        if (agentEventTypes.has(message.type)) return unified.emitAgentEvent(userId as UserId, asRunEvent(message) as AgentEvent);
+        return unified.sendToUser(userId as UserId, message);
+      },
       toRoom: (room, message) => unified.broadcastToRoom(room, message),
     };
   }
@@ -100,7 +73,8 @@ export class ManagerServer implements CommandTarget {
       if (command !== null) runCommand(this, userId, command);
     });
     const manager = this.factory.createManager(context);
-    await manager.addConnection(socket, { userId: context.userId, connectionId });
+    // as the server does: the subprotocol ws confirmed, v1 without one
+    await manager.addConnection(socket, { userId: context.userId, connectionId, protocol: chooseWireProtocol([socket.protocol]) ?? DEFAULT_WIRE_PROTOCOL });
     if (this.options.room) await manager.joinRoom(connectionId, BENCH_ROOM);
   }
 }

@@ -29,13 +29,50 @@ function settle(result: unknown): Promise<unknown> | null {
 }
 
 /**
- * One agent run as the gateway's burst agent streams it: agent_started, `events` agent_thinking
- * of `payloadBytes` each, agent_completed; yields to the event loop every YIELD_EVERY sends.
+ * The run event the gateway's execution tracker emits for one of the burst's v1-shaped messages
+ * (emitAgentEvent takes AG-UI run events since agentwire.v2; a v1 connection gets them translated
+ * back at the edge, so the clients see agent_started, agent_thinking, agent_completed as before).
+ * Other messages are returned unchanged.
  */
-export async function streamBurst(sink: BenchSink, userId: string, events: number, payloadBytes: number): Promise<void> {
+export function asRunEvent(message: OutboundMessage): OutboundMessage {
+  const threadId = message.thread_id ?? '';
+  const runId = message.run_id ?? '';
+  const payload = message.payload;
+  const event = (type: string, body: Readonly<Record<string, unknown>>): OutboundMessage => ({ ...message, type, payload: { type, ...body } });
+  switch (message.type) {
+    case 'agent_started':
+      return event('RUN_STARTED', {
+        threadId,
+        runId,
+        input: { threadId, runId, messages: [], tools: [], context: [], state: {}, forwardedProps: { agent: payload['agent_name'], input: payload['input'] } },
+      });
+    case 'agent_thinking':
+      return event('REASONING_MESSAGE_CHUNK', { messageId: `${runId}-reasoning`, delta: payload['reasoning'] });
+    case 'agent_completed':
+      return event('RUN_FINISHED', {
+        threadId,
+        runId,
+        outcome: { type: 'success' },
+        result: payload['final_response'],
+        metadata: { agentwire: { duration_ms: payload['duration_ms'], event_count: payload['event_count'] } },
+      });
+    default:
+      return message;
+  }
+}
+
+/** The vocabulary of a burst: v1's agent events, or AG-UI's run events (what an agentwire.v2 client gets). */
+export type BurstVocabulary = 'v1' | 'ag-ui';
+
+/**
+ * One agent run as the gateway's burst agent streams it: agent_started, `events` agent_thinking
+ * of `payloadBytes` each, agent_completed (in AG-UI's vocabulary: RUN_STARTED, REASONING_MESSAGE_CHUNK,
+ * RUN_FINISHED, each built per event like the tracker builds them); yields to the event loop every YIELD_EVERY sends.
+ */
+export async function streamBurst(sink: BenchSink, userId: string, events: number, payloadBytes: number, vocabulary: BurstVocabulary = 'v1'): Promise<void> {
   const ids = { run_id: generateRunId(), thread_id: generateThreadId() };
   const startedAt = Date.now();
-  const send = (message: OutboundMessage): Promise<unknown> | null => settle(sink.toUser(userId, message));
+  const send = (message: OutboundMessage): Promise<unknown> | null => settle(sink.toUser(userId, vocabulary === 'ag-ui' ? asRunEvent(message) : message));
   let pending = send({ type: 'agent_started', ...ids, payload: { agent_name: 'burst', input: { events, payload_bytes: payloadBytes } } });
   if (pending !== null) await pending;
   for (let index = 1; index <= events; index += 1) {

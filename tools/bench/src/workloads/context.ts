@@ -1,4 +1,4 @@
-import type { LatencyReport, ThroughputReport } from '../client/runs';
+import type { LatencyReport, ThroughputReport, UnicastParams } from '../client/runs';
 import type { AgentwireProtocol, Dialect } from '../client/connection';
 import type { TokenStreamParams, TokenStreamReport } from '../client/token-stream';
 import { loadAverage } from '../machine';
@@ -37,7 +37,7 @@ export class LoadClient {
     return this.child.rpc.call('tokens', { groups, ...params }, params.timeoutMs + params.startSpreadMs + 30_000);
   }
 
-  unicast(group: string, params: { events: number; payloadBytes: number; via?: 'emit' | 'send'; timeoutMs: number; alsoReceive?: readonly string[] }): Promise<ThroughputReport> {
+  unicast(group: string, params: UnicastParams & { alsoReceive?: readonly string[] }): Promise<ThroughputReport> {
     return this.child.rpc.call('unicast', { group, ...params }, params.timeoutMs + 30_000);
   }
 

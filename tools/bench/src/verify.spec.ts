@@ -60,7 +60,7 @@ describe('verifyRuns, a run in AG-UI vocabulary (what agentwire.v2 clients get)'
   /** The same burst as the bench servers send it to v2 clients (asRunEvent): RUN_STARTED, a REASONING_MESSAGE_CHUNK per event, RUN_FINISHED. */
   function agUiRun(user: UserId, events: number, from = 1): SlimEnvelope[] {
     return run(user, events, from).map((envelope, i) => {
-      const message = { type: envelope.type, run_id: envelope.run_id, thread_id: envelope.thread_id, payload: {} };
+      const message = { type: envelope.type, run_id: `run_${user}` as RunId, thread_id: `thread_${user}` as ThreadId, payload: {} };
       return readEnvelope(serializeEnvelope(asRunEvent(message), from + i, user, TS)) as SlimEnvelope;
     });
   }

@@ -17,19 +17,29 @@ interface Waiting extends QueuedAppend {
 }
 
 interface UserQueue {
+  readonly userId: UserId;
   readonly waiting: Waiting[];
   /** The batch out at Redis, if any. */
   inFlight: readonly Waiting[] | null;
 }
 
-/** Sends one batch of a user's appends; resolves with the first seq Redis assigned. */
-export type SendBatch = (userId: UserId, batchId: string, batch: readonly QueuedAppend[]) => Promise<number>;
+/** One user's batch within a call. */
+export interface UserBatch {
+  readonly userId: UserId;
+  readonly appends: readonly QueuedAppend[];
+}
+
+/** Sends one batch for each of several users in one call; resolves with the first seq Redis assigned each, in order. */
+export type SendBatches = (batchId: string, batches: readonly UserBatch[]) => Promise<readonly number[]>;
 
 /**
  * The local append buffer. Appends of one user go to Redis in call order, one batch at a time
  * (everything queued while the previous batch was out goes in the next one), so the seqs this
  * process gets for a user follow its calls, and at most one batch per user can be in doubt
  * when a connection drops (the script recognises it by its batch id when it is sent again).
+ * A flush sends the batches of every user that has appends waiting and none out, up to
+ * maxUsersPerCall of them per call: appends of many users made in the same tick (a room, many
+ * runs at once) cost Redis one script call, not one each.
  * While Redis is unreachable appends wait here, bounded by maxBuffered, and go out in order on
  * reconnect; past the bound, appends fail at once with BackplaneUnavailableError.
  */
@@ -39,12 +49,14 @@ export class AppendQueue {
   private readonly instance = randomBytes(6).toString('base64url');
   private nextBatch = 0;
   private buffered = 0;
+  private flushQueued = false;
   private idle: (() => void)[] = [];
 
   constructor(
-    private readonly send: SendBatch,
+    private readonly send: SendBatches,
     private readonly maxBuffered: number,
     private readonly maxBatch: number,
+    private readonly maxUsersPerCall: number,
   ) {}
 
   /** Appends waiting for Redis or in flight. */
@@ -58,13 +70,12 @@ export class AppendQueue {
       return Promise.reject(new BackplaneUnavailableError(`${this.buffered} appends are already waiting for Redis`));
     }
     let queue = this.queues.get(userId);
-    if (queue === undefined) this.queues.set(userId, (queue = { waiting: [], inFlight: null }));
+    if (queue === undefined) this.queues.set(userId, (queue = { userId, waiting: [], inFlight: null }));
     this.buffered += 1;
     const target = queue;
     return new Promise<StreamEntry>((resolve, reject) => {
       target.waiting.push({ ...append, resolve, reject });
-      // A microtask later, so appends made in the same tick travel in one batch.
-      if (target.waiting.length === 1 && target.inFlight === null) queueMicrotask(() => this.pump(userId, target));
+      if (target.inFlight === null) this.queueFlush();
     });
   }
 
@@ -97,21 +108,54 @@ export class AppendQueue {
     this.notifyIdle();
   }
 
-  private pump(userId: UserId, queue: UserQueue): void {
-    if (queue.inFlight !== null || queue.waiting.length === 0) return;
-    const batch = queue.waiting.splice(0, this.maxBatch);
-    queue.inFlight = batch;
+  /** A microtask later, so appends made in the same tick (of one user or many) travel in one call. */
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Sends the next batch of every user with appends waiting and none out, maxUsersPerCall users per call. */
+  private flush(): void {
+    let call: UserQueue[] = [];
+    for (const queue of this.queues.values()) {
+      if (queue.inFlight !== null || queue.waiting.length === 0) continue;
+      queue.inFlight = queue.waiting.splice(0, this.maxBatch);
+      call.push(queue);
+      if (call.length === this.maxUsersPerCall) {
+        this.sendCall(call);
+        call = [];
+      }
+    }
+    if (call.length > 0) this.sendCall(call);
+  }
+
+  private sendCall(call: readonly UserQueue[]): void {
     this.nextBatch += 1;
-    this.send(userId, `${this.instance}.${this.nextBatch}`, batch)
+    const batches = call.map((queue): UserBatch => ({ userId: queue.userId, appends: queue.inFlight as readonly Waiting[] }));
+    this.send(`${this.instance}.${this.nextBatch}`, batches)
       .then(
-        (first) => batch.forEach((append, i) => append.resolve(toEntry(userId, first + i, append))),
-        (error: unknown) => batch.forEach((append) => append.reject(error)),
+        (firsts) =>
+          call.forEach((queue, index) => {
+            const first = firsts[index];
+            const batch = queue.inFlight as readonly Waiting[];
+            if (typeof first !== 'number') for (const append of batch) append.reject(new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
+            else batch.forEach((append, i) => append.resolve(toEntry(queue.userId, first + i, append)));
+          }),
+        (error: unknown) => call.forEach((queue) => (queue.inFlight as readonly Waiting[]).forEach((append) => append.reject(error))),
       )
       .finally(() => {
-        queue.inFlight = null;
-        this.buffered -= batch.length;
-        if (queue.waiting.length > 0) this.pump(userId, queue);
-        else if (this.queues.get(userId) === queue) this.queues.delete(userId);
+        let more = false;
+        for (const queue of call) {
+          this.buffered -= (queue.inFlight as readonly Waiting[]).length;
+          queue.inFlight = null;
+          if (queue.waiting.length > 0) more = true;
+          else if (this.queues.get(queue.userId) === queue) this.queues.delete(queue.userId);
+        }
+        if (more) this.queueFlush();
         this.notifyIdle();
       });
   }

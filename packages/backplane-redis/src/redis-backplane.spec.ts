@@ -37,7 +37,7 @@ describe('RedisBackplane across processes', () => {
   /** Appends without publishing, as if the publication had been lost on the way. */
   async function appendUnpublished(userId: UserId, count: number, maxEvents = 1000): Promise<void> {
     const keys = new RedisKeys(bed.prefix);
-    const args: (string | number)[] = ['nowhere', 'a:test', `lost-${Math.random()}`, 0, Date.now(), maxEvents, 60_000, 0, count];
+    const args: (string | number)[] = ['a:test', `lost-${Math.random()}`, Date.now(), maxEvents, 60_000, 0, 1, 'nowhere', 0, count];
     for (let i = 0; i < count; i += 1) {
       args.push(`{"type":"note","seq":`, `,"ts":"${new Date().toISOString()}","user_id":"${userId}","payload":{"lost":${i}}}`, Date.now());
     }

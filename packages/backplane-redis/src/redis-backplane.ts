@@ -11,7 +11,7 @@ import {
 } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
-import { AppendQueue, type QueuedAppend } from './append-queue';
+import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
 import { EnvelopeTemplate, type RawLogEntry, entriesFromLog } from './entries';
 import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
@@ -20,6 +20,13 @@ import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOpti
 import { ProcessPresence } from './presence';
 import { APPEND_SCRIPT, POSITION_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
 import { type FeedCounters, UserFeeds } from './subscriber';
+
+/**
+ * Users whose batches one append script call carries at most: enough that a flush of a busy
+ * process (a room message, many runs at once) is a few calls, few enough that one call (each
+ * batch at most maxBatchSize entries) does not hold Redis for long.
+ */
+const USERS_PER_APPEND_CALL = 32;
 
 /** What RedisBackplane reports for health checks and metrics. */
 export interface RedisBackplaneStats extends FeedCounters {
@@ -38,9 +45,10 @@ export interface RedisBackplaneStats extends FeedCounters {
 /**
  * The Backplane over Redis, for several gateway processes sharing users.
  *
- * - Sequencing: one Lua script per batch of a user's appends increments the user's seq and
- *   stores and publishes the entries, atomically, so processes appending for one user never
- *   collide or reorder; a user's appends from this process keep their call order.
+ * - Sequencing: one Lua script call per flush (the batches of up to USERS_PER_APPEND_CALL users)
+ *   increments each user's seq and stores and publishes the entries, atomically, so processes
+ *   appending for one user never collide or reorder; a user's appends from this process keep
+ *   their call order.
  * - Storage: each user's entries are kept in a Redis stream keyed by seq, bounded by maxEvents
  *   and maxAgeMs; readStream reports what was evicted as a gap, exactly like the in-memory backplane.
  * - Delivery: a process subscribes only to the channels of users it has listeners for. Pub/sub
@@ -85,7 +93,7 @@ export class RedisBackplane implements Backplane {
     this.commands = createRedisClient(this.options, 'commands', false);
     this.subscriber = createRedisClient(this.options, 'subscriber', false);
     this.connection = new ConnectionStatus([this.commands, this.subscriber], (status) => this.options.onStatusChange(status));
-    this.appends = new AppendQueue((userId, batchId, batch) => this.sendBatch(userId, batchId, batch), this.options.maxBufferedAppends, this.options.maxBatchSize);
+    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(batchId, batches), this.options.maxBufferedAppends, this.options.maxBatchSize, USERS_PER_APPEND_CALL);
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
     this.feeds = new UserFeeds(
       {
@@ -258,25 +266,22 @@ export class RedisBackplane implements Backplane {
     });
   }
 
-  private async sendBatch(userId: UserId, batchId: string, batch: readonly QueuedAppend[]): Promise<number> {
+  /** One append script call for the batches of several users (APPEND_SCRIPT); resolves with each one's first seq. */
+  private async sendBatches(batchId: string, batches: readonly UserBatch[]): Promise<readonly number[]> {
     const { maxEvents, maxAgeMs, streamTtlMs, processId } = this.options;
-    const args: (string | number)[] = [
-      this.keys.userChannel(userId),
-      `a:${processId}`,
-      batchId,
-      this.knownSeqs.get(userId) ?? 0,
-      this.options.now(),
-      maxEvents,
-      maxAgeMs,
-      streamTtlMs,
-      batch.length,
-    ];
-    for (const append of batch) args.push(append.head, append.tail, append.appendedAt);
+    const keys: string[] = [];
+    const args: (string | number)[] = [`a:${processId}`, batchId, this.options.now(), maxEvents, maxAgeMs, streamTtlMs, batches.length];
+    for (const { userId, appends } of batches) {
+      keys.push(this.keys.userMeta(userId), this.keys.userLog(userId));
+      args.push(this.keys.userChannel(userId), this.knownSeqs.get(userId) ?? 0, appends.length);
+      for (const append of appends) args.push(append.head, append.tail, append.appendedAt);
+    }
     try {
-      return Number(await APPEND_SCRIPT.run(this.commands, [this.keys.userMeta(userId), this.keys.userLog(userId)], args));
+      return ((await APPEND_SCRIPT.run(this.commands, keys, args)) as unknown[]).map(Number);
     } catch (error) {
       if (this.closing) throw new BackplaneClosedError();
-      throw new BackplaneStoreError(`an append for ${userId}`, error);
+      const users = batches.map((batch) => batch.userId);
+      throw new BackplaneStoreError(`an append for ${users.length === 1 ? users[0] : `${users.length} users (${users.slice(0, 3).join(', ')}…)`}`, error);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { UserId } from '@agentwirejs/types';
 import { RedisKeys } from './keys';
 import { adminClient, testUser, useTestbed } from './redis.test-helpers';
 import { APPEND_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
@@ -7,12 +8,17 @@ describe('the append script', () => {
   let keys: RedisKeys;
   const user = testUser('vic');
 
-  /** Runs one batch of `count` entries: (batch id, floor) as the backplane sends them. */
-  const append = (batchId: string, count: number, floor = 0, channel = 'nowhere'): Promise<unknown> => {
-    const args: (string | number)[] = [channel, 'a:p1', batchId, floor, Date.now(), 100, 60_000, 0, count];
-    for (let i = 0; i < count; i += 1) args.push('{"type":"note","seq":', `,"payload":{"n":${i}}}`, Date.now());
-    return APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], args);
+  /** One call: a batch of `count` entries for each user named, with (batch id, floor) as the backplane sends them; the first seq of each. */
+  const appendFor = async (users: readonly UserId[], batchId: string, count: number, floor = 0, channel?: string): Promise<unknown[]> => {
+    const args: (string | number)[] = ['a:p1', batchId, Date.now(), 100, 60_000, 0, users.length];
+    for (const target of users) {
+      args.push(channel ?? keys.userChannel(target), floor, count);
+      for (let i = 0; i < count; i += 1) args.push('{"type":"note","seq":', `,"payload":{"n":${i}}}`, Date.now());
+    }
+    return (await APPEND_SCRIPT.run(bed.admin, users.flatMap((target) => [keys.userMeta(target), keys.userLog(target)]), args)) as unknown[];
   };
+  /** One batch of `count` entries for the user; its first seq. */
+  const append = async (batchId: string, count: number, floor = 0, channel = 'nowhere'): Promise<unknown> => (await appendFor([user], batchId, count, floor, channel))[0];
 
   beforeEach(() => {
     keys = new RedisKeys(bed.prefix);
@@ -50,6 +56,15 @@ describe('the append script', () => {
     }
   });
 
+  it('appends for several users in one call, each in its own stream, and applies that call once when it is sent again', async () => {
+    const others = [testUser('wes'), testUser('xia')];
+    expect(await append('b1', 2)).toBe(1);
+    expect(await appendFor([user, ...others], 'b2', 3)).toEqual([3, 1, 1]);
+    expect(await appendFor([user, ...others], 'b2', 3)).toEqual([3, 1, 1]);
+    expect(await Promise.all([user, ...others].map((target) => bed.admin.hget(keys.userMeta(target), 'seq')))).toEqual(['5', '3', '3']);
+    expect(await Promise.all([user, ...others].map((target) => bed.admin.xlen(keys.userLog(target))))).toEqual([5, 3, 3]);
+  });
+
   it('never hands out a seq below the floor, nor below the last one the log used', async () => {
     expect(await append('b1', 1, 10)).toBe(11);
     await bed.admin.del(keys.userMeta(user)); // Redis lost the position but kept the log
@@ -57,6 +72,41 @@ describe('the append script', () => {
     expect(await RAISE_FLOOR_SCRIPT.run(bed.admin, [keys.userMeta(user)], [20, 0])).toBe(1);
     expect(await RAISE_FLOOR_SCRIPT.run(bed.admin, [keys.userMeta(user)], [15, 0])).toBe(0);
     expect(await append('b3', 1)).toBe(21);
+  });
+
+  it('trims by age only once the oldest entry it found is due, and then removes exactly what expired', async () => {
+    const T = 1_700_000_000_000;
+    /** One entry appended at `at` (the caller's clock, as the backplane sends it), maxAgeMs 1,000. */
+    const appendAt = (batchId: string, at: number): Promise<unknown> =>
+      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, at, 100, 1_000, 0, 1, 'nowhere', 0, 1, '{"seq":', '}', at]);
+    const ids = async (): Promise<string[]> => (await bed.admin.xrange(keys.userLog(user), '-', '+')).map(([id]) => id);
+    await appendAt('b1', T);
+    expect(await bed.admin.hget(keys.userMeta(user), 'trim_at')).toBe(String(T + 1_000));
+    await appendAt('b2', T + 500);
+    await appendAt('b3', T + 1_000); // the first is not older than 1,000 ms yet
+    expect(await ids()).toEqual(['1-0', '2-0', '3-0']);
+    expect(await bed.admin.hget(keys.userMeta(user), 'trim_at')).toBe(String(T + 1_000));
+    await appendAt('b4', T + 1_501); // 1 and 2 expired; 3 is due at T + 2,000
+    expect(await ids()).toEqual(['3-0', '4-0']);
+    expect(await bed.admin.hget(keys.userMeta(user), 'trim_at')).toBe(String(T + 2_000));
+  });
+
+  it('sets the expiries of log and meta with an eighth to spare, and sets them again only once that has passed', async () => {
+    const T = Date.now();
+    /** One entry; maxAgeMs 8,000 and streamTtlMs 80,000, both set with 1,000 (an eighth of maxAgeMs) to spare. */
+    const appendAt = (batchId: string, at: number): Promise<unknown> =>
+      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, at, 100, 8_000, 80_000, 1, 'nowhere', 0, 1, '{"seq":', '}', at]);
+    await appendAt('b1', T);
+    expect(await bed.admin.hget(keys.userMeta(user), 'exp_at')).toBe(String(T + 1_000));
+    expect(await bed.admin.pttl(keys.userLog(user))).toBeGreaterThan(8_000);
+    expect(await bed.admin.pttl(keys.userMeta(user))).toBeGreaterThan(80_000);
+    await bed.admin.pexpire(keys.userLog(user), 8_500); // as if 500 ms had passed
+    await appendAt('b2', T + 999);
+    expect(await bed.admin.hget(keys.userMeta(user), 'exp_at')).toBe(String(T + 1_000));
+    expect(await bed.admin.pttl(keys.userLog(user))).toBeLessThanOrEqual(8_500); // not set again
+    await appendAt('b3', T + 1_000);
+    expect(await bed.admin.hget(keys.userMeta(user), 'exp_at')).toBe(String(T + 2_000));
+    expect(await bed.admin.pttl(keys.userLog(user))).toBeGreaterThan(8_500);
   });
 
   it('keeps at most maxEvents entries', async () => {

@@ -27,72 +27,115 @@ export class RedisScript {
 }
 
 /**
- * Appends a batch of one user's entries and publishes them, in one atomic step.
- * KEYS: meta, log. ARGV: channel, ack field, batch id, floor, now, maxEvents, maxAgeMs,
- * streamTtlMs, n, then n × (envelope head, envelope tail, appended at).
- * - Idempotent per batch: the meta hash remembers each process's last batch id and first seq;
- *   a batch sent again after a lost reply (ioredis resends unanswered commands on reconnect)
- *   returns the seq it already got instead of appending twice.
+ * Appends a batch of entries for each of one or more users and publishes each user's, in one
+ * atomic step (one call for every user with appends waiting: the fixed cost of a script call is
+ * paid once per flush, not once per user).
+ * KEYS: meta and log of each user. ARGV: ack field, batch id, now, maxEvents, maxAgeMs,
+ * streamTtlMs, number of users, then per user: channel, floor, n, then n × (envelope head,
+ * envelope tail, appended at).
+ * - Idempotent per batch: each user's meta hash remembers each process's last batch id and the
+ *   first seq it got; a call sent again after a lost reply (ioredis resends unanswered commands
+ *   on reconnect) returns the seqs it already got instead of appending twice.
  * - seq never falls below `floor` (the highest seq the appending process has seen), nor below
  *   the log's last id, so a Redis that lost the meta hash cannot hand out a seq twice.
  * - The envelope is serialized by the caller; the script only splices the seq in.
- * - History is trimmed to maxEvents, then by age from the head (what expired, not what exists).
+ * - History is trimmed to maxEvents by each XADD (an approximate `MAXLEN ~` measured no cheaper
+ *   here: XADD's cost is the entry, not the trim), then by age from the head only when the oldest
+ *   entry it found last time is due (`trim_at` in the meta hash: its append time + maxAgeMs),
+ *   not on every append; readers drop what is older than maxAgeMs themselves.
  * - A meta hash without `epoch` (a new stream, or one Redis lost or expired) gets one: Redis's
  *   own TIME in µs, so every incarnation of a user's stream has its own (see POSITION_SCRIPT).
- * Returns the first seq of the batch.
+ * - The log expires maxAgeMs after its newest entry at the earliest, the meta hash streamTtlMs
+ *   after it (0: never): both are set with an eighth of maxAgeMs (of streamTtlMs when no
+ *   history is kept) to spare, and set again only once that has passed (`exp_at` in the meta
+ *   hash), not on every append.
+ * - The meta hash is read with one HMGET and written with one HSET: the fewer calls per batch,
+ *   the less Redis CPU per event.
+ * Returns the first seq of each user's batch, in order.
  */
 export const APPEND_SCRIPT = new RedisScript(
   'append',
   `
-local meta, log = KEYS[1], KEYS[2]
-local ack = redis.call('HGET', meta, ARGV[2])
-if ack then
-  local sep = string.find(ack, ' ', 1, true)
-  if sep and string.sub(ack, 1, sep - 1) == ARGV[3] then return tonumber(string.sub(ack, sep + 1)) end
-end
-local n = tonumber(ARGV[9])
-local stored = redis.call('HGET', meta, 'seq')
-local current = tonumber(stored or '0')
-local floor = tonumber(ARGV[4])
-if current < floor then current = floor end
-local maxEvents, maxAge = tonumber(ARGV[6]), tonumber(ARGV[7])
+local ackField, batchId, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local maxEvents, maxAge, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local keep = maxEvents > 0 and maxAge > 0
-if keep and not stored and redis.call('EXISTS', log) == 1 then
-  local info = redis.call('XINFO', 'STREAM', log)
-  for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then
-      local top = tonumber(string.match(info[i + 1], '^(%d+)'))
-      if top > current then current = top end
+-- Expiries are set with this much to spare and set again only once it has passed (exp_at), not
+-- on every append: the log still outlives its newest entry by maxAge at least.
+local span = keep and maxAge or ttl
+local slack = math.ceil(span / 8)
+
+local function append(meta, log, channel, floor, n, base)
+  local state = redis.call('HMGET', meta, ackField, 'seq', 'epoch', 'trim_at', 'exp_at')
+  local ack = state[1]
+  if ack then
+    local sep = string.find(ack, ' ', 1, true)
+    if sep and string.sub(ack, 1, sep - 1) == batchId then return tonumber(string.sub(ack, sep + 1)) end
+  end
+  local stored = state[2]
+  local current = tonumber(stored or '0')
+  if current < floor then current = floor end
+  if keep and not stored and redis.call('EXISTS', log) == 1 then
+    local info = redis.call('XINFO', 'STREAM', log)
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then
+        local top = tonumber(string.match(info[i + 1], '^(%d+)'))
+        if top > current then current = top end
+      end
     end
   end
-end
-local first = current + 1
-if redis.call('HEXISTS', meta, 'epoch') == 0 then
-  local now = redis.call('TIME')
-  redis.call('HSET', meta, 'epoch', now[1] .. '.' .. now[2])
-end
-redis.call('HSET', meta, 'seq', string.format('%d', current + n), ARGV[2], ARGV[3] .. ' ' .. string.format('%d', first))
-local lines = {}
-for i = 1, n do
-  local seq = string.format('%d', current + i)
-  local base = 7 + i * 3
-  local json = ARGV[base] .. seq .. ARGV[base + 1]
-  if keep then redis.call('XADD', log, seq .. '-0', 't', ARGV[base + 2], 'j', json) end
-  lines[i] = seq .. ' ' .. ARGV[base + 2] .. ' ' .. json
-end
-if keep then
-  redis.call('XTRIM', log, 'MAXLEN', maxEvents)
-  local cutoff = tonumber(ARGV[5]) - maxAge
-  while true do
-    local head = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
-    if head == nil or tonumber(head[2][2]) >= cutoff then break end
-    redis.call('XDEL', log, head[1])
+  local first = current + 1
+  local fields = {'seq', string.format('%d', current + n), ackField, batchId .. ' ' .. string.format('%d', first)}
+  if not state[3] then
+    local time = redis.call('TIME')
+    fields[#fields + 1] = 'epoch'
+    fields[#fields + 1] = time[1] .. '.' .. time[2]
   end
-  redis.call('PEXPIRE', log, maxAge)
+  local lines = {}
+  for i = 1, n do
+    local seq = string.format('%d', current + i)
+    local at = base + (i - 1) * 3
+    local json = ARGV[at] .. seq .. ARGV[at + 1]
+    if keep then redis.call('XADD', log, 'MAXLEN', maxEvents, seq .. '-0', 't', ARGV[at + 2], 'j', json) end
+    lines[i] = seq .. ' ' .. ARGV[at + 2] .. ' ' .. json
+  end
+  if keep and now > tonumber(state[4] or '0') then
+    local cutoff = now - maxAge
+    local due = now
+    while true do
+      local head = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
+      if head == nil then break end
+      local at = tonumber(head[2][2])
+      if at >= cutoff then
+        due = at + maxAge
+        break
+      end
+      redis.call('XDEL', log, head[1])
+    end
+    fields[#fields + 1] = 'trim_at'
+    fields[#fields + 1] = string.format('%d', due)
+  end
+  local refresh = span > 0 and now >= tonumber(state[5] or '0')
+  if refresh then
+    fields[#fields + 1] = 'exp_at'
+    fields[#fields + 1] = string.format('%d', now + slack)
+  end
+  redis.call('HSET', meta, unpack(fields))
+  if refresh then
+    if keep then redis.call('PEXPIRE', log, maxAge + slack) end
+    if ttl > 0 then redis.call('PEXPIRE', meta, ttl + slack) end
+  end
+  redis.call('PUBLISH', channel, table.concat(lines, '\\n'))
+  return first
 end
-if tonumber(ARGV[8]) > 0 then redis.call('PEXPIRE', meta, ARGV[8]) end
-redis.call('PUBLISH', ARGV[1], table.concat(lines, '\\n'))
-return first
+
+local firsts = {}
+local cursor = 8
+for u = 1, tonumber(ARGV[7]) do
+  local n = tonumber(ARGV[cursor + 2])
+  firsts[u] = append(KEYS[2 * u - 1], KEYS[2 * u], ARGV[cursor], tonumber(ARGV[cursor + 1]), n, cursor + 3)
+  cursor = cursor + 3 + 3 * n
+end
+return firsts
 `,
 );
 

@@ -49,7 +49,7 @@ export async function deleteKeys(prefix: string): Promise<number> {
 export async function redisWorkload(context: BenchContext): Promise<WorkloadBody> {
   const sizes = context.sizes.redis;
   const method =
-    `Two gateway processes with AGENTWIRE_REDIS_URL=${BENCH_REDIS_URL} and a key prefix of their own; every one of ${sizes.users} users has a connection on each; ` +
+    `Two gateway processes with AGENTWIRE_REDIS_URL=${BENCH_REDIS_URL} and a key prefix of their own; every one of ${sizes.users} users has a connection (agentwire.v2) on each; ` +
     `each user starts one burst run of ${sizes.events} events of ${sizes.payloadBytes} bytes on the first, and both connections must receive every event in order. ` +
     `Compared with one in-memory gateway holding both connections of every user. events/s = events received by all connections / time from the first request to the last event.`;
   const prefix = `agentwire-bench-${process.pid}-${Date.now()}:`;
@@ -90,10 +90,10 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     }
     const single = await startGateway('gateway (in memory)', {}, context.serverFlags);
     servers.push(single);
-    await client.connect('redis-a', first.baseUrl, first.dialect, users);
-    await client.connect('redis-b', second.baseUrl, second.dialect, users);
-    await client.connect('memory-a', single.baseUrl, single.dialect, users);
-    await client.connect('memory-b', single.baseUrl, single.dialect, users);
+    await client.connect('redis-a', first.baseUrl, first.dialect, users, 'agentwire.v2');
+    await client.connect('redis-b', second.baseUrl, second.dialect, users, 'agentwire.v2');
+    await client.connect('memory-a', single.baseUrl, single.dialect, users, 'agentwire.v2');
+    await client.connect('memory-b', single.baseUrl, single.dialect, users, 'agentwire.v2');
     const cases = [
       { id: 'redis' as const, label: 'two gateways over Redis', group: 'redis-a', also: ['redis-b'], servers: [first, second] },
       { id: 'memory' as const, label: 'one gateway in memory', group: 'memory-a', also: ['memory-b'], servers: [single] },
@@ -138,7 +138,11 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
         'load generator CPU': { unit: '%', values: clientShare[id] },
       }),
     ),
-    checks: [check('two gateways over Redis / one in memory', '×', pairwise(perSecond.redis, perSecond.memory), null)],
+    // issue 19's targets: the Redis engine within 0.6× of one process in memory, and at most 5 µs of Redis CPU per event
+    checks: [
+      check('two gateways over Redis / one in memory', '×', pairwise(perSecond.redis, perSecond.memory), { op: '>=', bound: 0.6 }),
+      ...(redisUs.length === 0 ? [] : [check('redis-server CPU per event', 'µs', redisUs, { op: '<=', bound: 5 })]),
+    ],
     verification: verification.result(),
     method,
     notes: [`${sizes.reps} repetitions after a warm-up run; Redis is the machine's own (127.0.0.1:6379), prefix ${prefix}.`],

@@ -1,0 +1,106 @@
+import type { OutboundMessage } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
+import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
+import { BackplaneUnavailableError } from './errors';
+
+const user = (name: string): UserId => name as UserId;
+
+function note(n: number): QueuedAppend {
+  const message: OutboundMessage = { type: 'note', payload: { n } };
+  return { head: '{"type":"note","seq":', tail: `,"payload":{"n":${n}}}`, message, ts: '2026-01-01T00:00:00.000Z', appendedAt: 0 };
+}
+
+/** A send that records each call and answers it when told, handing out seqs per user like the script. */
+class Calls {
+  readonly made: { batchId: string; batches: readonly UserBatch[]; answer: () => void; fail: (error: Error) => void }[] = [];
+  private readonly seqs = new Map<UserId, number>();
+
+  readonly send = (batchId: string, batches: readonly UserBatch[]): Promise<readonly number[]> =>
+    new Promise((resolve, reject) => {
+      this.made.push({
+        batchId,
+        batches,
+        answer: () =>
+          resolve(
+            batches.map(({ userId, appends }) => {
+              const first = (this.seqs.get(userId) ?? 0) + 1;
+              this.seqs.set(userId, first + appends.length - 1);
+              return first;
+            }),
+          ),
+        fail: reject,
+      });
+    });
+
+  answerAll(): void {
+    for (const call of this.made.splice(0)) call.answer();
+  }
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('AppendQueue', () => {
+  it('sends the appends of many users made in one tick in one call per 32 users, each user one batch', async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32);
+    const users = Array.from({ length: 100 }, (_, i) => user(`u${i}`));
+    const appended = users.flatMap((userId) => [queue.enqueue(userId, note(1)), queue.enqueue(userId, note(2))]);
+    await tick();
+    expect(calls.made.map((call) => call.batches.length)).toEqual([32, 32, 32, 4]);
+    expect(calls.made.flatMap((call) => call.batches.map((batch) => batch.appends.length))).toEqual(Array<number>(100).fill(2));
+    calls.answerAll();
+    const entries = await Promise.all(appended);
+    expect(entries.map((entry) => [entry.userId, entry.seq, entry.json])).toEqual(
+      users.flatMap((userId) => [
+        [userId, 1, '{"type":"note","seq":1,"payload":{"n":1}}'],
+        [userId, 2, '{"type":"note","seq":2,"payload":{"n":2}}'],
+      ]),
+    );
+    expect(queue.size).toBe(0);
+  });
+
+  it("keeps one batch per user out at a time: a user's later appends wait for it, other users' go at once", async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32);
+    const first = queue.enqueue(user('ann'), note(1));
+    await tick();
+    const second = queue.enqueue(user('ann'), note(2));
+    const third = queue.enqueue(user('ann'), note(3));
+    const other = queue.enqueue(user('bob'), note(1));
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((batch) => `${batch.userId}×${batch.appends.length}`))).toEqual([['ann×1'], ['bob×1']]);
+    calls.answerAll();
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((batch) => `${batch.userId}×${batch.appends.length}`))).toEqual([['ann×2']]);
+    calls.answerAll();
+    expect((await Promise.all([first, second, third, other])).map((entry) => `${entry.userId}:${entry.seq}`)).toEqual(['ann:1', 'ann:2', 'ann:3', 'bob:1']);
+  });
+
+  it('fails every append of a call that fails, and goes on with the next ones', async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32);
+    const lost = [queue.enqueue(user('ann'), note(1)), queue.enqueue(user('bob'), note(1))].map((promise) => promise.then(
+      () => 'appended',
+      (error: unknown) => (error as Error).message,
+    ));
+    await tick();
+    calls.made.splice(0)[0]?.fail(new Error('connection lost'));
+    expect(await Promise.all(lost)).toEqual(['connection lost', 'connection lost']);
+    const next = queue.enqueue(user('ann'), note(2));
+    await tick();
+    calls.answerAll();
+    expect((await next).seq).toBe(1);
+    await tick();
+    expect(queue.size).toBe(0);
+  });
+
+  it('refuses an append past maxBuffered at once, with BackplaneUnavailableError', async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 2, 256, 32);
+    const kept = [queue.enqueue(user('ann'), note(1)), queue.enqueue(user('bob'), note(1))];
+    await expect(queue.enqueue(user('cyd'), note(1))).rejects.toBeInstanceOf(BackplaneUnavailableError);
+    await tick();
+    calls.answerAll();
+    await Promise.all(kept);
+  });
+});

@@ -94,6 +94,15 @@ describe('AppendQueue', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('fails only the user whose batch Redis refused; the others of the call get their seqs', async () => {
+    const refusal = new Error('refused');
+    const queue = new AppendQueue(async (_batchId, batches) => batches.map(({ userId }) => (userId === 'bob' ? refusal : 1)), 10_000, 256, 32);
+    const outcomes = await Promise.all(
+      ['ann', 'bob', 'cyd'].map((name) => queue.enqueue(user(name), note(1)).then((entry) => `${entry.userId}:${entry.seq}`, (error: unknown) => error)),
+    );
+    expect(outcomes).toEqual(['ann:1', refusal, 'cyd:1']);
+  });
+
   it('refuses an append past maxBuffered at once, with BackplaneUnavailableError', async () => {
     const calls = new Calls();
     const queue = new AppendQueue(calls.send, 2, 256, 32);

@@ -29,8 +29,11 @@ export interface UserBatch {
   readonly appends: readonly QueuedAppend[];
 }
 
-/** Sends one batch for each of several users in one call; resolves with the first seq Redis assigned each, in order. */
-export type SendBatches = (batchId: string, batches: readonly UserBatch[]) => Promise<readonly number[]>;
+/**
+ * Sends one batch for each of several users in one call; resolves with the first seq Redis
+ * assigned each, or the error that refused that user's batch alone, in order.
+ */
+export type SendBatches = (batchId: string, batches: readonly UserBatch[]) => Promise<readonly (number | Error)[]>;
 
 /**
  * The local append buffer. Appends of one user go to Redis in call order, one batch at a time
@@ -142,8 +145,8 @@ export class AppendQueue {
           call.forEach((queue, index) => {
             const first = firsts[index];
             const batch = queue.inFlight as readonly Waiting[];
-            if (typeof first !== 'number') for (const append of batch) append.reject(new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
-            else batch.forEach((append, i) => append.resolve(toEntry(queue.userId, first + i, append)));
+            if (typeof first === 'number') batch.forEach((append, i) => append.resolve(toEntry(queue.userId, first + i, append)));
+            else for (const append of batch) append.reject(first ?? new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
           }),
         (error: unknown) => call.forEach((queue) => (queue.inFlight as readonly Waiting[]).forEach((append) => append.reject(error))),
       )

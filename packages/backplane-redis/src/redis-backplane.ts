@@ -266,8 +266,8 @@ export class RedisBackplane implements Backplane {
     });
   }
 
-  /** One append script call for the batches of several users (APPEND_SCRIPT); resolves with each one's first seq. */
-  private async sendBatches(batchId: string, batches: readonly UserBatch[]): Promise<readonly number[]> {
+  /** One append script call for the batches of several users (APPEND_SCRIPT); resolves with each one's first seq, or what refused it. */
+  private async sendBatches(batchId: string, batches: readonly UserBatch[]): Promise<readonly (number | Error)[]> {
     const { maxEvents, maxAgeMs, streamTtlMs, processId } = this.options;
     const keys: string[] = [];
     const args: (string | number)[] = [`a:${processId}`, batchId, this.options.now(), maxEvents, maxAgeMs, streamTtlMs, batches.length];
@@ -277,7 +277,11 @@ export class RedisBackplane implements Backplane {
       for (const append of appends) args.push(append.head, append.tail, append.appendedAt);
     }
     try {
-      return ((await APPEND_SCRIPT.run(this.commands, keys, args)) as unknown[]).map(Number);
+      const replies = (await APPEND_SCRIPT.run(this.commands, keys, args)) as unknown[];
+      return batches.map(({ userId }, index) => {
+        const reply = replies[index];
+        return typeof reply === 'number' ? reply : new BackplaneStoreError(`an append for ${userId}`, new Error(String(reply)));
+      });
     } catch (error) {
       if (this.closing) throw new BackplaneClosedError();
       const users = batches.map((batch) => batch.userId);

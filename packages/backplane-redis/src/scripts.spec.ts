@@ -65,6 +65,24 @@ describe('the append script', () => {
     expect(await Promise.all([user, ...others].map((target) => bed.admin.xlen(keys.userLog(target))))).toEqual([5, 3, 3]);
   });
 
+  it("refuses one user's batch without storing any of it, and appends the other users of the call", async () => {
+    const other = testUser('wes');
+    await bed.admin.set(keys.userLog(user), 'not a stream');
+    const [refused, appended] = await appendFor([user, other], 'b1', 2);
+    expect(String(refused)).toMatch(/^ERR WRONGTYPE/);
+    expect(appended).toBe(1);
+    expect(await bed.admin.hget(keys.userMeta(user), 'seq')).toBeNull();
+    expect(await bed.admin.xlen(keys.userLog(other))).toBe(2);
+  });
+
+  it('goes on after the log when its stored seq fell behind it (meta hash lost, then a lower floor raised)', async () => {
+    expect(await append('b1', 3)).toBe(1);
+    await bed.admin.del(keys.userMeta(user));
+    expect(await RAISE_FLOOR_SCRIPT.run(bed.admin, [keys.userMeta(user)], [2, 0])).toBe(1);
+    expect(await append('b2', 1)).toBe(4);
+    expect((await bed.admin.xrange(keys.userLog(user), '-', '+')).map(([id]) => id)).toEqual(['1-0', '2-0', '3-0', '4-0']);
+  });
+
   it('never hands out a seq below the floor, nor below the last one the log used', async () => {
     expect(await append('b1', 1, 10)).toBe(11);
     await bed.admin.del(keys.userMeta(user)); // Redis lost the position but kept the log
@@ -91,21 +109,29 @@ describe('the append script', () => {
     expect(await bed.admin.hget(keys.userMeta(user), 'trim_at')).toBe(String(T + 2_000));
   });
 
-  it('sets the expiries of log and meta with an eighth to spare, and sets them again only once that has passed', async () => {
-    const T = Date.now();
+  it("sets the expiries of log and meta with an eighth to spare, and sets them again only once that has passed on Redis's clock", async () => {
     /** One entry; maxAgeMs 8,000 and streamTtlMs 80,000, both set with 1,000 (an eighth of maxAgeMs) to spare. */
-    const appendAt = (batchId: string, at: number): Promise<unknown> =>
-      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, at, 100, 8_000, 80_000, 1, 'nowhere', 0, 1, '{"seq":', '}', at]);
-    await appendAt('b1', T);
-    expect(await bed.admin.hget(keys.userMeta(user), 'exp_at')).toBe(String(T + 1_000));
+    const appendOne = (batchId: string): Promise<unknown> =>
+      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, Date.now(), 100, 8_000, 80_000, 1, 'nowhere', 0, 1, '{"seq":', '}', Date.now()]);
+    const redisNow = async (): Promise<number> => {
+      const [seconds, micros] = await bed.admin.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    const expAt = async (): Promise<number> => Number(await bed.admin.hget(keys.userMeta(user), 'exp_at'));
+    const before = await redisNow();
+    await appendOne('b1');
+    const due = await expAt();
+    expect(due - before).toBeGreaterThanOrEqual(1_000);
+    expect(due - (await redisNow())).toBeLessThanOrEqual(1_000);
     expect(await bed.admin.pttl(keys.userLog(user))).toBeGreaterThan(8_000);
     expect(await bed.admin.pttl(keys.userMeta(user))).toBeGreaterThan(80_000);
     await bed.admin.pexpire(keys.userLog(user), 8_500); // as if 500 ms had passed
-    await appendAt('b2', T + 999);
-    expect(await bed.admin.hget(keys.userMeta(user), 'exp_at')).toBe(String(T + 1_000));
-    expect(await bed.admin.pttl(keys.userLog(user))).toBeLessThanOrEqual(8_500); // not set again
-    await appendAt('b3', T + 1_000);
-    expect(await bed.admin.hget(keys.userMeta(user), 'exp_at')).toBe(String(T + 2_000));
+    await appendOne('b2'); // within the spare second: nothing is set again
+    expect(await expAt()).toBe(due);
+    expect(await bed.admin.pttl(keys.userLog(user))).toBeLessThanOrEqual(8_500);
+    await bed.admin.hset(keys.userMeta(user), 'exp_at', String((await redisNow()) - 1)); // as if the spare second had passed
+    await appendOne('b3');
+    expect(await expAt()).toBeGreaterThan(due);
     expect(await bed.admin.pttl(keys.userLog(user))).toBeGreaterThan(8_500);
   });
 

@@ -47,11 +47,13 @@ export class RedisScript {
  *   own TIME in µs, so every incarnation of a user's stream has its own (see POSITION_SCRIPT).
  * - The log expires maxAgeMs after its newest entry at the earliest, the meta hash streamTtlMs
  *   after it (0: never): both are set with an eighth of maxAgeMs (of streamTtlMs when no
- *   history is kept) to spare, and set again only once that has passed (`exp_at` in the meta
- *   hash), not on every append.
+ *   history is kept) to spare, and set again only once that has passed on Redis's clock
+ *   (`exp_at` in the meta hash), not on every append.
  * - The meta hash is read with one HMGET and written with one HSET: the fewer calls per batch,
  *   the less Redis CPU per event.
- * Returns the first seq of each user's batch, in order.
+ * - A user whose batch Redis refuses (an XADD error) gets an error text in place of its seq and
+ *   nothing of that batch is stored; the other users of the call are appended as usual.
+ * Returns the first seq of each user's batch (or `ERR …`), in order.
  */
 export const APPEND_SCRIPT = new RedisScript(
   'append',
@@ -60,10 +62,42 @@ local ackField, batchId, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local maxEvents, maxAge, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local keep = maxEvents > 0 and maxAge > 0
 -- Expiries are set with this much to spare and set again only once it has passed (exp_at), not
--- on every append: the log still outlives its newest entry by maxAge at least.
+-- on every append: the log still outlives its newest entry by maxAge at least. Redis's own clock
+-- decides, as it is the one PEXPIRE counts on (the processes' clocks may differ).
 local span = keep and maxAge or ttl
 local slack = math.ceil(span / 8)
+local time = redis.call('TIME')
+local clock = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
+-- The seq of the log's newest entry ever (0 without a log).
+local function topOf(log)
+  if redis.call('EXISTS', log) == 0 then return 0 end
+  local info = redis.pcall('XINFO', 'STREAM', log)
+  if info.err then return 0 end -- not a stream: its XADD is refused, for this user alone
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return tonumber(string.match(info[i + 1], '^(%d+)')) end
+  end
+  return 0
+end
+
+-- Stores entries current+1 .. current+n (their lines into \`lines\`); the error of the first XADD
+-- refused, or nil. Only the first can be refused (the ids rise), so a refusal stores nothing.
+local function store(log, current, n, base, lines)
+  for i = 1, n do
+    local seq = string.format('%d', current + i)
+    local at = base + (i - 1) * 3
+    local json = ARGV[at] .. seq .. ARGV[at + 1]
+    if keep then
+      local added = redis.pcall('XADD', log, 'MAXLEN', maxEvents, seq .. '-0', 't', ARGV[at + 2], 'j', json)
+      if type(added) == 'table' and added.err then return added.err end
+    end
+    lines[i] = seq .. ' ' .. ARGV[at + 2] .. ' ' .. json
+  end
+  return nil
+end
+
+-- One user's batch: its first seq, or an error text (nothing of the batch stored). One user's
+-- failure never stops the others of the call.
 local function append(meta, log, channel, floor, n, base)
   local state = redis.call('HMGET', meta, ackField, 'seq', 'epoch', 'trim_at', 'exp_at')
   local ack = state[1]
@@ -74,29 +108,28 @@ local function append(meta, log, channel, floor, n, base)
   local stored = state[2]
   local current = tonumber(stored or '0')
   if current < floor then current = floor end
-  if keep and not stored and redis.call('EXISTS', log) == 1 then
-    local info = redis.call('XINFO', 'STREAM', log)
-    for i = 1, #info, 2 do
-      if info[i] == 'last-generated-id' then
-        local top = tonumber(string.match(info[i + 1], '^(%d+)'))
-        if top > current then current = top end
-      end
+  if keep and not stored then
+    local top = topOf(log)
+    if top > current then current = top end
+  end
+  local lines = {}
+  local refused = store(log, current, n, base, lines)
+  if refused and keep then
+    -- The log is ahead of the stored seq (its meta hash was lost and the floor raised since):
+    -- go on after the log's newest id rather than be refused until the meta hash expires.
+    local top = topOf(log)
+    if top > current then
+      current = top
+      lines = {}
+      refused = store(log, current, n, base, lines)
     end
   end
+  if refused then return 'ERR ' .. refused end
   local first = current + 1
   local fields = {'seq', string.format('%d', current + n), ackField, batchId .. ' ' .. string.format('%d', first)}
   if not state[3] then
-    local time = redis.call('TIME')
     fields[#fields + 1] = 'epoch'
     fields[#fields + 1] = time[1] .. '.' .. time[2]
-  end
-  local lines = {}
-  for i = 1, n do
-    local seq = string.format('%d', current + i)
-    local at = base + (i - 1) * 3
-    local json = ARGV[at] .. seq .. ARGV[at + 1]
-    if keep then redis.call('XADD', log, 'MAXLEN', maxEvents, seq .. '-0', 't', ARGV[at + 2], 'j', json) end
-    lines[i] = seq .. ' ' .. ARGV[at + 2] .. ' ' .. json
   end
   if keep and now > tonumber(state[4] or '0') then
     local cutoff = now - maxAge
@@ -114,10 +147,10 @@ local function append(meta, log, channel, floor, n, base)
     fields[#fields + 1] = 'trim_at'
     fields[#fields + 1] = string.format('%d', due)
   end
-  local refresh = span > 0 and now >= tonumber(state[5] or '0')
+  local refresh = span > 0 and clock >= tonumber(state[5] or '0')
   if refresh then
     fields[#fields + 1] = 'exp_at'
-    fields[#fields + 1] = string.format('%d', now + slack)
+    fields[#fields + 1] = string.format('%d', clock + slack)
   end
   redis.call('HSET', meta, unpack(fields))
   if refresh then
@@ -167,7 +200,10 @@ if not epoch then
   local now = redis.call('TIME')
   epoch = now[1] .. '.' .. now[2]
   redis.call('HSET', KEYS[1], 'epoch', epoch)
-  if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+  if tonumber(ARGV[1]) > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+    redis.call('HDEL', KEYS[1], 'exp_at') -- the next append sets the expiry again, with its slack
+  end
 end
 return {seq, epoch}
 `,
@@ -183,7 +219,10 @@ export const RAISE_FLOOR_SCRIPT = new RedisScript(
 local current = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if current >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1])
-if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('HDEL', KEYS[1], 'exp_at') -- the next append sets the expiry again, with its slack
+end
 return 1
 `,
 );

@@ -334,9 +334,13 @@ export class AgentwireServer {
       return refuseUpgrade(socket, 503, 'Service Unavailable', '{"error":"unavailable","message":"this gateway process is at its connection limit; try another or again shortly"}', { 'Retry-After': '5' });
     }
     const release = this.admitting.hold(identity.userId);
+    // ws calls back only for a handshake it completes; one it refuses (a bad Sec-WebSocket-Key or
+    // version, a peer already gone) just closes the socket, which must give the admission back.
+    socket.once('close', release);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       // ws handles the socket's errors from here on; a second listener would cost every idle connection an array
       socket.removeListener('error', ignoreSocketError);
+      socket.removeListener('close', release);
       const resumeFrom = afterSeqText === null ? undefined : { afterSeq: Number(afterSeqText), ...(epoch === null ? {} : { epoch }) };
       void openSession(ws, identity, resumeFrom, this.sessionDeps).finally(release);
     });

@@ -118,6 +118,30 @@ describe('createAgentwireServer options', () => {
     }
   });
 
+  it('gives an admission back when ws refuses the handshake itself (a bad Sec-WebSocket-Version), so refused upgrades never fill the process', async () => {
+    const mounted = await serve(contractOptions({ AGENTWIRE_MAX_CONNECTIONS: '2' }));
+    try {
+      const port = (mounted.http.address() as AddressInfo).port;
+      const badVersion = (): Promise<string> =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () =>
+            socket.write(
+              'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 12\r\n' +
+                `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: ${WireProtocol.V2}, bearer.${tokenOf('alice')}\r\n\r\n`,
+            ),
+          );
+          let received = '';
+          socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+          socket.on('close', () => resolve(received.split('\r\n')[0] ?? ''));
+          socket.on('error', reject);
+        });
+      for (let attempt = 0; attempt < 3; attempt += 1) expect(await badVersion()).toBe('HTTP/1.1 400 Bad Request');
+      expect(await upgradeStatus(mounted.origin, [WireProtocol.V2, `bearer.${tokenOf('bob')}`])).toBe(101);
+    } finally {
+      await mounted.stop();
+    }
+  });
+
   it('stops taking the upgrades of the HTTP server it was attached to once closed', async () => {
     const mounted = await serve(contractOptions());
     expect(mounted.http.listenerCount('upgrade')).toBe(1);

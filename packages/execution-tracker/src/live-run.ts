@@ -116,7 +116,7 @@ export class LiveRun {
   /**
    * The run's signal, made when the agent first reads it: aborting an AbortController costs
    * Node 20 about 10 µs (it builds and dispatches an Event even with no listener), which was half
-   * of what a sweep spent ending a run, and most agents that never read it pay nothing now.
+   * of what a sweep spent ending a run; a run whose agent never reads it pays nothing.
    */
   private controller: AbortController | null = null;
   /** The ending the signal aborts for (not completed); its reason is built only when a signal needs it. */

@@ -133,6 +133,9 @@ describe('the append script', () => {
     await appendOne('b3');
     expect(await expAt()).toBeGreaterThan(due);
     expect(await bed.admin.pttl(keys.userLog(user))).toBeGreaterThan(8_500);
+    await bed.admin.del(keys.userLog(user)); // the log gone (evicted), the meta hash kept, its exp_at still ahead
+    await appendOne('b4');
+    expect(await bed.admin.pttl(keys.userLog(user))).toBeGreaterThan(8_000);
   });
 
   it('keeps at most maxEvents entries', async () => {

@@ -48,7 +48,8 @@ export class RedisScript {
  * - The log expires maxAgeMs after its newest entry at the earliest, the meta hash streamTtlMs
  *   after it (0: never): both are set with an eighth of maxAgeMs (of streamTtlMs when no
  *   history is kept) to spare, and set again only once that has passed on Redis's clock
- *   (`exp_at` in the meta hash), not on every append.
+ *   (`exp_at` in the meta hash), not on every append, and at once on a log the append had to
+ *   create (`XADD … NOMKSTREAM` tells, at no extra call).
  * - The meta hash is read with one HMGET and written with one HSET: the fewer calls per batch,
  *   the less Redis CPU per event.
  * - A user whose batch Redis refuses (an XADD error) gets an error text in place of its seq and
@@ -80,20 +81,26 @@ local function topOf(log)
   return 0
 end
 
--- Stores entries current+1 .. current+n (their lines into \`lines\`); the error of the first XADD
--- refused, or nil. Only the first can be refused (the ids rise), so a refusal stores nothing.
+-- Stores entries current+1 .. current+n (their lines into \`lines\`); returns the error of the
+-- first XADD refused (only the first can be: the ids rise, so a refusal stores nothing), and
+-- whether the log had to be created (it then has no expiry yet, whatever exp_at says).
 local function store(log, current, n, base, lines)
+  local created = false
   for i = 1, n do
     local seq = string.format('%d', current + i)
     local at = base + (i - 1) * 3
     local json = ARGV[at] .. seq .. ARGV[at + 1]
     if keep then
-      local added = redis.pcall('XADD', log, 'MAXLEN', maxEvents, seq .. '-0', 't', ARGV[at + 2], 'j', json)
-      if type(added) == 'table' and added.err then return added.err end
+      local added = redis.pcall('XADD', log, 'NOMKSTREAM', 'MAXLEN', maxEvents, seq .. '-0', 't', ARGV[at + 2], 'j', json)
+      if not added then
+        created = true
+        added = redis.pcall('XADD', log, 'MAXLEN', maxEvents, seq .. '-0', 't', ARGV[at + 2], 'j', json)
+      end
+      if type(added) == 'table' and added.err then return added.err, created end
     end
     lines[i] = seq .. ' ' .. ARGV[at + 2] .. ' ' .. json
   end
-  return nil
+  return nil, created
 end
 
 -- One user's batch: its first seq, or an error text (nothing of the batch stored). One user's
@@ -113,7 +120,7 @@ local function append(meta, log, channel, floor, n, base)
     if top > current then current = top end
   end
   local lines = {}
-  local refused = store(log, current, n, base, lines)
+  local refused, created = store(log, current, n, base, lines)
   if refused and keep then
     -- The log is ahead of the stored seq (its meta hash was lost and the floor raised since):
     -- go on after the log's newest id rather than be refused until the meta hash expires.
@@ -121,7 +128,7 @@ local function append(meta, log, channel, floor, n, base)
     if top > current then
       current = top
       lines = {}
-      refused = store(log, current, n, base, lines)
+      refused, created = store(log, current, n, base, lines)
     end
   end
   if refused then return 'ERR ' .. refused end
@@ -147,7 +154,7 @@ local function append(meta, log, channel, floor, n, base)
     fields[#fields + 1] = 'trim_at'
     fields[#fields + 1] = string.format('%d', due)
   end
-  local refresh = span > 0 and clock >= tonumber(state[5] or '0')
+  local refresh = span > 0 and (created or clock >= tonumber(state[5] or '0'))
   if refresh then
     fields[#fields + 1] = 'exp_at'
     fields[#fields + 1] = string.format('%d', clock + slack)

@@ -45,9 +45,12 @@ describe('token refresh on a live connection', () => {
         const connectionId = (client.messages[0]?.payload as { connection_id: string }).connection_id;
         const started = Date.now();
         const expiries: { issued: number; answered: number }[] = [];
-        // Bounded: at most 40 refreshes, about one every 2 s, until a minute has passed.
-        for (let refresh = 0; refresh < 40 && Date.now() - started < 60_000; refresh += 1) {
-          await new Promise((resolve) => setTimeout(resolve, 2000));
+        // Bounded: at most 60 refreshes, until a minute has passed. Each is sent 3 s before the
+        // current token's exp (whole seconds, so a 5 s token lives 4–5 s: one every 1–2 s), which
+        // leaves a loaded machine time for the round trip; the first 2 s after the connection's own.
+        let refreshAt = Date.now() + 2000;
+        for (let refresh = 0; refresh < 60 && Date.now() - started < 60_000; refresh += 1) {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, refreshAt - Date.now())));
           expect({ closeCode: client.closeCode, closeReason: client.closeReason }).toEqual({ closeCode: null, closeReason: '' });
           const { token, expiresAt } = await tokens.issue('marathon' as UserId, 5);
           sent.push(token);
@@ -56,6 +59,7 @@ describe('token refresh on a live connection', () => {
           const answer = await client.waitFor((message) => message.type === 'token_refreshed' || message.type === 'error', 5000, from);
           expect(SERVER_MESSAGE_SCHEMAS.token_refreshed.parse(answer)).toEqual(answer);
           expiries.push({ issued: expiresAt, answered: Date.parse((answer.payload as { expires_at: string }).expires_at) });
+          refreshAt = expiresAt - 3000;
         }
         expect(Date.now() - started).toBeGreaterThanOrEqual(60_000);
         expect(client.closeCode).toBeNull();

@@ -1,20 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { analyzeFile, formatMessage, FILE_RULES, ruleRunsOn } from '../analysis';
-import { isGeneratedSource } from '../analysis/ast';
 import { extensionPointNames } from '../analysis/extension-points';
-import { moduleReferenceOf } from '../analysis/module-references';
 import { findRegistryFile, loadRegistry, type Registry } from '../registry';
 import { type FileContext, WorkspaceIndex } from '../workspace-model';
 import { type BaselineEntry, compareWithBaseline, readBaseline, recordBaseline, writeBaseline } from './baseline';
 import { duplicateNames, structuralDuplicates } from './cross-file';
-import { type TypeDeclaration, typeDeclarations } from './declarations';
+import type { TypeDeclaration } from './declarations';
 import { checkDeprecatedEntryPoints } from './deprecated-entry-points';
-import { type Shape, nearCopies, shapesOf } from './near-copies';
-import { type ParsedFile, firstSyntaxError, locationOf, parseFile } from './parsed-file';
-import { collectAliasNames, mayNeedTypes, typePass } from './type-pass';
-import { CATEGORIES, type Category, type Violation, compareViolations, violationKey } from './violation';
+import { type Shape, nearCopies } from './near-copies';
+import { type ParsedFile, parseFile } from './parsed-file';
+import { type FileScan, type ScanSetup, scanFile } from './scan-file';
+import { type TypeCandidates, contractsOf, isCopyCandidate, typePass } from './type-pass';
+import { CATEGORIES, type Category, type Violation, compareViolations } from './violation';
 
 /** How the score is computed; printed in the text report and carried in the JSON. */
 export const SCORE_FORMULA =
@@ -70,72 +68,50 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   const workspace = WorkspaceIndex.load(registry);
 
   const shimPaths = new Set(registry.data.imports.flatMap((rule) => (rule.shim === undefined ? [] : [resolve(registry.root, rule.shim)])));
-  const shims = new Map<string, ParsedFile>();
+  const contexts = workspace.sourceFileContexts();
+  const known = new Set(contexts.map((context) => context.path));
+  const setup: ScanSetup = { registry, workspace, known, extensionPoints: extensionPointNames(registry) };
+  const scans = new Array<FileScan | undefined>(contexts.length);
+  // The trees the type checker's Program will start from stay (it is built from them instead of
+  // parsing those files again); the rest go at once: holding every tree costs more in garbage
+  // collection than parsing the few the Program needs again. Which ones those are is known once
+  // the contracts are: the owners' files are scanned first.
+  const parsed = new Map<string, ParsedFile>();
+  const scanAt = (index: number, contracts: readonly Shape[] | undefined): FileScan => {
+    const context = contexts[index] as FileContext;
+    const file = parseFile(context, readFileSync(context.path, 'utf8'));
+    const scan = scanFile(setup, file);
+    const mayCopy = (shape: Shape): boolean => contracts === undefined || isCopyCandidate(shape, contracts, registry);
+    if (scan.candidates.routes.length > 0 || scan.shapes.some(mayCopy) || scan.candidates.objects.some(mayCopy)) parsed.set(context.path, file);
+    return scan;
+  };
+  const owners = new Set(registry.data.concepts.map((concept) => concept.owner));
+  const ownersFiles = contexts.flatMap((context, index) => (context.pkg !== undefined && owners.has(context.pkg.name) ? [index] : []));
+  for (const index of ownersFiles) scans[index] = scanAt(index, undefined);
+  const contracts = contractsOf(ownersFiles.flatMap((index) => scans[index]?.shapes ?? []), registry);
+  contexts.forEach((_, index) => {
+    scans[index] ??= scanAt(index, contracts);
+  });
+
+  // merged in the files' order, whatever order they were scanned in
   const found: Violation[] = [];
   const declarations: TypeDeclaration[] = [];
   const shapes: Shape[] = [];
-  const extensionPoints = extensionPointNames(registry);
-  const contexts = workspace.sourceFileContexts();
-  const known = new Set(contexts.map((context) => context.path));
-  // Test files are analysed as source too, and what only source rules found is held back: a
-  // file under a test folder that production code imports is production code, so moving code
-  // there must not hide its findings (decided once every file's imports are known).
+  const candidates: TypeCandidates[] = [];
+  const aliasNames = new Set<string>();
   const importsOf = new Map<string, string[]>();
   const heldBack = new Map<string, { violations: Violation[]; declarations: TypeDeclaration[] }>();
-  let scanned = 0;
-  // the trees the type checker's Program may need stay (it is built from them instead of parsing those files again)
-  const parsed = new Map<string, ParsedFile>();
-  const aliasNames = new Set<string>();
-  const minMembers = registry.data.check.structuralMinMembers;
-  for (const context of contexts) {
-    const file = parseFile(context, readFileSync(context.path, 'utf8'));
-    if (mayNeedTypes(file, minMembers)) parsed.set(context.path, file);
-    collectAliasNames(file, aliasNames);
-    scanned += 1;
-    if (shimPaths.has(context.path)) shims.set(context.path, file);
-    importsOf.set(context.path, relativeImports(file, known));
-    const syntaxError = firstSyntaxError(file);
-    if (syntaxError !== undefined) {
-      // a broken file is scanned as far as the parser recovers; saying so keeps a silent miss from reading as clean
-      const location = locationOf(file, syntaxError.start, syntaxError.end);
-      found.push({
-        ...location,
-        category: 'syntax-errors',
-        message: `${context.rel} does not parse (${syntaxError.message}): findings in it may be missing`,
-        hint: 'fix the syntax error, or exclude the file in the registry (workspace.exclude) if it is broken on purpose',
-        subject: 'syntax',
-        key: violationKey('syntax-errors', location.file, 'syntax'),
-        fixable: false,
-        baselined: false,
-        related: [],
-      });
-    }
-    const asSource = context.role === 'test' ? { ...context, role: 'source' as const } : context;
-    const held: Violation[] = [];
-    for (const finding of analyzeFile({ sourceFile: file.sourceFile, file: asSource, registry, workspace }, file.nodes)) {
-      const location = locationOf(file, finding.start, finding.end);
-      const rule = FILE_RULES.find((r) => r.id === finding.rule);
-      const violation: Violation = {
-        ...location,
-        category: finding.rule,
-        message: formatMessage(rule?.messages[finding.messageId] ?? finding.messageId, finding.data),
-        hint: finding.hint,
-        subject: finding.subject,
-        key: violationKey(finding.rule, location.file, finding.subject),
-        fixable: finding.fix !== undefined,
-        baselined: false,
-        related: [],
-      };
-      if (context.role === 'test' && rule !== undefined && !ruleRunsOn(rule, { file: context, registry })) held.push(violation);
-      else found.push(violation);
-    }
-    const generated = isGeneratedSource(file.sourceFile.text);
-    const fileDeclarations = generated ? [] : typeDeclarations(file);
-    // a drifted mock lives in a test file: near copies are looked for in every file
-    if (!generated) shapes.push(...shapesOf(file, extensionPoints));
-    if (context.role === 'source') declarations.push(...fileDeclarations);
-    else heldBack.set(context.path, { violations: held, declarations: fileDeclarations });
-  }
+  contexts.forEach((context, index) => {
+    const scan = scans[index] as FileScan;
+    candidates.push(scan.candidates);
+    for (const name of scan.aliasNames) aliasNames.add(name);
+    importsOf.set(context.path, scan.imports);
+    found.push(...scan.violations);
+    shapes.push(...scan.shapes);
+    if (context.role === 'source') declarations.push(...scan.declarations);
+    else heldBack.set(context.path, { violations: scan.heldBack, declarations: scan.declarations });
+  });
+  const scanned = contexts.length;
   const promoted = importedBySource(contexts, importsOf);
   for (const [path, held] of heldBack) {
     if (!promoted.has(path)) continue;
@@ -146,13 +122,14 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   found.push(...duplicateNames(declarations, registry));
   found.push(...structuralDuplicates(declarations, registry, registry.data.check.structuralMinMembers));
   found.push(...nearCopies(shapes, registry, registry.data.check.nearCopyThreshold, registry.data.check.structuralMinMembers));
-  found.push(...checkDeprecatedEntryPoints(registry, workspace, shims));
   const byPath = new Map(contexts.map((context) => [context.path, context]));
   const parse = (path: string): ParsedFile => {
     const context = byPath.get(path) ?? workspace.fileContext(path);
     return parseFile(context, readFileSync(path, 'utf8'));
   };
-  found.push(...typePass({ registry, workspace, files: parsed, known, parse, aliasNames, shapes, found }));
+  const shims = new Map(contexts.filter((context) => shimPaths.has(context.path)).map((context) => [context.path, parsed.get(context.path) ?? parse(context.path)]));
+  found.push(...checkDeprecatedEntryPoints(registry, workspace, shims));
+  found.push(...typePass({ registry, workspace, files: parsed, known, parse, aliasNames, shapes, candidates, found }));
   found.sort(compareViolations);
 
   const baseline = applyBaseline(found, options, cwd);
@@ -179,23 +156,6 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
     failures,
     durationMs: Math.round(performance.now() - started),
   };
-}
-
-/** Extensions a relative specifier may leave out, and the TypeScript files a `.js` specifier stands for. */
-const RESOLVE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '.cts', '.d.ts', '.js', '.jsx', '.mjs', '.cjs', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
-
-/** The scanned files a file imports by relative path (imports, re-exports, require, import(), mocks). */
-function relativeImports(file: ParsedFile, known: ReadonlySet<string>): string[] {
-  const targets: string[] = [];
-  for (const node of file.nodes) {
-    const reference = moduleReferenceOf(node);
-    if (reference === undefined || !reference.specifier.text.startsWith('.')) continue;
-    const base = resolve(dirname(file.context.path), reference.specifier.text);
-    const stem = base.replace(/\.[cm]?jsx?$/, '');
-    const hit = [...RESOLVE_SUFFIXES.map((suffix) => base + suffix), ...RESOLVE_SUFFIXES.slice(1).map((suffix) => stem + suffix)].find((path) => known.has(path));
-    if (hit !== undefined) targets.push(hit);
-  }
-  return targets;
 }
 
 /** Test-role files that non-test files import, directly or through other such files. */

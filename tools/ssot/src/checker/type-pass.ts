@@ -23,7 +23,7 @@ import { type Violation, violationKey } from './violation';
 export interface TypePassInput {
   registry: Registry;
   workspace: WorkspaceIndex;
-  /** The parses the scan kept (files that may hold a candidate), by absolute path. */
+  /** Parses the scan kept (files that may hold a candidate), by absolute path: a Program reuses them instead of parsing again. */
   files: ReadonlyMap<string, ParsedFile>;
   /** Every scanned file's path: a file the scan did not keep is parsed again only if a candidate's file imports it. */
   known: ReadonlySet<string>;
@@ -32,8 +32,32 @@ export interface TypePassInput {
   /** exportedAliasNames over every scanned file, gathered during the scan. */
   aliasNames: ReadonlySet<string>;
   shapes: readonly Shape[];
+  /** typeCandidates of every scanned file, in the files' order. */
+  candidates: readonly TypeCandidates[];
   /** Violations found so far: a pair the syntactic pass reported is not reported twice. */
   found: readonly Violation[];
+}
+
+/**
+ * A construction or an `.env` read whose root is an imported name: it reaches a factory-only
+ * class or `process` when the name is bound in another module (`via` is then one of the
+ * scan's alias names, or null when any binding of it does: a default or namespace import, the
+ * process module). Positions, not nodes: the scan keeps no tree it does not need.
+ */
+export interface RouteCandidate {
+  path: string;
+  kind: 'construct' | 'env';
+  syntaxKind: ts.SyntaxKind;
+  start: number;
+  end: number;
+  via: string | null;
+}
+
+/** What one file offers the type pass, found without the checker (plain data). */
+export interface TypeCandidates {
+  /** Top-level objects that may implement a contract (objectShapes). */
+  objects: Shape[];
+  routes: RouteCandidate[];
 }
 
 /** Extensions a relative specifier may leave out, and the TypeScript files a `.js` specifier stands for. */
@@ -51,59 +75,44 @@ export function resolveRelative(fromPath: string, specifier: string, known: { ha
 const TYPE_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'type']);
 const PROCESS_MODULES = new Set(['process', 'node:process']);
 
+/** The contracts a copy or an implementation is compared with: canonical classes, interfaces and object types in their owner, large enough to copy. */
+export function contractsOf(shapes: readonly Shape[], registry: Registry): Shape[] {
+  const minMembers = registry.data.check.structuralMinMembers;
+  return shapes.filter((shape) => {
+    const match = registry.matchName(shape.name);
+    return TYPE_KINDS.has(shape.kind) && match !== undefined && match.role === 'canonical' && shape.packageName === match.concept.owner && shape.members.size >= minMembers;
+  });
+}
+
+/** Whether a shape (a type or an object) may copy or implement one of `contracts`: the type pass asks the checker about these only. */
+export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], registry: Registry): boolean {
+  const threshold = registry.data.check.nearCopyThreshold;
+  const minMembers = registry.data.check.structuralMinMembers;
+  return (
+    (TYPE_KINDS.has(shape.kind) || shape.kind === 'object') &&
+    shape.members.size >= minMembers &&
+    registry.matchName(shape.name)?.role !== 'canonical' &&
+    contracts.some((contract) => contract.packageName !== shape.packageName && shape.members.size >= Math.floor(threshold * contract.members.size))
+  );
+}
+
 export function typePass(input: TypePassInput): Violation[] {
   const { registry, files, shapes } = input;
   const threshold = registry.data.check.nearCopyThreshold;
   const minMembers = registry.data.check.structuralMinMembers;
 
   // --- candidates, chosen without the checker
-  const contracts = shapes.filter((shape) => {
-    const match = registry.matchName(shape.name);
-    return TYPE_KINDS.has(shape.kind) && match !== undefined && match.role === 'canonical' && shape.packageName === match.concept.owner && shape.members.size >= minMembers;
-  });
-  const copies = [...shapes, ...objectShapes(files.values(), minMembers)].filter(
-    (shape) =>
-      (TYPE_KINDS.has(shape.kind) || shape.kind === 'object') &&
-      shape.members.size >= minMembers &&
-      registry.matchName(shape.name)?.role !== 'canonical' &&
-      contracts.some((contract) => contract.packageName !== shape.packageName && shape.members.size >= Math.floor(threshold * contract.members.size)),
-  );
+  const contracts = contractsOf(shapes, registry);
+  const copies = [...shapes, ...input.candidates.flatMap((candidates) => candidates.objects)].filter((shape) => isCopyCandidate(shape, contracts, registry));
   const aliasNames = input.aliasNames;
-  const hasFactories = registry.data.concepts.some((concept) => concept.factory !== undefined);
-  const readsOwned = registry.configPackage !== undefined;
-  const routed: { file: ParsedFile; node: ts.Expression; kind: 'construct' | 'env' }[] = [];
-  if (hasFactories || readsOwned) {
-    for (const file of files.values()) {
-      if (file.context.excluded) continue;
-      const imported = importedBindings(file.sourceFile);
-      if (imported.size === 0) continue;
-      // a name another module bound to something else: `import { Ctor } from './ctor'` where ctor.ts says `export const Ctor = X`
-      const routedName = (expression: ts.Expression): boolean => {
-        const target = unwrap(expression);
-        const root = ts.isPropertyAccessExpression(target) && ts.isIdentifier(target.expression) ? target.expression : target;
-        if (!ts.isIdentifier(root)) return false;
-        const binding = imported.get(root.text);
-        if (binding === undefined) return false;
-        if (PROCESS_MODULES.has(binding.module)) return true;
-        const name = root === target ? binding.name : (target as ts.PropertyAccessExpression).name.text;
-        return name === 'default' || name === '*' ? true : aliasNames.has(name);
-      };
-      for (const node of file.nodes) {
-        if (hasFactories && ts.isNewExpression(node) && routedName(node.expression)) routed.push({ file, node: node.expression, kind: 'construct' });
-        else if (hasFactories && ts.isCallExpression(node) && isReflectConstruct(node) && node.arguments[0] !== undefined && routedName(node.arguments[0])) routed.push({ file, node: node.arguments[0], kind: 'construct' });
-        else if (readsOwned && file.context.role === 'source' && file.context.pkg?.name !== registry.configPackage && ts.isPropertyAccessExpression(node) && node.name.text === 'env' && routedName(node.expression)) {
-          routed.push({ file, node, kind: 'env' });
-        }
-      }
-    }
-  }
-  if ((contracts.length === 0 || copies.length === 0) && routed.length === 0) return [];
+  const routes = input.candidates.flatMap((candidates) => candidates.routes).filter((route) => route.via === null || aliasNames.has(route.via));
+  if ((contracts.length === 0 || copies.length === 0) && routes.length === 0) return [];
 
   // --- one Program over the candidates' files and what they import
   const roots = new Set<string>();
   const pathOf = (rel: string): string => resolve(registry.root, rel);
   for (const shape of [...contracts, ...copies]) roots.add(pathOf(shape.location.file));
-  for (const entry of routed) roots.add(entry.file.context.path);
+  for (const route of routes) roots.add(route.path);
   const parsedAgain = new Map<string, ParsedFile>();
   const load = (path: string): ParsedFile | undefined => {
     const kept = files.get(path) ?? parsedAgain.get(path);
@@ -119,11 +128,13 @@ export function typePass(input: TypePassInput): Violation[] {
   const reported = new Set(input.found.filter((v) => v.category === 'near-copies' || v.category === 'structural-duplicates').map((v) => v.subject));
   violations.push(...contractFindings(checker, program, registry, contracts, copies, reported, threshold, minMembers));
 
-  for (const entry of routed) {
-    const { file, node } = entry;
-    const relatedFile = (declaration: ts.Node): ParsedFile | undefined => files.get(declaration.getSourceFile().fileName) ?? parsedAgain.get(declaration.getSourceFile().fileName);
-    if (entry.kind === 'construct') {
-      const declaration = classOf(checker, node);
+  const relatedFile = (declaration: ts.Node): ParsedFile | undefined => load(declaration.getSourceFile().fileName);
+  for (const route of routes) {
+    const file = load(route.path);
+    const node = file?.nodes.find((candidate) => candidate.kind === route.syntaxKind && candidate.end === route.end && candidate.getStart(file.sourceFile) === route.start);
+    if (file === undefined || node === undefined) continue;
+    if (route.kind === 'construct') {
+      const declaration = classOf(checker, node as ts.Expression);
       if (declaration?.name === undefined) continue;
       const concept = registry.factoryOnly(declaration.name.text);
       const owner = relatedFile(declaration)?.context.pkg?.name;
@@ -145,12 +156,48 @@ function routedViolation(file: ParsedFile, node: ts.Node, concept: Concept | und
 }
 
 /**
+ * What a file offers the type pass, in the scan: nothing unless it may need types
+ * (mayNeedTypes), else its object shapes and its constructions and `.env` reads of imported names.
+ */
+export function typeCandidates(file: ParsedFile, registry: Registry): TypeCandidates {
+  const minMembers = registry.data.check.structuralMinMembers;
+  if (!mayNeedTypes(file, minMembers)) return { objects: [], routes: [] };
+  return { objects: objectShapes(file, minMembers), routes: routeCandidates(file, registry) };
+}
+
+function routeCandidates(file: ParsedFile, registry: Registry): RouteCandidate[] {
+  const hasFactories = registry.data.concepts.some((concept) => concept.factory !== undefined);
+  const readsOwned = registry.configPackage !== undefined;
+  if ((!hasFactories && !readsOwned) || file.context.excluded) return [];
+  const imported = importedBindings(file.sourceFile);
+  if (imported.size === 0) return [];
+  const routes: RouteCandidate[] = [];
+  // a name another module may bind to something else: `import { Ctor } from './ctor'` where ctor.ts says `export const Ctor = X`
+  const route = (expression: ts.Expression, node: ts.Node, kind: RouteCandidate['kind']): void => {
+    const target = unwrap(expression);
+    const root = ts.isPropertyAccessExpression(target) && ts.isIdentifier(target.expression) ? target.expression : target;
+    if (!ts.isIdentifier(root)) return;
+    const binding = imported.get(root.text);
+    if (binding === undefined) return;
+    const name = root === target ? binding.name : (target as ts.PropertyAccessExpression).name.text;
+    const via = PROCESS_MODULES.has(binding.module) || name === 'default' || name === '*' ? null : name;
+    routes.push({ path: file.context.path, kind, syntaxKind: node.kind, start: node.getStart(file.sourceFile), end: node.end, via });
+  };
+  for (const node of file.nodes) {
+    if (hasFactories && ts.isNewExpression(node)) route(node.expression, node.expression, 'construct');
+    else if (hasFactories && ts.isCallExpression(node) && isReflectConstruct(node) && node.arguments[0] !== undefined) route(node.arguments[0], node.arguments[0], 'construct');
+    else if (readsOwned && file.context.role === 'source' && file.context.pkg?.name !== registry.configPackage && ts.isPropertyAccessExpression(node) && node.name.text === 'env') route(node.expression, node, 'env');
+  }
+  return routes;
+}
+
+/**
  * Top-level `const x = { … }` objects with methods or computed values (shapesOf keeps only
  * literal records, which copy enums): an object can implement a contract as well as a class.
  */
-function objectShapes(files: Iterable<ParsedFile>, minMembers: number): Shape[] {
+function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
   const shapes: Shape[] = [];
-  for (const file of files) {
+  {
     for (const statement of file.sourceFile.statements) {
       if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
       for (const declaration of statement.declarationList.declarations) {
@@ -177,10 +224,10 @@ function objectShapes(files: Iterable<ParsedFile>, minMembers: number): Shape[] 
 
 /**
  * Whether the type pass may need this file's tree: it imports something and constructs, reads
- * `.env` or declares a top-level shape large enough to copy a contract. The scan keeps only
- * these trees (holding every tree costs more in garbage collection than the pass itself).
+ * `.env` or declares a top-level shape large enough to copy a contract. Objects and routes are
+ * looked for only in these files.
  */
-export function mayNeedTypes(file: ParsedFile, minMembers: number): boolean {
+function mayNeedTypes(file: ParsedFile, minMembers: number): boolean {
   const statements = file.sourceFile.statements;
   if (!statements.some((statement) => ts.isImportDeclaration(statement))) return false;
   if (/\bnew\s|Reflect\.construct|\.env\b/.test(file.sourceFile.text)) return true;

@@ -2,6 +2,7 @@ import ts from 'typescript';
 import { hasModifier, unwrap } from '../analysis/ast';
 import { type ExtensionRegistrations, extensionRegistrations, isRegisteredExtension } from '../analysis/extension-points';
 import type { NameMatch, Registry } from '../registry';
+import { type MemberProfile, type ProfiledNode, memberProfile } from './member-profile';
 import { type ParsedFile, locationOf } from './parsed-file';
 import { type Location, type Violation, violationKey } from './violation';
 
@@ -28,6 +29,8 @@ export interface Shape {
   signature: string;
   /** The extension points the file passes its declarations to (see extension-points.ts); none when absent. */
   registrations?: ExtensionRegistrations;
+  /** For classes, interfaces, object types and objects: what the syntax bounds of the member signatures the type pass would compare. */
+  profile?: MemberProfile;
 }
 
 const TYPE_KINDS: ReadonlySet<ShapeKind> = new Set(['class', 'interface', 'type']);
@@ -48,7 +51,8 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
   const { sourceFile } = file;
   const shapes: Shape[] = [];
   const registrations = extensionRegistrations(sourceFile, extensionPoints);
-  const add = (name: string, display: string, kind: ShapeKind, nameNode: ts.Node, heritage: Set<string>, members: string[]): void => {
+  const merged = mergedNames(sourceFile);
+  const add = (name: string, display: string, kind: ShapeKind, nameNode: ts.Node, heritage: Set<string>, members: string[], profiled?: ProfiledNode): void => {
     if (members.length === 0) return;
     shapes.push({
       name,
@@ -60,6 +64,7 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       members: new Set(members.map(normalize)),
       signature: [...members].sort().join(';'),
       registrations,
+      ...(profiled === undefined ? {} : { profile: memberProfile(profiled, merged === undefined || merged.has(name)) }),
     });
   };
   for (const statement of sourceFile.statements) {
@@ -68,9 +73,9 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       const name = statement.name?.text ?? 'default';
       const kind = ts.isClassDeclaration(statement) ? 'class' : 'interface';
       const nameNode = statement.name ?? statement.getChildAt(0, sourceFile);
-      add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageOf(statement), memberNames(statement.members));
+      add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageOf(statement), memberNames(statement.members), statement);
     } else if (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type)) {
-      add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), memberNames(statement.type.members));
+      add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), memberNames(statement.type.members), statement.type);
     } else if (ts.isEnumDeclaration(statement)) {
       const members = statement.members.map((member) => `${propertyText(member.name)}=${member.initializer === undefined ? '' : literalText(member.initializer)}`);
       add(statement.name.text, statement.name.text, 'enum', statement.name, new Set(), members);
@@ -88,6 +93,29 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
     }
   }
   return shapes;
+}
+
+/**
+ * Names a module declares more than once at the top level (declarations that merge, so the
+ * checker sees more members than one of them shows); undefined for a script, whose top-level
+ * declarations merge with every other script's.
+ */
+export function mergedNames(sourceFile: ts.SourceFile): ReadonlySet<string> | undefined {
+  if (!ts.isExternalModule(sourceFile)) return undefined;
+  const seen = new Set<string>();
+  const merged = new Set<string>();
+  const note = (name: string): void => {
+    if (seen.has(name)) merged.add(name);
+    seen.add(name);
+  };
+  for (const statement of sourceFile.statements) {
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) if (ts.isIdentifier(declaration.name)) note(declaration.name.text);
+    } else if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isFunctionDeclaration(statement) || ts.isModuleDeclaration(statement)) && statement.name !== undefined && ts.isIdentifier(statement.name)) {
+      note(statement.name.text);
+    }
+  }
+  return merged;
 }
 
 /**

@@ -3,7 +3,8 @@ import ts from 'typescript';
 import { unwrap } from '../analysis/ast';
 import type { Concept, NameMatch, Registry } from '../registry';
 import type { WorkspaceIndex } from '../workspace-model';
-import type { Shape } from './near-copies';
+import { mayMatch, memberProfile } from './member-profile';
+import { type Shape, mergedNames } from './near-copies';
 import { type ParsedFile, locationOf } from './parsed-file';
 import { type Violation, violationKey } from './violation';
 
@@ -92,7 +93,12 @@ export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], regis
     (TYPE_KINDS.has(shape.kind) || shape.kind === 'object') &&
     shape.members.size >= minMembers &&
     registry.matchName(shape.name)?.role !== 'canonical' &&
-    contracts.some((contract) => contract.packageName !== shape.packageName && shape.members.size >= Math.floor(threshold * contract.members.size))
+    contracts.some(
+      (contract) =>
+        contract.packageName !== shape.packageName &&
+        shape.members.size >= Math.floor(threshold * contract.members.size) &&
+        (shape.profile === undefined || contract.profile === undefined || mayMatch(shape.profile, contract.profile, contractKind(contract), threshold, minMembers)),
+    )
   );
 }
 
@@ -197,6 +203,7 @@ function routeCandidates(file: ParsedFile, registry: Registry): RouteCandidate[]
  */
 function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
   const shapes: Shape[] = [];
+  const merged = mergedNames(file.sourceFile);
   {
     for (const statement of file.sourceFile.statements) {
       if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
@@ -215,6 +222,7 @@ function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
           heritage: new Set(),
           members: new Set(members.map((member) => member.toLowerCase().replace(/[^a-z0-9=]/g, ''))),
           signature: [...members].sort().join(';'),
+          profile: memberProfile(value, merged === undefined || merged.has(declaration.name.text)),
         });
       }
     }
@@ -516,7 +524,7 @@ function nameSimilarity(a: Shape, b: Shape): number {
  * Program cannot see (no default library, no node_modules) is taken as written, so two
  * unresolved types only match when they are spelled alike; the type's own name is `Self`.
  */
-function memberSignatures(checker: ts.TypeChecker, type: ts.Type, at: ts.Node, selfNames: readonly string[]): Map<string, number> {
+export function memberSignatures(checker: ts.TypeChecker, type: ts.Type, at: ts.Node, selfNames: readonly string[]): Map<string, number> {
   const signatures = new Map<string, number>();
   const names = selfNames.filter((name) => name !== 'default' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name));
   const self = names.length === 0 ? undefined : new RegExp(`(?<![A-Za-z0-9_$])(${names.map((name) => name.replace(/\$/g, '\\$')).join('|')})(?![A-Za-z0-9_$])`, 'g');

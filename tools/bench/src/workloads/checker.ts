@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RESULTS_DIR, SCRIPTS, WORKSPACE_ROOT } from '../paths';
+import { BENCH_ROOT, RESULTS_DIR, SCRIPTS, WORKSPACE_ROOT } from '../paths';
 import { check, figure, pairwise } from '../results';
 import { type CpuProfile, selfTimes } from '../tracker/profile';
 import { type BenchContext, type WorkloadBody, rotate } from './context';
@@ -33,18 +33,20 @@ const DEPCRUISE_REAL_CONFIG = `module.exports = {
 `;
 
 /**
- * Real monorepos to compare on as well, from AGENTWIRE_BENCH_CHECKER_REPOS (comma-separated
- * folders, each with an ssot.config.json and a folder of packages named after a colon:
- * `/tmp/real/rushstack:libraries`). Not set in CI, where no real repository is at hand.
+ * Real monorepos to compare on as well, from AGENTWIRE_BENCH_CHECKER_REPOS: comma-separated
+ * checkouts, each with the folders to give dependency-cruiser after a colon, `+`-separated
+ * (`/tmp/real/rushstack:apps+libraries`; default `packages`). A checkout without an
+ * ssot.config.json gets the registry tools/bench/real-repos/<folder name>.ssot.config.json for
+ * the run. Not set in CI, where no real repository is at hand.
  */
-function realRepos(): { root: string; packages: string }[] {
+function realRepos(): { root: string; folders: string[] }[] {
   const value = process.env['AGENTWIRE_BENCH_CHECKER_REPOS'] ?? '';
   return value
     .split(',')
     .filter((entry) => entry.trim() !== '')
     .map((entry) => {
-      const [root = '', packages = 'packages'] = entry.trim().split(':');
-      return { root, packages };
+      const [root = '', folders = 'packages'] = entry.trim().split(':');
+      return { root, folders: folders.split('+').filter((folder) => folder !== '') };
     });
 }
 
@@ -146,21 +148,33 @@ export async function checkerWorkload(context: BenchContext): Promise<WorkloadBo
     for (const repo of realRepos()) {
       const name = repo.root.split('/').filter(Boolean).pop() ?? repo.root;
       const config = join(repo.root, '.agentwire-bench-depcruise.cjs');
+      const registry = join(repo.root, 'ssot.config.json');
+      const ownRegistry = existsSync(registry);
+      const shipped = join(BENCH_ROOT, 'real-repos', `${name}.ssot.config.json`);
+      if (!ownRegistry && !existsSync(shipped)) throw new Error(`${repo.root} has no ssot.config.json and tools/bench/real-repos has none for ${name}`);
+      if (!ownRegistry) copyFileSync(shipped, registry);
       writeFileSync(config, DEPCRUISE_REAL_CONFIG);
       try {
-        const ssotTimes: number[] = [];
-        const depcruiseTimes: number[] = [];
+        const times = new Map<string, number[]>([
+          ['ssot', []],
+          ['depcruise', []],
+        ]);
+        const runs = [
+          { id: 'ssot', run: () => timed([SCRIPTS.ssotCli, 'check', '--json', '--root', repo.root], repo.root) },
+          { id: 'depcruise', run: () => timed([SCRIPTS.depcruise, '--config', config, '--output-type', 'err', ...repo.folders], repo.root) },
+        ];
+        for (const tool of runs) tool.run(); // warm the file cache and each tool's first start
         for (let rep = 0; rep < sizes.reps; rep += 1) {
-          const ssot = timed([SCRIPTS.ssotCli, 'check', '--json', '--root', repo.root], repo.root);
-          const depcruise = timed([SCRIPTS.depcruise, '--config', config, '--output-type', 'err', repo.packages], repo.root);
-          ssotTimes.push(ssot.wallMs / 1000);
-          depcruiseTimes.push(depcruise.wallMs / 1000);
-          context.progress(`checker on ${name} rep ${rep + 1}/${sizes.reps}: agentwire-ssot ${(ssot.wallMs / 1000).toFixed(2)} s, dependency-cruiser ${(depcruise.wallMs / 1000).toFixed(2)} s`);
+          for (const tool of rotate(runs, rep)) times.get(tool.id)?.push(tool.run().wallMs / 1000);
+          context.progress(`checker on ${name} rep ${rep + 1}/${sizes.reps}: agentwire-ssot ${(times.get('ssot')?.[rep] ?? 0).toFixed(2)} s, dependency-cruiser ${(times.get('depcruise')?.[rep] ?? 0).toFixed(2)} s`);
         }
+        const ssotTimes = times.get('ssot') ?? [];
+        const depcruiseTimes = times.get('depcruise') ?? [];
         realFigures.push(figure(`agentwire-ssot check on ${name}`, 'wall time', 's', ssotTimes), figure(`dependency-cruiser 17 on ${name}`, 'wall time', 's', depcruiseTimes));
         checks.push(check(`dependency-cruiser time / checker time on ${name}`, '×', pairwise(depcruiseTimes, ssotTimes), { op: '>=', bound: 2 }));
       } finally {
         rmSync(config, { force: true });
+        if (!ownRegistry) rmSync(registry, { force: true });
       }
     }
     if (checks[0]?.met === false && context.mode === 'full') notes.push(profileChecker(dir, context));

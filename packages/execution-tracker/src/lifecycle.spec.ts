@@ -316,6 +316,32 @@ describe('a run, from start to its one ending', () => {
       expect(call.request.signal).toBe(signal);
     });
 
+    it('never read: no AbortController is made for the run, whether it times out, is cancelled or fails; one read makes one', async () => {
+      const made: AbortController[] = [];
+      const Original = globalThis.AbortController;
+      globalThis.AbortController = class CountedAbortController extends Original {
+        constructor() {
+          super();
+          made.push(this);
+        }
+      };
+      try {
+        const timedOut = await started(1_000);
+        const cancelled = await started();
+        const failed = await started();
+        h.clock.advance(1_000);
+        h.registry.sweep();
+        await alice.cancel(cancelled.runId, 'stop');
+        failed.call.fail(new Error('boom'));
+        expect([(await timedOut.outcome).state, (await cancelled.outcome).state, (await failed.outcome).state]).toEqual(['timed_out', 'cancelled', 'failed']);
+        expect(made).toHaveLength(0);
+        expect(failed.call.request.signal.aborted).toBe(true);
+        expect(made).toHaveLength(1);
+      } finally {
+        globalThis.AbortController = Original;
+      }
+    });
+
     it('a completed run never aborts it, read before or after the ending', async () => {
       const early = await started();
       const held = early.call.request.signal;

@@ -65,6 +65,22 @@ function timed(args: readonly string[], cwd: string): ToolRun {
   return { wallMs: performance.now() - started, status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** One `agentwire-ssot check --json`: a crash (exit other than 0 or 1) or output that is not its report is an error, not a time. */
+function ssotCheck(root: string): { wallMs: number; report: { files: { scanned: number }; summary: { violations: number }; durationMs: number } } {
+  const run = timed([SCRIPTS.ssotCli, 'check', '--json', '--root', root], root);
+  if (run.status !== 0 && run.status !== 1) throw new Error(`agentwire-ssot exited ${String(run.status)} on ${root}: ${run.stderr.slice(0, 500)}`);
+  return { wallMs: run.wallMs, report: JSON.parse(run.stdout) as { files: { scanned: number }; summary: { violations: number }; durationMs: number } };
+}
+
+/** One dependency-cruiser run: without its summary line it did not cruise, and its time says nothing. */
+function depcruise(args: readonly string[], root: string): { wallMs: number; modules: string; dependencies: string; violations: string } {
+  const run = timed([SCRIPTS.depcruise, ...args], root);
+  const line = /(\d+) modules, (\d+) dependencies cruised/.exec(run.stdout + run.stderr);
+  if (line === null) throw new Error(`dependency-cruiser gave no summary on ${root} (exit ${String(run.status)}): ${(run.stdout + run.stderr).slice(-500)}`);
+  const violations = /(\d+) dependency violations/.exec(run.stdout + run.stderr)?.[1] ?? '0';
+  return { wallMs: run.wallMs, modules: line[1] ?? '', dependencies: line[2] ?? '', violations };
+}
+
 interface CheckerTool {
   readonly id: string;
   readonly label: string;
@@ -99,22 +115,17 @@ export async function checkerWorkload(context: BenchContext): Promise<WorkloadBo
         id: 'ssot',
         label: 'agentwire-ssot check',
         run: (root) => {
-          const run = timed([SCRIPTS.ssotCli, 'check', '--json', '--root', root], root);
-          if (run.status !== 0 && run.status !== 1) throw new Error(`agentwire-ssot exited ${String(run.status)}: ${run.stderr.slice(0, 500)}`);
-          const report = JSON.parse(run.stdout) as { files: { scanned: number }; summary: { violations: number }; durationMs: number };
+          const { wallMs, report } = ssotCheck(root);
           scans.push(report.durationMs);
-          return { wallMs: run.wallMs, summary: `${report.files.scanned} files, ${report.summary.violations} violations, scan ${report.durationMs} ms` };
+          return { wallMs, summary: `${report.files.scanned} files, ${report.summary.violations} violations, scan ${report.durationMs} ms` };
         },
       },
       {
         id: 'depcruise',
         label: 'dependency-cruiser 17',
         run: (root) => {
-          const run = timed([SCRIPTS.depcruise, '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'err', 'packages'], root);
-          const line = /(\d+) modules, (\d+) dependencies cruised/.exec(run.stdout + run.stderr);
-          if (line === null) throw new Error(`dependency-cruiser gave no summary (exit ${String(run.status)}): ${(run.stdout + run.stderr).slice(-500)}`);
-          const violations = /(\d+) dependency violations/.exec(run.stdout + run.stderr)?.[1] ?? '0';
-          return { wallMs: run.wallMs, summary: `${line[1]} modules, ${line[2]} dependencies, ${violations} violations` };
+          const run = depcruise(['--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'err', 'packages'], root);
+          return { wallMs: run.wallMs, summary: `${run.modules} modules, ${run.dependencies} dependencies, ${run.violations} violations` };
         },
       },
       {
@@ -149,19 +160,24 @@ export async function checkerWorkload(context: BenchContext): Promise<WorkloadBo
       const name = repo.root.split('/').filter(Boolean).pop() ?? repo.root;
       const config = join(repo.root, '.agentwire-bench-depcruise.cjs');
       const registry = join(repo.root, 'ssot.config.json');
-      const ownRegistry = existsSync(registry);
+      // written before the registry it marks, so one left by a run cut short is not taken for the checkout's own
+      const marker = join(repo.root, '.agentwire-bench-registry');
+      const ownRegistry = existsSync(registry) && !existsSync(marker);
       const shipped = join(BENCH_ROOT, 'real-repos', `${name}.ssot.config.json`);
       if (!ownRegistry && !existsSync(shipped)) throw new Error(`${repo.root} has no ssot.config.json and tools/bench/real-repos has none for ${name}`);
-      if (!ownRegistry) copyFileSync(shipped, registry);
-      writeFileSync(config, DEPCRUISE_REAL_CONFIG);
       try {
+        if (!ownRegistry) {
+          writeFileSync(marker, `ssot.config.json here is a copy of ${relative(WORKSPACE_ROOT, shipped)}, written by tools/bench\n`);
+          copyFileSync(shipped, registry);
+        }
+        writeFileSync(config, DEPCRUISE_REAL_CONFIG);
         const times = new Map<string, number[]>([
           ['ssot', []],
           ['depcruise', []],
         ]);
         const runs = [
-          { id: 'ssot', run: () => timed([SCRIPTS.ssotCli, 'check', '--json', '--root', repo.root], repo.root) },
-          { id: 'depcruise', run: () => timed([SCRIPTS.depcruise, '--config', config, '--output-type', 'err', ...repo.folders], repo.root) },
+          { id: 'ssot', run: () => ssotCheck(repo.root) },
+          { id: 'depcruise', run: () => depcruise(['--config', config, '--output-type', 'err', ...repo.folders], repo.root) },
         ];
         for (const tool of runs) tool.run(); // warm the file cache and each tool's first start
         for (let rep = 0; rep < sizes.reps; rep += 1) {
@@ -174,7 +190,10 @@ export async function checkerWorkload(context: BenchContext): Promise<WorkloadBo
         checks.push(check(`dependency-cruiser time / checker time on ${name}`, '×', pairwise(depcruiseTimes, ssotTimes), { op: '>=', bound: 2 }));
       } finally {
         rmSync(config, { force: true });
-        if (!ownRegistry) rmSync(registry, { force: true });
+        if (!ownRegistry) {
+          rmSync(registry, { force: true });
+          rmSync(marker, { force: true });
+        }
       }
     }
     if (checks[0]?.met === false && context.mode === 'full') notes.push(profileChecker(dir, context));

@@ -70,6 +70,12 @@ export const store = {
   count: 3,
   ref: undefined as Ref | undefined,
 };
+export const cast = {
+  // a number only in the syntax: the assertion gives it Cart's total's signature
+  total: 0 as unknown as (currency: string) => number,
+  label: 'cast',
+  size: 2,
+};
 const other = { a: 1 };
 export const spread = { ...other, put(sku: string): void {} };
 `;
@@ -123,7 +129,7 @@ describe('member profiles', () => {
   const byName = (name: string): MemberProfile => (all.find((shape) => shape.name === name) as { profile: MemberProfile }).profile;
 
   it('count the members the type checker counts, for every closed shape', () => {
-    expect(all.map((shape) => shape.name)).toEqual(['Cart', 'Basket', 'Overloaded', 'Base', 'Derived', 'Wide', 'Literal', 'store', 'other', 'spread']);
+    expect(all.map((shape) => shape.name)).toEqual(['Cart', 'Basket', 'Overloaded', 'Base', 'Derived', 'Wide', 'Literal', 'store', 'cast', 'other', 'spread']);
     for (const shape of all.filter((candidate) => !candidate.profile.open)) {
       const counted = [...shape.signatures.values()].reduce((sum, count) => sum + count, 0);
       expect({ name: shape.name, size: shape.profile.size }).toEqual({ name: shape.name, size: counted });
@@ -155,6 +161,19 @@ describe('member profiles', () => {
     expect(byName('Wide').open).toBe(true);
     expect(byName('spread').open).toBe(true);
     expect(byName('Derived')).toMatchObject({ open: false, inherits: true });
+  });
+
+  it('leave an asserted value to the checker: `0 as T` is a T', () => {
+    expect(Object.fromEntries(byName('cast').categories)).toEqual({ v: 2 });
+    expect(byName('cast').unknown).toBe(1);
+  });
+
+  it('open every shape of a JavaScript file, where JSDoc gives the types and `arguments` adds a parameter', () => {
+    const source = ts.createSourceFile('/work/cart.js', 'export class Cart { add(sku) { return arguments.length; } }\nexport const store = { put() {}, drop() {}, sum() {} };', ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+    const [cart, store] = source.statements;
+    expect(memberProfile(cart as ts.ClassDeclaration, false).open).toBe(true);
+    const initializer = ((store as ts.VariableStatement).declarationList.declarations[0] as ts.VariableDeclaration).initializer as ts.ObjectLiteralExpression;
+    expect(memberProfile(initializer, false).open).toBe(true);
   });
 
   it('leave out a shape whose arities cannot reach the threshold, keep a renamed copy and a satisfying one', () => {

@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { hasModifier, unwrap } from '../analysis/ast';
+import { hasModifier } from '../analysis/ast';
 
 /**
  * What the syntax alone says of the member signatures the type pass computes for a class,
@@ -22,9 +22,9 @@ export interface MemberProfile {
   categories: ReadonlyMap<string, number>;
   /** Members whose category only the checker knows. */
   unknown: number;
-  /** The pass may count members the syntax does not show (an interface's bases, a merged declaration, spreads, computed names): no bound holds. */
+  /** The pass may count members or types the syntax does not show (an interface's bases, a merged or augmented declaration, spreads, computed names, JavaScript): no bound holds. */
   open: boolean;
-  /** The type has members beyond those counted (a class's base, a JavaScript class's `this.x =`): what it satisfies is not bounded. */
+  /** The type has members beyond those counted (a class's base): what it satisfies is not bounded. */
   inherits: boolean;
   /** Exact names of the counted members. */
   names: ReadonlySet<string>;
@@ -58,10 +58,20 @@ function categoryOfType(type: ts.TypeNode | undefined): string | undefined {
   return VALUE_TYPE_KINDS.has(type.kind) ? 'v' : undefined;
 }
 
+/**
+ * What a value's type is without an assertion in the way: parentheses, `satisfies` and `!` keep
+ * the expression's own type, an `as T` or `<T>` gives it T, which only the checker knows.
+ */
+export function unasserted(value: ts.Expression): ts.Expression | undefined {
+  let current = value;
+  while (ts.isParenthesizedExpression(current) || ts.isSatisfiesExpression(current) || ts.isNonNullExpression(current)) current = current.expression;
+  return ts.isAsExpression(current) || ts.isTypeAssertionExpression(current) ? undefined : current;
+}
+
 /** The category an initializer gives a member without a written type. */
 function categoryOfValue(value: ts.Expression | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const expression = unwrap(value);
+  const expression = value === undefined ? undefined : unasserted(value);
+  if (expression === undefined) return undefined;
   if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return `m${arity(expression.parameters)}`;
   if (ts.isStringLiteralLike(expression) || ts.isNumericLiteral(expression) || ts.isTemplateExpression(expression)) return 'v';
   return expression.kind === ts.SyntaxKind.TrueKeyword || expression.kind === ts.SyntaxKind.FalseKeyword ? 'v' : undefined;
@@ -128,7 +138,10 @@ class ProfileBuilder {
  */
 export function memberProfile(node: ProfiledNode, merged: boolean): MemberProfile {
   const builder = new ProfileBuilder();
-  builder.open = merged;
+  // In JavaScript the checker reads types from JSDoc (`@type`, `@param`) and gives a function
+  // that uses `arguments` a rest parameter: the syntax bounds nothing there.
+  const javascript = /\.[cm]?jsx?$/.test(node.getSourceFile().fileName);
+  builder.open = merged || javascript;
   if (ts.isObjectLiteralExpression(node)) {
     for (const property of node.properties) {
       if (ts.isSpreadAssignment(property)) builder.open = true;
@@ -164,8 +177,7 @@ export function memberProfile(node: ProfiledNode, merged: boolean): MemberProfil
     }
   }
   const extendsBase = ts.isClassLike(node) && (node.heritageClauses ?? []).some((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword);
-  const javascript = /\.[cm]?jsx?$/.test(node.getSourceFile().fileName);
-  return builder.build(extendsBase || (ts.isClassLike(node) && javascript));
+  return builder.build(extendsBase);
 }
 
 /** At most how many member signatures two profiles can share: pairs of equal categories, plus every unknown member, never more than either has. */

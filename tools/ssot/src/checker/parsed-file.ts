@@ -12,11 +12,13 @@ export interface ParsedFile {
 
 /**
  * Parses a file the way the rules need it: with parent pointers, which linkAndFlatten sets while
- * it lists the nodes for the rules (cheaper than the parser's own extra pass), and without
- * JSDoc, which no rule reads (comments stay trivia, so every position is the same).
+ * it lists the nodes for the rules (cheaper than the parser's own extra pass), and without the
+ * JSDoc of TypeScript files, which no rule reads (comments stay trivia, so every position is the
+ * same). A JavaScript file's JSDoc is its types (`@type`, `@param`): the type pass's Program
+ * reads them from this tree.
  */
 export function parseFile(context: FileContext, text: string): ParsedFile {
-  const options: ts.CreateSourceFileOptions = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
+  const options: ts.CreateSourceFileOptions = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo };
   const sourceFile = ts.createSourceFile(context.path, text, options, false, scriptKindOf(context.path));
   return { context, sourceFile, nodes: linkAndFlatten(sourceFile) };
 }

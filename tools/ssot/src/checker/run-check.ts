@@ -76,13 +76,17 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   // parsing those files again); the rest go at once: holding every tree costs more in garbage
   // collection than parsing the few the Program needs again. Which ones those are is known once
   // the contracts are: the owners' files are scanned first.
+  // (a tree let go before the scan reaches an augmentation of its shape's name is parsed again)
   const parsed = new Map<string, ParsedFile>();
+  const augmentedSoFar = new Set<string>();
   const scanAt = (index: number, contracts: readonly Shape[] | undefined): FileScan => {
     const context = contexts[index] as FileContext;
     const file = parseFile(context, readFileSync(context.path, 'utf8'));
     const scan = scanFile(setup, file);
-    const mayCopy = (shape: Shape): boolean => contracts === undefined || isCopyCandidate(shape, contracts, registry);
-    if (scan.candidates.routes.length > 0 || scan.shapes.some(mayCopy) || scan.candidates.objects.some(mayCopy)) parsed.set(context.path, file);
+    for (const name of scan.candidates.augments) augmentedSoFar.add(name);
+    const mayCopy = (shape: Shape): boolean => contracts === undefined || isCopyCandidate(shape, contracts, registry, augmentedSoFar);
+    const { routes, objects, ambient } = scan.candidates;
+    if (ambient !== undefined || routes.length > 0 || scan.shapes.some(mayCopy) || objects.some(mayCopy)) parsed.set(context.path, file);
     return scan;
   };
   const owners = new Set(registry.data.concepts.map((concept) => concept.owner));

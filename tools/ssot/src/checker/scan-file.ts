@@ -93,7 +93,7 @@ export function scanFile(setup: ScanSetup, file: ParsedFile): FileScan {
     declarations: generated ? [] : typeDeclarations(file),
     // a drifted mock lives in a test file: near copies are looked for in every file
     shapes: generated ? [] : shapesOf(file, setup.extensionPoints),
-    candidates: typeCandidates(file, registry),
+    candidates: typeCandidates(file, registry, workspace),
   };
 }
 

@@ -3,7 +3,7 @@ import ts from 'typescript';
 import { unwrap } from '../analysis/ast';
 import type { Concept, NameMatch, Registry } from '../registry';
 import type { WorkspaceIndex } from '../workspace-model';
-import { mayMatch, memberProfile } from './member-profile';
+import { type MemberProfile, mayMatch, memberProfile, unasserted } from './member-profile';
 import { type Shape, mergedNames } from './near-copies';
 import { type ParsedFile, locationOf } from './parsed-file';
 import { type Violation, violationKey } from './violation';
@@ -59,6 +59,14 @@ export interface TypeCandidates {
   /** Top-level objects that may implement a contract (objectShapes). */
   objects: Shape[];
   routes: RouteCandidate[];
+  /**
+   * The file's path when it changes what other files' types are, so the Program holds it
+   * whatever the candidates: a script (its declarations are global), a `declare global` or a
+   * `declare module '…'`.
+   */
+  ambient: string | undefined;
+  /** Interfaces and classes a `declare module '…'` block declares: they may add members to a module's type of that name. */
+  augments: string[];
 }
 
 /** Extensions a relative specifier may leave out, and the TypeScript files a `.js` specifier stands for. */
@@ -85,20 +93,25 @@ export function contractsOf(shapes: readonly Shape[], registry: Registry): Shape
   });
 }
 
-/** Whether a shape (a type or an object) may copy or implement one of `contracts`: the type pass asks the checker about these only. */
-export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], registry: Registry): boolean {
+/**
+ * Whether a shape (a type or an object) may copy or implement one of `contracts`: the type pass
+ * asks the checker about these only. `augmented`: names some `declare module` block declares
+ * (the profile of a shape of that name may miss members).
+ */
+export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], registry: Registry, augmented: ReadonlySet<string>): boolean {
   const threshold = registry.data.check.nearCopyThreshold;
   const minMembers = registry.data.check.structuralMinMembers;
+  const profileOf = (candidate: Shape): MemberProfile | undefined => (augmented.has(candidate.name) ? undefined : candidate.profile);
+  const profile = profileOf(shape);
   return (
     (TYPE_KINDS.has(shape.kind) || shape.kind === 'object') &&
     shape.members.size >= minMembers &&
     registry.matchName(shape.name)?.role !== 'canonical' &&
-    contracts.some(
-      (contract) =>
-        contract.packageName !== shape.packageName &&
-        shape.members.size >= Math.floor(threshold * contract.members.size) &&
-        (shape.profile === undefined || contract.profile === undefined || mayMatch(shape.profile, contract.profile, contractKind(contract), threshold, minMembers)),
-    )
+    contracts.some((contract) => {
+      if (contract.packageName === shape.packageName || shape.members.size < Math.floor(threshold * contract.members.size)) return false;
+      const bound = profileOf(contract);
+      return profile === undefined || bound === undefined || mayMatch(profile, bound, contractKind(contract), threshold, minMembers);
+    })
   );
 }
 
@@ -109,7 +122,8 @@ export function typePass(input: TypePassInput): Violation[] {
 
   // --- candidates, chosen without the checker
   const contracts = contractsOf(shapes, registry);
-  const copies = [...shapes, ...input.candidates.flatMap((candidates) => candidates.objects)].filter((shape) => isCopyCandidate(shape, contracts, registry));
+  const augmented = new Set(input.candidates.flatMap((candidates) => candidates.augments));
+  const copies = [...shapes, ...input.candidates.flatMap((candidates) => candidates.objects)].filter((shape) => isCopyCandidate(shape, contracts, registry, augmented));
   const aliasNames = input.aliasNames;
   const routes = input.candidates.flatMap((candidates) => candidates.routes).filter((route) => route.via === null || aliasNames.has(route.via));
   if ((contracts.length === 0 || copies.length === 0) && routes.length === 0) return [];
@@ -119,6 +133,8 @@ export function typePass(input: TypePassInput): Violation[] {
   const pathOf = (rel: string): string => resolve(registry.root, rel);
   for (const shape of [...contracts, ...copies]) roots.add(pathOf(shape.location.file));
   for (const route of routes) roots.add(route.path);
+  // whatever the candidates, every file sees the same globals and augmentations
+  for (const { ambient } of input.candidates) if (ambient !== undefined) roots.add(ambient);
   const parsedAgain = new Map<string, ParsedFile>();
   const load = (path: string): ParsedFile | undefined => {
     const kept = files.get(path) ?? parsedAgain.get(path);
@@ -162,19 +178,59 @@ function routedViolation(file: ParsedFile, node: ts.Node, concept: Concept | und
 }
 
 /**
- * What a file offers the type pass, in the scan: nothing unless it may need types
- * (mayNeedTypes), else its object shapes and its constructions and `.env` reads of imported names.
+ * What a file offers the type pass, in the scan: its object shapes, its constructions and `.env`
+ * reads of imported names, and what it declares for every file (ambientDeclarations).
  */
-export function typeCandidates(file: ParsedFile, registry: Registry): TypeCandidates {
-  const minMembers = registry.data.check.structuralMinMembers;
-  if (!mayNeedTypes(file, minMembers)) return { objects: [], routes: [] };
-  return { objects: objectShapes(file, minMembers), routes: routeCandidates(file, registry) };
+export function typeCandidates(file: ParsedFile, registry: Registry, workspace: WorkspaceIndex): TypeCandidates {
+  return { objects: objectShapes(file, registry.data.check.structuralMinMembers), routes: routeCandidates(file, registry), ...ambientDeclarations(file, workspace) };
+}
+
+/** A JavaScript file that `require`s or exports through `module.exports`/`exports.x` is a CommonJS module, not a script. */
+const COMMONJS = /\brequire\s*\(|\bmodule\.exports\b|\bexports\.[A-Za-z_$]/;
+
+function declaresGlobal(statement: ts.Statement): boolean {
+  return (
+    ts.isVariableStatement(statement) ||
+    ts.isFunctionDeclaration(statement) ||
+    ts.isClassDeclaration(statement) ||
+    ts.isInterfaceDeclaration(statement) ||
+    ts.isTypeAliasDeclaration(statement) ||
+    ts.isEnumDeclaration(statement) ||
+    ts.isModuleDeclaration(statement) ||
+    ts.isImportEqualsDeclaration(statement)
+  );
+}
+
+/**
+ * A script's declarations (a test's `describe(…)` declares nothing), `declare global`, and a
+ * module's `declare module '…'` of a module the Program can resolve (a relative path or a
+ * workspace package: augmenting a package it cannot see changes nothing there).
+ */
+function ambientDeclarations(file: ParsedFile, workspace: WorkspaceIndex): Pick<TypeCandidates, 'ambient' | 'augments'> {
+  const { sourceFile } = file;
+  const javascript = /\.[cm]?jsx?$/.test(sourceFile.fileName);
+  const script = !ts.isExternalModule(sourceFile) && !(javascript && COMMONJS.test(sourceFile.text));
+  let ambient = script && sourceFile.statements.some(declaresGlobal);
+  const augments: string[] = [];
+  for (const statement of sourceFile.statements) {
+    if (!ts.isModuleDeclaration(statement)) continue;
+    const global = (statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0;
+    const name = ts.isStringLiteral(statement.name) ? statement.name.text : undefined;
+    if (!global && (name === undefined || !(name.startsWith('.') || workspace.splitSpecifier(name) !== undefined))) continue;
+    ambient = true;
+    if (global || statement.body === undefined || !ts.isModuleBlock(statement.body)) continue;
+    for (const declared of statement.body.statements) {
+      if ((ts.isInterfaceDeclaration(declared) || ts.isClassDeclaration(declared)) && declared.name !== undefined) augments.push(declared.name.text);
+    }
+  }
+  return { ambient: ambient ? file.context.path : undefined, augments };
 }
 
 function routeCandidates(file: ParsedFile, registry: Registry): RouteCandidate[] {
   const hasFactories = registry.data.concepts.some((concept) => concept.factory !== undefined);
   const readsOwned = registry.configPackage !== undefined;
-  if ((!hasFactories && !readsOwned) || file.context.excluded) return [];
+  // only a file that imports a name and mentions a construction or `.env` is walked
+  if ((!hasFactories && !readsOwned) || file.context.excluded || !/\bnew\b|Reflect\.construct|\.env\b/.test(file.sourceFile.text)) return [];
   const imported = importedBindings(file.sourceFile);
   if (imported.size === 0) return [];
   const routes: RouteCandidate[] = [];
@@ -204,46 +260,29 @@ function routeCandidates(file: ParsedFile, registry: Registry): RouteCandidate[]
 function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
   const shapes: Shape[] = [];
   const merged = mergedNames(file.sourceFile);
-  {
-    for (const statement of file.sourceFile.statements) {
-      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
-      for (const declaration of statement.declarationList.declarations) {
-        const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
-        if (!ts.isIdentifier(declaration.name) || value === undefined || !ts.isObjectLiteralExpression(value) || value.properties.length < minMembers) continue;
-        // literal records (every value a string or number) are shapesOf's, compared with enums
-        if (value.properties.every((property) => ts.isPropertyAssignment(property) && (ts.isStringLiteralLike(unwrap(property.initializer)) || ts.isNumericLiteral(unwrap(property.initializer))))) continue;
-        const members = value.properties.flatMap((property) => (property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? [property.name.text] : []));
-        shapes.push({
-          name: declaration.name.text,
-          display: declaration.name.text,
-          kind: 'object',
-          packageName: file.context.pkg?.name ?? '',
-          location: locationOf(file, declaration.name.getStart(file.sourceFile), declaration.name.getEnd()),
-          heritage: new Set(),
-          members: new Set(members.map((member) => member.toLowerCase().replace(/[^a-z0-9=]/g, ''))),
-          signature: [...members].sort().join(';'),
-          profile: memberProfile(value, merged === undefined || merged.has(declaration.name.text)),
-        });
-      }
+  for (const statement of file.sourceFile.statements) {
+    if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+      if (!ts.isIdentifier(declaration.name) || value === undefined || !ts.isObjectLiteralExpression(value) || value.properties.length < minMembers) continue;
+      // literal records (every value a string or number) are shapesOf's, compared with enums
+      if (value.properties.every((property) => ts.isPropertyAssignment(property) && (ts.isStringLiteralLike(unwrap(property.initializer)) || ts.isNumericLiteral(unwrap(property.initializer))))) continue;
+      const members = value.properties.flatMap((property) => (property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? [property.name.text] : []));
+      shapes.push({
+        name: declaration.name.text,
+        display: declaration.name.text,
+        kind: 'object',
+        packageName: file.context.pkg?.name ?? '',
+        location: locationOf(file, declaration.name.getStart(file.sourceFile), declaration.name.getEnd()),
+        heritage: new Set(),
+        members: new Set(members.map((member) => member.toLowerCase().replace(/[^a-z0-9=]/g, ''))),
+        signature: [...members].sort().join(';'),
+        // `{…} as T` has the type T, which the literal does not bound
+        ...(declaration.initializer !== undefined && unasserted(declaration.initializer) === undefined ? {} : { profile: memberProfile(value, merged === undefined || merged.has(declaration.name.text)) }),
+      });
     }
   }
   return shapes;
-}
-
-/**
- * Whether the type pass may need this file's tree: it imports something and constructs, reads
- * `.env` or declares a top-level shape large enough to copy a contract. Objects and routes are
- * looked for only in these files.
- */
-function mayNeedTypes(file: ParsedFile, minMembers: number): boolean {
-  const statements = file.sourceFile.statements;
-  if (!statements.some((statement) => ts.isImportDeclaration(statement))) return false;
-  if (/\bnew\s|Reflect\.construct|\.env\b/.test(file.sourceFile.text)) return true;
-  return statements.some((statement) => {
-    if (ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement)) return statement.members.length >= minMembers;
-    if (ts.isTypeAliasDeclaration(statement)) return ts.isTypeLiteralNode(statement.type) && statement.type.members.length >= minMembers;
-    return ts.isVariableStatement(statement) && statement.declarationList.declarations.some((d) => d.initializer !== undefined && ts.isObjectLiteralExpression(unwrap(d.initializer)) && unwrap(d.initializer).getChildCount() > 0);
-  });
 }
 
 /** Names some module binds to another value (`export const Y = X`, `export { X as Y }`, `export default X`): the only routes an import can take to a class or to `process` under a name the file cannot see. */

@@ -65,6 +65,7 @@ describe('agentwire-ssot check on the legacy fixture', () => {
       'syntax-errors': 0,
       'near-copies': 0,
       'cross-module-bypasses': 0,
+      'cross-module-singletons': 0,
     });
     expect(result.files).toEqual({ scanned: 29, source: 26, test: 3, withViolations: 15 });
     // issue 18: the score counts violations, not files (10 / (10 + 22)); it was 48.2 over 29 files

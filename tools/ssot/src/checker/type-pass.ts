@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import ts from 'typescript';
-import { unwrap } from '../analysis/ast';
+import { hasModifier, unwrap } from '../analysis/ast';
 import type { Concept, NameMatch, Registry } from '../registry';
 import type { WorkspaceIndex } from '../workspace-model';
 import { type MemberProfile, mayMatch, memberProfile, unasserted } from './member-profile';
@@ -43,11 +43,13 @@ export interface TypePassInput {
  * A construction or an `.env` read whose root is an imported name: it reaches a factory-only
  * class or `process` when the name is bound in another module (`via` is then one of the
  * scan's alias names, or null when any binding of it does: a default or namespace import, the
- * process module). Positions, not nodes: the scan keeps no tree it does not need.
+ * process module). Or an exported module-level value made by calling or constructing an
+ * imported name (`instance`, `via` null): a singleton when the checker finds it an instance of
+ * a registry class. Positions, not nodes: the scan keeps no tree it does not need.
  */
 export interface RouteCandidate {
   path: string;
-  kind: 'construct' | 'env';
+  kind: 'construct' | 'env' | 'instance';
   syntaxKind: ts.SyntaxKind;
   start: number;
   end: number;
@@ -155,7 +157,25 @@ export function typePass(input: TypePassInput): Violation[] {
     const file = load(route.path);
     const node = file?.nodes.find((candidate) => candidate.kind === route.syntaxKind && candidate.end === route.end && candidate.getStart(file.sourceFile) === route.start);
     if (file === undefined || node === undefined) continue;
-    if (route.kind === 'construct') {
+    if (route.kind === 'instance') {
+      const made = instanceOf(checker, node);
+      const match = made?.name === undefined ? undefined : registry.matchName(made.name.text);
+      const declared = made === undefined ? undefined : relatedFile(made);
+      if (made?.name === undefined || match?.role !== 'canonical' || match.concept.kind !== 'class' || declared?.context.pkg?.name !== match.concept.owner) continue;
+      const name = ts.isIdentifier(node) ? node.text : 'default';
+      const location = locationOf(file, node.getStart(file.sourceFile), node.getEnd());
+      violations.push({
+        ...location,
+        category: 'cross-module-singletons',
+        message: `exported ${name} is one instance of ${made.name.text} (owned by ${match.concept.owner}) shared by every importer: the type checker finds it made through another module`,
+        hint: registry.ruleHint('no-module-singletons'),
+        subject: name,
+        key: violationKey('cross-module-singletons', location.file, name),
+        fixable: false,
+        baselined: false,
+        related: [{ ...locationOf(declared, made.getStart(declared.sourceFile), made.getEnd()), message: `class ${made.name.text}` }],
+      });
+    } else if (route.kind === 'construct') {
       const declaration = classOf(checker, node as ts.Expression);
       if (declaration?.name === undefined) continue;
       const concept = registry.factoryOnly(declaration.name.text);
@@ -182,7 +202,7 @@ function routedViolation(file: ParsedFile, node: ts.Node, concept: Concept | und
  * reads of imported names, and what it declares for every file (ambientDeclarations).
  */
 export function typeCandidates(file: ParsedFile, registry: Registry, workspace: WorkspaceIndex): TypeCandidates {
-  return { objects: objectShapes(file, registry.data.check.structuralMinMembers), routes: routeCandidates(file, registry), ...ambientDeclarations(file, workspace) };
+  return { objects: objectShapes(file, registry.data.check.structuralMinMembers), routes: routeCandidates(file, registry, workspace), ...ambientDeclarations(file, workspace) };
 }
 
 /** A JavaScript file that `require`s or exports through `module.exports`/`exports.x` is a CommonJS module, not a script. */
@@ -226,11 +246,13 @@ function ambientDeclarations(file: ParsedFile, workspace: WorkspaceIndex): Pick<
   return { ambient: ambient ? file.context.path : undefined, augments };
 }
 
-function routeCandidates(file: ParsedFile, registry: Registry): RouteCandidate[] {
+function routeCandidates(file: ParsedFile, registry: Registry, workspace: WorkspaceIndex): RouteCandidate[] {
   const hasFactories = registry.data.concepts.some((concept) => concept.factory !== undefined);
+  const hasClasses = registry.data.concepts.some((concept) => concept.kind === 'class');
   const readsOwned = registry.configPackage !== undefined;
   // only a file that imports a name and mentions a construction or `.env` is walked
-  if ((!hasFactories && !readsOwned) || file.context.excluded || !/\bnew\b|Reflect\.construct|\.env\b/.test(file.sourceFile.text)) return [];
+  const mentionsRoute = (hasFactories || readsOwned) && /\bnew\b|Reflect\.construct|\.env\b/.test(file.sourceFile.text);
+  if ((!mentionsRoute && !hasClasses) || file.context.excluded) return [];
   const imported = importedBindings(file.sourceFile);
   if (imported.size === 0) return [];
   const routes: RouteCandidate[] = [];
@@ -245,6 +267,27 @@ function routeCandidates(file: ParsedFile, registry: Registry): RouteCandidate[]
     const via = PROCESS_MODULES.has(binding.module) || name === 'default' || name === '*' ? null : name;
     routes.push({ path: file.context.path, kind, syntaxKind: node.kind, start: node.getStart(file.sourceFile), end: node.end, via });
   };
+  if (hasClasses && file.context.role === 'source') {
+    for (const statement of file.sourceFile.statements) {
+      const exported: { node: ts.Node; value: ts.Expression }[] = [];
+      if (ts.isExportAssignment(statement) && !statement.isExportEquals) exported.push({ node: statement.expression, value: statement.expression });
+      else if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.Const && hasModifier(statement, ts.SyntaxKind.ExportKeyword)) {
+        for (const declaration of statement.declarationList.declarations) {
+          if (ts.isIdentifier(declaration.name) && declaration.initializer !== undefined) exported.push({ node: declaration.name, value: declaration.initializer });
+        }
+      }
+      for (const { node, value } of exported) {
+        const made = madeFrom(value);
+        // `new X()` of a registry class by its own name is no-module-singletons' (per file)
+        if (made === undefined || (ts.isNewExpression(made.call) && ts.isIdentifier(made.callee) && registry.matchName(made.callee.text)?.concept.kind === 'class')) continue;
+        // a call into a package outside the workspace returns what this Program cannot see (and zod's `z.object(…)` is in every other module)
+        const root = rootName(made.callee);
+        const module = root === undefined ? undefined : imported.get(root.text)?.module;
+        if (module !== undefined && (module.startsWith('.') || workspace.splitSpecifier(module) !== undefined)) routes.push({ path: file.context.path, kind: 'instance', syntaxKind: node.kind, start: node.getStart(file.sourceFile), end: node.end, via: null });
+      }
+    }
+  }
+  if (!mentionsRoute) return routes;
   for (const node of file.nodes) {
     if (hasFactories && ts.isNewExpression(node)) route(node.expression, node.expression, 'construct');
     else if (hasFactories && ts.isCallExpression(node) && isReflectConstruct(node) && node.arguments[0] !== undefined) route(node.arguments[0], node.arguments[0], 'construct');
@@ -316,9 +359,38 @@ function importedBindings(sourceFile: ts.SourceFile): Map<string, { module: stri
   return bindings;
 }
 
+/** The call or construction that makes a value (through `await` and parentheses), and what it calls: the class of `Reflect.construct(X, …)`. */
+function madeFrom(value: ts.Expression): { call: ts.CallExpression | ts.NewExpression; callee: ts.Expression } | undefined {
+  let made = unwrap(value);
+  if (ts.isAwaitExpression(made)) made = unwrap(made.expression);
+  if (ts.isNewExpression(made)) return { call: made, callee: unwrap(made.expression) };
+  if (!ts.isCallExpression(made)) return undefined;
+  const constructed = isReflectConstruct(made) ? made.arguments[0] : undefined;
+  return { call: made, callee: unwrap(constructed ?? made.expression) };
+}
+
+/** The identifier an expression starts from (`core.make` → core). */
+function rootName(expression: ts.Expression): ts.Identifier | undefined {
+  let current = unwrap(expression);
+  while (ts.isPropertyAccessExpression(current) || ts.isCallExpression(current) || ts.isElementAccessExpression(current)) current = unwrap(current.expression);
+  return ts.isIdentifier(current) ? current : undefined;
+}
+
 function isReflectConstruct(node: ts.CallExpression): boolean {
   const callee = unwrap(node.expression);
   return ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Reflect' && callee.name.text === 'construct';
+}
+
+/**
+ * The class whose instance an exported name (or a default export's expression) holds: the class
+ * constructed (`new`, `Reflect.construct`, through aliases), else the class of the value's type.
+ */
+function instanceOf(checker: ts.TypeChecker, node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  const value = ts.isIdentifier(node) && ts.isVariableDeclaration(node.parent) ? node.parent.initializer : ts.isExpression(node) ? node : undefined;
+  const made = value === undefined ? undefined : madeFrom(value);
+  if (made !== undefined && (ts.isNewExpression(made.call) || made.callee !== unwrap(made.call.expression))) return classOf(checker, made.callee);
+  const declarations = checker.getTypeAtLocation(node).getSymbol()?.declarations ?? [];
+  return declarations.find((declaration): declaration is ts.ClassDeclaration => ts.isClassDeclaration(declaration));
 }
 
 /** The class an expression evaluates to, through imports, re-exports, const aliases and declared types (`typeof X`). */

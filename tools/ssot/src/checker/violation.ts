@@ -1,7 +1,7 @@
 import { RULE_IDS, type RuleId } from '../registry';
 
 /** The checker's categories: the five per-file rules plus what only a whole-workspace scan sees. */
-export const CATEGORIES = [...RULE_IDS, 'duplicate-names', 'structural-duplicates', 'deprecated-entry-points', 'syntax-errors', 'near-copies', 'cross-module-bypasses'] as const;
+export const CATEGORIES = [...RULE_IDS, 'duplicate-names', 'structural-duplicates', 'deprecated-entry-points', 'syntax-errors', 'near-copies', 'cross-module-bypasses', 'cross-module-singletons'] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type CrossFileCategory = Exclude<Category, RuleId>;
 
@@ -17,6 +17,8 @@ export const CATEGORY_DESCRIPTIONS: Record<Category, string> = {
   'near-copies': "A type, enum copy or schema outside a concept's owner that shares most of the concept's members (similarity over the registry's check.nearCopyThreshold)",
   'cross-module-bypasses':
     'A factory-only class constructed, or process.env read, through a name another module binds (an alias exported elsewhere, a default export, a class handed over in a variable): followed with the type checker, which a per-file rule cannot do',
+  'cross-module-singletons':
+    'An exported module-level instance of a registry class made through another module (a factory call, an alias of the class, Reflect.construct): one instance shared by every importer, found with the type checker',
   'syntax-errors': 'A file that does not parse: the rules saw only what the parser recovered, so findings in it may be missing',
 };
 

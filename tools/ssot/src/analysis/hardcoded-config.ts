@@ -52,6 +52,19 @@ export const hardcodedConfig: FileRule = defineFileRule({
       const target = unwrap(expression);
       return isProcess(target) || (ts.isIdentifier(target) && processAliases.has(target.text));
     };
+    // `const PORT = 8080` at the top of the module: a port written once and substituted is still a literal port
+    const portConstants = new Map<string, string>();
+    for (const statement of sourceFile.statements) {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+        if (ts.isIdentifier(declaration.name) && value !== undefined && ts.isNumericLiteral(value) && isPort(value.text)) portConstants.set(declaration.name.text, value.text);
+      }
+    }
+    const substitute = (expression: ts.Expression): string => {
+      const value = unwrap(expression);
+      return (ts.isIdentifier(value) ? portConstants.get(value.text) : undefined) ?? SUBSTITUTION;
+    };
     const checkLiteralPort = (node: ts.Node, text: string): void => {
       const match = literalPortAfterHost(text);
       if (match !== undefined) report(node, 'literalPort', match, match);
@@ -81,17 +94,16 @@ export const hardcodedConfig: FileRule = defineFileRule({
         if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
           if (!isModuleName(node)) checkText(node, node.text);
         } else if (ts.isTemplateExpression(node)) {
-          const text = [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(SUBSTITUTION);
           const before = findings.length;
-          checkText(node, text);
-          if (findings.length === before && !isInType(node)) checkLiteralPort(node, text);
+          checkText(node, [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(SUBSTITUTION));
+          if (findings.length === before && !isInType(node)) checkLiteralPort(node, node.head.text + node.templateSpans.map((span) => substitute(span.expression) + span.literal.text).join(''));
         } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken && !ts.isBinaryExpression(node.parent)) {
           // `'http://' + host + ':8080'`: the outermost + of a chain, read like a template
-          const text = concatenationText(node);
+          const text = concatenationText(node, substitute);
           if (text !== undefined) checkLiteralPort(node, text);
         } else if (ts.isObjectLiteralExpression(node)) {
-          const port = literalPortBesideHost(node);
-          if (port !== undefined) report(port, 'hostPortObject', `port ${port.getText(sourceFile)}`, port.getText(sourceFile));
+          const port = literalPortBesideHost(node, substitute);
+          if (port !== undefined) report(port.node, 'hostPortObject', `port ${port.value}`, port.value);
         } else if (!readsAreOwned) {
           // without a config package in the registry, the workspace has no owner of environment reads to send them to
         } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcessLike(node.expression)) {
@@ -239,8 +251,14 @@ function literalPortAfterHost(text: string): string | undefined {
   return port >= 1 && port <= 65535 ? `…:${match[2]}` : undefined;
 }
 
-/** A chain of `+` as template text: literals as written, anything else as a substitution; undefined without a literal. */
-function concatenationText(node: ts.BinaryExpression): string | undefined {
+/** A port number: 1 to 65535. */
+function isPort(text: string): boolean {
+  const port = Number(text);
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+/** A chain of `+` as template text: literals as written, anything else as `substitute` gives it; undefined without a literal. */
+function concatenationText(node: ts.BinaryExpression, substitute: (expression: ts.Expression) => string): string | undefined {
   const parts: string[] = [];
   let literal = false;
   const flatten = (expression: ts.Expression): void => {
@@ -252,23 +270,25 @@ function concatenationText(node: ts.BinaryExpression): string | undefined {
       parts.push(value.text);
       literal = true;
     } else {
-      parts.push(SUBSTITUTION);
+      parts.push(substitute(value));
     }
   };
   flatten(node);
   return literal ? parts.join('').replace(/\uFFFF+/g, SUBSTITUTION) : undefined;
 }
 
-/** `{ host: cfg.host, port: 6379 }`: a numeric port literal in an object that also names a host. */
-function literalPortBesideHost(object: ts.ObjectLiteralExpression): ts.NumericLiteral | undefined {
-  let port: ts.NumericLiteral | undefined;
+/** `{ host: cfg.host, port: 6379 }` (or `port: PORT`, a port constant): a literal port in an object that also names a host. */
+function literalPortBesideHost(object: ts.ObjectLiteralExpression, substitute: (expression: ts.Expression) => string): { node: ts.Node; value: string } | undefined {
+  let port: { node: ts.Node; value: string } | undefined;
   let host = false;
   for (const property of object.properties) {
     if (!ts.isPropertyAssignment(property) && !ts.isShorthandPropertyAssignment(property)) continue;
     const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : '';
     if (/^(host|hostname|address|server)$/i.test(key)) host = true;
-    const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : undefined;
-    if (/^port$/i.test(key) && value !== undefined && ts.isNumericLiteral(value) && Number(value.text) > 0) port = value;
+    if (!/^port$/i.test(key)) continue;
+    const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : property.name;
+    const text = ts.isNumericLiteral(value) ? value.text : substitute(value);
+    if (Number(text) > 0) port = { node: value, value: text };
   }
   return host ? port : undefined;
 }

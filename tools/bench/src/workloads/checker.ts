@@ -160,10 +160,12 @@ export async function checkerWorkload(context: BenchContext): Promise<WorkloadBo
       const name = repo.root.split('/').filter(Boolean).pop() ?? repo.root;
       const config = join(repo.root, '.agentwire-bench-depcruise.cjs');
       const registry = join(repo.root, 'ssot.config.json');
-      // written before the registry it marks, so one left by a run cut short is not taken for the checkout's own
-      const marker = join(repo.root, '.agentwire-bench-registry');
-      const ownRegistry = existsSync(registry) && !existsSync(marker);
       const shipped = join(BENCH_ROOT, 'real-repos', `${name}.ssot.config.json`);
+      // written before the registry it marks: a copy left by a run cut short (marked, and still the
+      // shipped file) is not taken for the checkout's own, and the checkout's own is never touched
+      const marker = join(repo.root, '.agentwire-bench-registry');
+      const leftByBench = existsSync(marker) && existsSync(registry) && existsSync(shipped) && readFileSync(registry, 'utf8') === readFileSync(shipped, 'utf8');
+      const ownRegistry = existsSync(registry) && !leftByBench;
       if (!ownRegistry && !existsSync(shipped)) throw new Error(`${repo.root} has no ssot.config.json and tools/bench/real-repos has none for ${name}`);
       try {
         if (!ownRegistry) {

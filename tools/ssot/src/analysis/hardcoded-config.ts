@@ -52,15 +52,20 @@ export const hardcodedConfig: FileRule = defineFileRule({
       const target = unwrap(expression);
       return isProcess(target) || (ts.isIdentifier(target) && processAliases.has(target.text));
     };
-    // `const PORT = 8080` at the top of the module: a port written once and substituted is still a literal port
+    // `const PORT = 8080` at the top of the module: a port written once and substituted is still a
+    // literal port. Only a constant named as a port (a TTL or a line number is not one), and only
+    // where no other declaration in the file (a parameter `port`) can be the name meant.
     const portConstants = new Map<string, string>();
     for (const statement of sourceFile.statements) {
       if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
       for (const declaration of statement.declarationList.declarations) {
         const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
-        if (ts.isIdentifier(declaration.name) && value !== undefined && ts.isNumericLiteral(value) && isPort(value.text)) portConstants.set(declaration.name.text, value.text);
+        if (ts.isIdentifier(declaration.name) && isPortName(declaration.name.text) && value !== undefined && ts.isNumericLiteral(value) && isPort(value.text)) {
+          portConstants.set(declaration.name.text, value.getText(sourceFile));
+        }
       }
     }
+    if (portConstants.size > 0) for (const name of declaredMoreThanOnce(sourceFile, portConstants)) portConstants.delete(name);
     const substitute = (expression: ts.Expression): string => {
       const value = unwrap(expression);
       return (ts.isIdentifier(value) ? portConstants.get(value.text) : undefined) ?? SUBSTITUTION;
@@ -102,7 +107,7 @@ export const hardcodedConfig: FileRule = defineFileRule({
           const text = concatenationText(node, substitute);
           if (text !== undefined) checkLiteralPort(node, text);
         } else if (ts.isObjectLiteralExpression(node)) {
-          const port = literalPortBesideHost(node, substitute);
+          const port = literalPortBesideHost(node, sourceFile, substitute);
           if (port !== undefined) report(port.node, 'hostPortObject', `port ${port.value}`, port.value);
         } else if (!readsAreOwned) {
           // without a config package in the registry, the workspace has no owner of environment reads to send them to
@@ -251,6 +256,27 @@ function literalPortAfterHost(text: string): string | undefined {
   return port >= 1 && port <= 65535 ? `…:${match[2]}` : undefined;
 }
 
+/** A name that says it holds a port, one of its words being "port": PORT, REDIS_PORT, httpPort, portNumber (not PORTAL, support). */
+function isPortName(name: string): boolean {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[_$]+/)
+    .some((word) => word.toLowerCase() === 'port');
+}
+
+/** Of `names`, those the file declares more than once (a parameter, a local, a destructured binding of the same name). */
+function declaredMoreThanOnce(sourceFile: ts.SourceFile, names: ReadonlyMap<string, string>): Set<string> {
+  const seen = new Map<string, number>();
+  const visit = (node: ts.Node): void => {
+    if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node) || ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) && node.name !== undefined && ts.isIdentifier(node.name) && names.has(node.name.text)) {
+      seen.set(node.name.text, (seen.get(node.name.text) ?? 0) + 1);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return new Set([...seen].filter(([, count]) => count > 1).map(([name]) => name));
+}
+
 /** A port number: 1 to 65535. */
 function isPort(text: string): boolean {
   const port = Number(text);
@@ -278,7 +304,7 @@ function concatenationText(node: ts.BinaryExpression, substitute: (expression: t
 }
 
 /** `{ host: cfg.host, port: 6379 }` (or `port: PORT`, a port constant): a literal port in an object that also names a host. */
-function literalPortBesideHost(object: ts.ObjectLiteralExpression, substitute: (expression: ts.Expression) => string): { node: ts.Node; value: string } | undefined {
+function literalPortBesideHost(object: ts.ObjectLiteralExpression, sourceFile: ts.SourceFile, substitute: (expression: ts.Expression) => string): { node: ts.Node; value: string } | undefined {
   let port: { node: ts.Node; value: string } | undefined;
   let host = false;
   for (const property of object.properties) {
@@ -287,8 +313,9 @@ function literalPortBesideHost(object: ts.ObjectLiteralExpression, substitute: (
     if (/^(host|hostname|address|server)$/i.test(key)) host = true;
     if (!/^port$/i.test(key)) continue;
     const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : property.name;
-    const text = ts.isNumericLiteral(value) ? value.text : substitute(value);
-    if (Number(text) > 0) port = { node: value, value: text };
+    // as written (`6379`), the key of a finding a baseline may hold
+    const text = ts.isNumericLiteral(value) ? value.getText(sourceFile) : substitute(value);
+    if (Number(text.replace(/_/g, '')) > 0) port = { node: value, value: text };
   }
   return host ? port : undefined;
 }

@@ -2,6 +2,19 @@ import type { Registry } from '../registry';
 import type { TypeDeclaration } from './declarations';
 import { type Category, type Violation, violationKey } from './violation';
 
+const DECLARATION_FILE = /\.d\.[cm]?ts$/;
+
+/**
+ * The declarations that define something: a `.d.ts` type named like a type of a source file
+ * describes that source (emitted declarations, an API rollup checked in beside its report), it
+ * does not define it again. Declaration files that name what no source file declares (hand-written
+ * typings) still count, against each other too.
+ */
+function definitions(declarations: readonly TypeDeclaration[]): TypeDeclaration[] {
+  const inSource = new Set(declarations.filter((d) => !DECLARATION_FILE.test(d.location.file)).map((d) => d.name));
+  return declarations.filter((d) => !DECLARATION_FILE.test(d.location.file) || !inSource.has(d.name));
+}
+
 /**
  * Exported type names declared in more than one package, reported as pairs: each later
  * declaration (by path) in another package than the first, with the first as related location.
@@ -9,7 +22,7 @@ import { type Category, type Violation, violationKey } from './violation';
  */
 export function duplicateNames(declarations: readonly TypeDeclaration[], registry: Registry): Violation[] {
   const byName = groupBy(
-    declarations.filter((d) => registry.matchName(d.name) === undefined && !d.defaultExport && !d.reExportsSameName),
+    definitions(declarations).filter((d) => registry.matchName(d.name) === undefined && !d.defaultExport && !d.reExportsSameName),
     (d) => d.name,
   );
   const violations: Violation[] = [];
@@ -44,7 +57,7 @@ export function duplicateNames(declarations: readonly TypeDeclaration[], registr
  * interface), are skipped. The canonical owner's declaration is the reference when present.
  */
 export function structuralDuplicates(declarations: readonly TypeDeclaration[], registry: Registry, minMembers: number): Violation[] {
-  const candidates = declarations.filter((d) => d.members !== undefined && d.members.length >= minMembers);
+  const candidates = definitions(declarations).filter((d) => d.members !== undefined && d.members.length >= minMembers);
   const byShape = groupBy(candidates, (d) => `${d.kind === 'enum' ? 'enum' : 'shape'}:${(d.members ?? []).join(';')}`);
   const violations: Violation[] = [];
   for (const group of byShape.values()) {

@@ -30,7 +30,7 @@ export interface TypeDeclaration {
   members: readonly string[] | undefined;
 }
 
-/** Exported classes, interfaces, type aliases and enums at the top level of a file (not the `declare`d ones of a declaration file). */
+/** Exported classes, interfaces, type aliases and enums at the top level of a file. */
 export function typeDeclarations(file: ParsedFile): TypeDeclaration[] {
   const { sourceFile } = file;
   const exported = locallyExportedNames(sourceFile);
@@ -42,9 +42,6 @@ export function typeDeclarations(file: ParsedFile): TypeDeclaration[] {
     if (node.name === undefined) continue;
     const name = node.name.text;
     if (!hasModifier(node, ts.SyntaxKind.ExportKeyword) && !exported.has(name)) continue;
-    // `export declare class X` in a .d.ts describes an implementation that lives elsewhere (emitted
-    // declarations, an API rollup checked in beside its report): not a second definition
-    if (sourceFile.isDeclarationFile && hasModifier(node, ts.SyntaxKind.DeclareKeyword)) continue;
     declarations.push({
       name,
       kind,

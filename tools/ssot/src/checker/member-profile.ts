@@ -59,12 +59,14 @@ function categoryOfType(type: ts.TypeNode | undefined): string | undefined {
 }
 
 /**
- * What a value's type is without an assertion in the way: parentheses, `satisfies` and `!` keep
- * the expression's own type, an `as T` or `<T>` gives it T, which only the checker knows.
+ * What a value's type is without an assertion in the way: parentheses, `satisfies`, `!` and
+ * `as const` keep the expression's own type, an `as T` or `<T>` gives it T, which only the
+ * checker knows.
  */
 export function unasserted(value: ts.Expression): ts.Expression | undefined {
   let current = value;
-  while (ts.isParenthesizedExpression(current) || ts.isSatisfiesExpression(current) || ts.isNonNullExpression(current)) current = current.expression;
+  // `as const` narrows literals to themselves: values stay values, functions keep their parameters
+  while (ts.isParenthesizedExpression(current) || ts.isSatisfiesExpression(current) || ts.isNonNullExpression(current) || (ts.isAsExpression(current) && ts.isConstTypeReference(current.type))) current = current.expression;
   return ts.isAsExpression(current) || ts.isTypeAssertionExpression(current) ? undefined : current;
 }
 

@@ -72,7 +72,8 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       const anonymous = statement.name === undefined;
       const name = statement.name?.text ?? 'default';
       const kind = ts.isClassDeclaration(statement) ? 'class' : 'interface';
-      const nameNode = statement.name ?? statement.getChildAt(0, sourceFile);
+      // an anonymous default class is placed at its first token (a JavaScript file's JSDoc is a child too)
+      const nameNode = statement.name ?? statement.getChildren(sourceFile).find((child) => !ts.isJSDoc(child)) ?? statement;
       add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageOf(statement), memberNames(statement.members), statement);
     } else if (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type)) {
       add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), memberNames(statement.type.members), statement.type);

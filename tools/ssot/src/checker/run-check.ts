@@ -76,14 +76,14 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   // parsing those files again); the rest go at once: holding every tree costs more in garbage
   // collection than parsing the few the Program needs again. Which ones those are is known once
   // the contracts are: the owners' files are scanned first.
-  // (a tree let go before the scan reaches an augmentation of its shape's name is parsed again)
+  // (a tree let go before the scan reaches a module augmentation is parsed again if the pass needs it)
   const parsed = new Map<string, ParsedFile>();
-  const augmentedSoFar = new Set<string>();
+  let augmentedSoFar = false;
   const scanAt = (index: number, contracts: readonly Shape[] | undefined): FileScan => {
     const context = contexts[index] as FileContext;
     const file = parseFile(context, readFileSync(context.path, 'utf8'));
     const scan = scanFile(setup, file);
-    for (const name of scan.candidates.augments) augmentedSoFar.add(name);
+    augmentedSoFar ||= scan.candidates.augments;
     const mayCopy = (shape: Shape): boolean => contracts === undefined || isCopyCandidate(shape, contracts, registry, augmentedSoFar);
     const { routes, objects, ambient } = scan.candidates;
     if (ambient !== undefined || routes.length > 0 || scan.shapes.some(mayCopy) || objects.some(mayCopy)) parsed.set(context.path, file);

@@ -67,8 +67,11 @@ export interface TypeCandidates {
    * `declare module '…'`.
    */
   ambient: string | undefined;
-  /** Interfaces and classes a `declare module '…'` block declares: they may add members to a module's type of that name. */
-  augments: string[];
+  /**
+   * Whether a `declare module '…'` block of the file declares an interface or a class: it adds
+   * members to the module's type that its export of that name stands for (under any local name).
+   */
+  augments: boolean;
 }
 
 /** Extensions a relative specifier may leave out, and the TypeScript files a `.js` specifier stands for. */
@@ -97,13 +100,13 @@ export function contractsOf(shapes: readonly Shape[], registry: Registry): Shape
 
 /**
  * Whether a shape (a type or an object) may copy or implement one of `contracts`: the type pass
- * asks the checker about these only. `augmented`: names some `declare module` block declares
- * (the profile of a shape of that name may miss members).
+ * asks the checker about these only. `augmented`: some file augments a workspace module's
+ * interface or class, so the profile of any interface or class may miss members.
  */
-export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], registry: Registry, augmented: ReadonlySet<string>): boolean {
+export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], registry: Registry, augmented: boolean): boolean {
   const threshold = registry.data.check.nearCopyThreshold;
   const minMembers = registry.data.check.structuralMinMembers;
-  const profileOf = (candidate: Shape): MemberProfile | undefined => (augmented.has(candidate.name) ? undefined : candidate.profile);
+  const profileOf = (candidate: Shape): MemberProfile | undefined => (augmented && (candidate.kind === 'interface' || candidate.kind === 'class') ? undefined : candidate.profile);
   const profile = profileOf(shape);
   return (
     (TYPE_KINDS.has(shape.kind) || shape.kind === 'object') &&
@@ -124,7 +127,7 @@ export function typePass(input: TypePassInput): Violation[] {
 
   // --- candidates, chosen without the checker
   const contracts = contractsOf(shapes, registry);
-  const augmented = new Set(input.candidates.flatMap((candidates) => candidates.augments));
+  const augmented = input.candidates.some((candidates) => candidates.augments);
   const copies = [...shapes, ...input.candidates.flatMap((candidates) => candidates.objects)].filter((shape) => isCopyCandidate(shape, contracts, registry, augmented));
   const aliasNames = input.aliasNames;
   const routes = input.candidates.flatMap((candidates) => candidates.routes).filter((route) => route.via === null || aliasNames.has(route.via));
@@ -153,6 +156,7 @@ export function typePass(input: TypePassInput): Violation[] {
   violations.push(...contractFindings(checker, program, registry, contracts, copies, reported, threshold, minMembers));
 
   const relatedFile = (declaration: ts.Node): ParsedFile | undefined => load(declaration.getSourceFile().fileName);
+  const singletonsFound = new Set(input.found.filter((v) => v.category === 'no-module-singletons').map((v) => `${v.file}|${v.subject}`));
   for (const route of routes) {
     const file = load(route.path);
     const node = file?.nodes.find((candidate) => candidate.kind === route.syntaxKind && candidate.end === route.end && candidate.getStart(file.sourceFile) === route.start);
@@ -164,6 +168,8 @@ export function typePass(input: TypePassInput): Violation[] {
       if (made?.name === undefined || match?.role !== 'canonical' || match.concept.kind !== 'class' || declared?.context.pkg?.name !== match.concept.owner) continue;
       const name = ts.isIdentifier(node) ? node.text : 'default';
       const location = locationOf(file, node.getStart(file.sourceFile), node.getEnd());
+      // the per-file rule found it already (a memoized instance)
+      if (singletonsFound.has(`${location.file}|${name}`)) continue;
       violations.push({
         ...location,
         category: 'cross-module-singletons',
@@ -205,8 +211,18 @@ export function typeCandidates(file: ParsedFile, registry: Registry, workspace: 
   return { objects: objectShapes(file, registry.data.check.structuralMinMembers), routes: routeCandidates(file, registry, workspace), ...ambientDeclarations(file, workspace) };
 }
 
-/** A JavaScript file that `require`s or exports through `module.exports`/`exports.x` is a CommonJS module, not a script. */
-const COMMONJS = /\brequire\s*\(|\bmodule\.exports\b|\bexports\.[A-Za-z_$]/;
+/** A JavaScript file that calls `require` or assigns `module.exports`/`exports.x` is a CommonJS module, not a script (as TypeScript's binder decides). */
+function isCommonJs(file: ParsedFile): boolean {
+  return file.nodes.some((node) => {
+    if (ts.isCallExpression(node)) return ts.isIdentifier(node.expression) && node.expression.text === 'require' && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0] as ts.Expression);
+    if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return false;
+    const target = node.left.expression;
+    return ts.isIdentifier(target) ? target.text === 'exports' || (target.text === 'module' && node.left.name.text === 'exports') : ts.isPropertyAccessExpression(target) && ts.isIdentifier(target.expression) && target.expression.text === 'module' && target.name.text === 'exports';
+  });
+}
+
+/** JSDoc that declares a type: in a JavaScript script, global like a type alias. */
+const JSDOC_TYPE_DECLARATION = /@(typedef|callback)\b/;
 
 function declaresGlobal(statement: ts.Statement): boolean {
   return (
@@ -229,19 +245,19 @@ function declaresGlobal(statement: ts.Statement): boolean {
 function ambientDeclarations(file: ParsedFile, workspace: WorkspaceIndex): Pick<TypeCandidates, 'ambient' | 'augments'> {
   const { sourceFile } = file;
   const javascript = /\.[cm]?jsx?$/.test(sourceFile.fileName);
-  const script = !ts.isExternalModule(sourceFile) && !(javascript && COMMONJS.test(sourceFile.text));
-  let ambient = script && sourceFile.statements.some(declaresGlobal);
-  const augments: string[] = [];
+  const script = !ts.isExternalModule(sourceFile) && !(javascript && isCommonJs(file));
+  let ambient = script && (sourceFile.statements.some(declaresGlobal) || (javascript && JSDOC_TYPE_DECLARATION.test(sourceFile.text)));
+  let augments = false;
   for (const statement of sourceFile.statements) {
+    // `export as namespace X`: the module's exports are global as X
+    if (ts.isNamespaceExportDeclaration(statement)) ambient = true;
     if (!ts.isModuleDeclaration(statement)) continue;
     const global = (statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0;
     const name = ts.isStringLiteral(statement.name) ? statement.name.text : undefined;
     if (!global && (name === undefined || !(name.startsWith('.') || workspace.splitSpecifier(name) !== undefined))) continue;
     ambient = true;
     if (global || statement.body === undefined || !ts.isModuleBlock(statement.body)) continue;
-    for (const declared of statement.body.statements) {
-      if ((ts.isInterfaceDeclaration(declared) || ts.isClassDeclaration(declared)) && declared.name !== undefined) augments.push(declared.name.text);
-    }
+    if (statement.body.statements.some((declared) => ts.isInterfaceDeclaration(declared) || ts.isClassDeclaration(declared))) augments = true;
   }
   return { ambient: ambient ? file.context.path : undefined, augments };
 }
@@ -278,8 +294,8 @@ function routeCandidates(file: ParsedFile, registry: Registry, workspace: Worksp
       }
       for (const { node, value } of exported) {
         const made = madeFrom(value);
-        // `new X()` of a registry class by its own name is no-module-singletons' (per file)
-        if (made === undefined || (ts.isNewExpression(made.call) && ts.isIdentifier(made.callee) && registry.matchName(made.callee.text)?.concept.kind === 'class')) continue;
+        // `export const x = new X()` of a registry class by its own name is no-module-singletons' (per file)
+        if (made === undefined || (ts.isIdentifier(node) && ts.isNewExpression(made.call) && ts.isIdentifier(made.callee) && registry.matchName(made.callee.text)?.concept.kind === 'class')) continue;
         // a call into a package outside the workspace returns what this Program cannot see (and zod's `z.object(…)` is in every other module)
         const root = rootName(made.callee);
         const module = root === undefined ? undefined : imported.get(root.text)?.module;
@@ -389,7 +405,16 @@ function instanceOf(checker: ts.TypeChecker, node: ts.Node): ts.ClassLikeDeclara
   const value = ts.isIdentifier(node) && ts.isVariableDeclaration(node.parent) ? node.parent.initializer : ts.isExpression(node) ? node : undefined;
   const made = value === undefined ? undefined : madeFrom(value);
   if (made !== undefined && (ts.isNewExpression(made.call) || made.callee !== unwrap(made.call.expression))) return classOf(checker, made.callee);
-  const declarations = checker.getTypeAtLocation(node).getSymbol()?.declarations ?? [];
+  let type = checker.getTypeAtLocation(node);
+  // without the default library `Promise` is unknown: `await f()` is what f's written `Promise<T>` holds
+  if (made !== undefined && value !== undefined && ts.isAwaitExpression(unwrap(value))) {
+    const written = checker.getResolvedSignature(made.call)?.getDeclaration()?.type;
+    const held = written !== undefined && ts.isTypeReferenceNode(written) && ts.isIdentifier(written.typeName) && /^(Promise|PromiseLike)$/.test(written.typeName.text) ? written.typeArguments?.[0] : undefined;
+    if (held !== undefined) type = checker.getTypeFromTypeNode(held);
+  }
+  // a class itself (`typeof X`, something that can be constructed) is no instance of it
+  if (type.getConstructSignatures().length > 0) return undefined;
+  const declarations = type.getSymbol()?.declarations ?? [];
   return declarations.find((declaration): declaration is ts.ClassDeclaration => ts.isClassDeclaration(declaration));
 }
 

@@ -63,8 +63,8 @@ export interface TypeCandidates {
   routes: RouteCandidate[];
   /**
    * The file's path when it changes what other files' types are, so the Program holds it
-   * whatever the candidates: a script (its declarations are global), a `declare global` or a
-   * `declare module '…'`.
+   * whatever the candidates: a script (its declarations, and a JavaScript script's JSDoc
+   * typedefs, are global), `export as namespace`, a `declare global` or a `declare module '…'`.
    */
   ambient: string | undefined;
   /**
@@ -214,7 +214,10 @@ export function typeCandidates(file: ParsedFile, registry: Registry, workspace: 
 /** A JavaScript file that calls `require` or assigns `module.exports`/`exports.x` is a CommonJS module, not a script (as TypeScript's binder decides). */
 function isCommonJs(file: ParsedFile): boolean {
   return file.nodes.some((node) => {
-    if (ts.isCallExpression(node)) return ts.isIdentifier(node.expression) && node.expression.text === 'require' && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0] as ts.Expression);
+    if (ts.isCallExpression(node)) {
+      const [specifier, ...rest] = node.arguments;
+      return ts.isIdentifier(node.expression) && node.expression.text === 'require' && specifier !== undefined && rest.length === 0 && ts.isStringLiteralLike(specifier);
+    }
     if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isPropertyAccessExpression(node.left)) return false;
     const target = node.left.expression;
     return ts.isIdentifier(target) ? target.text === 'exports' || (target.text === 'module' && node.left.name.text === 'exports') : ts.isPropertyAccessExpression(target) && ts.isIdentifier(target.expression) && target.expression.text === 'module' && target.name.text === 'exports';

@@ -249,7 +249,7 @@ function isStringValue(expression: ts.Expression, value: string): boolean {
  * (`${file}:${line}`) have no literal digits after the colon; a time such as `${hours}:30` has
  * no scheme, so a bare one counts only when the substitution starts the text or follows `//` or `@`.
  */
-function literalPortAfterHost(text: string): string | undefined {
+export function literalPortAfterHost(text: string): string | undefined {
   const match = /(^|\/\/|@)\uFFFF:(\d{2,5})(?![\d\uFFFF])/.exec(text);
   if (match === null) return undefined;
   const port = Number(match[2]);
@@ -257,7 +257,7 @@ function literalPortAfterHost(text: string): string | undefined {
 }
 
 /** A name that says it holds a port, one of its words being "port": PORT, REDIS_PORT, httpPort, portNumber (not PORTAL, support). */
-function isPortName(name: string): boolean {
+export function isPortName(name: string): boolean {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .split(/[_$]+/)
@@ -284,7 +284,7 @@ function isPort(text: string): boolean {
 }
 
 /** A chain of `+` as template text: literals as written, anything else as `substitute` gives it; undefined without a literal. */
-function concatenationText(node: ts.BinaryExpression, substitute: (expression: ts.Expression) => string): string | undefined {
+export function concatenationText(node: ts.BinaryExpression, substitute: (expression: ts.Expression) => string): string | undefined {
   const parts: string[] = [];
   let literal = false;
   const flatten = (expression: ts.Expression): void => {
@@ -304,7 +304,7 @@ function concatenationText(node: ts.BinaryExpression, substitute: (expression: t
 }
 
 /** `{ host: cfg.host, port: 6379 }` (or `port: PORT`, a port constant): a literal port in an object that also names a host. */
-function literalPortBesideHost(object: ts.ObjectLiteralExpression, sourceFile: ts.SourceFile, substitute: (expression: ts.Expression) => string): { node: ts.Node; value: string } | undefined {
+export function literalPortBesideHost(object: ts.ObjectLiteralExpression, sourceFile: ts.SourceFile, substitute: (expression: ts.Expression) => string): { node: ts.Node; value: string } | undefined {
   let port: { node: ts.Node; value: string } | undefined;
   let host = false;
   for (const property of object.properties) {

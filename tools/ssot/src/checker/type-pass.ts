@@ -1,6 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import ts from 'typescript';
 import { hasModifier, unwrap } from '../analysis/ast';
+import { SUBSTITUTION } from '../analysis/endpoints';
+import { concatenationText, isPortName, literalPortAfterHost, literalPortBesideHost } from '../analysis/hardcoded-config';
 import type { Concept, NameMatch, Registry } from '../registry';
 import type { WorkspaceIndex } from '../workspace-model';
 import { type MemberProfile, mayMatch, memberProfile, unasserted } from './member-profile';
@@ -49,7 +51,8 @@ export interface TypePassInput {
  */
 export interface RouteCandidate {
   path: string;
-  kind: 'construct' | 'env' | 'instance';
+  /** `port`: an endpoint whose port is a name imported from a workspace module and named as a port (`${host}:${DEFAULT_PORT}`): a literal port when the checker finds it a number constant. */
+  kind: 'construct' | 'env' | 'instance' | 'port';
   syntaxKind: ts.SyntaxKind;
   start: number;
   end: number;
@@ -161,7 +164,30 @@ export function typePass(input: TypePassInput): Violation[] {
     const file = load(route.path);
     const node = file?.nodes.find((candidate) => candidate.kind === route.syntaxKind && candidate.end === route.end && candidate.getStart(file.sourceFile) === route.start);
     if (file === undefined || node === undefined) continue;
-    if (route.kind === 'instance') {
+    if (route.kind === 'port') {
+      // the imported names' values, where the checker finds each a number constant (`export const DEFAULT_PORT = 8080`)
+      const names: string[] = [];
+      const value = endpointPort(node, file.sourceFile, (expression) => {
+        const type = checker.getTypeAtLocation(expression);
+        if (!type.isNumberLiteral()) return SUBSTITUTION;
+        names.push(expression.getText(file.sourceFile));
+        return String(type.value);
+      });
+      if (value === undefined || names.length === 0) continue;
+      const location = locationOf(file, node.getStart(file.sourceFile), node.getEnd());
+      const configPackage = registry.configPackage ?? 'the config package';
+      violations.push({
+        ...location,
+        category: 'cross-module-bypasses',
+        message: `endpoint ${value} takes a literal port from ${names.join(', ')} (a constant of another module): take the endpoint from the configuration (${configPackage})`,
+        hint: registry.ruleHint('no-hardcoded-config'),
+        subject: value,
+        key: violationKey('cross-module-bypasses', location.file, value),
+        fixable: false,
+        baselined: false,
+        related: [],
+      });
+    } else if (route.kind === 'instance') {
       const made = instanceOf(checker, node);
       const match = made?.name === undefined ? undefined : registry.matchName(made.name.text);
       const declared = made === undefined ? undefined : relatedFile(made);
@@ -269,11 +295,11 @@ function routeCandidates(file: ParsedFile, registry: Registry, workspace: Worksp
   const hasFactories = registry.data.concepts.some((concept) => concept.factory !== undefined);
   const hasClasses = registry.data.concepts.some((concept) => concept.kind === 'class');
   const readsOwned = registry.configPackage !== undefined;
-  // only a file that imports a name and mentions a construction or `.env` is walked
-  const mentionsRoute = (hasFactories || readsOwned) && /\bnew\b|Reflect\.construct|\.env\b/.test(file.sourceFile.text);
-  if ((!mentionsRoute && !hasClasses) || file.context.excluded) return [];
+  // every route starts from an imported name; only a file that mentions a construction or `.env` is walked for those
+  if (file.context.excluded) return [];
   const imported = importedBindings(file.sourceFile);
   if (imported.size === 0) return [];
+  const mentionsRoute = (hasFactories || readsOwned) && /\bnew\b|Reflect\.construct|\.env\b/.test(file.sourceFile.text);
   const routes: RouteCandidate[] = [];
   // a name another module may bind to something else: `import { Ctor } from './ctor'` where ctor.ts says `export const Ctor = X`
   const route = (expression: ts.Expression, node: ts.Node, kind: RouteCandidate['kind']): void => {
@@ -303,6 +329,23 @@ function routeCandidates(file: ParsedFile, registry: Registry, workspace: Worksp
         const root = rootName(made.callee);
         const module = root === undefined ? undefined : imported.get(root.text)?.module;
         if (module !== undefined && (module.startsWith('.') || workspace.splitSpecifier(module) !== undefined)) routes.push({ path: file.context.path, kind: 'instance', syntaxKind: node.kind, start: node.getStart(file.sourceFile), end: node.end, via: null });
+      }
+    }
+  }
+  const importsPortName = [...imported].some(([local, binding]) => isPortName(local) || binding.name === '*');
+  if (file.context.role === 'source' && file.context.pkg?.name !== registry.configPackage && importsPortName) {
+    // a port name imported from a workspace module, where only its value can make the endpoint's port literal
+    const importedPort = (expression: ts.Expression): boolean => {
+      const value = unwrap(expression);
+      const name = ts.isIdentifier(value) ? value : ts.isPropertyAccessExpression(value) ? value.name : undefined;
+      const root = rootName(value);
+      const module = root === undefined ? undefined : imported.get(root.text)?.module;
+      return name !== undefined && isPortName(name.text) && module !== undefined && (module.startsWith('.') || workspace.splitSpecifier(module) !== undefined);
+    };
+    for (const node of file.nodes) {
+      const port = endpointPort(node, file.sourceFile, (expression) => (importedPort(expression) ? '1000' : SUBSTITUTION));
+      if (port !== undefined && endpointPort(node, file.sourceFile, () => SUBSTITUTION) === undefined) {
+        routes.push({ path: file.context.path, kind: 'port', syntaxKind: node.kind, start: node.getStart(file.sourceFile), end: node.end, via: null });
       }
     }
   }
@@ -376,6 +419,23 @@ function importedBindings(sourceFile: ts.SourceFile): Map<string, { module: stri
     else if (named !== undefined) for (const element of named.elements) bindings.set(element.name.text, { module, name: (element.propertyName ?? element.name).text });
   }
   return bindings;
+}
+
+/**
+ * The literal port an endpoint puts after a substituted host (a template or a `+` chain) or
+ * beside a host (an object literal), with `substitute` giving each non-literal part's text.
+ */
+function endpointPort(node: ts.Node, sourceFile: ts.SourceFile, substitute: (expression: ts.Expression) => string): string | undefined {
+  if (ts.isTemplateExpression(node)) return literalPortAfterHost(node.head.text + node.templateSpans.map((span) => substitute(span.expression) + span.literal.text).join(''));
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken && !ts.isBinaryExpression(node.parent)) {
+    const text = concatenationText(node, substitute);
+    return text === undefined ? undefined : literalPortAfterHost(text);
+  }
+  if (ts.isObjectLiteralExpression(node)) {
+    const port = literalPortBesideHost(node, sourceFile, substitute);
+    return port === undefined ? undefined : `port ${port.value}`;
+  }
+  return undefined;
 }
 
 /** The call or construction that makes a value (through `await` and parentheses), and what it calls: the class of `Reflect.construct(X, …)`. */

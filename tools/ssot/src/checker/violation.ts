@@ -16,7 +16,7 @@ export const CATEGORY_DESCRIPTIONS: Record<Category, string> = {
   'deprecated-entry-points': 'A deprecated entry point that is missing, or does not mark its exports @deprecated and warn once at run time',
   'near-copies': "A type, enum copy or schema outside a concept's owner that shares most of the concept's members (similarity over the registry's check.nearCopyThreshold)",
   'cross-module-bypasses':
-    'A factory-only class constructed, or process.env read, through a name another module binds (an alias exported elsewhere, a default export, a class handed over in a variable): followed with the type checker, which a per-file rule cannot do',
+    'A factory-only class constructed, or process.env read, through a name another module binds (an alias exported elsewhere, a default export, a class handed over in a variable), or an endpoint whose literal port is a constant of another module: followed with the type checker, which a per-file rule cannot do',
   'cross-module-singletons':
     'An exported module-level instance of a registry class made through another module (a factory call, an alias of the class, Reflect.construct): one instance shared by every importer, found with the type checker',
   'syntax-errors': 'A file that does not parse: the rules saw only what the parser recovered, so findings in it may be missing',

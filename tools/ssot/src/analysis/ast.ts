@@ -168,6 +168,11 @@ export function isModuleMockCall(node: ts.Node): node is ts.CallExpression {
 }
 
 /** How to parse a file, by its extension: JSX only in .tsx/.jsx, plain JavaScript in .js/.mjs/.cjs. */
+/** A JavaScript source (`.js`, `.jsx`, `.mjs`, `.cjs`): its types are its JSDoc. */
+export function isJavaScriptPath(path: string): boolean {
+  return /\.[cm]?jsx?$/.test(path);
+}
+
 export function scriptKindOf(path: string): ts.ScriptKind {
   if (path.endsWith('.tsx')) return ts.ScriptKind.TSX;
   if (path.endsWith('.jsx')) return ts.ScriptKind.JSX;

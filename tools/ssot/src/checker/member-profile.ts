@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { hasModifier } from '../analysis/ast';
+import { hasModifier, isJavaScriptPath } from '../analysis/ast';
 
 /**
  * What the syntax alone says of the member signatures the type pass computes for a class,
@@ -142,7 +142,7 @@ export function memberProfile(node: ProfiledNode, merged: boolean): MemberProfil
   const builder = new ProfileBuilder();
   // In JavaScript the checker reads types from JSDoc (`@type`, `@param`) and gives a function
   // that uses `arguments` a rest parameter: the syntax bounds nothing there.
-  const javascript = /\.[cm]?jsx?$/.test(node.getSourceFile().fileName);
+  const javascript = isJavaScriptPath(node.getSourceFile().fileName);
   builder.open = merged || javascript;
   if (ts.isObjectLiteralExpression(node)) {
     for (const property of node.properties) {

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import ts from 'typescript';
-import { hasModifier, unwrap } from '../analysis/ast';
+import { hasModifier, isJavaScriptPath, unwrap } from '../analysis/ast';
 import { SUBSTITUTION } from '../analysis/endpoints';
 import { concatenationText, isPortName, literalPortAfterHost, literalPortBesideHost } from '../analysis/hardcoded-config';
 import type { Concept, NameMatch, Registry } from '../registry';
@@ -273,7 +273,7 @@ function declaresGlobal(statement: ts.Statement): boolean {
  */
 function ambientDeclarations(file: ParsedFile, workspace: WorkspaceIndex): Pick<TypeCandidates, 'ambient' | 'augments'> {
   const { sourceFile } = file;
-  const javascript = /\.[cm]?jsx?$/.test(sourceFile.fileName);
+  const javascript = isJavaScriptPath(sourceFile.fileName);
   const script = !ts.isExternalModule(sourceFile) && !(javascript && isCommonJs(file));
   let ambient = script && (sourceFile.statements.some(declaresGlobal) || (javascript && JSDOC_TYPE_DECLARATION.test(sourceFile.text)));
   let augments = false;

@@ -83,6 +83,9 @@ function frozenEnding(state: DeadlineEnding['state'], code: AgentErrorCode, mess
   return Object.freeze({ state, error: Object.freeze({ code, message }) });
 }
 
+const NO_STREAMS: readonly OpenStream[] = Object.freeze([]);
+const NOTHING_WAITING: readonly PendingInterrupt[] = Object.freeze([]);
+
 /** One event waiting in a run's queue; a delta's payload is replaced when the next delta of its key merges into it. */
 export interface QueuedEvent {
   event: AgentEvent;
@@ -129,10 +132,14 @@ export class LiveRun {
   readonly queue: QueuedEvent[] = [];
   /** Waits out the coalescing window of the delta alone at the head of the queue (see RunEngine.pump). */
   coalesceTimer: NodeJS.Timeout | null = null;
-  /** Messages, tool calls and steps opened and not ended, in the order they opened. */
-  readonly openStreams = new Map<string, OpenStream>();
-  /** Questions waiting for their answer; while any waits, the hang rule and the timeout are paused. */
-  readonly interrupts = new Map<string, PendingInterrupt>();
+  /**
+   * Messages, tool calls and steps opened and not ended, in the order they opened; null while
+   * there are none. This map, the questions and the open tools are made by their first entry: most
+   * runs never need one of them, and a sweep that ends thousands of runs then touches none of them.
+   */
+  private streams: Map<string, OpenStream> | null = null;
+  /** Questions waiting for their answer (null while none does); while any waits, the hang rule and the timeout are paused. */
+  private questions: Map<string, PendingInterrupt> | null = null;
   /** Since when the run waits for an answer (epoch ms), or null. */
   waitingSince: number | null = null;
   /** Time spent waiting for answers so far: the run's timeout is pushed back by it. */
@@ -140,11 +147,12 @@ export class LiveRun {
   /** Events handed to the sink whose emit has not settled yet (at most maxEventsInFlight). */
   inFlight = 0;
   readonly outcome: Promise<RunOutcome>;
-  private settle: (outcome: RunOutcome) => void = () => undefined;
-  private readonly openTools = new Map<string, number>();
+  private settle: ((outcome: RunOutcome) => void) | null = null;
+  /** Tools started and not completed yet, by name (null while none is). */
+  private openTools: Map<string, number> | null = null;
   /** What the agent's reporter calls wait on while the queue is over its high-water mark (one per run, shared). */
   private drained: Promise<void> | null = null;
-  private wake: () => void = () => undefined;
+  private wake: (() => void) | null = null;
 
   constructor(
     readonly record: RunRecord,
@@ -169,8 +177,53 @@ export class LiveRun {
 
   firstInterruptExpiry(): number {
     let first = Infinity;
-    for (const interrupt of this.interrupts.values()) first = Math.min(first, interrupt.expiresAt);
+    if (this.questions !== null) for (const interrupt of this.questions.values()) first = Math.min(first, interrupt.expiresAt);
     return first;
+  }
+
+  /** Questions waiting for their answer. */
+  get interruptCount(): number {
+    return this.questions === null ? 0 : this.questions.size;
+  }
+
+  /** The question waiting under `id`, if any. */
+  interrupt(id: string): PendingInterrupt | undefined {
+    return this.questions?.get(id);
+  }
+
+  addInterrupt(interrupt: PendingInterrupt): void {
+    (this.questions ??= new Map()).set(interrupt.id, interrupt);
+  }
+
+  /** The question no longer waits (answered). */
+  removeInterrupt(id: string): void {
+    this.questions?.delete(id);
+  }
+
+  /** Questions waiting, in the order they were asked (the run ends: each is told why). */
+  waitingInterrupts(): IterableIterator<PendingInterrupt> | readonly PendingInterrupt[] {
+    return this.questions === null ? NOTHING_WAITING : this.questions.values();
+  }
+
+  /** Records a message, tool call or step the agent opened, under its stream key. */
+  openStream(key: string, stream: OpenStream): void {
+    (this.streams ??= new Map()).set(key, stream);
+  }
+
+  /** The stream under `key` was ended by the agent. */
+  closeStream(key: string): void {
+    this.streams?.delete(key);
+  }
+
+  hasOpenStream(key: string): boolean {
+    return this.streams !== null && this.streams.has(key);
+  }
+
+  /** The streams still open, in the order they opened, and forgets them: the run is ending and closes them. */
+  takeOpenStreams(): IterableIterator<OpenStream> | readonly OpenStream[] {
+    const open = this.streams;
+    this.streams = null;
+    return open === null ? NO_STREAMS : open.values();
   }
 
   /** The promise reporter calls return while the queue is full: resolved by release(). */
@@ -183,14 +236,17 @@ export class LiveRun {
   release(): void {
     if (this.drained === null) return;
     this.drained = null;
-    this.wake();
+    this.wake?.();
+    this.wake = null;
   }
 
   toolOpened(name: string): void {
-    this.openTools.set(name, (this.openTools.get(name) ?? 0) + 1);
+    const tools = (this.openTools ??= new Map());
+    tools.set(name, (tools.get(name) ?? 0) + 1);
   }
 
   toolClosed(name: string): void {
+    if (this.openTools === null) return;
     const open = (this.openTools.get(name) ?? 0) - 1;
     if (open > 0) this.openTools.set(name, open);
     else this.openTools.delete(name);
@@ -198,7 +254,7 @@ export class LiveRun {
 
   /** Tools started and not completed yet. */
   openToolNames(): string[] {
-    return [...this.openTools.keys()];
+    return this.openTools === null ? [] : [...this.openTools.keys()];
   }
 
   /**
@@ -230,13 +286,14 @@ export class LiveRun {
 
   /** Rejects every question still waiting (the run ended first). */
   abandonInterrupts(error: Error): void {
-    for (const interrupt of this.interrupts.values()) interrupt.reject(error);
-    this.interrupts.clear();
+    const waiting = this.questions;
+    this.questions = null;
+    if (waiting !== null) for (const interrupt of waiting.values()) interrupt.reject(error);
   }
 
   /** Resolves the outcome promise from the record's final state. */
   resolveOutcome(state: TerminalRunState): void {
     const { runId, createdAt, endedAt, finalResponse, error, cancelReason } = this.record;
-    this.settle({ runId, state, durationMs: (endedAt ?? createdAt) - createdAt, finalResponse, error, cancelReason });
+    this.settle?.({ runId, state, durationMs: (endedAt ?? createdAt) - createdAt, finalResponse, error, cancelReason });
   }
 }

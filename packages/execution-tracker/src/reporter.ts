@@ -124,7 +124,7 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
       if (kind === 'text') void send(phase, { type: EventType.TEXT_MESSAGE_START, messageId, role: 'assistant' }).catch(ignore);
       else void send(phase, { type: EventType.REASONING_START, messageId }, { type: EventType.REASONING_MESSAGE_START, messageId, role: 'reasoning' }).catch(ignore);
       // Only a message whose start went out is one RUN_FINISHED must end.
-      if (run.ending === null) run.openStreams.set(streamKey, { kind, id: messageId });
+      if (run.ending === null) run.openStream(streamKey, { kind, id: messageId });
     }
     return {
       messageId,
@@ -140,7 +140,7 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
         if (run.ending !== null) return refusal(new RunEndedError(runId));
         if (ended) return READY;
         ended = true;
-        run.openStreams.delete(streamKey);
+        run.closeStream(streamKey);
         if (kind === 'text') return send(phase, { type: EventType.TEXT_MESSAGE_END, messageId });
         return send(phase, { type: EventType.REASONING_MESSAGE_END, messageId }, { type: EventType.REASONING_END, messageId });
       },
@@ -168,7 +168,7 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
           ? send(RunPhase.ToolExecution, start)
           : send(RunPhase.ToolExecution, start, { type: EventType.TOOL_CALL_ARGS, toolCallId, delta: wholeArgs }, { type: EventType.TOOL_CALL_END, toolCallId });
       if (run.ending === null) {
-        if (!argsEnded) run.openStreams.set(streamKey, { kind: 'tool_args', id: toolCallId });
+        if (!argsEnded) run.openStream(streamKey, { kind: 'tool_args', id: toolCallId });
         run.toolOpened(name);
       }
     }
@@ -182,7 +182,7 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
       if (run.ending !== null) return refusal(new RunEndedError(runId));
       if (argsEnded) return READY;
       argsEnded = true;
-      run.openStreams.delete(streamKey);
+      run.closeStream(streamKey);
       return send(RunPhase.ToolExecution, { type: EventType.TOOL_CALL_END, toolCallId });
     };
     const result = (results: unknown, success = true): Promise<void> => {
@@ -298,15 +298,15 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
       const name = checkId('stepName', stepName);
       const streamKey = `step:${name}`;
       // AG-UI consumers refuse a step started while one of the same name is active.
-      if (run.openStreams.has(streamKey)) throw new InvalidReportError(`Step ${name} is already active`);
+      if (run.hasOpenStream(streamKey)) throw new InvalidReportError(`Step ${name} is already active`);
       void send(null, { type: EventType.STEP_STARTED, stepName: name }).catch(ignore);
-      if (run.ending === null) run.openStreams.set(streamKey, { kind: 'step', id: name });
+      if (run.ending === null) run.openStream(streamKey, { kind: 'step', id: name });
       let finished = false;
       return (): Promise<void> => {
         if (run.ending !== null) return refusal(new RunEndedError(runId));
         if (finished) return READY;
         finished = true;
-        run.openStreams.delete(streamKey);
+        run.closeStream(streamKey);
         return send(null, { type: EventType.STEP_FINISHED, stepName: name });
       };
     },

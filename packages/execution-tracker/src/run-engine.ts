@@ -428,7 +428,7 @@ export class RunEngine implements ReporterHost {
   }
 
   waitFor(run: LiveRun, interrupt: PendingInterrupt): void {
-    run.interrupts.set(interrupt.id, interrupt);
+    run.addInterrupt(interrupt);
     if (run.waitingSince === null) run.waitingSince = this.now();
     this.reschedule(run);
   }
@@ -442,7 +442,7 @@ export class RunEngine implements ReporterHost {
   answerInterrupt(userId: UserId, runId: string, interruptId: string, value: unknown): void {
     this.owned(userId, runId);
     const run = this.active.get(runId);
-    const interrupt = run === undefined || run.ending !== null ? undefined : run.interrupts.get(interruptId);
+    const interrupt = run === undefined || run.ending !== null ? undefined : run.interrupt(interruptId);
     if (run === undefined || interrupt === undefined) throw new InterruptNotFoundError(interruptId);
     const expired = this.endings.of(run, this.now());
     if (expired !== null) {
@@ -451,9 +451,9 @@ export class RunEngine implements ReporterHost {
     }
     const problem = interrupt.check(value);
     if (problem !== null) throw new InvalidAnswerError(problem);
-    run.interrupts.delete(interruptId);
+    run.removeInterrupt(interruptId);
     void this.emit(run, { type: EventType.CUSTOM, name: AgentwireCustomEvent.InterruptResolved, value: { interruptId, status: 'resolved' } });
-    if (run.interrupts.size === 0 && run.waitingSince !== null) {
+    if (run.interruptCount === 0 && run.waitingSince !== null) {
       const now = this.now();
       run.pausedMs += now - run.waitingSince;
       run.waitingSince = null;
@@ -538,16 +538,17 @@ export class RunEngine implements ReporterHost {
     record.endedAt = now;
     if (run.deadline !== null) this.deadlines.remove(run.deadline);
     run.deadline = null;
-    if (run.interrupts.size > 0) {
+    if (run.interruptCount > 0) {
       // Each question says why it no longer waits: its own expiry, or the run ended first.
-      for (const [interruptId, interrupt] of run.interrupts) {
+      for (const interrupt of run.waitingInterrupts()) {
         const status = interrupt.expiresAt <= now ? 'expired' : 'cancelled';
-        this.close(run, { type: EventType.CUSTOM, name: AgentwireCustomEvent.InterruptResolved, value: { interruptId, status } });
+        this.close(run, { type: EventType.CUSTOM, name: AgentwireCustomEvent.InterruptResolved, value: { interruptId: interrupt.id, status } });
       }
       run.abandonInterrupts(new RunEndedError(record.runId));
     }
+    const openStreams = run.takeOpenStreams();
     if (ending.state === 'completed' || ending.state === 'cancelled') {
-      for (const open of run.openStreams.values()) {
+      for (const open of openStreams) {
         if (open.kind === 'text') this.close(run, { type: EventType.TEXT_MESSAGE_END, messageId: open.id });
         else if (open.kind === 'reasoning') {
           this.close(run, { type: EventType.REASONING_MESSAGE_END, messageId: open.id });
@@ -556,7 +557,6 @@ export class RunEngine implements ReporterHost {
         else this.close(run, { type: EventType.STEP_FINISHED, stepName: open.id });
       }
     }
-    run.openStreams.clear();
     const { runId, threadId } = record;
     const figures = () => ({ duration_ms: now - record.createdAt, event_count: record.eventCount + 1 });
     let payload: RunEventPayload;

@@ -45,7 +45,7 @@ export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     broadcast: { clients: 1000, messages: 200, payloadBytes: 300, warmupMessages: 50, reps: 5 },
     latency: { rate: 5000, users: 100, durationMs: 8000, warmupMs: 1000, payloadBytes: 300, reps: 3 },
     memory: { connections: [5_000, 10_000], warmupConnections: 500, reps: 3 },
-    tracker: { runs: 100_000, users: 20_000, expire: 1000, rounds: 6, reps: 3 },
+    tracker: { runs: 100_000, users: 20_000, expire: 1000, rounds: 11, reps: 3 },
     checker: { files: 5000, reps: 3 },
     redis: { users: 200, events: 500, payloadBytes: 300, reps: 3 },
     tokens: { streams: 1000, tokens: 300, tokensPerSecond: 50, startSpreadMs: 1000, coalesceMs: 40, warmupTokens: 50, reps: 3 },

@@ -4,6 +4,7 @@ import { SCRIPTS } from './paths';
 import { type NodeChild, freePort, spawnNode, waitForHttpOk } from './processes';
 import type { HostKind, HostStartArgs } from './server/host';
 import type { ProcessUsage } from './server/probe';
+import type { AllocationReport } from './tracker/profile';
 
 /** A server under test, in a process of its own. */
 export interface ServerTarget {
@@ -16,6 +17,10 @@ export interface ServerTarget {
   usage(gc?: boolean, window?: boolean): Promise<ProcessUsage>;
   /** Writes a heap snapshot of the server process (after a full collection) to `file`. */
   snapshot(file: string): Promise<void>;
+  /** Starts counting the bytes the server process allocates (V8's sampling heap profiler). */
+  allocationsStart(): Promise<void>;
+  /** What it allocated since allocationsStart(), and the frames that allocated most. */
+  allocationsStop(): Promise<AllocationReport>;
   stop(): Promise<void>;
 }
 
@@ -27,6 +32,8 @@ function target(label: string, child: NodeChild, port: number, dialect: Dialect)
     pid: child.process.pid ?? 0,
     usage: (gc = false, window = false) => child.rpc.call<ProcessUsage>('usage', { gc, window }, 60_000),
     snapshot: async (file) => void (await child.rpc.call('snapshot', { file }, 300_000)),
+    allocationsStart: () => child.rpc.call<void>('allocationsStart', {}, 30_000),
+    allocationsStop: () => child.rpc.call<AllocationReport>('allocationsStop', {}, 60_000),
     stop: () => child.stop(),
   };
 }
@@ -52,7 +59,7 @@ export async function startHost(kind: HostKind, label: string, options: { room?:
 /**
  * Starts the gateway as a person runs it (`node apps/gateway/dist/main.js`), in test mode with
  * GATEWAY_BENCH_SETTINGS, plus --expose-gc and the bench's probe preloaded (it only answers
- * `usage` over IPC). Resolves once /ready answers 200.
+ * `usage`, `snapshot` and the allocation commands over IPC). Resolves once /ready answers 200.
  */
 export async function startGateway(label: string, settings: Readonly<Record<string, string>> = {}, flags: ServerFlags = {}): Promise<ServerTarget> {
   const port = await freePort(BENCH_HOST);

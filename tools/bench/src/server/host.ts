@@ -2,7 +2,7 @@
 // orchestrator: `start {kind, host, secret, room}` answers the port, `usage {gc}` CPU and memory.
 import { serveRpc } from '../ipc';
 import { ManagerServer } from './manager';
-import { snapshot, usage, watchGc } from './probe';
+import { allocationCommands, snapshot, usage, watchGc } from './probe';
 import { RawWsServer } from './raw-ws';
 import { SocketIoServer } from './socketio';
 
@@ -26,6 +26,7 @@ function main(): void {
   serveRpc({
     usage,
     snapshot,
+    ...allocationCommands(),
     start: async (args: HostStartArgs) => {
       if (server !== null) throw new Error('already started');
       const options = { host: args.host, secret: args.secret, room: args.room };

@@ -1,9 +1,10 @@
 // Loaded with `node -r` into a process the bench does not own (the gateway's dist/main.js): it
-// answers the orchestrator's `usage` requests over the IPC channel and changes nothing else.
+// answers the orchestrator's `usage`, `snapshot` and allocation requests over the IPC channel and
+// changes nothing else.
 import { serveRpc } from '../ipc';
-import { snapshot, usage, watchGc } from './probe';
+import { allocationCommands, snapshot, usage, watchGc } from './probe';
 
 if (process.send !== undefined) {
   watchGc();
-  serveRpc({ usage, snapshot });
+  serveRpc({ usage, snapshot, ...allocationCommands() });
 }

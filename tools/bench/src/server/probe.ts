@@ -1,6 +1,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { openFilesLimit } from '../machine';
+import { type AllocationReport, AllocationSampler } from '../tracker/profile';
 
 /** CPU and memory of one process, as the probe reports them. */
 export interface ProcessUsage {
@@ -101,4 +102,13 @@ export function usage(args: { gc?: boolean; window?: boolean } = {}): ProcessUsa
 export function snapshot(args: { file: string }): { file: string } {
   collect();
   return { file: writeHeapSnapshot(args.file) };
+}
+
+/**
+ * The probe's commands `allocationsStart` and `allocationsStop`: the bytes the process allocates
+ * between them (V8's sampling heap profiler, collected objects included) and where.
+ */
+export function allocationCommands(): { allocationsStart: () => Promise<void>; allocationsStop: () => Promise<AllocationReport> } {
+  const sampler = new AllocationSampler();
+  return { allocationsStart: () => sampler.start(), allocationsStop: () => sampler.stop() };
 }

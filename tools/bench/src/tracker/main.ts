@@ -1,6 +1,7 @@
-// The tracker workload in a process of its own (started with --expose-gc): `run {params, profile}`
-// times sweeps of a registry holding params.runs live runs (see sweep-bench.ts); with profile,
-// V8's sampling profiler runs around each timed sweep only and the self time by frame is returned.
+// The tracker workload in a process of its own (started with --expose-gc): `run {params, profile, collect}`
+// times sweeps of a registry holding params.runs live runs (see sweep-bench.ts); with collect, a
+// full collection runs right before each sweep; with profile, V8's sampling profiler runs around
+// each timed sweep only and the self time by frame is returned.
 import { writeFileSync } from 'node:fs';
 import { serveRpc } from '../ipc';
 import { usage } from '../server/probe';
@@ -18,16 +19,17 @@ function collect(): void {
 
 serveRpc({
   usage,
-  run: async (args: { params: SweepBenchParams; profile?: { file: string } }): Promise<SweepBenchReport & { profile: SelfTime[] | null }> => {
+  run: async (args: { params: SweepBenchParams; profile?: { file: string }; collect?: boolean }): Promise<SweepBenchReport & { profile: SelfTime[] | null }> => {
+    const beforeSweep = args.collect === true ? collect : () => undefined;
     if (args.profile === undefined) {
-      const report = await runSweepBench(args.params, { before: collect });
+      const report = await runSweepBench(args.params, { before: beforeSweep });
       return { ...report, profile: null };
     }
     const profiler = new SamplingProfiler();
     await profiler.open();
     const report = await runSweepBench(args.params, {
       before: async () => {
-        collect();
+        beforeSweep();
         await profiler.start();
       },
       swept: () => profiler.stop(),

@@ -23,7 +23,8 @@ export interface CpuProfile {
   readonly timeDeltas?: readonly number[];
 }
 
-function frameName(node: ProfileNode): string {
+/** A frame as `name path:line`, the path from packages/, apps/, tools/ or node_modules/ on. */
+export function frameName(node: { readonly callFrame: ProfileNode['callFrame'] }): string {
   const { functionName, url, lineNumber } = node.callFrame;
   const file = url === '' ? '' : url.replace(/^file:\/\//, '').replace(/^.*\/(packages|apps|tools|node_modules)\//, '$1/');
   return `${functionName === '' ? '(anonymous)' : functionName}${file === '' ? '' : ` ${file}:${lineNumber + 1}`}`;
@@ -94,5 +95,61 @@ export class SamplingProfiler {
 
   close(): void {
     this.session.disconnect();
+  }
+}
+
+/** One node of V8's sampling heap profile: bytes sampled as allocated by this frame itself, and its callees. */
+interface HeapProfileNode {
+  readonly callFrame: ProfileNode['callFrame'];
+  readonly selfSize: number;
+  readonly children?: readonly HeapProfileNode[];
+}
+
+/** Bytes a process allocated over a window, by V8's sampling heap profiler, with the frames that allocated most. */
+export interface AllocationReport {
+  readonly bytes: number;
+  readonly top: readonly { readonly frame: string; readonly bytes: number; readonly share: number }[];
+}
+
+/**
+ * V8's sampling heap profiler counting every allocation, kept or collected since (the profiler
+ * otherwise reports only what is still alive): the bytes a workload allocates, which is what
+ * young-generation collections, and so latency, follow. Statistical: one sample per
+ * `intervalBytes` allocated on average.
+ */
+export class AllocationSampler {
+  private readonly session = new Session();
+  private open = false;
+
+  private post<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    return new Promise((resolve, reject) => this.session.post(method, params, (error, result) => (error === null ? resolve(result as T) : reject(error))));
+  }
+
+  async start(intervalBytes = 4096): Promise<void> {
+    if (!this.open) {
+      this.session.connect();
+      this.open = true;
+    }
+    await this.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+
+  async stop(top = 10): Promise<AllocationReport> {
+    const { profile } = await this.post<{ profile: { head: HeapProfileNode } }>('HeapProfiler.stopSampling');
+    const byFrame = new Map<string, number>();
+    let bytes = 0;
+    const pending: HeapProfileNode[] = [profile.head];
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      if (node.selfSize > 0) {
+        bytes += node.selfSize;
+        const name = frameName(node);
+        byFrame.set(name, (byFrame.get(name) ?? 0) + node.selfSize);
+      }
+      pending.push(...(node.children ?? []));
+    }
+    const frames = [...byFrame.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([frame, size]) => ({ frame, bytes: size, share: bytes > 0 ? Math.round((size / bytes) * 1000) / 1000 : 0 }));
+    return { bytes, top: frames };
   }
 }

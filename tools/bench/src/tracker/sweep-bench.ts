@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { getExecutionTracker, registerExecutionTracker } from '@agentwirejs/execution-tracker';
 import type { AgentEventSink, AgentRunReporter, AgentRunner } from '@agentwirejs/protocols';
 import { UserExecutionContext, generateRunId, generateThreadId } from '@agentwirejs/types';
@@ -31,6 +31,8 @@ export interface SweepSample {
   readonly sweepCpuMs: number;
   /** From the sweep until every run it ended has emitted its terminal event and settled. */
   readonly settledMs: number;
+  /** Garbage-collection pauses of the main thread within the sweep() call (PerformanceObserver 'gc' entries), ms. */
+  readonly gcMs: number;
   readonly popped: number;
   readonly dead: number;
   readonly timedOut: number;
@@ -111,6 +113,13 @@ export async function runSweepBench(params: SweepBenchParams, hooks: SweepHooks 
   const dead = new Uint8Array(params.runs);
   const heartbeatRoundMs: number[] = [];
   const sweeps: SweepSample[] = [];
+  // GC pauses, attributed to the sweep windows they overlap once every entry has been delivered
+  const pauses: { start: number; end: number }[] = [];
+  const windows: { start: number; end: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   let endedSoFar = 0;
   for (let round = 0; round < params.rounds; round += 1) {
     const silent = new Uint8Array(params.runs);
@@ -130,16 +139,26 @@ export async function runSweepBench(params: SweepBenchParams, hooks: SweepHooks 
     const cpuStart = process.cpuUsage();
     const sweepStart = performance.now();
     const report = registry.sweep();
-    const sweepMs = performance.now() - sweepStart;
+    const sweepEnd = performance.now();
+    const sweepMs = sweepEnd - sweepStart;
     const cpu = process.cpuUsage(cpuStart);
+    windows.push({ start: sweepStart, end: sweepEnd });
     endedSoFar += report.dead + report.timedOut;
     await hooks.swept?.();
     while (registry.metrics().retained < endedSoFar) await flush();
     const settledMs = performance.now() - sweepStart;
     for (let i = 0; i < params.runs; i += 1) if (silent[i] === 1) dead[i] = 1;
-    sweeps.push({ sweepMs, sweepCpuMs: (cpu.user + cpu.system) / 1000, settledMs, popped: report.popped, dead: report.dead, timedOut: report.timedOut, live });
+    sweeps.push({ sweepMs, sweepCpuMs: (cpu.user + cpu.system) / 1000, settledMs, gcMs: 0, popped: report.popped, dead: report.dead, timedOut: report.timedOut, live });
   }
+  await flush(); // the observer's last entries
+  gcObserver.disconnect();
+  const withGc = sweeps.map((sweep, index) => {
+    const window = windows[index] as { start: number; end: number };
+    let gcMs = 0;
+    for (const pause of pauses) gcMs += Math.max(0, Math.min(pause.end, window.end) - Math.max(pause.start, window.start));
+    return { ...sweep, gcMs };
+  });
   // No shutdown: ending the remaining runs would take longer than the measurement, and nothing
   // holds the event loop (no sweep timer), so the process can simply exit.
-  return { setupMs, heartbeatRoundMs, sweeps };
+  return { setupMs, heartbeatRoundMs, sweeps: withGc };
 }

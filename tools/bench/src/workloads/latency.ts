@@ -3,6 +3,7 @@ import { BENCH_SECRET } from '../options';
 import { check, figure, pairwise } from '../results';
 import { type ServerTarget, startGateway, startHost } from '../targets';
 import { signUsers } from '../tokens';
+import type { AllocationReport } from '../tracker/profile';
 import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, rotate } from './context';
 
 interface LatencySeries {
@@ -27,6 +28,17 @@ interface LatencyVariant {
 /** Events of each requested run: agent_started, one agent_thinking, agent_completed. */
 const EVENTS_PER_RUN = 3;
 
+/** Issue 19's aim for the gateway: at most half of the 25 KB a run allocated on 2026-11-22. */
+const ALLOCATION_TARGET_KB = 12.5;
+/** Issue 19's aim for the gateway's request → event p99 at this rate. */
+const GATEWAY_P99_TARGET_MS = 2;
+
+/** Bytes allocated per run by one server over the allocation runs (one per repetition). */
+interface AllocationSeries {
+  readonly kbPerRun: number[];
+  readonly last: AllocationReport | null;
+}
+
 /** Workload 3: delivery latency at a fixed offered rate. */
 export async function latencyWorkload(context: BenchContext): Promise<WorkloadBody> {
   const sizes = context.sizes.latency;
@@ -50,6 +62,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
   const verification = new VerificationLog();
   const series = new Map<string, LatencySeries>(variants.map((variant) => [variant.id, { p50: [], p99: [], p999: [], rate: [], gcLongest: [], gcTotal: [], clientGcLongest: [] }]));
   const runsPerSecond = Math.floor(sizes.rate / EVENTS_PER_RUN);
+  const allocations = new Map<string, AllocationSeries>();
   const timeoutMs = sizes.durationMs + 30_000;
   const measure = (variant: LatencyVariant, durationMs: number, warmupMs: number): Promise<LatencyReport> =>
     variant.kind === 'one-way'
@@ -86,6 +99,25 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
         );
       }
     }
+    // Allocation per run: one more run of each request variant per repetition with V8's sampling heap
+    // profiler on in the server (it slows the server, so these runs give no latency figure).
+    for (let rep = 0; rep < sizes.reps; rep += 1) {
+      for (const variant of variants.filter((candidate) => candidate.kind === 'request')) {
+        const server = servers.get(variant.group) as ServerTarget;
+        await server.allocationsStart();
+        const report = await measure(variant, sizes.durationMs, 0);
+        const allocated = await server.allocationsStop();
+        verification.add(`${variant.label} allocation run ${rep + 1}`, report.verdict);
+        const runs = report.samples / EVENTS_PER_RUN;
+        const kbPerRun = runs > 0 ? allocated.bytes / 1024 / runs : 0;
+        const previous = allocations.get(variant.id);
+        allocations.set(variant.id, { kbPerRun: [...(previous?.kbPerRun ?? []), kbPerRun], last: allocated });
+        context.progress(
+          `latency allocation run ${rep + 1}/${sizes.reps} · ${variant.label}: ${kbPerRun.toFixed(1)} KB per run (${runs} runs, ${(allocated.bytes / 1048576).toFixed(0)} MB sampled); ` +
+            `most by ${allocated.top.slice(0, 4).map((entry) => `${entry.frame} ${(entry.share * 100).toFixed(0)}%`).join('; ')}`,
+        );
+      }
+    }
   } finally {
     await client.stop();
     for (const server of servers.values()) await server.stop();
@@ -101,11 +133,25 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       'load generator: longest GC pause': { unit: 'ms', values: of(variant.id).clientGcLongest },
     }),
   );
+  const allocated = (id: string): AllocationSeries => allocations.get(id) ?? { kbPerRun: [], last: null };
+  const gatewayAllocations = allocated('gateway-request');
+  for (const variant of variants.filter((candidate) => candidate.kind === 'request')) {
+    figures.push(figure(`${variant.label}: allocation per run`, 'KB allocated per run (sampling heap profiler)', 'KB', allocated(variant.id).kbPerRun, {}));
+  }
+  const allocationNote =
+    gatewayAllocations.last === null
+      ? []
+      : [
+          `Allocation by frame in the gateway's last allocation run (sampling heap profiler, bytes allocated by the frame itself): ` +
+            `${gatewayAllocations.last.top.map((entry) => `${entry.frame} ${(entry.share * 100).toFixed(1)}%`).join('; ')}.`,
+        ];
   return {
     parameters: { ...sizes, runsPerSecond, eventsPerRun: EVENTS_PER_RUN },
     figures,
     checks: [
-      check('gateway p99, request → event', 'ms', of('gateway-request').p99, { op: '<=', bound: 1 }),
+      check('gateway p99, request → event', 'ms', of('gateway-request').p99, { op: '<=', bound: GATEWAY_P99_TARGET_MS }),
+      check('gateway allocation per run, request → event', 'KB', gatewayAllocations.kbPerRun, { op: '<=', bound: ALLOCATION_TARGET_KB }),
+      check('raw ws allocation per run, request → event', 'KB', allocated('raw-request').kbPerRun, null),
       check('gateway p99 / raw ws p99, request → event', '×', pairwise(of('gateway-request').p99, of('raw-request').p99), null),
       check('manager p99, one-way', 'ms', of('manager-one-way').p99, { op: '<=', bound: 1 }),
       check('manager p99 / raw ws p99, one-way', '×', pairwise(of('manager-one-way').p99, of('raw-one-way').p99), null),
@@ -120,6 +166,11 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       `(runs of agent_started, 1 agent_thinking, agent_completed: ${runsPerSecond * EVENTS_PER_RUN} events/s) and times every event from the moment its request ` +
       `was sent, on its own clock. That includes the inbound frame, routing and the run start, so it is an upper bound of one-way delivery; the raw ws server ` +
       `answers the same requests with the same three envelopes at once. GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries).`,
-    notes: [`${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition.`],
+    notes: [
+      `${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition.`,
+      `Allocation per run: after the timed repetitions, ${sizes.reps} more runs of each request → event variant with V8's sampling heap profiler on in the server ` +
+        `(HeapProfiler.startSampling every 4 KB on average, objects collected since included): bytes sampled / runs requested. These runs give no latency figure.`,
+      ...allocationNote,
+    ],
   };
 }

@@ -6,7 +6,7 @@ import { monotonicUs } from '../machine';
 import { usage, watchGc } from '../server/probe';
 import type { BenchUser } from '../tokens';
 import { type AgentwireProtocol, type BenchConnection, type Dialect, openConnections } from './connection';
-import { type UnicastParams, runBroadcast, runPaced, runRequests, runUnicast } from './runs';
+import { type RequestsParams, type UnicastParams, runBroadcast, runPaced, runRequests, runUnicast } from './runs';
 import { type TokenStreamParams, runTokenStream } from './token-stream';
 
 // exit normally on SIGTERM, so `node --cpu-prof` writes its profile
@@ -35,7 +35,7 @@ function main(): void {
     broadcast: (args: { group: string; count: number; payloadBytes: number; serialize?: 'once' | 'per-socket'; sequenced: boolean; timeoutMs: number }) =>
       runBroadcast(group(args.group), args),
     paced: (args: { group: string; rate: number; durationMs: number; warmupMs: number; payloadBytes: number; timeoutMs: number }) => runPaced(group(args.group), args),
-    requests: (args: { group: string; runsPerSecond: number; durationMs: number; warmupMs: number; events: number; payloadBytes: number; timeoutMs: number }) =>
+    requests: (args: { group: string } & RequestsParams) =>
       runRequests(group(args.group), args),
     /** One streamed answer per connection of every group named (token-stream.ts). */
     tokens: (args: { groups: string[] } & TokenStreamParams) => runTokenStream(args.groups.flatMap((name) => group(name)), args),

@@ -238,6 +238,21 @@ export async function runPaced(
   return latencyReport(samples, lastAt - firstCounted, clientCpuShare, !completed, completed ? verdict : { ...verdict, ok: false, problems: [`timed out after ${params.timeoutMs} ms`, ...verdict.problems] });
 }
 
+/** What a request → event latency run asks for. */
+export interface RequestsParams {
+  readonly runsPerSecond: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly events: number;
+  readonly payloadBytes: number;
+  readonly timeoutMs: number;
+  /** A bench server's burst in AG-UI's vocabulary (as UnicastParams.vocabulary); the gateway's burst agent speaks the connection's. */
+  readonly vocabulary?: 'ag-ui';
+}
+
+/** The first event of a run in either vocabulary. */
+const START_TYPES: ReadonlySet<string> = new Set(['agent_started', 'RUN_STARTED']);
+
 /**
  * Request-to-event latency: the client sends start_agent {events} at `runsPerSecond`, round robin
  * over the connections, and times every event of each run from the moment its request was sent
@@ -245,7 +260,7 @@ export async function runPaced(
  */
 export async function runRequests(
   connections: readonly BenchConnection[],
-  params: { runsPerSecond: number; durationMs: number; warmupMs: number; events: number; payloadBytes: number; timeoutMs: number },
+  params: RequestsParams,
 ): Promise<LatencyReport & { runs: number }> {
   const total = Math.floor((params.runsPerSecond * params.durationMs) / 1000);
   const records = connections.map((): SlimEnvelope[] => []);
@@ -267,13 +282,13 @@ export async function runRequests(
       const runId = record.run_id;
       if (runId === undefined) return;
       let sentAt = started.get(runId);
-      if (record.type === 'agent_started') {
+      if (START_TYPES.has(record.type)) {
         sentAt = pending.shift();
         if (sentAt !== undefined) started.set(runId, sentAt);
       }
       if (sentAt === undefined) return;
       if (sentAt >= countFrom) samples.push(atUs - sentAt);
-      if (record.type === 'agent_completed' || record.type === 'agent_error' || record.type === 'agent_cancelled') {
+      if (TERMINAL_TYPES.has(record.type)) {
         if (sentAt >= countFrom) counted += 1;
         started.delete(runId);
         finished.tick();
@@ -281,7 +296,7 @@ export async function runRequests(
     };
   });
   const cpu = process.cpuUsage();
-  const input = { events: params.events, payload_bytes: params.payloadBytes };
+  const input = { events: params.events, payload_bytes: params.payloadBytes, ...(params.vocabulary === undefined ? {} : { vocabulary: params.vocabulary }) };
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((monotonicUs() - startedAt) * params.runsPerSecond) / 1e6));

@@ -1,4 +1,4 @@
-import type { LatencyReport, ThroughputReport, UnicastParams } from '../client/runs';
+import type { LatencyReport, RequestsParams, ThroughputReport, UnicastParams } from '../client/runs';
 import type { AgentwireProtocol, Dialect } from '../client/connection';
 import type { TokenStreamParams, TokenStreamReport } from '../client/token-stream';
 import { loadAverage } from '../machine';
@@ -49,10 +49,7 @@ export class LoadClient {
     return this.child.rpc.call('paced', { group, ...params }, params.timeoutMs + 30_000);
   }
 
-  requests(
-    group: string,
-    params: { runsPerSecond: number; durationMs: number; warmupMs: number; events: number; payloadBytes: number; timeoutMs: number },
-  ): Promise<LatencyReport & { runs: number }> {
+  requests(group: string, params: RequestsParams): Promise<LatencyReport & { runs: number }> {
     return this.child.rpc.call('requests', { group, ...params }, params.timeoutMs + params.durationMs + 30_000);
   }
 

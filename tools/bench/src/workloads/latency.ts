@@ -3,6 +3,7 @@ import { BENCH_SECRET } from '../options';
 import { check, figure, pairwise } from '../results';
 import { type ServerTarget, startGateway, startHost } from '../targets';
 import { signUsers } from '../tokens';
+import type { AgentwireProtocol } from '../client/connection';
 import type { AllocationReport } from '../tracker/profile';
 import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, rotate } from './context';
 
@@ -21,11 +22,18 @@ interface LatencySeries {
 interface LatencyVariant {
   readonly id: string;
   readonly label: string;
+  /** The client connections it uses (one group per server and protocol). */
   readonly group: string;
   readonly kind: 'one-way' | 'request';
 }
 
-/** Events of each requested run: agent_started, one agent_thinking, agent_completed. */
+/** A group of client connections: to which server, speaking which protocol. */
+interface ConnectionGroup {
+  readonly server: string;
+  readonly protocol: AgentwireProtocol;
+}
+
+/** Events of each requested run: RUN_STARTED, one REASONING_MESSAGE_CHUNK, RUN_FINISHED (over agentwire.v1: agent_started, agent_thinking, agent_completed). */
 const EVENTS_PER_RUN = 3;
 
 /** Issue 19's aim for the gateway: at most half of the 25 KB a run allocated on 2026-11-22. */
@@ -49,12 +57,22 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
     manager: () => startHost('manager', 'manager', flags),
     gateway: () => startGateway('gateway', {}, flags),
   };
+  // Clients speak agentwire.v2, as @agentwirejs/client does (the path that ships); one more group
+  // of the gateway's speaks agentwire.v1, whose events the gateway translates per connection (reference).
+  const groups: Record<string, ConnectionGroup> = {
+    raw: { server: 'raw', protocol: 'agentwire.v2' },
+    socketio: { server: 'socketio', protocol: 'agentwire.v2' },
+    manager: { server: 'manager', protocol: 'agentwire.v2' },
+    gateway: { server: 'gateway', protocol: 'agentwire.v2' },
+    'gateway-v1': { server: 'gateway', protocol: 'agentwire.v1' },
+  };
   const variants: LatencyVariant[] = [
     { id: 'raw-one-way', label: 'raw ws (one-way)', group: 'raw', kind: 'one-way' },
     { id: 'socketio-one-way', label: 'socket.io 4.8 (one-way)', group: 'socketio', kind: 'one-way' },
     { id: 'manager-one-way', label: 'manager sendToUser (one-way)', group: 'manager', kind: 'one-way' },
     { id: 'raw-request', label: 'raw ws (request → event)', group: 'raw', kind: 'request' },
     { id: 'gateway-request', label: 'gateway (request → event)', group: 'gateway', kind: 'request' },
+    { id: 'gateway-v1-request', label: 'gateway (request → event), agentwire.v1 clients (reference)', group: 'gateway-v1', kind: 'request' },
   ];
   const users = await signUsers(BENCH_SECRET, sizes.users);
   const client = LoadClient.start();
@@ -67,18 +85,28 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
   const measure = (variant: LatencyVariant, durationMs: number, warmupMs: number): Promise<LatencyReport> =>
     variant.kind === 'one-way'
       ? client.paced(variant.group, { rate: sizes.rate, durationMs, warmupMs, payloadBytes: sizes.payloadBytes, timeoutMs })
-      : client.requests(variant.group, { runsPerSecond, durationMs, warmupMs, events: EVENTS_PER_RUN - 2, payloadBytes: sizes.payloadBytes, timeoutMs });
+      : client.requests(variant.group, {
+          runsPerSecond,
+          durationMs,
+          warmupMs,
+          events: EVENTS_PER_RUN - 2,
+          payloadBytes: sizes.payloadBytes,
+          timeoutMs,
+          // the raw ws server answers in the vocabulary asked for; the gateway's agent speaks the connection's
+          ...((groups[variant.group] as ConnectionGroup).protocol === 'agentwire.v2' ? { vocabulary: 'ag-ui' as const } : {}),
+        });
   try {
-    for (const [group, start] of Object.entries(starters)) {
-      const server = await start();
-      servers.set(group, server);
-      const { ms } = await client.connect(group, server.baseUrl, server.dialect, users);
-      context.progress(`latency: ${server.label} up, ${users.length} clients connected in ${ms} ms`);
+    for (const [name, start] of Object.entries(starters)) servers.set(name, await start());
+    for (const [group, { server: name, protocol }] of Object.entries(groups)) {
+      const server = servers.get(name) as ServerTarget;
+      const { ms } = await client.connect(group, server.baseUrl, server.dialect, users, protocol);
+      context.progress(`latency: ${server.label} up, ${users.length} clients (${server.dialect === 'socketio' ? 'socket.io' : protocol}) connected in ${ms} ms`);
     }
+    const serverOf = (variant: LatencyVariant): ServerTarget => servers.get((groups[variant.group] as ConnectionGroup).server) as ServerTarget;
     for (const variant of variants) verification.add(`${variant.label} warm-up`, (await measure(variant, Math.min(1000, sizes.durationMs), 0)).verdict);
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const variant of rotate(variants, rep)) {
-        const server = servers.get(variant.group) as ServerTarget;
+        const server = serverOf(variant);
         await Promise.all([server.usage(false, true), client.usage(true)]);
         const report = await measure(variant, sizes.durationMs, sizes.warmupMs);
         const [serverGc, clientGc] = (await Promise.all([server.usage(false, true), client.usage(true)])).map((usage) => usage.gcWindow);
@@ -103,7 +131,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
     // profiler on in the server (it slows the server, so these runs give no latency figure).
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const variant of variants.filter((candidate) => candidate.kind === 'request')) {
-        const server = servers.get(variant.group) as ServerTarget;
+        const server = serverOf(variant);
         await server.allocationsStart();
         const report = await measure(variant, sizes.durationMs, 0);
         const allocated = await server.allocationsStop();
@@ -153,6 +181,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       check('gateway allocation per run, request → event', 'KB', gatewayAllocations.kbPerRun, { op: '<=', bound: ALLOCATION_TARGET_KB }),
       check('raw ws allocation per run, request → event', 'KB', allocated('raw-request').kbPerRun, null),
       check('gateway p99 / raw ws p99, request → event', '×', pairwise(of('gateway-request').p99, of('raw-request').p99), null),
+      check('gateway p99, request → event, agentwire.v1 clients', 'ms', of('gateway-v1-request').p99, null),
       check('manager p99, one-way', 'ms', of('manager-one-way').p99, { op: '<=', bound: 1 }),
       check('manager p99 / raw ws p99, one-way', '×', pairwise(of('manager-one-way').p99, of('raw-one-way').p99), null),
     ],
@@ -163,9 +192,11 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       `CLOCK_MONOTONIC read by the server right before the send (process.hrtime), and the client reads the same clock when the frame arrives ` +
       `(one kernel clock shared by both processes, so no offset to estimate; resolution 1 µs). ` +
       `Request → event (raw ws, gateway): the burst agent's payload carries no timestamp, so the client sends ${runsPerSecond} start_agent requests a second ` +
-      `(runs of agent_started, 1 agent_thinking, agent_completed: ${runsPerSecond * EVENTS_PER_RUN} events/s) and times every event from the moment its request ` +
+      `(runs of RUN_STARTED, 1 REASONING_MESSAGE_CHUNK, RUN_FINISHED: ${runsPerSecond * EVENTS_PER_RUN} events/s) and times every event from the moment its request ` +
       `was sent, on its own clock. That includes the inbound frame, routing and the run start, so it is an upper bound of one-way delivery; the raw ws server ` +
-      `answers the same requests with the same three envelopes at once. GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries).`,
+      `answers the same requests with the same three envelopes at once. Clients speak agentwire.v2 (as @agentwirejs/client); the last variant is the gateway with agentwire.v1 clients, ` +
+      `which get agent_started, agent_thinking and agent_completed translated per connection (reference; the figures before 2026-12-04 were measured that way). ` +
+      `GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries).`,
     notes: [
       `${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition.`,
       `Allocation per run: after the timed repetitions, ${sizes.reps} more runs of each request → event variant with V8's sampling heap profiler on in the server ` +

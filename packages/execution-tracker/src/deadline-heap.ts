@@ -16,12 +16,16 @@ class Entry<T> implements Deadline<T> {
 
 const INITIAL_CAPACITY = 64;
 
-function parentOf(position: number): number {
-  return ((position - 1) / ARITY) | 0;
-}
-
-/** Children per node: a 4-ary heap is half as deep as a binary one (9 levels at 100,000 entries instead of 17), and a node's children sit side by side in `keys`; each level a sift passes writes a scattered `positionOf` entry, which is what a pop costs in a heap that size. */
+/**
+ * Children per node. A 4-ary heap is half as deep as a binary one (9 levels at 100,000 entries
+ * instead of 17) and a node's children sit side by side in `keys`; each level a sift passes
+ * writes one scattered `positionOf` entry, which is what a pop costs in a heap that size.
+ */
 const ARITY = 4;
+
+function parentOf(position: number): number {
+  return Math.floor((position - 1) / ARITY);
+}
 
 /**
  * A 4-ary min-heap of deadlines with in-place rescheduling and removal. Every live value has

@@ -201,7 +201,7 @@ export class LiveRun {
   }
 
   /** Questions waiting, in the order they were asked (the run ends: each is told why). */
-  waitingInterrupts(): IterableIterator<PendingInterrupt> | readonly PendingInterrupt[] {
+  waitingInterrupts(): Iterable<PendingInterrupt> {
     return this.questions === null ? NOTHING_WAITING : this.questions.values();
   }
 
@@ -220,7 +220,7 @@ export class LiveRun {
   }
 
   /** The streams still open, in the order they opened, and forgets them: the run is ending and closes them. */
-  takeOpenStreams(): IterableIterator<OpenStream> | readonly OpenStream[] {
+  takeOpenStreams(): Iterable<OpenStream> {
     const open = this.streams;
     this.streams = null;
     return open === null ? NO_STREAMS : open.values();

@@ -7,6 +7,12 @@ export interface BenchSizes {
     readonly users: number;
     readonly durationMs: number;
     readonly warmupMs: number;
+    /**
+     * An uncounted run of the same variant right before each timed one: a server that sat idle
+     * while the other variants ran has had its young generation shrunk by V8 (about twice the
+     * collections in the next 8 s), which would be charged to whichever variant comes first.
+     */
+    readonly leadInMs: number;
     readonly payloadBytes: number;
     readonly reps: number;
   };
@@ -43,7 +49,7 @@ export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
   full: {
     unicast: { users: 200, events: 500, payloadBytes: 300, warmupEvents: 200, reps: 5 },
     broadcast: { clients: 1000, messages: 200, payloadBytes: 300, warmupMessages: 50, reps: 5 },
-    latency: { rate: 5000, users: 100, durationMs: 8000, warmupMs: 1000, payloadBytes: 300, reps: 3 },
+    latency: { rate: 5000, users: 100, durationMs: 8000, warmupMs: 1000, leadInMs: 3000, payloadBytes: 300, reps: 3 },
     memory: { connections: [5_000, 10_000], warmupConnections: 500, reps: 3 },
     tracker: { runs: 100_000, users: 20_000, expire: 1000, rounds: 11, reps: 3 },
     checker: { files: 5000, reps: 3 },
@@ -53,7 +59,7 @@ export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
   quick: {
     unicast: { users: 100, events: 300, payloadBytes: 300, warmupEvents: 100, reps: 3 },
     broadcast: { clients: 300, messages: 100, payloadBytes: 300, warmupMessages: 20, reps: 3 },
-    latency: { rate: 5000, users: 50, durationMs: 1000, warmupMs: 300, payloadBytes: 300, reps: 3 },
+    latency: { rate: 5000, users: 50, durationMs: 1000, warmupMs: 300, leadInMs: 500, payloadBytes: 300, reps: 3 },
     memory: { connections: [1500], warmupConnections: 200, reps: 3 },
     tracker: { runs: 20_000, users: 4000, expire: 200, rounds: 4, reps: 3 },
     checker: { files: 300, reps: 3 },

@@ -27,10 +27,15 @@ interface LatencyVariant {
   readonly kind: 'one-way' | 'request';
 }
 
-/** A group of client connections: to which server, speaking which protocol. */
+/** A group of client connections: to which server, speaking which protocol, as which users. */
 interface ConnectionGroup {
   readonly server: string;
   readonly protocol: AgentwireProtocol;
+  /**
+   * Users of their own: a user's events go to every connection the user has on a server, so two
+   * groups of the same users on one server would each receive (and cost the server) the other's runs.
+   */
+  readonly ownUsers?: boolean;
 }
 
 /** Events of each requested run: RUN_STARTED, one REASONING_MESSAGE_CHUNK, RUN_FINISHED (over agentwire.v1: agent_started, agent_thinking, agent_completed). */
@@ -64,7 +69,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
     socketio: { server: 'socketio', protocol: 'agentwire.v2' },
     manager: { server: 'manager', protocol: 'agentwire.v2' },
     gateway: { server: 'gateway', protocol: 'agentwire.v2' },
-    'gateway-v1': { server: 'gateway', protocol: 'agentwire.v1' },
+    'gateway-v1': { server: 'gateway', protocol: 'agentwire.v1', ownUsers: true },
   };
   const variants: LatencyVariant[] = [
     { id: 'raw-one-way', label: 'raw ws (one-way)', group: 'raw', kind: 'one-way' },
@@ -75,6 +80,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
     { id: 'gateway-v1-request', label: 'gateway (request → event), agentwire.v1 clients (reference)', group: 'gateway-v1', kind: 'request' },
   ];
   const users = await signUsers(BENCH_SECRET, sizes.users);
+  const otherUsers = await signUsers(BENCH_SECRET, sizes.users, { prefix: 'latency-v1' });
   const client = LoadClient.start();
   const servers = new Map<string, ServerTarget>();
   const verification = new VerificationLog();
@@ -97,16 +103,18 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
         });
   try {
     for (const [name, start] of Object.entries(starters)) servers.set(name, await start());
-    for (const [group, { server: name, protocol }] of Object.entries(groups)) {
+    for (const [group, { server: name, protocol, ownUsers }] of Object.entries(groups)) {
       const server = servers.get(name) as ServerTarget;
-      const { ms } = await client.connect(group, server.baseUrl, server.dialect, users, protocol);
-      context.progress(`latency: ${server.label} up, ${users.length} clients (${server.dialect === 'socketio' ? 'socket.io' : protocol}) connected in ${ms} ms`);
+      const members = ownUsers === true ? otherUsers : users;
+      const { ms } = await client.connect(group, server.baseUrl, server.dialect, members, protocol);
+      context.progress(`latency: ${server.label} up, ${members.length} clients (${server.dialect === 'socketio' ? 'socket.io' : protocol}) connected in ${ms} ms`);
     }
     const serverOf = (variant: LatencyVariant): ServerTarget => servers.get((groups[variant.group] as ConnectionGroup).server) as ServerTarget;
     for (const variant of variants) verification.add(`${variant.label} warm-up`, (await measure(variant, Math.min(1000, sizes.durationMs), 0)).verdict);
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const variant of rotate(variants, rep)) {
         const server = serverOf(variant);
+        verification.add(`${variant.label} rep ${rep + 1} lead-in`, (await measure(variant, sizes.leadInMs, 0)).verdict);
         await Promise.all([server.usage(false, true), client.usage(true)]);
         const report = await measure(variant, sizes.durationMs, sizes.warmupMs);
         const [serverGc, clientGc] = (await Promise.all([server.usage(false, true), client.usage(true)])).map((usage) => usage.gcWindow);
@@ -132,6 +140,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const variant of variants.filter((candidate) => candidate.kind === 'request')) {
         const server = serverOf(variant);
+        verification.add(`${variant.label} allocation run ${rep + 1} lead-in`, (await measure(variant, sizes.leadInMs, 0)).verdict);
         await server.allocationsStart();
         const report = await measure(variant, sizes.durationMs, 0);
         const allocated = await server.allocationsStop();
@@ -187,7 +196,8 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
     ],
     verification: verification.result(),
     method:
-      `${sizes.users} clients; ${sizes.rate} events/s offered for ${sizes.durationMs / 1000} s, the first ${sizes.warmupMs / 1000} s not counted. ` +
+      `${sizes.users} clients; ${sizes.rate} events/s offered for ${sizes.durationMs / 1000} s, the first ${sizes.warmupMs / 1000} s not counted, ` +
+      `right after an uncounted ${sizes.leadInMs / 1000} s run of the same variant (a server left idle while the other variants ran has had its young generation shrunk by V8 and collects about twice as often for the next seconds: measured, 76–80 collections in 8 s after 30 s idle against 36–46 without). ` +
       `One-way (raw ws, socket.io, manager): the server publishes probes round robin over the users, paced by the clock; each carries its publish time, ` +
       `CLOCK_MONOTONIC read by the server right before the send (process.hrtime), and the client reads the same clock when the frame arrives ` +
       `(one kernel clock shared by both processes, so no offset to estimate; resolution 1 µs). ` +
@@ -195,7 +205,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       `(runs of RUN_STARTED, 1 REASONING_MESSAGE_CHUNK, RUN_FINISHED: ${runsPerSecond * EVENTS_PER_RUN} events/s) and times every event from the moment its request ` +
       `was sent, on its own clock. That includes the inbound frame, routing and the run start, so it is an upper bound of one-way delivery; the raw ws server ` +
       `answers the same requests with the same three envelopes at once. Clients speak agentwire.v2 (as @agentwirejs/client); the last variant is the gateway with agentwire.v1 clients, ` +
-      `which get agent_started, agent_thinking and agent_completed translated per connection (reference; the figures before 2026-12-04 were measured that way). ` +
+      `which get agent_started, agent_thinking and agent_completed translated per connection (reference, with ${sizes.users} users of its own, so that neither group receives the other's runs; the figures before 2026-12-04 were measured that way). ` +
       `GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries).`,
     notes: [
       `${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition.`,

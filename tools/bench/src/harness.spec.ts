@@ -145,6 +145,18 @@ describe('the harness, with real sockets in one process', () => {
     }
   });
 
+  it('times requested runs in AG-UI vocabulary over agentwire.v2 (RUN_STARTED starts the clock, RUN_FINISHED ends the run)', async () => {
+    const server = await start(new RawWsServer({ host: HOST, secret: SECRET, room: false }));
+    const connections = await connect(server, 'agentwire', users, 'agentwire.v2');
+    try {
+      const report = await runRequests(connections, { runsPerSecond: 100, durationMs: 120, warmupMs: 0, events: 1, payloadBytes: 20, timeoutMs: 10_000, vocabulary: 'ag-ui' });
+      expect(report).toMatchObject({ runs: 12, samples: 36, timedOut: false, verdict: { ok: true } });
+    } finally {
+      await closeAll(connections);
+      await server.stop();
+    }
+  });
+
   it("speaks socket.io's protocol to the socket.io baseline (auth in the connect packet, events in 42 packets)", async () => {
     const server = await start(new SocketIoServer({ host: HOST, secret: SECRET, room: true }));
     const connections = await connect(server, 'socketio', users);

@@ -44,7 +44,10 @@ export type SendBatches = (batchId: string, batches: readonly UserBatch[]) => Pr
  * maxUsersPerCall of them per call: appends of many users made in the same tick (a room, many
  * runs at once) cost Redis one script call, not one each.
  * While Redis is unreachable appends wait here, bounded by maxBuffered, and go out in order on
- * reconnect; past the bound, appends fail at once with BackplaneUnavailableError.
+ * reconnect; past the bound, appends fail at once with BackplaneUnavailableError. While Redis
+ * answers, the bound does not refuse: what waits then is the callers' own backlog, which they
+ * pace (a run of the tracker holds at most its events in flight here), and refusing it would
+ * lose events of a busy process (400 runs with 32 events in flight each are 12,800 appends).
  */
 export class AppendQueue {
   private readonly queues = new Map<UserId, UserQueue>();
@@ -60,6 +63,8 @@ export class AppendQueue {
     private readonly maxBuffered: number,
     private readonly maxBatch: number,
     private readonly maxUsersPerCall: number,
+    /** Whether Redis answers now (both connections ready). */
+    private readonly reachable: () => boolean,
   ) {}
 
   /** Appends waiting for Redis or in flight. */
@@ -69,7 +74,7 @@ export class AppendQueue {
 
   /** Queues one append; resolves with its entry once Redis assigned the seq. Must be called synchronously in call order. */
   enqueue(userId: UserId, append: QueuedAppend): Promise<StreamEntry> {
-    if (this.buffered >= this.maxBuffered) {
+    if (this.buffered >= this.maxBuffered && !this.reachable()) {
       return Promise.reject(new BackplaneUnavailableError(`${this.buffered} appends are already waiting for Redis`));
     }
     let queue = this.queues.get(userId);

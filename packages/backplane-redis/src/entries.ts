@@ -72,8 +72,56 @@ export function entryFromJson(userId: UserId, seq: number, appendedAt: number, j
   return new EncodedStreamEntry(seq, userId, json, appendedAt);
 }
 
-/** One published line: `<seq> <appendedAt> <json>` (JSON never holds a raw newline, so lines split safely). */
+/** The first character of a batch's text (see batchText); a legacy publication starts with a seq. */
+const BATCH_MARK = '@';
+
+/** What batchText needs of each append. */
+export interface BatchLine extends EnvelopeParts {
+  readonly appendedAt: number;
+}
+
+/**
+ * One user's batch as the append script stores and publishes it, less its first line: one line
+ * per entry, `<appended at> <cut> <envelope without its seq>`, the seq going at `cut`. The script
+ * prefixes `@<first seq>` (APPEND_SCRIPT), so the entries' seqs are first, first + 1, … in line
+ * order. JSON never holds a raw newline, so lines split safely.
+ */
+export function batchText(appends: readonly BatchLine[]): string {
+  let text = '';
+  for (let i = 0; i < appends.length; i += 1) {
+    const { appendedAt, head, tail } = appends[i] as BatchLine;
+    text += `${i === 0 ? '' : '\n'}${appendedAt} ${head.length} ${head}${tail}`;
+  }
+  return text;
+}
+
+/** The entries of a batch's text (`@<first seq>` and its lines); a malformed line is skipped, its seq with it. */
+function entriesFromBatch(userId: UserId, text: string): StreamEntry[] {
+  const entries: StreamEntry[] = [];
+  let end = text.indexOf('\n');
+  const first = Number(text.slice(BATCH_MARK.length, end < 0 ? text.length : end));
+  if (!Number.isSafeInteger(first) || first < 1) return entries;
+  for (let seq = first; end >= 0; seq += 1) {
+    const start = end + 1;
+    end = text.indexOf('\n', start);
+    const line = end < 0 ? text.slice(start) : text.slice(start, end);
+    const gap = line.indexOf(' ');
+    const gap2 = line.indexOf(' ', gap + 1);
+    const cut = Number(line.slice(gap + 1, gap2));
+    const envelope = gap2 + 1;
+    if (gap <= 0 || gap2 <= gap || !Number.isSafeInteger(cut) || cut < 0 || envelope + cut > line.length) continue;
+    const json = `${line.slice(envelope, envelope + cut)}${seq}${line.slice(envelope + cut)}`;
+    entries.push(entryFromJson(userId, seq, Number(line.slice(0, gap)), json));
+  }
+  return entries;
+}
+
+/**
+ * The entries of a publication: a batch's text (see batchText), or the lines `<seq> <appendedAt>
+ * <json>` a process of an earlier release publishes.
+ */
 export function parsePublication(userId: UserId, payload: string): StreamEntry[] {
+  if (payload.startsWith(BATCH_MARK)) return entriesFromBatch(userId, payload);
   const entries: StreamEntry[] = [];
   for (const line of payload.split('\n')) {
     const first = line.indexOf(' ');
@@ -84,14 +132,28 @@ export function parsePublication(userId: UserId, payload: string): StreamEntry[]
   return entries;
 }
 
-/** A stream entry as XRANGE returns it: [`<seq>-0`, ['t', appendedAt, 'j', json]]. */
+/**
+ * A stream entry as XRANGE returns it: [`<last seq>-0`, ['t', appendedAt, 'b', batch text]], or
+ * one an earlier release stored, [`<seq>-0`, ['t', appendedAt, 'j', json]].
+ */
 export type RawLogEntry = [id: string, fields: string[]];
 
-/** Rebuilds StreamEntries from XRANGE output. */
+/** Rebuilds StreamEntries from XRANGE output, in seq order. */
 export function entriesFromLog(userId: UserId, raw: readonly RawLogEntry[]): StreamEntry[] {
-  return raw.map(([id, fields]) => {
-    const at = fields.indexOf('t');
-    const json = fields.indexOf('j');
-    return entryFromJson(userId, Number(id.slice(0, id.indexOf('-'))), Number(fields[at + 1]), fields[json + 1] ?? 'null');
-  });
+  const entries: StreamEntry[] = [];
+  for (const [id, fields] of raw) {
+    const batch = fieldOf(fields, 'b');
+    if (batch !== undefined) {
+      for (const entry of entriesFromBatch(userId, batch)) entries.push(entry);
+      continue;
+    }
+    entries.push(entryFromJson(userId, Number(id.slice(0, id.indexOf('-'))), Number(fieldOf(fields, 't')), fieldOf(fields, 'j') ?? 'null'));
+  }
+  return entries;
+}
+
+/** A field's value in XRANGE's [name, value, name, value, …]. */
+function fieldOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
 }

@@ -27,7 +27,7 @@ export const REDIS_DEFAULTS = {
   connectTimeoutMs: 10_000,
   /** close() waits this long for buffered appends and cleanup before it drops the connections. */
   closeTimeoutMs: 2_000,
-  /** Appends waiting for Redis (an outage, or a slow server) before appends fail with BackplaneUnavailableError. */
+  /** Appends waiting while Redis is unreachable before appends fail with BackplaneUnavailableError (while it answers, callers pace what waits). */
   maxBufferedAppends: 10_000,
   /** Appends of one user sent to Redis in one script call. */
   maxBatchSize: 256,

@@ -13,7 +13,7 @@ import type { UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
-import { EnvelopeTemplate, type RawLogEntry, entriesFromLog } from './entries';
+import { EnvelopeTemplate, type RawLogEntry, batchText, entriesFromLog } from './entries';
 import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
 import { RedisKeys } from './keys';
 import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
@@ -93,7 +93,7 @@ export class RedisBackplane implements Backplane {
     this.commands = createRedisClient(this.options, 'commands', false);
     this.subscriber = createRedisClient(this.options, 'subscriber', false);
     this.connection = new ConnectionStatus([this.commands, this.subscriber], (status) => this.options.onStatusChange(status));
-    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(batchId, batches), this.options.maxBufferedAppends, this.options.maxBatchSize, USERS_PER_APPEND_CALL);
+    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(batchId, batches), this.options.maxBufferedAppends, this.options.maxBatchSize, USERS_PER_APPEND_CALL, () => this.status() === 'ready');
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
     this.feeds = new UserFeeds(
       {
@@ -185,10 +185,14 @@ export class RedisBackplane implements Backplane {
     const [lastSeq, raw] = reply as [number, RawLogEntry[]];
     if (afterSeq >= lastSeq) return { entries: [], gap: null, lastSeq };
     const cutoff = this.options.now() - this.options.maxAgeMs;
+    // A batch is stored whole: drop its entries at or before afterSeq, beyond the newest
+    // maxEvents, or older than maxAgeMs (see APPEND_SCRIPT).
+    // Only from the front, so what is kept has no holes (the processes' clocks may differ).
+    const oldest = Math.max(afterSeq, lastSeq - this.options.maxEvents);
     const entries = entriesFromLog(userId, raw);
-    let expired = 0;
-    while (expired < entries.length && (entries[expired] as StreamEntry).appendedAt < cutoff) expired += 1;
-    const kept = expired > 0 ? entries.slice(expired) : entries;
+    let dropped = 0;
+    while (dropped < entries.length && ((entries[dropped] as StreamEntry).seq <= oldest || (entries[dropped] as StreamEntry).appendedAt < cutoff)) dropped += 1;
+    const kept = dropped > 0 ? entries.slice(dropped) : entries;
     const first = kept[0]?.seq ?? lastSeq + 1;
     return { entries: kept, gap: afterSeq + 1 < first ? { fromSeq: afterSeq + 1, toSeq: first - 1 } : null, lastSeq };
   }
@@ -273,8 +277,7 @@ export class RedisBackplane implements Backplane {
     const args: (string | number)[] = [`a:${processId}`, batchId, this.options.now(), maxEvents, maxAgeMs, streamTtlMs, batches.length];
     for (const { userId, appends } of batches) {
       keys.push(this.keys.userMeta(userId), this.keys.userLog(userId));
-      args.push(this.keys.userChannel(userId), this.knownSeqs.get(userId) ?? 0, appends.length);
-      for (const append of appends) args.push(append.head, append.tail, append.appendedAt);
+      args.push(this.keys.userChannel(userId), this.knownSeqs.get(userId) ?? 0, appends.length, (appends[appends.length - 1] as QueuedAppend).appendedAt, batchText(appends));
     }
     try {
       const replies = (await APPEND_SCRIPT.run(this.commands, keys, args)) as unknown[];

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import type { StreamEntry } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
+import { type BatchLine, type RawLogEntry, batchText, entriesFromLog } from './entries';
 import type { RedisBackplaneOptions } from './options';
 
 /** The Redis every test machine runs (see README: CI makes sure it answers). */
@@ -250,4 +251,15 @@ export class CuttableProxy {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** One user's part of an APPEND_SCRIPT call, as the backplane sends it: channel, floor, n, the newest entry's append time, the batch's lines. */
+export function userBatchArgs(channel: string, floor: number, appends: readonly BatchLine[]): (string | number)[] {
+  return [channel, floor, appends.length, appends.at(-1)?.appendedAt ?? 0, batchText(appends)];
+}
+
+/** The seqs a user's log holds (every entry of every stored batch), in order. */
+export async function storedSeqs(admin: Redis | Cluster, log: string, userId: UserId): Promise<number[]> {
+  const raw = (await admin.xrange(log, '-', '+')) as RawLogEntry[];
+  return entriesFromLog(userId, raw).map((entry) => entry.seq);
 }

@@ -1,6 +1,7 @@
 import type { UserId } from '@agentwirejs/types';
 import { RedisKeys } from './keys';
-import { adminClient, testUser, useTestbed } from './redis.test-helpers';
+import { type RawLogEntry, entriesFromLog, parsePublication } from './entries';
+import { adminClient, range, storedSeqs, testUser, useTestbed, userBatchArgs } from './redis.test-helpers';
 import { APPEND_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
 
 describe('the append script', () => {
@@ -12,13 +13,16 @@ describe('the append script', () => {
   const appendFor = async (users: readonly UserId[], batchId: string, count: number, floor = 0, channel?: string): Promise<unknown[]> => {
     const args: (string | number)[] = ['a:p1', batchId, Date.now(), 100, 60_000, 0, users.length];
     for (const target of users) {
-      args.push(channel ?? keys.userChannel(target), floor, count);
-      for (let i = 0; i < count; i += 1) args.push('{"type":"note","seq":', `,"payload":{"n":${i}}}`, Date.now());
+      const appends = range(0, count - 1).map((i) => ({ head: '{"type":"note","seq":', tail: `,"payload":{"n":${i}}}`, appendedAt: Date.now() }));
+      args.push(...userBatchArgs(channel ?? keys.userChannel(target), floor, appends));
     }
     return (await APPEND_SCRIPT.run(bed.admin, users.flatMap((target) => [keys.userMeta(target), keys.userLog(target)]), args)) as unknown[];
   };
   /** One batch of `count` entries for the user; its first seq. */
   const append = async (batchId: string, count: number, floor = 0, channel = 'nowhere'): Promise<unknown> => (await appendFor([user], batchId, count, floor, channel))[0];
+
+  /** The seqs the user's log holds. */
+  const stored = (target: UserId = user): Promise<number[]> => storedSeqs(bed.admin, keys.userLog(target), target);
 
   beforeEach(() => {
     keys = new RedisKeys(bed.prefix);
@@ -29,28 +33,28 @@ describe('the append script', () => {
     expect(await append('b1', 3)).toBe(1);
     expect(await append('b2', 2)).toBe(4);
     expect(await bed.admin.hget(keys.userMeta(user), 'seq')).toBe('5');
-    expect(await bed.admin.xlen(keys.userLog(user))).toBe(5);
+    expect(await stored()).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('splices the seq into the envelope, stores it under id <seq>-0 and publishes one line per entry', async () => {
+  it('stores a batch as one entry under its last seq and publishes the same text, from which readers put each seq into its envelope', async () => {
     const subscriber = adminClient();
     const received: string[] = [];
     subscriber.on('message', (_channel: string, message: string) => received.push(message));
     await subscriber.subscribe(keys.userChannel(user));
     try {
       await append('b1', 2, 0, keys.userChannel(user));
-      const [lastSeq, entries] = (await READ_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], [0, '1-0'])) as [number, [string, string[]][]];
+      const [lastSeq, raw] = (await READ_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], [0, '1-0'])) as [number, RawLogEntry[]];
       expect(lastSeq).toBe(2);
-      expect(entries.map(([id, fields]) => [id, fields[3]])).toEqual([
-        ['1-0', '{"type":"note","seq":1,"payload":{"n":0}}'],
-        ['2-0', '{"type":"note","seq":2,"payload":{"n":1}}'],
-      ]);
+      expect(raw.map(([id]) => id)).toEqual(['2-0']);
+      const expected = [
+        [1, '{"type":"note","seq":1,"payload":{"n":0}}'],
+        [2, '{"type":"note","seq":2,"payload":{"n":1}}'],
+      ];
+      expect(entriesFromLog(user, raw).map((entry) => [entry.seq, entry.json])).toEqual(expected);
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(received).toHaveLength(1);
-      expect(received[0]?.split('\n').map((line) => line.replace(/^(\d+) \d+ /, '$1 '))).toEqual([
-        '1 {"type":"note","seq":1,"payload":{"n":0}}',
-        '2 {"type":"note","seq":2,"payload":{"n":1}}',
-      ]);
+      expect(received[0]).toBe(raw[0]?.[1][3]);
+      expect(parsePublication(user, received[0] ?? '').map((entry) => [entry.seq, entry.json])).toEqual(expected);
     } finally {
       subscriber.disconnect();
     }
@@ -62,7 +66,7 @@ describe('the append script', () => {
     expect(await appendFor([user, ...others], 'b2', 3)).toEqual([3, 1, 1]);
     expect(await appendFor([user, ...others], 'b2', 3)).toEqual([3, 1, 1]);
     expect(await Promise.all([user, ...others].map((target) => bed.admin.hget(keys.userMeta(target), 'seq')))).toEqual(['5', '3', '3']);
-    expect(await Promise.all([user, ...others].map((target) => bed.admin.xlen(keys.userLog(target))))).toEqual([5, 3, 3]);
+    expect(await Promise.all([user, ...others].map((target) => stored(target)))).toEqual([range(1, 5), range(1, 3), range(1, 3)]);
   });
 
   it("refuses one user's batch without storing any of it, and appends the other users of the call", async () => {
@@ -72,7 +76,7 @@ describe('the append script', () => {
     expect(String(refused)).toMatch(/^ERR WRONGTYPE/);
     expect(appended).toBe(1);
     expect(await bed.admin.hget(keys.userMeta(user), 'seq')).toBeNull();
-    expect(await bed.admin.xlen(keys.userLog(other))).toBe(2);
+    expect(await stored(other)).toEqual([1, 2]);
   });
 
   it('goes on after the log when its stored seq fell behind it (meta hash lost, then a lower floor raised)', async () => {
@@ -80,7 +84,7 @@ describe('the append script', () => {
     await bed.admin.del(keys.userMeta(user));
     expect(await RAISE_FLOOR_SCRIPT.run(bed.admin, [keys.userMeta(user)], [2, 0])).toBe(1);
     expect(await append('b2', 1)).toBe(4);
-    expect((await bed.admin.xrange(keys.userLog(user), '-', '+')).map(([id]) => id)).toEqual(['1-0', '2-0', '3-0', '4-0']);
+    expect(await stored()).toEqual([1, 2, 3, 4]);
   });
 
   it('never hands out a seq below the floor, nor below the last one the log used', async () => {
@@ -96,7 +100,7 @@ describe('the append script', () => {
     const T = 1_700_000_000_000;
     /** One entry appended at `at` (the caller's clock, as the backplane sends it), maxAgeMs 1,000. */
     const appendAt = (batchId: string, at: number): Promise<unknown> =>
-      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, at, 100, 1_000, 0, 1, 'nowhere', 0, 1, '{"seq":', '}', at]);
+      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, at, 100, 1_000, 0, 1, ...userBatchArgs('nowhere', 0, [{ head: '{"seq":', tail: '}', appendedAt: at }])]);
     const ids = async (): Promise<string[]> => (await bed.admin.xrange(keys.userLog(user), '-', '+')).map(([id]) => id);
     await appendAt('b1', T);
     expect(await bed.admin.hget(keys.userMeta(user), 'trim_at')).toBe(String(T + 1_000));
@@ -112,7 +116,7 @@ describe('the append script', () => {
   it("sets the expiries of log and meta with an eighth to spare, and sets them again only once that has passed on Redis's clock", async () => {
     /** One entry; maxAgeMs 8,000 and streamTtlMs 80,000, both set with 1,000 (an eighth of maxAgeMs) to spare. */
     const appendOne = (batchId: string): Promise<unknown> =>
-      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, Date.now(), 100, 8_000, 80_000, 1, 'nowhere', 0, 1, '{"seq":', '}', Date.now()]);
+      APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], ['a:p1', batchId, Date.now(), 100, 8_000, 80_000, 1, ...userBatchArgs('nowhere', 0, [{ head: '{"seq":', tail: '}', appendedAt: Date.now() }])]);
     const redisNow = async (): Promise<number> => {
       const [seconds, micros] = await bed.admin.time();
       return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -138,9 +142,29 @@ describe('the append script', () => {
     expect(await bed.admin.pttl(keys.userLog(user))).toBeGreaterThan(8_000);
   });
 
-  it('keeps at most maxEvents entries', async () => {
+  it('keeps the batches that hold the newest maxEvents entries, whole', async () => {
     for (let i = 0; i < 30; i += 1) await append(`b${i}`, 5);
-    expect(await bed.admin.xlen(keys.userLog(user))).toBe(100);
+    expect(await stored()).toEqual(range(51, 150));
     expect(await bed.admin.hget(keys.userMeta(user), 'seq')).toBe('150');
+    await append('b30', 3); // 151–153: the batch of 51–55 now straddles the bound (54) and stays
+    expect(await stored()).toEqual(range(51, 153));
+    await append('b31', 2); // 154–155: 51–55 is past it
+    expect(await stored()).toEqual(range(56, 155));
+  });
+
+  it('stores nothing and still publishes when no history is kept (maxEvents 0)', async () => {
+    const subscriber = adminClient();
+    const received: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => received.push(message));
+    await subscriber.subscribe(keys.userChannel(user));
+    try {
+      const args = ['a:p1', 'b1', Date.now(), 0, 60_000, 0, 1, ...userBatchArgs(keys.userChannel(user), 0, [{ head: '{"type":"note","seq":', tail: '}', appendedAt: Date.now() }])];
+      expect(await APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], args)).toEqual([1]);
+      expect(await bed.admin.exists(keys.userLog(user))).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(parsePublication(user, received[0] ?? '').map((entry) => entry.json)).toEqual(['{"type":"note","seq":1}']);
+    } finally {
+      subscriber.disconnect();
+    }
   });
 });

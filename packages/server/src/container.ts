@@ -80,6 +80,14 @@ export const GatewayTokens = {
 /** The agent a user_message starts when the app names none (the gateway's demo agent). */
 export const DEFAULT_USER_MESSAGE_AGENT = 'demo';
 
+/**
+ * Events of one run the tracker hands to the manager before the earlier ones have settled. The
+ * manager sequences its calls in call order (it appends when called), so a run's events can
+ * share backplane round trips: over Redis, the events a run reported while its previous batch
+ * was out go in one batch, where one in flight allowed one event per round trip.
+ */
+export const RUN_EVENTS_IN_FLIGHT = 32;
+
 /** What createAgentwireServer takes (README of @agentwirejs/server: every option, its default). */
 export interface AgentwireServerOptions {
   /** Settings: `loadConfig(process.env)` of @agentwirejs/config (limits, replay, Redis URL, …). */
@@ -179,6 +187,7 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
   const appExtensions = options.app?.extensions;
   registerExecutionTracker(container, {
     ...trackerOptionsFromConfig(config),
+    maxEventsInFlight: RUN_EVENTS_IN_FLIGHT,
     // An agent's CUSTOM events must be ones the app registered, with valid values.
     ...(appExtensions === undefined ? {} : { checkCustomEvent: (name: string, value: unknown) => validateCustomEventValue(appExtensions, name, value) }),
     sink: container.resolve(WebSocketManagerFactory).getUnifiedManager(),

@@ -1,0 +1,20 @@
+import { loadConfig } from '@agentwirejs/config';
+import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry } from '@agentwirejs/execution-tracker';
+import { WebSocketManagerFactory } from '@agentwirejs/manager';
+import pino from 'pino';
+import { RUN_EVENTS_IN_FLIGHT, buildGatewayContainer } from './container';
+
+describe('the composition root', () => {
+  it("hands the manager several of a run's events at once, so they can share a backplane round trip", async () => {
+    const config = loadConfig({ AGENTWIRE_ENV: 'test', AGENTWIRE_JWT_SECRET: 'test-secret-of-at-least-32-characters!', AGENTWIRE_LOG_LEVEL: 'silent' });
+    const container = buildGatewayContainer({ config, logger: pino({ level: 'silent' }) });
+    const registry: ExecutionTrackerRegistry = container.resolve(EXECUTION_TRACKER_REGISTRY);
+    try {
+      expect(RUN_EVENTS_IN_FLIGHT).toBeGreaterThan(1);
+      expect(registry.limits.maxEventsInFlight).toBe(RUN_EVENTS_IN_FLIGHT);
+    } finally {
+      await registry.shutdown();
+      await container.resolve(WebSocketManagerFactory).shutdown();
+    }
+  });
+});

@@ -116,11 +116,15 @@ export class AppendQueue {
     this.notifyIdle();
   }
 
-  /** A microtask later, so appends made in the same tick (of one user or many) travel in one call. */
+  /**
+   * Once this turn of the event loop has run its callbacks (setImmediate), so the appends made in
+   * it travel in one call: those of one tick, and those that Redis replies read in one go set
+   * off (each reply frees its users for their next batch, a few promise hops later).
+   */
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.flushQueued = false;
       this.flush();
     });

@@ -37,15 +37,17 @@ const SEQ_MARK = '"seq":0';
 /**
  * Serializes one message once (envelopeWriter) and cuts each recipient's envelope around the
  * seq, so the payload is stringified once however many users get it, and the script that
- * assigns the seq only concatenates. The cut is checked once against the writer itself.
+ * assigns the seq only concatenates. With `check`, the first cut is checked against the writer
+ * itself (a second rendering, with seq 1): a backplane checks its first template, not every
+ * one, as the cut depends on the writer, not on the message.
  */
 export class EnvelopeTemplate {
   private readonly write: EnvelopeWriter;
-  private checked = false;
 
   constructor(
     readonly message: OutboundMessage,
     readonly ts: string,
+    private check: boolean,
   ) {
     this.write = envelopeWriter(message);
   }
@@ -54,11 +56,11 @@ export class EnvelopeTemplate {
     const json = this.write(0, userId, this.ts);
     const at = json.indexOf(SEQ_MARK);
     const parts = { head: json.slice(0, at + SEQ_MARK.length - 1), tail: json.slice(at + SEQ_MARK.length) };
-    if (!this.checked) {
+    if (this.check) {
       if (at < 0 || `${parts.head}1${parts.tail}` !== this.write(1, userId, this.ts)) {
         throw new BackplaneStoreError('an envelope', new Error('the envelope writer does not render seq as "seq":<n>'));
       }
-      this.checked = true;
+      this.check = false;
     }
     return parts;
   }

@@ -76,6 +76,8 @@ export class RedisBackplane implements Backplane {
   /** The highest seq this process has seen per user (appended or delivered), oldest first; the floor of its appends. */
   private readonly knownSeqs = new Map<UserId, number>();
   private readonly stopTimers: (() => void)[];
+  /** The envelope writer's seq cut was checked once (EnvelopeTemplate). */
+  private envelopeCutChecked = false;
   private errors = 0;
   private closing = false;
   private everReady = false;
@@ -138,7 +140,7 @@ export class RedisBackplane implements Backplane {
   async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
     this.assertOpen();
     const now = this.options.now();
-    const template = new EnvelopeTemplate(message, new Date(now).toISOString());
+    const template = new EnvelopeTemplate(message, new Date(now).toISOString(), !this.envelopeCutChecked);
     return this.enqueue(userId, template, now);
   }
 
@@ -253,7 +255,7 @@ export class RedisBackplane implements Backplane {
 
   private async appendToEach(userIds: readonly UserId[], message: OutboundMessage): Promise<number> {
     const now = this.options.now();
-    const template = new EnvelopeTemplate(message, new Date(now).toISOString());
+    const template = new EnvelopeTemplate(message, new Date(now).toISOString(), !this.envelopeCutChecked);
     // In chunks, so a large room never takes more than a batch's worth of the append buffer.
     for (let i = 0; i < userIds.length; i += this.options.maxBatchSize) {
       this.assertOpen();
@@ -263,7 +265,9 @@ export class RedisBackplane implements Backplane {
   }
 
   private enqueue(userId: UserId, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
-    const append: QueuedAppend = { ...template.forUser(userId), message: template.message, ts: template.ts, appendedAt: now };
+    const { head, tail } = template.forUser(userId);
+    this.envelopeCutChecked = true;
+    const append: QueuedAppend = { head, tail, message: template.message, ts: template.ts, appendedAt: now };
     return this.appends.enqueue(userId, append).then((entry) => {
       this.noteSeq(userId, entry.seq);
       return entry;
@@ -274,10 +278,10 @@ export class RedisBackplane implements Backplane {
   private async sendBatches(batchId: string, batches: readonly UserBatch[]): Promise<readonly (number | Error)[]> {
     const { maxEvents, maxAgeMs, streamTtlMs, processId } = this.options;
     const keys: string[] = [];
-    const args: (string | number)[] = [`a:${processId}`, batchId, this.options.now(), maxEvents, maxAgeMs, streamTtlMs, batches.length];
+    const args: (string | number | Buffer)[] = [`a:${processId}`, batchId, this.options.now(), maxEvents, maxAgeMs, streamTtlMs, batches.length];
     for (const { userId, appends } of batches) {
       keys.push(this.keys.userMeta(userId), this.keys.userLog(userId));
-      args.push(this.keys.userChannel(userId), this.knownSeqs.get(userId) ?? 0, appends.length, (appends[appends.length - 1] as QueuedAppend).appendedAt, batchText(appends));
+      args.push(this.keys.userChannel(userId), this.knownSeqs.get(userId) ?? 0, appends.length, (appends[appends.length - 1] as QueuedAppend).appendedAt, Buffer.from(batchText(appends)));
     }
     try {
       const replies = (await APPEND_SCRIPT.run(this.commands, keys, args)) as unknown[];

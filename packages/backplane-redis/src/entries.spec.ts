@@ -28,6 +28,12 @@ describe('the batch text stored and published for one user', () => {
     expect(parsePublication(user, `@x\n${batchText(appends)}`)).toEqual([]);
   });
 
+  it('skips text that is not an envelope (another client publishing on the prefix) instead of throwing, in a batch, a legacy line and the log', () => {
+    expect(parsePublication(user, `@5\n1000 5 not json at all\n${batchText([appends[0] as (typeof appends)[number]])}`).map((entry) => entry.seq)).toEqual([6]);
+    expect(parsePublication(user, '3 1000 {"no":"type"}\n4 1001 {"type":"note","seq":4}').map((entry) => entry.seq)).toEqual([4]);
+    expect(entriesFromLog(user, [['3-0', ['t', '1000', 'j', '[]']]])).toEqual([]);
+  });
+
   it('still reads what a process of an earlier release published and stored: one `<seq> <at> <json>` line, one log entry per seq', () => {
     const published = '3 1000 {"type":"note","seq":3,"payload":{}}\n4 1001 {"type":"note","seq":4,"payload":{}}';
     expect(parsePublication(user, published).map((entry) => [entry.seq, entry.appendedAt])).toEqual([

@@ -74,6 +74,19 @@ export function entryFromJson(userId: UserId, seq: number, appendedAt: number, j
   return new EncodedStreamEntry(seq, userId, json, appendedAt);
 }
 
+/**
+ * Adds the entry of an envelope read from Redis to `entries`. Text that is not an envelope (only
+ * another client writing on the prefix can put it there) is skipped rather than thrown into the
+ * subscriber's message handler: its position reads as missing, and readers report it as a gap.
+ */
+function addEntry(entries: StreamEntry[], userId: UserId, seq: number, appendedAt: number, json: string): void {
+  try {
+    entries.push(entryFromJson(userId, seq, appendedAt, json));
+  } catch {
+    // not an envelope: see above
+  }
+}
+
 /** The first character of a batch's text (see batchText); a legacy publication starts with a seq. */
 const BATCH_MARK = '@';
 
@@ -113,7 +126,7 @@ function entriesFromBatch(userId: UserId, text: string): StreamEntry[] {
     const envelope = gap2 + 1;
     if (gap <= 0 || gap2 <= gap || !Number.isSafeInteger(cut) || cut < 0 || envelope + cut > line.length) continue;
     const json = `${line.slice(envelope, envelope + cut)}${seq}${line.slice(envelope + cut)}`;
-    entries.push(entryFromJson(userId, seq, Number(line.slice(0, gap)), json));
+    addEntry(entries, userId, seq, Number(line.slice(0, gap)), json);
   }
   return entries;
 }
@@ -129,7 +142,7 @@ export function parsePublication(userId: UserId, payload: string): StreamEntry[]
     const first = line.indexOf(' ');
     const second = line.indexOf(' ', first + 1);
     if (first <= 0 || second <= first) continue;
-    entries.push(entryFromJson(userId, Number(line.slice(0, first)), Number(line.slice(first + 1, second)), line.slice(second + 1)));
+    addEntry(entries, userId, Number(line.slice(0, first)), Number(line.slice(first + 1, second)), line.slice(second + 1));
   }
   return entries;
 }
@@ -149,7 +162,7 @@ export function entriesFromLog(userId: UserId, raw: readonly RawLogEntry[]): Str
       for (const entry of entriesFromBatch(userId, batch)) entries.push(entry);
       continue;
     }
-    entries.push(entryFromJson(userId, Number(id.slice(0, id.indexOf('-'))), Number(fieldOf(fields, 't')), fieldOf(fields, 'j') ?? 'null'));
+    addEntry(entries, userId, Number(id.slice(0, id.indexOf('-'))), Number(fieldOf(fields, 't')), fieldOf(fields, 'j') ?? 'null');
   }
   return entries;
 }

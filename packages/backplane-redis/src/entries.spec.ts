@@ -32,6 +32,7 @@ describe('the batch text stored and published for one user', () => {
     expect(parsePublication(user, `@5\n1000 5 not json at all\n${batchText([appends[0] as (typeof appends)[number]])}`).map((entry) => entry.seq)).toEqual([6]);
     expect(parsePublication(user, '3 1000 {"no":"type"}\n4 1001 {"type":"note","seq":4}').map((entry) => entry.seq)).toEqual([4]);
     expect(entriesFromLog(user, [['3-0', ['t', '1000', 'j', '[]']]])).toEqual([]);
+    expect(parsePublication(user, 'x 1000 {"type":"note","seq":1}\n0 1000 {"type":"note","seq":0}')).toEqual([]); // no seq to deliver it at
   });
 
   it('still reads what a process of an earlier release published and stored: one `<seq> <at> <json>` line, one log entry per seq', () => {

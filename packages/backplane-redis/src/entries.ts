@@ -80,6 +80,7 @@ export function entryFromJson(userId: UserId, seq: number, appendedAt: number, j
  * subscriber's message handler: its position reads as missing, and readers report it as a gap.
  */
 function addEntry(entries: StreamEntry[], userId: UserId, seq: number, appendedAt: number, json: string): void {
+  if (!Number.isSafeInteger(seq) || seq < 1) return; // no position to deliver it at
   try {
     entries.push(entryFromJson(userId, seq, appendedAt, json));
   } catch {

@@ -21,6 +21,14 @@ describe('the append script', () => {
   /** One batch of `count` entries for the user; its first seq. */
   const append = async (batchId: string, count: number, floor = 0, channel = 'nowhere'): Promise<unknown> => (await appendFor([user], batchId, count, floor, channel))[0];
 
+  /** A client of its own subscribed to `channel`, recording each message published there. */
+  const listenTo = async (channel: string): Promise<{ subscriber: ReturnType<typeof adminClient>; received: string[] }> => {
+    const subscriber = adminClient();
+    const received: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => received.push(message));
+    await subscriber.subscribe(channel);
+    return { subscriber, received };
+  };
   /** The seqs the user's log holds. */
   const stored = (target: UserId = user): Promise<number[]> => storedSeqs(bed.admin, keys.userLog(target), target);
 
@@ -37,10 +45,7 @@ describe('the append script', () => {
   });
 
   it('stores a batch as one entry under its last seq and publishes the same text, from which readers put each seq into its envelope', async () => {
-    const subscriber = adminClient();
-    const received: string[] = [];
-    subscriber.on('message', (_channel: string, message: string) => received.push(message));
-    await subscriber.subscribe(keys.userChannel(user));
+    const { subscriber, received } = await listenTo(keys.userChannel(user));
     try {
       await append('b1', 2, 0, keys.userChannel(user));
       const [lastSeq, raw] = (await READ_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], [0, '1-0'])) as [number, RawLogEntry[]];
@@ -153,10 +158,7 @@ describe('the append script', () => {
   });
 
   it('stores nothing and still publishes when no history is kept (maxEvents 0)', async () => {
-    const subscriber = adminClient();
-    const received: string[] = [];
-    subscriber.on('message', (_channel: string, message: string) => received.push(message));
-    await subscriber.subscribe(keys.userChannel(user));
+    const { subscriber, received } = await listenTo(keys.userChannel(user));
     try {
       const args = ['a:p1', 'b1', Date.now(), 0, 60_000, 0, 1, ...userBatchArgs(keys.userChannel(user), 0, [{ head: '{"type":"note","seq":', tail: '}', appendedAt: Date.now() }])];
       expect(await APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], args)).toEqual([1]);

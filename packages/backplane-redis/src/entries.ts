@@ -1,4 +1,4 @@
-import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamGap, envelopeWriter, serializeEnvelope } from '@agentwirejs/protocols';
+import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamGap, envelopeWriter, messageBody, roomEnvelopeWriter, serializeEnvelope } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import { BackplaneStoreError } from './errors';
 
@@ -26,6 +26,16 @@ export function gapNotice(userId: UserId, gap: StreamGap, now: number): RedisStr
   return { seq: gap.toSeq, userId, type: message.type, ts, message, json: serializeEnvelope(message, null, userId, ts), appendedAt: now, gap };
 }
 
+/**
+ * Builds the gap notice for positions fromSeq..toSeq of a room's own stream: the room's
+ * replay_gap frame (room_seq null). Its userId is the room stream's id (see RedisBackplane).
+ */
+export function roomGapNotice(room: string, gap: StreamGap, now: number): RedisStreamEntry {
+  const ts = new Date(now).toISOString();
+  const message: OutboundMessage = { type: 'replay_gap', payload: { from_seq: gap.fromSeq, to_seq: gap.toSeq } };
+  return { seq: gap.toSeq, userId: room as UserId, type: message.type, ts, message, json: roomEnvelopeWriter(message, room)(null, ts), appendedAt: now, gap };
+}
+
 /** An envelope serialized up to its seq: Redis splices the seq it assigns between head and tail. */
 export interface EnvelopeParts {
   readonly head: string;
@@ -33,34 +43,46 @@ export interface EnvelopeParts {
 }
 
 const SEQ_MARK = '"seq":0';
+const ROOM_SEQ_MARK = '"room_seq":0';
 
 /**
- * Serializes one message once (envelopeWriter) and cuts each recipient's envelope around the
- * seq, so the payload is stringified once however many users get it, and the script that
- * assigns the seq only concatenates. With `check`, the first cut is checked against the writer
- * itself (a second rendering, with seq 1): a backplane checks its first template, not every
- * one, as the cut depends on the writer, not on the message.
+ * Serializes one message once (messageBody) and cuts each recipient's envelope around the seq
+ * (a user's seq, or a room frame's room_seq), so the payload is stringified once however many
+ * users and rooms get it, and the script that assigns the seq only concatenates. With `check`,
+ * each cut is checked against the writer itself (a second rendering, with seq 1): a backplane
+ * checks its first templates, not every one, as the cut depends on the writer, not on the message.
  */
 export class EnvelopeTemplate {
+  private readonly body: string;
   private readonly write: EnvelopeWriter;
 
   constructor(
     readonly message: OutboundMessage,
     readonly ts: string,
-    private check: boolean,
+    private readonly check: boolean,
   ) {
-    this.write = envelopeWriter(message);
+    this.body = messageBody(message);
+    this.write = envelopeWriter(message, this.body);
   }
 
   forUser(userId: UserId): EnvelopeParts {
-    const json = this.write(0, userId, this.ts);
-    const at = json.indexOf(SEQ_MARK);
-    const parts = { head: json.slice(0, at + SEQ_MARK.length - 1), tail: json.slice(at + SEQ_MARK.length) };
+    return this.cut(SEQ_MARK, (seq) => this.write(seq, userId, this.ts));
+  }
+
+  /** The room's own stream's frame (roomEnvelopeWriter), cut around its room_seq. */
+  forRoom(room: string): EnvelopeParts {
+    const write = roomEnvelopeWriter(this.message, room, this.body);
+    return this.cut(ROOM_SEQ_MARK, (seq) => write(seq, this.ts));
+  }
+
+  private cut(mark: string, render: (seq: number) => string): EnvelopeParts {
+    const json = render(0);
+    const at = json.indexOf(mark);
+    const parts = { head: json.slice(0, at + mark.length - 1), tail: json.slice(at + mark.length) };
     if (this.check) {
-      if (at < 0 || `${parts.head}1${parts.tail}` !== this.write(1, userId, this.ts)) {
-        throw new BackplaneStoreError('an envelope', new Error('the envelope writer does not render seq as "seq":<n>'));
+      if (at < 0 || `${parts.head}1${parts.tail}` !== render(1)) {
+        throw new BackplaneStoreError('an envelope', new Error(`the envelope writer does not render the position as ${mark.slice(0, -1)}<n>`));
       }
-      this.check = false;
     }
     return parts;
   }

@@ -27,6 +27,21 @@ export class RedisKeys {
     return `${this.prefix}u:{${userId}}:ch`;
   }
 
+  /** A room's own stream (Backplane.appendToRoomStream): hash as userMeta, for the room. */
+  roomStreamMeta(room: string): string {
+    return `${this.prefix}r:{${encodeURIComponent(room)}}:meta`;
+  }
+
+  /** A room's own stream's kept entries, stored as userLog's. */
+  roomStreamLog(room: string): string {
+    return `${this.prefix}r:{${encodeURIComponent(room)}}:log`;
+  }
+
+  /** Pub/sub channel carrying a room stream's new entries. */
+  roomStreamChannel(room: string): string {
+    return `${this.prefix}r:{${encodeURIComponent(room)}}:ch`;
+  }
+
   /** Set of backplane process ids (dead ones are removed by whoever notices). */
   processes(): string {
     return `${this.prefix}procs`;

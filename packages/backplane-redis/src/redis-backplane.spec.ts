@@ -1,4 +1,4 @@
-import { BackplaneClosedError, ReplayGapSchema, type StreamEntry } from '@agentwirejs/protocols';
+import { BackplaneClosedError, ReplayGapSchema, RoomEnvelopeSchema, type RoomStreamEntry, type StreamEntry } from '@agentwirejs/protocols';
 import { defineBackplaneConformance, settle } from '@agentwirejs/protocols/testing';
 import type { UserId } from '@agentwirejs/types';
 import { isGapNotice } from './entries';
@@ -164,6 +164,43 @@ describe('RedisBackplane across processes', () => {
       [6, false],
     ]);
     expect(b.stats().gapNotices).toBe(1);
+  });
+
+  it("carries a room's own stream between processes: one frame for every member, in room order, recovered and gap-noticed like a user's", async () => {
+    const [a, b] = [await instance({ maxEvents: 3 }), await instance({ maxEvents: 3 })];
+    const [inA, inB] = [recorder<RoomStreamEntry>(), recorder<RoomStreamEntry>()];
+    await a.subscribeRoomStream('team 7: standup', inA.listener);
+    await b.subscribeRoomStream('team 7: standup', inB.listener);
+    const ivy = testUser('ivy');
+    await b.joinRoom('team 7: standup', ivy);
+
+    const appended = await Promise.all(range(1, 3).flatMap((i) => [a.appendToRoom('team 7: standup', note({ from: 'a', i })), b.appendToRoomStream('team 7: standup', note({ from: 'b', i }))]));
+    expect(appended.filter((users) => typeof users === 'number')).toEqual([1, 1, 1]);
+    await eventually(() => inA.entries.length >= 6 && inB.entries.length >= 6, '6 room entries in both');
+    expect(inA.seqs()).toEqual(range(1, 6));
+    expect(inB.entries.map((entry) => entry.json)).toEqual(inA.entries.map((entry) => entry.json));
+    expect(inA.entries.map((entry) => RoomEnvelopeSchema.strict().parse(JSON.parse(entry.json)).room_seq)).toEqual(range(1, 6));
+    expect(JSON.parse(inA.entries[0]?.json ?? '')).toMatchObject({ seq: null, room: 'team 7: standup' });
+    expect(await a.lastSeq(ivy)).toBe(3);
+    expect(b.stats()).toMatchObject({ subscribedRooms: 1, subscribedUsers: 0 });
+
+    // Publications lost on the way: b finds the jump and reads the history, which keeps 3 entries.
+    const keys = new RedisKeys(bed.prefix);
+    const lost = range(0, 4).map((i) => ({ head: '{"type":"note","seq":null,"room":"team 7: standup","room_seq":', tail: `,"ts":"${new Date().toISOString()}","payload":{"lost":${i}}}`, appendedAt: Date.now() }));
+    const room = 'team 7: standup';
+    await APPEND_SCRIPT.run(bed.admin, [keys.roomStreamMeta(room), keys.roomStreamLog(room)], ['a:test', 'lost', Date.now(), 3, 60_000, 0, 1, ...userBatchArgs('nowhere', 0, lost)]);
+    await a.appendToRoomStream(room, note({ live: true }));
+    await eventually(() => inB.entries.length >= 10, 'the gap notice and 3 entries after the first 6');
+    const [gap, ...rest] = inB.entries.slice(6);
+    expect(gap?.gap).toEqual({ fromSeq: 7, toSeq: 9 });
+    expect(RoomEnvelopeSchema.strict().parse(JSON.parse(gap?.json ?? ''))).toMatchObject({ type: 'replay_gap', room, room_seq: null, payload: { from_seq: 7, to_seq: 9 } });
+    expect(rest.map((entry) => entry.seq)).toEqual([10, 11, 12]);
+    expect(rest.map((entry) => entry.message.payload)).toEqual([{ lost: 3 }, { lost: 4 }, { live: true }]);
+    const read = await b.readRoomStream(room, 0);
+    expect([read.gap, read.entries.map((entry) => entry.seq), read.lastSeq]).toEqual([{ fromSeq: 1, toSeq: 9 }, [10, 11, 12], 12]);
+    expect((await a.roomStreamPosition(room)).epoch).toBe((await b.roomStreamPosition(room)).epoch);
+    // Listening to a room stream never makes a user online: a broadcast to everyone reaches no room.
+    expect(await a.appendToAll(note({ everyone: true }))).toBe(0);
   });
 
   it("notices a lost last publication by comparing positions, and delivers it", async () => {

@@ -3,7 +3,10 @@ import {
   BackplaneClosedError,
   type BackplaneStatus,
   type OutboundMessage,
+  type RoomStreamEntry,
+  type RoomStreamListener,
   type StreamEntry,
+  type StreamGap,
   type StreamListener,
   type StreamPosition,
   type StreamRead,
@@ -13,13 +16,13 @@ import type { UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
-import { EnvelopeTemplate, type RawLogEntry, batchText, entriesFromLog } from './entries';
+import { type EnvelopeParts, EnvelopeTemplate, type RawLogEntry, batchText, entriesFromLog, gapNotice, roomGapNotice } from './entries';
 import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
 import { RedisKeys } from './keys';
 import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
 import { ProcessPresence } from './presence';
 import { APPEND_SCRIPT, POSITION_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
-import { type FeedCounters, UserFeeds } from './subscriber';
+import { type FeedCounters, type FeedSource, UserFeeds } from './subscriber';
 
 /**
  * Users whose batches one append script call carries at most: enough that a flush of a busy
@@ -28,12 +31,33 @@ import { type FeedCounters, UserFeeds } from './subscriber';
  */
 const USERS_PER_APPEND_CALL = 32;
 
+/**
+ * Where one kind of stream lives in Redis (users' streams, rooms' own streams) and the highest
+ * seq this process has seen of each (appended or delivered), oldest first: the floor of its appends.
+ */
+interface StreamKind {
+  meta(id: UserId): string;
+  log(id: UserId): string;
+  channel(id: UserId): string;
+  readonly known: Map<UserId, number>;
+}
+
+/**
+ * A room's own stream goes through the same append queue, script and feeds as a user's, keyed by
+ * the room's name; its keys (RedisKeys.roomStream*) keep it apart from any user's.
+ */
+function roomStreamId(room: string): UserId {
+  return room as UserId;
+}
+
 /** What RedisBackplane reports for health checks and metrics. */
 export interface RedisBackplaneStats extends FeedCounters {
   readonly status: BackplaneStatus;
   readonly processId: string;
-  /** Users with listeners in this process (= channels subscribed). */
+  /** Users with listeners in this process (= their channels subscribed). */
   readonly subscribedUsers: number;
+  /** Room streams with listeners in this process. */
+  readonly subscribedRooms: number;
   /** Appends waiting for Redis or in flight. */
   readonly bufferedAppends: number;
   /** Times a connection started reconnecting. */
@@ -56,7 +80,8 @@ export interface RedisBackplaneStats extends FeedCounters {
  *   and read from history, in order, and positions history no longer has are delivered as a
  *   gap notice (RedisStreamEntry.gap) instead of being skipped.
  * - Rooms and broadcast: room joins and online users are registered per process in Redis with
- *   expiry, so a dead process's users and joins age out.
+ *   expiry, so a dead process's users and joins age out. A room's own stream (appendToRoomStream)
+ *   is sequenced, stored, published and recovered exactly as a user's, under its own keys.
  * - Faults: connection errors never throw or crash; while Redis is unreachable status() is
  *   'degraded', appends wait in a bounded local buffer and go out in order when it is back,
  *   reads fail with BackplaneUnavailableError after requestTimeoutMs.
@@ -70,14 +95,17 @@ export class RedisBackplane implements Backplane {
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly connection: ConnectionStatus;
+  private readonly users: StreamKind;
+  private readonly rooms: StreamKind;
   private readonly appends: AppendQueue;
+  private readonly roomAppends: AppendQueue;
   private readonly feeds: UserFeeds;
+  private readonly roomFeeds: UserFeeds;
   private readonly presence: ProcessPresence;
-  /** The highest seq this process has seen per user (appended or delivered), oldest first; the floor of its appends. */
-  private readonly knownSeqs = new Map<UserId, number>();
   private readonly stopTimers: (() => void)[];
-  /** The envelope writer's seq cut was checked once (EnvelopeTemplate). */
-  private envelopeCutChecked = false;
+  /** The envelope writers' cuts (a user's seq, a room frame's room_seq) were checked once (EnvelopeTemplate). */
+  private userCutChecked = false;
+  private roomCutChecked = false;
   private errors = 0;
   private closing = false;
   private everReady = false;
@@ -95,24 +123,22 @@ export class RedisBackplane implements Backplane {
     this.commands = createRedisClient(this.options, 'commands', false);
     this.subscriber = createRedisClient(this.options, 'subscriber', false);
     this.connection = new ConnectionStatus([this.commands, this.subscriber], (status) => this.options.onStatusChange(status));
-    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(batchId, batches), this.options.maxBufferedAppends, this.options.maxBatchSize, USERS_PER_APPEND_CALL, () => this.status() === 'ready');
+    const keys = this.keys;
+    this.users = { meta: (id) => keys.userMeta(id), log: (id) => keys.userLog(id), channel: (id) => keys.userChannel(id), known: new Map() };
+    this.rooms = { meta: (id) => keys.roomStreamMeta(id), log: (id) => keys.roomStreamLog(id), channel: (id) => keys.roomStreamChannel(id), known: new Map() };
+    const ready = (): boolean => this.status() === 'ready';
+    const { maxBufferedAppends, maxBatchSize } = this.options;
+    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready);
+    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready);
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
-    this.feeds = new UserFeeds(
-      {
-        channel: (userId) => this.keys.userChannel(userId),
-        subscribe: async (channels) => void (await this.subscriber.subscribe(...channels)),
-        unsubscribe: async (channels) => void (await this.subscriber.unsubscribe(...channels)),
-        lastSeq: (userId) => this.lastSeq(userId),
-        lastSeqs: (userIds) => this.storedSeqs(userIds),
-        read: (userId, afterSeq) => this.readStream(userId, afterSeq),
-        raiseFloor: async (userId, seq) => void (await RAISE_FLOOR_SCRIPT.run(this.commands, [this.keys.userMeta(userId)], [seq, this.options.streamTtlMs])),
-        userActive: (userId, active) => this.presence.setUserActive(userId, active),
-        noteSeq: (userId, seq) => this.noteSeq(userId, seq),
-      },
-      this.options,
-    );
-    this.subscriber.on('message', (channel: string, payload: string) => this.feeds.onPublication(channel, payload));
-    this.subscriber.on('ready', () => this.background(this.feeds.resubscribeAll(), 'resubscribe'));
+    this.feeds = new UserFeeds(this.feedSource(this.users, (userId, active) => this.presence.setUserActive(userId, active), gapNotice), this.options);
+    // A room stream's listeners make no user online: appendToAll never reaches a room.
+    this.roomFeeds = new UserFeeds(this.feedSource(this.rooms, () => undefined, roomGapNotice), this.options);
+    this.subscriber.on('message', (channel: string, payload: string) => {
+      this.feeds.onPublication(channel, payload);
+      this.roomFeeds.onPublication(channel, payload);
+    });
+    this.subscriber.on('ready', () => this.background(Promise.all([this.feeds.resubscribeAll(), this.roomFeeds.resubscribeAll()]), 'resubscribe'));
     this.commands.on('ready', () => {
       if (this.everReady) this.background(this.afterCommandsReconnect(), 'reconnect');
       this.everReady = true;
@@ -120,7 +146,7 @@ export class RedisBackplane implements Backplane {
     this.stopTimers = [
       every(this.options.heartbeatIntervalMs, () => this.background(this.presence.refresh(), 'heartbeat')),
       every(this.options.positionCheckIntervalMs, () => {
-        if (this.status() === 'ready') this.background(this.feeds.checkPositions(), 'position check');
+        if (this.status() === 'ready') this.background(Promise.all([this.feeds.checkPositions(), this.roomFeeds.checkPositions()]), 'position check');
       }),
     ];
     this.background(this.presence.refresh(), 'heartbeat');
@@ -140,18 +166,54 @@ export class RedisBackplane implements Backplane {
   async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
     this.assertOpen();
     const now = this.options.now();
-    const template = new EnvelopeTemplate(message, new Date(now).toISOString(), !this.envelopeCutChecked);
-    return this.enqueue(userId, template, now);
+    const template = this.template(message, now);
+    return this.enqueue(this.users, this.appends, userId, template.forUser(userId), template, now);
   }
 
+  /** Appends to the room's own stream and, serialized once with it, to the stream of every user with a join in the room in a live process. */
   async appendToRoom(room: string, message: OutboundMessage): Promise<number> {
     this.assertOpen();
-    return this.appendToEach(await this.presence.roomMembers(room), message);
+    const now = this.options.now();
+    const template = this.template(message, now);
+    const id = roomStreamId(room);
+    const [users] = await Promise.all([
+      this.presence.roomMembers(room).then((members) => this.appendToEach(members, template, now)),
+      this.enqueue(this.rooms, this.roomAppends, id, template.forRoom(room), template, now),
+    ]);
+    return users;
   }
 
   async appendToAll(message: OutboundMessage): Promise<number> {
     this.assertOpen();
-    return this.appendToEach(await this.presence.onlineUsers(), message);
+    const users = await this.presence.onlineUsers();
+    const now = this.options.now();
+    return this.appendToEach(users, this.template(message, now), now);
+  }
+
+  /** Appends to the room's own stream: its next room seq, stored and published like a user's entry. */
+  async appendToRoomStream(room: string, message: OutboundMessage): Promise<RoomStreamEntry> {
+    this.assertOpen();
+    const now = this.options.now();
+    const template = this.template(message, now);
+    return this.enqueue(this.rooms, this.roomAppends, roomStreamId(room), template.forRoom(room), template, now);
+  }
+
+  /** Delivers the room stream's entries from now on, in every process, in order (as subscribeUser does for a user). */
+  async subscribeRoomStream(room: string, listener: RoomStreamListener): Promise<Unsubscribe> {
+    this.assertOpen();
+    return this.roomFeeds.add(roomStreamId(room), listener, (work) => withTimeout(work, this.options.requestTimeoutMs, `subscribing room ${room}`));
+  }
+
+  async readRoomStream(room: string, afterSeq: number): Promise<StreamRead<RoomStreamEntry>> {
+    this.assertOpen();
+    checkAfterSeq(afterSeq);
+    return this.readLog(this.rooms, roomStreamId(room), afterSeq);
+  }
+
+  /** The room stream's position and epoch (see POSITION_SCRIPT). */
+  async roomStreamPosition(room: string): Promise<StreamPosition> {
+    this.assertOpen();
+    return this.positionOf(this.rooms, roomStreamId(room));
   }
 
   /**
@@ -179,11 +241,12 @@ export class RedisBackplane implements Backplane {
 
   async readStream(userId: UserId, afterSeq: number): Promise<StreamRead> {
     this.assertOpen();
-    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new InvalidBackplaneArgumentError('afterSeq', `expected a whole number ≥ 0, got ${String(afterSeq)}`);
-    const reply = await this.request(
-      READ_SCRIPT.run(this.commands, [this.keys.userMeta(userId), this.keys.userLog(userId)], [afterSeq, `${afterSeq + 1}-0`]),
-      `reading ${userId}`,
-    );
+    checkAfterSeq(afterSeq);
+    return this.readLog(this.users, userId, afterSeq);
+  }
+
+  private async readLog(kind: StreamKind, id: UserId, afterSeq: number): Promise<StreamRead> {
+    const reply = await this.request(READ_SCRIPT.run(this.commands, [kind.meta(id), kind.log(id)], [afterSeq, `${afterSeq + 1}-0`]), `reading ${id}`);
     const [lastSeq, raw] = reply as [number, RawLogEntry[]];
     if (afterSeq >= lastSeq) return { entries: [], gap: null, lastSeq };
     const cutoff = this.options.now() - this.options.maxAgeMs;
@@ -191,7 +254,7 @@ export class RedisBackplane implements Backplane {
     // maxEvents, or older than maxAgeMs (see APPEND_SCRIPT).
     // Only from the front, so what is kept has no holes (the processes' clocks may differ).
     const oldest = Math.max(afterSeq, lastSeq - this.options.maxEvents);
-    const entries = entriesFromLog(userId, raw);
+    const entries = entriesFromLog(id, raw);
     let dropped = 0;
     while (dropped < entries.length && ((entries[dropped] as StreamEntry).seq <= oldest || (entries[dropped] as StreamEntry).appendedAt < cutoff)) dropped += 1;
     const kept = dropped > 0 ? entries.slice(dropped) : entries;
@@ -201,16 +264,13 @@ export class RedisBackplane implements Backplane {
 
   async lastSeq(userId: UserId): Promise<number> {
     this.assertOpen();
-    const seq = await this.request(this.commands.hget(this.keys.userMeta(userId), 'seq'), `reading ${userId}`);
-    return Number(seq ?? 0);
+    return this.storedSeq(this.users, userId);
   }
 
   /** The user's position and stream epoch (see POSITION_SCRIPT); rejects with BackplaneUnavailableError when Redis does not answer within requestTimeoutMs. */
   async position(userId: UserId): Promise<StreamPosition> {
     this.assertOpen();
-    const reply = await this.request(POSITION_SCRIPT.run(this.commands, [this.keys.userMeta(userId)], [this.options.streamTtlMs]), `reading ${userId}`);
-    const [lastSeq, epoch] = reply as [number, string];
-    return { lastSeq: Number(lastSeq), epoch: String(epoch) };
+    return this.positionOf(this.users, userId);
   }
 
   status(): BackplaneStatus {
@@ -224,7 +284,8 @@ export class RedisBackplane implements Backplane {
       status: this.status(),
       processId: this.processId,
       subscribedUsers: this.feeds.size,
-      bufferedAppends: this.appends.size,
+      subscribedRooms: this.roomFeeds.size,
+      bufferedAppends: this.appends.size + this.roomAppends.size,
       reconnects: this.connection.reconnects,
       errors: this.errors,
     };
@@ -241,9 +302,11 @@ export class RedisBackplane implements Backplane {
     for (const stop of this.stopTimers) stop();
     const grace = this.options.closeTimeoutMs;
     const ready = this.status() === 'ready';
-    if (ready) await this.appends.drain(grace);
+    if (ready) await Promise.all([this.appends.drain(grace), this.roomAppends.drain(grace)]);
     this.appends.rejectAll(new BackplaneClosedError());
+    this.roomAppends.rejectAll(new BackplaneClosedError());
     this.feeds.closeAll();
+    this.roomFeeds.closeAll();
     this.connection.markClosed();
     if (ready) {
       await withTimeout(Promise.all([this.presence.clear(), this.subscriber.unsubscribe()]), grace, 'cleanup').catch((error: unknown) =>
@@ -253,35 +316,60 @@ export class RedisBackplane implements Backplane {
     await closeClients([this.commands, this.subscriber], grace);
   }
 
-  private async appendToEach(userIds: readonly UserId[], message: OutboundMessage): Promise<number> {
-    const now = this.options.now();
-    const template = new EnvelopeTemplate(message, new Date(now).toISOString(), !this.envelopeCutChecked);
+  /** The message serialized once for every recipient; the backplane's first templates check their cuts. */
+  private template(message: OutboundMessage, now: number): EnvelopeTemplate {
+    return new EnvelopeTemplate(message, new Date(now).toISOString(), !(this.userCutChecked && this.roomCutChecked));
+  }
+
+  private async appendToEach(userIds: readonly UserId[], template: EnvelopeTemplate, now: number): Promise<number> {
     // In chunks, so a large room never takes more than a batch's worth of the append buffer.
     for (let i = 0; i < userIds.length; i += this.options.maxBatchSize) {
       this.assertOpen();
-      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(userId, template, now)));
+      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(this.users, this.appends, userId, template.forUser(userId), template, now)));
     }
     return userIds.length;
   }
 
-  private enqueue(userId: UserId, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
-    const { head, tail } = template.forUser(userId);
-    this.envelopeCutChecked = true;
-    const append: QueuedAppend = { head, tail, message: template.message, ts: template.ts, appendedAt: now };
-    return this.appends.enqueue(userId, append).then((entry) => {
-      this.noteSeq(userId, entry.seq);
+  private enqueue(kind: StreamKind, queue: AppendQueue, id: UserId, parts: EnvelopeParts, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
+    if (kind === this.users) this.userCutChecked = true;
+    else this.roomCutChecked = true;
+    const append: QueuedAppend = { head: parts.head, tail: parts.tail, message: template.message, ts: template.ts, appendedAt: now };
+    return queue.enqueue(id, append).then((entry) => {
+      this.noteSeq(kind, id, entry.seq);
       return entry;
     });
   }
 
-  /** One append script call for the batches of several users (APPEND_SCRIPT); resolves with each one's first seq, or what refused it. */
-  private async sendBatches(batchId: string, batches: readonly UserBatch[]): Promise<readonly (number | Error)[]> {
+  /** What the feeds of one kind of stream need from Redis. */
+  private feedSource(kind: StreamKind, active: (id: UserId, active: boolean) => void, notice: (id: UserId, gap: StreamGap, now: number) => StreamEntry): FeedSource {
+    return {
+      channel: (id) => kind.channel(id),
+      subscribe: async (channels) => void (await this.subscriber.subscribe(...channels)),
+      unsubscribe: async (channels) => void (await this.subscriber.unsubscribe(...channels)),
+      lastSeq: (id) => {
+        this.assertOpen();
+        return this.storedSeq(kind, id);
+      },
+      lastSeqs: (ids) => this.storedSeqs(kind, ids),
+      read: (id, afterSeq) => {
+        this.assertOpen();
+        return this.readLog(kind, id, afterSeq);
+      },
+      raiseFloor: async (id, seq) => void (await RAISE_FLOOR_SCRIPT.run(this.commands, [kind.meta(id)], [seq, this.options.streamTtlMs])),
+      userActive: active,
+      noteSeq: (id, seq) => this.noteSeq(kind, id, seq),
+      gapNotice: notice,
+    };
+  }
+
+  /** One append script call for the batches of several users or rooms (APPEND_SCRIPT); resolves with each one's first seq, or what refused it. */
+  private async sendBatches(kind: StreamKind, batchId: string, batches: readonly UserBatch[]): Promise<readonly (number | Error)[]> {
     const { maxEvents, maxAgeMs, streamTtlMs, processId } = this.options;
     const keys: string[] = [];
     const args: (string | number | Buffer)[] = [`a:${processId}`, batchId, this.options.now(), maxEvents, maxAgeMs, streamTtlMs, batches.length];
     for (const { userId, appends } of batches) {
-      keys.push(this.keys.userMeta(userId), this.keys.userLog(userId));
-      args.push(this.keys.userChannel(userId), this.knownSeqs.get(userId) ?? 0, appends.length, (appends[appends.length - 1] as QueuedAppend).appendedAt, Buffer.from(batchText(appends)));
+      keys.push(kind.meta(userId), kind.log(userId));
+      args.push(kind.channel(userId), kind.known.get(userId) ?? 0, appends.length, (appends[appends.length - 1] as QueuedAppend).appendedAt, Buffer.from(batchText(appends)));
     }
     try {
       const replies = (await APPEND_SCRIPT.run(this.commands, keys, args)) as unknown[];
@@ -299,23 +387,35 @@ export class RedisBackplane implements Backplane {
   /** After the commands connection came back (Redis may have restarted): re-assert liveness and what this process knows. */
   private async afterCommandsReconnect(): Promise<void> {
     await this.presence.refresh();
-    await this.feeds.checkPositions();
+    await Promise.all([this.feeds.checkPositions(), this.roomFeeds.checkPositions()]);
   }
 
-  private async storedSeqs(userIds: readonly UserId[]): Promise<number[]> {
+  private async storedSeq(kind: StreamKind, id: UserId): Promise<number> {
+    const seq = await this.request(this.commands.hget(kind.meta(id), 'seq'), `reading ${id}`);
+    return Number(seq ?? 0);
+  }
+
+  private async storedSeqs(kind: StreamKind, ids: readonly UserId[]): Promise<number[]> {
     const pipeline = this.commands.pipeline();
-    for (const userId of userIds) pipeline.hget(this.keys.userMeta(userId), 'seq');
+    for (const id of ids) pipeline.hget(kind.meta(id), 'seq');
     const results = await this.request(pipeline.exec(), 'reading positions');
     return (results ?? []).map(([error, seq]) => (error === null ? Number(seq ?? 0) : 0));
   }
 
-  private noteSeq(userId: UserId, seq: number): void {
-    if (this.options.maxKnownUsers === 0 || seq <= (this.knownSeqs.get(userId) ?? 0)) return;
-    this.knownSeqs.delete(userId);
-    this.knownSeqs.set(userId, seq);
-    if (this.knownSeqs.size > this.options.maxKnownUsers) {
-      const oldest = this.knownSeqs.keys().next();
-      if (oldest.done !== true) this.knownSeqs.delete(oldest.value);
+  private async positionOf(kind: StreamKind, id: UserId): Promise<StreamPosition> {
+    const reply = await this.request(POSITION_SCRIPT.run(this.commands, [kind.meta(id)], [this.options.streamTtlMs]), `reading ${id}`);
+    const [lastSeq, epoch] = reply as [number, string];
+    return { lastSeq: Number(lastSeq), epoch: String(epoch) };
+  }
+
+  private noteSeq(kind: StreamKind, id: UserId, seq: number): void {
+    const known = kind.known;
+    if (this.options.maxKnownUsers === 0 || seq <= (known.get(id) ?? 0)) return;
+    known.delete(id);
+    known.set(id, seq);
+    if (known.size > this.options.maxKnownUsers) {
+      const oldest = known.keys().next();
+      if (oldest.done !== true) known.delete(oldest.value);
     }
   }
 
@@ -330,4 +430,8 @@ export class RedisBackplane implements Backplane {
   private assertOpen(): void {
     if (this.closing) throw new BackplaneClosedError();
   }
+}
+
+function checkAfterSeq(afterSeq: number): void {
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new InvalidBackplaneArgumentError('afterSeq', `expected a whole number ≥ 0, got ${String(afterSeq)}`);
 }

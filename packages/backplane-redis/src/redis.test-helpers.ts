@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
-import type { StreamEntry } from '@agentwirejs/protocols';
+import type { RoomStreamEntry, StreamEntry } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import { type Cluster, Redis } from 'ioredis';
 import { type BatchLine, type RawLogEntry, batchText, entriesFromLog } from './entries';
@@ -120,9 +120,9 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
   }
 }
 
-/** A listener that records what it gets. */
-export function recorder(): { entries: StreamEntry[]; listener: (entry: StreamEntry) => void; seqs: () => number[] } {
-  const entries: StreamEntry[] = [];
+/** A listener that records what it gets (a user's entries, or a room stream's). */
+export function recorder<E extends RoomStreamEntry = StreamEntry>(): { entries: E[]; listener: (entry: E) => void; seqs: () => number[] } {
+  const entries: E[] = [];
   return { entries, listener: (entry) => entries.push(entry), seqs: () => entries.map((entry) => entry.seq) };
 }
 

@@ -1,7 +1,7 @@
 import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import type { StreamGap } from '@agentwirejs/protocols';
-import { gapNotice, parsePublication } from './entries';
+import { parsePublication } from './entries';
 import type { ResolvedRedisOptions } from './options';
 
 /** What the feeds need from Redis; RedisBackplane provides it. */
@@ -19,6 +19,8 @@ export interface FeedSource {
   userActive(userId: UserId, active: boolean): void;
   /** A seq of the user this process has seen. */
   noteSeq(userId: UserId, seq: number): void;
+  /** The gap notice for positions of the stream that could not be recovered (a user's replay_gap, or a room's). */
+  gapNotice(userId: UserId, gap: StreamGap, now: number): StreamEntry;
 }
 
 /** Counters of the delivery path. */
@@ -260,7 +262,7 @@ export class UserFeeds {
 
   private deliverGap(feed: UserFeed, gap: StreamGap): void {
     this.counters.gapNotices += 1;
-    this.deliver(feed, gapNotice(feed.userId, gap, this.options.now()));
+    this.deliver(feed, this.source.gapNotice(feed.userId, gap, this.options.now()));
   }
 
   private deliver(feed: UserFeed, entry: StreamEntry): void {

@@ -214,6 +214,47 @@ describe('resuming the stream', () => {
   });
 });
 
+describe("a room's own stream", () => {
+  /** A room frame as the server writes it (roomEnvelopeWriter). */
+  const frame = (room: string, roomSeq: number | null, payload: Record<string, unknown>) => JSON.stringify({ type: roomSeq === null ? 'replay_gap' : 'note', seq: null, room, room_seq: roomSeq, ts: new Date().toISOString(), payload });
+  const joined = (room: string, lastSeq: number, epoch: string) => JSON.stringify({ type: 'room_joined', seq: null, ts: new Date().toISOString(), user_id: 'alice', payload: { room, last_seq: lastSeq, epoch } });
+
+  it('emits each room frame once, apart from the user stream, and keeps each room position with its epoch to rejoin from', async () => {
+    const { client } = connect();
+    const rooms: [string, number | null][] = [];
+    const events: StreamEnvelope[] = [];
+    client.on('room', (message) => rooms.push([message.room, message.room_seq]));
+    client.on('event', (event) => events.push(event));
+    const connection = await gateway.connection(0);
+    await eventually(openState(client), 'open');
+    expect(client.roomPosition('standup')).toBeNull();
+    connection.send(joined('standup', 4, 'e1'));
+    connection.send(frame('standup', null, { from_seq: 1, to_seq: 2 }));
+    for (const seq of [3, 4, 5]) connection.send(frame('standup', seq, { seq }));
+    connection.send(frame('standup', 4, { seq: 4 })); // a repeat (a rejoin that replayed too much) is dropped
+    connection.send(joined('retro', 0, 'e9'));
+    connection.send(frame('retro', 1, {}));
+    await eventually(() => (rooms.length >= 5 ? true : undefined), 'five room frames');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(rooms).toEqual([
+      ['standup', null],
+      ['standup', 3],
+      ['standup', 4],
+      ['standup', 5],
+      ['retro', 1],
+    ]);
+    expect(client.roomPosition('standup')).toEqual({ seq: 5, epoch: 'e1' });
+    expect(client.roomPosition('retro')).toEqual({ seq: 1, epoch: 'e9' });
+    expect(events).toEqual([]);
+    expect(client.position.seq).toBe(0);
+    // The room's stream started over (another epoch): its old position means nothing now.
+    connection.send(joined('standup', 0, 'e2'));
+    connection.send(frame('standup', 1, {}));
+    await eventually(() => (rooms.length >= 6 ? true : undefined), 'the new stream');
+    expect(client.roomPosition('standup')).toEqual({ seq: 1, epoch: 'e2' });
+  });
+});
+
 describe('token refresh on the open socket', () => {
   it('sends a fresh token before the current one expires, on the same connection', async () => {
     const tokens: string[] = [];

@@ -1,4 +1,4 @@
-import type { ClientMessage, ServerEnvelope } from '@agentwirejs/protocols';
+import type { ClientMessage, RoomEnvelope, ServerEnvelope } from '@agentwirejs/protocols';
 import { reconnectDelay } from './backoff';
 import {
   BEARER_PROTOCOL_PREFIX,
@@ -65,6 +65,12 @@ export interface ClientEvents {
   tokenRefreshed: { readonly expiresAt: string | null };
   /** See ClientError. */
   error: ClientError;
+  /**
+   * A frame of a room's own stream (the server joined this connection to the room with stream
+   * 'room'), each once, in room_seq order; the room's `replay_gap` (room_seq null) says which
+   * room positions will not come.
+   */
+  room: RoomEnvelope;
 }
 
 export interface ClientOptions {
@@ -115,6 +121,12 @@ export interface AgentwireClient {
   /** The last position of the user's stream this client holds (save it to resume after a reload: resumeFrom). */
   readonly position: StreamPoint;
   on<K extends keyof ClientEvents>(name: K, listener: (value: ClientEvents[K]) => void): Unsubscribe;
+  /**
+   * Where this client stands in a room's own stream: the last room_seq it received and the epoch
+   * of the room's room_joined (null for a room it has no frame of). Hand it to the server when the
+   * connection joins the room again (joinRoom's afterSeq and afterEpoch) to get what it missed.
+   */
+  roomPosition(room: string): StreamPoint | null;
   /** Starts a run of `agent` (start_agent), sent as soon as the connection is open; see RunHandle. */
   startRun(options: StartRunOptions): RunHandle;
   /**
@@ -160,6 +172,8 @@ class Client implements AgentwireClient {
   private readonly stream: ResumeCursor;
   /** Runs by id, until they end. */
   private readonly runs = new Map<string, AgentRun>();
+  /** Positions in rooms' own streams, by room. */
+  private readonly rooms = new Map<string, StreamPoint>();
   private readonly pendingStarts: PendingStart[] = [];
   /** Events of runs not known yet on the threads of pending starts on caller-chosen threads (see PendingStart). */
   private held: StreamEnvelope[] = [];
@@ -194,6 +208,10 @@ class Client implements AgentwireClient {
 
   on<K extends keyof ClientEvents>(name: K, listener: (value: ClientEvents[K]) => void): Unsubscribe {
     return this.listeners.on(name, listener);
+  }
+
+  roomPosition(room: string): StreamPoint | null {
+    return this.rooms.get(room) ?? null;
   }
 
   startRun(options: StartRunOptions): RunHandle {
@@ -376,7 +394,19 @@ class Client implements AgentwireClient {
       this.receiveStreamEnvelope(message as StreamEnvelope);
       return;
     }
+    if (typeof (message as Partial<RoomEnvelope>).room === 'string') {
+      this.receiveRoomFrame(message as unknown as RoomEnvelope);
+      return;
+    }
     switch (message.type) {
+      case 'room_joined': {
+        const { room, epoch } = message.payload as { room?: unknown; epoch?: unknown };
+        if (typeof room !== 'string' || typeof epoch !== 'string') return;
+        // Another epoch: the room's stream started over, and positions of the old one mean nothing.
+        const held = this.rooms.get(room);
+        if (held === undefined || held.epoch !== epoch) this.rooms.set(room, { seq: 0, epoch });
+        return;
+      }
       case 'connection_established':
         this.greet(message);
         return;
@@ -401,6 +431,16 @@ class Client implements AgentwireClient {
         if (message.payload['name'] === WireEventName.ReplayGap) this.gap(message.payload['value'] as SeqRange, true);
         return;
     }
+  }
+
+  /** A room frame: delivered once per room_seq (a rejoin may replay what a listener already has). */
+  private receiveRoomFrame(frame: RoomEnvelope): void {
+    const held = this.rooms.get(frame.room);
+    if (frame.room_seq !== null) {
+      if (held !== undefined && frame.room_seq <= held.seq) return;
+      this.rooms.set(frame.room, { seq: frame.room_seq, epoch: held?.epoch ?? null });
+    }
+    this.listeners.emit('room', frame);
   }
 
   private greet(message: ServerEnvelope): void {

@@ -65,7 +65,14 @@ export class ConnectionRegistry {
     readonly backplane: Backplane,
     private readonly limitHit: (limit: ManagerLimit) => void,
   ) {
-    this.rooms = new RoomMemberships(backplane, (error, context) => this.report(error, context));
+    this.rooms = new RoomMemberships(backplane, (error, context) => this.report(error, context), {
+      holdMax: options.sendQueueMax,
+      write: (connection, json) => this.writeOrFail(connection, json, null, null),
+      notice: (connection, message) => this.sendToConnection(connection, message),
+      failed: (connection, outcome) => this.fail(connection, outcome),
+      replayed: (connection, bytes) => this.replaySink.replayed(connection, bytes),
+      now: () => options.clock.now(),
+    });
     this.replayBudget = { burstBytes: options.replayBurstBytes, bytesPerSecond: options.replayBytesPerSecond };
     this.userReplay = new UserReplayMeters({ burstBytes: options.userReplayBurstBytes, bytesPerSecond: options.userReplayBytesPerSecond }, () => options.clock.now());
     this.drainTicker = new Ticker(options.drainIntervalMs, () => this.drainBackpressured());
@@ -281,9 +288,9 @@ export class ConnectionRegistry {
     const slots = [...this.users.values()];
     for (const connection of [...this.connections.values()]) this.detach(connection, closeCode, 'server shutting down');
     for (const waiting of [...this.waiters.values()]) for (const settle of [...waiting]) settle(false);
-    this.rooms.clear();
+    const roomsCleared = this.rooms.clear();
     // A subscription still being set up is dropped as soon as it is in place.
-    await Promise.allSettled(slots.map((slot) => slot.subscribed));
+    await Promise.allSettled([...slots.map((slot) => slot.subscribed), roomsCleared]);
     await Promise.allSettled([...this.unsubscribing]);
   }
 

@@ -3,6 +3,7 @@ import type { ConnectionTransport, OutboundMessage, StreamEntry, Unsubscribe, Wi
 import { type ConnectionInfo, ConnectionState, IllegalStateTransitionError, type UserId, canTransition } from '@agentwirejs/types';
 import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import type { ReplayMeter } from './replay-budget';
+import type { ConnectionRooms } from './rooms';
 import type { FrameRenderer } from './render';
 import type { DeliveryCounters } from './stats';
 
@@ -98,7 +99,8 @@ export class ManagedConnection implements ReplayMeter {
   replayOwedAt = 0;
   /** Frames waiting for a backed-up socket; null while the socket keeps up. */
   queue: SendQueue | null = null;
-  rooms: Set<string> | null = null;
+  /** The rooms it joined (created by the first join). */
+  rooms: ConnectionRooms | null = null;
   /** Told the code and reason when the manager closes the connection (ConnectionRegistration.onManagerClose). */
   onManagerClose: ((this: ConnectionTransport, code: number, reason: string) => void) | null = null;
   /** Connection messages sent while greeting, written right after connection_established. */

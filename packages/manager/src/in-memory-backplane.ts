@@ -1,5 +1,22 @@
 import type { UserId } from '@agentwirejs/types';
-import { type Backplane, BackplaneClosedError, REPLAY_WINDOW_DEFAULTS, type BackplaneStatus, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, envelopeWriter } from '@agentwirejs/protocols';
+import {
+  type Backplane,
+  BackplaneClosedError,
+  REPLAY_WINDOW_DEFAULTS,
+  type BackplaneStatus,
+  type EnvelopeWriter,
+  type OutboundMessage,
+  type RoomStreamEntry,
+  type RoomStreamListener,
+  type StreamEntry,
+  type StreamListener,
+  type StreamPosition,
+  type StreamRead,
+  type Unsubscribe,
+  envelopeWriter,
+  messageBody,
+  roomEnvelopeWriter,
+} from '@agentwirejs/protocols';
 import { ReplayRing } from './replay-ring';
 
 export interface InMemoryBackplaneOptions {
@@ -23,10 +40,23 @@ interface UserStream {
   listeners: readonly StreamListener[];
 }
 
+/**
+ * A room's own stream. Unlike a user's, it is dropped once nobody listens and its entries have
+ * aged out (room names come and go), so each incarnation has its own epoch: a client holding a
+ * position of a dropped one replays the new one from its start instead of skipping it.
+ */
+interface RoomStream {
+  lastSeq: number;
+  ring: ReplayRing | null;
+  listeners: readonly RoomStreamListener[];
+  readonly epoch: string;
+}
+
 /** The single-process backplane: the default when no Redis URL is set. */
 export class InMemoryBackplane implements Backplane {
   private readonly streams = new Map<UserId, UserStream>();
   private readonly rooms = new Map<string, Map<UserId, number>>();
+  private readonly roomStreams = new Map<string, RoomStream>();
   private readonly maxEvents: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
@@ -55,9 +85,11 @@ export class InMemoryBackplane implements Backplane {
 
   async appendToRoom(room: string, message: OutboundMessage): Promise<number> {
     this.assertOpen();
+    const body = messageBody(message);
+    this.appendRoomEntry(room, message, body);
     const members = this.rooms.get(room);
     if (members === undefined) return 0;
-    const write = envelopeWriter(message);
+    const write = envelopeWriter(message, body);
     for (const userId of members.keys()) this.append(userId, write, message);
     return members.size;
   }
@@ -72,6 +104,40 @@ export class InMemoryBackplane implements Backplane {
       users += 1;
     }
     return users;
+  }
+
+  async appendToRoomStream(room: string, message: OutboundMessage): Promise<RoomStreamEntry> {
+    this.assertOpen();
+    return this.appendRoomEntry(room, message, messageBody(message));
+  }
+
+  private appendRoomEntry(room: string, message: OutboundMessage, body: string): RoomStreamEntry {
+    const write = roomEnvelopeWriter(message, room, body);
+    // The ring checks that one stream's entries share one id: a room stream's is its name (never read as a user).
+    return this.appendEntry(this.roomStream(room), room as UserId, (seq, _id, ts) => write(seq, ts), message);
+  }
+
+  async subscribeRoomStream(room: string, listener: RoomStreamListener): Promise<Unsubscribe> {
+    this.assertOpen();
+    const stream = this.roomStream(room);
+    if (!stream.listeners.includes(listener)) stream.listeners = [...stream.listeners, listener];
+    return async () => {
+      stream.listeners = stream.listeners.filter((subscribed) => subscribed !== listener);
+    };
+  }
+
+  async readRoomStream(room: string, afterSeq: number): Promise<StreamRead<RoomStreamEntry>> {
+    this.assertOpen();
+    const stream = this.roomStreams.get(room);
+    if (stream === undefined || stream.ring === null) return { entries: [], gap: null, lastSeq: stream?.lastSeq ?? 0 };
+    const { entries, gap } = stream.ring.readAfter(afterSeq, stream.lastSeq, this.now());
+    return { entries, gap, lastSeq: stream.lastSeq };
+  }
+
+  async roomStreamPosition(room: string): Promise<StreamPosition> {
+    this.assertOpen();
+    const stream = this.roomStream(room);
+    return { lastSeq: stream.lastSeq, epoch: stream.epoch };
   }
 
   async subscribeUser(userId: UserId, listener: StreamListener): Promise<Unsubscribe> {
@@ -128,18 +194,27 @@ export class InMemoryBackplane implements Backplane {
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     this.streams.clear();
     this.rooms.clear();
+    this.roomStreams.clear();
   }
 
-  /** Drops expired entries of every user; returns how many. */
+  /** Drops expired entries of every user and room, and room streams nobody listens to that hold nothing more; returns how many entries. */
   sweepExpired(): number {
     const now = this.now();
     let evicted = 0;
     for (const stream of this.streams.values()) evicted += stream.ring?.evictExpired(now) ?? 0;
+    for (const [room, stream] of this.roomStreams) {
+      evicted += stream.ring?.evictExpired(now) ?? 0;
+      if (stream.listeners.length === 0 && (stream.ring === null || stream.ring.length === 0)) this.roomStreams.delete(room);
+    }
     return evicted;
   }
 
   private append(userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
-    const stream = this.stream(userId);
+    return this.appendEntry(this.stream(userId), userId, write, message);
+  }
+
+  /** Takes the stream's next seq, keeps the entry for replay and hands it to the stream's listeners. */
+  private appendEntry(stream: UserStream | RoomStream, userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
     const appendedAt = this.now();
     const ts = this.isoTime(appendedAt);
     const seq = stream.lastSeq + 1;
@@ -156,6 +231,15 @@ export class InMemoryBackplane implements Backplane {
       }
     }
     return entry;
+  }
+
+  private roomStream(room: string): RoomStream {
+    let stream = this.roomStreams.get(room);
+    if (stream === undefined) {
+      stream = { lastSeq: 0, ring: null, listeners: [], epoch: globalThis.crypto.randomUUID() };
+      this.roomStreams.set(room, stream);
+    }
+    return stream;
   }
 
   /** The ISO form of an epoch ms; appends within the same millisecond share one string. */

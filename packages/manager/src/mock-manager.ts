@@ -3,6 +3,7 @@ import type {
   AgentEventSink,
   ConnectionRegistration,
   ConnectionTransport,
+  JoinRoomOptions,
   OutboundMessage,
   ResumeResult,
   SendResult,
@@ -125,8 +126,8 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     return users;
   }
 
-  joinRoom(connectionId: ConnectionId, room: string): Promise<void> {
-    return this.manager.joinRoom(connectionId, room);
+  joinRoom(connectionId: ConnectionId, room: string, options?: JoinRoomOptions): Promise<void> {
+    return this.manager.joinRoom(connectionId, room, options);
   }
 
   leaveRoom(connectionId: ConnectionId, room: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Backplane, type BackplaneStatus, type OutboundMessage, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, checkUserStream } from '@agentwirejs/protocols';
+import { type Backplane, type BackplaneStatus, type OutboundMessage, type RoomStreamEntry, type RoomStreamListener, type StreamEntry, type StreamListener, type StreamPosition, type StreamRead, type Unsubscribe, checkUserStream } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
 import { settle, waitForCount } from '@agentwirejs/protocols/testing';
 import type { UserId } from '@agentwirejs/types';
@@ -60,6 +60,18 @@ class TestBackplane implements Backplane {
   }
   appendToAll(message: OutboundMessage): Promise<number> {
     return this.inner.appendToAll(message);
+  }
+  appendToRoomStream(room: string, message: OutboundMessage): Promise<RoomStreamEntry> {
+    return this.inner.appendToRoomStream(room, message);
+  }
+  subscribeRoomStream(room: string, listener: RoomStreamListener): Promise<Unsubscribe> {
+    return this.inner.subscribeRoomStream(room, listener);
+  }
+  readRoomStream(room: string, afterSeq: number): Promise<StreamRead<RoomStreamEntry>> {
+    return this.inner.readRoomStream(room, afterSeq);
+  }
+  roomStreamPosition(room: string): Promise<StreamPosition> {
+    return this.inner.roomStreamPosition(room);
   }
   joinRoom(room: string, userId: UserId): Promise<void> {
     return this.inner.joinRoom(room, userId);

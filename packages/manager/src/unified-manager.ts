@@ -4,6 +4,7 @@ import {
   CloseCode,
   type ConnectionRegistration,
   type ConnectionTransport,
+  type JoinRoomOptions,
   type OutboundMessage,
   type ResumeResult,
   type SendResult,
@@ -25,7 +26,7 @@ import { IsolationGuard } from './isolation';
 import { type OneOrMany, countOf, listOf, withItem, withoutItem } from './one-or-many';
 import type { ResolvedManagerOptions } from './options';
 import { checkResumePosition, checkWireProtocol } from './replay';
-import { checkRoomName } from './rooms';
+import { checkJoinRoomOptions, checkRoomName } from './rooms';
 import { DeliveryCounters, type SendQueueStats, type UnifiedManagerStats } from './stats';
 
 /** Proof that a caller is WebSocketManagerFactory. Not exported from the package entry. */
@@ -220,14 +221,21 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
     return this.host.registry.backplane.appendToAll(message);
   }
 
-  /** Adds a connection to a room; its user then receives the room's messages on all of their connections. */
-  async joinRoom(connectionId: ConnectionId, room: string): Promise<void> {
+  /**
+   * Adds a connection to a room. By default (stream 'user') its user then receives the room's
+   * messages in their own stream, on all of their connections. With stream 'room' the connection
+   * receives the room's own stream: room_joined, what it missed after options.afterSeq, then
+   * each message as one frame shared by every member (see JoinRoomOptions); it resolves once the
+   * connection is live in the room. Joining a room the connection is in does nothing.
+   */
+  async joinRoom(connectionId: ConnectionId, room: string, options?: JoinRoomOptions): Promise<void> {
     this.assertActive();
     checkRoomName(room);
+    checkJoinRoomOptions(options);
     const connection = this.find('joinRoom', connectionId);
     if (connection === null) throw new UnknownConnectionError(connectionId);
     this.touch();
-    await this.host.registry.rooms.join(connection, room);
+    await this.host.registry.rooms.join(connection, room, options);
   }
 
   /** Removes a connection from a room; an unknown connection or room does nothing. */
@@ -240,7 +248,11 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
     await this.host.registry.rooms.leave(connection, room);
   }
 
-  /** Appends a message to the stream of every user in the room, serialized once (unified mode only). */
+  /**
+   * Appends a message to the room's own stream (one frame for every connection joined with
+   * stream 'room', on any process) and to the stream of every user joined with stream 'user',
+   * serialized once (unified mode only); resolves with the number of those users.
+   */
   async broadcastToRoom(room: string, message: OutboundMessage): Promise<number> {
     this.assertActive();
     this.guard.processWide('broadcastToRoom');
@@ -290,7 +302,7 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
       active: this.closedBy === null,
       connections: this.getConnectionCount(),
       users: unified ? registry.users.size : Math.min(1, owned.length),
-      rooms: unified ? registry.rooms.size : new Set(owned.flatMap((connection) => [...(connection.rooms ?? [])])).size,
+      rooms: unified ? registry.rooms.size : new Set(owned.flatMap((connection) => [...(connection.rooms?.keys() ?? [])])).size,
       messagesSent: counters.messagesSent,
       messagesQueued: counters.messagesQueued,
       messagesDropped: counters.messagesDropped,

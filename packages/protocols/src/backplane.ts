@@ -3,9 +3,9 @@ import { ProtocolsErrorCode } from './errors';
 import type { StreamEntry, StreamGap } from './stream-entry';
 import type { OutboundMessage } from './wire/server-messages';
 
-export interface StreamRead {
+export interface StreamRead<E = StreamEntry> {
   /** Kept entries after the requested position, in order. */
-  readonly entries: readonly StreamEntry[];
+  readonly entries: readonly E[];
   /** Positions after the requested one that are no longer kept, or null. */
   readonly gap: StreamGap | null;
   /** The user's newest position (0 if none). */
@@ -25,6 +25,14 @@ export interface StreamPosition {
 }
 
 export type StreamListener = (entry: StreamEntry) => void;
+
+/**
+ * One message of a room's own stream: `seq` is the room's position (room_seq on the wire) and
+ * `json` the room frame (roomEnvelopeWriter), the same string for every member. A gap notice
+ * (`gap` set) carries the room's replay_gap frame (room_seq null) and seq = gap.toSeq.
+ */
+export type RoomStreamEntry = Omit<StreamEntry, 'userId'>;
+export type RoomStreamListener = (entry: RoomStreamEntry) => void;
 export type Unsubscribe = () => Promise<void>;
 
 /**
@@ -46,7 +54,10 @@ export type BackplaneStatus = 'ready' | 'degraded' | 'closed';
  */
 export interface Backplane {
   appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry>;
-  /** Appends to the stream of every member of the room; resolves with the number of users. */
+  /**
+   * A room message: appends it to the room's own stream (appendToRoomStream) and to the stream of
+   * every member user (joinRoom), serialized once for all of them; resolves with the number of users.
+   */
   appendToRoom(room: string, message: OutboundMessage): Promise<number>;
   /** Appends to the stream of every user subscribed anywhere; resolves with the number of users. */
   appendToAll(message: OutboundMessage): Promise<number>;
@@ -54,6 +65,16 @@ export interface Backplane {
   joinRoom(room: string, userId: UserId): Promise<void>;
   leaveRoom(room: string, userId: UserId): Promise<void>;
   readStream(userId: UserId, afterSeq: number): Promise<StreamRead>;
+  /**
+   * Appends to the room's own stream (its next room seq, kept for replay like a user's entries,
+   * delivered to the room's subscribers in every process, in order); the frame is built once for
+   * every member. Only the room's stream: appendToRoom feeds it and the member users' streams.
+   */
+  appendToRoomStream(room: string, message: OutboundMessage): Promise<RoomStreamEntry>;
+  subscribeRoomStream(room: string, listener: RoomStreamListener): Promise<Unsubscribe>;
+  readRoomStream(room: string, afterSeq: number): Promise<StreamRead<RoomStreamEntry>>;
+  /** The room stream's newest position and epoch. */
+  roomStreamPosition(room: string): Promise<StreamPosition>;
   lastSeq(userId: UserId): Promise<number>;
   /** The user's newest position and the stream's epoch (made when the stream is first asked for or appended to). */
   position(userId: UserId): Promise<StreamPosition>;

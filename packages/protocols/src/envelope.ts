@@ -9,13 +9,37 @@ export type EnvelopeWriter = (seq: number | null, userId: UserId, ts: string) =>
  * header (seq, ts, user_id). A room or broadcast of one message to many users stringifies the
  * payload once, however many users receive it.
  */
-export function envelopeWriter(message: OutboundMessage): EnvelopeWriter {
+export function envelopeWriter(message: OutboundMessage, body: string = messageBody(message)): EnvelopeWriter {
   const head = `{"type":${JSON.stringify(message.type)},"seq":`;
+  const tail = body;
+  return (seq, userId, ts) => `${head}${seq === null ? 'null' : String(seq)},"ts":"${ts}","user_id":${JSON.stringify(userId)}${tail}`;
+}
+
+/**
+ * What follows an envelope's per-recipient header (seq, ts, user_id or room), serialized once:
+ * `,"thread_id":…,"run_id":…,"payload":…}`. A room message hands it to both writers, so its
+ * payload is stringified once for the room's stream and every member's.
+ */
+export function messageBody(message: OutboundMessage): string {
   let tail = '';
   if (message.thread_id !== undefined) tail += `,"thread_id":${JSON.stringify(message.thread_id)}`;
   if (message.run_id !== undefined) tail += `,"run_id":${JSON.stringify(message.run_id)}`;
-  tail += `,"payload":${JSON.stringify(message.payload)}}`;
-  return (seq, userId, ts) => `${head}${seq === null ? 'null' : String(seq)},"ts":"${ts}","user_id":${JSON.stringify(userId)}${tail}`;
+  return `${tail},"payload":${JSON.stringify(message.payload)}}`;
+}
+
+/** Writes the frame of one room message at a room position (null: a notice about the room, such as its replay_gap). */
+export type RoomEnvelopeWriter = (roomSeq: number | null, ts: string) => string;
+
+/**
+ * Serializes a message of a room's own stream once: `{type, seq: null, room, room_seq, ts,
+ * thread_id?, run_id?, payload}`. The frame is the same for every member (it names no user and
+ * takes no place in a user's stream: seq null), so it is built once per message and the same
+ * string is written to every member's connections; `room_seq` is the room's position.
+ */
+export function roomEnvelopeWriter(message: OutboundMessage, room: string, body: string = messageBody(message)): RoomEnvelopeWriter {
+  const head = `{"type":${JSON.stringify(message.type)},"seq":null,"room":${JSON.stringify(room)},"room_seq":`;
+  const tail = body;
+  return (roomSeq, ts) => `${head}${roomSeq === null ? 'null' : String(roomSeq)},"ts":"${ts}"${tail}`;
 }
 
 /** Serializes one envelope for one recipient. */

@@ -52,6 +52,7 @@ export type { ClientMessage, ClientMessageType, ClientMessageOf } from './wire/c
 export {
   StreamSeqSchema,
   ServerEnvelopeSchema,
+  RoomEnvelopeSchema,
   ConnectionEstablishedSchema,
   PongSchema,
   TokenRefreshedSchema,
@@ -69,6 +70,7 @@ export {
 } from './wire/server-messages';
 export type {
   ServerEnvelope,
+  RoomEnvelope,
   AgentEventEnvelope,
   ServerMessage,
   ServerMessageType,
@@ -85,6 +87,7 @@ export type {
   ConnectionTransport,
   ConnectionRegistration,
   ResumeResult,
+  JoinRoomOptions,
   ManagerStats,
 } from './manager-protocol';
 export {
@@ -103,10 +106,12 @@ export type {
   StreamPosition,
   StreamRead,
   StreamListener,
+  RoomStreamEntry,
+  RoomStreamListener,
   Unsubscribe,
 } from './backplane';
-export { envelopeWriter, serializeEnvelope, envelopeType, decodeEnvelope } from './envelope';
-export type { EnvelopeWriter, DecodedEnvelope } from './envelope';
+export { envelopeWriter, roomEnvelopeWriter, messageBody, serializeEnvelope, envelopeType, decodeEnvelope } from './envelope';
+export type { EnvelopeWriter, RoomEnvelopeWriter, DecodedEnvelope } from './envelope';
 export type {
   AgentRunner,
   AgentRunRequest,

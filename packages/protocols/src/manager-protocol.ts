@@ -60,6 +60,27 @@ export interface ConnectionRegistration {
   readonly onManagerClose?: (this: ConnectionTransport, code: number, reason: string) => void;
 }
 
+/** How a connection joins a room (UnifiedWebSocketManager.joinRoom). */
+export interface JoinRoomOptions {
+  /**
+   * 'user' (the default; wire contract v1): a room message enters the stream of each member's
+   * user (the user's next seq, their user_id) and reaches all of that user's connections.
+   * 'room': this connection receives the room's own stream: each message as one frame built
+   * once for every member, `{type, seq: null, room, room_seq, ts, payload}`, in room_seq order,
+   * after a connection-scoped `room_joined` (payload {room, last_seq, epoch}); members' user
+   * streams are left as they are.
+   */
+  readonly stream?: 'user' | 'room';
+  /**
+   * With stream 'room': the last room_seq the client has. What it missed after it is written
+   * first (the room's replay_gap first when part of it was evicted), then the live stream.
+   * Without it the connection starts at the room's current position.
+   */
+  readonly afterSeq?: number;
+  /** The room stream's epoch (room_joined's) that afterSeq belongs to; another epoch replays the room from its start. */
+  readonly afterEpoch?: string;
+}
+
 /** What a resume delivered to one connection. */
 export interface ResumeResult {
   /** Stream messages replayed, in order. */
@@ -116,11 +137,19 @@ export interface WebSocketManagerProtocol extends AgentEventSink {
   forUser(userId: UserId): AgentEventSink;
   /** Appends a message to the stream of every connected user; resolves with the number of users. */
   broadcast(message: OutboundMessage): Promise<number>;
-  /** Adds a connection to a room; its user then receives the room's messages on all of their connections. */
-  joinRoom(connectionId: ConnectionId, room: string): Promise<void>;
+  /**
+   * Adds a connection to a room. By default (stream 'user', wire contract v1) its user then
+   * receives the room's messages in their own stream, on all of their connections; with stream
+   * 'room' the connection receives the room's own stream (see JoinRoomOptions).
+   */
+  joinRoom(connectionId: ConnectionId, room: string, options?: JoinRoomOptions): Promise<void>;
   /** Removes a connection from a room (closing a connection leaves all its rooms). */
   leaveRoom(connectionId: ConnectionId, room: string): Promise<void>;
-  /** Appends a message to the stream of every user in the room; resolves with the number of users. */
+  /**
+   * Appends a message to the room's own stream (delivered to connections joined with stream
+   * 'room') and to the stream of every user joined with stream 'user'; resolves with the number
+   * of those users.
+   */
   broadcastToRoom(room: string, message: OutboundMessage): Promise<number>;
   /** Replays what a connection missed after `afterSeq`, in order, before anything new (replay_gap first if some was evicted). */
   resume(connectionId: ConnectionId, afterSeq: number): Promise<ResumeResult>;

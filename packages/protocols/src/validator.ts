@@ -26,7 +26,7 @@ export const MANAGER_PROTOCOL_MEMBERS: { readonly [K in keyof Protocol]-?: Membe
   emitAgentEvent: { kind: 'method', params: 2, required: 2 },
   forUser: { kind: 'method', params: 1, required: 1 },
   broadcast: { kind: 'method', params: 1, required: 1 },
-  joinRoom: { kind: 'method', params: 2, required: 2 },
+  joinRoom: { kind: 'method', params: 3, required: 2 },
   leaveRoom: { kind: 'method', params: 2, required: 2 },
   broadcastToRoom: { kind: 'method', params: 2, required: 2 },
   resume: { kind: 'method', params: 2, required: 2 },

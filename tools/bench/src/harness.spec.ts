@@ -6,7 +6,7 @@ import { type WsEndpoint, openWsEndpoint } from './server/endpoint';
 import { ManagerServer } from './server/manager';
 import { RawWsServer } from './server/raw-ws';
 import { SocketIoServer } from './server/socketio';
-import { burstText } from './server/workloads';
+import { BENCH_ROOM, burstText } from './server/workloads';
 import { type BenchUser, signUsers } from './tokens';
 
 const SECRET = 'harness-test-secret-of-at-least-32-characters';
@@ -116,17 +116,33 @@ describe('the harness, with real sockets in one process', () => {
   });
 
   it('runs unicast, a room broadcast and paced probes through the manager, each verified', async () => {
-    const server = await start(new ManagerServer({ host: HOST, secret: SECRET, room: true }));
+    const server = await start(new ManagerServer({ host: HOST, secret: SECRET, room: true, roomStream: false }));
     const connections = await connect(server, 'agentwire', users);
     try {
       const unicast = await runUnicast(connections, { events: 10, payloadBytes: 50, via: 'emit', timeoutMs: 10_000 });
       expect(unicast.verdict).toMatchObject({ ok: true, failedClients: 0 });
-      const broadcast = await runBroadcast(connections, { count: 5, payloadBytes: 20, sequenced: true, timeoutMs: 10_000 });
+      const broadcast = await runBroadcast(connections, { count: 5, payloadBytes: 20, framing: 'user', timeoutMs: 10_000 });
       expect(broadcast).toMatchObject({ delivered: 15, verdict: { ok: true } });
       const paced = await runPaced(connections, { rate: 600, durationMs: 100, warmupMs: 0, payloadBytes: 60, timeoutMs: 10_000 });
       expect(paced.verdict.ok).toBe(true);
       expect(paced.samples).toBe(60);
       expect(paced.p50Us).toBeGreaterThan(0);
+    } finally {
+      await closeAll(connections);
+      await server.stop();
+    }
+  });
+
+  it("runs a room broadcast through the room's own stream: one frame per message for every member, verified by room_seq", async () => {
+    const server = await start(new ManagerServer({ host: HOST, secret: SECRET, room: true, roomStream: true }));
+    const connections = await connect(server, 'agentwire', users);
+    try {
+      const params = { count: 5, payloadBytes: 20, framing: 'room', room: BENCH_ROOM, timeoutMs: 10_000 } as const;
+      expect(await runBroadcast(connections, params)).toMatchObject({ delivered: 15, verdict: { ok: true } });
+      const again = await runBroadcast(connections, params);
+      expect(again.verdict.ok).toBe(true);
+      // the same frames fail a check that expects each member's own stream
+      expect((await runBroadcast(connections, { ...params, framing: 'user' })).verdict.ok).toBe(false);
     } finally {
       await closeAll(connections);
       await server.stop();
@@ -162,7 +178,7 @@ describe('the harness, with real sockets in one process', () => {
     const connections = await connect(server, 'socketio', users);
     try {
       expect((await runUnicast(connections, { events: 5, payloadBytes: 20, timeoutMs: 10_000 })).verdict.ok).toBe(true);
-      expect((await runBroadcast(connections, { count: 4, payloadBytes: 20, sequenced: false, timeoutMs: 10_000 })).delivered).toBe(12);
+      expect((await runBroadcast(connections, { count: 4, payloadBytes: 20, framing: 'shared', timeoutMs: 10_000 })).delivered).toBe(12);
     } finally {
       await closeAll(connections);
       await server.stop();

@@ -85,15 +85,26 @@ describe('verifyBroadcast', () => {
   const own = (n: number, user: string, seq: number): SlimEnvelope => ({ type: 'room_message', seq, user_id: user, n });
 
   it('accepts shared frames numbered 1..count, and per-user streams when sequenced', () => {
-    expect(verifyBroadcast([1, 2, 3].map(shared), { userId: 'alice', afterSeq: 0, count: 3, sequenced: false }).ok).toBe(true);
-    expect(verifyBroadcast([1, 2, 3].map((n) => own(n, 'alice', n + 4)), { userId: 'alice', afterSeq: 4, count: 3, sequenced: true }).ok).toBe(true);
+    expect(verifyBroadcast([1, 2, 3].map(shared), { userId: 'alice', afterSeq: 0, count: 3, framing: 'shared' }).ok).toBe(true);
+    expect(verifyBroadcast([1, 2, 3].map((n) => own(n, 'alice', n + 4)), { userId: 'alice', afterSeq: 4, count: 3, framing: 'user' }).ok).toBe(true);
   });
 
   it('fails missing, reordered and foreign messages', () => {
-    expect(verifyBroadcast([1, 3].map(shared), { userId: 'alice', afterSeq: 0, count: 3, sequenced: false }).ok).toBe(false);
-    expect(verifyBroadcast([2, 1, 3].map(shared), { userId: 'alice', afterSeq: 0, count: 3, sequenced: false }).problems[0]).toMatch(/has n 2, expected 1/);
-    expect(verifyBroadcast([own(1, 'bob', 1)], { userId: 'alice', afterSeq: 0, count: 1, sequenced: false }).problems[0]).toMatch(/another user/);
-    expect(verifyBroadcast([shared(1)], { userId: 'alice', afterSeq: 0, count: 1, sequenced: true }).ok).toBe(false);
+    expect(verifyBroadcast([1, 3].map(shared), { userId: 'alice', afterSeq: 0, count: 3, framing: 'shared' }).ok).toBe(false);
+    expect(verifyBroadcast([2, 1, 3].map(shared), { userId: 'alice', afterSeq: 0, count: 3, framing: 'shared' }).problems[0]).toMatch(/has n 2, expected 1/);
+    expect(verifyBroadcast([own(1, 'bob', 1)], { userId: 'alice', afterSeq: 0, count: 1, framing: 'shared' }).problems[0]).toMatch(/another user/);
+    expect(verifyBroadcast([shared(1)], { userId: 'alice', afterSeq: 0, count: 1, framing: 'user' }).ok).toBe(false);
+  });
+
+  it("checks a room stream's frames: the room, consecutive room_seq from wherever the client joined, no seq, no user_id", () => {
+    const inRoom = (n: number, roomSeq: number | null, extra: Partial<SlimEnvelope> = {}): SlimEnvelope => ({ type: 'room_message', seq: null, room: 'r', room_seq: roomSeq, n, ...extra });
+    const expected = { userId: 'alice', afterSeq: 0, count: 3, framing: 'room', room: 'r' } as const;
+    expect(verifyBroadcast([inRoom(1, 41), inRoom(2, 42), inRoom(3, 43)], expected).ok).toBe(true);
+    expect(verifyBroadcast([inRoom(1, 41), inRoom(2, 43), inRoom(3, 44)], expected).problems[0]).toMatch(/room message 2 has room_seq 43/);
+    expect(verifyBroadcast([inRoom(1, 1), inRoom(2, 2), inRoom(3, 3, { room: 'other' })], expected).problems[0]).toMatch(/1 room messages not framed as r/);
+    expect(verifyBroadcast([inRoom(1, 1), inRoom(2, 2, { user_id: 'alice' }), inRoom(3, 3)], expected).ok).toBe(false);
+    expect(verifyBroadcast([inRoom(1, 1), inRoom(2, null), inRoom(3, 3)], expected).ok).toBe(false);
+    expect(verifyBroadcast([1, 2, 3].map(shared), expected).ok).toBe(false);
   });
 });
 

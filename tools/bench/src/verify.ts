@@ -5,6 +5,9 @@ export interface SlimEnvelope extends OrderedEvent {
   readonly type: string;
   readonly seq: number | null;
   readonly user_id?: string;
+  /** A room frame's room (a room's own stream) and position in it. */
+  readonly room?: string;
+  readonly room_seq?: number | null;
   readonly thread_id?: string;
   readonly run_id?: string;
   /** payload.n: the number of a room message or latency probe. */
@@ -43,21 +46,34 @@ export function verifyRuns(records: readonly SlimEnvelope[], expected: { userId:
 }
 
 /**
- * One client's share of a room broadcast: messages numbered 1..count (payload.n) in order, each
- * once; with `sequenced` (agentwire, where a room message enters each member's own stream) also
- * addressed to `userId` with consecutive stream positions; without it (the baselines send one
- * shared frame) carrying no other user's id.
+ * How a room message reaches a member: 'shared' (the baselines: one frame for all, no position),
+ * 'room' (agentwire's room stream: one frame for all, with the room and consecutive room_seq),
+ * 'user' (agentwire's user-stream membership: each member's own stream, seq and user_id).
  */
-export function verifyBroadcast(records: readonly SlimEnvelope[], expected: { userId: string; afterSeq: number; count: number; sequenced: boolean }): Verdict {
+export type BroadcastFraming = 'shared' | 'room' | 'user';
+
+/**
+ * One client's share of a room broadcast: messages numbered 1..count (payload.n) in order, each
+ * once; framed as `framing` says: for 'user' addressed to `userId` with consecutive stream
+ * positions after afterSeq; for 'room' in `room` with consecutive room positions (no user
+ * stream position, no user id); for 'shared' carrying no other user's id.
+ */
+export function verifyBroadcast(records: readonly SlimEnvelope[], expected: { userId: string; afterSeq: number; count: number; framing: BroadcastFraming; room?: string }): Verdict {
   const problems: string[] = [];
   const numbers = records.map((record) => record.n);
   if (numbers.length !== expected.count) problems.push(`${numbers.length} room messages received, expected ${expected.count}`);
   const outOfOrder = numbers.findIndex((n, index) => n !== index + 1);
   if (outOfOrder >= 0) problems.push(`room message ${outOfOrder + 1} has n ${String(numbers[outOfOrder])}, expected ${outOfOrder + 1}`);
-  if (expected.sequenced) {
+  if (expected.framing === 'user') {
     problems.push(...checkUserStream(records, expected.userId, { afterSeq: expected.afterSeq }).problems);
     const unsequenced = records.filter((record) => record.seq === null).length;
     if (unsequenced > 0) problems.push(`${unsequenced} room messages without a stream position`);
+  } else if (expected.framing === 'room') {
+    const foreign = records.filter((record) => record.room !== expected.room || record.seq !== null || record.user_id !== undefined);
+    if (foreign.length > 0) problems.push(`${foreign.length} room messages not framed as ${String(expected.room)}'s stream (room, no seq, no user_id)`);
+    const first = records[0]?.room_seq;
+    const jump = records.findIndex((record, index) => typeof first !== 'number' || record.room_seq !== first + index);
+    if (jump >= 0) problems.push(`room message ${jump + 1} has room_seq ${String(records[jump]?.room_seq)}, expected consecutive room positions`);
   } else {
     const foreign = records.filter((record) => record.user_id !== undefined && record.user_id !== expected.userId);
     if (foreign.length > 0) problems.push(`${foreign.length} room messages addressed to another user (${String(foreign[0]?.user_id)})`);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { UserId } from '@agentwirejs/types';
-import type { Backplane } from '../backplane';
+import type { Backplane, RoomStreamEntry } from '../backplane';
 import type { StreamEntry } from '../stream-entry';
-import { ServerEnvelopeSchema } from '../wire/server-messages';
+import { RoomEnvelopeSchema, ServerEnvelopeSchema } from '../wire/server-messages';
 import { settle, waitForCount } from './assertions';
 
 export interface BackplaneHarnessOptions {
@@ -38,8 +38,8 @@ async function withBackplane(create: BackplaneHarnessFactory, run: (h: Backplane
   }
 }
 
-function collect(): { entries: StreamEntry[]; listener: (entry: StreamEntry) => void } {
-  const entries: StreamEntry[] = [];
+function collect<E = StreamEntry>(): { entries: E[]; listener: (entry: E) => void } {
+  const entries: E[] = [];
   return { entries, listener: (entry) => entries.push(entry) };
 }
 
@@ -165,6 +165,77 @@ export const backplaneConformanceCases: readonly BackplaneConformanceCase[] = [
         await settle(50);
         assert.equal(seenHal.entries.length, 1);
         assert.equal(await backplane.lastSeq(hal), 2);
+      }),
+  },
+  {
+    name: 'gives a room a stream of its own: consecutive room seqs, one frame for every subscriber, no user stream touched',
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        const ivy = user('ivy');
+        const [first, second, other] = [collect<RoomStreamEntry>(), collect<RoomStreamEntry>(), collect<RoomStreamEntry>()];
+        await backplane.subscribeRoomStream('standup', first.listener);
+        await backplane.subscribeRoomStream('standup', second.listener);
+        await backplane.subscribeRoomStream('retro', other.listener);
+        await backplane.joinRoom('standup', ivy); // a user-stream membership: fed by appendToRoom only
+        const appended = await Promise.all([1, 2, 3, 4, 5].map((i) => backplane.appendToRoomStream('standup', note({ i }))));
+        assert.deepEqual(appended.map((e) => e.seq).sort((x, y) => x - y), [1, 2, 3, 4, 5]);
+        assert.equal((await backplane.appendToRoomStream('retro', note({ i: 1 }))).seq, 1, 'each room counts on its own');
+        const got = await waitForCount(() => first.entries, 5);
+        const also = await waitForCount(() => second.entries, 5);
+        assert.deepEqual(got.map((e) => e.seq), [1, 2, 3, 4, 5]);
+        assert.deepEqual(also.map((e) => e.json), got.map((e) => e.json), 'every subscriber gets the same frame');
+        const frame = RoomEnvelopeSchema.strict().parse(JSON.parse(got[4]?.json ?? ''));
+        assert.deepEqual([frame.seq, frame.room, frame.room_seq, frame.type], [null, 'standup', 5, 'note']);
+        assert.equal(got.map((e) => e.message.payload['i']).join(), appended.map((e) => e.message.payload['i']).join());
+        await waitForCount(() => other.entries, 1);
+        await settle();
+        assert.deepEqual(other.entries.map((e) => JSON.parse(e.json).room), ['retro']);
+        assert.equal(await backplane.lastSeq(ivy), 0, "a room stream's messages take no place in a member's user stream");
+        assert.equal((await backplane.roomStreamPosition('standup')).lastSeq, 5);
+        // A room message (appendToRoom) enters the room's stream and each member user's, from one serialization.
+        assert.equal(await backplane.appendToRoom('standup', note({ i: 6 })), 1);
+        const sixth = (await waitForCount(() => first.entries, 6))[5];
+        assert.equal(sixth?.seq, 6);
+        assert.equal(await backplane.lastSeq(ivy), 1);
+        const [ivys] = (await backplane.readStream(ivy, 0)).entries;
+        assert.equal(ivys?.json.slice(ivys.json.indexOf(',"payload"')), sixth?.json.slice(sixth.json.indexOf(',"payload"')));
+      }),
+  },
+  {
+    name: "keeps a room stream's entries for replay, reports evicted ones as a gap and names the stream with an epoch",
+    run: (create) =>
+      withBackplane(
+        create,
+        async ({ backplane }) => {
+          const before = await backplane.roomStreamPosition('lobby');
+          assert.equal(before.lastSeq, 0);
+          assert.ok(before.epoch.length > 0 && before.epoch.length <= 64);
+          assert.deepEqual(await backplane.readRoomStream('lobby', 0), { entries: [], gap: null, lastSeq: 0 });
+          for (let i = 1; i <= 7; i += 1) await backplane.appendToRoomStream('lobby', note({ i }));
+          const all = await backplane.readRoomStream('lobby', 0);
+          assert.deepEqual(all.gap, { fromSeq: 1, toSeq: 3 });
+          assert.deepEqual(all.entries.map((e) => e.seq), [4, 5, 6, 7]);
+          assert.equal(RoomEnvelopeSchema.parse(JSON.parse(all.entries[0]?.json ?? '')).room_seq, 4);
+          assert.deepEqual((await backplane.readRoomStream('lobby', 5)).entries.map((e) => e.seq), [6, 7]);
+          assert.deepEqual(await backplane.roomStreamPosition('lobby'), { lastSeq: 7, epoch: before.epoch });
+        },
+        4,
+      ),
+  },
+  {
+    name: 'stops delivering a room stream to a listener that unsubscribed',
+    run: (create) =>
+      withBackplane(create, async ({ backplane }) => {
+        const [kept, dropped] = [collect<RoomStreamEntry>(), collect<RoomStreamEntry>()];
+        await backplane.subscribeRoomStream('hall', kept.listener);
+        const unsubscribe = await backplane.subscribeRoomStream('hall', dropped.listener);
+        await backplane.appendToRoomStream('hall', note({ i: 1 }));
+        await waitForCount(() => dropped.entries, 1);
+        await unsubscribe();
+        await backplane.appendToRoomStream('hall', note({ i: 2 }));
+        await waitForCount(() => kept.entries, 2);
+        await settle(50);
+        assert.equal(dropped.entries.length, 1);
       }),
   },
 ];

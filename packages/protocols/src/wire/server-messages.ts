@@ -30,6 +30,25 @@ export const ServerEnvelopeSchema = z.object({
 });
 export type ServerEnvelope = z.infer<typeof ServerEnvelopeSchema>;
 
+/**
+ * A message of a room's own stream, what a connection joined to the room with `stream: 'room'`
+ * receives: `{type, seq: null, room, room_seq, ts, thread_id?, run_id?, payload}`. The same frame
+ * goes to every member, so it names no user and takes no place in the user's stream (seq null);
+ * `room_seq` is the room's position (1, 2, 3, … with no gaps), null on the room's `replay_gap`
+ * (payload {from_seq, to_seq} in room positions).
+ */
+export const RoomEnvelopeSchema = z.object({
+  type: z.string().min(1),
+  seq: z.null(),
+  room: z.string().min(1),
+  room_seq: StreamSeqSchema.nullable(),
+  ts: timestamp,
+  thread_id: ThreadIdSchema.optional(),
+  run_id: RunIdSchema.optional(),
+  payload: z.record(z.string(), z.unknown()),
+});
+export type RoomEnvelope = z.infer<typeof RoomEnvelopeSchema>;
+
 /** First message on every connection. Connection-scoped: seq null. */
 export const ConnectionEstablishedSchema = z.object({
   type: z.literal('connection_established'),

@@ -1,4 +1,4 @@
-import { serializeEnvelope } from '@agentwirejs/protocols';
+import { roomEnvelopeWriter, serializeEnvelope } from '@agentwirejs/protocols';
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { readEnvelope } from './envelope-reader';
 
@@ -24,6 +24,19 @@ describe('readEnvelope', () => {
         ...(parsed.payload.t === undefined ? {} : { t: parsed.payload.t }),
       });
     }
+  });
+
+  it("reads a room stream's frames (room, room_seq) without parsing them, as JSON.parse would", () => {
+    for (const [roomSeq, payload] of [
+      [12, { n: 4, text: 'hi' }],
+      [null, { from_seq: 1, to_seq: 3 }],
+    ] as const) {
+      const text = roomEnvelopeWriter({ type: 'room_message', payload }, 'bench-room')(roomSeq, TS);
+      const parsed = JSON.parse(text) as { payload: { n?: number } };
+      expect(readEnvelope(text)).toEqual({ type: 'room_message', seq: null, room: 'bench-room', room_seq: roomSeq, ...(parsed.payload.n === undefined ? {} : { n: parsed.payload.n }) });
+    }
+    // another key order is parsed, and reads the same
+    expect(readEnvelope('{"seq":null,"type":"room_message","room_seq":3,"room":"r","ts":"x","payload":{"n":1}}')).toEqual({ type: 'room_message', seq: null, room: 'r', room_seq: 3, n: 1 });
   });
 
   it('reads the envelope inside a socket.io event packet', () => {

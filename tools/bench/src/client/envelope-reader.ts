@@ -2,8 +2,9 @@ import type { SlimEnvelope } from '../verify';
 
 /**
  * The fields the load generator checks, read from an envelope's JSON text. Every server under
- * test writes the envelope keys in agentwire's order, `{"type", "seq", "ts", "user_id"?,
- * "thread_id"?, "run_id"?, "payload"}` (serializeEnvelope; the baselines copy it), so the header
+ * test writes the envelope keys in agentwire's order, `{"type", "seq", "room"?, "room_seq"?,
+ * "ts", "user_id"?, "thread_id"?, "run_id"?, "payload"}` (serializeEnvelope and
+ * roomEnvelopeWriter; the baselines copy it), so the header
  * is scanned in that order and only the first keys of the payload (n, t) are read: the load
  * generator stays much lighter than the servers it measures. Text in any other shape is parsed
  * with JSON.parse, so nothing is accepted that a full parse would read differently.
@@ -41,6 +42,10 @@ function fromObject(value: unknown): EnvelopeHeader | null {
   if (typeof record['type'] !== 'string') return null;
   const payload = record['payload'] as Record<string, unknown> | undefined;
   const header: Record<string, unknown> = { type: record['type'], seq: typeof record['seq'] === 'number' ? record['seq'] : null };
+  if (typeof record['room'] === 'string') {
+    header['room'] = record['room'];
+    header['room_seq'] = typeof record['room_seq'] === 'number' ? record['room_seq'] : null;
+  }
   for (const key of OPTIONAL_IDS) if (typeof record[key] === 'string') header[key] = record[key];
   if (typeof payload?.['n'] === 'number') header['n'] = payload['n'];
   if (typeof payload?.['t'] === 'number') header['t'] = payload['t'];
@@ -73,11 +78,25 @@ function scan(text: string, from: number, trailer: string): EnvelopeHeader | nul
     if (number === null) return null;
     [seq, at] = number;
   }
+  const header: { -readonly [K in keyof EnvelopeHeader]: EnvelopeHeader[K] } = { type: type[0], seq };
+  if (text.startsWith(',"room":', at)) {
+    const room = plainStringAt(text, at + 8);
+    if (room === null || !text.startsWith(',"room_seq":', room[1])) return null;
+    header.room = room[0];
+    at = room[1] + 12;
+    if (text.startsWith('null', at)) {
+      header.room_seq = null;
+      at += 4;
+    } else {
+      const roomSeq = numberAt(text, at);
+      if (roomSeq === null) return null;
+      [header.room_seq, at] = roomSeq;
+    }
+  }
   if (!text.startsWith(',"ts":', at)) return null;
   const ts = plainStringAt(text, at + 6);
   if (ts === null) return null;
   at = ts[1];
-  const header: { -readonly [K in keyof EnvelopeHeader]: EnvelopeHeader[K] } = { type: type[0], seq };
   for (const key of OPTIONAL_IDS) {
     const prefix = `,"${key}":`;
     if (!text.startsWith(prefix, at)) continue;

@@ -6,7 +6,7 @@ import { monotonicUs } from '../machine';
 import { usage, watchGc } from '../server/probe';
 import type { BenchUser } from '../tokens';
 import { type AgentwireProtocol, type BenchConnection, type Dialect, openConnections } from './connection';
-import { type RequestsParams, type UnicastParams, runBroadcast, runPaced, runRequests, runUnicast } from './runs';
+import { type BroadcastParams, type RequestsParams, type UnicastParams, runBroadcast, runPaced, runRequests, runUnicast } from './runs';
 import { type TokenStreamParams, runTokenStream } from './token-stream';
 
 // exit normally on SIGTERM, so `node --cpu-prof` writes its profile
@@ -32,8 +32,7 @@ function main(): void {
     /** Requests go out on `group`; `alsoReceive` groups hold other connections of the same users, which must get the same runs. */
     unicast: (args: UnicastParams & { group: string; alsoReceive?: string[] }) =>
       runUnicast(group(args.group), args, [...group(args.group), ...(args.alsoReceive ?? []).flatMap((name) => group(name))]),
-    broadcast: (args: { group: string; count: number; payloadBytes: number; serialize?: 'once' | 'per-socket'; sequenced: boolean; timeoutMs: number }) =>
-      runBroadcast(group(args.group), args),
+    broadcast: (args: { group: string } & BroadcastParams) => runBroadcast(group(args.group), args),
     paced: (args: { group: string; rate: number; durationMs: number; warmupMs: number; payloadBytes: number; timeoutMs: number }) => runPaced(group(args.group), args),
     requests: (args: { group: string } & RequestsParams) =>
       runRequests(group(args.group), args),

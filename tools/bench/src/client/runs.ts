@@ -1,7 +1,7 @@
 import { quantiles } from '../stats';
 import { monotonicUs } from '../machine';
 import { pacedShare } from '../server/workloads';
-import { type SlimEnvelope, type Verdict, combineVerdicts, verifyBroadcast, verifyProbes, verifyRuns } from '../verify';
+import { type BroadcastFraming, type SlimEnvelope, type Verdict, combineVerdicts, verifyBroadcast, verifyProbes, verifyRuns } from '../verify';
 import type { BenchConnection } from './connection';
 
 /** A run's verification over every client. */
@@ -173,19 +173,29 @@ export function runUnicast(
   });
 }
 
+/** A room broadcast's size and how its messages are framed (verifyBroadcast). */
+export interface BroadcastParams {
+  readonly count: number;
+  readonly payloadBytes: number;
+  /** Raw ws: one JSON.stringify per message, or one per socket. */
+  readonly serialize?: 'once' | 'per-socket';
+  readonly framing: BroadcastFraming;
+  /** The room a 'room' framing names. */
+  readonly room?: string;
+  readonly timeoutMs: number;
+}
+
 /**
  * Room broadcast: the first connection asks for `count` room messages; the clock stops when every
  * connection has all of them. Each client's messages are then verified (verifyBroadcast).
  */
-export function runBroadcast(
-  connections: readonly BenchConnection[],
-  params: { count: number; payloadBytes: number; serialize?: 'once' | 'per-socket'; sequenced: boolean; timeoutMs: number },
-): Promise<ThroughputReport> {
+export function runBroadcast(connections: readonly BenchConnection[], params: BroadcastParams): Promise<ThroughputReport> {
   return runThroughput(connections, params.timeoutMs, {
     keep: (envelope) => envelope.type === 'room_message',
     complete: (kept) => kept.length === params.count,
     start: () => connections[0]?.request('bench_broadcast', { count: params.count, payload_bytes: params.payloadBytes, ...(params.serialize === undefined ? {} : { serialize: params.serialize }) }),
-    verify: (kept, connection, afterSeq) => verifyBroadcast(kept, { userId: connection.userId, afterSeq, count: params.count, sequenced: params.sequenced }),
+    verify: (kept, connection, afterSeq) =>
+      verifyBroadcast(kept, { userId: connection.userId, afterSeq, count: params.count, framing: params.framing, ...(params.room === undefined ? {} : { room: params.room }) }),
   });
 }
 

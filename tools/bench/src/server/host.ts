@@ -18,6 +18,8 @@ export interface HostStartArgs {
   readonly secret: string;
   /** Every connection joins the broadcast room. */
   readonly room: boolean;
+  /** The manager joins each connection to the room's own stream (joinRoom stream 'room'), not through its user's stream. */
+  readonly roomStream: boolean;
 }
 
 function main(): void {
@@ -30,7 +32,7 @@ function main(): void {
     start: async (args: HostStartArgs) => {
       if (server !== null) throw new Error('already started');
       const options = { host: args.host, secret: args.secret, room: args.room };
-      server = args.kind === 'raw-ws' ? new RawWsServer(options) : args.kind === 'socketio' ? new SocketIoServer(options) : new ManagerServer(options);
+      server = args.kind === 'raw-ws' ? new RawWsServer(options) : args.kind === 'socketio' ? new SocketIoServer(options) : new ManagerServer({ ...options, roomStream: args.roomStream });
       return { port: await server.start() };
     },
     stop: async () => {

@@ -24,7 +24,7 @@ export class ManagerServer implements CommandTarget {
   private readonly unified: UnifiedWebSocketManager;
   private endpoint: WsEndpoint | null = null;
 
-  constructor(private readonly options: { host: string; secret: string; room: boolean }) {
+  constructor(private readonly options: { host: string; secret: string; room: boolean; roomStream: boolean }) {
     const config = loadConfig({ AGENTWIRE_ENV: 'test', AGENTWIRE_JWT_SECRET: options.secret });
     this.container = rootContainer.createChildContainer();
     registerWebSocketManagerFactory(this.container, { ...managerOptionsFromConfig(config), onError: (error) => this.report(error) });
@@ -75,6 +75,6 @@ export class ManagerServer implements CommandTarget {
     const manager = this.factory.createManager(context);
     // as the server does: the subprotocol ws confirmed, v1 without one
     await manager.addConnection(socket, { userId: context.userId, connectionId, protocol: chooseWireProtocol([socket.protocol]) ?? DEFAULT_WIRE_PROTOCOL });
-    if (this.options.room) await manager.joinRoom(connectionId, BENCH_ROOM);
+    if (this.options.room) await manager.joinRoom(connectionId, BENCH_ROOM, { stream: this.options.roomStream ? 'room' : 'user' });
   }
 }

@@ -1,4 +1,4 @@
-import type { LatencyReport, RequestsParams, ThroughputReport, UnicastParams } from '../client/runs';
+import type { BroadcastParams, LatencyReport, RequestsParams, ThroughputReport, UnicastParams } from '../client/runs';
 import type { AgentwireProtocol, Dialect } from '../client/connection';
 import type { TokenStreamParams, TokenStreamReport } from '../client/token-stream';
 import { loadAverage } from '../machine';
@@ -41,7 +41,7 @@ export class LoadClient {
     return this.child.rpc.call('unicast', { group, ...params }, params.timeoutMs + 30_000);
   }
 
-  broadcast(group: string, params: { count: number; payloadBytes: number; serialize?: 'once' | 'per-socket'; sequenced: boolean; timeoutMs: number }): Promise<ThroughputReport> {
+  broadcast(group: string, params: BroadcastParams): Promise<ThroughputReport> {
     return this.child.rpc.call('broadcast', { group, ...params }, params.timeoutMs + 30_000);
   }
 

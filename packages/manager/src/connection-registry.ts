@@ -8,11 +8,10 @@ import {
   type OutboundMessage,
   type ResumeResult,
   type StreamEntry,
-  type Unsubscribe,
 } from '@agentwirejs/protocols';
 import { type ConnectionId, ConnectionInfo, type UserId, generateConnectionId } from '@agentwirejs/types';
 import { type FrameSource, WriteOutcome } from './backpressure';
-import { type ConnectionHost, type ConnectionOwner, ConnectionPhase, FAILED, ManagedConnection, SKIPPED, SUBSCRIBED, UserSlot, type Written } from './connection';
+import { type ConnectionHost, type ConnectionOwner, ConnectionPhase, FAILED, ManagedConnection, SKIPPED, UserSlot, type Written, subscribeSlot } from './connection';
 import { DuplicateConnectionError, LimitExceededError, type ManagerLimit, ManagerShutdownError, ReplayLimitedError, TransportNotOpenError } from './errors';
 import { Ticker, heartbeatRound } from './heartbeat';
 import type { ResolvedManagerOptions } from './options';
@@ -310,19 +309,11 @@ export class ConnectionRegistry {
     this.users.set(userId, slot);
     // One listener per user, shared by all of the user's connections.
     const listener = (entry: StreamEntry): void => this.deliver(slot, entry);
-    let subscribing: Promise<Unsubscribe>;
-    try {
-      subscribing = this.backplane.subscribeUser(userId, listener);
-    } catch (error) {
-      // A backplane that throws instead of rejecting fails this registration, not the registry.
-      subscribing = Promise.reject(error);
-    }
-    slot.subscribed = subscribing.then((unsubscribe) => {
-      if (slot.retired) this.unsubscribe(unsubscribe, userId);
-      else slot.unsubscribe = unsubscribe;
-      slot.subscribed = SUBSCRIBED;
-    });
-    slot.subscribed.catch(() => undefined);
+    subscribeSlot(
+      slot,
+      () => this.backplane.subscribeUser(userId, listener),
+      (unsubscribe) => this.unsubscribe(unsubscribe, userId),
+    );
     return slot;
   }
 

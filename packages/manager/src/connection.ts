@@ -363,8 +363,37 @@ export function isWritten(outcome: Written): boolean {
 /** What a slot's `subscribed` becomes once its subscription is in place: one promise for all of them. */
 export const SUBSCRIBED: Promise<void> = Promise.resolve();
 
+/** One backplane subscription shared by the connections of a slot (a user's, or a room's own stream's). */
+export interface SubscriptionSlot {
+  /** Settles once the backplane subscription is in place (rejects if it failed). */
+  subscribed: Promise<void>;
+  unsubscribe: Unsubscribe | null;
+  /** The slot's last connection left; the subscription is (being) dropped. */
+  retired: boolean;
+}
+
+/**
+ * Puts a slot's subscription in place: `slot.subscribed` settles when it is (a backplane that
+ * throws instead of rejecting fails the slot's connections, not the caller), and a slot retired
+ * meanwhile hands the subscription to `drop` as soon as it is in place.
+ */
+export function subscribeSlot(slot: SubscriptionSlot, subscribe: () => Promise<Unsubscribe>, drop: (unsubscribe: Unsubscribe) => void): void {
+  let subscribing: Promise<Unsubscribe>;
+  try {
+    subscribing = subscribe();
+  } catch (error) {
+    subscribing = Promise.reject(error);
+  }
+  slot.subscribed = subscribing.then((unsubscribe) => {
+    if (slot.retired) drop(unsubscribe);
+    else slot.unsubscribe = unsubscribe;
+    slot.subscribed = SUBSCRIBED;
+  });
+  slot.subscribed.catch(() => undefined);
+}
+
 /** One user's connections in this process and the stream subscription they share. */
-export class UserSlot {
+export class UserSlot implements SubscriptionSlot {
   /** Replaced, never changed in place (sized exactly, and safe to iterate while a connection leaves). */
   connections: readonly ManagedConnection[] = [];
   /** Settles once the backplane subscription is in place (rejects if it failed). */

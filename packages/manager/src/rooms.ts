@@ -1,6 +1,6 @@
 import { type Backplane, type JoinRoomOptions, type OutboundMessage, type RoomStreamEntry, type StreamGap, type Unsubscribe, roomEnvelopeWriter } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
-import { ConnectionPhase, FAILED, type ManagedConnection, SUBSCRIBED, type Written } from './connection';
+import { ConnectionPhase, FAILED, type ManagedConnection, SUBSCRIBED, type SubscriptionSlot, type Written, subscribeSlot } from './connection';
 import { WriteOutcome } from './backpressure';
 import { InvalidManagerArgumentError } from './errors';
 
@@ -75,7 +75,7 @@ export interface RoomDelivery {
 }
 
 /** The room-stream joins of this process for one room and the one backplane subscription they share. */
-class RoomSlot {
+class RoomSlot implements SubscriptionSlot {
   /** Replaced, never changed in place (safe to iterate while a connection leaves). */
   joins: readonly RoomStreamJoin[] = [];
   subscribed: Promise<void> = SUBSCRIBED;
@@ -223,18 +223,11 @@ export class RoomMemberships {
   private openSlot(room: string): RoomSlot {
     const slot = new RoomSlot(room);
     this.slots.set(room, slot);
-    let subscribing: Promise<Unsubscribe>;
-    try {
-      subscribing = this.backplane.subscribeRoomStream(room, (entry) => this.deliver(slot, entry));
-    } catch (error) {
-      subscribing = Promise.reject(error);
-    }
-    slot.subscribed = subscribing.then((unsubscribe) => {
-      if (slot.retired) this.unsubscribe(unsubscribe, room);
-      else slot.unsubscribe = unsubscribe;
-      slot.subscribed = SUBSCRIBED;
-    });
-    slot.subscribed.catch(() => undefined);
+    subscribeSlot(
+      slot,
+      () => this.backplane.subscribeRoomStream(room, (entry) => this.deliver(slot, entry)),
+      (unsubscribe) => this.unsubscribe(unsubscribe, room),
+    );
     return slot;
   }
 

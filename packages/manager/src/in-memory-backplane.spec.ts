@@ -27,6 +27,27 @@ describe('InMemoryBackplane', () => {
     await backplane.close();
   });
 
+  it('keeps a room stream while someone listens or it holds entries; a swept one starts over with a new epoch', async () => {
+    let now = 0;
+    const backplane = new InMemoryBackplane({ maxEvents: 10, maxAgeMs: 100, now: () => now, sweepIntervalMs: 0 });
+    const first = await backplane.roomStreamPosition('lobby');
+    await backplane.appendToRoomStream('lobby', note);
+    const unsubscribe = await backplane.subscribeRoomStream('lobby', () => undefined);
+    now = 500;
+    backplane.sweepExpired();
+    expect(await backplane.roomStreamPosition('lobby')).toEqual({ lastSeq: 1, epoch: first.epoch }); // a listener keeps it
+    await unsubscribe();
+    await backplane.appendToRoomStream('lobby', note);
+    backplane.sweepExpired();
+    expect((await backplane.roomStreamPosition('lobby')).lastSeq).toBe(2); // its entry is still kept
+    now = 1000;
+    backplane.sweepExpired();
+    const next = await backplane.roomStreamPosition('lobby');
+    expect(next.lastSeq).toBe(0);
+    expect(next.epoch).not.toBe(first.epoch);
+    await backplane.close();
+  });
+
   it('keeps delivering to other listeners when one throws', async () => {
     const errors: unknown[] = [];
     const backplane = new InMemoryBackplane({ onListenerError: (error) => errors.push(error), sweepIntervalMs: 0 });

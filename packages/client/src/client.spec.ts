@@ -253,6 +253,24 @@ describe("a room's own stream", () => {
     await eventually(() => (rooms.length >= 6 ? true : undefined), 'the new stream');
     expect(client.roomPosition('standup')).toEqual({ seq: 1, epoch: 'e2' });
   });
+
+  it('reports a room frame without a valid room_seq as an invalid frame and keeps its position', async () => {
+    const { client } = connect();
+    const rooms: unknown[] = [];
+    const errors: string[] = [];
+    client.on('room', (message) => rooms.push(message.room_seq));
+    client.on('error', (error) => errors.push(error.code));
+    const connection = await gateway.connection(0);
+    await eventually(openState(client), 'open');
+    connection.send(joined('standup', 0, 'e1'));
+    connection.send(JSON.stringify({ type: 'note', seq: null, room: 'standup', room_seq: '7', ts: new Date().toISOString(), payload: {} }));
+    connection.send(JSON.stringify({ type: 'note', seq: null, room: 'standup', room_seq: 0, ts: new Date().toISOString(), payload: {} }));
+    connection.send(frame('standup', 1, {}));
+    await eventually(() => (rooms.length >= 1 ? true : undefined), 'the valid frame');
+    expect(rooms).toEqual([1]);
+    expect(errors).toEqual([ClientErrorCode.InvalidFrame, ClientErrorCode.InvalidFrame]);
+    expect(client.roomPosition('standup')).toEqual({ seq: 1, epoch: 'e1' });
+  });
 });
 
 describe('token refresh on the open socket', () => {

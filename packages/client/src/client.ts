@@ -435,6 +435,11 @@ class Client implements AgentwireClient {
 
   /** A room frame: delivered once per room_seq (a rejoin may replay what a listener already has). */
   private receiveRoomFrame(frame: RoomEnvelope): void {
+    const roomSeq: unknown = frame.room_seq;
+    if (roomSeq !== null && !(Number.isSafeInteger(roomSeq) && (roomSeq as number) > 0)) {
+      this.listeners.emit('error', { code: ClientErrorCode.InvalidFrame, message: `a frame of room ${frame.room} has no valid room_seq` });
+      return;
+    }
     const held = this.rooms.get(frame.room);
     if (frame.room_seq !== null) {
       if (held !== undefined && frame.room_seq <= held.seq) return;

@@ -3,6 +3,7 @@ import type { UserId } from '@agentwirejs/types';
 import { ConnectionPhase, FAILED, type ManagedConnection, SUBSCRIBED, type SubscriptionSlot, type Written, subscribeSlot } from './connection';
 import { WriteOutcome } from './backpressure';
 import { InvalidManagerArgumentError } from './errors';
+import { checkResumePosition } from './replay';
 
 /** Longest room name accepted. */
 export const MAX_ROOM_NAME_LENGTH = 256;
@@ -20,9 +21,7 @@ export function checkJoinRoomOptions(options: unknown): asserts options is JoinR
   if (typeof options !== 'object' || options === null) throw new InvalidManagerArgumentError('options', 'expected an object');
   const { stream, afterSeq, afterEpoch } = options as Record<string, unknown>;
   if (stream !== undefined && stream !== 'user' && stream !== 'room') throw new InvalidManagerArgumentError('stream', `expected 'user' or 'room', got ${String(stream)}`);
-  if (afterSeq !== undefined && (!Number.isSafeInteger(afterSeq) || (afterSeq as number) < 0)) {
-    throw new InvalidManagerArgumentError('afterSeq', `expected a whole number ≥ 0, got ${String(afterSeq)}`);
-  }
+  if (afterSeq !== undefined) checkResumePosition(afterSeq);
   if (afterEpoch !== undefined && typeof afterEpoch !== 'string') throw new InvalidManagerArgumentError('afterEpoch', 'expected a string');
   if (stream !== 'room' && (afterSeq !== undefined || afterEpoch !== undefined)) {
     throw new InvalidManagerArgumentError('afterSeq', "a room position belongs to the room's own stream: join with stream 'room'");

@@ -31,6 +31,7 @@ import { type ResolvedTrackerOptions, checkLimit } from './options';
 import { type ReporterHost, createRunReporter } from './reporter';
 import { Retention } from './retention';
 import { type RunRecord, type RunSnapshot, snapshotRun } from './run-record';
+import { RunRequest } from './run-request';
 import { RUN_STATES, type RunPhase, type RunState, assertRunTransition, isTerminalRunState } from './run-state';
 
 /** What startRun needs. */
@@ -494,21 +495,9 @@ export class RunEngine implements ReporterHost {
   private async invoke(run: LiveRun): Promise<void> {
     if (run.ending !== null) return;
     this.move(run, 'running');
-    const { runId, threadId, userId } = run.record;
     let ending: RunEnding;
     try {
-      const result = await run.agent.run({
-        runId,
-        threadId,
-        userId,
-        input: run.input,
-        tools: run.tools,
-        // read when the agent reads it (LiveRun.signal)
-        get signal() {
-          return run.signal;
-        },
-        reporter: createRunReporter(run, this),
-      });
+      const result = await run.agent.run(new RunRequest(run, createRunReporter(run, this)));
       ending = this.completion(run, result);
     } catch (error) {
       ending = failedBy(error);

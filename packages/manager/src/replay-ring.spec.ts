@@ -103,6 +103,24 @@ describe('ReplayRing', () => {
     expect(ring.readAfter(1949, 2000, 0).entries.map(seen)).toEqual(Array.from({ length: 51 }, (_, i) => entry(i + 1950, 0, 'x'.repeat(100))).slice(1));
   });
 
+  it('holds a busy history in chunks of at most 64 KiB: it never grows by more than one chunk at a time and stays within one chunk or two of what it keeps', () => {
+    // A buffer that doubles by copying would add (and copy) a whole 1 MB history at once here.
+    const ring = new ReplayRing(1000, 1_000_000);
+    const text = 'y'.repeat(1000);
+    let kept = 0;
+    let before = ring.byteCapacity;
+    for (let seq = 1; seq <= 3000; seq += 1) {
+      const next = entry(seq, 0, text);
+      ring.push(next);
+      if (seq <= 1000) kept += Buffer.byteLength(next.json);
+      expect(ring.byteCapacity - before).toBeLessThanOrEqual(64 * 1024);
+      before = ring.byteCapacity;
+    }
+    expect(kept).toBeGreaterThan(1_000_000);
+    expect(ring.byteCapacity).toBeLessThanOrEqual(kept + 3 * 64 * 1024);
+    expect(ring.readAfter(2990, 3000, 0).entries.map(seen)).toEqual(Array.from({ length: 10 }, (_, i) => entry(i + 2991, 0, text)));
+  });
+
   it('gives its memory back when every entry has aged out, and starts again from the next seq', () => {
     const ring = new ReplayRing(64, 10);
     for (let seq = 1; seq <= 40; seq += 1) ring.push(entry(seq, 0));

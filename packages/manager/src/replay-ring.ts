@@ -8,12 +8,14 @@ export interface RingRead {
 }
 
 const INITIAL_SLOTS = 16;
-const INITIAL_BYTES = 4096;
-/** Per slot in `meta`: appendedAt, byte offset, byte length. */
-const STRIDE = 3;
-// Shared by every empty ring (never written: both have length 0).
+/** A new chunk's size: the bytes kept, rounded up to a power of two, from this up to MAX_CHUNK_BYTES. */
+const INITIAL_CHUNK_BYTES = 4096;
+const MAX_CHUNK_BYTES = 64 * 1024;
+/** Per slot in `meta`: appendedAt, chunk number, byte offset in that chunk, byte length. */
+const STRIDE = 4;
+// Shared by every empty ring (never written: both are empty).
 const NO_SLOTS = new Float64Array(0);
-const NO_BYTES = Buffer.alloc(0);
+const NO_CHUNKS: readonly Buffer[] = Object.freeze([]);
 
 /**
  * A user's recent stream entries, bounded by count and age, kept as UTF-8 bytes outside the
@@ -23,20 +25,29 @@ const NO_BYTES = Buffer.alloc(0);
  * appended and decoded only when a replay reads it back (as an EncodedStreamEntry).
  *
  * Entries are contiguous in seq, so the entry after any position is found by arithmetic, not by
- * scanning. The byte buffer is circular: a new entry goes after the newest one, or at the start
- * when the end has no room; it doubles when neither has room. Nothing is allocated before the
+ * scanning. The bytes lie in chunks, written in order: an entry goes after the newest one, or
+ * into a new chunk (about the size of what is kept, up to 64 KiB) when it does not fit; a chunk is let go
+ * once its last entry is dropped, the last one let go is kept for the next chunk, so a steady
+ * stream stops allocating. Nothing is ever moved: a buffer that doubled by copying would copy a
+ * busy user's whole history at once (measured: every user of a benchmark reached the next
+ * doubling together, and the gateway stalled 35 ms copying). Nothing is allocated before the
  * first entry, slots double up to maxEvents, and an emptied ring (all entries aged out) gives
  * its memory back, so a quiet user costs a few dozen bytes.
  */
 export class ReplayRing {
   private meta: Float64Array = NO_SLOTS;
-  private bytes: Buffer = NO_BYTES;
+  private chunks: readonly Buffer[] = NO_CHUNKS;
+  /** The number of chunks[0]; chunk numbers only grow, so a slot's chunk is chunks[number - firstChunk]. */
+  private firstChunk = 0;
+  /** Where the next entry would go in the newest chunk. */
+  private tailOffset = 0;
+  /** The last chunk let go, reused for the next one when it is large enough. */
+  private spare: Buffer | null = null;
+  /** Bytes of the kept entries. */
+  private keptBytes = 0;
   private head = 0;
   private size = 0;
   private headSeq = 0;
-  /** Where the oldest entry's bytes start and where the next entry's would go. */
-  private byteHead = 0;
-  private byteTail = 0;
   private userId: UserId | null = null;
 
   constructor(
@@ -56,9 +67,11 @@ export class ReplayRing {
     return this.size;
   }
 
-  /** Bytes of the buffer that holds the kept entries' JSON. */
+  /** Bytes of the chunks that hold the kept entries' JSON (the spare one included). */
   get byteCapacity(): number {
-    return this.bytes.length;
+    let bytes = this.spare?.length ?? 0;
+    for (const chunk of this.chunks) bytes += chunk.length;
+    return bytes;
   }
 
   /** Seq of the oldest kept entry, or null when empty. */
@@ -75,18 +88,18 @@ export class ReplayRing {
     if (this.size === this.maxEvents) this.dropOldest();
     if (this.size === this.capacity) this.growSlots();
     const length = Buffer.byteLength(entry.json);
-    const offset = this.reserve(length);
-    this.bytes.write(entry.json, offset, length, 'utf8');
-    this.byteTail = offset + length;
-    if (this.size === 0) {
-      this.headSeq = entry.seq;
-      this.byteHead = offset;
-    }
+    const chunk = this.reserve(length);
+    const offset = this.tailOffset;
+    chunk.write(entry.json, offset, length, 'utf8');
+    this.tailOffset = offset + length;
+    if (this.size === 0) this.headSeq = entry.seq;
     const at = ((this.head + this.size) % this.capacity) * STRIDE;
     this.meta[at] = entry.appendedAt;
-    this.meta[at + 1] = offset;
-    this.meta[at + 2] = length;
+    this.meta[at + 1] = this.firstChunk + this.chunks.length - 1;
+    this.meta[at + 2] = offset;
+    this.meta[at + 3] = length;
     this.size += 1;
+    this.keptBytes += length;
   }
 
   /** Drops entries older than maxAgeMs; returns how many. */
@@ -109,77 +122,57 @@ export class ReplayRing {
     const entries: StreamEntry[] = [];
     for (let i = Math.max(afterSeq + 1, first) - first; i < this.size; i += 1) {
       const at = ((this.head + i) % this.capacity) * STRIDE;
-      const offset = this.meta[at + 1] as number;
-      const json = this.bytes.toString('utf8', offset, offset + (this.meta[at + 2] as number));
+      const chunk = this.chunks[(this.meta[at + 1] as number) - this.firstChunk] as Buffer;
+      const offset = this.meta[at + 2] as number;
+      const json = chunk.toString('utf8', offset, offset + (this.meta[at + 3] as number));
       entries.push(new EncodedStreamEntry(first + i, this.userId, json, this.meta[at] as number));
     }
     return { entries, gap };
   }
 
   private dropOldest(): void {
+    this.keptBytes -= this.meta[this.head * STRIDE + 3] as number;
     this.head = (this.head + 1) % this.capacity;
     this.size -= 1;
     this.headSeq += 1;
     if (this.size === 0) {
-      // Nothing kept: give the memory back (a busy user's buffers are reallocated on the next entry).
+      // Nothing kept: give the memory back (a busy user's chunks are allocated again on the next entry).
       this.meta = NO_SLOTS;
-      this.bytes = NO_BYTES;
+      this.chunks = NO_CHUNKS;
+      this.spare = null;
       this.head = 0;
-      this.byteHead = 0;
-      this.byteTail = 0;
+      this.firstChunk = 0;
+      this.tailOffset = 0;
+      this.keptBytes = 0;
+      return;
+    }
+    // Let go of the chunks before the oldest kept entry's.
+    const firstKept = this.meta[this.head * STRIDE + 1] as number;
+    if (firstKept === this.firstChunk) return;
+    const chunks = this.chunks as Buffer[];
+    while (this.firstChunk < firstKept) {
+      this.spare = chunks.shift() ?? null;
+      this.firstChunk += 1;
+    }
+  }
+
+  /** The chunk `length` more bytes go into at tailOffset: the newest one, or a new one when they do not fit. */
+  private reserve(length: number): Buffer {
+    const newest = this.chunks[this.chunks.length - 1];
+    if (newest !== undefined && newest.length - this.tailOffset >= length) return newest;
+    // A power of two, so the spare chunk fits the next one while the kept bytes stay about the same.
+    const wanted = Math.max(length, Math.min(MAX_CHUNK_BYTES, Math.max(INITIAL_CHUNK_BYTES, 2 ** Math.ceil(Math.log2(this.keptBytes + length)))));
+    let chunk: Buffer;
+    if (this.spare !== null && this.spare.length >= wanted) {
+      chunk = this.spare;
+      this.spare = null;
     } else {
-      this.byteHead = this.meta[this.head * STRIDE + 1] as number;
+      chunk = Buffer.allocUnsafeSlow(wanted);
     }
-  }
-
-  /** Where `length` bytes fit in the circular buffer: after the newest entry, else at the start; grows when neither has room. */
-  private reserve(length: number): number {
-    if (this.size === 0) {
-      if (this.bytes.length < length) this.bytes = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, length));
-      return 0;
-    }
-    if (this.byteHead < this.byteTail) {
-      // One run, byteHead..byteTail: free space after it, and before it.
-      if (this.bytes.length - this.byteTail >= length) return this.byteTail;
-      if (this.byteHead >= length) return 0;
-    } else if (this.byteHead - this.byteTail >= length) {
-      // Wrapped: the free space is between the newest entry and the oldest.
-      return this.byteTail;
-    }
-    return this.growBytes(length);
-  }
-
-  /**
-   * Moves the kept entries, in order, to the start of a buffer at least twice as large with room
-   * for `length` more. They lie in at most two runs (byteHead to the end of the newest entry that
-   * precedes a wrap, then the start of the buffer to byteTail), so it copies at most two blocks,
-   * not one per entry, and moves every offset by its run's shift.
-   */
-  private growBytes(length: number): number {
-    const wrapped = this.byteTail <= this.byteHead;
-    // the first run ends where the entries before the wrap end: the end of the last entry laid out from byteHead
-    let firstEnd = this.byteHead;
-    let used = 0;
-    for (let i = 0; i < this.size; i += 1) {
-      const at = ((this.head + i) % this.capacity) * STRIDE;
-      const start = this.meta[at + 1] as number;
-      const size = this.meta[at + 2] as number;
-      used += size;
-      if (start >= this.byteHead) firstEnd = Math.max(firstEnd, start + size);
-    }
-    const next = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, used + length));
-    const firstLength = firstEnd - this.byteHead;
-    this.bytes.copy(next, 0, this.byteHead, firstEnd);
-    if (wrapped) this.bytes.copy(next, firstLength, 0, this.byteTail);
-    for (let i = 0; i < this.size; i += 1) {
-      const at = ((this.head + i) % this.capacity) * STRIDE + 1;
-      const start = this.meta[at] as number;
-      this.meta[at] = wrapped && start < this.byteHead ? firstLength + start : start - this.byteHead;
-    }
-    this.bytes = next;
-    this.byteHead = 0;
-    this.byteTail = used;
-    return used;
+    if (this.chunks === NO_CHUNKS) this.chunks = [];
+    (this.chunks as Buffer[]).push(chunk);
+    this.tailOffset = 0;
+    return chunk;
   }
 
   /** Doubles the slots (up to maxEvents), laying the entries out from slot 0. */

@@ -122,7 +122,11 @@ export interface AgentRunRequest {
   readonly userId: UserId;
   readonly input: AgentInput;
   readonly tools: ReadonlyMap<string, AgentTool>;
-  /** Fires on cancel, timeout, death or shutdown: real work must stop. */
+  /**
+   * Fires on cancel, timeout, death or shutdown: real work must stop. The tracker makes it at the
+   * first read (a getter of the request's class: `{...request}` leaves it out, so pass it on by
+   * reading it), and an agent that never reads it costs no AbortController.
+   */
   readonly signal: AbortSignal;
   readonly reporter: AgentRunReporter;
 }

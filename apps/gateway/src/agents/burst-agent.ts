@@ -90,15 +90,17 @@ export class BurstAgent implements AgentRunner {
   async run(request: AgentRunRequest): Promise<AgentRunResult> {
     const burst = parseBurstInput(request.input, this.limits);
     if (burst.kind === 'text') return streamText(request, burst.textTokens, burst.tokensPerSecond);
-    const { signal, reporter } = request;
+    // The signal is read only where the agent waits (request.signal), not up front: the tracker
+    // makes a run's AbortSignal at the first read, and a burst of one event never waits.
+    const { reporter } = request;
     const { events, payloadBytes, intervalMs } = burst;
     for (let index = 1; index <= events; index += 1) {
       if (intervalMs > 0 && index > 1) {
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
-        signal.throwIfAborted();
+        request.signal.throwIfAborted();
       } else if (index % YIELD_EVERY === 0) {
         await new Promise((resolve) => setImmediate(resolve));
-        signal.throwIfAborted();
+        request.signal.throwIfAborted();
       }
       await reporter.thinking(burstPayload(index, events, payloadBytes));
     }

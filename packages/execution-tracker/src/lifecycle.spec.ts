@@ -316,6 +316,15 @@ describe('a run, from start to its one ending', () => {
       expect(call.request.signal).toBe(signal);
     });
 
+    it('is a getter of the request class, not an accessor of each request (one per object gives every request a hidden class that young collections keep, with its whole run)', async () => {
+      const { call } = await started();
+      const { request } = call;
+      expect(Object.getOwnPropertyDescriptor(request, 'signal')).toBeUndefined();
+      expect(Object.keys(request).sort()).toEqual(['input', 'reporter', 'runId', 'threadId', 'tools', 'userId']);
+      expect(request.signal).toBeInstanceOf(AbortSignal);
+      call.finish('done');
+    });
+
     it('never read: no AbortController is made for the run, whether it times out, is cancelled or fails; one read makes one', async () => {
       const made: AbortController[] = [];
       const Original = globalThis.AbortController;

@@ -26,11 +26,11 @@ const NO_CHUNKS: readonly Buffer[] = Object.freeze([]);
  *
  * Entries are contiguous in seq, so the entry after any position is found by arithmetic, not by
  * scanning. The bytes lie in chunks, written in order: an entry goes after the newest one, or
- * into a new chunk (about the size of what is kept, up to 64 KiB) when it does not fit; a chunk is let go
- * once its last entry is dropped, the last one let go is kept for the next chunk, so a steady
- * stream stops allocating. Nothing is ever moved: a buffer that doubled by copying would copy a
- * busy user's whole history at once (measured: every user of a benchmark reached the next
- * doubling together, and the gateway stalled 35 ms copying). Nothing is allocated before the
+ * into a new chunk (about the size of what is kept, up to 64 KiB) when it does not fit. A chunk
+ * is let go once its last entry is dropped, and the last one let go is kept for the next chunk,
+ * so a steady stream stops allocating. Nothing is ever moved: a buffer that doubled by copying
+ * would copy a busy user's whole history at once (measured: every user of a benchmark reached
+ * the next doubling together, and the gateway stalled 35 ms copying). Nothing is allocated before the
  * first entry, slots double up to maxEvents, and an emptied ring (all entries aged out) gives
  * its memory back, so a quiet user costs a few dozen bytes.
  */

@@ -31,7 +31,7 @@ import { type ResolvedTrackerOptions, checkLimit } from './options';
 import { type ReporterHost, createRunReporter } from './reporter';
 import { Retention } from './retention';
 import { type RunRecord, type RunSnapshot, snapshotRun } from './run-record';
-import { RunRequest } from './run-request';
+import { LiveRunRequest } from './live-run-request';
 import { RUN_STATES, type RunPhase, type RunState, assertRunTransition, isTerminalRunState } from './run-state';
 
 /** What startRun needs. */
@@ -497,7 +497,7 @@ export class RunEngine implements ReporterHost {
     this.move(run, 'running');
     let ending: RunEnding;
     try {
-      const result = await run.agent.run(new RunRequest(run, createRunReporter(run, this)));
+      const result = await run.agent.run(new LiveRunRequest(run, createRunReporter(run, this)));
       ending = this.completion(run, result);
     } catch (error) {
       ending = failedBy(error);

@@ -9,7 +9,7 @@ import type { LiveRun } from './live-run';
  * collections keep alive with everything its getter reaches, the whole run included (measured
  * on Node 20: every run survived to the old generation). Own fields are the plain data.
  */
-export class RunRequest implements AgentRunRequest {
+export class LiveRunRequest implements AgentRunRequest {
   readonly runId: RunId;
   readonly threadId: ThreadId;
   readonly userId: UserId;

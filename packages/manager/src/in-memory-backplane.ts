@@ -52,6 +52,17 @@ interface RoomStream {
   readonly epoch: string;
 }
 
+/**
+ * Adds a listener to a user's or a room's stream once; the returned function takes it off. The
+ * list is replaced, never changed in place, so a delivery in progress is not disturbed.
+ */
+function addListener<L>(stream: { listeners: readonly L[] }, listener: L): () => void {
+  if (!stream.listeners.includes(listener)) stream.listeners = [...stream.listeners, listener];
+  return () => {
+    stream.listeners = stream.listeners.filter((subscribed) => subscribed !== listener);
+  };
+}
+
 /** The single-process backplane: the default when no Redis URL is set. */
 export class InMemoryBackplane implements Backplane {
   private readonly streams = new Map<UserId, UserStream>();
@@ -119,11 +130,8 @@ export class InMemoryBackplane implements Backplane {
 
   async subscribeRoomStream(room: string, listener: RoomStreamListener): Promise<Unsubscribe> {
     this.assertOpen();
-    const stream = this.roomStream(room);
-    if (!stream.listeners.includes(listener)) stream.listeners = [...stream.listeners, listener];
-    return async () => {
-      stream.listeners = stream.listeners.filter((subscribed) => subscribed !== listener);
-    };
+    const remove = addListener(this.roomStream(room), listener);
+    return async () => remove();
   }
 
   async readRoomStream(room: string, afterSeq: number): Promise<StreamRead<RoomStreamEntry>> {
@@ -143,9 +151,9 @@ export class InMemoryBackplane implements Backplane {
   async subscribeUser(userId: UserId, listener: StreamListener): Promise<Unsubscribe> {
     this.assertOpen();
     const stream = this.stream(userId);
-    if (!stream.listeners.includes(listener)) stream.listeners = [...stream.listeners, listener];
+    const remove = addListener(stream, listener);
     return async () => {
-      stream.listeners = stream.listeners.filter((subscribed) => subscribed !== listener);
+      remove();
       // A stream that never had an entry holds nothing worth keeping (its next seq is 1 either way).
       if (stream.listeners.length === 0 && stream.ring === null && stream.lastSeq === 0 && this.streams.get(userId) === stream) this.streams.delete(userId);
     };

@@ -1,4 +1,5 @@
 import type { ConnectionTransport, StreamEntry } from '@agentwirejs/protocols';
+import { WebSocket } from 'ws';
 import { CompactedDelta, type Fold, foldOf } from './compaction';
 import { type FrameRenderer, withFirstSeq } from './render';
 
@@ -25,9 +26,22 @@ export const WriteOutcome = {
 } as const;
 export type WriteOutcome = (typeof WriteOutcome)[keyof typeof WriteOutcome];
 
+/** `ws`'s options for bytes that are a text frame (ws sends a Buffer as binary unless told). */
+const TEXT_FRAME = Object.freeze({ binary: false });
+
+/**
+ * The transport as a `ws` socket, which takes a frame's UTF-8 bytes as a text frame, or null
+ * for any other transport (it is sent strings, as ConnectionTransport says).
+ */
+export function textFrameSocket(transport: ConnectionTransport): WebSocket | null {
+  return transport instanceof WebSocket ? transport : null;
+}
+
 /** A connection as the back-pressure code sees it. */
 export interface BackpressureTarget {
   readonly transport: ConnectionTransport;
+  /** The transport when it is a `ws` socket (textFrameSocket): a frame encoded once is written to it as bytes. */
+  readonly textSocket: WebSocket | null;
   /** Renders deltas folded in the queue when they are written. */
   readonly renderer: FrameRenderer;
   queue: SendQueue | null;
@@ -172,18 +186,29 @@ function foldIntoTail(queue: SendQueue, json: string, seq: number, fold: Fold, s
 
 /**
  * Writes one frame, or queues it when the socket is backed up. `source` is what a stream
- * frame was rendered from (null for connection messages). Queued stream frames fold when they
+ * frame was rendered from (null for connection messages); `utf8`, when given, is `json` encoded
+ * (StreamEntry.jsonUtf8), written as it is to a `ws` socket that keeps up (a queued frame stays a
+ * string: it may be folded). Queued stream frames fold when they
  * can (see foldIntoTail): text, reasoning and tool-argument deltas are never dropped, only
  * merged. A frame that neither folds nor fits within queueMax frames and queueMaxBytes bytes is
  * an Overflow: the caller closes the connection with 1013. Memory per slow connection is
  * therefore bounded by the queue's bounds plus what the socket itself holds (at most
  * highWaterBytes and one frame). Writing to a socket that keeps up costs nothing more than send.
  */
-export function writeFrame(target: BackpressureTarget, json: string, seq: number | null, source: FrameSource | null, policy: BackpressurePolicy): WriteOutcome {
+export function writeFrame(
+  target: BackpressureTarget,
+  json: string,
+  seq: number | null,
+  source: FrameSource | null,
+  policy: BackpressurePolicy,
+  utf8: Uint8Array | null = null,
+): WriteOutcome {
   let queue = target.queue;
   if (queue === null) {
     if (target.transport.bufferedAmount <= policy.highWaterBytes) {
-      target.transport.send(json);
+      const socket = target.textSocket;
+      if (utf8 !== null && socket !== null) socket.send(utf8, TEXT_FRAME);
+      else target.transport.send(json);
       return WriteOutcome.Sent;
     }
     queue = target.queue = new SendQueue();

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectionTransport, OutboundMessage, StreamEntry, Unsubscribe, WireProtocol } from '@agentwirejs/protocols';
 import { type ConnectionInfo, ConnectionState, IllegalStateTransitionError, type UserId, canTransition } from '@agentwirejs/types';
-import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, writeFrame } from './backpressure';
+import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, textFrameSocket, writeFrame } from './backpressure';
+import type { WebSocket } from 'ws';
 import type { ReplayMeter } from './replay-budget';
 import type { ConnectionRooms } from './rooms';
 import type { FrameRenderer } from './render';
@@ -103,6 +104,8 @@ export class ManagedConnection implements ReplayMeter {
   rooms: ConnectionRooms | null = null;
   /** Told the code and reason when the manager closes the connection (ConnectionRegistration.onManagerClose). */
   onManagerClose: ((this: ConnectionTransport, code: number, reason: string) => void) | null = null;
+  /** The transport when it is a `ws` socket, which is written the bytes a backplane encoded (see writeFrame). */
+  readonly textSocket: WebSocket | null;
   /** Connection messages sent while greeting, written right after connection_established. */
   private early: string[] | null = null;
   private current: ConnectionPhase = ConnectionPhase.Greeting;
@@ -116,7 +119,9 @@ export class ManagedConnection implements ReplayMeter {
     /** Writes the user's stream in this connection's wire protocol (shared for v2; a bounded v1 translator per v1 connection). */
     readonly renderer: FrameRenderer,
     private readonly host: ConnectionHost,
-  ) {}
+  ) {
+    this.textSocket = textFrameSocket(transport);
+  }
 
   get phase(): ConnectionPhase {
     return this.current;
@@ -181,7 +186,9 @@ export class ManagedConnection implements ReplayMeter {
       return WriteOutcome.Queued;
     }
     if (entry.seq <= this.lastSeq || this.closed) return SKIPPED;
-    return this.send(this.renderer.entry(entry), entry.seq, entry, now);
+    const json = this.renderer.entry(entry);
+    // The backplane's bytes are the frame only when the renderer wrote the stored envelope as it is (agentwire.v2).
+    return this.send(json, entry.seq, entry, now, json === entry.json ? (entry.jsonUtf8 ?? null) : null);
   }
 
   /** Starts (or restarts, after an overflow) holding live entries for a replay: greeting or live → replaying. */
@@ -204,8 +211,9 @@ export class ManagedConnection implements ReplayMeter {
   /**
    * Writes (or queues behind a backed-up socket) one frame and counts it; never throws. A stream
    * frame (seq set) moves lastSeq unless it overflowed. SKIPPED while greeting or once detached.
+   * `utf8`, when given, is `json` as UTF-8 (StreamEntry.jsonUtf8), written as it is to a `ws` socket.
    */
-  send(json: string, seq: number | null, source: FrameSource | null, now: number): Written {
+  send(json: string, seq: number | null, source: FrameSource | null, now: number, utf8: Uint8Array | null = null): Written {
     // Nothing before connection_established (greet() moves on first); nothing once detached.
     if (this.current === ConnectionPhase.Greeting || this.closed || this.transport.readyState !== OPEN) return SKIPPED;
     const host = this.host;
@@ -213,7 +221,7 @@ export class ManagedConnection implements ReplayMeter {
     try {
       if (this.queue !== null) this.drain();
       const droppedBefore = this.queue === null ? 0 : this.queue.dropped;
-      const outcome = writeFrame(this, json, seq, source, host.policy);
+      const outcome = writeFrame(this, json, seq, source, host.policy, utf8);
       if (seq !== null && outcome !== WriteOutcome.Overflow) this.lastSeq = seq;
       if (outcome === WriteOutcome.Sent) {
         host.counters.messagesSent += 1;

@@ -1,9 +1,9 @@
 import { type AgentEvent, type ServerEnvelope, checkEventStreams, checkUserStream } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './in-memory-backplane';
-import { RecordingTransport, settle } from '@agentwirejs/protocols/testing';
+import { RecordingTransport, settle, waitForCount } from '@agentwirejs/protocols/testing';
 import type { ConnectionId, UserId } from '@agentwirejs/types';
 import { WebSocketManagerFactory } from './factory';
-import { type Rig, type RigConnection, V2, contextFor, note, smallRun, startRig } from './ws-rig.test-helpers';
+import { type Rig, type RigConnection, V2, contextFor, note, receivedText, runFinished, runIds, runStarted, smallRun, startRig, textMessage } from './ws-rig.test-helpers';
 
 const uid = (name: string) => name as UserId;
 
@@ -169,5 +169,44 @@ describe('serialization', () => {
     expect(tab.frames.map((frame) => (JSON.parse(frame) as ServerEnvelope).type)).toEqual(['connection_established', 'note']);
     await factory.shutdown();
     await backplane.close();
+  });
+});
+
+describe('frames on ws sockets', () => {
+  it('writes every frame as a text frame; the bytes encoded once arrive intact on every tab, a v1 tab, a room stream and a replay', async () => {
+    const rig = await startRig({ maxConnectionsPerUser: 4 });
+    try {
+      const tabs = [await rig.connect(rig.unified, 'uma', V2), await rig.connect(rig.unified, 'uma', V2)];
+      const v1Tab = await rig.connect(rig.unified, 'uma');
+      const [first, second] = tabs as [RigConnection, RigConnection];
+      await rig.unified.joinRoom(first.connectionId, 'café', { stream: 'room' });
+      const ids = runIds('run-uma');
+      // Two-, three- and four-byte characters, a line separator, quotes and a backslash.
+      const text = 'naïve café, 日本語, 🤖\u2028 "quoted" \\ end';
+      const events = [runStarted(ids), ...textMessage(ids, 'msg-1', [text, '✓']), runFinished(ids, text, 6)];
+      for (const event of events) await rig.unified.emitAgentEvent(uid('uma'), event);
+      await rig.unified.broadcastToRoom('café', note({ text }));
+      const streams = await Promise.all(tabs.map(({ client }) => client.waitForStream(events.length)));
+      for (const stream of streams) {
+        expect(stream.map((message) => message.type)).toEqual(events.map((event) => event.type));
+        expect(receivedText(stream, 'msg-1')).toBe(`${text}✓`);
+      }
+      expect(JSON.stringify(streams[1])).toBe(JSON.stringify(streams[0]));
+      const [roomFrame] = await waitForCount(() => first.client.messages.filter((message) => 'room' in message), 1, 5000, 'room frames');
+      expect(roomFrame).toMatchObject({ room: 'café', room_seq: 1, payload: { text } });
+      await waitForCount(() => v1Tab.client.stream().filter((message) => message.type === 'agent_completed'), 1, 5000, 'agent_completed');
+      const v1Stream = v1Tab.client.stream();
+      expect(v1Stream[0]?.type).toBe('agent_started');
+      expect(receivedText(v1Stream, 'msg-1')).toBe(`${text}✓`);
+      expect(v1Stream.at(-1)).toMatchObject({ type: 'agent_completed', payload: { final_response: text } });
+      // A replay reads the history the backplane kept of those bytes (the two deltas compacted into one frame).
+      const late = await rig.connect(rig.unified, 'uma', { ...V2, afterSeq: 0 });
+      const replayed = await late.client.waitForStream(events.length - 1);
+      expect(receivedText(replayed, 'msg-1')).toBe(`${text}✓`);
+      expect(JSON.stringify(replayed.at(-1))).toBe(JSON.stringify(streams[0]?.at(-1)));
+      for (const { client } of [first, second, v1Tab, late]) expect(client.binaryFrames).toBe(0);
+    } finally {
+      await rig.dispose();
+    }
   });
 });

@@ -62,6 +62,23 @@ describe('InMemoryBackplane', () => {
     await backplane.close();
   });
 
+  it('encodes each envelope to UTF-8 once, for the user and the room stream, and keeps those bytes for replay', async () => {
+    const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
+    const text = { type: 'note', payload: { text: 'façade — 漢字 🚀' } };
+    const live: Uint8Array[] = [];
+    await backplane.subscribeRoomStream('lobby', (entry) => live.push(entry.jsonUtf8 as Uint8Array));
+    const entry = await backplane.appendToUser(alice, text);
+    const roomEntry = await backplane.appendToRoomStream('lobby', text);
+    for (const appended of [entry, roomEntry]) expect(Buffer.from(appended.jsonUtf8 as Uint8Array).toString('utf8')).toBe(appended.json);
+    expect(live).toEqual([roomEntry.jsonUtf8]);
+    const [replayed] = (await backplane.readStream(alice, 0)).entries;
+    expect(replayed?.json).toBe(entry.json);
+    expect(replayed?.jsonUtf8).toBeUndefined(); // read back as text
+    const [roomReplayed] = (await backplane.readRoomStream('lobby', 0)).entries;
+    expect(roomReplayed?.json).toBe(roomEntry.json);
+    await backplane.close();
+  });
+
   it('refuses use after close with a typed error', async () => {
     const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
     await backplane.close();

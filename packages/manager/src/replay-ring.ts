@@ -79,7 +79,7 @@ export class ReplayRing {
     return this.size === 0 ? null : this.headSeq;
   }
 
-  /** Appends the next entry of the ring's user; its seq must follow the last one's. */
+  /** Appends the next entry of the ring's user (copying its jsonUtf8 when it has them); its seq must follow the last one's. */
   push(entry: StreamEntry): void {
     if (this.maxEvents === 0) return;
     if (this.userId !== null && entry.userId !== this.userId) throw new RangeError(`entry of user ${entry.userId} in the stream of ${this.userId}`);
@@ -87,10 +87,12 @@ export class ReplayRing {
     this.userId = entry.userId;
     if (this.size === this.maxEvents) this.dropOldest();
     if (this.size === this.capacity) this.growSlots();
-    const length = Buffer.byteLength(entry.json);
+    const utf8 = entry.jsonUtf8;
+    const length = utf8 === undefined ? Buffer.byteLength(entry.json) : utf8.length;
     const chunk = this.reserve(length);
     const offset = this.tailOffset;
-    chunk.write(entry.json, offset, length, 'utf8');
+    if (utf8 === undefined) chunk.write(entry.json, offset, length, 'utf8');
+    else chunk.set(utf8, offset);
     this.tailOffset = offset + length;
     if (this.size === 0) this.headSeq = entry.seq;
     const at = ((this.head + this.size) % this.capacity) * STRIDE;

@@ -234,6 +234,7 @@ export class RoomMemberships {
   private deliver(slot: RoomSlot, entry: RoomStreamEntry): void {
     const joins = slot.joins;
     const json = entry.json;
+    const utf8 = entry.jsonUtf8 ?? null; // the same bytes to every member
     const seq = entry.seq;
     let broken: [ManagedConnection, Written][] | null = null;
     for (let i = 0; i < joins.length; i += 1) {
@@ -250,7 +251,7 @@ export class RoomMemberships {
       if (seq <= join.lastSeq) continue;
       join.lastSeq = seq;
       const connection = join.connection;
-      const outcome = connection.send(json, null, null, entry.appendedAt);
+      const outcome = connection.send(json, null, null, entry.appendedAt, utf8);
       if (outcome === WriteOutcome.Overflow || outcome === FAILED) (broken ??= []).push([connection, outcome]);
     }
     if (broken !== null) for (const [connection, outcome] of broken) this.delivery.failed(connection, outcome);

@@ -11,11 +11,16 @@ import type { UnifiedWebSocketManager } from './unified-manager';
 /** A real ws client that records what it receives. */
 export class TestClient {
   readonly messages: ServerEnvelope[] = [];
+  /** Frames that arrived as binary (every agentwire frame is a text frame). */
+  binaryFrames = 0;
   closeCode: number | null = null;
   closeReason = '';
 
   constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => this.messages.push(JSON.parse(data.toString('utf8')) as ServerEnvelope));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.binaryFrames += 1;
+      this.messages.push(JSON.parse(data.toString('utf8')) as ServerEnvelope);
+    });
     ws.on('close', (code: number, reason: Buffer) => {
       this.closeCode = code;
       this.closeReason = reason.toString('utf8');

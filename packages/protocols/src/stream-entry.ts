@@ -19,6 +19,13 @@ export interface StreamEntry {
   readonly message: OutboundMessage;
   /** The envelope as it goes on the wire. */
   readonly json: string;
+  /**
+   * `json` as UTF-8, when the backplane encoded it once for everyone (the in-memory backplane
+   * does): its replay history keeps these bytes and a `ws` socket is sent them as a text frame,
+   * so no connection encodes the envelope again. Absent on entries read back from history or
+   * from another process; never to be changed.
+   */
+  readonly jsonUtf8?: Uint8Array;
   /** Epoch ms it was appended. */
   readonly appendedAt: number;
   /**

@@ -62,15 +62,18 @@ describe('InMemoryBackplane', () => {
     await backplane.close();
   });
 
-  it('encodes each envelope to UTF-8 once, for the user and the room stream, and keeps those bytes for replay', async () => {
+  it('encodes each envelope to UTF-8 once for its listeners, user and room stream alike, and keeps a copy for replay', async () => {
     const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
     const text = { type: 'note', payload: { text: 'façade — 漢字 🚀' } };
-    const live: Uint8Array[] = [];
-    await backplane.subscribeRoomStream('lobby', (entry) => live.push(entry.jsonUtf8 as Uint8Array));
+    const delivered: [string, Uint8Array | undefined][] = [];
+    await backplane.subscribeUser(alice, (entry) => delivered.push([entry.json, entry.jsonUtf8]));
+    await backplane.subscribeRoomStream('lobby', (entry) => delivered.push([entry.json, entry.jsonUtf8]));
     const entry = await backplane.appendToUser(alice, text);
     const roomEntry = await backplane.appendToRoomStream('lobby', text);
-    for (const appended of [entry, roomEntry]) expect(Buffer.from(appended.jsonUtf8 as Uint8Array).toString('utf8')).toBe(appended.json);
-    expect(live).toEqual([roomEntry.jsonUtf8]);
+    expect(delivered.map(([json]) => json)).toEqual([entry.json, roomEntry.json]);
+    for (const [json, utf8] of delivered) expect(Buffer.from(utf8 as Uint8Array).toString('utf8')).toBe(json);
+    // Listeners get the bytes while they are called; an entry kept afterwards does not keep them.
+    expect([entry.jsonUtf8, roomEntry.jsonUtf8]).toEqual([undefined, undefined]);
     const [replayed] = (await backplane.readStream(alice, 0)).entries;
     expect(replayed?.json).toBe(entry.json);
     expect(replayed?.jsonUtf8).toBeUndefined(); // read back as text

@@ -63,6 +63,8 @@ function addListener<L>(stream: { listeners: readonly L[] }, listener: L): () =>
   };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** The single-process backplane: the default when no Redis URL is set. */
 export class InMemoryBackplane implements Backplane {
   private readonly streams = new Map<UserId, UserStream>();
@@ -232,7 +234,7 @@ export class InMemoryBackplane implements Backplane {
     const ts = this.isoTime(appendedAt);
     const seq = stream.lastSeq + 1;
     const json = write(seq, userId, ts);
-    const entry: StreamEntry = { seq, userId, type: message.type, ts, message, json, jsonUtf8: Buffer.from(json, 'utf8'), appendedAt };
+    const entry: Mutable<StreamEntry> = { seq, userId, type: message.type, ts, message, json, jsonUtf8: Buffer.from(json, 'utf8'), appendedAt };
     stream.lastSeq = seq;
     const ring = (stream.ring ??= new ReplayRing(this.maxEvents, this.maxAgeMs));
     ring.evictExpired(appendedAt);
@@ -244,6 +246,9 @@ export class InMemoryBackplane implements Backplane {
         this.onListenerError(error, entry);
       }
     }
+    // The bytes were for this delivery (the ring has copied them). An entry a listener keeps (held
+    // during a replay, queued behind a slow socket) must not keep them, nor the pool they are a slice of.
+    entry.jsonUtf8 = undefined;
     return entry;
   }
 

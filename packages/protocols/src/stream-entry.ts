@@ -21,9 +21,10 @@ export interface StreamEntry {
   readonly json: string;
   /**
    * `json` as UTF-8, when the backplane encoded it once for everyone (the in-memory backplane
-   * does): its replay history keeps these bytes and a `ws` socket is sent them as a text frame,
-   * so no connection encodes the envelope again. Absent on entries read back from history or
-   * from another process; never to be changed.
+   * does): its replay history keeps a copy and a `ws` socket is sent these bytes as a text
+   * frame, so no connection encodes the envelope again. Set only while the backplane hands the
+   * entry to its listeners (an entry kept after that does not keep the bytes); absent on entries
+   * read back from history or from another process. Never to be changed.
    */
   readonly jsonUtf8?: Uint8Array;
   /** Epoch ms it was appended. */

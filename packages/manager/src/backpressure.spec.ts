@@ -23,7 +23,7 @@ const custom = (seq: number) => entryOf(seq, { type: EventType.CUSTOM, ...ids, p
 
 describe('the slow-consumer policy (unit)', () => {
   const policy: BackpressurePolicy = { highWaterBytes: 100, queueMax: 3, queueMaxBytes: 10_000 };
-  const target = (renderer: FrameRenderer = V2_RENDERER): BackpressureTarget & { transport: RecordingTransport } => ({ transport: new RecordingTransport(), textSocket: null, renderer, queue: null });
+  const target = (renderer: FrameRenderer = V2_RENDERER): BackpressureTarget & { transport: RecordingTransport } => ({ transport: new RecordingTransport(), renderer, queue: null });
   /** Writes entries as the registry does: the frame the connection's renderer gives, with its seq and source. */
   const write = (t: BackpressureTarget, entry: StreamEntry, bound = policy) => writeFrame(t, t.renderer.entry(entry), entry.seq, entry, bound);
   const drained = (t: BackpressureTarget & { transport: RecordingTransport }) => {

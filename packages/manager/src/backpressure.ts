@@ -29,19 +29,9 @@ export type WriteOutcome = (typeof WriteOutcome)[keyof typeof WriteOutcome];
 /** `ws`'s options for bytes that are a text frame (ws sends a Buffer as binary unless told). */
 const TEXT_FRAME = Object.freeze({ binary: false });
 
-/**
- * The transport as a `ws` socket, which takes a frame's UTF-8 bytes as a text frame, or null
- * for any other transport (it is sent strings, as ConnectionTransport says).
- */
-export function textFrameSocket(transport: ConnectionTransport): WebSocket | null {
-  return transport instanceof WebSocket ? transport : null;
-}
-
 /** A connection as the back-pressure code sees it. */
 export interface BackpressureTarget {
   readonly transport: ConnectionTransport;
-  /** The transport when it is a `ws` socket (textFrameSocket): a frame encoded once is written to it as bytes. */
-  readonly textSocket: WebSocket | null;
   /** Renders deltas folded in the queue when they are written. */
   readonly renderer: FrameRenderer;
   queue: SendQueue | null;
@@ -206,9 +196,11 @@ export function writeFrame(
   let queue = target.queue;
   if (queue === null) {
     if (target.transport.bufferedAmount <= policy.highWaterBytes) {
-      const socket = target.textSocket;
-      if (utf8 !== null && socket !== null) socket.send(utf8, TEXT_FRAME);
-      else target.transport.send(json);
+      const transport = target.transport;
+      // Only a `ws` socket takes bytes as a text frame; any other transport is sent strings, as
+      // ConnectionTransport says (asked per frame rather than kept on every idle connection).
+      if (utf8 !== null && transport instanceof WebSocket) transport.send(utf8, TEXT_FRAME);
+      else transport.send(json);
       return WriteOutcome.Sent;
     }
     queue = target.queue = new SendQueue();

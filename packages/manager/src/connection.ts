@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectionTransport, OutboundMessage, StreamEntry, Unsubscribe, WireProtocol } from '@agentwirejs/protocols';
 import { type ConnectionInfo, ConnectionState, IllegalStateTransitionError, type UserId, canTransition } from '@agentwirejs/types';
-import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, textFrameSocket, writeFrame } from './backpressure';
-import type { WebSocket } from 'ws';
+import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import type { ReplayMeter } from './replay-budget';
 import type { ConnectionRooms } from './rooms';
 import type { FrameRenderer } from './render';
@@ -104,8 +103,6 @@ export class ManagedConnection implements ReplayMeter {
   rooms: ConnectionRooms | null = null;
   /** Told the code and reason when the manager closes the connection (ConnectionRegistration.onManagerClose). */
   onManagerClose: ((this: ConnectionTransport, code: number, reason: string) => void) | null = null;
-  /** The transport when it is a `ws` socket, which is written the bytes a backplane encoded (see writeFrame). */
-  readonly textSocket: WebSocket | null;
   /** Connection messages sent while greeting, written right after connection_established. */
   private early: string[] | null = null;
   private current: ConnectionPhase = ConnectionPhase.Greeting;
@@ -119,9 +116,7 @@ export class ManagedConnection implements ReplayMeter {
     /** Writes the user's stream in this connection's wire protocol (shared for v2; a bounded v1 translator per v1 connection). */
     readonly renderer: FrameRenderer,
     private readonly host: ConnectionHost,
-  ) {
-    this.textSocket = textFrameSocket(transport);
-  }
+  ) {}
 
   get phase(): ConnectionPhase {
     return this.current;

@@ -1,3 +1,4 @@
+import { REPLAY_WINDOW_DEFAULTS } from '@agentwirejs/protocols';
 import type { AgentwireProtocol } from '../client/connection';
 import type { ThroughputReport } from '../client/runs';
 import { BENCH_SECRET } from '../options';
@@ -74,6 +75,8 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
   const client = LoadClient.start();
   const servers = new Map<string, ServerTarget>();
   const verification = new VerificationLog();
+  /** Server CPU per event of each variant's warm-up, while the users' replay windows fill. */
+  const warmupUs = new Map<string, number>();
   const series = new Map<string, Series>(variants.map((variant) => [variant.id, { perSecond: [], serverUsPerMessage: [], clientShare: [], gcShare: [] }]));
   const timeoutMs = 120_000;
   try {
@@ -82,8 +85,9 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
       servers.set(variant.id, server);
       const { ms } = await client.connect(variant.id, server.baseUrl, server.dialect, users, variant.protocol ?? 'agentwire.v2');
       context.progress(`unicast: ${variant.label} up, ${users.length} clients connected in ${ms} ms; warming up`);
-      const warm = await client.unicast(variant.id, params(variant, sizes.warmupEvents));
+      const { report: warm, serverUsPerMessage: warmUs } = await measureThroughput(server, () => client.unicast(variant.id, params(variant, sizes.warmupEvents)));
       verification.add(`${variant.label} warm-up`, warm.verdict);
+      warmupUs.set(variant.id, warmUs);
     }
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const variant of rotate(variants, rep)) {
@@ -113,6 +117,7 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
       'server CPU per event': { unit: 'µs', values: of(variant.id).serverUsPerMessage },
       'server GC pauses, share of the run': { unit: '%', values: of(variant.id).gcShare },
       'load generator CPU': { unit: '%', values: of(variant.id).clientShare },
+      'server CPU per event in the warm-up': { unit: 'µs', values: [warmupUs.get(variant.id) ?? 0] },
     }),
   );
   const raw = of('raw-ws').perSecond;
@@ -148,6 +153,12 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
       `The last variant is the manager's emitAgentEvent to agentwire.v1 clients: the same run events, translated to agent_started, agent_thinking and agent_completed per connection at the edge (reference). ` +
       `The manager runs in a process of its own wired as the gateway wires it; the gateway is node apps/gateway/dist/main.js with its burst agent. ` +
       `Every client's stream is checked with checkUserStream and checkEventStreams (own user_id, seq consecutive, one run in contract order, every event present).`,
-    notes: [`${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per client; the order of the variants rotates each repetition.`],
+    notes: [
+      `${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per client; the order of the variants rotates each repetition.`,
+      sizes.warmupEvents >= REPLAY_WINDOW_DEFAULTS.maxEvents
+        ? `The warm-up is timed too ("server CPU per event in the warm-up", one run): its ${sizes.warmupEvents} events per client fill every user's replay window (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), ` +
+          `so the repetitions measure a running server, whose history reuses its memory; the manager and the gateway pay for the first fill in the warm-up (new memory for each user's history), raw ws and socket.io keep no history.`
+        : `The warm-up (timed: "server CPU per event in the warm-up") does not fill the users' replay windows (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions include the first fill of each user's history.`,
+    ],
   };
 }

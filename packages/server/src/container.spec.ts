@@ -2,7 +2,7 @@ import { loadConfig } from '@agentwirejs/config';
 import { EXECUTION_TRACKER_REGISTRY, type ExecutionTrackerRegistry } from '@agentwirejs/execution-tracker';
 import { WebSocketManagerFactory } from '@agentwirejs/manager';
 import pino from 'pino';
-import { RUN_EVENTS_IN_FLIGHT, buildGatewayContainer } from './container';
+import { GatewayTokens, RUN_EVENTS_IN_FLIGHT, buildGatewayContainer } from './container';
 
 describe('the composition root', () => {
   it("hands the manager several of a run's events at once, so they can share a backplane round trip", async () => {
@@ -14,6 +14,17 @@ describe('the composition root', () => {
       expect(registry.limits.maxEventsInFlight).toBe(RUN_EVENTS_IN_FLIGHT);
     } finally {
       await registry.shutdown();
+      await container.resolve(WebSocketManagerFactory).shutdown();
+    }
+  });
+
+  it("keeps the server's open sockets out of ws (its tracking would add a third 'close' listener to every socket)", async () => {
+    const config = loadConfig({ AGENTWIRE_ENV: 'test', AGENTWIRE_JWT_SECRET: 'test-secret-of-at-least-32-characters!', AGENTWIRE_LOG_LEVEL: 'silent' });
+    const container = buildGatewayContainer({ config, logger: pino({ level: 'silent' }) });
+    try {
+      expect(container.resolve(GatewayTokens.WebSocketServer).clients).toBeUndefined();
+    } finally {
+      await container.resolve<ExecutionTrackerRegistry>(EXECUTION_TRACKER_REGISTRY).shutdown();
       await container.resolve(WebSocketManagerFactory).shutdown();
     }
   });

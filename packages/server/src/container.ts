@@ -270,6 +270,8 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
       () =>
         new WebSocketServer({
           noServer: true,
+          // The server keeps its open sockets itself (OpenSockets): ws's tracking would cost every connection a listener.
+          clientTracking: false,
           maxPayload: config.maxPayloadBytes,
           perMessageDeflate: false,
           // The answer names our newest protocol the client offered, never the bearer.<token> entry.

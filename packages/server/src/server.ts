@@ -17,7 +17,7 @@ import type { ServerHttpHandler } from './http-routes';
 import type { GatewayMetrics } from './metrics';
 import type { RunCoordination } from './run-coordination';
 import { trackerRefusal } from './handlers';
-import { type SessionDeps, closeExpiredSessions, openSession } from './session';
+import { OpenSockets, type SessionDeps, closeExpiredSessions, openSession } from './session';
 
 /** The WebSocket endpoint's path. */
 export const WEBSOCKET_PATH = '/ws';
@@ -148,6 +148,7 @@ export class AgentwireServer {
       logger: this.logger,
       now: this.now,
       abuse: new AbuseCooldown(this.now),
+      sockets: new OpenSockets(),
     };
   }
 
@@ -196,7 +197,7 @@ export class AgentwireServer {
     });
     if (this.stopping !== null) return;
     this.lifecycle.phase = 'ready';
-    this.expiryCheck = setInterval(() => closeExpiredSessions(this.wss.clients, this.now()), TOKEN_EXPIRY_CHECK_MS);
+    this.expiryCheck = setInterval(() => closeExpiredSessions(this.sessionDeps.sockets, this.now()), TOKEN_EXPIRY_CHECK_MS);
     this.expiryCheck.unref();
     this.logger.info({ event: 'server_started', env: this.config.env, backplane: redis === null ? 'memory' : 'redis', processId: redis?.backplane.processId }, 'agentwire server started');
   }
@@ -341,6 +342,7 @@ export class AgentwireServer {
       // ws handles the socket's errors from here on; a second listener would cost every idle connection an array
       socket.removeListener('error', ignoreSocketError);
       socket.removeListener('close', release);
+      this.sessionDeps.sockets.add(ws);
       const resumeFrom = afterSeqText === null ? undefined : { afterSeq: Number(afterSeqText), ...(epoch === null ? {} : { epoch }) };
       void openSession(ws, identity, resumeFrom, this.sessionDeps).finally(release);
     });
@@ -380,12 +382,13 @@ export class AgentwireServer {
    * SHUTDOWN_CLOSE_TIMEOUT_MS is terminated; the wait is bounded whatever the peer does.
    */
   private async closeSockets(): Promise<void> {
-    const { wss } = this;
-    const allClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
-    for (const socket of wss.clients) if (socket.readyState === socket.OPEN) socket.close(CloseCode.GoingAway, 'server shutting down');
+    const { sockets } = this.sessionDeps;
+    this.wss.close();
+    const allClosed = sockets.allClosed();
+    for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.close(CloseCode.GoingAway, 'server shutting down');
     if (await settlesWithin(allClosed, SHUTDOWN_CLOSE_TIMEOUT_MS)) return;
-    this.logger.info({ event: 'connections_terminated', count: wss.clients.size }, 'terminating connections that did not answer the close frame');
-    for (const socket of wss.clients) socket.terminate();
+    this.logger.info({ event: 'connections_terminated', count: sockets.size }, 'terminating connections that did not answer the close frame');
+    for (const socket of sockets) socket.terminate();
     await settlesWithin(allClosed, TERMINATED_CLOSE_WAIT_MS);
   }
 }

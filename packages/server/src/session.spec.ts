@@ -8,7 +8,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { AbuseCooldown } from './abuse-cooldown';
 import { GatewayTokens, buildGatewayContainer } from './container';
 import type { GatewayRouteContext } from './handlers';
-import { type SessionDeps, openSession } from './session';
+import { OpenSockets, type SessionDeps, openSession } from './session';
 
 type LogLine = Record<string, unknown> & { level: number };
 
@@ -40,6 +40,7 @@ describe('openSession contains failures', () => {
       logger,
       now: Date.now,
       abuse: new AbuseCooldown(Date.now),
+      sockets: new OpenSockets(),
     };
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((resolve) => wss.once('listening', resolve));
@@ -82,6 +83,39 @@ describe('openSession contains failures', () => {
     expect(code).toBe(1011);
     const ref = /internal error \(ref (\S+)\)/.exec(reason)?.[1];
     expect(lines.find((line) => line.ref === ref)).toMatchObject({ level: 50, event: 'connection_failed', stage: 'setup' });
+  });
+
+  it("gives a registered socket two 'close' listeners (the session's, the manager's) and takes every socket out of the open ones when it closes, a failed set-up too", async () => {
+    const own = new WebSocketServer({ host: '127.0.0.1', port: 0, clientTracking: false });
+    await new Promise<void>((resolve) => own.once('listening', resolve));
+    const sockets = new OpenSockets();
+    const serverSide: WebSocket[] = [];
+    own.on('connection', (socket, request) => {
+      sockets.add(socket);
+      serverSide.push(socket);
+      const userId = request.url === '/bad' ? 'bad\u0000id' : 'carol';
+      sessions.push(openSession(socket, { userId: userId as UserId, validUntil: Date.now() + 60_000 }, undefined, { ...deps, sockets }));
+    });
+    try {
+      const base = `ws://127.0.0.1:${(own.address() as AddressInfo).port}`;
+      const client = new WebSocket(`${base}/ok`);
+      const messages: string[] = [];
+      client.on('message', (data: Buffer) => messages.push(data.toString()));
+      await received(messages, 'connection_established');
+      expect(serverSide[0]?.listenerCount('close')).toBe(2);
+      const broken = new WebSocket(`${base}/bad`);
+      broken.on('error', () => undefined);
+      expect((await closeOf(broken)).code).toBe(1011);
+      expect(sockets.size).toBeGreaterThan(0);
+      const closed = closeOf(client);
+      client.close();
+      await closed;
+      await sockets.allClosed();
+      expect(sockets.size).toBe(0);
+    } finally {
+      for (const socket of serverSide) socket.terminate();
+      await new Promise<void>((resolve) => own.close(() => resolve()));
+    }
   });
 
   it('closes with 1011 and a logged ref when routing fails, and keeps serving other connections', async () => {

@@ -139,3 +139,29 @@ describe('openSession contains failures', () => {
     other.close();
   });
 });
+
+describe('OpenSockets', () => {
+  it('resolves allClosed when the last socket has left, and again each time it empties', async () => {
+    const sockets = new OpenSockets();
+    const [a, b] = [{}, {}] as unknown as [WebSocket, WebSocket];
+    await expect(sockets.allClosed()).resolves.toBeUndefined();
+    sockets.add(a);
+    sockets.add(b);
+    let first = false;
+    const closed = sockets.allClosed().then(() => (first = true));
+    sockets.delete(a);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(first).toBe(false);
+    sockets.delete(b);
+    await closed;
+    sockets.add(a);
+    let second = false;
+    const closedAgain = sockets.allClosed().then(() => (second = true));
+    sockets.delete(b); // not open: nothing happens
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(second).toBe(false);
+    sockets.delete(a);
+    await closedAgain;
+    expect([first, second, sockets.size]).toEqual([true, true, 0]);
+  });
+});

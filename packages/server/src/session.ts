@@ -44,7 +44,10 @@ export class OpenSockets {
   }
 
   delete(socket: WebSocket): void {
-    if (this.sockets.delete(socket) && this.sockets.size === 0) this.emptied?.();
+    if (!this.sockets.delete(socket) || this.sockets.size > 0) return;
+    const emptied = this.emptied;
+    this.emptied = null;
+    emptied?.();
   }
 
   [Symbol.iterator](): IterableIterator<WebSocket> {

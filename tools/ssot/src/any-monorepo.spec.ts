@@ -56,6 +56,54 @@ describe('in a monorepo that is not this one', () => {
   });
 });
 
+describe('a registry that leaves the workspace to the package manager', () => {
+  const workspaceWith = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'ssot-manifests-'));
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    return dir;
+  };
+  const registry = JSON.stringify({ version: 1, concepts: [{ name: 'Cart', kind: 'class', owner: '@shop/cart' }] });
+
+  it('needs no workspace section: the packages come from package.json workspaces', () => {
+    const dir = workspaceWith({
+      'ssot.config.json': registry,
+      'package.json': JSON.stringify({ private: true, workspaces: ['libs/*'] }),
+      'libs/cart/package.json': JSON.stringify({ name: '@shop/cart' }),
+      'libs/cart/src/index.ts': 'export class Cart { add(): void {} }\n',
+      'libs/web/package.json': JSON.stringify({ name: '@shop/web' }),
+      'libs/web/src/cart.ts': 'export class Cart { add(): void {} }\n',
+    });
+    try {
+      const result = runCheck({ cwd: dir });
+      expect(result.files.scanned).toBe(2);
+      expect(result.violations.map((v) => `${v.file} ${v.category}`)).toEqual(['libs/web/src/cart.ts canonical-definitions']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says so when no package is found at all, rather than passing with nothing checked', () => {
+    const dir = workspaceWith({ 'ssot.config.json': registry, 'src/cart.ts': 'export class Cart {}\n' });
+    try {
+      expect(() => runCheck({ cwd: dir })).toThrow(expect.objectContaining({ code: 'SSOT_NO_PACKAGES', message: expect.stringContaining('No package found in') }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the line and column of a registry that is not JSON', () => {
+    const dir = workspaceWith({ 'ssot.config.json': '{\n  "version": 1,\n  "concepts": [],\n}\n' });
+    try {
+      expect(() => runCheck({ cwd: dir })).toThrow(/not JSON: .*\(line 4, column 1\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ESLint with the plugin and no registry', () => {
   let dir: string;
   beforeAll(() => {
@@ -81,7 +129,7 @@ describe('ESLint with the plugin and no registry', () => {
     writeFileSync(file, 'export const a = 1;\n');
     const messages = new Linter({ configType: 'flat', cwd: sub }).verify(readFileSync(file, 'utf8'), lintConfig, file);
     expect(messages).toHaveLength(1);
-    expect(messages[0]?.message).toMatch(/^ssot rules are off for this file: Invalid SSOT registry .*workspace/s);
+    expect(messages[0]?.message).toMatch(/^ssot rules are off for this file: Invalid SSOT registry .*concepts: list at least one concept/s);
   });
 });
 

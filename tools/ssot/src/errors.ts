@@ -39,6 +39,17 @@ export class RegistryNotFoundError extends SsotError {
   }
 }
 
+/** The registry's workspace holds no package: nothing would be checked, which must not read as clean. */
+export class NoPackagesError extends SsotError {
+  constructor(readonly root: string) {
+    super(
+      'SSOT_NO_PACKAGES',
+      `No package found in ${root}: list package folders under workspace.projects in ssot.config.json, or declare them where the ` +
+        'package manager looks (package.json workspaces, pnpm-workspace.yaml, lerna.json, rush.json) or with Nx project.json files',
+    );
+  }
+}
+
 /** A baseline file exists but is not one this tool wrote. */
 export class BaselineError extends SsotError {
   constructor(

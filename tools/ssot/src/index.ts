@@ -3,7 +3,7 @@
  * canonical concept and its owner; the ESLint rules, the workspace checker and the import
  * codemod all read it and share one analysis of each file.
  */
-export { BaselineError, RegistryError, RegistryNotFoundError, SsotError, UsageError } from './errors';
+export { BaselineError, NoPackagesError, RegistryError, RegistryNotFoundError, SsotError, UsageError } from './errors';
 export type { RegistryIssue } from './errors';
 export {
   CONCEPT_KINDS,
@@ -24,7 +24,7 @@ export { FILE_RULES, analyzeFile, findEndpoint, planRewrite } from './analysis';
 export type { AnalysisInput, EndpointMatch, FileFinding, FileRule, FileVisit, RewritePlan, RewriteTarget, TextEdit } from './analysis';
 export { recommendedRules, rules, ssotPlugin } from './eslint';
 export type { SsotLintSettings, SsotRuleModule } from './eslint';
-export { CATEGORIES, CATEGORY_DESCRIPTIONS, CheckReportSchema, SCORE_FORMULA, formatTextReport, runCheck, toJsonReport, toSarif } from './checker';
+export { CATEGORIES, CATEGORY_DESCRIPTIONS, CheckErrorReportSchema, CheckReportSchema, SCORE_FORMULA, formatTextReport, runCheck, toJsonReport, toSarif } from './checker';
 export type { BaselineEntry, Category, CheckOptions, CheckReport, CheckResult, Location, RelatedLocation, Violation } from './checker';
 export { applyEdits, formatMigrateReport, runMigrate } from './codemod';
 export type { MigrateOptions, MigrateResult, MigratedFile, UnfixedImport } from './codemod';

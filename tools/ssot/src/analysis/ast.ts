@@ -136,13 +136,14 @@ export function locallyExportedNames(sourceFile: ts.SourceFile): Set<string> {
  */
 const MODULE_CALLS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['require', new Set(['resolve'])],
-  ['jest', new Set(['mock', 'doMock', 'unmock', 'dontMock', 'setMock', 'requireActual', 'requireMock', 'createMockFromModule'])],
+  ['jest', new Set(['mock', 'doMock', 'unmock', 'dontMock', 'setMock', 'requireActual', 'requireMock', 'createMockFromModule', 'unstable_mockModule'])],
   ['vi', new Set(['mock', 'doMock', 'unmock', 'doUnmock', 'importActual', 'importMock'])],
 ]);
 
 /**
  * The specifier of `require('x')`, `import('x')` (with or without options), `require.resolve('x')`,
- * `jest.mock('x', …)`, `vi.mock('x', …)` and the other module calls of the test runners.
+ * `import.meta.resolve('x')`, `jest.mock('x', …)`, `vi.mock('x', …)` and the other module calls
+ * of the test runners.
  */
 export function moduleCallSpecifier(node: ts.CallExpression): ts.StringLiteralLike | undefined {
   const [first] = node.arguments;
@@ -152,6 +153,9 @@ export function moduleCallSpecifier(node: ts.CallExpression): ts.StringLiteralLi
   if (ts.isIdentifier(callee)) return callee.text === 'require' && node.arguments.length === 1 ? first : undefined;
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
     return MODULE_CALLS.get(callee.expression.text)?.has(callee.name.text) === true ? first : undefined;
+  }
+  if (ts.isPropertyAccessExpression(callee) && ts.isMetaProperty(callee.expression) && callee.expression.keywordToken === ts.SyntaxKind.ImportKeyword) {
+    return callee.name.text === 'resolve' && node.arguments.length <= 2 ? first : undefined;
   }
   return undefined;
 }
@@ -193,4 +197,51 @@ export function declarationKind(node: ts.Node): string {
     return flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
   }
   return 'declaration';
+}
+
+/**
+ * The names in a class's or interface's extends/implements clauses (`Base`, `ns.Base` as `Base`),
+ * and for a name the file imports renamed (`import { Protocol as P }`) the imported name too, so
+ * `implements P` names Protocol.
+ */
+export function heritageNames(node: ts.Node, sourceFile: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const clauses = ts.isClassLike(node) || ts.isInterfaceDeclaration(node) ? (node.heritageClauses ?? []) : [];
+  let renamed: Map<string, string> | undefined;
+  for (const clause of clauses) {
+    for (const type of clause.types) {
+      const expression = type.expression;
+      if (ts.isPropertyAccessExpression(expression)) names.add(expression.name.text);
+      if (!ts.isIdentifier(expression)) continue;
+      names.add(expression.text);
+      renamed ??= renamedImports(sourceFile);
+      const imported = renamed.get(expression.text);
+      if (imported !== undefined) names.add(imported);
+    }
+  }
+  return names;
+}
+
+/** Local name → imported name, for the renamed named imports of a file (`import { X as Y }`: Y → X). */
+function renamedImports(sourceFile: ts.SourceFile): Map<string, string> {
+  const renamed = new Map<string, string>();
+  for (const statement of sourceFile.statements) {
+    const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
+    if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
+    for (const element of bindings.elements) if (element.propertyName !== undefined) renamed.set(element.name.text, element.propertyName.text);
+  }
+  return renamed;
+}
+
+/**
+ * Calls that return their argument (a frozen or sealed object is the same object): what
+ * `Object.freeze(new Tracker())` or `deepFreeze({ depth: 2 })` holds is what the argument is.
+ */
+export const FREEZE_CALLS: ReadonlySet<string> = new Set(['Object.freeze', 'Object.seal', 'Object.preventExtensions', 'freeze', 'deepFreeze', 'freezeDeep', 'deepSeal', 'harden']);
+
+/** `f`, `ns.f` (the name a call is known by), else ''. */
+export function qualifiedCalleeName(expression: ts.Expression): string {
+  const callee = unwrap(expression);
+  if (ts.isIdentifier(callee)) return callee.text;
+  return ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? `${callee.expression.text}.${callee.name.text}` : '';
 }

@@ -18,6 +18,7 @@ const VISITED_KINDS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.ExportDeclaration,
   ts.SyntaxKind.ExportAssignment,
   ts.SyntaxKind.HeritageClause,
+  ts.SyntaxKind.ImportEqualsDeclaration,
 ];
 
 /**
@@ -53,7 +54,7 @@ export const canonicalDefinitions: FileRule = defineFileRule({
       hasModifier(node, ts.SyntaxKind.ExportKeyword) || (node.parent === sourceFile && exportedLocals.has(name));
     const references = conceptReferences(sourceFile, registry);
     const rename = (nameNode: ts.Node, name: string, declaration: ts.Node, concept: NameMatch): void => {
-      const kind = ts.isExportDeclaration(declaration) ? 'export' : declarationKind(declaration);
+      const kind = ts.isExportDeclaration(declaration) ? 'export' : ts.isImportEqualsDeclaration(declaration) ? 'import' : declarationKind(declaration);
       findings.push(renameFinding(registry, name, kind, concept, nameNode, sourceFile));
     };
 
@@ -65,11 +66,17 @@ export const canonicalDefinitions: FileRule = defineFileRule({
           if (aliased === undefined) check(node.name, node.name.text, node);
           // a type alias that stays in its module is erased shorthand; exported, it is a second name
           else if (isTopLevelExported(node, node.name.text) && isNewName(registry, node.name.text, aliased)) rename(node.name, node.name.text, node, aliased);
-        } else if (
-          (ts.isClassDeclaration(node) || ts.isClassExpression(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) &&
-          node.name !== undefined
-        ) {
+        } else if (ts.isInterfaceDeclaration(node)) {
           check(node.name, node.name.text, node);
+          // `export interface BlobStore extends StorageDriver {}`: nothing added, so only a second name
+          const aliased = node.parent === sourceFile && node.members.length === 0 ? references.ofSoleBase(node) : undefined;
+          if (aliased !== undefined && isTopLevelExported(node, node.name.text) && isNewName(registry, node.name.text, aliased) && !isMerged(sourceFile, node)) rename(node.name, node.name.text, node, aliased);
+        } else if ((ts.isClassDeclaration(node) || ts.isClassExpression(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) && node.name !== undefined) {
+          check(node.name, node.name.text, node);
+        } else if (ts.isImportEqualsDeclaration(node)) {
+          // `import Reactor = core.Engine`: a module-level second name, like `const Reactor = core.Engine`
+          const aliased = node.parent === sourceFile && !ts.isExternalModuleReference(node.moduleReference) ? references.ofEntity(node.moduleReference) : undefined;
+          if (aliased !== undefined && isNewName(registry, node.name.text, aliased)) rename(node.name, node.name.text, node, aliased);
         } else if (ts.isModuleDeclaration(node) && ts.isIdentifier(node.name)) {
           check(node.name, node.name.text, node);
         } else if (ts.isFunctionDeclaration(node) && node.name !== undefined && isTopLevelExported(node, node.name.text)) {
@@ -82,12 +89,20 @@ export const canonicalDefinitions: FileRule = defineFileRule({
               if (isNewName(registry, declaration.name.text, aliased)) rename(declaration.name, declaration.name.text, declaration, aliased);
               continue;
             }
+            // `const { Engine: Turbine } = core` (a namespace import or a required module): a second name
+            const renamed = node.parent === sourceFile && ts.isObjectBindingPattern(declaration.name) && declaration.initializer !== undefined && references.isModuleObject(declaration.initializer) ? declaration.name : undefined;
             for (const identifier of bindingIdentifiers(declaration.name)) {
+              const member = renamed === undefined ? undefined : renamedMember(identifier);
+              const concept = member === undefined ? undefined : references.ofMember(member);
+              if (concept !== undefined) {
+                if (isNewName(registry, identifier.text, concept)) rename(identifier, identifier.text, declaration, concept);
+                continue;
+              }
               if (isTopLevelExported(node, identifier.text)) check(identifier, identifier.text, declaration);
             }
           }
         } else if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ImplementsKeyword && ts.isClassLike(node.parent)) {
-          const className = node.parent.name?.text ?? 'default';
+          const className = classBindingName(node.parent);
           for (const type of node.types) {
             const contract = references.ofValue(type.expression);
             if (contract === undefined || file.pkg?.name === contract.concept.owner || isAllowedImplementation(contract, className, file)) continue;
@@ -140,10 +155,20 @@ export const canonicalDefinitions: FileRule = defineFileRule({
  */
 function conceptReferences(sourceFile: ts.SourceFile, registry: Registry) {
   const importedAs = new Map<string, string>();
+  // names bound to a whole module: `import * as core`, `import core = require(…)`, `const core = require(…)`
+  const modules = new Set<string>();
   for (const statement of sourceFile.statements) {
     const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
     if (bindings !== undefined && ts.isNamedImports(bindings)) {
       for (const element of bindings.elements) importedAs.set(element.name.text, (element.propertyName ?? element.name).text);
+    } else if (bindings !== undefined && ts.isNamespaceImport(bindings)) {
+      modules.add(bindings.name.text);
+    } else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference)) {
+      modules.add(statement.name.text);
+    } else if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name) && declaration.initializer !== undefined && isModuleLoad(declaration.initializer)) modules.add(declaration.name.text);
+      }
     }
   }
   // a module variable that merely shares a concept's name (`const AppConfig = 1`) is not the concept
@@ -157,20 +182,84 @@ function conceptReferences(sourceFile: ts.SourceFile, registry: Registry) {
     const match = registry.matchName(imported ?? name);
     return match !== undefined && match.role === 'canonical' && match.concept.name !== undefined ? match : undefined;
   };
+  const ofValue = (expression: ts.Expression): NameMatch | undefined => {
+    const value = unwrap(expression);
+    if (ts.isIdentifier(value)) return ofName(value.text);
+    if (ts.isPropertyAccessExpression(value) && ts.isIdentifier(value.expression) && ts.isIdentifier(value.name)) return ofName(value.name.text);
+    return undefined;
+  };
   return {
     ofName,
-    ofValue(expression: ts.Expression): NameMatch | undefined {
-      const value = unwrap(expression);
-      if (ts.isIdentifier(value)) return ofName(value.text);
-      if (ts.isPropertyAccessExpression(value) && ts.isIdentifier(value.expression) && ts.isIdentifier(value.name)) return ofName(value.name.text);
-      return undefined;
-    },
+    ofValue,
     ofType(type: ts.TypeNode): NameMatch | undefined {
       if (!ts.isTypeReferenceNode(type) || type.typeArguments !== undefined) return undefined;
       const name = ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
       return ofName(name);
     },
+    /** A member of a module object taken by name (`const { Engine: E } = core`). */
+    ofMember(name: string): NameMatch | undefined {
+      const match = registry.matchName(name);
+      return match !== undefined && match.role === 'canonical' && match.concept.name !== undefined ? match : undefined;
+    },
+    /** `import X = Engine` or `import X = core.Engine`, read like the value `core.Engine`. */
+    ofEntity(entity: ts.EntityName): NameMatch | undefined {
+      if (ts.isIdentifier(entity)) return ofName(entity.text);
+      return ts.isIdentifier(entity.left) ? ofName(entity.right.text) : undefined;
+    },
+    /** The concept an interface extends when it extends exactly that one, without type arguments. */
+    ofSoleBase(node: ts.InterfaceDeclaration): NameMatch | undefined {
+      const clauses = node.heritageClauses;
+      const [base] = clauses?.length === 1 && clauses[0]?.types.length === 1 ? clauses[0].types : [];
+      return base === undefined || base.typeArguments !== undefined ? undefined : ofValue(base.expression);
+    },
+    /** A namespace import, a required module, or the `require(…)` / `await import(…)` itself. */
+    isModuleObject(expression: ts.Expression): boolean {
+      const value = unwrap(expression);
+      return ts.isIdentifier(value) ? modules.has(value.text) : isModuleLoad(value);
+    },
   };
+}
+
+/** `require('x')` or `await import('x')`: the module object itself. */
+function isModuleLoad(expression: ts.Expression): boolean {
+  let value = unwrap(expression);
+  if (ts.isAwaitExpression(value)) value = unwrap(value.expression);
+  if (!ts.isCallExpression(value) || value.arguments.length !== 1 || !ts.isStringLiteralLike(value.arguments[0] as ts.Expression)) return false;
+  return value.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(value.expression) && value.expression.text === 'require');
+}
+
+/** The member a binding element renames (`Engine` in `{ Engine: Turbine }`), when it is one of a flat object pattern. */
+function renamedMember(identifier: ts.Identifier): string | undefined {
+  const element = identifier.parent;
+  if (!ts.isBindingElement(element) || element.dotDotDotToken !== undefined || element.propertyName === undefined || !ts.isObjectBindingPattern(element.parent)) return undefined;
+  const property = element.propertyName;
+  return ts.isIdentifier(property) || ts.isStringLiteral(property) ? property.text : undefined;
+}
+
+/** Another top-level declaration of the same name merges with this interface, so it may add members. */
+function isMerged(sourceFile: ts.SourceFile, node: ts.InterfaceDeclaration): boolean {
+  const name = node.name.text;
+  return sourceFile.statements.some(
+    (statement) =>
+      statement !== node &&
+      (ts.isInterfaceDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isModuleDeclaration(statement) || ts.isFunctionDeclaration(statement)) &&
+      statement.name !== undefined &&
+      ts.isIdentifier(statement.name) &&
+      statement.name.text === name,
+  );
+}
+
+/**
+ * The name a class goes by: its own, else the binding an anonymous class expression is assigned
+ * to (`const MemDriver = class implements …`, as JavaScript names it), else `default`.
+ */
+function classBindingName(node: ts.ClassLikeDeclaration): string {
+  if (node.name !== undefined) return node.name.text;
+  let holder: ts.Node = node.parent;
+  while (ts.isParenthesizedExpression(holder) || ts.isAsExpression(holder) || ts.isSatisfiesExpression(holder) || ts.isNonNullExpression(holder) || ts.isTypeAssertionExpression(holder)) holder = holder.parent;
+  if ((ts.isVariableDeclaration(holder) || ts.isPropertyAssignment(holder) || ts.isPropertyDeclaration(holder)) && ts.isIdentifier(holder.name)) return holder.name.text;
+  if (ts.isBinaryExpression(holder) && holder.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(holder.left)) return holder.left.text;
+  return 'default';
 }
 
 /**

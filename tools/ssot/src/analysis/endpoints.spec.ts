@@ -1,4 +1,4 @@
-import { findEndpoint } from './endpoints';
+import { findEndpoint, neverResolves } from './endpoints';
 
 const none = (): boolean => false;
 
@@ -23,6 +23,18 @@ describe('findEndpoint', () => {
       expect(findEndpoint(text, none)).toBeUndefined();
     },
   );
+
+  it.each([
+    ['db.example.invalid', true],
+    ['invalid', true],
+    ['API.Invalid.', true],
+    ['invalid.example.com', false],
+    ['db.invalid-host.com', false],
+    ['db.example', false],
+    ['example.com', false],
+  ])('neverResolves(%j) is %j: only names under .invalid (RFC 6761) never resolve', (host, expected) => {
+    expect(neverResolves(host)).toBe(expected);
+  });
 
   it('leaves allowed URLs alone', () => {
     expect(findEndpoint('https://json.schemastore.org/x', (url) => url.startsWith('https://json.schemastore.org/'))).toBeUndefined();

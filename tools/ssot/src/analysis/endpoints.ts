@@ -77,6 +77,7 @@ function hostOfUrl(url: string): string {
   return host.startsWith('[') ? host : (host.split(':')[0] ?? '');
 }
 
-function neverResolves(host: string): boolean {
+/** A host under `.invalid` (RFC 6761: guaranteed never to resolve): not an endpoint, in a string or beside a port. */
+export function neverResolves(host: string): boolean {
   return /(^|\.)invalid\.?$/i.test(host);
 }

@@ -66,6 +66,22 @@ export const forbiddenImports: FileRule = defineFileRule({
             ...(fixed ? { fix: plan.edits } : {}),
           });
         }
+        // `/// <reference types="x" />` loads a package's types as an import would; it is a
+        // comment, not a node, so no rewrite is offered
+        for (const directive of sourceFile.typeReferenceDirectives) {
+          const rule = registry.importRuleFor(directive.fileName);
+          if (rule === undefined) continue;
+          const advice = rule.replacement === undefined ? "reference each name's owner instead" : `reference '${rule.replacement}'`;
+          findings.push({
+            rule: 'forbidden-imports',
+            messageId: rule.status,
+            data: { reason: rule.reason === undefined ? '' : ` (${rule.reason})`, specifier: directive.fileName, advice },
+            start: directive.pos,
+            end: directive.end,
+            subject: directive.fileName,
+            hint: `${advice} (no automatic fix for a reference directive)`,
+          });
+        }
         return findings;
       },
     };

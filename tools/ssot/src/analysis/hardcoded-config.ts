@@ -1,9 +1,10 @@
 import ts from 'typescript';
 import { moduleCallSpecifier, unwrap } from './ast';
-import { SUBSTITUTION, findEndpoint, isPublicWebUrl } from './endpoints';
+import { SUBSTITUTION, findEndpoint, isPublicWebUrl, neverResolves } from './endpoints';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
-const PROCESS_MODULES = new Set(['process', 'node:process']);
+/** The modules whose default or namespace export is `process`. */
+export const PROCESS_MODULES: ReadonlySet<string> = new Set(['process', 'node:process']);
 /** String and template literals (endpoints) and the ways of reaching process.env. */
 const VISITED_KINDS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.StringLiteral,
@@ -40,35 +41,76 @@ export const hardcodedConfig: FileRule = defineFileRule({
     const configPackage = registry.configPackage ?? 'the config package';
     const hint = registry.ruleHint('no-hardcoded-config');
     const readsAreOwned = registry.configPackage !== undefined;
-    // `const p = process` (or `globalThis.process`): p.env is process.env
+    // One pass over the top-level statements finds the module's names for process, import.meta
+    // and its literal ports:
+    // - `const p = process` (or `globalThis.process`, `require('node:process')`), `import proc from
+    //   'process'`, `import * as proc from 'node:process'`: p.env is process.env;
+    // - `const m = import.meta`: m.env is import.meta.env;
+    // - `const PORT = 8080`: a port written once and substituted is still a literal port. Only a
+    //   constant named as a port (a TTL or a line number is not one);
+    // - `const ports = { http: 8080 }` (`PORTS`, `servicePorts`): a table of ports named as one,
+    //   whose numeric entries are literal ports (`${ports.http}`; not `limits.max`).
+    // Port names count only where no other declaration in the file (a parameter `port`) can be the name meant.
     const processAliases = new Set<string>();
+    const metaAliases = new Set<string>();
+    const portConstants = new Map<string, string>();
+    const portTables = new Map<string, Map<string, string>>();
     for (const statement of sourceFile.statements) {
+      if (ts.isImportDeclaration(statement)) {
+        if (ts.isStringLiteral(statement.moduleSpecifier) && PROCESS_MODULES.has(statement.moduleSpecifier.text)) addProcessImports(statement, processAliases);
+        continue;
+      }
+      if (ts.isImportEqualsDeclaration(statement)) {
+        // `import proc = require('process')`
+        const reference = statement.moduleReference;
+        if (ts.isExternalModuleReference(reference) && ts.isStringLiteral(reference.expression) && PROCESS_MODULES.has(reference.expression.text)) processAliases.add(statement.name.text);
+        continue;
+      }
       if (!ts.isVariableStatement(statement)) continue;
+      const isConst = (statement.declarationList.flags & ts.NodeFlags.Const) !== 0;
       for (const declaration of statement.declarationList.declarations) {
-        if (ts.isIdentifier(declaration.name) && declaration.initializer !== undefined && isProcess(declaration.initializer)) processAliases.add(declaration.name.text);
+        if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
+        const name = declaration.name.text;
+        const value = unwrap(declaration.initializer);
+        if (isProcess(value)) processAliases.add(name);
+        else if (isImportMeta(value)) metaAliases.add(name);
+        else if (!isConst) continue;
+        else if (ts.isNumericLiteral(value)) {
+          if (isPortName(name) && isPort(value.text)) portConstants.set(name, value.getText(sourceFile));
+        } else if (isPortTableName(name)) {
+          const table = portTable(value);
+          if (table !== undefined) portTables.set(name, table);
+        }
+      }
+    }
+    if (portConstants.size > 0 || portTables.size > 0) {
+      for (const name of declaredMoreThanOnce(sourceFile, new Set([...portConstants.keys(), ...portTables.keys()]))) {
+        portConstants.delete(name);
+        portTables.delete(name);
       }
     }
     const isProcessLike = (expression: ts.Expression): boolean => {
       const target = unwrap(expression);
       return isProcess(target) || (ts.isIdentifier(target) && processAliases.has(target.text));
     };
-    // `const PORT = 8080` at the top of the module: a port written once and substituted is still a
-    // literal port. Only a constant named as a port (a TTL or a line number is not one), and only
-    // where no other declaration in the file (a parameter `port`) can be the name meant.
-    const portConstants = new Map<string, string>();
-    for (const statement of sourceFile.statements) {
-      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
-      for (const declaration of statement.declarationList.declarations) {
-        const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
-        if (ts.isIdentifier(declaration.name) && isPortName(declaration.name.text) && value !== undefined && ts.isNumericLiteral(value) && isPort(value.text)) {
-          portConstants.set(declaration.name.text, value.getText(sourceFile));
-        }
-      }
-    }
-    if (portConstants.size > 0) for (const name of declaredMoreThanOnce(sourceFile, portConstants)) portConstants.delete(name);
+    const isImportMetaLike = (expression: ts.Expression): boolean => {
+      const target = unwrap(expression);
+      return isImportMeta(target) || (ts.isIdentifier(target) && metaAliases.has(target.text));
+    };
+    // the text a substituted part stands for in an endpoint: a numeric literal (`${8443}`, `+ 3000`),
+    // a port constant or a port table's entry as its port, anything else a substitution
     const substitute = (expression: ts.Expression): string => {
       const value = unwrap(expression);
-      return (ts.isIdentifier(value) ? portConstants.get(value.text) : undefined) ?? SUBSTITUTION;
+      if (ts.isNumericLiteral(value)) return value.text;
+      // `${fileName}:120` is a position in a file, not a host and a port
+      if (namesFilePosition(value)) return FILE_POSITION;
+      if (ts.isIdentifier(value)) return portConstants.get(value.text) ?? SUBSTITUTION;
+      if (portTables.size > 0 && (ts.isPropertyAccessExpression(value) || ts.isElementAccessExpression(value))) {
+        const table = ts.isIdentifier(value.expression) ? portTables.get(value.expression.text) : undefined;
+        const key = ts.isPropertyAccessExpression(value) ? value.name.text : ts.isStringLiteralLike(value.argumentExpression) ? value.argumentExpression.text : undefined;
+        return (key === undefined ? undefined : table?.get(key)) ?? SUBSTITUTION;
+      }
+      return SUBSTITUTION;
     };
     const checkLiteralPort = (node: ts.Node, text: string): void => {
       const match = literalPortAfterHost(text);
@@ -113,14 +155,21 @@ export const hardcodedConfig: FileRule = defineFileRule({
           // without a config package in the registry, the workspace has no owner of environment reads to send them to
         } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcessLike(node.expression)) {
           report(node, 'processEnv', 'process.env', 'process.env');
-        } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && ts.isMetaProperty(node.expression) && node.expression.keywordToken === ts.SyntaxKind.ImportKeyword) {
+        } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isImportMetaLike(node.expression)) {
           report(node, 'importMetaEnv', 'import.meta.env', 'import.meta.env');
-        } else if (ts.isElementAccessExpression(node) && isStringValue(node.argumentExpression, 'env') && isProcessLike(node.expression)) {
-          report(node, 'processEnv', 'process.env', 'process.env');
-        } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isProcessLike(node.initializer)) {
+        } else if (ts.isElementAccessExpression(node) && isStringValue(node.argumentExpression, 'env')) {
+          if (isProcessLike(node.expression)) report(node, 'processEnv', 'process.env', 'process.env');
+          else if (isImportMetaLike(node.expression)) report(node, 'importMetaEnv', 'import.meta.env', 'import.meta.env');
+        } else if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer) {
+          // `const { env } = process` (or `= require('process')`, `= import.meta`)
+          const meta = isImportMetaLike(node.initializer);
+          if (!meta && !isProcessLike(node.initializer)) return;
           for (const element of node.name.elements) {
             const key = element.propertyName ?? element.name;
-            if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && key.text === 'env') report(element, 'processEnv', 'process.env', 'process.env');
+            if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && key.text === 'env') {
+              if (meta) report(element, 'importMetaEnv', 'import.meta.env', 'import.meta.env');
+              else report(element, 'processEnv', 'process.env', 'process.env');
+            }
           }
         } else if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && PROCESS_MODULES.has(node.moduleSpecifier.text)) {
           const bindings = node.importClause?.namedBindings;
@@ -228,15 +277,34 @@ function isModuleName(node: ts.StringLiteralLike): boolean {
   );
 }
 
+/** `process`, `globalThis.process` (or `global.process`), `require('process')` (or `'node:process'`). */
 function isProcess(expression: ts.Expression): boolean {
   const target = unwrap(expression);
   if (ts.isIdentifier(target)) return target.text === 'process';
+  if (ts.isCallExpression(target)) {
+    const [specifier] = target.arguments;
+    return ts.isIdentifier(target.expression) && target.expression.text === 'require' && target.arguments.length === 1 && specifier !== undefined && ts.isStringLiteralLike(specifier) && PROCESS_MODULES.has(specifier.text);
+  }
   return (
     ts.isPropertyAccessExpression(target) &&
     target.name.text === 'process' &&
     ts.isIdentifier(unwrap(target.expression)) &&
     ['globalThis', 'global'].includes((unwrap(target.expression) as ts.Identifier).text)
   );
+}
+
+function isImportMeta(expression: ts.Expression): boolean {
+  return ts.isMetaProperty(expression) && expression.keywordToken === ts.SyntaxKind.ImportKeyword && expression.name.text === 'meta';
+}
+
+/** The names an import of the process module binds to the module itself: `import proc from 'process'`, `import * as proc from 'node:process'`, `import { default as proc } …`. */
+function addProcessImports(declaration: ts.ImportDeclaration, aliases: Set<string>): void {
+  const clause = declaration.importClause;
+  if (clause === undefined || clause.isTypeOnly) return;
+  if (clause.name !== undefined) aliases.add(clause.name.text);
+  const bindings = clause.namedBindings;
+  if (bindings !== undefined && ts.isNamespaceImport(bindings)) aliases.add(bindings.name.text);
+  else if (bindings !== undefined) for (const element of bindings.elements) if (element.propertyName?.text === 'default' && !element.isTypeOnly) aliases.add(element.name.text);
 }
 
 function isStringValue(expression: ts.Expression, value: string): boolean {
@@ -256,16 +324,64 @@ export function literalPortAfterHost(text: string): string | undefined {
   return port >= 1 && port <= 65535 ? `…:${match[2]}` : undefined;
 }
 
-/** A name that says it holds a port, one of its words being "port": PORT, REDIS_PORT, httpPort, portNumber (not PORTAL, support). */
-export function isPortName(name: string): boolean {
+/** What a substituted file name or path stands for in the text literalPortAfterHost reads (not a host). */
+const FILE_POSITION = 'file';
+
+/** The words of a name that holds a file, a path or a line rather than a host (`fileName`, `sourcePath`, `LINE`). */
+const FILE_WORDS: ReadonlySet<string> = new Set(['file', 'filename', 'filepath', 'path', 'pathname', 'line', 'location', 'loc', 'module', 'dir']);
+
+/** An identifier or member (`fileName`, `this.sourcePath`, `node.loc`) whose name says it is a file, path or line. */
+function namesFilePosition(expression: ts.Expression): boolean {
+  const name = ts.isIdentifier(expression) ? expression.text : ts.isPropertyAccessExpression(expression) ? expression.name.text : undefined;
+  return name !== undefined && nameWords(name).some((word) => FILE_WORDS.has(word));
+}
+
+/** A name's words, lower case: split at `_`, `$` and camelCase humps (`REDIS_PORT`, `httpPort` → redis port, http port). */
+function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .split(/[_$]+/)
-    .some((word) => word.toLowerCase() === 'port');
+    .map((word) => word.toLowerCase());
+}
+
+/** A name that says it holds a port, one of its words being "port": PORT, REDIS_PORT, httpPort, portNumber (not PORTAL, support). */
+export function isPortName(name: string): boolean {
+  return hasNameWord(name, 'port');
+}
+
+/** A name that says it holds ports, one of its words being "port" or "ports": ports, PORTS, servicePorts, DEFAULT_PORT (not reports, viewport, limits). */
+function isPortTableName(name: string): boolean {
+  return hasNameWord(name, 'port', 'ports');
+}
+
+/** Whether one of the name's words (split at `_`, `$` and camelCase humps) is one of `words` (lower case, each containing "port"). */
+function hasNameWord(name: string, ...words: string[]): boolean {
+  // every import binding of every file comes here: most names cannot hold the word at all
+  if (!/port/i.test(name)) return false;
+  return nameWords(name).some((word) => words.includes(word));
+}
+
+/**
+ * The entries of a port table (`{ http: 8080, 'admin': 9090 }`, also `as const` or
+ * `Object.freeze({ … })`) whose value is a numeric literal port, by key; undefined when none is.
+ */
+function portTable(value: ts.Expression): Map<string, string> | undefined {
+  let object = value;
+  if (ts.isCallExpression(object) && object.arguments.length === 1 && ts.isPropertyAccessExpression(object.expression) && object.expression.name.text === 'freeze' && ts.isIdentifier(object.expression.expression) && object.expression.expression.text === 'Object') {
+    object = unwrap(object.arguments[0] as ts.Expression);
+  }
+  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  let table: Map<string, string> | undefined;
+  for (const property of object.properties) {
+    if (!ts.isPropertyAssignment(property) || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) continue;
+    const entry = unwrap(property.initializer);
+    if (ts.isNumericLiteral(entry) && isPort(entry.text)) (table ??= new Map()).set(property.name.text, entry.text);
+  }
+  return table;
 }
 
 /** Of `names`, those the file declares more than once (a parameter, a local, a destructured binding of the same name). */
-function declaredMoreThanOnce(sourceFile: ts.SourceFile, names: ReadonlyMap<string, string>): Set<string> {
+function declaredMoreThanOnce(sourceFile: ts.SourceFile, names: ReadonlySet<string>): Set<string> {
   const seen = new Map<string, number>();
   const visit = (node: ts.Node): void => {
     if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node) || ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) && node.name !== undefined && ts.isIdentifier(node.name) && names.has(node.name.text)) {
@@ -295,6 +411,9 @@ export function concatenationText(node: ts.BinaryExpression, substitute: (expres
     } else if (ts.isStringLiteralLike(value)) {
       parts.push(value.text);
       literal = true;
+    } else if (ts.isNumericLiteral(value)) {
+      // `':' + 3000`: a number written in the chain is literal text
+      parts.push(value.text);
     } else {
       parts.push(substitute(value));
     }
@@ -303,14 +422,22 @@ export function concatenationText(node: ts.BinaryExpression, substitute: (expres
   return literal ? parts.join('').replace(/\uFFFF+/g, SUBSTITUTION) : undefined;
 }
 
-/** `{ host: cfg.host, port: 6379 }` (or `port: PORT`, a port constant): a literal port in an object that also names a host. */
+/**
+ * `{ host: cfg.host, port: 6379 }` (or `port: PORT`, a port constant): a literal port in an object
+ * that also names a host. Not when the host is a literal that never resolves (`'db.example.invalid'`,
+ * as for hosts in strings).
+ */
 export function literalPortBesideHost(object: ts.ObjectLiteralExpression, sourceFile: ts.SourceFile, substitute: (expression: ts.Expression) => string): { node: ts.Node; value: string } | undefined {
   let port: { node: ts.Node; value: string } | undefined;
   let host = false;
   for (const property of object.properties) {
     if (!ts.isPropertyAssignment(property) && !ts.isShorthandPropertyAssignment(property)) continue;
     const key = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : '';
-    if (/^(host|hostname|address|server)$/i.test(key)) host = true;
+    if (/^(host|hostname|address|server)$/i.test(key)) {
+      const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : undefined;
+      if (value !== undefined && ts.isStringLiteralLike(value) && neverResolves(value.text)) return undefined;
+      host = true;
+    }
     if (!/^port$/i.test(key)) continue;
     const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : property.name;
     // as written (`6379`), the key of a finding a baseline may hold

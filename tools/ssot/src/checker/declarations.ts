@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { hasModifier, locallyExportedNames } from '../analysis/ast';
+import { hasModifier, heritageNames, locallyExportedNames } from '../analysis/ast';
 import { type ParsedFile, locationOf } from './parsed-file';
 import type { Location } from './violation';
 
@@ -47,7 +47,7 @@ export function typeDeclarations(file: ParsedFile): TypeDeclaration[] {
       kind,
       packageName: file.context.pkg?.name ?? '',
       location: locationOf(file, node.name.getStart(sourceFile), node.name.getEnd()),
-      heritage: heritageNames(node),
+      heritage: heritageNames(node, sourceFile),
       defaultExport: hasModifier(node, ts.SyntaxKind.DefaultKeyword),
       aliasText: ts.isTypeAliasDeclaration(node) ? `${node.typeParameters?.map((p) => p.getText(sourceFile)).join(',') ?? ''}=${node.type.getText(sourceFile).replace(/\s+/g, '')}` : undefined,
       reExportsSameName:
@@ -75,19 +75,6 @@ function kindOf(statement: ts.Statement): DeclarationKind | undefined {
   if (ts.isTypeAliasDeclaration(statement)) return 'type';
   if (ts.isEnumDeclaration(statement)) return 'enum';
   return undefined;
-}
-
-function heritageNames(node: ts.Node): Set<string> {
-  const names = new Set<string>();
-  const clauses = ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node) ? node.heritageClauses ?? [] : [];
-  for (const clause of clauses) {
-    for (const type of clause.types) {
-      const expression = type.expression;
-      if (ts.isIdentifier(expression)) names.add(expression.text);
-      else if (ts.isPropertyAccessExpression(expression)) names.add(expression.name.text);
-    }
-  }
-  return names;
 }
 
 function membersOf(

@@ -1,6 +1,6 @@
 export { SCORE_FORMULA, runCheck } from './run-check';
 export type { CheckOptions, CheckResult } from './run-check';
-export { CheckReportSchema, toJsonReport } from './report-json';
+export { CheckErrorReportSchema, CheckReportSchema, toJsonErrorReport, toJsonReport } from './report-json';
 export type { CheckReport } from './report-json';
 export { toSarif } from './report-sarif';
 export { formatTextReport } from './report-text';

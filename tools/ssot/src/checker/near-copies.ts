@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { hasModifier, unwrap } from '../analysis/ast';
+import { FREEZE_CALLS, hasModifier, heritageNames, qualifiedCalleeName, unwrap } from '../analysis/ast';
 import { type ExtensionRegistrations, extensionRegistrations, isRegisteredExtension } from '../analysis/extension-points';
 import type { NameMatch, Registry } from '../registry';
 import { type MemberProfile, type ProfiledNode, memberProfile } from './member-profile';
@@ -52,6 +52,7 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
   const shapes: Shape[] = [];
   const registrations = extensionRegistrations(sourceFile, extensionPoints);
   const merged = mergedNames(sourceFile);
+  const zod: ZodContext = { objectFunctions: zodObjectImports(sourceFile), schemas: new Map() };
   const add = (name: string, display: string, kind: ShapeKind, nameNode: ts.Node, heritage: Set<string>, members: string[], profiled?: ProfiledNode): void => {
     if (members.length === 0) return;
     shapes.push({
@@ -74,7 +75,7 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       const kind = ts.isClassDeclaration(statement) ? 'class' : 'interface';
       // an anonymous default class is placed at its first token (a JavaScript file's JSDoc is a child too)
       const nameNode = statement.name ?? statement.getChildren(sourceFile).find((child) => !ts.isJSDoc(child)) ?? statement;
-      add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageOf(statement), memberNames(statement.members), statement);
+      add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageNames(statement, sourceFile), memberNames(statement.members), statement);
     } else if (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type)) {
       add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), memberNames(statement.type.members), statement.type);
     } else if (ts.isEnumDeclaration(statement)) {
@@ -84,10 +85,13 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       for (const declaration of statement.declarationList.declarations) {
         if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
         const value = unwrap(declaration.initializer);
-        const schema = zodObjectShape(value);
-        if (schema !== undefined) add(declaration.name.text, declaration.name.text, 'schema', declaration.name, new Set(), schema);
-        else if (ts.isObjectLiteralExpression(value)) {
-          const members = literalRecord(value);
+        const schema = zodObjectShape(value, zod);
+        if (schema !== undefined) {
+          zod.schemas.set(declaration.name.text, schema);
+          add(declaration.name.text, declaration.name.text, 'schema', declaration.name, new Set(), schema);
+        } else {
+          const object = frozenArgument(value);
+          const members = ts.isObjectLiteralExpression(object) ? literalRecord(object) : undefined;
           if (members !== undefined) add(declaration.name.text, declaration.name.text, 'object', declaration.name, new Set(), members);
         }
       }
@@ -192,18 +196,6 @@ export function nearCopies(shapes: readonly Shape[], registry: Registry, thresho
   return violations;
 }
 
-function heritageOf(node: ts.ClassDeclaration | ts.InterfaceDeclaration): Set<string> {
-  const names = new Set<string>();
-  for (const clause of node.heritageClauses ?? []) {
-    for (const type of clause.types) {
-      const expression = type.expression;
-      if (ts.isIdentifier(expression)) names.add(expression.text);
-      else if (ts.isPropertyAccessExpression(expression)) names.add(expression.name.text);
-    }
-  }
-  return names;
-}
-
 /** Public member names: properties, methods, accessors, constructor parameter properties; private and # members are internals. */
 function memberNames(members: ts.NodeArray<ts.ClassElement | ts.TypeElement>): string[] {
   const names: string[] = [];
@@ -242,16 +234,92 @@ function literalRecord(object: ts.ObjectLiteralExpression): string[] | undefined
   return members;
 }
 
-/** The field names of `z.object({...})` (also strictObject, looseObject), whatever the zod import is called. */
-function zodObjectShape(value: ts.Expression): string[] | undefined {
-  let call = value;
-  // z.object({...}).strict(), .describe(…), .brand() …: the object is at the root of the chain
-  while (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && !/^(object|strictObject|looseObject)$/.test(call.expression.name.text)) {
-    call = call.expression.expression;
+/** `Object.freeze(x)` (seal, deepFreeze, …: FREEZE_CALLS) returns x: a frozen copy of an enum is still a copy. */
+function frozenArgument(value: ts.Expression): ts.Expression {
+  if (!ts.isCallExpression(value) || value.arguments.length !== 1 || !FREEZE_CALLS.has(qualifiedCalleeName(value.expression))) return value;
+  const [argument] = value.arguments;
+  return argument === undefined ? value : unwrap(argument);
+}
+
+/** The zod functions that make an object schema, called on the namespace (`z.object`) or imported by name. */
+const ZOD_OBJECT = /^(object|strictObject|looseObject)$/;
+
+/** Methods of a zod object schema that return an object schema (the chain a copy is built with). */
+const ZOD_OBJECT_METHODS: ReadonlySet<string> = new Set([
+  'extend', 'safeExtend', 'merge', 'pick', 'omit', 'partial', 'required', 'strict', 'strip', 'passthrough', 'catchall', 'describe', 'brand', 'readonly', 'meta',
+]);
+
+/** What a file's schemas are read with: zod's object functions it imports by name, and its schemas so far (name to fields). */
+interface ZodContext {
+  objectFunctions: ReadonlySet<string>;
+  schemas: Map<string, string[]>;
+}
+
+/** Local names bound to zod's object functions by `import { object } from 'zod'` (or zod/v4, zod/mini …). */
+function zodObjectImports(sourceFile: ts.SourceFile): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const statement of sourceFile.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || !/^zod(\/|$)/.test(statement.moduleSpecifier.text)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
+    for (const element of bindings.elements) if (ZOD_OBJECT.test((element.propertyName ?? element.name).text)) names.add(element.name.text);
   }
-  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression) || !/^(object|strictObject|looseObject)$/.test(call.expression.name.text)) return undefined;
-  const [fields] = call.arguments;
-  const object = fields === undefined ? undefined : unwrap(fields);
+  return names;
+}
+
+/**
+ * The field names of a zod object schema: `z.object({...})` (strictObject, looseObject; whatever
+ * the zod import is called, or the function imported by name), the chain after it
+ * (`.extend({...})` adds, `.pick`/`.omit` keep or drop, `.strict()` and the like keep), and an
+ * earlier schema of the same file extended or spread (`Base.extend({...})`, `{...Base.shape}`).
+ */
+function zodObjectShape(value: ts.Expression, zod: ZodContext): string[] | undefined {
+  const chain: ts.CallExpression[] = [];
+  let root: ts.Expression = value;
+  while (ts.isCallExpression(root) && ts.isPropertyAccessExpression(root.expression) && !ZOD_OBJECT.test(root.expression.name.text)) {
+    chain.push(root);
+    root = unwrap(root.expression.expression);
+  }
+  let fields: string[] | undefined;
+  if (ts.isCallExpression(root) && isZodObjectFunction(root.expression, zod)) {
+    fields = objectFields(root.arguments[0], zod);
+  } else if (ts.isIdentifier(root) && chain.length > 0 && chain.every((call) => ZOD_OBJECT_METHODS.has((call.expression as ts.PropertyAccessExpression).name.text))) {
+    // `Base.extend({...})`: only a schema of this file; one imported is reused, not copied
+    fields = zod.schemas.get(root.text);
+  }
+  if (fields === undefined) return undefined;
+  for (const call of chain.reverse()) {
+    const method = (call.expression as ts.PropertyAccessExpression).name.text;
+    const [argument] = call.arguments;
+    if (method === 'extend' || method === 'safeExtend') {
+      fields = [...fields, ...(objectFields(argument, zod) ?? [])];
+    } else if (method === 'merge' && argument !== undefined) {
+      const other = unwrap(argument);
+      fields = [...fields, ...((ts.isIdentifier(other) ? zod.schemas.get(other.text) : zodObjectShape(other, zod)) ?? [])];
+    } else if ((method === 'pick' || method === 'omit') && argument !== undefined && ts.isObjectLiteralExpression(unwrap(argument))) {
+      const keys = new Set(objectFields(argument, zod));
+      fields = fields.filter((field) => keys.has(field) === (method === 'pick'));
+    }
+  }
+  return [...new Set(fields)];
+}
+
+function isZodObjectFunction(callee: ts.Expression, zod: ZodContext): boolean {
+  if (ts.isPropertyAccessExpression(callee)) return ZOD_OBJECT.test(callee.name.text);
+  return ts.isIdentifier(callee) && zod.objectFunctions.has(callee.text);
+}
+
+/** The keys of an object literal, a `...Base.shape` of an earlier schema of the file counting as its fields. */
+function objectFields(argument: ts.Expression | undefined, zod: ZodContext): string[] | undefined {
+  const object = argument === undefined ? undefined : unwrap(argument);
   if (object === undefined || !ts.isObjectLiteralExpression(object)) return undefined;
-  return object.properties.flatMap((property) => (property.name !== undefined ? [propertyText(property.name)] : [])).filter((name) => name !== '');
+  return object.properties.flatMap((property) => {
+    if (ts.isSpreadAssignment(property)) {
+      const spread = unwrap(property.expression);
+      const base = ts.isPropertyAccessExpression(spread) && spread.name.text === 'shape' && ts.isIdentifier(spread.expression) ? zod.schemas.get(spread.expression.text) : undefined;
+      return base ?? [];
+    }
+    const name = property.name === undefined ? '' : propertyText(property.name);
+    return name === '' ? [] : [name];
+  });
 }

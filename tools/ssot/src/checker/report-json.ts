@@ -81,3 +81,19 @@ export function toJsonReport(result: CheckResult): CheckReport {
     durationMs: result.durationMs,
   };
 }
+
+/**
+ * What `check --json` prints when it cannot check at all (no registry, an invalid one, a bad
+ * command line): a JSON consumer gets a document to read instead of empty output. The exit code
+ * (2) and the message on stderr are as without --json.
+ */
+export const CheckErrorReportSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  tool: z.strictObject({ name: z.literal(TOOL_NAME), version: z.string() }),
+  error: z.strictObject({ code: z.string(), message: z.string() }),
+});
+export type CheckErrorReport = z.output<typeof CheckErrorReportSchema>;
+
+export function toJsonErrorReport(code: string, message: string): CheckErrorReport {
+  return { schemaVersion: 1, tool: { name: TOOL_NAME, version: toolVersion() }, error: { code, message } };
+}

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { extensionPointNames } from '../analysis/extension-points';
+import { NoPackagesError } from '../errors';
 import { findRegistryFile, loadRegistry, type Registry } from '../registry';
 import { type FileContext, WorkspaceIndex } from '../workspace-model';
 import { type BaselineEntry, compareWithBaseline, readBaseline, recordBaseline, writeBaseline } from './baseline';
@@ -66,6 +67,7 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   const cwd = resolve(options.cwd ?? process.cwd());
   const registry = loadRegistry(options.configFile === undefined ? findRegistryFile(cwd) : resolve(cwd, options.configFile));
   const workspace = WorkspaceIndex.load(registry);
+  if (workspace.packages.length === 0) throw new NoPackagesError(registry.root);
 
   const shimPaths = new Set(registry.data.imports.flatMap((rule) => (rule.shim === undefined ? [] : [resolve(registry.root, rule.shim)])));
   const contexts = workspace.sourceFileContexts();

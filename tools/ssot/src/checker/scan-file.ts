@@ -27,7 +27,7 @@ export interface ScanSetup {
 export interface FileScan {
   /** exportedAliasNames of the file (collectAliasNames). */
   aliasNames: string[];
-  /** The scanned files it imports by relative path. */
+  /** The scanned files it imports (importedFiles). */
   imports: string[];
   /** Findings that stand whatever the file's role: a syntax error first, then the rules' findings. */
   violations: Violation[];
@@ -87,7 +87,7 @@ export function scanFile(setup: ScanSetup, file: ParsedFile): FileScan {
   const generated = isGeneratedSource(file.sourceFile.text);
   return {
     aliasNames: [...aliasNames],
-    imports: relativeImports(file, setup.known),
+    imports: importedFiles(file, setup.known, workspace),
     violations,
     heldBack,
     declarations: generated ? [] : typeDeclarations(file),
@@ -100,15 +100,24 @@ export function scanFile(setup: ScanSetup, file: ParsedFile): FileScan {
 /** MODULE_REFERENCE_KINDS by kind: one lookup per node instead of a call. */
 const REFERENCE_KINDS: readonly boolean[] = Array.from({ length: ts.SyntaxKind.Count }, (_, kind) => MODULE_REFERENCE_KINDS.includes(kind));
 
-/** The scanned files a file imports by relative path (imports, re-exports, require, import(), mocks). */
-function relativeImports(file: ParsedFile, known: ReadonlySet<string>): string[] {
+/**
+ * The scanned files a file imports (imports, re-exports, require, import(), mocks): by relative
+ * path, or by a workspace package's name through its `exports` (a test file a package exports to
+ * production code is production code).
+ */
+function importedFiles(file: ParsedFile, known: ReadonlySet<string>, workspace: WorkspaceIndex): string[] {
   const targets: string[] = [];
   for (const node of file.nodes) {
     if (!REFERENCE_KINDS[node.kind]) continue;
     const reference = moduleReferenceOf(node);
-    if (reference === undefined || !reference.specifier.text.startsWith('.')) continue;
-    const hit = resolveRelative(file.context.path, reference.specifier.text, known);
-    if (hit !== undefined) targets.push(hit);
+    if (reference === undefined) continue;
+    const specifier = reference.specifier.text;
+    if (specifier.startsWith('.')) {
+      const hit = resolveRelative(file.context.path, specifier, known);
+      if (hit !== undefined) targets.push(hit);
+    } else {
+      targets.push(...workspace.exportedFiles(specifier, known));
+    }
   }
   return targets;
 }

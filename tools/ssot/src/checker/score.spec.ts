@@ -57,6 +57,22 @@ describe('the score', () => {
     expect(result.byCategory['no-module-singletons']).toBe(2);
   });
 
+  it('does not rise when a file with findings moves under a test folder that another package imports through an exports subpath', () => {
+    const dir = copyLegacyFixture();
+    const core = join(dir, 'packages/websocket-core');
+    mkdirSync(join(core, 'src/testing'));
+    renameSync(join(core, 'src/connection-registry.ts'), join(core, 'src/testing/connection-registry.ts'));
+    const rewrite = (file: string, from: string, to: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+    rewrite(join(core, 'src/index.ts'), "export { ConnectionRegistry, getConnectionRegistry } from './connection-registry';\n", '');
+    rewrite(join(core, 'src/testing/connection-registry.ts'), "'./types'", "'../types'");
+    writeFileSync(join(core, 'package.json'), JSON.stringify({ name: '@legacy/websocket-core', exports: { '.': './src/index.ts', './registry/*': { types: './src/testing/*.ts', default: './dist/testing/*.js' } } }));
+    const services = join(dir, 'packages/services/src/index.ts');
+    writeFileSync(services, `${readFileSync(services, 'utf8')}export { getConnectionRegistry } from '@legacy/websocket-core/registry/connection-registry';\n`);
+    const result = runCheck({ cwd: dir });
+    expect(result.violations.find((v) => v.subject === 'registry')?.file).toBe('packages/websocket-core/src/testing/connection-registry.ts');
+    expect(result.score.value).toBeLessThanOrEqual(original);
+  });
+
   it('rises when a violation is fixed', () => {
     const dir = copyLegacyFixture();
     writeFileSync(join(dir, 'apps/chat/src/cors.ts'), 'export const ALLOWED_ORIGINS: readonly string[] = [];\n');

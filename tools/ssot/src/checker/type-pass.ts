@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import ts from 'typescript';
 import { hasModifier, isJavaScriptPath, unwrap } from '../analysis/ast';
 import { SUBSTITUTION } from '../analysis/endpoints';
-import { concatenationText, isPortName, literalPortAfterHost, literalPortBesideHost } from '../analysis/hardcoded-config';
+import { PROCESS_MODULES, concatenationText, isPortName, literalPortAfterHost, literalPortBesideHost } from '../analysis/hardcoded-config';
+import { reflectiveTarget } from '../analysis/factory-only';
 import type { Concept, NameMatch, Registry } from '../registry';
 import type { WorkspaceIndex } from '../workspace-model';
 import { type MemberProfile, mayMatch, memberProfile, unasserted } from './member-profile';
@@ -90,7 +91,6 @@ export function resolveRelative(fromPath: string, specifier: string, known: { ha
 }
 
 const TYPE_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'type']);
-const PROCESS_MODULES = new Set(['process', 'node:process']);
 
 /** The contracts a copy or an implementation is compared with: canonical classes, interfaces and object types in their owner, large enough to copy. */
 export function contractsOf(shapes: readonly Shape[], registry: Registry): Shape[] {
@@ -308,6 +308,8 @@ function routeCandidates(file: ParsedFile, registry: Registry, workspace: Worksp
     if (!ts.isIdentifier(root)) return;
     const binding = imported.get(root.text);
     if (binding === undefined) return;
+    // the process module imported whole (`import proc from 'process'`) is no-hardcoded-config's, per file
+    if (kind === 'env' && PROCESS_MODULES.has(binding.module)) return;
     const name = root === target ? binding.name : (target as ts.PropertyAccessExpression).name.text;
     const via = PROCESS_MODULES.has(binding.module) || name === 'default' || name === '*' ? null : name;
     routes.push({ path: file.context.path, kind, syntaxKind: node.kind, start: node.getStart(file.sourceFile), end: node.end, via });
@@ -360,34 +362,73 @@ function routeCandidates(file: ParsedFile, registry: Registry, workspace: Worksp
 
 /**
  * Top-level `const x = { … }` objects with methods or computed values (shapesOf keeps only
- * literal records, which copy enums): an object can implement a contract as well as a class.
+ * literal records, which copy enums), and the object a top-level function returns
+ * (`function makeDriver() { return { … } }`, `const make = () => ({ … })`; named `makeDriver()`):
+ * an object can implement a contract as well as a class.
  */
 function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
   const shapes: Shape[] = [];
   const merged = mergedNames(file.sourceFile);
+  const add = (name: string, display: string, value: ts.ObjectLiteralExpression, written: ts.Expression, at: ts.Node, open: boolean): void => {
+    if (value.properties.length < minMembers) return;
+    // literal records (every value a string or number) are shapesOf's, compared with enums
+    if (value.properties.every((property) => ts.isPropertyAssignment(property) && (ts.isStringLiteralLike(unwrap(property.initializer)) || ts.isNumericLiteral(unwrap(property.initializer))))) return;
+    const members = value.properties.flatMap((property) => (property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? [property.name.text] : []));
+    shapes.push({
+      name,
+      display,
+      kind: 'object',
+      packageName: file.context.pkg?.name ?? '',
+      location: locationOf(file, at.getStart(file.sourceFile), at.getEnd()),
+      heritage: new Set(),
+      members: new Set(members.map((member) => member.toLowerCase().replace(/[^a-z0-9=]/g, ''))),
+      signature: [...members].sort().join(';'),
+      // `{…} as T` has the type T, which the literal does not bound
+      ...(unasserted(written) === undefined ? {} : { profile: memberProfile(value, open) }),
+    });
+  };
+  const isOpen = (name: string): boolean => merged === undefined || merged.has(name);
   for (const statement of file.sourceFile.statements) {
+    if (ts.isFunctionDeclaration(statement) && statement.name !== undefined) {
+      const returned = returnedObject(statement);
+      if (returned !== undefined) add(`${statement.name.text}()`, `returned by ${statement.name.text}()`, returned.value, returned.written, returned.written, isOpen(statement.name.text));
+      continue;
+    }
     if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
     for (const declaration of statement.declarationList.declarations) {
       const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
-      if (!ts.isIdentifier(declaration.name) || value === undefined || !ts.isObjectLiteralExpression(value) || value.properties.length < minMembers) continue;
-      // literal records (every value a string or number) are shapesOf's, compared with enums
-      if (value.properties.every((property) => ts.isPropertyAssignment(property) && (ts.isStringLiteralLike(unwrap(property.initializer)) || ts.isNumericLiteral(unwrap(property.initializer))))) continue;
-      const members = value.properties.flatMap((property) => (property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? [property.name.text] : []));
-      shapes.push({
-        name: declaration.name.text,
-        display: declaration.name.text,
-        kind: 'object',
-        packageName: file.context.pkg?.name ?? '',
-        location: locationOf(file, declaration.name.getStart(file.sourceFile), declaration.name.getEnd()),
-        heritage: new Set(),
-        members: new Set(members.map((member) => member.toLowerCase().replace(/[^a-z0-9=]/g, ''))),
-        signature: [...members].sort().join(';'),
-        // `{…} as T` has the type T, which the literal does not bound
-        ...(declaration.initializer !== undefined && unasserted(declaration.initializer) === undefined ? {} : { profile: memberProfile(value, merged === undefined || merged.has(declaration.name.text)) }),
-      });
+      if (!ts.isIdentifier(declaration.name) || value === undefined || declaration.initializer === undefined) continue;
+      const name = declaration.name.text;
+      if (ts.isObjectLiteralExpression(value)) add(name, name, value, declaration.initializer, declaration.name, isOpen(name));
+      else if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) {
+        const returned = returnedObject(value);
+        if (returned !== undefined) add(`${name}()`, `returned by ${name}()`, returned.value, returned.written, returned.written, isOpen(name));
+      }
     }
   }
   return shapes;
+}
+
+/** The object literal a function returns: its arrow body, or the first `return { … }` of its own body (not of a nested function). */
+function returnedObject(fn: ts.FunctionLikeDeclaration): { value: ts.ObjectLiteralExpression; written: ts.Expression } | undefined {
+  const body = fn.body;
+  if (body === undefined) return undefined;
+  if (!ts.isBlock(body)) {
+    const value = unwrap(body);
+    return ts.isObjectLiteralExpression(value) ? { value, written: body } : undefined;
+  }
+  let found: { value: ts.ObjectLiteralExpression; written: ts.Expression } | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found !== undefined || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isReturnStatement(node) && node.expression !== undefined) {
+      const value = unwrap(node.expression);
+      if (ts.isObjectLiteralExpression(value)) found = { value, written: node.expression };
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
 }
 
 /** Names some module binds to another value (`export const Y = X`, `export { X as Y }`, `export default X`): the only routes an import can take to a class or to `process` under a name the file cannot see. */
@@ -455,9 +496,9 @@ function rootName(expression: ts.Expression): ts.Identifier | undefined {
   return ts.isIdentifier(current) ? current : undefined;
 }
 
+/** `Reflect.construct(X, …)`, also `Reflect['construct']` (factory-only's reading of reflective calls). */
 function isReflectConstruct(node: ts.CallExpression): boolean {
-  const callee = unwrap(node.expression);
-  return ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Reflect' && callee.name.text === 'construct';
+  return reflectiveTarget(node)?.route === 'Reflect.construct';
 }
 
 /**
@@ -655,10 +696,25 @@ function contractKind(shape: Shape): boolean {
 }
 
 function isListedImplementation(match: NameMatch, copy: Shape): boolean {
-  return (match.concept.implementations ?? []).some((listed) => listed.name === copy.name && listed.package === copy.packageName);
+  // an object a function returns is listed by the function's name (`makeCart` for `makeCart()`)
+  const name = copy.kind === 'object' && copy.name.endsWith('()') ? copy.name.slice(0, -2) : copy.name;
+  return (match.concept.implementations ?? []).some((listed) => listed.name === name && listed.package === copy.packageName);
 }
 
 function declarationOf(sourceFile: ts.SourceFile, shape: Shape): ts.Node | undefined {
+  if (shape.kind === 'object' && shape.name.endsWith('()')) {
+    // an object a function returns (objectShapes): the literal itself
+    const name = shape.name.slice(0, -2);
+    for (const statement of sourceFile.statements) {
+      if (ts.isFunctionDeclaration(statement) && statement.name?.text === name) return returnedObject(statement)?.value;
+      if (!ts.isVariableStatement(statement)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === name && value !== undefined && (ts.isArrowFunction(value) || ts.isFunctionExpression(value))) return returnedObject(value)?.value;
+      }
+    }
+    return undefined;
+  }
   for (const statement of sourceFile.statements) {
     if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && (statement.name?.text ?? 'default') === shape.name) return statement;
     if (ts.isVariableStatement(statement)) {
@@ -674,6 +730,7 @@ function typeOfDeclaration(checker: ts.TypeChecker, declaration: ts.Node): ts.Ty
   if (ts.isVariableDeclaration(declaration)) {
     return declaration.type === undefined || declaration.initializer === undefined ? checker.getTypeAtLocation(declaration.name) : checker.getWidenedType(checker.getTypeAtLocation(declaration.initializer));
   }
+  if (ts.isObjectLiteralExpression(declaration)) return checker.getWidenedType(checker.getTypeAtLocation(declaration));
   const symbol = ts.isClassDeclaration(declaration) && declaration.name === undefined ? checker.getTypeAtLocation(declaration).getSymbol() : checker.getSymbolAtLocation((declaration as ts.DeclarationStatement).name as ts.Identifier);
   return symbol === undefined ? undefined : checker.getDeclaredTypeOfSymbol(symbol);
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckReportSchema } from '../checker';
+import { CheckErrorReportSchema, CheckReportSchema } from '../checker';
 import { LEGACY_FIXTURE, REPO_ROOT, copyLegacyFixture } from '../testing-workspaces.test-helpers';
 import { toolVersion } from '../version';
 import { EXIT, runCli } from './run-cli';
@@ -73,6 +73,18 @@ describe('agentwire-ssot command line', () => {
   it('exits 2 when no registry is found', () => {
     const run = cli(['check'], '/');
     expect(run).toMatchObject({ code: EXIT.usage, stderr: 'agentwire-ssot: No ssot.config.json in / or any folder above it\n' });
+  });
+
+  it('with --json, a check that cannot start prints an error document as well (and still exits 2)', () => {
+    const run = cli(['check', '--json'], '/');
+    expect(run.code).toBe(EXIT.usage);
+    expect(run.stderr).toBe('agentwire-ssot: No ssot.config.json in / or any folder above it\n');
+    expect(CheckErrorReportSchema.parse(JSON.parse(run.stdout))).toEqual({
+      schemaVersion: 1,
+      tool: { name: 'agentwire-ssot', version: toolVersion() },
+      error: { code: 'SSOT_REGISTRY_NOT_FOUND', message: 'No ssot.config.json in / or any folder above it' },
+    });
+    expect(cli(['check'], '/').stdout).toBe('');
   });
 
   it('prints help and the version', () => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatTextReport, runCheck, toJsonReport, toSarif } from '../checker';
+import { formatTextReport, runCheck, toJsonErrorReport, toJsonReport, toSarif } from '../checker';
 import { formatMigrateReport, runMigrate } from '../codemod';
 import { SsotError, UsageError } from '../errors';
 import { TOOL_NAME, toolVersion } from '../version';
@@ -46,6 +46,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   } catch (error) {
     if (error instanceof SsotError) {
       io.stderr(`${TOOL_NAME}: ${error.message}\n`);
+      if (argv[0] === 'check' && argv.includes('--json')) io.stdout(`${JSON.stringify(toJsonErrorReport(error.code, error.message), null, 2)}\n`);
       return EXIT.usage;
     }
     io.stderr(`${TOOL_NAME}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

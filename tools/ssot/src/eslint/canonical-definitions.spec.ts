@@ -30,6 +30,25 @@ runRuleTests('canonical-definitions', {
     { name: 'the owner binds a registered alias', filename: inPackage('packages/router'), code: 'class MessageRouter {}\nexport const QualityMessageRouter = MessageRouter;' },
     { name: 'a local const inside a function', filename: gateway, code: "import { MessageRouter } from '@agentwirejs/router';\nexport function f() { const R = MessageRouter; return R; }" },
     { name: 'a default export of something else', filename: gateway, code: 'const handler = () => 1;\nexport default handler;' },
+    {
+      name: 'an anonymous class bound to a const takes its name, which the implementations list',
+      filename: inPackage('packages/manager'),
+      code: "import type { Backplane } from '@agentwirejs/protocols';\nexport const InMemoryBackplane = class implements Backplane { publish() {} };",
+    },
+    {
+      name: 'destructuring a module object under the canonical name, or a registered alias',
+      filename: router,
+      code: "import * as types from '@agentwirejs/types';\nconst { ConnectionInfo } = types;\nconst { MessageRouter: QualityMessageRouter } = require('./router');\nexport const all = [ConnectionInfo, QualityMessageRouter];",
+    },
+    { name: 'destructuring a module object inside a function', filename: gateway, code: "import * as router from '@agentwirejs/router';\nexport function f() { const { MessageRouter: R } = router; return R; }" },
+    { name: 'destructuring a plain object is not a module member', filename: gateway, code: 'declare const legacy: { ConnectionInfo: unknown };\nconst { ConnectionInfo: Info } = legacy;\nexport const info = Info;' },
+    { name: 'an import alias under the canonical name', filename: gateway, code: "import * as router from '@agentwirejs/router';\nimport MessageRouter = router.MessageRouter;\nexport { MessageRouter };" },
+    {
+      name: 'interfaces that add members, combine two contracts, stay in their module or merge with another',
+      filename: gateway,
+      code:
+        "import type { AgentEventSink, Backplane } from '@agentwirejs/protocols';\nexport interface Tracing extends Backplane { trace(): void }\nexport interface Both extends Backplane, AgentEventSink {}\ninterface Local extends Backplane {}\nexport type L = Local;\nexport interface Merged extends Backplane {}\nexport interface Merged { extra: number }\nexport interface Generic extends Backplane<string> {}",
+    },
   ],
   invalid: [
     // issue 18: a concept exported under a new name is a second definition (this case was valid before)
@@ -48,6 +67,41 @@ runRuleTests('canonical-definitions', {
     { name: 'a const alias under a new name', filename: gateway, code: "import { MessageRouter } from '@agentwirejs/router';\nconst Router2 = MessageRouter;\nexport { Router2 };", errors: [{ messageId: 'rename', line: 2, column: 7 }] },
     { name: 'a type alias under a new name, through a namespace', filename: gateway, code: "import type * as manager from '@agentwirejs/manager';\nexport type Manager = manager.UnifiedWebSocketManager;", errors: [{ messageId: 'rename', data: { kind: 'type', name: 'Manager', canonical: 'UnifiedWebSocketManager', owner: '@agentwirejs/manager', entry: '@agentwirejs/manager' } }] },
     { name: 'a default export of a concept', filename: gateway, code: "import { MessageRouter } from '@agentwirejs/router';\nexport default MessageRouter;", errors: [{ messageId: 'defaultExport', data: { canonical: 'MessageRouter', owner: '@agentwirejs/router', entry: '@agentwirejs/router' } }] },
+    {
+      name: 'a destructuring rename of a namespace member',
+      filename: gateway,
+      code: "import * as core from '@agentwirejs/router';\nexport const { MessageRouter: Turbine } = core;",
+      errors: [{ messageId: 'rename', data: { kind: 'const', name: 'Turbine', canonical: 'MessageRouter', owner: '@agentwirejs/router', entry: '@agentwirejs/router' }, line: 2, column: 31 }],
+    },
+    { name: 'a destructuring rename of a required module', filename: gateway, code: "const { MessageRouter: Hub } = require('@agentwirejs/router');\nexport { Hub };", errors: [{ messageId: 'rename', data: { kind: 'const', name: 'Hub', canonical: 'MessageRouter', owner: '@agentwirejs/router', entry: '@agentwirejs/router' } }] },
+    { name: 'a destructuring rename of an awaited import()', filename: gateway, code: "export const { 'MessageRouter': Hub } = await import('@agentwirejs/router');", errors: [{ messageId: 'rename' }] },
+    { name: 'a destructuring rename of an import = require', filename: gateway, code: "import routerModule = require('@agentwirejs/router');\nconst { MessageRouter: Hub } = routerModule;\nexport { Hub };", errors: [{ messageId: 'rename', line: 2 }] },
+    { name: 'the owner destructures its own module under a new name', filename: inPackage('packages/router'), code: "import * as self from './index';\nexport const { MessageRouter: RouterV3 } = self;", errors: [{ messageId: 'rename', data: { kind: 'const', name: 'RouterV3', canonical: 'MessageRouter', owner: '@agentwirejs/router', entry: '@agentwirejs/router' } }] },
+    {
+      name: 'an import alias under a new name',
+      filename: gateway,
+      code: "import * as core from '@agentwirejs/router';\nimport Reactor = core.MessageRouter;\nexport { Reactor };",
+      errors: [{ messageId: 'rename', data: { kind: 'import', name: 'Reactor', canonical: 'MessageRouter', owner: '@agentwirejs/router', entry: '@agentwirejs/router' }, line: 2, column: 8 }],
+    },
+    {
+      name: 'an empty interface that only extends a contract is a second name for it',
+      filename: gateway,
+      code: "import type * as protocols from '@agentwirejs/protocols';\nimport type { Backplane } from '@agentwirejs/protocols';\nexport interface BlobStore extends Backplane {}\ninterface Sink extends protocols.AgentEventSink {}\nexport { Sink };",
+      errors: [
+        { messageId: 'rename', data: { kind: 'interface', name: 'BlobStore', canonical: 'Backplane', owner: '@agentwirejs/protocols', entry: '@agentwirejs/protocols' }, line: 3 },
+        { messageId: 'rename', data: { kind: 'interface', name: 'Sink', canonical: 'AgentEventSink', owner: '@agentwirejs/protocols', entry: '@agentwirejs/protocols' }, line: 4 },
+      ],
+    },
+    {
+      name: 'an anonymous class bound to a const is reported under the const name',
+      filename: gateway,
+      code: "import type { Backplane } from '@agentwirejs/protocols';\nexport const InMemoryBackplane = class implements Backplane { publish() {} };\nlet Other;\nOther = (class implements Backplane {});\nexport default class implements Backplane {}",
+      errors: [
+        { messageId: 'implementation', data: { name: 'InMemoryBackplane', canonical: 'Backplane', owner: '@agentwirejs/protocols', entry: '@agentwirejs/protocols' }, line: 2 },
+        { messageId: 'implementation', data: { name: 'Other', canonical: 'Backplane', owner: '@agentwirejs/protocols', entry: '@agentwirejs/protocols' }, line: 4 },
+        { messageId: 'implementation', data: { name: 'default', canonical: 'Backplane', owner: '@agentwirejs/protocols', entry: '@agentwirejs/protocols' }, line: 5 },
+      ],
+    },
     { name: 'a concept re-exported as default', filename: gateway, code: "export { MessageRouter as default } from '@agentwirejs/router';", errors: [{ messageId: 'defaultExport' }] },
     {
       name: 'a second class outside the owner, even unexported',

@@ -4,6 +4,10 @@ const filename = inPackage('apps/gateway');
 const config = '@agentwirejs/config';
 const endpoint = (messageId: 'url' | 'hostPort' | 'loopback', value: string) => ({ messageId, data: { value, configPackage: config } });
 const env = { messageId: 'processEnv' as const, data: { configPackage: config } };
+const metaEnv = { messageId: 'importMetaEnv' as const, data: { configPackage: config } };
+const literalPort = (value: string) => ({ messageId: 'literalPort' as const, data: { value, configPackage: config } });
+const portBesideHost = (value: string) => ({ messageId: 'hostPortObject' as const, data: { value, configPackage: config } });
+const commonJs = inPackage('apps/gateway', 'src/example.cjs');
 
 runRuleTests('no-hardcoded-config', {
   valid: [
@@ -21,6 +25,42 @@ runRuleTests('no-hardcoded-config', {
     },
     { name: 'other members of process', filename, code: 'export const args = process.argv;\nprocess.exitCode = 1;' },
     { name: 'the registry excludes tools/bench from this rule', filename: inPackage('tools/bench'), code: "export const host = '127.0.0.1';" },
+    {
+      name: 'a literal host under .invalid beside a port is no endpoint, as in a string',
+      filename,
+      code: "export const db = { host: 'db.example.invalid', port: 5432 };\nexport const api = { hostname: 'api.invalid', port: 443 };",
+    },
+    {
+      name: 'the other members of import.meta and of the process module, through aliases',
+      filename,
+      code: "import proc from 'process';\nimport * as np from 'node:process';\nconst m = import.meta;\nexport const a = [m.url, proc.argv, np.pid, { env: 'prod' }];",
+    },
+    {
+      name: 'the other members of a required process module, and the env of another module',
+      filename: commonJs,
+      code: "const proc = require('node:process');\nmodule.exports = { args: proc.argv, cwd: require('process').cwd(), mode: require('./settings.cjs').env };",
+    },
+    {
+      name: 'numbers after a substitution that are no port: a time after a word, a line after a file name',
+      filename,
+      code: "declare const hours: number, file: string;\nexport const time = `at ${hours}:${30}`;\nexport const at = 'line ' + file + ':' + 120;",
+    },
+    {
+      name: 'tables not named as ports, entries that are no port, and a parameter named like a port table',
+      filename,
+      code: [
+        'declare const host: string;',
+        'const limits = { max: 8080 };',
+        'const reports = { total: 4040 };',
+        'const viewport = { width: 1024 };',
+        "const ports = { http: 8080, name: 'web' };",
+        'export const a = [`${host}:${limits.max}`, host + \':\' + reports.total, { host, port: viewport.width }, `${host}:${ports.name}`, `${host}:${ports.smtp}`];',
+        'const PORTS = { web: 8000 };',
+        'export function dial(PORTS: { web: number }) {',
+        '  return `http://${host}:${PORTS.web}`;',
+        '}',
+      ].join('\n'),
+    },
   ],
   invalid: [
     { name: 'an http URL on localhost', filename, code: "export const api = 'http://localhost:8000';", errors: [{ ...endpoint('url', 'http://localhost:8000'), line: 1, column: 20 }] },
@@ -47,5 +87,50 @@ runRuleTests('no-hardcoded-config', {
     { name: 'destructured env', filename, code: 'const { env } = process;\nexport const e = env;', errors: [env] },
     { name: 'env imported from node:process', filename, code: "import { env } from 'node:process';\nexport const e = env;", errors: [env] },
     { name: 'globalThis.process.env', filename, code: 'export const e = globalThis.process.env.X;', errors: [env] },
+    { name: 'import.meta through an alias', filename, code: 'const m = import.meta;\nexport const g = m.env.VITE_API;', errors: [{ ...metaEnv, line: 2 }] },
+    { name: "import.meta['env'] and destructured from import.meta", filename, code: "export const a = import.meta['env'];\nconst { env } = import.meta;\nexport const b = env;", errors: [metaEnv, metaEnv] },
+    {
+      name: 'the process module imported whole: default, namespace, `default as` and import-equals',
+      filename,
+      code: "import proc from 'process';\nimport * as np from 'node:process';\nimport { default as dp } from 'process';\nimport ep = require('node:process');\nexport const a = [proc.env.REGION, np.env['ZONE'], dp['env'], ep.env.X];",
+      errors: [env, env, env, env],
+    },
+    {
+      name: 'the process module required: destructured, through an alias, directly',
+      filename: commonJs,
+      code: "const { env } = require('process');\nconst proc = require('node:process');\nmodule.exports = { key: env.KEY, x: proc.env.X, y: require('process').env.Y };",
+      errors: [
+        { ...env, line: 1 },
+        { ...env, line: 3 },
+        { ...env, line: 3 },
+      ],
+    },
+    {
+      name: 'a numeric literal port in a concatenation and in a template span',
+      filename,
+      code: "declare const host: string;\nexport const a = 'http://' + host + ':' + 3000;\nexport const b = `http://${host}:${8443}/v1`;\nexport const c = host + ':' + 9_200;",
+      errors: [literalPort('…:3000'), literalPort('…:8443'), literalPort('…:9200')],
+    },
+    {
+      name: 'an entry of a module-level port table (ports, SERVICE_PORTS, also frozen or as const)',
+      filename,
+      code: [
+        'declare const host: string;',
+        'const ports = { http: 8080, admin: 9090 };',
+        'const SERVICE_PORTS = Object.freeze({ grpc: 50051 } as const);',
+        'const servicePorts = { web: 8000 } as const;',
+        "export const a = `http://${host}:${ports.http}`;",
+        "export const b = 'http://' + host + ':' + ports['admin'];",
+        'export const c = { host, port: SERVICE_PORTS.grpc };',
+        'export const d = `${host}:${servicePorts.web}`;',
+      ].join('\n'),
+      errors: [literalPort('…:8080'), literalPort('…:9090'), portBesideHost('50051'), literalPort('…:8000')],
+    },
+    {
+      name: 'a literal host beside a port that merely contains invalid',
+      filename,
+      code: "export const db = { host: 'invalid.example.com', port: 5432 };",
+      errors: [portBesideHost('5432')],
+    },
   ],
 });

@@ -15,6 +15,46 @@ runRuleTests('no-module-singletons', {
       filename: inPackage('packages/router', 'src/router.spec.ts'),
       code: 'class Server {}\nlet server: Server;\nbeforeAll(() => { server = new Server(); });',
     },
+    {
+      name: 'deep-frozen settings in a let with a setter',
+      filename,
+      code: 'declare function deepFreeze<T>(v: T): Readonly<T>;\nlet opts = deepFreeze({ depth: 2, strict: true });\nexport const setOpts = (o: { depth: number; strict: boolean }) => { opts = deepFreeze(o); };\nexport const getOpts = () => opts;',
+    },
+    {
+      name: 'a call result of an unknown function in a let a setter replaces',
+      filename,
+      code: 'interface Cfg { retries: number }\ndeclare function readDefaults(): Cfg;\nlet c: Readonly<Cfg> = readDefaults();\nexport const set = (n: Cfg) => { c = n; };\nexport const get = () => c;',
+    },
+    {
+      name: 'a frozen object literal in a let with a setter',
+      filename,
+      code: 'let cfg = Object.freeze({ retries: 3 });\nexport function setCfg(next: { retries: number }) { cfg = Object.freeze({ ...next }); }\nexport const getCfg = () => cfg;',
+    },
+    {
+      name: 'a frozen result of an unknown call is data',
+      filename,
+      code: 'declare function readDefaults(): { retries: number };\nlet loaded = Object.freeze(readDefaults());\nexport const get = () => loaded;',
+    },
+    {
+      name: 'exported literals of plain data, lookup tables and descriptors',
+      filename,
+      code: "class Label { constructor(readonly text: string) {} }\nexport const LIMITS = Object.freeze({ depth: 3 });\nexport const tables = { byId: new Map<string, number>(), labels: [new Label('a')] };\nexport const [first, second] = [1, new Label('b')];",
+    },
+    {
+      name: 'a function that makes an instance per call, and a property defined on an object that is not global',
+      filename,
+      code: "class Tracker { seen = 0; }\nexport const make = () => ({ tracker: new Tracker() });\nconst local = {};\nObject.defineProperty(local, 'tracker', { value: new Tracker() });\nObject.defineProperty(globalThis, '__version', { value: '1.0.0' });",
+    },
+    {
+      name: 'a direct call of a registry factory is left to the type pass (cross-module-singletons)',
+      filename,
+      code: "import { getExecutionTracker } from '@agentwirejs/execution-tracker';\nexport const tracker = getExecutionTracker();",
+    },
+    {
+      name: 'CommonJS exports of a function and of plain data',
+      filename: inPackage('packages/router', 'src/example.cjs'),
+      code: "class Counter { constructor() { this.n = 0; } }\nmodule.exports.makeCounter = () => new Counter();\nexports.limits = Object.freeze({ max: 3 });\nObject.defineProperty(exports, '__esModule', { value: true });",
+    },
   ],
   invalid: [
     {
@@ -22,6 +62,12 @@ runRuleTests('no-module-singletons', {
       filename,
       code: 'class Manager {}\nlet instance: Manager | undefined;\nexport function getManager() { if (!instance) instance = new Manager(); return instance; }',
       errors: [{ messageId: 'moduleVariable', data: { declaration: 'let', name: 'instance' }, line: 2, column: 5 }],
+    },
+    {
+      name: 'a let memoized in a function, even with a setter for tests',
+      filename,
+      code: 'declare function openTar(): Promise<object>;\nlet tarPromise: Promise<object> | undefined;\nexport function tar() { if (!tarPromise) tarPromise = openTar(); return tarPromise; }\nexport function setTarForTesting(p: Promise<object> | undefined) { tarPromise = p; }',
+      errors: [{ messageId: 'moduleVariable', data: { declaration: 'let', name: 'tarPromise' }, line: 2 }],
     },
     { name: 'a let holding a call result', filename, code: 'declare function createClient(): object;\nlet client = createClient();\nexport const c = () => client;', errors: [{ messageId: 'moduleVariable' }] },
     { name: 'an exported let', filename, code: 'class Registry {}\nexport let shared = new Registry();', errors: [{ messageId: 'moduleVariable' }] },
@@ -52,6 +98,73 @@ runRuleTests('no-module-singletons', {
       filename,
       code: 'class Manager {}\n(globalThis as unknown as Record<string, unknown>).__manager = new Manager();',
       errors: [{ messageId: 'globalHolder' }],
+    },
+    {
+      name: 'a CommonJS module.exports of an instance of a class with fields set in its constructor',
+      filename: inPackage('packages/router', 'src/example.cjs'),
+      code: "class Counter { constructor() { this.n = 0; } }\nmodule.exports = new Counter();\nexports.counter = new Counter();\nObject.defineProperty(exports, 'defined', { value: new Counter() });",
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'module.exports', className: 'Counter' }, line: 2 },
+        { messageId: 'exportedInstance', data: { name: 'exports.counter', className: 'Counter' }, line: 3 },
+        { messageId: 'exportedInstance', data: { name: 'exports.defined', className: 'Counter' }, line: 4 },
+      ],
+    },
+    {
+      name: 'a frozen or sealed exported instance',
+      filename,
+      code: 'class Tracker { seen = new Set<string>(); }\nexport const tracker = Object.freeze(new Tracker());\nexport const sealed = Object.seal(new Tracker());',
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'tracker', className: 'Tracker' }, line: 2 },
+        { messageId: 'exportedInstance', data: { name: 'sealed', className: 'Tracker' }, line: 3 },
+      ],
+    },
+    {
+      name: 'an instance inside an exported object or array literal, or a module constant named in one',
+      filename,
+      code: 'class Tracker { seen = new Set<string>(); }\nexport const services = { tracker: new Tracker() };\nexport const list = [[new Tracker()]];\nconst local = new Tracker();\nexport const byName = { local };',
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'services', className: 'Tracker' }, line: 2 },
+        { messageId: 'exportedInstance', data: { name: 'list', className: 'Tracker' }, line: 3 },
+        { messageId: 'exportedInstance', data: { name: 'byName', className: 'Tracker' }, line: 5 },
+      ],
+    },
+    {
+      name: "a registry factory's instance in a literal, a pattern or a freeze",
+      filename,
+      code: "import { getExecutionTracker as make } from '@agentwirejs/execution-tracker';\nimport * as tracking from '@agentwirejs/execution-tracker';\nexport const engines = { main: make() };\nexport const [primary] = [tracking.getExecutionTracker()];\nexport const frozen = Object.freeze(make());",
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'engines', className: 'AgentExecutionTracker' }, line: 3 },
+        { messageId: 'exportedInstance', data: { name: 'primary', className: 'AgentExecutionTracker' }, line: 4 },
+        { messageId: 'exportedInstance', data: { name: 'frozen', className: 'AgentExecutionTracker' }, line: 5 },
+      ],
+    },
+    {
+      name: 'an instance exported by name or as the default export',
+      filename,
+      code: 'class Registry { entries: string[] = []; }\nconst registry = new Registry();\nexport { registry };\nexport default new Registry();',
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'registry', className: 'Registry' }, line: 2 },
+        { messageId: 'exportedInstance', data: { name: 'default', className: 'Registry' }, line: 4 },
+      ],
+    },
+    {
+      name: 'an instance defined on globalThis (or an alias of it) by Object.defineProperty, Reflect.defineProperty or Object.assign',
+      filename,
+      code: "class Registry { entries: string[] = []; }\nObject.defineProperty(globalThis, '__registry', { value: new Registry() });\nconst g = globalThis as unknown as Record<string, unknown>;\nReflect.defineProperty(g, 'shared', { value: new Registry() });\nObject.assign(window, { copy: new Registry() });",
+      errors: [
+        { messageId: 'globalHolder', data: { name: 'globalThis.__registry' }, line: 2 },
+        { messageId: 'globalHolder', data: { name: 'g.shared' }, line: 4 },
+        { messageId: 'globalHolder', data: { name: 'window.copy' }, line: 5 },
+      ],
+    },
+    {
+      name: 'a setter does not excuse a let made by new or by a registry factory',
+      filename,
+      code: "import { getExecutionTracker } from '@agentwirejs/execution-tracker';\nclass Client { open = true; }\nlet client = new Client();\nlet tracker = getExecutionTracker();\nexport function set(c: Client, t: typeof tracker) { client = c; tracker = t; }",
+      errors: [
+        { messageId: 'moduleVariable', data: { declaration: 'let', name: 'client' }, line: 3 },
+        { messageId: 'moduleVariable', data: { declaration: 'let', name: 'tracker' }, line: 4 },
+      ],
     },
   ],
 });

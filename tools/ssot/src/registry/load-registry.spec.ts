@@ -59,7 +59,6 @@ describe('the registry', () => {
       }),
     ).toEqual([
       'version: expected version 1',
-      'workspace.projects: list at least one project glob',
       'concepts[0].kind: Invalid option: expected one of "class"|"interface"|"type"|"enum"|"const"|"function"|"schema"',
       'concepts[0].owner: expected an npm package name such as @scope/name',
       'concepts[1]: give exactly one of name and pattern',

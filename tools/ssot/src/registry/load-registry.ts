@@ -80,7 +80,8 @@ function finish(raw: RegistryFile, file: string): RegistryData {
   return validate(
     RegistryDataSchema,
     {
-      workspace: raw.workspace,
+      // every workspace setting has a default: the packages can come from the workspace's own manifests
+      workspace: raw.workspace ?? {},
       concepts: raw.concepts ?? [],
       imports: raw.imports ?? [],
       allowedUrls: raw.endpoints?.allowedUrls ?? [],
@@ -101,7 +102,13 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new RegistryError(path, [{ path: '', message: `not JSON: ${(error as Error).message}` }]);
+    const message = (error as Error).message;
+    // JSON.parse names an offset; people look for a line and a column
+    const at = /at position (\d+)/.exec(message);
+    const offset = at?.[1] === undefined ? undefined : Number(at[1]);
+    const before = offset === undefined ? undefined : text.slice(0, offset).split('\n');
+    const where = before === undefined ? '' : ` (line ${before.length}, column ${(before[before.length - 1]?.length ?? 0) + 1})`;
+    throw new RegistryError(path, [{ path: '', message: `not JSON: ${message}${where}` }]);
   }
 }
 

@@ -36,6 +36,7 @@ export class Registry {
   private readonly testFiles: RegExp[];
   private readonly ruleExcludes = new Map<RuleId, RegExp[]>();
   private readonly allowedUrls: RegExp[];
+  private factoriesByName: ReadonlyMap<string, string> | undefined;
 
   constructor(
     /** Absolute path of the registry file that was loaded. */
@@ -135,6 +136,12 @@ export class Registry {
   /** The registry's own fix text for a rule's findings, else the tool's default. */
   ruleHint(rule: keyof typeof DEFAULT_RULE_HINTS): string {
     return this.data.rules[rule]?.hint ?? formatHint(DEFAULT_RULE_HINTS[rule], { configPackage: this.configPackage ?? 'the configuration package' });
+  }
+
+  /** Factory name → class concept name, for the class concepts that have a factory. */
+  get classFactories(): ReadonlyMap<string, string> {
+    this.factoriesByName ??= new Map(this.concepts.flatMap((concept) => (concept.kind === 'class' && concept.factory !== undefined && concept.name !== undefined ? [[concept.factory, concept.name] as const] : [])));
+    return this.factoriesByName;
   }
 
   /**

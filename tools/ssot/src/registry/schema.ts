@@ -87,8 +87,11 @@ const ImportRuleSchema = z.strictObject({
 });
 
 const WorkspaceSchema = z.strictObject({
-  /** Folders that each hold one package (a package.json with a name), as globs. */
-  projects: z.array(glob).min(1, { error: 'list at least one project glob' }),
+  /**
+   * Folders that each hold one package, as globs, beside those the workspace's own files name
+   * (package.json workspaces, pnpm-workspace.yaml, lerna.json, rush.json, Nx project.json files).
+   */
+  projects: z.array(glob).default([]),
   /** Files never scanned nor linted by these rules. */
   exclude: z.array(glob).default([]),
   /** Test code: only canonical-definitions, forbidden-imports and factory-only apply to it. */

@@ -12,6 +12,8 @@ export interface WorkspacePackage {
   rel: string;
   /** Subpaths its package.json `exports` allows ('.', './testing'); null when it has no exports map. */
   exportedSubpaths: ReadonlySet<string> | null;
+  /** The files each exported subpath points to, relative to `dir` (every condition's target; `*` kept as written). */
+  exportTargets: ReadonlyMap<string, readonly string[]>;
   /** True when `name` comes from a package.json, so other code can import it by that name. */
   importable: boolean;
 }
@@ -82,7 +84,7 @@ export class WorkspaceIndex {
       // two folders claiming one name (a copy in a fixture, a template) would make owners ambiguous: the first one keeps it
       if (names.has(name)) continue;
       names.add(name);
-      packages.push({ name, dir, rel, exportedSubpaths: exportedSubpaths(manifest?.['exports']), importable: typeof manifest?.['name'] === 'string' });
+      packages.push({ name, dir, rel, exportedSubpaths: exportedSubpaths(manifest?.['exports']), exportTargets: exportTargets(manifest?.['exports']), importable: typeof manifest?.['name'] === 'string' });
     }
     // longest folder first, so a package nested in another's folder wins for its own files
     packages.sort((a, b) => b.dir.length - a.dir.length);
@@ -104,6 +106,29 @@ export class WorkspaceIndex {
       if (parent === dir) return undefined;
       dir = parent;
     }
+  }
+
+  /**
+   * The files of the workspace a bare specifier of a workspace package names through its
+   * package.json `exports` (`@scope/pkg/helpers` → its `./helpers` target), among `known`.
+   */
+  exportedFiles(specifier: string, known: ReadonlySet<string>): string[] {
+    const split = this.splitSpecifier(specifier);
+    if (split === undefined) return [];
+    const { pkg, subpath } = split;
+    const files: string[] = [];
+    for (const [key, targets] of pkg.exportTargets) {
+      const star = key.indexOf('*');
+      let fill: string | undefined;
+      if (star === -1) fill = key === subpath ? '' : undefined;
+      else if (subpath.startsWith(key.slice(0, star)) && subpath.endsWith(key.slice(star + 1)) && subpath.length >= key.length - 1) fill = subpath.slice(star, subpath.length - (key.length - star - 1));
+      if (fill === undefined) continue;
+      for (const target of targets) {
+        const path = join(pkg.dir, target.replace('*', fill));
+        if (known.has(path)) files.push(path);
+      }
+    }
+    return files;
   }
 
   /** The workspace package a bare specifier names (`@scope/name/sub` → @scope/name) and the subpath. */
@@ -270,6 +295,19 @@ function exportedSubpaths(exports: unknown): Set<string> | null {
   const keys = Object.keys(exports as Record<string, unknown>);
   // an exports object whose keys are conditions (no leading dot) describes the main entry only
   return new Set(keys.some((key) => key.startsWith('.')) ? keys : ['.']);
+}
+
+function exportTargets(exports: unknown): Map<string, string[]> {
+  const targets = new Map<string, string[]>();
+  const strings = (value: unknown): string[] =>
+    typeof value === 'string' ? [value] : Array.isArray(value) ? value.flatMap(strings) : typeof value === 'object' && value !== null ? Object.values(value).flatMap(strings) : [];
+  if (typeof exports === 'string' || Array.isArray(exports)) targets.set('.', strings(exports));
+  else if (typeof exports === 'object' && exports !== null) {
+    const entries = Object.entries(exports);
+    if (entries.some(([key]) => key.startsWith('.'))) for (const [key, value] of entries) targets.set(key, strings(value));
+    else targets.set('.', strings(exports));
+  }
+  return targets;
 }
 
 export function toPosix(path: string): string {

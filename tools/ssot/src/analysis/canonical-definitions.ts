@@ -52,46 +52,71 @@ export const canonicalDefinitions: FileRule = defineFileRule({
     };
     const isTopLevelExported = (node: ts.Node, name: string): boolean =>
       hasModifier(node, ts.SyntaxKind.ExportKeyword) || (node.parent === sourceFile && exportedLocals.has(name));
+    // a statement of the module itself, or an exported member of a namespace of it (`Compat.Motor`)
+    const isModuleMember = (node: ts.Node): boolean => node.parent === sourceFile || (ts.isModuleBlock(node.parent) && hasModifier(node, ts.SyntaxKind.ExportKeyword) && isModuleNamespace(node.parent.parent, sourceFile));
     const references = conceptReferences(sourceFile, registry);
     const rename = (nameNode: ts.Node, name: string, declaration: ts.Node, concept: NameMatch): void => {
-      const kind = ts.isExportDeclaration(declaration) ? 'export' : ts.isImportEqualsDeclaration(declaration) ? 'import' : declarationKind(declaration);
+      const kind = ts.isExportDeclaration(declaration) || ts.isExpressionStatement(declaration) ? 'export' : ts.isImportEqualsDeclaration(declaration) ? 'import' : declarationKind(declaration);
       findings.push(renameFinding(registry, name, kind, concept, nameNode, sourceFile));
     };
+
+    // `exports.Motor = core.Engine`, `module.exports = { Motor: Engine }`: a CommonJS export under a
+    // second name (module-level statements only, so they are read here rather than among every node)
+    for (const statement of sourceFile.statements) {
+      if (!ts.isExpressionStatement(statement)) continue;
+      for (const [nameNode, name, value] of commonJsExports(statement.expression)) {
+        const aliased = references.ofValue(value);
+        if (aliased !== undefined && isNewName(registry, name, aliased)) rename(nameNode, name, statement, aliased);
+      }
+    }
 
     return {
       kinds: VISITED_KINDS,
       node(node) {
-        if (ts.isTypeAliasDeclaration(node) && node.parent === sourceFile) {
+        if (ts.isTypeAliasDeclaration(node)) {
           const aliased = references.ofType(node.type);
-          if (aliased === undefined) check(node.name, node.name.text, node);
+          // `type TaskRecord = core.TaskRecord` (in a namespace too) is the canonical under its own name
+          if (aliased === undefined || !isOwnName(node.name.text, aliased)) check(node.name, node.name.text, node);
           // a type alias that stays in its module is erased shorthand; exported, it is a second name
-          else if (isTopLevelExported(node, node.name.text) && isNewName(registry, node.name.text, aliased)) rename(node.name, node.name.text, node, aliased);
-        } else if (ts.isInterfaceDeclaration(node)) {
+          if (aliased !== undefined && isModuleMember(node) && isTopLevelExported(node, node.name.text) && isNewName(registry, node.name.text, aliased)) rename(node.name, node.name.text, node, aliased);
+        } else if (ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) {
+          if (node.name === undefined) return;
           check(node.name, node.name.text, node);
-          // `export interface BlobStore extends StorageDriver {}`: nothing added, so only a second name
-          const aliased = node.parent === sourceFile && node.members.length === 0 ? references.ofSoleBase(node) : undefined;
-          if (aliased !== undefined && isTopLevelExported(node, node.name.text) && isNewName(registry, node.name.text, aliased) && !isMerged(sourceFile, node)) rename(node.name, node.name.text, node, aliased);
-        } else if ((ts.isClassDeclaration(node) || ts.isClassExpression(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) && node.name !== undefined) {
+          // `export interface BlobStore extends StorageDriver {}`, `export class EngineV2 extends Engine {}`: nothing added, so only a
+          // second name (a decorated class may be registered, say as an injection token, so it is more than a name)
+          const aliased = isModuleMember(node) && node.members.length === 0 && !(ts.isClassDeclaration(node) && ts.getDecorators(node) !== undefined) ? references.ofSoleBase(node) : undefined;
+          if (aliased !== undefined && isTopLevelExported(node, node.name.text) && isNewName(registry, node.name.text, aliased) && !isMerged(node)) rename(node.name, node.name.text, node, aliased);
+        } else if ((ts.isClassExpression(node) || ts.isEnumDeclaration(node)) && node.name !== undefined) {
           check(node.name, node.name.text, node);
         } else if (ts.isImportEqualsDeclaration(node)) {
           // `import Reactor = core.Engine`: a module-level second name, like `const Reactor = core.Engine`
-          const aliased = node.parent === sourceFile && !ts.isExternalModuleReference(node.moduleReference) ? references.ofEntity(node.moduleReference) : undefined;
+          const aliased = isModuleMember(node) && !ts.isExternalModuleReference(node.moduleReference) ? references.ofEntity(node.moduleReference) : undefined;
           if (aliased !== undefined && isNewName(registry, node.name.text, aliased)) rename(node.name, node.name.text, node, aliased);
         } else if (ts.isModuleDeclaration(node) && ts.isIdentifier(node.name)) {
           check(node.name, node.name.text, node);
         } else if (ts.isFunctionDeclaration(node) && node.name !== undefined && isTopLevelExported(node, node.name.text)) {
           check(node.name, node.name.text, node);
         } else if (ts.isVariableStatement(node)) {
+          const moduleMember = isModuleMember(node);
           for (const declaration of node.declarationList.declarations) {
-            const aliased = node.parent === sourceFile && declaration.initializer !== undefined ? references.ofValue(declaration.initializer) : undefined;
+            const aliased = moduleMember && declaration.initializer !== undefined ? references.ofValue(declaration.initializer) : undefined;
             if (aliased !== undefined && ts.isIdentifier(declaration.name)) {
               // `const X = Canonical`: the same name is the canonical itself, another name is a second one
               if (isNewName(registry, declaration.name.text, aliased)) rename(declaration.name, declaration.name.text, declaration, aliased);
               continue;
             }
+            // `const [Reactor] = [Engine]`, `const { Motor } = { Motor: Engine }`: each name bound to its literal's value
+            const literal = moduleMember && declaration.initializer !== undefined && !ts.isIdentifier(declaration.name) ? unwrap(declaration.initializer) : undefined;
+            const fromLiteral = literal !== undefined && (ts.isArrayLiteralExpression(literal) || ts.isObjectLiteralExpression(literal)) ? literal : undefined;
             // `const { Engine: Turbine } = core` (a namespace import or a required module): a second name
             const renamed = node.parent === sourceFile && ts.isObjectBindingPattern(declaration.name) && declaration.initializer !== undefined && references.isModuleObject(declaration.initializer) ? declaration.name : undefined;
             for (const identifier of bindingIdentifiers(declaration.name)) {
+              const value = fromLiteral === undefined ? undefined : literalValueOf(identifier, fromLiteral);
+              const bound = value === undefined ? undefined : references.ofValue(value);
+              if (bound !== undefined) {
+                if (isNewName(registry, identifier.text, bound)) rename(identifier, identifier.text, declaration, bound);
+                continue;
+              }
               const member = renamed === undefined ? undefined : renamedMember(identifier);
               const concept = member === undefined ? undefined : references.ofMember(member);
               if (concept !== undefined) {
@@ -171,10 +196,23 @@ function conceptReferences(sourceFile: ts.SourceFile, registry: Registry) {
       }
     }
   }
-  // a module variable that merely shares a concept's name (`const AppConfig = 1`) is not the concept
+  // a module variable that merely shares a concept's name (`const AppConfig = 1`) is not the concept;
+  // one destructured from a module object (`const { Engine } = require('@rt/core')`) is its member, like an import
   const variables = new Set<string>();
   for (const statement of sourceFile.statements) {
-    if (ts.isVariableStatement(statement)) for (const declaration of statement.declarationList.declarations) for (const id of bindingIdentifiers(declaration.name)) variables.add(id.text);
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const fromModule = ts.isObjectBindingPattern(declaration.name) && declaration.initializer !== undefined && isModuleObject(declaration.initializer);
+      for (const id of bindingIdentifiers(declaration.name)) {
+        const member = fromModule && id.parent.parent === declaration.name ? memberOf(id) : undefined;
+        if (member === undefined) variables.add(id.text);
+        else importedAs.set(id.text, member);
+      }
+    }
+  }
+  function isModuleObject(expression: ts.Expression): boolean {
+    const value = unwrap(expression);
+    return ts.isIdentifier(value) ? modules.has(value.text) : isModuleLoad(value);
   }
   const ofName = (name: string): NameMatch | undefined => {
     const imported = importedAs.get(name);
@@ -185,9 +223,14 @@ function conceptReferences(sourceFile: ts.SourceFile, registry: Registry) {
   const ofValue = (expression: ts.Expression): NameMatch | undefined => {
     const value = unwrap(expression);
     if (ts.isIdentifier(value)) return ofName(value.text);
-    if (ts.isPropertyAccessExpression(value) && ts.isIdentifier(value.expression) && ts.isIdentifier(value.name)) return ofName(value.name.text);
+    // a member's name is not the module variable of that name
+    if (ts.isPropertyAccessExpression(value) && ts.isIdentifier(value.expression) && ts.isIdentifier(value.name)) return ofMember(value.name.text);
     return undefined;
   };
+  function ofMember(name: string): NameMatch | undefined {
+    const match = registry.matchName(name);
+    return match !== undefined && match.role === 'canonical' && match.concept.name !== undefined ? match : undefined;
+  }
   return {
     ofName,
     ofValue,
@@ -197,26 +240,20 @@ function conceptReferences(sourceFile: ts.SourceFile, registry: Registry) {
       return ofName(name);
     },
     /** A member of a module object taken by name (`const { Engine: E } = core`). */
-    ofMember(name: string): NameMatch | undefined {
-      const match = registry.matchName(name);
-      return match !== undefined && match.role === 'canonical' && match.concept.name !== undefined ? match : undefined;
-    },
+    ofMember,
     /** `import X = Engine` or `import X = core.Engine`, read like the value `core.Engine`. */
     ofEntity(entity: ts.EntityName): NameMatch | undefined {
       if (ts.isIdentifier(entity)) return ofName(entity.text);
       return ts.isIdentifier(entity.left) ? ofName(entity.right.text) : undefined;
     },
-    /** The concept an interface extends when it extends exactly that one, without type arguments. */
-    ofSoleBase(node: ts.InterfaceDeclaration): NameMatch | undefined {
+    /** The concept an interface or class extends when it extends exactly that one (and implements nothing), without type arguments. */
+    ofSoleBase(node: ts.InterfaceDeclaration | ts.ClassDeclaration): NameMatch | undefined {
       const clauses = node.heritageClauses;
-      const [base] = clauses?.length === 1 && clauses[0]?.types.length === 1 ? clauses[0].types : [];
+      const [base] = clauses?.length === 1 && clauses[0]?.token === ts.SyntaxKind.ExtendsKeyword && clauses[0].types.length === 1 ? clauses[0].types : [];
       return base === undefined || base.typeArguments !== undefined ? undefined : ofValue(base.expression);
     },
     /** A namespace import, a required module, or the `require(…)` / `await import(…)` itself. */
-    isModuleObject(expression: ts.Expression): boolean {
-      const value = unwrap(expression);
-      return ts.isIdentifier(value) ? modules.has(value.text) : isModuleLoad(value);
-    },
+    isModuleObject,
   };
 }
 
@@ -228,6 +265,14 @@ function isModuleLoad(expression: ts.Expression): boolean {
   return value.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(value.expression) && value.expression.text === 'require');
 }
 
+/** The member a binding element of a flat object pattern takes (`Engine` in `{ Engine }` and in `{ Engine: Turbine }`). */
+function memberOf(identifier: ts.Identifier): string | undefined {
+  const element = identifier.parent;
+  if (!ts.isBindingElement(element) || element.dotDotDotToken !== undefined || !ts.isObjectBindingPattern(element.parent)) return undefined;
+  const property = element.propertyName ?? element.name;
+  return ts.isIdentifier(property) || ts.isStringLiteral(property) ? property.text : undefined;
+}
+
 /** The member a binding element renames (`Engine` in `{ Engine: Turbine }`), when it is one of a flat object pattern. */
 function renamedMember(identifier: ts.Identifier): string | undefined {
   const element = identifier.parent;
@@ -236,16 +281,89 @@ function renamedMember(identifier: ts.Identifier): string | undefined {
   return ts.isIdentifier(property) || ts.isStringLiteral(property) ? property.text : undefined;
 }
 
-/** Another top-level declaration of the same name merges with this interface, so it may add members. */
-function isMerged(sourceFile: ts.SourceFile, node: ts.InterfaceDeclaration): boolean {
-  const name = node.name.text;
-  return sourceFile.statements.some(
+/** Another declaration of the same name in the same scope merges with this interface or class, so it may add members. */
+function isMerged(node: ts.InterfaceDeclaration | ts.ClassDeclaration): boolean {
+  const name = node.name?.text;
+  const statements = ts.isSourceFile(node.parent) || ts.isModuleBlock(node.parent) ? node.parent.statements : [];
+  return statements.some(
     (statement) =>
       statement !== node &&
       (ts.isInterfaceDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isModuleDeclaration(statement) || ts.isFunctionDeclaration(statement)) &&
       statement.name !== undefined &&
       ts.isIdentifier(statement.name) &&
       statement.name.text === name,
+  );
+}
+
+/**
+ * A namespace of the module (`namespace Compat`, `namespace A.B`, or an exported namespace inside
+ * one), not an ambient module (`declare module 'x'`), whose exported members are the module's too.
+ */
+function isModuleNamespace(node: ts.Node, sourceFile: ts.SourceFile): boolean {
+  for (let current = node; ts.isModuleDeclaration(current) && ts.isIdentifier(current.name); ) {
+    const parent = current.parent;
+    if (parent === sourceFile) return true;
+    if (ts.isModuleDeclaration(parent)) current = parent;
+    else if (ts.isModuleBlock(parent) && hasModifier(current, ts.SyntaxKind.ExportKeyword)) current = parent.parent;
+    else return false;
+  }
+  return false;
+}
+
+/** The value a name of a destructuring pattern takes from a literal (`[Engine]` for `[Reactor]`, `{ Motor: Engine }` for `{ Motor }`), one level deep. */
+function literalValueOf(identifier: ts.Identifier, literal: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression): ts.Expression | undefined {
+  const element = identifier.parent;
+  if (!ts.isBindingElement(element) || element.dotDotDotToken !== undefined || element.parent.parent !== declarationOf(literal)) return undefined;
+  if (ts.isArrayBindingPattern(element.parent) && ts.isArrayLiteralExpression(literal)) {
+    const index = element.parent.elements.indexOf(element);
+    const value = literal.elements[index];
+    return value === undefined || ts.isOmittedExpression(value) || literal.elements.slice(0, index + 1).some(ts.isSpreadElement) ? undefined : value;
+  }
+  if (!ts.isObjectBindingPattern(element.parent) || !ts.isObjectLiteralExpression(literal)) return undefined;
+  const key = element.propertyName ?? element.name;
+  const name = ts.isIdentifier(key) || ts.isStringLiteral(key) ? key.text : undefined;
+  let value: ts.Expression | undefined;
+  for (const property of literal.properties) {
+    if (ts.isSpreadAssignment(property)) value = undefined;
+    else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) && property.name.text === name) value = property.initializer;
+    else if (ts.isShorthandPropertyAssignment(property) && property.name.text === name) value = property.name;
+  }
+  return value;
+}
+
+/** The declaration a (possibly wrapped) initializer belongs to. */
+function declarationOf(expression: ts.Expression): ts.Node {
+  let holder: ts.Node = expression.parent;
+  while (ts.isParenthesizedExpression(holder) || ts.isAsExpression(holder) || ts.isSatisfiesExpression(holder) || ts.isTypeAssertionExpression(holder)) holder = holder.parent;
+  return holder;
+}
+
+/** `exports.X` and `module.exports.X` (or `['X']`): the name X a CommonJS module exports there. */
+function commonJsExportName(target: ts.Expression): ts.Identifier | ts.StringLiteralLike | undefined {
+  if (!ts.isPropertyAccessExpression(target) && !ts.isElementAccessExpression(target)) return undefined;
+  const name = ts.isPropertyAccessExpression(target) ? target.name : ts.isStringLiteralLike(target.argumentExpression) ? target.argumentExpression : undefined;
+  return name !== undefined && !ts.isPrivateIdentifier(name) && isExportsObject(target.expression) ? name : undefined;
+}
+
+/** `exports` or `module.exports`. */
+function isExportsObject(expression: ts.Expression): boolean {
+  if (ts.isIdentifier(expression)) return expression.text === 'exports';
+  return ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === 'module' && expression.name.text === 'exports';
+}
+
+/**
+ * The names a module-level CommonJS assignment exports and their values: `exports.Motor = v` and
+ * `module.exports.Motor = v` (Motor), `module.exports = { Motor: v }` (each property written out).
+ */
+function commonJsExports(expression: ts.Expression): [ts.Node, string, ts.Expression][] {
+  if (!ts.isBinaryExpression(expression) || expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return [];
+  const target = expression.left;
+  const name = commonJsExportName(target);
+  if (name !== undefined) return [[name, name.text, expression.right]];
+  const value = unwrap(expression.right);
+  if (!(ts.isPropertyAccessExpression(target) && isExportsObject(target)) || !ts.isObjectLiteralExpression(value)) return [];
+  return value.properties.flatMap((property): [ts.Node, string, ts.Expression][] =>
+    ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? [[property.name, property.name.text, property.initializer]] : [],
   );
 }
 
@@ -285,6 +403,11 @@ function isAllowedImplementation(match: NameMatch, className: string, file: File
 /** The shim of a deprecated entry whose default export the registry names (`defaultExport`) serves it on purpose. */
 function isRegisteredDefault(registry: Registry, file: FileContext, match: NameMatch): boolean {
   return registry.data.imports.some((rule) => rule.shim === file.rel && rule.defaultExport === match.canonicalName);
+}
+
+/** The concept's own name or one of its registered aliases. */
+function isOwnName(name: string, concept: NameMatch): boolean {
+  return name === concept.canonicalName || (concept.concept.aliases ?? []).includes(name);
 }
 
 /** A name other than the concept's own and its registered aliases. */

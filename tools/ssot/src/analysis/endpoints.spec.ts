@@ -1,4 +1,4 @@
-import { findEndpoint, neverResolves } from './endpoints';
+import { findEndpoint, isHostLiteral, isPublicWebUrl, neverResolves } from './endpoints';
 
 const none = (): boolean => false;
 
@@ -38,5 +38,58 @@ describe('findEndpoint', () => {
 
   it('leaves allowed URLs alone', () => {
     expect(findEndpoint('https://json.schemastore.org/x', (url) => url.startsWith('https://json.schemastore.org/'))).toBeUndefined();
+  });
+
+  it('does not report an allowed URL with a port or a loopback host as a host:port pair or an address', () => {
+    expect(findEndpoint('http://localhost:4200/app', (url) => url.startsWith('http://localhost:4200/'))).toBeUndefined();
+    expect(findEndpoint('see https://docs.rt.dev:443/guide', (url) => url.includes('docs.rt.dev'))).toBeUndefined();
+    // an endpoint after an allowed URL still is one
+    expect(findEndpoint('https://docs.rt.dev/x then db.internal:5432', (url) => url.includes('docs.rt.dev'))).toEqual({ kind: 'hostPort', value: 'db.internal:5432' });
+  });
+
+  it.each(['redis://HOST:PORT/0', 'http://SERVER/health', 'postgres://USER:PASSWORD@DB_HOST:5432/DATABASE', 'http://host:port/x', 'https://server:PORT/v1', 'amqp://HOSTNAME'])(
+    'finds no endpoint in the placeholder pattern %j',
+    (text) => {
+      expect(findEndpoint(text, none)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['http://LOCALHOST:8080/api', 'http://LOCALHOST:8080/api'],
+    ['http://cache:6379', 'http://cache:6379'],
+    ['HTTPS://API.RT.DEV:8443/v1', 'HTTPS://API.RT.DEV:8443/v1'],
+    ['redis://Cache:6379', 'redis://Cache:6379'],
+  ])('still finds the URL in %j (the loopback word, a real name, a dotted host in capitals)', (text, value) => {
+    expect(findEndpoint(text, none)).toEqual({ kind: 'url', value });
+  });
+});
+
+describe('isPublicWebUrl', () => {
+  it.each([
+    ['https://docs.rt.dev/guide', true],
+    ['https://docs.rt.dev:443/guide', true],
+    ['http://help.rt.dev:80/faq', true],
+    ['https://docs.rt.dev:8443/guide', false],
+    ['http://help.rt.dev:443/faq', false],
+    ['https://user@docs.rt.dev/guide', false],
+    ['https://db.internal:443/x', false],
+  ])('isPublicWebUrl(%j) is %j: the scheme\'s own port is no port', (url, expected) => {
+    expect(isPublicWebUrl(url)).toBe(expected);
+  });
+});
+
+describe('isHostLiteral', () => {
+  it.each([
+    ['db.internal', true],
+    ['redis.svc.cluster.local', true],
+    ['10.0.0.12', true],
+    ['127.0.0.1', false],
+    ['0.0.0.0', false],
+    ['user.created', false],
+    ['db.internal.json', false],
+    ['localhost', false],
+    ['internal', false],
+  ])('isHostLiteral(%j) is %j', (text, expected) => {
+    expect(isHostLiteral(text)).toBe(expected);
   });
 });

@@ -27,17 +27,20 @@ const COULD_BE_ENDPOINT = /:|localhost|127\.|0\.0\.0\.0/i;
  */
 export function findEndpoint(text: string, allowed: (url: string) => boolean): EndpointMatch | undefined {
   if (!COULD_BE_ENDPOINT.test(text)) return undefined;
+  // the URLs let through (allowed, references, placeholders) are no host:port pair or loopback address either
+  let rest = text;
   for (const match of text.matchAll(URL_WITH_HOST)) {
     const host = hostOfUrl(match[0]);
-    // `https://$1/$2` is a replacement pattern, `http://{host}/` a template, `postgres://…` an elision: no literal host
-    if (!allowed(match[0]) && !neverResolves(host) && !/[$%{<]/.test(host) && /[a-z0-9]/i.test(host)) return { kind: 'url', value: match[0] };
+    // `https://$1/$2` is a replacement pattern, `http://{host}/` a template, `redis://HOST:PORT` placeholders, `postgres://…` an elision: no literal host
+    if (!allowed(match[0]) && !neverResolves(host) && !/[$%{<]/.test(host) && /[a-z0-9]/i.test(host) && !isPlaceholderHost(match[0], host)) return { kind: 'url', value: match[0] };
+    rest = rest.slice(0, match.index) + ' '.repeat(match[0].length) + rest.slice(match.index + match[0].length);
   }
-  for (const match of text.matchAll(HOST_PORT)) {
+  for (const match of rest.matchAll(HOST_PORT)) {
     const port = Number(match[1]);
     const host = match[0].slice(0, match[0].lastIndexOf(':'));
     if (port >= 1 && port <= 65535 && !neverResolves(host) && !isFileName(host)) return { kind: 'hostPort', value: match[0] };
   }
-  const loopback = LOOPBACK.exec(text);
+  const loopback = LOOPBACK.exec(rest);
   return loopback === null ? undefined : { kind: 'loopback', value: loopback[0] };
 }
 
@@ -60,21 +63,51 @@ const PRIVATE_HOST = /(^|\.)(local|internal|lan|localdomain|svc|corp|home|intran
 
 /**
  * A URL that names a public document rather than a service this code connects to: http(s),
- * a public dotted host name, no port. Whether it is a reference is then up to where it is
- * written (see the no-hardcoded-config rule); a URL with a port, an address or a private host
- * is always an endpoint.
+ * a public dotted host name, no port (or the scheme's own: `https://docs.x.dev:443/a` is
+ * `https://docs.x.dev/a`). Whether it is a reference is then up to where it is written (see the
+ * no-hardcoded-config rule); a URL with another port, an address or a private host is always
+ * an endpoint.
  */
 export function isPublicWebUrl(url: string): boolean {
   if (!/^https?:\/\//i.test(url)) return false;
-  const authority = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
+  const authority = authorityOf(url);
   if (authority.includes(':') || authority.includes('@')) return false;
   return /^([a-z0-9-]+\.)+[a-z]{2,}$/i.test(authority) && !PRIVATE_HOST.test(authority) && !/^localhost$/i.test(authority);
+}
+
+/**
+ * A host that is a placeholder in a pattern for people: a word in capitals (`HOST`, `DB_HOST`,
+ * `SERVER`; not `LOCALHOST`), or a single name before a port that is not a number
+ * (`host:port`, `server:PORT`: no real URL has a port that is not digits).
+ */
+function isPlaceholderHost(url: string, host: string): boolean {
+  if (host.includes('.') || host.startsWith('[') || /^localhost$/i.test(host)) return false;
+  if (/^[A-Z][A-Z0-9_-]*$/.test(host)) return true;
+  const authority = authorityOf(url);
+  return /^:[^\d]/.test(authority.slice(authority.lastIndexOf('@') + 1 + host.length));
+}
+
+/** The authority of a URL (user, host, port) without the scheme's default port: `https://docs.x.dev:443/a` is `docs.x.dev`. */
+function authorityOf(url: string): string {
+  const authority = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
+  return /^https:/i.test(url) ? authority.replace(/:443$/, '') : /^http:/i.test(url) ? authority.replace(/:80$/, '') : authority;
 }
 
 function hostOfUrl(url: string): string {
   const authority = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
   const host = authority.slice(authority.lastIndexOf('@') + 1);
   return host.startsWith('[') ? host : (host.split(':')[0] ?? '');
+}
+
+/**
+ * A literal host a connection is made to, written alone (`net.connect(5432, 'db.internal')`): an
+ * IPv4 address other than a loopback or wildcard one (those are reported as themselves) or a
+ * name under a private suffix (`redis.internal`, `db.svc.cluster.local`). Not any dotted word:
+ * `'user.created'` is an event name.
+ */
+export function isHostLiteral(text: string): boolean {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return !LOOPBACK.test(text);
+  return /^([a-z0-9-]+\.)+[a-z0-9-]+$/i.test(text) && PRIVATE_HOST.test(text);
 }
 
 /** A host under `.invalid` (RFC 6761: guaranteed never to resolve): not an endpoint, in a string or beside a port. */

@@ -1,6 +1,6 @@
 import ts from 'typescript';
 import type { Concept } from '../registry';
-import { unwrap } from './ast';
+import { hasModifier, unwrap } from './ast';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
 /** Classes (whose names shadow imports), `new` expressions and heritage clauses. */
@@ -31,7 +31,8 @@ export const factoryOnly: FileRule = defineFileRule({
     extend: "class {{child}} extends factory-only {{name}}, which bypasses {{factory}}: use the instance {{factory}} gives ('{{entry}}')",
   },
   fixable: false,
-  appliesTo: () => true,
+  // a registry without factories has no factory-only class to find (and every call would be walked for nothing)
+  appliesTo: (_file, registry) => registry.hasFactories,
   visit({ sourceFile, file, registry }: AnalysisInput): FileVisit {
     const importedAs = new Map<string, string>();
     const declaredHere = new Set<string>();
@@ -47,12 +48,50 @@ export const factoryOnly: FileRule = defineFileRule({
     // `const Ctor = UnifiedWebSocketManager` (at any depth): a later `new Ctor()` is the same construction;
     // a string is a member taken by name (`const { UnifiedWebSocketManager: Ctor } = manager`, `import Ctor = manager.X`)
     const aliases = new Map<string, ts.Expression | string>();
-    // calls of a name with arguments: `make(UnifiedWebSocketManager)` where make constructs its parameter
+    // `const { construct } = Reflect`: a later `construct(X, args)` is `Reflect.construct(X, args)`
+    const reflectAliases = new Map<string, { object: string; member: string }>();
+    // calls with arguments: `make(UnifiedWebSocketManager)` where make constructs its parameter, and
+    // reflective calls through an alias (`R.construct(X, args)` after `const R = Reflect`)
     const calls: ts.CallExpression[] = [];
 
     const resolve = (expression: ts.Expression, seen: ReadonlySet<string> = new Set()): { name: string; concept: Concept } | undefined => {
       const callee = unwrap(expression);
       let name: string | undefined;
+      // `new (cond ? X : Other)()`, `new (Maybe ?? X)()`: either branch may be the value constructed
+      if (ts.isConditionalExpression(callee)) return resolve(callee.whenTrue, seen) ?? resolve(callee.whenFalse, seen);
+      if (ts.isBinaryExpression(callee)) {
+        const operator = callee.operatorToken.kind;
+        if (operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken) return resolve(callee.left, seen) ?? resolve(callee.right, seen);
+        // a class is truthy, so `a && X` is X and `X && a` is a; `(a, X)` and `(C = X)` are X
+        if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.CommaToken || operator === ts.SyntaxKind.EqualsToken) return resolve(callee.right, seen);
+        return undefined;
+      }
+      // `ctors.get('engine')` where `const ctors = new Map([['engine', X]])`
+      if (ts.isCallExpression(callee)) {
+        const entries = mapEntriesOf(callee, seen);
+        if (entries === undefined) return undefined;
+        const [key] = callee.arguments;
+        const wanted = key !== undefined && (ts.isStringLiteralLike(key) || ts.isNumericLiteral(key)) ? key.text : undefined;
+        for (const [entryKey, value] of entries) {
+          // a key the call does not spell out may be any entry's
+          if (wanted === undefined || entryKey === undefined || entryKey === wanted) {
+            const target = resolve(value, entries.seen);
+            if (target) return target;
+          }
+        }
+        return undefined;
+      }
+      if ((ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) && !(ts.isPropertyAccessExpression(callee) && callee.name.text === 'constructor')) {
+        // `new this.ctor()` where the class declares `ctor = X`
+        const field = callee.expression.kind === ts.SyntaxKind.ThisKeyword && ts.isPropertyAccessExpression(callee) ? thisFieldInitializer(callee) : undefined;
+        if (field !== undefined) return resolve(field, seen);
+        // `new table.engine()`, `new list[0]()` where the file binds `table = { engine: X }`, `list = [X]`
+        const member = literalMember(callee, seen);
+        if (member !== undefined) {
+          const target = resolve(member.value, member.seen);
+          if (target) return target;
+        }
+      }
       if (ts.isIdentifier(callee) && aliases.has(callee.text) && !seen.has(callee.text)) {
         const aliased = aliases.get(callee.text);
         if (typeof aliased === 'string') return factoryOnlyNamed(aliased);
@@ -76,6 +115,69 @@ export const factoryOnly: FileRule = defineFileRule({
       const concept = registry.factoryOnly(name);
       return concept === undefined || file.pkg?.name === concept.owner ? undefined : { name, concept };
     }
+    /** The object or array literal a name of this file is bound to (`const table = { … }`), with the names followed to it. */
+    function literalBoundTo(expression: ts.Expression, seen: ReadonlySet<string>): { literal: ts.Expression; seen: ReadonlySet<string> } | undefined {
+      const holder = unwrap(expression);
+      if (!ts.isIdentifier(holder) || seen.has(holder.text)) return undefined;
+      const bound = aliases.get(holder.text);
+      return bound === undefined || typeof bound === 'string' ? undefined : { literal: unwrap(bound), seen: new Set([...seen, holder.text]) };
+    }
+    /** The value at `table.key` / `table['key']` / `list[0]` when table or list is bound to a literal of this file. */
+    function literalMember(access: ts.PropertyAccessExpression | ts.ElementAccessExpression, seen: ReadonlySet<string>): { value: ts.Expression; seen: ReadonlySet<string> } | undefined {
+      const bound = literalBoundTo(access.expression, seen);
+      if (bound === undefined) return undefined;
+      const key = ts.isPropertyAccessExpression(access) ? access.name.text : ts.isStringLiteralLike(access.argumentExpression) || ts.isNumericLiteral(access.argumentExpression) ? access.argumentExpression.text : undefined;
+      if (key === undefined) return undefined;
+      const { literal } = bound;
+      if (ts.isArrayLiteralExpression(literal)) {
+        const element = /^\d+$/.test(key) ? literal.elements[Number(key)] : undefined;
+        return element === undefined || ts.isSpreadElement(element) || ts.isOmittedExpression(element) || literal.elements.slice(0, Number(key)).some(ts.isSpreadElement) ? undefined : { value: element, seen: bound.seen };
+      }
+      if (!ts.isObjectLiteralExpression(literal)) return undefined;
+      // the last property of that name wins, as at run time
+      for (let index = literal.properties.length - 1; index >= 0; index -= 1) {
+        const property = literal.properties[index];
+        if (property === undefined || ts.isSpreadAssignment(property)) return undefined;
+        const name = property.name !== undefined && (ts.isIdentifier(property.name) || ts.isStringLiteralLike(property.name) || ts.isNumericLiteral(property.name)) ? property.name.text : undefined;
+        if (name !== key) continue;
+        if (ts.isPropertyAssignment(property)) return { value: property.initializer, seen: bound.seen };
+        if (ts.isShorthandPropertyAssignment(property)) return { value: property.name, seen: bound.seen };
+        return undefined;
+      }
+      return undefined;
+    }
+    /** The `[key, value]` entries of `holder.get(…)` when holder is bound to `new Map([[key, value], …])` in this file. */
+    function mapEntriesOf(call: ts.CallExpression, seen: ReadonlySet<string>): (readonly [string | undefined, ts.Expression][] & { seen: ReadonlySet<string> }) | undefined {
+      const callee = unwrap(call.expression);
+      if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'get' || call.arguments.length !== 1) return undefined;
+      const bound = literalBoundTo(callee.expression, seen);
+      const made = bound?.literal;
+      const list = made !== undefined && ts.isNewExpression(made) && ts.isIdentifier(made.expression) && made.expression.text === 'Map' && made.arguments?.length === 1 ? unwrap(made.arguments[0] as ts.Expression) : undefined;
+      if (bound === undefined || list === undefined || !ts.isArrayLiteralExpression(list)) return undefined;
+      const entries: [string | undefined, ts.Expression][] = [];
+      for (const element of list.elements) {
+        const entry = unwrap(element as ts.Expression);
+        if (!ts.isArrayLiteralExpression(entry) || entry.elements.length !== 2) continue;
+        const [key, value] = entry.elements as unknown as [ts.Expression, ts.Expression];
+        entries.push([ts.isStringLiteralLike(key) || ts.isNumericLiteral(key) ? key.text : undefined, value]);
+      }
+      return Object.assign(entries, { seen: bound.seen });
+    }
+    /** The callee of a call, as a reflective route (`Reflect.construct`), through `const R = Reflect` and `const { construct } = Reflect`. */
+    function routeOf(callee: ts.Expression): string | undefined {
+      if (ts.isIdentifier(callee)) {
+        const destructured = reflectAliases.get(callee.text);
+        if (destructured !== undefined) return `${globalName(destructured.object)}.${destructured.member}`;
+        const bound = aliases.get(callee.text);
+        return bound !== undefined && typeof bound !== 'string' && (ts.isPropertyAccessExpression(bound) || ts.isElementAccessExpression(bound)) ? directRoute(bound, globalName) : undefined;
+      }
+      return ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee) ? directRoute(callee, globalName) : undefined;
+    }
+    /** `R` after `const R = Reflect` is Reflect (one step, as the routes are globals). */
+    function globalName(name: string): string {
+      const bound = aliases.get(name);
+      return bound !== undefined && typeof bound !== 'string' && ts.isIdentifier(bound) && !aliases.has(bound.text) ? bound.text : name;
+    }
 
     const findings: FileFinding[] = [];
     const report = (node: ts.Node, messageId: string, target: { name: string; concept: Concept }, extra: Record<string, string> = {}): void => {
@@ -98,8 +200,21 @@ export const factoryOnly: FileRule = defineFileRule({
           if (node.name !== undefined) declaredHere.add(node.name.text);
         } else if (ts.isVariableDeclaration(node)) {
           const value = node.initializer === undefined ? undefined : unwrap(node.initializer);
-          if (ts.isIdentifier(node.name) && value !== undefined && (ts.isIdentifier(value) || ts.isPropertyAccessExpression(value) || ts.isElementAccessExpression(value))) aliases.set(node.name.text, value);
+          if (ts.isIdentifier(node.name) && value !== undefined && isAliasable(value)) aliases.set(node.name.text, value);
+          else if (ts.isArrayBindingPattern(node.name) && value !== undefined && ts.isArrayLiteralExpression(value)) {
+            // `const [E] = [UnifiedWebSocketManager]`: position by position, up to the first spread
+            for (const [index, element] of node.name.elements.entries()) {
+              const bound = value.elements[index];
+              if (bound === undefined || ts.isSpreadElement(bound) || ts.isOmittedExpression(element) || element.dotDotDotToken !== undefined) break;
+              if (ts.isIdentifier(element.name) && !ts.isOmittedExpression(bound)) aliases.set(element.name.text, bound);
+            }
+          }
         } else if (ts.isBindingElement(node)) {
+          // `const { construct } = Reflect` (or `= R`, an alias of it): calls of construct are reflective
+          const declaration = ts.isObjectBindingPattern(node.parent) ? node.parent.parent : undefined;
+          const source = declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined ? unwrap(declaration.initializer) : undefined;
+          const key = node.propertyName ?? node.name;
+          if (source !== undefined && ts.isIdentifier(source) && ts.isIdentifier(node.name) && (ts.isIdentifier(key) || ts.isStringLiteral(key))) reflectAliases.set(node.name.text, { object: source.text, member: key.text });
           // `const { UnifiedWebSocketManager: Ctor } = manager` (or a parameter destructured so)
           const member = node.propertyName !== undefined && (ts.isIdentifier(node.propertyName) || ts.isStringLiteral(node.propertyName)) ? node.propertyName.text : undefined;
           if (member !== undefined && node.dotDotDotToken === undefined && ts.isIdentifier(node.name) && member !== node.name.text) aliases.set(node.name.text, member);
@@ -109,12 +224,18 @@ export const factoryOnly: FileRule = defineFileRule({
           else if (ts.isQualifiedName(reference)) aliases.set(node.name.text, reference.right.text);
         } else if (ts.isCallExpression(node)) {
           if (reflectiveTarget(node) !== undefined) candidates.push(node);
-          else if (ts.isIdentifier(node.expression) && node.arguments.length > 0) calls.push(node);
+          else if (node.arguments.length > 0 && (ts.isIdentifier(node.expression) || REFLECTIVE_MEMBERS.has(memberName(node.expression) ?? ''))) calls.push(node);
         } else if (ts.isNewExpression(node) || (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent))) {
           candidates.push(node);
         }
       },
       findings() {
+        function reportReflective(node: ts.CallExpression, reflective: ReturnType<typeof reflectiveTarget>): void {
+          if (reflective === undefined) return;
+          // `Reflect.construct(Object, [], X)`: the instance is made with X as new.target, so X's prototype
+          const target = resolve(reflective.target) ?? (reflective.newTarget === undefined ? undefined : resolve(reflective.newTarget));
+          if (target) report(node, 'reflect', target, { route: reflective.route });
+        }
         // functions of this file that construct a parameter (`const make = (C) => new C()`), by name, with the parameter's position
         const constructing = new Map<string, Set<number>>();
         for (const node of candidates) {
@@ -123,9 +244,7 @@ export const factoryOnly: FileRule = defineFileRule({
             if (target) report(node, 'construct', target);
             else if (calls.length > 0) noteConstructedParameter(node, constructing);
           } else if (ts.isCallExpression(node)) {
-            const reflective = reflectiveTarget(node);
-            const target = reflective === undefined ? undefined : resolve(reflective.target);
-            if (reflective !== undefined && target) report(node, 'reflect', target, { route: reflective.route });
+            reportReflective(node, reflectiveTarget(node));
           } else if (ts.isClassLike(node.parent)) {
             for (const type of node.types) {
               const target = resolve(type.expression);
@@ -133,9 +252,15 @@ export const factoryOnly: FileRule = defineFileRule({
             }
           }
         }
-        if (constructing.size > 0) {
-          for (const call of calls) {
-            const callee = (call.expression as ts.Identifier).text;
+        for (const call of calls) {
+          // `R.construct(X, args)` after `const R = Reflect`, `construct(X, args)` after `const { construct } = Reflect`
+          const reflective = reflectiveTarget(call, routeOf);
+          if (reflective !== undefined) {
+            reportReflective(call, reflective);
+            continue;
+          }
+          if (constructing.size > 0 && ts.isIdentifier(call.expression)) {
+            const callee = call.expression.text;
             for (const index of constructing.get(callee) ?? []) {
               const argument = call.arguments[index];
               const target = argument === undefined || ts.isSpreadElement(argument) ? undefined : resolve(argument);
@@ -175,21 +300,71 @@ const REFLECTIVE_ROUTES: ReadonlyMap<string, { argument: number; prototype: bool
   ['Reflect.setPrototypeOf', { argument: 1, prototype: true }],
 ]);
 
+/** `Reflect.construct` for `Reflect.construct` and `Reflect['construct']`, the object named through `objectName`. */
+function directRoute(callee: ts.PropertyAccessExpression | ts.ElementAccessExpression, objectName: (name: string) => string = (name) => name): string | undefined {
+  const member = memberName(callee);
+  const object = unwrap(callee.expression);
+  return member === undefined || !ts.isIdentifier(object) ? undefined : `${objectName(object.text)}.${member}`;
+}
+
+/** Initializers a later `new Name()` may construct through: a name, a member, a choice between them, a literal table or a Map. */
+function isAliasable(value: ts.Expression): boolean {
+  return (
+    ts.isIdentifier(value) ||
+    ts.isPropertyAccessExpression(value) ||
+    ts.isElementAccessExpression(value) ||
+    ts.isConditionalExpression(value) ||
+    ts.isBinaryExpression(value) ||
+    ts.isObjectLiteralExpression(value) ||
+    ts.isArrayLiteralExpression(value) ||
+    (ts.isNewExpression(value) && ts.isIdentifier(value.expression) && value.expression.text === 'Map') ||
+    (ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'get')
+  );
+}
+
+/**
+ * The initializer of the field `this.name` reads, in a method, accessor, constructor or field
+ * initializer of the class declaring it (`ctor = X; make() { return new this.ctor(); }`);
+ * arrow functions keep the class's `this`, other functions do not.
+ */
+function thisFieldInitializer(access: ts.PropertyAccessExpression): ts.Expression | undefined {
+  let scope: ts.Node = access.parent;
+  while (!ts.isSourceFile(scope) && !ts.isClassLike(scope) && !ts.isPropertyDeclaration(scope) && !ts.isClassStaticBlockDeclaration(scope) && !(ts.isFunctionLike(scope) && !ts.isArrowFunction(scope))) scope = scope.parent;
+  const inClass = ts.isMethodDeclaration(scope) || ts.isConstructorDeclaration(scope) || ts.isGetAccessorDeclaration(scope) || ts.isSetAccessorDeclaration(scope) || ts.isPropertyDeclaration(scope) || ts.isClassStaticBlockDeclaration(scope);
+  if (!inClass || !ts.isClassLike(scope.parent)) return undefined;
+  const isStatic = ts.isClassStaticBlockDeclaration(scope) || hasModifier(scope, ts.SyntaxKind.StaticKeyword);
+  const name = access.name.text;
+  for (const member of scope.parent.members) {
+    if (ts.isPropertyDeclaration(member) && (ts.isIdentifier(member.name) || ts.isPrivateIdentifier(member.name)) && member.name.text === name && hasModifier(member, ts.SyntaxKind.StaticKeyword) === isStatic) return member.initializer;
+  }
+  return undefined;
+}
+
+/** The member names of the reflective routes (`construct`), to keep only the calls that may be one through an alias. */
+const REFLECTIVE_MEMBERS: ReadonlySet<string> = new Set([...REFLECTIVE_ROUTES.keys()].map((route) => route.slice(route.indexOf('.') + 1)));
+
+/** `name` of `x.name(…)` and `x['name'](…)`. */
+function memberName(callee: ts.Expression): string | undefined {
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  return ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression) ? callee.argumentExpression.text : undefined;
+}
+
 /**
  * The class a call constructs without `new`: `Reflect.construct(X, args)` (also written
  * `Reflect['construct']`), `Object.create(X.prototype)` and `Object.setPrototypeOf(o, X.prototype)`
- * (an instance that skipped the factory and the constructor alike).
+ * (an instance that skipped the factory and the constructor alike). `newTarget` is the third
+ * argument of `Reflect.construct`, whose prototype the instance gets. `routeOf` names the callee
+ * (factory-only follows aliases of Reflect with it).
  */
-export function reflectiveTarget(node: ts.CallExpression): { target: ts.Expression; route: string } | undefined {
-  const callee = unwrap(node.expression);
-  if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) return undefined;
-  const member = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isStringLiteralLike(callee.argumentExpression) ? callee.argumentExpression.text : undefined;
-  if (member === undefined || !ts.isIdentifier(callee.expression)) return undefined;
-  const route = `${callee.expression.text}.${member}`;
-  const shape = REFLECTIVE_ROUTES.get(route);
+export function reflectiveTarget(
+  node: ts.CallExpression,
+  routeOf: (callee: ts.Expression) => string | undefined = (callee) => (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee) ? directRoute(callee) : undefined),
+): { target: ts.Expression; route: string; newTarget?: ts.Expression } | undefined {
+  const route = routeOf(unwrap(node.expression));
+  const shape = route === undefined ? undefined : REFLECTIVE_ROUTES.get(route);
   const argument = shape === undefined ? undefined : node.arguments[shape.argument];
-  if (shape === undefined || argument === undefined) return undefined;
-  if (!shape.prototype) return { target: argument, route };
+  if (route === undefined || shape === undefined || argument === undefined) return undefined;
+  if (!shape.prototype) return { target: argument, route, newTarget: route === 'Reflect.construct' ? node.arguments[2] : undefined };
   const prototype = unwrap(argument);
   return ts.isPropertyAccessExpression(prototype) && prototype.name.text === 'prototype' ? { target: prototype.expression, route } : undefined;
 }

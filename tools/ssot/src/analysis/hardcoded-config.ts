@@ -1,11 +1,17 @@
 import ts from 'typescript';
 import { moduleCallSpecifier, unwrap } from './ast';
-import { SUBSTITUTION, findEndpoint, isPublicWebUrl, neverResolves } from './endpoints';
+import { SUBSTITUTION, findEndpoint, isHostLiteral, isPublicWebUrl, neverResolves } from './endpoints';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
+/** The method names read like templates, as TypeScript stores them (compared without unescaping each member name). */
+const JOIN = ts.escapeLeadingUnderscores('join');
+const CONCAT = ts.escapeLeadingUnderscores('concat');
 /** The modules whose default or namespace export is `process`. */
 export const PROCESS_MODULES: ReadonlySet<string> = new Set(['process', 'node:process']);
-/** String and template literals (endpoints) and the ways of reaching process.env. */
+/**
+ * String and template literals (endpoints), numbers (a port passed before a host), and the ways of
+ * reaching process.env. Calls are reached from their parts (`join`, `concat`, a first argument), far fewer nodes.
+ */
 const VISITED_KINDS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.StringLiteral,
   ts.SyntaxKind.NoSubstitutionTemplateLiteral,
@@ -16,6 +22,7 @@ const VISITED_KINDS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.ImportDeclaration,
   ts.SyntaxKind.BinaryExpression,
   ts.SyntaxKind.ObjectLiteralExpression,
+  ts.SyntaxKind.NumericLiteral,
 ];
 
 /**
@@ -90,18 +97,19 @@ export const hardcodedConfig: FileRule = defineFileRule({
       }
     }
     const isProcessLike = (expression: ts.Expression): boolean => {
-      const target = unwrap(expression);
+      const target = operand(expression);
       return isProcess(target) || (ts.isIdentifier(target) && processAliases.has(target.text));
     };
     const isImportMetaLike = (expression: ts.Expression): boolean => {
-      const target = unwrap(expression);
+      const target = operand(expression);
       return isImportMeta(target) || (ts.isIdentifier(target) && metaAliases.has(target.text));
     };
-    // the text a substituted part stands for in an endpoint: a numeric literal (`${8443}`, `+ 3000`),
-    // a port constant or a port table's entry as its port, anything else a substitution
+    // the text a substituted part stands for in an endpoint: a literal (`${8443}`, `${'9200'}`, `+ 3000`,
+    // `${Number('9200')}`) as written, a port constant or a port table's entry as its port, anything else a substitution
     const substitute = (expression: ts.Expression): string => {
       const value = unwrap(expression);
-      if (ts.isNumericLiteral(value)) return value.text;
+      if (ts.isNumericLiteral(value) || ts.isStringLiteralLike(value)) return value.text;
+      if (ts.isCallExpression(value)) return numberOfLiteral(value) ?? SUBSTITUTION;
       // `${fileName}:120` is a position in a file, not a host and a port
       if (namesFilePosition(value)) return FILE_POSITION;
       if (ts.isIdentifier(value)) return portConstants.get(value.text) ?? SUBSTITUTION;
@@ -128,6 +136,11 @@ export const hardcodedConfig: FileRule = defineFileRule({
         hint,
       });
     };
+    // `net.connect(6379, host)`, `new Redis(6379, host)`, `server.listen(8080, bindAddress)`
+    const checkPortBeforeHost = (node: ts.NumericLiteral | ts.StringLiteral): void => {
+      const port = literalPortBeforeHost(node);
+      if (port !== undefined) report(node, 'hostPortObject', `port ${port}`, port);
+    };
     const checkText = (node: ts.Node, text: string): void => {
       if (isInType(node) || isUrlBase(node)) return;
       const match = findEndpoint(text, (url) => registry.isAllowedUrl(url) || isReference(url, text, node));
@@ -140,6 +153,10 @@ export const hardcodedConfig: FileRule = defineFileRule({
       node(node) {
         if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
           if (!isModuleName(node)) checkText(node, node.text);
+          // a port as a string (`'6379'`): two to five characters before anything else is looked at
+          if (node.text.length >= 2 && node.text.length <= 5 && ts.isStringLiteral(node) && isFirstArgument(node)) checkPortBeforeHost(node);
+        } else if (ts.isNumericLiteral(node)) {
+          if (isFirstArgument(node)) checkPortBeforeHost(node);
         } else if (ts.isTemplateExpression(node)) {
           const before = findings.length;
           checkText(node, [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(SUBSTITUTION));
@@ -151,6 +168,10 @@ export const hardcodedConfig: FileRule = defineFileRule({
         } else if (ts.isObjectLiteralExpression(node)) {
           const port = literalPortBesideHost(node, sourceFile, substitute);
           if (port !== undefined) report(port.node, 'hostPortObject', `port ${port.value}`, port.value);
+        } else if (ts.isPropertyAccessExpression(node) && (node.name.escapedText === JOIN || node.name.escapedText === CONCAT) && ts.isCallExpression(node.parent) && node.parent.expression === node) {
+          // `[host, '8080'].join(':')`, `String(host).concat(':', '8080')`: read like a template
+          const text = joinedText(node.parent, substitute);
+          if (text !== undefined) checkLiteralPort(node.parent, text);
         } else if (!readsAreOwned) {
           // without a config package in the registry, the workspace has no owner of environment reads to send them to
         } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcessLike(node.expression)) {
@@ -208,8 +229,10 @@ const MESSAGE_CALLEE = /Error$|^(warn|error|info|log|debug|trace|fatal|assert|fa
  */
 function isReference(url: string, text: string, node: ts.Node): boolean {
   if (!isPublicWebUrl(url)) return false;
-  const host = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
-  if (IDENTIFIER_HOSTS.test(host) || DOCUMENT_HOSTS.test(host) || DOCUMENT_PATH.test(url.slice(url.indexOf('://') + 3 + host.length))) return true;
+  const authority = url.slice(url.indexOf('://') + 3).split(/[/?#]/)[0] ?? '';
+  // without the scheme's own port (`https://docs.x.dev:443/guide`), the only one a public web URL may have
+  const host = authority.replace(/:\d+$/, '');
+  if (IDENTIFIER_HOSTS.test(host) || DOCUMENT_HOSTS.test(host) || DOCUMENT_PATH.test(url.slice(url.indexOf('://') + 3 + authority.length))) return true;
   if (/[A-Za-z]{2,}\s/.test(text.replace(url, ' '))) return true;
   // a Markdown or HTML link around it
   if (/\]\(\s*$|\(\s*$|href=["']?\s*$/.test(text.slice(0, text.indexOf(url)))) return true;
@@ -277,24 +300,45 @@ function isModuleName(node: ts.StringLiteralLike): boolean {
   );
 }
 
-/** `process`, `globalThis.process` (or `global.process`), `require('process')` (or `'node:process'`). */
+/** An expression through parentheses, assertions and comma operators: `(0, process)` is process. */
+function operand(expression: ts.Expression): ts.Expression {
+  let current = unwrap(expression);
+  while (ts.isBinaryExpression(current) && current.operatorToken.kind === ts.SyntaxKind.CommaToken) current = unwrap(current.right);
+  return current;
+}
+
+/**
+ * `process`, `globalThis.process` (or `global.process`, `globalThis['process']`), `require('process')`
+ * (or `'node:process'`), `await import('node:process')` (or its `.default`); also after a comma, `(0, process)`.
+ */
 function isProcess(expression: ts.Expression): boolean {
-  const target = unwrap(expression);
+  const target = operand(expression);
   if (ts.isIdentifier(target)) return target.text === 'process';
-  if (ts.isCallExpression(target)) {
-    const [specifier] = target.arguments;
-    return ts.isIdentifier(target.expression) && target.expression.text === 'require' && target.arguments.length === 1 && specifier !== undefined && ts.isStringLiteralLike(specifier) && PROCESS_MODULES.has(specifier.text);
-  }
-  return (
-    ts.isPropertyAccessExpression(target) &&
-    target.name.text === 'process' &&
-    ts.isIdentifier(unwrap(target.expression)) &&
-    ['globalThis', 'global'].includes((unwrap(target.expression) as ts.Identifier).text)
-  );
+  if (ts.isCallExpression(target)) return isProcessModuleCall(target, ts.SyntaxKind.Identifier);
+  if (ts.isAwaitExpression(target)) return isProcessImport(target);
+  if (!ts.isPropertyAccessExpression(target) && !ts.isElementAccessExpression(target)) return false;
+  const key = ts.isPropertyAccessExpression(target) ? target.name.text : ts.isStringLiteralLike(target.argumentExpression) ? target.argumentExpression.text : undefined;
+  const object = operand(target.expression);
+  if (key === 'process') return ts.isIdentifier(object) && (object.text === 'globalThis' || object.text === 'global');
+  return key === 'default' && ts.isAwaitExpression(object) && isProcessImport(object);
+}
+
+/** `await import('process')` (or `'node:process'`): the module namespace, whose env is process.env. */
+function isProcessImport(expression: ts.AwaitExpression): boolean {
+  const call = operand(expression.expression);
+  return ts.isCallExpression(call) && isProcessModuleCall(call, ts.SyntaxKind.ImportKeyword);
+}
+
+/** `require('process')` (callee an identifier) or `import('node:process')` (callee the import keyword) with the process module's name. */
+function isProcessModuleCall(call: ts.CallExpression, callee: ts.SyntaxKind.Identifier | ts.SyntaxKind.ImportKeyword): boolean {
+  const [specifier] = call.arguments;
+  if (call.arguments.length !== 1 || specifier === undefined || !ts.isStringLiteralLike(specifier) || !PROCESS_MODULES.has(specifier.text)) return false;
+  return callee === ts.SyntaxKind.ImportKeyword ? call.expression.kind === ts.SyntaxKind.ImportKeyword : ts.isIdentifier(call.expression) && call.expression.text === 'require';
 }
 
 function isImportMeta(expression: ts.Expression): boolean {
-  return ts.isMetaProperty(expression) && expression.keywordToken === ts.SyntaxKind.ImportKeyword && expression.name.text === 'meta';
+  const target = operand(expression);
+  return ts.isMetaProperty(target) && target.keywordToken === ts.SyntaxKind.ImportKeyword && target.name.text === 'meta';
 }
 
 /** The names an import of the process module binds to the module itself: `import proc from 'process'`, `import * as proc from 'node:process'`, `import { default as proc } …`. */
@@ -399,10 +443,16 @@ function isPort(text: string): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
-/** A chain of `+` as template text: literals as written, anything else as `substitute` gives it; undefined without a literal. */
+/**
+ * A chain of `+` as template text: literals as written, a template's parts as written with its
+ * substitutions as `substitute` gives them, anything else as `substitute` gives it; undefined
+ * without a literal, and undefined when one of its templates puts a literal port after a host by
+ * itself (that template is the finding).
+ */
 export function concatenationText(node: ts.BinaryExpression, substitute: (expression: ts.Expression) => string): string | undefined {
   const parts: string[] = [];
   let literal = false;
+  let portInTemplate = false;
   const flatten = (expression: ts.Expression): void => {
     const value = unwrap(expression);
     if (ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.PlusToken) {
@@ -410,6 +460,12 @@ export function concatenationText(node: ts.BinaryExpression, substitute: (expres
       flatten(value.right);
     } else if (ts.isStringLiteralLike(value)) {
       parts.push(value.text);
+      literal = true;
+    } else if (ts.isTemplateExpression(value)) {
+      // `` `http://${host}:` + 8080 ``
+      const text = templateText(value, substitute);
+      if (literalPortAfterHost(text) !== undefined) portInTemplate = true;
+      parts.push(text);
       literal = true;
     } else if (ts.isNumericLiteral(value)) {
       // `':' + 3000`: a number written in the chain is literal text
@@ -419,7 +475,92 @@ export function concatenationText(node: ts.BinaryExpression, substitute: (expres
     }
   };
   flatten(node);
-  return literal ? parts.join('').replace(/\uFFFF+/g, SUBSTITUTION) : undefined;
+  return literal && !portInTemplate ? parts.join('').replace(/\uFFFF+/g, SUBSTITUTION) : undefined;
+}
+
+/** A template's text with each substitution as `substitute` gives it. */
+function templateText(node: ts.TemplateExpression, substitute: (expression: ts.Expression) => string): string {
+  return node.head.text + node.templateSpans.map((span) => substitute(span.expression) + span.literal.text).join('');
+}
+
+/**
+ * `[host, '8080'].join(':')` and `String(host).concat(':', '8080')` (or `host.concat(…)`,
+ * `'http://'.concat(host, …)`) as template text, as a `+` chain is read; undefined for any other call.
+ */
+function joinedText(call: ts.CallExpression, substitute: (expression: ts.Expression) => string): string | undefined {
+  const callee = call.expression;
+  const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  if ((method !== 'join' && method !== 'concat') || !ts.isPropertyAccessExpression(callee) || call.arguments.some(ts.isSpreadElement)) return undefined;
+  const receiver = unwrap(callee.expression);
+  const part = (expression: ts.Expression): string => {
+    const value = unwrap(expression);
+    if (ts.isTemplateExpression(value)) return templateText(value, substitute);
+    // `String(host)` is host (and `String(fileName)` still a file name)
+    const [argument] = ts.isCallExpression(value) && ts.isIdentifier(value.expression) && value.expression.text === 'String' && value.arguments.length === 1 ? value.arguments : [value];
+    return substitute(argument ?? value);
+  };
+  if (method === 'join') {
+    const [separator] = call.arguments;
+    if (!ts.isArrayLiteralExpression(receiver) || call.arguments.length > 1 || (separator !== undefined && !ts.isStringLiteralLike(separator)) || receiver.elements.some((element) => ts.isSpreadElement(element) || ts.isOmittedExpression(element))) return undefined;
+    return receiver.elements.map(part).join(separator?.text ?? ',');
+  }
+  if (ts.isArrayLiteralExpression(receiver) || call.arguments.length === 0) return undefined;
+  return [receiver, ...call.arguments].map(part).join('');
+}
+
+/** `Number('5432')`, `parseInt('5432', 10)`, `Number.parseInt('5432')` (or of a number): the digits of a literal read as a number. */
+function numberOfLiteral(call: ts.CallExpression): string | undefined {
+  const callee = unwrap(call.expression);
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'Number' ? `Number.${callee.name.text}` : '';
+  if (!['Number', 'parseInt', 'Number.parseInt', 'parseFloat', 'Number.parseFloat'].includes(name) || call.arguments.length === 0) return undefined;
+  const value = unwrap(call.arguments[0] as ts.Expression);
+  return ts.isNumericLiteral(value) ? value.text : ts.isStringLiteralLike(value) && /^\d{1,5}$/.test(value.text) ? value.text : undefined;
+}
+
+/**
+ * A port written as a literal: a number (as written, `5_432`), a string of digits (`'8080'`), or
+ * one read as a number (`Number('5432')`); undefined for anything else and for a string or
+ * reading that is no port (1 to 65535).
+ */
+function literalPort(expression: ts.Expression, sourceFile: ts.SourceFile): string | undefined {
+  const value = unwrap(expression);
+  if (ts.isNumericLiteral(value)) return value.getText(sourceFile);
+  const digits = ts.isStringLiteralLike(value) ? value.text : ts.isCallExpression(value) ? numberOfLiteral(value) : undefined;
+  return digits !== undefined && /^\d{1,5}$/.test(digits) && isPort(digits) ? digits : undefined;
+}
+
+/** Whether a literal is the first argument of a call or a `new` (cheap: most are not). */
+function isFirstArgument(node: ts.Node): boolean {
+  const parent = node.parent;
+  return (parent.kind === ts.SyntaxKind.CallExpression || parent.kind === ts.SyntaxKind.NewExpression) && (parent as ts.CallExpression | ts.NewExpression).arguments?.[0] === node;
+}
+
+/** The words of a name that holds a host: `host`, `apiHost`, `HOSTNAME`, `redis_host`. */
+const HOST_WORDS: ReadonlySet<string> = new Set(['host', 'hostname']);
+/** The other words a name ending in address (or addr) may have when it holds a network address: `bindAddress`, `ipAddr`, `remoteAddress` (not `emailAddress`). */
+const NETWORK_ADDRESS_WORDS: ReadonlySet<string> = new Set(['ip', 'ipv4', 'ipv6', 'v4', 'v6', 'bind', 'listen', 'server', 'remote', 'local', 'socket', 'net', 'network', 'peer', 'public', 'private', 'upstream', 'target', 'host']);
+
+/** An identifier or member (`host`, `cfg.apiHost`, `bindAddress`) whose name says it holds a host or a network address. */
+function namesHost(expression: ts.Expression): boolean {
+  const name = ts.isIdentifier(expression) ? expression.text : ts.isPropertyAccessExpression(expression) ? expression.name.text : undefined;
+  if (name === undefined || !/host|addr/i.test(name)) return false;
+  const words = nameWords(name);
+  if (words.some((word) => HOST_WORDS.has(word))) return true;
+  const last = words[words.length - 1];
+  return (last === 'address' || last === 'addr') && words.slice(0, -1).every((word) => NETWORK_ADDRESS_WORDS.has(word));
+}
+
+/**
+ * `net.connect(6379, host)`, `new Redis(6379, cfg.redisHost)`, `server.listen(8080, bindAddress)`,
+ * `net.createConnection(5432, 'db.internal')`: a literal port (two digits or more, as a number or a
+ * string) that is a call's first argument, when the second is a host, by its name or as a literal
+ * private host or IPv4 address (a loopback one is reported as itself); the port, else undefined.
+ */
+function literalPortBeforeHost(port: ts.NumericLiteral | ts.StringLiteral): string | undefined {
+  const args = (port.parent as ts.CallExpression | ts.NewExpression).arguments;
+  if (args === undefined || args.length < 2 || !/^\d{2,5}$/.test(port.text) || !isPort(port.text)) return undefined;
+  const host = unwrap(args[1] as ts.Expression);
+  return namesHost(host) || (ts.isStringLiteralLike(host) && isHostLiteral(host.text)) ? port.text : undefined;
 }
 
 /**
@@ -440,8 +581,8 @@ export function literalPortBesideHost(object: ts.ObjectLiteralExpression, source
     }
     if (!/^port$/i.test(key)) continue;
     const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : property.name;
-    // as written (`6379`), the key of a finding a baseline may hold
-    const text = ts.isNumericLiteral(value) ? value.getText(sourceFile) : substitute(value);
+    // as written (`6379`, `'8080'`, `Number('5432')`), the key of a finding a baseline may hold
+    const text = literalPort(value, sourceFile) ?? (ts.isStringLiteralLike(value) ? '' : substitute(value));
     if (Number(text.replace(/_/g, '')) > 0) port = { node: value, value: text };
   }
   return host ? port : undefined;

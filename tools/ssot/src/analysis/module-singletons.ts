@@ -54,6 +54,10 @@ interface InstanceScope {
   registry: Registry;
   /** Module constants that are not exported, by name: an exported object literal naming one holds its value; computed on first use. */
   localConstants(): ReadonlyMap<string, ts.Expression>;
+  /** Functions of this module by name, with the expressions they return: a module value made by calling one is what it returns; computed on first use. */
+  localFunctions(): ReadonlyMap<string, readonly ts.Expression[]>;
+  /** A JavaScript file, where a class declares its fields by assigning `this.x`. */
+  javaScript: boolean;
 }
 
 /**
@@ -75,6 +79,7 @@ export const moduleSingletons: FileRule = defineFileRule({
     getInstance: '{{className}}.{{name}}() hands out one cached instance for the whole process',
     globalHolder: 'assigning an instance to {{name}} makes it process-wide',
     memoized: 'module-level {{name}} memoizes one instance for the whole process',
+    filledCollection: 'module-level {{name}} is filled with an instance of {{className}} when the module loads: one for the whole process',
     exportedInstance: 'exported {{name}} is one instance of {{className}} shared by every importer',
   },
   fixable: false,
@@ -117,16 +122,39 @@ export const moduleSingletons: FileRule = defineFileRule({
     let exportedHere: ReadonlySet<string> | undefined;
     const exportedNames = (): ReadonlySet<string> => (exportedHere ??= locallyExportedNames(sourceFile));
     let constants: ReadonlyMap<string, ts.Expression> | undefined;
-    const scope: InstanceScope = { factories, statefulHere, registry, localConstants: () => (constants ??= localConstants(sourceFile, exportedNames())) };
+    let functions: ReadonlyMap<string, readonly ts.Expression[]> | undefined;
+    const scope: InstanceScope = {
+      factories,
+      statefulHere,
+      registry,
+      localConstants: () => (constants ??= localConstants(sourceFile, exportedNames())),
+      localFunctions: () => (functions ??= localFunctions(sourceFile)),
+      javaScript,
+    };
+    // a static field's value that makes it a holder: a `new` of the class itself, of a stateful class of this module or of a registry class
+    const isStaticInstance = (expression: ts.Expression, className: string): boolean => {
+      const value = passThrough(expression);
+      if (!ts.isNewExpression(value)) return false;
+      const constructed = unwrap(value.expression);
+      if (ts.isClassExpression(constructed)) return hasMutableState(constructed, javaScript);
+      if (!ts.isIdentifier(constructed)) return false;
+      return constructed.text === className || statefulHere.has(constructed.text) || registry.matchName(constructed.text)?.concept.kind === 'class';
+    };
+    // module-level Maps, Sets and arrays by name, with the methods that put a value in them; computed on first use
+    let collections: ReadonlyMap<string, CollectionKind> | undefined;
+    // collections already reported as filled with an instance: each is reported once
+    const filledCollections = new Set<string>();
 
     return {
       kinds: VISITED_KINDS,
       node(node) {
         if (ts.isClassLike(node)) {
           const className = node.name?.text ?? '(anonymous class)';
-          const holder = node.members.find((member) => ts.isPropertyDeclaration(member) && isStaticHolder(member, className));
-          if (holder !== undefined && holder.name !== undefined) {
-            nodeFindings.push(finding(holder.name, 'staticHolder', `${className}.${memberName(holder.name)}`, { name: memberName(holder.name), className }));
+          const holder =
+            node.members.find((member) => ts.isPropertyDeclaration(member) && isStaticHolder(member, className, isStaticInstance))?.name ??
+            staticBlockHolder(node, className, isStaticInstance);
+          if (holder !== undefined) {
+            nodeFindings.push(finding(holder, 'staticHolder', `${className}.${memberName(holder)}`, { name: memberName(holder), className }));
           } else {
             const getter = node.members.find(
               (member) => ts.isMethodDeclaration(member) && hasModifier(member, ts.SyntaxKind.StaticKeyword) && GET_INSTANCE.test(memberName(member.name)),
@@ -156,7 +184,23 @@ export const moduleSingletons: FileRule = defineFileRule({
           const call = node.expression;
           if (!ts.isCallExpression(call)) return;
           const callee = call.expression;
-          if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || DEFINERS.get(callee.expression.text)?.has(callee.name.text) !== true) return;
+          if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return;
+          if (node.parent === sourceFile && COLLECTION_METHODS.has(callee.name.text)) {
+            // `box.set('default', new Reg())` at load: a module-level Map, Set or array that holds an instance is its holder
+            const name = callee.expression.text;
+            const kind = (collections ??= moduleCollections(sourceFile)).get(name);
+            if (kind === undefined || filledCollections.has(name)) return;
+            for (const value of collectedValues(kind, callee.name.text, call.arguments)) {
+              // depth 1: a module constant put in it (`box.set('a', reg)`) is followed to its value
+              const className = exportedInstanceClass(value, scope, 'nested', 1);
+              if (className === undefined) continue;
+              filledCollections.add(name);
+              nodeFindings.push(finding(call, 'filledCollection', name, { name, className }));
+              return;
+            }
+            return;
+          }
+          if (DEFINERS.get(callee.expression.text)?.has(callee.name.text) !== true) return;
           const [target, ...rest] = call.arguments;
           const onGlobal = target !== undefined && isGlobalTarget(target);
           if (target === undefined || !(onGlobal || isCommonJsExport(unwrap(target)) || isExportsObject(target))) return;
@@ -208,7 +252,7 @@ export const moduleSingletons: FileRule = defineFileRule({
           for (const declaration of statement.declarationList.declarations) {
             if (declaration.initializer === undefined) continue;
             const value = unwrap(declaration.initializer);
-            if (ts.isIdentifier(declaration.name) && isMemoizedInstance(value)) {
+            if (ts.isIdentifier(declaration.name) && isMemoizedInstance(value, factories)) {
               const name = declaration.name.text;
               findings.push(finding(declaration.name, 'memoized', name, { name }));
               continue;
@@ -318,6 +362,128 @@ function localFactories(sourceFile: ts.SourceFile, registry: Registry): Readonly
   return local ?? byName;
 }
 
+/** The functions a file declares at its top level (`function f`, `const f = () => …`), by name, with the values they return. */
+function localFunctions(sourceFile: ts.SourceFile): Map<string, readonly ts.Expression[]> {
+  const functions = new Map<string, readonly ts.Expression[]>();
+  for (const statement of sourceFile.statements) {
+    if (ts.isFunctionDeclaration(statement)) {
+      if (statement.name !== undefined && statement.asteriskToken === undefined) functions.set(statement.name.text, returnedValues(statement));
+    } else if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.Const) {
+      for (const declaration of statement.declarationList.declarations) {
+        const fn = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+        if (ts.isIdentifier(declaration.name) && fn !== undefined && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.asteriskToken === undefined) {
+          functions.set(declaration.name.text, returnedValues(fn));
+        }
+      }
+    }
+  }
+  return functions;
+}
+
+/**
+ * What a function returns: its expression body, or the values of the return statements of its
+ * body itself (not of nested blocks), a variable of the body followed to its initializer (`const
+ * pool = new Pool(); …; return pool`).
+ */
+function returnedValues(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
+  if (fn.body === undefined) return [];
+  if (!ts.isBlock(fn.body)) return [fn.body];
+  const statements = fn.body.statements;
+  const initializerOf = (name: string): ts.Expression | undefined => {
+    for (const statement of statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      const declaration = statement.declarationList.declarations.find((candidate) => ts.isIdentifier(candidate.name) && candidate.name.text === name);
+      if (declaration !== undefined) return declaration.initializer;
+    }
+    return undefined;
+  };
+  return statements.flatMap((statement) => {
+    if (!ts.isReturnStatement(statement) || statement.expression === undefined) return [];
+    const returned = passThrough(statement.expression);
+    return [(ts.isIdentifier(returned) ? initializerOf(returned.text) : undefined) ?? statement.expression];
+  });
+}
+
+/**
+ * The instance a getter or method of an object literal memoizes on the object: `get reg() {
+ * return Object.defineProperty(this, 'reg', { value: new Reg() }).reg; }` (also with the value in
+ * a const of the body, or `Reflect.defineProperty`) and `return (this._reg ??= new Reg())`. Only
+ * the statements of the body itself are read.
+ */
+function memoizedOnThis(member: ts.GetAccessorDeclaration | ts.MethodDeclaration): ts.Expression | undefined {
+  const statements = member.body?.statements;
+  if (statements === undefined) return undefined;
+  for (const statement of statements) {
+    const expression = ts.isExpressionStatement(statement) ? statement.expression : ts.isReturnStatement(statement) ? statement.expression : undefined;
+    if (expression === undefined) continue;
+    // `Object.defineProperty(this, …).reg`: the call under the property read
+    let value = unwrap(expression);
+    while (ts.isPropertyAccessExpression(value) || ts.isElementAccessExpression(value)) value = unwrap(value.expression);
+    if (ts.isBinaryExpression(value) && ASSIGNMENTS.has(value.operatorToken.kind)) {
+      const target = unwrap(value.left);
+      if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && target.expression.kind === ts.SyntaxKind.ThisKeyword) return value.right;
+      continue;
+    }
+    if (!ts.isCallExpression(value)) continue;
+    const callee = value.expression;
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression) || callee.name.text !== 'defineProperty') continue;
+    const definer = `${callee.expression.text}.defineProperty`;
+    const [target, ...rest] = value.arguments;
+    if (target === undefined || unwrap(target).kind !== ts.SyntaxKind.ThisKeyword || !DEFINERS.get(callee.expression.text)?.has('defineProperty')) continue;
+    const [definition] = globalDefinitions(definer, value, rest);
+    if (definition === undefined) continue;
+    // `{ value }` of a const of the body
+    const held = unwrap(definition.value);
+    if (!ts.isIdentifier(held)) return definition.value;
+    for (const candidate of statements) {
+      if (!ts.isVariableStatement(candidate)) continue;
+      const declaration = candidate.declarationList.declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === held.text);
+      if (declaration?.initializer !== undefined) return declaration.initializer;
+    }
+  }
+  return undefined;
+}
+
+/** What a module-level collection is, which decides the methods that put a value in it. */
+type CollectionKind = 'map' | 'set' | 'array';
+const COLLECTION_METHODS = new Set(['set', 'add', 'push', 'unshift']);
+const COLLECTION_CLASSES: ReadonlyMap<string, CollectionKind> = new Map([
+  ['Map', 'map'],
+  ['WeakMap', 'map'],
+  ['Set', 'set'],
+  ['WeakSet', 'set'],
+  ['Array', 'array'],
+]);
+
+/**
+ * The file's top-level constants made as a Map, Set or array (`const box = new Map()`, `const
+ * list = []`), by name (a `let` made by `new` is reported as a module variable already).
+ */
+function moduleCollections(sourceFile: ts.SourceFile): Map<string, CollectionKind> {
+  const collections = new Map<string, CollectionKind>();
+  for (const statement of sourceFile.statements) {
+    if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
+      if (!ts.isIdentifier(declaration.name) || value === undefined) continue;
+      const kind = ts.isArrayLiteralExpression(value)
+        ? 'array'
+        : ts.isNewExpression(value) && ts.isIdentifier(value.expression)
+          ? COLLECTION_CLASSES.get(value.expression.text)
+          : undefined;
+      if (kind !== undefined) collections.set(declaration.name.text, kind);
+    }
+  }
+  return collections;
+}
+
+/** The values a call of a collection's method puts in it: a Map's `set(k, v)` v, a Set's `add(v)` v, an array's `push(…)`/`unshift(…)` arguments. */
+function collectedValues(kind: CollectionKind, method: string, args: readonly ts.Expression[]): readonly ts.Expression[] {
+  if (kind === 'map') return method === 'set' && args[1] !== undefined ? [args[1]] : [];
+  if (kind === 'set') return method === 'add' && args[0] !== undefined ? [args[0]] : [];
+  return method === 'push' || method === 'unshift' ? args.filter((arg) => !ts.isSpreadElement(arg)) : [];
+}
+
 /** Module constants a file does not export, by name, with their values. */
 function localConstants(sourceFile: ts.SourceFile, exported: ReadonlySet<string>): Map<string, ts.Expression> {
   const constants = new Map<string, ts.Expression>();
@@ -352,16 +518,36 @@ function exportedInstanceClass(expression: ts.Expression, scope: InstanceScope, 
   // `Object.freeze(new X())` is no construction the type pass reads (`await` is)
   const at: ExportRoute = frozen ? 'nested' : route;
   if (ts.isNewExpression(value)) {
-    if (!ts.isIdentifier(value.expression)) return undefined;
-    const className = value.expression.text;
+    const constructed = unwrap(value.expression);
+    // `new (class { count = 0; … })()`: an instance of a stateful class written in place
+    if (ts.isClassExpression(constructed)) return hasMutableState(constructed, scope.javaScript) ? (constructed.name?.text ?? '(anonymous class)') : undefined;
+    if (!ts.isIdentifier(constructed)) return undefined;
+    const className = constructed.text;
     if (scope.statefulHere.has(className)) return className;
     return at !== 'default' && scope.registry.matchName(className)?.concept.kind === 'class' ? className : undefined;
   }
-  if (ts.isCallExpression(value)) return at === 'nested' || at === 'commonjs' ? factoryConcept(value, scope.factories()) : undefined;
+  if (ts.isCallExpression(value)) {
+    const concept = at === 'nested' || at === 'commonjs' ? factoryConcept(value, scope.factories()) : undefined;
+    if (concept !== undefined || depth >= MAX_NESTING) return concept;
+    // `await makeReg()` of a function of this module (or an IIFE) that returns an instance: made once, at load
+    const callee = unwrap(value.expression);
+    const returned = ts.isIdentifier(callee) ? scope.localFunctions().get(callee.text) : ts.isArrowFunction(callee) || ts.isFunctionExpression(callee) ? returnedValues(callee) : undefined;
+    for (const made of returned ?? []) {
+      const className = exportedInstanceClass(made, scope, 'nested', depth + 1);
+      if (className !== undefined) return className;
+    }
+    return undefined;
+  }
   if (depth >= MAX_NESTING) return undefined;
   if (ts.isObjectLiteralExpression(value)) {
     for (const property of value.properties) {
-      const held = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+      const held = ts.isPropertyAssignment(property)
+        ? property.initializer
+        : ts.isShorthandPropertyAssignment(property)
+          ? property.name
+          : ts.isGetAccessorDeclaration(property) || ts.isMethodDeclaration(property)
+            ? memoizedOnThis(property)
+            : undefined;
       const className = held === undefined ? undefined : exportedInstanceClass(held, scope, 'nested', depth + 1);
       if (className !== undefined) return className;
     }
@@ -440,8 +626,9 @@ function globalDefinitions(definer: string, call: ts.CallExpression, rest: reado
   const descriptorValue = (descriptor: ts.Expression | undefined): ts.Expression | undefined => {
     const literal = descriptor === undefined ? undefined : unwrap(descriptor);
     if (literal === undefined || !ts.isObjectLiteralExpression(literal)) return undefined;
-    const property = literal.properties.find((candidate) => ts.isPropertyAssignment(candidate) && memberName(candidate.name) === 'value');
-    return property !== undefined && ts.isPropertyAssignment(property) ? property.initializer : undefined;
+    const property = literal.properties.find((candidate) => (ts.isPropertyAssignment(candidate) || ts.isShorthandPropertyAssignment(candidate)) && memberName(candidate.name) === 'value');
+    if (property === undefined) return undefined;
+    return ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
   };
   const properties = (literal: ts.Expression | undefined): ts.PropertyAssignment[] => {
     const object = literal === undefined ? undefined : unwrap(literal);
@@ -513,14 +700,43 @@ function isPrimitiveType(type: ts.TypeNode): boolean {
   return false;
 }
 
-function isStaticHolder(member: ts.PropertyDeclaration, className: string): boolean {
+/** Whether a static field's value is an instance that makes the field a holder (isStaticInstance in the rule's visit). */
+type StaticInstanceTest = (expression: ts.Expression, className: string) => boolean;
+
+function isStaticHolder(member: ts.PropertyDeclaration, className: string, isInstance: StaticInstanceTest): boolean {
   if (!hasModifier(member, ts.SyntaxKind.StaticKeyword)) return false;
   if (HOLDER_NAME.test(memberName(member.name))) return true;
   // `static readonly empty = new TextRange(…)` is a constant value of the class, never replaced: not a holder
   if (hasModifier(member, ts.SyntaxKind.ReadonlyKeyword)) return false;
   if (member.type !== undefined && mentionsType(member.type, className)) return true;
-  const initializer = member.initializer === undefined ? undefined : unwrap(member.initializer);
-  return initializer !== undefined && ts.isNewExpression(initializer) && ts.isIdentifier(initializer.expression) && initializer.expression.text === className;
+  return member.initializer !== undefined && isInstance(member.initializer, className);
+}
+
+/**
+ * `static inst: Reg; static { Holder.inst = new Reg(); }`: a static field given its instance in a
+ * static block (by the class's name or `this`), as if initialized with it; only the statements of
+ * the block itself are read. The declared field is the holder (the assignment target when none is
+ * declared); a readonly one is a constant, as its initializer would be.
+ */
+function staticBlockHolder(node: ts.ClassLikeDeclaration, className: string, isInstance: StaticInstanceTest): ts.PropertyName | undefined {
+  for (const member of node.members) {
+    if (!ts.isClassStaticBlockDeclaration(member)) continue;
+    for (const statement of member.body.statements) {
+      if (!ts.isExpressionStatement(statement)) continue;
+      const assignment = unwrap(statement.expression);
+      if (!ts.isBinaryExpression(assignment) || !ASSIGNMENTS.has(assignment.operatorToken.kind)) continue;
+      const target = unwrap(assignment.left);
+      if (!ts.isPropertyAccessExpression(target)) continue;
+      const owner = unwrap(target.expression);
+      if (!(owner.kind === ts.SyntaxKind.ThisKeyword || (ts.isIdentifier(owner) && owner.text === node.name?.text))) continue;
+      if (!isInstance(assignment.right, className)) continue;
+      const name = memberName(target.name);
+      const declared = node.members.find((field) => ts.isPropertyDeclaration(field) && hasModifier(field, ts.SyntaxKind.StaticKeyword) && memberName(field.name) === name);
+      if (declared === undefined) return target.name;
+      if (!hasModifier(declared, ts.SyntaxKind.ReadonlyKeyword)) return declared.name;
+    }
+  }
+  return undefined;
 }
 
 function mentionsType(type: ts.TypeNode, className: string): boolean {
@@ -534,7 +750,7 @@ function memberName(name: ts.PropertyName): string {
   return ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name) ? name.text.replace(/^#/, '') : '';
 }
 
-function hasMutableState(node: ts.ClassDeclaration, javaScript: boolean): boolean {
+function hasMutableState(node: ts.ClassLikeDeclaration, javaScript: boolean): boolean {
   return (
     node.members.some(
       (member) =>
@@ -551,7 +767,7 @@ function hasMutableState(node: ts.ClassDeclaration, javaScript: boolean): boolea
  * `this.n = 0` in a constructor or method (the statements of its body): JavaScript declares a
  * class's fields so, and such a field can change unless it is declared readonly.
  */
-function assignsOwnField(node: ts.ClassDeclaration): boolean {
+function assignsOwnField(node: ts.ClassLikeDeclaration): boolean {
   let readonlyFields: Set<string> | undefined;
   for (const member of node.members) {
     if (!(ts.isConstructorDeclaration(member) || ts.isMethodDeclaration(member) || ts.isSetAccessorDeclaration(member)) || member.body === undefined) continue;
@@ -576,8 +792,13 @@ const noFactories = (): ReadonlyMap<string, string> => NO_FACTORIES;
 /** Wrappers that call their function once and keep the result. */
 const MEMOIZERS = /^(memoize|memoizeOne|memo|once|lazy|cached?|singleton|shared)$/i;
 
-/** `memoize(() => new Client())`, `once(() => createClient())`: one instance kept for the process behind a function. */
-function isMemoizedInstance(value: ts.Expression): boolean {
+/**
+ * `memoize(() => new Client())`, `once(() => createClient())`: one instance kept for the process
+ * behind a function. `lazy` is also a deferred definition (`z.lazy(() => z.object(…))` is a
+ * recursive schema, `lazy(() => import(…))` a component): behind it only a `new`, a class
+ * expression or a registry class's factory counts, not any call.
+ */
+function isMemoizedInstance(value: ts.Expression, factories: () => ReadonlyMap<string, string>): boolean {
   if (!ts.isCallExpression(value)) return false;
   const callee = unwrap(value.expression);
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
@@ -585,9 +806,14 @@ function isMemoizedInstance(value: ts.Expression): boolean {
   const [first] = value.arguments;
   const fn = first === undefined ? undefined : unwrap(first);
   if (fn === undefined || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
+  const strongOnly = name.toLowerCase() === 'lazy';
+  const makesInstance = (made: ts.Expression): boolean => {
+    const evidence = instanceEvidence(made, strongOnly ? factories : noFactories);
+    return strongOnly ? evidence === 'strong' : evidence !== undefined;
+  };
   // `lazy(() => import('./Page'))` loads a module on first use: the module system keeps it, not this file
-  if (!ts.isBlock(fn.body)) return instanceEvidence(fn.body, noFactories) !== undefined && !isDynamicImport(fn.body);
-  return fn.body.statements.some((statement) => ts.isReturnStatement(statement) && statement.expression !== undefined && instanceEvidence(statement.expression, noFactories) !== undefined);
+  if (!ts.isBlock(fn.body)) return makesInstance(fn.body) && !isDynamicImport(fn.body);
+  return fn.body.statements.some((statement) => ts.isReturnStatement(statement) && statement.expression !== undefined && makesInstance(statement.expression));
 }
 
 function isDynamicImport(expression: ts.Expression): boolean {

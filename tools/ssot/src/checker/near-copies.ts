@@ -6,8 +6,12 @@ import { type MemberProfile, type ProfiledNode, memberProfile } from './member-p
 import { type ParsedFile, locationOf } from './parsed-file';
 import { type Location, type Violation, violationKey } from './violation';
 
-/** What a shape is: a type (class, interface, type literal), an enum, or a run-time value (an object literal, a zod object schema). */
-export type ShapeKind = 'class' | 'interface' | 'type' | 'enum' | 'object' | 'schema';
+/**
+ * What a shape is: a type (class, interface, type literal), an enum, a run-time value (an object
+ * literal, a zod object schema), or a list of an enum's values without its names (`values`:
+ * `z.enum([...])`, a union of string literals, an array of them).
+ */
+export type ShapeKind = 'class' | 'interface' | 'type' | 'enum' | 'object' | 'schema' | 'values';
 
 /**
  * One top-level declaration reduced to the names of its members, for comparing with the
@@ -31,13 +35,15 @@ export interface Shape {
   registrations?: ExtensionRegistrations;
   /** For classes, interfaces, object types and objects: what the syntax bounds of the member signatures the type pass would compare. */
   profile?: MemberProfile;
+  /** Compared by its member names only (a computed type: `A & B`, `Pick<…>`): the type pass does not take it as a candidate. */
+  namesOnly?: boolean;
 }
 
 const TYPE_KINDS: ReadonlySet<ShapeKind> = new Set(['class', 'interface', 'type']);
 /** Which kinds of shape can copy which: types copy types, values copy enums, schemas copy schemas. */
 function comparable(copy: ShapeKind, canonical: ShapeKind): boolean {
   if (TYPE_KINDS.has(canonical)) return TYPE_KINDS.has(copy);
-  if (canonical === 'enum') return copy === 'enum' || copy === 'object';
+  if (canonical === 'enum') return copy === 'enum' || copy === 'object' || copy === 'values';
   return canonical === 'schema' && copy === 'schema';
 }
 
@@ -53,7 +59,7 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
   const registrations = extensionRegistrations(sourceFile, extensionPoints);
   const merged = mergedNames(sourceFile);
   const zod: ZodContext = { objectFunctions: zodObjectImports(sourceFile), schemas: new Map() };
-  const add = (name: string, display: string, kind: ShapeKind, nameNode: ts.Node, heritage: Set<string>, members: string[], profiled?: ProfiledNode): void => {
+  const add = (name: string, display: string, kind: ShapeKind, nameNode: ts.Node, heritage: Set<string>, members: string[], profiled?: ProfiledNode, namesOnly = false): void => {
     if (members.length === 0) return;
     shapes.push({
       name,
@@ -66,6 +72,7 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       signature: [...members].sort().join(';'),
       registrations,
       ...(profiled === undefined ? {} : { profile: memberProfile(profiled, merged === undefined || merged.has(name)) }),
+      ...(namesOnly ? { namesOnly } : {}),
     });
   };
   for (const statement of sourceFile.statements) {
@@ -78,21 +85,48 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageNames(statement, sourceFile), memberNames(statement.members), statement);
     } else if (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type)) {
       add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), memberNames(statement.type.members), statement.type);
+    } else if (ts.isTypeAliasDeclaration(statement) && (ts.isIntersectionTypeNode(statement.type) || ts.isMappedTypeNode(statement.type) || (ts.isTypeReferenceNode(statement.type) && statement.type.typeArguments !== undefined))) {
+      // `type T = A & { … }`, `Pick<Row, 'a' | 'b'>`, `{ [K in 'a' | 'b']: string }`: the members the syntax names
+      const members = computedMembers(statement.type, sourceFile, 0);
+      if (members !== undefined && members.length > 0) add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), [...new Set(members)], undefined, true);
+    } else if (ts.isTypeAliasDeclaration(statement) && ts.isUnionTypeNode(statement.type)) {
+      // `type Level = 'low' | 'normal' | 'high'`: an enum's values under another name
+      const values = literalValues(statement.type.types.map((type) => (ts.isLiteralTypeNode(type) ? type.literal : type)));
+      if (values !== undefined) add(statement.name.text, statement.name.text, 'values', statement.name, new Set(), values);
     } else if (ts.isEnumDeclaration(statement)) {
       const members = statement.members.map((member) => `${propertyText(member.name)}=${member.initializer === undefined ? '' : literalText(member.initializer)}`);
       add(statement.name.text, statement.name.text, 'enum', statement.name, new Set(), members);
+    } else if (ts.isFunctionDeclaration(statement) && statement.name !== undefined) {
+      // `function jobSchemaFor(queue) { return z.object({…}) }`: a schema made on each call is the same copy
+      const returned = returnedSchema(statement, zod);
+      if (returned !== undefined) add(`${statement.name.text}()`, `returned by ${statement.name.text}()`, 'schema', returned.node, new Set(), returned.fields);
     } else if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.Const) {
       for (const declaration of statement.declarationList.declarations) {
         if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
         const value = unwrap(declaration.initializer);
+        if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) {
+          const returned = returnedSchema(value, zod);
+          if (returned !== undefined) add(`${declaration.name.text}()`, `returned by ${declaration.name.text}()`, 'schema', returned.node, new Set(), returned.fields);
+          continue;
+        }
+        if (ts.isObjectLiteralExpression(value)) {
+          // `export const schemas = { job: z.object({…}) }`: each schema it holds by property
+          for (const property of value.properties) {
+            if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) continue;
+            const held = zodObjectShape(unwrap(property.initializer), zod);
+            if (held !== undefined) add(`${declaration.name.text}.${property.name.text}`, `${declaration.name.text}.${property.name.text}`, 'schema', property.name, new Set(), held);
+          }
+        }
         const schema = zodObjectShape(value, zod);
         if (schema !== undefined) {
           zod.schemas.set(declaration.name.text, schema);
           add(declaration.name.text, declaration.name.text, 'schema', declaration.name, new Set(), schema);
         } else {
           const object = frozenArgument(value);
-          const members = ts.isObjectLiteralExpression(object) ? literalRecord(object) : undefined;
+          const members = ts.isObjectLiteralExpression(object) ? literalRecord(object) : entryRecord(object);
+          const values = members === undefined ? valueList(object) : undefined;
           if (members !== undefined) add(declaration.name.text, declaration.name.text, 'object', declaration.name, new Set(), members);
+          else if (values !== undefined) add(declaration.name.text, declaration.name.text, 'values', declaration.name, new Set(), values);
         }
       }
     }
@@ -132,7 +166,7 @@ export function mergedNames(sourceFile: ts.SourceFile): ReadonlySet<string> | un
  * `minMembers` shared. Exact copies are left to structural-duplicates; a class that names the
  * concept in its implements/extends is an implementation (canonical-definitions' allow-list).
  */
-export function nearCopies(shapes: readonly Shape[], registry: Registry, threshold: number, minMembers: number): Violation[] {
+export function nearCopies(shapes: readonly Shape[], registry: Registry, threshold: number, minMembers: number, structural: ReadonlySet<string> = new Set()): Violation[] {
   const canonical: { shape: Shape; match: NameMatch }[] = [];
   for (const shape of shapes) {
     const match = registry.matchName(shape.name);
@@ -158,27 +192,30 @@ export function nearCopies(shapes: readonly Shape[], registry: Registry, thresho
     const named = registry.matchName(copy.name);
     // a concept's own declaration is no copy of another concept (a canonical class implementing a canonical interface)
     if (named !== undefined && named.role === 'canonical' && copy.packageName === named.concept.owner) continue;
-    let best: { shape: Shape; match: NameMatch; shared: number; similarity: number } | undefined;
+    let best: { shape: Shape; match: NameMatch; shared: number; similarity: number; union: number } | undefined;
     for (const { shape, match } of canonical) {
       if (!comparable(copy.kind, shape.kind)) continue;
       // its own name, or an alias, is canonical-definitions' to report; implementing it is an implementation
       if (named?.concept === match.concept || copy.heritage.has(shape.name)) continue;
+      // a list of values is compared with the enum's values (`open=open` → `open`)
+      const members = copy.kind === 'values' ? new Set([...shape.members].map((member) => member.slice(member.indexOf('=') + 1))) : shape.members;
       let shared = 0;
-      for (const member of copy.members) if (shape.members.has(member)) shared += 1;
-      const similarity = shared / (copy.members.size + shape.members.size - shared);
-      if (shared >= minMembers && similarity >= threshold && (best === undefined || similarity > best.similarity)) best = { shape, match, shared, similarity };
+      for (const member of copy.members) if (members.has(member)) shared += 1;
+      const union = copy.members.size + members.size - shared;
+      const similarity = shared / union;
+      if (shared >= minMembers && similarity >= threshold && (best === undefined || similarity > best.similarity)) best = { shape, match, shared, similarity, union };
     }
     // closest to a concept of its own package (a test's complete implementation of its package's
     // protocol): that package's own business, not a copy of the other concept it also resembles
     if (best === undefined || best.match.concept.owner === copy.packageName) continue;
     // registered through the concept's extension point: the application's own member of the family
     if (copy.registrations !== undefined && isRegisteredExtension(copy.registrations, copy.name, best.match.concept)) continue;
-    // the same member names exactly: structural-duplicates compares those with their types
-    if (best.similarity === 1 && TYPE_KINDS.has(copy.kind)) continue;
-    const { shape, match, shared, similarity } = best;
+    // reported already as an exact copy (structural-duplicates: the same members with the same types);
+    // the same names in another spelling or with other types are a near copy
+    if (structural.has(`${copy.name}~${best.shape.name}`)) continue;
+    const { shape, match, shared, similarity, union } = best;
     const percent = Math.round(similarity * 100);
     const entry = registry.entryOf(match.concept);
-    const union = copy.members.size + shape.members.size - shared;
     violations.push({
       ...copy.location,
       category: 'near-copies',
@@ -234,6 +271,84 @@ function literalRecord(object: ts.ObjectLiteralExpression): string[] | undefined
   return members;
 }
 
+/**
+ * The member names a computed type has as far as the file shows them: the parts of an
+ * intersection, the keys of a mapped type over literal keys, `Pick`/`Omit` with literal keys,
+ * `Partial`/`Required`/`Readonly` of a known type, and the type literals, interfaces and aliases
+ * of the same file it names. A part it cannot see adds nothing; undefined when it sees nothing.
+ */
+function computedMembers(type: ts.TypeNode, sourceFile: ts.SourceFile, depth: number): string[] | undefined {
+  if (depth > 4) return undefined;
+  if (ts.isParenthesizedTypeNode(type)) return computedMembers(type.type, sourceFile, depth + 1);
+  if (ts.isTypeLiteralNode(type)) return memberNames(type.members);
+  if (ts.isIntersectionTypeNode(type)) {
+    const parts = type.types.map((part) => computedMembers(part, sourceFile, depth + 1));
+    return parts.every((part) => part === undefined) ? undefined : parts.flatMap((part) => part ?? []);
+  }
+  if (ts.isMappedTypeNode(type)) return type.typeParameter.constraint === undefined ? undefined : literalKeys(type.typeParameter.constraint);
+  if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  const name = type.typeName.text;
+  const [target, keys] = type.typeArguments ?? [];
+  if (name === 'Pick' && keys !== undefined) return literalKeys(keys);
+  if (name === 'Omit' && target !== undefined && keys !== undefined) {
+    const dropped = new Set(literalKeys(keys) ?? []);
+    return computedMembers(target, sourceFile, depth + 1)?.filter((member) => !dropped.has(member));
+  }
+  if ((name === 'Partial' || name === 'Required' || name === 'Readonly') && target !== undefined) return computedMembers(target, sourceFile, depth + 1);
+  if (type.typeArguments !== undefined) return undefined;
+  for (const statement of sourceFile.statements) {
+    if (ts.isInterfaceDeclaration(statement) && statement.name.text === name) return memberNames(statement.members);
+    if (ts.isTypeAliasDeclaration(statement) && statement.name.text === name && statement.type !== type) return computedMembers(statement.type, sourceFile, depth + 1);
+  }
+  return undefined;
+}
+
+/** `'a' | 'b'` (or one literal): the keys, or undefined when any is not a string literal. */
+function literalKeys(type: ts.TypeNode): string[] | undefined {
+  const parts = ts.isUnionTypeNode(type) ? type.types : [type];
+  const keys: string[] = [];
+  for (const part of parts) {
+    if (!ts.isLiteralTypeNode(part) || !ts.isStringLiteral(part.literal)) return undefined;
+    keys.push(part.literal.text);
+  }
+  return keys;
+}
+
+/** The texts of string and number literals, or undefined when any is something else. */
+function literalValues(nodes: readonly ts.Node[]): string[] | undefined {
+  const values: string[] = [];
+  for (const node of nodes) {
+    if (!ts.isStringLiteralLike(node) && !ts.isNumericLiteral(node)) return undefined;
+    values.push(node.text);
+  }
+  return values;
+}
+
+/** `['low', 'normal']` (as const or not) and `z.enum(['low', 'normal'])`: the values of a list of literals. */
+function valueList(value: ts.Expression): string[] | undefined {
+  let list = value;
+  if (ts.isCallExpression(list) && ts.isPropertyAccessExpression(list.expression) && list.expression.name.text === 'enum' && list.arguments.length >= 1) list = unwrap(list.arguments[0] as ts.Expression);
+  return ts.isArrayLiteralExpression(list) ? literalValues(list.elements.map((element) => unwrap(element as ts.Expression))) : undefined;
+}
+
+/** `new Map([['Open', 'open'], …])` and `Object.fromEntries([…])` of literal pairs: the same record as `{ Open: 'open' }`. */
+function entryRecord(value: ts.Expression): string[] | undefined {
+  const isMap = ts.isNewExpression(value) && ts.isIdentifier(value.expression) && value.expression.text === 'Map';
+  const isFromEntries = ts.isCallExpression(value) && qualifiedCalleeName(value.expression) === 'Object.fromEntries';
+  const [argument] = (isMap || isFromEntries ? (value as ts.NewExpression | ts.CallExpression).arguments : undefined) ?? [];
+  const list = argument === undefined ? undefined : unwrap(argument);
+  if (list === undefined || !ts.isArrayLiteralExpression(list)) return undefined;
+  const members: string[] = [];
+  for (const element of list.elements) {
+    const pair = unwrap(element as ts.Expression);
+    if (!ts.isArrayLiteralExpression(pair) || pair.elements.length !== 2) return undefined;
+    const pairValues = literalValues(pair.elements.map((item) => unwrap(item as ts.Expression)));
+    if (pairValues === undefined) return undefined;
+    members.push(pairValues.join('='));
+  }
+  return members;
+}
+
 /** `Object.freeze(x)` (seal, deepFreeze, …: FREEZE_CALLS) returns x: a frozen copy of an enum is still a copy. */
 function frozenArgument(value: ts.Expression): ts.Expression {
   if (!ts.isCallExpression(value) || value.arguments.length !== 1 || !FREEZE_CALLS.has(qualifiedCalleeName(value.expression))) return value;
@@ -247,7 +362,11 @@ const ZOD_OBJECT = /^(object|strictObject|looseObject)$/;
 /** Methods of a zod object schema that return an object schema (the chain a copy is built with). */
 const ZOD_OBJECT_METHODS: ReadonlySet<string> = new Set([
   'extend', 'safeExtend', 'merge', 'pick', 'omit', 'partial', 'required', 'strict', 'strip', 'passthrough', 'catchall', 'describe', 'brand', 'readonly', 'meta',
+  'array', 'optional', 'nullable', 'nullish', 'default', 'catch',
 ]);
+
+/** zod's wrappers whose one argument is the schema that holds the fields (`z.array(z.object({…}))`, `z.lazy(() => z.object({…}))`). */
+const ZOD_WRAPPERS = /^(array|lazy|optional|nullable|nullish|readonly)$/;
 
 /** What a file's schemas are read with: zod's object functions it imports by name, and its schemas so far (name to fields). */
 interface ZodContext {
@@ -276,12 +395,15 @@ function zodObjectImports(sourceFile: ts.SourceFile): ReadonlySet<string> {
 function zodObjectShape(value: ts.Expression, zod: ZodContext): string[] | undefined {
   const chain: ts.CallExpression[] = [];
   let root: ts.Expression = value;
-  while (ts.isCallExpression(root) && ts.isPropertyAccessExpression(root.expression) && !ZOD_OBJECT.test(root.expression.name.text)) {
+  while (ts.isCallExpression(root) && ts.isPropertyAccessExpression(root.expression) && !ZOD_OBJECT.test(root.expression.name.text) && wrappedSchema(root) === undefined) {
     chain.push(root);
     root = unwrap(root.expression.expression);
   }
   let fields: string[] | undefined;
-  if (ts.isCallExpression(root) && isZodObjectFunction(root.expression, zod)) {
+  const wrapped = ts.isCallExpression(root) ? wrappedSchema(root) : undefined;
+  if (wrapped !== undefined) {
+    fields = zodObjectShape(wrapped, zod);
+  } else if (ts.isCallExpression(root) && isZodObjectFunction(root.expression, zod)) {
     fields = objectFields(root.arguments[0], zod);
   } else if (ts.isIdentifier(root) && chain.length > 0 && chain.every((call) => ZOD_OBJECT_METHODS.has((call.expression as ts.PropertyAccessExpression).name.text))) {
     // `Base.extend({...})`: only a schema of this file; one imported is reused, not copied
@@ -302,6 +424,24 @@ function zodObjectShape(value: ts.Expression, zod: ZodContext): string[] | undef
     }
   }
   return [...new Set(fields)];
+}
+
+/** `z.array(X)`, `z.lazy(() => X)` (a namespace function given a schema, not a method such as `X.array()`): X. */
+function wrappedSchema(call: ts.CallExpression): ts.Expression | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression) || !ZOD_WRAPPERS.test(call.expression.name.text) || call.arguments.length !== 1) return undefined;
+  const argument = unwrap(call.arguments[0] as ts.Expression);
+  if (ts.isArrowFunction(argument)) return ts.isBlock(argument.body) ? undefined : unwrap(argument.body);
+  return ts.isCallExpression(argument) ? argument : undefined;
+}
+
+/** The fields of the zod object schema a function returns: its arrow body or its first top-level `return`. */
+function returnedSchema(fn: ts.FunctionLikeDeclaration, zod: ZodContext): { fields: string[]; node: ts.Expression } | undefined {
+  const body = fn.body;
+  if (body === undefined) return undefined;
+  const returned = !ts.isBlock(body) ? body : body.statements.find((statement): statement is ts.ReturnStatement => ts.isReturnStatement(statement))?.expression;
+  const node = returned === undefined ? undefined : unwrap(returned);
+  const fields = node === undefined ? undefined : zodObjectShape(node, zod);
+  return fields === undefined || node === undefined ? undefined : { fields, node };
 }
 
 function isZodObjectFunction(callee: ts.Expression, zod: ZodContext): boolean {

@@ -126,8 +126,9 @@ export function runCheck(options: CheckOptions = {}): CheckResult {
   }
   const test = contexts.filter((context) => context.role === 'test' && !promoted.has(context.path)).length;
   found.push(...duplicateNames(declarations, registry));
-  found.push(...structuralDuplicates(declarations, registry, registry.data.check.structuralMinMembers));
-  found.push(...nearCopies(shapes, registry, registry.data.check.nearCopyThreshold, registry.data.check.structuralMinMembers));
+  const structural = structuralDuplicates(declarations, registry, registry.data.check.structuralMinMembers);
+  found.push(...structural);
+  found.push(...nearCopies(shapes, registry, registry.data.check.nearCopyThreshold, registry.data.check.structuralMinMembers, new Set(structural.map((v) => v.subject))));
   const byPath = new Map(contexts.map((context) => [context.path, context]));
   const parse = (path: string): ParsedFile => {
     const context = byPath.get(path) ?? workspace.fileContext(path);

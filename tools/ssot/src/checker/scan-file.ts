@@ -100,10 +100,21 @@ export function scanFile(setup: ScanSetup, file: ParsedFile): FileScan {
 /** MODULE_REFERENCE_KINDS by kind: one lookup per node instead of a call. */
 const REFERENCE_KINDS: readonly boolean[] = Array.from({ length: ts.SyntaxKind.Count }, (_, kind) => MODULE_REFERENCE_KINDS.includes(kind));
 
+/** A file name with a script extension (a package.json target names one; a tsconfig `paths` target may leave it out). */
+const EXTENSION = /\.(d\.)?[cm]?[jt]sx?$/;
+
+/** A target that names its extension: the file itself, or the TypeScript source beside the JavaScript it names (`./src/x.js` → `./src/x.ts`). */
+function knownTarget(target: string, known: ReadonlySet<string>): string | undefined {
+  if (known.has(target)) return target;
+  const source = target.replace(/\.([cm]?)js(x?)$/, '.$1ts$2');
+  return source !== target && known.has(source) ? source : undefined;
+}
+
 /**
  * The scanned files a file imports (imports, re-exports, require, import(), mocks): by relative
- * path, or by a workspace package's name through its `exports` (a test file a package exports to
- * production code is production code).
+ * path, by a workspace package's name through its `exports`, by a `#name` of its package's
+ * `imports`, or through the root tsconfig's `paths` (a test file that production code reaches
+ * by any of these is production code).
  */
 function importedFiles(file: ParsedFile, known: ReadonlySet<string>, workspace: WorkspaceIndex): string[] {
   const targets: string[] = [];
@@ -115,8 +126,11 @@ function importedFiles(file: ParsedFile, known: ReadonlySet<string>, workspace: 
     if (specifier.startsWith('.')) {
       const hit = resolveRelative(file.context.path, specifier, known);
       if (hit !== undefined) targets.push(hit);
-    } else {
-      targets.push(...workspace.exportedFiles(specifier, known));
+      continue;
+    }
+    for (const candidate of workspace.specifierTargets(specifier, file.context.pkg)) {
+      const hit = knownTarget(candidate, known) ?? (EXTENSION.test(candidate) ? undefined : resolveRelative(file.context.path, candidate, known));
+      if (hit !== undefined) targets.push(hit);
     }
   }
   return targets;

@@ -73,6 +73,33 @@ describe('the score', () => {
     expect(result.score.value).toBeLessThanOrEqual(original);
   });
 
+  it.each([
+    ['a #name of its package.json imports', (dir: string, core: string) => {
+      writeFileSync(join(core, 'package.json'), JSON.stringify({ name: '@legacy/websocket-core', imports: { '#registry': './src/testing/connection-registry.ts' } }));
+      const index = join(core, 'src/index.ts');
+      writeFileSync(index, `${readFileSync(index, 'utf8')}export { getConnectionRegistry } from '#registry';\n`);
+      return dir;
+    }],
+    ['a tsconfig paths alias', (dir: string) => {
+      writeFileSync(join(dir, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@core-testing/*': ['packages/websocket-core/src/testing/*'] } } }));
+      const services = join(dir, 'packages/services/src/index.ts');
+      writeFileSync(services, `${readFileSync(services, 'utf8')}export { getConnectionRegistry } from '@core-testing/connection-registry';\n`);
+      return dir;
+    }],
+  ])('does not rise when a file with findings moves under a test folder that production code reaches through %s', (_, reach) => {
+    const dir = copyLegacyFixture();
+    const core = join(dir, 'packages/websocket-core');
+    mkdirSync(join(core, 'src/testing'));
+    renameSync(join(core, 'src/connection-registry.ts'), join(core, 'src/testing/connection-registry.ts'));
+    const rewrite = (file: string, from: string, to: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+    rewrite(join(core, 'src/index.ts'), "export { ConnectionRegistry, getConnectionRegistry } from './connection-registry';\n", '');
+    rewrite(join(core, 'src/testing/connection-registry.ts'), "'./types'", "'../types'");
+    reach(dir, core);
+    const result = runCheck({ cwd: dir });
+    expect(result.violations.find((v) => v.subject === 'registry')?.file).toBe('packages/websocket-core/src/testing/connection-registry.ts');
+    expect(result.score.value).toBeLessThanOrEqual(original);
+  });
+
   it('rises when a violation is fixed', () => {
     const dir = copyLegacyFixture();
     writeFileSync(join(dir, 'apps/chat/src/cors.ts'), 'export const ALLOWED_ORIGINS: readonly string[] = [];\n');

@@ -112,6 +112,7 @@ export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], regis
   const profileOf = (candidate: Shape): MemberProfile | undefined => (augmented && (candidate.kind === 'interface' || candidate.kind === 'class') ? undefined : candidate.profile);
   const profile = profileOf(shape);
   return (
+    shape.namesOnly !== true &&
     (TYPE_KINDS.has(shape.kind) || shape.kind === 'object') &&
     shape.members.size >= minMembers &&
     registry.matchName(shape.name)?.role !== 'canonical' &&
@@ -362,9 +363,12 @@ function routeCandidates(file: ParsedFile, registry: Registry, workspace: Worksp
 
 /**
  * Top-level `const x = { … }` objects with methods or computed values (shapesOf keeps only
- * literal records, which copy enums), and the object a top-level function returns
- * (`function makeDriver() { return { … } }`, `const make = () => ({ … })`; named `makeDriver()`):
- * an object can implement a contract as well as a class.
+ * literal records, which copy enums), the objects such a const holds by property (`drivers.memory`
+ * in `const drivers = { memory: { … } }`), and the object a top-level function or a method of a
+ * top-level class returns (`function makeDriver() { return { … } }`, `const make = () => ({ … })`,
+ * `static create() { return { … } }`; named `makeDriver()`, `DriverFactory.create()`): an object
+ * can implement a contract as well as a class. Every one but the const itself is found again by
+ * its position (declarationOf).
  */
 function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
   const shapes: Shape[] = [];
@@ -391,7 +395,17 @@ function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
   for (const statement of file.sourceFile.statements) {
     if (ts.isFunctionDeclaration(statement) && statement.name !== undefined) {
       const returned = returnedObject(statement);
-      if (returned !== undefined) add(`${statement.name.text}()`, `returned by ${statement.name.text}()`, returned.value, returned.written, returned.written, isOpen(statement.name.text));
+      if (returned !== undefined) add(`${statement.name.text}()`, `returned by ${statement.name.text}()`, returned.value, returned.written, returned.value, isOpen(statement.name.text));
+      continue;
+    }
+    if (ts.isClassDeclaration(statement) && statement.name !== undefined) {
+      // static methods only: a factory (`static create()`), where an instance method returning a literal is usually a view of the instance (`toJSON()`)
+      for (const member of statement.members) {
+        if (!ts.isMethodDeclaration(member) || !ts.isIdentifier(member.name) || !hasModifier(member, ts.SyntaxKind.StaticKeyword)) continue;
+        const returned = returnedObject(member);
+        const name = `${statement.name.text}.${member.name.text}()`;
+        if (returned !== undefined) add(name, `returned by ${name}`, returned.value, returned.written, returned.value, true);
+      }
       continue;
     }
     if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
@@ -399,17 +413,26 @@ function objectShapes(file: ParsedFile, minMembers: number): Shape[] {
       const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
       if (!ts.isIdentifier(declaration.name) || value === undefined || declaration.initializer === undefined) continue;
       const name = declaration.name.text;
-      if (ts.isObjectLiteralExpression(value)) add(name, name, value, declaration.initializer, declaration.name, isOpen(name));
-      else if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) {
+      if (ts.isObjectLiteralExpression(value)) {
+        add(name, name, value, declaration.initializer, declaration.name, isOpen(name));
+        for (const property of value.properties) {
+          const held = ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) ? unwrap(property.initializer) : undefined;
+          if (held !== undefined && ts.isObjectLiteralExpression(held)) add(`${name}.${(property.name as ts.Identifier).text}`, `${name}.${(property.name as ts.Identifier).text}`, held, (property as ts.PropertyAssignment).initializer, held, true);
+        }
+      } else if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) {
         const returned = returnedObject(value);
-        if (returned !== undefined) add(`${name}()`, `returned by ${name}()`, returned.value, returned.written, returned.written, isOpen(name));
+        if (returned !== undefined) add(`${name}()`, `returned by ${name}()`, returned.value, returned.written, returned.value, isOpen(name));
       }
     }
   }
   return shapes;
 }
 
-/** The object literal a function returns: its arrow body, or the first `return { … }` of its own body (not of a nested function). */
+/**
+ * The object literal a function returns: its arrow body, or the first `return { … }` of its own
+ * body, looked for among its statements (blocks, branches, loops, try), never inside expressions,
+ * so a nested function's return is not its own and the walk stays short.
+ */
 function returnedObject(fn: ts.FunctionLikeDeclaration): { value: ts.ObjectLiteralExpression; written: ts.Expression } | undefined {
   const body = fn.body;
   if (body === undefined) return undefined;
@@ -417,18 +440,27 @@ function returnedObject(fn: ts.FunctionLikeDeclaration): { value: ts.ObjectLiter
     const value = unwrap(body);
     return ts.isObjectLiteralExpression(value) ? { value, written: body } : undefined;
   }
-  let found: { value: ts.ObjectLiteralExpression; written: ts.Expression } | undefined;
-  const visit = (node: ts.Node): void => {
-    if (found !== undefined || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
-    if (ts.isReturnStatement(node) && node.expression !== undefined) {
-      const value = unwrap(node.expression);
-      if (ts.isObjectLiteralExpression(value)) found = { value, written: node.expression };
-      return;
+  const inStatements = (statements: readonly ts.Statement[]): { value: ts.ObjectLiteralExpression; written: ts.Expression } | undefined => {
+    for (const statement of statements) {
+      const found = inStatement(statement);
+      if (found !== undefined) return found;
     }
-    ts.forEachChild(node, visit);
+    return undefined;
   };
-  ts.forEachChild(body, visit);
-  return found;
+  const inStatement = (statement: ts.Statement | undefined): { value: ts.ObjectLiteralExpression; written: ts.Expression } | undefined => {
+    if (statement === undefined) return undefined;
+    if (ts.isReturnStatement(statement)) {
+      const value = statement.expression === undefined ? undefined : unwrap(statement.expression);
+      return value !== undefined && statement.expression !== undefined && ts.isObjectLiteralExpression(value) ? { value, written: statement.expression } : undefined;
+    }
+    if (ts.isBlock(statement)) return inStatements(statement.statements);
+    if (ts.isIfStatement(statement)) return inStatement(statement.thenStatement) ?? inStatement(statement.elseStatement);
+    if (ts.isTryStatement(statement)) return inStatements(statement.tryBlock.statements) ?? inStatements(statement.catchClause?.block.statements ?? []) ?? inStatements(statement.finallyBlock?.statements ?? []);
+    if (ts.isSwitchStatement(statement)) return statement.caseBlock.clauses.reduce<ReturnType<typeof inStatement>>((found, clause) => found ?? inStatements(clause.statements), undefined);
+    if (ts.isIterationStatement(statement, false) || ts.isLabeledStatement(statement)) return inStatement(statement.statement);
+    return undefined;
+  };
+  return inStatements(body.statements);
 }
 
 /** Names some module binds to another value (`export const Y = X`, `export { X as Y }`, `export default X`): the only routes an import can take to a class or to `process` under a name the file cannot see. */
@@ -695,6 +727,18 @@ function contractKind(shape: Shape): boolean {
   return shape.kind === 'interface' || shape.kind === 'type';
 }
 
+/** The object literal that starts at `position`, descending only into the nodes around it. */
+function objectLiteralAt(sourceFile: ts.SourceFile, position: number): ts.ObjectLiteralExpression | undefined {
+  let found: ts.ObjectLiteralExpression | undefined;
+  const visit = (child: ts.Node): void => {
+    if (found !== undefined || position < child.pos || position >= child.end) return;
+    if (ts.isObjectLiteralExpression(child) && child.getStart(sourceFile) === position) found = child;
+    else ts.forEachChild(child, visit);
+  };
+  ts.forEachChild(sourceFile, visit);
+  return found;
+}
+
 function isListedImplementation(match: NameMatch, copy: Shape): boolean {
   // an object a function returns is listed by the function's name (`makeCart` for `makeCart()`)
   const name = copy.kind === 'object' && copy.name.endsWith('()') ? copy.name.slice(0, -2) : copy.name;
@@ -702,18 +746,10 @@ function isListedImplementation(match: NameMatch, copy: Shape): boolean {
 }
 
 function declarationOf(sourceFile: ts.SourceFile, shape: Shape): ts.Node | undefined {
-  if (shape.kind === 'object' && shape.name.endsWith('()')) {
-    // an object a function returns (objectShapes): the literal itself
-    const name = shape.name.slice(0, -2);
-    for (const statement of sourceFile.statements) {
-      if (ts.isFunctionDeclaration(statement) && statement.name?.text === name) return returnedObject(statement)?.value;
-      if (!ts.isVariableStatement(statement)) continue;
-      for (const declaration of statement.declarationList.declarations) {
-        const value = declaration.initializer === undefined ? undefined : unwrap(declaration.initializer);
-        if (ts.isIdentifier(declaration.name) && declaration.name.text === name && value !== undefined && (ts.isArrowFunction(value) || ts.isFunctionExpression(value))) return returnedObject(value)?.value;
-      }
-    }
-    return undefined;
+  if (shape.kind === 'object' && /[.()]/.test(shape.name)) {
+    // an object a function returns or a const holds (objectShapes): the literal at its location
+    const position = sourceFile.getPositionOfLineAndCharacter(shape.location.line - 1, shape.location.column - 1);
+    return objectLiteralAt(sourceFile, position);
   }
   for (const statement of sourceFile.statements) {
     if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && (statement.name?.text ?? 'default') === shape.name) return statement;

@@ -55,6 +55,26 @@ runRuleTests('no-module-singletons', {
       filename: inPackage('packages/router', 'src/example.cjs'),
       code: "class Counter { constructor() { this.n = 0; } }\nmodule.exports.makeCounter = () => new Counter();\nexports.limits = Object.freeze({ max: 3 });\nObject.defineProperty(exports, '__esModule', { value: true });",
     },
+    {
+      name: 'a lazy schema is a deferred definition, not a memoized instance',
+      filename,
+      code: "declare const z: { lazy<T>(make: () => T): T; object<T>(shape: T): T; string(): string };\nexport const jobLazy = z.lazy(() => z.object({ jobId: z.string() }));\nexport const nested = z.lazy(() => { return z.object({ id: z.string() }); });",
+    },
+    {
+      name: 'a factory, a per-call function of the module, static constants and an object getter that makes one per read',
+      filename,
+      code: "class Reg { items: string[] = []; }\nexport const make = () => new Reg();\nexport function perCall() { const r = new Reg(); return r; }\nexport const deferred = () => perCall();\nexport class Empty { static readonly NONE = Object.freeze([] as string[]); static readonly DEFAULT = new Reg(); static { Empty.NONE.length; } }\nexport const api = { get fresh() { return new Reg(); }, reset() { return new Reg(); } };",
+    },
+    {
+      name: 'module-level lookup tables filled with strings, functions and descriptors, and a call of a function that makes plain data',
+      filename,
+      code: "class Reg { items: string[] = []; }\nclass Route { constructor(readonly path: string) {} }\nconst names = new Map<string, string>();\nnames.set('a', 'b');\nconst makers = new Map<string, () => Reg>();\nmakers.set('reg', () => new Reg());\nconst routes = new Set<Route>();\nroutes.add(new Route('/'));\nconst list: string[] = [];\nlist.push('x');\nconst defaults = () => ({ depth: 2 });\nexport const settings = defaults();\nexport const route = (() => new Route('/r'))();\nexport const tables = [names, makers, routes, list];",
+    },
+    {
+      name: 'a collection filled inside a function is filled per call',
+      filename,
+      code: "class Reg { items: string[] = []; }\nconst box = new Map<string, Reg>();\nexport function register(name: string) { box.set(name, new Reg()); }",
+    },
   ],
   invalid: [
     {
@@ -164,6 +184,61 @@ runRuleTests('no-module-singletons', {
       errors: [
         { messageId: 'moduleVariable', data: { declaration: 'let', name: 'client' }, line: 3 },
         { messageId: 'moduleVariable', data: { declaration: 'let', name: 'tracker' }, line: 4 },
+      ],
+    },
+    {
+      name: 'a static field given an instance in a static block, by the class name or this, or initialized with one of a stateful class',
+      filename,
+      code: 'class Reg { items: string[] = []; }\nexport class Holder { static inst: Reg; static { Holder.inst = new Reg(); } }\nexport class Undeclared { static { this.pool = new Reg(); } }\nexport class Eager { static pool = new Reg(); }',
+      errors: [
+        { messageId: 'staticHolder', data: { name: 'inst', className: 'Holder' }, line: 2, column: 30 },
+        { messageId: 'staticHolder', data: { name: 'pool', className: 'Undeclared' }, line: 3 },
+        { messageId: 'staticHolder', data: { name: 'pool', className: 'Eager' }, line: 4 },
+      ],
+    },
+    {
+      name: 'a module-level collection filled with an instance at load, reported once per collection',
+      filename,
+      code: "class Reg { items: string[] = []; }\nconst box = new Map<string, Reg>();\nbox.set('default', new Reg());\nbox.set('other', new Reg());\nconst spare = new Reg();\nconst all = new Set<Reg>();\nall.add(spare);\nconst list: Reg[] = [];\nlist.push(new Reg());",
+      errors: [
+        { messageId: 'filledCollection', data: { name: 'box', className: 'Reg' }, line: 3 },
+        { messageId: 'filledCollection', data: { name: 'all', className: 'Reg' }, line: 7 },
+        { messageId: 'filledCollection', data: { name: 'list', className: 'Reg' }, line: 9 },
+      ],
+    },
+    {
+      name: 'a value made by calling a function of the module that returns an instance (awaited, by name or as an IIFE)',
+      filename,
+      code: "class Reg { items: string[] = []; }\nasync function makeReg() { return new Reg(); }\nexport const awaitedReg = await makeReg();\nconst build = (n: string) => { const reg = new Reg(); reg.items.push(n); return reg; };\nconst built = build('a');\nexport { built };\nexport default (() => new Reg())();",
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'awaitedReg', className: 'Reg' }, line: 3 },
+        { messageId: 'exportedInstance', data: { name: 'built', className: 'Reg' }, line: 5 },
+        { messageId: 'exportedInstance', data: { name: 'default', className: 'Reg' }, line: 7 },
+      ],
+    },
+    {
+      name: 'a lazy of a new is still a memoized instance',
+      filename,
+      code: 'declare function lazy<T>(make: () => T): () => T;\nclass Reg { items: string[] = []; }\nexport const getReg = lazy(() => new Reg());',
+      errors: [{ messageId: 'memoized', data: { name: 'getReg' }, line: 3 }],
+    },
+    {
+      name: 'an exported instance of a stateful class expression',
+      filename,
+      code: 'export const anon = new (class { count = 0; inc() { this.count++; } })();\nexport const named = new (class Counter { n = 0; })();',
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'anon', className: '(anonymous class)' }, line: 1 },
+        { messageId: 'exportedInstance', data: { name: 'named', className: 'Counter' }, line: 2 },
+      ],
+    },
+    {
+      name: 'a getter or method of an exported object that memoizes its instance on the object',
+      filename,
+      code: "class Reg { items: string[] = []; }\nexport const services = { get reg() { return Object.defineProperty(this, 'reg', { value: new Reg() }).reg as Reg; } };\nexport const viaConst = { get reg() { const value = new Reg(); Reflect.defineProperty(this, 'reg', { value }); return value; } };\nexport const cached = { _reg: undefined as Reg | undefined, reg() { return (this._reg ??= new Reg()); } };",
+      errors: [
+        { messageId: 'exportedInstance', data: { name: 'services', className: 'Reg' }, line: 2 },
+        { messageId: 'exportedInstance', data: { name: 'viaConst', className: 'Reg' }, line: 3 },
+        { messageId: 'exportedInstance', data: { name: 'cached', className: 'Reg' }, line: 4 },
       ],
     },
   ],

@@ -138,6 +138,11 @@ export class Registry {
     return this.data.rules[rule]?.hint ?? formatHint(DEFAULT_RULE_HINTS[rule], { configPackage: this.configPackage ?? 'the configuration package' });
   }
 
+  /** Whether some concept is made only by its factory (factoryOnly): without one, factory-only has nothing to look for. */
+  get hasFactories(): boolean {
+    return this.concepts.some((concept) => concept.factory !== undefined);
+  }
+
   /** Factory name → class concept name, for the class concepts that have a factory. */
   get classFactories(): ReadonlyMap<string, string> {
     this.factoriesByName ??= new Map(this.concepts.flatMap((concept) => (concept.kind === 'class' && concept.factory !== undefined && concept.name !== undefined ? [[concept.factory, concept.name] as const] : [])));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadRegistry } from '../registry';
 import { writeWorkspace } from '../testing-workspaces.test-helpers';
-import { WorkspaceIndex } from './workspace-index';
+import { WorkspaceIndex, pnpmPackages } from './workspace-index';
 
 describe('WorkspaceIndex.packageOf', () => {
   const root = writeWorkspace(
@@ -45,5 +45,29 @@ describe('WorkspaceIndex.packageOf', () => {
       ['packages/outer/src/a.ts', '@agentwirejs/outer'],
     ]);
     expect(workspace.sourceFiles()).toEqual(contexts.map((context) => context.path));
+  });
+});
+
+describe("the package manager's list of packages", () => {
+  it('reads pnpm-workspace.yaml in block and flow style, with comments and unindented items', () => {
+    expect(pnpmPackages('packages:\n  - "pkgs/**"\n  # a comment\n  - \'!pkgs/legacy\'\n  - apps/*  # trailing\nonlyBuiltDependencies:\n  - esbuild\n')).toEqual(['pkgs/**', '!pkgs/legacy', 'apps/*']);
+    expect(pnpmPackages('packages: [ "pkgs/**", \'!pkgs/legacy\' ]\ncatalog:\n  zod: ^4\n')).toEqual(['pkgs/**', '!pkgs/legacy']);
+    expect(pnpmPackages('packages: [\n  "a/*",\n  "b/*"\n]\n')).toEqual(['a/*', 'b/*']);
+    expect(pnpmPackages('# the packages\npackages:\n- libs/*\n')).toEqual(['libs/*']);
+  });
+
+  it('takes a negated glob as a folder that is not a package', () => {
+    const root = writeWorkspace(
+      {
+        'pnpm-workspace.yaml': 'packages: [ "pkgs/**", \'!pkgs/group/legacy\' ]\n',
+        'pkgs/group/current/package.json': JSON.stringify({ name: '@acme/current' }),
+        'pkgs/group/current/src/a.ts': 'export const a = 1;\n',
+        'pkgs/group/legacy/package.json': JSON.stringify({ name: '@acme/legacy' }),
+        'pkgs/group/legacy/src/b.ts': 'export const b = 1;\n',
+      },
+      { workspace: { testFiles: ['**/*.spec.ts'] } },
+    );
+    const workspace = WorkspaceIndex.load(loadRegistry(join(root, 'ssot.config.json')));
+    expect(workspace.packages.map((pkg) => pkg.name)).toEqual(['@acme/current']);
   });
 });

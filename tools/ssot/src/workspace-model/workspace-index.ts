@@ -14,6 +14,8 @@ export interface WorkspacePackage {
   exportedSubpaths: ReadonlySet<string> | null;
   /** The files each exported subpath points to, relative to `dir` (every condition's target; `*` kept as written). */
   exportTargets: ReadonlyMap<string, readonly string[]>;
+  /** Its package.json `imports` (`#internal` → files relative to `dir`), read like exportTargets. */
+  importTargets: ReadonlyMap<string, readonly string[]>;
   /** True when `name` comes from a package.json, so other code can import it by that name. */
   importable: boolean;
 }
@@ -44,6 +46,8 @@ export class WorkspaceIndex {
   private constructor(
     readonly registry: Registry,
     readonly packages: readonly WorkspacePackage[],
+    /** The root tsconfig's `paths`, each pattern with its targets as absolute paths (`*` kept). */
+    private readonly pathAliases: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
     for (const pkg of packages) {
       if (pkg.importable) this.byName.set(pkg.name, pkg);
@@ -68,8 +72,13 @@ export class WorkspaceIndex {
         if (!pattern.includes('**')) bare.add(dir);
       }
     }
-    for (const pattern of manifestProjectGlobs(registry.root)) {
+    const manifestGlobs = manifestProjectGlobs(registry.root);
+    for (const pattern of manifestGlobs.include) {
       for (const dir of expandDirectories(registry.root, pattern)) dirs.add(dir);
+    }
+    // `!pkgs/legacy` in the package manager's list: not a package of the workspace
+    for (const pattern of manifestGlobs.exclude) {
+      for (const dir of expandDirectories(registry.root, pattern)) dirs.delete(dir);
     }
     for (const dir of nxProjectDirs(registry.root)) dirs.add(dir);
     const packages: WorkspacePackage[] = [];
@@ -84,11 +93,11 @@ export class WorkspaceIndex {
       // two folders claiming one name (a copy in a fixture, a template) would make owners ambiguous: the first one keeps it
       if (names.has(name)) continue;
       names.add(name);
-      packages.push({ name, dir, rel, exportedSubpaths: exportedSubpaths(manifest?.['exports']), exportTargets: exportTargets(manifest?.['exports']), importable: typeof manifest?.['name'] === 'string' });
+      packages.push({ name, dir, rel, exportedSubpaths: exportedSubpaths(manifest?.['exports']), exportTargets: subpathTargets(manifest?.['exports']), importTargets: subpathTargets(manifest?.['imports'], '#'), importable: typeof manifest?.['name'] === 'string' });
     }
     // longest folder first, so a package nested in another's folder wins for its own files
     packages.sort((a, b) => b.dir.length - a.dir.length);
-    return new WorkspaceIndex(registry, packages);
+    return new WorkspaceIndex(registry, packages, tsconfigPaths(registry.root));
   }
 
   packageByName(name: string): WorkspacePackage | undefined {
@@ -109,26 +118,18 @@ export class WorkspaceIndex {
   }
 
   /**
-   * The files of the workspace a bare specifier of a workspace package names through its
-   * package.json `exports` (`@scope/pkg/helpers` → its `./helpers` target), among `known`.
+   * Where a bare specifier can lead inside the workspace, as absolute paths still to be matched
+   * with files (extensions may be left out): a workspace package's subpath through its
+   * package.json `exports`, a `#name` through the importing package's `imports`, and a pattern of
+   * the root tsconfig's `paths`.
    */
-  exportedFiles(specifier: string, known: ReadonlySet<string>): string[] {
+  specifierTargets(specifier: string, from: WorkspacePackage | undefined): string[] {
+    if (specifier.startsWith('#')) return from === undefined ? [] : matchSubpath(from.importTargets, specifier).map((target) => join(from.dir, target));
+    const targets: string[] = [];
     const split = this.splitSpecifier(specifier);
-    if (split === undefined) return [];
-    const { pkg, subpath } = split;
-    const files: string[] = [];
-    for (const [key, targets] of pkg.exportTargets) {
-      const star = key.indexOf('*');
-      let fill: string | undefined;
-      if (star === -1) fill = key === subpath ? '' : undefined;
-      else if (subpath.startsWith(key.slice(0, star)) && subpath.endsWith(key.slice(star + 1)) && subpath.length >= key.length - 1) fill = subpath.slice(star, subpath.length - (key.length - star - 1));
-      if (fill === undefined) continue;
-      for (const target of targets) {
-        const path = join(pkg.dir, target.replace('*', fill));
-        if (known.has(path)) files.push(path);
-      }
-    }
-    return files;
+    if (split !== undefined) targets.push(...matchSubpath(split.pkg.exportTargets, split.subpath).map((target) => join(split.pkg.dir, target)));
+    if (this.pathAliases.size > 0) targets.push(...matchSubpath(this.pathAliases, specifier));
+    return targets;
   }
 
   /** The workspace package a bare specifier names (`@scope/name/sub` → @scope/name) and the subpath. */
@@ -169,30 +170,65 @@ export class WorkspaceIndex {
   }
 }
 
-/** The workspace globs the package manager's own files declare (npm/yarn, pnpm, lerna, rush). */
-function manifestProjectGlobs(root: string): string[] {
+/**
+ * The workspace globs the package manager's own files declare (npm/yarn, pnpm, lerna, rush), and
+ * the negated ones (`!pkgs/legacy`), which take folders out of that list.
+ */
+function manifestProjectGlobs(root: string): { include: string[]; exclude: string[] } {
   const globs: string[] = [];
+  const strings = (list: unknown): string[] => (Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : []);
   const workspaces = readJsonObject(join(root, 'package.json'))?.['workspaces'];
-  const list = Array.isArray(workspaces) ? workspaces : isObject(workspaces) && Array.isArray(workspaces['packages']) ? workspaces['packages'] : [];
-  globs.push(...list.filter((item): item is string => typeof item === 'string'));
-  const lerna = readJsonObject(join(root, 'lerna.json'))?.['packages'];
-  if (Array.isArray(lerna)) globs.push(...lerna.filter((item): item is string => typeof item === 'string'));
+  globs.push(...strings(isObject(workspaces) ? workspaces['packages'] : workspaces));
+  globs.push(...strings(readJsonObject(join(root, 'lerna.json'))?.['packages']));
   const rushProjects = readJsonObject(join(root, 'rush.json'))?.['projects'];
   if (Array.isArray(rushProjects)) {
     for (const project of rushProjects) if (isObject(project) && typeof project['projectFolder'] === 'string') globs.push(project['projectFolder']);
   }
   const pnpm = join(root, 'pnpm-workspace.yaml');
-  if (existsSync(pnpm)) {
-    // the `packages:` list only: a YAML parser would be a dependency for one list of strings
-    let inPackages = false;
-    for (const line of readFileSync(pnpm, 'utf8').split(/\r?\n/)) {
-      if (/^\S/.test(line)) inPackages = /^packages\s*:/.test(line);
-      const item = inPackages ? /^\s+-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(line) : null;
-      if (item?.[1] !== undefined) globs.push(item[1]);
+  if (existsSync(pnpm)) globs.push(...pnpmPackages(readFileSync(pnpm, 'utf8')));
+  const clean = (glob: string): string => glob.replace(/\/+$/, '');
+  return {
+    include: globs.filter((glob) => !glob.startsWith('!')).map(clean).filter((glob) => glob !== '' && glob !== '.'),
+    exclude: globs.filter((glob) => glob.startsWith('!')).map((glob) => clean(glob.slice(1))).filter((glob) => glob !== '' && glob !== '.'),
+  };
+}
+
+/**
+ * The `packages:` list of a pnpm-workspace.yaml, block (`- "pkgs/*"`) or flow (`[ "pkgs/*", '!x' ]`)
+ * style; a YAML parser would be a dependency for one list of strings.
+ */
+export function pnpmPackages(text: string): string[] {
+  const items: string[] = [];
+  const unquote = (item: string): string => item.trim().replace(/^(['"])(.*)\1$/, '$2');
+  let inPackages = false;
+  let flow: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    // comments and blank lines end nothing
+    const line = raw.replace(/(^|\s)#.*$/, '');
+    if (line.trim() === '') continue;
+    const item = inPackages && flow === undefined ? /^\s*-\s*(.+?)\s*$/.exec(line) : null;
+    if (item?.[1] !== undefined) {
+      // a block item, indented or not (`packages:\n- libs/*` is YAML too)
+      items.push(unquote(item[1]));
+      continue;
+    }
+    if (flow !== undefined) {
+      flow += ` ${line}`;
+    } else if (/^\S/.test(line)) {
+      const key = /^packages\s*:\s*(.*)$/.exec(line);
+      inPackages = key !== null;
+      if (key?.[1]?.startsWith('[')) flow = key[1];
+      else if (!inPackages) continue;
+    } else {
+      continue;
+    }
+    if (flow !== undefined && flow.includes(']')) {
+      items.push(...flow.slice(flow.indexOf('[') + 1, flow.indexOf(']')).split(',').map(unquote).filter((item) => item !== ''));
+      flow = undefined;
+      inPackages = false;
     }
   }
-  // negated globs (`!**/test/**`) exclude; the registry's workspace.exclude is the place for that
-  return globs.filter((glob) => !glob.startsWith('!')).map((glob) => glob.replace(/\/+$/, '')).filter((glob) => glob !== '' && glob !== '.');
+  return items;
 }
 
 /** Folders holding an Nx project.json, down to PROJECT_SEARCH_DEPTH. */
@@ -297,15 +333,46 @@ function exportedSubpaths(exports: unknown): Set<string> | null {
   return new Set(keys.some((key) => key.startsWith('.')) ? keys : ['.']);
 }
 
-function exportTargets(exports: unknown): Map<string, string[]> {
+/**
+ * The targets of the keys that match `subpath`, a key's `*` filled with what it matched
+ * (`./features/*` with `./features/a/b`), as in package.json `exports`/`imports` and tsconfig `paths`.
+ */
+function matchSubpath(map: ReadonlyMap<string, readonly string[]>, subpath: string): string[] {
+  const matched: string[] = [];
+  for (const [key, targets] of map) {
+    const star = key.indexOf('*');
+    let fill: string | undefined;
+    if (star === -1) fill = key === subpath ? '' : undefined;
+    else if (subpath.length >= key.length - 1 && subpath.startsWith(key.slice(0, star)) && subpath.endsWith(key.slice(star + 1))) fill = subpath.slice(star, subpath.length - (key.length - star - 1));
+    if (fill !== undefined) for (const target of targets) matched.push(target.replace('*', fill));
+  }
+  return matched;
+}
+
+/** compilerOptions.paths of the root tsconfig.base.json or tsconfig.json, targets made absolute (from baseUrl, else the file's folder). */
+function tsconfigPaths(root: string): Map<string, string[]> {
+  for (const name of ['tsconfig.base.json', 'tsconfig.json']) {
+    const options = readJsonObject(join(root, name))?.['compilerOptions'];
+    if (!isObject(options)) continue;
+    const paths = options['paths'];
+    if (!isObject(paths)) continue;
+    const base = join(root, typeof options['baseUrl'] === 'string' ? options['baseUrl'] : '.');
+    return new Map(Object.entries(paths).map(([pattern, targets]) => [pattern, Array.isArray(targets) ? targets.filter((t): t is string => typeof t === 'string').map((t) => join(base, t)) : []]));
+  }
+  return new Map();
+}
+
+/** package.json `exports` (keys `.`/`./x`, or conditions of the main entry) or `imports` (keys `#x`): each key's string targets. */
+function subpathTargets(map: unknown, keyStart: '.' | '#' = '.'): Map<string, string[]> {
   const targets = new Map<string, string[]>();
   const strings = (value: unknown): string[] =>
     typeof value === 'string' ? [value] : Array.isArray(value) ? value.flatMap(strings) : typeof value === 'object' && value !== null ? Object.values(value).flatMap(strings) : [];
-  if (typeof exports === 'string' || Array.isArray(exports)) targets.set('.', strings(exports));
-  else if (typeof exports === 'object' && exports !== null) {
-    const entries = Object.entries(exports);
-    if (entries.some(([key]) => key.startsWith('.'))) for (const [key, value] of entries) targets.set(key, strings(value));
-    else targets.set('.', strings(exports));
+  if (keyStart === '.' && (typeof map === 'string' || Array.isArray(map))) targets.set('.', strings(map));
+  else if (typeof map === 'object' && map !== null && !Array.isArray(map)) {
+    const entries = Object.entries(map);
+    if (entries.some(([key]) => key.startsWith(keyStart))) {
+      for (const [key, value] of entries) if (key.startsWith(keyStart)) targets.set(key, strings(value));
+    } else if (keyStart === '.') targets.set('.', strings(map));
   }
   return targets;
 }

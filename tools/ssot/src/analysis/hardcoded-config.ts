@@ -377,7 +377,8 @@ const FILE_WORDS: ReadonlySet<string> = new Set(['file', 'filename', 'filepath',
 /** An identifier or member (`fileName`, `this.sourcePath`, `node.loc`) whose name says it is a file, path or line. */
 function namesFilePosition(expression: ts.Expression): boolean {
   const name = ts.isIdentifier(expression) ? expression.text : ts.isPropertyAccessExpression(expression) ? expression.name.text : undefined;
-  return name !== undefined && nameWords(name).some((word) => FILE_WORDS.has(word));
+  // most substituted names hold none of these letters at all
+  return name !== undefined && /file|path|line|loc|module|dir/i.test(name) && nameWords(name).some((word) => FILE_WORDS.has(word));
 }
 
 /** A name's words, lower case: split at `_`, `$` and camelCase humps (`REDIS_PORT`, `httpPort` → redis port, http port). */

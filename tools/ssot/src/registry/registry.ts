@@ -37,6 +37,7 @@ export class Registry {
   private readonly ruleExcludes = new Map<RuleId, RegExp[]>();
   private readonly allowedUrls: RegExp[];
   private factoriesByName: ReadonlyMap<string, string> | undefined;
+  private extensionPoints: ReadonlySet<string> | undefined;
 
   constructor(
     /** Absolute path of the registry file that was loaded. */
@@ -136,6 +137,12 @@ export class Registry {
   /** The registry's own fix text for a rule's findings, else the tool's default. */
   ruleHint(rule: keyof typeof DEFAULT_RULE_HINTS): string {
     return this.data.rules[rule]?.hint ?? formatHint(DEFAULT_RULE_HINTS[rule], { configPackage: this.configPackage ?? 'the configuration package' });
+  }
+
+  /** The function names the concepts list as extension points (extension-points.ts), computed once. */
+  get extensionPointNames(): ReadonlySet<string> {
+    this.extensionPoints ??= new Set(this.concepts.flatMap((concept) => concept.extensionPoints ?? []));
+    return this.extensionPoints;
   }
 
   /** Whether some concept is made only by its factory (factoryOnly): without one, factory-only has nothing to look for. */

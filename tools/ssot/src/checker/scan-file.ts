@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { analyzeFile, formatMessage, FILE_RULES, ruleRunsOn } from '../analysis';
+import { type FileRule, analyzeFile, formatMessage, FILE_RULES, ruleRunsOn } from '../analysis';
 import { isGeneratedSource } from '../analysis/ast';
 import { MODULE_REFERENCE_KINDS, moduleReferenceOf } from '../analysis/module-references';
 import type { Registry } from '../registry';
@@ -27,21 +27,30 @@ export interface ScanSetup {
 export interface FileScan {
   /** exportedAliasNames of the file (collectAliasNames). */
   aliasNames: string[];
-  /** The scanned files it imports (importedFiles). */
-  imports: string[];
-  /** Findings that stand whatever the file's role: a syntax error first, then the rules' findings. */
+  /** Findings that stand whatever the file's role: a syntax error first, then the findings of the rules that run on its role. */
   violations: Violation[];
-  /** A test file's findings of source-only rules: reported only if production code imports the file. */
-  heldBack: Violation[];
-  declarations: TypeDeclaration[];
   shapes: Shape[];
   /** What the type pass may ask the checker about in this file. */
   candidates: TypeCandidates;
+  /**
+   * What counts only in production code: a source file's at once; a test file's is undefined
+   * until production code imports it (productionScan), which most test files never are.
+   */
+  production: ProductionScan | undefined;
 }
 
-/** Scans one parsed file: every rule, its type declarations and shapes, its imports. */
+/** What only production code contributes: its imports (which promote the test files they reach), its type declarations, the source-only rules' findings. */
+export interface ProductionScan {
+  /** The scanned files it imports (importedFiles). */
+  imports: string[];
+  declarations: TypeDeclaration[];
+  /** A promoted test file's findings of the rules that run on source files only (a source file's are in FileScan.violations). */
+  violations: Violation[];
+}
+
+/** Scans one parsed file: the rules that run on its role, its shapes and type-pass candidates, and for a source file what production code contributes. */
 export function scanFile(setup: ScanSetup, file: ParsedFile): FileScan {
-  const { registry, workspace } = setup;
+  const { registry } = setup;
   const { context } = file;
   const aliasNames = new Set<string>();
   collectAliasNames(file, aliasNames);
@@ -62,15 +71,42 @@ export function scanFile(setup: ScanSetup, file: ParsedFile): FileScan {
       related: [],
     });
   }
-  // Test files are analysed as source too, and what only source rules found is held back: a
-  // file under a test folder that production code imports is production code, so moving code
-  // there must not hide its findings (decided once every file's imports are known).
+  // A test file is analysed as source by the rules that run on tests; the source-only rules wait
+  // for productionScan: a file under a test folder that production code imports is production
+  // code, so moving code there must not hide its findings (decided once the imports are known).
+  const rules = context.role === 'test' ? FILE_RULES.filter((rule) => ruleRunsOn(rule, { file: context, registry })) : FILE_RULES;
+  violations.push(...ruleViolations(setup, file, rules));
+  const generated = isGeneratedSource(file.sourceFile.text);
+  return {
+    aliasNames: [...aliasNames],
+    violations,
+    // a drifted mock lives in a test file: near copies are looked for in every file
+    shapes: generated ? [] : shapesOf(file, setup.extensionPoints),
+    candidates: typeCandidates(file, registry, setup.workspace),
+    production: context.role === 'test' ? undefined : { imports: importedFiles(file, setup.known, setup.workspace), declarations: generated ? [] : typeDeclarations(file), violations: [] },
+  };
+}
+
+/** What a test file that production code imports contributes as production code: its imports, declarations and the source-only rules' findings. */
+export function productionScan(setup: ScanSetup, file: ParsedFile): ProductionScan {
+  const { context } = file;
+  const sourceOnly = FILE_RULES.filter((rule) => !ruleRunsOn(rule, { file: context, registry: setup.registry }));
+  return {
+    imports: importedFiles(file, setup.known, setup.workspace),
+    declarations: isGeneratedSource(file.sourceFile.text) ? [] : typeDeclarations(file),
+    violations: ruleViolations(setup, file, sourceOnly),
+  };
+}
+
+/** The findings of these rules in one file, as violations; a test file is analysed as source. */
+function ruleViolations(setup: ScanSetup, file: ParsedFile, rules: readonly FileRule[]): Violation[] {
+  const { registry, workspace } = setup;
+  const { context } = file;
   const asSource = context.role === 'test' ? { ...context, role: 'source' as const } : context;
-  const heldBack: Violation[] = [];
-  for (const finding of analyzeFile({ sourceFile: file.sourceFile, file: asSource, registry, workspace }, file.nodes)) {
+  return analyzeFile({ sourceFile: file.sourceFile, file: asSource, registry, workspace }, file.nodes, rules).map((finding) => {
     const location = locationOf(file, finding.start, finding.end);
     const rule = FILE_RULES.find((r) => r.id === finding.rule);
-    const violation: Violation = {
+    return {
       ...location,
       category: finding.rule,
       message: formatMessage(rule?.messages[finding.messageId] ?? finding.messageId, finding.data),
@@ -81,20 +117,7 @@ export function scanFile(setup: ScanSetup, file: ParsedFile): FileScan {
       baselined: false,
       related: [],
     };
-    if (context.role === 'test' && rule !== undefined && !ruleRunsOn(rule, { file: context, registry })) heldBack.push(violation);
-    else violations.push(violation);
-  }
-  const generated = isGeneratedSource(file.sourceFile.text);
-  return {
-    aliasNames: [...aliasNames],
-    imports: importedFiles(file, setup.known, workspace),
-    violations,
-    heldBack,
-    declarations: generated ? [] : typeDeclarations(file),
-    // a drifted mock lives in a test file: near copies are looked for in every file
-    shapes: generated ? [] : shapesOf(file, setup.extensionPoints),
-    candidates: typeCandidates(file, registry, workspace),
-  };
+  });
 }
 
 /** MODULE_REFERENCE_KINDS by kind: one lookup per node instead of a call. */

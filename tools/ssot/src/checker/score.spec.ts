@@ -90,6 +90,22 @@ describe('the score', () => {
     expect(result.score.value).toBeLessThanOrEqual(original);
   });
 
+  it('does not rise when a file with findings is reached only through another test file that production code imports', () => {
+    const dir = copyLegacyFixture();
+    const core = join(dir, 'packages/websocket-core/src');
+    mkdirSync(join(core, 'testing'));
+    renameSync(join(core, 'connection-registry.ts'), join(core, 'testing/connection-registry.ts'));
+    const rewrite = (file: string, from: string, to: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+    rewrite(join(core, 'testing/connection-registry.ts'), "'./types'", "'../types'");
+    writeFileSync(join(core, 'testing/index.ts'), "export { ConnectionRegistry, getConnectionRegistry } from './connection-registry';\n");
+    rewrite(join(core, 'index.ts'), "'./connection-registry'", "'./testing/index'");
+    const result = runCheck({ cwd: dir });
+    expect(result.violations.find((v) => v.subject === 'registry')?.file).toBe('packages/websocket-core/src/testing/connection-registry.ts');
+    expect(result.score.value).toBeLessThanOrEqual(original);
+    // both test files count as production code
+    expect(result.files.test).toBe(runCheck({ cwd: copyLegacyFixture() }).files.test);
+  });
+
   it('rises when a violation is fixed', () => {
     const dir = copyLegacyFixture();
     writeFileSync(join(dir, 'apps/chat/src/cors.ts'), 'export const ALLOWED_ORIGINS: readonly string[] = [];\n');

@@ -18,8 +18,8 @@ import { type Violation, violationKey } from './violation';
  * reached through a name bound in another module (an alias exported elsewhere, a default export,
  * a class handed over in a variable).
  *
- * One Program per run, built from the trees the scan already parsed (no second parse) and only
- * from the files that hold a candidate plus what they import: the syntactic pass picks the
+ * One Program per run, built only from the files that hold a candidate plus what they import
+ * (parsed again: the scan keeps no tree): the syntactic pass picks the
  * candidates, so the checker is asked about a few hundred nodes, not the whole workspace. No
  * default library and no node_modules: the contracts compared are the workspace's own, and a
  * type from outside (Promise, a third-party class) is compared as written.
@@ -27,9 +27,7 @@ import { type Violation, violationKey } from './violation';
 export interface TypePassInput {
   registry: Registry;
   workspace: WorkspaceIndex;
-  /** Parses the scan kept (files that may hold a candidate), by absolute path: a Program reuses them instead of parsing again. */
-  files: ReadonlyMap<string, ParsedFile>;
-  /** Every scanned file's path: a file the scan did not keep is parsed again only if a candidate's file imports it. */
+  /** Every scanned file's path: one is parsed again only if it holds a candidate or a candidate's file imports it. */
   known: ReadonlySet<string>;
   /** Parses a scanned file again (the closure of the candidates' imports). */
   parse(path: string): ParsedFile;
@@ -93,7 +91,7 @@ export function resolveRelative(fromPath: string, specifier: string, known: { ha
 const TYPE_KINDS: ReadonlySet<string> = new Set(['class', 'interface', 'type']);
 
 /** The contracts a copy or an implementation is compared with: canonical classes, interfaces and object types in their owner, large enough to copy. */
-export function contractsOf(shapes: readonly Shape[], registry: Registry): Shape[] {
+function contractsOf(shapes: readonly Shape[], registry: Registry): Shape[] {
   const minMembers = registry.data.check.structuralMinMembers;
   return shapes.filter((shape) => {
     const match = registry.matchName(shape.name);
@@ -106,7 +104,7 @@ export function contractsOf(shapes: readonly Shape[], registry: Registry): Shape
  * asks the checker about these only. `augmented`: some file augments a workspace module's
  * interface or class, so the profile of any interface or class may miss members.
  */
-export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], registry: Registry, augmented: boolean): boolean {
+function isCopyCandidate(shape: Shape, contracts: readonly Shape[], registry: Registry, augmented: boolean): boolean {
   const threshold = registry.data.check.nearCopyThreshold;
   const minMembers = registry.data.check.structuralMinMembers;
   const profileOf = (candidate: Shape): MemberProfile | undefined => (augmented && (candidate.kind === 'interface' || candidate.kind === 'class') ? undefined : candidate.profile);
@@ -125,7 +123,7 @@ export function isCopyCandidate(shape: Shape, contracts: readonly Shape[], regis
 }
 
 export function typePass(input: TypePassInput): Violation[] {
-  const { registry, files, shapes } = input;
+  const { registry, shapes } = input;
   const threshold = registry.data.check.nearCopyThreshold;
   const minMembers = registry.data.check.structuralMinMembers;
 
@@ -146,7 +144,7 @@ export function typePass(input: TypePassInput): Violation[] {
   for (const { ambient } of input.candidates) if (ambient !== undefined) roots.add(ambient);
   const parsedAgain = new Map<string, ParsedFile>();
   const load = (path: string): ParsedFile | undefined => {
-    const kept = files.get(path) ?? parsedAgain.get(path);
+    const kept = parsedAgain.get(path);
     if (kept !== undefined || !input.known.has(path)) return kept;
     const file = input.parse(path);
     parsedAgain.set(path, file);
@@ -600,7 +598,7 @@ function reachesProcess(checker: ts.TypeChecker, expression: ts.Expression, dept
   return false;
 }
 
-/** The Program over `roots` and what they import among the scanned files, from the trees already parsed. */
+/** The Program over `roots` and what they import among the scanned files. */
 function createProgram(roots: string[], input: TypePassInput, load: (path: string) => ParsedFile | undefined): ts.Program {
   const { workspace } = input;
   const options: ts.CompilerOptions = {

@@ -125,6 +125,13 @@ export const canonicalDefinitions: FileRule = defineFileRule({
               }
               if (isTopLevelExported(node, identifier.text)) check(identifier, identifier.text, declaration);
             }
+            // `export const compat = { Switch: Engine }`: importers write `compat.Switch`, a second name
+            const exported = moduleMember && ts.isIdentifier(declaration.name) && declaration.initializer !== undefined && isTopLevelExported(node, declaration.name.text) ? unwrap(declaration.initializer) : undefined;
+            if (exported === undefined || !ts.isObjectLiteralExpression(exported)) continue;
+            for (const [nameNode, name, value] of namedProperties(exported)) {
+              const bound = references.ofValue(value);
+              if (bound !== undefined && isNewName(registry, name, bound)) rename(nameNode, name, declaration, bound);
+            }
           }
         } else if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ImplementsKeyword && ts.isClassLike(node.parent)) {
           const className = classBindingName(node.parent);
@@ -353,16 +360,31 @@ function isExportsObject(expression: ts.Expression): boolean {
 
 /**
  * The names a module-level CommonJS assignment exports and their values: `exports.Motor = v` and
- * `module.exports.Motor = v` (Motor), `module.exports = { Motor: v }` (each property written out).
+ * `module.exports.Motor = v` (Motor), `module.exports = { Motor: v }` (each property written out),
+ * and the named properties of an object exported by name, `module.exports.compat = { Motor: v }`
+ * (Motor: importers write `require(…).compat.Motor`, a second name all the same).
  */
 function commonJsExports(expression: ts.Expression): [ts.Node, string, ts.Expression][] {
   if (!ts.isBinaryExpression(expression) || expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return [];
   const target = expression.left;
-  const name = commonJsExportName(target);
-  if (name !== undefined) return [[name, name.text, expression.right]];
   const value = unwrap(expression.right);
+  const name = commonJsExportName(target);
+  if (name !== undefined) return [[name, name.text, expression.right], ...(ts.isObjectLiteralExpression(value) ? namedProperties(value) : [])];
   if (!(ts.isPropertyAccessExpression(target) && isExportsObject(target)) || !ts.isObjectLiteralExpression(value)) return [];
-  return value.properties.flatMap((property): [ts.Node, string, ts.Expression][] =>
+  return literalProperties(value);
+}
+
+/**
+ * The properties of an object exported by name that name what they hold: a capitalised key
+ * (`compat.Switch`). A lower-case key is an entry of a lookup table (`drivers.memory`), not a name.
+ */
+function namedProperties(literal: ts.ObjectLiteralExpression): [ts.Node, string, ts.Expression][] {
+  return literalProperties(literal).filter(([, name]) => /^[A-Z]/.test(name));
+}
+
+/** The written-out properties of an object literal, each a name and its value. */
+function literalProperties(literal: ts.ObjectLiteralExpression): [ts.Node, string, ts.Expression][] {
+  return literal.properties.flatMap((property): [ts.Node, string, ts.Expression][] =>
     ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? [[property.name, property.name.text, property.initializer]] : [],
   );
 }

@@ -1,4 +1,4 @@
-import { findEndpoint, isHostLiteral, isPublicWebUrl, neverResolves } from './endpoints';
+import { findEndpoint, formattedText, isHostLiteral, isPublicWebUrl, neverResolves } from './endpoints';
 
 const none = (): boolean => false;
 
@@ -91,5 +91,22 @@ describe('isHostLiteral', () => {
     ['internal', false],
   ])('isHostLiteral(%j) is %j', (text, expected) => {
     expect(isHostLiteral(text)).toBe(expected);
+  });
+});
+
+describe('formattedText', () => {
+  const host = '\uFFFF';
+  it.each([
+    ['http://%s:%d', [host, '7000'], `http://${host}:7000`],
+    ['%s:%i/%j', [host, '6379', '0'], `${host}:6379/0`],
+    ['100%% of %s:%d', [host, '8080'], `100% of ${host}:8080`],
+    ['%s:%d%%', [host, '50'], `${host}:50%`],
+    ['%c%s:%d', ['color: red', host, '9000'], `${host}:9000`],
+    ['%s:%d', [host], `${host}:%d`],
+    ['%d items', ['3', 'extra'], '3 items extra'],
+    ['%s:', [host, '7000'], `${host}: 7000`],
+    ['%x %s', ['a'], '%x a'],
+  ])('formats %j with %j as util.format does: %j', (template, values, expected) => {
+    expect(formattedText(template, values)).toBe(expected);
   });
 });

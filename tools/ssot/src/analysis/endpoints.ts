@@ -114,3 +114,23 @@ export function isHostLiteral(text: string): boolean {
 export function neverResolves(host: string): boolean {
   return /(^|\.)invalid\.?$/i.test(host);
 }
+
+/** The conversions of util.format (printf's, as Node writes them) and `%%`, a percent sign. */
+const FORMAT_PLACEHOLDER = /%[sdifjoOc%]/g;
+
+/**
+ * The text a printf-style template formats (`util.format('http://%s:%d', host, 7000)`), each
+ * placeholder replaced by the next of `values`, as util.format does: `%%` is a percent sign and
+ * takes no value, `%c` (CSS) takes one and prints nothing, a placeholder left without a value stays as
+ * written, values left without a placeholder follow, each after a space.
+ */
+export function formattedText(template: string, values: readonly string[]): string {
+  let next = 0;
+  const text = template.replace(FORMAT_PLACEHOLDER, (placeholder) => {
+    if (placeholder === '%%') return '%';
+    if (next >= values.length) return placeholder;
+    const value = values[next++] ?? placeholder;
+    return placeholder === '%c' ? '' : value;
+  });
+  return next < values.length ? [text, ...values.slice(next)].join(' ') : text;
+}

@@ -53,6 +53,9 @@ export const factoryOnly: FileRule = defineFileRule({
     // calls with arguments: `make(UnifiedWebSocketManager)` where make constructs its parameter, and
     // reflective calls through an alias (`R.construct(X, args)` after `const R = Reflect`)
     const calls: ts.CallExpression[] = [];
+    // names the file binds to a list's element, as a callback's parameter (`list.map((C) => …)`) or
+    // a for-of variable: only a name among them is looked up in a list (a walk up its ancestors)
+    const elementNames = new Set<string>();
 
     const resolve = (expression: ts.Expression, seen: ReadonlySet<string> = new Set()): { name: string; concept: Concept } | undefined => {
       const callee = unwrap(expression);
@@ -66,8 +69,11 @@ export const factoryOnly: FileRule = defineFileRule({
         if (operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.CommaToken || operator === ts.SyntaxKind.EqualsToken) return resolve(callee.right, seen);
         return undefined;
       }
-      // `ctors.get('engine')` where `const ctors = new Map([['engine', X]])`
       if (ts.isCallExpression(callee)) {
+        // `X.bind(null)`, `Function.prototype.bind.call(X, null)`: `new` of a bound function constructs its target
+        const bound = boundFunctionOf(callee);
+        if (bound !== undefined) return resolve(bound, seen);
+        // `ctors.get('engine')` where `const ctors = new Map([['engine', X]])`
         const entries = mapEntriesOf(callee, seen);
         if (entries === undefined) return undefined;
         const [key] = callee.arguments;
@@ -99,6 +105,10 @@ export const factoryOnly: FileRule = defineFileRule({
       }
       if (ts.isIdentifier(callee)) {
         const imported = importedAs.get(callee.text);
+        // `[X].map((C) => new C())`, `for (const C of [X])`: C is each element of the list in turn
+        const list = imported === undefined && elementNames.has(callee.text) && !seen.has(callee.text) ? listBinding(callee) : undefined;
+        const elements = list === undefined ? undefined : listLiteral(list, new Set([...seen, callee.text]));
+        if (elements !== undefined) return elementOf(elements);
         if (imported === undefined && declaredHere.has(callee.text)) return undefined;
         name = imported ?? callee.text;
       } else if (ts.isPropertyAccessExpression(callee)) {
@@ -163,6 +173,43 @@ export const factoryOnly: FileRule = defineFileRule({
       }
       return Object.assign(entries, { seen: bound.seen });
     }
+    /** The array literal a list is (`[X, Y]`, or a name of this file bound to one), with the names followed to it. */
+    function listLiteral(list: ts.Expression, seen: ReadonlySet<string>): { literal: ts.ArrayLiteralExpression; seen: ReadonlySet<string> } | undefined {
+      const value = unwrap(list);
+      const bound = ts.isIdentifier(value) ? literalBoundTo(value, seen) : { literal: value, seen };
+      return bound !== undefined && ts.isArrayLiteralExpression(bound.literal) ? { literal: bound.literal, seen: bound.seen } : undefined;
+    }
+    /** The first element of an array literal that is a factory-only class (`[...others, X]`: others' elements too). */
+    function elementOf({ literal, seen }: { literal: ts.ArrayLiteralExpression; seen: ReadonlySet<string> }): { name: string; concept: Concept } | undefined {
+      for (const element of literal.elements) {
+        const spread = ts.isSpreadElement(element) ? listLiteral(element.expression, seen) : undefined;
+        const target = spread !== undefined ? elementOf(spread) : ts.isSpreadElement(element) || ts.isOmittedExpression(element) ? undefined : resolve(element, seen);
+        if (target) return target;
+      }
+      return undefined;
+    }
+    /**
+     * The function a call binds, whose bound copy `new` constructs as it would the function:
+     * `X.bind(null)`, `Function.prototype.bind.call(X, null)` (or `.apply(X, [null])`, `bind.call`
+     * after `const bind = Function.prototype.bind`), `Reflect.apply(Function.prototype.bind, X, [null])`.
+     */
+    function boundFunctionOf(call: ts.CallExpression): ts.Expression | undefined {
+      const callee = unwrap(call.expression);
+      if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) return undefined;
+      const member = memberName(callee);
+      let target: ts.Expression | undefined;
+      if (member === 'bind') target = callee.expression;
+      else if ((member === 'call' || member === 'apply') && isBindFunction(callee.expression)) target = call.arguments[0];
+      else if (member === 'apply' && call.arguments[0] !== undefined && isBindFunction(call.arguments[0]) && routeOf(callee) === 'Reflect.apply') target = call.arguments[1];
+      return target === undefined || ts.isSpreadElement(target) ? undefined : target;
+    }
+    /** `Function.prototype.bind` (any function's `bind`), also through `const bind = Function.prototype.bind`. */
+    function isBindFunction(expression: ts.Expression): boolean {
+      const value = unwrap(expression);
+      const bound = ts.isIdentifier(value) ? aliases.get(value.text) : undefined;
+      const named = bound !== undefined && typeof bound !== 'string' ? unwrap(bound) : value;
+      return (ts.isPropertyAccessExpression(named) || ts.isElementAccessExpression(named)) && memberName(named) === 'bind';
+    }
     /** The callee of a call, as a reflective route (`Reflect.construct`), through `const R = Reflect` and `const { construct } = Reflect`. */
     function routeOf(callee: ts.Expression): string | undefined {
       if (ts.isIdentifier(callee)) {
@@ -199,6 +246,8 @@ export const factoryOnly: FileRule = defineFileRule({
         if (ts.isClassLike(node)) {
           if (node.name !== undefined) declaredHere.add(node.name.text);
         } else if (ts.isVariableDeclaration(node)) {
+          // `for (const C of list)`
+          if (node.parent.parent.kind === ts.SyntaxKind.ForOfStatement && ts.isIdentifier(node.name)) elementNames.add(node.name.text);
           const value = node.initializer === undefined ? undefined : unwrap(node.initializer);
           if (ts.isIdentifier(node.name) && value !== undefined && isAliasable(value)) aliases.set(node.name.text, value);
           else if (ts.isArrayBindingPattern(node.name) && value !== undefined && ts.isArrayLiteralExpression(value)) {
@@ -223,8 +272,11 @@ export const factoryOnly: FileRule = defineFileRule({
           if (ts.isIdentifier(reference)) aliases.set(node.name.text, reference);
           else if (ts.isQualifiedName(reference)) aliases.set(node.name.text, reference.right.text);
         } else if (ts.isCallExpression(node)) {
+          const member = memberName(node.expression);
+          const element = member === undefined ? undefined : ELEMENT_CALLBACKS.get(member);
+          if (element !== undefined) noteElementParameter(node, member === 'from' ? 1 : 0, element, elementNames);
           if (reflectiveTarget(node) !== undefined) candidates.push(node);
-          else if (node.arguments.length > 0 && (ts.isIdentifier(node.expression) || REFLECTIVE_MEMBERS.has(memberName(node.expression) ?? ''))) calls.push(node);
+          else if (node.arguments.length > 0 && (ts.isIdentifier(node.expression) || REFLECTIVE_MEMBERS.has(member ?? ''))) calls.push(node);
         } else if (ts.isNewExpression(node) || (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent))) {
           candidates.push(node);
         }
@@ -292,6 +344,58 @@ function noteConstructedParameter(node: ts.NewExpression, constructing: Map<stri
   }
 }
 
+/**
+ * The list a name is bound to an element of: the list of `for (const C of list)` around it, or
+ * the list whose elements a callback around it receives in that parameter (`list.map((C) => …)`,
+ * `Array.from(list, (C) => …)`). Undefined when the nearest binding of the name is anything else.
+ */
+function listBinding(name: ts.Identifier): ts.Expression | undefined {
+  let child: ts.Node = name;
+  for (let scope: ts.Node = name.parent; !ts.isSourceFile(scope); child = scope, scope = scope.parent) {
+    // the loop's variable is bound in its body only (`for (const C of [C])` reads an outer C)
+    if (ts.isForOfStatement(scope) && child === scope.statement && ts.isVariableDeclarationList(scope.initializer)) {
+      for (const declaration of scope.initializer.declarations) if (ts.isIdentifier(declaration.name) && declaration.name.text === name.text) return scope.expression;
+      continue;
+    }
+    if (!ts.isFunctionLike(scope)) continue;
+    const index = scope.parameters.findIndex((parameter) => ts.isIdentifier(parameter.name) && parameter.name.text === name.text);
+    if (index < 0) continue;
+    const call = scope.parent;
+    if (!(ts.isArrowFunction(scope) || ts.isFunctionExpression(scope)) || !ts.isCallExpression(call)) return undefined;
+    const callee = unwrap(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) return undefined;
+    const method = memberName(callee);
+    const receiver = unwrap(callee.expression);
+    if (method === 'from' && ts.isIdentifier(receiver) && receiver.text === 'Array') return index === 0 && call.arguments[1] === scope ? call.arguments[0] : undefined;
+    return method !== undefined && ELEMENT_CALLBACKS.get(method) === index && call.arguments[0] === scope ? callee.expression : undefined;
+  }
+  return undefined;
+}
+
+/** `list.map((C) => …)`: the name of the callback's parameter at `element` (the callback is argument `at`). */
+function noteElementParameter(call: ts.CallExpression, at: number, element: number, elementNames: Set<string>): void {
+  const callback = call.arguments[at];
+  const parameter = callback !== undefined && (ts.isArrowFunction(callback) || ts.isFunctionExpression(callback)) ? callback.parameters[element] : undefined;
+  if (parameter !== undefined && ts.isIdentifier(parameter.name)) elementNames.add(parameter.name.text);
+}
+
+/** Methods whose callback (their first argument) receives the list's elements, and in which parameter; `from` is `Array.from(list, callback)`. */
+const ELEMENT_CALLBACKS: ReadonlyMap<string, number> = new Map([
+  ['map', 0],
+  ['forEach', 0],
+  ['flatMap', 0],
+  ['filter', 0],
+  ['find', 0],
+  ['findIndex', 0],
+  ['findLast', 0],
+  ['findLastIndex', 0],
+  ['some', 0],
+  ['every', 0],
+  ['reduce', 1],
+  ['reduceRight', 1],
+  ['from', 0],
+]);
+
 /** Calls that make an instance without `new`, and which argument names the class (as X or X.prototype). */
 const REFLECTIVE_ROUTES: ReadonlyMap<string, { argument: number; prototype: boolean }> = new Map([
   ['Reflect.construct', { argument: 0, prototype: false }],
@@ -318,8 +422,20 @@ function isAliasable(value: ts.Expression): boolean {
     ts.isObjectLiteralExpression(value) ||
     ts.isArrayLiteralExpression(value) ||
     (ts.isNewExpression(value) && ts.isIdentifier(value.expression) && value.expression.text === 'Map') ||
-    (ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'get')
+    (ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'get') ||
+    (ts.isCallExpression(value) && mayBind(value))
   );
+}
+
+/** `X.bind(…)`, `….bind.call(X, …)`, `….bind.apply(X, …)`, `Reflect.apply(….bind, X, …)`: calls that may make a bound function, for `new` of it later. */
+function mayBind(call: ts.CallExpression): boolean {
+  const callee = unwrap(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) && !ts.isElementAccessExpression(callee)) return false;
+  const member = memberName(callee);
+  if (member === 'bind') return true;
+  if (member !== 'call' && member !== 'apply') return false;
+  const first = call.arguments[0];
+  return memberName(unwrap(callee.expression)) === 'bind' || (member === 'apply' && first !== undefined && memberName(unwrap(first)) === 'bind');
 }
 
 /**

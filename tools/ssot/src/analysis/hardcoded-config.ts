@@ -1,16 +1,22 @@
 import ts from 'typescript';
 import { moduleCallSpecifier, unwrap } from './ast';
-import { SUBSTITUTION, findEndpoint, isHostLiteral, isPublicWebUrl, neverResolves } from './endpoints';
+import { SUBSTITUTION, findEndpoint, formattedText, isHostLiteral, isPublicWebUrl, neverResolves } from './endpoints';
 import { type AnalysisInput, type FileFinding, type FileRule, type FileVisit, defineFileRule } from './file-rule';
 
 /** The method names read like templates, as TypeScript stores them (compared without unescaping each member name). */
 const JOIN = ts.escapeLeadingUnderscores('join');
 const CONCAT = ts.escapeLeadingUnderscores('concat');
+/** `Reflect.get`, `url.port` and `util.format`, compared the same way. */
+const GET = ts.escapeLeadingUnderscores('get');
+const PORT = ts.escapeLeadingUnderscores('port');
+const FORMAT = ts.escapeLeadingUnderscores('format');
 /** The modules whose default or namespace export is `process`. */
 export const PROCESS_MODULES: ReadonlySet<string> = new Set(['process', 'node:process']);
+/** The modules whose `format` is util.format. */
+const UTIL_MODULES: ReadonlySet<string> = new Set(['util', 'node:util']);
 /**
  * String and template literals (endpoints), numbers (a port passed before a host), and the ways of
- * reaching process.env. Calls are reached from their parts (`join`, `concat`, a first argument), far fewer nodes.
+ * reaching process.env. Calls are reached from their parts (`join`, `concat`, `Reflect.get`, a first argument), far fewer nodes.
  */
 const VISITED_KINDS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.StringLiteral,
@@ -41,6 +47,7 @@ export const hardcodedConfig: FileRule = defineFileRule({
     importMetaEnv: 'import.meta.env is read only by {{configPackage}}: take the setting from the configuration instead',
     literalPort: 'endpoint {{value}} puts a literal port after a host: take both from the configuration ({{configPackage}})',
     hostPortObject: 'hard-coded port {{value}} beside a host: take the endpoint from the configuration ({{configPackage}})',
+    urlPort: 'hard-coded port {{value}} set on a URL: take the endpoint from the configuration ({{configPackage}})',
   },
   fixable: false,
   appliesTo: (file, registry) => file.role === 'source' && (registry.configPackage === undefined || file.pkg?.name !== registry.configPackage),
@@ -57,29 +64,44 @@ export const hardcodedConfig: FileRule = defineFileRule({
     //   constant named as a port (a TTL or a line number is not one);
     // - `const ports = { http: 8080 }` (`PORTS`, `servicePorts`): a table of ports named as one,
     //   whose numeric entries are literal ports (`${ports.http}`; not `limits.max`).
+    // - `import { format } from 'node:util'`, `import util from 'util'`, `const util = require('util')`:
+    //   the file's names for util.format and for the util module, whose templates build text like a template literal.
     // Port names count only where no other declaration in the file (a parameter `port`) can be the name meant.
     const processAliases = new Set<string>();
     const metaAliases = new Set<string>();
+    const formatNames = new Set<string>();
+    const utilAliases = new Set<string>();
     const portConstants = new Map<string, string>();
     const portTables = new Map<string, Map<string, string>>();
     for (const statement of sourceFile.statements) {
       if (ts.isImportDeclaration(statement)) {
-        if (ts.isStringLiteral(statement.moduleSpecifier) && PROCESS_MODULES.has(statement.moduleSpecifier.text)) addProcessImports(statement, processAliases);
+        if (!ts.isStringLiteral(statement.moduleSpecifier)) continue;
+        if (PROCESS_MODULES.has(statement.moduleSpecifier.text)) addProcessImports(statement, processAliases);
+        else if (UTIL_MODULES.has(statement.moduleSpecifier.text)) addUtilImports(statement, utilAliases, formatNames);
         continue;
       }
       if (ts.isImportEqualsDeclaration(statement)) {
         // `import proc = require('process')`
         const reference = statement.moduleReference;
-        if (ts.isExternalModuleReference(reference) && ts.isStringLiteral(reference.expression) && PROCESS_MODULES.has(reference.expression.text)) processAliases.add(statement.name.text);
+        if (!ts.isExternalModuleReference(reference) || !ts.isStringLiteral(reference.expression)) continue;
+        if (PROCESS_MODULES.has(reference.expression.text)) processAliases.add(statement.name.text);
+        else if (UTIL_MODULES.has(reference.expression.text)) utilAliases.add(statement.name.text);
         continue;
       }
       if (!ts.isVariableStatement(statement)) continue;
       const isConst = (statement.declarationList.flags & ts.NodeFlags.Const) !== 0;
       for (const declaration of statement.declarationList.declarations) {
-        if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
+        if (declaration.initializer === undefined) continue;
+        if (!ts.isIdentifier(declaration.name)) {
+          // `const { format } = require('util')`
+          if (ts.isObjectBindingPattern(declaration.name) && isUtilRequire(declaration.initializer)) addFormatBindings(declaration.name, formatNames);
+          continue;
+        }
         const name = declaration.name.text;
         const value = unwrap(declaration.initializer);
         if (isProcess(value)) processAliases.add(name);
+        else if (isUtilRequire(value)) utilAliases.add(name);
+        else if (ts.isPropertyAccessExpression(value) && value.name.escapedText === FORMAT && isUtilRequire(value.expression)) formatNames.add(name);
         else if (isImportMeta(value)) metaAliases.add(name);
         else if (!isConst) continue;
         else if (ts.isNumericLiteral(value)) {
@@ -103,6 +125,14 @@ export const hardcodedConfig: FileRule = defineFileRule({
     const isImportMetaLike = (expression: ts.Expression): boolean => {
       const target = operand(expression);
       return isImportMeta(target) || (ts.isIdentifier(target) && metaAliases.has(target.text));
+    };
+    // `format(…)` imported from util, `util.format(…)` on a name of the util module, `require('util').format(…)`
+    const isUtilFormat = (callee: ts.Expression): boolean => {
+      const target = unwrap(callee);
+      if (ts.isIdentifier(target)) return formatNames.has(target.text);
+      if (!ts.isPropertyAccessExpression(target) || target.name.escapedText !== FORMAT) return false;
+      const module = unwrap(target.expression);
+      return ts.isIdentifier(module) ? utilAliases.has(module.text) : isUtilRequire(module);
     };
     // the text a substituted part stands for in an endpoint: a literal (`${8443}`, `${'9200'}`, `+ 3000`,
     // `${Number('9200')}`) as written, a port constant or a port table's entry as its port, anything else a substitution
@@ -141,6 +171,12 @@ export const hardcodedConfig: FileRule = defineFileRule({
       const port = literalPortBeforeHost(node);
       if (port !== undefined) report(node, 'hostPortObject', `port ${port}`, port);
     };
+    // a printf-style template of util.format read like a template literal, its arguments in the placeholders
+    const checkFormat = (template: ts.StringLiteralLike): void => {
+      const call = template.parent;
+      if (!ts.isCallExpression(call) || !isUtilFormat(call.expression) || call.arguments.some(ts.isSpreadElement)) return;
+      checkLiteralPort(call, formattedText(template.text, call.arguments.slice(1).map(substitute)));
+    };
     const checkText = (node: ts.Node, text: string): void => {
       if (isInType(node) || isUrlBase(node)) return;
       const match = findEndpoint(text, (url) => registry.isAllowedUrl(url) || isReference(url, text, node));
@@ -152,9 +188,12 @@ export const hardcodedConfig: FileRule = defineFileRule({
       kinds: VISITED_KINDS,
       node(node) {
         if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+          const before = findings.length;
           if (!isModuleName(node)) checkText(node, node.text);
           // a port as a string (`'6379'`): two to five characters before anything else is looked at
           if (node.text.length >= 2 && node.text.length <= 5 && ts.isStringLiteral(node) && isFirstArgument(node)) checkPortBeforeHost(node);
+          // `util.format('http://%s:%d', host, 7000)`, unless the template alone is the finding
+          if (findings.length === before && isFirstArgument(node) && node.text.includes('%')) checkFormat(node);
         } else if (ts.isNumericLiteral(node)) {
           if (isFirstArgument(node)) checkPortBeforeHost(node);
         } else if (ts.isTemplateExpression(node)) {
@@ -165,6 +204,10 @@ export const hardcodedConfig: FileRule = defineFileRule({
           // `'http://' + host + ':8080'`: the outermost + of a chain, read like a template
           const text = concatenationText(node, substitute);
           if (text !== undefined) checkLiteralPort(node, text);
+        } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && isPortMember(node.left)) {
+          // `url.port = '7000'` on a URL object: an endpoint built from the URL's host and a literal port
+          const port = literalPortSetOnUrl(node.left, node.right, substitute);
+          if (port !== undefined) report(node.right, 'urlPort', `port ${port}`, port);
         } else if (ts.isObjectLiteralExpression(node)) {
           const port = literalPortBesideHost(node, sourceFile, substitute);
           if (port !== undefined) report(port.node, 'hostPortObject', `port ${port.value}`, port.value);
@@ -178,6 +221,11 @@ export const hardcodedConfig: FileRule = defineFileRule({
           report(node, 'processEnv', 'process.env', 'process.env');
         } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isImportMetaLike(node.expression)) {
           report(node, 'importMetaEnv', 'import.meta.env', 'import.meta.env');
+        } else if (ts.isPropertyAccessExpression(node) && node.name.escapedText === GET && ts.isCallExpression(node.parent) && node.parent.expression === node) {
+          // `Reflect.get(process, 'env')` is process.env
+          const object = reflectGetOf(node.parent, 'env');
+          if (object !== undefined && isProcessLike(object)) report(node.parent, 'processEnv', 'process.env', 'process.env');
+          else if (object !== undefined && isImportMetaLike(object)) report(node.parent, 'importMetaEnv', 'import.meta.env', 'import.meta.env');
         } else if (ts.isElementAccessExpression(node) && isStringValue(node.argumentExpression, 'env')) {
           if (isProcessLike(node.expression)) report(node, 'processEnv', 'process.env', 'process.env');
           else if (isImportMetaLike(node.expression)) report(node, 'importMetaEnv', 'import.meta.env', 'import.meta.env');
@@ -308,19 +356,34 @@ function operand(expression: ts.Expression): ts.Expression {
 }
 
 /**
- * `process`, `globalThis.process` (or `global.process`, `globalThis['process']`), `require('process')`
+ * `process`, `globalThis.process` (or `global.process`, `globalThis['process']`, `Reflect.get(globalThis, 'process')`), `require('process')`
  * (or `'node:process'`), `await import('node:process')` (or its `.default`); also after a comma, `(0, process)`.
  */
 function isProcess(expression: ts.Expression): boolean {
   const target = operand(expression);
   if (ts.isIdentifier(target)) return target.text === 'process';
-  if (ts.isCallExpression(target)) return isProcessModuleCall(target, ts.SyntaxKind.Identifier);
+  if (ts.isCallExpression(target)) return isProcessModuleCall(target, ts.SyntaxKind.Identifier) || isGlobalObject(reflectGetOf(target, 'process'));
   if (ts.isAwaitExpression(target)) return isProcessImport(target);
   if (!ts.isPropertyAccessExpression(target) && !ts.isElementAccessExpression(target)) return false;
   const key = ts.isPropertyAccessExpression(target) ? target.name.text : ts.isStringLiteralLike(target.argumentExpression) ? target.argumentExpression.text : undefined;
   const object = operand(target.expression);
-  if (key === 'process') return ts.isIdentifier(object) && (object.text === 'globalThis' || object.text === 'global');
+  if (key === 'process') return isGlobalObject(object);
   return key === 'default' && ts.isAwaitExpression(object) && isProcessImport(object);
+}
+
+/** `globalThis` or `global` (through parentheses and commas); false for undefined. */
+function isGlobalObject(expression: ts.Expression | undefined): boolean {
+  if (expression === undefined) return false;
+  const target = operand(expression);
+  return ts.isIdentifier(target) && (target.text === 'globalThis' || target.text === 'global');
+}
+
+/** `Reflect.get(object, 'key')` (a receiver may follow): the object when the key read is `key`, else undefined. */
+function reflectGetOf(call: ts.CallExpression, key: string): ts.Expression | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.escapedText !== GET || !ts.isIdentifier(callee.expression) || callee.expression.text !== 'Reflect') return undefined;
+  const [object, name] = call.arguments;
+  return object !== undefined && name !== undefined && !ts.isSpreadElement(object) && isStringValue(name, key) ? object : undefined;
 }
 
 /** `await import('process')` (or `'node:process'`): the module namespace, whose env is process.env. */
@@ -351,6 +414,118 @@ function addProcessImports(declaration: ts.ImportDeclaration, aliases: Set<strin
   else if (bindings !== undefined) for (const element of bindings.elements) if (element.propertyName?.text === 'default' && !element.isTypeOnly) aliases.add(element.name.text);
 }
 
+/** The names an import of util binds to the module (`import util from 'util'`, `import * as util …`) and to its format (`import { format as fmt } …`). */
+function addUtilImports(declaration: ts.ImportDeclaration, moduleNames: Set<string>, formatNames: Set<string>): void {
+  const clause = declaration.importClause;
+  if (clause === undefined || clause.isTypeOnly) return;
+  if (clause.name !== undefined) moduleNames.add(clause.name.text);
+  const bindings = clause.namedBindings;
+  if (bindings !== undefined && ts.isNamespaceImport(bindings)) moduleNames.add(bindings.name.text);
+  else if (bindings !== undefined) {
+    for (const element of bindings.elements) {
+      const imported = (element.propertyName ?? element.name).text;
+      if (element.isTypeOnly) continue;
+      if (imported === 'format') formatNames.add(element.name.text);
+      else if (imported === 'default') moduleNames.add(element.name.text);
+    }
+  }
+}
+
+/** `require('util')` (or `'node:util'`). */
+function isUtilRequire(expression: ts.Expression): boolean {
+  const call = unwrap(expression);
+  if (!ts.isCallExpression(call) || call.arguments.length !== 1 || !ts.isIdentifier(call.expression) || call.expression.text !== 'require') return false;
+  const [specifier] = call.arguments;
+  return specifier !== undefined && ts.isStringLiteralLike(specifier) && UTIL_MODULES.has(specifier.text);
+}
+
+/** The names `const { format } = require('util')` (or `{ format: fmt }`) binds to util.format. */
+function addFormatBindings(pattern: ts.ObjectBindingPattern, formatNames: Set<string>): void {
+  for (const element of pattern.elements) {
+    const key = element.propertyName ?? element.name;
+    if ((ts.isIdentifier(key) || ts.isStringLiteral(key)) && key.text === 'format' && ts.isIdentifier(element.name) && element.dotDotDotToken === undefined) formatNames.add(element.name.text);
+  }
+}
+
+/** `x.port` or `x['port']`, the target of an assignment. */
+function isPortMember(target: ts.Expression): target is ts.PropertyAccessExpression | ts.ElementAccessExpression {
+  return ts.isPropertyAccessExpression(target) ? target.name.escapedText === PORT : ts.isElementAccessExpression(target) && isStringValue(target.argumentExpression, 'port');
+}
+
+/**
+ * `url.port = '7000'` (or `7000`, `String(7000)`, `` `${PORT}` ``, a port constant) where `url` is a URL
+ * object (made by `new URL(…)` or declared as a URL where the name is declared): the port, else undefined.
+ * Only a URL's port: a `port` of any other object has no host beside it (`server.port = 3000` is as
+ * clean as `{ port: 3000 }`), and `''` or `'0'` is no port.
+ */
+function literalPortSetOnUrl(target: ts.PropertyAccessExpression | ts.ElementAccessExpression, assigned: ts.Expression, substitute: (expression: ts.Expression) => string): string | undefined {
+  let value = unwrap(assigned);
+  // `String(7000)` is 7000 as text
+  const [argument] = ts.isCallExpression(value) && ts.isIdentifier(value.expression) && value.expression.text === 'String' && value.arguments.length === 1 ? value.arguments : [];
+  if (argument !== undefined) value = unwrap(argument);
+  const digits = ts.isTemplateExpression(value) ? templateText(value, substitute) : substitute(value);
+  if (!/^\d{1,5}$/.test(digits) || !isPort(digits)) return undefined;
+  const object = unwrap(target.expression);
+  return ts.isIdentifier(object) ? (declaredAsUrl(object) ? digits : undefined) : isUrlConstruction(object) ? digits : undefined;
+}
+
+/** `new URL(…)` (or `new url.URL(…)`, `URL.parse(…)`). */
+function isUrlConstruction(expression: ts.Expression): boolean {
+  const value = unwrap(expression);
+  const callee = ts.isNewExpression(value) ? unwrap(value.expression) : ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'parse' ? unwrap(value.expression.expression) : undefined;
+  return callee !== undefined && (ts.isIdentifier(callee) ? callee.text === 'URL' : ts.isPropertyAccessExpression(callee) && callee.name.text === 'URL');
+}
+
+/** A type that is URL (`URL`, `url.URL`, `URL | undefined`). */
+function isUrlType(type: ts.TypeNode | undefined): boolean {
+  if (type === undefined) return false;
+  if (ts.isUnionTypeNode(type)) return type.types.some(isUrlType) && type.types.every((member) => isUrlType(member) || member.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isLiteralTypeNode(member) && member.literal.kind === ts.SyntaxKind.NullKeyword));
+  if (!ts.isTypeReferenceNode(type) || type.typeArguments !== undefined) return false;
+  const name = type.typeName;
+  return (ts.isIdentifier(name) ? name.text : name.right.text) === 'URL';
+}
+
+/**
+ * Whether the nearest declaration of `name`, looking outward through the blocks, loops and
+ * functions around it, makes it a URL: `const url = new URL(…)`, a parameter `url: URL`. A name
+ * declared any other way nearer (a parameter of another type, a loop variable, a destructured
+ * binding), or not found, is not one.
+ */
+function declaredAsUrl(name: ts.Identifier): boolean {
+  const text = name.text;
+  for (let scope: ts.Node | undefined = name.parent; scope !== undefined; scope = scope.parent) {
+    let declarations: readonly (ts.VariableDeclaration | ts.ParameterDeclaration)[] = [];
+    if (ts.isFunctionLike(scope)) declarations = scope.parameters;
+    else if (ts.isCatchClause(scope) && scope.variableDeclaration !== undefined) declarations = [scope.variableDeclaration];
+    else if ((ts.isForStatement(scope) || ts.isForInStatement(scope) || ts.isForOfStatement(scope)) && scope.initializer !== undefined && ts.isVariableDeclarationList(scope.initializer)) declarations = scope.initializer.declarations;
+    else if (ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
+      for (const statement of scope.statements) {
+        if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === text) return false;
+        if (!ts.isVariableStatement(statement)) continue;
+        for (const declaration of statement.declarationList.declarations) {
+          if (declares(declaration.name, text)) return isUrlDeclaration(declaration);
+        }
+      }
+      continue;
+    }
+    for (const declaration of declarations) if (declares(declaration.name, text)) return isUrlDeclaration(declaration);
+  }
+  return false;
+}
+
+/** `url: URL` or `url = new URL(…)`; a destructured binding is not one. */
+function isUrlDeclaration(declaration: ts.VariableDeclaration | ts.ParameterDeclaration): boolean {
+  if (!ts.isIdentifier(declaration.name)) return false;
+  return isUrlType(declaration.type) || (declaration.initializer !== undefined && isUrlConstruction(declaration.initializer));
+}
+
+/** Whether a binding name (an identifier, or a destructuring pattern at any depth) binds `text`. */
+function declares(name: ts.BindingName, text: string): boolean {
+  if (ts.isIdentifier(name)) return name.text === text;
+  for (const element of name.elements) if (!ts.isOmittedExpression(element) && declares(element.name, text)) return true;
+  return false;
+}
+
 function isStringValue(expression: ts.Expression, value: string): boolean {
   return ts.isStringLiteralLike(expression) && expression.text === value;
 }
@@ -362,7 +537,8 @@ function isStringValue(expression: ts.Expression, value: string): boolean {
  * no scheme, so a bare one counts only when the substitution starts the text or follows `//` or `@`.
  */
 export function literalPortAfterHost(text: string): string | undefined {
-  const match = /(^|\/\/|@)\uFFFF:(\d{2,5})(?![\d\uFFFF])/.exec(text);
+  // a percentage (`${label}:50%`) is no port
+  const match = /(^|\/\/|@)\uFFFF:(\d{2,5})(?![\d\uFFFF%])/.exec(text);
   if (match === null) return undefined;
   const port = Number(match[2]);
   return port >= 1 && port <= 65535 ? `…:${match[2]}` : undefined;

@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { FREEZE_CALLS, hasModifier, heritageNames, qualifiedCalleeName, unwrap } from '../analysis/ast';
+import { FREEZE_CALLS, hasModifier, heritageNames, isJavaScriptPath, qualifiedCalleeName, unwrap } from '../analysis/ast';
 import { type ExtensionRegistrations, extensionRegistrations, isRegisteredExtension } from '../analysis/extension-points';
 import type { NameMatch, Registry } from '../registry';
 import { type MemberProfile, type ProfiledNode, memberProfile } from './member-profile';
@@ -75,6 +75,12 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       ...(namesOnly ? { namesOnly } : {}),
     });
   };
+  const javascript = isJavaScriptPath(sourceFile.fileName);
+  // `function makeCart() { return class {…} }`: named after the function, placed at the class (the type pass finds it there)
+  const addReturnedClass = (functionName: string, fn: ts.FunctionLikeDeclaration): void => {
+    const returned = returnedClass(fn);
+    if (returned !== undefined) add(`${functionName}()`, `returned by ${functionName}()`, 'class', returned, heritageNames(returned, sourceFile), classMemberNames(returned, javascript), returned);
+  };
   for (const statement of sourceFile.statements) {
     if (ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement)) {
       const anonymous = statement.name === undefined;
@@ -82,7 +88,8 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       const kind = ts.isClassDeclaration(statement) ? 'class' : 'interface';
       // an anonymous default class is placed at its first token (a JavaScript file's JSDoc is a child too)
       const nameNode = statement.name ?? statement.getChildren(sourceFile).find((child) => !ts.isJSDoc(child)) ?? statement;
-      add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageNames(statement, sourceFile), memberNames(statement.members), statement);
+      const members = ts.isClassDeclaration(statement) ? classMemberNames(statement, javascript) : memberNames(statement.members);
+      add(name, anonymous ? `(anonymous default ${kind})` : name, kind, nameNode, heritageNames(statement, sourceFile), members, statement);
     } else if (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type)) {
       add(statement.name.text, statement.name.text, 'type', statement.name, new Set(), memberNames(statement.type.members), statement.type);
     } else if (ts.isTypeAliasDeclaration(statement) && (ts.isIntersectionTypeNode(statement.type) || ts.isMappedTypeNode(statement.type) || (ts.isTypeReferenceNode(statement.type) && statement.type.typeArguments !== undefined))) {
@@ -100,6 +107,7 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
       // `function jobSchemaFor(queue) { return z.object({…}) }`: a schema made on each call is the same copy
       const returned = returnedSchema(statement, zod);
       if (returned !== undefined) add(`${statement.name.text}()`, `returned by ${statement.name.text}()`, 'schema', returned.node, new Set(), returned.fields);
+      else addReturnedClass(statement.name.text, statement);
     } else if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.Const) {
       for (const declaration of statement.declarationList.declarations) {
         if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
@@ -107,6 +115,7 @@ export function shapesOf(file: ParsedFile, extensionPoints: ReadonlySet<string> 
         if (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) {
           const returned = returnedSchema(value, zod);
           if (returned !== undefined) add(`${declaration.name.text}()`, `returned by ${declaration.name.text}()`, 'schema', returned.node, new Set(), returned.fields);
+          else addReturnedClass(declaration.name.text, value);
           continue;
         }
         if (ts.isObjectLiteralExpression(value)) {
@@ -248,6 +257,43 @@ function memberNames(members: ts.NodeArray<ts.ClassElement | ts.TypeElement>): s
     if (name !== '') names.push(name);
   }
   return [...new Set(names)];
+}
+
+/**
+ * A class's member names (memberNames); in JavaScript also the fields its constructor sets,
+ * `this.x = …` (and `this.x = this.y = …`) among the constructor's own statements, which
+ * TypeScript would declare in the body. A `_x` field is left out: JavaScript's way to say
+ * `private`. TypeScript is left as it is: a field it assigns must be declared in the body, where
+ * its modifiers say whether it is public.
+ */
+function classMemberNames(node: ts.ClassLikeDeclaration, javascript: boolean): string[] {
+  const names = memberNames(node.members);
+  if (!javascript) return names;
+  const constructor = node.members.find((member): member is ts.ConstructorDeclaration => ts.isConstructorDeclaration(member) && member.body !== undefined);
+  for (const statement of constructor?.body?.statements ?? []) {
+    let assigned = ts.isExpressionStatement(statement) ? statement.expression : undefined;
+    while (assigned !== undefined && ts.isBinaryExpression(assigned) && assigned.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const target = assigned.left;
+      if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword && ts.isIdentifier(target.name) && !target.name.text.startsWith('_')) names.push(target.name.text);
+      assigned = assigned.right;
+    }
+  }
+  return [...new Set(names)];
+}
+
+/**
+ * The class a function returns: its arrow body or its first top-level `return`, a class
+ * expression or a class the body declares at its top level (`class Cart {…} return Cart`).
+ */
+function returnedClass(fn: ts.FunctionLikeDeclaration): ts.ClassLikeDeclaration | undefined {
+  const body = fn.body;
+  if (body === undefined) return undefined;
+  const returned = !ts.isBlock(body) ? body : body.statements.find((statement): statement is ts.ReturnStatement => ts.isReturnStatement(statement))?.expression;
+  const value = returned === undefined ? undefined : unwrap(returned);
+  if (value === undefined) return undefined;
+  if (ts.isClassExpression(value)) return value;
+  if (!ts.isIdentifier(value) || !ts.isBlock(body)) return undefined;
+  return body.statements.find((statement): statement is ts.ClassDeclaration => ts.isClassDeclaration(statement) && statement.name?.text === value.text);
 }
 
 function propertyText(name: ts.PropertyName): string {

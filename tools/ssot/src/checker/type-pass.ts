@@ -725,12 +725,12 @@ function contractKind(shape: Shape): boolean {
   return shape.kind === 'interface' || shape.kind === 'type';
 }
 
-/** The object literal that starts at `position`, descending only into the nodes around it. */
-function objectLiteralAt(sourceFile: ts.SourceFile, position: number): ts.ObjectLiteralExpression | undefined {
-  let found: ts.ObjectLiteralExpression | undefined;
+/** The node of a kind that starts at `position` (an object literal, a class), descending only into the nodes around it. */
+function nodeAt<T extends ts.Node>(sourceFile: ts.SourceFile, position: number, isKind: (node: ts.Node) => node is T): T | undefined {
+  let found: T | undefined;
   const visit = (child: ts.Node): void => {
     if (found !== undefined || position < child.pos || position >= child.end) return;
-    if (ts.isObjectLiteralExpression(child) && child.getStart(sourceFile) === position) found = child;
+    if (isKind(child) && child.getStart(sourceFile) === position) found = child;
     else ts.forEachChild(child, visit);
   };
   ts.forEachChild(sourceFile, visit);
@@ -738,17 +738,17 @@ function objectLiteralAt(sourceFile: ts.SourceFile, position: number): ts.Object
 }
 
 function isListedImplementation(match: NameMatch, copy: Shape): boolean {
-  // an object a function returns is listed by the function's name (`makeCart` for `makeCart()`)
-  const name = copy.kind === 'object' && copy.name.endsWith('()') ? copy.name.slice(0, -2) : copy.name;
+  // an object or class a function returns is listed by the function's name (`makeCart` for `makeCart()`)
+  const name = copy.name.endsWith('()') ? copy.name.slice(0, -2) : copy.name;
   return (match.concept.implementations ?? []).some((listed) => listed.name === name && listed.package === copy.packageName);
 }
 
 function declarationOf(sourceFile: ts.SourceFile, shape: Shape): ts.Node | undefined {
-  if (shape.kind === 'object' && /[.()]/.test(shape.name)) {
-    // an object a function returns or a const holds (objectShapes): the literal at its location
-    const position = sourceFile.getPositionOfLineAndCharacter(shape.location.line - 1, shape.location.column - 1);
-    return objectLiteralAt(sourceFile, position);
-  }
+  const position = (): number => sourceFile.getPositionOfLineAndCharacter(shape.location.line - 1, shape.location.column - 1);
+  // an object a function returns or a const holds (objectShapes): the literal at its location
+  if (shape.kind === 'object' && /[.()]/.test(shape.name)) return nodeAt(sourceFile, position(), ts.isObjectLiteralExpression);
+  // a class a function returns (shapesOf, `makeCart()`): the class at its location
+  if (shape.kind === 'class' && shape.name.endsWith('()')) return nodeAt(sourceFile, position(), ts.isClassLike);
   for (const statement of sourceFile.statements) {
     if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && (statement.name?.text ?? 'default') === shape.name) return statement;
     if (ts.isVariableStatement(statement)) {
@@ -765,7 +765,8 @@ function typeOfDeclaration(checker: ts.TypeChecker, declaration: ts.Node): ts.Ty
     return declaration.type === undefined || declaration.initializer === undefined ? checker.getTypeAtLocation(declaration.name) : checker.getWidenedType(checker.getTypeAtLocation(declaration.initializer));
   }
   if (ts.isObjectLiteralExpression(declaration)) return checker.getWidenedType(checker.getTypeAtLocation(declaration));
-  const symbol = ts.isClassDeclaration(declaration) && declaration.name === undefined ? checker.getTypeAtLocation(declaration).getSymbol() : checker.getSymbolAtLocation((declaration as ts.DeclarationStatement).name as ts.Identifier);
+  // an anonymous class (a default export, a class expression a function returns) has its symbol on its type
+  const symbol = ts.isClassLike(declaration) && declaration.name === undefined ? checker.getTypeAtLocation(declaration).getSymbol() : checker.getSymbolAtLocation((declaration as ts.DeclarationStatement).name as ts.Identifier);
   return symbol === undefined ? undefined : checker.getDeclaredTypeOfSymbol(symbol);
 }
 
@@ -810,6 +811,19 @@ function nameSimilarity(a: Shape, b: Shape): number {
 }
 
 /**
+ * `this.x = …` among the statements of `at`'s constructor: in JavaScript the checker makes it a
+ * member of the class itself, as shapesOf counts it (a `_x` field is internal there too).
+ */
+function isConstructorField(declaration: ts.Node, at: ts.ClassLikeDeclaration): boolean {
+  if (!ts.isBinaryExpression(declaration) || !ts.isPropertyAccessExpression(declaration.left) || declaration.left.expression.kind !== ts.SyntaxKind.ThisKeyword || declaration.left.name.text.startsWith('_')) return false;
+  // the statement itself, or the tail of a chain `this.a = this.b = …`
+  let statement: ts.Node = declaration.parent;
+  while (ts.isBinaryExpression(statement)) statement = statement.parent;
+  const constructor = ts.isExpressionStatement(statement) && ts.isBlock(statement.parent) ? statement.parent.parent : undefined;
+  return constructor !== undefined && ts.isConstructorDeclaration(constructor) && constructor.parent === at;
+}
+
+/**
  * Each public member's type without its name: `(string) => void`, `?number`. A type the
  * Program cannot see (no default library, no node_modules) is taken as written, so two
  * unresolved types only match when they are spelled alike; the type's own name is `Self`.
@@ -825,7 +839,7 @@ export function memberSignatures(checker: ts.TypeChecker, type: ts.Type, at: ts.
   for (const property of checker.getPropertiesOfType(type)) {
     const declaration = property.valueDeclaration ?? property.declarations?.[0];
     // a subclass is compared by what it adds: what it inherits is its base's design (a test double on the real implementation)
-    if (ts.isClassLike(at) && declaration !== undefined && declaration.parent !== at && !(ts.isParameter(declaration) && declaration.parent.parent === at)) continue;
+    if (ts.isClassLike(at) && declaration !== undefined && declaration.parent !== at && !(ts.isParameter(declaration) && declaration.parent.parent === at) && !isConstructorField(declaration, at)) continue;
     if (declaration === undefined || property.name.startsWith('#') || property.name.startsWith('__')) continue;
     if (ts.getCombinedModifierFlags(declaration as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected | ts.ModifierFlags.Static)) continue;
     const memberType = checker.getTypeOfSymbolAtLocation(property, at);

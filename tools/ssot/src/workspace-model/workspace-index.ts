@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { type Dirent, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { compileGlob } from '../glob';
 import type { Registry } from '../registry';
@@ -62,32 +62,33 @@ export class WorkspaceIndex {
    * the project.json name, else its folder), so new code is scanned from the day it appears.
    */
   static load(registry: Registry): WorkspaceIndex {
+    const listings = new DirectoryListings();
     const dirs = new Set<string>();
     // Only the registry's own globs, one folder level each (`packages/*`), name package folders
     // that may lack a manifest: `packages/**` in a pnpm file means "wherever a package.json is".
     const bare = new Set<string>();
     for (const pattern of registry.data.workspace.projects) {
-      for (const dir of expandDirectories(registry.root, pattern)) {
+      for (const dir of expandDirectories(listings, registry.root, pattern)) {
         dirs.add(dir);
         if (!pattern.includes('**')) bare.add(dir);
       }
     }
     const manifestGlobs = manifestProjectGlobs(registry.root);
     for (const pattern of manifestGlobs.include) {
-      for (const dir of expandDirectories(registry.root, pattern)) dirs.add(dir);
+      for (const dir of expandDirectories(listings, registry.root, pattern)) dirs.add(dir);
     }
     // `!pkgs/legacy` in the package manager's list: not a package of the workspace
     for (const pattern of manifestGlobs.exclude) {
-      for (const dir of expandDirectories(registry.root, pattern)) dirs.delete(dir);
+      for (const dir of expandDirectories(listings, registry.root, pattern)) dirs.delete(dir);
     }
-    for (const dir of nxProjectDirs(registry.root)) dirs.add(dir);
+    for (const dir of nxProjectDirs(listings, registry.root)) dirs.add(dir);
     const packages: WorkspacePackage[] = [];
     const names = new Set<string>();
     for (const dir of [...dirs].sort()) {
       const rel = toPosix(relative(registry.root, dir));
       if (dir === registry.root || rel.startsWith('..') || isExcludedDir(registry, rel)) continue;
-      const manifest = readJsonObject(join(dir, 'package.json'));
-      const project = readJsonObject(join(dir, 'project.json'));
+      const manifest = listings.hasFile(dir, 'package.json') ? readJsonObject(join(dir, 'package.json')) : undefined;
+      const project = listings.hasFile(dir, 'project.json') ? readJsonObject(join(dir, 'project.json')) : undefined;
       const name = typeof manifest?.['name'] === 'string' ? manifest['name'] : typeof project?.['name'] === 'string' ? project['name'] : rel;
       if (manifest === undefined && project === undefined && !(bare.has(dir) && holdsSource(dir))) continue;
       // two folders claiming one name (a copy in a fixture, a template) would make owners ambiguous: the first one keeps it
@@ -232,12 +233,12 @@ export function pnpmPackages(text: string): string[] {
 }
 
 /** Folders holding an Nx project.json, down to PROJECT_SEARCH_DEPTH. */
-function nxProjectDirs(root: string): string[] {
+function nxProjectDirs(listings: DirectoryListings, root: string): string[] {
   const found: string[] = [];
   const visit = (dir: string, depth: number): void => {
-    if (depth > 0 && existsSync(join(dir, 'project.json'))) found.push(dir);
+    if (depth > 0 && listings.hasFile(dir, 'project.json')) found.push(dir);
     if (depth === PROJECT_SEARCH_DEPTH) return;
-    for (const child of subdirectories(dir)) visit(join(dir, child), depth + 1);
+    for (const child of listings.subdirectories(dir)) visit(join(dir, child), depth + 1);
   };
   visit(root, 0);
   return found;
@@ -295,17 +296,17 @@ function collectFiles(dir: string, into: string[], seen: Set<string>): void {
 }
 
 /** Folders under root matching a glob of folder names (segments may use *, ? and **). */
-function expandDirectories(root: string, pattern: string): string[] {
+function expandDirectories(listings: DirectoryListings, root: string, pattern: string): string[] {
   let current = [root];
   for (const segment of pattern.split('/').filter((part) => part !== '' && part !== '.')) {
     const next: string[] = [];
     for (const dir of current) {
       if (segment === '**') {
-        next.push(dir, ...allSubdirectories(dir));
+        next.push(dir, ...listings.allSubdirectories(dir));
       } else if (/[*?{]/.test(segment)) {
         const matcher = compileGlob(segment);
-        for (const child of subdirectories(dir)) if (matcher.test(child)) next.push(join(dir, child));
-      } else if (existsSync(join(dir, segment))) {
+        for (const child of listings.subdirectories(dir)) if (matcher.test(child)) next.push(join(dir, child));
+      } else if (listings.has(dir, segment)) {
         next.push(join(dir, segment));
       }
     }
@@ -314,15 +315,47 @@ function expandDirectories(root: string, pattern: string): string[] {
   return current;
 }
 
-function subdirectories(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name))
-    .map((entry) => entry.name);
-}
+/**
+ * The folder listings of one load: the registry's globs, the package manager's globs and the Nx
+ * project search walk the same folders (`packages/**` twice on a pnpm workspace), and whether a
+ * folder holds a package.json or project.json is read from its listing instead of a stat each.
+ */
+class DirectoryListings {
+  private readonly listings = new Map<string, readonly Dirent[]>();
 
-function allSubdirectories(dir: string): string[] {
-  return subdirectories(dir).flatMap((name) => [join(dir, name), ...allSubdirectories(join(dir, name))]);
+  private entries(dir: string): readonly Dirent[] {
+    let entries = this.listings.get(dir);
+    if (entries === undefined) {
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        // a glob's folder that does not exist (or is a file) lists nothing
+        entries = [];
+      }
+      this.listings.set(dir, entries);
+    }
+    return entries;
+  }
+
+  /** Whether `dir` holds an entry of this name (a file, a folder or a link). */
+  has(dir: string, name: string): boolean {
+    return this.entries(dir).some((entry) => entry.name === name);
+  }
+
+  /** Whether `dir` holds a file (or a link to one) of this name. */
+  hasFile(dir: string, name: string): boolean {
+    return this.entries(dir).some((entry) => entry.name === name && !entry.isDirectory());
+  }
+
+  subdirectories(dir: string): string[] {
+    return this.entries(dir)
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name))
+      .map((entry) => entry.name);
+  }
+
+  allSubdirectories(dir: string): string[] {
+    return this.subdirectories(dir).flatMap((name) => [join(dir, name), ...this.allSubdirectories(join(dir, name))]);
+  }
 }
 
 function exportedSubpaths(exports: unknown): Set<string> | null {

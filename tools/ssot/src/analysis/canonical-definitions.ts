@@ -64,9 +64,11 @@ export const canonicalDefinitions: FileRule = defineFileRule({
     // second name (module-level statements only, so they are read here rather than among every node)
     for (const statement of sourceFile.statements) {
       if (!ts.isExpressionStatement(statement)) continue;
-      for (const [nameNode, name, value] of commonJsExports(statement.expression)) {
+      for (const { nameNode, name, value, holder } of commonJsExports(statement.expression)) {
         const aliased = references.ofValue(value);
-        if (aliased !== undefined && isNewName(registry, name, aliased)) rename(nameNode, name, statement, aliased);
+        if (aliased === undefined || !isNewName(registry, name, aliased)) continue;
+        if (holder === undefined) rename(nameNode, name, statement, aliased);
+        else findings.push(renameFinding(registry, `${holder}.${name}`, 'property', aliased, nameNode, sourceFile));
       }
     }
 
@@ -126,11 +128,12 @@ export const canonicalDefinitions: FileRule = defineFileRule({
               if (isTopLevelExported(node, identifier.text)) check(identifier, identifier.text, declaration);
             }
             // `export const compat = { Switch: Engine }`: importers write `compat.Switch`, a second name
-            const exported = moduleMember && ts.isIdentifier(declaration.name) && declaration.initializer !== undefined && isTopLevelExported(node, declaration.name.text) ? unwrap(declaration.initializer) : undefined;
-            if (exported === undefined || !ts.isObjectLiteralExpression(exported)) continue;
+            const holder = ts.isIdentifier(declaration.name) ? declaration.name.text : undefined;
+            const exported = moduleMember && holder !== undefined && declaration.initializer !== undefined && isTopLevelExported(node, holder) ? unwrap(declaration.initializer) : undefined;
+            if (holder === undefined || exported === undefined || !ts.isObjectLiteralExpression(exported)) continue;
             for (const [nameNode, name, value] of namedProperties(exported)) {
               const bound = references.ofValue(value);
-              if (bound !== undefined && isNewName(registry, name, bound)) rename(nameNode, name, declaration, bound);
+              if (bound !== undefined && isNewName(registry, name, bound)) findings.push(renameFinding(registry, `${holder}.${name}`, 'property', bound, nameNode, sourceFile));
             }
           }
         } else if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ImplementsKeyword && ts.isClassLike(node.parent)) {
@@ -364,22 +367,24 @@ function isExportsObject(expression: ts.Expression): boolean {
  * and the named properties of an object exported by name, `module.exports.compat = { Motor: v }`
  * (Motor: importers write `require(…).compat.Motor`, a second name all the same).
  */
-function commonJsExports(expression: ts.Expression): [ts.Node, string, ts.Expression][] {
+function commonJsExports(expression: ts.Expression): { nameNode: ts.Node; name: string; value: ts.Expression; holder?: string }[] {
   if (!ts.isBinaryExpression(expression) || expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return [];
   const target = expression.left;
   const value = unwrap(expression.right);
   const name = commonJsExportName(target);
-  if (name !== undefined) return [[name, name.text, expression.right], ...(ts.isObjectLiteralExpression(value) ? namedProperties(value) : [])];
+  const entry = ([nameNode, key, held]: [ts.Node, string, ts.Expression], holder?: string) => ({ nameNode, name: key, value: held, ...(holder === undefined ? {} : { holder }) });
+  if (name !== undefined) return [entry([name, name.text, expression.right]), ...(ts.isObjectLiteralExpression(value) ? namedProperties(value).map((property) => entry(property, name.text)) : [])];
   if (!(ts.isPropertyAccessExpression(target) && isExportsObject(target)) || !ts.isObjectLiteralExpression(value)) return [];
-  return literalProperties(value);
+  return literalProperties(value).map((property) => entry(property));
 }
 
 /**
- * The properties of an object exported by name that name what they hold: a capitalised key
- * (`compat.Switch`). A lower-case key is an entry of a lookup table (`drivers.memory`), not a name.
+ * The properties of an object exported by name that name what they hold: a key written like a
+ * class name (`compat.Switch`). A lower-case key is an entry of a lookup table (`drivers.memory`),
+ * and an all-capitals one a constant's or protocol's key (`ENGINES.V8`, `{ HTTP: … }`), not a name.
  */
 function namedProperties(literal: ts.ObjectLiteralExpression): [ts.Node, string, ts.Expression][] {
-  return literalProperties(literal).filter(([, name]) => /^[A-Z]/.test(name));
+  return literalProperties(literal).filter(([, name]) => /^[A-Z]/.test(name) && /[a-z]/.test(name));
 }
 
 /** The written-out properties of an object literal, each a name and its value. */

@@ -106,6 +106,9 @@ describe('formattedText', () => {
     ['%d items', ['3', 'extra'], '3 items extra'],
     ['%s:', [host, '7000'], `${host}: 7000`],
     ['%x %s', ['a'], '%x a'],
+    // a number conversion of a substituted value prints a number, never a host
+    ['%d:%d', [host, '30'], '0:30'],
+    ['%s:%i items', [host, '10'], `${host}:10 items`],
   ])('formats %j with %j as util.format does: %j', (template, values, expected) => {
     expect(formattedText(template, values)).toBe(expected);
   });

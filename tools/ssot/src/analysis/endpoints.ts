@@ -122,7 +122,8 @@ const FORMAT_PLACEHOLDER = /%[sdifjoOc%]/g;
  * The text a printf-style template formats (`util.format('http://%s:%d', host, 7000)`), each
  * placeholder replaced by the next of `values`, as util.format does: `%%` is a percent sign and
  * takes no value, `%c` (CSS) takes one and prints nothing, a placeholder left without a value stays as
- * written, values left without a placeholder follow, each after a space.
+ * written, values left without a placeholder follow, each after a space. A substituted value
+ * (SUBSTITUTION) in a number conversion (`%d`, `%i`, `%f`) prints as a number, not as a host.
  */
 export function formattedText(template: string, values: readonly string[]): string {
   let next = 0;
@@ -130,7 +131,9 @@ export function formattedText(template: string, values: readonly string[]): stri
     if (placeholder === '%%') return '%';
     if (next >= values.length) return placeholder;
     const value = values[next++] ?? placeholder;
-    return placeholder === '%c' ? '' : value;
+    if (placeholder === '%c') return '';
+    // a number conversion prints a number whatever it is given: never a host
+    return value === SUBSTITUTION && (placeholder === '%d' || placeholder === '%i' || placeholder === '%f') ? '0' : value;
   });
   return next < values.length ? [text, ...values.slice(next)].join(' ') : text;
 }

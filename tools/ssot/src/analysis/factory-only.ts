@@ -179,11 +179,17 @@ export const factoryOnly: FileRule = defineFileRule({
       const bound = ts.isIdentifier(value) ? literalBoundTo(value, seen) : { literal: value, seen };
       return bound !== undefined && ts.isArrayLiteralExpression(bound.literal) ? { literal: bound.literal, seen: bound.seen } : undefined;
     }
-    /** The first element of an array literal that is a factory-only class (`[...others, X]`: others' elements too). */
-    function elementOf({ literal, seen }: { literal: ts.ArrayLiteralExpression; seen: ReadonlySet<string> }): { name: string; concept: Concept } | undefined {
+    /**
+     * The first element of an array literal that is a factory-only class (`[...others, X]`: others'
+     * elements too). A list spread twice is looked through once (`[...L, ...L]` chains would
+     * otherwise take twice as long at each step): had it held one, the first look would have returned it.
+     */
+    function elementOf({ literal, seen }: { literal: ts.ArrayLiteralExpression; seen: ReadonlySet<string> }, looked = new Set<ts.ArrayLiteralExpression>()): { name: string; concept: Concept } | undefined {
+      if (looked.has(literal)) return undefined;
+      looked.add(literal);
       for (const element of literal.elements) {
         const spread = ts.isSpreadElement(element) ? listLiteral(element.expression, seen) : undefined;
-        const target = spread !== undefined ? elementOf(spread) : ts.isSpreadElement(element) || ts.isOmittedExpression(element) ? undefined : resolve(element, seen);
+        const target = spread !== undefined ? elementOf(spread, looked) : ts.isSpreadElement(element) || ts.isOmittedExpression(element) ? undefined : resolve(element, seen);
         if (target) return target;
       }
       return undefined;
@@ -249,7 +255,9 @@ export const factoryOnly: FileRule = defineFileRule({
           // `for (const C of list)`
           if (node.parent.parent.kind === ts.SyntaxKind.ForOfStatement && ts.isIdentifier(node.name)) elementNames.add(node.name.text);
           const value = node.initializer === undefined ? undefined : unwrap(node.initializer);
-          if (ts.isIdentifier(node.name) && value !== undefined && isAliasable(value)) aliases.set(node.name.text, value);
+          // aliases are kept by name for the whole file: a bound function (`const C = fn.bind(null)`),
+          // which may bind anything, never replaces a name already bound (`const C = Engine` elsewhere)
+          if (ts.isIdentifier(node.name) && value !== undefined && isAliasable(value) && !(ts.isCallExpression(value) && mayBind(value) && aliases.has(node.name.text))) aliases.set(node.name.text, value);
           else if (ts.isArrayBindingPattern(node.name) && value !== undefined && ts.isArrayLiteralExpression(value)) {
             // `const [E] = [UnifiedWebSocketManager]`: position by position, up to the first spread
             for (const [index, element] of node.name.elements.entries()) {

@@ -1,3 +1,4 @@
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '../registry';
 import { writeWorkspace } from '../testing-workspaces.test-helpers';
@@ -69,5 +70,21 @@ describe("the package manager's list of packages", () => {
     );
     const workspace = WorkspaceIndex.load(loadRegistry(join(root, 'ssot.config.json')));
     expect(workspace.packages.map((pkg) => pkg.name)).toEqual(['@acme/current']);
+  });
+
+  it('takes a literal folder of a glob as written (`..` too), and skips one that is a dangling link or a file', () => {
+    const root = writeWorkspace(
+      {
+        'packages/a/package.json': JSON.stringify({ name: '@acme/a' }),
+        'packages/a/src/a.ts': 'export const a = 1;\n',
+        'other/b/package.json': JSON.stringify({ name: '@acme/b' }),
+        'other/b/src/b.ts': 'export const b = 1;\n',
+      },
+      { workspace: { projects: ['packages/broken', 'packages/a/package.json', 'packages/a', 'packages/../other/*'], testFiles: ['**/*.spec.ts'] } },
+    );
+    symlinkSync(join(root, 'nowhere'), join(root, 'packages/broken'));
+    const workspace = WorkspaceIndex.load(loadRegistry(join(root, 'ssot.config.json')));
+    expect(workspace.packages.map((pkg) => pkg.name).sort()).toEqual(['@acme/a', '@acme/b']);
+    expect(workspace.sourceFileContexts().map((context) => context.rel)).toEqual(['other/b/src/b.ts', 'packages/a/src/a.ts']);
   });
 });

@@ -1,4 +1,4 @@
-import { type Dirent, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { type Dirent, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { compileGlob } from '../glob';
 import type { Registry } from '../registry';
@@ -281,10 +281,26 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A folder, or a link to one (a literal glob segment: `..`, a name in another case, a dangling link). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function collectFiles(dir: string, into: string[], seen: Set<string>): void {
   if (seen.has(dir)) return;
   seen.add(dir);
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    // a package folder that went away, or a file a glob named: nothing to scan there
+    return;
+  }
+  for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
@@ -306,7 +322,7 @@ function expandDirectories(listings: DirectoryListings, root: string, pattern: s
       } else if (/[*?{]/.test(segment)) {
         const matcher = compileGlob(segment);
         for (const child of listings.subdirectories(dir)) if (matcher.test(child)) next.push(join(dir, child));
-      } else if (listings.has(dir, segment)) {
+      } else if (isDirectory(join(dir, segment))) {
         next.push(join(dir, segment));
       }
     }
@@ -335,11 +351,6 @@ class DirectoryListings {
       this.listings.set(dir, entries);
     }
     return entries;
-  }
-
-  /** Whether `dir` holds an entry of this name (a file, a folder or a link). */
-  has(dir: string, name: string): boolean {
-    return this.entries(dir).some((entry) => entry.name === name);
   }
 
   /** Whether `dir` holds a file (or a link to one) of this name. */

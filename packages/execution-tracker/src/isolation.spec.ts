@@ -1,4 +1,4 @@
-import { type AgentEventSink, type AgentRunRequest, EventType, checkUserStream } from '@agentwirejs/protocols';
+import { type AgentEventSink, type AgentEventSinkOptions, type AgentRunRequest, EventType, checkUserStream } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import { RunNotFoundError } from './errors';
 import { ControlledAgent, type Harness, RecordingSink, createHarness, flush, scriptedAgent } from './harness.test-helpers';
@@ -29,7 +29,9 @@ async function caught(action: () => unknown): Promise<unknown> {
 /** A sink that hands out user-bound sinks (as the manager does) and records which bound sink each event went through. */
 class BoundSinks extends RecordingSink {
   readonly through: { readonly boundTo: string; readonly userId: string; readonly runId: string }[] = [];
-  forUser(boundTo: UserId): AgentEventSink {
+  readonly asked: (AgentEventSinkOptions | undefined)[] = [];
+  forUser(boundTo: UserId, options?: AgentEventSinkOptions): AgentEventSink {
+    this.asked.push(options);
     return {
       emitAgentEvent: (userId, event) => {
         this.through.push({ boundTo, userId, runId: event.run_id });
@@ -61,6 +63,10 @@ describe('user isolation', () => {
     await Promise.all(runs.map(({ run }) => run.outcome));
     expect(sink.through.length).toBe(sink.events.length);
     expect(sink.through.length).toBeGreaterThanOrEqual(runs.length * 5);
+    // the tracker checks its events itself (the manager then does not check them again); this
+    // sink still checks every one (RecordingSink), so a tracker-built event that is not valid fails here
+    expect(sink.asked).toEqual(runs.map(() => ({ eventsChecked: true })));
+    expect(sink.invalid).toEqual([]);
     for (const { user, run } of runs) {
       const mine = sink.through.filter((entry) => entry.runId === run.runId);
       expect(mine.length).toBeGreaterThan(0);

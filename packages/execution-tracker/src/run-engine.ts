@@ -223,8 +223,11 @@ export class RunEngine implements ReporterHost {
       cancelReason: null,
     };
     // the run's events go through a sink that takes only this user's events, where the sink offers
-    // one; asked for before the run exists, so a sink that refuses this user leaves nothing behind
-    const sink = this.options.sink.forUser?.(userId) ?? this.options.sink;
+    // one; asked for before the run exists, so a sink that refuses this user leaves nothing behind.
+    // eventsChecked: every event is built here from checked reports (the reporter validates what it
+    // does not build itself), so the manager does not validate it again; the specs' RecordingSink
+    // checks every event the tracker emits.
+    const sink = this.options.sink.forUser?.(userId, { eventsChecked: true }) ?? this.options.sink;
     this.options.store.add(record);
     this.counters.moved(null, 'pending');
     const run = new LiveRun(record, agent, input, tools, sink);

@@ -16,6 +16,7 @@ import {
   envelopeWriter,
   messageBody,
   roomEnvelopeWriter,
+  serializeEnvelope,
 } from '@agentwirejs/protocols';
 import { ReplayRing } from './replay-ring';
 
@@ -93,7 +94,8 @@ export class InMemoryBackplane implements Backplane {
 
   async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
     this.assertOpen();
-    return this.append(userId, envelopeWriter(message), message);
+    // One recipient: the envelope in one JSON.stringify (serializeEnvelope), not the writer's pieces.
+    return this.append(userId, (seq, id, ts) => serializeEnvelope(message, seq, id, ts), message);
   }
 
   async appendToRoom(room: string, message: OutboundMessage): Promise<number> {

@@ -124,6 +124,21 @@ describe('user isolation (the legacy factory security cases)', () => {
     expect(() => alicesManager.forUser(uid('user1'))).not.toThrow();
   });
 
+  it('checks what a bound sink emits unless its caller checks its events itself (eventsChecked: the execution tracker); isolation holds either way', async () => {
+    const a = await rig.connect(rig.unified, 'user1');
+    const [started] = runOf('run-c');
+    const unchecked = { ...started, payload: { type: 'RUN_STARTED', input: 'no ids' } } as unknown as AgentEvent;
+    await expectRefusal('emitAgentEvent', () => rig.unified.emitAgentEvent(uid('user1'), unchecked), 'INVALID_AGENT_EVENT');
+    await expectRefusal('a bound sink', () => rig.unified.forUser(uid('user1')).emitAgentEvent(uid('user1'), unchecked), 'INVALID_AGENT_EVENT');
+    const vouched = rig.unified.forUser(uid('user1'), { eventsChecked: true });
+    // not validated again: the caller answers for it (the tracker's specs check every event it builds)
+    await expect(vouched.emitAgentEvent(uid('user1'), unchecked)).resolves.toEqual({ seq: 1, connections: 1 });
+    await expectRefusal('another user through a checked sink', () => vouched.emitAgentEvent(uid('user2'), started as AgentEvent), 'ISOLATION_VIOLATION');
+    const [message] = await a.client.waitForStream(1);
+    expect(message).toMatchObject({ type: 'RUN_STARTED', user_id: 'user1', seq: 1, payload: { input: 'no ids' } });
+    expect(rig.unified.getStats().isolationViolations).toBe(1);
+  });
+
   it('creates 10 distinct managers from 10 concurrent creations (created = active = 10)', async () => {
     const managers = await Promise.all(USERS.slice(0, 10).map(async (user) => rig.factory.createManager(contextFor(user))));
     expect(new Set(managers).size).toBe(10);

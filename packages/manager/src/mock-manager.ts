@@ -1,6 +1,7 @@
 import type {
   AgentEvent,
   AgentEventSink,
+  AgentEventSinkOptions,
   ConnectionRegistration,
   ConnectionTransport,
   JoinRoomOptions,
@@ -109,8 +110,8 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
   }
 
   /** The manager's sink for `userId`'s agent events (another user's event is refused and counted); its events are recorded. */
-  forUser(userId: UserId): AgentEventSink {
-    const sink = this.manager.forUser(userId);
+  forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink {
+    const sink = this.manager.forUser(userId, options);
     return {
       emitAgentEvent: async (target, event) => {
         const result = await sink.emitAgentEvent(target, event);

@@ -1,6 +1,7 @@
 import {
   type AgentEvent,
   type AgentEventSink,
+  type AgentEventSinkOptions,
   CloseCode,
   type ConnectionRegistration,
   type ConnectionTransport,
@@ -8,6 +9,7 @@ import {
   type OutboundMessage,
   type ResumeResult,
   type SendResult,
+  type StreamEntry,
   type WebSocketManagerProtocol,
   validateAgentEvent,
 } from '@agentwirejs/protocols';
@@ -197,11 +199,13 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
   /**
    * A sink for the agent events of `userId` only (AgentEventSink.forUser): an event addressed to
    * anyone else is refused with IsolationViolationError and counted, whatever this manager's own
-   * mode. The execution tracker emits every run's events through the one of its run's user.
+   * mode. The execution tracker emits every run's events through the one of its run's user, with
+   * `eventsChecked` (it checks what it emits itself), so they are not validated a second time here.
    */
-  forUser(userId: UserId): AgentEventSink {
+  forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink {
     const guard = new IsolationGuard(userId, this);
     this.guard.user('forUser', userId);
+    const operation = options?.eventsChecked === true ? 'emitCheckedAgentEvent' : 'emitAgentEvent';
     return {
       emitAgentEvent: (target, event) => {
         try {
@@ -209,7 +213,7 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
         } catch (error) {
           return Promise.reject(error as Error);
         }
-        return this.append('emitAgentEvent', target, event);
+        return this.append(operation, target, event);
       },
     };
   }
@@ -409,20 +413,27 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
   }
 
   /**
-   * sendToUser and emitAgentEvent, in one async step (the hot path): the backplane sequences
-   * and serializes the message once, and the registry's subscription writes it to the user's connections.
+   * sendToUser and emitAgentEvent (the hot path): the backplane sequences and serializes the
+   * message once, and the registry's subscription writes it to the user's connections. Not an
+   * async function: one promise and one callback per message instead of an async frame and its
+   * await (allocated per event); a refused call still rejects, never throws.
    */
-  private async append(operation: 'sendToUser' | 'emitAgentEvent', userId: UserId, message: OutboundMessage): Promise<SendResult> {
-    this.assertActive();
-    this.guard.user(operation, userId);
-    if (operation === 'emitAgentEvent') {
-      const problem = validateAgentEvent(message as AgentEvent);
-      if (problem !== null) throw new InvalidAgentEventError(problem);
-    }
-    if (this.guard.boundUserId !== null) this.touch(); // only user-bound managers can go idle
+  private append(operation: 'sendToUser' | 'emitAgentEvent' | 'emitCheckedAgentEvent', userId: UserId, message: OutboundMessage): Promise<SendResult> {
     const registry = this.host.registry;
-    const entry = await registry.backplane.appendToUser(userId, message);
-    return { seq: entry.seq, connections: registry.connectionCount(userId) };
+    let appended: Promise<StreamEntry>;
+    try {
+      this.assertActive();
+      this.guard.user(operation === 'sendToUser' ? operation : 'emitAgentEvent', userId);
+      if (operation === 'emitAgentEvent') {
+        const problem = validateAgentEvent(message as AgentEvent);
+        if (problem !== null) throw new InvalidAgentEventError(problem);
+      }
+      if (this.guard.boundUserId !== null) this.touch(); // only user-bound managers can go idle
+      appended = registry.backplane.appendToUser(userId, message);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return appended.then((entry) => ({ seq: entry.seq, connections: registry.connectionCount(userId) }));
   }
 
   private touch(): void {

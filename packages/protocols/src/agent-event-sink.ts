@@ -22,5 +22,16 @@ export interface AgentEventSink {
    * it, the execution tracker emits each run's events through the sink bound to the run's user,
    * so the isolation guard sits on the path agent events take.
    */
-  forUser?(userId: UserId): AgentEventSink;
+  forUser?(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink;
+}
+
+/** How a bound sink (AgentEventSink.forUser) is used. */
+export interface AgentEventSinkOptions {
+  /**
+   * True when the caller emits only events it has checked against EventSchemas itself, so the
+   * sink may skip its own check of each one (default false). The execution tracker asks for it:
+   * it builds every event from reports it has checked (its specs check every event it emits), and
+   * the manager's check would be a second one, on the hot path. The isolation guard still applies.
+   */
+  readonly eventsChecked?: boolean;
 }

@@ -10,6 +10,24 @@ describe('envelopeWriter', () => {
     expect(ServerEnvelopeSchema.parse(JSON.parse(json))).toEqual(expected);
   });
 
+  it('and serializeEnvelope (one recipient, one JSON.stringify) write the same text for any message', () => {
+    const ts = '2026-01-01T00:00:00.000Z';
+    const messages = [
+      { type: 'note', payload: {} },
+      { type: 'note', payload: { n: 1, nested: { list: [1, 'two', null, { deep: true }] } } },
+      { type: 'RUN_STARTED', thread_id: 't "quoted"' as ThreadId, run_id: 'r\\1' as RunId, payload: { type: 'RUN_STARTED', threadId: 't', runId: 'r' } },
+      { type: 'agent_thinking', run_id: 'r-only' as RunId, payload: { reasoning: 'emoji \u{1F600}, line\nbreak, \u2028, lone \uD800 surrogate' } },
+      { type: 'tÿpe\u0000', thread_id: 't-only' as ThreadId, payload: { when: new Date(0), big: 'x'.repeat(5000) } },
+    ];
+    for (const message of messages) {
+      for (const seq of [1, 2 ** 40, null]) {
+        for (const userId of ['alice', 'ü "odd" \\ user'] as UserId[]) {
+          expect(serializeEnvelope(message, seq, userId, ts)).toBe(envelopeWriter(message)(seq, userId, ts));
+        }
+      }
+    }
+  });
+
   it('serializes the payload once for many recipients', () => {
     const payload = { big: 'x'.repeat(10) };
     const spy = jest.spyOn(JSON, 'stringify');

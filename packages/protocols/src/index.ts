@@ -81,7 +81,7 @@ export type {
 } from './wire/server-messages';
 export { checkRunEventOrder, checkEventStreams, checkUserStream } from './ordering';
 export type { OrderedEvent, OrderingReport } from './ordering';
-export type { AgentEventSink, SendResult } from './agent-event-sink';
+export type { AgentEventSink, AgentEventSinkOptions, SendResult } from './agent-event-sink';
 export type {
   WebSocketManagerProtocol,
   ConnectionTransport,

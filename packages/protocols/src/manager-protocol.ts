@@ -1,5 +1,5 @@
 import type { ConnectionId, ConnectionInfo, ConnectionInfoJson, ThreadId, UserId, WebSocketManagerMode } from '@agentwirejs/types';
-import type { AgentEventSink, SendResult } from './agent-event-sink';
+import type { AgentEventSink, AgentEventSinkOptions, SendResult } from './agent-event-sink';
 import type { StreamGap } from './stream-entry';
 import type { WireProtocol } from './wire/codes';
 import type { AgentEvent } from './wire/run-events';
@@ -133,8 +133,9 @@ export interface WebSocketManagerProtocol extends AgentEventSink {
   /**
    * A sink for the agent events of `userId` only: an event for another user is refused
    * (IsolationViolationError) and counted. An isolated manager gives one for its own user only.
+   * With options.eventsChecked its events are not validated again (see AgentEventSinkOptions).
    */
-  forUser(userId: UserId): AgentEventSink;
+  forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink;
   /** Appends a message to the stream of every connected user; resolves with the number of users. */
   broadcast(message: OutboundMessage): Promise<number>;
   /**

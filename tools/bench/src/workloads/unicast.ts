@@ -156,7 +156,8 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
     notes: [
       `${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per client; the order of the variants rotates each repetition.`,
       sizes.warmupEvents >= REPLAY_WINDOW_DEFAULTS.maxEvents
-        ? `The warm-up is timed too ("server CPU per event in the warm-up", one run): its ${sizes.warmupEvents} events per client fill every user's replay window (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), ` +
+        ? `The warm-up is timed too ("server CPU per event in the warm-up", one run): its ${sizes.warmupEvents} events per client fill every user's replay window (${REPLAY_WINDOW_DEFAULTS.maxEvents} events)` +
+          `${sizes.warmupEvents > REPLAY_WINDOW_DEFAULTS.maxEvents ? ' and wrap it once (the first wrap replaces a history\'s first, small chunks with full-size ones)' : ''}, ` +
           `so the repetitions measure a running server, whose history reuses its memory; the manager and the gateway pay for the first fill in the warm-up (new memory for each user's history), raw ws and socket.io keep no history.`
         : `The warm-up (timed: "server CPU per event in the warm-up") does not fill the users' replay windows (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions include the first fill of each user's history.`,
     ],

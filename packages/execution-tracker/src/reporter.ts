@@ -259,10 +259,21 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
       }
     };
 
+  /**
+   * An event the agent built: copied, then checked against EventSchemas. The copy is what is
+   * sent, so the event goes out as it was checked however the agent changes its own object while
+   * the event waits in the run's queue (the sink does not check it again: eventsChecked).
+   */
   const checked = (payload: RunEventPayload): Promise<void> => {
     if (run.ending !== null) return refusal(new RunEndedError(runId));
-    const problem = validateRunEventPayload(payload);
-    return problem === null ? send(null, payload) : refusal(new InvalidReportError(problem));
+    let copy: RunEventPayload;
+    try {
+      copy = structuredClone(payload);
+    } catch (error) {
+      return refusal(new InvalidReportError(`${String((payload as { type?: unknown }).type)} cannot be sent: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    const problem = validateRunEventPayload(copy);
+    return problem === null ? send(null, copy) : refusal(new InvalidReportError(problem));
   };
 
   return {
@@ -321,6 +332,8 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
         problem = `the custom event check failed: ${error instanceof Error ? error.message : String(error)}`;
       }
       if (problem !== null) return refusal(new InvalidReportError(problem));
+      // AG-UI refuses a CUSTOM event without a value (and the sink does not check it again).
+      if (value === undefined) return refusal(new InvalidReportError('a custom event needs a value'));
       return send(null, { type: EventType.CUSTOM, name, value });
     },
     ask,

@@ -110,8 +110,14 @@ function failedBy(error: unknown): RunEnding {
   return failed(`The agent failed: ${messageOf(error)}`);
 }
 
+/** An error's message as text of at most 500 characters, whatever was thrown (a message that is not a string, a value with no text form). */
 function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  let text: string;
+  try {
+    text = String(error instanceof Error ? error.message : error);
+  } catch {
+    text = 'a value that has no text form';
+  }
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
@@ -224,9 +230,9 @@ export class RunEngine implements ReporterHost {
     };
     // the run's events go through a sink that takes only this user's events, where the sink offers
     // one; asked for before the run exists, so a sink that refuses this user leaves nothing behind.
-    // eventsChecked: every event is built here from checked reports (the reporter validates what it
-    // does not build itself), so the manager does not validate it again; the specs' RecordingSink
-    // checks every event the tracker emits.
+    // eventsChecked: the tracker builds its events from reports it has checked, and the events an
+    // agent builds itself (state, standalone) are copied and validated when reported, so the manager
+    // does not validate them again; the specs' RecordingSink checks every event the tracker emits.
     const sink = this.options.sink.forUser?.(userId, { eventsChecked: true }) ?? this.options.sink;
     this.options.store.add(record);
     this.counters.moved(null, 'pending');

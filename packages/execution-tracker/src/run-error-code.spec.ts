@@ -34,4 +34,18 @@ describe("a run whose agent throws an error with its own RUN_ERROR code (runErro
     const { result } = await endingOf(coded(runErrorCode, 'broken'));
     expect(result).toMatchObject({ state: 'failed', error: { code: AgentErrorCode.AgentFailed, message: 'The agent failed: broken' } });
   });
+
+  it.each([
+    ['a number', 503, '503'],
+    ['undefined', undefined, 'undefined'],
+    ['an object without a text form', Object.create(null) as unknown, 'a value that has no text form'],
+  ])('sends a RUN_ERROR whose message is text when the thrown message is %s', async (_what, message, text) => {
+    const thrown = Object.assign(new Error('placeholder'), { runErrorCode: 'upstream_failed' });
+    Object.defineProperty(thrown, 'message', { value: message });
+    const { result, terminal, types } = await endingOf(thrown);
+    expect(result).toMatchObject({ state: 'failed', error: { code: 'upstream_failed', message: text } });
+    expect(terminal).toMatchObject({ type: EventType.RUN_ERROR, code: 'upstream_failed', message: text });
+    expect(types).toEqual([EventType.RUN_STARTED, EventType.RUN_ERROR]);
+    expect(h.sink.invalid).toEqual([]);
+  });
 });

@@ -180,6 +180,42 @@ describe('an agent streams its answer as AG-UI events', () => {
     expect(await rejectionOf(reporter.standaloneEvent(raw))).toBeInstanceOf(RunEndedError);
   });
 
+  it('sends an event the agent built as it was when reported: changing its own object afterwards changes nothing sent', async () => {
+    const { runId, reporter, call, outcome } = await started();
+    let release = (): void => undefined;
+    h.sink.gate = (event) => (event.type === EventType.CUSTOM ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve());
+    void reporter.custom('acme.mark', 1); // held at the sink: what follows waits in the run's queue
+    await flush();
+    const messages = [{ id: 'u1', role: 'user', content: 'hi' }];
+    const snapshot = { type: EventType.MESSAGES_SNAPSHOT, messages } as StandaloneRunEvent;
+    const patch = [{ op: 'replace', path: '/tide', value: 'falling' }];
+    const sent = [reporter.standaloneEvent(snapshot), reporter.stateDelta(patch)];
+    messages.push({ role: 'assistant', content: 'no id: not a valid message' } as never);
+    (snapshot as { type: string }).type = EventType.RUN_FINISHED;
+    patch[0] = { op: 'frobnicate', path: '', value: '' };
+    h.sink.gate = null;
+    release();
+    await Promise.all(sent);
+    call.finish('ok');
+    await outcome;
+    expect(middle(runId)).toEqual([
+      { type: 'CUSTOM', name: 'acme.mark', value: 1 },
+      { type: 'MESSAGES_SNAPSHOT', messages: [{ id: 'u1', role: 'user', content: 'hi' }] },
+      { type: 'STATE_DELTA', delta: [{ op: 'replace', path: '/tide', value: 'falling' }] },
+    ]);
+    expect(h.sink.invalid).toEqual([]);
+  });
+
+  it('refuses a state snapshot that cannot be copied (a function inside) with InvalidReportError, sending nothing', async () => {
+    const { runId, reporter, call, outcome } = await started();
+    const error = await rejectionOf(reporter.stateSnapshot({ onTide: () => 'high' }));
+    expect(error).toBeInstanceOf(InvalidReportError);
+    expect((error as Error).message).toMatch(/^STATE_SNAPSHOT cannot be sent/);
+    call.finish('ok');
+    await outcome;
+    expect(middle(runId)).toEqual([]);
+  });
+
   it('emits STEP_STARTED now and STEP_FINISHED from the returned function, once; a step of the same name cannot start twice at once', async () => {
     const { runId, reporter, call, outcome } = await started();
     const finishPlanning = reporter.startStep('planning');
@@ -206,6 +242,10 @@ describe('an agent streams its answer as AG-UI events', () => {
     expect(reserved).toBeInstanceOf(InvalidReportError);
     expect((reserved as InvalidReportError).message).toMatch(/reserved/);
     expect(await rejectionOf(reporter.custom('', 1))).toBeInstanceOf(InvalidReportError);
+    // AG-UI refuses a CUSTOM event without a value; the manager does not check the tracker's events again
+    const noValue = await rejectionOf(reporter.custom('acme.progress', undefined));
+    expect(noValue).toBeInstanceOf(InvalidReportError);
+    expect((noValue as Error).message).toBe('a custom event needs a value');
     call.finish('done');
     await outcome;
     expect(middle(runId)).toEqual([{ type: 'CUSTOM', name: 'acme.progress', value: { percent: 40 } }]);

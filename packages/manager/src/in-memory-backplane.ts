@@ -222,7 +222,13 @@ export class InMemoryBackplane implements Backplane {
   }
 
   private append(userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
-    return this.appendEntry(this.stream(userId), userId, write, message);
+    const stream = this.streams.get(userId);
+    if (stream !== undefined) return this.appendEntry(stream, userId, write, message);
+    // A new stream is kept only once its first entry is: a message that cannot be serialized leaves nothing behind.
+    const created: UserStream = { lastSeq: 0, ring: null, listeners: [] };
+    const entry = this.appendEntry(created, userId, write, message);
+    this.streams.set(userId, created);
+    return entry;
   }
 
   /**

@@ -429,7 +429,8 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
         if (problem !== null) throw new InvalidAgentEventError(problem);
       }
       if (this.guard.boundUserId !== null) this.touch(); // only user-bound managers can go idle
-      appended = registry.backplane.appendToUser(userId, message);
+      // Promise.resolve returns the backplane's own promise as it is (and still takes a plain value, as await did).
+      appended = Promise.resolve(registry.backplane.appendToUser(userId, message));
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -29,9 +29,11 @@ export interface AgentEventSink {
 export interface AgentEventSinkOptions {
   /**
    * True when the caller emits only events it has checked against EventSchemas itself, so the
-   * sink may skip its own check of each one (default false). The execution tracker asks for it:
-   * it builds every event from reports it has checked (its specs check every event it emits), and
-   * the manager's check would be a second one, on the hot path. The isolation guard still applies.
+   * sink may skip its own check of each one (default false). Nothing enforces it: a caller that
+   * passes it answers for its events. The execution tracker asks for it: it builds its events from
+   * reports it has checked and copies and validates the ones an agent builds when they are
+   * reported (its specs check every event it emits), so the manager's check would be a second
+   * one, on the hot path. The isolation guard still applies.
    */
   readonly eventsChecked?: boolean;
 }

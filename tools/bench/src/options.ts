@@ -48,11 +48,11 @@ export type WorkloadId = (typeof WORKLOAD_IDS)[number];
  */
 export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
   full: {
-    // The warm-up fills every user's replay window (REPLAY_WINDOW_DEFAULTS.maxEvents) and wraps it
-    // by one repetition's events, so the repetitions measure a running server's steady state: the
-    // first wrap still takes new memory (a history's first, small chunks are replaced by full-size
-    // ones: measured, 2 chunks of 64 KiB per user in the first 500 events after the fill, none
-    // after). What filling it costs is reported apart.
+    // The warm-up fills every user's replay window (REPLAY_WINDOW_DEFAULTS.maxEvents), then goes
+    // on for one repetition's events, so the repetitions measure a running server's steady state:
+    // the events right after the fill still take new memory (they push out a history's first, small
+    // chunks, replaced by full-size ones: measured, 2 chunks of 64 KiB per user in the first 500
+    // events after the fill, none after). What filling it costs is reported apart.
     unicast: { users: 200, events: 500, payloadBytes: 300, warmupEvents: REPLAY_WINDOW_DEFAULTS.maxEvents + 500, reps: 5 },
     broadcast: { clients: 1000, messages: 200, payloadBytes: 300, warmupMessages: 50, reps: 5 },
     latency: { rate: 5000, users: 100, durationMs: 8000, warmupMs: 1000, leadInMs: 3000, payloadBytes: 300, reps: 3 },

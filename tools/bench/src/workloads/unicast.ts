@@ -157,7 +157,7 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
       `${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per client; the order of the variants rotates each repetition.`,
       sizes.warmupEvents >= REPLAY_WINDOW_DEFAULTS.maxEvents
         ? `The warm-up is timed too ("server CPU per event in the warm-up", one run): its ${sizes.warmupEvents} events per client fill every user's replay window (${REPLAY_WINDOW_DEFAULTS.maxEvents} events)` +
-          `${sizes.warmupEvents > REPLAY_WINDOW_DEFAULTS.maxEvents ? ' and wrap it once (the first wrap replaces a history\'s first, small chunks with full-size ones)' : ''}, ` +
+          `${sizes.warmupEvents > REPLAY_WINDOW_DEFAULTS.maxEvents ? `, then ${sizes.warmupEvents - REPLAY_WINDOW_DEFAULTS.maxEvents} more, which push out each history's first, small chunks (replaced by full-size ones: new memory once)` : ''}, ` +
           `so the repetitions measure a running server, whose history reuses its memory; the manager and the gateway pay for the first fill in the warm-up (new memory for each user's history), raw ws and socket.io keep no history.`
         : `The warm-up (timed: "server CPU per event in the warm-up") does not fill the users' replay windows (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions include the first fill of each user's history.`,
     ],

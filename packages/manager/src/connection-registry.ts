@@ -20,6 +20,7 @@ import { type ReplayBudgetPolicy, UserReplayMeters, chargeReplay, replayWaitMs }
 import { RoomMemberships } from './rooms';
 import { DeliveryCounters } from './stats';
 import { rendererFor } from './v1-translation';
+import { WriteBatch } from './write-batch';
 
 /** WebSocket.OPEN */
 const OPEN = 1;
@@ -80,6 +81,7 @@ export class ConnectionRegistry {
       counters: this.counters,
       holdMax: options.sendQueueMax,
       closeTimeoutMs: options.closeTimeoutMs,
+      writes: new WriteBatch(options.coalesceWrites, (error, context) => this.report(error, context)),
       now: () => options.clock.now(),
       backedUp: (connection) => {
         this.backpressured.add(connection);
@@ -286,6 +288,8 @@ export class ConnectionRegistry {
     this.drainTicker.stop();
     const slots = [...this.users.values()];
     for (const connection of [...this.connections.values()]) this.detach(connection, closeCode, 'server shutting down');
+    // The frames of this turn (close frames among them) leave now rather than at its end.
+    this.host.writes.flush();
     for (const waiting of [...this.waiters.values()]) for (const settle of [...waiting]) settle(false);
     const roomsCleared = this.rooms.clear();
     // A subscription still being set up is dropped as soon as it is in place.

@@ -7,6 +7,7 @@ import { WriteOutcome } from './backpressure';
 import { WebSocketManagerFactory } from './factory';
 import { DeliveryCounters } from './stats';
 import { rendererFor } from './v1-translation';
+import { WriteBatch } from './write-batch';
 import { V2, note, startRig } from './ws-rig.test-helpers';
 
 const ada = 'ada' as UserId;
@@ -18,6 +19,7 @@ function connectionOn(transport: RecordingTransport, holdMax = 100): ManagedConn
     counters: new DeliveryCounters(),
     holdMax,
     closeTimeoutMs: 100,
+    writes: new WriteBatch(true, () => undefined),
     now: () => 1_700_000_000_000,
     backedUp: () => undefined,
     drained: () => undefined,

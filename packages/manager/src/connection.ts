@@ -6,6 +6,7 @@ import type { ReplayMeter } from './replay-budget';
 import type { ConnectionRooms } from './rooms';
 import type { FrameRenderer } from './render';
 import type { DeliveryCounters } from './stats';
+import type { WriteBatch } from './write-batch';
 
 /** WebSocket.OPEN */
 const OPEN = 1;
@@ -58,6 +59,8 @@ export interface ConnectionHost {
   readonly holdMax: number;
   /** How long a closing transport may take before it is terminated. */
   readonly closeTimeoutMs: number;
+  /** Corks a connection's socket until the end of the turn, so its frames leave in one write. */
+  readonly writes: WriteBatch;
   now(): number;
   /** The connection's socket backed up: it has a queue to drain. */
   backedUp(connection: ManagedConnection): void;
@@ -214,6 +217,7 @@ export class ManagedConnection implements ReplayMeter {
     const host = this.host;
     const owner = this.owner;
     try {
+      host.writes.join(this.transport, host.policy.highWaterBytes);
       if (this.queue !== null) this.drain();
       const droppedBefore = this.queue === null ? 0 : this.queue.dropped;
       const outcome = writeFrame(this, json, seq, source, host.policy, utf8);
@@ -242,6 +246,7 @@ export class ManagedConnection implements ReplayMeter {
 
   /** Writes queued frames while the socket keeps up; counts them. */
   drain(): void {
+    this.host.writes.join(this.transport, this.host.policy.highWaterBytes);
     const written = drainQueue(this, this.host.policy);
     if (written > 0) {
       const now = this.host.now();

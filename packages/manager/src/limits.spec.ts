@@ -145,6 +145,7 @@ describe('options', () => {
     ['maxConnectionsPerUser', 1.5],
     ['heartbeatIntervalMs', -1],
     ['idleMs', Number.NaN],
+    ['coalesceWrites', 'yes'],
   ])('rejects %s = %p naming the option', (name, value) => {
     expect(() => resolveManagerOptions({ [name]: value })).toThrow(InvalidManagerOptionsError);
     expect(() => resolveManagerOptions({ [name]: value })).toThrow(new RegExp(`WebSocketManagerOptions\\.${name}`));

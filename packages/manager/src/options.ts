@@ -40,6 +40,13 @@ export interface WebSocketManagerOptions {
    * (default 2 s); without it a peer that never reads keeps its socket for ws's 30 s.
    */
   readonly closeTimeoutMs?: number;
+  /**
+   * Frames written to one connection during one turn of the event loop leave in one socket
+   * write (default true): its `ws` socket is corked at the first frame and uncorked in the
+   * turn's check phase (setImmediate). One system call per connection and turn instead of one
+   * per frame; a frame waits at most for the rest of the turn. False writes every frame at once.
+   */
+  readonly coalesceWrites?: boolean;
   /** Envelopes kept per user for replay, when the factory creates its own in-memory backplane (default 1,000). */
   readonly replayMaxEvents?: number;
   /** How long envelopes are kept for replay, when the factory creates its own in-memory backplane (default 5 minutes). */
@@ -81,6 +88,7 @@ export const MANAGER_DEFAULTS = Object.freeze({
   sendQueueMaxBytes: 8 * 1024 * 1024,
   drainIntervalMs: 10,
   closeTimeoutMs: 2000,
+  coalesceWrites: true,
   replayMaxEvents: REPLAY_WINDOW_DEFAULTS.maxEvents,
   replayMaxAgeMs: REPLAY_WINDOW_DEFAULTS.maxAgeMs,
   replayBurstBytes: 1024 * 1024,
@@ -103,6 +111,7 @@ export interface ResolvedManagerOptions {
   readonly sendQueueMaxBytes: number;
   readonly drainIntervalMs: number;
   readonly closeTimeoutMs: number;
+  readonly coalesceWrites: boolean;
   readonly replayMaxEvents: number;
   readonly replayMaxAgeMs: number;
   readonly replayBurstBytes: number;
@@ -151,6 +160,8 @@ export function resolveManagerOptions(options: WebSocketManagerOptions = {}): Re
   const idleMs = number('idleMs');
   const disposeWhenEmpty = options.disposeWhenEmpty ?? MANAGER_DEFAULTS.disposeWhenEmpty;
   if (typeof disposeWhenEmpty !== 'boolean') throw new InvalidManagerOptionsError('disposeWhenEmpty', 'expected a boolean');
+  const coalesceWrites = options.coalesceWrites ?? MANAGER_DEFAULTS.coalesceWrites;
+  if (typeof coalesceWrites !== 'boolean') throw new InvalidManagerOptionsError('coalesceWrites', 'expected a boolean');
   return Object.freeze({
     maxManagersPerUser: number('maxManagersPerUser'),
     maxConnectionsPerUser: number('maxConnectionsPerUser'),
@@ -164,6 +175,7 @@ export function resolveManagerOptions(options: WebSocketManagerOptions = {}): Re
     sendQueueMaxBytes: number('sendQueueMaxBytes'),
     drainIntervalMs: number('drainIntervalMs'),
     closeTimeoutMs: number('closeTimeoutMs'),
+    coalesceWrites,
     replayMaxEvents: number('replayMaxEvents'),
     replayMaxAgeMs: number('replayMaxAgeMs'),
     replayBurstBytes: number('replayBurstBytes'),

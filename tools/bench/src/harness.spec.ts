@@ -64,8 +64,11 @@ describe('the harness, with real sockets in one process', () => {
     users = await signUsers(SECRET, 3);
   });
 
-  it('streams one burst run to each raw ws client and verifies every stream, twice on the same connections', async () => {
-    const server = await start(new RawWsServer({ host: HOST, secret: SECRET, room: false }));
+  it.each([
+    ['raw ws', false],
+    ['raw ws corked per turn', true],
+  ])('streams one burst run to each %s client and verifies every stream, twice on the same connections', async (_label, cork) => {
+    const server = await start(new RawWsServer({ host: HOST, secret: SECRET, room: false, cork }));
     const connections = await connect(server, 'agentwire', users);
     try {
       for (const round of [1, 2]) {

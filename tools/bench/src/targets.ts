@@ -44,10 +44,10 @@ export interface ServerFlags {
 }
 
 /** Starts a raw ws, socket.io or manager server (dist/server/host.js) with --expose-gc. */
-export async function startHost(kind: HostKind, label: string, options: { room?: boolean; roomStream?: boolean } & ServerFlags = {}): Promise<ServerTarget> {
+export async function startHost(kind: HostKind, label: string, options: { room?: boolean; roomStream?: boolean; cork?: boolean } & ServerFlags = {}): Promise<ServerTarget> {
   const child = spawnNode(`${label} server`, SCRIPTS.serverHost, { execArgv: ['--expose-gc', ...(options.execArgv ?? [])] });
   try {
-    const args: HostStartArgs = { kind, host: BENCH_HOST, secret: BENCH_SECRET, room: options.room ?? false, roomStream: options.roomStream ?? false };
+    const args: HostStartArgs = { kind, host: BENCH_HOST, secret: BENCH_SECRET, room: options.room ?? false, roomStream: options.roomStream ?? false, cork: options.cork ?? false };
     const { port } = await child.rpc.call<{ port: number }>('start', args, 30_000);
     return target(label, child, port, kind === 'socketio' ? 'socketio' : 'agentwire');
   } catch (error) {

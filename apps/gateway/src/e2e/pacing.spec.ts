@@ -45,6 +45,13 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
       // Paced, the run lasts as long as its events take to be sequenced (about a minute over
       // Redis on a 2-core machine): this test is about memory, not the 30 s default timeout.
       AGENTWIRE_RUN_TIMEOUT_MS: '110000',
+      // The reader is this test's process, which shares the machine with the rest of the suite. The
+      // in-memory run streams about 55 MB/s (200,000 frames in 4 s, batched per turn), so a pause of
+      // the reader of a few tens of ms can fill the default queue (1,000 frames of 1 KB behind a
+      // 1 MiB socket): once, in a full gateway suite, the gateway rightly closed it with 1013.
+      // 8,000 frames of slack in both runs keep this test about pacing; the slow-consumer policy
+      // has tests of its own (the manager's backpressure.spec, the gateway's manager-closes.spec).
+      AGENTWIRE_SEND_QUEUE_MAX: '8000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

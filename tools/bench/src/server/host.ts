@@ -20,6 +20,8 @@ export interface HostStartArgs {
   readonly room: boolean;
   /** The manager joins each connection to the room's own stream (joinRoom stream 'room'), not through its user's stream. */
   readonly roomStream: boolean;
+  /** Raw ws: a user's frames of one turn leave in one socket write (RawWsServer). */
+  readonly cork: boolean;
 }
 
 function main(): void {
@@ -32,7 +34,7 @@ function main(): void {
     start: async (args: HostStartArgs) => {
       if (server !== null) throw new Error('already started');
       const options = { host: args.host, secret: args.secret, room: args.room };
-      server = args.kind === 'raw-ws' ? new RawWsServer(options) : args.kind === 'socketio' ? new SocketIoServer(options) : new ManagerServer({ ...options, roomStream: args.roomStream });
+      server = args.kind === 'raw-ws' ? new RawWsServer({ ...options, cork: args.cork }) : args.kind === 'socketio' ? new SocketIoServer(options) : new ManagerServer({ ...options, roomStream: args.roomStream });
       return { port: await server.start() };
     },
     stop: async () => {

@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '@agentwirejs/protocols';
 import { generateConnectionId } from '@agentwirejs/types';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { type CommandTarget, type SinkChoice, parseCommand, runCommand } from './commands';
 import { type WsEndpoint, openWsEndpoint } from './endpoint';
@@ -20,17 +21,25 @@ function envelope(message: OutboundMessage, seq: number | null, userId: string |
   return out;
 }
 
+/** The net.Socket under a server-side `ws` socket (ws has no public cork). */
+function netSocketOf(socket: WebSocket): Socket {
+  return (socket as unknown as { _socket: Socket })._socket;
+}
+
 /**
  * The raw `ws` baseline: what a hand-written server does with no framework. Sockets by user in a
  * Map, a seq counter per user, JSON.stringify per socket; a room message is stringified once per
- * socket, or once in all (serialize-once).
+ * socket, or once in all (serialize-once). With `cork`, a user's frames of one turn of the event
+ * loop leave in one socket write (the socket corked at the first, uncorked at setImmediate), as
+ * the manager writes them (coalesceWrites): the reference for what that batching is worth by hand.
  */
 export class RawWsServer implements CommandTarget {
   private readonly users = new Map<string, UserSockets>();
   private readonly room = new Set<WebSocket>();
+  private readonly corked = new Set<Socket>();
   private endpoint: WsEndpoint | null = null;
 
-  constructor(private readonly options: { host: string; secret: string; room: boolean }) {}
+  constructor(private readonly options: { host: string; secret: string; room: boolean; cork?: boolean }) {}
 
   async start(): Promise<number> {
     this.endpoint = await openWsEndpoint({ host: this.options.host, secret: this.options.secret, onSocket: (socket, userId) => this.add(socket, userId) });
@@ -49,7 +58,10 @@ export class RawWsServer implements CommandTarget {
         if (slot === undefined) return;
         slot.seq += 1;
         const body = envelope(message, slot.seq, userId);
-        for (const socket of slot.sockets) socket.send(JSON.stringify(body));
+        for (const socket of slot.sockets) {
+          if (this.options.cork === true) this.corkUntilTurnEnds(socket);
+          socket.send(JSON.stringify(body));
+        }
       },
       toRoom: (_room, message) => {
         const body = envelope(message, null, undefined);
@@ -61,6 +73,19 @@ export class RawWsServer implements CommandTarget {
         }
       },
     };
+  }
+
+  private corkUntilTurnEnds(socket: WebSocket): void {
+    const net = netSocketOf(socket);
+    if (this.corked.has(net)) return;
+    net.cork();
+    this.corked.add(net);
+    if (this.corked.size === 1) {
+      setImmediate(() => {
+        for (const corked of this.corked) corked.uncork();
+        this.corked.clear();
+      });
+    }
   }
 
   report(error: unknown): void {

@@ -51,6 +51,7 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
   // speaks: the path that ships); the last one is the manager translating them for v1 clients.
   const variants: UnicastVariant[] = [
     { id: 'raw-ws', label: 'raw ws', start: () => startHost('raw-ws', 'raw ws', flags) },
+    { id: 'raw-ws-corked', label: 'raw ws, corked per turn (reference)', start: () => startHost('raw-ws', 'raw ws corked', { ...flags, cork: true }) },
     { id: 'socketio', label: 'socket.io 4.8', start: () => startHost('socketio', 'socket.io', flags) },
     { id: 'manager-send', label: 'manager sendToUser', start: () => startHost('manager', 'manager', flags), via: 'send' },
     { id: 'manager-emit', label: 'manager emitAgentEvent', start: () => startHost('manager', 'manager', flags), via: 'emit' },
@@ -129,6 +130,8 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
     check('manager emitAgentEvent / socket.io', '×', pairwise(of('manager-emit').perSecond, sio), { op: '>', bound: 1 }),
     check('gateway end to end / socket.io', '×', pairwise(of('gateway').perSecond, sio), { op: '>', bound: 1 }),
     check('socket.io / raw ws', '×', pairwise(sio, raw), null),
+    check('raw ws corked per turn / raw ws, by server CPU per event', '×', pairwise(of('raw-ws').serverUsPerMessage, of('raw-ws-corked').serverUsPerMessage), null),
+    check('manager emitAgentEvent / raw ws corked per turn, by server CPU per event', '×', pairwise(of('raw-ws-corked').serverUsPerMessage, of('manager-emit').serverUsPerMessage), null),
     // by server CPU per event (raw ws ÷ variant: above 1 is cheaper than raw ws), which a busy machine or load generator does not skew: issue 19's targets
     check('manager emitAgentEvent / raw ws, by server CPU per event', '×', pairwise(of('raw-ws').serverUsPerMessage, of('manager-emit').serverUsPerMessage), { op: '>=', bound: 0.9 }),
     check('gateway end to end / raw ws, by server CPU per event', '×', pairwise(of('raw-ws').serverUsPerMessage, of('gateway').serverUsPerMessage), { op: '>=', bound: 0.8 }),
@@ -150,6 +153,8 @@ export async function unicastWorkload(context: BenchContext): Promise<WorkloadBo
       `in AG-UI's vocabulary (RUN_STARTED, REASONING_MESSAGE_CHUNK each, RUN_FINISHED; the gateway's burst agent reports them with reporter.thinking), streamed by the server with a yield to the event loop every 64 sends, as the gateway's burst agent does. ` +
       `events/s = agent events received by all clients / time from the first request to the last event. Server CPU per event = the server process's user+system CPU ` +
       `(process.cpuUsage) over the run / events; GC share = the server's garbage-collection pauses (PerformanceObserver) / run time. Baselines build the same envelope JSON: raw ws sends JSON.stringify per socket, socket.io sends io.to(user room).emit. ` +
+      `The manager and the gateway write a connection's frames of one turn of the event loop in one socket write (coalesceWrites, on by default); raw ws writes each frame at once, as a hand-written server does, ` +
+      `and "raw ws, corked per turn" is raw ws with the same batching done by hand (reference: what the batching is worth without the framework). ` +
       `The last variant is the manager's emitAgentEvent to agentwire.v1 clients: the same run events, translated to agent_started, agent_thinking and agent_completed per connection at the edge (reference). ` +
       `The manager runs in a process of its own wired as the gateway wires it; the gateway is node apps/gateway/dist/main.js with its burst agent. ` +
       `Every client's stream is checked with checkUserStream and checkEventStreams (own user_id, seq consecutive, one run in contract order, every event present).`,

@@ -1,0 +1,103 @@
+import type { Socket } from 'node:net';
+import type { UserId } from '@agentwirejs/types';
+import type WebSocket from 'ws';
+import { type Rig, type RigConnection, note, startRig } from './ws-rig.test-helpers';
+
+/** The net.Socket under a server-side `ws` socket (what the batch corks). */
+function netSocketOf(socket: WebSocket): Socket {
+  return (socket as unknown as { _socket: Socket })._socket;
+}
+
+/** Counts the writes the socket hands to the kernel (Node's Writable calls _writev for several buffered chunks, _write for one). */
+function countWrites(socket: Socket): { calls: () => number } {
+  const writev = jest.spyOn(socket as unknown as { _writev: (...args: unknown[]) => unknown }, '_writev');
+  const write = jest.spyOn(socket as unknown as { _write: (...args: unknown[]) => unknown }, '_write');
+  return { calls: () => writev.mock.calls.length + write.mock.calls.length };
+}
+
+const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('frames written to a connection in one turn of the event loop leave in one socket write (coalesceWrites)', () => {
+  let rig: Rig;
+  let ada: RigConnection;
+  afterEach(async () => {
+    await rig.dispose();
+  });
+
+  it('by default: five messages sent in one turn are one write, made at the end of the turn, and arrive whole and in order', async () => {
+    rig = await startRig();
+    ada = await rig.connect(rig.unified, 'ada');
+    const socket = netSocketOf(ada.socket);
+    const writes = countWrites(socket);
+    const sends = [1, 2, 3, 4, 5].map((n) => rig.unified.sendToUser('ada' as UserId, note({ n })));
+    expect(socket.writableCorked).toBe(1);
+    expect(writes.calls()).toBe(0);
+    await Promise.all(sends);
+    await endOfTurn();
+    expect(socket.writableCorked).toBe(0);
+    expect(writes.calls()).toBe(1);
+    const received = await ada.client.waitForStream(5);
+    expect(received.map((message) => (message.payload as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
+    expect(received.map((message) => message.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('each connection is corked once per turn and every one is uncorked at its end', async () => {
+    rig = await startRig();
+    ada = await rig.connect(rig.unified, 'ada');
+    const secondTab = await rig.connect(rig.unified, 'ada');
+    const bob = await rig.connect(rig.unified, 'bob');
+    const sockets = [ada, secondTab, bob].map((connection) => netSocketOf(connection.socket));
+    const writes = sockets.map(countWrites);
+    await Promise.all([rig.unified.sendToUser('ada' as UserId, note({ n: 1 })), rig.unified.sendToUser('bob' as UserId, note({ n: 1 })), rig.unified.sendToUser('ada' as UserId, note({ n: 2 }))]);
+    expect(sockets.map((socket) => socket.writableCorked)).toEqual([1, 1, 1]);
+    await endOfTurn();
+    expect(sockets.map((socket) => socket.writableCorked)).toEqual([0, 0, 0]);
+    expect(writes.map((count) => count.calls())).toEqual([1, 1, 1]);
+    expect((await ada.client.waitForStream(2)).map((message) => message.seq)).toEqual([1, 2]);
+    expect((await secondTab.client.waitForStream(2)).map((message) => message.seq)).toEqual([1, 2]);
+    expect((await bob.client.waitForStream(1)).map((message) => message.payload)).toEqual([{ n: 1 }]);
+  });
+
+  it('a batch is written early once it holds the high-water mark, so a turn of many frames never makes a connection that keeps up look slow', async () => {
+    rig = await startRig({ sendHighWaterBytes: 16 * 1024 });
+    ada = await rig.connect(rig.unified, 'ada');
+    const writes = countWrites(netSocketOf(ada.socket));
+    // 20 messages of 2 KiB in one turn: 40 KiB, above the 16 KiB high-water mark
+    await Promise.all(Array.from({ length: 20 }, (_, n) => rig.unified.sendToUser('ada' as UserId, note({ n, body: 'b'.repeat(2048) }))));
+    expect(rig.unified.getSendQueue(ada.connectionId)).toMatchObject({ frames: 0, dropped: 0 });
+    await endOfTurn();
+    expect(writes.calls()).toBeGreaterThanOrEqual(2);
+    expect(writes.calls()).toBeLessThan(20);
+    expect((await ada.client.waitForStream(20)).map((message) => (message.payload as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(rig.unified.getStats()).toMatchObject({ messagesQueued: 0, messagesDropped: 0 });
+  });
+
+  it('with coalesceWrites false every frame is written when it is sent', async () => {
+    rig = await startRig({ coalesceWrites: false });
+    ada = await rig.connect(rig.unified, 'ada');
+    const socket = netSocketOf(ada.socket);
+    const writes = countWrites(socket);
+    await Promise.all([1, 2, 3].map((n) => rig.unified.sendToUser('ada' as UserId, note({ n }))));
+    expect(socket.writableCorked).toBe(0);
+    expect(writes.calls()).toBe(3);
+    expect((await ada.client.waitForStream(3)).map((message) => message.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('a connection removed in the turn its frames were sent still gets them, then the close code', async () => {
+    rig = await startRig();
+    ada = await rig.connect(rig.unified, 'ada');
+    await Promise.all([1, 2, 3].map((n) => rig.unified.sendToUser('ada' as UserId, note({ n }))));
+    await rig.unified.removeConnection(ada.connectionId, 4000);
+    expect(await ada.client.waitForClose()).toBe(4000);
+    expect(ada.client.stream().map((message) => message.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('at shutdown the frames of the turn leave before the close frames', async () => {
+    rig = await startRig();
+    ada = await rig.connect(rig.unified, 'ada');
+    await Promise.all([1, 2].map((n) => rig.unified.sendToUser('ada' as UserId, note({ n }))));
+    await rig.factory.shutdown();
+    expect(await ada.client.waitForClose()).toBe(1001);
+    expect(ada.client.stream().map((message) => message.seq)).toEqual([1, 2]);
+  });
+});

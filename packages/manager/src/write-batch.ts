@@ -1,0 +1,87 @@
+import type { ConnectionTransport } from '@agentwirejs/protocols';
+import { WebSocket } from 'ws';
+
+/** What a batch needs of a connection's socket (a net.Socket). */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+  /** Bytes written to the socket and not yet handed to the kernel (corked ones included). */
+  readonly writableLength: number;
+}
+
+/** A socket's batch is written early once it holds this much: larger writes save no more system calls. */
+const MAX_BATCH_BYTES = 64 * 1024;
+
+/**
+ * The socket under a `ws` WebSocket, or null. `ws` has no public cork and keeps the socket it
+ * was handed at the upgrade in `_socket`; read defensively, so a `ws` without it only loses the batching.
+ */
+function socketOf(transport: WebSocket): Corkable | null {
+  const socket = (transport as unknown as { _socket?: unknown })._socket;
+  if (typeof socket !== 'object' || socket === null) return null;
+  const candidate = socket as Partial<Corkable>;
+  return typeof candidate.cork === 'function' && typeof candidate.uncork === 'function' && typeof candidate.writableLength === 'number' ? (socket as Corkable) : null;
+}
+
+/**
+ * Frames written to one connection during one turn of the event loop leave in one socket
+ * write: the first frame corks the connection's socket and the turn's check phase
+ * (setImmediate) uncorks every socket corked in that turn. A run's events, a burst between two
+ * yields, a room message to each member, a replay: each is one system call per connection
+ * instead of one per frame, and the client reads them in one go. Frames are never reordered or
+ * held past the turn. A batch is written early once it holds `min(highWaterBytes, 64 KiB)`, so
+ * the frames of a turn never make a socket that keeps up look backed up (bufferedAmount above
+ * the high-water mark): the slow-consumer policy sees what the kernel did not take, as without
+ * the batch. Only `ws` sockets are batched; any other transport is written as it is.
+ */
+export class WriteBatch {
+  private readonly corked = new Set<Corkable>();
+  private scheduled = false;
+  private readonly flushNow = (): void => this.flush();
+
+  /**
+   * @param enabled WebSocketManagerOptions.coalesceWrites
+   * @param report told of a socket that threw when uncorked
+   */
+  constructor(
+    private readonly enabled: boolean,
+    private readonly report: (error: unknown, context: string) => void,
+  ) {}
+
+  /**
+   * Call before handing a frame to `transport`: its socket stays corked until the end of this
+   * turn, or is written now and corked again when its batch holds more than
+   * min(highWaterBytes, 64 KiB) (WebSocketManagerOptions.sendHighWaterBytes).
+   */
+  join(transport: ConnectionTransport, highWaterBytes: number): void {
+    if (!this.enabled || !(transport instanceof WebSocket)) return;
+    const socket = socketOf(transport);
+    if (socket === null) return;
+    if (this.corked.has(socket)) {
+      if (socket.writableLength > Math.min(highWaterBytes, MAX_BATCH_BYTES)) {
+        socket.uncork();
+        socket.cork();
+      }
+      return;
+    }
+    socket.cork();
+    this.corked.add(socket);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  /** Uncorks every socket corked since the last flush: their frames are written now. */
+  flush(): void {
+    this.scheduled = false;
+    for (const socket of this.corked) {
+      try {
+        socket.uncork();
+      } catch (error) {
+        this.report(error, 'send');
+      }
+    }
+    this.corked.clear();
+  }
+}

@@ -218,13 +218,17 @@ export function writeFrame(
 
 /**
  * Writes queued frames while the socket is below the high-water mark. Returns the number of
- * frames written; the queue is released (target.queue = null) once empty.
+ * frames written; the queue is released (target.queue = null) once empty. `beforeWrite` runs
+ * before each frame is measured against the mark (the connection's write batch: it writes a
+ * full batch out first, so the frames of this drain never count as the socket's backlog).
  */
-export function drainQueue(target: BackpressureTarget, policy: BackpressurePolicy): number {
+export function drainQueue(target: BackpressureTarget, policy: BackpressurePolicy, beforeWrite: () => void = () => undefined): number {
   const queue = target.queue;
   if (queue === null) return 0;
   let written = 0;
-  while (!queue.isEmpty && target.transport.bufferedAmount <= policy.highWaterBytes) {
+  while (!queue.isEmpty) {
+    beforeWrite();
+    if (target.transport.bufferedAmount > policy.highWaterBytes) break;
     const json = queue.shift(target.renderer);
     if (json === undefined) break;
     target.transport.send(json);

@@ -217,8 +217,8 @@ export class ManagedConnection implements ReplayMeter {
     const host = this.host;
     const owner = this.owner;
     try {
-      host.writes.join(this.transport, host.policy.highWaterBytes);
       if (this.queue !== null) this.drain();
+      host.writes.join(this.transport, host.policy.highWaterBytes);
       const droppedBefore = this.queue === null ? 0 : this.queue.dropped;
       const outcome = writeFrame(this, json, seq, source, host.policy, utf8);
       if (seq !== null && outcome !== WriteOutcome.Overflow) this.lastSeq = seq;
@@ -246,8 +246,8 @@ export class ManagedConnection implements ReplayMeter {
 
   /** Writes queued frames while the socket keeps up; counts them. */
   drain(): void {
-    this.host.writes.join(this.transport, this.host.policy.highWaterBytes);
-    const written = drainQueue(this, this.host.policy);
+    const { writes, policy } = this.host;
+    const written = drainQueue(this, policy, () => writes.join(this.transport, policy.highWaterBytes));
     if (written > 0) {
       const now = this.host.now();
       this.host.counters.messagesSent += written;

@@ -44,7 +44,7 @@ export interface WebSocketManagerOptions {
    * Frames written to one connection during one turn of the event loop leave in one socket
    * write (default true): its `ws` socket is corked at the first frame and uncorked in the
    * turn's check phase (setImmediate). One system call per connection and turn instead of one
-   * per frame; a frame waits at most for the rest of the turn. False writes every frame at once.
+   * per frame; a frame waits at most until the next check phase. False writes every frame at once.
    */
   readonly coalesceWrites?: boolean;
   /** Envelopes kept per user for replay, when the factory creates its own in-memory backplane (default 1,000). */

@@ -92,12 +92,36 @@ describe('frames written to a connection in one turn of the event loop leave in 
     expect(ada.client.stream().map((message) => message.seq)).toEqual([1, 2, 3]);
   });
 
-  it('at shutdown the frames of the turn leave before the close frames', async () => {
+  it('at shutdown the frames of the turn leave at once, before the close frames', async () => {
     rig = await startRig();
     ada = await rig.connect(rig.unified, 'ada');
+    const socket = netSocketOf(ada.socket);
     await Promise.all([1, 2].map((n) => rig.unified.sendToUser('ada' as UserId, note({ n }))));
-    await rig.factory.shutdown();
+    expect(socket.writableCorked).toBe(1);
+    const stopped = rig.factory.shutdown();
+    expect(socket.writableCorked).toBe(0);
+    await stopped;
     expect(await ada.client.waitForClose()).toBe(1001);
     expect(ada.client.stream().map((message) => message.seq)).toEqual([1, 2]);
+  });
+
+  it('a queue left by a backed-up socket drains in one go once the socket takes writes again: its frames never count as backlog', async () => {
+    // The drain ticker is kept out of the way: the next send drains the queue.
+    rig = await startRig({ sendHighWaterBytes: 4096, drainIntervalMs: 60_000 });
+    ada = await rig.connect(rig.unified, 'ada');
+    const socket = netSocketOf(ada.socket);
+    const body = 'q'.repeat(1000);
+    // The socket backs up (held here by a cork of the test's own): past 4 KiB, frames wait in the connection's queue.
+    socket.cork();
+    await Promise.all(Array.from({ length: 20 }, (_, n) => rig.unified.sendToUser('ada' as UserId, note({ n, body }))));
+    const queued = rig.unified.getSendQueue(ada.connectionId)?.frames ?? 0;
+    expect(queued).toBeGreaterThan(10);
+    socket.uncork();
+    await endOfTurn();
+    // The socket keeps up again: the next message drains the whole queue first, then goes out itself.
+    await rig.unified.sendToUser('ada' as UserId, note({ n: 20, body }));
+    expect(rig.unified.getSendQueue(ada.connectionId)).toMatchObject({ frames: 0, dropped: 0 });
+    expect((await ada.client.waitForStream(21)).map((message) => (message.payload as { n: number }).n)).toEqual(Array.from({ length: 21 }, (_, n) => n));
+    expect(rig.unified.getStats()).toMatchObject({ messagesDropped: 0, slowConsumerCloses: 0 });
   });
 });

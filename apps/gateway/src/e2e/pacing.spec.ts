@@ -48,7 +48,7 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
       // The reader is this test's process, which shares the machine with the rest of the suite. The
       // in-memory run streams about 55 MB/s (200,000 frames in 4 s, batched per turn), so a pause of
       // the reader of a few tens of ms can fill the default queue (1,000 frames of 1 KB behind a
-      // 1 MiB socket): once, in a full gateway suite, the gateway rightly closed it with 1013.
+      // 1 MiB socket): once, in a full gateway suite, the gateway closed it with 1013 (slow consumer).
       // 8,000 frames of slack in both runs keep this test about pacing; the slow-consumer policy
       // has tests of its own (the manager's backpressure.spec, the gateway's manager-closes.spec).
       AGENTWIRE_SEND_QUEUE_MAX: '8000',

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { OutboundMessage, StreamEntry } from '@agentwirejs/protocols';
+import type { EnvelopeParts, OutboundMessage, StreamEntry } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
-import type { EnvelopeParts } from './entries';
 import { BackplaneUnavailableError } from './errors';
 
 /** One append waiting for its seq. */

@@ -1,6 +1,16 @@
-import { EncodedStreamEntry, type EnvelopeWriter, type OutboundMessage, type StreamEntry, type StreamGap, envelopeWriter, messageBody, roomEnvelopeWriter, serializeEnvelope } from '@agentwirejs/protocols';
+import {
+  EncodedStreamEntry,
+  type EnvelopeParts,
+  type OutboundMessage,
+  type StreamEntry,
+  type StreamGap,
+  messageBody,
+  roomEnvelopeParts,
+  roomEnvelopeWriter,
+  serializeEnvelope,
+  userEnvelopeParts,
+} from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
-import { BackplaneStoreError } from './errors';
 
 /**
  * A StreamEntry as RedisBackplane delivers it. When `gap` is set, the entry is a gap notice,
@@ -36,55 +46,29 @@ export function roomGapNotice(room: string, gap: StreamGap, now: number): RedisS
   return { seq: gap.toSeq, userId: room as UserId, type: message.type, ts, message, json: roomEnvelopeWriter(message, room)(null, ts), appendedAt: now, gap };
 }
 
-/** An envelope serialized up to its seq: Redis splices the seq it assigns between head and tail. */
-export interface EnvelopeParts {
-  readonly head: string;
-  readonly tail: string;
-}
-
-const SEQ_MARK = '"seq":0';
-const ROOM_SEQ_MARK = '"room_seq":0';
-
 /**
- * Serializes one message once (messageBody) and cuts each recipient's envelope around the seq
- * (a user's seq, or a room frame's room_seq), so the payload is stringified once however many
- * users and rooms get it, and the script that assigns the seq only concatenates. With `check`,
- * each cut is checked against the writer itself (a second rendering, with seq 1): a backplane
- * checks its first templates, not every one, as the cut depends on the writer, not on the message.
+ * One message serialized once (messageBody) and split around each recipient's position (a
+ * user's seq, or a room frame's room_seq: userEnvelopeParts, roomEnvelopeParts), so the payload
+ * is stringified once however many users and rooms get it, and the script that assigns the
+ * position only concatenates: Redis splices it between head and tail.
  */
 export class EnvelopeTemplate {
   private readonly body: string;
-  private readonly write: EnvelopeWriter;
 
   constructor(
     readonly message: OutboundMessage,
     readonly ts: string,
-    private readonly check: boolean,
   ) {
     this.body = messageBody(message);
-    this.write = envelopeWriter(message, this.body);
   }
 
   forUser(userId: UserId): EnvelopeParts {
-    return this.cut(SEQ_MARK, (seq) => this.write(seq, userId, this.ts));
+    return userEnvelopeParts(this.message, userId, this.ts, this.body);
   }
 
-  /** The room's own stream's frame (roomEnvelopeWriter), cut around its room_seq. */
+  /** The room's own stream's frame (roomEnvelopeWriter), split around its room_seq. */
   forRoom(room: string): EnvelopeParts {
-    const write = roomEnvelopeWriter(this.message, room, this.body);
-    return this.cut(ROOM_SEQ_MARK, (seq) => write(seq, this.ts));
-  }
-
-  private cut(mark: string, render: (seq: number) => string): EnvelopeParts {
-    const json = render(0);
-    const at = json.indexOf(mark);
-    const parts = { head: json.slice(0, at + mark.length - 1), tail: json.slice(at + mark.length) };
-    if (this.check) {
-      if (at < 0 || `${parts.head}1${parts.tail}` !== render(1)) {
-        throw new BackplaneStoreError('an envelope', new Error(`the envelope writer does not render the position as ${mark.slice(0, -1)}<n>`));
-      }
-    }
-    return parts;
+    return roomEnvelopeParts(this.message, room, this.ts, this.body);
   }
 }
 

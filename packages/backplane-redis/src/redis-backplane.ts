@@ -2,6 +2,7 @@ import {
   type Backplane,
   BackplaneClosedError,
   type BackplaneStatus,
+  type EnvelopeParts,
   type OutboundMessage,
   type RoomStreamEntry,
   type RoomStreamListener,
@@ -16,7 +17,7 @@ import type { UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
-import { type EnvelopeParts, EnvelopeTemplate, type RawLogEntry, batchText, entriesFromLog, gapNotice, roomGapNotice } from './entries';
+import { EnvelopeTemplate, type RawLogEntry, batchText, entriesFromLog, gapNotice, roomGapNotice } from './entries';
 import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
 import { RedisKeys } from './keys';
 import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
@@ -103,9 +104,6 @@ export class RedisBackplane implements Backplane {
   private readonly roomFeeds: UserFeeds;
   private readonly presence: ProcessPresence;
   private readonly stopTimers: (() => void)[];
-  /** The envelope writers' cuts (a user's seq, a room frame's room_seq) were checked once (EnvelopeTemplate). */
-  private userCutChecked = false;
-  private roomCutChecked = false;
   private errors = 0;
   private closing = false;
   private everReady = false;
@@ -316,9 +314,9 @@ export class RedisBackplane implements Backplane {
     await closeClients([this.commands, this.subscriber], grace);
   }
 
-  /** The message serialized once for every recipient; the backplane's first templates check their cuts. */
+  /** The message serialized once for every recipient. */
   private template(message: OutboundMessage, now: number): EnvelopeTemplate {
-    return new EnvelopeTemplate(message, new Date(now).toISOString(), !(this.userCutChecked && this.roomCutChecked));
+    return new EnvelopeTemplate(message, new Date(now).toISOString());
   }
 
   private async appendToEach(userIds: readonly UserId[], template: EnvelopeTemplate, now: number): Promise<number> {
@@ -331,8 +329,6 @@ export class RedisBackplane implements Backplane {
   }
 
   private enqueue(kind: StreamKind, queue: AppendQueue, id: UserId, parts: EnvelopeParts, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
-    if (kind === this.users) this.userCutChecked = true;
-    else this.roomCutChecked = true;
     const append: QueuedAppend = { head: parts.head, tail: parts.tail, message: template.message, ts: template.ts, appendedAt: now };
     return queue.enqueue(id, append).then((entry) => {
       this.noteSeq(kind, id, entry.seq);

@@ -1,5 +1,5 @@
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
-import { ServerEnvelopeSchema, envelopeWriter, serializeEnvelope } from './index';
+import { ServerEnvelopeSchema, envelopeWriter, roomEnvelopeParts, roomEnvelopeWriter, serializeEnvelope, userEnvelopeParts } from './index';
 
 describe('envelopeWriter', () => {
   it('writes exactly what JSON.stringify writes for the envelope, in contract field order', () => {
@@ -23,6 +23,27 @@ describe('envelopeWriter', () => {
       for (const seq of [1, 2 ** 40, null]) {
         for (const userId of ['alice', 'ü "odd" \\ user'] as UserId[]) {
           expect(serializeEnvelope(message, seq, userId, ts)).toBe(envelopeWriter(message)(seq, userId, ts));
+        }
+      }
+    }
+  });
+
+  it('split around the position (userEnvelopeParts, roomEnvelopeParts), writes at every position what the writers write', () => {
+    const ts = '2026-01-01T00:00:00.000Z';
+    const messages = [
+      { type: 'note', payload: {} },
+      { type: 'RUN_STARTED', thread_id: 't "quoted"' as ThreadId, run_id: 'r\\1' as RunId, payload: { type: 'RUN_STARTED', threadId: 't', runId: 'r' } },
+      { type: 'tÿpe\u0000', payload: { reasoning: 'emoji \u{1F600}, \u2028, lone \uD800 surrogate', big: 'x'.repeat(5000) } },
+    ];
+    for (const message of messages) {
+      for (const seq of [1, 42, 2 ** 40]) {
+        for (const userId of ['alice', 'ü "odd" \\ user'] as UserId[]) {
+          const { head, tail } = userEnvelopeParts(message, userId, ts);
+          expect(`${head}${seq}${tail}`).toBe(envelopeWriter(message)(seq, userId, ts));
+        }
+        for (const room of ['lobby', 'röom "x"']) {
+          const { head, tail } = roomEnvelopeParts(message, room, ts);
+          expect(`${head}${seq}${tail}`).toBe(roomEnvelopeWriter(message, room)(seq, ts));
         }
       }
     }

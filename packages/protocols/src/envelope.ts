@@ -10,9 +10,31 @@ export type EnvelopeWriter = (seq: number | null, userId: UserId, ts: string) =>
  * payload once, however many users receive it.
  */
 export function envelopeWriter(message: OutboundMessage, body: string = messageBody(message)): EnvelopeWriter {
-  const head = `{"type":${JSON.stringify(message.type)},"seq":`;
-  const tail = body;
-  return (seq, userId, ts) => `${head}${seq === null ? 'null' : String(seq)},"ts":"${ts}","user_id":${JSON.stringify(userId)}${tail}`;
+  const head = userEnvelopeHead(message);
+  return (seq, userId, ts) => `${head}${seq === null ? 'null' : String(seq)}${userEnvelopeTail(userId, ts, body)}`;
+}
+
+/** An envelope split around its position: `${head}${position}${tail}` is the frame its writer writes at that position. */
+export interface EnvelopeParts {
+  readonly head: string;
+  readonly tail: string;
+}
+
+function userEnvelopeHead(message: OutboundMessage): string {
+  return `{"type":${JSON.stringify(message.type)},"seq":`;
+}
+
+function userEnvelopeTail(userId: UserId, ts: string, body: string): string {
+  return `,"ts":"${ts}","user_id":${JSON.stringify(userId)}${body}`;
+}
+
+/**
+ * The envelope envelopeWriter writes for `userId`, split around its seq, for a store that
+ * assigns the seq itself (the Redis backplane's script splices it in): built from the writer's
+ * own pieces, so the text is the writer's at every position without rendering and cutting it.
+ */
+export function userEnvelopeParts(message: OutboundMessage, userId: UserId, ts: string, body: string = messageBody(message)): EnvelopeParts {
+  return { head: userEnvelopeHead(message), tail: userEnvelopeTail(userId, ts, body) };
 }
 
 /**
@@ -37,9 +59,21 @@ export type RoomEnvelopeWriter = (roomSeq: number | null, ts: string) => string;
  * string is written to every member's connections; `room_seq` is the room's position.
  */
 export function roomEnvelopeWriter(message: OutboundMessage, room: string, body: string = messageBody(message)): RoomEnvelopeWriter {
-  const head = `{"type":${JSON.stringify(message.type)},"seq":null,"room":${JSON.stringify(room)},"room_seq":`;
-  const tail = body;
-  return (roomSeq, ts) => `${head}${roomSeq === null ? 'null' : String(roomSeq)},"ts":"${ts}"${tail}`;
+  const head = roomEnvelopeHead(message, room);
+  return (roomSeq, ts) => `${head}${roomSeq === null ? 'null' : String(roomSeq)}${roomEnvelopeTail(ts, body)}`;
+}
+
+function roomEnvelopeHead(message: OutboundMessage, room: string): string {
+  return `{"type":${JSON.stringify(message.type)},"seq":null,"room":${JSON.stringify(room)},"room_seq":`;
+}
+
+function roomEnvelopeTail(ts: string, body: string): string {
+  return `,"ts":"${ts}"${body}`;
+}
+
+/** The frame roomEnvelopeWriter writes, split around its room_seq (see userEnvelopeParts). */
+export function roomEnvelopeParts(message: OutboundMessage, room: string, ts: string, body: string = messageBody(message)): EnvelopeParts {
+  return { head: roomEnvelopeHead(message, room), tail: roomEnvelopeTail(ts, body) };
 }
 
 /**

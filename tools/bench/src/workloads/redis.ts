@@ -63,6 +63,11 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
   const serverUs = { redis: [] as number[], memory: [] as number[] };
   const clientShare = { redis: [] as number[], memory: [] as number[] };
   const redisUs: number[] = [];
+  // Where the two gateways' CPU goes: the one the runs start on (it appends every event and reads
+  // its own publications back) and the one that only reads them; each one's CPU over the wall time
+  // says which process bounds the throughput (past 100%: its collector's threads work beside it).
+  const producing = { us: [] as number[], busy: [] as number[] };
+  const consuming = { us: [] as number[], busy: [] as number[] };
   // the Redis server's own CPU, when exactly one redis-server runs on the machine (read from /proc)
   const redisServers = processesNamed('redis-server');
   const redisPid = redisServers.length === 1 ? (redisServers[0] as number) : null;
@@ -110,7 +115,19 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
           client.unicast(item.group, { events: sizes.events, payloadBytes: sizes.payloadBytes, timeoutMs, alsoReceive: item.also }),
         );
         const after = await Promise.all(item.servers.map((server) => server.usage()));
-        const cpuUs = after.reduce((sum, usage, index) => sum + usage.cpuUs - (before[index]?.cpuUs ?? 0), 0);
+        const spent = after.map((usage, index) => usage.cpuUs - (before[index]?.cpuUs ?? 0));
+        const cpuUs = spent.reduce((sum, us) => sum + us, 0);
+        let split = '';
+        if (item.id === 'redis') {
+          const delivered = Math.max(1, report.delivered);
+          const wallUs = Math.max(1, report.elapsedMs * 1000);
+          const [producer = 0, consumer = 0] = spent;
+          producing.us.push(producer / delivered);
+          producing.busy.push((producer / wallUs) * 100);
+          consuming.us.push(consumer / delivered);
+          consuming.busy.push((consumer / wallUs) * 100);
+          split = ` (A ${(producer / delivered).toFixed(2)} µs, ${((producer / wallUs) * 100).toFixed(0)}% CPU; B ${(consumer / delivered).toFixed(2)} µs, ${((consumer / wallUs) * 100).toFixed(0)}% CPU)`;
+        }
         const redisAfter = redisPid === null ? null : processCpuMs(redisPid);
         if (item.id === 'redis' && redisBefore !== null && redisAfter !== null) redisUs.push(((redisAfter - redisBefore) * 1000) / Math.max(1, report.delivered));
         verification.add(`${item.label} rep ${rep + 1}`, report.verdict);
@@ -118,7 +135,7 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
         serverUs[item.id].push(cpuUs / Math.max(1, report.delivered));
         clientShare[item.id].push(report.clientCpuShare * 100);
         context.progress(
-          `Redis rep ${rep + 1}/${sizes.reps} · ${item.label}: ${thousands(report.perSecond)} events/s, servers ${(cpuUs / Math.max(1, report.delivered)).toFixed(2)} µs/event, ` +
+          `Redis rep ${rep + 1}/${sizes.reps} · ${item.label}: ${thousands(report.perSecond)} events/s, servers ${(cpuUs / Math.max(1, report.delivered)).toFixed(2)} µs/event${split}, ` +
             `load generator ${percent(report.clientCpuShare)}, ${report.verdict.ok ? 'verified' : `VERIFICATION FAILED: ${report.verdict.problems[0] ?? ''}`}`,
         );
       }
@@ -134,7 +151,15 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     figures: (['redis', 'memory'] as const).map((id) =>
       figure(id === 'redis' ? 'two gateways over Redis' : 'one gateway in memory', 'events/s at the clients', 'events/s', perSecond[id], {
         'gateway CPU per event (all processes)': { unit: 'µs', values: serverUs[id] },
-        ...(id === 'redis' ? { 'redis-server CPU per event (10 ms ticks)': { unit: 'µs', values: redisUs } } : {}),
+        ...(id === 'redis'
+          ? {
+              'gateway A (runs start here) CPU per event': { unit: 'µs', values: producing.us },
+              'gateway A CPU over the wall time': { unit: '%', values: producing.busy },
+              'gateway B CPU per event': { unit: 'µs', values: consuming.us },
+              'gateway B CPU over the wall time': { unit: '%', values: consuming.busy },
+              'redis-server CPU per event (10 ms ticks)': { unit: 'µs', values: redisUs },
+            }
+          : {}),
         'load generator CPU': { unit: '%', values: clientShare[id] },
       }),
     ),

@@ -106,7 +106,9 @@ export interface BatchLine extends EnvelopeParts {
  * One user's batch as the append script stores and publishes it, less its first line: one line
  * per entry, `<appended at> <cut> <envelope without its seq>`, the seq going at `cut`. The script
  * prefixes `@<first seq>` (APPEND_SCRIPT), so the entries' seqs are first, first + 1, … in line
- * order. JSON never holds a raw newline, so lines split safely.
+ * order. JSON never holds a raw newline, so lines split safely. `cut` is an index into the
+ * envelope's text as a JavaScript string (UTF-16 code units, not UTF-8 bytes): a head with a
+ * non-ASCII room name has more bytes than units, so a reader must decode a line before cutting it.
  */
 export function batchText(appends: readonly BatchLine[]): string {
   let text = '';

@@ -166,6 +166,25 @@ describe('RedisBackplane across processes', () => {
     expect(b.stats().gapNotices).toBe(1);
   });
 
+  it('splices the room seq at the right place when the room name is not ASCII (cut counts UTF-16 units, the stored text is UTF-8)', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const room = 'café ☕ équipe 🎉';
+    const [inA, inB] = [recorder<RoomStreamEntry>(), recorder<RoomStreamEntry>()];
+    await a.subscribeRoomStream(room, inA.listener);
+    await b.subscribeRoomStream(room, inB.listener);
+    await a.appendToRoomStream(room, note({ text: 'naïve 🎉' }));
+    await b.appendToRoomStream(room, note({ text: '二' }));
+    await eventually(() => inA.entries.length >= 2 && inB.entries.length >= 2, '2 room entries in both');
+    const frames = inB.entries.map((entry) => RoomEnvelopeSchema.strict().parse(JSON.parse(entry.json)));
+    expect(frames.map((frame) => [frame.room, frame.room_seq, frame.payload])).toEqual([
+      [room, 1, { text: 'naïve 🎉' }],
+      [room, 2, { text: '二' }],
+    ]);
+    expect(inA.entries.map((entry) => entry.json)).toEqual(inB.entries.map((entry) => entry.json));
+    // the history (XRANGE) gives the same text as the publications
+    expect((await b.readRoomStream(room, 0)).entries.map((entry) => entry.json)).toEqual(inB.entries.map((entry) => entry.json));
+  });
+
   it("carries a room's own stream between processes: one frame for every member, in room order, recovered and gap-noticed like a user's", async () => {
     const [a, b] = [await instance({ maxEvents: 3 }), await instance({ maxEvents: 3 })];
     const [inA, inB] = [recorder<RoomStreamEntry>(), recorder<RoomStreamEntry>()];

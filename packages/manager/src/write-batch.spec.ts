@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { UserId } from '@agentwirejs/types';
 import type WebSocket from 'ws';
+import { WriteBatch } from './write-batch';
 import { type Rig, type RigConnection, note, startRig } from './ws-rig.test-helpers';
 
 /** The net.Socket under a server-side `ws` socket (what the batch corks). */
@@ -123,5 +124,34 @@ describe('frames written to a connection in one turn of the event loop leave in 
     expect(rig.unified.getSendQueue(ada.connectionId)).toMatchObject({ frames: 0, dropped: 0 });
     expect((await ada.client.waitForStream(21)).map((message) => (message.payload as { n: number }).n)).toEqual(Array.from({ length: 21 }, (_, n) => n));
     expect(rig.unified.getStats()).toMatchObject({ messagesDropped: 0, slowConsumerCloses: 0 });
+  });
+
+  it('a socket that throws when uncorked, reported to a handler that throws too, leaves every other socket uncorked and nothing escapes the flush', async () => {
+    rig = await startRig();
+    ada = await rig.connect(rig.unified, 'ada');
+    const bob = await rig.connect(rig.unified, 'bob');
+    const [adaSocket, bobSocket] = [ada, bob].map((connection) => netSocketOf(connection.socket)) as [Socket, Socket];
+    const reported: unknown[] = [];
+    const batch = new WriteBatch(true, (error) => {
+      reported.push(error);
+      throw new Error('the app error handler failed');
+    });
+    batch.join(ada.socket, 1 << 20);
+    batch.join(bob.socket, 1 << 20);
+    expect([adaSocket.writableCorked, bobSocket.writableCorked]).toEqual([1, 1]);
+    const failure = new Error('uncork failed');
+    jest.spyOn(adaSocket, 'uncork').mockImplementationOnce(() => {
+      throw failure;
+    });
+    // flush runs in setImmediate in production: a throw here would be an uncaught exception
+    expect(() => batch.flush()).not.toThrow();
+    expect(reported).toEqual([failure]);
+    expect(bobSocket.writableCorked).toBe(0);
+    // the failed socket is out of the batch: a later frame corks it again and the next flush uncorks that
+    adaSocket.uncork();
+    batch.join(ada.socket, 1 << 20);
+    expect(adaSocket.writableCorked).toBe(1);
+    await endOfTurn();
+    expect(adaSocket.writableCorked).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ interface Corkable {
   readonly writableLength: number;
 }
 
-/** A socket's batch is written early once it holds this much: larger writes save no more system calls. */
+/** A socket's batch is written early once it holds more than this: larger writes save no more system calls. */
 const MAX_BATCH_BYTES = 64 * 1024;
 
 /**
@@ -30,7 +30,7 @@ function socketOf(transport: WebSocket): Corkable | null {
  * yields, a room message to each member, a replay: each is one system call per connection
  * instead of one per frame, and the client reads them in one go. Frames are never reordered and
  * wait at most until the next check phase (a frame written in a check phase after the flush ran
- * waits for the next one). A batch is written early once it holds `min(highWaterBytes, 64 KiB)`,
+ * waits for the next one). A batch is written early once it holds more than `min(highWaterBytes, 64 KiB)`,
  * before each frame of a send or of a drain, so the frames of a turn never make a socket that
  * keeps up look backed up (bufferedAmount above the high-water mark): the slow-consumer policy
  * sees what the kernel did not take, as without the batch. A socket destroyed (terminate) before
@@ -38,7 +38,9 @@ function socketOf(transport: WebSocket): Corkable | null {
  * batched; any other transport is written as it is.
  */
 export class WriteBatch {
-  private readonly corked = new Set<Corkable>();
+  /** Sockets corked in this turn; swapped with `flushing` at each flush, so a flush allocates nothing. */
+  private corked = new Set<Corkable>();
+  private flushing = new Set<Corkable>();
   private scheduled = false;
   private readonly flushNow = (): void => this.flush();
 
@@ -75,16 +77,30 @@ export class WriteBatch {
     }
   }
 
-  /** Uncorks every socket corked since the last flush: their frames are written now. */
+  /**
+   * Uncorks every socket corked since the last flush: their frames are written now. It runs in
+   * setImmediate, so nothing may escape it: a socket that throws is reported, and a report that
+   * throws (the app's onError) is dropped, and every other socket is still uncorked.
+   */
   flush(): void {
     this.scheduled = false;
-    for (const socket of this.corked) {
-      try {
-        socket.uncork();
-      } catch (error) {
-        this.report(error, 'send');
+    const sockets = this.corked;
+    this.corked = this.flushing;
+    this.flushing = sockets;
+    try {
+      for (const socket of sockets) {
+        try {
+          socket.uncork();
+        } catch (error) {
+          try {
+            this.report(error, 'send');
+          } catch {
+            // the app's error handler threw: there is no one left to tell
+          }
+        }
       }
+    } finally {
+      sockets.clear();
     }
-    this.corked.clear();
   }
 }

@@ -28,7 +28,7 @@ describe('envelopeWriter', () => {
     }
   });
 
-  it('split around the position (userEnvelopeParts, roomEnvelopeParts), writes at every position what the writers write', () => {
+  it('split around the position (userEnvelopeParts, roomEnvelopeParts), writes at the positions tried what the writers write', () => {
     const ts = '2026-01-01T00:00:00.000Z';
     const messages = [
       { type: 'note', payload: {} },
@@ -44,6 +44,9 @@ describe('envelopeWriter', () => {
         for (const room of ['lobby', 'röom "x"']) {
           const { head, tail } = roomEnvelopeParts(message, room, ts);
           expect(`${head}${seq}${tail}`).toBe(roomEnvelopeWriter(message, room)(seq, ts));
+          // and the room writer against JSON.stringify of the room frame, in contract field order
+          const frame = { type: message.type, seq: null, room, room_seq: seq, ts, thread_id: message.thread_id, run_id: message.run_id, payload: message.payload };
+          expect(roomEnvelopeWriter(message, room)(seq, ts)).toBe(JSON.stringify(frame));
         }
       }
     }

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import Redis from 'ioredis';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { processCpuMs, processesNamed } from '../machine';
 import { BENCH_SECRET } from '../options';
 import { WORKSPACE_ROOT } from '../paths';
@@ -51,7 +52,8 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
   const method =
     `Two gateway processes with AGENTWIRE_REDIS_URL=${BENCH_REDIS_URL} and a key prefix of their own; every one of ${sizes.users} users has a connection (agentwire.v2) on each; ` +
     `each user starts one burst run of ${sizes.events} events of ${sizes.payloadBytes} bytes on the first, and both connections must receive every event in order. ` +
-    `Compared with one in-memory gateway holding both connections of every user. events/s = events received by all connections / time from the first request to the last event.`;
+    `Compared with one in-memory gateway holding both connections of every user. events/s = events received by all connections / time from the first request to the last event. ` +
+    `CPU per event is per event received (each event appended is received by both of its user's connections: per event appended is twice as much); a process's CPU over the wall time is its CPU (every thread) over the window of the two usage reads around the run.`;
   const prefix = `agentwire-bench-${process.pid}-${Date.now()}:`;
   const redis = { AGENTWIRE_REDIS_URL: BENCH_REDIS_URL, AGENTWIRE_REDIS_KEY_PREFIX: prefix };
   const users = await signUsers(BENCH_SECRET, sizes.users);
@@ -63,6 +65,7 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
   const serverUs = { redis: [] as number[], memory: [] as number[] };
   const clientShare = { redis: [] as number[], memory: [] as number[] };
   const redisUs: number[] = [];
+  const redisPerAppendedUs: number[] = [];
   // Where the two gateways' CPU goes: the one the runs start on (it appends every event and reads
   // its own publications back) and the one that only reads them; each one's CPU over the wall time
   // says which process bounds the throughput (past 100%: its collector's threads work beside it).
@@ -109,33 +112,43 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     }
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const item of rep % 2 === 0 ? cases : [...cases].reverse()) {
+        const windowStart = performance.now();
         const before = await Promise.all(item.servers.map((server) => server.usage()));
         const redisBefore = redisPid === null ? null : processCpuMs(redisPid);
         const { report } = await measureThroughput(item.servers[0] as ServerTarget, () =>
           client.unicast(item.group, { events: sizes.events, payloadBytes: sizes.payloadBytes, timeoutMs, alsoReceive: item.also }),
         );
         const after = await Promise.all(item.servers.map((server) => server.usage()));
+        const redisAfter = redisPid === null ? null : processCpuMs(redisPid);
+        // The CPU figures span the usage calls, so their share is taken over that same window (a
+        // little longer than the run: it reads low rather than high).
+        const windowUs = Math.max(1, (performance.now() - windowStart) * 1000);
         const spent = after.map((usage, index) => usage.cpuUs - (before[index]?.cpuUs ?? 0));
         const cpuUs = spent.reduce((sum, us) => sum + us, 0);
+        // Every event is received by both of its user's connections: per event received is the
+        // figure's unit (the issue's baseline was measured so); an event appended is two of them.
+        const received = Math.max(1, report.delivered);
+        const appended = received / (1 + item.also.length);
         let split = '';
         if (item.id === 'redis') {
-          const delivered = Math.max(1, report.delivered);
-          const wallUs = Math.max(1, report.elapsedMs * 1000);
           const [producer = 0, consumer = 0] = spent;
-          producing.us.push(producer / delivered);
-          producing.busy.push((producer / wallUs) * 100);
-          consuming.us.push(consumer / delivered);
-          consuming.busy.push((consumer / wallUs) * 100);
-          split = ` (A ${(producer / delivered).toFixed(2)} µs, ${((producer / wallUs) * 100).toFixed(0)}% CPU; B ${(consumer / delivered).toFixed(2)} µs, ${((consumer / wallUs) * 100).toFixed(0)}% CPU)`;
+          producing.us.push(producer / received);
+          producing.busy.push((producer / windowUs) * 100);
+          consuming.us.push(consumer / received);
+          consuming.busy.push((consumer / windowUs) * 100);
+          split = ` (A ${(producer / received).toFixed(2)} µs, ${((producer / windowUs) * 100).toFixed(0)}% CPU; B ${(consumer / received).toFixed(2)} µs, ${((consumer / windowUs) * 100).toFixed(0)}% CPU)`;
+          if (redisBefore !== null && redisAfter !== null) {
+            const redisCpuUs = (redisAfter - redisBefore) * 1000;
+            redisUs.push(redisCpuUs / received);
+            redisPerAppendedUs.push(redisCpuUs / appended);
+          }
         }
-        const redisAfter = redisPid === null ? null : processCpuMs(redisPid);
-        if (item.id === 'redis' && redisBefore !== null && redisAfter !== null) redisUs.push(((redisAfter - redisBefore) * 1000) / Math.max(1, report.delivered));
         verification.add(`${item.label} rep ${rep + 1}`, report.verdict);
         perSecond[item.id].push(report.perSecond);
-        serverUs[item.id].push(cpuUs / Math.max(1, report.delivered));
+        serverUs[item.id].push(cpuUs / received);
         clientShare[item.id].push(report.clientCpuShare * 100);
         context.progress(
-          `Redis rep ${rep + 1}/${sizes.reps} · ${item.label}: ${thousands(report.perSecond)} events/s, servers ${(cpuUs / Math.max(1, report.delivered)).toFixed(2)} µs/event${split}, ` +
+          `Redis rep ${rep + 1}/${sizes.reps} · ${item.label}: ${thousands(report.perSecond)} events/s, servers ${(cpuUs / received).toFixed(2)} µs/event received${split}, ` +
             `load generator ${percent(report.clientCpuShare)}, ${report.verdict.ok ? 'verified' : `VERIFICATION FAILED: ${report.verdict.problems[0] ?? ''}`}`,
         );
       }
@@ -150,14 +163,15 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     parameters: { ...sizes, redisUrl: BENCH_REDIS_URL },
     figures: (['redis', 'memory'] as const).map((id) =>
       figure(id === 'redis' ? 'two gateways over Redis' : 'one gateway in memory', 'events/s at the clients', 'events/s', perSecond[id], {
-        'gateway CPU per event (all processes)': { unit: 'µs', values: serverUs[id] },
+        'gateway CPU per event received (all gateway processes)': { unit: 'µs', values: serverUs[id] },
         ...(id === 'redis'
           ? {
-              'gateway A (runs start here) CPU per event': { unit: 'µs', values: producing.us },
+              'gateway A (runs start here) CPU per event received': { unit: 'µs', values: producing.us },
               'gateway A CPU over the wall time': { unit: '%', values: producing.busy },
-              'gateway B CPU per event': { unit: 'µs', values: consuming.us },
+              'gateway B CPU per event received': { unit: 'µs', values: consuming.us },
               'gateway B CPU over the wall time': { unit: '%', values: consuming.busy },
-              'redis-server CPU per event (10 ms ticks)': { unit: 'µs', values: redisUs },
+              'redis-server CPU per event received (10 ms ticks)': { unit: 'µs', values: redisUs },
+              'redis-server CPU per event appended': { unit: 'µs', values: redisPerAppendedUs },
             }
           : {}),
         'load generator CPU': { unit: '%', values: clientShare[id] },
@@ -166,7 +180,9 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     // issue 19's targets: the Redis engine within 0.6× of one process in memory, and at most 5 µs of Redis CPU per event
     checks: [
       check('two gateways over Redis / one in memory', '×', pairwise(perSecond.redis, perSecond.memory), { op: '>=', bound: 0.6 }),
-      ...(redisUs.length === 0 ? [] : [check('redis-server CPU per event', 'µs', redisUs, { op: '<=', bound: 5 })]),
+      ...(redisUs.length === 0
+        ? []
+        : [check('redis-server CPU per event received', 'µs', redisUs, { op: '<=', bound: 5 }), check('redis-server CPU per event appended', 'µs', redisPerAppendedUs, null)]),
     ],
     verification: verification.result(),
     method,

@@ -30,10 +30,11 @@ function socketOf(transport: WebSocket): Corkable | null {
  * yields, a room message to each member, a replay: each is one system call per connection
  * instead of one per frame, and the client reads them in one go. Frames are never reordered and
  * wait at most until the next check phase (a frame written in a check phase after the flush ran
- * waits for the next one). A batch is written early once it holds more than `min(highWaterBytes, 64 KiB)`,
- * before each frame of a send or of a drain, so the frames of a turn never make a socket that
- * keeps up look backed up (bufferedAmount above the high-water mark): the slow-consumer policy
- * sees what the kernel did not take, as without the batch. A socket destroyed (terminate) before
+ * waits for the next one). A batch is written early once it holds more than
+ * `min(highWaterBytes, 64 KiB)`, checked before each frame of a send or of a drain, so the
+ * frames of a turn never make a socket that keeps up look backed up (bufferedAmount above the
+ * high-water mark): the slow-consumer policy sees what the kernel did not take, as without the
+ * batch. A socket destroyed (terminate) before
  * the flush loses its batch, as it loses whatever else it had not written. Only `ws` sockets are
  * batched; any other transport is written as it is.
  */

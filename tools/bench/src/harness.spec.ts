@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { type BenchConnection, type Dialect, openConnections } from './client/connection';
 import { runBroadcast, runPaced, runRequests, runUnicast } from './client/runs';
@@ -70,13 +71,24 @@ describe('the harness, with real sockets in one process', () => {
   ])('streams one burst run to each %s client and verifies every stream, twice on the same connections', async (_label, cork) => {
     const server = await start(new RawWsServer({ host: HOST, secret: SECRET, room: false, cork }));
     const connections = await connect(server, 'agentwire', users);
+    // Writes the server's sockets hand to the kernel (a socket a net.Server accepted has `server`).
+    const writev = jest.spyOn(Socket.prototype as unknown as { _writev: (...args: unknown[]) => unknown }, '_writev');
+    const write = jest.spyOn(Socket.prototype as unknown as { _write: (...args: unknown[]) => unknown }, '_write');
+    const serverWrites = (): number => [...writev.mock.contexts, ...write.mock.contexts].filter((socket) => (socket as { server?: unknown }).server != null).length;
     try {
       for (const round of [1, 2]) {
+        const before = serverWrites();
         const report = await runUnicast(connections, { events: 70, payloadBytes: 50, timeoutMs: 10_000 });
         expect({ round, ok: report.verdict.ok, problems: report.verdict.problems, delivered: report.delivered }).toEqual({ round, ok: true, problems: [], delivered: 3 * 72 });
+        // Corked, a connection's frames of one turn leave in one write; otherwise each frame is one.
+        const writes = serverWrites() - before;
+        if (cork) expect(writes).toBeLessThan((3 * 72) / 4);
+        else expect(writes).toBeGreaterThanOrEqual(3 * 72);
       }
       expect(connections.map((connection) => connection.lastSeq)).toEqual([144, 144, 144]);
     } finally {
+      writev.mockRestore();
+      write.mockRestore();
       await closeAll(connections);
       await server.stop();
     }

@@ -13,7 +13,7 @@ import {
 } from '@agentwirejs/protocols';
 import Ajv from 'ajv';
 import { performance } from 'node:perf_hooks';
-import { type RunId, type ThreadId, type UserId, generateRunId, generateThreadId, parseThreadId } from '@agentwirejs/types';
+import { type RunId, type ThreadId, type UserId, flatString, generateRunId, generateThreadId, parseThreadId } from '@agentwirejs/types';
 import { DeadlineHeap } from './deadline-heap';
 import {
   InterruptNotFoundError,
@@ -30,7 +30,7 @@ import { RunCounters, type TrackerMetrics } from './metrics';
 import { type ResolvedTrackerOptions, checkLimit } from './options';
 import { type ReporterHost, createRunReporter } from './reporter';
 import { Retention } from './retention';
-import { type RunRecord, type RunSnapshot, snapshotRun } from './run-record';
+import { type RunRecord, type RunSnapshot, addPhase, snapshotRun, stateHistory } from './run-record';
 import { LiveRunRequest } from './live-run-request';
 import { RUN_STATES, type RunPhase, type RunState, assertRunTransition, isTerminalRunState } from './run-state';
 
@@ -212,7 +212,7 @@ export class RunEngine implements ReporterHost {
       threadId,
       agentName: agent.name,
       state: 'pending',
-      states: [{ state: 'pending', at: now }],
+      states: stateHistory({ state: 'pending', at: now }),
       phase: null,
       phases: [],
       phasesDropped: 0,
@@ -373,7 +373,7 @@ export class RunEngine implements ReporterHost {
     if (run.deadline !== null && record.hangAfterMs !== null) this.deadlines.reschedule(run.deadline, run.dueAt);
     if (phase !== null && record.phase !== phase) {
       record.phase = phase;
-      record.phases.push({ phase, at: now });
+      addPhase(record, { phase, at: now });
       if (record.phases.length > this.options.limits.maxPhaseHistory) {
         record.phases.shift();
         record.phasesDropped += 1;
@@ -559,17 +559,20 @@ export class RunEngine implements ReporterHost {
     const figures = () => ({ duration_ms: now - record.createdAt, event_count: record.eventCount + 1 });
     let payload: RunEventPayload;
     if (ending.state === 'completed') {
-      record.finalResponse = ending.finalResponse;
+      // Kept as long as the run is readable: as text, not as the pieces an agent may have
+      // concatenated it from (`answer += token` keeps every token and join otherwise).
+      record.finalResponse = ending.finalResponse === null ? null : flatString(ending.finalResponse);
       this.move(run, 'completing', now);
       payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'success' }, metadata: { [AGENTWIRE_METADATA_KEY]: figures() } };
       if (ending.finalResponse !== null) payload.result = ending.finalResponse;
     } else if (ending.state === 'cancelled') {
-      record.cancelReason = ending.reason;
+      record.cancelReason = ending.reason === null ? null : flatString(ending.reason);
       this.move(run, 'cancelled', now);
       const detail = ending.reason === null ? { code: 'cancelled', ...figures() } : { code: 'cancelled', reason: ending.reason, ...figures() };
       payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'cancelled' }, metadata: { [AGENTWIRE_METADATA_KEY]: detail } };
     } else {
       const { error } = ending;
+      flatString(error.message);
       record.error = error;
       this.move(run, ending.state, now);
       payload = { type: EventType.RUN_ERROR, message: error.message, code: error.code, metadata: { [AGENTWIRE_METADATA_KEY]: figures() } };

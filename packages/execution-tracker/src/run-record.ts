@@ -53,6 +53,31 @@ export interface RunRecord {
   cancelReason: string | null;
 }
 
+// A finished run stays readable (retention), so what its record keeps is kept per run for
+// minutes: 1,118 bytes of heap before these two, about 870 after (retained-memory.spec.ts).
+
+/** The states a run can enter: pending, starting, running, completing, and how it ended. */
+const MOST_STATES = 5;
+
+/**
+ * A run's state history, starting at `first`, with room for every state a run can enter: grown
+ * by push, an array reserves 17 slots (152 bytes) at its first growth.
+ */
+export function stateHistory(first: StateChange): StateChange[] {
+  const states = new Array<StateChange>(MOST_STATES).fill(first);
+  states.length = 1; // the room stays: V8 trims only when at most half of it, less 8 slots, stays in use
+  return states;
+}
+
+/**
+ * Records a phase change. The first gets a list of one, as most runs have one or two phases: a
+ * push onto the empty list would reserve 17 slots.
+ */
+export function addPhase(record: RunRecord, change: PhaseChange): void {
+  if (record.phases.length === 0) (record as { phases: PhaseChange[] }).phases = [change];
+  else record.phases.push(change);
+}
+
 /** A read-only copy of a run record, as the tracker hands it out. */
 export type RunSnapshot = Readonly<Omit<RunRecord, 'states' | 'phases'>> & {
   readonly states: readonly StateChange[];

@@ -10,24 +10,13 @@ import {
   parseRunId,
   parseUserId,
 } from './index';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heldHeapBytesEach } from './testing';
 
-/** The heap bytes each value made by `make` keeps, over `count` values held at once (full collections around). */
+/** The heap bytes each id made by `make` keeps, over `count` ids held at once (all distinct). */
 function heapBytesEach(count: number, make: () => string): number {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  const used = (): number => {
-    gc();
-    gc();
-    return getHeapStatistics().used_heap_size;
-  };
-  const held: string[] = new Array<string>(count);
-  const before = used();
-  for (let i = 0; i < count; i += 1) held[i] = make();
-  const after = used();
+  const { bytesEach, held } = heldHeapBytesEach(count, make);
   expect(new Set(held).size).toBe(count);
-  return (after - before) / count;
+  return bytesEach;
 }
 
 describe('branded ids', () => {

@@ -1,4 +1,5 @@
 export { AgentwireError, IllegalStateTransitionError, InvalidIdError, TypesErrorCode, describeValue } from './errors';
+export { flatString } from './strings';
 export {
   ID_MAX_LENGTH,
   USER_ID_MAX_BYTES,

@@ -1,4 +1,6 @@
 /** @agentwirejs/types/testing: checks the packages' specs share, so no package writes them again. */
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { AgentwireError } from './errors';
 
 /**
@@ -27,4 +29,35 @@ export function errorCodeTableProblems(
   const used = new Set(samples.map((error) => error.code));
   for (const code of seen) if (!used.has(code)) problems.push(`code ${code} belongs to no class`);
   return problems;
+}
+
+/** What heldHeapBytesEach measured: the bytes each value keeps, and the values (still held). */
+export interface HeldHeap<T> {
+  readonly bytesEach: number;
+  readonly held: readonly T[];
+}
+
+/**
+ * V8's used heap after full collections: compare two readings around work that keeps something
+ * to learn what it keeps (a figure of memory, not of time). It exposes `gc` to this process.
+ */
+export function usedHeapAfterFullCollections(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return getHeapStatistics().used_heap_size;
+}
+
+/**
+ * The heap each of `count` values made by `make` keeps while all of them are held: the used heap
+ * after full collections, before and after making them, over `count`. What a value held long
+ * really costs, its pieces and boxed numbers included.
+ */
+export function heldHeapBytesEach<T>(count: number, make: (index: number) => T): HeldHeap<T> {
+  const held = new Array<T>(count);
+  const before = usedHeapAfterFullCollections();
+  for (let index = 0; index < count; index += 1) held[index] = make(index);
+  const after = usedHeapAfterFullCollections();
+  return { bytesEach: (after - before) / count, held };
 }

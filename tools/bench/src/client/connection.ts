@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { monotonicUs } from '../machine';
 import type { BenchUser } from '../tokens';
-import { type EnvelopeHeader, readEnvelope } from './envelope-reader';
+import { type EnvelopeHeader, HeldStrings, readEnvelope } from './envelope-reader';
 
 /**
  * How a client speaks to a server: `agentwire` (one JSON envelope per text frame, token in the
@@ -48,6 +48,8 @@ export class BenchConnection {
   textCollector: TextCollector | null = null;
   /** Messages that were not JSON envelopes (protocol errors). */
   malformed = 0;
+  /** The headers' strings, copied out of their frames (the collectors hold headers until they verify a run). */
+  private readonly strings = new HeldStrings();
 
   private constructor(
     readonly userId: string,
@@ -131,7 +133,7 @@ export class BenchConnection {
         return;
       }
       if (this.textCollector !== null) return this.textCollector(text, atUs);
-      const envelope = readEnvelope(text);
+      const envelope = readEnvelope(text, 0, '', this.strings);
       if (envelope === null) this.malformed += 1;
       else this.deliver(envelope, atUs);
     });
@@ -164,7 +166,7 @@ export class BenchConnection {
         else this.malformed += 1;
         return;
       }
-      const envelope = text.startsWith(SOCKET_IO_MESSAGE) ? readEnvelope(text, SOCKET_IO_MESSAGE.length, ']') : null;
+      const envelope = text.startsWith(SOCKET_IO_MESSAGE) ? readEnvelope(text, SOCKET_IO_MESSAGE.length, ']', this.strings) : null;
       if (envelope === null) this.malformed += 1;
       else this.deliver(envelope, atUs);
     });

@@ -43,7 +43,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(() => se
 describe('AppendQueue', () => {
   it('sends the appends of many users made in one tick in one call per 32 users, each user one batch', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
     const users = Array.from({ length: 100 }, (_, i) => user(`u${i}`));
     const appended = users.flatMap((userId) => [queue.enqueue(userId, note(1)), queue.enqueue(userId, note(2))]);
     await tick();
@@ -62,7 +62,7 @@ describe('AppendQueue', () => {
 
   it("keeps one batch per user out at a time: a user's later appends wait for it, other users' go at once", async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
     const first = queue.enqueue(user('ann'), note(1));
     await tick();
     const second = queue.enqueue(user('ann'), note(2));
@@ -79,7 +79,7 @@ describe('AppendQueue', () => {
 
   it('fails every append of a call that fails, and goes on with the next ones', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
     const lost = [queue.enqueue(user('ann'), note(1)), queue.enqueue(user('bob'), note(1))].map((promise) => promise.then(
       () => 'appended',
       (error: unknown) => (error as Error).message,
@@ -97,16 +97,33 @@ describe('AppendQueue', () => {
 
   it('fails only the user whose batch Redis refused; the others of the call get their seqs', async () => {
     const refusal = new Error('refused');
-    const queue = new AppendQueue(async (_batchId, batches) => batches.map(({ userId }) => (userId === 'bob' ? refusal : 1)), 10_000, 256, 32, () => true);
+    const queue = new AppendQueue(async (_batchId, batches) => batches.map(({ userId }) => (userId === 'bob' ? refusal : 1)), 10_000, 256, 32, () => true, () => undefined);
     const outcomes = await Promise.all(
       ['ann', 'bob', 'cyd'].map((name) => queue.enqueue(user(name), note(1)).then((entry) => `${entry.userId}:${entry.seq}`, (error: unknown) => error)),
     );
     expect(outcomes).toEqual(['ann:1', refusal, 'cyd:1']);
   });
 
+  it('tells `stored` once per stored batch, with its last seq, before any of its appends resolves; a refused batch is not told', async () => {
+    const told: string[] = [];
+    const refusal = new Error('refused');
+    const queue = new AppendQueue(
+      async (_batchId, batches) => batches.map(({ userId }) => (userId === 'bob' ? refusal : 5)),
+      10_000,
+      256,
+      32,
+      () => true,
+      (userId, lastSeq) => told.push(`${userId} stored to ${lastSeq}`),
+    );
+    const appended = [1, 2, 3].map((n) => queue.enqueue(user('ann'), note(n)).then((entry) => told.push(`ann:${entry.seq} resolved`)));
+    const refused = queue.enqueue(user('bob'), note(1)).catch(() => told.push('bob refused'));
+    await Promise.all([...appended, refused]);
+    expect(told).toEqual(['ann stored to 7', 'ann:5 resolved', 'ann:6 resolved', 'ann:7 resolved', 'bob refused']);
+  });
+
   it('refuses an append past maxBuffered at once while Redis is unreachable, with BackplaneUnavailableError', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 2, 256, 32, () => false);
+    const queue = new AppendQueue(calls.send, 2, 256, 32, () => false, () => undefined);
     const kept = [queue.enqueue(user('ann'), note(1)), queue.enqueue(user('bob'), note(1))];
     await expect(queue.enqueue(user('cyd'), note(1))).rejects.toBeInstanceOf(BackplaneUnavailableError);
     await tick();
@@ -116,7 +133,7 @@ describe('AppendQueue', () => {
 
   it('keeps every append past maxBuffered while Redis answers (a busy process, not an outage), in order', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 2, 256, 32, () => true);
+    const queue = new AppendQueue(calls.send, 2, 256, 32, () => true, () => undefined);
     const appended = [1, 2, 3, 4].map((n) => queue.enqueue(user('ann'), note(n)));
     expect(queue.size).toBe(4);
     await tick();

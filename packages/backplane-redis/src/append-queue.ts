@@ -64,6 +64,8 @@ export class AppendQueue {
     private readonly maxUsersPerCall: number,
     /** Whether Redis answers now (both connections ready). */
     private readonly reachable: () => boolean,
+    /** Told once per batch Redis stored, with its last seq, before the batch's appends resolve. */
+    private readonly stored: (userId: UserId, lastSeq: number) => void,
   ) {}
 
   /** Appends waiting for Redis or in flight. */
@@ -81,7 +83,10 @@ export class AppendQueue {
     this.buffered += 1;
     const target = queue;
     return new Promise<StreamEntry>((resolve, reject) => {
-      target.waiting.push({ ...append, resolve, reject });
+      // Field by field, not by spread: one object of one shape for every append (a spread copy
+      // was 4.6% of a producing gateway's CPU in the Redis benchmark's profile).
+      const { head, tail, message, ts, appendedAt } = append;
+      target.waiting.push({ head, tail, message, ts, appendedAt, resolve, reject });
       if (target.inFlight === null) this.queueFlush();
     });
   }
@@ -153,8 +158,10 @@ export class AppendQueue {
           call.forEach((queue, index) => {
             const first = firsts[index];
             const batch = queue.inFlight as readonly Waiting[];
-            if (typeof first === 'number') batch.forEach((append, i) => append.resolve(toEntry(queue.userId, first + i, append)));
-            else for (const append of batch) append.reject(first ?? new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
+            if (typeof first === 'number') {
+              this.stored(queue.userId, first + batch.length - 1);
+              batch.forEach((append, i) => append.resolve(toEntry(queue.userId, first + i, append)));
+            } else for (const append of batch) append.reject(first ?? new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
           }),
         (error: unknown) => call.forEach((queue) => (queue.inFlight as readonly Waiting[]).forEach((append) => append.reject(error))),
       )

@@ -126,8 +126,12 @@ export class RedisBackplane implements Backplane {
     this.rooms = { meta: (id) => keys.roomStreamMeta(id), log: (id) => keys.roomStreamLog(id), channel: (id) => keys.roomStreamChannel(id), known: new Map() };
     const ready = (): boolean => this.status() === 'ready';
     const { maxBufferedAppends, maxBatchSize } = this.options;
-    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready);
-    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready);
+    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, seq) =>
+      this.noteSeq(this.users, id, seq),
+    );
+    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, seq) =>
+      this.noteSeq(this.rooms, id, seq),
+    );
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
     this.feeds = new UserFeeds(this.feedSource(this.users, (userId, active) => this.presence.setUserActive(userId, active), gapNotice), this.options);
     // A room stream's listeners make no user online: appendToAll never reaches a room.
@@ -161,11 +165,17 @@ export class RedisBackplane implements Backplane {
     await this.connection.waitUntilReady(this.options.connectTimeoutMs);
   }
 
-  async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
-    this.assertOpen();
-    const now = this.options.now();
-    const template = this.template(message, now);
-    return this.enqueue(this.users, this.appends, userId, template.forUser(userId), template, now);
+  // Not async: the queue's promise is returned as it is (an async function would wrap it in one
+  // more, two more microtask turns per event); what throws before it is a rejection all the same.
+  appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
+    try {
+      this.assertOpen();
+      const now = this.options.now();
+      const template = this.template(message, now);
+      return this.enqueue(this.appends, userId, template.forUser(userId), template, now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Appends to the room's own stream and, serialized once with it, to the stream of every user with a join in the room in a live process. */
@@ -176,7 +186,7 @@ export class RedisBackplane implements Backplane {
     const id = roomStreamId(room);
     const [users] = await Promise.all([
       this.presence.roomMembers(room).then((members) => this.appendToEach(members, template, now)),
-      this.enqueue(this.rooms, this.roomAppends, id, template.forRoom(room), template, now),
+      this.enqueue(this.roomAppends, id, template.forRoom(room), template, now),
     ]);
     return users;
   }
@@ -193,7 +203,7 @@ export class RedisBackplane implements Backplane {
     this.assertOpen();
     const now = this.options.now();
     const template = this.template(message, now);
-    return this.enqueue(this.rooms, this.roomAppends, roomStreamId(room), template.forRoom(room), template, now);
+    return this.enqueue(this.roomAppends, roomStreamId(room), template.forRoom(room), template, now);
   }
 
   /** Delivers the room stream's entries from now on, in every process, in order (as subscribeUser does for a user). */
@@ -323,17 +333,14 @@ export class RedisBackplane implements Backplane {
     // In chunks, so a large room never takes more than a batch's worth of the append buffer.
     for (let i = 0; i < userIds.length; i += this.options.maxBatchSize) {
       this.assertOpen();
-      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(this.users, this.appends, userId, template.forUser(userId), template, now)));
+      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(this.appends, userId, template.forUser(userId), template, now)));
     }
     return userIds.length;
   }
 
-  private enqueue(kind: StreamKind, queue: AppendQueue, id: UserId, parts: EnvelopeParts, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
-    const append: QueuedAppend = { head: parts.head, tail: parts.tail, message: template.message, ts: template.ts, appendedAt: now };
-    return queue.enqueue(id, append).then((entry) => {
-      this.noteSeq(kind, id, entry.seq);
-      return entry;
-    });
+  /** Queues one append (the queue notes each stored batch's last seq, see the AppendQueues' `stored`). */
+  private enqueue(queue: AppendQueue, id: UserId, parts: EnvelopeParts, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
+    return queue.enqueue(id, { head: parts.head, tail: parts.tail, message: template.message, ts: template.ts, appendedAt: now });
   }
 
   /** What the feeds of one kind of stream need from Redis. */

@@ -124,6 +124,7 @@ export class UserFeeds {
         void this.recover(feed);
       }
     }
+    this.noteDelivered(feed);
   }
 
   /** After the subscriber connection came back: subscribes every channel again, then recovers every user. */
@@ -181,6 +182,7 @@ export class UserFeeds {
         void this.recover(feed);
       }
     }
+    this.noteDelivered(feed);
   }
 
   private remove(feed: UserFeed, listener: StreamListener): void {
@@ -253,11 +255,13 @@ export class UserFeeds {
         // Beyond what the read covered: read again.
         feed.pending = candidates.slice(i);
         feed.again = true;
+        this.noteDelivered(feed);
         return;
       }
       this.deliver(feed, entry);
     }
     if (known > feed.delivered) this.deliverGap(feed, { fromSeq: feed.delivered + 1, toSeq: known });
+    this.noteDelivered(feed);
   }
 
   private deliverGap(feed: UserFeed, gap: StreamGap): void {
@@ -265,9 +269,14 @@ export class UserFeeds {
     this.deliver(feed, this.source.gapNotice(feed.userId, gap, this.options.now()));
   }
 
+  /** Tells the source the newest seq delivered, once per publication or read rather than once per entry. */
+  private noteDelivered(feed: UserFeed): void {
+    this.source.noteSeq(feed.userId, feed.delivered);
+  }
+
+  /** Hands one entry to the listeners; the caller notes the seq (noteDelivered) once it has delivered what it holds. */
   private deliver(feed: UserFeed, entry: StreamEntry): void {
     feed.delivered = entry.seq;
-    this.source.noteSeq(feed.userId, entry.seq);
     for (const listener of feed.listeners) {
       try {
         listener(entry);

@@ -88,6 +88,16 @@ export const DEFAULT_USER_MESSAGE_AGENT = 'demo';
  */
 export const RUN_EVENTS_IN_FLIGHT = 32;
 
+/**
+ * Events of one run waiting behind those in flight at which its agent's reporter calls start to
+ * wait (the tracker's eventHighWater, 64 on its own). With 32 in flight, 16 more keep every
+ * round trip full, and less of each run waits on the heap: over Redis, where events wait for
+ * their round trips, the producing gateway spent about 7% less CPU per event (12.5–15.7 µs
+ * against 13.4–16.7, two alternating runs of four repetitions each; the young collections copy
+ * what waits).
+ */
+export const RUN_EVENT_HIGH_WATER = 16;
+
 /** What createAgentwireServer takes (README of @agentwirejs/server: every option, its default). */
 export interface AgentwireServerOptions {
   /** Settings: `loadConfig(process.env)` of @agentwirejs/config (limits, replay, Redis URL, …). */
@@ -188,6 +198,7 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
   registerExecutionTracker(container, {
     ...trackerOptionsFromConfig(config),
     maxEventsInFlight: RUN_EVENTS_IN_FLIGHT,
+    eventHighWater: RUN_EVENT_HIGH_WATER,
     // An agent's CUSTOM events must be ones the app registered, with valid values.
     ...(appExtensions === undefined ? {} : { checkCustomEvent: (name: string, value: unknown) => validateCustomEventValue(appExtensions, name, value) }),
     sink: container.resolve(WebSocketManagerFactory).getUnifiedManager(),

@@ -1,6 +1,6 @@
 import { type OutboundMessage, messageBody, userEnvelopeParts } from '@agentwirejs/protocols';
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
-import { usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
+import { settledUsedHeap, usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
 import { BackplaneUnavailableError } from './errors';
 
@@ -122,7 +122,26 @@ describe('AppendQueue', () => {
     expect(told).toEqual(['ann stored to 7', 'ann:5 resolved', 'ann:6 resolved', 'ann:7 resolved', 'bob refused']);
   });
 
-  it('holds an append that is out as its text, not as the pieces its envelope was concatenated from', async () => {
+  it('fails only the batch whose `stored` throws; the other users of the call get their seqs', async () => {
+    const broken = new Error('noting failed');
+    const queue = new AppendQueue(
+      async (_batchId, batches) => batches.map(() => 1),
+      10_000,
+      256,
+      32,
+      () => true,
+      (userId) => {
+        if (userId === 'bob') throw broken;
+      },
+    );
+    const outcomes = await Promise.all(
+      ['ann', 'bob', 'cyd'].map((name) => queue.enqueue(user(name), note(1)).then((entry) => `${entry.userId}:${entry.seq}`, (error: unknown) => error)),
+    );
+    expect(outcomes).toEqual(['ann:1', broken, 'cyd:1']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('holds an append waiting for Redis as its text, not as the pieces its envelope was concatenated from', async () => {
     const calls = new Calls();
     const queue = new AppendQueue(calls.send, 100_000, 256, 32, () => true, () => undefined);
     const users = Array.from({ length: 200 }, (_, i) => user(`user-${i}`));
@@ -135,16 +154,17 @@ describe('AppendQueue', () => {
     };
     const appends = 6_400;
     const enqueueAll = (from: number): Promise<unknown>[] => Array.from({ length: appends }, (_, n) => queue.enqueue(users[n % users.length] as UserId, append(from + n)));
-    // Two rounds, all of them out (nothing is answered): the heap is read between them and after
-    // the second, so what the first settled (a spec file before this one let go) is not counted.
+    // Two rounds, nothing answered: the first round's batches are out at Redis, the second's wait
+    // here behind them. The heap is read between the rounds and after the second, so what the
+    // first settled (a spec file before this one let go) is not counted.
     const pending = enqueueAll(0);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // lets a previous spec file's teardown finish first
-    const before = usedHeapAfterFullCollections();
+    await tick();
+    const before = await settledUsedHeap(); // once a spec file before this one has let its memory go
     pending.push(...enqueueAll(appends));
     await tick();
     const after = usedHeapAfterFullCollections();
     expect(queue.size).toBe(2 * appends);
-    // measured 1,349 bytes per append out (its message and delta included); 1,864 with the pieces
+    // measured 1,349 bytes per waiting append (its message and delta included); 1,864 with the pieces
     expect((after - before) / appends).toBeLessThan(1_600);
     calls.answerAll(); // the first round's batches; the second round's go out then
     await tick();

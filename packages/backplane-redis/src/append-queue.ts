@@ -162,7 +162,13 @@ export class AppendQueue {
             const first = firsts[index];
             const batch = queue.inFlight as readonly Waiting[];
             if (typeof first === 'number') {
-              this.stored(queue.userId, first + batch.length - 1);
+              try {
+                this.stored(queue.userId, first + batch.length - 1);
+              } catch (error) {
+                // Its own appends fail with it; the other users' batches of the call still settle.
+                for (const append of batch) append.reject(error);
+                return;
+              }
               batch.forEach((append, i) => append.resolve(toEntry(queue.userId, first + i, append)));
             } else for (const append of batch) append.reject(first ?? new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
           }),

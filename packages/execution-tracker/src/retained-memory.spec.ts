@@ -1,5 +1,5 @@
 import type { AgentEventSink, AgentRunResult, SendResult } from '@agentwirejs/protocols';
-import { usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
+import { settledUsedHeap, usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { createHarness, scriptedAgent } from './harness.test-helpers';
 
 const RUNS = 5_000;
@@ -13,9 +13,9 @@ const discardingSink: AgentEventSink = {
 /**
  * The heap each finished run keeps in the tracker (its retained record and indexes): RUNS runs
  * that report one phase and return what `answer` builds, then RUNS more, all kept (retention
- * bounded at 2 × RUNS); the used heap after full collections is read between the two rounds and
- * after the second, so what the first round settled (compiled code, a spec file before this one
- * let go) is not counted.
+ * bounded at 2 × RUNS); the used heap after full collections is read between the two rounds, once
+ * settled, and after the second, so what the first round settled (compiled code) and what a spec
+ * file before this one lets go are not counted.
  */
 async function heapPerRetainedRun(answer: (run: number) => string): Promise<number> {
   const h = createHarness({ sink: discardingSink, maxRetainedRuns: 2 * RUNS });
@@ -31,7 +31,7 @@ async function heapPerRetainedRun(answer: (run: number) => string): Promise<numb
     }
   };
   await round();
-  const before = usedHeapAfterFullCollections();
+  const before = await settledUsedHeap();
   await round();
   const after = usedHeapAfterFullCollections();
   expect(h.registry.metrics()).toMatchObject({ active: 0, retained: 2 * RUNS, ended: { completed: 2 * RUNS } });

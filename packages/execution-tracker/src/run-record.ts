@@ -33,8 +33,11 @@ export interface RunRecord {
   /** Every state entered, in order (at most five entries). */
   readonly states: StateChange[];
   phase: RunPhase | null;
-  /** Phase changes in order; the oldest are dropped beyond maxPhaseHistory. */
-  readonly phases: PhaseChange[];
+  /**
+   * Phase changes in order; the oldest are dropped beyond maxPhaseHistory. The tracker replaces
+   * the list at the first phase (see addPhase): read it from the record, do not keep it.
+   */
+  phases: PhaseChange[];
   phasesDropped: number;
   readonly createdAt: number;
   /** When the ending was decided (the agent returned, failed, or the run was ended). */
@@ -70,11 +73,12 @@ export function stateHistory(first: StateChange): StateChange[] {
 }
 
 /**
- * Records a phase change. The first gets a list of one, as most runs have one or two phases: a
- * push onto the empty list would reserve 17 slots.
+ * Records a phase change. The first gets a new list of one: a push onto the empty list would
+ * reserve 17 slots, which a run with one phase (the common case) would keep; a second phase grows
+ * the list as a push does.
  */
 export function addPhase(record: RunRecord, change: PhaseChange): void {
-  if (record.phases.length === 0) (record as { phases: PhaseChange[] }).phases = [change];
+  if (record.phases.length === 0) record.phases = [change];
   else record.phases.push(change);
 }
 

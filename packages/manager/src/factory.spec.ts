@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { InMemoryBackplane } from './in-memory-backplane';
 import { RecordingTransport } from '@agentwirejs/protocols/testing';
 import { type UserId, WebSocketManagerMode } from '@agentwirejs/types';
+import { usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { container } from 'tsyringe';
 import { WEB_SOCKET_MANAGER_OPTIONS, registerWebSocketManagerFactory } from './container';
 import { FactoryOnlyError } from './errors';
@@ -107,8 +106,6 @@ describe('the cost of a connection', () => {
   });
 
   it('costs well under 2 KB of heap per connection, beyond the socket and the user stream', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const backplane = new InMemoryBackplane({ sweepIntervalMs: 0, maxEvents: 10 });
     const factory = new WebSocketManagerFactory({ heartbeatIntervalMs: 0, backplane, maxConnections: 1_000_000 });
     const manager = factory.getUnifiedManager();
@@ -118,11 +115,9 @@ describe('the cost of a connection', () => {
     for (const user of users) await backplane.appendToUser(user, note({})); // the users' streams exist before measuring
     const warm = new RecordingTransport();
     await manager.addConnection(warm, { userId: uid('warm-up') });
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = usedHeapAfterFullCollections();
     for (let i = 0; i < count; i += 1) await manager.addConnection(sockets[i] as FakeSocket, { userId: users[i >> 1] as UserId });
-    gc();
-    const perConnection = (process.memoryUsage().heapUsed - before) / count;
+    const perConnection = (usedHeapAfterFullCollections() - before) / count;
     expect(manager.getConnectionCount()).toBe(count + 1);
     expect(perConnection).toBeLessThan(2048);
     await factory.shutdown();

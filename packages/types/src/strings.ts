@@ -4,7 +4,8 @@
  * cons strings: every piece and every join stay on the heap for as long as the result is held,
  * and each young-generation collection copies them all. Reading one character flattens the
  * string in place; the next collection then drops the tree. Worth it for a string held long
- * (an id, a finished run's answer); the text and identity are unchanged.
+ * (an id, a finished run's answer); the text and identity are unchanged. A slice of a longer
+ * string already counts as flat, so it is not copied and still keeps the longer one alive.
  */
 export function flatString<T extends string>(text: T): T {
   text.charCodeAt(0);

@@ -43,10 +43,30 @@ export interface HeldHeap<T> {
  */
 export function usedHeapAfterFullCollections(): number {
   setFlagsFromString('--expose-gc');
+  // Collections would otherwise also drop the bytecode of functions not run for a while (a spec
+  // file's that ran before): memory let go that the work measured did not free.
+  setFlagsFromString('--no-flush-bytecode');
   const gc = runInNewContext('gc') as () => void;
   gc();
   gc();
   return getHeapStatistics().used_heap_size;
+}
+
+/**
+ * usedHeapAfterFullCollections once it has settled: read every `intervalMs` until two readings in
+ * a row differ by less than `toleranceBytes` (at most `attempts` readings). In a jest worker a
+ * spec file that ran before lets its memory go some time after it ended; a reading taken before
+ * that would count it as freed by the work measured.
+ */
+export async function settledUsedHeap({ toleranceBytes = 64 * 1024, intervalMs = 50, attempts = 40 } = {}): Promise<number> {
+  let last = usedHeapAfterFullCollections();
+  for (let attempt = 1; attempt < attempts; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const now = usedHeapAfterFullCollections();
+    if (Math.abs(now - last) < toleranceBytes) return now;
+    last = now;
+  }
+  return last;
 }
 
 /**

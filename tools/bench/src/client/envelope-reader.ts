@@ -26,7 +26,7 @@ const OPTIONAL_IDS = ['user_id', 'thread_id', 'run_id'] as const;
 export class HeldStrings {
   private readonly copies = new Map<string, string>();
 
-  constructor(private readonly limit = 10_000) {}
+  constructor(private readonly limit = 1_000) {}
 
   /** Distinct texts held. */
   get size(): number {

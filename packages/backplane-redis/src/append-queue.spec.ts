@@ -1,4 +1,4 @@
-import { type OutboundMessage, messageBody, userEnvelopeParts } from '@agentwirejs/protocols';
+import { type OutboundMessage, type StreamEntry, messageBody, userEnvelopeParts } from '@agentwirejs/protocols';
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { settledUsedHeap, usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
@@ -105,7 +105,7 @@ describe('AppendQueue', () => {
     expect(outcomes).toEqual(['ann:1', refusal, 'cyd:1']);
   });
 
-  it('tells `stored` once per stored batch, with its last seq, before any of its appends resolves; a refused batch is not told', async () => {
+  it('tells `stored` once per stored batch, with its entries (those its appends resolve with), before any of them resolves; a refused batch is not told', async () => {
     const told: string[] = [];
     const refusal = new Error('refused');
     const queue = new AppendQueue(
@@ -114,12 +114,25 @@ describe('AppendQueue', () => {
       256,
       32,
       () => true,
-      (userId, lastSeq) => told.push(`${userId} stored to ${lastSeq}`),
+      (userId, entries) => {
+        told.push(`${userId} stored ${entries.map((entry) => `${entry.seq} ${entry.json}`).join(', ')}`);
+        storedEntries.push(...entries);
+      },
     );
-    const appended = [1, 2, 3].map((n) => queue.enqueue(user('ann'), note(n)).then((entry) => told.push(`ann:${entry.seq} resolved`)));
+    const storedEntries: StreamEntry[] = [];
+    const appended = [1, 2, 3].map((n) => queue.enqueue(user('ann'), note(n)).then((entry) => told.push(`ann:${entry.seq} resolved`) && entry));
     const refused = queue.enqueue(user('bob'), note(1)).catch(() => told.push('bob refused'));
-    await Promise.all([...appended, refused]);
-    expect(told).toEqual(['ann stored to 7', 'ann:5 resolved', 'ann:6 resolved', 'ann:7 resolved', 'bob refused']);
+    const [entries] = await Promise.all([Promise.all(appended), refused]);
+    expect(told).toEqual([
+      'ann stored 5 {"type":"note","seq":5,"payload":{"n":1}}, 6 {"type":"note","seq":6,"payload":{"n":2}}, 7 {"type":"note","seq":7,"payload":{"n":3}}',
+      'ann:5 resolved',
+      'ann:6 resolved',
+      'ann:7 resolved',
+      'bob refused',
+    ]);
+    // the very entries the appends resolve with
+    expect(entries).toHaveLength(3);
+    entries.forEach((entry, i) => expect(entry).toBe(storedEntries[i]));
   });
 
   it('fails only the batch whose `stored` throws; the other users of the call get their seqs', async () => {

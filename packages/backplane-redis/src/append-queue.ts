@@ -64,8 +64,11 @@ export class AppendQueue {
     private readonly maxUsersPerCall: number,
     /** Whether Redis answers now (both connections ready). */
     private readonly reachable: () => boolean,
-    /** Told once per batch Redis stored, with its last seq, before the batch's appends resolve. */
-    private readonly stored: (userId: UserId, lastSeq: number) => void,
+    /**
+     * Told once per batch Redis stored, with its entries in seq order (what its appends resolve
+     * with), before they resolve: a throw fails that batch's appends alone.
+     */
+    private readonly stored: (userId: UserId, entries: readonly StreamEntry[]) => void,
   ) {}
 
   /** Appends waiting for Redis or in flight. */
@@ -162,14 +165,15 @@ export class AppendQueue {
             const first = firsts[index];
             const batch = queue.inFlight as readonly Waiting[];
             if (typeof first === 'number') {
+              const entries = batch.map((append, i) => toEntry(queue.userId, first + i, append));
               try {
-                this.stored(queue.userId, first + batch.length - 1);
+                this.stored(queue.userId, entries);
               } catch (error) {
                 // Its own appends fail with it; the other users' batches of the call still settle.
                 for (const append of batch) append.reject(error);
                 return;
               }
-              batch.forEach((append, i) => append.resolve(toEntry(queue.userId, first + i, append)));
+              batch.forEach((append, i) => append.resolve(entries[i] as StreamEntry));
             } else for (const append of batch) append.reject(first ?? new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
           }),
         (error: unknown) => call.forEach((queue) => (queue.inFlight as readonly Waiting[]).forEach((append) => append.reject(error))),

@@ -1,4 +1,4 @@
-import { type RawLogEntry, batchText, entriesFromLog, parsePublication } from './entries';
+import { type RawLogEntry, batchEndsBy, batchText, entriesFromLog, parsePublication } from './entries';
 import { testUser } from './redis.test-helpers';
 
 describe('the batch text stored and published for one user', () => {
@@ -15,6 +15,18 @@ describe('the batch text stored and published for one user', () => {
       [41, 1_000, '{"type":"note","seq":41,"payload":{"n":0}}', user],
       [42, 1_002, '{"type":"note","seq":42,"payload":{"text":"a b\\nc"}}', user],
     ]);
+  });
+
+  it('tells whether a publication ends by a seq without reading its lines: a malformed line still takes its seq', () => {
+    expect(batchEndsBy(asStored(41), 42)).toBe(true);
+    expect(batchEndsBy(asStored(41), 100)).toBe(true);
+    expect(batchEndsBy(asStored(41), 41)).toBe(false); // 42 is beyond
+    expect(batchEndsBy(asStored(41), 40)).toBe(false);
+    expect(batchEndsBy(`@7\nnot a line\n${batchText(appends)}`, 9)).toBe(true);
+    expect(batchEndsBy(`@7\nnot a line\n${batchText(appends)}`, 8)).toBe(false);
+    expect(batchEndsBy('@7', 7)).toBe(true); // no lines: nothing beyond
+    // not a batch: never passed over
+    for (const text of ['@x\n1 2 {}', '@0\n1 2 {}', '@-3\n1 2 {}', '3 1000 {"type":"note","seq":3}', '']) expect(batchEndsBy(text, 1_000)).toBe(false);
   });
 
   it('reads the same entries from the log, where a batch is stored under its last seq', () => {

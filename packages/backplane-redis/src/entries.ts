@@ -141,6 +141,22 @@ function entriesFromBatch(userId: UserId, text: string): StreamEntry[] {
 }
 
 /**
+ * True when `payload` is a batch publication (see batchText) whose entries all have seqs up to
+ * `seq`: told from its first seq and its number of lines, without reading them. False for
+ * anything else (a legacy publication is read). A process that delivered its own appends from
+ * Redis's reply passes over their publication this way.
+ */
+export function batchEndsBy(payload: string, seq: number): boolean {
+  if (!payload.startsWith(BATCH_MARK)) return false;
+  let end = payload.indexOf('\n');
+  const first = Number(payload.slice(BATCH_MARK.length, end < 0 ? payload.length : end));
+  if (!Number.isSafeInteger(first) || first < 1 || first > seq) return false;
+  let last = first - 1;
+  for (; end >= 0 && last <= seq; end = payload.indexOf('\n', end + 1)) last += 1;
+  return last <= seq;
+}
+
+/**
  * The entries of a publication: a batch's text (see batchText), or the lines `<seq> <appendedAt>
  * <json>` a process of an earlier release publishes.
  */

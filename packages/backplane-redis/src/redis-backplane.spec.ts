@@ -5,7 +5,7 @@ import { isGapNotice } from './entries';
 import { RedisKeys } from './keys';
 import type { RedisBackplaneOptions } from './options';
 import { RedisBackplane } from './redis-backplane';
-import { adminClient, clientLines, cutConnection, deleteKeys, eventually, note, range, recorder, storedSeqs, testOptions, testPrefix, testUser, useTestbed, userBatchArgs } from './redis.test-helpers';
+import { CuttableProxy, adminClient, clientLines, cutConnection, deleteKeys, eventually, note, range, recorder, storedSeqs, testOptions, testPrefix, testUser, useTestbed, userBatchArgs } from './redis.test-helpers';
 import { APPEND_SCRIPT } from './scripts';
 
 defineBackplaneConformance(describe, it, 'RedisBackplane', async (limits) => {
@@ -45,6 +45,49 @@ describe('RedisBackplane across processes', () => {
     const args = ['a:test', `lost-${Math.random()}`, Date.now(), maxEvents, 60_000, 0, 1, ...userBatchArgs('nowhere', 0, appends)];
     await APPEND_SCRIPT.run(bed.admin, [keys.userMeta(userId), keys.userLog(userId)], args);
   }
+
+  it("delivers a process's own appends to its listeners from Redis's reply, without waiting for their publication, and does not deliver them again when it comes", async () => {
+    const proxy = bed.track(await CuttableProxy.start());
+    const [own, other] = [await instance({ url: proxy.url }), await instance()];
+    const pia = testUser('pia');
+    const seen = recorder();
+    await own.subscribeUser(pia, seen.listener);
+
+    proxy.holdSubscribers();
+    const appended = await Promise.all(range(1, 5).map((i) => own.appendToUser(pia, note({ i }))));
+    // delivered by the time the appends resolve, while their publication is still held back
+    expect(seen.seqs()).toEqual(range(1, 5));
+    expect(seen.entries.map((entry) => entry.json)).toEqual(appended.map((entry) => entry.json));
+    proxy.releaseSubscribers();
+
+    // Another process's append is published after the held publication: once it is here, that one was read too.
+    await other.appendToUser(pia, note({ i: 6 }));
+    await eventually(() => seen.entries.length >= 6, "the other process's append");
+    await settle(50);
+    expect(seen.seqs()).toEqual(range(1, 6));
+    expect(seen.entries.map((entry) => entry.message.payload['i'])).toEqual(range(1, 6));
+    expect(own.stats().recoveries).toBe(0);
+  });
+
+  it("leaves a process's own appends to their publication when another process's entry comes before them, so the listeners still get the stream in order", async () => {
+    const proxy = bed.track(await CuttableProxy.start());
+    const [own, other] = [await instance({ url: proxy.url }), await instance()];
+    const quin = testUser('quin');
+    const seen = recorder();
+    await own.subscribeUser(quin, seen.listener);
+
+    proxy.holdSubscribers();
+    expect((await other.appendToUser(quin, note({ i: 1 }))).seq).toBe(1);
+    expect((await own.appendToUser(quin, note({ i: 2 }))).seq).toBe(2);
+    expect(seen.seqs()).toEqual([]); // seq 1 has not reached this process yet
+    proxy.releaseSubscribers();
+
+    await eventually(() => seen.entries.length >= 2, 'both entries');
+    await settle(50);
+    expect(seen.seqs()).toEqual([1, 2]);
+    expect(seen.entries.map((entry) => entry.message.payload['i'])).toEqual([1, 2]);
+    expect(own.stats().recoveries).toBe(0); // in order from the publications: nothing read from history
+  });
 
   it('gives two processes appending for one user distinct consecutive seqs, and both see the same ordered stream', async () => {
     const [a, b] = [await instance(), await instance()];

@@ -12,8 +12,9 @@ import {
   type StreamPosition,
   type StreamRead,
   type Unsubscribe,
+  splitUserEnvelope,
 } from '@agentwirejs/protocols';
-import type { UserId } from '@agentwirejs/types';
+import { IsoTimeText, type UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
@@ -104,6 +105,8 @@ export class RedisBackplane implements Backplane {
   private readonly roomFeeds: UserFeeds;
   private readonly presence: ProcessPresence;
   private readonly stopTimers: (() => void)[];
+  /** Appends within the same millisecond share one ts string. */
+  private readonly isoTime = new IsoTimeText();
   private errors = 0;
   private closing = false;
   private everReady = false;
@@ -126,11 +129,12 @@ export class RedisBackplane implements Backplane {
     this.rooms = { meta: (id) => keys.roomStreamMeta(id), log: (id) => keys.roomStreamLog(id), channel: (id) => keys.roomStreamChannel(id), known: new Map() };
     const ready = (): boolean => this.status() === 'ready';
     const { maxBufferedAppends, maxBatchSize } = this.options;
-    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, seq) =>
-      this.noteSeq(this.users, id, seq),
+    // A stored batch is delivered here from the reply (see UserFeeds.onAppended): the feeds exist by then.
+    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, entries) =>
+      this.stored(this.users, this.feeds, id, entries),
     );
-    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, seq) =>
-      this.noteSeq(this.rooms, id, seq),
+    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, entries) =>
+      this.stored(this.rooms, this.roomFeeds, id, entries),
     );
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
     this.feeds = new UserFeeds(this.feedSource(this.users, (userId, active) => this.presence.setUserActive(userId, active), gapNotice), this.options);
@@ -171,8 +175,10 @@ export class RedisBackplane implements Backplane {
     try {
       this.assertOpen();
       const now = this.options.now();
-      const template = this.template(message, now);
-      return this.enqueue(this.appends, userId, template.forUser(userId), template, now);
+      const ts = this.isoTime.of(now);
+      // One recipient: the envelope in one JSON.stringify, not a template's shared pieces.
+      const { head, tail } = splitUserEnvelope(message, userId, ts);
+      return this.appends.enqueue(userId, { head, tail, message, ts, appendedAt: now });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -326,7 +332,7 @@ export class RedisBackplane implements Backplane {
 
   /** The message serialized once for every recipient. */
   private template(message: OutboundMessage, now: number): EnvelopeTemplate {
-    return new EnvelopeTemplate(message, new Date(now).toISOString());
+    return new EnvelopeTemplate(message, this.isoTime.of(now));
   }
 
   private async appendToEach(userIds: readonly UserId[], template: EnvelopeTemplate, now: number): Promise<number> {
@@ -409,6 +415,14 @@ export class RedisBackplane implements Backplane {
     const reply = await this.request(POSITION_SCRIPT.run(this.commands, [kind.meta(id)], [this.options.streamTtlMs]), `reading ${id}`);
     const [lastSeq, epoch] = reply as [number, string];
     return { lastSeq: Number(lastSeq), epoch: String(epoch) };
+  }
+
+  /** A batch of this process's appends is stored: its last seq is known, and its entries go to this process's listeners. */
+  private stored(kind: StreamKind, feeds: UserFeeds, id: UserId, entries: readonly StreamEntry[]): void {
+    const last = entries[entries.length - 1];
+    if (last === undefined) return;
+    this.noteSeq(kind, id, last.seq);
+    feeds.onAppended(id, entries);
   }
 
   private noteSeq(kind: StreamKind, id: UserId, seq: number): void {

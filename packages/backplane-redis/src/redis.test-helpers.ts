@@ -209,6 +209,8 @@ export class CuttableProxy {
   partitioned = false;
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
+  /** What Redis sent to subscriber connections while held (see holdSubscribers), in order; null while not held. */
+  private heldForSubscribers: (() => void)[] | null = null;
 
   private constructor(targetPort: number) {
     this.server = createServer((client) => {
@@ -222,11 +224,16 @@ export class CuttableProxy {
           upstream.destroy();
         });
       }
-      client.on('data', (data) => {
+      // A backplane's subscriber connection names itself agentwire-subscriber-… (CLIENT SETNAME) first.
+      let subscriber = false;
+      client.on('data', (data: Buffer) => {
+        if (!subscriber && data.includes('agentwire-subscriber-')) subscriber = true;
         if (!this.partitioned) upstream.write(data);
       });
       upstream.on('data', (data) => {
-        if (!this.dropReplies && !this.partitioned) client.write(data);
+        if (this.dropReplies || this.partitioned) return;
+        if (subscriber && this.heldForSubscribers !== null) this.heldForSubscribers.push(() => client.write(data));
+        else client.write(data);
       });
     });
   }
@@ -240,6 +247,18 @@ export class CuttableProxy {
   get url(): string {
     const address = this.server.address();
     return `redis://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  }
+
+  /** Holds back what Redis sends to subscriber connections (publications arrive late, the commands' replies do not). */
+  holdSubscribers(): void {
+    this.heldForSubscribers ??= [];
+  }
+
+  /** Lets what was held reach the subscriber connections, in order, and what follows go straight through. */
+  releaseSubscribers(): void {
+    const held = this.heldForSubscribers ?? [];
+    this.heldForSubscribers = null;
+    for (const write of held) write();
   }
 
   /** Destroys every proxied connection (both sides). */

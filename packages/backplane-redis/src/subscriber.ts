@@ -1,7 +1,7 @@
 import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import type { StreamGap } from '@agentwirejs/protocols';
-import { parsePublication } from './entries';
+import { batchEndsBy, parsePublication } from './entries';
 import type { ResolvedRedisOptions } from './options';
 
 /** What the feeds need from Redis; RedisBackplane provides it. */
@@ -110,10 +110,25 @@ export class UserFeeds {
     return async () => this.remove(target, listener);
   }
 
+  /**
+   * Entries this process appended, as Redis's reply gives them (in seq order): delivered at once
+   * when they are the next positions of a live feed, so the process neither waits for its own
+   * publication nor parses it (onPublication passes over it). Otherwise they are left to the
+   * publication, or to history, which bring them in order as they bring anyone's.
+   */
+  onAppended(userId: UserId, entries: readonly StreamEntry[]): void {
+    const feed = this.feeds.get(userId);
+    if (feed === undefined || !feed.live || feed.recovering || feed.pending.length > 0 || entries[0]?.seq !== feed.delivered + 1) return;
+    for (const entry of entries) this.deliver(feed, entry);
+    this.noteDelivered(feed);
+  }
+
   /** A pub/sub message arrived on `channel`. */
   onPublication(channel: string, payload: string): void {
     const feed = this.byChannel.get(channel);
     if (feed === undefined) return;
+    // Nothing past what was delivered (this process's own appends, delivered from the reply): it would all be skipped.
+    if (batchEndsBy(payload, feed.delivered)) return;
     for (const entry of parsePublication(feed.userId, payload)) {
       if (!feed.live || feed.recovering) {
         this.hold(feed, entry);

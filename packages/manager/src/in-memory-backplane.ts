@@ -1,4 +1,4 @@
-import type { UserId } from '@agentwirejs/types';
+import { IsoTimeText, type UserId } from '@agentwirejs/types';
 import {
   type Backplane,
   BackplaneClosedError,
@@ -77,8 +77,8 @@ export class InMemoryBackplane implements Backplane {
   private readonly onListenerError: (error: unknown, entry: StreamEntry) => void;
   private readonly sweepTimer: NodeJS.Timeout | null;
   private closed = false;
-  private lastTsAt = Number.NaN;
-  private lastTs = '';
+  /** Appends within the same millisecond share one ts string. */
+  private readonly isoTime = new IsoTimeText();
   /** Streams live as long as this backplane, so one epoch names all of them: a restart starts every stream over. */
   private readonly epoch = globalThis.crypto.randomUUID();
 
@@ -239,7 +239,7 @@ export class InMemoryBackplane implements Backplane {
    */
   private appendEntry(stream: UserStream | RoomStream, userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
     const appendedAt = this.now();
-    const ts = this.isoTime(appendedAt);
+    const ts = this.isoTime.of(appendedAt);
     const seq = stream.lastSeq + 1;
     const json = write(seq, userId, ts);
     const entry: Mutable<StreamEntry> = { seq, userId, type: message.type, ts, message, json, jsonUtf8: Buffer.from(json, 'utf8'), appendedAt };
@@ -267,15 +267,6 @@ export class InMemoryBackplane implements Backplane {
       this.roomStreams.set(room, stream);
     }
     return stream;
-  }
-
-  /** The ISO form of an epoch ms; appends within the same millisecond share one string. */
-  private isoTime(at: number): string {
-    if (at !== this.lastTsAt) {
-      this.lastTs = new Date(at).toISOString();
-      this.lastTsAt = at;
-    }
-    return this.lastTs;
   }
 
   private stream(userId: UserId): UserStream {

@@ -1,5 +1,5 @@
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
-import { ServerEnvelopeSchema, envelopeWriter, roomEnvelopeParts, roomEnvelopeWriter, serializeEnvelope, userEnvelopeParts } from './index';
+import { ServerEnvelopeSchema, envelopeWriter, roomEnvelopeParts, roomEnvelopeWriter, serializeEnvelope, splitUserEnvelope, userEnvelopeParts } from './index';
 
 describe('envelopeWriter', () => {
   it('writes exactly what JSON.stringify writes for the envelope, in contract field order', () => {
@@ -33,6 +33,8 @@ describe('envelopeWriter', () => {
     const messages = [
       { type: 'note', payload: {} },
       { type: 'RUN_STARTED', thread_id: 't "quoted"' as ThreadId, run_id: 'r\\1' as RunId, payload: { type: 'RUN_STARTED', threadId: 't', runId: 'r' } },
+      // a type and ids that spell the seq key themselves: the cut is still at the envelope's own
+      { type: ',"seq":0,', thread_id: ',"seq":0,"ts":' as ThreadId, run_id: '"seq":' as RunId, payload: { seq: 0, text: ',"seq":0,' } },
       { type: 'tÿpe\u0000', payload: { reasoning: 'emoji \u{1F600}, \u2028, lone \uD800 surrogate', big: 'x'.repeat(5000) } },
     ];
     for (const message of messages) {
@@ -40,6 +42,8 @@ describe('envelopeWriter', () => {
         for (const userId of ['alice', 'ü "odd" \\ user'] as UserId[]) {
           const { head, tail } = userEnvelopeParts(message, userId, ts);
           expect(`${head}${seq}${tail}`).toBe(envelopeWriter(message)(seq, userId, ts));
+          // one user's envelope from one JSON.stringify: the same pieces
+          expect(splitUserEnvelope(message, userId, ts)).toEqual({ head, tail });
         }
         for (const room of ['lobby', 'röom "x"']) {
           const { head, tail } = roomEnvelopeParts(message, room, ts);

@@ -1,5 +1,6 @@
 export { AgentwireError, IllegalStateTransitionError, InvalidIdError, TypesErrorCode, describeValue } from './errors';
 export { flatString } from './strings';
+export { IsoTimeText } from './iso-time';
 export {
   ID_MAX_LENGTH,
   USER_ID_MAX_BYTES,

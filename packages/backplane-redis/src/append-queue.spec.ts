@@ -107,6 +107,7 @@ describe('AppendQueue', () => {
 
   it('tells `stored` once per stored batch, with its entries (those its appends resolve with), before any of them resolves; a refused batch is not told', async () => {
     const told: string[] = [];
+    const storedEntries: StreamEntry[] = [];
     const refusal = new Error('refused');
     const queue = new AppendQueue(
       async (_batchId, batches) => batches.map(({ userId }) => (userId === 'bob' ? refusal : 5)),
@@ -119,8 +120,11 @@ describe('AppendQueue', () => {
         storedEntries.push(...entries);
       },
     );
-    const storedEntries: StreamEntry[] = [];
-    const appended = [1, 2, 3].map((n) => queue.enqueue(user('ann'), note(n)).then((entry) => told.push(`ann:${entry.seq} resolved`) && entry));
+    const appended = [1, 2, 3].map(async (n) => {
+      const entry = await queue.enqueue(user('ann'), note(n));
+      told.push(`ann:${entry.seq} resolved`);
+      return entry;
+    });
     const refused = queue.enqueue(user('bob'), note(1)).catch(() => told.push('bob refused'));
     const [entries] = await Promise.all([Promise.all(appended), refused]);
     expect(told).toEqual([

@@ -90,7 +90,7 @@ export interface RedisBackplaneOptions {
   readonly now?: () => number;
   /** Background failures (connection errors, failed refreshes); default: ignored, but counted in stats(). */
   readonly onError?: (error: unknown, context: string) => void;
-  /** A stream listener threw; the other listeners still get the entry. */
+  /** A stream listener threw; the other listeners still get the entry. If this throws too, onError gets that (context `onListenerError for <user>`). */
   readonly onListenerError?: (error: unknown, userId: string) => void;
   /** Called when status() changes (e.g. for /ready and metrics). */
   readonly onStatusChange?: (status: 'ready' | 'degraded' | 'closed') => void;

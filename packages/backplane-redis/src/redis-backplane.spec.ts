@@ -292,6 +292,26 @@ describe('RedisBackplane across processes', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('reports an onListenerError that throws to onError, and goes on delivering: own appends from the reply, and publications', async () => {
+    const reported: string[] = [];
+    const handlerBug = (): never => {
+      throw new Error('handler bug');
+    };
+    const [own, other] = [await instance({ onListenerError: handlerBug, onError: (_error, context) => reported.push(context) }), await instance()];
+    const jon = testUser('jon');
+    const seen = recorder();
+    await own.subscribeUser(jon, () => {
+      throw new Error('listener bug');
+    });
+    await own.subscribeUser(jon, seen.listener);
+    // Stored in Redis, so resolved with their seqs (a caller retrying a failed append would append it twice).
+    expect((await Promise.all([own.appendToUser(jon, note({ i: 1 })), own.appendToUser(jon, note({ i: 2 }))])).map((entry) => entry.seq)).toEqual([1, 2]);
+    await other.appendToUser(jon, note({ i: 3 })); // reaches `own` by its publication
+    await eventually(() => seen.entries.length >= 3, 'all three entries');
+    expect(seen.seqs()).toEqual([1, 2, 3]);
+    expect(reported).toEqual([`onListenerError for ${jon}`, `onListenerError for ${jon}`, `onListenerError for ${jon}`]);
+  });
+
   it("ages out a dead process's online users and room joins", async () => {
     const [survivor, doomed] = [await instance(), await instance({ livenessTtlMs: 300, heartbeatIntervalMs: 100, reconnectDelay: () => 60_000 })];
     const [jack, kim] = [testUser('jack'), testUser('kim')];

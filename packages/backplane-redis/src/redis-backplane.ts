@@ -177,8 +177,7 @@ export class RedisBackplane implements Backplane {
       const now = this.options.now();
       const ts = this.isoTime.of(now);
       // One recipient: the envelope in one JSON.stringify, not a template's shared pieces.
-      const { head, tail } = splitUserEnvelope(message, userId, ts);
-      return this.appends.enqueue(userId, { head, tail, message, ts, appendedAt: now });
+      return this.enqueue(this.appends, userId, splitUserEnvelope(message, userId, ts), message, ts, now);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -192,7 +191,7 @@ export class RedisBackplane implements Backplane {
     const id = roomStreamId(room);
     const [users] = await Promise.all([
       this.presence.roomMembers(room).then((members) => this.appendToEach(members, template, now)),
-      this.enqueue(this.roomAppends, id, template.forRoom(room), template, now),
+      this.enqueue(this.roomAppends, id, template.forRoom(room), template.message, template.ts, now),
     ]);
     return users;
   }
@@ -209,7 +208,7 @@ export class RedisBackplane implements Backplane {
     this.assertOpen();
     const now = this.options.now();
     const template = this.template(message, now);
-    return this.enqueue(this.roomAppends, roomStreamId(room), template.forRoom(room), template, now);
+    return this.enqueue(this.roomAppends, roomStreamId(room), template.forRoom(room), template.message, template.ts, now);
   }
 
   /** Delivers the room stream's entries from now on, in every process, in order (as subscribeUser does for a user). */
@@ -339,14 +338,14 @@ export class RedisBackplane implements Backplane {
     // In chunks, so a large room never takes more than a batch's worth of the append buffer.
     for (let i = 0; i < userIds.length; i += this.options.maxBatchSize) {
       this.assertOpen();
-      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(this.appends, userId, template.forUser(userId), template, now)));
+      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(this.appends, userId, template.forUser(userId), template.message, template.ts, now)));
     }
     return userIds.length;
   }
 
-  /** Queues one append (the queue notes each stored batch's last seq, see the AppendQueues' `stored`). */
-  private enqueue(queue: AppendQueue, id: UserId, parts: EnvelopeParts, template: EnvelopeTemplate, now: number): Promise<StreamEntry> {
-    return queue.enqueue(id, { head: parts.head, tail: parts.tail, message: template.message, ts: template.ts, appendedAt: now });
+  /** Queues one append; once its batch is stored, `stored` (below) notes the seq and hands the entries to this process's listeners. */
+  private enqueue(queue: AppendQueue, id: UserId, parts: EnvelopeParts, message: OutboundMessage, ts: string, now: number): Promise<StreamEntry> {
+    return queue.enqueue(id, { head: parts.head, tail: parts.tail, message, ts, appendedAt: now });
   }
 
   /** What the feeds of one kind of stream need from Redis. */
@@ -417,12 +416,20 @@ export class RedisBackplane implements Backplane {
     return { lastSeq: Number(lastSeq), epoch: String(epoch) };
   }
 
-  /** A batch of this process's appends is stored: its last seq is known, and its entries go to this process's listeners. */
+  /**
+   * A batch of this process's appends is stored: its last seq is known, and its entries go to this
+   * process's listeners. Whatever delivering them throws is reported, never made a failure of
+   * appends Redis has stored: a caller retrying them would append them twice.
+   */
   private stored(kind: StreamKind, feeds: UserFeeds, id: UserId, entries: readonly StreamEntry[]): void {
     const last = entries[entries.length - 1];
     if (last === undefined) return;
     this.noteSeq(kind, id, last.seq);
-    feeds.onAppended(id, entries);
+    try {
+      feeds.onAppended(id, entries);
+    } catch (error) {
+      this.options.onError(error, `deliver ${id}`);
+    }
   }
 
   private noteSeq(kind: StreamKind, id: UserId, seq: number): void {

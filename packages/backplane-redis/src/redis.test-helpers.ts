@@ -200,7 +200,9 @@ export class PrivateRedis {
 
 /**
  * A TCP proxy in front of the shared Redis that a test can misbehave: drop the replies (Redis
- * still executes the commands) and cut every connection, the worst moment for a client.
+ * still executes the commands), cut every connection (the worst moment for a client), or hold
+ * back what reaches a backplane's subscriber connection (its publications arrive late while the
+ * commands' replies do not).
  */
 export class CuttableProxy {
   /** While true, what Redis answers never reaches the client. */
@@ -224,10 +226,15 @@ export class CuttableProxy {
           upstream.destroy();
         });
       }
-      // A backplane's subscriber connection names itself agentwire-subscriber-… (CLIENT SETNAME) first.
+      // A backplane's subscriber connection names itself agentwire-subscriber-… (CLIENT SETNAME)
+      // first; the name is looked for in what the connection sent so far, however it was split.
       let subscriber = false;
+      let sent = '';
       client.on('data', (data: Buffer) => {
-        if (!subscriber && data.includes('agentwire-subscriber-')) subscriber = true;
+        if (!subscriber && sent.length < 4096) {
+          sent += data.toString('latin1');
+          subscriber = sent.includes('agentwire-subscriber-');
+        }
         if (!this.partitioned) upstream.write(data);
       });
       upstream.on('data', (data) => {

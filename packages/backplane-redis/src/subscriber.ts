@@ -62,7 +62,8 @@ class UserFeed {
 
 /**
  * Delivers each subscribed user's stream to the listeners of this process, in seq order, each
- * seq once. Pub/sub is at most once, so it is treated as a fast path only:
+ * seq once. This process's own appends come from Redis's reply when they are next (onAppended);
+ * everything else comes by pub/sub, which is at most once, so it is treated as a fast path only:
  * - a publication whose seq is not the next one (a message was lost) holds live entries and
  *   reads the missing range from the stored history before continuing;
  * - after the subscriber connection comes back, every channel is subscribed again and every
@@ -296,8 +297,21 @@ export class UserFeeds {
       try {
         listener(entry);
       } catch (error) {
-        this.options.onListenerError(error, feed.userId);
+        this.listenerFailed(error, feed.userId);
       }
+    }
+  }
+
+  /**
+   * Reports a listener's throw. A handler that throws as well is reported to onError: delivery
+   * runs inside ioredis's message handler (where a throw would escape the process's event loop)
+   * and inside an append's reply (where it would fail appends Redis has stored).
+   */
+  private listenerFailed(error: unknown, userId: UserId): void {
+    try {
+      this.options.onListenerError(error, userId);
+    } catch (handlerError) {
+      this.options.onError(handlerError, `onListenerError for ${userId}`);
     }
   }
 }

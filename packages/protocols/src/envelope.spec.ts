@@ -1,5 +1,5 @@
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
-import { ServerEnvelopeSchema, envelopeWriter, roomEnvelopeParts, roomEnvelopeWriter, serializeEnvelope, splitUserEnvelope, userEnvelopeParts } from './index';
+import { type OutboundMessage, ServerEnvelopeSchema, envelopeWriter, roomEnvelopeParts, roomEnvelopeWriter, serializeEnvelope, splitUserEnvelope, userEnvelopeParts } from './index';
 
 describe('envelopeWriter', () => {
   it('writes exactly what JSON.stringify writes for the envelope, in contract field order', () => {
@@ -53,6 +53,13 @@ describe('envelopeWriter', () => {
           expect(roomEnvelopeWriter(message, room)(seq, ts)).toBe(JSON.stringify(frame));
         }
       }
+    }
+  });
+
+  it('refuses to split the envelope of a message without a string type (the cut follows the type)', () => {
+    for (const type of [undefined, 7, null]) {
+      const message = { type, payload: { text: ',"seq":0,' } } as unknown as OutboundMessage;
+      expect(() => splitUserEnvelope(message, 'alice' as UserId, '2026-01-01T00:00:00.000Z')).toThrow(TypeError);
     }
   });
 

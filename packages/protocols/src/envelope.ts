@@ -47,6 +47,8 @@ const SEQ_KEY = ',"seq":';
  * again when flattened. Both pieces are slices of one flat text.
  */
 export function splitUserEnvelope(message: OutboundMessage, userId: UserId, ts: string): EnvelopeParts {
+  // Without a type (only a caller outside the types can leave it out) the text would not start with it and the cut would land elsewhere.
+  if (typeof message.type !== 'string') throw new TypeError(`an envelope needs a string type, got ${typeof message.type}`);
   const text = serializeEnvelope(message, 0, userId, ts);
   const cut = text.indexOf(SEQ_KEY) + SEQ_KEY.length;
   return { head: text.slice(0, cut), tail: text.slice(cut + 1) };

@@ -1,8 +1,9 @@
 /**
- * The ISO 8601 text of epoch milliseconds (`Date.prototype.toISOString`), made once per distinct
- * millisecond: a backplane appending tens of thousands of envelopes a second stamps most of
- * them with the millisecond before, and they share that one string instead of each formatting
- * and holding its own. One per backplane (no module-level state).
+ * The ISO 8601 text of epoch milliseconds (`Date.prototype.toISOString`), made again only when
+ * the time differs from the one asked before: a backplane appending tens of thousands of
+ * envelopes a second stamps most of them with the same `Date.now()` as the one before, and they
+ * share that one string instead of each formatting and holding its own. One per backplane (no
+ * module-level state).
  */
 export class IsoTimeText {
   private lastAt = Number.NaN;

@@ -46,12 +46,18 @@ describe('RedisBackplane across processes', () => {
     await APPEND_SCRIPT.run(bed.admin, [keys.userMeta(userId), keys.userLog(userId)], args);
   }
 
-  it("delivers a process's own appends to its listeners from Redis's reply, without waiting for their publication, and does not deliver them again when it comes", async () => {
+  /** A process whose connections go through a proxy that can hold its publications back, another process, and a listener on the first for user `name`. */
+  async function ownBehindProxy(name: string) {
     const proxy = bed.track(await CuttableProxy.start());
     const [own, other] = [await instance({ url: proxy.url }), await instance()];
-    const pia = testUser('pia');
+    const user = testUser(name);
     const seen = recorder();
-    await own.subscribeUser(pia, seen.listener);
+    await own.subscribeUser(user, seen.listener);
+    return { proxy, own, other, user, seen };
+  }
+
+  it("delivers a process's own appends to its listeners from Redis's reply, without waiting for their publication, and does not deliver them again when it comes", async () => {
+    const { proxy, own, other, user: pia, seen } = await ownBehindProxy('pia');
 
     proxy.holdSubscribers();
     const appended = await Promise.all(range(1, 5).map((i) => own.appendToUser(pia, note({ i }))));
@@ -70,11 +76,7 @@ describe('RedisBackplane across processes', () => {
   });
 
   it("leaves a process's own appends to their publication when another process's entry comes before them, so the listeners still get the stream in order", async () => {
-    const proxy = bed.track(await CuttableProxy.start());
-    const [own, other] = [await instance({ url: proxy.url }), await instance()];
-    const quin = testUser('quin');
-    const seen = recorder();
-    await own.subscribeUser(quin, seen.listener);
+    const { proxy, own, other, user: quin, seen } = await ownBehindProxy('quin');
 
     proxy.holdSubscribers();
     expect((await other.appendToUser(quin, note({ i: 1 }))).seq).toBe(1);

@@ -13,8 +13,8 @@ import {
 import { heldHeapBytesEach } from './testing';
 
 /** The heap bytes each id made by `make` keeps, over `count` ids held at once (all distinct). */
-function heapBytesEach(count: number, make: () => string): number {
-  const { bytesEach, held } = heldHeapBytesEach(count, make);
+async function heapBytesEach(count: number, make: () => string): Promise<number> {
+  const { bytesEach, held } = await heldHeapBytesEach(count, make);
   expect(new Set(held).size).toBe(count);
   return bytesEach;
 }
@@ -84,8 +84,8 @@ describe('branded ids', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
-  it('are flat strings: a held id costs the heap about its text, not the tree of pieces ulid builds it from', () => {
+  it('are flat strings: a held id costs the heap about its text, not the tree of pieces ulid builds it from', async () => {
     // A run id flat is about 55 bytes; as ulid's cons-string tree it was about 145.
-    for (const make of [generateRunId, generateThreadId, generateConnectionId]) expect(heapBytesEach(100_000, make)).toBeLessThan(90);
+    for (const make of [generateRunId, generateThreadId, generateConnectionId]) expect(await heapBytesEach(100_000, make)).toBeLessThan(90);
   });
 });

@@ -17,11 +17,11 @@ describe('flatString', () => {
     expect(flatString('café ☕')).toBe('café ☕');
   });
 
-  it('lets a held string cost the heap about its text, not the pieces it was concatenated from', () => {
+  it('lets a held string cost the heap about its text, not the pieces it was concatenated from', async () => {
     // 2,000 tokens of 3 to 5 characters: about 9 KB of text. Held as built, every piece and every
     // join stays (about 110 KB measured); flattened, the text once.
-    const built = heldHeapBytesEach(200, concatenatedAnswer);
-    const flattened = heldHeapBytesEach(200, (index) => flatString(concatenatedAnswer(index)));
+    const built = await heldHeapBytesEach(200, concatenatedAnswer);
+    const flattened = await heldHeapBytesEach(200, (index) => flatString(concatenatedAnswer(index)));
     expect(flattened.held[3]).toBe(concatenatedAnswer(3));
     // at least the text itself (about 9.8 KB measured), or the measurement did not see it
     expect(flattened.bytesEach).toBeGreaterThan(8_000);

@@ -53,7 +53,7 @@ describe('readEnvelope', () => {
     expect(readEnvelope('not json')).toBeNull();
   });
 
-  it('keeps headers read through HeldStrings without their frames, and reads them the same', () => {
+  it('keeps headers read through HeldStrings without their frames, and reads them the same', async () => {
     // A run's three events, each a frame of about 2,100 characters, for 3,000 runs.
     const frame = (index: number): string =>
       serializeEnvelope(
@@ -63,8 +63,8 @@ describe('readEnvelope', () => {
         TS,
       );
     const strings = new HeldStrings();
-    const copied = heldHeapBytesEach(9_000, (index) => readEnvelope(frame(index), 0, '', strings));
-    const sliced = heldHeapBytesEach(9_000, (index) => readEnvelope(frame(index)));
+    const copied = await heldHeapBytesEach(9_000, (index) => readEnvelope(frame(index), 0, '', strings));
+    const sliced = await heldHeapBytesEach(9_000, (index) => readEnvelope(frame(index)));
     expect(copied.held[4]).toEqual(readEnvelope(frame(4)));
     // measured 134 bytes a header; 2,444 as views that keep their frames
     expect(copied.bytesEach).toBeLessThan(400);

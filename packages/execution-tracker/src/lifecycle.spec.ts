@@ -462,6 +462,50 @@ describe('a run, from start to its one ending', () => {
     h.sink.fail = null;
   });
 
+  it('keeps the state machine right when the sink throws rather than rejects (a sink that is not an async function)', async () => {
+    const throwing = createHarness({
+      sink: {
+        emitAgentEvent: () => {
+          throw new Error('manager is closed');
+        },
+      },
+    });
+    const bob = throwing.trackerFor('bob');
+    const run = bob.startRun({ agent, input: 'x' });
+    await flush();
+    const call = agent.call(run.runId);
+    void call.request.reporter.thinking('a');
+    call.finish('done');
+    expect((await run.outcome).state).toBe('completed');
+    expect(bob.getRun(run.runId)).toMatchObject({ state: 'completed', eventCount: 3, emitFailures: 3 });
+    expect(throwing.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures']])).toEqual([
+      ['warn', 'RUN_STARTED', 1],
+      ['warn', 'RUN_FINISHED', 3],
+    ]);
+    await throwing.close();
+  });
+
+  it('settles a run whose failed emit the logger could not report (its throw is logged as an internal error)', async () => {
+    const lines: string[] = [];
+    const failing = createHarness({
+      logger: {
+        warn: () => {
+          throw new Error('log sink is full');
+        },
+        error: (context, message) => void lines.push(`${message}: ${String(context['error'])}`),
+      },
+    });
+    failing.sink.fail = (event) => (event.type === EventType.RUN_STARTED ? new Error('manager is shutting down') : null);
+    const bob = failing.trackerFor('bob');
+    const run = bob.startRun({ agent, input: 'x' });
+    await flush();
+    agent.call(run.runId).finish('done');
+    expect((await run.outcome).state).toBe('completed');
+    expect(bob.getRun(run.runId)).toMatchObject({ state: 'completed', emitFailures: 1 });
+    expect(lines).toEqual(['Internal error of the execution tracker: log sink is full']);
+    await failing.registry.shutdown({ graceMs: 0 });
+  });
+
   it('keeps the latest phases when the history is full', async () => {
     const small = createHarness({ maxPhaseHistory: 2 });
     const smallAgent = new ControlledAgent();

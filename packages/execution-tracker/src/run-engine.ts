@@ -134,6 +134,11 @@ function isAgentInput(input: unknown): input is AgentInput {
 /** What a reporter call returns when the run's queue has room: one settled promise for every call. */
 const READY: Promise<void> = Promise.resolve();
 
+/** What a run's terminal event reports of it: its duration and its events, the terminal one counted. */
+function endFigures(record: RunRecord, now: number): { duration_ms: number; event_count: number } {
+  return { duration_ms: now - record.createdAt, event_count: record.eventCount + 1 };
+}
+
 /**
  * The longest delta coalescing builds (characters): a burst of deltas faster than the window is
  * split into envelopes of about this size rather than growing one without bound.
@@ -556,26 +561,25 @@ export class RunEngine implements ReporterHost {
       }
     }
     const { runId, threadId } = record;
-    const figures = () => ({ duration_ms: now - record.createdAt, event_count: record.eventCount + 1 });
     let payload: RunEventPayload;
     if (ending.state === 'completed') {
       // Kept as long as the run is readable: as text, not as the pieces an agent may have
       // concatenated it from (`answer += token` keeps every token and join otherwise).
       record.finalResponse = ending.finalResponse === null ? null : flatString(ending.finalResponse);
       this.move(run, 'completing', now);
-      payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'success' }, metadata: { [AGENTWIRE_METADATA_KEY]: figures() } };
+      payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'success' }, metadata: { [AGENTWIRE_METADATA_KEY]: endFigures(record, now) } };
       if (ending.finalResponse !== null) payload.result = ending.finalResponse;
     } else if (ending.state === 'cancelled') {
       record.cancelReason = ending.reason === null ? null : flatString(ending.reason);
       this.move(run, 'cancelled', now);
-      const detail = ending.reason === null ? { code: 'cancelled', ...figures() } : { code: 'cancelled', reason: ending.reason, ...figures() };
+      const detail = ending.reason === null ? { code: 'cancelled', ...endFigures(record, now) } : { code: 'cancelled', reason: ending.reason, ...endFigures(record, now) };
       payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'cancelled' }, metadata: { [AGENTWIRE_METADATA_KEY]: detail } };
     } else {
       const { error } = ending;
       flatString(error.message);
       record.error = error;
       this.move(run, ending.state, now);
-      payload = { type: EventType.RUN_ERROR, message: error.message, code: error.code, metadata: { [AGENTWIRE_METADATA_KEY]: figures() } };
+      payload = { type: EventType.RUN_ERROR, message: error.message, code: error.code, metadata: { [AGENTWIRE_METADATA_KEY]: endFigures(record, now) } };
     }
     record.eventCount += 1;
     this.update(run);
@@ -619,29 +623,51 @@ export class RunEngine implements ReporterHost {
       run.stopCoalescing(); // the window belonged to this delta, or a delta that has gone out before it
       run.inFlight += 1;
       if (queue.length <= eventHighWater >> 1) run.release();
-      void this.deliver(run, head.event);
+      this.deliver(run, head.event);
     }
   }
 
   /**
-   * Emits one event and goes on with the queue. Once RUN_STARTED is out the agent is invoked
-   * (so none of its events can overtake it); once the terminal event, always the last one
-   * queued, is out and nothing else is at the sink, the run settles. Never rejects: a failed
-   * emit is counted, a bug of ours is logged.
+   * Emits one event and goes on with the queue once the sink has taken it (see delivered). Not
+   * an async function: the sink's promise gets two handlers, where an async frame, its own
+   * promise and its await cost about 140 bytes more per event out at the sink.
    */
-  private async deliver(run: LiveRun, event: AgentEvent): Promise<void> {
+  private deliver(run: LiveRun, event: AgentEvent): void {
+    let sent: unknown;
     try {
+      sent = run.sink.emitAgentEvent(run.record.userId, event);
+    } catch (error) {
+      this.delivered(run, event, true, error);
+      return;
+    }
+    Promise.resolve(sent).then(
+      () => this.delivered(run, event, false, undefined),
+      (error: unknown) => this.delivered(run, event, true, error),
+    );
+  }
+
+  /**
+   * An event is out (or failed): once RUN_STARTED is out the agent is invoked (so none of its
+   * events can overtake it); once the terminal event, always the last one queued, is out and
+   * nothing else is at the sink, the run settles. Never throws: a failed emit is counted, a bug
+   * of ours is logged.
+   */
+  private delivered(run: LiveRun, event: AgentEvent, failed: boolean, error: unknown): void {
+    // A logger that throws must not stop the run: it would wait for its agent, or to settle, forever.
+    if (failed) {
       try {
-        await run.sink.emitAgentEvent(run.record.userId, event);
-      } catch (error) {
         this.emitFailed(run, event, error);
+      } catch (bug) {
+        this.internalError(run, bug);
       }
+    }
+    try {
       run.inFlight -= 1;
       if (run.ending !== null && run.inFlight === 0 && run.queue.length === 0) this.settle(run);
-      else if (event.type === EventType.RUN_STARTED) this.invoke(run).catch((error: unknown) => this.internalError(run, error));
+      else if (event.type === EventType.RUN_STARTED) this.invoke(run).catch((invokeError: unknown) => this.internalError(run, invokeError));
       this.pump(run);
-    } catch (error) {
-      this.internalError(run, error);
+    } catch (bug) {
+      this.internalError(run, bug);
     }
   }
 

@@ -463,9 +463,11 @@ describe('a run, from start to its one ending', () => {
   });
 
   it('keeps the state machine right when the sink throws rather than rejects (a sink that is not an async function)', async () => {
+    const tried: string[] = [];
     const throwing = createHarness({
       sink: {
-        emitAgentEvent: () => {
+        emitAgentEvent: (_userId, event) => {
+          tried.push(event.type);
           throw new Error('manager is closed');
         },
       },
@@ -477,6 +479,7 @@ describe('a run, from start to its one ending', () => {
     void call.request.reporter.thinking('a');
     call.finish('done');
     expect((await run.outcome).state).toBe('completed');
+    expect(tried).toEqual([EventType.RUN_STARTED, EventType.REASONING_MESSAGE_CHUNK, EventType.RUN_FINISHED]);
     expect(bob.getRun(run.runId)).toMatchObject({ state: 'completed', eventCount: 3, emitFailures: 3 });
     expect(throwing.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures']])).toEqual([
       ['warn', 'RUN_STARTED', 1],
@@ -485,26 +488,30 @@ describe('a run, from start to its one ending', () => {
     await throwing.close();
   });
 
-  it('settles a run whose failed emit the logger could not report (its throw is logged as an internal error)', async () => {
-    const lines: string[] = [];
-    const failing = createHarness({
-      logger: {
-        warn: () => {
-          throw new Error('log sink is full');
+  it.each([EventType.RUN_STARTED, EventType.RUN_FINISHED])(
+    'settles a run whose failed %s the logger could not report (its throw is logged as an internal error)',
+    async (lost) => {
+      const lines: string[] = [];
+      const failing = createHarness({
+        logger: {
+          warn: () => {
+            throw new Error('log sink is full');
+          },
+          error: (context, message) => void lines.push(`${message}: ${String(context['error'])}`),
         },
-        error: (context, message) => void lines.push(`${message}: ${String(context['error'])}`),
-      },
-    });
-    failing.sink.fail = (event) => (event.type === EventType.RUN_STARTED ? new Error('manager is shutting down') : null);
-    const bob = failing.trackerFor('bob');
-    const run = bob.startRun({ agent, input: 'x' });
-    await flush();
-    agent.call(run.runId).finish('done');
-    expect((await run.outcome).state).toBe('completed');
-    expect(bob.getRun(run.runId)).toMatchObject({ state: 'completed', emitFailures: 1 });
-    expect(lines).toEqual(['Internal error of the execution tracker: log sink is full']);
-    await failing.registry.shutdown({ graceMs: 0 });
-  });
+      });
+      failing.sink.fail = (event) => (event.type === lost ? new Error('manager is shutting down') : null);
+      const bob = failing.trackerFor('bob');
+      const run = bob.startRun({ agent, input: 'x' });
+      await flush();
+      agent.call(run.runId).finish('done');
+      expect((await run.outcome).state).toBe('completed');
+      expect(bob.getRun(run.runId)).toMatchObject({ state: 'completed', emitFailures: 1 });
+      expect(failing.sink.types(run.runId)).toEqual([EventType.RUN_STARTED, EventType.RUN_FINISHED]);
+      expect(lines).toEqual(['Internal error of the execution tracker: log sink is full']);
+      await failing.close();
+    },
+  );
 
   it('keeps the latest phases when the history is full', async () => {
     const small = createHarness({ maxPhaseHistory: 2 });

@@ -633,28 +633,26 @@ export class RunEngine implements ReporterHost {
    * promise and its await cost about 140 bytes more per event out at the sink.
    */
   private deliver(run: LiveRun, event: AgentEvent): void {
-    let sent: unknown;
     try {
-      sent = run.sink.emitAgentEvent(run.record.userId, event);
+      // A sink that throws, or a promise whose `then` does, is a failed emit, as with await.
+      Promise.resolve(run.sink.emitAgentEvent(run.record.userId, event)).then(
+        () => this.delivered(run, event, false, undefined),
+        (error: unknown) => this.delivered(run, event, true, error),
+      );
     } catch (error) {
       this.delivered(run, event, true, error);
-      return;
     }
-    Promise.resolve(sent).then(
-      () => this.delivered(run, event, false, undefined),
-      (error: unknown) => this.delivered(run, event, true, error),
-    );
   }
 
   /**
    * An event is out (or failed): once RUN_STARTED is out the agent is invoked (so none of its
    * events can overtake it); once the terminal event, always the last one queued, is out and
-   * nothing else is at the sink, the run settles. Never throws: a failed emit is counted, a bug
-   * of ours is logged.
+   * nothing else is at the sink, the run settles. A failed emit is counted, a bug of ours is
+   * logged; nothing is thrown unless the logger's own `error` throws.
    */
-  private delivered(run: LiveRun, event: AgentEvent, failed: boolean, error: unknown): void {
+  private delivered(run: LiveRun, event: AgentEvent, sendFailed: boolean, error: unknown): void {
     // A logger that throws must not stop the run: it would wait for its agent, or to settle, forever.
-    if (failed) {
+    if (sendFailed) {
       try {
         this.emitFailed(run, event, error);
       } catch (bug) {

@@ -13,7 +13,7 @@ rmSync(results, { recursive: true, force: true });
 const prepared = spawnSync('bash', [join(root, 'tools/scripts/prepare-machine.sh')], { stdio: 'inherit' });
 if (prepared.status !== 0) process.exit(prepared.status ?? 1);
 
-const targets = ['build', 'lint', 'typecheck', 'test', 'check'];
+const targets = ['build', 'lint', 'typecheck', 'test', 'test-npm-start', 'check'];
 console.log(`agentwire test: nx run-many -t ${targets.join(' ')} over every project`);
 const run = spawnSync(process.execPath, [nxBin, 'run-many', '-t', ...targets, '--outputStyle=static', '--parallel=2'], {
   cwd: root,

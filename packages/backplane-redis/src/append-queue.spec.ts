@@ -208,4 +208,61 @@ describe('AppendQueue', () => {
     calls.answerAll();
     expect((await Promise.all(appended)).map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
   });
+
+  it("settles a batch of one user's appends with one promise, in order with the appends around it, each slot its own outcome even when Redis takes it in two batches", async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 2, 32, () => true, () => undefined);
+    const before = queue.enqueue(user('ann'), note(0));
+    const batch = queue.enqueueBatch(user('ann'), [1, 2, 3].map((n) => note(n).message), (message) => note(Number(message.payload['n'])));
+    expect(queue.size).toBe(4);
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((b) => b.appends.map((append) => append.message.payload['n'])))).toEqual([[[0, 1]]]);
+    calls.answerAll();
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((b) => b.appends.map((append) => append.message.payload['n'])))).toEqual([[[2, 3]]]);
+    calls.made[0]?.fail(new Error('Redis went away'));
+    const failures = await batch;
+    expect(failures).toHaveLength(3);
+    expect(failures?.[0]).toBeUndefined();
+    expect([failures?.[1], failures?.[2]].map((failure) => (failure as Error).message)).toEqual(['Redis went away', 'Redis went away']);
+    expect((await before).seq).toBe(1);
+    expect(queue.size).toBe(0);
+    const next = queue.enqueueBatch(user('ann'), [note(4).message], () => note(4));
+    await tick();
+    calls.answerAll();
+    await expect(next).resolves.toBeNull();
+  });
+
+  it('refuses a message its prepare throws for alone, at once; a batch refused whole leaves nothing queued and sends nothing', async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const cannot = new TypeError('Do not know how to serialize a BigInt');
+    const prepare = (message: OutboundMessage): QueuedAppend => {
+      if (message.payload['n'] === 2) throw cannot;
+      return note(Number(message.payload['n']));
+    };
+    const mixed = queue.enqueueBatch(user('ann'), [1, 2, 3].map((n) => note(n).message), prepare);
+    await tick();
+    expect(calls.made.flatMap((call) => call.batches.map((b) => b.appends.length))).toEqual([2]);
+    calls.answerAll();
+    expect(await mixed).toEqual([undefined, cannot, undefined]);
+    await expect(queue.enqueueBatch(user('bob'), [note(2).message], prepare)).resolves.toEqual([cannot]);
+    await expect(queue.enqueueBatch(user('bob'), [], prepare)).resolves.toBeNull();
+    await tick();
+    expect(calls.made).toEqual([]);
+    expect(queue.size).toBe(0);
+    await expect(queue.drain(10)).resolves.toBe(true);
+  });
+
+  it('fails every slot of a waiting batch on rejectAll, and refuses a batch past maxBuffered while Redis is unreachable', async () => {
+    const calls = new Calls();
+    let reachable = true;
+    const queue = new AppendQueue(calls.send, 2, 256, 32, () => reachable, () => undefined);
+    const batch = queue.enqueueBatch(user('ann'), [1, 2].map((n) => note(n).message), (message) => note(Number(message.payload['n'])));
+    reachable = false;
+    await expect(queue.enqueueBatch(user('bob'), [note(1).message], () => note(1))).rejects.toBeInstanceOf(BackplaneUnavailableError);
+    const closed = new Error('closed');
+    queue.rejectAll(closed);
+    expect(await batch).toEqual([closed, closed]);
+  });
 });

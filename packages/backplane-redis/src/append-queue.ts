@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EnvelopeParts, OutboundMessage, StreamEntry } from '@agentwirejs/protocols';
+import type { AppendFailures, EnvelopeParts, OutboundMessage, StreamEntry } from '@agentwirejs/protocols';
 import { type UserId, flatString } from '@agentwirejs/types';
 import { BackplaneUnavailableError } from './errors';
 
@@ -10,9 +10,64 @@ export interface QueuedAppend extends EnvelopeParts {
   readonly appendedAt: number;
 }
 
+/** Who waits for an append's outcome: its own caller (enqueue), or the batch it came in (enqueueBatch). */
+interface AppendOutcome {
+  stored(index: number, entry: StreamEntry): void;
+  failed(index: number, error: unknown): void;
+}
+
 interface Waiting extends QueuedAppend {
-  resolve(entry: StreamEntry): void;
-  reject(error: unknown): void;
+  readonly outcome: AppendOutcome;
+  /** Its place in its batch (0 for an append of its own). */
+  readonly index: number;
+}
+
+/** The outcome of one append: its own promise. */
+class SingleOutcome implements AppendOutcome {
+  constructor(
+    private readonly resolve: (entry: StreamEntry) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  stored(_index: number, entry: StreamEntry): void {
+    this.resolve(entry);
+  }
+
+  failed(_index: number, error: unknown): void {
+    this.reject(error);
+  }
+}
+
+/**
+ * The outcome of a batch of one user's appends: one promise, settled when the last of them is
+ * stored or failed, with the failures by place (AppendFailures). Thousands of appends out at
+ * Redis then hold one promise per batch, not one each with its two functions.
+ */
+class BatchOutcome implements AppendOutcome {
+  private remaining: number;
+  private failures: unknown[] | null = null;
+
+  constructor(
+    private readonly size: number,
+    private readonly resolve: (failures: AppendFailures) => void,
+  ) {
+    this.remaining = size;
+  }
+
+  stored(): void {
+    this.settledOne();
+  }
+
+  failed(index: number, error: unknown): void {
+    // An empty slot reads as appended: a failure is never undefined.
+    (this.failures ??= new Array<unknown>(this.size))[index] = error ?? new BackplaneUnavailableError('An append failed without a reason');
+    this.settledOne();
+  }
+
+  private settledOne(): void {
+    this.remaining -= 1;
+    if (this.remaining === 0) this.resolve(this.failures);
+  }
 }
 
 interface UserQueue {
@@ -78,23 +133,62 @@ export class AppendQueue {
 
   /** Queues one append; resolves with its entry once Redis assigned the seq. Must be called synchronously in call order. */
   enqueue(userId: UserId, append: QueuedAppend): Promise<StreamEntry> {
-    if (this.buffered >= this.maxBuffered && !this.reachable()) {
-      return Promise.reject(new BackplaneUnavailableError(`${this.buffered} appends are already waiting for Redis`));
-    }
+    if (this.refuses()) return Promise.reject(this.unavailable());
+    const queue = this.queueOf(userId);
+    return new Promise<StreamEntry>((resolve, reject) => this.push(queue, append, new SingleOutcome(resolve, reject), 0));
+  }
+
+  /**
+   * Queues an append for each of `messages`, in order, made by `prepare`; resolves once each is
+   * stored or failed, with the failures by place (a message `prepare` throws for fails alone, at
+   * once). Must be called synchronously in call order, like enqueue.
+   */
+  enqueueBatch(userId: UserId, messages: readonly OutboundMessage[], prepare: (message: OutboundMessage) => QueuedAppend): Promise<AppendFailures> {
+    if (this.refuses()) return Promise.reject(this.unavailable());
+    if (messages.length === 0) return Promise.resolve(null);
+    const queue = this.queueOf(userId);
+    return new Promise<AppendFailures>((resolve) => {
+      const outcome = new BatchOutcome(messages.length, resolve);
+      messages.forEach((message, index) => {
+        let append: QueuedAppend;
+        try {
+          append = prepare(message);
+        } catch (error) {
+          outcome.failed(index, error);
+          return;
+        }
+        this.push(queue, append, outcome, index);
+      });
+      // Every message refused: the queue made for them holds nothing.
+      if (queue.waiting.length === 0 && queue.inFlight === null) this.queues.delete(userId);
+    });
+  }
+
+  /** Past maxBuffered while Redis does not answer, appends fail at once. */
+  private refuses(): boolean {
+    return this.buffered >= this.maxBuffered && !this.reachable();
+  }
+
+  private unavailable(): BackplaneUnavailableError {
+    return new BackplaneUnavailableError(`${this.buffered} appends are already waiting for Redis`);
+  }
+
+  private queueOf(userId: UserId): UserQueue {
     let queue = this.queues.get(userId);
     if (queue === undefined) this.queues.set(userId, (queue = { userId, waiting: [], inFlight: null }));
+    return queue;
+  }
+
+  private push(queue: UserQueue, append: QueuedAppend, outcome: AppendOutcome, index: number): void {
     this.buffered += 1;
-    const target = queue;
-    return new Promise<StreamEntry>((resolve, reject) => {
-      // Field by field, not by spread: one object of one shape for every append (a spread copy
-      // was 4.6% of a producing gateway's CPU in the Redis benchmark's profile). The head and
-      // tail wait as flat strings: built by concatenation they are trees of about twenty pieces,
-      // each of which every young collection copies while the append is out (a producing gateway
-      // has thousands out: 200 runs × 32 events in the Redis benchmark).
-      const { message, ts, appendedAt } = append;
-      target.waiting.push({ head: flatString(append.head), tail: flatString(append.tail), message, ts, appendedAt, resolve, reject });
-      if (target.inFlight === null) this.queueFlush();
-    });
+    // Field by field, not by spread: one object of one shape for every append (a spread copy
+    // was 4.6% of a producing gateway's CPU in the Redis benchmark's profile). The head and
+    // tail wait as flat strings: built by concatenation they are trees of about twenty pieces,
+    // each of which every young collection copies while the append is out (a producing gateway
+    // has thousands out: 200 runs × 32 events in the Redis benchmark).
+    const { message, ts, appendedAt } = append;
+    queue.waiting.push({ head: flatString(append.head), tail: flatString(append.tail), message, ts, appendedAt, outcome, index });
+    if (queue.inFlight === null) this.queueFlush();
   }
 
   /** Resolves true once nothing is buffered, false after timeoutMs. */
@@ -121,7 +215,7 @@ export class AppendQueue {
     for (const queue of this.queues.values()) {
       const waiting = queue.waiting.splice(0);
       this.buffered -= waiting.length;
-      for (const append of [...(queue.inFlight ?? []), ...waiting]) append.reject(error);
+      for (const append of [...(queue.inFlight ?? []), ...waiting]) append.outcome.failed(append.index, error);
     }
     this.notifyIdle();
   }
@@ -170,13 +264,16 @@ export class AppendQueue {
                 this.stored(queue.userId, entries);
               } catch (error) {
                 // Its own appends fail with it; the other users' batches of the call still settle.
-                for (const append of batch) append.reject(error);
+                for (const append of batch) append.outcome.failed(append.index, error);
                 return;
               }
-              batch.forEach((append, i) => append.resolve(entries[i] as StreamEntry));
-            } else for (const append of batch) append.reject(first ?? new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`));
+              batch.forEach((append, i) => append.outcome.stored(append.index, entries[i] as StreamEntry));
+            } else {
+              const error = first ?? new BackplaneUnavailableError(`Redis answered no seq for ${queue.userId}`);
+              for (const append of batch) append.outcome.failed(append.index, error);
+            }
           }),
-        (error: unknown) => call.forEach((queue) => (queue.inFlight as readonly Waiting[]).forEach((append) => append.reject(error))),
+        (error: unknown) => call.forEach((queue) => (queue.inFlight as readonly Waiting[]).forEach((append) => append.outcome.failed(append.index, error))),
       )
       .finally(() => {
         let more = false;

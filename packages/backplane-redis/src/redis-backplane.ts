@@ -1,4 +1,5 @@
 import {
+  type AppendFailures,
   type Backplane,
   BackplaneClosedError,
   type BackplaneStatus,
@@ -178,6 +179,25 @@ export class RedisBackplane implements Backplane {
       const ts = this.isoTime.of(now);
       // One recipient: the envelope in one JSON.stringify, not a template's shared pieces.
       return this.enqueue(this.appends, userId, splitUserEnvelope(message, userId, ts), message, ts, now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * appendToUser for each message in turn, with one promise for all (Backplane.appendBatchToUser):
+   * they go to Redis with the user's other appends, in order, and a message that cannot be
+   * serialized is refused alone.
+   */
+  appendBatchToUser(userId: UserId, messages: readonly OutboundMessage[]): Promise<AppendFailures> {
+    try {
+      this.assertOpen();
+      const now = this.options.now();
+      const ts = this.isoTime.of(now);
+      return this.appends.enqueueBatch(userId, messages, (message) => {
+        const { head, tail } = splitUserEnvelope(message, userId, ts);
+        return { head, tail, message, ts, appendedAt: now };
+      });
     } catch (error) {
       return Promise.reject(error);
     }

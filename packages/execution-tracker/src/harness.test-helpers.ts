@@ -7,6 +7,7 @@ import {
   type AgentRunRequest,
   type AgentRunResult,
   type AgentRunner,
+  type AppendFailures,
   type EventType,
   type OrderedEvent,
   type SendResult,
@@ -79,7 +80,8 @@ export class RecordingSink implements AgentEventSink {
       if (error !== null) throw error;
       return { seq, connections: 1 };
     } finally {
-      this.inFlight.set(event.run_id, inFlight - 1);
+      // From the count now, not the one read when this emit began: emits of a run overlap.
+      this.inFlight.set(event.run_id, (this.inFlight.get(event.run_id) ?? 1) - 1);
     }
   }
 
@@ -111,6 +113,38 @@ export class RecordingSink implements AgentEventSink {
   /** Every event addressed to one user, in emit order. */
   eventsOf(userId: string): RecordedEvent[] {
     return this.events.filter((event) => event.user_id === userId);
+  }
+}
+
+/**
+ * A RecordingSink that also takes a run's events in batches (AgentEventSink.emitAgentEvents), as
+ * the manager does: each event of a batch is recorded (and gated, failed) as emitAgentEvent does,
+ * in order, and the batch settles with the failures by place. It records each batch's size and
+ * how many batches of one run were at the sink at once.
+ */
+export class BatchingSink extends RecordingSink {
+  readonly batchSizes: number[] = [];
+  /** Largest number of batches of one run at the sink at once (the tracker hands over one at a time). */
+  maxBatchesInFlightPerRun = 0;
+  /** When set and returning an error for a batch, the call rejects with it as a whole (after recording its events, as attempts). */
+  refuse: ((events: readonly AgentEvent[]) => Error | null) | null = null;
+  private readonly batchesInFlight = new Map<string, number>();
+
+  async emitAgentEvents(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures> {
+    this.batchSizes.push(events.length);
+    const runId = events[0]?.run_id ?? '';
+    const inFlight = (this.batchesInFlight.get(runId) ?? 0) + 1;
+    this.batchesInFlight.set(runId, inFlight);
+    this.maxBatchesInFlightPerRun = Math.max(this.maxBatchesInFlightPerRun, inFlight);
+    try {
+      const results = await Promise.allSettled(events.map((event) => this.emitAgentEvent(userId, event)));
+      const refused = this.refuse?.(events) ?? null;
+      if (refused !== null) throw refused;
+      const failures = results.map((result) => (result.status === 'rejected' ? (result.reason as unknown) : undefined));
+      return failures.some((failure) => failure !== undefined) ? failures : null;
+    } finally {
+      this.batchesInFlight.set(runId, (this.batchesInFlight.get(runId) ?? 1) - 1);
+    }
   }
 }
 
@@ -229,10 +263,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A registry in its own child container, on a fake clock, with no sweep timer. */
-export function createHarness(options: Partial<ExecutionTrackerOptions> = {}): Harness {
+/** A registry in its own child container, on a fake clock, with no sweep timer; its events go to `sink` (a RecordingSink by default). */
+export function createHarness(options: Partial<ExecutionTrackerOptions> = {}, sink: RecordingSink = new RecordingSink()): Harness {
   const clock = new FakeClock();
-  const sink = new RecordingSink();
   const logger = new RecordingLogger();
   const container = rootContainer.createChildContainer();
   const registry = registerExecutionTracker(container, { sink, now: clock.now, logger, sweepIntervalMs: 0, ...options });

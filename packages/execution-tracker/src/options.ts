@@ -22,7 +22,8 @@ export const TRACKER_DEFAULTS = {
   /**
    * Events of one run handed to the sink before the earlier ones have settled. Above 1 only for
    * a sink that sequences its calls in call order (the manager does: it appends when called), so
-   * a run's events can share backplane round trips.
+   * a run's events can share backplane round trips. For a sink that takes batches
+   * (emitAgentEvents), the largest batch: one batch of a run is at the sink at a time.
    */
   maxEventsInFlight: 1,
   /** How long a finished run stays readable. */

@@ -6,6 +6,7 @@ import {
   type AgentInput,
   type AgentRunner,
   type AgentTool,
+  type AppendFailures,
   EventType,
   type RunEventPayload,
   TERMINAL_RUN_EVENT_TYPES,
@@ -599,15 +600,20 @@ export class RunEngine implements ReporterHost {
   /**
    * Hands the run's queued events to the sink in order while fewer than maxEventsInFlight of
    * them are at the sink; reporter calls waiting for room go on once the queue is half drained.
+   * A sink that takes a batch (AgentEventSink.emitAgentEvents) gets what is queued in one call,
+   * one batch at a time: the events an agent reports while a batch is out go in the next one.
    * A delta alone at the head of the queue waits up to coalesceMs for more of its message (they
    * merge into it) unless anything else is queued behind it or the run has ended.
    */
   private pump(run: LiveRun): void {
-    const { queue } = run;
+    const { queue, sink } = run;
+    const batched = sink.emitAgentEvents !== undefined;
+    if (batched && run.inFlight > 0) return;
     const { maxEventsInFlight, eventHighWater } = this.options.limits;
+    let batch: AgentEvent[] | null = null;
     while (run.inFlight < maxEventsInFlight) {
       const head: QueuedEvent | undefined = queue[0];
-      if (head === undefined) return;
+      if (head === undefined) break;
       if (queue.length === 1 && head.dueAt !== 0 && run.ending === null) {
         const wait = head.dueAt - performance.now();
         if (wait > 0) {
@@ -616,15 +622,17 @@ export class RunEngine implements ReporterHost {
             run.coalesceTimer = null;
             this.pump(run);
           }, Math.ceil(wait));
-          return;
+          break;
         }
       }
       queue.shift();
       run.stopCoalescing(); // the window belonged to this delta, or a delta that has gone out before it
       run.inFlight += 1;
       if (queue.length <= eventHighWater >> 1) run.release();
-      this.deliver(run, head.event);
+      if (batched) (batch ??= []).push(head.event);
+      else this.deliver(run, head.event);
     }
+    if (batch !== null) this.deliverBatch(run, batch);
   }
 
   /**
@@ -644,25 +652,58 @@ export class RunEngine implements ReporterHost {
     }
   }
 
-  /**
-   * An event is out (or failed): once RUN_STARTED is out the agent is invoked (so none of its
-   * events can overtake it); once the terminal event, always the last one queued, is out and
-   * nothing else is at the sink, the run settles. A failed emit is counted, a bug of ours is
-   * logged; nothing is thrown unless the logger's own `error` throws.
-   */
-  private delivered(run: LiveRun, event: AgentEvent, sendFailed: boolean, error: unknown): void {
-    // A logger that throws must not stop the run: it would wait for its agent, or to settle, forever.
-    if (sendFailed) {
-      try {
-        this.emitFailed(run, event, error);
-      } catch (bug) {
-        this.internalError(run, bug);
-      }
-    }
+  /** Emits a batch of the run's events in one call (emitAgentEvents) and goes on as deliver does, once for the batch. */
+  private deliverBatch(run: LiveRun, events: readonly AgentEvent[]): void {
+    const { sink } = run;
     try {
-      run.inFlight -= 1;
+      Promise.resolve(sink.emitAgentEvents?.call(sink, run.record.userId, events)).then(
+        (failures) => this.deliveredBatch(run, events, Array.isArray(failures) ? failures : null, false, undefined),
+        (error: unknown) => this.deliveredBatch(run, events, null, true, error),
+      );
+    } catch (error) {
+      this.deliveredBatch(run, events, null, true, error);
+    }
+  }
+
+  /** An event is out (or failed): see went. */
+  private delivered(run: LiveRun, event: AgentEvent, sendFailed: boolean, error: unknown): void {
+    if (sendFailed) this.countFailure(run, event, error);
+    this.went(run, 1, event.type === EventType.RUN_STARTED);
+  }
+
+  /** A batch is out: each event the sink refused (its slot in `failures`, or all when the call was refused) is counted as a failed emit. */
+  private deliveredBatch(run: LiveRun, events: readonly AgentEvent[], failures: AppendFailures, refused: boolean, error: unknown): void {
+    if (refused || failures !== null) {
+      events.forEach((event, index) => {
+        const failure = refused ? error : failures?.[index];
+        if (refused || failure !== undefined) this.countFailure(run, event, failure);
+      });
+    }
+    // RUN_STARTED is a run's first event, so it can only head its first batch.
+    this.went(run, events.length, events[0]?.type === EventType.RUN_STARTED);
+  }
+
+  /** A failed emit is counted and, the first of a run or a terminal event, logged. */
+  private countFailure(run: LiveRun, event: AgentEvent, error: unknown): void {
+    // A logger that throws must not stop the run: it would wait for its agent, or to settle, forever.
+    try {
+      this.emitFailed(run, event, error);
+    } catch (bug) {
+      this.internalError(run, bug);
+    }
+  }
+
+  /**
+   * `count` events left the sink (emitted or failed): once RUN_STARTED is out the agent is invoked
+   * (so none of its events can overtake it); once the terminal event, always the last one queued,
+   * is out and nothing else is at the sink, the run settles. A bug of ours is logged; nothing is
+   * thrown unless the logger's own `error` throws.
+   */
+  private went(run: LiveRun, count: number, startedOut: boolean): void {
+    try {
+      run.inFlight -= count;
       if (run.ending !== null && run.inFlight === 0 && run.queue.length === 0) this.settle(run);
-      else if (event.type === EventType.RUN_STARTED) this.invoke(run).catch((invokeError: unknown) => this.internalError(run, invokeError));
+      else if (startedOut) this.invoke(run).catch((invokeError: unknown) => this.internalError(run, invokeError));
       this.pump(run);
     } catch (bug) {
       this.internalError(run, bug);

@@ -1,5 +1,6 @@
 import { IsoTimeText, type UserId } from '@agentwirejs/types';
 import {
+  type AppendFailures,
   type Backplane,
   BackplaneClosedError,
   REPLAY_WINDOW_DEFAULTS,
@@ -96,6 +97,21 @@ export class InMemoryBackplane implements Backplane {
     this.assertOpen();
     // One recipient: the envelope in one JSON.stringify (serializeEnvelope), not the writer's pieces.
     return this.append(userId, (seq, id, ts) => serializeEnvelope(message, seq, id, ts), message);
+  }
+
+  /** appendToUser for each message in turn, with one promise for all: a message that cannot be serialized is refused alone. */
+  async appendBatchToUser(userId: UserId, messages: readonly OutboundMessage[]): Promise<AppendFailures> {
+    this.assertOpen();
+    let failures: unknown[] | null = null;
+    for (let index = 0; index < messages.length; index += 1) {
+      const message = messages[index] as OutboundMessage;
+      try {
+        this.append(userId, (seq, id, ts) => serializeEnvelope(message, seq, id, ts), message);
+      } catch (error) {
+        (failures ??= new Array<unknown>(messages.length))[index] = error;
+      }
+    }
+    return failures;
   }
 
   async appendToRoom(room: string, message: OutboundMessage): Promise<number> {

@@ -34,6 +34,7 @@ function everyOperation(manager: UnifiedWebSocketManager, connectionId: Connecti
     ['sendToUser', () => manager.sendToUser(userId, note({}))],
     ['sendToConnection', () => manager.sendToConnection(connectionId, note({}))],
     ['emitAgentEvent', () => manager.emitAgentEvent(userId, runOf('run-x')[0] as AgentEvent)],
+    ['emitAgentEvents', () => manager.emitAgentEvents(userId, runOf('run-x'))],
     ['broadcast', () => manager.broadcast(note({}))],
     ['joinRoom', () => manager.joinRoom(connectionId, 'team')],
     ['leaveRoom', () => manager.leaveRoom(connectionId, 'team')],

@@ -2,6 +2,7 @@ import type {
   AgentEvent,
   AgentEventSink,
   AgentEventSinkOptions,
+  AppendFailures,
   ConnectionRegistration,
   ConnectionTransport,
   JoinRoomOptions,
@@ -15,6 +16,7 @@ import { WebSocketManagerFactory } from './factory';
 import { InMemoryBackplane } from './in-memory-backplane';
 import type { WebSocketManagerOptions } from './options';
 import type { UnifiedManagerStats } from './stats';
+import { settleEach } from './settle-each';
 import type { UnifiedWebSocketManager } from './unified-manager';
 
 /** One call of the mock that sent something. */
@@ -109,15 +111,22 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     return result;
   }
 
+  /** emitAgentEvent for each event in turn (each recorded with its seq), with one promise for all. */
+  emitAgentEvents(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures> {
+    return settleEach(events.map((event) => this.emitAgentEvent(userId, event)));
+  }
+
   /** The manager's sink for `userId`'s agent events (another user's event is refused and counted); its events are recorded. */
   forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink {
     const sink = this.manager.forUser(userId, options);
+    const emitAgentEvent = async (target: UserId, event: AgentEvent): Promise<SendResult> => {
+      const result = await sink.emitAgentEvent(target, event);
+      this.sent.push({ method: 'emitAgentEvent', target, message: event, seq: result.seq });
+      return result;
+    };
     return {
-      emitAgentEvent: async (target, event) => {
-        const result = await sink.emitAgentEvent(target, event);
-        this.sent.push({ method: 'emitAgentEvent', target, message: event, seq: result.seq });
-        return result;
-      },
+      emitAgentEvent,
+      emitAgentEvents: (target, events) => settleEach(events.map((event) => emitAgentEvent(target, event))),
     };
   }
 

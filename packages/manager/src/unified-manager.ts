@@ -2,6 +2,8 @@ import {
   type AgentEvent,
   type AgentEventSink,
   type AgentEventSinkOptions,
+  type AppendFailures,
+  type Backplane,
   CloseCode,
   type ConnectionRegistration,
   type ConnectionTransport,
@@ -29,6 +31,7 @@ import { type OneOrMany, countOf, listOf, withItem, withoutItem } from './one-or
 import type { ResolvedManagerOptions } from './options';
 import { checkResumePosition, checkWireProtocol } from './replay';
 import { checkJoinRoomOptions, checkRoomName } from './rooms';
+import { settleEach } from './settle-each';
 import { DeliveryCounters, type SendQueueStats, type UnifiedManagerStats } from './stats';
 
 /** Proof that a caller is WebSocketManagerFactory. Not exported from the package entry. */
@@ -197,6 +200,15 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
   }
 
   /**
+   * emitAgentEvent for several events of one user, in order, with one promise for all
+   * (AgentEventSink.emitAgentEvents): an invalid event is refused alone (InvalidAgentEventError in
+   * its slot of the result) and the others are appended.
+   */
+  emitAgentEvents(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures> {
+    return this.appendBatch('emitAgentEvent', userId, events);
+  }
+
+  /**
    * A sink for the agent events of `userId` only (AgentEventSink.forUser): an event addressed to
    * anyone else is refused with IsolationViolationError and counted, whatever this manager's own
    * mode. The execution tracker emits every run's events through the one of its run's user, with
@@ -214,6 +226,14 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
           return Promise.reject(error as Error);
         }
         return this.append(operation, target, event);
+      },
+      emitAgentEvents: (target, events) => {
+        try {
+          guard.user('emitAgentEvents', target);
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+        return this.appendBatch(operation, target, events);
       },
     };
   }
@@ -437,6 +457,38 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
     return appended.then((entry) => ({ seq: entry.seq, connections: registry.connectionCount(userId) }));
   }
 
+  /**
+   * emitAgentEvents: the events go to the backplane in one call (appendBatchToUser, or
+   * appendToUser for each where a backplane does not offer it). Not an async function, as append.
+   */
+  private appendBatch(operation: 'emitAgentEvent' | 'emitCheckedAgentEvent', userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures> {
+    const { backplane } = this.host.registry;
+    try {
+      this.assertActive();
+      this.guard.user('emitAgentEvents', userId);
+      let refused: unknown[] | null = null;
+      if (operation === 'emitAgentEvent') {
+        events.forEach((event, index) => {
+          const problem = validateAgentEvent(event);
+          if (problem !== null) (refused ??= new Array<unknown>(events.length))[index] = new InvalidAgentEventError(problem);
+        });
+      }
+      if (this.guard.boundUserId !== null) this.touch();
+      if (refused === null) return appendEach(backplane, userId, events);
+      const invalid: unknown[] = refused;
+      const valid = events.filter((_, index) => invalid[index] === undefined);
+      if (valid.length === 0) return Promise.resolve(invalid);
+      return appendEach(backplane, userId, valid).then((failures) => {
+        // Each valid event's outcome goes to its own slot, after the refused ones before it.
+        let next = 0;
+        for (let index = 0; index < invalid.length; index += 1) if (invalid[index] === undefined) invalid[index] = failures?.[next++];
+        return invalid;
+      });
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   private touch(): void {
     this.lastActivity = this.host.options.clock.now();
   }
@@ -448,6 +500,20 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
     this.guard.user(operation, connection.userId);
     return connection;
   }
+}
+
+/** Appends `messages` to the user's stream in order with one call where the backplane offers one, else one appendToUser each (called in order, so sequenced in order). */
+function appendEach(backplane: Backplane, userId: UserId, messages: readonly OutboundMessage[]): Promise<AppendFailures> {
+  if (backplane.appendBatchToUser !== undefined) return backplane.appendBatchToUser(userId, messages);
+  return settleEach(
+    messages.map((message) => {
+      try {
+        return Promise.resolve(backplane.appendToUser(userId, message));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }),
+  );
 }
 
 /**

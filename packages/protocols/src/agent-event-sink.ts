@@ -1,4 +1,5 @@
 import type { UserId } from '@agentwirejs/types';
+import type { AppendFailures } from './backplane';
 import type { AgentEvent } from './wire/run-events';
 
 /** What a send did: the stream position the message took and how many local connections got it. */
@@ -16,6 +17,15 @@ export interface SendResult {
  */
 export interface AgentEventSink {
   emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult>;
+  /**
+   * Optional: emits several events of one user in order, as emitAgentEvent called for each in
+   * turn would, with one promise for all of them. Resolves once each is emitted or refused
+   * (AppendFailures: null when every one was emitted); rejects when the call is refused as a
+   * whole (none was emitted: another user's sink, a closed manager). Where a sink offers it, the
+   * execution tracker hands it a run's queued events together, one batch at a time, instead of
+   * holding a promise and its handlers for every event out.
+   */
+  emitAgentEvents?(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures>;
   /**
    * A sink bound to `userId`: it emits that user's events and refuses any other user's (the
    * manager's: IsolationViolationError, counted as an isolation violation). When a sink offers

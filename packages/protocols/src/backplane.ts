@@ -27,6 +27,13 @@ export interface StreamPosition {
 export type StreamListener = (entry: StreamEntry) => void;
 
 /**
+ * What appending several messages in one call did (Backplane.appendBatchToUser,
+ * AgentEventSink.emitAgentEvents): null when every one was appended; otherwise one slot per
+ * message, in order: undefined where it was appended, the error that refused it where it was not.
+ */
+export type AppendFailures = readonly unknown[] | null;
+
+/**
  * One message of a room's own stream: `seq` is the room's position (room_seq on the wire) and
  * `json` the room frame (roomEnvelopeWriter), the same string for every member. A gap notice
  * (`gap` set) carries the room's replay_gap frame (room_seq null) and seq = gap.toSeq.
@@ -54,6 +61,14 @@ export type BackplaneStatus = 'ready' | 'degraded' | 'closed';
  */
 export interface Backplane {
   appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry>;
+  /**
+   * Optional: appends several messages to one user's stream in order, as appendToUser called for
+   * each in turn would, with one promise for all of them (a caller with many messages out at once
+   * pays for one, not one each). Resolves once every message is appended or refused; rejects only
+   * when the call is refused as a whole (none appended: a closed backplane). Callers fall back to
+   * appendToUser where a backplane does not offer it.
+   */
+  appendBatchToUser?(userId: UserId, messages: readonly OutboundMessage[]): Promise<AppendFailures>;
   /**
    * A room message: appends it to the room's own stream (appendToRoomStream) and to the stream of
    * every member user (joinRoom), serialized once for all of them; resolves with the number of users.

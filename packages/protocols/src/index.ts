@@ -101,6 +101,7 @@ export { ProtocolsErrorCode } from './errors';
 export { EncodedStreamEntry } from './stream-entry';
 export type { StreamEntry, StreamGap } from './stream-entry';
 export type {
+  AppendFailures,
   Backplane,
   BackplaneStatus,
   StreamPosition,

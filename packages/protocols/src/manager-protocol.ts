@@ -1,5 +1,6 @@
 import type { ConnectionId, ConnectionInfo, ConnectionInfoJson, ThreadId, UserId, WebSocketManagerMode } from '@agentwirejs/types';
 import type { AgentEventSink, AgentEventSinkOptions, SendResult } from './agent-event-sink';
+import type { AppendFailures } from './backplane';
 import type { StreamGap } from './stream-entry';
 import type { WireProtocol } from './wire/codes';
 import type { AgentEvent } from './wire/run-events';
@@ -130,6 +131,12 @@ export interface WebSocketManagerProtocol extends AgentEventSink {
   sendToConnection(connectionId: ConnectionId, message: OutboundMessage): Promise<boolean>;
   /** Sends one agent event of a run to its user's stream (validated against the event schemas). */
   emitAgentEvent(userId: UserId, event: AgentEvent): Promise<SendResult>;
+  /**
+   * emitAgentEvent for several events of one user, in order, with one promise for all: an invalid
+   * event is refused alone (InvalidAgentEventError in its slot of the AppendFailures) and the
+   * others are sent. What the execution tracker hands a run's queued events to.
+   */
+  emitAgentEvents(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures>;
   /**
    * A sink for the agent events of `userId` only: an event for another user is refused
    * (IsolationViolationError) and counted. An isolated manager gives one for its own user only.

@@ -14,6 +14,7 @@ class CompleteManager {
   async sendToUser(_userId: unknown, _message: unknown) {}
   async sendToConnection(_connectionId: unknown, _message: unknown) {}
   async emitAgentEvent(_userId: unknown, _event: unknown) {}
+  async emitAgentEvents(_userId: unknown, _events: unknown) {}
   forUser(_userId: unknown) {}
   async broadcast(_message: unknown) {}
   async joinRoom(_connectionId: unknown, _room: unknown) {}
@@ -64,6 +65,7 @@ describe('WebSocketManagerProtocolValidator', () => {
         'waitForConnection:missing',
         'sendToConnection:not_callable',
         'emitAgentEvent:missing',
+        'emitAgentEvents:missing',
         'forUser:missing',
         'broadcastToRoom:arity',
         'shutdown:missing',
@@ -92,8 +94,8 @@ describe('WebSocketManagerProtocolValidator', () => {
     expect(caught).toBeInstanceOf(ProtocolViolationError);
     const error = caught as ProtocolViolationError;
     expect(error.code).toBe('PROTOCOL_VIOLATION');
-    expect(error.problems).toHaveLength(9);
-    expect(error.message).toContain('DriftedManager does not implement WebSocketManagerProtocol (9 problems)');
+    expect(error.problems).toHaveLength(10);
+    expect(error.message).toContain('DriftedManager does not implement WebSocketManagerProtocol (10 problems)');
     expect(() => WebSocketManagerProtocolValidator.assert(new CompleteManager())).not.toThrow();
   });
 
@@ -104,7 +106,7 @@ describe('WebSocketManagerProtocolValidator', () => {
 
   it('describes exactly the members of the interface (the table is typed against it)', () => {
     const keys: (keyof WebSocketManagerProtocol)[] = Object.keys(MANAGER_PROTOCOL_MEMBERS) as (keyof WebSocketManagerProtocol)[];
-    expect(keys).toHaveLength(20);
+    expect(keys).toHaveLength(21);
     // A wrong parameter count does not compile: the table's type comes from the interface.
     const wrong: (typeof MANAGER_PROTOCOL_MEMBERS)['sendToUser'] = {
       kind: 'method',

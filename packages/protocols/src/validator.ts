@@ -24,6 +24,7 @@ export const MANAGER_PROTOCOL_MEMBERS: { readonly [K in keyof Protocol]-?: Membe
   sendToUser: { kind: 'method', params: 2, required: 2 },
   sendToConnection: { kind: 'method', params: 2, required: 2 },
   emitAgentEvent: { kind: 'method', params: 2, required: 2 },
+  emitAgentEvents: { kind: 'method', params: 2, required: 2 },
   forUser: { kind: 'method', params: 2, required: 1 },
   broadcast: { kind: 'method', params: 1, required: 1 },
   joinRoom: { kind: 'method', params: 3, required: 2 },

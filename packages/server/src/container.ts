@@ -81,10 +81,9 @@ export const GatewayTokens = {
 export const DEFAULT_USER_MESSAGE_AGENT = 'demo';
 
 /**
- * Events of one run the tracker hands to the manager before the earlier ones have settled. The
- * manager sequences its calls in call order (it appends when called), so a run's events can
- * share backplane round trips: over Redis, the events a run reported while its previous batch
- * was out go in one batch, where one in flight allowed one event per round trip.
+ * The largest batch of a run's events the tracker hands to the manager at once (emitAgentEvents;
+ * one batch of a run at a time): the events a run reported while its previous batch was out go
+ * in the next one, one backplane round trip over Redis, where one event at a time took one each.
  */
 export const RUN_EVENTS_IN_FLIGHT = 32;
 

@@ -127,6 +127,32 @@ export const backplaneConformanceCases: readonly BackplaneConformanceCase[] = [
       }),
   },
   {
+    name: 'appends a batch (appendBatchToUser, where offered) in order among the appends around it; a message that cannot be serialized is refused alone',
+    run: (create) =>
+      withBackplane(create, async ({ backplane, user }) => {
+        if (backplane.appendBatchToUser === undefined) return; // optional: callers append one by one
+        const gus = user('gus');
+        const seen = collect();
+        await backplane.subscribeUser(gus, seen.listener);
+        const before = backplane.appendToUser(gus, note({ i: 0 }));
+        const batch = backplane.appendBatchToUser(gus, [note({ i: 1 }), note({ i: 2, size: 10n }), note({ i: 3 })]);
+        const after = backplane.appendToUser(gus, note({ i: 4 }));
+        const failures = await batch;
+        assert.equal(failures?.length, 3);
+        assert.equal(failures[0], undefined);
+        assert.ok(failures[1] instanceof TypeError, 'the BigInt payload is refused with what JSON.stringify threw');
+        assert.equal(failures[2], undefined);
+        assert.deepEqual([(await before).seq, (await after).seq], [1, 4]);
+        const got = await waitForCount(() => seen.entries, 4);
+        assert.deepEqual(got.map((e) => [e.seq, e.message.payload['i']]), [[1, 0], [2, 1], [3, 3], [4, 4]]);
+        assert.equal(await backplane.appendBatchToUser(gus, [note({ i: 5 }), note({ i: 6 })]), null);
+        assert.equal(await backplane.appendBatchToUser(gus, []), null);
+        assert.deepEqual((await backplane.readStream(gus, 4)).entries.map((e) => [e.seq, e.userId]), [[5, gus], [6, gus]]);
+        await backplane.close();
+        await assert.rejects(backplane.appendBatchToUser(gus, [note({ i: 7 })]), { code: 'BACKPLANE_CLOSED' });
+      }),
+  },
+  {
     name: "appends room messages to each member user's own stream; membership is counted",
     run: (create) =>
       withBackplane(create, async ({ backplane, user }) => {

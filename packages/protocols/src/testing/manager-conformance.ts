@@ -364,6 +364,27 @@ export const managerConformanceCases: readonly ManagerConformanceCase[] = [
       }),
   },
   {
+    name: 'emitAgentEvents sends a batch in order with consecutive seqs, refuses a malformed event alone in its slot, and a v1 tab gets the batch translated',
+    run: (create) =>
+      withHarness(create, async ({ manager, connect }) => {
+        const v2 = await connect(uid('quin'), { protocol: WireProtocol.V2 });
+        const v1 = await connect(uid('quin'));
+        const [started, ...rest] = streamedRun('run-batch', ['Hi', ' there']);
+        const broken = { ...started, payload: { type: EventType.RUN_STARTED, runId: 'run-batch' } } as unknown as AgentEvent;
+        const failures = await manager.emitAgentEvents(uid('quin'), [started as AgentEvent, broken, ...rest]);
+        assert.equal(failures?.length, rest.length + 2);
+        assert.ok(failures?.[1] instanceof Error, 'the malformed event is refused');
+        assert.deepEqual(failures?.filter((failure) => failure !== undefined).length, 1);
+        const events = [started as AgentEvent, ...rest];
+        const [got2, got1] = await Promise.all([waitForCount(streamOf(v2), events.length), waitForCount(streamOf(v1), events.length)]);
+        await settle();
+        assert.equal(streamOf(v2)().length, events.length);
+        assert.deepEqual(got2.map((m) => [m.type, m.seq]), events.map((event, i) => [event.type, i + 1]));
+        assert.deepEqual(got1.map((m) => m.type), ['agent_started', 'TEXT_MESSAGE_START', 'TEXT_MESSAGE_CONTENT', 'TEXT_MESSAGE_CONTENT', 'TEXT_MESSAGE_END', 'agent_completed']);
+        assert.equal(await manager.emitAgentEvents(uid('quin'), []), null);
+      }),
+  },
+  {
     name: 'a replay compacts a streamed message (START, one CONTENT with first_seq..seq, END); a resume in the middle gives the exact text',
     run: (create) =>
       withHarness(create, async ({ manager, connect }) => {

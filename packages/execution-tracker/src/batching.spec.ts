@@ -1,0 +1,119 @@
+import { EventType } from '@agentwirejs/protocols';
+import { BatchingSink, ControlledAgent, type Harness, createHarness, flush, scriptedAgent } from './harness.test-helpers';
+
+/**
+ * A sink that takes a batch (AgentEventSink.emitAgentEvents, as the manager does) gets a run's
+ * queued events in one call, one batch at a time: an event out at the sink then costs no promise
+ * of its own. What the agent and the run's user observe is the same as with one call per event.
+ */
+describe('a sink that takes batches', () => {
+  let h: Harness;
+  let sink: BatchingSink;
+  afterEach(() => h.close());
+
+  function harness(options: Parameters<typeof createHarness>[0] = {}): void {
+    sink = new BatchingSink();
+    h = createHarness(options, sink);
+  }
+
+  it('gets what a run queued while its last batch was out in one call, one batch at a time, at most maxEventsInFlight events each, in order', async () => {
+    harness({ maxEventsInFlight: 8, eventHighWater: 16 });
+    sink.gate = () => new Promise((resolve) => setImmediate(resolve)); // far slower than the agent
+    const agent = scriptedAgent('eager', async ({ reporter }) => {
+      for (let i = 0; i < 500; i += 1) await reporter.thinking(`step ${i}`);
+      return { finalResponse: 'done' };
+    });
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    expect((await outcome).state).toBe('completed');
+    expect(sink.maxBatchesInFlightPerRun).toBe(1);
+    expect(Math.max(...sink.batchSizes)).toBe(8);
+    expect(sink.batchSizes.reduce((sum, size) => sum + size, 0)).toBe(502); // RUN_STARTED, 500 chunks, RUN_FINISHED
+    expect(sink.batchSizes.length).toBeLessThan(100);
+    expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(Array.from({ length: 500 }, (_, i) => `step ${i}`));
+    expect(sink.run(runId).at(-1)?.type).toBe(EventType.RUN_FINISHED);
+    expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ eventCount: 502, emitFailures: 0 });
+  });
+
+  it('invokes the agent only once the batch holding RUN_STARTED is out', async () => {
+    harness({ maxEventsInFlight: 8 });
+    const held: (() => void)[] = [];
+    sink.gate = (event) => (event.type === EventType.RUN_STARTED ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
+    const agent = new ControlledAgent();
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    for (let i = 0; i < 5; i += 1) await flush();
+    expect(sink.types(runId)).toEqual([EventType.RUN_STARTED]);
+    expect(agent.calls).toHaveLength(0);
+    for (const release of held.splice(0)) release();
+    await flush();
+    const call = agent.call(runId);
+    void call.request.reporter.thinking('a');
+    call.finish('done');
+    expect((await outcome).state).toBe('completed');
+    expect(sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.REASONING_MESSAGE_CHUNK, EventType.RUN_FINISHED]);
+  });
+
+  it('counts only the events a batch refused as failed emits, and logs the first', async () => {
+    harness({ maxEventsInFlight: 8, eventHighWater: 16 });
+    sink.gate = () => new Promise((resolve) => setImmediate(resolve));
+    sink.fail = (event) => (event.type === EventType.REASONING_MESSAGE_CHUNK && ['step 3', 'step 4'].includes(String((event.payload as Readonly<Record<string, unknown>>)['delta'])) ? new Error('too large') : null);
+    const agent = scriptedAgent('eager', async ({ reporter }) => {
+      for (let i = 0; i < 20; i += 1) await reporter.thinking(`step ${i}`);
+      return { finalResponse: 'done' };
+    });
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    expect((await outcome).state).toBe('completed');
+    expect(sink.batchSizes.some((size) => size > 1)).toBe(true);
+    expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ state: 'completed', eventCount: 22, emitFailures: 2 });
+    expect(h.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures'], line.context['error']])).toEqual([
+      ['warn', EventType.REASONING_MESSAGE_CHUNK, 1, 'too large'],
+    ]);
+    sink.fail = null;
+  });
+
+  it('counts every event of a refused call as a failed emit, the lost terminal event logged, and the run still settles', async () => {
+    harness({ maxEventsInFlight: 8 });
+    sink.refuse = (events) => (events.some((event) => event.type === EventType.RUN_FINISHED) ? new Error('manager is shutting down') : null);
+    const agent = new ControlledAgent();
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    await flush();
+    const call = agent.call(runId);
+    void call.request.reporter.thinking('a');
+    void call.request.reporter.thinking('b');
+    call.finish('done');
+    expect((await outcome).state).toBe('completed');
+    const refusedSize = sink.batchSizes.at(-1) ?? 0;
+    expect(refusedSize).toBeGreaterThanOrEqual(1);
+    expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ state: 'completed', eventCount: 4, emitFailures: refusedSize });
+    expect(h.logger.lines.map((line) => [line.level, line.context['type']]).at(-1)).toEqual(['warn', EventType.RUN_FINISHED]);
+    expect(sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.REASONING_MESSAGE_CHUNK, EventType.REASONING_MESSAGE_CHUNK, EventType.RUN_FINISHED]); // attempted
+    sink.refuse = null;
+  });
+
+  it('treats a batch call that throws rather than rejects as refused, and the run still settles', async () => {
+    const tried: number[] = [];
+    const throwing = createHarness({
+      maxEventsInFlight: 8,
+      sink: {
+        emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')),
+        emitAgentEvents: (_userId, events) => {
+          tried.push(events.length);
+          throw new Error('manager is closed');
+        },
+      },
+    });
+    const agent = new ControlledAgent();
+    const bob = throwing.trackerFor('bob');
+    const run = bob.startRun({ agent, input: 'x' });
+    await flush();
+    agent.call(run.runId).finish('done');
+    expect((await run.outcome).state).toBe('completed');
+    expect(tried).toEqual([1, 1]);
+    expect(bob.getRun(run.runId)).toMatchObject({ state: 'completed', eventCount: 2, emitFailures: 2 });
+    expect(throwing.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures']])).toEqual([
+      ['warn', EventType.RUN_STARTED, 1],
+      ['warn', EventType.RUN_FINISHED, 2],
+    ]);
+    await throwing.close();
+    harness(); // for afterEach
+  });
+});

@@ -265,4 +265,18 @@ describe('AppendQueue', () => {
     queue.rejectAll(closed);
     expect(await batch).toEqual([closed, closed]);
   });
+
+  it('keeps a batch failed by rejectAll as it was when its call to Redis fails afterwards', async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const batch = queue.enqueueBatch(user('ann'), [1, 2].map((n) => note(n).message), (message) => note(Number(message.payload['n'])));
+    await tick();
+    expect(calls.made).toHaveLength(1); // out at Redis
+    const closed = new Error('closed');
+    queue.rejectAll(closed);
+    const failures = await batch;
+    calls.made[0]?.fail(new Error('the connection dropped'));
+    await tick();
+    expect(failures).toEqual([closed, closed]);
+  });
 });

@@ -59,12 +59,15 @@ class BatchOutcome implements AppendOutcome {
   }
 
   failed(index: number, error: unknown): void {
+    // Settled already (rejectAll, then Redis's late answer): the caller has the failures as they were.
+    if (this.remaining === 0) return;
     // An empty slot reads as appended: a failure is never undefined.
     (this.failures ??= new Array<unknown>(this.size))[index] = error ?? new BackplaneUnavailableError('An append failed without a reason');
     this.settledOne();
   }
 
   private settledOne(): void {
+    if (this.remaining === 0) return;
     this.remaining -= 1;
     if (this.remaining === 0) this.resolve(this.failures);
   }

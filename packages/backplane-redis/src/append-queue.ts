@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AppendFailures, EnvelopeParts, OutboundMessage, StreamEntry } from '@agentwirejs/protocols';
+import { type AppendFailures, type EnvelopeParts, type OutboundMessage, type StreamEntry, withAppendFailure } from '@agentwirejs/protocols';
 import { type UserId, flatString } from '@agentwirejs/types';
 import { BackplaneUnavailableError } from './errors';
 
@@ -61,8 +61,7 @@ class BatchOutcome implements AppendOutcome {
   failed(index: number, error: unknown): void {
     // Settled already (rejectAll, then Redis's late answer): the caller has the failures as they were.
     if (this.remaining === 0) return;
-    // An empty slot reads as appended: a failure is never undefined.
-    (this.failures ??= new Array<unknown>(this.size))[index] = error ?? new BackplaneUnavailableError('An append failed without a reason');
+    this.failures = withAppendFailure(this.failures, this.size, index, error);
     this.settledOne();
   }
 
@@ -136,7 +135,7 @@ export class AppendQueue {
 
   /** Queues one append; resolves with its entry once Redis assigned the seq. Must be called synchronously in call order. */
   enqueue(userId: UserId, append: QueuedAppend): Promise<StreamEntry> {
-    if (this.refuses()) return Promise.reject(this.unavailable());
+    if (this.refuses(1)) return Promise.reject(this.unavailable());
     const queue = this.queueOf(userId);
     return new Promise<StreamEntry>((resolve, reject) => this.push(queue, append, new SingleOutcome(resolve, reject), 0));
   }
@@ -147,8 +146,8 @@ export class AppendQueue {
    * once). Must be called synchronously in call order, like enqueue.
    */
   enqueueBatch(userId: UserId, messages: readonly OutboundMessage[], prepare: (message: OutboundMessage) => QueuedAppend): Promise<AppendFailures> {
-    if (this.refuses()) return Promise.reject(this.unavailable());
     if (messages.length === 0) return Promise.resolve(null);
+    if (this.refuses(messages.length)) return Promise.reject(this.unavailable());
     const queue = this.queueOf(userId);
     return new Promise<AppendFailures>((resolve) => {
       const outcome = new BatchOutcome(messages.length, resolve);
@@ -167,9 +166,9 @@ export class AppendQueue {
     });
   }
 
-  /** Past maxBuffered while Redis does not answer, appends fail at once. */
-  private refuses(): boolean {
-    return this.buffered >= this.maxBuffered && !this.reachable();
+  /** While Redis does not answer, appends that would take the buffer past maxBuffered fail at once (a batch as a whole). */
+  private refuses(count: number): boolean {
+    return this.buffered + count > this.maxBuffered && !this.reachable();
   }
 
   private unavailable(): BackplaneUnavailableError {

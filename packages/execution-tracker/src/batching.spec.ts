@@ -1,5 +1,5 @@
 import { EventType } from '@agentwirejs/protocols';
-import { BatchingSink, ControlledAgent, type Harness, createHarness, flush, scriptedAgent } from './harness.test-helpers';
+import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness, flush, scriptedAgent, sleep, until } from './harness.test-helpers';
 
 /**
  * A sink that takes a batch (AgentEventSink.emitAgentEvents, as the manager does) gets a run's
@@ -91,7 +91,7 @@ describe('a sink that takes batches', () => {
 
   it('treats a batch call that throws rather than rejects as refused, and the run still settles', async () => {
     const tried: number[] = [];
-    const throwing = createHarness({
+    h = createHarness({
       maxEventsInFlight: 8,
       sink: {
         emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')),
@@ -102,18 +102,52 @@ describe('a sink that takes batches', () => {
       },
     });
     const agent = new ControlledAgent();
-    const bob = throwing.trackerFor('bob');
+    const bob = h.trackerFor('bob');
     const run = bob.startRun({ agent, input: 'x' });
     await flush();
     agent.call(run.runId).finish('done');
     expect((await run.outcome).state).toBe('completed');
     expect(tried).toEqual([1, 1]);
     expect(bob.getRun(run.runId)).toMatchObject({ state: 'completed', eventCount: 2, emitFailures: 2 });
-    expect(throwing.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures']])).toEqual([
+    expect(h.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures']])).toEqual([
       ['warn', EventType.RUN_STARTED, 1],
       ['warn', EventType.RUN_FINISHED, 2],
     ]);
-    await throwing.close();
-    harness(); // for afterEach
+  });
+
+  it('sends a delta whose window passed while a batch was out with the next batch, merged with what came meanwhile', async () => {
+    harness({ maxEventsInFlight: 8, coalesceMs: 20 });
+    const held: (() => void)[] = [];
+    sink.gate = (event) => (event.type === EventType.TEXT_MESSAGE_START ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve());
+    const agent = new ControlledAgent();
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    await flush();
+    const call = agent.call(runId);
+    const answer = call.request.reporter.startText(); // TEXT_MESSAGE_START: out, held
+    void answer.append('Tides ');
+    await sleep(60); // three windows
+    expect(sink.ofType(runId, EventType.TEXT_MESSAGE_CONTENT)).toEqual([]);
+    void answer.append('follow the moon.');
+    for (const release of held.splice(0)) release();
+    await until(() => sink.ofType(runId, EventType.TEXT_MESSAGE_CONTENT).length === 1);
+    await sleep(30);
+    expect(sink.ofType(runId, EventType.TEXT_MESSAGE_CONTENT).map((event) => event.payload['delta'])).toEqual(['Tides follow the moon.']);
+    void answer.end();
+    call.finish('done');
+    expect((await outcome).state).toBe('completed');
+    expect(sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.TEXT_MESSAGE_START, EventType.TEXT_MESSAGE_CONTENT, EventType.TEXT_MESSAGE_END, EventType.RUN_FINISHED]);
+  });
+
+  it('uses a sink whose emitAgentEvents is not a function one event at a time', async () => {
+    const plain = new RecordingSink();
+    (plain as unknown as { emitAgentEvents: unknown }).emitAgentEvents = null;
+    h = createHarness({ maxEventsInFlight: 8 }, plain);
+    const agent = scriptedAgent('brief', async ({ reporter }) => {
+      for (let i = 0; i < 3; i += 1) await reporter.thinking(`step ${i}`);
+      return { finalResponse: 'done' };
+    });
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    expect((await outcome).state).toBe('completed');
+    expect(plain.types(runId)).toEqual([EventType.RUN_STARTED, ...Array<string>(3).fill(EventType.REASONING_MESSAGE_CHUNK), EventType.RUN_FINISHED]);
   });
 });

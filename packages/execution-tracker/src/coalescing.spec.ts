@@ -1,6 +1,6 @@
 import { EventType } from '@agentwirejs/protocols';
 import { performance } from 'node:perf_hooks';
-import { ControlledAgent, type Harness, createHarness, flush, sleep, until } from './harness.test-helpers';
+import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness as createTrackerHarness, flush, sleep, until } from './harness.test-helpers';
 
 /**
  * Deltas (text, reasoning, tool arguments) are merged before they take a stream position:
@@ -9,7 +9,11 @@ import { ControlledAgent, type Harness, createHarness, flush, sleep, until } fro
  * run) sends what waits at once. The window runs on real timers, so these tests use real time
  * with small windows and bounded waits.
  */
-describe('coalescing deltas before they are sequenced', () => {
+describe.each([
+  ['one event at a time', (): RecordingSink => new RecordingSink()],
+  ['in batches (emitAgentEvents)', (): RecordingSink => new BatchingSink()],
+])('coalescing deltas before they are sequenced, the sink taking events %s', (_how, newSink) => {
+  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
   let h: Harness;
   afterEach(() => h.close());
 

@@ -1,6 +1,6 @@
-import { EventType } from '@agentwirejs/protocols';
+import { AgentwireCustomEvent, EventType } from '@agentwirejs/protocols';
 import { InterruptNotFoundError, InvalidAnswerError, InvalidReportError, RunEndedError, RunNotFoundError } from './errors';
-import { ControlledAgent, type Harness, T0, createHarness, flush, rejectionOf } from './harness.test-helpers';
+import { BatchingSink, ControlledAgent, type Harness, type RecordedEvent, RecordingSink, T0, createHarness as createTrackerHarness, flush, rejectionOf, until } from './harness.test-helpers';
 import type { AgentExecutionTracker } from './tracker';
 
 /** The question of the demo: which time zone, as a JSON Schema the answer must satisfy. */
@@ -34,7 +34,11 @@ function wait(h: Harness, ms: number, step = 1_000): { dead: number; timedOut: n
  * question's schema and resolves the ask; the run's hang rule and timeout do not run while it
  * waits; an unanswered question ends the run with RUN_ERROR interrupt_expired.
  */
-describe('an agent asks its user and waits for the answer', () => {
+describe.each([
+  ['one event at a time', (): RecordingSink => new RecordingSink()],
+  ['in batches (emitAgentEvents)', (): RecordingSink => new BatchingSink()],
+])('an agent asks its user and waits for the answer, the sink taking events %s', (_how, newSink) => {
+  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
   let h: Harness;
   let agent: ControlledAgent;
   let alice: AgentExecutionTracker;
@@ -235,7 +239,9 @@ describe('an agent asks its user and waits for the answer', () => {
     const schema = { $id: 'https://example.com/zone', type: 'string' };
     for (let round = 0; round < 2; round += 1) {
       const answer = reporter.ask({ reason: 'input_required', responseSchema: { ...schema } });
-      const id = (h.sink.ofType(run.runId, EventType.CUSTOM).at(-1)?.payload['value'] as { id: string }).id;
+      const questions = (): RecordedEvent[] => h.sink.ofType(run.runId, EventType.CUSTOM).filter((event) => event.payload['name'] === AgentwireCustomEvent.Interrupt);
+      await until(() => questions().length === round + 1); // this round's question is out
+      const id = (questions().at(-1)?.payload['value'] as { id: string }).id;
       expect(() => alice.answerInterrupt(run.runId, id, 42)).toThrow(InvalidAnswerError);
       alice.answerInterrupt(run.runId, id, 'UTC');
       await expect(answer).resolves.toBe('UTC');

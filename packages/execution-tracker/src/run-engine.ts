@@ -607,7 +607,7 @@ export class RunEngine implements ReporterHost {
    */
   private pump(run: LiveRun): void {
     const { queue, sink } = run;
-    const batched = sink.emitAgentEvents !== undefined;
+    const batched = typeof sink.emitAgentEvents === 'function';
     if (batched && run.inFlight > 0) return;
     const { maxEventsInFlight, eventHighWater } = this.options.limits;
     let batch: AgentEvent[] | null = null;

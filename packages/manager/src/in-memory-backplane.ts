@@ -18,6 +18,7 @@ import {
   messageBody,
   roomEnvelopeWriter,
   serializeEnvelope,
+  withAppendFailure,
 } from '@agentwirejs/protocols';
 import { ReplayRing } from './replay-ring';
 
@@ -108,7 +109,7 @@ export class InMemoryBackplane implements Backplane {
       try {
         this.append(userId, (seq, id, ts) => serializeEnvelope(message, seq, id, ts), message);
       } catch (error) {
-        (failures ??= new Array<unknown>(messages.length))[index] = error;
+        failures = withAppendFailure(failures, messages.length, index, error);
       }
     }
     return failures;

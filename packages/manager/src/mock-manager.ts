@@ -16,16 +16,18 @@ import { WebSocketManagerFactory } from './factory';
 import { InMemoryBackplane } from './in-memory-backplane';
 import type { WebSocketManagerOptions } from './options';
 import type { UnifiedManagerStats } from './stats';
-import { settleEach } from './settle-each';
 import type { UnifiedWebSocketManager } from './unified-manager';
 
 /** One call of the mock that sent something. */
 export interface RecordedSend {
-  readonly method: 'sendToUser' | 'sendToConnection' | 'emitAgentEvent' | 'broadcast' | 'broadcastToRoom';
+  readonly method: 'sendToUser' | 'sendToConnection' | 'emitAgentEvent' | 'emitAgentEvents' | 'broadcast' | 'broadcastToRoom';
   /** The user, connection or room addressed; null for broadcast. */
   readonly target: string | null;
   readonly message: OutboundMessage;
-  /** The stream position taken (sendToUser, emitAgentEvent); null otherwise. */
+  /**
+   * The stream position taken (sendToUser, emitAgentEvent); null otherwise, and for the events of
+   * a batch (emitAgentEvents: each sent event is recorded on its own, but a batch reports no positions).
+   */
   readonly seq: number | null;
 }
 
@@ -111,23 +113,34 @@ export class MockWebSocketManager implements WebSocketManagerProtocol {
     return result;
   }
 
-  /** emitAgentEvent for each event in turn (each recorded with its seq), with one promise for all. */
-  emitAgentEvents(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures> {
-    return settleEach(events.map((event) => this.emitAgentEvent(userId, event)));
+  /** The manager's emitAgentEvents; each event it sent is recorded (seq null: a batch reports no positions). */
+  async emitAgentEvents(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures> {
+    const failures = await this.manager.emitAgentEvents(userId, events);
+    this.recordBatch(userId, events, failures);
+    return failures;
   }
 
   /** The manager's sink for `userId`'s agent events (another user's event is refused and counted); its events are recorded. */
   forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink {
     const sink = this.manager.forUser(userId, options);
-    const emitAgentEvent = async (target: UserId, event: AgentEvent): Promise<SendResult> => {
-      const result = await sink.emitAgentEvent(target, event);
-      this.sent.push({ method: 'emitAgentEvent', target, message: event, seq: result.seq });
-      return result;
-    };
     return {
-      emitAgentEvent,
-      emitAgentEvents: (target, events) => settleEach(events.map((event) => emitAgentEvent(target, event))),
+      emitAgentEvent: async (target, event) => {
+        const result = await sink.emitAgentEvent(target, event);
+        this.sent.push({ method: 'emitAgentEvent', target, message: event, seq: result.seq });
+        return result;
+      },
+      emitAgentEvents: async (target, events) => {
+        const failures = await sink.emitAgentEvents(target, events);
+        this.recordBatch(target, events, failures);
+        return failures;
+      },
     };
+  }
+
+  private recordBatch(target: UserId, events: readonly AgentEvent[], failures: AppendFailures): void {
+    events.forEach((event, index) => {
+      if (failures?.[index] === undefined) this.sent.push({ method: 'emitAgentEvents', target, message: event, seq: null });
+    });
   }
 
   async broadcast(message: OutboundMessage): Promise<number> {

@@ -14,6 +14,7 @@ import {
   type StreamEntry,
   type WebSocketManagerProtocol,
   validateAgentEvent,
+  withAppendFailure,
 } from '@agentwirejs/protocols';
 import { type ConnectionId, type ConnectionInfo, type ConnectionInfoJson, type UserExecutionContext, type UserId, WebSocketManagerMode } from '@agentwirejs/types';
 import type { ManagedConnection } from './connection';
@@ -214,7 +215,7 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
    * mode. The execution tracker emits every run's events through the one of its run's user, with
    * `eventsChecked` (it checks what it emits itself), so they are not validated a second time here.
    */
-  forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink {
+  forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink & Required<Pick<AgentEventSink, 'emitAgentEvents'>> {
     const guard = new IsolationGuard(userId, this);
     this.guard.user('forUser', userId);
     const operation = options?.eventsChecked === true ? 'emitCheckedAgentEvent' : 'emitAgentEvent';
@@ -470,7 +471,7 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
       if (operation === 'emitAgentEvent') {
         events.forEach((event, index) => {
           const problem = validateAgentEvent(event);
-          if (problem !== null) (refused ??= new Array<unknown>(events.length))[index] = new InvalidAgentEventError(problem);
+          if (problem !== null) refused = withAppendFailure(refused, events.length, index, new InvalidAgentEventError(problem));
         });
       }
       if (this.guard.boundUserId !== null) this.touch();

@@ -30,7 +30,9 @@ export interface AgentEventSink {
    * A sink bound to `userId`: it emits that user's events and refuses any other user's (the
    * manager's: IsolationViolationError, counted as an isolation violation). When a sink offers
    * it, the execution tracker emits each run's events through the sink bound to the run's user,
-   * so the isolation guard sits on the path agent events take.
+   * so the isolation guard sits on the path agent events take. A bound sink that offers
+   * emitAgentEvents refuses another user's batch there as well (the tracker sends its batches
+   * through it).
    */
   forUser?(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink;
 }

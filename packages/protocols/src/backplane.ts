@@ -34,6 +34,18 @@ export type StreamListener = (entry: StreamEntry) => void;
 export type AppendFailures = readonly unknown[] | null;
 
 /**
+ * Records that the message in slot `index` of a batch of `size` was refused with `error`
+ * (AppendFailures): the slots are made on the first failure, each one set (no holes, so every
+ * array method sees them), and a refusal without a reason gets one, as an empty slot reads as
+ * appended. Returns the slots, to keep for the next failure.
+ */
+export function withAppendFailure(failures: unknown[] | null, size: number, index: number, error: unknown): unknown[] {
+  const slots = failures ?? Array.from<unknown>({ length: size });
+  slots[index] = error ?? new Error('The message was refused without a reason');
+  return slots;
+}
+
+/**
  * One message of a room's own stream: `seq` is the room's position (room_seq on the wire) and
  * `json` the room frame (roomEnvelopeWriter), the same string for every member. A gap notice
  * (`gap` set) carries the room's replay_gap frame (room_seq null) and seq = gap.toSeq.

@@ -96,7 +96,7 @@ export {
   MANAGER_PROTOCOL_MEMBERS,
 } from './validator';
 export type { ProtocolProblem, ProtocolProblemCode } from './validator';
-export { BackplaneClosedError, REPLAY_WINDOW_DEFAULTS } from './backplane';
+export { BackplaneClosedError, REPLAY_WINDOW_DEFAULTS, withAppendFailure } from './backplane';
 export { ProtocolsErrorCode } from './errors';
 export { EncodedStreamEntry } from './stream-entry';
 export type { StreamEntry, StreamGap } from './stream-entry';

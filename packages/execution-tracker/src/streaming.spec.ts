@@ -1,7 +1,13 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
 import { EventType, type StandaloneRunEvent } from '@agentwirejs/protocols';
 import { InvalidReportError, RunEndedError, StreamClosedError } from './errors';
-import { ControlledAgent, type Harness, createHarness, flush, rejectionOf, scriptedAgent, sleep } from './harness.test-helpers';
+import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness as createTrackerHarness, flush, rejectionOf, scriptedAgent, sleep, until } from './harness.test-helpers';
+
+/** Every spec runs against a sink that takes one event at a time and one that takes batches (emitAgentEvents, as the manager). */
+const SINKS: [string, () => RecordingSink][] = [
+  ['one event at a time', () => new RecordingSink()],
+  ['in batches (emitAgentEvents)', () => new BatchingSink()],
+];
 import type { AgentExecutionTracker } from './tracker';
 
 /**
@@ -10,7 +16,8 @@ import type { AgentExecutionTracker } from './tracker';
  * EventSchemas by the recording sink. Coalescing is off here (coalesceMs 0: one envelope per
  * delta); coalescing.spec.ts covers it.
  */
-describe('an agent streams its answer as AG-UI events', () => {
+describe.each(SINKS)('an agent streams its answer as AG-UI events, the sink taking events %s', (_how, newSink) => {
+  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
   let h: Harness;
   let agent: ControlledAgent;
   let alice: AgentExecutionTracker;
@@ -295,6 +302,7 @@ describe('an agent streams its answer as AG-UI events', () => {
     const { runId, reporter, call, outcome } = await started();
     const made = reporter.startText();
     await reporter.thinking('a thought');
+    await until(() => h.sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).length === 1); // out at the sink
     const thoughtId = String(h.sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK)[0]?.payload['messageId']);
     expect(() => reporter.startText({ messageId: made.messageId })).toThrow(/has the form of the ids the tracker makes/);
     expect(() => reporter.startReasoning({ messageId: thoughtId })).toThrow(InvalidReportError);
@@ -349,7 +357,8 @@ describe('an agent streams its answer as AG-UI events', () => {
   });
 });
 
-describe('what a run leaves open when it ends', () => {
+describe.each(SINKS)('what a run leaves open when it ends, the sink taking events %s', (_how, newSink) => {
+  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
   let h: Harness;
   let agent: ControlledAgent;
   let alice: AgentExecutionTracker;
@@ -433,7 +442,8 @@ describe('what a run leaves open when it ends', () => {
   });
 });
 
-describe('after the run ended, every call is refused', () => {
+describe.each(SINKS)('after the run ended, every call is refused, the sink taking events %s', (_how, newSink) => {
+  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
   it('rejects each emitting call with RunEndedError and sends nothing more', async () => {
     const h = createHarness({ coalesceMs: 0 });
     const agent = new ControlledAgent();

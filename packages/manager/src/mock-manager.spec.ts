@@ -55,6 +55,30 @@ describe('MockWebSocketManager', () => {
     expect(mock.sent).toEqual([]);
   });
 
+  it("takes batches as the manager does: each event sent is recorded (seq null), another user's batch is refused as a whole and counted once", async () => {
+    const mock = new MockWebSocketManager({ userContext: contextFor('dee') });
+    const tab = new RecordingTransport();
+    await mock.addConnection(tab, { userId: uid('dee') });
+    const broken = { ...started, payload: { type: 'RUN_STARTED', input: 'no ids' } } as unknown as AgentEvent;
+    const failures = await mock.emitAgentEvents(uid('dee'), [started, broken]);
+    expect(failures?.map((failure) => failure instanceof InvalidAgentEventError)).toEqual([false, true]);
+    await expect(mock.emitAgentEvents(uid('eve'), [started, started])).rejects.toBeInstanceOf(IsolationViolationError);
+    const sink = mock.forUser(uid('dee'));
+    await expect(sink.emitAgentEvents?.(uid('dee'), [started])).resolves.toBeNull();
+    await expect(sink.emitAgentEvents?.(uid('eve'), [started, started])).rejects.toBeInstanceOf(IsolationViolationError);
+    expect(mock.getStats().isolationViolations).toBe(2);
+    expect(mock.sent.map(({ method, target, seq }) => [method, target, seq])).toEqual([
+      ['emitAgentEvents', 'dee', null],
+      ['emitAgentEvents', 'dee', null],
+    ]);
+    expect(tab.messages<{ type: string; seq: number | null }>().map(({ type, seq }) => [type, seq])).toEqual([
+      ['connection_established', null],
+      ['agent_started', 1],
+      ['agent_started', 2],
+    ]);
+    await mock.shutdown();
+  });
+
   it('writes each connection in its own protocol: the stored AG-UI event to a v2 tab, its v1 translation to a v1 tab', async () => {
     const mock = new MockWebSocketManager();
     const v1 = new RecordingTransport();

@@ -219,23 +219,18 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
     const guard = new IsolationGuard(userId, this);
     this.guard.user('forUser', userId);
     const operation = options?.eventsChecked === true ? 'emitCheckedAgentEvent' : 'emitAgentEvent';
+    /** The rejection of a call for anyone but the sink's user (counted by the guard), or null. */
+    const refused = (name: string, target: UserId): Promise<never> | null => {
+      try {
+        guard.user(name, target);
+        return null;
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    };
     return {
-      emitAgentEvent: (target, event) => {
-        try {
-          guard.user('emitAgentEvent', target);
-        } catch (error) {
-          return Promise.reject(error as Error);
-        }
-        return this.append(operation, target, event);
-      },
-      emitAgentEvents: (target, events) => {
-        try {
-          guard.user('emitAgentEvents', target);
-        } catch (error) {
-          return Promise.reject(error as Error);
-        }
-        return this.appendBatch(operation, target, events);
-      },
+      emitAgentEvent: (target, event) => refused('emitAgentEvent', target) ?? this.append(operation, target, event),
+      emitAgentEvents: (target, events) => refused('emitAgentEvents', target) ?? this.appendBatch(operation, target, events),
     };
   }
 

@@ -1,6 +1,6 @@
 import { EventType } from '@agentwirejs/protocols';
 import { performance } from 'node:perf_hooks';
-import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness as createTrackerHarness, flush, sleep, until } from './harness.test-helpers';
+import { ControlledAgent, type Harness, SINK_KINDS, flush, harnessWith, sleep, until } from './harness.test-helpers';
 
 /**
  * Deltas (text, reasoning, tool arguments) are merged before they take a stream position:
@@ -9,11 +9,8 @@ import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarne
  * run) sends what waits at once. The window runs on real timers, so these tests use real time
  * with small windows and bounded waits.
  */
-describe.each([
-  ['one event at a time', (): RecordingSink => new RecordingSink()],
-  ['in batches (emitAgentEvents)', (): RecordingSink => new BatchingSink()],
-])('coalescing deltas before they are sequenced, the sink taking events %s', (_how, newSink) => {
-  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
+describe.each(SINK_KINDS)('coalescing deltas before they are sequenced, the sink taking events %s', (_how, newSink) => {
+  const createHarness = harnessWith(newSink);
   let h: Harness;
   afterEach(() => h.close());
 

@@ -14,6 +14,7 @@ import {
   TERMINAL_RUN_EVENT_TYPES,
   checkRunEventOrder,
   validateAgentEvent,
+  withAppendFailure,
 } from '@agentwirejs/protocols';
 import { UserExecutionContext, type UserId, generateRunId } from '@agentwirejs/types';
 import { container as rootContainer } from 'tsyringe';
@@ -140,12 +141,29 @@ export class BatchingSink extends RecordingSink {
       const results = await Promise.allSettled(events.map((event) => this.emitAgentEvent(userId, event)));
       const refused = this.refuse?.(events) ?? null;
       if (refused !== null) throw refused;
-      const failures = results.map((result) => (result.status === 'rejected' ? (result.reason as unknown) : undefined));
-      return failures.some((failure) => failure !== undefined) ? failures : null;
+      let failures: unknown[] | null = null;
+      results.forEach((result, index) => {
+        if (result.status === 'rejected') failures = withAppendFailure(failures, results.length, index, result.reason);
+      });
+      return failures;
     } finally {
       this.batchesInFlight.set(runId, (this.batchesInFlight.get(runId) ?? 1) - 1);
     }
   }
+}
+
+/**
+ * The two kinds of sink the specs that take part run against: one that takes a run's events one
+ * at a time, and one that takes them in batches (emitAgentEvents), as the manager does.
+ */
+export const SINK_KINDS: [string, () => RecordingSink][] = [
+  ['one event at a time', () => new RecordingSink()],
+  ['in batches (emitAgentEvents)', () => new BatchingSink()],
+];
+
+/** createHarness, its events going to a new sink from `newSink` (one of SINK_KINDS). */
+export function harnessWith(newSink: () => RecordingSink): (options?: Partial<ExecutionTrackerOptions>) => Harness {
+  return (options = {}) => createHarness(options, newSink());
 }
 
 /** Records what the tracker logs. */

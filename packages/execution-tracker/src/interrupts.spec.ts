@@ -1,6 +1,6 @@
 import { AgentwireCustomEvent, EventType } from '@agentwirejs/protocols';
 import { InterruptNotFoundError, InvalidAnswerError, InvalidReportError, RunEndedError, RunNotFoundError } from './errors';
-import { BatchingSink, ControlledAgent, type Harness, type RecordedEvent, RecordingSink, T0, createHarness as createTrackerHarness, flush, rejectionOf, until } from './harness.test-helpers';
+import { ControlledAgent, type Harness, type RecordedEvent, SINK_KINDS, T0, flush, harnessWith, rejectionOf, until } from './harness.test-helpers';
 import type { AgentExecutionTracker } from './tracker';
 
 /** The question of the demo: which time zone, as a JSON Schema the answer must satisfy. */
@@ -34,11 +34,8 @@ function wait(h: Harness, ms: number, step = 1_000): { dead: number; timedOut: n
  * question's schema and resolves the ask; the run's hang rule and timeout do not run while it
  * waits; an unanswered question ends the run with RUN_ERROR interrupt_expired.
  */
-describe.each([
-  ['one event at a time', (): RecordingSink => new RecordingSink()],
-  ['in batches (emitAgentEvents)', (): RecordingSink => new BatchingSink()],
-])('an agent asks its user and waits for the answer, the sink taking events %s', (_how, newSink) => {
-  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
+describe.each(SINK_KINDS)('an agent asks its user and waits for the answer, the sink taking events %s', (_how, newSink) => {
+  const createHarness = harnessWith(newSink);
   let h: Harness;
   let agent: ControlledAgent;
   let alice: AgentExecutionTracker;

@@ -1,12 +1,6 @@
 import { AgentErrorCode, type AgentTool, EventType } from '@agentwirejs/protocols';
 import { RunAbortedError, RunEndedError } from './errors';
-import { BatchingSink, ControlledAgent, type Harness, RecordingSink, T0, createHarness as createTrackerHarness, flush, rejectionOf, scriptedAgent } from './harness.test-helpers';
-
-/** Every spec runs against a sink that takes one event at a time and one that takes batches (emitAgentEvents, as the manager). */
-const SINKS: [string, () => RecordingSink][] = [
-  ['one event at a time', () => new RecordingSink()],
-  ['in batches (emitAgentEvents)', () => new BatchingSink()],
-];
+import { ControlledAgent, type Harness, SINK_KINDS, T0, flush, harnessWith, rejectionOf, scriptedAgent } from './harness.test-helpers';
 import type { RunStore } from './run-store';
 import { InMemoryRunStore } from './run-store';
 import type { AgentExecutionTracker } from './tracker';
@@ -14,8 +8,8 @@ import type { AgentExecutionTracker } from './tracker';
 /** What reporter.toolStarted emits: the call with its whole arguments; complete() adds TOOL_CALL_RESULT. */
 const TOOL_STARTED = [EventType.TOOL_CALL_START, EventType.TOOL_CALL_ARGS, EventType.TOOL_CALL_END];
 
-describe.each(SINKS)('a run, from start to its one ending, the sink taking events %s', (_how, newSink) => {
-  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
+describe.each(SINK_KINDS)('a run, from start to its one ending, the sink taking events %s', (_how, newSink) => {
+  const createHarness = harnessWith(newSink);
   let h: Harness;
   let agent: ControlledAgent;
   /** An agent that declared a hang rule: 10 s without a report and its run is dead. */

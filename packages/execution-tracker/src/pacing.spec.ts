@@ -1,16 +1,13 @@
 import { type AgentRunReporter, EventType } from '@agentwirejs/protocols';
-import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness as createTrackerHarness, flush, scriptedAgent } from './harness.test-helpers';
+import { ControlledAgent, type Harness, SINK_KINDS, flush, harnessWith, scriptedAgent } from './harness.test-helpers';
 
 /**
  * A run's events wait in a bounded queue for the sink (the manager, which over Redis costs a
  * round trip per event). An agent that awaits its reporter calls is paced by that queue; one
  * that does not cannot grow it without bound.
  */
-describe.each([
-  ['one event at a time', (): RecordingSink => new RecordingSink()],
-  ['in batches (emitAgentEvents)', (): RecordingSink => new BatchingSink()],
-])('agents paced by a sink that takes events %s', (_how, newSink) => {
-  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
+describe.each(SINK_KINDS)('agents paced by a sink that takes events %s', (_how, newSink) => {
+  const createHarness = harnessWith(newSink);
   let h: Harness;
   afterEach(() => h.close());
 

@@ -1,13 +1,7 @@
 import { EventSchemas } from '@ag-ui/core/schemas';
 import { EventType, type StandaloneRunEvent } from '@agentwirejs/protocols';
 import { InvalidReportError, RunEndedError, StreamClosedError } from './errors';
-import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness as createTrackerHarness, flush, rejectionOf, scriptedAgent, sleep, until } from './harness.test-helpers';
-
-/** Every spec runs against a sink that takes one event at a time and one that takes batches (emitAgentEvents, as the manager). */
-const SINKS: [string, () => RecordingSink][] = [
-  ['one event at a time', () => new RecordingSink()],
-  ['in batches (emitAgentEvents)', () => new BatchingSink()],
-];
+import { ControlledAgent, type Harness, SINK_KINDS, flush, harnessWith, rejectionOf, scriptedAgent, sleep, until } from './harness.test-helpers';
 import type { AgentExecutionTracker } from './tracker';
 
 /**
@@ -16,8 +10,8 @@ import type { AgentExecutionTracker } from './tracker';
  * EventSchemas by the recording sink. Coalescing is off here (coalesceMs 0: one envelope per
  * delta); coalescing.spec.ts covers it.
  */
-describe.each(SINKS)('an agent streams its answer as AG-UI events, the sink taking events %s', (_how, newSink) => {
-  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
+describe.each(SINK_KINDS)('an agent streams its answer as AG-UI events, the sink taking events %s', (_how, newSink) => {
+  const createHarness = harnessWith(newSink);
   let h: Harness;
   let agent: ControlledAgent;
   let alice: AgentExecutionTracker;
@@ -357,8 +351,8 @@ describe.each(SINKS)('an agent streams its answer as AG-UI events, the sink taki
   });
 });
 
-describe.each(SINKS)('what a run leaves open when it ends, the sink taking events %s', (_how, newSink) => {
-  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
+describe.each(SINK_KINDS)('what a run leaves open when it ends, the sink taking events %s', (_how, newSink) => {
+  const createHarness = harnessWith(newSink);
   let h: Harness;
   let agent: ControlledAgent;
   let alice: AgentExecutionTracker;
@@ -442,8 +436,8 @@ describe.each(SINKS)('what a run leaves open when it ends, the sink taking event
   });
 });
 
-describe.each(SINKS)('after the run ended, every call is refused, the sink taking events %s', (_how, newSink) => {
-  const createHarness = (options: Parameters<typeof createTrackerHarness>[0] = {}): Harness => createTrackerHarness(options, newSink());
+describe.each(SINK_KINDS)('after the run ended, every call is refused, the sink taking events %s', (_how, newSink) => {
+  const createHarness = harnessWith(newSink);
   it('rejects each emitting call with RunEndedError and sends nothing more', async () => {
     const h = createHarness({ coalesceMs: 0 });
     const agent = new ControlledAgent();

@@ -77,6 +77,14 @@ describe.each([
     expect(message).toMatchObject({ type: 'RUN_STARTED', user_id: 'alice', seq: 1, payload: { input: 'no ids' } });
   });
 
+  it('refuses a batch that is not an array with a clear error, and sends nothing', async () => {
+    for (const events of [null, undefined, 'RUN_STARTED', { length: 1, 0: smallRun('run-odd')[0] }]) {
+      await expect(rig.unified.emitAgentEvents(uid('alice'), events as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(rig.unified.forUser(uid('alice'), { eventsChecked: true }).emitAgentEvents(uid('alice'), events as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    expect(await rig.unified.getLastSeq(uid('alice'))).toBe(0);
+  });
+
   it('refuses a batch as a whole once the manager is shut down', async () => {
     await rig.factory.shutdown();
     await expect(rig.unified.emitAgentEvents(uid('alice'), smallRun('run-late'))).rejects.toMatchObject({ code: 'MANAGER_SHUT_DOWN' });

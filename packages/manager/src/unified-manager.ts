@@ -23,6 +23,7 @@ import {
   type DisposeReason,
   FactoryOnlyError,
   InvalidAgentEventError,
+  InvalidManagerArgumentError,
   type IsolationViolationError,
   ManagerShutdownError,
   UnknownConnectionError,
@@ -462,6 +463,7 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
     try {
       this.assertActive();
       this.guard.user('emitAgentEvents', userId);
+      if (!Array.isArray(events)) throw new InvalidManagerArgumentError('events', 'emitAgentEvents takes an array of agent events');
       let refused: unknown[] | null = null;
       if (operation === 'emitAgentEvent') {
         events.forEach((event, index) => {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { type AppConfig, ConfigError, loadProcessConfig } from '@agentwirejs/config';
 import { Gateway } from './gateway';
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WireProtocol } from '@agentwirejs/protocols';
@@ -98,4 +98,29 @@ describe('a development gateway restarted', () => {
     expect(statSync(join(workDir, '.agentwire', 'dev-jwt-secret')).mode & 0o777).toBe(0o600);
     expect(second.events('development_secret')[0]).toMatchObject({ file: join(workDir, '.agentwire', 'dev-jwt-secret') });
   }, 25_000);
+});
+
+describe('the agentwire-gateway command (package.json bin)', () => {
+  it('runs as a program of its own through the link npm makes to it, and stops on SIGTERM', async () => {
+    const { bin } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const target = join(__dirname, '..', '..', bin['agentwire-gateway'] ?? 'no bin named agentwire-gateway');
+    // npm links a bin as a symlink in node_modules/.bin and runs it directly (the build makes it executable, as
+    // npm does when it links one): the kernel reads its first line to know what runs it.
+    const binDir = mkdtempSync(join(tmpdir(), 'agentwire-bin-'));
+    try {
+      const link = join(binDir, 'agentwire-gateway');
+      symlinkSync(target, link);
+      const gateway = started.spawn(link, [], {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', AGENTWIRE_PORT: '0', AGENTWIRE_LOG_LEVEL: 'info', AGENTWIRE_ENV: 'test', AGENTWIRE_JWT_SECRET: TEST_SECRET },
+      });
+      const { port } = await gateway.started();
+      expect(await accepts(port)).toBe(true);
+      const since = Date.now();
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exit(since, 10_000)).toMatchObject({ code: 0 });
+    } finally {
+      rmSync(binDir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

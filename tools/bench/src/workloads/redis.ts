@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { REPLAY_WINDOW_DEFAULTS } from '@agentwirejs/protocols';
 import Redis from 'ioredis';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -107,7 +108,8 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
       { id: 'memory' as const, label: 'one gateway in memory', group: 'memory-a', also: ['memory-b'], servers: [single] },
     ];
     for (const item of cases) {
-      const warm = await client.unicast(item.group, { events: Math.min(100, sizes.events), payloadBytes: sizes.payloadBytes, timeoutMs, alsoReceive: item.also });
+      context.progress(`Redis: warming up ${item.label} (${thousands(sizes.warmupEvents)} events per user)`);
+      const warm = await client.unicast(item.group, { events: sizes.warmupEvents, payloadBytes: sizes.payloadBytes, timeoutMs, alsoReceive: item.also });
       verification.add(`${item.label} warm-up`, warm.verdict);
     }
     for (let rep = 0; rep < sizes.reps; rep += 1) {
@@ -186,6 +188,11 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     ],
     verification: verification.result(),
     method,
-    notes: [`${sizes.reps} repetitions after a warm-up run; Redis is the machine's own (127.0.0.1:6379), prefix ${prefix}.`],
+    notes: [
+      `${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per user on each side; the order of the two cases alternates each repetition; Redis is the machine's own (127.0.0.1:6379), prefix ${prefix}.`,
+      sizes.warmupEvents >= REPLAY_WINDOW_DEFAULTS.maxEvents
+        ? `The warm-up fills every user's history on both sides (the in-memory gateway's replay window and each Redis stream, both kept to ${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions measure running servers: before 2026-12-06 it was 100 events per user, and the in-memory gateway's replay rings were still taking new memory in the first repetitions (its CPU per event fell by about a quarter from the first repetition to the third).`
+        : `The warm-up does not fill the users' histories (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions include their first fill.`,
+    ],
   };
 }

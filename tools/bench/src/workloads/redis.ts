@@ -191,7 +191,7 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     notes: [
       `${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per user on each side; the order of the two cases alternates each repetition; Redis is the machine's own (127.0.0.1:6379), prefix ${prefix}.`,
       sizes.warmupEvents >= REPLAY_WINDOW_DEFAULTS.maxEvents
-        ? `The warm-up fills every user's history on both sides (the in-memory gateway's replay window and each Redis stream, both kept to ${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions measure running servers: before 2026-12-06 it was 100 events per user, and the in-memory gateway's replay rings were still taking new memory in the first repetitions (its CPU per event fell by about a quarter from the first repetition to the third).`
+        ? `The warm-up fills every user's history on both sides (the in-memory gateway's replay window and each Redis stream, both kept to ${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions measure running servers. Before 2026-12-06 it was 100 events per user: the in-memory gateway was still filling its users' replay windows in the first repetitions (new memory for every ring), and its CPU per event fell by a quarter to two fifths from the first repetition to the third, which lifted the ratio of the first.`
         : `The warm-up does not fill the users' histories (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions include their first fill.`,
     ],
   };

@@ -121,23 +121,33 @@ export function batchText(appends: readonly BatchLine[]): string {
 
 /** The entries of a batch's text (`@<first seq>` and its lines); a malformed line is skipped, its seq with it. */
 function entriesFromBatch(userId: UserId, text: string): StreamEntry[] {
-  const entries: StreamEntry[] = [];
-  let end = text.indexOf('\n');
+  const end = text.indexOf('\n');
   const first = Number(text.slice(BATCH_MARK.length, end < 0 ? text.length : end));
-  if (!Number.isSafeInteger(first) || first < 1) return entries;
-  for (let seq = first; end >= 0; seq += 1) {
-    const start = end + 1;
-    end = text.indexOf('\n', start);
-    const line = end < 0 ? text.slice(start) : text.slice(start, end);
+  if (!Number.isSafeInteger(first) || first < 1 || end < 0) return [];
+  return entriesFromLines(userId, first, text, end + 1);
+}
+
+/**
+ * The entries of a batch's lines (batchText) from `start` on, the first at seq `first`: what a
+ * publication or a stored batch holds after its `@<first seq>` line, and what this process sent
+ * (read back once Redis has assigned the first seq). A malformed line is skipped, its seq with it.
+ */
+export function entriesFromLines(userId: UserId, first: number, text: string, start = 0): StreamEntry[] {
+  const entries: StreamEntry[] = [];
+  for (let seq = first, from = start; ; seq += 1) {
+    const end = text.indexOf('\n', from);
+    const line = end < 0 ? text.slice(from) : text.slice(from, end);
     const gap = line.indexOf(' ');
     const gap2 = line.indexOf(' ', gap + 1);
     const cut = Number(line.slice(gap + 1, gap2));
     const envelope = gap2 + 1;
-    if (gap <= 0 || gap2 <= gap || !Number.isSafeInteger(cut) || cut < 0 || envelope + cut > line.length) continue;
-    const json = `${line.slice(envelope, envelope + cut)}${seq}${line.slice(envelope + cut)}`;
-    addEntry(entries, userId, seq, Number(line.slice(0, gap)), json);
+    if (gap > 0 && gap2 > gap && Number.isSafeInteger(cut) && cut >= 0 && envelope + cut <= line.length) {
+      const json = `${line.slice(envelope, envelope + cut)}${seq}${line.slice(envelope + cut)}`;
+      addEntry(entries, userId, seq, Number(line.slice(0, gap)), json);
+    }
+    if (end < 0) return entries;
+    from = end + 1;
   }
-  return entries;
 }
 
 /**

@@ -17,9 +17,9 @@ import {
 } from '@agentwirejs/protocols';
 import { IsoTimeText, type UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
-import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
+import { AppendQueue, type StoredBatch, type UserBatch } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
-import { EnvelopeTemplate, type RawLogEntry, batchText, entriesFromLog, gapNotice, roomGapNotice } from './entries';
+import { EnvelopeTemplate, type RawLogEntry, entriesFromLog, gapNotice, roomGapNotice } from './entries';
 import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
 import { RedisKeys } from './keys';
 import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
@@ -131,11 +131,11 @@ export class RedisBackplane implements Backplane {
     const ready = (): boolean => this.status() === 'ready';
     const { maxBufferedAppends, maxBatchSize } = this.options;
     // A stored batch is delivered here from the reply (see UserFeeds.onAppended): the feeds exist by then.
-    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, entries) =>
-      this.stored(this.users, this.feeds, id, entries),
+    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, batch) =>
+      this.stored(this.users, this.feeds, id, batch),
     );
-    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, entries) =>
-      this.stored(this.rooms, this.roomFeeds, id, entries),
+    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, batch) =>
+      this.stored(this.rooms, this.roomFeeds, id, batch),
     );
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
     this.feeds = new UserFeeds(this.feedSource(this.users, (userId, active) => this.presence.setUserActive(userId, active), gapNotice), this.options);
@@ -178,7 +178,7 @@ export class RedisBackplane implements Backplane {
       const now = this.options.now();
       const ts = this.isoTime.of(now);
       // One recipient: the envelope in one JSON.stringify, not a template's shared pieces.
-      return this.enqueue(this.appends, userId, splitUserEnvelope(message, userId, ts), message, ts, now);
+      return this.enqueue(this.appends, userId, splitUserEnvelope(message, userId, ts), now);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -196,7 +196,7 @@ export class RedisBackplane implements Backplane {
       const ts = this.isoTime.of(now);
       return this.appends.enqueueBatch(userId, messages, (message) => {
         const { head, tail } = splitUserEnvelope(message, userId, ts);
-        return { head, tail, message, ts, appendedAt: now };
+        return { head, tail, appendedAt: now };
       });
     } catch (error) {
       return Promise.reject(error);
@@ -211,7 +211,7 @@ export class RedisBackplane implements Backplane {
     const id = roomStreamId(room);
     const [users] = await Promise.all([
       this.presence.roomMembers(room).then((members) => this.appendToEach(members, template, now)),
-      this.enqueue(this.roomAppends, id, template.forRoom(room), template.message, template.ts, now),
+      this.enqueue(this.roomAppends, id, template.forRoom(room), now),
     ]);
     return users;
   }
@@ -228,7 +228,7 @@ export class RedisBackplane implements Backplane {
     this.assertOpen();
     const now = this.options.now();
     const template = this.template(message, now);
-    return this.enqueue(this.roomAppends, roomStreamId(room), template.forRoom(room), template.message, template.ts, now);
+    return this.enqueue(this.roomAppends, roomStreamId(room), template.forRoom(room), now);
   }
 
   /** Delivers the room stream's entries from now on, in every process, in order (as subscribeUser does for a user). */
@@ -358,14 +358,14 @@ export class RedisBackplane implements Backplane {
     // In chunks, so a large room never takes more than a batch's worth of the append buffer.
     for (let i = 0; i < userIds.length; i += this.options.maxBatchSize) {
       this.assertOpen();
-      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(this.appends, userId, template.forUser(userId), template.message, template.ts, now)));
+      await Promise.all(userIds.slice(i, i + this.options.maxBatchSize).map((userId) => this.enqueue(this.appends, userId, template.forUser(userId), now)));
     }
     return userIds.length;
   }
 
   /** Queues one append; once its batch is stored, `stored` (below) notes the seq and hands the entries to this process's listeners. */
-  private enqueue(queue: AppendQueue, id: UserId, parts: EnvelopeParts, message: OutboundMessage, ts: string, now: number): Promise<StreamEntry> {
-    return queue.enqueue(id, { head: parts.head, tail: parts.tail, message, ts, appendedAt: now });
+  private enqueue(queue: AppendQueue, id: UserId, parts: EnvelopeParts, now: number): Promise<StreamEntry> {
+    return queue.enqueue(id, { head: parts.head, tail: parts.tail, appendedAt: now });
   }
 
   /** What the feeds of one kind of stream need from Redis. */
@@ -395,9 +395,9 @@ export class RedisBackplane implements Backplane {
     const { maxEvents, maxAgeMs, streamTtlMs, processId } = this.options;
     const keys: string[] = [];
     const args: (string | number | Buffer)[] = [`a:${processId}`, batchId, this.options.now(), maxEvents, maxAgeMs, streamTtlMs, batches.length];
-    for (const { userId, appends } of batches) {
+    for (const { userId, count, appendedAt, text } of batches) {
       keys.push(kind.meta(userId), kind.log(userId));
-      args.push(kind.channel(userId), kind.known.get(userId) ?? 0, appends.length, (appends[appends.length - 1] as QueuedAppend).appendedAt, Buffer.from(batchText(appends)));
+      args.push(kind.channel(userId), kind.known.get(userId) ?? 0, count, appendedAt, text);
     }
     try {
       const replies = (await APPEND_SCRIPT.run(this.commands, keys, args)) as unknown[];
@@ -441,12 +441,11 @@ export class RedisBackplane implements Backplane {
    * process's listeners. Whatever delivering them throws is reported, never made a failure of
    * appends Redis has stored: a caller retrying them would append them twice.
    */
-  private stored(kind: StreamKind, feeds: UserFeeds, id: UserId, entries: readonly StreamEntry[]): void {
-    const last = entries[entries.length - 1];
-    if (last === undefined) return;
-    this.noteSeq(kind, id, last.seq);
+  private stored(kind: StreamKind, feeds: UserFeeds, id: UserId, batch: StoredBatch): void {
+    if (batch.count === 0) return;
+    this.noteSeq(kind, id, batch.first + batch.count - 1);
     try {
-      feeds.onAppended(id, entries);
+      feeds.onAppended(id, batch.first, () => batch.entries());
     } catch (error) {
       this.options.onError(error, `deliver ${id}`);
     }

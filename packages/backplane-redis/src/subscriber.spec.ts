@@ -65,7 +65,7 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
     const { feeds, source, seqs, opened } = await feedOf();
     source.position.resolve(0);
     await opened;
-    feeds.onAppended(user, [entryAt(user, 1), entryAt(user, 2)]);
+    feeds.onAppended(user, 1, () => [entryAt(user, 1), entryAt(user, 2)]);
     expect(seqs()).toEqual([1, 2]);
     feeds.onPublication(source.channel(user), publication(user, 1, 2));
     expect(seqs()).toEqual([1, 2]);
@@ -76,7 +76,7 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
 
   it('are left to their publication while the feed does not know its position yet', async () => {
     const { feeds, source, seqs, opened } = await feedOf();
-    feeds.onAppended(user, [entryAt(user, 1)]); // the stored position is still being read
+    feeds.onAppended(user, 1, () => [entryAt(user, 1)]); // the stored position is still being read
     expect(seqs()).toEqual([]);
     feeds.onPublication(source.channel(user), publication(user, 1, 1)); // held until the position is known
     source.position.resolve(0);
@@ -90,7 +90,7 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
     await opened;
     feeds.onPublication(source.channel(user), publication(user, 3, 1)); // 1 and 2 missing: a recovery starts
     expect(source.reads.map((read) => read.afterSeq)).toEqual([0]);
-    feeds.onAppended(user, [entryAt(user, 1), entryAt(user, 2)]);
+    feeds.onAppended(user, 1, () => [entryAt(user, 1), entryAt(user, 2)]);
     expect(seqs()).toEqual([]);
     source.reads[0]?.answer({ entries: [entryAt(user, 1), entryAt(user, 2), entryAt(user, 3)], gap: null, lastSeq: 3 });
     await settled();
@@ -101,7 +101,7 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
     const { feeds, source, seqs, opened } = await feedOf();
     source.position.resolve(0);
     await opened;
-    feeds.onAppended(user, [entryAt(user, 2)]); // seq 1 was another process's
+    feeds.onAppended(user, 2, () => [entryAt(user, 2)]); // seq 1 was another process's
     expect(seqs()).toEqual([]);
     feeds.onPublication(source.channel(user), publication(user, 1, 1));
     feeds.onPublication(source.channel(user), publication(user, 2, 1));
@@ -111,6 +111,6 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
 
   it('are dropped for a user without a listener in this process', () => {
     const feeds = new UserFeeds(new HandAnsweredSource(), resolveRedisOptions(testOptions('unit:')));
-    expect(() => feeds.onAppended(user, [entryAt(user, 1)])).not.toThrow();
+    expect(() => feeds.onAppended(user, 1, () => [entryAt(user, 1)])).not.toThrow();
   });
 });

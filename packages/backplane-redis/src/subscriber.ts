@@ -112,15 +112,21 @@ export class UserFeeds {
   }
 
   /**
-   * Entries this process appended, as Redis's reply gives them (in seq order): delivered at once
-   * when they are the next positions of a live feed, so the process neither waits for its own
-   * publication nor parses it (onPublication passes over it). Otherwise they are left to the
-   * publication, or to history, which bring them in order as they bring anyone's.
+   * This process's appends, once Redis's reply has given their first seq: read (`entries`) and
+   * delivered at once when they are the next positions of a live feed, so the process does not
+   * wait for its own publication (onPublication passes over it). When the publication came first
+   * they are not read at all. Otherwise they are left to the publication, or to history, which
+   * bring them in order as they bring anyone's.
    */
-  onAppended(userId: UserId, entries: readonly StreamEntry[]): void {
+  onAppended(userId: UserId, first: number, entries: () => readonly StreamEntry[]): void {
     const feed = this.feeds.get(userId);
-    if (feed === undefined || !feed.live || feed.recovering || feed.pending.length > 0 || entries[0]?.seq !== feed.delivered + 1) return;
-    for (const entry of entries) this.deliver(feed, entry);
+    // Read only when they are delivered here: the publication may have brought them already.
+    if (feed === undefined || !feed.live || feed.recovering || feed.pending.length > 0 || first !== feed.delivered + 1) return;
+    for (const entry of entries()) {
+      // A line that could not be read leaves its seq to the publication or to history, which bring it in order.
+      if (entry.seq !== feed.delivered + 1) break;
+      this.deliver(feed, entry);
+    }
     this.noteDelivered(feed);
   }
 

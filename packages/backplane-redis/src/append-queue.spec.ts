@@ -228,6 +228,23 @@ describe('AppendQueue', () => {
     await Promise.all(pending);
   });
 
+  it("fails a user's batch whose text cannot be built (past what one string holds) alone, and sends the other users' batches of the flush", async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const tooLong = new RangeError('Invalid string length');
+    // Stands for an envelope too long to join to the others: joining it throws as V8 does.
+    const head = { length: 1, charCodeAt: () => 0, toString: (): string => { throw tooLong; } } as unknown as string;
+    const failed = queue.enqueue(user('ann'), { head, tail: '}', appendedAt: 0 });
+    const other = queue.enqueue(user('bob'), note(1));
+    await expect(failed).rejects.toBe(tooLong);
+    await tick();
+    expect(calls.made.flatMap((call) => call.batches.map((batch) => batch.userId))).toEqual(['bob']);
+    calls.answerAll();
+    expect((await other).seq).toBe(1);
+    await expect(queue.drain(1000)).resolves.toBe(true);
+    expect(queue.size).toBe(0);
+  });
+
   it('refuses an append past maxBuffered at once while Redis is unreachable, with BackplaneUnavailableError', async () => {
     const calls = new Calls();
     const queue = new AppendQueue(calls.send, 2, 256, 32, () => false, () => undefined);

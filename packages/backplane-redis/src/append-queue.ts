@@ -279,7 +279,18 @@ export class AppendQueue {
     for (const queue of this.queues.values()) {
       if (queue.inFlight !== null || queue.waiting.length === 0) continue;
       const appends = queue.waiting.splice(0, this.maxBatch);
-      const text = Buffer.from(batchText(appends));
+      let text: Buffer;
+      try {
+        text = Buffer.from(batchText(appends));
+      } catch (error) {
+        // Past what one string can hold (RangeError): these appends fail, the process and the other users' go on.
+        this.buffered -= appends.length;
+        for (const append of appends) append.outcome.failed(append.index, error);
+        if (queue.waiting.length > 0) this.queueFlush();
+        else this.queues.delete(queue.userId);
+        this.notifyIdle();
+        continue;
+      }
       queue.inFlight = { sent: appends.map(({ outcome, index }): Sent => ({ outcome, index })), text };
       call.push(queue);
       batches.push({ userId: queue.userId, count: appends.length, appendedAt: (appends[appends.length - 1] as Waiting).appendedAt, text });

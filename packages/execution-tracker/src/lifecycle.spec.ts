@@ -123,6 +123,18 @@ describe.each(SINK_KINDS)('a run, from start to its one ending, the sink taking 
     agent.call(runId).finish('done');
   });
 
+  it('gives a run started without tools an empty map that refuses entries, so no run adds a tool another sees', async () => {
+    const first = alice.startRun({ agent, input: 'one' });
+    const second = alice.startRun({ agent, input: 'two' });
+    await flush();
+    const tools = agent.call(first.runId).request.tools as Map<string, AgentTool>;
+    const search: AgentTool = { name: 'search', description: 'finds things', execute: async () => [] };
+    expect(() => tools.set('search', search)).toThrow(TypeError);
+    expect(agent.call(second.runId).request.tools.size).toBe(0);
+    agent.call(first.runId).finish('done');
+    agent.call(second.runId).finish('done');
+  });
+
   it('reports a failed tool with success false and its real result', async () => {
     const { runId, reporter, call, outcome } = await started();
     const tool = reporter.toolStarted('search', { q: 'x' });

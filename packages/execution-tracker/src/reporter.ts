@@ -71,151 +71,140 @@ function checkId(kind: string, id: unknown): string {
  * run's pacing promise (see AgentRunReporter). After the run's terminal event every emitting call
  * is refused with RunEndedError (a handled rejection), and a call on a message or tool call that
  * has ended with StreamClosedError. A bug of ours never throws into the agent.
+ *
+ * A class, its calls methods of its prototype: every run gets a reporter, and one made of
+ * closures (a function per call plus their shared context) allocated about 1.7 KB per run,
+ * the largest piece of starting one after the envelopes (sampling heap profiler, the gateway's
+ * latency workload); this one is a few fields. The streams and handles its calls return are
+ * still closures: they are made only when an agent opens one. As AgentRunReporter declares,
+ * its calls are methods: call them on the reporter (or bind them).
  */
-export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunReporter {
-  const { runId } = run.record;
-  const idPrefix = `${runId}-`;
-  let created = 0;
-  /** An id unique in the run by construction: made ids never repeat, and the agent cannot choose one (chosenId). */
-  const nextId = (kind: GeneratedIdKind): string => `${idPrefix}${kind}${(created += 1)}`;
+export class RunReporter implements AgentRunReporter {
+  private readonly runId: string;
+  /** `<runId>-`, made at the first id the run needs. */
+  private prefix: string | null = null;
+  private created = 0;
   /**
    * The `<kind>:<id>` of every message and tool call the agent started under an id of its own:
    * AG-UI consumers refuse a second START of one id. Made ids need no entry (see nextId), so a
-   * run's thinking and toolStarted reports, however many, add nothing here.
+   * run's thinking and toolStarted reports, however many, add nothing here; made at the first.
    */
-  const chosenIds = new Set<string>();
+  private chosenIds: Set<string> | null = null;
 
-  const chosenId = (field: 'messageId' | 'toolCallId', id: unknown): string => {
-    const checked = checkId(field, id);
-    if (checked.startsWith(idPrefix) && GENERATED_ID_TAIL.test(checked.slice(idPrefix.length))) {
-      throw new InvalidReportError(`${field} ${checked} has the form of the ids the tracker makes (${idPrefix}<kind><n>)`);
-    }
-    return checked;
-  };
-  /** Records the start of a message or tool call under an id the agent chose; refuses a second one. */
-  const claim = (streamKey: string, what: string): void => {
-    if (chosenIds.has(streamKey)) throw new InvalidReportError(`${what} was already started in this run`);
-    chosenIds.add(streamKey);
-  };
+  constructor(
+    private readonly run: LiveRun,
+    private readonly host: ReporterHost,
+  ) {
+    this.runId = run.record.runId;
+  }
 
-  /** Emits the payloads in order; the promise paces on the last one. */
-  const send = (phase: RunPhase | null, ...payloads: RunEventPayload[]): Promise<void> => {
+  thinking(reasoning: string): Promise<void> {
     try {
-      if (!host.activity(run, phase)) return refusal(new RunEndedError(runId));
-      let paced = READY;
-      for (const payload of payloads) paced = host.emit(run, payload);
-      return paced;
+      if (this.run.ending !== null) return refusal(new RunEndedError(this.runId));
+      const delta = String(reasoning); // before an id is taken: a report that cannot be rendered emits nothing
+      // One report, one event: AG-UI's chunk shorthand stands for a whole reasoning message
+      // (start, content, end), so a thinking report costs one stream position, as in v1.
+      return this.send(RunPhase.Thinking, { type: EventType.REASONING_MESSAGE_CHUNK, messageId: this.nextId('reasoning'), delta });
     } catch (error) {
-      host.internalError(run, error);
-      return READY;
+      return this.guarded(error, READY);
     }
-  };
+  }
 
-  /** A streamed message (text or reasoning): start now, append, end once. */
-  const openMessage = (kind: 'text' | 'reasoning', options: StreamOptions | undefined): TextStream => {
-    const chosen = options?.messageId !== undefined;
-    const messageId = chosen ? chosenId('messageId', options.messageId) : nextId(kind === 'text' ? 'msg' : 'reasoning');
-    const streamKey = `${kind}:${messageId}`;
-    const phase = kind === 'text' ? RunPhase.ResultProcessing : RunPhase.Thinking;
-    const what = `${kind === 'text' ? 'Text message' : 'Reasoning message'} ${messageId}`;
-    let ended = false;
-    if (run.ending === null) {
-      if (chosen) claim(streamKey, what);
-      if (kind === 'text') void send(phase, { type: EventType.TEXT_MESSAGE_START, messageId, role: 'assistant' }).catch(ignore);
-      else void send(phase, { type: EventType.REASONING_START, messageId }, { type: EventType.REASONING_MESSAGE_START, messageId, role: 'reasoning' }).catch(ignore);
-      // Only a message whose start went out is one RUN_FINISHED must end.
-      if (run.ending === null) run.openStream(streamKey, { kind, id: messageId });
+  toolStarted(toolName: string, parameters: Record<string, unknown>): ToolCallReport {
+    try {
+      const call = this.openToolCall(toolName, undefined, jsonText(parameters ?? {}));
+      return {
+        ready: call.started.catch(ignore),
+        toolCallId: call.toolCallId,
+        complete: (results: unknown, success: boolean): Promise<void> => {
+          // Completing twice stays the no-op it always was; after the run ended the call is refused.
+          const completed = call.result(results, success).catch((error: unknown) => {
+            if (error instanceof StreamClosedError) return undefined;
+            throw error;
+          });
+          completed.catch(ignore);
+          return completed;
+        },
+      };
+    } catch (error) {
+      return this.guarded(error, { ready: READY, toolCallId: '', complete: () => READY });
     }
-    return {
-      messageId,
-      append: (delta: string): Promise<void> => {
-        if (run.ending !== null) return refusal(new RunEndedError(runId));
-        if (ended) return refusal(new StreamClosedError(what));
-        const text = String(delta);
-        if (text === '') return READY;
-        const type = kind === 'text' ? EventType.TEXT_MESSAGE_CONTENT : EventType.REASONING_MESSAGE_CONTENT;
-        return send(phase, { type, messageId, delta: text });
-      },
-      end: (): Promise<void> => {
-        if (run.ending !== null) return refusal(new RunEndedError(runId));
-        if (ended) return READY;
-        ended = true;
-        run.closeStream(streamKey);
-        if (kind === 'text') return send(phase, { type: EventType.TEXT_MESSAGE_END, messageId });
-        return send(phase, { type: EventType.REASONING_MESSAGE_END, messageId }, { type: EventType.REASONING_END, messageId });
-      },
-    };
-  };
+  }
 
-  /**
-   * A tool call: START now; ARGS; END; RESULT once (which implies END). With `wholeArgs` the
-   * arguments are known: START, ARGS and END go out as one report.
-   */
-  const openToolCall = (toolName: string, chosenToolCallId: string | undefined, wholeArgs?: string) => {
-    const toolCallId = chosenToolCallId === undefined ? nextId('call') : chosenId('toolCallId', chosenToolCallId);
-    const name = String(toolName);
-    const streamKey = `tool_args:${toolCallId}`;
-    const what = `Tool call ${toolCallId}`;
-    let argsEnded = wholeArgs !== undefined;
-    let resulted = false;
-    const startedAt = host.now();
-    let started: Promise<void> = READY;
-    if (run.ending === null) {
-      if (chosenToolCallId !== undefined) claim(streamKey, what);
-      const start: RunEventPayload = { type: EventType.TOOL_CALL_START, toolCallId, toolCallName: name };
-      started =
-        wholeArgs === undefined
-          ? send(RunPhase.ToolExecution, start)
-          : send(RunPhase.ToolExecution, start, { type: EventType.TOOL_CALL_ARGS, toolCallId, delta: wholeArgs }, { type: EventType.TOOL_CALL_END, toolCallId });
-      if (run.ending === null) {
-        if (!argsEnded) run.openStream(streamKey, { kind: 'tool_args', id: toolCallId });
-        run.toolOpened(name);
-      }
+  heartbeat(): void {
+    try {
+      this.host.activity(this.run, null);
+    } catch (error) {
+      this.guarded(error, undefined);
     }
-    const appendArgs = (delta: string): Promise<void> => {
+  }
+
+  startText(options?: StreamOptions): TextStream {
+    return this.openMessage('text', options);
+  }
+
+  startReasoning(options?: StreamOptions): TextStream {
+    return this.openMessage('reasoning', options);
+  }
+
+  startToolCall(toolName: string, options?: { readonly toolCallId?: string }): ToolCallStream {
+    const call = this.openToolCall(toolName, options?.toolCallId);
+    return { toolCallId: call.toolCallId, appendArgs: call.appendArgs, end: call.end, result: call.result };
+  }
+
+  stateSnapshot(snapshot: unknown): Promise<void> {
+    return this.checked({ type: EventType.STATE_SNAPSHOT, snapshot });
+  }
+
+  stateDelta(patch: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
+    return this.checked({ type: EventType.STATE_DELTA, delta: patch } as unknown as RunEventPayload);
+  }
+
+  standaloneEvent(event: StandaloneRunEvent): Promise<void> {
+    if (this.run.ending !== null) return refusal(new RunEndedError(this.runId));
+    const type = (event as { type?: unknown } | null)?.type;
+    if (!(STANDALONE_EVENT_TYPES as readonly unknown[]).includes(type)) {
+      return refusal(new InvalidReportError(`standaloneEvent takes ${STANDALONE_EVENT_TYPES.join(', ')}, not ${String(type)}`));
+    }
+    return this.checked(event);
+  }
+
+  startStep(stepName: string): () => Promise<void> {
+    const { run, runId } = this;
+    const name = checkId('stepName', stepName);
+    const streamKey = `step:${name}`;
+    // AG-UI consumers refuse a step started while one of the same name is active.
+    if (run.hasOpenStream(streamKey)) throw new InvalidReportError(`Step ${name} is already active`);
+    void this.send(null, { type: EventType.STEP_STARTED, stepName: name }).catch(ignore);
+    if (run.ending === null) run.openStream(streamKey, { kind: 'step', id: name });
+    let finished = false;
+    return (): Promise<void> => {
       if (run.ending !== null) return refusal(new RunEndedError(runId));
-      if (argsEnded) return refusal(new StreamClosedError(`${what}'s arguments`));
-      const text = String(delta);
-      return text === '' ? READY : send(RunPhase.ToolExecution, { type: EventType.TOOL_CALL_ARGS, toolCallId, delta: text });
-    };
-    const end = (): Promise<void> => {
-      if (run.ending !== null) return refusal(new RunEndedError(runId));
-      if (argsEnded) return READY;
-      argsEnded = true;
+      if (finished) return READY;
+      finished = true;
       run.closeStream(streamKey);
-      return send(RunPhase.ToolExecution, { type: EventType.TOOL_CALL_END, toolCallId });
+      return this.send(null, { type: EventType.STEP_FINISHED, stepName: name });
     };
-    const result = (results: unknown, success = true): Promise<void> => {
-      if (run.ending !== null) return refusal(new RunEndedError(runId));
-      if (resulted) return refusal(new StreamClosedError(`${what}'s result`));
-      resulted = true;
-      void end().catch(ignore);
-      run.toolClosed(name);
-      const metadata = { [AGENTWIRE_METADATA_KEY]: { tool_name: name, duration_ms: Math.max(0, host.now() - startedAt), success: success === true } };
-      const messageId = nextId('tool-result');
-      return send(RunPhase.ResultProcessing, { type: EventType.TOOL_CALL_RESULT, messageId, toolCallId, role: 'tool', content: jsonText(results), metadata });
-    };
-    return { toolCallId, started, appendArgs, end, result };
-  };
+  }
 
-  const toolStarted = (toolName: string, parameters: Record<string, unknown>): ToolCallReport => {
-    const call = openToolCall(toolName, undefined, jsonText(parameters ?? {}));
-    return {
-      ready: call.started.catch(ignore),
-      toolCallId: call.toolCallId,
-      complete: (results: unknown, success: boolean): Promise<void> => {
-        // Completing twice stays the no-op it always was; after the run ended the call is refused.
-        const completed = call.result(results, success).catch((error: unknown) => {
-          if (error instanceof StreamClosedError) return undefined;
-          throw error;
-        });
-        completed.catch(ignore);
-        return completed;
-      },
-    };
-  };
+  custom(name: string, value: unknown): Promise<void> {
+    if (this.run.ending !== null) return refusal(new RunEndedError(this.runId));
+    if (typeof name !== 'string' || name === '') return refusal(new InvalidReportError('a custom event needs a name'));
+    if (name.startsWith(RESERVED_CUSTOM_EVENT_PREFIX)) return refusal(new InvalidReportError(`custom event names starting with ${RESERVED_CUSTOM_EVENT_PREFIX} are reserved`));
+    let problem: string | null;
+    try {
+      problem = this.host.checkCustomEvent(name, value);
+    } catch (error) {
+      problem = `the custom event check failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (problem !== null) return refusal(new InvalidReportError(problem));
+    // AG-UI refuses a CUSTOM event without a value (and the sink does not check it again).
+    if (value === undefined) return refusal(new InvalidReportError('a custom event needs a value'));
+    return this.send(null, { type: EventType.CUSTOM, name, value });
+  }
 
-  const ask = (question: InterruptRequest): Promise<unknown> => {
+  ask(question: InterruptRequest): Promise<unknown> {
+    const { run, host, runId } = this;
     if (run.ending !== null) return refusal(new RunEndedError(runId));
     if (typeof question !== 'object' || question === null) return refusal(new InvalidReportError('ask needs a question object'));
     if (typeof question.reason !== 'string' || question.reason === '') return refusal(new InvalidReportError('a question needs a reason'));
@@ -231,12 +220,12 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
     if (typeof expiresInMs !== 'number' || !(expiresInMs > 0) || !(expiresAt <= 8.64e15)) {
       return refusal(new InvalidReportError('expiresInMs must be a positive number of milliseconds'));
     }
-    const id = nextId('ask');
+    const id = this.nextId('ask');
     const value: Record<string, unknown> = { id, reason: question.reason, expiresAt: new Date(expiresAt).toISOString() };
     if (question.message !== undefined) value['message'] = String(question.message);
     if (question.responseSchema !== undefined) value['responseSchema'] = question.responseSchema;
     const answered = new Promise<unknown>((resolve, reject) => {
-      void send(null, { type: EventType.CUSTOM, name: AgentwireCustomEvent.Interrupt, value });
+      void this.send(null, { type: EventType.CUSTOM, name: AgentwireCustomEvent.Interrupt, value });
       if (run.ending !== null) {
         reject(new RunEndedError(runId));
         return;
@@ -245,27 +234,154 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
     });
     answered.catch(ignore);
     return answered;
-  };
+  }
 
-  const guard =
-    <A extends unknown[], R>(fallback: R, body: (...args: A) => R) =>
-    (...args: A): R => {
-      try {
-        return body(...args);
-      } catch (error) {
-        if (error instanceof InvalidReportError) throw error; // the agent's mistake: it should see it
-        host.internalError(run, error);
-        return fallback;
-      }
+  // ---- internals ----
+
+  /** What a guarded call does with what it caught: the agent's mistake is thrown to it; a bug of ours is logged, and the call returns `fallback`. */
+  private guarded<R>(error: unknown, fallback: R): R {
+    if (error instanceof InvalidReportError) throw error; // the agent's mistake: it should see it
+    this.host.internalError(this.run, error);
+    return fallback;
+  }
+
+  /** `<runId>-`, the start of every id the tracker makes in this run. */
+  private get idPrefix(): string {
+    return (this.prefix ??= `${this.runId}-`);
+  }
+
+  /** An id unique in the run by construction: made ids never repeat, and the agent cannot choose one (chosenId). */
+  private nextId(kind: GeneratedIdKind): string {
+    this.created += 1;
+    return `${this.idPrefix}${kind}${this.created}`;
+  }
+
+  private chosenId(field: 'messageId' | 'toolCallId', id: unknown): string {
+    const checked = checkId(field, id);
+    const idPrefix = this.idPrefix;
+    if (checked.startsWith(idPrefix) && GENERATED_ID_TAIL.test(checked.slice(idPrefix.length))) {
+      throw new InvalidReportError(`${field} ${checked} has the form of the ids the tracker makes (${idPrefix}<kind><n>)`);
+    }
+    return checked;
+  }
+
+  /** Records the start of a message or tool call under an id the agent chose; refuses a second one. */
+  private claim(streamKey: string, what: string): void {
+    const chosenIds = (this.chosenIds ??= new Set());
+    if (chosenIds.has(streamKey)) throw new InvalidReportError(`${what} was already started in this run`);
+    chosenIds.add(streamKey);
+  }
+
+  /** Emits the payloads in order; the promise paces on the last one. */
+  private send(phase: RunPhase | null, ...payloads: RunEventPayload[]): Promise<void> {
+    const { run, host } = this;
+    try {
+      if (!host.activity(run, phase)) return refusal(new RunEndedError(this.runId));
+      let paced = READY;
+      for (const payload of payloads) paced = host.emit(run, payload);
+      return paced;
+    } catch (error) {
+      host.internalError(run, error);
+      return READY;
+    }
+  }
+
+  /** A streamed message (text or reasoning): start now, append, end once. */
+  private openMessage(kind: 'text' | 'reasoning', options: StreamOptions | undefined): TextStream {
+    const { run, runId } = this;
+    const chosen = options?.messageId !== undefined;
+    const messageId = chosen ? this.chosenId('messageId', options.messageId) : this.nextId(kind === 'text' ? 'msg' : 'reasoning');
+    const streamKey = `${kind}:${messageId}`;
+    const phase = kind === 'text' ? RunPhase.ResultProcessing : RunPhase.Thinking;
+    const what = `${kind === 'text' ? 'Text message' : 'Reasoning message'} ${messageId}`;
+    let ended = false;
+    if (run.ending === null) {
+      if (chosen) this.claim(streamKey, what);
+      if (kind === 'text') void this.send(phase, { type: EventType.TEXT_MESSAGE_START, messageId, role: 'assistant' }).catch(ignore);
+      else void this.send(phase, { type: EventType.REASONING_START, messageId }, { type: EventType.REASONING_MESSAGE_START, messageId, role: 'reasoning' }).catch(ignore);
+      // Only a message whose start went out is one RUN_FINISHED must end.
+      if (run.ending === null) run.openStream(streamKey, { kind, id: messageId });
+    }
+    return {
+      messageId,
+      append: (delta: string): Promise<void> => {
+        if (run.ending !== null) return refusal(new RunEndedError(runId));
+        if (ended) return refusal(new StreamClosedError(what));
+        const text = String(delta);
+        if (text === '') return READY;
+        const type = kind === 'text' ? EventType.TEXT_MESSAGE_CONTENT : EventType.REASONING_MESSAGE_CONTENT;
+        return this.send(phase, { type, messageId, delta: text });
+      },
+      end: (): Promise<void> => {
+        if (run.ending !== null) return refusal(new RunEndedError(runId));
+        if (ended) return READY;
+        ended = true;
+        run.closeStream(streamKey);
+        if (kind === 'text') return this.send(phase, { type: EventType.TEXT_MESSAGE_END, messageId });
+        return this.send(phase, { type: EventType.REASONING_MESSAGE_END, messageId }, { type: EventType.REASONING_END, messageId });
+      },
     };
+  }
+
+  /**
+   * A tool call: START now; ARGS; END; RESULT once (which implies END). With `wholeArgs` the
+   * arguments are known: START, ARGS and END go out as one report.
+   */
+  private openToolCall(toolName: string, chosenToolCallId: string | undefined, wholeArgs?: string) {
+    const { run, host, runId } = this;
+    const toolCallId = chosenToolCallId === undefined ? this.nextId('call') : this.chosenId('toolCallId', chosenToolCallId);
+    const name = String(toolName);
+    const streamKey = `tool_args:${toolCallId}`;
+    const what = `Tool call ${toolCallId}`;
+    let argsEnded = wholeArgs !== undefined;
+    let resulted = false;
+    const startedAt = host.now();
+    let started: Promise<void> = READY;
+    if (run.ending === null) {
+      if (chosenToolCallId !== undefined) this.claim(streamKey, what);
+      const start: RunEventPayload = { type: EventType.TOOL_CALL_START, toolCallId, toolCallName: name };
+      started =
+        wholeArgs === undefined
+          ? this.send(RunPhase.ToolExecution, start)
+          : this.send(RunPhase.ToolExecution, start, { type: EventType.TOOL_CALL_ARGS, toolCallId, delta: wholeArgs }, { type: EventType.TOOL_CALL_END, toolCallId });
+      if (run.ending === null) {
+        if (!argsEnded) run.openStream(streamKey, { kind: 'tool_args', id: toolCallId });
+        run.toolOpened(name);
+      }
+    }
+    const appendArgs = (delta: string): Promise<void> => {
+      if (run.ending !== null) return refusal(new RunEndedError(runId));
+      if (argsEnded) return refusal(new StreamClosedError(`${what}'s arguments`));
+      const text = String(delta);
+      return text === '' ? READY : this.send(RunPhase.ToolExecution, { type: EventType.TOOL_CALL_ARGS, toolCallId, delta: text });
+    };
+    const end = (): Promise<void> => {
+      if (run.ending !== null) return refusal(new RunEndedError(runId));
+      if (argsEnded) return READY;
+      argsEnded = true;
+      run.closeStream(streamKey);
+      return this.send(RunPhase.ToolExecution, { type: EventType.TOOL_CALL_END, toolCallId });
+    };
+    const result = (results: unknown, success = true): Promise<void> => {
+      if (run.ending !== null) return refusal(new RunEndedError(runId));
+      if (resulted) return refusal(new StreamClosedError(`${what}'s result`));
+      resulted = true;
+      void end().catch(ignore);
+      run.toolClosed(name);
+      const metadata = { [AGENTWIRE_METADATA_KEY]: { tool_name: name, duration_ms: Math.max(0, host.now() - startedAt), success: success === true } };
+      const messageId = this.nextId('tool-result');
+      return this.send(RunPhase.ResultProcessing, { type: EventType.TOOL_CALL_RESULT, messageId, toolCallId, role: 'tool', content: jsonText(results), metadata });
+    };
+    return { toolCallId, started, appendArgs, end, result };
+  }
 
   /**
    * An event the agent built: copied, then checked against EventSchemas. The copy is what is
    * sent, so the event goes out as it was checked however the agent changes its own object while
    * the event waits in the run's queue (the sink does not check it again: eventsChecked).
    */
-  const checked = (payload: RunEventPayload): Promise<void> => {
-    if (run.ending !== null) return refusal(new RunEndedError(runId));
+  private checked(payload: RunEventPayload): Promise<void> {
+    if (this.run.ending !== null) return refusal(new RunEndedError(this.runId));
     let copy: RunEventPayload;
     try {
       copy = structuredClone(payload);
@@ -273,69 +389,6 @@ export function createRunReporter(run: LiveRun, host: ReporterHost): AgentRunRep
       return refusal(new InvalidReportError(`${String((payload as { type?: unknown }).type)} cannot be sent: ${error instanceof Error ? error.message : String(error)}`));
     }
     const problem = validateRunEventPayload(copy);
-    return problem === null ? send(null, copy) : refusal(new InvalidReportError(problem));
-  };
-
-  return {
-    thinking: guard(READY, (reasoning: string): Promise<void> => {
-      if (run.ending !== null) return refusal(new RunEndedError(runId));
-      const delta = String(reasoning); // before an id is taken: a report that cannot be rendered emits nothing
-      // One report, one event: AG-UI's chunk shorthand stands for a whole reasoning message
-      // (start, content, end), so a thinking report costs one stream position, as in v1.
-      return send(RunPhase.Thinking, { type: EventType.REASONING_MESSAGE_CHUNK, messageId: nextId('reasoning'), delta });
-    }),
-    toolStarted: guard({ ready: READY, toolCallId: '', complete: () => READY }, toolStarted),
-    heartbeat: guard(undefined, () => {
-      host.activity(run, null);
-    }),
-    startText: (options?: StreamOptions) => openMessage('text', options),
-    startReasoning: (options?: StreamOptions) => openMessage('reasoning', options),
-    startToolCall: (toolName: string, options?: { readonly toolCallId?: string }): ToolCallStream => {
-      const call = openToolCall(toolName, options?.toolCallId);
-      return { toolCallId: call.toolCallId, appendArgs: call.appendArgs, end: call.end, result: call.result };
-    },
-    stateSnapshot: (snapshot: unknown) => checked({ type: EventType.STATE_SNAPSHOT, snapshot }),
-    stateDelta: (patch: readonly Readonly<Record<string, unknown>>[]) =>
-      checked({ type: EventType.STATE_DELTA, delta: patch } as unknown as RunEventPayload),
-    standaloneEvent: (event: StandaloneRunEvent): Promise<void> => {
-      if (run.ending !== null) return refusal(new RunEndedError(runId));
-      const type = (event as { type?: unknown } | null)?.type;
-      if (!(STANDALONE_EVENT_TYPES as readonly unknown[]).includes(type)) {
-        return refusal(new InvalidReportError(`standaloneEvent takes ${STANDALONE_EVENT_TYPES.join(', ')}, not ${String(type)}`));
-      }
-      return checked(event);
-    },
-    startStep: (stepName: string) => {
-      const name = checkId('stepName', stepName);
-      const streamKey = `step:${name}`;
-      // AG-UI consumers refuse a step started while one of the same name is active.
-      if (run.hasOpenStream(streamKey)) throw new InvalidReportError(`Step ${name} is already active`);
-      void send(null, { type: EventType.STEP_STARTED, stepName: name }).catch(ignore);
-      if (run.ending === null) run.openStream(streamKey, { kind: 'step', id: name });
-      let finished = false;
-      return (): Promise<void> => {
-        if (run.ending !== null) return refusal(new RunEndedError(runId));
-        if (finished) return READY;
-        finished = true;
-        run.closeStream(streamKey);
-        return send(null, { type: EventType.STEP_FINISHED, stepName: name });
-      };
-    },
-    custom: (name: string, value: unknown): Promise<void> => {
-      if (run.ending !== null) return refusal(new RunEndedError(runId));
-      if (typeof name !== 'string' || name === '') return refusal(new InvalidReportError('a custom event needs a name'));
-      if (name.startsWith(RESERVED_CUSTOM_EVENT_PREFIX)) return refusal(new InvalidReportError(`custom event names starting with ${RESERVED_CUSTOM_EVENT_PREFIX} are reserved`));
-      let problem: string | null;
-      try {
-        problem = host.checkCustomEvent(name, value);
-      } catch (error) {
-        problem = `the custom event check failed: ${error instanceof Error ? error.message : String(error)}`;
-      }
-      if (problem !== null) return refusal(new InvalidReportError(problem));
-      // AG-UI refuses a CUSTOM event without a value (and the sink does not check it again).
-      if (value === undefined) return refusal(new InvalidReportError('a custom event needs a value'));
-      return send(null, { type: EventType.CUSTOM, name, value });
-    },
-    ask,
-  };
+    return problem === null ? this.send(null, copy) : refusal(new InvalidReportError(problem));
+  }
 }

@@ -79,6 +79,10 @@ export interface InterruptRequest {
  * Refusal: once the run has ended (completed, cancelled, failed, timed out) every emitting call
  * is refused: its promise rejects with the tracker's RunEndedError (code RUN_ENDED), and nothing is
  * sent. The rejection is already handled, so a call the agent does not await cannot crash the process.
+ *
+ * Its calls are methods: call them on the reporter (`reporter.thinking(text)`), or bind them
+ * before passing one on (`const think = reporter.thinking.bind(reporter)`); the tracker's
+ * reporter is one object per run whose calls live on its class.
  */
 export interface AgentRunReporter {
   /** Emits exactly one REASONING_MESSAGE_CHUNK {messageId, delta} (AG-UI's shorthand for a whole reasoning message): one stream position, agent_thinking for v1 clients. */

@@ -174,11 +174,19 @@ function foldIntoTail(queue: SendQueue, json: string, seq: number, fold: Fold, s
   return WriteOutcome.Folded;
 }
 
+/** The envelope a stream entry was stored as (StreamEntry.json), for a frame that is that envelope as it is. */
+function storedText(source: FrameSource | null): string {
+  if (source === null || source instanceof CompactedDelta) throw new TypeError('a frame given as its stored envelope needs the stream entry it is');
+  return source.json;
+}
+
 /**
  * Writes one frame, or queues it when the socket is backed up. `source` is what a stream
- * frame was rendered from (null for connection messages); `utf8`, when given, is `json` encoded
- * (StreamEntry.jsonUtf8), written as it is to a `ws` socket that keeps up (a queued frame stays a
- * string: it may be folded). Queued stream frames fold when they
+ * frame was rendered from (null for connection messages); `utf8`, when given, is the frame
+ * encoded (StreamEntry.jsonUtf8), written as it is to a `ws` socket that keeps up (a queued frame
+ * stays a string: it may be folded). `frame` null: the frame is `source`'s stored envelope, whose
+ * text is read only when the frame does not go out as `utf8` (the in-memory backplane decodes it
+ * from the bytes only when asked). Queued stream frames fold when they
  * can (see foldIntoTail): text, reasoning and tool-argument deltas are never dropped, only
  * merged. A frame that neither folds nor fits within queueMax frames and queueMaxBytes bytes is
  * an Overflow: the caller closes the connection with 1013. Memory per slow connection is
@@ -187,7 +195,7 @@ function foldIntoTail(queue: SendQueue, json: string, seq: number, fold: Fold, s
  */
 export function writeFrame(
   target: BackpressureTarget,
-  json: string,
+  frame: string | null,
   seq: number | null,
   source: FrameSource | null,
   policy: BackpressurePolicy,
@@ -200,11 +208,12 @@ export function writeFrame(
       // Only a `ws` socket takes bytes as a text frame; any other transport is sent strings, as
       // ConnectionTransport says (asked per frame rather than kept on every idle connection).
       if (utf8 !== null && transport instanceof WebSocket) transport.send(utf8, TEXT_FRAME);
-      else transport.send(json);
+      else transport.send(frame ?? storedText(source));
       return WriteOutcome.Sent;
     }
     queue = target.queue = new SendQueue();
   }
+  const json = frame ?? storedText(source);
   const fold = seq === null || source === null ? null : foldOfSource(source);
   if (fold !== null) {
     const folded = foldIntoTail(queue, json, seq as number, fold, source as FrameSource, policy);

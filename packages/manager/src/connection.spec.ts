@@ -117,6 +117,54 @@ describe('a managed connection owns its life cycle: greeting → replaying → l
   });
 });
 
+describe('a stream entry of the in-memory backplane, written as bytes, its text made only when needed', () => {
+  /** A live connection fed by a backplane's listener, over a transport that is not a `ws` socket. */
+  async function fedConnection(holdMax = 100): Promise<{ transport: RecordingTransport; connection: ManagedConnection; backplane: InMemoryBackplane; delivered: StreamEntry[] }> {
+    const transport = new RecordingTransport();
+    const connection = connectionOn(transport, holdMax);
+    connection.greet({ type: 'connection_established', payload: {} });
+    connection.goLive(0);
+    const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
+    const delivered: StreamEntry[] = [];
+    await backplane.subscribeUser(ada, (appended) => {
+      delivered.push(appended);
+      connection.deliver(appended, 0);
+    });
+    return { transport, connection, backplane, delivered };
+  }
+
+  it('sends a transport that is not a ws socket the envelope\'s text, the same as JSON.stringify writes', async () => {
+    const { transport, backplane } = await fedConnection();
+    const entry = await backplane.appendToUser(ada, { type: 'note', payload: { text: 'façade 🚀 "quoted"\n' } });
+    expect(transport.frames.at(-1)).toBe(entry.json);
+    expect(JSON.parse(entry.json)).toEqual({ type: 'note', seq: 1, ts: entry.ts, user_id: ada, payload: { text: 'façade 🚀 "quoted"\n' } });
+    await backplane.close();
+  });
+
+  it('queues the text behind a backed-up socket and writes it once the socket drains', async () => {
+    const { transport, connection, backplane } = await fedConnection();
+    transport.bufferedAmount = 2 << 20;
+    const entry = await backplane.appendToUser(ada, { type: 'note', payload: { n: 1 } });
+    expect(connection.queue?.frames).toBe(1);
+    transport.bufferedAmount = 0;
+    connection.drain();
+    expect(transport.frames.at(-1)).toBe(entry.json);
+    await backplane.close();
+  });
+
+  it('holds an entry delivered while replaying as its text, and writes it when it goes live', async () => {
+    const { transport, connection, backplane, delivered } = await fedConnection();
+    connection.holdLive();
+    await backplane.appendToUser(ada, { type: 'note', payload: { n: 2 } });
+    const [held] = connection.goLive(0);
+    expect(held).toBe(delivered[0]);
+    expect(held?.jsonUtf8).toBeUndefined(); // the delivery is over: no bytes handed out any more
+    expect(connection.deliver(held as StreamEntry, 0)).toBe(WriteOutcome.Sent);
+    expect(JSON.parse(transport.frames.at(-1) as string)).toMatchObject({ type: 'note', seq: 1, payload: { n: 2 } });
+    await backplane.close();
+  });
+});
+
 describe('closing ends in closed, whatever the transport does', () => {
   it('a transport that never reports its close (no events, close() never completes) is closed after closeTimeoutMs', async () => {
     const stuck = { readyState: 1, bufferedAmount: 0, send: () => undefined, close(): void {

@@ -176,14 +176,21 @@ export class ManagedConnection implements ReplayMeter {
   deliver(entry: StreamEntry, now: number): Written {
     const pending = this.pending;
     if (pending !== null) {
-      if (pending.length < this.host.holdMax) pending.push(entry);
-      else {
+      if (pending.length < this.host.holdMax) {
+        // Its text read now, while the backplane still has its bytes: a held entry then keeps its
+        // text, not bytes that may be a slice of a larger pool (the in-memory backplane's AppendedEntry).
+        void entry.json;
+        pending.push(entry);
+      } else {
         pending.length = 0;
         this.pendingOverflow = true;
       }
       return WriteOutcome.Queued;
     }
     if (entry.seq <= this.lastSeq || this.closed) return SKIPPED;
+    // The stored envelope as it is, with the backplane's bytes: written as those, its text not read.
+    const utf8 = entry.jsonUtf8;
+    if (utf8 !== undefined && this.renderer.writesStored(entry)) return this.send(null, entry.seq, entry, now, utf8);
     const json = this.renderer.entry(entry);
     // The backplane's bytes are the frame only when the renderer wrote the stored envelope as it is (agentwire.v2).
     return this.send(json, entry.seq, entry, now, json === entry.json ? (entry.jsonUtf8 ?? null) : null);
@@ -209,9 +216,10 @@ export class ManagedConnection implements ReplayMeter {
   /**
    * Writes (or queues behind a backed-up socket) one frame and counts it; never throws. A stream
    * frame (seq set) moves lastSeq unless it overflowed. SKIPPED while greeting or once detached.
-   * `utf8`, when given, is `json` as UTF-8 (StreamEntry.jsonUtf8), written as it is to a `ws` socket.
+   * `utf8`, when given, is `json` as UTF-8 (StreamEntry.jsonUtf8), written as it is to a `ws` socket;
+   * `json` null: the frame is the stream entry `source` as stored, its text read only if needed (writeFrame).
    */
-  send(json: string, seq: number | null, source: FrameSource | null, now: number, utf8: Uint8Array | null = null): Written {
+  send(json: string | null, seq: number | null, source: FrameSource | null, now: number, utf8: Uint8Array | null = null): Written {
     // Nothing before connection_established (greet() moves on first); nothing once detached.
     if (this.current === ConnectionPhase.Greeting || this.closed || this.transport.readyState !== OPEN) return SKIPPED;
     const host = this.host;

@@ -1,6 +1,6 @@
-import type { UserId } from '@agentwirejs/types';
+import type { ThreadId, UserId } from '@agentwirejs/types';
 import { defineBackplaneConformance } from '@agentwirejs/protocols/testing';
-import { BackplaneClosedError } from '@agentwirejs/protocols';
+import { BackplaneClosedError, serializeEnvelope } from '@agentwirejs/protocols';
 import { InMemoryBackplane } from './index';
 
 defineBackplaneConformance(describe, it, 'InMemoryBackplane', async (options) => {
@@ -79,6 +79,21 @@ describe('InMemoryBackplane', () => {
     expect(replayed?.jsonUtf8).toBeUndefined(); // read back as text
     const [roomReplayed] = (await backplane.readRoomStream('lobby', 0)).entries;
     expect(roomReplayed?.json).toBe(roomEntry.json);
+    await backplane.close();
+  });
+
+  it('writes a user\'s envelope as bytes with the text serializeEnvelope writes, read back from them when asked for after the delivery', async () => {
+    const backplane = new InMemoryBackplane({ sweepIntervalMs: 0 });
+    const message = { type: 'note', thread_id: 'thread-1' as ThreadId, payload: { text: 'façade 🚀 "q"\n', list: [1, null, { deep: true }] } };
+    const bytes: Uint8Array[] = [];
+    await backplane.subscribeUser(alice, (entry) => bytes.push(entry.jsonUtf8 as Uint8Array)); // the bytes only
+    const entry = await backplane.appendToUser(alice, message);
+    expect(await backplane.appendBatchToUser(alice, [message])).toBeNull();
+    const expected = serializeEnvelope(message, 1, alice, entry.ts);
+    expect(Buffer.from(bytes[0] as Uint8Array).toString('utf8')).toBe(expected);
+    expect(entry.jsonUtf8).toBeUndefined();
+    expect(entry.json).toBe(expected);
+    expect(bytes).toHaveLength(2);
     await backplane.close();
   });
 

@@ -17,9 +17,10 @@ import {
   envelopeWriter,
   messageBody,
   roomEnvelopeWriter,
-  serializeEnvelope,
+  userEnvelope,
   withAppendFailure,
 } from '@agentwirejs/protocols';
+import { JsonUtf8Writer } from './json-utf8';
 import { ReplayRing } from './replay-ring';
 
 export interface InMemoryBackplaneOptions {
@@ -66,7 +67,46 @@ function addListener<L>(stream: { listeners: readonly L[] }, listener: L): () =>
   };
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/**
+ * An entry appended here, handed to the stream's listeners with its envelope's UTF-8 bytes
+ * (jsonUtf8). A user's own envelope is written as bytes (JsonUtf8Writer) and its text, `json`, is
+ * decoded from them only when something reads it: a `ws` connection is sent the bytes, so on the
+ * hot path no text is made at all (it was the envelope's length again in garbage per event).
+ * Once the delivery is over (release) jsonUtf8 is gone, as StreamEntry says, and the bytes are
+ * kept only while the text has not been made; a listener that holds an entry reads its text
+ * during the delivery (a connection replaying does), so what it holds is the text, not bytes
+ * that may be a slice of a larger pool.
+ */
+class AppendedEntry implements StreamEntry {
+  jsonUtf8: Buffer | undefined;
+  private text: string | null;
+  private bytes: Buffer | null;
+
+  constructor(
+    readonly seq: number,
+    readonly userId: UserId,
+    readonly type: string,
+    readonly ts: string,
+    readonly message: OutboundMessage,
+    readonly appendedAt: number,
+    text: string | null,
+    bytes: Buffer,
+  ) {
+    this.text = text;
+    this.bytes = bytes;
+    this.jsonUtf8 = bytes;
+  }
+
+  get json(): string {
+    return (this.text ??= (this.bytes as Buffer).toString('utf8'));
+  }
+
+  /** The delivery is over: the bytes are no longer handed out, and no longer kept once the text exists. */
+  release(): void {
+    this.jsonUtf8 = undefined;
+    if (this.text !== null) this.bytes = null;
+  }
+}
 
 /** The single-process backplane: the default when no Redis URL is set. */
 export class InMemoryBackplane implements Backplane {
@@ -81,6 +121,8 @@ export class InMemoryBackplane implements Backplane {
   private closed = false;
   /** Appends within the same millisecond share one ts string. */
   private readonly isoTime = new IsoTimeText();
+  /** Writes a message's envelope for one user as bytes (appendToUser, appendBatchToUser: every run event). */
+  private readonly envelopes = new JsonUtf8Writer();
   /** Streams live as long as this backplane, so one epoch names all of them: a restart starts every stream over. */
   private readonly epoch = globalThis.crypto.randomUUID();
 
@@ -96,8 +138,8 @@ export class InMemoryBackplane implements Backplane {
 
   async appendToUser(userId: UserId, message: OutboundMessage): Promise<StreamEntry> {
     this.assertOpen();
-    // One recipient: the envelope in one JSON.stringify (serializeEnvelope), not the writer's pieces.
-    return this.append(userId, (seq, id, ts) => serializeEnvelope(message, seq, id, ts), message);
+    // One recipient: the envelope written as bytes (userEnvelope's text), not the writer's pieces.
+    return this.append(userId, null, message);
   }
 
   /** appendToUser for each message in turn, with one promise for all: a message that cannot be serialized is refused alone. */
@@ -107,7 +149,7 @@ export class InMemoryBackplane implements Backplane {
     for (let index = 0; index < messages.length; index += 1) {
       const message = messages[index] as OutboundMessage;
       try {
-        this.append(userId, (seq, id, ts) => serializeEnvelope(message, seq, id, ts), message);
+        this.append(userId, null, message);
       } catch (error) {
         failures = withAppendFailure(failures, messages.length, index, error);
       }
@@ -238,7 +280,8 @@ export class InMemoryBackplane implements Backplane {
     return evicted;
   }
 
-  private append(userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
+  /** `write` null: the message's envelope for this user alone (userEnvelope), written as bytes. */
+  private append(userId: UserId, write: EnvelopeWriter | null, message: OutboundMessage): StreamEntry {
     const stream = this.streams.get(userId);
     if (stream !== undefined) return this.appendEntry(stream, userId, write, message);
     // A new stream is kept only once its first entry is: a message that cannot be serialized leaves nothing behind.
@@ -252,14 +295,22 @@ export class InMemoryBackplane implements Backplane {
    * Takes the stream's next seq, keeps the entry for replay and hands it to the stream's
    * listeners. The envelope is encoded to UTF-8 once, here: the ring copies those bytes and a
    * `ws` socket is sent them as they are (measured: about 1 µs less server CPU per event than
-   * encoding into the ring and again in each socket's write).
+   * encoding into the ring and again in each socket's write). A user's own envelope (`write`
+   * null) is written as bytes and its text is read back from them only when asked for
+   * (AppendedEntry): JSON.stringify's text and its encoding were three times the envelope's
+   * length in garbage per event (JsonUtf8Writer).
    */
-  private appendEntry(stream: UserStream | RoomStream, userId: UserId, write: EnvelopeWriter, message: OutboundMessage): StreamEntry {
+  private appendEntry(stream: UserStream | RoomStream, userId: UserId, write: EnvelopeWriter | null, message: OutboundMessage): StreamEntry {
     const appendedAt = this.now();
     const ts = this.isoTime.of(appendedAt);
     const seq = stream.lastSeq + 1;
-    const json = write(seq, userId, ts);
-    const entry: Mutable<StreamEntry> = { seq, userId, type: message.type, ts, message, json, jsonUtf8: Buffer.from(json, 'utf8'), appendedAt };
+    let entry: AppendedEntry;
+    if (write === null) {
+      entry = new AppendedEntry(seq, userId, message.type, ts, message, appendedAt, null, this.envelopes.encode(userEnvelope(message, seq, userId, ts)));
+    } else {
+      const json = write(seq, userId, ts);
+      entry = new AppendedEntry(seq, userId, message.type, ts, message, appendedAt, json, Buffer.from(json, 'utf8'));
+    }
     stream.lastSeq = seq;
     const ring = (stream.ring ??= new ReplayRing(this.maxEvents, this.maxAgeMs));
     ring.evictExpired(appendedAt);
@@ -272,8 +323,9 @@ export class InMemoryBackplane implements Backplane {
       }
     }
     // The bytes were for this delivery (the ring has copied them). An entry a listener keeps (held
-    // during a replay, queued behind a slow socket) must not keep them, nor the pool they are a slice of.
-    entry.jsonUtf8 = undefined;
+    // during a replay, queued behind a slow socket) must not keep them, nor the pool they are a
+    // slice of: those listeners have read its text (see AppendedEntry).
+    entry.release();
     return entry;
   }
 

@@ -12,6 +12,11 @@ export interface FrameRenderer {
   readonly protocol: WireProtocol;
   /** The frame of one stream entry (the same seq). */
   entry(entry: StreamEntry): string;
+  /**
+   * True when entry(entry) is the entry's stored envelope as it is (entry.json), known without
+   * reading it and changing nothing: the frame can then go out as the backplane's bytes.
+   */
+  writesStored(entry: StreamEntry): boolean;
   /** The frame of deltas folded on a replay (compactBatch); the renderer has not seen them one by one. */
   compacted(delta: CompactedDelta): string;
   /** The frame of deltas folded in a slow consumer's queue; each was already passed to entry(). */
@@ -70,6 +75,7 @@ function v2Notice(message: OutboundMessage, userId: UserId, ts: string): string 
 export const V2_RENDERER: FrameRenderer = Object.freeze({
   protocol: WireProtocol.V2,
   entry: v2Entry,
+  writesStored: (entry: StreamEntry) => !isGapEntry(entry),
   compacted: (delta: CompactedDelta) => compactedEnvelope(delta),
   merged: (delta: CompactedDelta) => compactedEnvelope(delta),
   notice: v2Notice,

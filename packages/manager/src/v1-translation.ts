@@ -111,8 +111,13 @@ export class V1Translator implements FrameRenderer {
   }
 
   entry(entry: StreamEntry): string {
-    if (!OBSERVED.has(entry.type) || entry.gap !== undefined) return entry.json;
+    if (this.writesStored(entry)) return entry.json;
     return this.translate(entry) ?? entry.json;
+  }
+
+  /** Types the translation does not observe, and gap notices (already written for v1), go out as stored. */
+  writesStored(entry: StreamEntry): boolean {
+    return !OBSERVED.has(entry.type) || entry.gap !== undefined;
   }
 
   compacted(delta: CompactedDelta): string {

@@ -101,9 +101,30 @@ export function roomEnvelopeParts(message: OutboundMessage, room: string, ts: st
  * (measured: the envelope pieces were the gateway's largest allocation per run).
  */
 export function serializeEnvelope(message: OutboundMessage, seq: number | null, userId: UserId, ts: string): string {
-  // Key order is the envelope's; JSON.stringify leaves out thread_id and run_id when undefined, as the writer does.
-  return JSON.stringify({ type: message.type, seq, ts, user_id: userId, thread_id: message.thread_id, run_id: message.run_id, payload: message.payload });
+  return JSON.stringify(userEnvelope(message, seq, userId, ts));
 }
+
+/**
+ * The envelope of a message for one user as the object serializeEnvelope writes: a JSON writer
+ * of bytes (the in-memory backplane's) writes the same text from it. Key order is the
+ * envelope's; JSON leaves out thread_id and run_id when undefined, as envelopeWriter does.
+ */
+export function userEnvelope(message: OutboundMessage, seq: number | null, userId: UserId, ts: string): Readonly<Record<string, unknown>> {
+  return { type: message.type, seq, ts, user_id: userId, thread_id: message.thread_id, run_id: message.run_id, payload: message.payload };
+}
+
+/** The character codes of JSON's structure, for code that reads or writes JSON a character or a byte at a time (ASCII: the same as UTF-8 bytes). */
+export const JsonCharCode = {
+  Quote: 0x22,
+  Backslash: 0x5c,
+  Comma: 0x2c,
+  Colon: 0x3a,
+  OpenBracket: 0x5b,
+  CloseBracket: 0x5d,
+  OpenBrace: 0x7b,
+  CloseBrace: 0x7d,
+  Digit0: 0x30,
+} as const;
 
 const TYPE_AT = '{"type":'.length;
 
@@ -117,10 +138,10 @@ export function envelopeType(json: string): string {
   let escaped = false;
   for (; end < json.length; end += 1) {
     const code = json.charCodeAt(end);
-    if (code === 0x5c) {
+    if (code === JsonCharCode.Backslash) {
       escaped = true;
       end += 1;
-    } else if (code === 0x22) break;
+    } else if (code === JsonCharCode.Quote) break;
   }
   if (end >= json.length) throw new SyntaxError('not an agentwire envelope: its type is not terminated');
   return escaped ? (JSON.parse(json.slice(TYPE_AT, end + 1)) as string) : json.slice(TYPE_AT + 1, end);

@@ -111,7 +111,7 @@ export type {
   RoomStreamListener,
   Unsubscribe,
 } from './backplane';
-export { envelopeWriter, roomEnvelopeWriter, messageBody, serializeEnvelope, envelopeType, decodeEnvelope, userEnvelopeParts, splitUserEnvelope, roomEnvelopeParts, type EnvelopeParts } from './envelope';
+export { envelopeWriter, roomEnvelopeWriter, messageBody, serializeEnvelope, userEnvelope, JsonCharCode, envelopeType, decodeEnvelope, userEnvelopeParts, splitUserEnvelope, roomEnvelopeParts, type EnvelopeParts } from './envelope';
 export type { EnvelopeWriter, RoomEnvelopeWriter, DecodedEnvelope } from './envelope';
 export type {
   AgentRunner,

@@ -1,4 +1,4 @@
-import { CLIENT_MESSAGE_SCHEMAS, ErrorCode, MAX_MESSAGE_DEPTH } from '@agentwirejs/protocols';
+import { CLIENT_MESSAGE_SCHEMAS, ErrorCode, JsonCharCode, MAX_MESSAGE_DEPTH } from '@agentwirejs/protocols';
 import type { ProtocolExtensions } from '@agentwirejs/protocols';
 import type { RouteRejection } from './errors';
 
@@ -101,12 +101,7 @@ function refuse(code: RouteRejection['code'], message: string): { ok: false; rej
   return { ok: false, rejection: { code, message } };
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+const { Quote: QUOTE, Backslash: BACKSLASH, OpenBrace: OPEN_BRACE, CloseBrace: CLOSE_BRACE, OpenBracket: OPEN_BRACKET, CloseBracket: CLOSE_BRACKET } = JsonCharCode;
 
 /**
  * True when the JSON text (already known to parse) nests objects and arrays more than `max`

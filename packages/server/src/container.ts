@@ -269,7 +269,8 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
         onRateLimited: () => metrics.rateLimitHits.inc(),
         onRunEnded: (run) => {
           metrics.runDuration.observe({ outcome: run.outcome }, run.durationMs / 1000);
-          logger.info({ event: 'run_ended', ...run }, 'run ended');
+          // Asked first: the line's object is built for every run otherwise, logged or not.
+          if (logger.isLevelEnabled('info')) logger.info({ event: 'run_ended', ...run }, 'run ended');
         },
       });
     }),
@@ -309,7 +310,7 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
           logger,
           onRunEnded: (run) => {
             metrics.runDuration.observe({ outcome: run.outcome }, run.durationMs / 1000);
-            logger.info({ event: 'run_ended', source: 'server_api', ...run }, 'run ended');
+            if (logger.isLevelEnabled('info')) logger.info({ event: 'run_ended', source: 'server_api', ...run }, 'run ended');
           },
         },
       );

@@ -100,6 +100,17 @@ describe('JsonUtf8Writer writes the bytes of JSON.stringify', () => {
     expectSameAsStringify(writer, { after: 'the failures', list: [1, 2] });
   });
 
+  it('leaves out an enumerable property added to Object.prototype, as JSON.stringify does', () => {
+    const prototype = Object.prototype as Record<string, unknown>;
+    prototype['inheritedByAll'] = 'no';
+    try {
+      expectSameAsStringify(writer, { own: 1, nested: { deeper: [{ a: 1 }] } });
+    } finally {
+      delete prototype['inheritedByAll'];
+    }
+    expectSameAsStringify(writer, { own: 1 });
+  });
+
   it('writes a BigInt whose prototype has toJSON, as JSON.stringify does', () => {
     const prototype = BigInt.prototype as unknown as { toJSON?: () => string };
     prototype.toJSON = function (this: bigint) {

@@ -42,7 +42,9 @@ const isRawJson = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSO
  * numbers as null, an object's own enumerable string keys in their order, a class instance,
  * Proxy or typed array as the object it is, a cycle or a BigInt refused with a TypeError.
  * Strings that need escapes or hold lone surrogates, boxed primitives and raw JSON are written
- * with JSON.stringify (a rare path). A value whose getter or toJSON writes with the same writer
+ * with JSON.stringify (a rare path). One difference, for a value no code makes: a boxed primitive
+ * is recognized only when its prototype is not Object.prototype, so one whose prototype was reset
+ * to Object.prototype is written as the object it is, where JSON.stringify coerces it. A value whose getter or toJSON writes with the same writer
  * is written with JSON.stringify instead.
  *
  * Values are written one after another into a slab (as Buffer.from writes into Node's pool) and

@@ -210,7 +210,7 @@ export class JsonUtf8Writer {
     // backslash needs an escape; a lone surrogate was written as U+FFFD (EF BF BD), so a string
     // with an 0xEF byte is asked once whether it is well formed. Either way it is written again,
     // escaped, by JSON.stringify (checking the string first with a regular expression cost more).
-    this.reserve(3 * length + 2);
+    this.reserve(utf8Room(value) + 2);
     const slab = this.slab;
     const start = this.at;
     slab[start] = QUOTE;
@@ -230,7 +230,7 @@ export class JsonUtf8Writer {
 
   /** JSON text made elsewhere (JSON.stringify's), as it is. */
   private text(json: string): void {
-    this.reserve(3 * json.length);
+    this.reserve(utf8Room(json));
     this.at += this.slab.write(json, this.at, 'utf8');
   }
 
@@ -272,6 +272,17 @@ export class JsonUtf8Writer {
     this.start = 0;
     this.slab = slab;
   }
+}
+
+/** Strings longer than this are measured before they are written rather than given room for 3 bytes per character. */
+const MEASURED_STRING = 64 * 1024;
+
+/**
+ * Room enough for a string's UTF-8: at most 3 bytes per UTF-16 unit, which is cheap to know; a
+ * long string is measured instead, so a 100 MB text does not make a 300 MB slab.
+ */
+function utf8Room(text: string): number {
+  return text.length > MEASURED_STRING ? Buffer.byteLength(text, 'utf8') : 3 * text.length;
 }
 
 /** True when for-in lists at least one key of `object` (its own or inherited). */

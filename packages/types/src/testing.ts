@@ -86,19 +86,96 @@ export async function heldHeapBytesEach<T>(count: number, make: (index: number) 
   return { bytesEach: (after - before) / count, held };
 }
 
+/** Where one sample of a heap profile was allocated: the frame as V8's profiles name it. */
+export interface AllocationFrame {
+  readonly functionName: string;
+  readonly url: string;
+  readonly lineNumber: number;
+}
+
+/** Bytes a process allocated over a window, by V8's sampling heap profiler, with the frames that allocated most. */
+export interface AllocationReport {
+  readonly bytes: number;
+  readonly top: readonly { readonly frame: string; readonly bytes: number; readonly share: number }[];
+}
+
+/** One node of V8's sampling heap profile: bytes sampled as allocated by this frame itself, and its callees. */
+interface SampledNode {
+  readonly callFrame: AllocationFrame;
+  readonly selfSize: number;
+  readonly children?: readonly SampledNode[];
+}
+
+/** `name file:line`, as a frame's name in a report when the caller names them no other way. */
+function plainFrameName({ functionName, url, lineNumber }: AllocationFrame): string {
+  return `${functionName === '' ? '(anonymous)' : functionName}${url === '' ? '' : ` ${url}:${lineNumber + 1}`}`;
+}
+
+/**
+ * V8's sampling heap profiler counting every allocation, kept or collected since (the profiler
+ * otherwise reports only what is still alive): the bytes a workload allocates, which is what
+ * young-generation collections, and so latency, follow. Statistical: one sample per
+ * `intervalBytes` allocated on average. The specs' allocatedBytesEach and the benchmark's
+ * allocation runs both measure with it.
+ */
+export class AllocationSampler {
+  private readonly session = new Session();
+  private open = false;
+
+  /** `nameOf` names a frame in the report (the benchmark shortens paths). */
+  constructor(private readonly nameOf: (frame: AllocationFrame) => string = plainFrameName) {}
+
+  private post<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    return new Promise((resolve, reject) => this.session.post(method, params, (error, result) => (error === null ? resolve(result as T) : reject(error))));
+  }
+
+  async start(intervalBytes = 4096): Promise<void> {
+    if (!this.open) {
+      this.session.connect();
+      this.open = true;
+    }
+    await this.post('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+
+  /** The bytes sampled since start(), and the `top` frames that allocated most (by what they allocated themselves). */
+  async stop(top = 10): Promise<AllocationReport> {
+    const { profile } = await this.post<{ profile: { head: SampledNode } }>('HeapProfiler.stopSampling');
+    const byFrame = new Map<string, number>();
+    let bytes = 0;
+    const pending: SampledNode[] = [profile.head];
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      if (node.selfSize > 0) {
+        bytes += node.selfSize;
+        if (top > 0) {
+          const name = this.nameOf(node.callFrame);
+          byFrame.set(name, (byFrame.get(name) ?? 0) + node.selfSize);
+        }
+      }
+      pending.push(...(node.children ?? []));
+    }
+    const frames = [...byFrame.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([frame, size]) => ({ frame, bytes: size, share: bytes > 0 ? Math.round((size / bytes) * 1000) / 1000 : 0 }));
+    return { bytes, top: frames };
+  }
+
+  close(): void {
+    if (this.open) this.session.disconnect();
+    this.open = false;
+  }
+}
+
 /**
  * The bytes of heap `make` allocates per call, whether kept or collected since, over `count`
  * calls after `warmup` unmeasured ones (so what is measured is the optimized code's); a call
- * that returns a promise is awaited before the next (and the awaiting counted). V8's
- * sampling heap profiler with collected objects included, one sample per `intervalBytes` on
- * average (statistical: a few per cent at the default counts). What young-generation collections
- * follow, and so what a hot path costs the collector. A figure of memory, not of time.
+ * that returns a promise is awaited before the next (and the awaiting counted). An
+ * AllocationSampler, one sample per `intervalBytes` on average (statistical: a few per cent at
+ * the default counts). What young-generation collections follow, and so what a hot path costs
+ * the collector. A figure of memory, not of time.
  */
 export async function allocatedBytesEach(count: number, make: (index: number) => unknown, { warmup = Math.min(count, 10_000), intervalBytes = 256 } = {}): Promise<number> {
-  const session = new Session();
-  session.connect();
-  const post = <T>(method: string, params: Record<string, unknown> = {}): Promise<T> =>
-    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error === null ? resolve(result as T) : reject(error))));
+  const sampler = new AllocationSampler();
   // Calls that return promises are awaited one by one; the others run in a plain loop, so a
   // synchronous call is not charged for an await.
   const calls = async (from: number, to: number): Promise<void> => {
@@ -109,23 +186,10 @@ export async function allocatedBytesEach(count: number, make: (index: number) =>
   };
   try {
     await calls(0, warmup);
-    await post('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await sampler.start(intervalBytes);
     await calls(0, count);
-    const { profile } = await post<{ profile: { head: SampledNode } }>('HeapProfiler.stopSampling');
-    let bytes = 0;
-    const pending: SampledNode[] = [profile.head];
-    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
-      bytes += node.selfSize;
-      pending.push(...(node.children ?? []));
-    }
-    return bytes / count;
+    return (await sampler.stop(0)).bytes / count;
   } finally {
-    session.disconnect();
+    sampler.close();
   }
-}
-
-/** One node of a sampling heap profile: bytes sampled as allocated by its frame itself, and its callees. */
-interface SampledNode {
-  readonly selfSize: number;
-  readonly children?: readonly SampledNode[];
 }

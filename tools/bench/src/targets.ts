@@ -4,7 +4,7 @@ import { SCRIPTS } from './paths';
 import { type NodeChild, freePort, spawnNode, waitForHttpOk } from './processes';
 import type { HostKind, HostStartArgs } from './server/host';
 import type { ProcessUsage } from './server/probe';
-import type { AllocationReport } from './tracker/profile';
+import type { AllocationReport } from '@agentwirejs/types/testing';
 
 /** A server under test, in a process of its own. */
 export interface ServerTarget {

@@ -1,7 +1,8 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { openFilesLimit } from '../machine';
-import { type AllocationReport, AllocationSampler } from '../tracker/profile';
+import { type AllocationReport, AllocationSampler } from '@agentwirejs/types/testing';
+import { frameName } from '../tracker/profile';
 
 /** CPU and memory of one process, as the probe reports them. */
 export interface ProcessUsage {
@@ -109,6 +110,6 @@ export function snapshot(args: { file: string }): { file: string } {
  * between them (V8's sampling heap profiler, collected objects included) and where.
  */
 export function allocationCommands(): { allocationsStart: () => Promise<void>; allocationsStop: () => Promise<AllocationReport> } {
-  const sampler = new AllocationSampler();
+  const sampler = new AllocationSampler((callFrame) => frameName({ callFrame }));
   return { allocationsStart: () => sampler.start(), allocationsStop: () => sampler.stop() };
 }

@@ -1,4 +1,4 @@
-import { AllocationSampler, type CpuProfile, selfTimes } from './profile';
+import { type CpuProfile, selfTimes } from './profile';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
 
@@ -30,35 +30,5 @@ describe('selfTimes', () => {
     const times = selfTimes([profile], 10, (callFrame) => callFrame.url === 'node:inspector');
     expect(times.map((entry) => entry.frame)).not.toContain('post node:inspector:1');
     expect(times.reduce((sum, entry) => sum + entry.share, 0)).toBeCloseTo(1, 2);
-  });
-});
-
-describe('AllocationSampler', () => {
-  // keeps nothing: every array is garbage by the next one, so only counting collected objects sees them
-  function allocateArrays(count: number, length: number): number {
-    let sum = 0;
-    for (let i = 0; i < count; i += 1) sum += new Array<number>(length).fill(i).length;
-    return sum;
-  }
-
-  it('counts what was allocated and collected since, and names the frame that allocated it', async () => {
-    const sampler = new AllocationSampler();
-    await sampler.start();
-    allocateArrays(2000, 1000); // about 8 bytes × 1000 × 2000 = 16 MB, none of it kept
-    const report = await sampler.stop();
-    expect(report.bytes).toBeGreaterThan(8 * 1024 * 1024);
-    expect(report.bytes).toBeLessThan(64 * 1024 * 1024);
-    expect(report.top[0]?.frame).toMatch(/^allocateArrays /);
-    expect(report.top[0]?.share).toBeGreaterThan(0.5);
-  });
-
-  it('counts a window only: a second window after no work reports little', async () => {
-    const sampler = new AllocationSampler();
-    await sampler.start();
-    allocateArrays(2000, 1000);
-    await sampler.stop();
-    await sampler.start();
-    const quiet = await sampler.stop();
-    expect(quiet.bytes).toBeLessThan(1024 * 1024);
   });
 });

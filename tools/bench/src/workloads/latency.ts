@@ -4,7 +4,7 @@ import { check, figure, pairwise } from '../results';
 import { type ServerTarget, startGateway, startHost } from '../targets';
 import { signUsers } from '../tokens';
 import type { AgentwireProtocol } from '../client/connection';
-import type { AllocationReport } from '../tracker/profile';
+import type { AllocationReport } from '@agentwirejs/types/testing';
 import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, rotate } from './context';
 
 interface LatencySeries {

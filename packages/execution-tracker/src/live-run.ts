@@ -83,7 +83,13 @@ function frozenEnding(state: DeadlineEnding['state'], code: AgentErrorCode, mess
   return Object.freeze({ state, error: Object.freeze({ code, message }) });
 }
 
-const NO_STREAMS: readonly OpenStream[] = Object.freeze([]);
+/**
+ * The queue of a run before its first event: shared and frozen, since nothing is ever added to it
+ * (see LiveRun.enqueue). A list pushed onto while empty reserves 17 slots (about 150 bytes); a
+ * list made with its first entry has room for one, which a queue drained by shift() keeps, so a
+ * run whose events go out one at a time never grows it.
+ */
+const NOTHING_QUEUED: QueuedEvent[] = Object.freeze([]) as unknown as QueuedEvent[];
 const NOTHING_WAITING: readonly PendingInterrupt[] = Object.freeze([]);
 
 /** One event waiting in a run's queue; a delta's payload is replaced when the next delta of its key merges into it. */
@@ -96,6 +102,12 @@ export interface QueuedEvent {
    * timer that waits for it); it goes out then at the latest. 0 for other events.
    */
   readonly dueAt: number;
+}
+
+/** What a batch's promise is settled with: the sink's failures (AppendFailures), or the reason it refused the whole batch. */
+export interface BatchHandlers {
+  readonly emitted: (failures: unknown) => void;
+  readonly refused: (error: unknown) => void;
 }
 
 /** A message, tool call or step the agent opened and has not ended: what RUN_FINISHED must end first. */
@@ -128,8 +140,8 @@ export class LiveRun {
   deadline: Deadline<LiveRun> | null = null;
   /** Set once; after that nothing more is emitted except the terminal event. */
   ending: RunEnding | null = null;
-  /** Events not yet handed to the sink, oldest first; bounded by maxQueuedEvents (plus the closing events). */
-  readonly queue: QueuedEvent[] = [];
+  /** Events not yet handed to the sink, oldest first; bounded by maxQueuedEvents (plus the closing events). Added to by enqueue() only. */
+  queue: QueuedEvent[] = NOTHING_QUEUED;
   /** Waits out the coalescing window of the delta alone at the head of the queue (see RunEngine.pump). */
   coalesceTimer: NodeJS.Timeout | null = null;
   /**
@@ -153,6 +165,15 @@ export class LiveRun {
   /** What the agent's reporter calls wait on while the queue is over its high-water mark (one per run, shared). */
   private drained: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** The links of the user's list of unsettled runs (UserRuns); null at either end and outside it. */
+  previousOfUser: LiveRun | null = null;
+  nextOfUser: LiveRun | null = null;
+  /**
+   * The batch at the sink (a batching sink is handed one batch of a run at a time), and what
+   * settles it: made at the run's first batch, not for every batch (RunEngine.deliverBatch).
+   */
+  batchOut: readonly AgentEvent[] | null = null;
+  batchHandlers: BatchHandlers | null = null;
 
   constructor(
     readonly record: RunRecord,
@@ -219,11 +240,17 @@ export class LiveRun {
     return this.streams !== null && this.streams.has(key);
   }
 
-  /** The streams still open, in the order they opened, and forgets them: the run is ending and closes them. */
-  takeOpenStreams(): Iterable<OpenStream> {
+  /** The streams still open, in the order they opened (null for none), and forgets them: the run is ending and closes them. */
+  takeOpenStreams(): Iterable<OpenStream> | null {
     const open = this.streams;
     this.streams = null;
-    return open === null ? NO_STREAMS : open.values();
+    return open === null ? null : open.values();
+  }
+
+  /** Queues an event at the end of the queue. */
+  enqueue(entry: QueuedEvent): void {
+    if (this.queue === NOTHING_QUEUED) this.queue = [entry];
+    else this.queue.push(entry);
   }
 
   /** The promise reporter calls return while the queue is full: resolved by release(). */

@@ -26,7 +26,7 @@ import {
   RunNotFoundError,
   TrackerShutDownError,
 } from './errors';
-import { DeadlineEndings, LiveRun, type PendingInterrupt, type QueuedEvent, type RunEnding, type RunOutcome } from './live-run';
+import { type BatchHandlers, DeadlineEndings, LiveRun, type PendingInterrupt, type QueuedEvent, type RunEnding, type RunOutcome } from './live-run';
 import { RunCounters, type TrackerMetrics } from './metrics';
 import { type ResolvedTrackerOptions, checkLimit } from './options';
 import { type ReporterHost, RunReporter } from './reporter';
@@ -34,6 +34,7 @@ import { Retention } from './retention';
 import { type RunRecord, type RunSnapshot, addPhase, snapshotRun, stateHistory } from './run-record';
 import { LiveRunRequest } from './live-run-request';
 import { RUN_STATES, type RunPhase, type RunState, assertRunTransition, isTerminalRunState } from './run-state';
+import { UserRuns } from './user-runs';
 
 /** What startRun needs. */
 export interface StartRunRequest {
@@ -164,14 +165,18 @@ const MAX_COALESCED_DELTA_CHARS = 65_536;
  */
 function runStartedPayload(record: { runId: string; threadId: string }, agent: AgentRunner, input: AgentInput): RunEventPayload {
   const { runId, threadId } = record;
-  const messages = typeof input === 'string' ? [{ id: `${runId}-input`, role: 'user' as const, content: input }] : [];
+  const messages = typeof input === 'string' ? [{ id: `${runId}-input`, role: 'user' as const, content: input }] : NOTHING;
   return {
     type: EventType.RUN_STARTED,
     threadId,
     runId,
-    input: { threadId, runId, messages, tools: [], context: [], state: {}, forwardedProps: { agent: agent.name, input } },
+    input: { threadId, runId, messages, tools: NOTHING, context: NOTHING, state: NO_STATE, forwardedProps: { agent: agent.name, input } },
   };
 }
+
+/** The empty lists and state of every RUN_STARTED: shared, and frozen so that no reader can change another run's. */
+const NOTHING: never[] = Object.freeze([]) as never[];
+const NO_STATE: Record<string, never> = Object.freeze({});
 
 /** Resolves after `ms` or when `promise` settles, whichever is first. */
 async function within(ms: number, promise: Promise<unknown>): Promise<void> {
@@ -185,13 +190,15 @@ async function within(ms: number, promise: Promise<unknown>): Promise<void> {
  * endings, retention and counts. Views reach it only through their own user id.
  */
 export class RunEngine implements ReporterHost {
-  /** Runs whose outcome has not settled, by id and by user. */
-  private readonly active = new Map<string, LiveRun>();
-  private readonly activeByUser = new Map<UserId, Set<LiveRun>>();
   /**
-   * Users whose set of active runs emptied since the last sweep: the sweep drops their sets if
-   * still empty. A user's set is not dropped at once, since a user typically has one run at a
-   * time and a set made and dropped for every run cost about 430 bytes of garbage per run.
+   * Runs whose outcome has not settled, by user. Every lookup of a run names its user, so there
+   * is no map by run id: a map that empties and fills again reallocates its table each time.
+   */
+  private readonly activeByUser = new Map<UserId, UserRuns>();
+  /**
+   * Users whose list of active runs emptied since the last sweep: the sweep drops their lists if
+   * still empty. A user's list is not dropped at once, since a user typically has one run at a
+   * time and an entry made and dropped for every run is garbage of every run.
    */
   private readonly idleUsers = new Set<UserId>();
   private readonly deadlines = new DeadlineHeap<LiveRun>();
@@ -203,7 +210,7 @@ export class RunEngine implements ReporterHost {
   private closing = false;
 
   constructor(private readonly options: ResolvedTrackerOptions) {
-    this.retention = new Retention(options.limits.retentionMs, options.limits.maxRetainedRuns);
+    this.retention = new Retention(options.limits.retentionMs, options.limits.maxRetainedRuns, (runId) => this.drop(runId));
   }
 
   now(): number {
@@ -223,7 +230,7 @@ export class RunEngine implements ReporterHost {
     const threadId = request.threadId === undefined ? (defaultThread ?? generateThreadId()) : parseThreadId(request.threadId);
     const tools = toolMap(request.tools);
     let mine = this.activeByUser.get(userId);
-    if (this.undecided(mine) >= this.options.limits.maxRunsPerUser) {
+    if ((mine?.undecided() ?? 0) >= this.options.limits.maxRunsPerUser) {
       this.counters.rejected += 1;
       throw new RunLimitExceededError(this.options.limits.maxRunsPerUser);
     }
@@ -260,8 +267,7 @@ export class RunEngine implements ReporterHost {
     this.options.store.add(record);
     this.counters.moved(null, 'pending');
     const run = new LiveRun(record, agent, input, tools, sink);
-    this.active.set(record.runId, run);
-    if (mine === undefined) this.activeByUser.set(userId, (mine = new Set()));
+    if (mine === undefined) this.activeByUser.set(userId, (mine = new UserRuns()));
     mine.add(run);
     run.deadline = this.deadlines.push(run, run.dueAt);
 
@@ -279,14 +285,14 @@ export class RunEngine implements ReporterHost {
   /** True when the live run's dead deadline moved; false when it has ended. */
   heartbeat(userId: UserId, runId: string): boolean {
     this.owned(userId, runId);
-    const run = this.active.get(runId);
+    const run = this.liveRun(userId, runId);
     return run !== undefined && this.activity(run, null);
   }
 
   /** True when this call cancelled the run (after its RUN_FINISHED is out); false when it had already ended. */
   async cancel(userId: UserId, runId: string, reason?: string): Promise<boolean> {
     this.owned(userId, runId);
-    const run = this.active.get(runId);
+    const run = this.liveRun(userId, runId);
     if (run === undefined || run.ending !== null) return false;
     const expired = this.endings.of(run, this.now());
     if (expired !== null) {
@@ -312,16 +318,17 @@ export class RunEngine implements ReporterHost {
 
   /** Cancels the user's live runs, waits for their terminal events, then deletes every finished record of the user. */
   async cleanupUser(userId: UserId): Promise<number> {
-    const runs = [...(this.activeByUser.get(userId) ?? [])];
+    const runs = this.activeByUser.get(userId)?.toArray() ?? [];
     for (const run of runs) this.end(run, { state: 'cancelled', reason: 'user data cleanup' });
     await Promise.all(runs.map((run) => run.outcome));
-    let removed = 0;
+    const removed = new Set<string>();
     for (const record of this.options.store.listByUser(userId)) {
-      if (this.active.has(record.runId)) continue; // started while we waited
-      this.forget(record.runId);
-      removed += 1;
+      if (this.liveRun(userId, record.runId) !== undefined) continue; // started while we waited
+      this.drop(record.runId);
+      removed.add(record.runId);
     }
-    return removed;
+    this.retention.deleteAll(removed);
+    return removed.size;
   }
 
   /** Ends every run whose deadline has passed and evicts expired finished runs; costs what expires. */
@@ -343,26 +350,18 @@ export class RunEngine implements ReporterHost {
         else if (ending.state === 'failed' && ending.error.code === AgentErrorCode.InterruptExpired) interruptsExpired += 1;
       }
     }
-    let evicted = 0;
-    for (const runId of this.retention.expire(now)) {
-      this.drop(runId);
-      evicted += 1;
-    }
+    const evicted = this.retention.expire(now);
     this.dropIdleUsers();
     return { popped, timedOut, dead, interruptsExpired, evicted };
   }
 
   /** Runs not ended yet, oldest first, at most `limit` of them; `total` counts them all. */
   liveRuns(limit: number): { runs: RunSnapshot[]; total: number } {
-    const runs: RunSnapshot[] = [];
-    let total = 0;
-    for (const { record } of this.active.values()) {
-      // ended, its terminal event still on its way out: no longer in flight
-      if (record.endedAt !== null) continue;
-      total += 1;
-      if (runs.length < limit) runs.push(snapshotRun(record));
-    }
-    return { runs, total };
+    // Oldest first: run ids are ULIDs from one monotonic source, so their order is the order the runs started in.
+    const live = this.allActive()
+      .filter(({ record }) => record.endedAt === null) // ended, its terminal event still on its way out: no longer in flight
+      .sort((a, b) => (a.record.runId < b.record.runId ? -1 : 1));
+    return { runs: live.slice(0, limit).map(({ record }) => snapshotRun(record)), total: live.length };
   }
 
   metrics(): TrackerMetrics {
@@ -372,11 +371,11 @@ export class RunEngine implements ReporterHost {
   /** Refuses new runs, lets live ones finish for up to graceMs, ends the rest with code shutdown. */
   async shutdown(graceMs: number): Promise<ShutdownReport> {
     this.closing = true;
-    const runs = [...this.active.values()];
+    const runs = this.allActive();
     if (graceMs > 0 && runs.length > 0) await within(graceMs, Promise.all(runs.map((run) => run.outcome)));
     let endedByShutdown = 0;
-    for (const run of this.active.values()) if (this.end(run, SHUTDOWN)) endedByShutdown += 1;
-    await Promise.all([...this.active.values()].map((run) => run.outcome));
+    for (const run of this.allActive()) if (this.end(run, SHUTDOWN)) endedByShutdown += 1;
+    await Promise.all(this.allActive().map((run) => run.outcome));
     return { finishedInGrace: runs.length - endedByShutdown, endedByShutdown };
   }
 
@@ -429,7 +428,7 @@ export class RunEngine implements ReporterHost {
     // The window runs from when the delta was queued, not from when it reached the head: its
     // first characters leave within coalesceMs however long the events before it took.
     const dueAt = deltaKey === null || coalesceMs === 0 ? 0 : performance.now() + coalesceMs;
-    run.queue.push({ event: this.eventOf(run, payload), deltaKey, dueAt });
+    run.enqueue({ event: this.eventOf(run, payload), deltaKey, dueAt });
     this.pump(run);
     return run.queue.length >= eventHighWater ? run.paced() : READY;
   }
@@ -475,7 +474,7 @@ export class RunEngine implements ReporterHost {
    */
   answerInterrupt(userId: UserId, runId: string, interruptId: string, value: unknown): void {
     this.owned(userId, runId);
-    const run = this.active.get(runId);
+    const run = this.liveRun(userId, runId);
     const interrupt = run === undefined || run.ending !== null ? undefined : run.interrupt(interruptId);
     if (run === undefined || interrupt === undefined) throw new InterruptNotFoundError(interruptId);
     const expired = this.endings.of(run, this.now());
@@ -525,18 +524,27 @@ export class RunEngine implements ReporterHost {
     return true;
   }
 
+  /**
+   * Runs the agent and ends the run with what it returned or threw. A bug of ours is logged here,
+   * so the promise rejects only if the logger's own `error` throws: callers need no handler of
+   * their own (one per run, a closure and a promise).
+   */
   private async invoke(run: LiveRun): Promise<void> {
-    if (run.ending !== null) return;
-    this.move(run, 'running');
-    let ending: RunEnding;
     try {
-      const result = await run.agent.run(new LiveRunRequest(run, new RunReporter(run, this)));
-      ending = this.completion(run, result);
-    } catch (error) {
-      ending = failedBy(error);
+      if (run.ending !== null) return;
+      this.move(run, 'running');
+      let ending: RunEnding;
+      try {
+        const result = await run.agent.run(new LiveRunRequest(run, new RunReporter(run, this)));
+        ending = this.completion(run, result);
+      } catch (error) {
+        ending = failedBy(error);
+      }
+      // An answer that arrives after a deadline passed does not beat it, swept or not.
+      this.end(run, this.endings.of(run, this.now()) ?? ending);
+    } catch (bug) {
+      this.internalError(run, bug);
     }
-    // An answer that arrives after a deadline passed does not beat it, swept or not.
-    this.end(run, this.endings.of(run, this.now()) ?? ending);
   }
 
   private completion(run: LiveRun, result: unknown): RunEnding {
@@ -569,7 +577,7 @@ export class RunEngine implements ReporterHost {
       run.abandonInterrupts(new RunEndedError(record.runId));
     }
     const openStreams = run.takeOpenStreams();
-    if (ending.state === 'completed' || ending.state === 'cancelled') {
+    if (openStreams !== null && (ending.state === 'completed' || ending.state === 'cancelled')) {
       for (const open of openStreams) {
         if (open.kind === 'text') this.close(run, { type: EventType.TEXT_MESSAGE_END, messageId: open.id });
         else if (open.kind === 'reasoning') {
@@ -602,7 +610,7 @@ export class RunEngine implements ReporterHost {
     }
     record.eventCount += 1;
     this.update(run);
-    run.queue.push({ event: this.eventOf(run, payload), deltaKey: null, dueAt: 0 });
+    run.enqueue({ event: this.eventOf(run, payload), deltaKey: null, dueAt: 0 });
     this.pump(run);
     run.release(); // an agent waiting for room goes on, to find its signal aborted
     if (ending.state !== 'completed') run.abort(ending);
@@ -612,7 +620,7 @@ export class RunEngine implements ReporterHost {
   /** Queues one of the events that close a run (past the queue's bound: there are few and they must go out). */
   private close(run: LiveRun, payload: RunEventPayload): void {
     run.record.eventCount += 1;
-    run.queue.push({ event: this.eventOf(run, payload), deltaKey: null, dueAt: 0 });
+    run.enqueue({ event: this.eventOf(run, payload), deltaKey: null, dueAt: 0 });
   }
 
   /**
@@ -647,8 +655,10 @@ export class RunEngine implements ReporterHost {
       run.stopCoalescing(); // the window belonged to this delta, or a delta that has gone out before it
       run.inFlight += 1;
       if (queue.length <= eventHighWater >> 1) run.release();
-      if (batched) (batch ??= []).push(head.event);
-      else this.deliver(run, head.event);
+      // A batch is made with its first event: pushed onto while empty, a list reserves 17 slots.
+      if (!batched) this.deliver(run, head.event);
+      else if (batch === null) batch = [head.event];
+      else batch.push(head.event);
     }
     if (batch !== null) this.deliverBatch(run, batch);
   }
@@ -673,14 +683,28 @@ export class RunEngine implements ReporterHost {
   /** Emits a batch of the run's events in one call (emitAgentEvents) and goes on as deliver does, once for the batch. */
   private deliverBatch(run: LiveRun, events: readonly AgentEvent[]): void {
     const { sink } = run;
+    run.batchOut = events;
     try {
-      Promise.resolve(sink.emitAgentEvents?.call(sink, run.record.userId, events)).then(
-        (failures) => this.deliveredBatch(run, events, Array.isArray(failures) ? failures : null, false, undefined),
-        (error: unknown) => this.deliveredBatch(run, events, null, true, error),
-      );
+      const handlers = (run.batchHandlers ??= this.batchHandlersOf(run));
+      Promise.resolve(sink.emitAgentEvents?.call(sink, run.record.userId, events)).then(handlers.emitted, handlers.refused);
     } catch (error) {
-      this.deliveredBatch(run, events, null, true, error);
+      this.batchSettled(run, null, true, error);
     }
+  }
+
+  /** The handlers of a run's batches, made once per run: they find the batch they settle in run.batchOut. */
+  private batchHandlersOf(run: LiveRun): BatchHandlers {
+    return {
+      emitted: (failures) => this.batchSettled(run, Array.isArray(failures) ? failures : null, false, undefined),
+      refused: (error) => this.batchSettled(run, null, true, error),
+    };
+  }
+
+  /** The batch out at the sink has settled: see deliveredBatch. */
+  private batchSettled(run: LiveRun, failures: AppendFailures, refused: boolean, error: unknown): void {
+    const events = run.batchOut ?? [];
+    run.batchOut = null;
+    this.deliveredBatch(run, events, failures, refused, error);
   }
 
   /** An event is out (or failed): see went. */
@@ -721,7 +745,7 @@ export class RunEngine implements ReporterHost {
     try {
       run.inFlight -= count;
       if (run.ending !== null && run.inFlight === 0 && run.queue.length === 0) this.settle(run);
-      else if (startedOut) this.invoke(run).catch((invokeError: unknown) => this.internalError(run, invokeError));
+      else if (startedOut) void this.invoke(run);
       this.pump(run);
     } catch (bug) {
       this.internalError(run, bug);
@@ -740,11 +764,12 @@ export class RunEngine implements ReporterHost {
     const { record } = run;
     run.stopCoalescing();
     if (record.state === 'completing') this.move(run, 'completed');
-    this.active.delete(record.runId);
     const mine = this.activeByUser.get(record.userId);
-    mine?.delete(run);
-    if (mine?.size === 0) this.idleUsers.add(record.userId);
-    for (const runId of this.retention.add(record.runId, this.now())) this.drop(runId);
+    if (mine !== undefined) {
+      mine.remove(run);
+      if (mine.size === 0) this.idleUsers.add(record.userId);
+    }
+    this.retention.add(record.runId, this.now());
     if (isTerminalRunState(record.state)) run.resolveOutcome(record.state);
   }
 
@@ -803,11 +828,6 @@ export class RunEngine implements ReporterHost {
     return record;
   }
 
-  private forget(runId: string): void {
-    this.drop(runId);
-    this.retention.delete(runId);
-  }
-
   /** Writes the run's record to the store; a failing store is logged, it never breaks a run's state machine. */
   private update(run: LiveRun): void {
     try {
@@ -829,9 +849,15 @@ export class RunEngine implements ReporterHost {
     this.options.logger.error({ runId, error: messageOf(error) }, 'The run store failed');
   }
 
-  private undecided(runs: Set<LiveRun> | undefined): number {
-    let count = 0;
-    for (const run of runs ?? []) if (run.ending === null) count += 1;
-    return count;
+  /** The user's run with this id whose outcome has not settled. */
+  private liveRun(userId: UserId, runId: string): LiveRun | undefined {
+    return this.activeByUser.get(userId)?.find(runId);
+  }
+
+  /** Every run whose outcome has not settled, user by user (each user's oldest first). */
+  private allActive(): LiveRun[] {
+    const runs: LiveRun[] = [];
+    for (const mine of this.activeByUser.values()) runs.push(...mine.toArray());
+    return runs;
   }
 }

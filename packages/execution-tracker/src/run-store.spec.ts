@@ -23,23 +23,66 @@ describe('InMemoryRunStore', () => {
 });
 
 describe('Retention', () => {
+  /** A Retention that records what it evicts. */
+  function retention(maxAgeMs: number, maxCount: number): { kept: Retention; evicted: string[] } {
+    const evicted: string[] = [];
+    return { kept: new Retention(maxAgeMs, maxCount, (runId) => evicted.push(runId)), evicted };
+  }
+
   it('evicts by age, oldest first, touching only what expired', () => {
-    const retention = new Retention(1_000, 100);
-    retention.add('a', 0);
-    retention.add('b', 500);
-    retention.add('c', 900);
-    expect(retention.expire(999)).toEqual([]);
-    expect(retention.expire(1_500)).toEqual(['a', 'b']);
-    expect(retention.size).toBe(1);
+    const { kept, evicted } = retention(1_000, 100);
+    kept.add('a', 0);
+    kept.add('b', 500);
+    kept.add('c', 900);
+    expect(kept.expire(999)).toBe(0);
+    expect(kept.expire(1_500)).toBe(2);
+    expect(evicted).toEqual(['a', 'b']);
+    expect(kept.size).toBe(1);
   });
 
-  it('evicts the oldest beyond the count bound, and forgets deleted runs', () => {
-    const retention = new Retention(60_000, 2);
-    expect(retention.add('a', 0)).toEqual([]);
-    expect(retention.add('b', 1)).toEqual([]);
-    expect(retention.add('c', 2)).toEqual(['a']);
-    retention.delete('b');
-    expect(retention.add('d', 3)).toEqual([]);
-    expect(retention.expire(60_003)).toEqual(['c', 'd']);
+  it('evicts the oldest beyond the count bound, and forgets deleted runs without evicting them', () => {
+    const { kept, evicted } = retention(60_000, 2);
+    kept.add('a', 0);
+    kept.add('b', 1);
+    expect(evicted).toEqual([]);
+    kept.add('c', 2);
+    expect(evicted).toEqual(['a']);
+    kept.deleteAll(new Set(['b', 'unknown']));
+    expect(kept.size).toBe(1);
+    kept.add('d', 3);
+    expect(evicted).toEqual(['a']);
+    expect(kept.expire(60_003)).toBe(2);
+    expect(evicted).toEqual(['a', 'c', 'd']);
+    expect(kept.size).toBe(0);
+  });
+
+  it('keeps order and count through growth, wrap-around and deletions anywhere in the ring', () => {
+    // against a plain list of what should be kept, over enough runs to grow the ring several times
+    const { kept, evicted } = retention(1_000, 300);
+    let expected: string[] = [];
+    let expectedEvicted: string[] = [];
+    for (let run = 0; run < 5_000; run += 1) {
+      const id = `run-${run}`;
+      kept.add(id, run);
+      expected.push(id);
+      while (expected.length > 300) expectedEvicted.push(expected.shift() as string);
+      if (run % 97 === 0) {
+        // delete every third run kept, the oldest among them
+        const gone = new Set(expected.filter((_, index) => index % 3 === 0));
+        kept.deleteAll(gone);
+        expected = expected.filter((id) => !gone.has(id));
+      }
+      if (run % 250 === 0) {
+        const expiredBefore = run - 1_000;
+        const expiring = expected.filter((id) => Number(id.slice(4)) <= expiredBefore);
+        expect(kept.expire(run)).toBe(expiring.length);
+        expected = expected.slice(expiring.length);
+        expectedEvicted = [...expectedEvicted, ...expiring];
+      }
+      expect(kept.size).toBe(expected.length);
+    }
+    expect(evicted).toEqual(expectedEvicted);
+    expect(kept.expire(Number.MAX_SAFE_INTEGER)).toBe(expected.length);
+    expect(evicted).toEqual([...expectedEvicted, ...expected]);
   });
 });

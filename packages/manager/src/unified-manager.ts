@@ -29,6 +29,7 @@ import {
   UnknownConnectionError,
 } from './errors';
 import { IsolationGuard } from './isolation';
+import { type UserAppends, UserEventSink } from './user-event-sink';
 import { type OneOrMany, countOf, listOf, withItem, withoutItem } from './one-or-many';
 import type { ResolvedManagerOptions } from './options';
 import { checkResumePosition, checkWireProtocol } from './replay';
@@ -84,6 +85,12 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
   private readonly guard: IsolationGuard;
   private readonly host: ManagerHost;
   private closedBy: DisposeReason | null = null;
+
+  /** What the sinks of forUser append through: made once per manager, so a run's sink is one small object. */
+  private readonly userAppends: UserAppends = {
+    append: (operation, userId, event) => this.append(operation, userId, event),
+    appendBatch: (operation, userId, events) => this.appendBatch(operation, userId, events),
+  };
 
   /** Not for direct use: WebSocketManagerFactory creates managers; `new` from anywhere else throws FactoryOnlyError. */
   constructor(access: symbol, host: ManagerHost, id: string, userContext: UserExecutionContext | null) {
@@ -215,24 +222,11 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
    * anyone else is refused with IsolationViolationError and counted, whatever this manager's own
    * mode. The execution tracker emits every run's events through the one of its run's user, with
    * `eventsChecked` (it checks what it emits itself), so they are not validated a second time here.
+   * Its calls are methods of the sink (UserEventSink): call them on it, or bind them.
    */
   forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink & Required<Pick<AgentEventSink, 'emitAgentEvents'>> {
-    const guard = new IsolationGuard(userId, this);
     this.guard.user('forUser', userId);
-    const operation = options?.eventsChecked === true ? 'emitCheckedAgentEvent' : 'emitAgentEvent';
-    /** The rejection of a call for anyone but the sink's user (counted by the guard), or null. */
-    const refused = (name: string, target: UserId): Promise<never> | null => {
-      try {
-        guard.user(name, target);
-        return null;
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    };
-    return {
-      emitAgentEvent: (target, event) => refused('emitAgentEvent', target) ?? this.append(operation, target, event),
-      emitAgentEvents: (target, events) => refused('emitAgentEvents', target) ?? this.appendBatch(operation, target, events),
-    };
+    return new UserEventSink(new IsolationGuard(userId, this), options?.eventsChecked === true ? 'emitCheckedAgentEvent' : 'emitAgentEvent', this.userAppends);
   }
 
   /** Appends a message to the stream of every user connected to any process (unified mode only). */

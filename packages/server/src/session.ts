@@ -218,13 +218,18 @@ class GatewaySession implements GatewayRouteContext {
       else early.push({ data, isBinary });
       return;
     }
-    this.deps.router
-      .route(this, isBinary ? data : data.toString())
-      .then((outcome) => {
-        this.deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
-        if (outcome.status !== 'handled') this.deps.metrics.errorsSent.inc({ code: outcome.code });
-      })
-      .catch((error: unknown) => this.fail(error, 'routing'));
+    // One then with both handlers, not then and catch: a promise and its reaction fewer per frame.
+    this.deps.router.route(this, isBinary ? data : data.toString()).then(
+      (outcome) => {
+        try {
+          this.deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
+          if (outcome.status !== 'handled') this.deps.metrics.errorsSent.inc({ code: outcome.code });
+        } catch (error) {
+          this.fail(error, 'routing');
+        }
+      },
+      (error: unknown) => this.fail(error, 'routing'),
+    );
   }
 
   /** Closes the connection with 1008 if its token is no longer valid at `now`; true if it did (once: a closing socket is left alone). */

@@ -53,13 +53,9 @@ export function startCatalogRun(
     if (error instanceof AgentInputError) throw new RunRequestRefusedError({ code: error.wireCode, message: error.message });
     throw error;
   }
-  return startClaimedRun(deps, tracker, userId, agentName, {
-    agent: entry.runner,
-    input,
-    tools: entry.tools,
-    ...(threadId === undefined ? {} : { threadId }),
-    ...(entry.timeoutMs === undefined ? {} : { timeoutMs: entry.timeoutMs }),
-  });
+  // One literal, undefined where not given (the tracker's defaults then apply): spreading
+  // conditional objects built two more objects and a copy for every run.
+  return startClaimedRun(deps, tracker, userId, agentName, { agent: entry.runner, input, tools: entry.tools, threadId, timeoutMs: entry.timeoutMs });
 }
 
 /**

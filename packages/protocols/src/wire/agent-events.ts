@@ -27,8 +27,27 @@ export const TERMINAL_AGENT_EVENT_TYPES: ReadonlySet<AgentEventType> = new Set([
 export const DROPPABLE_MESSAGE_TYPES: ReadonlySet<string> = new Set([AgentEventType.AgentThinking]);
 
 /** What an agent is asked: text for conversational agents, an object of options for others. */
-export const AgentInputSchema = z.union([z.string(), z.record(z.string(), z.unknown())]);
-export type AgentInput = z.infer<typeof AgentInputSchema>;
+export type AgentInput = string | Record<string, unknown>;
+
+/** True for text, or for an object made as JSON makes one (a prototype of Object.prototype or null) with no own `__proto__` key. */
+function isAgentInput(value: unknown): value is AgentInput {
+  if (typeof value === 'string') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === null) && !Object.hasOwn(value, '__proto__');
+}
+
+/**
+ * The schema of AgentInput. It is one check, not z.union([z.string(), z.record(z.string(),
+ * z.unknown())]): that record copies the object and runs a schema on every key and every value,
+ * about 1.5 KB allocated for an input of three keys, most of what zod allocated to check a
+ * start_agent (allocation spec in wire-schemas.spec.ts). For a parsed JSON value both accept the
+ * same inputs, except an own `__proto__` key, which the record dropped and this refuses; the
+ * value passes as it is, not copied. The JSON Schema stays the record's (meta).
+ */
+export const AgentInputSchema = z
+  .custom<AgentInput>(isAgentInput, { error: 'input must be text or a JSON object (without a __proto__ key)' })
+  .meta({ anyOf: [{ type: 'string' }, { type: 'object', propertyNames: { type: 'string' }, additionalProperties: {} }] });
 
 const nonEmpty = z.string().min(1);
 const durationMs = z.number().nonnegative();

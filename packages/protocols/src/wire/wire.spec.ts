@@ -1,5 +1,8 @@
+import { allocatedBytesEach } from '@agentwirejs/types/testing';
+import { z } from 'zod';
 import {
   AGENT_EVENT_TYPES,
+  AgentInputSchema,
   ClientMessageSchema,
   ERROR_CODES,
   SERVER_MESSAGE_SCHEMAS,
@@ -137,6 +140,49 @@ describe('run event envelopes of agentwire.v2', () => {
     expect(RunEventEnvelopeSchema.safeParse(envelope('TEXT_MESSAGE_CONTENT', { messageId: 'm1', delta: 'x' }, { first_seq: 8 })).success).toBe(false);
     expect(RunEventEnvelopeSchema.safeParse(envelope('TOOL_CALL_START', { toolCallId: 'c1' })).success).toBe(false);
     expect(RunEventEnvelopeSchema.safeParse({ ...envelope('RUN_ERROR', { message: 'x' }), run_id: undefined }).success).toBe(false);
+  });
+});
+
+describe("an agent's input (AgentInputSchema)", () => {
+  it.each([['text', 'what is 2+2?'], ['an empty text', ''], ['a JSON object', JSON.parse('{"events":3,"nested":{"a":[1,{"b":null}]}}')], ['an object without a prototype', Object.create(null)]])(
+    'accepts %s and passes it on as it is, not copied',
+    (_, input) => {
+      const parsed = AgentInputSchema.safeParse(input);
+      expect(parsed.success).toBe(true);
+      expect(parsed.data).toBe(input);
+    },
+  );
+
+  it.each([
+    ['an array', [1, 2]],
+    ['null', null],
+    ['a number', 7],
+    ['a boolean', true],
+    ['a date', new Date(0)],
+    ['a map', new Map()],
+    ['an object with an own __proto__ key', JSON.parse('{"__proto__":{"polluted":true}}')],
+  ])('refuses %s, saying what an input may be', (_, input) => {
+    const parsed = AgentInputSchema.safeParse(input);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toBe('input must be text or a JSON object (without a __proto__ key)');
+  });
+
+  it('names the input when a start_agent has none or a bad one', () => {
+    const parsed = ClientMessageSchema.safeParse({ type: 'start_agent', agent: 'demo', input: [1] });
+    expect(parsed.error?.issues[0]).toMatchObject({ path: ['input'], message: 'input must be text or a JSON object (without a __proto__ key)' });
+  });
+
+  it('is described in JSON Schema as text or an object with string keys', () => {
+    expect(z.toJSONSchema(AgentInputSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' })).toEqual({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      anyOf: [{ type: 'string' }, { type: 'object', propertyNames: { type: 'string' }, additionalProperties: {} }],
+    });
+  });
+
+  it('allocates little to check an object input (it is checked once per start_agent)', async () => {
+    const inputs = Array.from({ length: 1000 }, () => JSON.parse('{"events":1,"payload_bytes":300,"vocabulary":"ag-ui"}') as unknown);
+    // measured about 110 bytes; as z.union([z.string(), z.record(z.string(), z.unknown())]) about 1,570
+    expect(await allocatedBytesEach(100_000, (index) => AgentInputSchema.safeParse(inputs[index % 1000]))).toBeLessThan(400);
   });
 });
 

@@ -20,6 +20,21 @@ describe('InMemoryRunStore', () => {
     expect(store.listByUser('bob' as UserId)).toEqual([]);
     expect({ size: store.size, users: store.users }).toEqual({ size: 2, users: 1 });
   });
+
+  it("keeps a user's other records in order whichever record leaves, first, last or between", () => {
+    const store = new InMemoryRunStore();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) store.add(record(id, 'alice'));
+    store.delete('c');
+    expect(store.listByUser('alice' as UserId).map((r) => r.runId)).toEqual(['a', 'b', 'd', 'e']);
+    store.delete('a');
+    store.delete('e');
+    store.add(record('f', 'alice'));
+    const listed = store.listByUser('alice' as UserId);
+    expect(listed.map((r) => r.runId)).toEqual(['b', 'd', 'f']);
+    listed.pop(); // a caller's list is its own
+    expect(store.listByUser('alice' as UserId)).toHaveLength(3);
+    expect(store.size).toBe(3);
+  });
 });
 
 describe('Retention', () => {

@@ -23,9 +23,49 @@ export class RunRequestRefusedError extends Error {
   }
 }
 
-/** Characters of the input (its JSON text for an object). The router has refused anything nested deeper than MAX_MESSAGE_DEPTH. */
-function inputLength(input: AgentInput): number {
-  return typeof input === 'string' ? [...input].length : JSON.stringify(input).length;
+/**
+ * True when the input is longer than `max` characters: a text's code points, or the length of an
+ * object's JSON text. They are counted only when an upper bound says the input may be that long
+ * (a text's UTF-16 length; jsonLengthBound for an object): counting spread every text into an
+ * array of code points and wrote every object's JSON text, for every run. The router and the
+ * server API have refused anything nested deeper than MAX_MESSAGE_DEPTH.
+ */
+export function inputExceeds(input: AgentInput, max: number): boolean {
+  if (typeof input === 'string') return input.length > max && [...input].length > max;
+  return jsonLengthBound(input, max) > max && JSON.stringify(input).length > max;
+}
+
+/** The longest text JSON.stringify writes for a finite number: sign, 17 digits, point, exponent. */
+const MAX_NUMBER_CHARS = 25;
+/** The most characters JSON.stringify writes for one UTF-16 unit of a string (`\uXXXX`). */
+const MAX_CHARS_PER_UNIT = 6;
+
+/**
+ * A number of characters JSON.stringify(value) does not exceed, or Infinity where this does not
+ * say (a toJSON method, a value that is not a string, number, boolean, null, array or plain
+ * object); once past `budget` it stops and returns what it has counted. Allocates nothing.
+ */
+export function jsonLengthBound(value: unknown, budget: number): number {
+  if (typeof value === 'string') return 2 + MAX_CHARS_PER_UNIT * value.length;
+  if (typeof value === 'number') return Number.isFinite(value) ? MAX_NUMBER_CHARS : 4;
+  if (typeof value === 'boolean' || value === null) return 5;
+  // Left out of an object, null in an array: at most "null".
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return 4;
+  if (typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') return Infinity;
+  let total = 2; // the brackets or braces
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length && total <= budget; index += 1) total += 1 + jsonLengthBound(value[index], budget - total);
+    return total;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return Infinity;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    // the key, its colon and a comma, then its value
+    total += 4 + MAX_CHARS_PER_UNIT * key.length + jsonLengthBound((value as Record<string, unknown>)[key], budget - total);
+    if (total > budget) return total;
+  }
+  return total;
 }
 
 /**
@@ -44,7 +84,7 @@ export function startCatalogRun(
 ): StartedRun {
   const entry = deps.catalog.get(agentName);
   if (entry === null) throw new RunRequestRefusedError({ code: ErrorCode.InvalidMessage, message: `unknown agent '${agentName}' (this gateway runs: ${deps.catalog.names.join(', ')})` });
-  if (inputLength(input) > deps.maxInputChars) {
+  if (inputExceeds(input, deps.maxInputChars)) {
     throw new RunRequestRefusedError({ code: ErrorCode.PayloadTooLarge, message: `the input is longer than ${deps.maxInputChars} characters` });
   }
   try {

@@ -46,7 +46,7 @@ describe.each(SINK_KINDS)('a run, from start to its one ending, the sink taking 
     h.clock.advance(100);
     agent.call(runId).finish('4');
 
-    expect(await outcome).toEqual({ runId, state: 'completed', durationMs: 500, finalResponse: '4', error: null, cancelReason: null });
+    expect(await outcome).toEqual({ runId, userId: 'alice', agentName: 'controlled-agent', state: 'completed', durationMs: 500, finalResponse: '4', error: null, cancelReason: null });
     const events = h.sink.run(runId);
     expect(events.map((event) => event.type)).toEqual([
       EventType.RUN_STARTED,

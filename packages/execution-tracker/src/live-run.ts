@@ -1,5 +1,5 @@
 import { AgentErrorCode, type AgentEvent, type AgentEventSink, type AgentInput, type AgentRunner, type AgentTool } from '@agentwirejs/protocols';
-import type { RunId } from '@agentwirejs/types';
+import type { RunId, UserId } from '@agentwirejs/types';
 import type { Deadline } from './deadline-heap';
 import { RunAbortedError } from './errors';
 import type { RunError, RunRecord } from './run-record';
@@ -14,6 +14,9 @@ export type RunEnding =
 /** What a run's outcome promise resolves with, once its terminal event has been emitted. */
 export interface RunOutcome {
   readonly runId: RunId;
+  /** Whose run it was, and its agent's name: so one handler can take every run's outcome (no closure per run). */
+  readonly userId: UserId;
+  readonly agentName: string;
   readonly state: TerminalRunState;
   readonly durationMs: number;
   readonly finalResponse: string | null;
@@ -320,7 +323,7 @@ export class LiveRun {
 
   /** Resolves the outcome promise from the record's final state. */
   resolveOutcome(state: TerminalRunState): void {
-    const { runId, createdAt, endedAt, finalResponse, error, cancelReason } = this.record;
-    this.settle?.({ runId, state, durationMs: (endedAt ?? createdAt) - createdAt, finalResponse, error, cancelReason });
+    const { runId, userId, agentName, createdAt, endedAt, finalResponse, error, cancelReason } = this.record;
+    this.settle?.({ runId, userId, agentName, state, durationMs: (endedAt ?? createdAt) - createdAt, finalResponse, error, cancelReason });
   }
 }

@@ -174,6 +174,9 @@ function runStartedPayload(record: { runId: string; threadId: string }, agent: A
   };
 }
 
+/** The outcome of every RUN_FINISHED of a completed run, shared and frozen like the values below. */
+const SUCCEEDED = Object.freeze({ type: 'success' as const });
+
 /** The empty lists and state of every RUN_STARTED: shared, and frozen so that no reader can change another run's. */
 const NOTHING: never[] = Object.freeze([]) as never[];
 const NO_STATE: Record<string, never> = Object.freeze({});
@@ -594,8 +597,12 @@ export class RunEngine implements ReporterHost {
       // concatenated it from (`answer += token` keeps every token and join otherwise).
       record.finalResponse = ending.finalResponse === null ? null : flatString(ending.finalResponse);
       this.move(run, 'completing', now);
-      payload = { type: EventType.RUN_FINISHED, threadId, runId, outcome: { type: 'success' }, metadata: { [AGENTWIRE_METADATA_KEY]: endFigures(record, now) } };
-      if (ending.finalResponse !== null) payload.result = ending.finalResponse;
+      const metadata = { [AGENTWIRE_METADATA_KEY]: endFigures(record, now) };
+      // Made whole, not given its result afterwards: an added property grows the object a second time.
+      payload =
+        ending.finalResponse === null
+          ? { type: EventType.RUN_FINISHED, threadId, runId, outcome: SUCCEEDED, metadata }
+          : { type: EventType.RUN_FINISHED, threadId, runId, outcome: SUCCEEDED, metadata, result: ending.finalResponse };
     } else if (ending.state === 'cancelled') {
       record.cancelReason = ending.reason === null ? null : flatString(ending.reason);
       this.move(run, 'cancelled', now);

@@ -233,7 +233,7 @@ describe('MessageRouter.route refusals', () => {
 
   it.each([
     ['start_agent without agent', { type: 'start_agent', input: 'hi' }, 'start_agent.agent: '],
-    ['start_agent with an upper-case agent', { type: 'start_agent', agent: 'Demo', input: 'hi' }, 'start_agent.agent: agent must be a lower-case agent name'],
+    ['start_agent with an upper-case agent', { type: 'start_agent', agent: 'Demo', input: 'hi' }, 'start_agent.agent: agent must be a lower-case agent name of at most 64 characters'],
     ['start_agent with a numeric input', { type: 'start_agent', agent: 'demo', input: 5 }, 'start_agent.input: '],
     ['user_message with empty text', { type: 'user_message', text: '' }, 'user_message.text: text must not be empty'],
     ['user_message with a bad thread id', { type: 'user_message', text: 'hi', thread_id: 'no spaces allowed' }, 'user_message.thread_id: '],

@@ -21,6 +21,7 @@ import { createLogger } from './logger';
 import { GatewayMetrics } from './metrics';
 import { type GatewayPeers, NoPeers, RedisPeers } from './peers';
 import { LocalRunCoordination, RedisRunCoordination, type RunCoordination } from './run-coordination';
+import { runEndedSummary, runSettledHandler } from './start-run';
 
 export type GatewayPhase = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -257,21 +258,22 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
     GatewayTokens.Router,
     singleton((r) => {
       const metrics = r.resolve(GatewayTokens.Metrics);
+      const runs = r.resolve(GatewayTokens.RunCoordination);
       return createGatewayRouter({
         catalog: r.resolve(GatewayTokens.Agents),
         ...(options.app === undefined ? {} : { app: options.app }),
-        runs: r.resolve(GatewayTokens.RunCoordination),
+        runs,
         verifyToken: r.resolve(GatewayTokens.Authentication).verifyToken,
         userMessageAgent: options.userMessageAgent ?? DEFAULT_USER_MESSAGE_AGENT,
         logger,
         maxInputChars: config.limits.maxInputChars,
         rateLimit: config.rateLimit,
         onRateLimited: () => metrics.rateLimitHits.inc(),
-        onRunEnded: (run) => {
-          metrics.runDuration.observe({ outcome: run.outcome }, run.durationMs / 1000);
+        onRunSettled: runSettledHandler(runs, (outcome) => {
+          metrics.observeRunDuration(outcome.state, outcome.durationMs / 1000);
           // Asked first: the line's object is built for every run otherwise, logged or not.
-          if (logger.isLevelEnabled('info')) logger.info({ event: 'run_ended', ...run }, 'run ended');
-        },
+          if (logger.isLevelEnabled('info')) logger.info({ event: 'run_ended', ...runEndedSummary(outcome) }, 'run ended');
+        }),
       });
     }),
   );
@@ -295,23 +297,24 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
     singleton((r) => {
       const metrics = r.resolve(GatewayTokens.Metrics);
       const factory = r.resolve(WebSocketManagerFactory);
+      const runs = r.resolve(GatewayTokens.RunCoordination);
       return createServerApi(
         { apiKeys: config.apiKeys, maxBodyBytes: config.maxPayloadBytes, rateLimit: options.serverApi?.rateLimit ?? DEFAULT_API_RATE_LIMIT },
         {
           manager: () => factory.getUnifiedManager(),
           tracker: (userId) => getExecutionTracker(new UserExecutionContext({ userId }), container),
           catalog: r.resolve(GatewayTokens.Agents),
-          runs: r.resolve(GatewayTokens.RunCoordination),
+          runs,
           peers: r.resolve(GatewayTokens.Peers),
           externalRuns: r.resolve(GatewayTokens.ExternalRuns),
           runRegistry: r.resolve(EXECUTION_TRACKER_REGISTRY),
           maxInputChars: config.limits.maxInputChars,
           maxEventBytes: config.maxPayloadBytes,
           logger,
-          onRunEnded: (run) => {
-            metrics.runDuration.observe({ outcome: run.outcome }, run.durationMs / 1000);
-            if (logger.isLevelEnabled('info')) logger.info({ event: 'run_ended', source: 'server_api', ...run }, 'run ended');
-          },
+          onRunSettled: runSettledHandler(runs, (outcome) => {
+            metrics.observeRunDuration(outcome.state, outcome.durationMs / 1000);
+            if (logger.isLevelEnabled('info')) logger.info({ event: 'run_ended', source: 'server_api', ...runEndedSummary(outcome) }, 'run ended');
+          }),
         },
       );
     }),

@@ -40,6 +40,9 @@ export class GatewayMetrics {
   readonly connectionsRefused: Counter<'reason'>;
   readonly errorsSent: Counter<'code'>;
 
+  /** runDuration's child of each outcome, made at its first run: observing with labels made a function every time. */
+  private readonly runDurationByOutcome = new Map<string, { observe(seconds: number): void }>();
+
   /** The names of the metrics this instance registered (removed from an app's registry by unregister). */
   private readonly own: readonly string[];
 
@@ -94,6 +97,13 @@ export class GatewayMetrics {
    */
   unregister(): void {
     for (const name of this.own) this.registry.removeSingleMetric(name);
+  }
+
+  /** Counts a run that ended with `outcome` in runDuration. */
+  observeRunDuration(outcome: string, seconds: number): void {
+    let child = this.runDurationByOutcome.get(outcome);
+    if (child === undefined) this.runDurationByOutcome.set(outcome, (child = this.runDuration.labels(outcome)));
+    child.observe(seconds);
   }
 
   /** The Prometheus text exposition. */

@@ -1,4 +1,4 @@
-import type { AgentExecutionTracker, StartRunRequest, StartedRun } from '@agentwirejs/execution-tracker';
+import type { AgentExecutionTracker, RunOutcome, StartRunRequest, StartedRun } from '@agentwirejs/execution-tracker';
 import { type AgentInput, ErrorCode } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import type { AgentCatalog } from './agents/catalog';
@@ -12,8 +12,22 @@ export interface RunStarterDeps {
   /** Claims the run for this process (Redis: so cancel_run and answers are routed here, and a death is noticed). */
   readonly runs: RunCoordination;
   readonly maxInputChars: number;
-  /** Called with the settled outcome of every run started. */
-  onRunEnded(summary: { runId: string; userId: string; agent: string; outcome: string; durationMs: number; errorCode: string | null }): void;
+  /**
+   * Takes the settled outcome of every run started: made once by runSettledHandler, which
+   * releases the run's claim, and handed to each run's outcome as it is (no closure per run).
+   */
+  readonly onRunSettled: (outcome: RunOutcome) => void;
+}
+
+/**
+ * The handler of every run's settled outcome (RunStarterDeps.onRunSettled): releases the claim
+ * startClaimedRun made, then tells `onRunEnded`. Made once per starter.
+ */
+export function runSettledHandler(runs: RunCoordination, onRunEnded: (outcome: RunOutcome) => void): (outcome: RunOutcome) => void {
+  return (outcome) => {
+    runs.release(outcome.runId);
+    onRunEnded(outcome);
+  };
 }
 
 /** A run request refused before it started (unknown agent, input too long or malformed): the wire error to answer. */
@@ -103,7 +117,7 @@ export function startCatalogRun(
  * (ExternalRunFeed) rather than from an agent of the catalog. Claimed and released like any run.
  */
 export function startExternalRun(
-  deps: Pick<RunStarterDeps, 'runs' | 'onRunEnded'>,
+  deps: Pick<RunStarterDeps, 'runs' | 'onRunSettled'>,
   tracker: AgentExecutionTracker,
   userId: UserId,
   feeds: ExternalRunFeeds,
@@ -120,9 +134,9 @@ export function startExternalRun(
   return started;
 }
 
-/** Starts a run, claims it for this process and releases it with a summary once it has ended. */
+/** Starts a run, claims it for this process; onRunSettled releases it once it has ended. */
 function startClaimedRun(
-  deps: Pick<RunStarterDeps, 'runs' | 'onRunEnded'>,
+  deps: Pick<RunStarterDeps, 'runs' | 'onRunSettled'>,
   tracker: AgentExecutionTracker,
   userId: UserId,
   agentName: string,
@@ -130,9 +144,11 @@ function startClaimedRun(
 ): StartedRun {
   const started = tracker.startRun(request);
   deps.runs.claim({ runId: started.runId, userId, threadId: started.threadId, agentName });
-  void started.outcome.then((outcome) => {
-    deps.runs.release(outcome.runId);
-    deps.onRunEnded({ runId: outcome.runId, userId, agent: agentName, outcome: outcome.state, durationMs: outcome.durationMs, errorCode: outcome.error?.code ?? null });
-  });
+  void started.outcome.then(deps.onRunSettled);
   return started;
+}
+
+/** What the server logs of a run that ended (event run_ended). */
+export function runEndedSummary(outcome: RunOutcome): { runId: string; userId: string; agent: string; outcome: string; durationMs: number; errorCode: string | null } {
+  return { runId: outcome.runId, userId: outcome.userId, agent: outcome.agentName, outcome: outcome.state, durationMs: outcome.durationMs, errorCode: outcome.error?.code ?? null };
 }

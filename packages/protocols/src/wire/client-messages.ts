@@ -34,7 +34,8 @@ export const UserMessageSchema = z.object({
 export const StartAgentSchema = z.object({
   type: z.literal('start_agent'),
   ...requestId,
-  agent: z.string().min(1).max(64).regex(/^[a-z][a-z0-9_-]*$/, { error: 'agent must be a lower-case agent name' }),
+  // One pattern, its length included: each check zod runs on a start_agent is allocation of every run.
+  agent: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: 'agent must be a lower-case agent name of at most 64 characters' }),
   input: AgentInputSchema,
   thread_id: ThreadIdSchema.optional(),
 });

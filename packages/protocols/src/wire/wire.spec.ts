@@ -46,6 +46,7 @@ const clientExamples = [
   { type: 'resume', after_seq: 41 },
   { type: 'refresh_token', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl' },
   { type: 'start_agent', request_id: 'req-1', agent: 'demo', input: 'hi' },
+  { type: 'start_agent', agent: `a${'b_-9'.repeat(15)}xyz`, input: 'the longest agent name: 64 characters' },
   { type: 'cancel_run', request_id: 'r2', run_id: 'run-1' },
 ];
 
@@ -197,6 +198,9 @@ describe('client messages', () => {
     [{ type: 'start_agent', input: 'x' }, 'agent'],
     [{ type: 'start_agent', agent: 'demo' }, 'input'],
     [{ type: 'start_agent', agent: 'Not A Name', input: 'x' }, 'agent'],
+    [{ type: 'start_agent', agent: '', input: 'x' }, 'agent'],
+    [{ type: 'start_agent', agent: 'a'.repeat(65), input: 'x' }, 'agent'],
+    [{ type: 'start_agent', agent: '9lives', input: 'x' }, 'agent'],
     [{ type: 'cancel_run' }, 'run_id'],
     [{ type: 'cancel_run', run_id: 'bad id' }, 'run_id'],
     [{ type: 'resume' }, 'after_seq'],

@@ -8,8 +8,16 @@ export interface DecodedFrame {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-export type DecodeResult = { readonly ok: true; readonly frame: DecodedFrame } | { readonly ok: false; readonly rejection: RouteRejection };
-export type ValidateResult = { readonly ok: true; readonly message: { readonly type: string } } | { readonly ok: false; readonly rejection: RouteRejection };
+/**
+ * Why a frame was refused. A class, so that a result is told from a refusal by instanceof: every
+ * frame routed made a wrapper object ({ ok, frame }, { ok, message }) before.
+ */
+export class Refusal implements RouteRejection {
+  constructor(
+    readonly code: RouteRejection['code'],
+    readonly message: string,
+  ) {}
+}
 
 /** What checks one message type: a zod schema (of the wire contract, or of the app). */
 interface MessageParser {
@@ -45,7 +53,7 @@ export class MessageTypes {
  * refused with invalid_message: the protocol is JSON text frames only. The depth and prototype-key
  * checks come before the type, so they hold for the app's types as for the built-in ones.
  */
-export function decodeFrame(frame: unknown, types: MessageTypes): DecodeResult {
+export function decodeFrame(frame: unknown, types: MessageTypes): DecodedFrame | Refusal {
   if (typeof frame !== 'string') {
     return refuse(ErrorCode.InvalidMessage, 'binary frames are not accepted: send each message as one JSON text frame');
   }
@@ -78,7 +86,7 @@ export function decodeFrame(frame: unknown, types: MessageTypes): DecodeResult {
   if (!types.has(type)) {
     return refuse(ErrorCode.UnknownMessageType, `unknown message type ${clip(type)}; expected one of ${types.list}`);
   }
-  return { ok: true, frame: { type, body } };
+  return { type, body };
 }
 
 /**
@@ -86,19 +94,19 @@ export function decodeFrame(frame: unknown, types: MessageTypes): DecodeResult {
  * them) are stripped by the built-in schemas; the first problem is reported with its path, e.g.
  * `start_agent.agent: …`.
  */
-export function validateMessage(frame: DecodedFrame, types: MessageTypes): ValidateResult {
+export function validateMessage(frame: DecodedFrame, types: MessageTypes): { readonly type: string } | Refusal {
   const schema = types.schemaOf(frame.type);
   if (schema === undefined) return refuse(ErrorCode.UnknownMessageType, `unknown message type ${clip(frame.type)}; expected one of ${types.list}`);
   const result = schema.safeParse(frame.body);
-  if (result.success) return { ok: true, message: result.data as { readonly type: string } };
+  if (result.success) return result.data as { readonly type: string };
   const [first, ...rest] = result.error.issues;
   const path = [frame.type, ...(first?.path ?? []).map(String)].join('.');
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
   return refuse(ErrorCode.InvalidMessage, `${path}: ${first?.message ?? 'invalid'}${more}`);
 }
 
-function refuse(code: RouteRejection['code'], message: string): { ok: false; rejection: RouteRejection } {
-  return { ok: false, rejection: { code, message } };
+function refuse(code: RouteRejection['code'], message: string): Refusal {
+  return new Refusal(code, message);
 }
 
 const { Quote: QUOTE, Backslash: BACKSLASH, OpenBrace: OPEN_BRACE, CloseBrace: CLOSE_BRACE, OpenBracket: OPEN_BRACKET, CloseBracket: CLOSE_BRACKET } = JsonCharCode;

@@ -10,7 +10,7 @@ import type {
   WireErrorCode,
 } from '@agentwirejs/protocols';
 import { generateRequestId } from '@agentwirejs/types';
-import { MessageTypes, decodeFrame, validateMessage } from './decode-frame';
+import { MessageTypes, Refusal, decodeFrame, validateMessage } from './decode-frame';
 import { MessageRejectedError, RouterErrorCode, RouterSetupError, type RouteRejection } from './errors';
 import type { RouteContext, RouterLogger } from './route-context';
 
@@ -176,9 +176,9 @@ export class MessageRouter<C extends RouteContext = RouteContext, X extends Prot
         if (verdict) return await this.refuse(context, verdict, undefined, peekRequestId(frame));
       }
       const decoded = decodeFrame(frame, this.types);
-      if (!decoded.ok) return await this.refuse(context, decoded.rejection, undefined, peekRequestId(frame));
-      type = decoded.frame.type as RoutableType<X>;
-      const claimed = decoded.frame.body['request_id'];
+      if (decoded instanceof Refusal) return await this.refuse(context, decoded, undefined, peekRequestId(frame));
+      type = decoded.type as RoutableType<X>;
+      const claimed = decoded.body['request_id'];
       if (claimed !== undefined) {
         if (!RequestIdSchema.safeParse(claimed).success) {
           return await this.refuse(context, { code: ErrorCode.InvalidMessage, message: 'request_id: must be 1 to 64 visible ASCII characters' }, type);
@@ -189,9 +189,9 @@ export class MessageRouter<C extends RouteContext = RouteContext, X extends Prot
       if (handler === undefined) {
         return await this.refuse(context, { code: ErrorCode.UnknownMessageType, message: `this server does not handle "${type}" messages` }, type, requestId);
       }
-      const validated = validateMessage(decoded.frame, this.types);
-      if (!validated.ok) return await this.refuse(context, validated.rejection, type, requestId);
-      const pending = handler(validated.message, context);
+      const validated = validateMessage(decoded, this.types);
+      if (validated instanceof Refusal) return await this.refuse(context, validated, type, requestId);
+      const pending = handler(validated, context);
       const result: unknown = isPromiseLike(pending) ? await pending : pending;
       if (requestId !== undefined) await this.send(context, { type: 'ack', payload: { request_id: requestId, ...ackDetails(result) } }, type);
       return { status: 'handled', type };

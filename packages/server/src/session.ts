@@ -138,6 +138,12 @@ export interface ResumePoint {
 
 /** Where a socket points to its session, so every socket shares the same listeners. */
 const kSession = Symbol('agentwire.gatewaySession');
+
+/** How a session counts a routed frame's outcome, or fails the connection when routing itself failed. */
+interface RouteHandlers {
+  readonly routed: (outcome: Awaited<ReturnType<GatewayMessageRouter['route']>>) => void;
+  readonly failed: (error: unknown) => void;
+}
 type SessionSocket = WebSocket & { [kSession]?: GatewaySession };
 
 /**
@@ -166,6 +172,8 @@ class GatewaySession implements GatewayRouteContext {
   private early: { data: RawData; isBinary: boolean }[] | null = null;
   /** The close code and reason the gateway sent, when it closed the connection (the peer may never echo them). */
   private sentClose: { code: number; reason: string } | null = null;
+  /** What each frame's route() is settled with: made at the first frame and kept (two closures a frame otherwise); null while none came. */
+  private routeHandlers: RouteHandlers | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -219,8 +227,13 @@ class GatewaySession implements GatewayRouteContext {
       return;
     }
     // One then with both handlers, not then and catch: a promise and its reaction fewer per frame.
-    this.deps.router.route(this, isBinary ? data : data.toString()).then(
-      (outcome) => {
+    const { routed, failed } = (this.routeHandlers ??= this.makeRouteHandlers());
+    this.deps.router.route(this, isBinary ? data : data.toString()).then(routed, failed);
+  }
+
+  private makeRouteHandlers(): RouteHandlers {
+    return {
+      routed: (outcome) => {
         try {
           this.deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
           if (outcome.status !== 'handled') this.deps.metrics.errorsSent.inc({ code: outcome.code });
@@ -228,8 +241,8 @@ class GatewaySession implements GatewayRouteContext {
           this.fail(error, 'routing');
         }
       },
-      (error: unknown) => this.fail(error, 'routing'),
-    );
+      failed: (error) => this.fail(error, 'routing'),
+    };
   }
 
   /** Closes the connection with 1008 if its token is no longer valid at `now`; true if it did (once: a closing socket is left alone). */

@@ -40,6 +40,12 @@ export class GatewayMetrics {
   readonly connectionsRefused: Counter<'reason'>;
   readonly errorsSent: Counter<'code'>;
 
+  /**
+   * Client messages received, by type (a type the router knows, or 'refused'), counted here and
+   * read into messagesIn when /metrics is scraped: a labelled inc() built its label set's key as
+   * a string for every frame.
+   */
+  private readonly messagesInByType = new Map<string, number>();
   /** runDuration's child of each outcome, made at its first run: observing with labels made a function every time. */
   private readonly runDurationByOutcome = new Map<string, { observe(seconds: number): void }>();
 
@@ -52,7 +58,17 @@ export class GatewayMetrics {
     const registers = [this.registry];
     // prom-client's default names already start with process_ / nodejs_: the prefix only namespaces them.
     if (registry === undefined) collectDefaultMetrics({ register: this.registry, prefix: 'agentwire_' });
-    this.messagesIn = new Counter({ name: 'agentwire_messages_in_total', help: 'Client messages received, by type (invalid ones as "invalid")', labelNames: ['type'], registers });
+    const messagesInByType = this.messagesInByType;
+    this.messagesIn = new Counter({
+      name: 'agentwire_messages_in_total',
+      help: 'Client messages received, by type (refused ones as "refused")',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, count] of messagesInByType) this.inc({ type }, count);
+      },
+    });
     this.rateLimitHits = new Counter({ name: 'agentwire_rate_limit_hits_total', help: 'Client messages refused by the rate limit', registers });
     this.authFailures = new Counter({ name: 'agentwire_auth_failures_total', help: 'Upgrades refused with 401, by reason', labelNames: ['reason'], registers });
     this.connectionsOpened = new Counter({ name: 'agentwire_connections_opened_total', help: 'WebSocket connections accepted', registers });
@@ -97,6 +113,11 @@ export class GatewayMetrics {
    */
   unregister(): void {
     for (const name of this.own) this.registry.removeSingleMetric(name);
+  }
+
+  /** Counts a client message of `type` in messagesIn. */
+  countMessageIn(type: string): void {
+    this.messagesInByType.set(type, (this.messagesInByType.get(type) ?? 0) + 1);
   }
 
   /** Counts a run that ended with `outcome` in runDuration. */

@@ -235,7 +235,7 @@ class GatewaySession implements GatewayRouteContext {
     return {
       routed: (outcome) => {
         try {
-          this.deps.metrics.messagesIn.inc({ type: outcome.status === 'handled' ? outcome.type : 'refused' });
+          this.deps.metrics.countMessageIn(outcome.status === 'handled' ? outcome.type : 'refused');
           if (outcome.status !== 'handled') this.deps.metrics.errorsSent.inc({ code: outcome.code });
         } catch (error) {
           this.fail(error, 'routing');

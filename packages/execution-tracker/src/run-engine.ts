@@ -880,7 +880,7 @@ export class RunEngine implements ReporterHost {
   /** Every run whose outcome has not settled, user by user (each user's oldest first). */
   private allActive(): LiveRun[] {
     const runs: LiveRun[] = [];
-    for (const mine of this.activeByUser.values()) runs.push(...mine.toArray());
+    for (const mine of this.activeByUser.values()) mine.appendTo(runs);
     return runs;
   }
 }

@@ -23,9 +23,10 @@ export class UserRuns {
     this.size += 1;
   }
 
-  /** Takes `run` out; it must be in this list. */
+  /** Takes `run` out of this list; a run already taken out is left alone. */
   remove(run: LiveRun): void {
     const { previousOfUser: previous, nextOfUser: next } = run;
+    if (previous === null && this.first !== run) return;
     if (previous === null) this.first = next;
     else previous.nextOfUser = next;
     if (next === null) this.last = previous;
@@ -50,7 +51,11 @@ export class UserRuns {
 
   /** The runs, oldest first, as a new array (a caller may end them while it goes through it). */
   toArray(): LiveRun[] {
-    const runs: LiveRun[] = [];
+    return this.appendTo([]);
+  }
+
+  /** Appends the runs to `runs`, oldest first; returns it. */
+  appendTo(runs: LiveRun[]): LiveRun[] {
     for (let run = this.first; run !== null; run = run.nextOfUser) runs.push(run);
     return runs;
   }

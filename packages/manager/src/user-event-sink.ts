@@ -12,7 +12,7 @@ export interface UserAppends {
 }
 
 /**
- * The sink of one user's agent events (UnifiedManager.forUser): anyone else's are refused by its
+ * The sink of one user's agent events (UnifiedWebSocketManager.forUser): anyone else's are refused by its
  * guard. The execution tracker asks for one per run, so it is one object whose calls are methods
  * of its prototype (call them on the sink, or bind them), not closures made for every run.
  */

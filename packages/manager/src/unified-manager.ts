@@ -86,11 +86,11 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
   private readonly host: ManagerHost;
   private closedBy: DisposeReason | null = null;
 
-  /** What the sinks of forUser append through: made once per manager, so a run's sink is one small object. */
-  private readonly userAppends: UserAppends = {
-    append: (operation, userId, event) => this.append(operation, userId, event),
-    appendBatch: (operation, userId, events) => this.appendBatch(operation, userId, events),
-  };
+  /**
+   * What the sinks of forUser append through, so a run's sink is one small object: made at the
+   * first forUser, since a gateway holds a user-bound manager per connected user that never asks.
+   */
+  private userAppends: UserAppends | null = null;
 
   /** Not for direct use: WebSocketManagerFactory creates managers; `new` from anywhere else throws FactoryOnlyError. */
   constructor(access: symbol, host: ManagerHost, id: string, userContext: UserExecutionContext | null) {
@@ -226,6 +226,10 @@ export class UnifiedWebSocketManager implements WebSocketManagerProtocol {
    */
   forUser(userId: UserId, options?: AgentEventSinkOptions): AgentEventSink & Required<Pick<AgentEventSink, 'emitAgentEvents'>> {
     this.guard.user('forUser', userId);
+    this.userAppends ??= {
+      append: (operation, target, event) => this.append(operation, target, event),
+      appendBatch: (operation, target, events) => this.appendBatch(operation, target, events),
+    };
     return new UserEventSink(new IsolationGuard(userId, this), options?.eventsChecked === true ? 'emitCheckedAgentEvent' : 'emitAgentEvent', this.userAppends);
   }
 

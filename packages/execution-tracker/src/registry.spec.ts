@@ -153,6 +153,10 @@ describe('limits and retention', () => {
     const agent = new ControlledAgent();
     expect(() => alice.startRun({ agent: {} as ControlledAgent, input: 'x' })).toThrow(InvalidTrackerOptionError);
     expect(() => alice.startRun({ agent, input: 42 as unknown as string })).toThrow(/input/);
+    // the wire contract's AgentInput, one check (isAgentInput of @agentwirejs/protocols): text or a JSON object
+    for (const input of [['a list'], new Date(0), JSON.parse('{"__proto__":{"polluted":true}}') as object]) {
+      expect(() => alice.startRun({ agent, input: input as Record<string, unknown> })).toThrow(/input: must be text or a JSON object/);
+    }
     expect(() => alice.startRun({ agent, input: 'x', timeoutMs: 0 })).toThrow(/timeoutMs/);
     expect(() => alice.startRun({ agent, input: 'x', threadId: 'bad thread id' })).toThrow(expect.objectContaining({ code: 'INVALID_ID' }));
     expect(h.registry.metrics().started).toBe(0);

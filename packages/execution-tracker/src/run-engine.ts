@@ -11,6 +11,7 @@ import {
   type RunEventPayload,
   TERMINAL_RUN_EVENT_TYPES,
   deltaKeyOf,
+  isAgentInput,
 } from '@agentwirejs/protocols';
 import Ajv from 'ajv';
 import { performance } from 'node:perf_hooks';
@@ -140,9 +141,6 @@ function toolMap(tools: StartRunRequest['tools']): ReadonlyMap<string, AgentTool
   return new Map((tools as readonly AgentTool[]).map((tool) => [tool.name, tool]));
 }
 
-function isAgentInput(input: unknown): input is AgentInput {
-  return typeof input === 'string' || (typeof input === 'object' && input !== null && !Array.isArray(input));
-}
 
 /** What a reporter call returns when the run's queue has room: one settled promise for every call. */
 const READY: Promise<void> = Promise.resolve();
@@ -226,7 +224,7 @@ export class RunEngine implements ReporterHost {
     if (typeof agent?.run !== 'function' || typeof agent.name !== 'string' || agent.name === '') {
       throw new InvalidTrackerOptionError('agent', 'must be an AgentRunner with a name and a run method');
     }
-    if (!isAgentInput(input)) throw new InvalidTrackerOptionError('input', 'must be a string or an object');
+    if (!isAgentInput(input)) throw new InvalidTrackerOptionError('input', 'must be text or a JSON object (without a __proto__ key)');
     const timeoutMs = request.timeoutMs === undefined ? this.options.limits.timeoutMs : checkLimit('timeoutMs', request.timeoutMs, 1);
     const hangAfterMs = this.hangRule(request);
     // A run named no thread and its view's context has none: the run starts a thread of its own.

@@ -44,8 +44,8 @@ const isRawJson = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSO
  * Strings that need escapes or hold lone surrogates, boxed primitives and raw JSON are written
  * with JSON.stringify (a rare path). One difference, for a value no code makes: a boxed primitive
  * is recognized only when its prototype is not Object.prototype, so one whose prototype was reset
- * to Object.prototype is written as the object it is, where JSON.stringify coerces it. A value whose getter or toJSON writes with the same writer
- * is written with JSON.stringify instead.
+ * to Object.prototype is written as the object it is, where JSON.stringify coerces it. A value
+ * whose getter or toJSON writes with the same writer is written with JSON.stringify instead.
  *
  * Values are written one after another into a slab (as Buffer.from writes into Node's pool) and
  * each result is a view of its part of it: nothing is copied, and nothing written is ever

@@ -31,6 +31,7 @@ export {
   DROPPABLE_MESSAGE_TYPES,
   AgentInputSchema,
   AgentEventPayloadSchemas,
+  isAgentInput,
 } from './wire/agent-events';
 export type { AgentInput, AgentEventPayloads } from './wire/agent-events';
 export {

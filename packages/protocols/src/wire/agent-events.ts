@@ -29,8 +29,12 @@ export const DROPPABLE_MESSAGE_TYPES: ReadonlySet<string> = new Set([AgentEventT
 /** What an agent is asked: text for conversational agents, an object of options for others. */
 export type AgentInput = string | Record<string, unknown>;
 
-/** True for text, or for an object made as JSON makes one (a prototype of Object.prototype or null) with no own `__proto__` key. */
-function isAgentInput(value: unknown): value is AgentInput {
+/**
+ * True for an agent's input: text, or an object made as JSON makes one (a prototype of
+ * Object.prototype or null) with no own `__proto__` key. AgentInputSchema's check, and the
+ * execution tracker's for a run started in process.
+ */
+export function isAgentInput(value: unknown): value is AgentInput {
   if (typeof value === 'string') return true;
   if (typeof value !== 'object' || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);

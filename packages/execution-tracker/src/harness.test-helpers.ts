@@ -16,10 +16,12 @@ import {
   validateAgentEvent,
   withAppendFailure,
 } from '@agentwirejs/protocols';
-import { UserExecutionContext, type UserId, generateRunId } from '@agentwirejs/types';
+import { type RunId, type ThreadId, UserExecutionContext, type UserId, generateRunId } from '@agentwirejs/types';
 import { container as rootContainer } from 'tsyringe';
 import type { ExecutionTrackerOptions, TrackerLogger } from './options';
 import { registerExecutionTracker } from './registry';
+import type { RunRecord } from './run-record';
+import type { RunState } from './run-state';
 import { type AgentExecutionTracker, getExecutionTracker } from './tracker';
 
 export const T0 = 1_700_000_000_000;
@@ -299,5 +301,34 @@ export function createHarness(options: Partial<ExecutionTrackerOptions> = {}, si
       expectEveryRunOrdered(sink, registry.limits.maxEventsInFlight);
       expect(logger.lines.filter((line) => line.level === 'error')).toEqual([]);
     },
+  };
+}
+
+/** A finished run's record: completed through all five states, with one phase and an answer, unless `changes` says otherwise. */
+export function finishedRecord(n: number, changes: Partial<RunRecord> = {}): RunRecord {
+  const at = 1_790_000_000_000 + n * 10;
+  const states: RunState[] = ['pending', 'starting', 'running', 'completing', 'completed'];
+  return {
+    runId: `run-${n}` as RunId,
+    userId: `user-${n % 7}` as UserId,
+    threadId: `thread-${n}` as ThreadId,
+    agentName: 'answerer',
+    state: 'completed',
+    states: states.map((state, i) => ({ state, at: at + i })),
+    phase: 'thinking',
+    phases: [{ phase: 'thinking', at: at + 2.5 }],
+    phasesDropped: 0,
+    createdAt: at,
+    endedAt: at + 3,
+    lastHeartbeatAt: at + 2.5,
+    heartbeatCount: n % 5,
+    timeoutMs: 300_000,
+    hangAfterMs: null,
+    eventCount: 3 + (n % 11),
+    emitFailures: n % 3,
+    finalResponse: `answer ${n}`,
+    error: null,
+    cancelReason: null,
+    ...changes,
   };
 }

@@ -598,4 +598,43 @@ describe.each(SINK_KINDS)('a run, from start to its one ending, the sink taking 
     broken = false;
     await fragile.close();
   });
+
+  it("tells the store once each run settled, with its final record, and reads it back unchanged once packed", async () => {
+    const memory = new InMemoryRunStore();
+    const told: { runId: string; state: string; record: unknown }[] = [];
+    const store: RunStore = {
+      add: (record) => memory.add(record),
+      get: (runId) => memory.get(runId),
+      listByUser: (userId) => memory.listByUser(userId),
+      get size() {
+        return memory.size;
+      },
+      update: (record) => memory.update(record),
+      delete: (runId) => memory.delete(runId),
+      settled: (record) => {
+        // a deep copy of the record as the tracker leaves it, before the store packs it
+        told.push({ runId: record.runId, state: record.state, record: structuredClone(record) });
+        memory.settled(record);
+      },
+    };
+    const tracked = createHarness({ store });
+    const agent = new ControlledAgent();
+    const alice = tracked.trackerFor('alice');
+    const completed = alice.startRun({ agent, input: 'x' });
+    const cancelled = alice.startRun({ agent, input: 'y' });
+    await flush();
+    agent.call(completed.runId).request.reporter.thinking('working on it');
+    agent.call(completed.runId).finish('done');
+    await completed.outcome;
+    await alice.cancel(cancelled.runId, 'changed my mind');
+    expect(told.map(({ runId, state }) => ({ runId, state }))).toEqual([
+      { runId: completed.runId, state: 'completed' },
+      { runId: cancelled.runId, state: 'cancelled' },
+    ]);
+    expect(memory.packedRecords).toBe(2);
+    for (const { runId, record } of told) expect(alice.getRun(runId)).toEqual(record);
+    expect(alice.getUserExecutions().map((run) => run.runId)).toEqual([completed.runId, cancelled.runId]);
+    expect(alice.getRun(completed.runId)).toMatchObject({ phase: 'thinking', finalResponse: 'done', states: [{ state: 'pending' }, { state: 'starting' }, { state: 'running' }, { state: 'completing' }, { state: 'completed' }] });
+    await tracked.close();
+  });
 });

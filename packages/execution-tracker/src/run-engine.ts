@@ -791,7 +791,14 @@ export class RunEngine implements ReporterHost {
       if (mine.size === 0) this.idleUsers.add(record.userId);
     }
     this.retention.add(record.runId, this.now());
-    if (isTerminalRunState(record.state)) run.resolveOutcome(record.state);
+    if (!isTerminalRunState(record.state)) return;
+    run.resolveOutcome(record.state);
+    // Nothing changes the record from here on: the store may pack it (the default store does).
+    try {
+      this.options.store.settled?.(record);
+    } catch (error) {
+      this.storeFailed(error, record.runId);
+    }
   }
 
   /** Drops the run sets of users that have had no active run since their last one settled (costs what emptied). */

@@ -1,4 +1,5 @@
 import type { UserId } from '@agentwirejs/types';
+import { finishedRecord } from './harness.test-helpers';
 import { Retention } from './retention';
 import type { RunRecord } from './run-record';
 import { InMemoryRunStore } from './run-store';
@@ -34,6 +35,64 @@ describe('InMemoryRunStore', () => {
     listed.pop(); // a caller's list is its own
     expect(store.listByUser('alice' as UserId)).toHaveLength(3);
     expect(store.size).toBe(3);
+  });
+});
+
+describe('InMemoryRunStore, once a run settled', () => {
+  const alice = 'user-1' as UserId; // finishedRecord(n) belongs to user-(n % 7)
+
+  it('packs the record: get and listByUser give back an equal copy, in the same place among the live ones', () => {
+    const store = new InMemoryRunStore();
+    const [first, second, third] = [1, 8, 15].map((n) => finishedRecord(n));
+    for (const each of [first, second, third] as RunRecord[]) store.add(each);
+    store.settled(second as RunRecord);
+    expect(store.packedRecords).toBe(1);
+    const read = store.get('run-8');
+    expect(read).toEqual(second);
+    expect(read).not.toBe(second);
+    expect(store.get('run-1')).toBe(first); // a live run's record is the tracker's own object
+    const listed = store.listByUser(alice);
+    expect(listed.map((r) => r.runId)).toEqual(['run-1', 'run-8', 'run-15']);
+    expect(listed[1]).toEqual(second);
+    expect({ size: store.size, users: store.users }).toEqual({ size: 3, users: 1 });
+  });
+
+  it('deletes a packed record from both indexes and lets its slot go', () => {
+    const store = new InMemoryRunStore();
+    for (const n of [1, 8, 15]) store.add(finishedRecord(n));
+    store.settled(store.get('run-1') as RunRecord);
+    store.settled(store.get('run-15') as RunRecord);
+    store.delete('run-1');
+    store.delete('run-1');
+    expect(store.get('run-1')).toBeUndefined();
+    expect(store.listByUser(alice).map((r) => r.runId)).toEqual(['run-8', 'run-15']);
+    expect(store.packedRecords).toBe(1);
+    store.delete('run-15');
+    store.delete('run-8');
+    expect({ size: store.size, users: store.users, packed: store.packedRecords }).toEqual({ size: 0, users: 0, packed: 0 });
+  });
+
+  it('packs only the record it holds, once: an unknown one, a copy or a second call change nothing', () => {
+    const store = new InMemoryRunStore();
+    const held = finishedRecord(1);
+    store.add(held);
+    store.settled(finishedRecord(2)); // never added
+    store.settled({ ...held }); // not the object the store holds
+    expect(store.packedRecords).toBe(0);
+    store.settled(held);
+    store.settled(held);
+    store.settled(store.get('run-1') as RunRecord); // a copy handed out after packing
+    expect(store.packedRecords).toBe(1);
+    expect(store.listByUser(alice)).toEqual([held]);
+  });
+
+  it('keeps a record its columns cannot hold as the object it is', () => {
+    const store = new InMemoryRunStore();
+    const odd = finishedRecord(1, { states: [...finishedRecord(1).states, { state: 'completed', at: 1 }] });
+    store.add(odd);
+    store.settled(odd);
+    expect(store.packedRecords).toBe(0);
+    expect(store.get('run-1')).toBe(odd);
   });
 });
 

@@ -5,6 +5,21 @@ import type { RunStore } from './run-store';
 import { InMemoryRunStore } from './run-store';
 import type { AgentExecutionTracker } from './tracker';
 
+/** A store that does what `memory` does (without `settled`), but for the methods `replaced` gives. */
+function storeOver(memory: InMemoryRunStore, replaced: Partial<RunStore>): RunStore {
+  return {
+    add: (record) => memory.add(record),
+    get: (runId) => memory.get(runId),
+    listByUser: (userId) => memory.listByUser(userId),
+    get size() {
+      return memory.size;
+    },
+    update: (record) => memory.update(record),
+    delete: (runId) => memory.delete(runId),
+    ...replaced,
+  };
+}
+
 /** What reporter.toolStarted emits: the call with its whole arguments; complete() adds TOOL_CALL_RESULT. */
 const TOOL_STARTED = [EventType.TOOL_CALL_START, EventType.TOOL_CALL_ARGS, EventType.TOOL_CALL_END];
 
@@ -568,13 +583,7 @@ describe.each(SINK_KINDS)('a run, from start to its one ending, the sink taking 
   it('logs a failing run store and still ends every run exactly once', async () => {
     let broken = false;
     const memory = new InMemoryRunStore();
-    const store: RunStore = {
-      add: (record) => memory.add(record),
-      get: (runId) => memory.get(runId),
-      listByUser: (userId) => memory.listByUser(userId),
-      get size() {
-        return memory.size;
-      },
+    const store = storeOver(memory, {
       update: () => {
         if (broken) throw new Error('store unavailable');
       },
@@ -582,7 +591,7 @@ describe.each(SINK_KINDS)('a run, from start to its one ending, the sink taking 
         if (broken) throw new Error('store unavailable');
         memory.delete(runId);
       },
-    };
+    });
     const fragile = createHarness({ store, maxRetainedRuns: 0 });
     const fragileAgent = new ControlledAgent();
     const { runId, outcome } = fragile.trackerFor('carol').startRun({ agent: fragileAgent, input: 'x' });
@@ -602,21 +611,13 @@ describe.each(SINK_KINDS)('a run, from start to its one ending, the sink taking 
   it("tells the store once each run settled, with its final record, and reads it back unchanged once packed", async () => {
     const memory = new InMemoryRunStore();
     const told: { runId: string; state: string; record: unknown }[] = [];
-    const store: RunStore = {
-      add: (record) => memory.add(record),
-      get: (runId) => memory.get(runId),
-      listByUser: (userId) => memory.listByUser(userId),
-      get size() {
-        return memory.size;
-      },
-      update: (record) => memory.update(record),
-      delete: (runId) => memory.delete(runId),
+    const store = storeOver(memory, {
       settled: (record) => {
         // a deep copy of the record as the tracker leaves it, before the store packs it
         told.push({ runId: record.runId, state: record.state, record: structuredClone(record) });
         memory.settled(record);
       },
-    };
+    });
     const tracked = createHarness({ store });
     const agent = new ControlledAgent();
     const alice = tracked.trackerFor('alice');

@@ -1,3 +1,4 @@
+import { REPLAY_WINDOW_DEFAULTS } from '@agentwirejs/protocols';
 import type { LatencyReport } from '../client/runs';
 import { BENCH_SECRET } from '../options';
 import { check, figure, pairwise } from '../results';
@@ -87,7 +88,11 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
   const series = new Map<string, LatencySeries>(variants.map((variant) => [variant.id, { p50: [], p99: [], p999: [], rate: [], gcLongest: [], gcTotal: [], clientGcLongest: [] }]));
   const runsPerSecond = Math.floor(sizes.rate / EVENTS_PER_RUN);
   const allocations = new Map<string, AllocationSeries>();
-  const timeoutMs = sizes.durationMs + 30_000;
+  // Long enough for every user's replay history to fill, with a tenth to spare (events are spread evenly over the users).
+  const fillMs = Math.ceil(((REPLAY_WINDOW_DEFAULTS.maxEvents * 1.1 * sizes.users) / sizes.rate) * 1000);
+  /** The p99 of the warm-up of each variant that filled its users' histories. */
+  const fillP99 = new Map<string, number>();
+  const timeoutMs = Math.max(sizes.durationMs, fillMs) + 30_000;
   const measure = (variant: LatencyVariant, durationMs: number, warmupMs: number): Promise<LatencyReport> =>
     variant.kind === 'one-way'
       ? client.paced(variant.group, { rate: sizes.rate, durationMs, warmupMs, payloadBytes: sizes.payloadBytes, timeoutMs })
@@ -110,7 +115,16 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       context.progress(`latency: ${server.label} up, ${members.length} clients (${server.dialect === 'socketio' ? 'socket.io' : protocol}) connected in ${ms} ms`);
     }
     const serverOf = (variant: LatencyVariant): ServerTarget => servers.get((groups[variant.group] as ConnectionGroup).server) as ServerTarget;
-    for (const variant of variants) verification.add(`${variant.label} warm-up`, (await measure(variant, Math.min(1000, sizes.durationMs), 0)).verdict);
+    // raw ws and socket.io keep no history; the manager and the gateway keep each user's last events for replay
+    const keepsHistory = (variant: LatencyVariant): boolean => ['manager', 'gateway'].includes((groups[variant.group] as ConnectionGroup).server);
+    for (const variant of variants) {
+      const fills = sizes.fillHistories && keepsHistory(variant);
+      const warm = await measure(variant, fills ? fillMs : Math.min(1000, sizes.durationMs), 0);
+      verification.add(`${variant.label} warm-up`, warm.verdict);
+      if (!fills) continue;
+      fillP99.set(variant.id, warm.p99Us / 1000);
+      context.progress(`latency warm-up · ${variant.label}: ${fillMs / 1000} s, every user's history filled; p99 ${(warm.p99Us / 1000).toFixed(3)} ms meanwhile`);
+    }
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const variant of rotate(variants, rep)) {
         const server = serverOf(variant);
@@ -168,6 +182,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       'server: longest GC pause': { unit: 'ms', values: of(variant.id).gcLongest },
       'server: GC pauses in all': { unit: 'ms', values: of(variant.id).gcTotal },
       'load generator: longest GC pause': { unit: 'ms', values: of(variant.id).clientGcLongest },
+      ...(fillP99.has(variant.id) ? { 'p99 in the warm-up, while every history filled (one run)': { unit: 'ms', values: [fillP99.get(variant.id) as number] } } : {}),
     }),
   );
   const allocated = (id: string): AllocationSeries => allocations.get(id) ?? { kbPerRun: [], last: null };
@@ -190,6 +205,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       check('gateway allocation per run, request → event', 'KB', gatewayAllocations.kbPerRun, { op: '<=', bound: ALLOCATION_TARGET_KB }),
       check('raw ws allocation per run, request → event', 'KB', allocated('raw-request').kbPerRun, null),
       check('gateway p99 / raw ws p99, request → event', '×', pairwise(of('gateway-request').p99, of('raw-request').p99), null),
+      ...(fillP99.has('gateway-request') ? [check('gateway p99, request → event, while its users\' histories fill (warm-up, one run)', 'ms', [fillP99.get('gateway-request') as number], null)] : []),
       check('gateway p99, request → event, agentwire.v1 clients', 'ms', of('gateway-v1-request').p99, null),
       check('manager p99, one-way', 'ms', of('manager-one-way').p99, { op: '<=', bound: 1 }),
       check('manager p99 / raw ws p99, one-way', '×', pairwise(of('manager-one-way').p99, of('raw-one-way').p99), null),
@@ -208,7 +224,10 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       `which get agent_started, agent_thinking and agent_completed translated per connection (reference, with ${sizes.users} users of its own, so that neither group receives the other's runs; the figures before 2026-12-04 were measured that way). ` +
       `GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries).`,
     notes: [
-      `${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition.`,
+      sizes.fillHistories
+        ? `${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition. The manager's and the gateway's warm-ups last ${fillMs / 1000} s, until every user's replay history is full (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), as in workloads 1 and 7, so the repetitions measure running servers; raw ws and socket.io keep no history (1 s). ` +
+          `Their p99 during that warm-up is given apart ("p99 in the warm-up"). Before 2026-12-06, afternoon, every warm-up lasted 1 s, and the first repetitions ran while the histories filled: the rings then take new memory (the gateway's array buffers grew from 5 to 41 MB over its first 15 s of this load), and the gateway's old generation was marked and compacted 2 or 3 times per 8 s (--trace-gc), 0 or 1 times once the histories are full.`
+        : `${sizes.reps} repetitions after a warm-up run per variant (1 s; the users' histories are not filled first); the order of the variants rotates each repetition.`,
       `Allocation per run: after the timed repetitions, ${sizes.reps} more runs of each request → event variant with V8's sampling heap profiler on in the server ` +
         `(HeapProfiler.startSampling every 4 KB on average, objects collected since included): bytes sampled / runs requested. These runs give no latency figure.`,
       ...allocationNote,

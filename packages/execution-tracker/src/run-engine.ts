@@ -141,7 +141,6 @@ function toolMap(tools: StartRunRequest['tools']): ReadonlyMap<string, AgentTool
   return new Map((tools as readonly AgentTool[]).map((tool) => [tool.name, tool]));
 }
 
-
 /** What a reporter call returns when the run's queue has room: one settled promise for every call. */
 const READY: Promise<void> = Promise.resolve();
 

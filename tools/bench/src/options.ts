@@ -22,6 +22,11 @@ export interface BenchSizes {
      * measure a running server; the p99 of that warm-up is reported apart.
      */
     readonly fillHistories: boolean;
+    /**
+     * How long each busy loop of the scheduling probe spins (one loop alone, then one per core at
+     * once, each repetition): what the machine's scheduler takes from a process that wants its core.
+     */
+    readonly schedulingProbeMs: number;
   };
   /** Idle connections measured, at each of these counts (issue 19 asks for 5,000 and 10,000). */
   readonly memory: { readonly connections: readonly number[]; readonly warmupConnections: number; readonly reps: number };
@@ -61,7 +66,7 @@ export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
     // events after the fill, none after). What filling it costs is reported apart.
     unicast: { users: 200, events: 500, payloadBytes: 300, warmupEvents: REPLAY_WINDOW_DEFAULTS.maxEvents + 500, reps: 5 },
     broadcast: { clients: 1000, messages: 200, payloadBytes: 300, warmupMessages: 50, reps: 5 },
-    latency: { rate: 5000, users: 100, durationMs: 8000, warmupMs: 1000, leadInMs: 3000, payloadBytes: 300, reps: 3, fillHistories: true },
+    latency: { rate: 5000, users: 100, durationMs: 8000, warmupMs: 1000, leadInMs: 3000, payloadBytes: 300, reps: 3, fillHistories: true, schedulingProbeMs: 3000 },
     memory: { connections: [5_000, 10_000], warmupConnections: 500, reps: 3 },
     tracker: { runs: 100_000, users: 20_000, expire: 1000, rounds: 11, reps: 3 },
     checker: { files: 5000, reps: 3 },
@@ -73,7 +78,7 @@ export const BENCH_PROFILES: Readonly<Record<'full' | 'quick', BenchSizes>> = {
   quick: {
     unicast: { users: 100, events: 300, payloadBytes: 300, warmupEvents: 100, reps: 3 },
     broadcast: { clients: 300, messages: 100, payloadBytes: 300, warmupMessages: 20, reps: 3 },
-    latency: { rate: 5000, users: 50, durationMs: 1000, warmupMs: 300, leadInMs: 500, payloadBytes: 300, reps: 3, fillHistories: false },
+    latency: { rate: 5000, users: 50, durationMs: 1000, warmupMs: 300, leadInMs: 500, payloadBytes: 300, reps: 3, fillHistories: false, schedulingProbeMs: 500 },
     memory: { connections: [1500], warmupConnections: 200, reps: 3 },
     tracker: { runs: 20_000, users: 4000, expire: 200, rounds: 4, reps: 3 },
     checker: { files: 300, reps: 3 },

@@ -12,6 +12,7 @@ export const SCRIPTS = {
   probePreload: join(BENCH_ROOT, 'dist', 'server', 'preload.js'),
   client: join(BENCH_ROOT, 'dist', 'client', 'main.js'),
   tracker: join(BENCH_ROOT, 'dist', 'tracker', 'main.js'),
+  schedulingProbe: join(BENCH_ROOT, 'dist', 'scheduling-probe.js'),
   gateway: join(WORKSPACE_ROOT, 'apps', 'gateway', 'dist', 'main.js'),
   ssotCli: join(WORKSPACE_ROOT, 'tools', 'ssot', 'bin', 'agentwire-ssot.cjs'),
   generateWorkspace: join(WORKSPACE_ROOT, 'tools', 'ssot', 'scripts', 'generate-workspace.mjs'),

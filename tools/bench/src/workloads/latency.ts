@@ -7,6 +7,7 @@ import { signUsers } from '../tokens';
 import type { AgentwireProtocol } from '../client/connection';
 import type { AllocationReport } from '@agentwirejs/types/testing';
 import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, rotate } from './context';
+import { GAP_THRESHOLD_MS, measureScheduling } from './scheduling';
 
 interface LatencySeries {
   readonly p50: number[];
@@ -80,6 +81,13 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
     { id: 'gateway-request', label: 'gateway (request → event)', group: 'gateway', kind: 'request' },
     { id: 'gateway-v1-request', label: 'gateway (request → event), agentwire.v1 clients (reference)', group: 'gateway-v1', kind: 'request' },
   ];
+  // First, with nothing else of the benchmark running: what the machine's scheduler takes from a
+  // process that wants its core, the floor under every tail figure below.
+  const scheduling = await measureScheduling(sizes.reps, sizes.schedulingProbeMs);
+  const schedulingText = (label: string, runs: readonly { lostMsPerSecond: number; longestMs: number; gaps: number }[]): string =>
+    `${label}: ${runs.map((run) => `${run.gaps} gaps, ${run.lostMsPerSecond.toFixed(1)} ms/s lost, longest ${run.longestMs.toFixed(2)} ms`).join('; ')}`;
+  context.progress(`latency: scheduling probe, ${sizes.schedulingProbeMs / 1000} s per loop · ${schedulingText('one busy loop alone', scheduling.alone)}`);
+  context.progress(`latency: scheduling probe · ${schedulingText(`a busy loop on each of the ${scheduling.cores} cores at once`, scheduling.everyCore)}`);
   const users = await signUsers(BENCH_SECRET, sizes.users);
   const otherUsers = await signUsers(BENCH_SECRET, sizes.users, { prefix: 'latency-v1' });
   const client = LoadClient.start();
@@ -209,6 +217,9 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       check('gateway p99, request → event, agentwire.v1 clients', 'ms', of('gateway-v1-request').p99, null),
       check('manager p99, one-way', 'ms', of('manager-one-way').p99, { op: '<=', bound: 1 }),
       check('manager p99 / raw ws p99, one-way', '×', pairwise(of('manager-one-way').p99, of('raw-one-way').p99), null),
+      check(`machine: a busy loop on each of the ${scheduling.cores} cores at once, longest time without its core`, 'ms', scheduling.everyCore.map((run) => run.longestMs), null),
+      check(`machine: a busy loop on each of the ${scheduling.cores} cores at once, time without its core per second`, 'ms/s', scheduling.everyCore.map((run) => run.lostMsPerSecond), null),
+      check('machine: one busy loop alone, longest time without its core', 'ms', scheduling.alone.map((run) => run.longestMs), null),
     ],
     verification: verification.result(),
     method:
@@ -231,6 +242,10 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       `Allocation per run: after the timed repetitions, ${sizes.reps} more runs of each request → event variant with V8's sampling heap profiler on in the server ` +
         `(HeapProfiler.startSampling every 4 KB on average, objects collected since included): bytes sampled / runs requested. These runs give no latency figure.`,
       ...allocationNote,
+      `Scheduling probe (the "machine:" rows), before the servers start: busy loops in processes of their own read the clock (performance.now) as fast as they can, ${sizes.schedulingProbeMs / 1000} s each, one alone and then one on each of the ${scheduling.cores} cores at once, ${sizes.reps} times; ` +
+        `a stretch over ${GAP_THRESHOLD_MS} ms between two reads is time the loop did not run (the kernel, or the hypervisor of this virtual machine, gave its core to something else). ` +
+        `A server or a load generator that is not running delays every frame due meanwhile, whatever its code, so the longest stretches with every core wanted set a floor under the p99.9, and the p99 too once they add up to more than 1% of the frames. ` +
+        `${schedulingText('One alone', scheduling.alone)}. ${schedulingText('Every core at once', scheduling.everyCore)}.`,
     ],
   };
 }

@@ -7,6 +7,7 @@ import { signUsers } from '../tokens';
 import type { AgentwireProtocol } from '../client/connection';
 import type { AllocationReport } from '@agentwirejs/types/testing';
 import { type BenchContext, LoadClient, VerificationLog, type WorkloadBody, rotate } from './context';
+import type { CombinedGaps } from '../scheduling';
 import { GAP_THRESHOLD_MS, measureScheduling } from './scheduling';
 
 interface LatencySeries {
@@ -84,7 +85,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
   // First, with nothing else of the benchmark running: what the machine's scheduler takes from a
   // process that wants its core, the floor under every tail figure below.
   const scheduling = await measureScheduling(sizes.reps, sizes.schedulingProbeMs);
-  const schedulingText = (label: string, runs: readonly { lostMsPerSecond: number; longestMs: number; gaps: number }[]): string =>
+  const schedulingText = (label: string, runs: readonly CombinedGaps[]): string =>
     `${label}: ${runs.map((run) => `${run.gaps} gaps, ${run.lostMsPerSecond.toFixed(1)} ms/s lost, longest ${run.longestMs.toFixed(2)} ms`).join('; ')}`;
   context.progress(`latency: scheduling probe, ${sizes.schedulingProbeMs / 1000} s per loop · ${schedulingText('one busy loop alone', scheduling.alone)}`);
   context.progress(`latency: scheduling probe · ${schedulingText(`a busy loop on each of the ${scheduling.cores} cores at once`, scheduling.everyCore)}`);
@@ -243,7 +244,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
         `(HeapProfiler.startSampling every 4 KB on average, objects collected since included): bytes sampled / runs requested. These runs give no latency figure.`,
       ...allocationNote,
       `Scheduling probe (the "machine:" rows), before the servers start: busy loops in processes of their own read the clock (performance.now) as fast as they can, ${sizes.schedulingProbeMs / 1000} s each, one alone and then one on each of the ${scheduling.cores} cores at once, ${sizes.reps} times; ` +
-        `a stretch over ${GAP_THRESHOLD_MS} ms between two reads is time the loop did not run (the kernel, or the hypervisor of this virtual machine, gave its core to something else). ` +
+        `a stretch over ${GAP_THRESHOLD_MS} ms between two reads is time the loop did not run (the kernel, or a hypervisor under a virtual machine, gave its core to something else). ` +
         `A server or a load generator that is not running delays every frame due meanwhile, whatever its code, so the longest stretches with every core wanted set a floor under the p99.9, and the p99 too once they add up to more than 1% of the frames. ` +
         `${schedulingText('One alone', scheduling.alone)}. ${schedulingText('Every core at once', scheduling.everyCore)}.`,
     ],

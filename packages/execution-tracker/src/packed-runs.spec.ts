@@ -1,3 +1,4 @@
+import { type ThreadId, generateThreadId } from '@agentwirejs/types';
 import { finishedRecord } from './harness.test-helpers';
 import { PackedRuns } from './packed-runs';
 import type { RunRecord } from './run-record';
@@ -70,6 +71,35 @@ describe('PackedRuns', () => {
     expect(packed.pack(finishedRecord(8, { states: [{ state: 'paused' as RunState, at: 1 }] }))).toBe(-1);
     expect(packed.pack(finishedRecord(9, { phase: 'dreaming' as RunRecord['phase'] }))).toBe(-1);
     expect(packed.size).toBe(0);
+  });
+
+  it.each([
+    ['a generated one (thread_ and a ULID)', generateThreadId(), true],
+    ['47 characters', 't'.repeat(47), true],
+    ['Latin-1 characters', 'fil-ç-ñ', true],
+    ['48 characters', 't'.repeat(48), false],
+    ['characters beyond Latin-1', 'поток-1', false],
+    ['empty', '', false],
+  ])('keeps a thread id as bytes when it fits them and as its string otherwise, and reads it back the same: %s', (_name, threadId, asBytes) => {
+    const packed = new PackedRuns();
+    const slot = packed.pack(finishedRecord(1, { threadId: threadId as ThreadId }));
+    expect(packed.unpack(slot).threadId).toBe(threadId);
+    expect(packed.threadIdStrings).toBe(asBytes ? 0 : 1);
+  });
+
+  it('reads the thread id a reused slot was given last, whether bytes or a string', () => {
+    const packed = new PackedRuns();
+    const first = packed.pack(finishedRecord(1, { threadId: 'thread_short' as ThreadId }));
+    packed.release(first);
+    const long = 'x'.repeat(60) as ThreadId;
+    const second = packed.pack(finishedRecord(2, { threadId: long }));
+    expect(second).toBe(first);
+    expect(packed.unpack(second).threadId).toBe(long);
+    packed.release(second);
+    const third = packed.pack(finishedRecord(3, { threadId: 'thread_other' as ThreadId }));
+    expect(third).toBe(first);
+    expect(packed.unpack(third).threadId).toBe('thread_other');
+    expect(packed.threadIdStrings).toBe(0);
   });
 
   it('reuses released slots and keeps every record through growth, against a plain list of what it should hold', () => {

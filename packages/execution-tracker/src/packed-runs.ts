@@ -37,6 +37,14 @@ const PHASES_LISTED = 2;
 
 const INITIAL_SLOTS = 64;
 
+/**
+ * A thread id of at most this many characters, each below U+0100, is kept as bytes: a generated
+ * one (`thread_` and a ULID) is 33. Longer ones, and any other, stay the string they are.
+ */
+const THREAD_ID_BYTES = 47;
+/** Per slot in `threadIdBytes`: the id's length (0: kept as a string, in `threadIds`), then its characters. */
+const THREAD_ID_STRIDE = THREAD_ID_BYTES + 1;
+
 /** null as NaN in a number column, and back. */
 const numberOrNaN = (value: number | null): number => (value === null ? Number.NaN : value);
 const numberOrNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
@@ -47,15 +55,20 @@ const numberOrNull = (value: number): number | null => (Number.isNaN(value) ? nu
  * list per field. A finished run is kept for reading for minutes (retention), and as objects its
  * record, five state changes, a phase change and their lists were about 660 bytes per run that
  * every young collection copied and promoted (1,666 runs a second in the latency benchmark: the
- * survivors of each collection were mostly these); packed, a run keeps its id, its thread id
- * and its answer, and its slot in columns that are allocated once. A record is rebuilt, as a new
- * object, only when read.
+ * survivors of each collection were mostly these); packed, a run keeps its id and its answer,
+ * and its slot in columns that are allocated once. Its thread id goes into a column of bytes
+ * too: as a string it was one more object per run for young collections to copy and promote
+ * (about 50 bytes, a third of what survived each one in the latency benchmark), and an id that
+ * came in a client's request is a string of its own for every run even when the thread is the
+ * same. A record is rebuilt, as a new object, only when read.
  */
 export class PackedRuns {
   private numbers = new Float64Array(0);
   private codes = new Uint8Array(0);
+  private threadIdBytes = new Uint8Array(0);
   private readonly runIds: (RunId | undefined)[] = [];
   private readonly userIds: (UserId | undefined)[] = [];
+  /** The thread ids not kept as bytes (see THREAD_ID_BYTES). */
   private readonly threadIds: (ThreadId | undefined)[] = [];
   private readonly agentNames: (string | undefined)[] = [];
   private readonly finalResponses: (string | null)[] = [];
@@ -118,7 +131,7 @@ export class PackedRuns {
     }
     this.runIds[slot] = record.runId;
     this.userIds[slot] = record.userId;
-    this.threadIds[slot] = record.threadId;
+    this.threadIds[slot] = this.packThreadId(slot, record.threadId) ? undefined : record.threadId;
     this.agentNames[slot] = record.agentName;
     this.finalResponses[slot] = record.finalResponse;
     this.errors[slot] = record.error;
@@ -151,7 +164,7 @@ export class PackedRuns {
     return {
       runId: this.runIds[slot] as RunId,
       userId: this.userIds[slot] as UserId,
-      threadId: this.threadIds[slot] as ThreadId,
+      threadId: this.threadIdOf(slot),
       agentName: this.agentNames[slot] as string,
       state: RUN_STATES[codes[c + C_STATE] as number] as RunState,
       states,
@@ -170,6 +183,35 @@ export class PackedRuns {
       error: this.errors[slot] ?? null,
       cancelReason: this.cancelReasons[slot] ?? null,
     };
+  }
+
+  /** Thread ids held as strings, not as bytes. */
+  get threadIdStrings(): number {
+    let count = 0;
+    for (let slot = 0; slot < this.used; slot += 1) if (this.threadIds[slot] !== undefined) count += 1;
+    return count;
+  }
+
+  /** Writes `id` into the slot's bytes; false (length 0) when it does not fit them. */
+  private packThreadId(slot: number, id: string): boolean {
+    const at = slot * THREAD_ID_STRIDE;
+    const bytes = this.threadIdBytes;
+    bytes[at] = 0;
+    if (id.length === 0 || id.length > THREAD_ID_BYTES) return false;
+    for (let i = 0; i < id.length; i += 1) {
+      const code = id.charCodeAt(i);
+      if (code > 0xff) return false;
+      bytes[at + 1 + i] = code;
+    }
+    bytes[at] = id.length;
+    return true;
+  }
+
+  private threadIdOf(slot: number): ThreadId {
+    const at = slot * THREAD_ID_STRIDE;
+    const length = this.threadIdBytes[at] as number;
+    if (length === 0) return this.threadIds[slot] as ThreadId;
+    return String.fromCharCode(...this.threadIdBytes.subarray(at + 1, at + 1 + length)) as ThreadId;
   }
 
   /** Lets go of `slot` and of the strings and objects it held. */
@@ -201,7 +243,10 @@ export class PackedRuns {
     numbers.set(this.numbers);
     const codes = new Uint8Array(slots * CODE_STRIDE);
     codes.set(this.codes);
+    const threadIdBytes = new Uint8Array(slots * THREAD_ID_STRIDE);
+    threadIdBytes.set(this.threadIdBytes);
     this.numbers = numbers;
     this.codes = codes;
+    this.threadIdBytes = threadIdBytes;
   }
 }

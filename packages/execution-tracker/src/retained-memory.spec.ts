@@ -43,7 +43,7 @@ describe('a finished run kept for reading', () => {
   it('costs the heap under 300 bytes: its ids and its slot in the packed columns, not a record, five states and one phase as objects', async () => {
     // measured 164 to 202 packed (PackedRuns); 863 to 879 as objects, 1,118 when their lists grew by push
     const bytes = await heapPerRetainedRun(() => 'done');
-    expect(bytes).toBeGreaterThan(100); // its run id and thread id alone are more, or the measurement missed them
+    expect(bytes).toBeGreaterThan(100); // its run id (a string per run; here a user's runs share one thread id) and its index entries are more, or the measurement missed them
     expect(bytes).toBeLessThan(300);
   });
 

@@ -2,7 +2,7 @@ import { type OutboundMessage, type StreamEntry, messageBody, userEnvelopeParts 
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { settledUsedHeap, usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
-import { entriesFromLines } from './entries';
+import { entriesOfBatch } from './entries';
 import { BackplaneUnavailableError } from './errors';
 
 const user = (name: string): UserId => name as UserId;
@@ -41,7 +41,7 @@ class Calls {
 }
 
 /** The `n` of each note a batch sent holds, read back from its bytes. */
-const notesOf = (batch: UserBatch): unknown[] => entriesFromLines(batch.userId, 1, batch.text.toString('utf8')).map((entry) => entry.message.payload['n']);
+const notesOf = (batch: UserBatch): unknown[] => entriesOfBatch(batch.userId, 1, batch.text.toString('utf8')).map((entry) => entry.message.payload['n']);
 
 /** Two turns of the event loop: a flush the turn before queued (setImmediate, behind the callbacks that queued it) has run. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));

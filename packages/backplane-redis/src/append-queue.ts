@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AppendFailures, type EnvelopeParts, type OutboundMessage, type StreamEntry, withAppendFailure } from '@agentwirejs/protocols';
 import { type UserId, flatString } from '@agentwirejs/types';
-import { batchText, entriesFromLines } from './entries';
+import { batchText, entriesOfBatch } from './entries';
 import { BackplaneUnavailableError } from './errors';
 
 /** One append waiting for its seq: its envelope around the seq, and when it was made. */
@@ -111,7 +111,7 @@ export interface UserBatch {
   readonly count: number;
   /** When its newest append was made. */
   readonly appendedAt: number;
-  /** Its lines (batchText) in UTF-8: what the script stores and publishes after `@<first seq>`. */
+  /** Its text (batchText) in UTF-8: what the script stores and publishes, right after a header `@<first seq> <count>`. */
   readonly text: Buffer;
 }
 
@@ -358,5 +358,5 @@ function entryAt(batch: StoredBatch, i: number): StreamEntry | null {
 /** A stored batch whose entries are read from the bytes sent the first time they are asked for. */
 function storedBatch(userId: UserId, first: number, count: number, text: Buffer): StoredBatch {
   let entries: readonly StreamEntry[] | null = null;
-  return { first, count, entries: () => (entries ??= entriesFromLines(userId, first, text.toString('utf8'))) };
+  return { first, count, entries: () => (entries ??= entriesOfBatch(userId, first, text.toString('utf8'))) };
 }

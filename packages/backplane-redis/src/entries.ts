@@ -94,8 +94,14 @@ function addEntry(entries: StreamEntry[], userId: UserId, seq: number, appendedA
   }
 }
 
-/** The first character of a batch's text (see batchText); a legacy publication starts with a seq. */
-const BATCH_MARK = '@';
+/**
+ * The first character of a batch header (`@<first seq> <count>`, published right before the
+ * batch's lines) and of a batch of the previous release (`@<first seq>` and its lines in one
+ * text); the oldest release's publications start with a seq.
+ */
+const HEADER_MARK = '@';
+/** The first character of a batch's lines (batchText). */
+const LINES_MARK = '#';
 
 /** What batchText needs of each append. */
 export interface BatchLine extends EnvelopeParts {
@@ -103,15 +109,20 @@ export interface BatchLine extends EnvelopeParts {
 }
 
 /**
- * One user's batch as the append script stores and publishes it, less its first line: one line
- * per entry, `<appended at> <cut> <envelope without its seq>`, the seq going at `cut`. The script
- * prefixes `@<first seq>` (APPEND_SCRIPT), so the entries' seqs are first, first + 1, … in line
- * order. JSON never holds a raw newline, so lines split safely. `cut` is an index into the
- * envelope's text as a JavaScript string (UTF-16 code units, not UTF-8 bytes): a head with a
- * non-ASCII room name has more bytes than units, so a reader must decode a line before cutting it.
+ * One user's batch as the append script stores and publishes it: `#`, then one line per entry,
+ * `<appended at> <cut> <envelope without its seq>`, the seq going at `cut`. The script stores
+ * and publishes this text as it was sent and never makes a new one from it: its first seq goes
+ * in the stream entry's id (the batch's last seq: the first is the id less the lines, plus one)
+ * and in a header published right before it on the same channel (`@<first seq> <count>`,
+ * APPEND_SCRIPT). Making the text `@<first seq>` + lines in the script (a new Lua string the
+ * size of the batch) cost Redis about a third of its CPU per event. The entries' seqs are first,
+ * first + 1, … in line order. JSON never holds a raw newline, so lines split safely. `cut` is an
+ * index into the envelope's text as a JavaScript string (UTF-16 code units, not UTF-8 bytes): a
+ * head with a non-ASCII room name has more bytes than units, so a reader must decode a line
+ * before cutting it.
  */
 export function batchText(appends: readonly BatchLine[]): string {
-  let text = '';
+  let text = LINES_MARK;
   for (let i = 0; i < appends.length; i += 1) {
     const { appendedAt, head, tail } = appends[i] as BatchLine;
     text += `${i === 0 ? '' : '\n'}${appendedAt} ${head.length} ${head}${tail}`;
@@ -119,20 +130,26 @@ export function batchText(appends: readonly BatchLine[]): string {
   return text;
 }
 
-/** The entries of a batch's text (`@<first seq>` and its lines); a malformed line is skipped, its seq with it. */
+/** The entries of a batch's text (batchText) whose first seq is `first`; none for text that is not one. A malformed line is skipped, its seq with it. */
+export function entriesOfBatch(userId: UserId, first: number, text: string): StreamEntry[] {
+  return text.startsWith(LINES_MARK) && Number.isSafeInteger(first) && first >= 1 ? entriesFromLines(userId, first, text, LINES_MARK.length) : [];
+}
+
+/** The entries of a batch of the previous release (`@<first seq>` and its lines in one text); a malformed line is skipped, its seq with it. */
 function entriesFromBatch(userId: UserId, text: string): StreamEntry[] {
   const end = text.indexOf('\n');
-  const first = Number(text.slice(BATCH_MARK.length, end < 0 ? text.length : end));
+  const first = Number(text.slice(HEADER_MARK.length, end < 0 ? text.length : end));
   if (!Number.isSafeInteger(first) || first < 1 || end < 0) return [];
   return entriesFromLines(userId, first, text, end + 1);
 }
 
 /**
- * The entries of a batch's lines (batchText) from `start` on, the first at seq `first`: what a
- * publication or a stored batch holds after its `@<first seq>` line, and what this process sent
- * (read back once Redis has assigned the first seq). A malformed line is skipped, its seq with it.
+ * The entries of a batch's lines from `start` on, the first at seq `first`: what a batch's text
+ * holds after its mark (entriesOfBatch: a publication, a stored batch, what this process sent,
+ * read back once Redis has assigned the first seq), or a batch of the previous release after
+ * its `@<first seq>` line. A malformed line is skipped, its seq with it.
  */
-export function entriesFromLines(userId: UserId, first: number, text: string, start = 0): StreamEntry[] {
+function entriesFromLines(userId: UserId, first: number, text: string, start = 0): StreamEntry[] {
   const entries: StreamEntry[] = [];
   for (let seq = first, from = start; ; seq += 1) {
     const end = text.indexOf('\n', from);
@@ -150,16 +167,49 @@ export function entriesFromLines(userId: UserId, first: number, text: string, st
   }
 }
 
+/** A batch header: the first seq and the number of entries of the batch whose lines (batchText) follow it on its channel. */
+export interface BatchHeader {
+  readonly first: number;
+  readonly count: number;
+}
+
+/** What one publication on a user's (or a room's) channel is. */
+export type Publication =
+  | { readonly kind: 'header'; readonly header: BatchHeader }
+  /** A batch's text (batchText): its seqs are the header's that came before it. */
+  | { readonly kind: 'lines' }
+  /** What an earlier release publishes: read whole (parsePublication). */
+  | { readonly kind: 'earlier' };
+
+/** Tells a publication's kind from its start (a header is `@<first seq> <count>`: one line, two positive whole numbers). */
+export function publicationKind(payload: string): Publication {
+  if (payload.startsWith(LINES_MARK)) return LINES;
+  if (!payload.startsWith(HEADER_MARK) || payload.includes('\n')) return EARLIER;
+  const space = payload.indexOf(' ');
+  const first = Number(payload.slice(HEADER_MARK.length, space));
+  const count = Number(payload.slice(space + 1));
+  if (space < 0 || !Number.isSafeInteger(first) || first < 1 || !Number.isSafeInteger(count) || count < 1) return EARLIER;
+  return { kind: 'header', header: { first, count } };
+}
+
+const LINES: Publication = { kind: 'lines' };
+const EARLIER: Publication = { kind: 'earlier' };
+
+/** The header the append script publishes before a batch's lines. */
+export function batchHeader({ first, count }: BatchHeader): string {
+  return `${HEADER_MARK}${first} ${count}`;
+}
+
 /**
- * True when `payload` is a batch publication (see batchText) whose entries all have seqs up to
- * `seq`: told from its first seq and its number of lines, without reading them. False for
- * anything else (a legacy publication is read). A process that delivered its own appends from
- * Redis's reply passes over their publication this way.
+ * True when `payload` is a batch of the previous release (`@<first seq>` and its lines) whose
+ * entries all have seqs up to `seq`: told from its first seq and its number of lines, without
+ * reading them. False for anything else (the oldest release's publication is read). A process
+ * that delivered its own appends from Redis's reply passes over their publication this way.
  */
 export function batchEndsBy(payload: string, seq: number): boolean {
-  if (!payload.startsWith(BATCH_MARK)) return false;
+  if (!payload.startsWith(HEADER_MARK)) return false;
   let end = payload.indexOf('\n');
-  const first = Number(payload.slice(BATCH_MARK.length, end < 0 ? payload.length : end));
+  const first = Number(payload.slice(HEADER_MARK.length, end < 0 ? payload.length : end));
   if (!Number.isSafeInteger(first) || first < 1 || first > seq) return false;
   let last = first - 1;
   for (; end >= 0 && last <= seq; end = payload.indexOf('\n', end + 1)) last += 1;
@@ -167,11 +217,11 @@ export function batchEndsBy(payload: string, seq: number): boolean {
 }
 
 /**
- * The entries of a publication: a batch's text (see batchText), or the lines `<seq> <appendedAt>
- * <json>` a process of an earlier release publishes.
+ * The entries of a publication of an earlier release: a batch's text with its `@<first seq>`
+ * line (the previous release), or the lines `<seq> <appendedAt> <json>` (the one before).
  */
 export function parsePublication(userId: UserId, payload: string): StreamEntry[] {
-  if (payload.startsWith(BATCH_MARK)) return entriesFromBatch(userId, payload);
+  if (payload.startsWith(HEADER_MARK)) return entriesFromBatch(userId, payload);
   const entries: StreamEntry[] = [];
   for (const line of payload.split('\n')) {
     const first = line.indexOf(' ');
@@ -183,8 +233,9 @@ export function parsePublication(userId: UserId, payload: string): StreamEntry[]
 }
 
 /**
- * A stream entry as XRANGE returns it: [`<last seq>-0`, ['t', appendedAt, 'b', batch text]], or
- * one an earlier release stored, [`<seq>-0`, ['t', appendedAt, 'j', json]].
+ * A stream entry as XRANGE returns it: [`<last seq>-0`, ['t', appendedAt, 'l', batch text]];
+ * the previous release stored [`<last seq>-0`, ['t', appendedAt, 'b', `@<first seq>` and its
+ * lines]], the one before [`<seq>-0`, ['t', appendedAt, 'j', json]].
  */
 export type RawLogEntry = [id: string, fields: string[]];
 
@@ -192,12 +243,21 @@ export type RawLogEntry = [id: string, fields: string[]];
 export function entriesFromLog(userId: UserId, raw: readonly RawLogEntry[]): StreamEntry[] {
   const entries: StreamEntry[] = [];
   for (const [id, fields] of raw) {
+    const seq = Number(id.slice(0, id.indexOf('-')));
+    const lines = fieldOf(fields, 'l');
+    if (lines !== undefined) {
+      // Its id is its last seq; each line has a seq (a malformed one too).
+      let count = 1;
+      for (let at = lines.indexOf('\n'); at >= 0; at = lines.indexOf('\n', at + 1)) count += 1;
+      for (const entry of entriesOfBatch(userId, seq - count + 1, lines)) entries.push(entry);
+      continue;
+    }
     const batch = fieldOf(fields, 'b');
     if (batch !== undefined) {
       for (const entry of entriesFromBatch(userId, batch)) entries.push(entry);
       continue;
     }
-    addEntry(entries, userId, Number(id.slice(0, id.indexOf('-'))), Number(fieldOf(fields, 't')), fieldOf(fields, 'j') ?? 'null');
+    addEntry(entries, userId, seq, Number(fieldOf(fields, 't')), fieldOf(fields, 'j') ?? 'null');
   }
   return entries;
 }

@@ -1,6 +1,6 @@
 import type { UserId } from '@agentwirejs/types';
 import { RedisKeys } from './keys';
-import { type RawLogEntry, entriesFromLog, parsePublication } from './entries';
+import { type RawLogEntry, entriesFromLog, entriesOfBatch, publicationKind } from './entries';
 import { adminClient, range, storedSeqs, testUser, useTestbed, userBatchArgs } from './redis.test-helpers';
 import { APPEND_SCRIPT, RAISE_FLOOR_SCRIPT, READ_SCRIPT } from './scripts';
 
@@ -44,22 +44,30 @@ describe('the append script', () => {
     expect(await stored()).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('stores a batch as one entry under its last seq and publishes the same text, from which readers put each seq into its envelope', async () => {
+  it('stores a batch as one entry under its last seq and publishes its header, then the same text, from which readers put each seq into its envelope', async () => {
     const { subscriber, received } = await listenTo(keys.userChannel(user));
     try {
+      await append('b0', 1, 0, keys.userChannel(user)); // seq 1, so the batch below starts past 1
       await append('b1', 2, 0, keys.userChannel(user));
-      const [lastSeq, raw] = (await READ_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], [0, '1-0'])) as [number, RawLogEntry[]];
-      expect(lastSeq).toBe(2);
-      expect(raw.map(([id]) => id)).toEqual(['2-0']);
+      const [lastSeq, raw] = (await READ_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], [1, '2-0'])) as [number, RawLogEntry[]];
+      expect(lastSeq).toBe(3);
+      expect(raw.map(([id, fields]) => [id, fields[2]])).toEqual([['3-0', 'l']]);
       const expected = [
-        [1, '{"type":"note","seq":1,"payload":{"n":0}}'],
-        [2, '{"type":"note","seq":2,"payload":{"n":1}}'],
+        [2, '{"type":"note","seq":2,"payload":{"n":0}}'],
+        [3, '{"type":"note","seq":3,"payload":{"n":1}}'],
       ];
       expect(entriesFromLog(user, raw).map((entry) => [entry.seq, entry.json])).toEqual(expected);
       await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(received).toHaveLength(1);
-      expect(received[0]).toBe(raw[0]?.[1][3]);
-      expect(parsePublication(user, received[0] ?? '').map((entry) => [entry.seq, entry.json])).toEqual(expected);
+      expect(received).toHaveLength(4);
+      expect(received.map(publicationKind)).toEqual([
+        { kind: 'header', header: { first: 1, count: 1 } },
+        { kind: 'lines' },
+        { kind: 'header', header: { first: 2, count: 2 } },
+        { kind: 'lines' },
+      ]);
+      // The text as it was sent: stored and published unchanged.
+      expect(received[3]).toBe(raw[0]?.[1][3]);
+      expect(entriesOfBatch(user, 2, received[3] ?? '').map((entry) => [entry.seq, entry.json])).toEqual(expected);
     } finally {
       subscriber.disconnect();
     }
@@ -164,7 +172,8 @@ describe('the append script', () => {
       expect(await APPEND_SCRIPT.run(bed.admin, [keys.userMeta(user), keys.userLog(user)], args)).toEqual([1]);
       expect(await bed.admin.exists(keys.userLog(user))).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(parsePublication(user, received[0] ?? '').map((entry) => entry.json)).toEqual(['{"type":"note","seq":1}']);
+      expect(publicationKind(received[0] ?? '')).toEqual({ kind: 'header', header: { first: 1, count: 1 } });
+      expect(entriesOfBatch(user, 1, received[1] ?? '').map((entry) => entry.json)).toEqual(['{"type":"note","seq":1}']);
     } finally {
       subscriber.disconnect();
     }

@@ -1,6 +1,6 @@
 import { type StreamEntry, type StreamGap, type StreamRead, splitUserEnvelope } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
-import { batchText, entryFromJson, gapNotice } from './entries';
+import { batchHeader, batchText, entryFromJson, gapNotice } from './entries';
 import { resolveRedisOptions } from './options';
 import { testOptions, testUser } from './redis.test-helpers';
 import { type FeedSource, UserFeeds } from './subscriber';
@@ -13,10 +13,15 @@ function entryAt(userId: UserId, seq: number): StreamEntry {
   return entryFromJson(userId, seq, 0, `${head}${seq}${tail}`);
 }
 
-/** The publication of a batch whose first entry has seq `first`, as the append script sends it. */
-function publication(userId: UserId, first: number, count: number): string {
+/** The publications of a batch whose first entry has seq `first`, as the append script sends them: its header, then its text. */
+function publication(userId: UserId, first: number, count: number): [header: string, text: string] {
   const lines = Array.from({ length: count }, (_, i) => ({ ...splitUserEnvelope({ type: 'note', payload: { seq: first + i } }, userId, TS), appendedAt: 0 }));
-  return `@${first}\n${batchText(lines)}`;
+  return [batchHeader({ first, count }), batchText(lines)];
+}
+
+/** Hands the feeds each of `messages` as the subscriber connection gets them, in order. */
+function publish(feeds: UserFeeds, channel: string, messages: readonly string[]): void {
+  for (const message of messages) feeds.onPublication(channel, message);
 }
 
 /** A promise and the function that settles it. */
@@ -67,10 +72,10 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
     await opened;
     feeds.onAppended(user, 1, () => [entryAt(user, 1), entryAt(user, 2)]);
     expect(seqs()).toEqual([1, 2]);
-    feeds.onPublication(source.channel(user), publication(user, 1, 2));
+    publish(feeds, source.channel(user), publication(user, 1, 2));
     expect(seqs()).toEqual([1, 2]);
     // what follows them comes by publication as before
-    feeds.onPublication(source.channel(user), publication(user, 3, 1));
+    publish(feeds, source.channel(user), publication(user, 3, 1));
     expect(seqs()).toEqual([1, 2, 3]);
   });
 
@@ -78,7 +83,7 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
     const { feeds, source, seqs, opened } = await feedOf();
     feeds.onAppended(user, 1, () => [entryAt(user, 1)]); // the stored position is still being read
     expect(seqs()).toEqual([]);
-    feeds.onPublication(source.channel(user), publication(user, 1, 1)); // held until the position is known
+    publish(feeds, source.channel(user), publication(user, 1, 1)); // held until the position is known
     source.position.resolve(0);
     await opened;
     expect(seqs()).toEqual([1]);
@@ -88,7 +93,7 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
     const { feeds, source, seqs, opened } = await feedOf();
     source.position.resolve(0);
     await opened;
-    feeds.onPublication(source.channel(user), publication(user, 3, 1)); // 1 and 2 missing: a recovery starts
+    publish(feeds, source.channel(user), publication(user, 3, 1)); // 1 and 2 missing: a recovery starts
     expect(source.reads.map((read) => read.afterSeq)).toEqual([0]);
     feeds.onAppended(user, 1, () => [entryAt(user, 1), entryAt(user, 2)]);
     expect(seqs()).toEqual([]);
@@ -103,8 +108,8 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
     await opened;
     feeds.onAppended(user, 2, () => [entryAt(user, 2)]); // seq 1 was another process's
     expect(seqs()).toEqual([]);
-    feeds.onPublication(source.channel(user), publication(user, 1, 1));
-    feeds.onPublication(source.channel(user), publication(user, 2, 1));
+    publish(feeds, source.channel(user), publication(user, 1, 1));
+    publish(feeds, source.channel(user), publication(user, 2, 1));
     expect(seqs()).toEqual([1, 2]);
     expect(source.reads).toEqual([]); // in order from the publications: nothing read from history
   });
@@ -112,5 +117,67 @@ describe("UserFeeds: a process's own appends, from Redis's reply", () => {
   it('are dropped for a user without a listener in this process', () => {
     const feeds = new UserFeeds(new HandAnsweredSource(), resolveRedisOptions(testOptions('unit:')));
     expect(() => feeds.onAppended(user, 1, () => [entryAt(user, 1)])).not.toThrow();
+  });
+});
+
+describe('UserFeeds: a batch published as its header, then its text', () => {
+  const user = testUser('pia');
+  const other = testUser('quinn');
+
+  async function liveFeeds(): Promise<{ feeds: UserFeeds; source: HandAnsweredSource; seqsOf: (userId: UserId) => number[] }> {
+    const source = new HandAnsweredSource();
+    const feeds = new UserFeeds(source, resolveRedisOptions(testOptions('unit:')));
+    const seen = new Map<UserId, number[]>([
+      [user, []],
+      [other, []],
+    ]);
+    const opened = [user, other].map((userId) => feeds.add(userId, (entry) => seen.get(userId)?.push(entry.seq), (work) => work));
+    await settled();
+    source.position.resolve(0);
+    await Promise.all(opened);
+    return { feeds, source, seqsOf: (userId) => [...(seen.get(userId) ?? [])] };
+  }
+
+  it("pairs each text with its own channel's header, whatever other channels publish between them", async () => {
+    const { feeds, source, seqsOf } = await liveFeeds();
+    const [header, text] = publication(user, 1, 2);
+    const [otherHeader, otherText] = publication(other, 1, 3);
+    publish(feeds, source.channel(user), [header]);
+    publish(feeds, source.channel(other), [otherHeader]);
+    publish(feeds, source.channel(user), [text]);
+    publish(feeds, source.channel(other), [otherText]);
+    expect(seqsOf(user)).toEqual([1, 2]);
+    expect(seqsOf(other)).toEqual([1, 2, 3]);
+    expect(source.reads).toEqual([]);
+  });
+
+  it('reads history for a text whose header it did not get, rather than guess its seqs', async () => {
+    const { feeds, source, seqsOf } = await liveFeeds();
+    const [, text] = publication(user, 1, 2);
+    publish(feeds, source.channel(user), [text]);
+    expect(seqsOf(user)).toEqual([]);
+    expect(source.reads.map((read) => read.afterSeq)).toEqual([0]);
+    source.reads[0]?.answer({ entries: [entryAt(user, 1), entryAt(user, 2)], gap: null, lastSeq: 2 });
+    await settled();
+    expect(seqsOf(user)).toEqual([1, 2]);
+  });
+
+  it('forgets a header once the subscriber connection came back: its text was on the connection that dropped', async () => {
+    const { feeds, source, seqsOf } = await liveFeeds();
+    const [header] = publication(user, 1, 2);
+    publish(feeds, source.channel(user), [header]);
+    const resubscribed = feeds.resubscribeAll();
+    await settled();
+    for (const read of source.reads) read.answer({ entries: [], gap: null, lastSeq: 0 });
+    await resubscribed;
+    publish(feeds, source.channel(user), [publication(user, 5, 1)[1]]); // a text alone: not seq 1 and 2
+    expect(seqsOf(user)).toEqual([]);
+  });
+
+  it("delivers the previous release's publication (`@<first seq>` and the lines in one text)", async () => {
+    const { feeds, source, seqsOf } = await liveFeeds();
+    const [, text] = publication(user, 1, 2);
+    publish(feeds, source.channel(user), [`@1\n${text.slice(1)}`]);
+    expect(seqsOf(user)).toEqual([1, 2]);
   });
 });

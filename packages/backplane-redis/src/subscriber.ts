@@ -1,7 +1,7 @@
 import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import type { StreamGap } from '@agentwirejs/protocols';
-import { batchEndsBy, parsePublication } from './entries';
+import { type BatchHeader, batchEndsBy, entriesOfBatch, parsePublication, publicationKind } from './entries';
 import type { ResolvedRedisOptions } from './options';
 
 /** What the feeds need from Redis; RedisBackplane provides it. */
@@ -52,6 +52,8 @@ class UserFeed {
   observed = -1;
   /** Live entries held while the baseline is unknown or history is being read. */
   pending: StreamEntry[] = [];
+  /** The header of the batch whose lines are published next on the channel (they come right after it). */
+  header: BatchHeader | null = null;
   opened: Promise<void> = Promise.resolve();
 
   constructor(
@@ -130,13 +132,35 @@ export class UserFeeds {
     this.noteDelivered(feed);
   }
 
-  /** A pub/sub message arrived on `channel`. */
+  /**
+   * A pub/sub message arrived on `channel`: a batch header, whose lines are the next message of
+   * the channel (the append script publishes both in one atomic step, so nothing of the channel
+   * comes between them on one connection), a batch's lines, or a publication of an earlier release.
+   */
   onPublication(channel: string, payload: string): void {
     const feed = this.byChannel.get(channel);
     if (feed === undefined) return;
-    // Nothing past what was delivered (this process's own appends, delivered from the reply): it would all be skipped.
-    if (batchEndsBy(payload, feed.delivered)) return;
-    for (const entry of parsePublication(feed.userId, payload)) {
+    const publication = publicationKind(payload);
+    let entries: readonly StreamEntry[];
+    if (publication.kind === 'header') {
+      feed.header = publication.header;
+      return;
+    } else if (publication.kind === 'lines') {
+      const header = feed.header;
+      feed.header = null;
+      if (header === null) {
+        // Lines whose header this connection did not get: their positions are unknown here, history has them.
+        if (feed.live) void this.recover(feed);
+        return;
+      }
+      // Nothing past what was delivered (this process's own appends, delivered from the reply): it would all be skipped.
+      if (header.first + header.count - 1 <= feed.delivered) return;
+      entries = entriesOfBatch(feed.userId, header.first, payload);
+    } else {
+      if (batchEndsBy(payload, feed.delivered)) return;
+      entries = parsePublication(feed.userId, payload);
+    }
+    for (const entry of entries) {
       if (!feed.live || feed.recovering) {
         this.hold(feed, entry);
       } else if (entry.seq === feed.delivered + 1) {
@@ -153,6 +177,8 @@ export class UserFeeds {
   async resubscribeAll(): Promise<void> {
     const feeds = [...this.feeds.values()];
     if (feeds.length === 0) return;
+    // A header whose lines were on the connection that dropped: they will not come.
+    for (const feed of feeds) feed.header = null;
     for (let i = 0; i < feeds.length; i += 1000) await this.source.subscribe(feeds.slice(i, i + 1000).map((feed) => feed.channel));
     await Promise.all(feeds.filter((feed) => feed.live).map((feed) => this.recover(feed)));
   }

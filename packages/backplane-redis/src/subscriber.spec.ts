@@ -181,3 +181,41 @@ describe('UserFeeds: a batch published as its header, then its text', () => {
     expect(seqsOf(user)).toEqual([1, 2]);
   });
 });
+
+describe('UserFeeds: the periodic position check', () => {
+  const user = testUser('ria');
+
+  /** A source whose stored positions (lastSeqs) the test answers by hand, after the feed is live at 0. */
+  async function checkedFeed(): Promise<{ feeds: UserFeeds; source: HandAnsweredSource; positions: ReturnType<typeof later<number[]>>; seqs: () => number[] }> {
+    const source = new HandAnsweredSource();
+    const positions = later<number[]>();
+    source.lastSeqs = () => positions.promise;
+    const feeds = new UserFeeds(source, resolveRedisOptions(testOptions('unit:')));
+    const seen: number[] = [];
+    const opened = feeds.add(user, (entry) => seen.push(entry.seq), (work) => work);
+    await settled();
+    source.position.resolve(0);
+    await opened;
+    return { feeds, source, positions, seqs: () => [...seen] };
+  }
+
+  it('does not take a position below what arrived while it was read for lost entries: those may have been stored after the read', async () => {
+    const { feeds, source, positions, seqs } = await checkedFeed();
+    publish(feeds, source.channel(user), publication(user, 1, 2));
+    const check = feeds.checkPositions(); // asks while 2 is delivered
+    publish(feeds, source.channel(user), publication(user, 3, 2)); // stored after Redis answered
+    positions.resolve([2]);
+    await check;
+    expect(seqs()).toEqual([1, 2, 3, 4]);
+    expect(source.reads).toEqual([]);
+  });
+
+  it('reads history when the stored position is below what was delivered when it asked: Redis lost entries', async () => {
+    const { feeds, source, positions } = await checkedFeed();
+    publish(feeds, source.channel(user), publication(user, 1, 2));
+    const check = feeds.checkPositions();
+    positions.resolve([0]);
+    await check;
+    expect(source.reads.map((read) => read.afterSeq)).toEqual([2]);
+  });
+});

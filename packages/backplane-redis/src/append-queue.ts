@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type AppendFailures, type EnvelopeParts, type OutboundMessage, type StreamEntry, withAppendFailure } from '@agentwirejs/protocols';
-import { type UserId, flatString } from '@agentwirejs/types';
-import { batchText, entriesOfBatch } from './entries';
+import { type AppendFailures, type OutboundMessage, type StreamEntry, withAppendFailure } from '@agentwirejs/protocols';
+import type { UserId } from '@agentwirejs/types';
+import { type EncodedAppend, type Utf8Entry, encodeBatch, entriesOfBatchBytes } from './entries';
 import { BackplaneUnavailableError } from './errors';
 
-/** One append waiting for its seq: its envelope around the seq, and when it was made. */
-export interface QueuedAppend extends EnvelopeParts {
-  readonly appendedAt: number;
-}
+/** One append waiting for its seq: its envelope's bytes with `null` where the seq goes, and when it was made. */
+export type QueuedAppend = EncodedAppend;
 
 /** Who waits for an append's outcome: its own caller (enqueue), or the batch it came in (enqueueBatch). */
 interface AppendOutcome {
@@ -24,8 +22,8 @@ interface Waiting extends QueuedAppend {
 }
 
 /**
- * An append out at Redis: only who waits for it and its place there. Its text went in its
- * batch's bytes, which is where its entry is read from once Redis has assigned the seq.
+ * An append out at Redis: only who waits for it and its place there. Its envelope went in its
+ * batch's bytes, which is where its entry is made from once Redis has assigned the seq.
  */
 interface Sent {
   readonly outcome: AppendOutcome;
@@ -90,7 +88,8 @@ class BatchOutcome implements AppendOutcome {
  * One user's batch out at Redis: its appends' outcomes and the bytes sent. A producing gateway
  * has thousands of appends out (200 runs × 32 events in the Redis benchmark); holding each one's
  * envelope text and message until Redis answered kept them through young collections, which
- * promoted them (measured there: its scavenges promoted half as many bytes without them).
+ * promoted them (measured there: its scavenges promoted half as many bytes without them). The
+ * bytes are outside the heap: a collection copies only their view.
  */
 interface InFlight {
   readonly sent: readonly Sent[];
@@ -115,7 +114,11 @@ export interface UserBatch {
   readonly text: Buffer;
 }
 
-/** A batch Redis stored: its first seq and size; its entries are read from the bytes sent when asked for (once). */
+/**
+ * A batch Redis stored: its first seq and size; its entries are made from the bytes sent when
+ * asked for (once). They carry their bytes (StreamEntry.jsonUtf8) until the queue has settled
+ * the batch's appends, which is when the listeners, told first, have had them.
+ */
 export interface StoredBatch {
   readonly first: number;
   readonly count: number;
@@ -221,11 +224,9 @@ export class AppendQueue {
   private push(queue: UserQueue, append: QueuedAppend, outcome: AppendOutcome, index: number): void {
     this.buffered += 1;
     // Field by field, not by spread: one object of one shape for every append (a spread copy
-    // was 4.6% of a producing gateway's CPU in the Redis benchmark's profile). The head and
-    // tail wait as flat strings: built by concatenation they are trees of about twenty pieces,
-    // each of which every young collection copies while the append is out (a producing gateway
-    // has thousands out: 200 runs × 32 events in the Redis benchmark).
-    queue.waiting.push({ head: flatString(append.head), tail: flatString(append.tail), appendedAt: append.appendedAt, outcome, index });
+    // was 4.6% of a producing gateway's CPU in the Redis benchmark's profile).
+    const { envelope, cut, cutUnits, appendedAt } = append;
+    queue.waiting.push({ envelope, cut, cutUnits, appendedAt, outcome, index });
     if (queue.inFlight === null) this.queueFlush();
   }
 
@@ -281,9 +282,9 @@ export class AppendQueue {
       const appends = queue.waiting.splice(0, this.maxBatch);
       let text: Buffer;
       try {
-        text = Buffer.from(batchText(appends));
+        text = encodeBatch(appends);
       } catch (error) {
-        // Past what one string can hold (RangeError): these appends fail, the process and the other users' go on.
+        // Past what one buffer can hold (RangeError): these appends fail, the process and the other users' go on.
         this.buffered -= appends.length;
         for (const append of appends) append.outcome.failed(append.index, error);
         if (queue.waiting.length > 0) this.queueFlush();
@@ -310,15 +311,18 @@ export class AppendQueue {
         (firsts) =>
           call.forEach((queue, index) => {
             const first = firsts[index];
-            const { sent, text } = queue.inFlight as InFlight;
+            const inFlight = queue.inFlight as InFlight;
+            const { sent } = inFlight;
             if (typeof first === 'number') {
-              const batch = storedBatch(queue.userId, first, sent.length, text);
+              const batch = new SentBatch(queue.userId, first, sent.length, inFlight.text);
               try {
                 this.stored(queue.userId, batch);
               } catch (error) {
                 // Its own appends fail with it; the other users' batches of the call still settle.
                 for (const append of sent) append.outcome.failed(append.index, error);
                 return;
+              } finally {
+                batch.release();
               }
               sent.forEach((append, i) => append.outcome.stored(append.index, append.outcome.wantsEntry ? entryAt(batch, i) : null));
             } else {
@@ -355,8 +359,29 @@ function entryAt(batch: StoredBatch, i: number): StreamEntry | null {
   return entry !== undefined && entry.seq === seq ? entry : (entries.find((candidate) => candidate.seq === seq) ?? null);
 }
 
-/** A stored batch whose entries are read from the bytes sent the first time they are asked for. */
-function storedBatch(userId: UserId, first: number, count: number, text: Buffer): StoredBatch {
-  let entries: readonly StreamEntry[] | null = null;
-  return { first, count, entries: () => (entries ??= entriesOfBatch(userId, first, text.toString('utf8'))) };
+/** A stored batch whose entries are made from the bytes sent the first time they are asked for. */
+class SentBatch implements StoredBatch {
+  private made: readonly Utf8Entry[] | null = null;
+  private released = false;
+
+  constructor(
+    private readonly userId: UserId,
+    readonly first: number,
+    readonly count: number,
+    private readonly text: Buffer,
+  ) {}
+
+  entries(): readonly StreamEntry[] {
+    if (this.made === null) {
+      this.made = entriesOfBatchBytes(this.userId, this.first, this.text);
+      if (this.released) for (const entry of this.made) entry.release();
+    }
+    return this.made;
+  }
+
+  /** The listeners have had the entries: they no longer carry their bytes (StreamEntry.jsonUtf8). */
+  release(): void {
+    this.released = true;
+    if (this.made !== null) for (const entry of this.made) entry.release();
+  }
 }

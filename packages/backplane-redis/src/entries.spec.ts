@@ -1,4 +1,20 @@
-import { type RawLogEntry, batchEndsBy, batchHeader, batchText, entriesFromLog, entriesOfBatch, parsePublication, publicationKind } from './entries';
+import { JsonUtf8Writer, type OutboundMessage, roomEnvelopeParts, userEnvelope } from '@agentwirejs/protocols';
+import type { RunId, ThreadId } from '@agentwirejs/types';
+import {
+  type RawLogEntry,
+  type Utf8Entry,
+  appendOfParts,
+  batchEndsBy,
+  batchHeader,
+  batchText,
+  encodeBatch,
+  encodedAppend,
+  entriesFromLog,
+  entriesOfBatch,
+  entriesOfBatchBytes,
+  parsePublication,
+  publicationKind,
+} from './entries';
 import { testUser } from './redis.test-helpers';
 
 describe('the batch text stored and published for one user', () => {
@@ -95,5 +111,66 @@ describe('what the earlier releases published and stored, still read', () => {
       [6, '{"type":"note","seq":6,"'],
       [7, '{"type":"note","seq":7,"'],
     ]);
+  });
+});
+
+describe("a user's own batch, written and read as bytes", () => {
+  const user = testUser('uma');
+  const writer = new JsonUtf8Writer();
+  const ts = '2026-12-06T16:00:00.000Z';
+  const messages: OutboundMessage[] = [
+    { type: 'REASONING_MESSAGE_CHUNK', thread_id: 't1' as ThreadId, run_id: 'r1' as RunId, payload: { type: 'REASONING_MESSAGE_CHUNK', messageId: 'm1', delta: 'one' } },
+    { type: 'REASONING_MESSAGE_CHUNK', thread_id: 't1' as ThreadId, run_id: 'r1' as RunId, payload: { type: 'REASONING_MESSAGE_CHUNK', messageId: 'm1', delta: 'tide 🌊 "quoted"\n' } },
+    { type: 'réponse', payload: { café: 'crème' } }, // a type outside ASCII: its head has more bytes than UTF-16 units
+    { type: 'a"quoted\\type', payload: {} }, // a type with escapes
+  ];
+  const encoded = (message: OutboundMessage, at: number): ReturnType<typeof encodedAppend> => encodedAppend(writer.encode(userEnvelope(message, null, user, ts)), at);
+
+  it('writes the same text as the batch of its envelopes given as text around their seq, whatever their characters', () => {
+    const appendedAt = [1_000, 1_000, 1_001.5, 1_002];
+    const bytes = encodeBatch(messages.map((message, i) => encoded(message, appendedAt[i] as number)));
+    const asText = batchText(
+      messages.map((message, i) => {
+        const json = JSON.stringify(userEnvelope(message, 0, user, ts));
+        const cut = json.indexOf(',"seq":') + ',"seq":'.length;
+        return { head: json.slice(0, cut), tail: json.slice(cut + 1), appendedAt: appendedAt[i] as number };
+      }),
+    );
+    expect(bytes.toString('utf8')).toBe(asText);
+    expect(entriesOfBatch(user, 7, asText).map((entry) => [entry.seq, entry.appendedAt, entry.type, entry.json])).toEqual(
+      messages.map((message, i) => [7 + i, appendedAt[i], message.type, JSON.stringify(userEnvelope(message, 7 + i, user, ts))]),
+    );
+  });
+
+  it('gives entries whose bytes are their envelope with its seq, read without making their text, until they are released', () => {
+    const entries = entriesOfBatchBytes(user, 41, encodeBatch(messages.map((message) => encoded(message, 1_000))));
+    expect(entries.map((entry) => [entry.seq, entry.type, entry.jsonUtf8?.toString('utf8')])).toEqual(
+      messages.map((message, i) => [41 + i, message.type, JSON.stringify(userEnvelope(message, 41 + i, user, ts))]),
+    );
+    const [first] = entries as [Utf8Entry];
+    expect(first.message).toEqual(messages[0]);
+    expect(first.ts).toBe(ts);
+    first.release();
+    expect(first.jsonUtf8).toBeUndefined();
+    expect(first.json).toBe(JSON.stringify(userEnvelope(messages[0] as OutboundMessage, 41, user, ts)));
+    // Read from text (history, an earlier release): no bytes to hand out.
+    expect(entriesOfBatch(user, 41, batchText([{ head: '{"type":"note","seq":', tail: '}', appendedAt: 1 }])).map((entry) => entry.jsonUtf8)).toEqual([undefined]);
+  });
+
+  it("puts a room's frame back together around its room_seq, a room name outside ASCII included", () => {
+    const message: OutboundMessage = { type: 'standup', payload: { at: '09:30' } };
+    const parts = roomEnvelopeParts(message, 'équipe-7', ts);
+    const [entry] = entriesOfBatchBytes(user, 3, encodeBatch([appendOfParts(parts, 5)]));
+    expect(entry?.json).toBe(`${parts.head}3${parts.tail}`);
+    expect(entry?.type).toBe('standup');
+  });
+
+  it('refuses bytes with no seq to cut at, and skips lines that are not its own in a batch read as bytes', () => {
+    expect(() => encodedAppend(Buffer.from('{"type":"note","seq":1}'), 0)).toThrow(TypeError);
+    const good = encodeBatch([encoded(messages[0] as OutboundMessage, 1_000)]).subarray(1).toString('utf8');
+    const lines = ['x 5 {"type":"n","seq":}', '1000 x {"type":"n","seq":}', '1000 99 {"type":"n","seq":}', '1000 5 {"typ', '1000 4 {"no":"type"}', '1000', '', good];
+    expect(entriesOfBatchBytes(user, 1, Buffer.from(`#${lines.join('\n')}`)).map((entry) => entry.seq)).toEqual([lines.length]);
+    expect(entriesOfBatchBytes(user, 1, Buffer.from(good))).toEqual([]); // no mark: not a batch's lines
+    expect(entriesOfBatchBytes(user, 0, Buffer.from(`#${good}`))).toEqual([]); // no seq to deliver them at
   });
 });

@@ -1,14 +1,19 @@
 import {
+  type DecodedEnvelope,
   EncodedStreamEntry,
   type EnvelopeParts,
+  JsonCharCode,
   type OutboundMessage,
   type StreamEntry,
   type StreamGap,
+  decimalDigitCount,
+  decodeEnvelope,
   messageBody,
   roomEnvelopeParts,
   roomEnvelopeWriter,
   serializeEnvelope,
   userEnvelopeParts,
+  writeDecimalDigits,
 } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 
@@ -103,36 +108,319 @@ const HEADER_MARK = '@';
 /** The first character of a batch's lines (batchText). */
 const LINES_MARK = '#';
 
-/** What batchText needs of each append. */
-export interface BatchLine extends EnvelopeParts {
+/**
+ * One append as a batch is written from it: its envelope's UTF-8 with `null` where its seq goes.
+ * A user's own envelope is written straight into bytes (JsonUtf8Writer) with seq null, so the
+ * batch is made of bytes with no text in between: through JSON.stringify, a text for the batch
+ * and its encoding, a producing gateway allocated about 3.4 KB per event for this (sampling
+ * heap profiler, the Redis benchmark's workload), most of it JSON.stringify's own garbage.
+ */
+export interface EncodedAppend {
+  /** The envelope's UTF-8, with `null` (4 bytes) at `cut`. */
+  readonly envelope: Buffer;
+  /** Where the seq goes, in bytes. */
+  readonly cut: number;
+  /** Where the seq goes in the envelope's text, in UTF-16 units: what the batch's line says (batchText). */
+  readonly cutUnits: number;
   readonly appendedAt: number;
 }
 
+/** `,"seq":null` in UTF-8: the first one in an envelope is the seq's (a JSON string escapes its quotes, so the type cannot hold it). */
+const SEQ_NULL = Buffer.from(',"seq":null');
+const NULL_BYTES = 'null'.length;
+/** Bytes from 0x80 up belong to characters outside ASCII, which take fewer UTF-16 units than bytes. */
+const FIRST_NON_ASCII = 0x80;
+
 /**
- * One user's batch as the append script stores and publishes it: `#`, then one line per entry,
- * `<appended at> <cut> <envelope without its seq>`, the seq going at `cut`. The script stores
- * and publishes this text as it was sent and never makes a new one from it: its first seq goes
- * in the stream entry's id (the batch's last seq: the first is the id less the lines, plus one)
- * and in a header published right before it on the same channel (`@<first seq> <count>`,
+ * The EncodedAppend of an envelope written as UTF-8 with seq null (userEnvelope's key order: type,
+ * then seq). Throws TypeError for bytes that have no `,"seq":null` (only a caller outside the
+ * types can make them).
+ */
+export function encodedAppend(envelope: Buffer, appendedAt: number): EncodedAppend {
+  const at = envelope.indexOf(SEQ_NULL);
+  if (at < 0) throw new TypeError('an envelope written with seq null has no ,"seq":null');
+  const cut = at + SEQ_NULL.length - NULL_BYTES;
+  let ascii = true;
+  for (let i = 0; i < cut; i += 1) {
+    if ((envelope[i] as number) >= FIRST_NON_ASCII) {
+      ascii = false;
+      break;
+    }
+  }
+  const cutUnits = ascii ? cut : envelope.toString('utf8', 0, cut).length;
+  return { envelope, cut, cutUnits, appendedAt };
+}
+
+/** The EncodedAppend of an envelope given as text around its seq (a template's parts: a room's, a room member's). */
+export function appendOfParts({ head, tail }: EnvelopeParts, appendedAt: number): EncodedAppend {
+  return { envelope: Buffer.from(`${head}null${tail}`), cut: Buffer.byteLength(head), cutUnits: head.length, appendedAt };
+}
+
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const { Quote: QUOTE, Backslash: BACKSLASH, Digit0: DIGIT_0 } = JsonCharCode;
+const DIGIT_9 = DIGIT_0 + 9;
+/** How every envelope starts (its type first: envelopeType). */
+const ENVELOPE_START = Buffer.from('{"type":"');
+
+/**
+ * One user's batch as the append script stores and publishes it, in UTF-8: `#`, then one line
+ * per entry, `<appended at> <cut> <envelope without its seq>`, the seq going at `cut`. The script
+ * stores and publishes this text as it was sent and never makes a new one from it: its first seq
+ * goes in the stream entry's id (the batch's last seq: the first is the id less the lines, plus
+ * one) and in a header published right before it on the same channel (`@<first seq> <count>`,
  * APPEND_SCRIPT). Making the text `@<first seq>` + lines in the script (a new Lua string the
  * size of the batch) cost Redis about a third of its CPU per event. The entries' seqs are first,
  * first + 1, … in line order. JSON never holds a raw newline, so lines split safely. `cut` is an
  * index into the envelope's text as a JavaScript string (UTF-16 code units, not UTF-8 bytes): a
- * head with a non-ASCII room name has more bytes than units, so a reader must decode a line
- * before cutting it.
+ * head with a non-ASCII type or room name has more bytes than units, so a reader must decode a
+ * line before cutting it (entriesOfBatchBytes does, for such a line).
  */
-export function batchText(appends: readonly BatchLine[]): string {
-  let text = LINES_MARK;
+export function encodeBatch(appends: readonly EncodedAppend[]): Buffer {
+  // The append times as text, made once per time (a batch's appends mostly share one): an epoch
+  // in ms is past what a small integer holds, so writing its digits by arithmetic cost more.
+  const times = new AppendTimes();
+  let size = LINES_MARK.length + Math.max(0, appends.length - 1);
+  for (const { envelope, cutUnits, appendedAt } of appends) size += times.of(appendedAt).length + 1 + decimalDigitCount(cutUnits) + 1 + envelope.length - NULL_BYTES;
+  const bytes = Buffer.allocUnsafe(size);
+  bytes[0] = LINES_MARK.charCodeAt(0);
+  let at = LINES_MARK.length;
   for (let i = 0; i < appends.length; i += 1) {
-    const { appendedAt, head, tail } = appends[i] as BatchLine;
-    text += `${i === 0 ? '' : '\n'}${appendedAt} ${head.length} ${head}${tail}`;
+    const { envelope, cut, cutUnits, appendedAt } = appends[i] as EncodedAppend;
+    // The envelope whole (a copy of part of it makes a view of that part, garbage per event), put
+    // where its tail belongs: its head and `null` land on the 4 bytes before the line's envelope
+    // (those of this line's prefix, at least `0 0 `, written next) and on where the head goes,
+    // which is written over with the head. Nothing of the lines before is touched.
+    bytes.set(envelope, at + (i > 0 ? 1 : 0) + times.of(appendedAt).length + 1 + decimalDigitCount(cutUnits) + 1 - NULL_BYTES);
+    if (i > 0) bytes[at++] = NEWLINE;
+    const time = times.of(appendedAt);
+    for (let c = 0; c < time.length; c += 1) bytes[at++] = time.charCodeAt(c); // ASCII: a number's text
+    bytes[at++] = SPACE;
+    at = writeDecimalDigits(bytes, at, cutUnits);
+    bytes[at++] = SPACE;
+    for (let c = 0; c < cut; c += 1) bytes[at++] = envelope[c] as number;
+    at += envelope.length - cut - NULL_BYTES;
   }
-  return text;
+  return bytes;
 }
 
-/** The entries of a batch's text (batchText) whose first seq is `first`; none for text that is not one. A malformed line is skipped, its seq with it. */
+/** One line of a batch given as text around its seq (tests, and readers of this format's examples). */
+export interface BatchLine extends EnvelopeParts {
+  readonly appendedAt: number;
+}
+
+/** The text of a batch of lines given as text around their seq (encodeBatch's bytes, decoded). */
+export function batchText(lines: readonly BatchLine[]): string {
+  return encodeBatch(lines.map((line) => appendOfParts(line, line.appendedAt))).toString('utf8');
+}
+
+/** A number's text (`${value}`), kept for the next one that is the same. */
+class AppendTimes {
+  private last = Number.NaN;
+  private text = '';
+
+  of(value: number): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.text = String(value);
+    }
+    return this.text;
+  }
+}
+
+/**
+ * The entries of a batch's lines in UTF-8 (encodeBatch's bytes: a publication, or this process's
+ * own batch once Redis has given its first seq), the first at seq `first`; none for bytes that
+ * are not a batch's. Each envelope gets its seq put back as bytes: no text is made (a `ws`
+ * connection is sent the bytes, Utf8Entry), where the text read cost a decoded copy of the
+ * batch and a string per entry, encoded again for every connection. A malformed line is
+ * skipped, its seq with it.
+ */
+export function entriesOfBatchBytes(userId: UserId, first: number, bytes: Buffer): Utf8Entry[] {
+  return bytes[0] === LINES_MARK.charCodeAt(0) && Number.isSafeInteger(first) && first >= 1 ? entriesFromLines(userId, first, bytes, LINES_MARK.length) : [];
+}
+
+/** What entriesFromLines reads off the start of a line; kept between lines so reading one makes nothing. */
+class LineReader {
+  /** The number read by readNumber, and where it ended. */
+  value = 0;
+  end = 0;
+  /** The type read by readType, and where its text is in the bytes (the last one is reused when the next is the same). */
+  type = '';
+  private typeStart = -1;
+  private typeEnd = -1;
+
+  constructor(readonly bytes: Buffer) {}
+
+  /** A number from `at` up to the next space before `limit`; false when there is none or it is not a number. */
+  readNumber(at: number, limit: number, digitsOnly: boolean): boolean {
+    const bytes = this.bytes;
+    let value = 0;
+    let plain = true;
+    let end = at;
+    for (; end < limit; end += 1) {
+      const byte = bytes[end] as number;
+      if (byte === SPACE) break;
+      if (byte < DIGIT_0 || byte > DIGIT_9) plain = false;
+      else value = value * 10 + (byte - DIGIT_0);
+    }
+    if (end === at || end === limit) return false;
+    if (!plain) {
+      // Not digits alone (an append time a caller's clock gave with a fraction): read as its text.
+      if (digitsOnly) return false;
+      value = Number(bytes.toString('latin1', at, end));
+    }
+    this.value = value;
+    this.end = end;
+    return true;
+  }
+
+  /**
+   * The type of the envelope at `start` (its text begins `{"type":"`), its closing quote before
+   * `limit` (its seq); false when it is not an envelope. Compared a byte at a time: a few bytes,
+   * where a call to Buffer's native compare cost more.
+   */
+  readType(start: number, limit: number): boolean {
+    const bytes = this.bytes;
+    if (limit - start < ENVELOPE_START.length) return false;
+    for (let i = 0; i < ENVELOPE_START.length; i += 1) if (bytes[start + i] !== ENVELOPE_START[i]) return false;
+    const from = start + ENVELOPE_START.length;
+    let escaped = false;
+    let end = from;
+    for (; end < limit; end += 1) {
+      const byte = bytes[end] as number;
+      if (byte === BACKSLASH) {
+        escaped = true;
+        end += 1;
+      } else if (byte === QUOTE) break;
+    }
+    if (end >= limit) return false;
+    if (escaped) this.type = JSON.parse(bytes.toString('utf8', from - 1, end + 1)) as string;
+    else if (!this.sameAsLast(from, end)) this.type = bytes.toString('utf8', from, end);
+    this.typeStart = from;
+    this.typeEnd = end;
+    return true;
+  }
+
+  /** Whether bytes[from, end) are the last type's bytes (a batch's entries mostly share a type). */
+  private sameAsLast(from: number, end: number): boolean {
+    const bytes = this.bytes;
+    const last = this.typeStart;
+    if (end - from !== this.typeEnd - last) return false;
+    for (let i = 0; i < end - from; i += 1) if (bytes[from + i] !== bytes[last + i]) return false;
+    return true;
+  }
+}
+
+/**
+ * The entries of a batch's lines from `start` on, the first at seq `first`: what a batch's bytes
+ * hold after its mark (entriesOfBatchBytes), or a batch of the previous release after its
+ * `@<first seq>` line. A malformed line is skipped, its seq with it.
+ */
+function entriesFromLines(userId: UserId, first: number, bytes: Buffer, start: number): Utf8Entry[] {
+  const entries: Utf8Entry[] = [];
+  const reader = new LineReader(bytes);
+  for (let seq = first, from = start; from <= bytes.length; seq += 1) {
+    let end = bytes.indexOf(NEWLINE, from);
+    if (end < 0) end = bytes.length;
+    const entry = lineEntry(reader, userId, seq, from, end);
+    if (entry !== null) entries.push(entry);
+    from = end + 1;
+  }
+  return entries;
+}
+
+/** The entry of one line, bytes[from, end), at `seq`; null when the line is malformed. */
+function lineEntry(reader: LineReader, userId: UserId, seq: number, from: number, end: number): Utf8Entry | null {
+  if (!reader.readNumber(from, end, false)) return null;
+  const appendedAt = reader.value;
+  if (!reader.readNumber(reader.end + 1, end, true)) return null;
+  const cutUnits = reader.value;
+  const envelope = reader.end + 1;
+  const bytes = reader.bytes;
+  let cut = envelope + cutUnits;
+  if (cut > end) return null;
+  for (let at = envelope; at < cut; at += 1) {
+    if ((bytes[at] as number) >= FIRST_NON_ASCII) {
+      // A head with characters outside ASCII: `cut` counts UTF-16 units, so it is found in the decoded line.
+      const text = bytes.toString('utf8', envelope, end);
+      if (cutUnits > text.length) return null;
+      cut = envelope + Buffer.byteLength(text.slice(0, cutUnits));
+      break;
+    }
+  }
+  if (!reader.readType(envelope, cut) || !Number.isSafeInteger(seq)) return null;
+  const frame = Buffer.allocUnsafe(end - envelope + decimalDigitCount(seq));
+  let at = 0;
+  for (let c = envelope; c < cut; c += 1) frame[at++] = bytes[c] as number;
+  at = writeDecimalDigits(frame, at, seq);
+  bytes.copy(frame, at, cut, end);
+  return new Utf8Entry(seq, userId, reader.type, appendedAt, frame);
+}
+
+/**
+ * An entry known by its envelope's UTF-8 (a batch's line with its seq put back), handed to the
+ * listeners with those bytes (jsonUtf8): a `ws` connection is sent them, so on the hot path no
+ * text is made. Its text (and ts and message, parsed from it) is made only when something reads
+ * it. Once the delivery is over (release) jsonUtf8 is gone, as StreamEntry says; the bytes are
+ * kept until the text is made.
+ */
+export class Utf8Entry implements StreamEntry {
+  jsonUtf8: Buffer | undefined;
+  private bytes: Buffer | null;
+  private text: string | null = null;
+  private decoded: DecodedEnvelope | null = null;
+
+  constructor(
+    readonly seq: number,
+    readonly userId: UserId,
+    readonly type: string,
+    readonly appendedAt: number,
+    bytes: Buffer,
+  ) {
+    this.bytes = bytes;
+    this.jsonUtf8 = bytes;
+  }
+
+  get json(): string {
+    if (this.text === null) {
+      this.text = (this.bytes as Buffer).toString('utf8');
+      if (this.jsonUtf8 === undefined) this.bytes = null;
+    }
+    return this.text;
+  }
+
+  get ts(): string {
+    return this.decode().ts;
+  }
+
+  get message(): OutboundMessage {
+    return this.decode().message;
+  }
+
+  /** The delivery is over: the bytes are no longer handed out, and no longer kept once the text exists. */
+  release(): void {
+    this.jsonUtf8 = undefined;
+    if (this.text !== null) this.bytes = null;
+  }
+
+  /** A plain object with every field, so an entry prints and compares like one built by hand. */
+  toJSON(): Omit<StreamEntry, 'gap'> {
+    return { seq: this.seq, userId: this.userId, type: this.type, ts: this.ts, message: this.message, json: this.json, appendedAt: this.appendedAt };
+  }
+
+  private decode(): DecodedEnvelope {
+    return (this.decoded ??= decodeEnvelope(this.json));
+  }
+}
+
+/**
+ * The entries of a batch's text (batchText) whose first seq is `first`; none for text that is not
+ * one. A malformed line is skipped, its seq with it. Read as its bytes (entriesOfBatchBytes); the
+ * entries carry no bytes to hand out (read from history, they are not a delivery's).
+ */
 export function entriesOfBatch(userId: UserId, first: number, text: string): StreamEntry[] {
-  return text.startsWith(LINES_MARK) && Number.isSafeInteger(first) && first >= 1 ? entriesFromLines(userId, first, text, LINES_MARK.length) : [];
+  return released(entriesOfBatchBytes(userId, first, Buffer.from(text)));
 }
 
 /** The entries of a batch of the previous release (`@<first seq>` and its lines in one text); a malformed line is skipped, its seq with it. */
@@ -140,31 +428,13 @@ function entriesFromBatch(userId: UserId, text: string): StreamEntry[] {
   const end = text.indexOf('\n');
   const first = Number(text.slice(HEADER_MARK.length, end < 0 ? text.length : end));
   if (!Number.isSafeInteger(first) || first < 1 || end < 0) return [];
-  return entriesFromLines(userId, first, text, end + 1);
+  const bytes = Buffer.from(text);
+  return released(entriesFromLines(userId, first, bytes, bytes.indexOf(NEWLINE) + 1));
 }
 
-/**
- * The entries of a batch's lines from `start` on, the first at seq `first`: what a batch's text
- * holds after its mark (entriesOfBatch: a publication, a stored batch, what this process sent,
- * read back once Redis has assigned the first seq), or a batch of the previous release after
- * its `@<first seq>` line. A malformed line is skipped, its seq with it.
- */
-function entriesFromLines(userId: UserId, first: number, text: string, start = 0): StreamEntry[] {
-  const entries: StreamEntry[] = [];
-  for (let seq = first, from = start; ; seq += 1) {
-    const end = text.indexOf('\n', from);
-    const line = end < 0 ? text.slice(from) : text.slice(from, end);
-    const gap = line.indexOf(' ');
-    const gap2 = line.indexOf(' ', gap + 1);
-    const cut = Number(line.slice(gap + 1, gap2));
-    const envelope = gap2 + 1;
-    if (gap > 0 && gap2 > gap && Number.isSafeInteger(cut) && cut >= 0 && envelope + cut <= line.length) {
-      const json = `${line.slice(envelope, envelope + cut)}${seq}${line.slice(envelope + cut)}`;
-      addEntry(entries, userId, seq, Number(line.slice(0, gap)), json);
-    }
-    if (end < 0) return entries;
-    from = end + 1;
-  }
+function released(entries: Utf8Entry[]): Utf8Entry[] {
+  for (const entry of entries) entry.release();
+  return entries;
 }
 
 /** A batch header: the first seq and the number of entries of the batch whose lines (batchText) follow it on its channel. */
@@ -181,9 +451,15 @@ export type Publication =
   /** What an earlier release publishes: read whole (parsePublication). */
   | { readonly kind: 'earlier' };
 
+/** True when a publication (as text or bytes) is a batch's lines (batchText): told from its first character alone. */
+function isBatchLines(payload: string | Uint8Array): boolean {
+  return typeof payload === 'string' ? payload.startsWith(LINES_MARK) : payload[0] === LINES_MARK.charCodeAt(0);
+}
+
 /** Tells a publication's kind from its start (a header is `@<first seq> <count>`: one line, two positive whole numbers). */
-export function publicationKind(payload: string): Publication {
-  if (payload.startsWith(LINES_MARK)) return LINES;
+export function publicationKind(publication: string | Buffer): Publication {
+  if (isBatchLines(publication)) return LINES;
+  const payload = publication.toString();
   if (!payload.startsWith(HEADER_MARK) || payload.includes('\n')) return EARLIER;
   const space = payload.indexOf(' ');
   const first = Number(payload.slice(HEADER_MARK.length, space));

@@ -280,6 +280,22 @@ describe('RedisBackplane across processes', () => {
     expect(b.stats().positionLags).toBeGreaterThanOrEqual(1);
   });
 
+  it('refuses a message without a string type (its envelope starts with it, and its seq is found after it), alone in a batch, and appends the rest', async () => {
+    const backplane = await instance();
+    const ada = testUser('ada');
+    const seen = recorder();
+    await backplane.subscribeUser(ada, seen.listener);
+    for (const type of [undefined, 7, null]) {
+      // A payload that holds what the seq's place looks like: the cut must not be found there.
+      const message = { type, payload: { text: ',"seq":null,' } } as unknown as Parameters<RedisBackplane['appendToUser']>[1];
+      await expect(backplane.appendToUser(ada, message)).rejects.toBeInstanceOf(TypeError);
+      const failures = await backplane.appendBatchToUser(ada, [note({ i: 1 }), message]);
+      expect(failures?.[1]).toBeInstanceOf(TypeError);
+    }
+    await eventually(() => seen.entries.length === 3, 'the three notes');
+    expect(seen.entries.map((entry) => [entry.seq, entry.json])).toEqual(seen.entries.map((entry) => [entry.seq, expect.stringContaining(`"seq":${entry.seq},`)]));
+  });
+
   it('keeps delivering to other listeners when one throws, and reports it', async () => {
     const errors: unknown[] = [];
     const backplane = await instance({ onListenerError: (error) => errors.push(error) });

@@ -4,6 +4,7 @@ import {
   BackplaneClosedError,
   type BackplaneStatus,
   type EnvelopeParts,
+  JsonUtf8Writer,
   type OutboundMessage,
   type RoomStreamEntry,
   type RoomStreamListener,
@@ -13,13 +14,13 @@ import {
   type StreamPosition,
   type StreamRead,
   type Unsubscribe,
-  splitUserEnvelope,
+  userEnvelope,
 } from '@agentwirejs/protocols';
 import { IsoTimeText, type UserId } from '@agentwirejs/types';
 import type { Redis } from 'ioredis';
 import { AppendQueue, type StoredBatch, type UserBatch } from './append-queue';
 import { ConnectionStatus, closeClients, createRedisClient, every, withTimeout } from './connections';
-import { EnvelopeTemplate, type RawLogEntry, entriesFromLog, gapNotice, roomGapNotice } from './entries';
+import { type EncodedAppend, EnvelopeTemplate, type RawLogEntry, appendOfParts, encodedAppend, entriesFromLog, gapNotice, roomGapNotice } from './entries';
 import { BackplaneStoreError, InvalidBackplaneArgumentError } from './errors';
 import { RedisKeys } from './keys';
 import { type RedisBackplaneOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options';
@@ -108,6 +109,8 @@ export class RedisBackplane implements Backplane {
   private readonly stopTimers: (() => void)[];
   /** Appends within the same millisecond share one ts string. */
   private readonly isoTime = new IsoTimeText();
+  /** Writes a user's own envelopes (appendToUser, appendBatchToUser: every run event) straight into UTF-8. */
+  private readonly envelopes = new JsonUtf8Writer();
   private errors = 0;
   private closing = false;
   private everReady = false;
@@ -141,7 +144,10 @@ export class RedisBackplane implements Backplane {
     this.feeds = new UserFeeds(this.feedSource(this.users, (userId, active) => this.presence.setUserActive(userId, active), gapNotice), this.options);
     // A room stream's listeners make no user online: appendToAll never reaches a room.
     this.roomFeeds = new UserFeeds(this.feedSource(this.rooms, () => undefined, roomGapNotice), this.options);
-    this.subscriber.on('message', (channel: string, payload: string) => {
+    // As bytes: a publication is decoded only if it is read (ioredis's 'message' decodes every one,
+    // and a producing process gets its own batches back, delivered already from Redis's reply).
+    this.subscriber.on('messageBuffer', (channelBytes: Buffer, payload: Buffer) => {
+      const channel = channelBytes.toString();
       this.feeds.onPublication(channel, payload);
       this.roomFeeds.onPublication(channel, payload);
     });
@@ -177,8 +183,8 @@ export class RedisBackplane implements Backplane {
       this.assertOpen();
       const now = this.options.now();
       const ts = this.isoTime.of(now);
-      // One recipient: the envelope in one JSON.stringify, not a template's shared pieces.
-      return this.enqueue(this.appends, userId, splitUserEnvelope(message, userId, ts), now);
+      // One recipient: the envelope written once as bytes, not a template's shared pieces.
+      return this.appends.enqueue(userId, this.encode(message, userId, ts, now));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -194,10 +200,7 @@ export class RedisBackplane implements Backplane {
       this.assertOpen();
       const now = this.options.now();
       const ts = this.isoTime.of(now);
-      return this.appends.enqueueBatch(userId, messages, (message) => {
-        const { head, tail } = splitUserEnvelope(message, userId, ts);
-        return { head, tail, appendedAt: now };
-      });
+      return this.appends.enqueueBatch(userId, messages, (message) => this.encode(message, userId, ts, now));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -365,7 +368,14 @@ export class RedisBackplane implements Backplane {
 
   /** Queues one append; once its batch is stored, `stored` (below) notes the seq and hands the entries to this process's listeners. */
   private enqueue(queue: AppendQueue, id: UserId, parts: EnvelopeParts, now: number): Promise<StreamEntry> {
-    return queue.enqueue(id, { head: parts.head, tail: parts.tail, appendedAt: now });
+    return queue.enqueue(id, appendOfParts(parts, now));
+  }
+
+  /** A message for one user, its envelope written as UTF-8 with seq null (the script's reply gives the seq). */
+  private encode(message: OutboundMessage, userId: UserId, ts: string, now: number): EncodedAppend {
+    // Without a string type (only a caller outside the types can leave it out) the envelope would not start with it.
+    if (typeof message.type !== 'string') throw new TypeError(`an envelope needs a string type, got ${typeof message.type}`);
+    return encodedAppend(this.envelopes.encode(userEnvelope(message, null, userId, ts)), now);
   }
 
   /** What the feeds of one kind of stream need from Redis. */

@@ -1,4 +1,4 @@
-import { type StreamEntry, type StreamGap, type StreamRead, splitUserEnvelope } from '@agentwirejs/protocols';
+import { type StreamEntry, type StreamGap, type StreamRead, userEnvelopeParts } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import { batchHeader, batchText, entryFromJson, gapNotice } from './entries';
 import { resolveRedisOptions } from './options';
@@ -9,13 +9,13 @@ const TS = '2026-01-01T00:00:00.000Z';
 
 /** What a process gets for seq `seq` of `userId`: the entry its own append resolves with, or one read from a publication. */
 function entryAt(userId: UserId, seq: number): StreamEntry {
-  const { head, tail } = splitUserEnvelope({ type: 'note', payload: { seq } }, userId, TS);
+  const { head, tail } = userEnvelopeParts({ type: 'note', payload: { seq } }, userId, TS);
   return entryFromJson(userId, seq, 0, `${head}${seq}${tail}`);
 }
 
 /** The publications of a batch whose first entry has seq `first`, as the append script sends them: its header, then its text. */
 function publication(userId: UserId, first: number, count: number): [header: string, text: string] {
-  const lines = Array.from({ length: count }, (_, i) => ({ ...splitUserEnvelope({ type: 'note', payload: { seq: first + i } }, userId, TS), appendedAt: 0 }));
+  const lines = Array.from({ length: count }, (_, i) => ({ ...userEnvelopeParts({ type: 'note', payload: { seq: first + i } }, userId, TS), appendedAt: 0 }));
   return [batchHeader({ first, count }), batchText(lines)];
 }
 
@@ -179,6 +179,25 @@ describe('UserFeeds: a batch published as its header, then its text', () => {
     const [, text] = publication(user, 1, 2);
     publish(feeds, source.channel(user), [`@1\n${text.slice(1)}`]);
     expect(seqsOf(user)).toEqual([1, 2]);
+  });
+
+  it('takes publications as bytes (as the subscriber connection gives them) and hands the entries to the listeners with their bytes, during the delivery only', async () => {
+    const source = new HandAnsweredSource();
+    const feeds = new UserFeeds(source, resolveRedisOptions(testOptions('unit:')));
+    const delivered: StreamEntry[] = [];
+    const during: (string | undefined)[] = [];
+    const opened = feeds.add(user, (entry) => {
+      delivered.push(entry);
+      during.push(entry.jsonUtf8 === undefined ? undefined : Buffer.from(entry.jsonUtf8).toString('utf8'));
+    }, (work) => work);
+    await settled();
+    source.position.resolve(0);
+    await opened;
+    const [header, text] = publication(user, 1, 2);
+    for (const message of [header, text]) feeds.onPublication(source.channel(user), Buffer.from(message));
+    const expected = [entryAt(user, 1).json, entryAt(user, 2).json];
+    expect(during).toEqual(expected);
+    expect(delivered.map((entry) => [entry.jsonUtf8, entry.json])).toEqual(expected.map((json) => [undefined, json]));
   });
 });
 

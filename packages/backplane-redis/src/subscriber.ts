@@ -1,7 +1,7 @@
 import type { StreamEntry, StreamListener, StreamRead, Unsubscribe } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import type { StreamGap } from '@agentwirejs/protocols';
-import { type BatchHeader, batchEndsBy, entriesOfBatch, parsePublication, publicationKind } from './entries';
+import { type BatchHeader, batchEndsBy, entriesOfBatchBytes, parsePublication, publicationKind } from './entries';
 import type { ResolvedRedisOptions } from './options';
 
 /** What the feeds need from Redis; RedisBackplane provides it. */
@@ -136,30 +136,39 @@ export class UserFeeds {
    * A pub/sub message arrived on `channel`: a batch header, whose lines are the next message of
    * the channel (the append script publishes both in one atomic step, so nothing of the channel
    * comes between them on one connection), a batch's lines, or a publication of an earlier release.
+   * It may come as bytes: a batch's lines are decoded only when they are read, not when they are
+   * this process's own appends, delivered already from Redis's reply.
    */
-  onPublication(channel: string, payload: string): void {
+  onPublication(channel: string, payload: string | Buffer): void {
     const feed = this.byChannel.get(channel);
     if (feed === undefined) return;
     const publication = publicationKind(payload);
-    let entries: readonly StreamEntry[];
     if (publication.kind === 'header') {
       feed.header = publication.header;
       return;
-    } else if (publication.kind === 'lines') {
-      const header = feed.header;
-      feed.header = null;
-      if (header === null) {
-        // Lines whose header this connection did not get: their positions are unknown here, history has them.
-        if (feed.live) void this.recover(feed);
-        return;
-      }
-      // Nothing past what was delivered (this process's own appends, delivered from the reply): it would all be skipped.
-      if (header.first + header.count - 1 <= feed.delivered) return;
-      entries = entriesOfBatch(feed.userId, header.first, payload);
-    } else {
-      if (batchEndsBy(payload, feed.delivered)) return;
-      entries = parsePublication(feed.userId, payload);
     }
+    if (publication.kind === 'earlier') {
+      const text = payload.toString();
+      if (!batchEndsBy(text, feed.delivered)) this.receive(feed, parsePublication(feed.userId, text));
+      return;
+    }
+    const header = feed.header;
+    feed.header = null;
+    if (header === null) {
+      // Lines whose header this connection did not get: their positions are unknown here, history has them.
+      if (feed.live) void this.recover(feed);
+      return;
+    }
+    // Nothing past what was delivered (this process's own appends, delivered from the reply): it would all be skipped.
+    if (header.first + header.count - 1 <= feed.delivered) return;
+    const entries = entriesOfBatchBytes(feed.userId, header.first, typeof payload === 'string' ? Buffer.from(payload) : payload);
+    this.receive(feed, entries);
+    // Delivered: their bytes are no longer handed out (StreamEntry.jsonUtf8); one held for later is delivered as its text.
+    for (const entry of entries) entry.release();
+  }
+
+  /** Delivers a publication's entries that come next, holds those after a gap (and recovers it). */
+  private receive(feed: UserFeed, entries: readonly StreamEntry[]): void {
     for (const entry of entries) {
       if (!feed.live || feed.recovering) {
         this.hold(feed, entry);

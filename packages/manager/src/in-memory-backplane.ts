@@ -3,6 +3,7 @@ import {
   type AppendFailures,
   type Backplane,
   BackplaneClosedError,
+  JsonUtf8Writer,
   REPLAY_WINDOW_DEFAULTS,
   type BackplaneStatus,
   type EnvelopeWriter,
@@ -20,7 +21,6 @@ import {
   userEnvelope,
   withAppendFailure,
 } from '@agentwirejs/protocols';
-import { JsonUtf8Writer } from './json-utf8';
 import { ReplayRing } from './replay-ring';
 
 export interface InMemoryBackplaneOptions {

@@ -37,23 +37,6 @@ export function userEnvelopeParts(message: OutboundMessage, userId: UserId, ts: 
   return { head: userEnvelopeHead(message), tail: userEnvelopeTail(userId, ts, body) };
 }
 
-/** Where the seq goes in what serializeEnvelope writes with seq 0: after the first `,"seq":` (a JSON string escapes its quotes, so the type cannot hold one). */
-const SEQ_KEY = ',"seq":';
-
-/**
- * The envelope of a message for one user, split around its seq (as userEnvelopeParts), from one
- * JSON.stringify: for a message only this user gets, where userEnvelopeParts' pieces (kept so
- * that many recipients share the payload's text) would be joined by concatenation and copied
- * again when flattened. Both pieces are slices of one flat text.
- */
-export function splitUserEnvelope(message: OutboundMessage, userId: UserId, ts: string): EnvelopeParts {
-  // Without a type (only a caller outside the types can leave it out) the text would not start with it and the cut would land elsewhere.
-  if (typeof message.type !== 'string') throw new TypeError(`an envelope needs a string type, got ${typeof message.type}`);
-  const text = serializeEnvelope(message, 0, userId, ts);
-  const cut = text.indexOf(SEQ_KEY) + SEQ_KEY.length;
-  return { head: text.slice(0, cut), tail: text.slice(cut + 1) };
-}
-
 /**
  * What follows an envelope's per-recipient header (seq, ts, user_id or room), serialized once:
  * `,"thread_id":…,"run_id":…,"payload":…}`. A room message hands it to both writers, so its

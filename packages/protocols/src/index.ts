@@ -112,8 +112,9 @@ export type {
   RoomStreamListener,
   Unsubscribe,
 } from './backplane';
-export { envelopeWriter, roomEnvelopeWriter, messageBody, serializeEnvelope, userEnvelope, JsonCharCode, envelopeType, decodeEnvelope, userEnvelopeParts, splitUserEnvelope, roomEnvelopeParts, type EnvelopeParts } from './envelope';
+export { envelopeWriter, roomEnvelopeWriter, messageBody, serializeEnvelope, userEnvelope, JsonCharCode, envelopeType, decodeEnvelope, userEnvelopeParts, roomEnvelopeParts, type EnvelopeParts } from './envelope';
 export type { EnvelopeWriter, RoomEnvelopeWriter, DecodedEnvelope } from './envelope';
+export { JsonUtf8Writer, decimalDigitCount, writeDecimalDigits } from './json-utf8';
 export type {
   AgentRunner,
   AgentRunRequest,

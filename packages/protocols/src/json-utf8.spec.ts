@@ -1,5 +1,5 @@
 import { allocatedBytesEach } from '@agentwirejs/types/testing';
-import { JsonUtf8Writer } from './json-utf8';
+import { JsonUtf8Writer, decimalDigitCount, writeDecimalDigits } from './json-utf8';
 
 /** Expects the writer's bytes to be exactly those of JSON.stringify's text. */
 function expectSameAsStringify(writer: JsonUtf8Writer, value: unknown): void {
@@ -172,5 +172,17 @@ describe('JsonUtf8Writer writes the bytes of JSON.stringify', () => {
     const envelope = CASES.find(([name]) => name === 'an AG-UI envelope')?.[1];
     // measured about 116 bytes (the view of its slab); JSON.stringify and Buffer.from: about 1,830
     expect(await allocatedBytesEach(50_000, () => writer.encode(envelope))).toBeLessThan(400);
+  });
+});
+
+describe('decimalDigitCount and writeDecimalDigits', () => {
+  it('write a whole number as its text does, where it is told, and say where it ends', () => {
+    for (const value of [0, 7, 9, 10, 99, 100, 1_796_573_351_278, Number.MAX_SAFE_INTEGER]) {
+      const text = String(value);
+      expect(decimalDigitCount(value)).toBe(text.length);
+      const bytes = Buffer.alloc(text.length + 2, '.');
+      expect(writeDecimalDigits(bytes, 1, value)).toBe(text.length + 1);
+      expect(bytes.toString('latin1')).toBe(`.${text}.`);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { isBoxedPrimitive } from 'node:util/types';
-import { JsonCharCode } from '@agentwirejs/protocols';
+import { JsonCharCode } from './envelope';
 
 /** Strings up to this long are checked and copied a character at a time: cheaper than a call into Buffer's native write. */
 const SHORT_STRING = 64;
@@ -175,16 +175,8 @@ export class JsonUtf8Writer {
 
   /** A whole number from 0 to 2^53 - 1, written without making its text. */
   private digits(value: number): void {
-    let count = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) count += 1;
-    this.reserve(count);
-    let rest = value;
-    for (let at = this.at + count - 1; at >= this.at; at -= 1) {
-      const digit = rest % 10;
-      this.slab[at] = DIGIT_0 + digit;
-      rest = (rest - digit) / 10;
-    }
-    this.at += count;
+    this.reserve(decimalDigitCount(value));
+    this.at = writeDecimalDigits(this.slab, this.at, value);
   }
 
   private string(value: string): void {
@@ -272,6 +264,25 @@ export class JsonUtf8Writer {
     this.start = 0;
     this.slab = slab;
   }
+}
+
+/** How many decimal digits a whole number from 0 to 2^53 - 1 has. */
+export function decimalDigitCount(value: number): number {
+  let count = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) count += 1;
+  return count;
+}
+
+/** Writes a whole number from 0 to 2^53 - 1 at `at` in ASCII, without making its text; returns where it ends. */
+export function writeDecimalDigits(bytes: Uint8Array, at: number, value: number): number {
+  const end = at + decimalDigitCount(value);
+  let rest = value;
+  for (let i = end - 1; i >= at; i -= 1) {
+    const digit = rest % 10;
+    bytes[i] = DIGIT_0 + digit;
+    rest = (rest - digit) / 10;
+  }
+  return end;
 }
 
 /** Strings longer than this are measured before they are written rather than given room for 3 bytes per character. */

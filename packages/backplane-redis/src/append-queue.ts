@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type AppendFailures, type OutboundMessage, type StreamEntry, withAppendFailure } from '@agentwirejs/protocols';
+import { type AppendFailures, type OutboundMessage, type StreamEntry, type Utf8StreamEntry, withAppendFailure } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
-import { type EncodedAppend, type Utf8Entry, encodeBatch, entriesOfBatchBytes } from './entries';
+import { type EncodedAppend, encodeBatch, entriesOfBatchBytes } from './entries';
 import { BackplaneUnavailableError } from './errors';
 
 /** One append waiting for its seq: its envelope's bytes with `null` where the seq goes, and when it was made. */
@@ -361,7 +361,7 @@ function entryAt(batch: StoredBatch, i: number): StreamEntry | null {
 
 /** A stored batch whose entries are made from the bytes sent the first time they are asked for. */
 class SentBatch implements StoredBatch {
-  private made: readonly Utf8Entry[] | null = null;
+  private made: readonly Utf8StreamEntry[] | null = null;
   private released = false;
 
   constructor(

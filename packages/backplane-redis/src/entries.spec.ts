@@ -1,8 +1,7 @@
-import { JsonUtf8Writer, type OutboundMessage, roomEnvelopeParts, userEnvelope } from '@agentwirejs/protocols';
+import { JsonUtf8Writer, type OutboundMessage, type Utf8StreamEntry, roomEnvelopeParts, userEnvelope } from '@agentwirejs/protocols';
 import type { RunId, ThreadId } from '@agentwirejs/types';
 import {
   type RawLogEntry,
-  type Utf8Entry,
   appendOfParts,
   batchEndsBy,
   batchHeader,
@@ -147,7 +146,7 @@ describe("a user's own batch, written and read as bytes", () => {
     expect(entries.map((entry) => [entry.seq, entry.type, entry.jsonUtf8?.toString('utf8')])).toEqual(
       messages.map((message, i) => [41 + i, message.type, JSON.stringify(userEnvelope(message, 41 + i, user, ts))]),
     );
-    const [first] = entries as [Utf8Entry];
+    const [first] = entries as [Utf8StreamEntry];
     expect(first.message).toEqual(messages[0]);
     expect(first.ts).toBe(ts);
     first.release();

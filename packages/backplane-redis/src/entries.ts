@@ -1,13 +1,12 @@
 import {
-  type DecodedEnvelope,
   EncodedStreamEntry,
   type EnvelopeParts,
   JsonCharCode,
   type OutboundMessage,
   type StreamEntry,
   type StreamGap,
+  Utf8StreamEntry,
   decimalDigitCount,
-  decodeEnvelope,
   messageBody,
   roomEnvelopeParts,
   roomEnvelopeWriter,
@@ -232,11 +231,11 @@ class AppendTimes {
  * The entries of a batch's lines in UTF-8 (encodeBatch's bytes: a publication, or this process's
  * own batch once Redis has given its first seq), the first at seq `first`; none for bytes that
  * are not a batch's. Each envelope gets its seq put back as bytes: no text is made (a `ws`
- * connection is sent the bytes, Utf8Entry), where the text read cost a decoded copy of the
+ * connection is sent the bytes, Utf8StreamEntry), where the text read cost a decoded copy of the
  * batch and a string per entry, encoded again for every connection. A malformed line is
  * skipped, its seq with it.
  */
-export function entriesOfBatchBytes(userId: UserId, first: number, bytes: Buffer): Utf8Entry[] {
+export function entriesOfBatchBytes(userId: UserId, first: number, bytes: Buffer): Utf8StreamEntry[] {
   return bytes[0] === LINES_MARK.charCodeAt(0) && Number.isSafeInteger(first) && first >= 1 ? entriesFromLines(userId, first, bytes, LINES_MARK.length) : [];
 }
 
@@ -317,8 +316,8 @@ class LineReader {
  * hold after its mark (entriesOfBatchBytes), or a batch of the previous release after its
  * `@<first seq>` line. A malformed line is skipped, its seq with it.
  */
-function entriesFromLines(userId: UserId, first: number, bytes: Buffer, start: number): Utf8Entry[] {
-  const entries: Utf8Entry[] = [];
+function entriesFromLines(userId: UserId, first: number, bytes: Buffer, start: number): Utf8StreamEntry[] {
+  const entries: Utf8StreamEntry[] = [];
   const reader = new LineReader(bytes);
   for (let seq = first, from = start; from <= bytes.length; seq += 1) {
     let end = bytes.indexOf(NEWLINE, from);
@@ -331,7 +330,7 @@ function entriesFromLines(userId: UserId, first: number, bytes: Buffer, start: n
 }
 
 /** The entry of one line, bytes[from, end), at `seq`; null when the line is malformed. */
-function lineEntry(reader: LineReader, userId: UserId, seq: number, from: number, end: number): Utf8Entry | null {
+function lineEntry(reader: LineReader, userId: UserId, seq: number, from: number, end: number): Utf8StreamEntry | null {
   if (!reader.readNumber(from, end, false)) return null;
   const appendedAt = reader.value;
   if (!reader.readNumber(reader.end + 1, end, true)) return null;
@@ -356,63 +355,7 @@ function lineEntry(reader: LineReader, userId: UserId, seq: number, from: number
   for (let c = envelope; c < cut; c += 1) frame[at++] = bytes[c] as number;
   at = writeDecimalDigits(frame, at, seq);
   bytes.copy(frame, at, cut, end);
-  return new Utf8Entry(seq, userId, reader.type, appendedAt, frame);
-}
-
-/**
- * An entry known by its envelope's UTF-8 (a batch's line with its seq put back), handed to the
- * listeners with those bytes (jsonUtf8): a `ws` connection is sent them, so on the hot path no
- * text is made. Its text (and ts and message, parsed from it) is made only when something reads
- * it. Once the delivery is over (release) jsonUtf8 is gone, as StreamEntry says; the bytes are
- * kept until the text is made.
- */
-export class Utf8Entry implements StreamEntry {
-  jsonUtf8: Buffer | undefined;
-  private bytes: Buffer | null;
-  private text: string | null = null;
-  private decoded: DecodedEnvelope | null = null;
-
-  constructor(
-    readonly seq: number,
-    readonly userId: UserId,
-    readonly type: string,
-    readonly appendedAt: number,
-    bytes: Buffer,
-  ) {
-    this.bytes = bytes;
-    this.jsonUtf8 = bytes;
-  }
-
-  get json(): string {
-    if (this.text === null) {
-      this.text = (this.bytes as Buffer).toString('utf8');
-      if (this.jsonUtf8 === undefined) this.bytes = null;
-    }
-    return this.text;
-  }
-
-  get ts(): string {
-    return this.decode().ts;
-  }
-
-  get message(): OutboundMessage {
-    return this.decode().message;
-  }
-
-  /** The delivery is over: the bytes are no longer handed out, and no longer kept once the text exists. */
-  release(): void {
-    this.jsonUtf8 = undefined;
-    if (this.text !== null) this.bytes = null;
-  }
-
-  /** A plain object with every field, so an entry prints and compares like one built by hand. */
-  toJSON(): Omit<StreamEntry, 'gap'> {
-    return { seq: this.seq, userId: this.userId, type: this.type, ts: this.ts, message: this.message, json: this.json, appendedAt: this.appendedAt };
-  }
-
-  private decode(): DecodedEnvelope {
-    return (this.decoded ??= decodeEnvelope(this.json));
-  }
+  return new Utf8StreamEntry(seq, userId, reader.type, appendedAt, frame);
 }
 
 /**
@@ -433,7 +376,7 @@ function entriesFromBatch(userId: UserId, text: string): StreamEntry[] {
   return released(entriesFromLines(userId, first, bytes, bytes.indexOf(NEWLINE) + 1));
 }
 
-function released(entries: Utf8Entry[]): Utf8Entry[] {
+function released(entries: Utf8StreamEntry[]): Utf8StreamEntry[] {
   for (const entry of entries) entry.release();
   return entries;
 }

@@ -293,6 +293,8 @@ describe('RedisBackplane across processes', () => {
       expect(failures?.[1]).toBeInstanceOf(TypeError);
     }
     await eventually(() => seen.entries.length === 3, 'the three notes');
+    // Nothing of the refused messages was stored: the stream holds the three notes alone.
+    expect((await backplane.readStream(ada, 0)).entries.map((entry) => entry.seq)).toEqual([1, 2, 3]);
     expect(seen.entries.map((entry) => [entry.seq, entry.json])).toEqual(seen.entries.map((entry) => [entry.seq, expect.stringContaining(`"seq":${entry.seq},`)]));
   });
 

@@ -15,6 +15,7 @@ import {
   type StreamPosition,
   type StreamRead,
   type Unsubscribe,
+  Utf8StreamEntry,
   envelopeWriter,
   messageBody,
   roomEnvelopeWriter,
@@ -69,42 +70,31 @@ function addListener<L>(stream: { listeners: readonly L[] }, listener: L): () =>
 
 /**
  * An entry appended here, handed to the stream's listeners with its envelope's UTF-8 bytes
- * (jsonUtf8). A user's own envelope is written as bytes (JsonUtf8Writer) and its text, `json`, is
- * decoded from them only when something reads it: a `ws` connection is sent the bytes, so on the
- * hot path no text is made at all (it was the envelope's length again in garbage per event).
- * Once the delivery is over (release) jsonUtf8 is gone, as StreamEntry says, and the bytes are
- * kept only while the text has not been made; a listener that holds an entry reads its text
- * during the delivery (a connection replaying does), so what it holds is the text, not bytes
- * that may be a slice of a larger pool.
+ * (Utf8StreamEntry). A user's own envelope is written as bytes (JsonUtf8Writer) and its text,
+ * `json`, is decoded from them only when something reads it: a `ws` connection is sent the bytes,
+ * so on the hot path no text is made at all (it was the envelope's length again in garbage per
+ * event). Its message and ts are the ones appended, never parsed back.
  */
-class AppendedEntry implements StreamEntry {
-  jsonUtf8: Buffer | undefined;
-  private text: string | null;
-  private bytes: Buffer | null;
-
+class AppendedEntry extends Utf8StreamEntry {
   constructor(
-    readonly seq: number,
-    readonly userId: UserId,
-    readonly type: string,
-    readonly ts: string,
-    readonly message: OutboundMessage,
-    readonly appendedAt: number,
+    seq: number,
+    userId: UserId,
+    type: string,
+    private readonly appendedTs: string,
+    private readonly appended: OutboundMessage,
+    appendedAt: number,
     text: string | null,
     bytes: Buffer,
   ) {
-    this.text = text;
-    this.bytes = bytes;
-    this.jsonUtf8 = bytes;
+    super(seq, userId, type, appendedAt, bytes, text);
   }
 
-  get json(): string {
-    return (this.text ??= (this.bytes as Buffer).toString('utf8'));
+  override get ts(): string {
+    return this.appendedTs;
   }
 
-  /** The delivery is over: the bytes are no longer handed out, and no longer kept once the text exists. */
-  release(): void {
-    this.jsonUtf8 = undefined;
-    if (this.text !== null) this.bytes = null;
+  override get message(): OutboundMessage {
+    return this.appended;
   }
 }
 

@@ -99,7 +99,7 @@ export {
 export type { ProtocolProblem, ProtocolProblemCode } from './validator';
 export { BackplaneClosedError, REPLAY_WINDOW_DEFAULTS, withAppendFailure } from './backplane';
 export { ProtocolsErrorCode } from './errors';
-export { EncodedStreamEntry } from './stream-entry';
+export { EncodedStreamEntry, Utf8StreamEntry } from './stream-entry';
 export type { StreamEntry, StreamGap } from './stream-entry';
 export type {
   AppendFailures,

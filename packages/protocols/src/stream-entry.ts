@@ -38,23 +38,19 @@ export interface StreamEntry {
 }
 
 /**
- * A stream entry known by its envelope JSON (read back from history or from another process):
- * delivery needs only seq, json and type, so `message` and `ts` are parsed from the JSON only
- * when something asks for them; `type` is read from the envelope's start.
+ * What an entry known by its envelope has in common: `message` and `ts` are parsed from the
+ * envelope's JSON only when something asks for them (delivery needs only seq, json and type).
  */
-export class EncodedStreamEntry implements StreamEntry {
-  readonly type: string;
+abstract class EnvelopeEntry implements StreamEntry {
+  abstract readonly type: string;
+  abstract readonly json: string;
   private decoded: DecodedEnvelope | null = null;
 
-  /** Throws SyntaxError when `json` is not an envelope (its type is read here, so bad data fails where it is read). */
   constructor(
     readonly seq: number,
     readonly userId: UserId,
-    readonly json: string,
     readonly appendedAt: number,
-  ) {
-    this.type = envelopeType(json);
-  }
+  ) {}
 
   get ts(): string {
     return this.decode().ts;
@@ -71,5 +67,68 @@ export class EncodedStreamEntry implements StreamEntry {
 
   private decode(): DecodedEnvelope {
     return (this.decoded ??= decodeEnvelope(this.json));
+  }
+}
+
+/**
+ * A stream entry known by its envelope JSON (read back from history or from another process);
+ * `type` is read from the envelope's start.
+ */
+export class EncodedStreamEntry extends EnvelopeEntry {
+  readonly type: string;
+
+  /** Throws SyntaxError when `json` is not an envelope (its type is read here, so bad data fails where it is read). */
+  constructor(
+    seq: number,
+    userId: UserId,
+    readonly json: string,
+    appendedAt: number,
+  ) {
+    super(seq, userId, appendedAt);
+    this.type = envelopeType(json);
+  }
+}
+
+/**
+ * A stream entry known by its envelope's UTF-8, handed to the listeners with those bytes
+ * (jsonUtf8): a `ws` connection is sent them, so on the hot path no text is made. Its text is
+ * decoded only when something reads it, unless the backplane made it anyway (`text`). Once the
+ * delivery is over (release) jsonUtf8 is gone, as StreamEntry says, and the bytes are kept only
+ * while the text has not been made: a listener that holds an entry reads its text during the
+ * delivery (a connection replaying does), so what it holds is the text, not bytes that may be a
+ * slice of a larger pool. Both backplanes' own entries are these (the in-memory one knows their
+ * message and ts as well).
+ */
+export class Utf8StreamEntry extends EnvelopeEntry {
+  jsonUtf8: Buffer | undefined;
+  private bytes: Buffer | null;
+  private text: string | null;
+
+  constructor(
+    seq: number,
+    userId: UserId,
+    readonly type: string,
+    appendedAt: number,
+    bytes: Buffer,
+    text: string | null = null,
+  ) {
+    super(seq, userId, appendedAt);
+    this.bytes = bytes;
+    this.jsonUtf8 = bytes;
+    this.text = text;
+  }
+
+  get json(): string {
+    if (this.text === null) {
+      this.text = (this.bytes as Buffer).toString('utf8');
+      if (this.jsonUtf8 === undefined) this.bytes = null;
+    }
+    return this.text;
+  }
+
+  /** The delivery is over: the bytes are no longer handed out, and no longer kept once the text exists. */
+  release(): void {
+    this.jsonUtf8 = undefined;
+    if (this.text !== null) this.bytes = null;
   }
 }

@@ -1,4 +1,5 @@
-import { EventType } from '@agentwirejs/protocols';
+import { type AgentEvent, type AppendFailures, EventType } from '@agentwirejs/protocols';
+import { usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness, flush, scriptedAgent, sleep, until } from './harness.test-helpers';
 
 /**
@@ -136,6 +137,41 @@ describe('a sink that takes batches', () => {
     call.finish('done');
     expect((await outcome).state).toBe('completed');
     expect(sink.types(runId)).toEqual([EventType.RUN_STARTED, EventType.TEXT_MESSAGE_START, EventType.TEXT_MESSAGE_CONTENT, EventType.TEXT_MESSAGE_END, EventType.RUN_FINISHED]);
+  });
+
+  it('keeps only the types of a batch out at the sink, not its events: the sink decides how long they live', async () => {
+    // Over Redis a batch is out for a round trip; events kept until then outlived young collections with their payloads.
+    const taken: WeakRef<AgentEvent>[] = [];
+    const held: (() => void)[] = [];
+    h = createHarness({
+      maxEventsInFlight: 8,
+      sink: {
+        emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')),
+        emitAgentEvents: (_userId, events): Promise<AppendFailures> => {
+          if (events[0]?.type === EventType.RUN_STARTED) return Promise.resolve(null);
+          for (const event of events) taken.push(new WeakRef(event));
+          return new Promise<AppendFailures>((resolve) => held.push(() => resolve(null)));
+        },
+      },
+    });
+    const agent = new ControlledAgent();
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    await flush();
+    const call = agent.call(runId);
+    void call.request.reporter.thinking('a long thought '.repeat(1_000));
+    await until(() => taken.length === 1);
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef's target is kept until the job that made it has ended
+    usedHeapAfterFullCollections();
+    const batchesOut = held.length;
+    const alive = taken.map((ref) => ref.deref() !== undefined);
+    for (const release of held.splice(0)) release();
+    call.finish('done');
+    await until(() => held.length === 1); // RUN_FINISHED's batch
+    for (const release of held.splice(0)) release();
+    expect((await outcome).state).toBe('completed');
+    expect(batchesOut).toBe(1); // the collections ran while the chunk's batch was out
+    expect(alive).toEqual([false]);
+    expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ eventCount: 3, emitFailures: 0 });
   });
 
   it('uses a sink whose emitAgentEvents is not a function one event at a time', async () => {

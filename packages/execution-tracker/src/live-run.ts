@@ -173,9 +173,14 @@ export class LiveRun {
   nextOfUser: LiveRun | null = null;
   /**
    * The batch at the sink (a batching sink is handed one batch of a run at a time), and what
-   * settles it: made at the run's first batch, not for every batch (RunEngine.deliverBatch).
+   * settles it, made at the run's first batch (RunEngine.deliverBatch). Of the batch, only what
+   * settling it needs is kept (RUN_STARTED, a failure's log line): its size, its first event's
+   * type, and the others' types when it holds more than one (a batch of one, most of a short
+   * run's, makes no list). Not the events: the sink decides how long they live.
    */
-  batchOut: readonly AgentEvent[] | null = null;
+  batchSize = 0;
+  batchFirstType: AgentEvent['type'] | null = null;
+  batchTypes: readonly AgentEvent['type'][] | null = null;
   batchHandlers: BatchHandlers | null = null;
 
   constructor(

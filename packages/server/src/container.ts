@@ -90,13 +90,13 @@ export const RUN_EVENTS_IN_FLIGHT = 32;
 
 /**
  * Events of one run waiting behind those in flight at which its agent's reporter calls start to
- * wait (the tracker's eventHighWater, 64 on its own). With 32 in flight, 16 more keep every
- * round trip full, and less of each run waits on the heap: over Redis, where events wait for
- * their round trips, the producing gateway spent about 7% less CPU per event (12.5–15.7 µs
- * against 13.4–16.7, two alternating runs of four repetitions each; the young collections copy
- * what waits).
+ * wait (the tracker's eventHighWater, 64 on its own). What waits while a batch is out is the
+ * next batch, so this bounds a batch over Redis: at 16, batches held about 15 events (the Redis
+ * benchmark, 200 burst runs); at 32, as many as go in flight, the gateway that reads the
+ * batches and Redis each spent about a fifth less CPU per event (see the bench README, issue 19,
+ * 2026-12-06). Less than 64: what waits is on the heap, and the young collections copy it.
  */
-export const RUN_EVENT_HIGH_WATER = 16;
+export const RUN_EVENT_HIGH_WATER = 32;
 
 /** What createAgentwireServer takes (README of @agentwirejs/server: every option, its default). */
 export interface AgentwireServerOptions {

@@ -91,10 +91,10 @@ export const RUN_EVENTS_IN_FLIGHT = 32;
 /**
  * Events of one run waiting behind those in flight at which its agent's reporter calls start to
  * wait (the tracker's eventHighWater, 64 on its own). What waits while a batch is out is the
- * next batch, so this bounds a batch over Redis: at 16, batches held about 15 events (the Redis
- * benchmark, 200 burst runs); at 32, as many as go in flight, the gateway that reads the
- * batches and Redis each spent about a fifth less CPU per event (see the bench README, issue 19,
- * 2026-12-06). Less than 64: what waits is on the heap, and the young collections copy it.
+ * next batch, so this bounds a batch over Redis: at 16, batches held 15.1 events on average (the
+ * Redis benchmark, 200 burst runs); at 32, as many as go in flight, 28.9, and the gateway that
+ * reads the batches and Redis each spent about a fifth less CPU per event (see the bench README,
+ * issue 19, 2026-12-06). Less than 64: what waits is on the heap, and the young collections copy it.
  */
 export const RUN_EVENT_HIGH_WATER = 32;
 

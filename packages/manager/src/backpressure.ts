@@ -2,6 +2,7 @@ import type { ConnectionTransport, StreamEntry } from '@agentwirejs/protocols';
 import { WebSocket } from 'ws';
 import { CompactedDelta, type Fold, foldOf } from './compaction';
 import { type FrameRenderer, withFirstSeq } from './render';
+import { type SharedTextFrame, writeSharedFrame } from './shared-frame';
 
 /** Limits of the slow-consumer policy (from WebSocketManagerOptions). */
 export interface BackpressurePolicy {
@@ -192,6 +193,9 @@ function storedText(source: FrameSource | null): string {
  * an Overflow: the caller closes the connection with 1013. Memory per slow connection is
  * therefore bounded by the queue's bounds plus what the socket itself holds (at most
  * highWaterBytes and one frame). Writing to a socket that keeps up costs nothing more than send.
+ * `shared`, when given, is `frame` as a whole WebSocket frame made once for every connection
+ * it goes to (a room entry): written as it is to a `ws` socket that keeps up, where it can be
+ * (writeSharedFrame), else the frame is sent as without it.
  */
 export function writeFrame(
   target: BackpressureTarget,
@@ -200,6 +204,7 @@ export function writeFrame(
   source: FrameSource | null,
   policy: BackpressurePolicy,
   utf8: Uint8Array | null = null,
+  shared: SharedTextFrame | null = null,
 ): WriteOutcome {
   let queue = target.queue;
   if (queue === null) {
@@ -207,8 +212,14 @@ export function writeFrame(
       const transport = target.transport;
       // Only a `ws` socket takes bytes as a text frame; any other transport is sent strings, as
       // ConnectionTransport says (asked per frame rather than kept on every idle connection).
-      if (utf8 !== null && transport instanceof WebSocket) transport.send(utf8, TEXT_FRAME);
-      else transport.send(frame ?? storedText(source));
+      if (transport instanceof WebSocket) {
+        if (shared !== null && writeSharedFrame(transport, shared)) return WriteOutcome.Sent;
+        if (utf8 !== null) {
+          transport.send(utf8, TEXT_FRAME);
+          return WriteOutcome.Sent;
+        }
+      }
+      transport.send(frame ?? storedText(source));
       return WriteOutcome.Sent;
     }
     queue = target.queue = new SendQueue();

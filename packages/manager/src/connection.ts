@@ -3,6 +3,7 @@ import type { ConnectionTransport, OutboundMessage, StreamEntry, Unsubscribe, Wi
 import { type ConnectionInfo, ConnectionState, IllegalStateTransitionError, type UserId, canTransition } from '@agentwirejs/types';
 import { type BackpressurePolicy, type FrameSource, type SendQueue, WriteOutcome, drainQueue, writeFrame } from './backpressure';
 import type { ReplayMeter } from './replay-budget';
+import type { SharedTextFrame } from './shared-frame';
 import type { ConnectionRooms } from './rooms';
 import type { FrameRenderer } from './render';
 import type { DeliveryCounters } from './stats';
@@ -218,8 +219,9 @@ export class ManagedConnection implements ReplayMeter {
    * frame (seq set) moves lastSeq unless it overflowed. SKIPPED while greeting or once detached.
    * `utf8`, when given, is `json` as UTF-8 (StreamEntry.jsonUtf8), written as it is to a `ws` socket;
    * `json` null: the frame is the stream entry `source` as stored, its text read only if needed (writeFrame).
+   * `shared`: `json` as one WebSocket frame made once for every connection it goes to (a room entry).
    */
-  send(json: string | null, seq: number | null, source: FrameSource | null, now: number, utf8: Uint8Array | null = null): Written {
+  send(json: string | null, seq: number | null, source: FrameSource | null, now: number, utf8: Uint8Array | null = null, shared: SharedTextFrame | null = null): Written {
     // Nothing before connection_established (greet() moves on first); nothing once detached.
     if (this.current === ConnectionPhase.Greeting || this.closed || this.transport.readyState !== OPEN) return SKIPPED;
     const host = this.host;
@@ -228,7 +230,7 @@ export class ManagedConnection implements ReplayMeter {
       if (this.queue !== null) this.drain();
       host.writes.join(this.transport, host.policy.highWaterBytes);
       const droppedBefore = this.queue === null ? 0 : this.queue.dropped;
-      const outcome = writeFrame(this, json, seq, source, host.policy, utf8);
+      const outcome = writeFrame(this, json, seq, source, host.policy, utf8, shared);
       if (seq !== null && outcome !== WriteOutcome.Overflow) this.lastSeq = seq;
       if (outcome === WriteOutcome.Sent) {
         host.counters.messagesSent += 1;

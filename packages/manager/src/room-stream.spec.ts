@@ -54,6 +54,57 @@ describe("a room's own stream (joinRoom with stream 'room')", () => {
     expect(outsider.client.messages).toHaveLength(1); // only its connection_established
   });
 
+  it("makes a message's frame once for several members: no member's ws.send is called for it, and a lone member is sent it by ws.send", async () => {
+    const members = [await rig.connect(rig.unified, 'ola'), await rig.connect(rig.unified, 'pia'), await rig.connect(rig.unified, 'quy', V2)];
+    for (const member of members) await rig.unified.joinRoom(member.connectionId, 'deck', { stream: 'room' });
+    const sends = members.map((member) => jest.spyOn(member.socket, 'send'));
+    for (let i = 1; i <= 5; i += 1) await rig.unified.broadcastToRoom('deck', note({ i, text: 'ünïcode — ✓' }));
+    const received = await Promise.all(members.map((member) => waitForRoom(member, 'deck', 5)));
+    for (const frames of received) {
+      expect(frames.map((frame) => [frame.room_seq, frame.payload['i'], frame.payload['text']])).toEqual(numbered(1, 5).map((i) => [i, i, 'ünïcode — ✓']));
+      expect(JSON.stringify(frames)).toBe(JSON.stringify(received[0]));
+    }
+    for (const send of sends) expect(send).not.toHaveBeenCalled();
+    for (const member of members) expect(member.client.binaryFrames).toBe(0);
+    const [lone] = members;
+    if (lone === undefined) throw new Error('no member');
+    for (const member of members.slice(1)) await rig.unified.leaveRoom(member.connectionId, 'deck');
+    await rig.unified.broadcastToRoom('deck', note({ i: 6 }));
+    expect((await waitForRoom(lone, 'deck', 6)).map((frame) => frame.room_seq)).toEqual(numbered(1, 6));
+    expect(sends[0]).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps every member in room order while one member is backed up: the others get the shared frame, its frames wait in its queue', async () => {
+    const tight = await startRig({ maxConnectionsPerUser: 4, sendHighWaterBytes: 16 * 1024, sendQueueMax: 10_000, sendQueueMaxBytes: 256 * 1024 * 1024 });
+    try {
+      const [slow, ...keepUp] = [await tight.connect(tight.unified, 'rae'), await tight.connect(tight.unified, 'sol'), await tight.connect(tight.unified, 'rae')];
+      if (slow === undefined) throw new Error('no member');
+      for (const member of [slow, ...keepUp]) await tight.unified.joinRoom(member.connectionId, 'burst', { stream: 'room' });
+      slow.client.pauseReading(true);
+      const body = 'b'.repeat(16 * 1024);
+      let published = 0;
+      // Until the slow member's socket is past its high-water mark and frames wait in its queue (bounded).
+      while (tight.unified.getStats().queuedFrames === 0) {
+        if (published >= 5000) throw new Error('the paused member never backed up');
+        published += 1;
+        await tight.unified.broadcastToRoom('burst', note({ i: published, body }));
+      }
+      for (let extra = 0; extra < 20; extra += 1) {
+        published += 1;
+        await tight.unified.broadcastToRoom('burst', note({ i: published, body }));
+      }
+      const expected = numbered(1, published).map((i) => [i, i]);
+      for (const member of keepUp) expect((await waitForRoom(member, 'burst', published)).map((frame) => [frame.room_seq, frame.payload['i']])).toEqual(expected);
+      slow.client.pauseReading(false);
+      const frames = await waitForCount(() => roomFrames(slow, 'burst'), published, 10_000, 'frames of burst');
+      expect(frames.map((frame) => [frame.room_seq, frame.payload['i']])).toEqual(expected);
+      expect(frames.every((frame) => frame.payload['body'] === body)).toBe(true);
+      expect(tight.unified.getStats()).toMatchObject({ slowConsumerCloses: 0, queuedFrames: 0 });
+    } finally {
+      await tight.dispose();
+    }
+  });
+
   it("greets the join with room_joined (the room's position and epoch) and starts the live stream after it", async () => {
     const early = await rig.connect(rig.unified, 'dee');
     await rig.unified.joinRoom(early.connectionId, 'retro', { stream: 'room' });

@@ -4,6 +4,7 @@ import { ConnectionPhase, FAILED, type ManagedConnection, SUBSCRIBED, type Subsc
 import { WriteOutcome } from './backpressure';
 import { InvalidManagerArgumentError } from './errors';
 import { checkResumePosition } from './replay';
+import { SharedTextFrame } from './shared-frame';
 
 /** Longest room name accepted. */
 export const MAX_ROOM_NAME_LENGTH = 256;
@@ -230,11 +231,16 @@ export class RoomMemberships {
     return slot;
   }
 
-  /** The backplane listener of one room: the same frame to every joined connection, in room order. */
+  /**
+   * The backplane listener of one room: the same frame to every joined connection, in room
+   * order. For more than one member the whole WebSocket frame is made once and written to each
+   * socket (SharedTextFrame); for one, `ws.send` writes it with no copy more.
+   */
   private deliver(slot: RoomSlot, entry: RoomStreamEntry): void {
     const joins = slot.joins;
     const json = entry.json;
     const utf8 = entry.jsonUtf8 ?? null; // the same bytes to every member
+    const shared = joins.length > 1 ? new SharedTextFrame(json, utf8) : null;
     const seq = entry.seq;
     let broken: [ManagedConnection, Written][] | null = null;
     for (let i = 0; i < joins.length; i += 1) {
@@ -251,7 +257,7 @@ export class RoomMemberships {
       if (seq <= join.lastSeq) continue;
       join.lastSeq = seq;
       const connection = join.connection;
-      const outcome = connection.send(json, null, null, entry.appendedAt, utf8);
+      const outcome = connection.send(json, null, null, entry.appendedAt, utf8, shared);
       if (outcome === WriteOutcome.Overflow || outcome === FAILED) (broken ??= []).push([connection, outcome]);
     }
     if (broken !== null) for (const [connection, outcome] of broken) this.delivery.failed(connection, outcome);

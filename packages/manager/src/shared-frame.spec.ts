@@ -38,61 +38,67 @@ async function connectPairs(count: number, serverOptions: { perMessageDeflate: b
 
 const texts = (received: readonly Received[]): string[] => received.map((message) => message.text);
 
+type Pair = Awaited<ReturnType<typeof connectPairs>>['pairs'][number];
+
+/** Runs `body` with `count` connected pairs, then closes them and the server whatever it did. */
+async function withPairs(count: number, serverOptions: { perMessageDeflate: boolean }, body: (pairs: readonly Pair[]) => Promise<void>): Promise<void> {
+  const rig = await connectPairs(count, serverOptions);
+  try {
+    await body(rig.pairs);
+  } finally {
+    await rig.close();
+  }
+}
+
+/** Runs `body` with one connected pair (see withPairs). */
+function withOnePair(serverOptions: { perMessageDeflate: boolean }, body: (pair: Pair) => Promise<void>): Promise<void> {
+  return withPairs(1, serverOptions, async ([pair]) => {
+    if (pair === undefined) throw new Error('no connection');
+    await body(pair);
+  });
+}
+
 describe('SharedTextFrame and writeSharedFrame', () => {
   it('make one text frame that every client reads as the message, at each length form of the header (7-bit, 16-bit, 64-bit) and with multi-byte characters', async () => {
-    const rig = await connectPairs(3, { perMessageDeflate: false });
-    try {
+    await withPairs(3, { perMessageDeflate: false }, async (pairs) => {
       // Lengths at each edge of the three header forms, counted in bytes ("é" and "—" are 2 and 3).
       const messages = ['', 'x'.repeat(125), `${'é'.repeat(62)}x`, 'x'.repeat(126), 'x'.repeat(65535), 'x'.repeat(65536), `{"a":"—${'y'.repeat(70000)}"}`];
       for (const [index, text] of messages.entries()) {
         // Half given as the text only, half with its UTF-8 bytes (a stream entry's jsonUtf8).
         const frame = new SharedTextFrame(text, index % 2 === 0 ? null : Buffer.from(text, 'utf8'));
-        for (const { server } of rig.pairs) expect(writeSharedFrame(server, frame)).toBe(true);
+        for (const { server } of pairs) expect(writeSharedFrame(server, frame)).toBe(true);
       }
-      for (const { received } of rig.pairs) {
+      for (const { received } of pairs) {
         await waitForCount(() => received, messages.length, 5000, 'messages');
         expect(texts(received)).toEqual(messages);
         expect(received.every((message) => !message.binary)).toBe(true);
       }
-    } finally {
-      await rig.close();
-    }
+    });
   });
 
   it('builds the frame once: every socket is written the same buffer, and ws.send is not called', async () => {
-    const rig = await connectPairs(3, { perMessageDeflate: false });
-    try {
+    await withPairs(3, { perMessageDeflate: false }, async (pairs) => {
       const frame = new SharedTextFrame('{"type":"standup","room_seq":1}', null);
       const built = frame.frame();
-      const sends = rig.pairs.map(({ server }) => jest.spyOn(server, 'send'));
-      for (const { server } of rig.pairs) expect(writeSharedFrame(server, frame)).toBe(true);
+      const sends = pairs.map(({ server }) => jest.spyOn(server, 'send'));
+      for (const { server } of pairs) expect(writeSharedFrame(server, frame)).toBe(true);
       expect(frame.frame()).toBe(built);
       for (const send of sends) expect(send).not.toHaveBeenCalled();
-      for (const { received } of rig.pairs) expect(texts(await waitForCount(() => received, 1, 5000, 'messages'))).toEqual(['{"type":"standup","room_seq":1}']);
-    } finally {
-      await rig.close();
-    }
+      for (const { received } of pairs) expect(texts(await waitForCount(() => received, 1, 5000, 'messages'))).toEqual(['{"type":"standup","room_seq":1}']);
+    });
   });
 
   it('writes nothing where permessage-deflate was negotiated (ws may compress the message), so the caller sends it', async () => {
-    const rig = await connectPairs(1, { perMessageDeflate: true });
-    try {
-      const [pair] = rig.pairs;
-      if (pair === undefined) throw new Error('no connection');
+    await withOnePair({ perMessageDeflate: true }, async (pair) => {
       expect(pair.server.extensions).toContain('permessage-deflate');
       expect(writeSharedFrame(pair.server, new SharedTextFrame('{"compressed":true}', null))).toBe(false);
       pair.server.send('{"sent":"by ws"}');
       expect(texts(await waitForCount(() => pair.received, 1, 5000, 'messages'))).toEqual(['{"sent":"by ws"}']);
-    } finally {
-      await rig.close();
-    }
+    });
   });
 
   it("writes nothing while ws's sender holds a message (a Blob being read), so nothing overtakes it", async () => {
-    const rig = await connectPairs(1, { perMessageDeflate: false });
-    try {
-      const [pair] = rig.pairs;
-      if (pair === undefined) throw new Error('no connection');
+    await withOnePair({ perMessageDeflate: false }, async (pair) => {
       pair.server.send(new Blob(['first']));
       expect(writeSharedFrame(pair.server, new SharedTextFrame('second', null))).toBe(false);
       pair.server.send('second');
@@ -104,9 +110,7 @@ describe('SharedTextFrame and writeSharedFrame', () => {
       // Once the sender is idle again, the frame is written.
       expect(writeSharedFrame(pair.server, new SharedTextFrame('third', null))).toBe(true);
       expect(texts(await waitForCount(() => pair.received, 3, 5000, 'messages'))).toEqual(['first', 'second', 'third']);
-    } finally {
-      await rig.close();
-    }
+    });
   });
 
   it('writes nothing to a ws without the internals it reads (another version), so only the shortcut is lost', () => {

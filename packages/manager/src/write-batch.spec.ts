@@ -22,6 +22,7 @@ describe('frames written to a connection in one turn of the event loop leave in 
   let rig: Rig;
   let ada: RigConnection;
   afterEach(async () => {
+    jest.restoreAllMocks();
     await rig.dispose();
   });
 
@@ -49,6 +50,8 @@ describe('frames written to a connection in one turn of the event loop leave in 
     const bob = await rig.connect(rig.unified, 'bob');
     const sockets = [ada, secondTab, bob].map((connection) => netSocketOf(connection.socket));
     const writes = sockets.map(countWrites);
+    // the batch never grows old here (its age is the next spec's), however slow this machine is
+    jest.spyOn(performance, 'now').mockReturnValue(1_000);
     await Promise.all([rig.unified.sendToUser('ada' as UserId, note({ n: 1 })), rig.unified.sendToUser('bob' as UserId, note({ n: 1 })), rig.unified.sendToUser('ada' as UserId, note({ n: 2 }))]);
     expect(sockets.map((socket) => socket.writableCorked)).toEqual([1, 1, 1]);
     await endOfTurn();
@@ -57,6 +60,37 @@ describe('frames written to a connection in one turn of the event loop leave in 
     expect((await ada.client.waitForStream(2)).map((message) => message.seq)).toEqual([1, 2]);
     expect((await secondTab.client.waitForStream(2)).map((message) => message.seq)).toEqual([1, 2]);
     expect((await bob.client.waitForStream(1)).map((message) => message.payload)).toEqual([{ n: 1 }]);
+  });
+
+  it('a connection joining a batch older than 0.25 ms has every connection of the batch written first, so no frame waits for a whole turn of other connections\' frames', async () => {
+    rig = await startRig();
+    const users = ['ada', 'bob', 'cyd', 'dee'];
+    const connections: RigConnection[] = [];
+    for (const user of users) connections.push(await rig.connect(rig.unified, user));
+    const sockets = connections.map((connection) => netSocketOf(connection.socket));
+    const writes = sockets.map(countWrites);
+    let clock = 1_000;
+    jest.spyOn(performance, 'now').mockImplementation(() => clock);
+    // one turn: ada twice, bob, then the clock passes the batch's age, then cyd (which writes ada's and bob's batch), dee, ada again
+    const sends = [rig.unified.sendToUser('ada' as UserId, note({ n: 1 })), rig.unified.sendToUser('ada' as UserId, note({ n: 2 })), rig.unified.sendToUser('bob' as UserId, note({ n: 1 }))];
+    clock += 0.2; // within the age: still one batch
+    sends.push(rig.unified.sendToUser('bob' as UserId, note({ n: 2 })));
+    expect(writes.map((count) => count.calls())).toEqual([0, 0, 0, 0]);
+    clock += 0.1; // 0.3 ms since ada joined
+    sends.push(rig.unified.sendToUser('cyd' as UserId, note({ n: 1 })));
+    expect(writes.map((count) => count.calls())).toEqual([1, 1, 0, 0]);
+    expect(sockets.map((socket) => socket.writableCorked)).toEqual([0, 0, 1, 0]);
+    // the new batch started when cyd joined: dee and ada join it, and their frames wait for the end of the turn
+    sends.push(rig.unified.sendToUser('dee' as UserId, note({ n: 1 })), rig.unified.sendToUser('ada' as UserId, note({ n: 3 })));
+    expect(sockets.map((socket) => socket.writableCorked)).toEqual([1, 0, 1, 1]);
+    await Promise.all(sends);
+    await endOfTurn();
+    expect(writes.map((count) => count.calls())).toEqual([2, 1, 1, 1]);
+    expect(sockets.map((socket) => socket.writableCorked)).toEqual([0, 0, 0, 0]);
+    expect((await connections[0]?.client.waitForStream(3))?.map((message) => message.seq)).toEqual([1, 2, 3]);
+    expect((await connections[1]?.client.waitForStream(2))?.map((message) => message.seq)).toEqual([1, 2]);
+    expect((await connections[2]?.client.waitForStream(1))?.map((message) => message.payload)).toEqual([{ n: 1 }]);
+    expect((await connections[3]?.client.waitForStream(1))?.map((message) => message.payload)).toEqual([{ n: 1 }]);
   });
 
   it('a batch is written early once it holds the high-water mark, so a turn of many frames never makes a connection that keeps up look slow', async () => {

@@ -235,8 +235,11 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
       const factory = r.resolve(WebSocketManagerFactory);
       const tracker: ExecutionTrackerRegistry = r.resolve(EXECUTION_TRACKER_REGISTRY);
       const unified = () => factory.getUnifiedManager().getStats();
+      // The Redis backplane's counters, whether the server built it or the app passed one.
+      const backplane = r.resolve(GatewayTokens.Backplane);
       return new GatewayMetrics(
         {
+        ...(backplane instanceof RedisBackplane ? { backplaneStats: () => backplane.stats() } : {}),
         connections: () => unified().connections,
         users: () => unified().users,
         messagesOut: () => unified().messagesSent,

@@ -1,3 +1,4 @@
+import type { RedisBackplaneStats } from '@agentwirejs/backplane-redis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Values the gateway reads from its parts when /metrics is scraped. */
@@ -11,6 +12,8 @@ export interface MetricsSources {
   managersActive(): number;
   limitHits(): number;
   isolationViolations(): number;
+  /** The Redis backplane's counters, when the server runs on one (its metrics are registered only then). */
+  readonly backplaneStats?: () => RedisBackplaneStats;
 }
 
 /**
@@ -22,6 +25,25 @@ function totalOf(read: () => number): (this: Counter) => void {
     this.reset();
     this.inc(read());
   };
+}
+
+/**
+ * The Redis backplane's health, read from its stats() at each scrape. A gateway whose subscriber
+ * connection falls behind is disconnected by Redis (client-output-buffer-limit pubsub): that
+ * shows as a reconnect followed by recoveries, and what history no longer held as gap notices.
+ */
+function registerBackplaneMetrics(stats: () => RedisBackplaneStats, registers: Registry[]): void {
+  const total = (name: string, help: string, read: (current: RedisBackplaneStats) => number): void => {
+    new Counter({ name, help, registers, collect: totalOf(() => read(stats())) });
+  };
+  total('agentwire_backplane_reconnects_total', 'Times a Redis connection of the backplane started reconnecting', (current) => current.reconnects);
+  total('agentwire_backplane_recoveries_total', "Times a user's missed entries were read from Redis's history (a seq jump, a reconnect, a lagging position)", (current) => current.recoveries);
+  total('agentwire_backplane_gap_notices_total', 'replay_gap notices delivered for positions Redis no longer held', (current) => current.gapNotices);
+  total('agentwire_backplane_stream_resets_total', 'Times a stored position was found below what had been delivered (Redis lost data)', (current) => current.streamResets);
+  total('agentwire_backplane_position_lags_total', 'Recoveries started by the periodic position check (a publication that never arrived)', (current) => current.positionLags);
+  total('agentwire_backplane_errors_total', 'Background failures of the backplane (each one logged)', (current) => current.errors);
+  new Gauge({ name: 'agentwire_backplane_buffered_appends', help: 'Appends waiting for Redis or out at Redis', registers, collect() { this.set(stats().bufferedAppends); } });
+  new Gauge({ name: 'agentwire_backplane_subscribed_users', help: "Users whose channel this process subscribes to (they have listeners here)", registers, collect() { this.set(stats().subscribedUsers); } });
 }
 
 /**
@@ -104,6 +126,8 @@ export class GatewayMetrics {
         for (const [state, count] of Object.entries(sources.runsByState())) this.set({ state }, count);
       },
     });
+    const backplaneStats = sources.backplaneStats;
+    if (backplaneStats !== undefined) registerBackplaneMetrics(backplaneStats, registers);
     this.own = this.registry.getMetricsAsArray().map((metric) => metric.name).filter((name) => !before.has(name));
   }
 

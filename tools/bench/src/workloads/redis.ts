@@ -42,6 +42,59 @@ export async function deleteKeys(prefix: string): Promise<number> {
   return deleted;
 }
 
+/** What a gateway's /metrics says of its Redis backplane's connections and recoveries (agentwire_backplane_*). */
+export interface BackplaneCounters {
+  readonly reconnects: number;
+  readonly recoveries: number;
+  readonly gapNotices: number;
+}
+
+/** Reads BackplaneCounters from a Prometheus text; null when the text has none of them (not on Redis). */
+export function backplaneCountersOf(metrics: string): BackplaneCounters | null {
+  const valueOf = (name: string): number | null => {
+    const found = new RegExp(`^agentwire_backplane_${name}_total (\\S+)$`, 'm').exec(metrics)?.[1];
+    return found === undefined ? null : Number(found);
+  };
+  const [reconnects, recoveries, gapNotices] = [valueOf('reconnects'), valueOf('recoveries'), valueOf('gap_notices')];
+  if (reconnects === null || recoveries === null || gapNotices === null) return null;
+  return { reconnects, recoveries, gapNotices };
+}
+
+/** Each gateway's backplane counters, from its /metrics (null for a gateway that did not answer them). */
+async function backplaneCounters(servers: readonly ServerTarget[], unread: { count: number }): Promise<(BackplaneCounters | null)[]> {
+  const counters = await Promise.all(
+    servers.map(async (server) => {
+      try {
+        const response = await fetch(`${server.baseUrl.replace(/^ws/, 'http')}/metrics`);
+        return backplaneCountersOf(await response.text());
+      } catch {
+        return null;
+      }
+    }),
+  );
+  unread.count += counters.filter((read) => read === null).length;
+  return counters;
+}
+
+/**
+ * What happened to the gateways' backplanes between two reads: '' when nothing did, else e.g.
+ * `A: 1 reconnect, 200 recoveries; B: …` (a reconnect of a subscriber that Redis closed for its
+ * output buffer limit, and the recoveries from history that follow it, cost the repetition time).
+ */
+export function backplaneChanges(labels: readonly string[], before: readonly (BackplaneCounters | null)[], after: readonly (BackplaneCounters | null)[]): string {
+  const parts: string[] = [];
+  labels.forEach((label, index) => {
+    const [from, to] = [before[index], after[index]];
+    if (from === null || from === undefined || to === null || to === undefined) return;
+    const reconnects = to.reconnects - from.reconnects;
+    const recoveries = to.recoveries - from.recoveries;
+    const gaps = to.gapNotices - from.gapNotices;
+    if (reconnects === 0 && recoveries === 0 && gaps === 0) return;
+    parts.push(`${label}: ${reconnects} reconnect${reconnects === 1 ? '' : 's'}, ${recoveries} recover${recoveries === 1 ? 'y' : 'ies'} from history, ${gaps} gap notice${gaps === 1 ? '' : 's'}`);
+  });
+  return parts.join('; ');
+}
+
 /**
  * Workload 7: unicast through two gateway processes sharing users over Redis (every user has a
  * connection on each; runs start on the first; both connections must get every event), against
@@ -75,6 +128,9 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
   // the Redis server's own CPU, when exactly one redis-server runs on the machine (read from /proc)
   const redisServers = processesNamed('redis-server');
   const redisPid = redisServers.length === 1 ? (redisServers[0] as number) : null;
+  // Reconnects and recoveries of the two gateways' backplanes, by phase (read from their /metrics outside the measured window).
+  const backplaneEvents: string[] = [];
+  const unread = { count: 0 };
   const timeoutMs = 120_000;
   try {
     const first = await startGateway('gateway A (Redis)', redis, context.serverFlags);
@@ -107,13 +163,22 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
       { id: 'redis' as const, label: 'two gateways over Redis', group: 'redis-a', also: ['redis-b'], servers: [first, second] },
       { id: 'memory' as const, label: 'one gateway in memory', group: 'memory-a', also: ['memory-b'], servers: [single] },
     ];
+    const pair = [first, second];
+    const pairLabels = ['gateway A', 'gateway B'];
     for (const item of cases) {
       context.progress(`Redis: warming up ${item.label} (${thousands(sizes.warmupEvents)} events per user)`);
+      const countersBefore = item.id === 'redis' ? await backplaneCounters(pair, unread) : [];
       const warm = await client.unicast(item.group, { events: sizes.warmupEvents, payloadBytes: sizes.payloadBytes, timeoutMs, alsoReceive: item.also });
       verification.add(`${item.label} warm-up`, warm.verdict);
+      const changes = item.id === 'redis' ? backplaneChanges(pairLabels, countersBefore, await backplaneCounters(pair, unread)) : '';
+      if (changes !== '') {
+        backplaneEvents.push(`warm-up: ${changes}`);
+        context.progress(`Redis: during the warm-up, ${changes}`);
+      }
     }
     for (let rep = 0; rep < sizes.reps; rep += 1) {
       for (const item of rep % 2 === 0 ? cases : [...cases].reverse()) {
+        const countersBefore = item.id === 'redis' ? await backplaneCounters(pair, unread) : [];
         const windowStart = performance.now();
         const before = await Promise.all(item.servers.map((server) => server.usage()));
         const redisBefore = redisPid === null ? null : processCpuMs(redisPid);
@@ -145,13 +210,15 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
             redisPerAppendedUs.push(redisCpuUs / appended);
           }
         }
+        const changes = item.id === 'redis' ? backplaneChanges(pairLabels, countersBefore, await backplaneCounters(pair, unread)) : '';
+        if (changes !== '') backplaneEvents.push(`rep ${rep + 1}: ${changes}`);
         verification.add(`${item.label} rep ${rep + 1}`, report.verdict);
         perSecond[item.id].push(report.perSecond);
         serverUs[item.id].push(cpuUs / received);
         clientShare[item.id].push(report.clientCpuShare * 100);
         context.progress(
           `Redis rep ${rep + 1}/${sizes.reps} · ${item.label}: ${thousands(report.perSecond)} events/s, servers ${(cpuUs / received).toFixed(2)} µs/event received${split}, ` +
-            `load generator ${percent(report.clientCpuShare)}, ${report.verdict.ok ? 'verified' : `VERIFICATION FAILED: ${report.verdict.problems[0] ?? ''}`}`,
+            `load generator ${percent(report.clientCpuShare)}, ${report.verdict.ok ? 'verified' : `VERIFICATION FAILED: ${report.verdict.problems[0] ?? ''}`}${changes === '' ? '' : `; ${changes}`}`,
         );
       }
     }
@@ -189,6 +256,11 @@ export async function redisWorkload(context: BenchContext): Promise<WorkloadBody
     verification: verification.result(),
     method,
     notes: [
+      unread.count > 0
+        ? `The gateways' backplane counters (agentwire_backplane_* of their /metrics) could not be read ${unread.count} time(s): reconnects and recoveries from history are not known for every phase${backplaneEvents.length === 0 ? '' : `; those read: ${backplaneEvents.join(' · ')}`}.`
+        : backplaneEvents.length === 0
+        ? 'No backplane connection of either gateway reconnected and no user was recovered from history, in the warm-up or any repetition (agentwire_backplane_* of their /metrics, read around each).'
+        : `Backplane reconnects and recoveries from history (agentwire_backplane_* of the gateways' /metrics; a subscriber that falls behind is closed by Redis past client-output-buffer-limit pubsub, see the backplane README): ${backplaneEvents.join(' · ')}.`,
       `${sizes.reps} repetitions after a warm-up run of ${sizes.warmupEvents} events per user on each side; the order of the two cases alternates each repetition; Redis is the machine's own (127.0.0.1:6379), prefix ${prefix}.`,
       sizes.warmupEvents >= REPLAY_WINDOW_DEFAULTS.maxEvents
         ? `The warm-up fills every user's history on both sides (the in-memory gateway's replay window and each Redis stream, both kept to ${REPLAY_WINDOW_DEFAULTS.maxEvents} events), so the repetitions measure running servers. Before 2026-12-06 it was 100 events per user: the in-memory gateway was still filling its users' replay windows in the first repetitions (new memory for every ring), and its CPU per event fell by a quarter to two fifths from the first repetition to the third, which lifted the ratio of the first.`

@@ -188,4 +188,34 @@ describe('frames written to a connection in one turn of the event loop leave in 
     await endOfTurn();
     expect(adaSocket.writableCorked).toBe(0);
   });
+
+  it('sockets that join while the batch is being written (the error handler sends) start the next batch, written at the end of the turn, however old it grows meanwhile', async () => {
+    rig = await startRig();
+    ada = await rig.connect(rig.unified, 'ada');
+    const [bob, carol, dave] = [await rig.connect(rig.unified, 'bob'), await rig.connect(rig.unified, 'carol'), await rig.connect(rig.unified, 'dave')];
+    const [adaSocket, bobSocket, carolSocket, daveSocket] = [ada, bob, carol, dave].map((connection) => netSocketOf(connection.socket)) as [Socket, Socket, Socket, Socket];
+    const clock = jest.spyOn(performance, 'now').mockReturnValue(1_000);
+    const failure = new Error('uncork failed');
+    const reported: unknown[] = [];
+    const batch = new WriteBatch(true, (error) => {
+      reported.push(error);
+      // the handler writes to two more connections, 1 ms apart: the second finds their batch old
+      clock.mockReturnValue(1_001);
+      batch.join(carol.socket, 1 << 20);
+      clock.mockReturnValue(1_002);
+      batch.join(dave.socket, 1 << 20);
+    });
+    batch.join(ada.socket, 1 << 20);
+    batch.join(bob.socket, 1 << 20);
+    jest.spyOn(adaSocket, 'uncork').mockImplementationOnce(() => {
+      throw failure;
+    });
+    batch.flush();
+    expect(reported).toEqual([failure]);
+    expect(bobSocket.writableCorked).toBe(0);
+    expect([carolSocket.writableCorked, daveSocket.writableCorked]).toEqual([1, 1]);
+    adaSocket.uncork();
+    await endOfTurn();
+    expect([adaSocket, bobSocket, carolSocket, daveSocket].map((socket) => socket.writableCorked)).toEqual([0, 0, 0, 0]);
+  });
 });

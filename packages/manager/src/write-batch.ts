@@ -42,7 +42,8 @@ function socketOf(transport: WebSocket): Corkable | null {
  * another socket joins once the batch is older than MAX_BATCH_AGE_MS: then every socket in it is
  * uncorked at once and a new batch starts, so in a turn that writes to many sockets no frame
  * waits for the rest of the turn (a socket's own frames still go together: the age is looked at
- * only when a socket joins). A socket's batch is written early once it holds more than
+ * only when a socket joins; one that joins while the batch is being written, sent from the
+ * error report, starts the next batch). A socket's batch is written early once it holds more than
  * `min(highWaterBytes, 64 KiB)`, checked before each frame of a send or of a drain, so the
  * frames of a turn never make a socket that keeps up look backed up (bufferedAmount above the
  * high-water mark): the slow-consumer policy sees what the kernel did not take, as without the
@@ -55,6 +56,8 @@ export class WriteBatch {
   private corked = new Set<Corkable>();
   private flushing = new Set<Corkable>();
   private scheduled = false;
+  /** True while uncorkAll runs: a socket that joins meanwhile (the app's onError sending) starts the next batch, never a nested write of this one. */
+  private uncorking = false;
   /** When the first socket of the current batch joined (performance.now, ms). */
   private openedAt = 0;
   private readonly flushNow = (): void => this.flush();
@@ -111,6 +114,8 @@ export class WriteBatch {
 
   /** Uncorks every socket of the batch (flush, or a batch that grew old within a turn); the next socket to join starts a new one. */
   private uncorkAll(): void {
+    if (this.uncorking) return;
+    this.uncorking = true;
     const sockets = this.corked;
     this.corked = this.flushing;
     this.flushing = sockets;
@@ -128,6 +133,7 @@ export class WriteBatch {
       }
     } finally {
       sockets.clear();
+      this.uncorking = false;
     }
   }
 }

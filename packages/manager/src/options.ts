@@ -44,8 +44,9 @@ export interface WebSocketManagerOptions {
    * Frames written to one connection during one turn of the event loop leave in one socket
    * write (default true): its `ws` socket is corked at the first frame and uncorked in the
    * turn's check phase (setImmediate), or earlier when another connection joins a batch open
-   * for more than 0.25 ms. One system call per connection and turn instead of one per frame; a
-   * frame waits at most until the next check phase. False writes every frame at once.
+   * for more than 0.25 ms with its first frame of the turn. About one system call per
+   * connection and turn instead of one per frame; a frame waits at most until the next check
+   * phase. False writes every frame at once.
    */
   readonly coalesceWrites?: boolean;
   /** Envelopes kept per user for replay, when the factory creates its own in-memory backplane (default 1,000). */

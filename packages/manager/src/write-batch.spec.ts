@@ -93,6 +93,49 @@ describe('frames written to a connection in one turn of the event loop leave in 
     expect((await connections[3]?.client.waitForStream(1))?.map((message) => message.payload)).toEqual([{ n: 1 }]);
   });
 
+  it('a connection written early in a turn joins the current batch without looking at its age when it is written to again in that turn: only its first frame of a turn can set off an early write', async () => {
+    rig = await startRig();
+    const users = ['ada', 'bob', 'cyd', 'dee'];
+    const connections: RigConnection[] = [];
+    for (const user of users) connections.push(await rig.connect(rig.unified, user));
+    const sockets = connections.map((connection) => netSocketOf(connection.socket));
+    const writes = sockets.map(countWrites);
+    let clock = 1_000;
+    jest.spyOn(performance, 'now').mockImplementation(() => clock);
+    const send = (user: string, n: number): Promise<unknown> => rig.unified.sendToUser(user as UserId, note({ n }));
+    // a room's burst, as it reaches each member: ada and bob, then cyd once their batch is old
+    const sends = [send('ada', 1), send('bob', 1)];
+    clock += 0.3;
+    sends.push(send('cyd', 1));
+    expect(writes.map((count) => count.calls())).toEqual([1, 1, 0, 0]);
+    // the burst's next message: ada and bob again, their batch (cyd's) as old as the first one was; it waits
+    clock += 0.3;
+    sends.push(send('ada', 2), send('bob', 2));
+    expect(writes.map((count) => count.calls())).toEqual([1, 1, 0, 0]);
+    expect(sockets.map((socket) => socket.writableCorked)).toEqual([1, 1, 1, 0]);
+    // dee's first frame of the turn finds the batch old: cyd's, ada's and bob's frames are written
+    clock += 0.3;
+    sends.push(send('dee', 1));
+    expect(writes.map((count) => count.calls())).toEqual([2, 2, 1, 0]);
+    await Promise.all(sends);
+    await endOfTurn();
+    expect(writes.map((count) => count.calls())).toEqual([2, 2, 1, 1]);
+    // a new turn: ada's first frame of it can set off an early write again
+    clock = 2_000;
+    const next = [send('cyd', 2)];
+    clock += 0.3;
+    next.push(send('ada', 3));
+    expect(writes.map((count) => count.calls())).toEqual([2, 2, 2, 1]);
+    await Promise.all(next);
+    await endOfTurn();
+    expect(writes.map((count) => count.calls())).toEqual([3, 2, 2, 1]);
+    expect(sockets.map((socket) => socket.writableCorked)).toEqual([0, 0, 0, 0]);
+    expect((await connections[0]?.client.waitForStream(3))?.map((message) => message.seq)).toEqual([1, 2, 3]);
+    expect((await connections[1]?.client.waitForStream(2))?.map((message) => message.seq)).toEqual([1, 2]);
+    expect((await connections[2]?.client.waitForStream(2))?.map((message) => message.seq)).toEqual([1, 2]);
+    expect((await connections[3]?.client.waitForStream(1))?.map((message) => message.seq)).toEqual([1]);
+  });
+
   it('a batch is written early once it holds the high-water mark, so a turn of many frames never makes a connection that keeps up look slow', async () => {
     rig = await startRig({ sendHighWaterBytes: 16 * 1024 });
     ada = await rig.connect(rig.unified, 'ada');

@@ -18,6 +18,9 @@ const MAX_BATCH_BYTES = 64 * 1024;
  * core, a large room, a Redis reply for many users) otherwise held its first frame until the last
  * one was written, and every frame of it in memory that long: in the Redis benchmark's workload
  * the in-memory gateway then spent 6 to 8 µs of CPU per event received, and 4.1 to 4.4 with this age.
+ * Only a socket's first frame of a turn looks at the age (see writtenEarly): a room's burst of
+ * four messages a turn to 1,000 members otherwise cost each member a write per message, as many
+ * as raw ws writing each frame at once, and costs two this way (bench README, 2026-12-07).
  */
 const MAX_BATCH_AGE_MS = 0.25;
 
@@ -42,8 +45,10 @@ function socketOf(transport: WebSocket): Corkable | null {
  * another socket joins once the batch is older than MAX_BATCH_AGE_MS: then every socket in it is
  * uncorked at once and a new batch starts, so in a turn that writes to many sockets no frame
  * waits for the rest of the turn (a socket's own frames still go together: the age is looked at
- * only when a socket joins; one that joins while the batch is being written, sent from the
- * error report, starts the next batch). A socket's batch is written early once it holds more than
+ * only when a socket joins with its first frame of the turn; a socket written early that gets
+ * more frames in the turn joins the current batch whatever its age, so a room's burst costs each
+ * member at most a few writes, not one per message; one that joins while the batch is being
+ * written, sent from the error report, starts the next batch). A socket's batch is written early once it holds more than
  * `min(highWaterBytes, 64 KiB)`, checked before each frame of a send or of a drain, so the
  * frames of a turn never make a socket that keeps up look backed up (bufferedAmount above the
  * high-water mark): the slow-consumer policy sees what the kernel did not take, as without the
@@ -58,6 +63,13 @@ export class WriteBatch {
   private scheduled = false;
   /** True while uncorkAll runs: a socket that joins meanwhile (the app's onError sending) starts the next batch, never a nested write of this one. */
   private uncorking = false;
+  /**
+   * Sockets whose batch was written early in this turn (a socket joined it once it was old):
+   * when one of them is written to again in the turn it joins the current batch without looking
+   * at its age, so only a socket's first frame of a turn can set off an early write. Emptied at
+   * the end of the turn.
+   */
+  private readonly writtenEarly = new Set<Corkable>();
   /** When the first socket of the current batch joined (performance.now, ms). */
   private openedAt = 0;
   private readonly flushNow = (): void => this.flush();
@@ -88,11 +100,13 @@ export class WriteBatch {
       }
       return;
     }
-    const now = performance.now();
-    if (this.corked.size === 0) this.openedAt = now;
-    else if (now - this.openedAt > MAX_BATCH_AGE_MS) {
-      this.uncorkAll();
-      this.openedAt = now;
+    if (this.corked.size === 0) this.openedAt = performance.now();
+    else if (!this.writtenEarly.has(socket)) {
+      const now = performance.now();
+      if (now - this.openedAt > MAX_BATCH_AGE_MS) {
+        this.uncorkAll(this.writtenEarly);
+        this.openedAt = now;
+      }
     }
     socket.cork();
     this.corked.add(socket);
@@ -109,11 +123,15 @@ export class WriteBatch {
    */
   flush(): void {
     this.scheduled = false;
-    this.uncorkAll();
+    this.uncorkAll(null);
+    this.writtenEarly.clear();
   }
 
-  /** Uncorks every socket of the batch (flush, or a batch that grew old within a turn); the next socket to join starts a new one. */
-  private uncorkAll(): void {
+  /**
+   * Uncorks every socket of the batch (flush, or a batch that grew old within a turn: then each
+   * is noted in `early`); the next socket to join starts a new one.
+   */
+  private uncorkAll(early: Set<Corkable> | null): void {
     if (this.uncorking) return;
     this.uncorking = true;
     const sockets = this.corked;
@@ -121,6 +139,7 @@ export class WriteBatch {
     this.flushing = sockets;
     try {
       for (const socket of sockets) {
+        early?.add(socket);
         try {
           socket.uncork();
         } catch (error) {

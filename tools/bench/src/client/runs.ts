@@ -179,6 +179,8 @@ export interface BroadcastParams {
   readonly payloadBytes: number;
   /** Raw ws: one JSON.stringify per message, or one per socket. */
   readonly serialize?: 'once' | 'per-socket';
+  /** Room messages the server sends between two yields to the event loop (default 1). */
+  readonly perTurn?: number;
   readonly framing: BroadcastFraming;
   /** The room a 'room' framing names. */
   readonly room?: string;
@@ -193,7 +195,13 @@ export function runBroadcast(connections: readonly BenchConnection[], params: Br
   return runThroughput(connections, params.timeoutMs, {
     keep: (envelope) => envelope.type === 'room_message',
     complete: (kept) => kept.length === params.count,
-    start: () => connections[0]?.request('bench_broadcast', { count: params.count, payload_bytes: params.payloadBytes, ...(params.serialize === undefined ? {} : { serialize: params.serialize }) }),
+    start: () =>
+      connections[0]?.request('bench_broadcast', {
+        count: params.count,
+        payload_bytes: params.payloadBytes,
+        ...(params.serialize === undefined ? {} : { serialize: params.serialize }),
+        ...(params.perTurn === undefined ? {} : { per_turn: params.perTurn }),
+      }),
     verify: (kept, connection, afterSeq) =>
       verifyBroadcast(kept, { userId: connection.userId, afterSeq, count: params.count, framing: params.framing, ...(params.room === undefined ? {} : { room: params.room }) }),
   });

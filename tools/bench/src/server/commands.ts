@@ -28,7 +28,7 @@ function record(value: unknown): Record<string, unknown> {
  * Runs one client command in the background; false when the message is not a bench command.
  * `start_agent` {input: {events, payload_bytes, via, vocabulary}} streams a burst run to the sender's user,
  * {input: {text_tokens, tokens_per_second}} one streamed answer of AG-UI events (token-stream.ts);
- * `bench_broadcast` {count, payload_bytes, serialize} sends room messages;
+ * `bench_broadcast` {count, payload_bytes, serialize, per_turn} sends room messages, per_turn of them between two yields;
  * `bench_pace` {users, rate, duration_ms, payload_bytes} publishes latency probes at a fixed rate.
  */
 export function runCommand(target: CommandTarget, userId: string, command: Record<string, unknown>): boolean {
@@ -48,7 +48,7 @@ export function runCommand(target: CommandTarget, userId: string, command: Recor
     }
     case 'bench_broadcast': {
       const serialize = command['serialize'] === 'per-socket' ? 'per-socket' : 'once';
-      streamBroadcast(target.sink({ serialize }), integer(command['count'], 1), integer(command['payload_bytes'], 300)).catch(fail);
+      streamBroadcast(target.sink({ serialize }), integer(command['count'], 1), integer(command['payload_bytes'], 300), Math.max(1, integer(command['per_turn'], 1))).catch(fail);
       return true;
     }
     case 'bench_pace': {

@@ -85,13 +85,13 @@ export async function streamBurst(sink: BenchSink, userId: string, events: numbe
   if (pending !== null) await pending;
 }
 
-/** `count` messages to the room, numbered 1..count in payload.n, yielding to the event loop after each one. */
-export async function streamBroadcast(sink: BenchSink, count: number, payloadBytes: number): Promise<void> {
+/** `count` messages to the room, numbered 1..count in payload.n, yielding to the event loop after every `perTurn` of them (a burst), and after the last. */
+export async function streamBroadcast(sink: BenchSink, count: number, payloadBytes: number, perTurn = 1): Promise<void> {
   const text = 'b'.repeat(payloadBytes);
   for (let n = 1; n <= count; n += 1) {
     const pending = settle(sink.toRoom(BENCH_ROOM, { type: 'room_message', payload: { n, text } }));
     if (pending !== null) await pending;
-    await yieldToIo();
+    if (n % perTurn === 0 || n === count) await yieldToIo();
   }
 }
 

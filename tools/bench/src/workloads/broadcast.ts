@@ -16,7 +16,12 @@ interface BroadcastVariant {
   readonly serialize?: 'once' | 'per-socket';
   /** How members receive a room message (verifyBroadcast). */
   readonly framing: BroadcastFraming;
+  /** Messages sent between two yields to the event loop (1 unless given). */
+  readonly perTurn?: number;
 }
+
+/** The room messages a burst variant sends in one turn of the event loop. */
+const BURST_PER_TURN = 4;
 
 /** Workload 2: one room of many clients; raw ws (per socket and serialize-once), socket.io and the manager. */
 export async function broadcastWorkload(context: BenchContext): Promise<WorkloadBody> {
@@ -34,6 +39,9 @@ export async function broadcastWorkload(context: BenchContext): Promise<Workload
     { id: 'socketio', label: 'socket.io 4.8 io.to(room).emit', group: 'socketio', framing: 'shared' },
     { id: 'manager', label: 'manager broadcastToRoom, room stream', group: 'manager', framing: 'room' },
     { id: 'manager-user', label: 'manager broadcastToRoom, user-stream members', group: 'managerUserStreams', framing: 'user' },
+    // Bursts: several messages to every member in one turn (each member's frames of the turn can share a write).
+    { id: 'raw-once-burst', label: `raw ws, serialize-once, ${BURST_PER_TURN} messages a turn`, group: 'raw', serialize: 'once', framing: 'shared', perTurn: BURST_PER_TURN },
+    { id: 'manager-burst', label: `manager broadcastToRoom, room stream, ${BURST_PER_TURN} messages a turn`, group: 'manager', framing: 'room', perTurn: BURST_PER_TURN },
   ];
   const users = await signUsers(BENCH_SECRET, sizes.clients);
   const client = LoadClient.start();
@@ -48,6 +56,7 @@ export async function broadcastWorkload(context: BenchContext): Promise<Workload
     count,
     payloadBytes: sizes.payloadBytes,
     ...(variant.serialize === undefined ? {} : { serialize: variant.serialize }),
+    ...(variant.perTurn === undefined ? {} : { perTurn: variant.perTurn }),
     framing: variant.framing,
     room: BENCH_ROOM,
     timeoutMs,
@@ -104,6 +113,12 @@ export async function broadcastWorkload(context: BenchContext): Promise<Workload
       // issue 19's target is by CPU per delivery
       check('manager broadcastToRoom / raw ws serialize-once, by server CPU per delivery', '×', pairwise(series(serverUs, 'raw-once'), series(serverUs, 'manager')), { op: '>=', bound: 0.9 }),
       check('manager broadcastToRoom to user-stream members / raw ws serialize-once', '×', pairwise(series(perSecond, 'manager-user'), once), null),
+      check(
+        `manager broadcastToRoom / raw ws serialize-once, ${BURST_PER_TURN} messages a turn, by server CPU per delivery`,
+        '×',
+        pairwise(series(serverUs, 'raw-once-burst'), series(serverUs, 'manager-burst')),
+        null,
+      ),
     ],
     verification: verification.result(),
     method:
@@ -113,7 +128,8 @@ export async function broadcastWorkload(context: BenchContext): Promise<Workload
       `The baselines send one shared frame (no per-recipient seq or user_id). The manager's members join the room's own stream (joinRoom stream 'room'): ` +
       `one frame per message with the room and its room_seq, kept once for the room's replay and written to every member, which clients verify ` +
       `(the room, consecutive room_seq, no seq or user_id, messages 1..n in order). Reference: members joined through their user's stream (wire contract v1), ` +
-      `where each room message enters every member's own stream (its own seq, user_id and replay entry, payload serialized once), verified as consecutive seq and own user_id.`,
+      `where each room message enters every member's own stream (its own seq, user_id and replay entry, payload serialized once), verified as consecutive seq and own user_id. ` +
+      `Reference: bursts, ${BURST_PER_TURN} messages between two yields, raw ws serialize-once (a write per message and socket) against the manager (a member's frames of one turn can share a write).`,
     notes: [`${sizes.reps} repetitions after a warm-up of ${sizes.warmupMessages} messages; the order of the variants rotates each repetition.`],
   };
 }

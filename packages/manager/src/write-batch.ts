@@ -42,19 +42,20 @@ function socketOf(transport: WebSocket): Corkable | null {
  * yields, a replay: each is one system call per connection instead of one per frame, and the
  * client reads them in one go. Frames are never reordered and wait at most until the next check
  * phase (a frame written in a check phase after the flush ran waits for the next one), or until
- * another socket joins once the batch is older than MAX_BATCH_AGE_MS: then every socket in it is
- * uncorked at once and a new batch starts, so in a turn that writes to many sockets no frame
- * waits for the rest of the turn (a socket's own frames still go together: the age is looked at
- * only when a socket joins with its first frame of the turn; a socket written early that gets
- * more frames in the turn joins the current batch whatever its age, so a room's burst costs each
- * member at most a few writes, not one per message; one that joins while the batch is being
- * written, sent from the error report, starts the next batch). A socket's batch is written early once it holds more than
- * `min(highWaterBytes, 64 KiB)`, checked before each frame of a send or of a drain, so the
- * frames of a turn never make a socket that keeps up look backed up (bufferedAmount above the
- * high-water mark): the slow-consumer policy sees what the kernel did not take, as without the
- * batch. A socket destroyed (terminate) before
- * the flush loses its batch, as it loses whatever else it had not written. Only `ws` sockets are
- * batched; any other transport is written as it is.
+ * another socket joins, with its first frame of the turn, once the batch is older than
+ * MAX_BATCH_AGE_MS: then every socket in it is uncorked at once and a new batch starts, so in a
+ * turn that writes to many sockets no socket's first frame waits for the rest of the turn. A
+ * socket's own frames still go together (the age is looked at only when a socket joins), and a
+ * socket written early that gets more frames in the same turn joins the current batch whatever
+ * its age: those frames may wait for the end of the turn, and a room's burst costs each member
+ * about two writes, not one per message. A socket that joins while the batch is being written
+ * (sent from the error report) starts the next batch. A socket's batch is written early once it
+ * holds more than `min(highWaterBytes, 64 KiB)`, checked before each frame of a send or of a
+ * drain, so the frames of a turn never make a socket that keeps up look backed up
+ * (bufferedAmount above the high-water mark): the slow-consumer policy sees what the kernel did
+ * not take, as without the batch. A socket destroyed (terminate) before the flush loses its
+ * batch, as it loses whatever else it had not written. Only `ws` sockets are batched; any other
+ * transport is written as it is.
  */
 export class WriteBatch {
   /** Sockets corked in this turn; swapped with `flushing` at each flush, so a flush allocates nothing. */

@@ -78,7 +78,7 @@ async function backplaneCounters(servers: readonly ServerTarget[], unread: { cou
 
 /**
  * What happened to the gateways' backplanes between two reads: '' when nothing did, else e.g.
- * `A: 1 reconnect, 200 recoveries; B: …` (a reconnect of a subscriber that Redis closed for its
+ * `gateway A: 1 reconnect, 200 recoveries from history, 0 gap notices` (a reconnect of a subscriber that Redis closed for its
  * output buffer limit, and the recoveries from history that follow it, cost the repetition time).
  */
 export function backplaneChanges(labels: readonly string[], before: readonly (BackplaneCounters | null)[], after: readonly (BackplaneCounters | null)[]): string {

@@ -18,6 +18,16 @@ function countWrites(socket: Socket): { calls: () => number } {
 
 const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** ada, bob, cyd and dee connected to `rig`, their sockets' writes counted, and performance.now a clock the spec moves (clock.now). */
+async function fourUsersOnAClock(rig: Rig): Promise<{ connections: RigConnection[]; sockets: Socket[]; writes: { calls: () => number }[]; clock: { now: number } }> {
+  const connections: RigConnection[] = [];
+  for (const user of ['ada', 'bob', 'cyd', 'dee']) connections.push(await rig.connect(rig.unified, user));
+  const sockets = connections.map((connection) => netSocketOf(connection.socket));
+  const clock = { now: 1_000 };
+  jest.spyOn(performance, 'now').mockImplementation(() => clock.now);
+  return { connections, sockets, writes: sockets.map(countWrites), clock };
+}
+
 describe('frames written to a connection in one turn of the event loop leave in one socket write (coalesceWrites)', () => {
   let rig: Rig;
   let ada: RigConnection;
@@ -64,19 +74,13 @@ describe('frames written to a connection in one turn of the event loop leave in 
 
   it('a connection joining a batch older than 0.25 ms has every connection of the batch written first, so no frame waits for a whole turn of other connections\' frames', async () => {
     rig = await startRig();
-    const users = ['ada', 'bob', 'cyd', 'dee'];
-    const connections: RigConnection[] = [];
-    for (const user of users) connections.push(await rig.connect(rig.unified, user));
-    const sockets = connections.map((connection) => netSocketOf(connection.socket));
-    const writes = sockets.map(countWrites);
-    let clock = 1_000;
-    jest.spyOn(performance, 'now').mockImplementation(() => clock);
+    const { connections, sockets, writes, clock } = await fourUsersOnAClock(rig);
     // one turn: ada twice, bob, then the clock passes the batch's age, then cyd (which writes ada's and bob's batch), dee, ada again
     const sends = [rig.unified.sendToUser('ada' as UserId, note({ n: 1 })), rig.unified.sendToUser('ada' as UserId, note({ n: 2 })), rig.unified.sendToUser('bob' as UserId, note({ n: 1 }))];
-    clock += 0.2; // within the age: still one batch
+    clock.now += 0.2; // within the age: still one batch
     sends.push(rig.unified.sendToUser('bob' as UserId, note({ n: 2 })));
     expect(writes.map((count) => count.calls())).toEqual([0, 0, 0, 0]);
-    clock += 0.1; // 0.3 ms since ada joined
+    clock.now += 0.1; // 0.3 ms since ada joined
     sends.push(rig.unified.sendToUser('cyd' as UserId, note({ n: 1 })));
     expect(writes.map((count) => count.calls())).toEqual([1, 1, 0, 0]);
     expect(sockets.map((socket) => socket.writableCorked)).toEqual([0, 0, 1, 0]);
@@ -95,35 +99,29 @@ describe('frames written to a connection in one turn of the event loop leave in 
 
   it('a connection written early in a turn joins the current batch without looking at its age when it is written to again in that turn: only its first frame of a turn can set off an early write', async () => {
     rig = await startRig();
-    const users = ['ada', 'bob', 'cyd', 'dee'];
-    const connections: RigConnection[] = [];
-    for (const user of users) connections.push(await rig.connect(rig.unified, user));
-    const sockets = connections.map((connection) => netSocketOf(connection.socket));
-    const writes = sockets.map(countWrites);
-    let clock = 1_000;
-    jest.spyOn(performance, 'now').mockImplementation(() => clock);
+    const { connections, sockets, writes, clock } = await fourUsersOnAClock(rig);
     const send = (user: string, n: number): Promise<unknown> => rig.unified.sendToUser(user as UserId, note({ n }));
     // a room's burst, as it reaches each member: ada and bob, then cyd once their batch is old
     const sends = [send('ada', 1), send('bob', 1)];
-    clock += 0.3;
+    clock.now += 0.3;
     sends.push(send('cyd', 1));
     expect(writes.map((count) => count.calls())).toEqual([1, 1, 0, 0]);
     // the burst's next message: ada and bob again, their batch (cyd's) as old as the first one was; it waits
-    clock += 0.3;
+    clock.now += 0.3;
     sends.push(send('ada', 2), send('bob', 2));
     expect(writes.map((count) => count.calls())).toEqual([1, 1, 0, 0]);
     expect(sockets.map((socket) => socket.writableCorked)).toEqual([1, 1, 1, 0]);
     // dee's first frame of the turn finds the batch old: cyd's, ada's and bob's frames are written
-    clock += 0.3;
+    clock.now += 0.3;
     sends.push(send('dee', 1));
     expect(writes.map((count) => count.calls())).toEqual([2, 2, 1, 0]);
     await Promise.all(sends);
     await endOfTurn();
     expect(writes.map((count) => count.calls())).toEqual([2, 2, 1, 1]);
     // a new turn: ada's first frame of it can set off an early write again
-    clock = 2_000;
+    clock.now = 2_000;
     const next = [send('cyd', 2)];
-    clock += 0.3;
+    clock.now += 0.3;
     next.push(send('ada', 3));
     expect(writes.map((count) => count.calls())).toEqual([2, 2, 2, 1]);
     await Promise.all(next);

@@ -72,7 +72,7 @@ describe('frames written to a connection in one turn of the event loop leave in 
     expect((await bob.client.waitForStream(1)).map((message) => message.payload)).toEqual([{ n: 1 }]);
   });
 
-  it('a connection joining a batch older than 0.25 ms has every connection of the batch written first, so no frame waits for a whole turn of other connections\' frames', async () => {
+  it('a connection joining a batch older than 0.25 ms with its first frame of the turn has every connection of the batch written first, so no first frame waits for a whole turn of other connections\' frames', async () => {
     rig = await startRig();
     const { connections, sockets, writes, clock } = await fourUsersOnAClock(rig);
     // one turn: ada twice, bob, then the clock passes the batch's age, then cyd (which writes ada's and bob's batch), dee, ada again

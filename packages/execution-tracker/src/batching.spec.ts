@@ -186,4 +186,109 @@ describe('a sink that takes batches', () => {
     expect((await outcome).state).toBe('completed');
     expect(plain.types(runId)).toEqual([EventType.RUN_STARTED, ...Array<string>(3).fill(EventType.REASONING_MESSAGE_CHUNK), EventType.RUN_FINISHED]);
   });
+
+  describe('with maxBatchesInFlight above 1 (a sink that sequences its calls, as the manager does)', () => {
+    it('hands over what a run reports in one turn as one batch at the end of the turn', async () => {
+      harness({ maxEventsInFlight: 8, maxBatchesInFlight: 4 });
+      const agent = new ControlledAgent();
+      const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+      await flush();
+      const call = agent.call(runId);
+      for (const step of ['a', 'b', 'c']) void call.request.reporter.thinking(step);
+      await flush();
+      call.finish('done');
+      expect((await outcome).state).toBe('completed');
+      // With one batch at a time, 'a' goes alone and 'b' and 'c' wait for it: [1, 1, 2, 1].
+      expect(sink.batchSizes).toEqual([1, 3, 1]);
+      expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(['a', 'b', 'c']);
+    });
+
+    it('hands over batches while earlier ones are out, at most maxBatchesInFlight of them and maxEventsInFlight events, in order', async () => {
+      harness({ maxEventsInFlight: 16, eventHighWater: 4, maxBatchesInFlight: 3 });
+      sink.gate = () => new Promise((resolve) => setImmediate(resolve)); // far slower than the agent
+      const agent = scriptedAgent('eager', async ({ reporter }) => {
+        for (let i = 0; i < 300; i += 1) await reporter.thinking(`step ${i}`);
+        return { finalResponse: 'done' };
+      });
+      const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+      expect((await outcome).state).toBe('completed');
+      expect(sink.maxBatchesInFlightPerRun).toBe(3);
+      expect(sink.maxInFlightPerRun).toBeLessThanOrEqual(16);
+      expect(sink.batchSizes.reduce((sum, size) => sum + size, 0)).toBe(302); // RUN_STARTED, 300 chunks, RUN_FINISHED
+      expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(Array.from({ length: 300 }, (_, i) => `step ${i}`));
+      expect(sink.run(runId).at(-1)?.type).toBe(EventType.RUN_FINISHED);
+      expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ eventCount: 302, emitFailures: 0 });
+    });
+
+    it('settles batches in whatever order the sink settles them, counts each one\'s failures, and settles the run once every batch is out', async () => {
+      const held: { size: number; settle: (failures: AppendFailures) => void }[] = [];
+      h = createHarness({
+        maxEventsInFlight: 8,
+        maxBatchesInFlight: 4,
+        sink: {
+          emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')),
+          emitAgentEvents: (_userId, events): Promise<AppendFailures> => {
+            if (events[0]?.type === EventType.RUN_STARTED) return Promise.resolve(null);
+            return new Promise<AppendFailures>((resolve) => held.push({ size: events.length, settle: resolve }));
+          },
+        },
+      });
+      const agent = new ControlledAgent();
+      const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+      let settled = false;
+      void outcome.then(() => (settled = true));
+      await flush();
+      const call = agent.call(runId);
+      void call.request.reporter.thinking('a');
+      void call.request.reporter.thinking('b');
+      await flush();
+      void call.request.reporter.thinking('c');
+      await flush();
+      call.finish('done');
+      await until(() => held.length === 3); // [a, b], [c], [RUN_FINISHED]
+      expect(held.map((batch) => batch.size)).toEqual([2, 1, 1]);
+      const [first, second, last] = held as [(typeof held)[0], (typeof held)[0], (typeof held)[0]];
+      second.settle([new Error('too large')]);
+      last.settle(null);
+      await flush();
+      expect(settled).toBe(false); // [a, b] is still out
+      first.settle([undefined, new Error('too large')]);
+      expect((await outcome).state).toBe('completed');
+      expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ state: 'completed', eventCount: 5, emitFailures: 2 });
+      expect(h.logger.lines.map((line) => [line.level, line.context['type'], line.context['failures']])).toEqual([
+        ['warn', EventType.REASONING_MESSAGE_CHUNK, 1],
+      ]);
+    });
+
+    it('treats a further batch whose call throws as refused, and the run still settles', async () => {
+      const held: (() => void)[] = [];
+      const tried: number[] = [];
+      h = createHarness({
+        maxEventsInFlight: 8,
+        maxBatchesInFlight: 4,
+        sink: {
+          emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')),
+          emitAgentEvents: (_userId, events): Promise<AppendFailures> => {
+            tried.push(events.length);
+            if (tried.length === 2) return new Promise<AppendFailures>((resolve) => held.push(() => resolve(null))); // [a]
+            if (tried.length === 3) throw new Error('manager is closed'); // [b]
+            return Promise.resolve(null);
+          },
+        },
+      });
+      const agent = new ControlledAgent();
+      const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+      await flush();
+      const call = agent.call(runId);
+      void call.request.reporter.thinking('a'); // held
+      await flush();
+      void call.request.reporter.thinking('b'); // thrown while [a] is out
+      await flush();
+      for (const release of held.splice(0)) release();
+      call.finish('done');
+      expect((await outcome).state).toBe('completed');
+      expect(tried).toEqual([1, 1, 1, 1]);
+      expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ state: 'completed', eventCount: 4, emitFailures: 1 });
+    });
+  });
 });

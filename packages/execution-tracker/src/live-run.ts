@@ -172,13 +172,18 @@ export class LiveRun {
   previousOfUser: LiveRun | null = null;
   nextOfUser: LiveRun | null = null;
   /**
-   * The batch at the sink (a batching sink is handed one batch of a run at a time), and what
-   * settles it, made at the run's first batch (RunEngine.deliverBatch). Of the batch, only what
+   * The run's first batch at the sink (a batching sink is handed one batch of a run at a time
+   * unless maxBatchesInFlight says more; a further one keeps what settling it needs in its own
+   * handlers), and what settles it, made at the run's first batch (RunEngine.deliverBatch). Of the batch, only what
    * settling it needs is kept (RUN_STARTED, a failure's log line): its size, its first event's
    * type, and the others' types when it holds more than one (a batch of one, most of a short
    * run's, makes no list). Not the events: the sink decides how long they live.
    */
   batchSize = 0;
+  /** Batches of the run at the sink (at most maxBatchesInFlight). */
+  batchesOut = 0;
+  /** Whether a pump is queued for the end of the turn (maxBatchesInFlight above 1). */
+  pumpQueued = false;
   batchFirstType: AgentEvent['type'] | null = null;
   batchTypes: readonly AgentEvent['type'][] | null = null;
   batchHandlers: BatchHandlers | null = null;

@@ -26,6 +26,14 @@ export const TRACKER_DEFAULTS = {
    * (emitAgentEvents), the largest batch: one batch of a run is at the sink at a time.
    */
   maxEventsInFlight: 1,
+  /**
+   * Batches of one run at a sink that takes batches (emitAgentEvents) at once. Above 1 only for a
+   * sink that sequences its calls in call order (the manager does); then a run's events are
+   * handed over at the end of the turn that reported them (process.nextTick), up to
+   * maxEventsInFlight events at the sink in all, rather than waiting in the run's queue for the
+   * batch out to settle.
+   */
+  maxBatchesInFlight: 1,
   /** How long a finished run stays readable. */
   retentionMs: 600_000,
   /** Finished runs kept at most (the oldest go first). */
@@ -79,6 +87,7 @@ export interface ExecutionTrackerOptions {
   readonly eventHighWater?: number;
   readonly maxQueuedEvents?: number;
   readonly maxEventsInFlight?: number;
+  readonly maxBatchesInFlight?: number;
   readonly retentionMs?: number;
   readonly maxRetainedRuns?: number;
   readonly maxPhaseHistory?: number;
@@ -118,6 +127,7 @@ const MINIMUM: TrackerLimits = {
   eventHighWater: 1,
   maxQueuedEvents: 1,
   maxEventsInFlight: 1,
+  maxBatchesInFlight: 1,
   retentionMs: 0,
   maxRetainedRuns: 0,
   maxPhaseHistory: 0,

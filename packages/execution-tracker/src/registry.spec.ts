@@ -111,6 +111,7 @@ describe('getting a tracker', () => {
     expect(() => registerExecutionTracker(fresh(), { sink: {} as RecordingSink })).toThrow(/sink/);
     expect(() => registerExecutionTracker(fresh(), { sink, eventHighWater: 10, maxQueuedEvents: 9 })).toThrow(/maxQueuedEvents: must be ≥ eventHighWater \(10\)/);
     expect(() => registerExecutionTracker(fresh(), { sink, coalesceMs: -1 })).toThrow(/coalesceMs: must be a whole number ≥ 0/);
+    expect(() => registerExecutionTracker(fresh(), { sink, maxBatchesInFlight: 0 })).toThrow(/maxBatchesInFlight: must be a whole number ≥ 1/);
     expect(() => registerExecutionTracker(fresh(), { sink, interruptExpiresMs: 0 })).toThrow(/interruptExpiresMs: must be a whole number ≥ 1/);
     expect(registerExecutionTracker(fresh(), { sink, sweepIntervalMs: 0 }).limits).toEqual({
       maxRunsPerUser: 5,
@@ -119,6 +120,7 @@ describe('getting a tracker', () => {
       eventHighWater: 64,
       maxQueuedEvents: 1_024,
       maxEventsInFlight: 1,
+      maxBatchesInFlight: 1,
       retentionMs: 600_000,
       maxRetainedRuns: 10_000,
       maxPhaseHistory: 50,

@@ -434,7 +434,11 @@ export class RunEngine implements ReporterHost {
     // first characters leave within coalesceMs however long the events before it took.
     const dueAt = deltaKey === null || coalesceMs === 0 ? 0 : performance.now() + coalesceMs;
     run.enqueue({ event: this.eventOf(run, payload), deltaKey, dueAt });
-    this.pump(run);
+    if (!this.pumpsAtTurnEnd(run)) this.pump(run);
+    else if (!run.pumpQueued) {
+      run.pumpQueued = true;
+      process.nextTick(this.pumpAtTurnEnd, run);
+    }
     return run.queue.length >= eventHighWater ? run.paced() : READY;
   }
 
@@ -652,15 +656,16 @@ export class RunEngine implements ReporterHost {
    * Hands the run's queued events to the sink in order while fewer than maxEventsInFlight of
    * them are at the sink; reporter calls waiting for room go on once the queue is half drained.
    * A sink that takes a batch (AgentEventSink.emitAgentEvents) gets what is queued in one call,
-   * one batch at a time: the events an agent reports while a batch is out go in the next one.
+   * up to maxBatchesInFlight batches at a time (one by default: the events an agent reports while
+   * a batch is out go in the next one; above 1, emit hands a turn's reports over at its end).
    * A delta alone at the head of the queue waits up to coalesceMs for more of its message (they
    * merge into it) unless anything else is queued behind it or the run has ended.
    */
   private pump(run: LiveRun): void {
     const { queue, sink } = run;
     const batched = typeof sink.emitAgentEvents === 'function';
-    if (batched && run.inFlight > 0) return;
-    const { maxEventsInFlight, eventHighWater } = this.options.limits;
+    const { maxEventsInFlight, maxBatchesInFlight, eventHighWater } = this.options.limits;
+    if (batched && run.batchesOut >= maxBatchesInFlight) return;
     let batch: AgentEvent[] | null = null;
     while (run.inFlight < maxEventsInFlight) {
       const head: QueuedEvent | undefined = queue[0];
@@ -714,6 +719,11 @@ export class RunEngine implements ReporterHost {
    */
   private deliverBatch(run: LiveRun, events: readonly AgentEvent[]): void {
     const { sink } = run;
+    run.batchesOut += 1;
+    if (run.batchSize !== 0) {
+      this.deliverFurtherBatch(run, events);
+      return;
+    }
     run.batchSize = events.length;
     run.batchFirstType = events[0]?.type ?? null;
     run.batchTypes = events.length > 1 ? events.map(typeOf) : null;
@@ -724,6 +734,40 @@ export class RunEngine implements ReporterHost {
       this.batchSettled(run, null, true, error);
     }
   }
+
+  /**
+   * A batch handed over while another of the run's is out (maxBatchesInFlight above 1): what
+   * settling it needs is kept by its own handlers, since the run's fields hold the first one's.
+   */
+  private deliverFurtherBatch(run: LiveRun, events: readonly AgentEvent[]): void {
+    const { sink } = run;
+    const size = events.length;
+    const first = events[0]?.type ?? null;
+    const types = size > 1 ? events.map(typeOf) : null;
+    try {
+      Promise.resolve(sink.emitAgentEvents?.call(sink, run.record.userId, events)).then(
+        (failures) => this.deliveredBatch(run, size, first, types, Array.isArray(failures) ? failures : null, false, undefined),
+        (error: unknown) => this.deliveredBatch(run, size, first, types, null, true, error),
+      );
+    } catch (error) {
+      this.deliveredBatch(run, size, first, types, null, true, error);
+    }
+  }
+
+  /** Whether a run's reported events are handed to its sink at the end of the turn (see maxBatchesInFlight) rather than at once. */
+  private pumpsAtTurnEnd(run: LiveRun): boolean {
+    return this.options.limits.maxBatchesInFlight > 1 && typeof run.sink.emitAgentEvents === 'function';
+  }
+
+  /** process.nextTick's callback for a run whose events go out at the end of the turn: made once, so scheduling allocates no closure. */
+  private readonly pumpAtTurnEnd = (run: LiveRun): void => {
+    run.pumpQueued = false;
+    try {
+      this.pump(run);
+    } catch (bug) {
+      this.internalError(run, bug);
+    }
+  };
 
   /** The handlers of a run's batches, made once per run: they find the batch they settle in the run (batchSize, batchFirstType, batchTypes). */
   private batchHandlersOf(run: LiveRun): BatchHandlers {
@@ -768,6 +812,7 @@ export class RunEngine implements ReporterHost {
         if (refused || failure !== undefined) this.countFailure(run, types?.[index] ?? first, failure);
       }
     }
+    run.batchesOut -= 1;
     // RUN_STARTED is a run's first event, so it can only head its first batch.
     this.went(run, size, first === EventType.RUN_STARTED);
   }

@@ -22,8 +22,9 @@ export interface AgentEventSink {
    * turn would, with one promise for all of them. Resolves once each is emitted or refused
    * (AppendFailures: null when every one was emitted); rejects when the call is refused as a
    * whole (none was emitted: another user's sink, a closed manager). Where a sink offers it, the
-   * execution tracker hands it a run's queued events together, one batch at a time, instead of
-   * holding a promise and its handlers for every event out.
+   * execution tracker hands it a run's queued events together, one batch at a time (or several
+   * at once, with its maxBatchesInFlight, for a sink that sequences its calls in call order as
+   * the manager does), instead of holding a promise and its handlers for every event out.
    */
   emitAgentEvents?(userId: UserId, events: readonly AgentEvent[]): Promise<AppendFailures>;
   /**

@@ -82,21 +82,29 @@ export const GatewayTokens = {
 export const DEFAULT_USER_MESSAGE_AGENT = 'demo';
 
 /**
- * The largest batch of a run's events the tracker hands to the manager at once (emitAgentEvents;
- * one batch of a run at a time): the events a run reported while its previous batch was out go
- * in the next one, one backplane round trip over Redis, where one event at a time took one each.
+ * Events of one run at the manager at once (the tracker's maxEventsInFlight), in batches
+ * (emitAgentEvents): over Redis they share round trips, where one event at a time took one each.
  */
 export const RUN_EVENTS_IN_FLIGHT = 32;
 
 /**
- * Events of one run waiting behind those in flight at which its agent's reporter calls start to
- * wait (the tracker's eventHighWater, 64 on its own). What waits while a batch is out is the
- * next batch, so this bounds a batch over Redis: at 16, batches held 15.1 events on average (the
- * Redis benchmark, 200 burst runs); at 32, as many as go in flight, 28.9, and the gateway that
- * reads the batches and Redis each spent about a fifth less CPU per event (see the bench README,
- * issue 19, 2026-12-06). Less than 64: what waits is on the heap, and the young collections copy it.
+ * Batches of one run at the manager at once (the tracker's maxBatchesInFlight): the manager
+ * sequences its calls in call order, so a run's events are handed over at the end of the turn
+ * that reported them, while its earlier batches are still out, rather than waiting in the
+ * tracker's queue for them. Over Redis they then wait as envelope bytes in the append buffer, not
+ * as events on the heap through young collections: the producing gateway spent less CPU per event
+ * (see the bench README, issue 19, 2026-12-07). As many as events in flight: a batch holds at least one.
  */
-export const RUN_EVENT_HIGH_WATER = 32;
+export const RUN_BATCHES_IN_FLIGHT = RUN_EVENTS_IN_FLIGHT;
+
+/**
+ * Events of one run waiting in the tracker behind those in flight at which its agent's reporter
+ * calls start to wait (the tracker's eventHighWater, 64 on its own). Since a run's events go to the
+ * manager as they are reported (RUN_BATCHES_IN_FLIGHT), what waits here is only what came while 32
+ * were out: it bounds what a run has outstanding (40), not the size of a batch over Redis, which
+ * holds what a user's appends gathered while the one before was out (the backplane's append buffer).
+ */
+export const RUN_EVENT_HIGH_WATER = 8;
 
 /** What createAgentwireServer takes (README of @agentwirejs/server: every option, its default). */
 export interface AgentwireServerOptions {
@@ -198,6 +206,7 @@ export function buildGatewayContainer(options: AgentwireServerOptions): Dependen
   registerExecutionTracker(container, {
     ...trackerOptionsFromConfig(config),
     maxEventsInFlight: RUN_EVENTS_IN_FLIGHT,
+    maxBatchesInFlight: RUN_BATCHES_IN_FLIGHT,
     eventHighWater: RUN_EVENT_HIGH_WATER,
     // An agent's CUSTOM events must be ones the app registered, with valid values.
     ...(appExtensions === undefined ? {} : { checkCustomEvent: (name: string, value: unknown) => validateCustomEventValue(appExtensions, name, value) }),

@@ -2,10 +2,13 @@ import { type OutboundMessage, type StreamEntry, messageBody, userEnvelopeParts 
 import type { RunId, ThreadId, UserId } from '@agentwirejs/types';
 import { settledUsedHeap, usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { AppendQueue, type QueuedAppend, type UserBatch } from './append-queue';
-import { appendOfParts, entriesOfBatch } from './entries';
+import { appendOfParts, encodeBatch, entriesOfBatch } from './entries';
 import { BackplaneUnavailableError } from './errors';
 
 const user = (name: string): UserId => name as UserId;
+
+/** maxBytesOut for the specs that are not about it. */
+const NO_BYTE_LIMIT = Number.POSITIVE_INFINITY;
 
 const noteMessage = (n: number): OutboundMessage => ({ type: 'note', payload: { n } });
 
@@ -49,7 +52,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(() => se
 describe('AppendQueue', () => {
   it('sends the appends of many users made in one tick in one call per 32 users, each user one batch', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const users = Array.from({ length: 100 }, (_, i) => user(`u${i}`));
     const appended = users.flatMap((userId) => [queue.enqueue(userId, note(1)), queue.enqueue(userId, note(2))]);
     await tick();
@@ -68,7 +71,7 @@ describe('AppendQueue', () => {
 
   it("keeps one batch per user out at a time: a user's later appends wait for it, other users' go at once", async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const first = queue.enqueue(user('ann'), note(1));
     await tick();
     const second = queue.enqueue(user('ann'), note(2));
@@ -83,9 +86,44 @@ describe('AppendQueue', () => {
     expect((await Promise.all([first, second, third, other])).map((entry) => `${entry.userId}:${entry.seq}`)).toEqual(['ann:1', 'ann:2', 'ann:3', 'bob:1']);
   });
 
+  it('sends no more than maxBytesOut at once, at least one batch; the users a flush held back go first once an answer comes back', async () => {
+    const calls = new Calls();
+    const batchBytes = (users: number): number => users * encodeBatch([note(1)]).length;
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, batchBytes(2), () => true, () => undefined);
+    const sent = (): string[][] => calls.made.map((call) => call.batches.map((batch) => `${batch.userId} ${notesOf(batch).join(',')}`));
+    const appended = ['ann', 'bob', 'cyd', 'dan'].map((name) => queue.enqueue(user(name), note(1)));
+    await tick();
+    expect(sent()).toEqual([['ann 1', 'bob 1']]); // two batches' bytes out: cyd and dan wait
+    appended.push(queue.enqueue(user('ann'), note(2)));
+    await tick();
+    expect(sent()).toHaveLength(1);
+    calls.answerAll();
+    await tick();
+    expect(sent()).toEqual([['cyd 1', 'dan 1']]); // held back before ann's second append, which waits behind them
+    calls.answerAll();
+    await tick();
+    expect(sent()).toEqual([['ann 2']]);
+    calls.answerAll();
+    expect((await Promise.all(appended)).map((entry) => `${entry.userId} ${entry.seq}`)).toEqual(['ann 1', 'bob 1', 'cyd 1', 'dan 1', 'ann 2']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('sends a batch larger than maxBytesOut when nothing else is out', async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, 1, () => true, () => undefined);
+    const appended = [queue.enqueue(user('ann'), note(1)), queue.enqueue(user('ann'), note(2)), queue.enqueue(user('bob'), note(1))];
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((batch) => `${batch.userId} ${batch.count}`))).toEqual([['ann 2']]);
+    calls.answerAll();
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((batch) => `${batch.userId} ${batch.count}`))).toEqual([['bob 1']]);
+    calls.answerAll();
+    expect((await Promise.all(appended)).map((entry) => `${entry.userId} ${entry.seq}`)).toEqual(['ann 1', 'ann 2', 'bob 1']);
+  });
+
   it('fails every append of a call that fails, and goes on with the next ones', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const lost = [queue.enqueue(user('ann'), note(1)), queue.enqueue(user('bob'), note(1))].map((promise) => promise.then(
       () => 'appended',
       (error: unknown) => (error as Error).message,
@@ -103,7 +141,7 @@ describe('AppendQueue', () => {
 
   it('fails only the user whose batch Redis refused; the others of the call get their seqs', async () => {
     const refusal = new Error('refused');
-    const queue = new AppendQueue(async (_batchId, batches) => batches.map(({ userId }) => (userId === 'bob' ? refusal : 1)), 10_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(async (_batchId, batches) => batches.map(({ userId }) => (userId === 'bob' ? refusal : 1)), 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const outcomes = await Promise.all(
       ['ann', 'bob', 'cyd'].map((name) => queue.enqueue(user(name), note(1)).then((entry) => `${entry.userId}:${entry.seq}`, (error: unknown) => error)),
     );
@@ -119,6 +157,7 @@ describe('AppendQueue', () => {
       10_000,
       256,
       32,
+      NO_BYTE_LIMIT,
       () => true,
       (userId, batch) => {
         const entries = batch.entries();
@@ -152,6 +191,7 @@ describe('AppendQueue', () => {
       10_000,
       256,
       32,
+      NO_BYTE_LIMIT,
       () => true,
       (userId) => {
         if (userId === 'bob') throw broken;
@@ -166,7 +206,7 @@ describe('AppendQueue', () => {
 
   it('holds an append waiting for Redis as its envelope in bytes, not as the pieces its envelope was concatenated from', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 100_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 100_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const users = Array.from({ length: 200 }, (_, i) => user(`user-${i}`));
     // A run event as the gateway appends it: the envelope's parts built around a 300-character delta.
     const append = (n: number): QueuedAppend => {
@@ -200,7 +240,7 @@ describe('AppendQueue', () => {
 
   it("holds a batch out at Redis as the bytes it sent and its appends' outcomes, not their envelopes and messages", async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 100_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 100_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const users = Array.from({ length: 200 }, (_, i) => user(`user-${i}`));
     // A run's batch as the tracker hands it over: 32 events around 300-character deltas.
     const batchOf = (userId: UserId, round: number): OutboundMessage[] =>
@@ -232,7 +272,7 @@ describe('AppendQueue', () => {
 
   it("fails a user's batch whose bytes cannot be made (past what one buffer holds) alone, and sends the other users' batches of the flush", async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     // Stands for an envelope too long to join to the others: a buffer for the batch cannot be made, as Node refuses one that large.
     const huge = { ...note(0), envelope: { length: 2 ** 53 } as unknown as Buffer };
     const failed = queue.enqueue(user('ann'), huge);
@@ -248,7 +288,7 @@ describe('AppendQueue', () => {
 
   it('refuses an append past maxBuffered at once while Redis is unreachable, with BackplaneUnavailableError', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 2, 256, 32, () => false, () => undefined);
+    const queue = new AppendQueue(calls.send, 2, 256, 32, NO_BYTE_LIMIT, () => false, () => undefined);
     const kept = [queue.enqueue(user('ann'), note(1)), queue.enqueue(user('bob'), note(1))];
     await expect(queue.enqueue(user('cyd'), note(1))).rejects.toBeInstanceOf(BackplaneUnavailableError);
     await tick();
@@ -258,7 +298,7 @@ describe('AppendQueue', () => {
 
   it('keeps every append past maxBuffered while Redis answers (a busy process, not an outage), in order', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 2, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 2, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const appended = [1, 2, 3, 4].map((n) => queue.enqueue(user('ann'), note(n)));
     expect(queue.size).toBe(4);
     await tick();
@@ -268,7 +308,7 @@ describe('AppendQueue', () => {
 
   it("settles a batch of one user's appends with one promise, in order with the appends around it, each slot its own outcome even when Redis takes it in two batches", async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 2, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 10_000, 2, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const before = queue.enqueue(user('ann'), note(0));
     const batch = queue.enqueueBatch(user('ann'), [1, 2, 3].map((n) => noteMessage(n)), (message) => note(Number(message.payload['n'])));
     expect(queue.size).toBe(4);
@@ -292,7 +332,7 @@ describe('AppendQueue', () => {
 
   it('refuses a message its prepare throws for alone, at once; a batch refused whole leaves nothing queued and sends nothing', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const cannot = new TypeError('Do not know how to serialize a BigInt');
     const prepare = (message: OutboundMessage): QueuedAppend => {
       if (message.payload['n'] === 2) throw cannot;
@@ -314,7 +354,7 @@ describe('AppendQueue', () => {
   it('fails every slot of a waiting batch on rejectAll, and refuses a batch past maxBuffered while Redis is unreachable', async () => {
     const calls = new Calls();
     let reachable = true;
-    const queue = new AppendQueue(calls.send, 2, 256, 32, () => reachable, () => undefined);
+    const queue = new AppendQueue(calls.send, 2, 256, 32, NO_BYTE_LIMIT, () => reachable, () => undefined);
     const batch = queue.enqueueBatch(user('ann'), [1, 2].map((n) => noteMessage(n)), (message) => note(Number(message.payload['n'])));
     reachable = false;
     await expect(queue.enqueueBatch(user('bob'), [noteMessage(1)], () => note(1))).rejects.toBeInstanceOf(BackplaneUnavailableError);
@@ -325,7 +365,7 @@ describe('AppendQueue', () => {
 
   it('keeps a batch failed by rejectAll as it was when its call to Redis fails afterwards', async () => {
     const calls = new Calls();
-    const queue = new AppendQueue(calls.send, 10_000, 256, 32, () => true, () => undefined);
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
     const batch = queue.enqueueBatch(user('ann'), [1, 2].map((n) => noteMessage(n)), (message) => note(Number(message.payload['n'])));
     await tick();
     expect(calls.made).toHaveLength(1); // out at Redis

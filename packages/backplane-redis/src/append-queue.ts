@@ -138,7 +138,8 @@ export type SendBatches = (batchId: string, batches: readonly UserBatch[]) => Pr
  * when a connection drops (the script recognises it by its batch id when it is sent again).
  * A flush sends the batches of every user that has appends waiting and none out, up to
  * maxUsersPerCall of them per call: appends of many users made in the same tick (a room, many
- * runs at once) cost Redis one script call, not one each.
+ * runs at once) cost Redis one script call, not one each; and while maxBytesOut bytes are out at
+ * Redis it sends no more, the users it left waiting going first once an answer comes back.
  * While Redis is unreachable appends wait here, bounded by maxBuffered, and go out in order on
  * reconnect; past the bound, appends fail at once with BackplaneUnavailableError. While Redis
  * answers, the bound does not refuse: what waits then is the callers' own backlog, which they
@@ -151,6 +152,10 @@ export class AppendQueue {
   private readonly instance = randomBytes(6).toString('base64url');
   private nextBatch = 0;
   private buffered = 0;
+  /** Bytes of the batches out at Redis (sent, not answered). */
+  private bytesOut = 0;
+  /** A flush left batches waiting because maxBytesOut was reached: the next answer flushes again. */
+  private heldBack = false;
   private flushQueued = false;
   private idle: (() => void)[] = [];
 
@@ -159,6 +164,13 @@ export class AppendQueue {
     private readonly maxBuffered: number,
     private readonly maxBatch: number,
     private readonly maxUsersPerCall: number,
+    /**
+     * Bytes of batches out at Redis at most: past it a flush leaves the rest waiting until an
+     * answer comes back (at least one batch always goes). What this process sends, Redis publishes
+     * to every subscriber of those users, this process's own among them; sending no more than it
+     * can read back in a turn of its event loop keeps its subscriber from falling behind.
+     */
+    private readonly maxBytesOut: number,
     /** Whether Redis answers now (both connections ready). */
     private readonly reachable: () => boolean,
     /**
@@ -277,8 +289,13 @@ export class AppendQueue {
   private flush(): void {
     let call: UserQueue[] = [];
     let batches: UserBatch[] = [];
+    this.heldBack = false;
     for (const queue of this.queues.values()) {
       if (queue.inFlight !== null || queue.waiting.length === 0) continue;
+      if (this.bytesOut >= this.maxBytesOut && this.bytesOut > 0) {
+        this.heldBack = true;
+        break;
+      }
       const appends = queue.waiting.splice(0, this.maxBatch);
       let text: Buffer;
       try {
@@ -293,6 +310,7 @@ export class AppendQueue {
         continue;
       }
       queue.inFlight = { sent: appends.map(({ outcome, index }): Sent => ({ outcome, index })), text };
+      this.bytesOut += text.length;
       call.push(queue);
       batches.push({ userId: queue.userId, count: appends.length, appendedAt: (appends[appends.length - 1] as Waiting).appendedAt, text });
       if (call.length === this.maxUsersPerCall) {
@@ -333,12 +351,18 @@ export class AppendQueue {
         (error: unknown) => call.forEach((queue) => (queue.inFlight as InFlight).sent.forEach((append) => append.outcome.failed(append.index, error))),
       )
       .finally(() => {
-        let more = false;
+        let more = this.heldBack;
         for (const queue of call) {
-          this.buffered -= (queue.inFlight as InFlight).sent.length;
+          const inFlight = queue.inFlight as InFlight;
+          this.buffered -= inFlight.sent.length;
+          this.bytesOut -= inFlight.text.length;
           queue.inFlight = null;
           if (queue.waiting.length > 0) more = true;
-          else if (this.queues.get(queue.userId) === queue) this.queues.delete(queue.userId);
+          if (this.queues.get(queue.userId) === queue) {
+            this.queues.delete(queue.userId);
+            // To the back of the line: users a flush held back (maxBytesOut) go before it next time.
+            if (queue.waiting.length > 0) this.queues.set(queue.userId, queue);
+          }
         }
         if (more) this.queueFlush();
         this.notifyIdle();

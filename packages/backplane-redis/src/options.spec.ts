@@ -18,6 +18,7 @@ describe('Redis options', () => {
     [{ processId: 'no/slash' }, 'processId'],
     [{ maxEvents: -1 }, 'maxEvents'],
     [{ maxBatchSize: 1.5 }, 'maxBatchSize'],
+    [{ maxAppendBytesInFlight: 0 }, 'maxAppendBytesInFlight'],
     [{ heartbeatIntervalMs: 6_000 }, 'heartbeatIntervalMs'],
     [{ streamTtlMs: 1_000 }, 'streamTtlMs'],
     [{ runRecordTtlMs: 5_000 }, 'runRecordTtlMs'],

@@ -31,6 +31,17 @@ export const REDIS_DEFAULTS = {
   maxBufferedAppends: 10_000,
   /** Appends of one user sent to Redis in one script call. */
   maxBatchSize: 256,
+  /**
+   * Bytes of appends out at Redis at once (sent, not yet answered), per stream kind (users, rooms);
+   * at least one batch always goes. Redis publishes what a process appends to every subscriber
+   * of those users, this process's own among them, and closes a subscriber that falls
+   * client-output-buffer-limit pubsub behind (32 MiB by default). Node reads a socket at most
+   * 2 MiB (32 reads of 64 KiB) per turn of its event loop: a process that sends no more than that
+   * before an answer comes back does not make publications faster than it reads them. Without
+   * the bound the benchmark's appending gateway had its subscriber closed in 4 of 6 runs, with it
+   * in none of 6 (see the bench README, issue 19, 2026-12-07).
+   */
+  maxAppendBytesInFlight: 2_097_152,
   /** Live entries held per user while missed ones are read from history; beyond it, history is read again. */
   maxPendingPerUser: 1_000,
   /** Users whose last known seq this process remembers (keeps seq rising if Redis loses its data). */
@@ -80,6 +91,7 @@ export interface RedisBackplaneOptions {
   readonly closeTimeoutMs?: number;
   readonly maxBufferedAppends?: number;
   readonly maxBatchSize?: number;
+  readonly maxAppendBytesInFlight?: number;
   readonly maxPendingPerUser?: number;
   readonly maxKnownUsers?: number;
   readonly runRecordTtlMs?: number;
@@ -130,6 +142,7 @@ const MINIMUM: Readonly<Numbers> = {
   closeTimeoutMs: 0,
   maxBufferedAppends: 1,
   maxBatchSize: 1,
+  maxAppendBytesInFlight: 1,
   maxPendingPerUser: 1,
   maxKnownUsers: 0,
   runRecordTtlMs: 1_000,

@@ -132,13 +132,25 @@ export class RedisBackplane implements Backplane {
     this.users = { meta: (id) => keys.userMeta(id), log: (id) => keys.userLog(id), channel: (id) => keys.userChannel(id), known: new Map() };
     this.rooms = { meta: (id) => keys.roomStreamMeta(id), log: (id) => keys.roomStreamLog(id), channel: (id) => keys.roomStreamChannel(id), known: new Map() };
     const ready = (): boolean => this.status() === 'ready';
-    const { maxBufferedAppends, maxBatchSize } = this.options;
+    const { maxBufferedAppends, maxBatchSize, maxAppendBytesInFlight } = this.options;
     // A stored batch is delivered here from the reply (see UserFeeds.onAppended): the feeds exist by then.
-    this.appends = new AppendQueue((batchId, batches) => this.sendBatches(this.users, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, batch) =>
-      this.stored(this.users, this.feeds, id, batch),
+    this.appends = new AppendQueue(
+      (batchId, batches) => this.sendBatches(this.users, batchId, batches),
+      maxBufferedAppends,
+      maxBatchSize,
+      USERS_PER_APPEND_CALL,
+      maxAppendBytesInFlight,
+      ready,
+      (id, batch) => this.stored(this.users, this.feeds, id, batch),
     );
-    this.roomAppends = new AppendQueue((batchId, batches) => this.sendBatches(this.rooms, batchId, batches), maxBufferedAppends, maxBatchSize, USERS_PER_APPEND_CALL, ready, (id, batch) =>
-      this.stored(this.rooms, this.roomFeeds, id, batch),
+    this.roomAppends = new AppendQueue(
+      (batchId, batches) => this.sendBatches(this.rooms, batchId, batches),
+      maxBufferedAppends,
+      maxBatchSize,
+      USERS_PER_APPEND_CALL,
+      maxAppendBytesInFlight,
+      ready,
+      (id, batch) => this.stored(this.rooms, this.roomFeeds, id, batch),
     );
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
     this.feeds = new UserFeeds(this.feedSource(this.users, (userId, active) => this.presence.setUserActive(userId, active), gapNotice), this.options);

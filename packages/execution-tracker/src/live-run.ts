@@ -88,8 +88,9 @@ function frozenEnding(state: DeadlineEnding['state'], code: AgentErrorCode, mess
 
 /**
  * The queue of a run before its first event: shared and frozen, since nothing is ever added to it
- * (see LiveRun.enqueue). A list pushed onto while empty, or full, grows to 17 slots (about 150
- * bytes): a run's queue is made with room for three (see LiveRun.enqueue).
+ * (see LiveRun.enqueue). A list pushed onto while empty reserves 17 slots (about 150 bytes); a
+ * list made with its first entry has room for one, which a queue drained by shift() keeps, so a
+ * run whose events go out one at a time never grows it.
  */
 const NOTHING_QUEUED: QueuedEvent[] = Object.freeze([]) as unknown as QueuedEvent[];
 const NOTHING_WAITING: readonly PendingInterrupt[] = Object.freeze([]);
@@ -260,19 +261,10 @@ export class LiveRun {
     return open === null ? null : open.values();
   }
 
-  /**
-   * Queues an event at the end of the queue. The queue is made with room for three entries (made
-   * with three, then cut to one: V8 keeps the room when a list's length is cut by so little), so
-   * that the events a short run queues while its first batch waits for the end of the turn
-   * (maxBatchesInFlight), its answer and its terminal event, fit: a list made with one entry grew
-   * to 17 slots at the second, about 150 bytes per run (measured with --expose-gc).
-   */
+  /** Queues an event at the end of the queue. */
   enqueue(entry: QueuedEvent): void {
-    if (this.queue === NOTHING_QUEUED) {
-      const queue = [entry, entry, entry];
-      queue.length = 1;
-      this.queue = queue;
-    } else this.queue.push(entry);
+    if (this.queue === NOTHING_QUEUED) this.queue = [entry];
+    else this.queue.push(entry);
   }
 
   /** The promise reporter calls return while the queue is full: resolved by release(). */

@@ -203,25 +203,6 @@ describe('a sink that takes batches', () => {
       expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(['a', 'b', 'c']);
     });
 
-    it('hands over the reports of every run of a turn with one end-of-turn callback, not one per run', async () => {
-      harness({ maxEventsInFlight: 8, maxBatchesInFlight: 4 });
-      const agent = new ControlledAgent();
-      const runs = ['alice', 'bob', 'carol'].map((userId) => ({ userId, ...h.trackerFor(userId).startRun({ agent, input: 'x' }) }));
-      await flush();
-      const ticks = jest.spyOn(process, 'nextTick');
-      try {
-        for (const { runId } of runs) for (const step of ['a', 'b']) void agent.call(runId).request.reporter.thinking(step);
-        await flush();
-        expect(ticks.mock.calls.filter(([callback]) => callback.name === 'pumpAtTurnEnd')).toHaveLength(1);
-      } finally {
-        ticks.mockRestore();
-      }
-      for (const { runId } of runs) agent.call(runId).finish('done');
-      for (const { outcome } of runs) expect((await outcome).state).toBe('completed');
-      for (const { runId } of runs) expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(['a', 'b']);
-      expect(sink.batchSizes).toEqual([1, 1, 1, 2, 2, 2, 1, 1, 1]);
-    });
-
     it('hands over batches while earlier ones are out, at most maxBatchesInFlight of them and maxEventsInFlight events, in order', async () => {
       harness({ maxEventsInFlight: 16, eventHighWater: 4, maxBatchesInFlight: 3 });
       sink.gate = () => new Promise((resolve) => setImmediate(resolve)); // far slower than the agent

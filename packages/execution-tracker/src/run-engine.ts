@@ -212,12 +212,6 @@ export class RunEngine implements ReporterHost {
   private readonly endings = new DeadlineEndings();
   /** Compiles the response schemas of questions agents ask (reporter.ask). */
   private readonly ajv = new Ajv({ strict: false, allErrors: false });
-  /**
-   * Runs whose reports of this turn go to the sink at its end (maxBatchesInFlight above 1), in
-   * the order they first reported: one process.nextTick a turn for all of them, where one per run
-   * and turn cost a tick object each. Emptied, not replaced, at the end of the turn.
-   */
-  private readonly pumpsDue: LiveRun[] = [];
   private closing = false;
 
   constructor(private readonly options: ResolvedTrackerOptions) {
@@ -443,8 +437,7 @@ export class RunEngine implements ReporterHost {
     if (!this.pumpsAtTurnEnd(run)) this.pump(run);
     else if (!run.pumpQueued) {
       run.pumpQueued = true;
-      if (this.pumpsDue.length === 0) process.nextTick(this.pumpAtTurnEnd);
-      this.pumpsDue.push(run);
+      process.nextTick(this.pumpAtTurnEnd, run);
     }
     return run.queue.length >= eventHighWater ? run.paced() : READY;
   }
@@ -766,21 +759,14 @@ export class RunEngine implements ReporterHost {
     return this.options.limits.maxBatchesInFlight > 1 && typeof run.sink.emitAgentEvents === 'function';
   }
 
-  /** process.nextTick's callback at the end of a turn in which runs reported (pumpsDue). */
-  private readonly pumpAtTurnEnd = (): void => {
-    const runs = this.pumpsDue;
-    // By index: a run that reports while these are pumped (an agent a settled batch invoked) is
-    // added at the end and pumped here too, rather than waiting for a tick nobody scheduled.
-    for (let index = 0; index < runs.length; index += 1) {
-      const run = runs[index] as LiveRun;
-      run.pumpQueued = false;
-      try {
-        this.pump(run);
-      } catch (bug) {
-        this.internalError(run, bug);
-      }
+  /** process.nextTick's callback for a run whose events go out at the end of the turn: made once, so scheduling allocates no closure. */
+  private readonly pumpAtTurnEnd = (run: LiveRun): void => {
+    run.pumpQueued = false;
+    try {
+      this.pump(run);
+    } catch (bug) {
+      this.internalError(run, bug);
     }
-    runs.length = 0;
   };
 
   /** The handlers of a run's batches, made once per run: they find the batch they settle in the run (batchSize, batchFirstType, batchTypes). */

@@ -38,7 +38,7 @@ export const REDIS_DEFAULTS = {
    * client-output-buffer-limit pubsub behind (32 MiB by default). Node reads a socket at most
    * 2 MiB (32 reads of 64 KiB) per turn of its event loop: a process that sends no more than that
    * before an answer comes back does not make publications faster than it reads them. Without
-   * the bound the benchmark's appending gateway had its subscriber closed in 4 of 6 runs, with it
+   * the bound the benchmark's appending gateway had its subscriber closed in 6 of 9 runs, with it
    * in none of 6 (see the bench README, issue 19, 2026-12-07).
    */
   maxAppendBytesInFlight: 2_097_152,

@@ -48,8 +48,10 @@ describe('what starting a run allocates (the garbage young-generation collection
     const tracker = h.trackerFor('user-1');
     const bytes = await allocatedBytesEach(20_000, () => tracker.startRun({ agent, input: 'go' }).outcome, { warmup: 5_000 });
     await h.registry.shutdown({ graceMs: 0 });
-    // measured about 4,740 bytes; 4,870 with each run's queue made with room for three entries (tried, not kept)
-    expect(bytes).toBeLessThan(5_000);
+    // measured 4,830 to 4,850 bytes (a tick object per turn in which the run reported); 4,740 with one
+    // end-of-turn tick shared by every run of the turn and 4,870 with each run's queue made with room
+    // for three entries (both tried, not kept: see the bench README, issue 19, 2026-12-07)
+    expect(bytes).toBeLessThan(5_200);
   });
 
   it('keeps a user\'s list of active runs between runs, and the sweep drops the lists of users with none', async () => {

@@ -172,9 +172,10 @@ export class LiveRun {
   previousOfUser: LiveRun | null = null;
   nextOfUser: LiveRun | null = null;
   /**
-   * The run's first batch at the sink (a batching sink is handed one batch of a run at a time
-   * unless maxBatchesInFlight says more; a further one keeps what settling it needs in its own
-   * handlers), and what settles it, made at the run's first batch (RunEngine.deliverBatch). Of the batch, only what
+   * A batch of the run at the sink, and what settles it, made at the run's first batch
+   * (RunEngine.deliverBatch). A batching sink is handed one batch of a run at a time unless
+   * maxBatchesInFlight says more: a batch handed over while these fields hold another keeps what
+   * settling it needs in its own handlers (RunEngine.deliverFurtherBatch). Of the batch, only what
    * settling it needs is kept (RUN_STARTED, a failure's log line): its size, its first event's
    * type, and the others' types when it holds more than one (a batch of one, most of a short
    * run's, makes no list). Not the events: the sink decides how long they live.

@@ -3,6 +3,7 @@ import { allocatedBytesEach } from '@agentwirejs/types/testing';
 import type { LiveRun } from './live-run';
 import { type ReporterHost, RunReporter } from './reporter';
 import { createHarness, scriptedAgent } from './harness.test-helpers';
+import type { ExecutionTrackerOptions } from './options';
 import { kEngine } from './registry';
 import type { UserRuns } from './user-runs';
 
@@ -10,6 +11,19 @@ import type { UserRuns } from './user-runs';
 const discardingSink: AgentEventSink = {
   emitAgentEvent: async (): Promise<SendResult> => ({ seq: 0, connections: 0 }),
 };
+
+/** Bytes allocated per run, from startRun to its settled outcome, of an agent that reports once (20,000 runs after 5,000). */
+async function bytesPerRunReportingOnce(options: Partial<ExecutionTrackerOptions>): Promise<number> {
+  const h = createHarness({ maxRetainedRuns: 1_000, ...options });
+  const agent = scriptedAgent('reporter', async ({ reporter }): Promise<AgentRunResult> => {
+    await reporter.thinking('thinking it over');
+    return { finalResponse: 'done' };
+  });
+  const tracker = h.trackerFor('user-1');
+  const bytes = await allocatedBytesEach(20_000, () => tracker.startRun({ agent, input: 'go' }).outcome, { warmup: 5_000 });
+  await h.registry.shutdown({ graceMs: 0 });
+  return bytes;
+}
 
 describe('what starting a run allocates (the garbage young-generation collections follow)', () => {
   it('a run\'s reporter is a few fields, not a function per call', async () => {
@@ -20,14 +34,7 @@ describe('what starting a run allocates (the garbage young-generation collection
   });
 
   it('a whole run, from startRun to its settled outcome, that reports once', async () => {
-    const h = createHarness({ sink: discardingSink, maxRetainedRuns: 1_000 });
-    const agent = scriptedAgent('reporter', async ({ reporter }): Promise<AgentRunResult> => {
-      await reporter.thinking('thinking it over');
-      return { finalResponse: 'done' };
-    });
-    const tracker = h.trackerFor('user-1');
-    const bytes = await allocatedBytesEach(20_000, () => tracker.startRun({ agent, input: 'go' }).outcome, { warmup: 5_000 });
-    await h.registry.shutdown({ graceMs: 0 });
+    const bytes = await bytesPerRunReportingOnce({ sink: discardingSink });
     // measured about 4,640 bytes (4,910 with the agent called from an async frame); about 6,200
     // with a Map of active runs by id, a Set per user, a Map as the retention queue, queues and
     // batches pushed onto while empty and handlers per batch;
@@ -40,14 +47,7 @@ describe('what starting a run allocates (the garbage young-generation collection
       emitAgentEvent: async (): Promise<SendResult> => ({ seq: 0, connections: 0 }),
       emitAgentEvents: async (): Promise<AppendFailures> => null,
     };
-    const h = createHarness({ sink: batchingSink, maxRetainedRuns: 1_000, maxEventsInFlight: 32, maxBatchesInFlight: 32, eventHighWater: 8 });
-    const agent = scriptedAgent('reporter', async ({ reporter }): Promise<AgentRunResult> => {
-      await reporter.thinking('thinking it over');
-      return { finalResponse: 'done' };
-    });
-    const tracker = h.trackerFor('user-1');
-    const bytes = await allocatedBytesEach(20_000, () => tracker.startRun({ agent, input: 'go' }).outcome, { warmup: 5_000 });
-    await h.registry.shutdown({ graceMs: 0 });
+    const bytes = await bytesPerRunReportingOnce({ sink: batchingSink, maxEventsInFlight: 32, maxBatchesInFlight: 32, eventHighWater: 8 });
     // measured 4,830 to 4,850 bytes (a tick object per turn in which the run reported); 4,740 with one
     // end-of-turn tick shared by every run of the turn and 4,870 with each run's queue made with room
     // for three entries (both tried, not kept: see the bench README, issue 19, 2026-12-07)

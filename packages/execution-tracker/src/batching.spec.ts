@@ -1,4 +1,4 @@
-import { type AgentEvent, type AppendFailures, EventType } from '@agentwirejs/protocols';
+import { type AgentEvent, type AgentEventSink, type AppendFailures, EventType } from '@agentwirejs/protocols';
 import { usedHeapAfterFullCollections } from '@agentwirejs/types/testing';
 import { BatchingSink, ControlledAgent, type Harness, RecordingSink, createHarness, flush, scriptedAgent, sleep, until } from './harness.test-helpers';
 
@@ -17,22 +17,36 @@ describe('a sink that takes batches', () => {
     h = createHarness(options, sink);
   }
 
+  /** A harness whose sink takes batches only (its emitAgentEvent refuses): `emitAgentEvents` answers each call. */
+  function batchesOnly(options: Parameters<typeof createHarness>[0], emitAgentEvents: NonNullable<AgentEventSink['emitAgentEvents']>): void {
+    h = createHarness({ ...options, sink: { emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')), emitAgentEvents } });
+  }
+
+  /** An agent that reports `steps` chunks, `step 0` on, awaiting each. */
+  function eagerAgent(steps: number): ReturnType<typeof scriptedAgent> {
+    return scriptedAgent('eager', async ({ reporter }) => {
+      for (let i = 0; i < steps; i += 1) await reporter.thinking(`step ${i}`);
+      return { finalResponse: 'done' };
+    });
+  }
+
+  /** Alice's run of an eagerAgent(steps) went out whole: RUN_STARTED, every chunk in order, RUN_FINISHED last, none failed. */
+  function expectEveryStepInOrder(runId: string, steps: number): void {
+    expect(sink.batchSizes.reduce((sum, size) => sum + size, 0)).toBe(steps + 2);
+    expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(Array.from({ length: steps }, (_, i) => `step ${i}`));
+    expect(sink.run(runId).at(-1)?.type).toBe(EventType.RUN_FINISHED);
+    expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ eventCount: steps + 2, emitFailures: 0 });
+  }
+
   it('gets what a run queued while its last batch was out in one call, one batch at a time, at most maxEventsInFlight events each, in order', async () => {
     harness({ maxEventsInFlight: 8, eventHighWater: 16 });
     sink.gate = () => new Promise((resolve) => setImmediate(resolve)); // far slower than the agent
-    const agent = scriptedAgent('eager', async ({ reporter }) => {
-      for (let i = 0; i < 500; i += 1) await reporter.thinking(`step ${i}`);
-      return { finalResponse: 'done' };
-    });
-    const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+    const { runId, outcome } = h.trackerFor('alice').startRun({ agent: eagerAgent(500), input: 'x' });
     expect((await outcome).state).toBe('completed');
     expect(sink.maxBatchesInFlightPerRun).toBe(1);
     expect(Math.max(...sink.batchSizes)).toBe(8);
-    expect(sink.batchSizes.reduce((sum, size) => sum + size, 0)).toBe(502); // RUN_STARTED, 500 chunks, RUN_FINISHED
     expect(sink.batchSizes.length).toBeLessThan(100);
-    expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(Array.from({ length: 500 }, (_, i) => `step ${i}`));
-    expect(sink.run(runId).at(-1)?.type).toBe(EventType.RUN_FINISHED);
-    expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ eventCount: 502, emitFailures: 0 });
+    expectEveryStepInOrder(runId, 500);
   });
 
   it('invokes the agent only once the batch holding RUN_STARTED is out', async () => {
@@ -206,32 +220,18 @@ describe('a sink that takes batches', () => {
     it('hands over batches while earlier ones are out, at most maxBatchesInFlight of them and maxEventsInFlight events, in order', async () => {
       harness({ maxEventsInFlight: 16, eventHighWater: 4, maxBatchesInFlight: 3 });
       sink.gate = () => new Promise((resolve) => setImmediate(resolve)); // far slower than the agent
-      const agent = scriptedAgent('eager', async ({ reporter }) => {
-        for (let i = 0; i < 300; i += 1) await reporter.thinking(`step ${i}`);
-        return { finalResponse: 'done' };
-      });
-      const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
+      const { runId, outcome } = h.trackerFor('alice').startRun({ agent: eagerAgent(300), input: 'x' });
       expect((await outcome).state).toBe('completed');
       expect(sink.maxBatchesInFlightPerRun).toBe(3);
       expect(sink.maxInFlightPerRun).toBeLessThanOrEqual(16);
-      expect(sink.batchSizes.reduce((sum, size) => sum + size, 0)).toBe(302); // RUN_STARTED, 300 chunks, RUN_FINISHED
-      expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(Array.from({ length: 300 }, (_, i) => `step ${i}`));
-      expect(sink.run(runId).at(-1)?.type).toBe(EventType.RUN_FINISHED);
-      expect(h.trackerFor('alice').getRun(runId)).toMatchObject({ eventCount: 302, emitFailures: 0 });
+      expectEveryStepInOrder(runId, 300);
     });
 
     it('settles batches in whatever order the sink settles them, counts each one\'s failures, and settles the run once every batch is out', async () => {
       const held: { size: number; settle: (failures: AppendFailures) => void }[] = [];
-      h = createHarness({
-        maxEventsInFlight: 8,
-        maxBatchesInFlight: 4,
-        sink: {
-          emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')),
-          emitAgentEvents: (_userId, events): Promise<AppendFailures> => {
-            if (events[0]?.type === EventType.RUN_STARTED) return Promise.resolve(null);
-            return new Promise<AppendFailures>((resolve) => held.push({ size: events.length, settle: resolve }));
-          },
-        },
+      batchesOnly({ maxEventsInFlight: 8, maxBatchesInFlight: 4 }, (_userId, events) => {
+        if (events[0]?.type === EventType.RUN_STARTED) return Promise.resolve(null);
+        return new Promise<AppendFailures>((resolve) => held.push({ size: events.length, settle: resolve }));
       });
       const agent = new ControlledAgent();
       const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });
@@ -263,18 +263,11 @@ describe('a sink that takes batches', () => {
     it('treats a further batch whose call throws as refused, and the run still settles', async () => {
       const held: (() => void)[] = [];
       const tried: number[] = [];
-      h = createHarness({
-        maxEventsInFlight: 8,
-        maxBatchesInFlight: 4,
-        sink: {
-          emitAgentEvent: () => Promise.reject(new Error('not used: the sink takes batches')),
-          emitAgentEvents: (_userId, events): Promise<AppendFailures> => {
-            tried.push(events.length);
-            if (tried.length === 2) return new Promise<AppendFailures>((resolve) => held.push(() => resolve(null))); // [a]
-            if (tried.length === 3) throw new Error('manager is closed'); // [b]
-            return Promise.resolve(null);
-          },
-        },
+      batchesOnly({ maxEventsInFlight: 8, maxBatchesInFlight: 4 }, (_userId, events) => {
+        tried.push(events.length);
+        if (tried.length === 2) return new Promise<AppendFailures>((resolve) => held.push(() => resolve(null))); // [a]
+        if (tried.length === 3) throw new Error('manager is closed'); // [b]
+        return Promise.resolve(null);
       });
       const agent = new ControlledAgent();
       const { runId, outcome } = h.trackerFor('alice').startRun({ agent, input: 'x' });

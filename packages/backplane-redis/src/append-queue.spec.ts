@@ -108,6 +108,23 @@ describe('AppendQueue', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('frees the bytes of a call Redis refused: the users held back behind it go next', async () => {
+    const calls = new Calls();
+    const queue = new AppendQueue(calls.send, 10_000, 256, 32, 1, () => true, () => undefined);
+    const failed = queue.enqueue(user('ann'), note(1));
+    const held = queue.enqueue(user('bob'), note(1));
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((batch) => batch.userId))).toEqual([['ann']]);
+    calls.made.splice(0)[0]?.fail(new BackplaneUnavailableError('connection lost'));
+    await expect(failed).rejects.toBeInstanceOf(BackplaneUnavailableError);
+    await tick();
+    expect(calls.made.map((call) => call.batches.map((batch) => batch.userId))).toEqual([['bob']]);
+    calls.answerAll();
+    expect((await held).seq).toBe(1);
+    await tick(); // the call's own bookkeeping settles after its appends
+    expect(queue.size).toBe(0);
+  });
+
   it('sends a batch larger than maxBytesOut when nothing else is out', async () => {
     const calls = new Calls();
     const queue = new AppendQueue(calls.send, 10_000, 256, 32, 1, () => true, () => undefined);

@@ -133,25 +133,20 @@ export class RedisBackplane implements Backplane {
     this.rooms = { meta: (id) => keys.roomStreamMeta(id), log: (id) => keys.roomStreamLog(id), channel: (id) => keys.roomStreamChannel(id), known: new Map() };
     const ready = (): boolean => this.status() === 'ready';
     const { maxBufferedAppends, maxBatchSize, maxAppendBytesInFlight } = this.options;
-    // A stored batch is delivered here from the reply (see UserFeeds.onAppended): the feeds exist by then.
-    this.appends = new AppendQueue(
-      (batchId, batches) => this.sendBatches(this.users, batchId, batches),
-      maxBufferedAppends,
-      maxBatchSize,
-      USERS_PER_APPEND_CALL,
-      maxAppendBytesInFlight,
-      ready,
-      (id, batch) => this.stored(this.users, this.feeds, id, batch),
-    );
-    this.roomAppends = new AppendQueue(
-      (batchId, batches) => this.sendBatches(this.rooms, batchId, batches),
-      maxBufferedAppends,
-      maxBatchSize,
-      USERS_PER_APPEND_CALL,
-      maxAppendBytesInFlight,
-      ready,
-      (id, batch) => this.stored(this.rooms, this.roomFeeds, id, batch),
-    );
+    // One append buffer per stream kind. A stored batch is delivered here from the reply (see
+    // UserFeeds.onAppended): the feeds, made below, exist by then.
+    const appendQueueOf = (kind: StreamKind, feeds: () => UserFeeds): AppendQueue =>
+      new AppendQueue(
+        (batchId, batches) => this.sendBatches(kind, batchId, batches),
+        maxBufferedAppends,
+        maxBatchSize,
+        USERS_PER_APPEND_CALL,
+        maxAppendBytesInFlight,
+        ready,
+        (id, batch) => this.stored(kind, feeds(), id, batch),
+      );
+    this.appends = appendQueueOf(this.users, () => this.feeds);
+    this.roomAppends = appendQueueOf(this.rooms, () => this.roomFeeds);
     this.presence = new ProcessPresence(this.commands, this.keys, this.options);
     this.feeds = new UserFeeds(this.feedSource(this.users, (userId, active) => this.presence.setUserActive(userId, active), gapNotice), this.options);
     // A room stream's listeners make no user online: appendToAll never reaches a room.

@@ -217,6 +217,15 @@ describe('a sink that takes batches', () => {
       expect(sink.ofType(runId, EventType.REASONING_MESSAGE_CHUNK).map((event) => event.payload['delta'])).toEqual(['a', 'b', 'c']);
     });
 
+    it('hands over RUN_STARTED within startRun: nothing else of the run can come before its agent is invoked', async () => {
+      harness({ maxEventsInFlight: 8, maxBatchesInFlight: 4 });
+      const { runId, outcome } = h.trackerFor('alice').startRun({ agent: eagerAgent(2), input: 'x' });
+      expect(sink.batchSizes).toEqual([1]); // before the turn ends
+      expect(sink.run(runId).map((event) => event.type)).toEqual([EventType.RUN_STARTED]);
+      expect((await outcome).state).toBe('completed');
+      expectEveryStepInOrder(runId, 2);
+    });
+
     it('hands over batches while earlier ones are out, at most maxBatchesInFlight of them and maxEventsInFlight events, in order', async () => {
       harness({ maxEventsInFlight: 16, eventHighWater: 4, maxBatchesInFlight: 3 });
       sink.gate = () => new Promise((resolve) => setImmediate(resolve)); // far slower than the agent

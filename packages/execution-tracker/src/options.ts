@@ -29,7 +29,7 @@ export const TRACKER_DEFAULTS = {
   /**
    * Batches of one run at a sink that takes batches (emitAgentEvents) at once. Above 1 only for a
    * sink that sequences its calls in call order (the manager does); then a run's events are
-   * handed over at the end of the turn that reported them (process.nextTick), up to
+   * handed over at the end of the turn that reported them (process.nextTick; RUN_STARTED at once), up to
    * maxEventsInFlight events at the sink in all, rather than waiting in the run's queue for the
    * batch out to settle.
    */

@@ -144,7 +144,7 @@ export type SendBatches = (batchId: string, batches: readonly UserBatch[]) => Pr
  * reconnect; past the bound, appends fail at once with BackplaneUnavailableError. While Redis
  * answers, the bound does not refuse: what waits then is the callers' own backlog, which they
  * pace (a run of the tracker holds at most its events in flight here), and refusing it would
- * lose events of a busy process (400 runs with 128 events in flight each are 51,200 appends).
+ * lose events of a busy process (400 runs with 32 events in flight each are 12,800 appends).
  */
 export class AppendQueue {
   private readonly queues = new Map<UserId, UserQueue>();

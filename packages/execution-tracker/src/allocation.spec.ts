@@ -47,8 +47,8 @@ describe('what starting a run allocates (the garbage young-generation collection
       emitAgentEvent: async (): Promise<SendResult> => ({ seq: 0, connections: 0 }),
       emitAgentEvents: async (): Promise<AppendFailures> => null,
     };
-    const bytes = await bytesPerRunReportingOnce({ sink: batchingSink, maxEventsInFlight: 128, maxBatchesInFlight: 128, eventHighWater: 8 });
-    // measured 4,590 to 4,660 bytes (a tick object for the turn in which the agent reported; RUN_STARTED
+    const bytes = await bytesPerRunReportingOnce({ sink: batchingSink, maxEventsInFlight: 32, maxBatchesInFlight: 32, eventHighWater: 8 });
+    // measured 4,610 to 4,660 bytes (a tick object for the turn in which the agent reported; RUN_STARTED
     // goes at once); 4,740 on the same machine when RUN_STARTED waited for the end of its turn too
     // (4,830 to 4,850 on another). One end-of-turn tick shared by every run of the turn, and each run's
     // queue made with room for three entries, were tried and not kept (bench README, issue 19, 2026-12-07)

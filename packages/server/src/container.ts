@@ -84,12 +84,13 @@ export const DEFAULT_USER_MESSAGE_AGENT = 'demo';
 /**
  * Events of one run at the manager at once (the tracker's maxEventsInFlight), in batches
  * (emitAgentEvents): over Redis they share round trips, where one event at a time took one each.
- * 128 rather than 32: a user's batch over Redis holds what gathered while the one before was out,
- * which this bounds. With 128 the Redis benchmark's gateways made 42% and 45% fewer write calls
- * (their connections' and Redis's), and its ratio by CPU of every process rose from 0.54× to
- * 0.585× (medians of 12 alternating runs each; see the bench README, issue 19, 2026-12-07).
+ * A user's batch over Redis holds what gathered while the one before was out, which this bounds:
+ * 128 made the Redis benchmark's gateways write 42% and 45% less often and its ratio by CPU of
+ * every process rose from 0.54× to 0.585×, but one fast run's gateway over Redis then peaked at
+ * 183–196 MB of RSS against 154–155 with 32 (the gateway's pacing spec allows twice the in-memory
+ * run's 111–113), so it was not kept (see the bench README, issue 19, 2026-12-07).
  */
-export const RUN_EVENTS_IN_FLIGHT = 128;
+export const RUN_EVENTS_IN_FLIGHT = 32;
 
 /**
  * Batches of one run at the manager at once (the tracker's maxBatchesInFlight): the manager
@@ -104,8 +105,8 @@ export const RUN_BATCHES_IN_FLIGHT = RUN_EVENTS_IN_FLIGHT;
 /**
  * Events of one run waiting in the tracker behind those in flight at which its agent's reporter
  * calls start to wait (the tracker's eventHighWater, 64 on its own). Since a run's events go to the
- * manager as they are reported (RUN_BATCHES_IN_FLIGHT), what waits here is only what came while 128
- * were out: it bounds what a run has outstanding (136), not the size of a batch over Redis, which
+ * manager as they are reported (RUN_BATCHES_IN_FLIGHT), what waits here is only what came while 32
+ * were out: it bounds what a run has outstanding (40), not the size of a batch over Redis, which
  * holds what a user's appends gathered while the one before was out (the backplane's append buffer).
  */
 export const RUN_EVENT_HIGH_WATER = 8;

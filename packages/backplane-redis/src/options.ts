@@ -39,7 +39,8 @@ export const REDIS_DEFAULTS = {
    * 2 MiB (32 reads of 64 KiB) per turn of its event loop: a process that sends no more than that
    * before an answer comes back does not make publications faster than it reads them. Without
    * the bound the benchmark's appending gateway had its subscriber closed in 6 of 9 runs, with it
-   * in none of 6 (see the bench README, issue 19, 2026-12-07).
+   * in none of 6, and in a later series in 1 of 12, in a warm-up (see the bench README, issue 19,
+   * 2026-12-07, and the README's Faults).
    */
   maxAppendBytesInFlight: 2_097_152,
   /** Live entries held per user while missed ones are read from history; beyond it, history is read again. */

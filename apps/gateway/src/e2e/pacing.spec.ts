@@ -99,7 +99,16 @@ async function burst(gateway: GatewayProcess, user: string, timeoutMs: number): 
         // not make this test client the slow consumer the gateway closes with 1013 (it did, decoding
         // every frame whole, in 2 of the CI runs of 2026-12-07). The stream's shape is checked elsewhere.
         const frame = data as Buffer; // ws's default binaryType: one Buffer per message
-        if (!ACTED_ON.has(envelopeType(frame.toString('utf8', 0, TYPE_PREFIX_BYTES)))) return;
+        let type: string;
+        try {
+          type = envelopeType(frame.toString('utf8', 0, TYPE_PREFIX_BYTES));
+        } catch (error) {
+          // A failure of this test, with the frame's start, not an exception thrown into ws's reader.
+          clearTimeout(timer);
+          reject(new Error(`no envelope type within the first ${TYPE_PREFIX_BYTES} bytes of ${JSON.stringify(frame.toString('utf8', 0, TYPE_PREFIX_BYTES))}: ${String(error)}`));
+          return;
+        }
+        if (!ACTED_ON.has(type)) return;
         const message = JSON.parse(frame.toString()) as ServerEnvelope;
         if (message.type === 'connection_established') socket.send(JSON.stringify({ type: 'start_agent', agent: 'burst', input: BURST }));
         if (message.type === 'error' || isRunEnd(message)) {

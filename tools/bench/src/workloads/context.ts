@@ -24,8 +24,9 @@ export interface BenchContext {
 export class LoadClient {
   private constructor(private readonly child: NodeChild) {}
 
-  static start(): LoadClient {
-    return new LoadClient(spawnNode('load generator', SCRIPTS.client));
+  /** `execArgv`: Node flags for the load generator's process (none unless a workload says why). */
+  static start(execArgv: readonly string[] = []): LoadClient {
+    return new LoadClient(spawnNode('load generator', SCRIPTS.client, { execArgv }));
   }
 
   connect(group: string, url: string, dialect: Dialect, users: readonly BenchUser[], protocol?: AgentwireProtocol): Promise<{ opened: number; ms: number }> {

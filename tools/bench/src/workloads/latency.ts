@@ -49,6 +49,17 @@ const ALLOCATION_TARGET_KB = 12.5;
 /** Issue 19's aim for the gateway's request → event p99 at this rate. */
 const GATEWAY_P99_TARGET_MS = 2;
 
+/**
+ * The load generator collects garbage on its own thread in this workload (V8's
+ * --single-threaded-gc). It keeps every envelope until the run is verified, so its old generation
+ * grows, and each of its major collections otherwise set V8's four worker threads marking on a
+ * machine of two cores: for 20 to 30 ms they held both cores in slices of about 4 ms, while the
+ * server under test waited for a core or for the requests not sent meanwhile (perf sched,
+ * 2026-12-07). Its clients would be on other machines in a deployment; here they take as little
+ * of the server's cores as they can. The servers run as they are.
+ */
+const LOAD_GENERATOR_FLAGS = ['--single-threaded-gc'];
+
 /** Bytes allocated per run by one server over the allocation runs (one per repetition). */
 interface AllocationSeries {
   readonly kbPerRun: number[];
@@ -91,7 +102,7 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
   context.progress(`latency: scheduling probe · ${schedulingText(`a busy loop on each of the ${scheduling.cores} cores at once`, scheduling.everyCore)}`);
   const users = await signUsers(BENCH_SECRET, sizes.users);
   const otherUsers = await signUsers(BENCH_SECRET, sizes.users, { prefix: 'latency-v1' });
-  const client = LoadClient.start();
+  const client = LoadClient.start(LOAD_GENERATOR_FLAGS);
   const servers = new Map<string, ServerTarget>();
   const verification = new VerificationLog();
   const series = new Map<string, LatencySeries>(variants.map((variant) => [variant.id, { p50: [], p99: [], p999: [], rate: [], gcLongest: [], gcTotal: [], clientGcLongest: [] }]));
@@ -234,7 +245,9 @@ export async function latencyWorkload(context: BenchContext): Promise<WorkloadBo
       `was sent, on its own clock. That includes the inbound frame, routing and the run start, so it is an upper bound of one-way delivery; the raw ws server ` +
       `answers the same requests with the same three envelopes at once. Clients speak agentwire.v2 (as @agentwirejs/client); the last variant is the gateway with agentwire.v1 clients, ` +
       `which get agent_started, agent_thinking and agent_completed translated per connection (reference, with ${sizes.users} users of its own, so that neither group receives the other's runs; the figures before 2026-12-04 were measured that way). ` +
-      `GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries).`,
+      `GC pauses of the server and the load generator are counted over each run (PerformanceObserver 'gc' entries). ` +
+      `The load generator runs with ${LOAD_GENERATOR_FLAGS.join(' ')} (since the afternoon of 2026-12-07): its major collections otherwise ran V8's four worker threads on the two cores for 20 to 30 ms at a time, ` +
+      `while the server under test waited for a core or for requests (perf sched: for 23 ms the load generator's four threads ran in 4 ms slices, its main thread stood still for 10 ms, the gateway's then waited 2 ms for a core); the servers run with Node's defaults.`,
     notes: [
       sizes.fillHistories
         ? `${sizes.reps} repetitions after a warm-up run per variant; the order of the variants rotates each repetition. The manager's and the gateway's warm-ups last ${fillMs / 1000} s, until every user's replay history is full (${REPLAY_WINDOW_DEFAULTS.maxEvents} events), as in workloads 1 and 7, so the repetitions measure running servers; raw ws and socket.io keep no history (1 s). ` +

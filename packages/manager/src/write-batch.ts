@@ -60,9 +60,16 @@ function socketOf(transport: WebSocket): Corkable | null {
  * transport is written as it is.
  */
 export class WriteBatch {
-  /** Sockets corked in this turn; swapped with `flushing` at each flush, so a flush allocates nothing. */
+  /**
+   * Sockets corked in this turn. Each batch gets a new Set rather than clearing one: the write
+   * batch lives as long as the manager, so its sets' tables reach the old generation, and V8
+   * allocates the table that clear() (or a delete that empties a set) leaves in the generation of
+   * the one it replaces. Clearing two long-lived sets per flush put about 230 bytes of garbage into
+   * the old generation per flush, a third of what the gateway's old generation grew under the
+   * latency benchmark's load, whose marking then ran V8's worker threads on every core
+   * (bench README, 2026-12-07); a new set is young and dies young.
+   */
   private corked = new Set<Corkable>();
-  private flushing = new Set<Corkable>();
   private scheduled = false;
   /** True while uncorkAll runs: a socket that joins meanwhile (the app's onError sending) starts the next batch, never a nested write of this one. */
   private uncorking = false;
@@ -72,7 +79,7 @@ export class WriteBatch {
    * at its age, so only a socket's first frame of a turn can set off an early write. Emptied at
    * the end of the turn.
    */
-  private readonly writtenEarly = new Set<Corkable>();
+  private writtenEarly = new Set<Corkable>();
   /** When the first socket of the current batch joined (performance.now, ms). */
   private openedAt = 0;
   private readonly flushNow = (): void => this.flush();
@@ -127,7 +134,7 @@ export class WriteBatch {
   flush(): void {
     this.scheduled = false;
     this.uncorkAll(null);
-    this.writtenEarly.clear();
+    if (this.writtenEarly.size > 0) this.writtenEarly = new Set();
   }
 
   /**
@@ -138,8 +145,7 @@ export class WriteBatch {
     if (this.uncorking) return;
     this.uncorking = true;
     const sockets = this.corked;
-    this.corked = this.flushing;
-    this.flushing = sockets;
+    this.corked = new Set();
     try {
       for (const socket of sockets) {
         early?.add(socket);
@@ -154,7 +160,6 @@ export class WriteBatch {
         }
       }
     } finally {
-      sockets.clear();
       this.uncorking = false;
     }
   }

@@ -270,7 +270,10 @@ describe('frames written to a connection in one turn of the event loop leave in 
     const oldSpaceUsed = (): number => getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')?.space_used_size ?? 0;
     // Two full collections move the batch and its sets into the old generation, as a manager's are after a while.
     batch.join(ada.socket, 1 << 20);
+    // the batch takes this socket (a spec that batched nothing could not fail)
+    expect(netSocketOf(ada.socket).writableCorked).toBe(1);
     batch.flush();
+    expect(netSocketOf(ada.socket).writableCorked).toBe(0);
     usedHeapAfterFullCollections();
     const before = oldSpaceUsed();
     for (let index = 0; index < flushes; index += 1) {
@@ -283,4 +286,3 @@ describe('frames written to a connection in one turn of the event loop leave in 
     await endOfTurn();
   });
 });
-

@@ -1,6 +1,7 @@
 import { JsonUtf8Writer, type OutboundMessage, type Utf8StreamEntry, roomEnvelopeParts, userEnvelope } from '@agentwirejs/protocols';
 import type { RunId, ThreadId } from '@agentwirejs/types';
 import {
+  BatchLines,
   type RawLogEntry,
   appendOfParts,
   batchEndsBy,
@@ -171,5 +172,44 @@ describe("a user's own batch, written and read as bytes", () => {
     expect(entriesOfBatchBytes(user, 1, Buffer.from(`#${lines.join('\n')}`)).map((entry) => entry.seq)).toEqual([lines.length]);
     expect(entriesOfBatchBytes(user, 1, Buffer.from(good))).toEqual([]); // no mark: not a batch's lines
     expect(entriesOfBatchBytes(user, 0, Buffer.from(`#${good}`))).toEqual([]); // no seq to deliver them at
+  });
+
+  it('writes the lines of appends as they come and hands out at most so many at a time, each batch the bytes encodeBatch makes of its appends', () => {
+    // 40 appends of about 200 bytes: past the first 4 KiB, so the lines grow while they are written.
+    const appends = Array.from({ length: 40 }, (_, i) => encoded({ ...(messages[i % messages.length] as OutboundMessage), payload: { i, pad: 'p'.repeat(150) } }, 1_000 + Math.floor(i / 3)));
+    const lines = new BatchLines(0);
+    appends.slice(0, 25).forEach((append) => lines.add(append));
+    expect(lines.count).toBe(25);
+    const first = lines.take(10);
+    const firstText = Buffer.from(first.text); // a copy: later lines must not change what was handed out
+    appends.slice(25).forEach((append) => lines.add(append));
+    const second = lines.take(10);
+    const rest = lines.take(100);
+    expect(lines.count).toBe(0);
+    expect([first.count, second.count, rest.count]).toEqual([10, 10, 20]);
+    expect(first.text.equals(firstText)).toBe(true);
+    expect(firstText.equals(encodeBatch(appends.slice(0, 10)))).toBe(true);
+    expect(second.text.equals(encodeBatch(appends.slice(10, 20)))).toBe(true);
+    expect(rest.text.equals(encodeBatch(appends.slice(20)))).toBe(true);
+    // each batch's time is its newest append's
+    expect([first.appendedAt, second.appendedAt, rest.appendedAt]).toEqual([1_003, 1_006, 1_013]);
+    expect(entriesOfBatchBytes(user, 11, second.text).map((entry) => [entry.seq, entry.appendedAt])).toEqual(appends.slice(10, 20).map((append, i) => [11 + i, append.appendedAt]));
+    expect(() => lines.take(1)).toThrow(RangeError); // nothing left to take
+  });
+
+  it('refuses a line past what one buffer holds and keeps the lines written before it', () => {
+    const lines = new BatchLines(0);
+    const append = encoded(messages[0] as OutboundMessage, 1_000);
+    lines.add(append);
+    let refusal: unknown = null;
+    try {
+      lines.add({ ...append, envelope: { length: 2 ** 53 } as unknown as Buffer });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    expect(lines.count).toBe(1);
+    lines.add(append);
+    expect(lines.take(10).text.equals(encodeBatch([append, append]))).toBe(true);
   });
 });

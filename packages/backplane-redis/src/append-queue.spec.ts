@@ -289,10 +289,10 @@ describe('AppendQueue', () => {
     await Promise.all(pending);
   });
 
-  it("fails a user's batch whose bytes cannot be made (past what one buffer holds) alone, and sends the other users' batches of the flush", async () => {
+  it("fails an append whose line cannot be written (past what one buffer holds) alone, at once, and sends the other users' batches of the flush", async () => {
     const calls = new Calls();
     const queue = new AppendQueue(calls.send, 10_000, 256, 32, NO_BYTE_LIMIT, () => true, () => undefined);
-    // Stands for an envelope too long to join to the others: a buffer for the batch cannot be made, as Node refuses one that large.
+    // Stands for an envelope too long to write into its user's batch: Node refuses a buffer that large.
     const huge = { ...note(0), envelope: { length: 2 ** 53 } as unknown as Buffer };
     const failed = queue.enqueue(user('ann'), huge);
     const other = queue.enqueue(user('bob'), note(1));

@@ -15,7 +15,6 @@ interface AppendOutcome {
   failed(index: number, error: unknown): void;
 }
 
-
 /** The outcome of one append: its own promise. */
 class SingleOutcome implements AppendOutcome {
   readonly wantsEntry = true;
@@ -94,7 +93,7 @@ interface UserQueue extends Outcomes {
   readonly userId: UserId;
   /** The lines of the appends waiting (their outcomes in `outcomes`), or null when none wait. */
   lines: BatchLines | null;
-  /** The bytes of the user's last batch sent: the next one's lines start with room for as much. */
+  /** The bytes of the user's last batch sent: the next one's lines start with room for a little more (BatchLines). */
   lastBytes: number;
   /** The batch out at Redis, if any. */
   inFlight: InFlight | null;

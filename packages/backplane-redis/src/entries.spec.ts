@@ -157,6 +157,28 @@ describe("a user's own batch, written and read as bytes", () => {
     expect(entriesOfBatch(user, 41, batchText([{ head: '{"type":"note","seq":', tail: '}', appendedAt: 1 }])).map((entry) => entry.jsonUtf8)).toEqual([undefined]);
   });
 
+  it("writes a batch's envelopes into one buffer, each entry its own part of it, whatever the digits of their seqs", () => {
+    // 60 appends with a short line prefix (`0 <cut> `) and seqs of 16 digits, more than it: the lines' size is not room enough, so the last entries take more buffers.
+    const appends = Array.from({ length: 60 }, (_, i) => encoded({ type: 'note', payload: { i, text: 't'.repeat(100) } }, 0));
+    const first = 1_000_000_000_000_000;
+    const entries = entriesOfBatchBytes(user, first, encodeBatch(appends));
+    expect(entries.map((entry) => entry.jsonUtf8?.toString('utf8'))).toEqual(appends.map((_, i) => JSON.stringify(userEnvelope({ type: 'note', payload: { i, text: 't'.repeat(100) } }, first + i, user, ts))));
+    const buffers = new Set(entries.map((entry) => entry.jsonUtf8?.buffer));
+    expect(buffers.size).toBeGreaterThan(1);
+    expect(buffers.size).toBeLessThan(entries.length / 5);
+    // with the seqs of a young stream, one buffer
+    expect(new Set(entriesOfBatchBytes(user, 1, encodeBatch(appends)).map((entry) => entry.jsonUtf8?.buffer)).size).toBe(1);
+    const parts = entries.map((entry) => [entry.jsonUtf8?.byteOffset ?? 0, entry.jsonUtf8?.length ?? 0] as const);
+    // no two entries of one buffer overlap
+    entries.forEach((entry, i) => {
+      const [at, length] = parts[i] as readonly [number, number];
+      entries.slice(i + 1).forEach((other, j) => {
+        const [otherAt, otherLength] = parts[i + 1 + j] as readonly [number, number];
+        if (other.jsonUtf8?.buffer === entry.jsonUtf8?.buffer) expect(otherAt >= at + length || otherAt + otherLength <= at).toBe(true);
+      });
+    });
+  });
+
   it("puts a room's frame back together around its room_seq, a room name outside ASCII included", () => {
     const message: OutboundMessage = { type: 'standup', payload: { at: '09:30' } };
     const parts = roomEnvelopeParts(message, 'équipe-7', ts);

@@ -210,6 +210,10 @@ export class BatchLines {
   private ends: number[] = [];
   /** When each line's append was made (a list of numbers stores them unboxed). */
   private times: number[] = [];
+  /**
+   * The append times as text, made once per time (a batch's appends mostly share one): an epoch
+   * in ms is past what a small integer holds, so writing its digits by arithmetic cost more.
+   */
   private readonly timeText = new AppendTimes();
 
   /** @param firstBytes what the bytes are first made for (the user's previous batch's size, say) */
@@ -286,7 +290,7 @@ export class BatchLines {
 
 /**
  * Writes `append`'s line (`<appended at> <cut> <envelope without its seq>`, `time` being its
- * appended at as text) at `at`, where the caller made room for it; returns where it ends.
+ * appended at as text) at `start`, where the caller made room for it; returns where it ends.
  */
 function writeLine(bytes: Buffer, start: number, append: EncodedAppend, time: string): number {
   const { envelope, cut, cutUnits } = append;
@@ -419,7 +423,8 @@ class LineReader {
  * not fit starts another buffer. A buffer of its own per entry came from Node's 8 KiB pool, a new
  * pool every dozen entries of the benchmark's 600 bytes: 1.7% of the producing gateway's CPU and
  * 3% of the other one's in the Redis benchmark's profiles (2026-12-07). The entries keep their
- * bytes only until they are delivered (Utf8StreamEntry.release).
+ * bytes only until they are delivered (Utf8StreamEntry.release); a socket that has not yet
+ * written one of them keeps the batch's buffer, as it kept a pool before.
  */
 class FrameBytes {
   private bytes: Buffer | null = null;

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventType, type ServerEnvelope, WireProtocol, envelopeType } from '@agentwirejs/protocols';
+import { EventType, type ServerEnvelope } from '@agentwirejs/protocols';
 import type { UserId } from '@agentwirejs/types';
 import Redis from 'ioredis';
-import WebSocket from 'ws';
 import { TokenService } from '@agentwirejs/server';
-import { TEST_SECRET, deleteRedisKeys, isRunEnd } from './harness.test-helpers';
+import { readBurstInChildProcess } from './burst-reader.test-helpers';
+import { TEST_SECRET, deleteRedisKeys } from './harness.test-helpers';
 
 /**
  * Issue 13, item 4: an agent that emits faster than its events are sequenced is paced by the
@@ -21,10 +21,6 @@ const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const prefix = `agentwire-test:pacing-${process.pid}-${Date.now()}:`;
 const BURST = { events: 200_000, payload_bytes: 1024 };
 const tokens = new TokenService({ secret: TEST_SECRET });
-/** The envelope types the burst's reader acts on. */
-const ACTED_ON: ReadonlySet<string> = new Set(['connection_established', 'error', EventType.RUN_FINISHED, EventType.RUN_ERROR]);
-/** Bytes of a frame that hold its envelope's type: `{"type":"` and the longest type acted on, with room to spare. */
-const TYPE_PREFIX_BYTES = 64;
 
 interface GatewayProcess {
   readonly child: ChildProcess;
@@ -47,12 +43,13 @@ async function startGateway(env: Record<string, string>): Promise<GatewayProcess
       // Paced, the run lasts as long as its events take to be sequenced (about a minute over
       // Redis on a 2-core machine): this test is about memory, not the 30 s default timeout.
       AGENTWIRE_RUN_TIMEOUT_MS: '110000',
-      // The reader is this test's process, which shares the machine with the rest of the suite. The
-      // in-memory run streams about 55 MB/s (200,000 frames in 4 s, batched per turn), so a pause of
-      // the reader of a few tens of ms can fill the default queue (1,000 frames of 1 KB behind a
-      // 1 MiB socket): once, in a full gateway suite, the gateway closed it with 1013 (slow consumer).
-      // 8,000 frames of slack in both runs keep this test about pacing; the slow-consumer policy
-      // has tests of its own (the manager's backpressure.spec, the gateway's manager-closes.spec).
+      // The reader is a process of its own (burst-reader.test-helpers.ts), which still shares the
+      // machine with the rest of the suite. The in-memory run streams about 55 MB/s (200,000 frames
+      // in 4 s, batched per turn), so a pause of the reader of a few tens of ms can fill the default
+      // queue (1,000 frames of 1 KB behind a 1 MiB socket): once, in a full gateway suite, the
+      // gateway closed it with 1013 (slow consumer). 8,000 frames of slack in both runs keep this
+      // test about pacing; the slow-consumer policy has tests of its own (the manager's
+      // backpressure.spec, the gateway's manager-closes.spec).
       AGENTWIRE_SEND_QUEUE_MAX: '8000',
       ...env,
     },
@@ -84,43 +81,10 @@ function peakRssMb(pid: number): number {
   return Number(kb) / 1024;
 }
 
-/** Starts the burst on a connection of `user` and resolves with the run's terminal event (the stream is counted, not kept). */
+/** Starts the burst on a connection of `user`, read in a process of its own, and resolves with the run's terminal event. */
 async function burst(gateway: GatewayProcess, user: string, timeoutMs: number): Promise<ServerEnvelope> {
   const { token } = await tokens.issue(user as UserId, 600);
-  const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}ws`, [WireProtocol.V2, `bearer.${token}`]);
-  try {
-    return await new Promise<ServerEnvelope>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no terminal event within ${timeoutMs} ms`)), timeoutMs);
-      socket.on('error', reject);
-      socket.on('close', (code) => reject(new Error(`the connection closed with ${code}`)));
-      socket.on('message', (data) => {
-        // The stream is 200,000 × 1 KB: the reader decodes only the start of each frame, where the
-        // serializer writes the envelope's type, and parses the few it acts on, so a busy machine does
-        // not make this test client the slow consumer the gateway closes with 1013 (it did, decoding
-        // every frame whole, in 2 of the CI runs of 2026-12-07). The stream's shape is checked elsewhere.
-        const frame = data as Buffer; // ws's default binaryType: one Buffer per message
-        let type: string;
-        try {
-          type = envelopeType(frame.toString('utf8', 0, TYPE_PREFIX_BYTES));
-        } catch (error) {
-          // A failure of this test, with the frame's start, not an exception thrown into ws's reader.
-          clearTimeout(timer);
-          reject(new Error(`no envelope type within the first ${TYPE_PREFIX_BYTES} bytes of ${JSON.stringify(frame.toString('utf8', 0, TYPE_PREFIX_BYTES))}: ${String(error)}`));
-          return;
-        }
-        if (!ACTED_ON.has(type)) return;
-        const message = JSON.parse(frame.toString()) as ServerEnvelope;
-        if (message.type === 'connection_established') socket.send(JSON.stringify({ type: 'start_agent', agent: 'burst', input: BURST }));
-        if (message.type === 'error' || isRunEnd(message)) {
-          clearTimeout(timer);
-          resolve(message);
-        }
-      });
-    });
-  } finally {
-    socket.removeAllListeners('close');
-    socket.terminate();
-  }
+  return readBurstInChildProcess({ url: `${gateway.url.replace('http', 'ws')}ws`, token, agent: 'burst', input: BURST, timeoutMs });
 }
 
 let admin: Redis;

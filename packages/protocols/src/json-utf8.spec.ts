@@ -1,5 +1,5 @@
 import { allocatedBytesEach } from '@agentwirejs/types/testing';
-import { JsonUtf8Writer, decimalDigitCount, writeDecimalDigits } from './json-utf8';
+import { JsonUtf8Writer, decimalDigitCount, plainWordsEnd, writeDecimalDigits } from './json-utf8';
 
 /** Expects the writer's bytes to be exactly those of JSON.stringify's text. */
 function expectSameAsStringify(writer: JsonUtf8Writer, value: unknown): void {
@@ -172,6 +172,84 @@ describe('JsonUtf8Writer writes the bytes of JSON.stringify', () => {
     const envelope = CASES.find(([name]) => name === 'an AG-UI envelope')?.[1];
     // measured about 116 bytes (the view of its slab); JSON.stringify and Buffer.from: about 1,830
     expect(await allocatedBytesEach(50_000, () => writer.encode(envelope))).toBeLessThan(400);
+  });
+});
+
+describe('a long string is checked a word at a time where it is printable ASCII', () => {
+  /** Bytes JSON writes as they are: printable ASCII but the quote and the backslash. */
+  const isPlain = (byte: number): boolean => byte >= 0x20 && byte < 0x80 && byte !== 0x22 && byte !== 0x5c;
+
+  it('plainWordsEnd stops at the word of any byte that is not plain, whatever its place in the word, and nowhere else', () => {
+    const bytes = Buffer.alloc(64, 'a');
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset, 16);
+    expect(plainWordsEnd(words, 0, 64)).toBe(64);
+    for (let byte = 0; byte < 256; byte += 1) {
+      for (let at = 20; at < 24; at += 1) {
+        bytes[at] = byte;
+        // word 5 (bytes 20 to 23) holds it: a plain byte leaves the run whole, any other ends it there
+        expect([byte, at, plainWordsEnd(words, 0, 64)]).toEqual([byte, at, isPlain(byte) ? 64 : 20]);
+        bytes[at] = 0x61;
+      }
+    }
+    // neighbours that a borrow could reach: the lowest and highest plain bytes around one that is not
+    for (const [low, high] of [[0x20, 0x7f], [0x7f, 0x20], [0x21, 0x23], [0x5b, 0x5d]] as const) {
+      for (const other of [0x1f, 0x22, 0x5c, 0x80, 0xff]) {
+        bytes.fill(low, 20, 22);
+        bytes[22] = other;
+        bytes[23] = high;
+        expect([low, high, other, plainWordsEnd(words, 0, 64)]).toEqual([low, high, other, 20]);
+        bytes.fill(high, 20, 24);
+        expect([low, high, plainWordsEnd(words, 0, 64)]).toEqual([low, high, 64]);
+        bytes.fill(0x61, 20, 24);
+      }
+    }
+  });
+
+  it('plainWordsEnd starts at the first word boundary at or after `from`, ends at the last one at or before `end`, and never returns less than `from`', () => {
+    const bytes = Buffer.alloc(64, 'a');
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset, 16);
+    bytes[2] = 0x0a; // in the head (bytes before the first boundary after 1): not looked at
+    bytes[61] = 0x22; // in the tail (after the last boundary before 62): not looked at
+    expect(plainWordsEnd(words, 1, 62)).toBe(60);
+    expect(plainWordsEnd(words, 5, 7)).toBe(8); // no whole word: the boundary after `from` (the caller checks the head up to it)
+    expect(plainWordsEnd(null, 5, 62)).toBe(5); // no words: all of it a byte at a time
+  });
+
+  it('plainWordsEnd agrees with a byte-at-a-time check on random bytes (seeded)', () => {
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const bytes = Buffer.alloc(256);
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset, 64);
+    for (let round = 0; round < 20_000; round += 1) {
+      for (let at = 0; at < bytes.length; at += 1) bytes[at] = random() < 0.97 ? 0x20 + Math.floor(random() * 0x60) : Math.floor(random() * 256);
+      const from = Math.floor(random() * 16);
+      const end = 200 + Math.floor(random() * 56);
+      const start = (from + 3) & ~3;
+      let firstOther = start;
+      while (firstOther < end && isPlain(bytes[firstOther] as number)) firstOther += 1;
+      // the returned index is the start of the word holding the first byte that is not plain, or the last boundary before `end`
+      const expected = firstOther >= (end & ~3) ? end & ~3 : firstOther & ~3;
+      expect(plainWordsEnd(words, from, end)).toBe(Math.max(from, expected));
+    }
+  });
+
+  it('writes strings with an escape, a non-ASCII character or a lone surrogate at every place of a word, at every start in the slab', () => {
+    const writer = new JsonUtf8Writer();
+    const specials = ['"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'é', '日', '🌊', '\ufffd', '\ud800', '\udfff'];
+    for (let shift = 0; shift < 4; shift += 1) {
+      writer.encode('s'.repeat(shift)); // the next value starts `shift` bytes further on
+      for (const special of specials) {
+        // at its start (before the first word boundary), in its middle, and at its end (after the last)
+        for (const at of [0, 1, 2, 3, 4, 5, ...Array.from({ length: 12 }, (_, index) => 70 + index), 146, 147, 148, 149, 150]) {
+          const text = `${'p'.repeat(at)}${special}${'q'.repeat(150 - at)}`;
+          expectSameAsStringify(writer, text);
+          expectSameAsStringify(writer, { type: 'REASONING_MESSAGE_CHUNK', delta: text });
+        }
+      }
+    }
   });
 });
 

@@ -208,7 +208,7 @@ export class JsonUtf8Writer {
     // escaped, by JSON.stringify (checking the string first with a regular expression cost more).
     // The check passes over whole words of printable ASCII first (plainWordsEnd), then goes a
     // byte at a time from the first word that is not one: a 300-character ASCII string is checked
-    // in about a third of the time (135 against 380 ns, microbenchmark, 2026-12-07). This method's
+    // in about a third of the time (135 against 380 to 460 ns, microbenchmark, 2026-12-07). This method's
     // own time was 13% and 15% of the Redis benchmark's producing and in-memory gateways' CPU
     // (profiles), most of it this check. Text with other characters early is checked a byte at a
     // time, as before: skipping words again after one that is not plain made such text 1.7 times

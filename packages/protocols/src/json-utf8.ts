@@ -290,12 +290,12 @@ export class JsonUtf8Writer {
 
 /** `bytes` as 32-bit words, word i being bytes 4i to 4i+3; null when they do not start on a multiple of 4 in their ArrayBuffer. */
 function wordsOf(bytes: Buffer): Int32Array | null {
-  return bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2) : null;
+  return bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4)) : null;
 }
 
-/** The first multiple of 4 at or after `at`. */
+/** The first multiple of 4 at or after `at` (arithmetic, not bit operations: a slab may pass 2 GiB). */
 function alignUp(at: number): number {
-  return (at + 3) & ~3;
+  return at + ((4 - (at % 4)) % 4);
 }
 
 /**
@@ -310,13 +310,13 @@ function alignUp(at: number): number {
  */
 export function plainWordsEnd(words: Int32Array | null, from: number, end: number): number {
   if (words === null) return from;
-  let word = alignUp(from) >>> 2;
-  const last = end >>> 2;
+  let word = alignUp(from) / 4;
+  const last = Math.floor(end / 4);
   for (; word < last; word += 1) {
     const bytes = words[word] as number;
     if ((bytes | (bytes - 0x20202020) | ((bytes ^ 0x22222222) - 0x01010101) | ((bytes ^ 0x5c5c5c5c) - 0x01010101)) & 0x80808080) break;
   }
-  return Math.max(from, word << 2);
+  return Math.max(from, word * 4);
 }
 
 /** How many decimal digits a whole number from 0 to 2^53 - 1 has. */

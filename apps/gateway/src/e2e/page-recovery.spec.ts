@@ -95,6 +95,8 @@ describe('the browser page', () => {
     const page = await browser.newPage();
     try {
       await signIn(page, gateway.url, 'page-offline');
+      // the header names the open connection (`user · connection id`): a new id is a new socket, open
+      const firstConnection = await page.textContent('#who');
       // drop the socket and send in the same task, so the reconnect cannot come in between
       await page.evaluate(() => {
         type Element = { value: string; click(): void };
@@ -105,8 +107,18 @@ describe('the browser page', () => {
       });
       expect(await page.inputValue('#message')).toBe('what is 6*7?');
       expect(await page.locator('[data-testid="notice"]').first().textContent()).toMatch(/not connected.*not sent.*still in the box/i);
-      // once connected again, the same text goes through and the box clears when its run starts
-      await page.waitForSelector('#status[data-state="connected"]');
+      // once connected again, the same text goes through and the box clears when its run starts.
+      // Connected again means a new connection: the status pill still says connected until the
+      // dropped socket's close completes (a round trip), and a send meanwhile is refused as above,
+      // which a loaded CI machine once made this test do.
+      await page.waitForFunction(
+        (previous) => {
+          const document = (globalThis as unknown as { document: { getElementById(id: string): { dataset: Record<string, string>; textContent: string | null } } }).document;
+          return document.getElementById('status').dataset['state'] === 'connected' && document.getElementById('who').textContent !== previous;
+        },
+        firstConnection,
+        { timeout: 10_000 },
+      );
       await page.click('#send');
       expect((await runResult(page, 0)).answer).toBe('6*7 = 42.');
       expect(await page.inputValue('#message')).toBe('');

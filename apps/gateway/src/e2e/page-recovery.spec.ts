@@ -109,8 +109,8 @@ describe('the browser page', () => {
       expect(await page.locator('[data-testid="notice"]').first().textContent()).toMatch(/not connected.*not sent.*still in the box/i);
       // once connected again, the same text goes through and the box clears when its run starts.
       // Connected again means a new connection: the status pill still says connected until the
-      // dropped socket's close completes (a round trip), and a send meanwhile is refused as above,
-      // which a loaded CI machine once made this test do.
+      // dropped socket's close completes (a round trip), and a send meanwhile is refused as above:
+      // the likely cause of this test's one failure, in a clean-clone CI run on a loaded machine.
       await page.waitForFunction(
         (previous) => {
           const document = (globalThis as unknown as { document: { getElementById(id: string): { dataset: Record<string, string>; textContent: string | null } } }).document;

@@ -239,17 +239,38 @@ describe('a long string is checked a word at a time where it is printable ASCII'
   it('writes strings with an escape, a non-ASCII character or a lone surrogate at every place of a word, at every start in the slab', () => {
     const writer = new JsonUtf8Writer();
     const specials = ['"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'é', '日', '🌊', '\ufffd', '\ud800', '\udfff'];
-    for (let shift = 0; shift < 4; shift += 1) {
-      writer.encode('s'.repeat(shift)); // the next value starts `shift` bytes further on
+    // at its start (before the first word boundary), in its middle, and at its end (after the last)
+    const places = [0, 1, 2, 3, 4, 5, ...Array.from({ length: 12 }, (_, index) => 70 + index), 146, 147, 148, 149, 150];
+    /** Where in a 32-bit word of its slab each case's string started (its bytes after the opening quote). */
+    const startsSeen = new Map<string, Set<number>>();
+    let last = writer.encode(null);
+    /** Writes `value` so that its bytes after the first start at `place` (0 to 3) of a word: values of 3 bytes first, until the next one starts there. */
+    const encodeAt = (value: unknown, place: number): Buffer => {
+      for (let attempt = 0; attempt < 16; attempt += 1) {
+        while ((last.byteOffset + last.length + 1) % 4 !== place) last = writer.encode('x');
+        last = writer.encode(value);
+        if ((last.byteOffset + 1) % 4 === place) return last;
+        // it moved to a new slab, which starts on a word: again, from there
+      }
+      throw new Error(`could not start a value at place ${place} of a word`);
+    };
+    for (let place = 0; place < 4; place += 1) {
       for (const special of specials) {
-        // at its start (before the first word boundary), in its middle, and at its end (after the last)
-        for (const at of [0, 1, 2, 3, 4, 5, ...Array.from({ length: 12 }, (_, index) => 70 + index), 146, 147, 148, 149, 150]) {
+        for (const at of places) {
           const text = `${'p'.repeat(at)}${special}${'q'.repeat(150 - at)}`;
-          expectSameAsStringify(writer, text);
+          const bytes = encodeAt(text, place);
+          expect(bytes.toString('utf8')).toBe(JSON.stringify(text));
+          expect(bytes.equals(Buffer.from(JSON.stringify(text), 'utf8'))).toBe(true);
+          const key = `${special.codePointAt(0) ?? 0}@${at}`;
+          startsSeen.set(key, (startsSeen.get(key) ?? new Set<number>()).add((bytes.byteOffset + 1) % 4));
           expectSameAsStringify(writer, { type: 'REASONING_MESSAGE_CHUNK', delta: text });
+          last = writer.encode(null);
         }
       }
     }
+    // every case was written starting at each of a word's four places (not only at some)
+    expect([...startsSeen.values()].filter((starts) => starts.size < 4).length).toBe(0);
+    expect(startsSeen.size).toBe(specials.length * places.length);
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { EventType, type ServerEnvelope, WireProtocol, envelopeType } from '@agentwirejs/protocols';
+import { type ServerEnvelope, TERMINAL_RUN_EVENT_TYPES, WireProtocol, envelopeType } from '@agentwirejs/protocols';
 import WebSocket from 'ws';
 
 /**
@@ -13,7 +13,7 @@ import WebSocket from 'ws';
  */
 
 /** The envelope types the reader acts on. */
-const ACTED_ON: ReadonlySet<string> = new Set(['connection_established', 'error', EventType.RUN_FINISHED, EventType.RUN_ERROR]);
+const ACTED_ON: ReadonlySet<string> = new Set(['connection_established', 'error', ...TERMINAL_RUN_EVENT_TYPES]);
 /** Bytes of a frame that hold its envelope's type: `{"type":"` and the longest type acted on, with room to spare. */
 const TYPE_PREFIX_BYTES = 64;
 
@@ -62,7 +62,7 @@ export function readBurst(request: BurstRequest): Promise<ServerEnvelope> {
       if (!ACTED_ON.has(type)) return;
       const message = JSON.parse(frame.toString()) as ServerEnvelope;
       if (message.type === 'connection_established') socket.send(JSON.stringify({ type: 'start_agent', agent: request.agent, input: request.input }));
-      if (message.type === 'error' || message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR) {
+      if (message.type === 'error' || TERMINAL_RUN_EVENT_TYPES.has(message.type)) {
         finish();
         resolve(message);
       }

@@ -11,6 +11,7 @@ import {
   RunEventEnvelopeSchema,
   CONNECTION_SCOPED_MESSAGE_TYPES,
   SERVER_MESSAGE_SCHEMAS,
+  TERMINAL_RUN_EVENT_TYPES,
   ServerEnvelopeSchema,
   ServerMessageSchema,
   type ServerEnvelope,
@@ -145,7 +146,7 @@ export function summarizeTypes(messages: readonly { type: string }[]): string {
 }
 
 /** An agentwire.v2 run's terminal event: RUN_FINISHED (success or cancelled) or RUN_ERROR. */
-export const isRunEnd = (message: { type: string }): boolean => message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR;
+export const isRunEnd = (message: { type: string }): boolean => TERMINAL_RUN_EVENT_TYPES.has(message.type);
 
 /** An agentwire.v1 run's terminal event. */
 export const isV1RunEnd = (message: { type: string }): boolean => ['agent_completed', 'agent_error', 'agent_cancelled'].includes(message.type);

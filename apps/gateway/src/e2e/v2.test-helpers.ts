@@ -15,7 +15,7 @@ import { WebSocketManagerFactory } from '@agentwirejs/manager';
 import Redis from 'ioredis';
 import type { TokenService } from '@agentwirejs/server';
 import type { Gateway, GatewayOptions } from '../gateway';
-import { TestClient, deleteRedisKeys, startTestGateway } from './harness.test-helpers';
+import { TestClient, deleteRedisKeys, isRunEnd, startTestGateway } from './harness.test-helpers';
 
 /**
  * Shared helpers of the agentwire.v2 end-to-end specs (streaming, interrupts, app-defined types):
@@ -125,7 +125,8 @@ export function epochOf(client: TestClient): string {
   return String(greeting?.payload['epoch']);
 }
 
-export const isTerminal = (message: ServerEnvelope): boolean => message.type === EventType.RUN_FINISHED || message.type === EventType.RUN_ERROR;
+/** A run's terminal event (RUN_FINISHED or RUN_ERROR): harness.test-helpers' isRunEnd, under the name these suites use. */
+export const isTerminal = (message: ServerEnvelope): boolean => isRunEnd(message);
 
 /**
  * Checks a client's stream positions: strictly increasing, and every position from the first

@@ -1,4 +1,5 @@
 import type { Dialect } from './client/connection';
+import { gatewayNodeFlags } from './gateway-flags';
 import { BENCH_HOST, BENCH_SECRET, GATEWAY_BENCH_SETTINGS } from './options';
 import { SCRIPTS } from './paths';
 import { type NodeChild, freePort, spawnNode, waitForHttpOk } from './processes';
@@ -57,14 +58,15 @@ export async function startHost(kind: HostKind, label: string, options: { room?:
 }
 
 /**
- * Starts the gateway as a person runs it (`node apps/gateway/dist/main.js`), in test mode with
- * GATEWAY_BENCH_SETTINGS, plus --expose-gc and the bench's probe preloaded (it only answers
- * `usage`, `snapshot` and the allocation commands over IPC). Resolves once /ready answers 200.
+ * Starts the gateway as a person runs it (`node apps/gateway/dist/main.js` with the Node flags
+ * `npm start` gives it), in test mode with GATEWAY_BENCH_SETTINGS, plus --expose-gc and the
+ * bench's probe preloaded (it only answers `usage`, `snapshot` and the allocation commands over
+ * IPC). Resolves once /ready answers 200.
  */
 export async function startGateway(label: string, settings: Readonly<Record<string, string>> = {}, flags: ServerFlags = {}): Promise<ServerTarget> {
   const port = await freePort(BENCH_HOST);
   const env = { ...GATEWAY_BENCH_SETTINGS, AGENTWIRE_HOST: BENCH_HOST, AGENTWIRE_PORT: String(port), AGENTWIRE_JWT_SECRET: BENCH_SECRET, ...settings };
-  const child = spawnNode(label, SCRIPTS.gateway, { execArgv: ['--expose-gc', '-r', SCRIPTS.probePreload, ...(flags.execArgv ?? [])], env });
+  const child = spawnNode(label, SCRIPTS.gateway, { execArgv: [...gatewayNodeFlags(), '--expose-gc', '-r', SCRIPTS.probePreload, ...(flags.execArgv ?? [])], env });
   try {
     await waitForHttpOk(`http://${BENCH_HOST}:${port}/ready`, 30_000, () => child.process.exitCode === null);
     return target(label, child, port, 'agentwire');

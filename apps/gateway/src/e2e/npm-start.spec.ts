@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { TEST_SECRET } from './harness.test-helpers';
 import { type LoggedProcess, ROOT, StartedProcesses, accepts, baseEnv, openStuckClient, processGroup, tokenFor } from './gateway-process.test-helpers';
@@ -14,6 +15,15 @@ import { type LoggedProcess, ROOT, StartedProcesses, accepts, baseEnv, openStuck
  * them in that moment). The gateway's other specs do not run it.
  */
 const started = new StartedProcesses();
+
+/** A process's command line, word by word ([] once it is gone). */
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((word) => word !== '');
+  } catch {
+    return [];
+  }
+}
 afterEach(() => started.killAll());
 
 describe('npm start', () => {
@@ -50,8 +60,13 @@ describe('npm start', () => {
     expect(await accepts(port)).toBe(false);
   }
 
-  it('drains the gateway and leaves nothing behind on SIGTERM to the npm process (what a container runtime or systemd sends)', async () => {
+  it('runs the gateway with its Node flags, then drains it and leaves nothing behind on SIGTERM to the npm process (what a container runtime or systemd sends)', async () => {
     const { npm, port } = await npmStart();
+    // the script execs node, so the process that serves is the one started with the script's flags (the young generation's size: README, Performance)
+    const serving = processGroup(npm.child.pid as number)
+      .map(commandLine)
+      .find((args) => args.includes('tools/scripts/start.mjs'));
+    expect(serving).toContain('--max-semi-space-size=64');
     const since = Date.now();
     npm.child.kill('SIGTERM');
     await expectStoppedCleanly(npm, port, since);

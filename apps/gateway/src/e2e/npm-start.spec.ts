@@ -15,6 +15,7 @@ import { type LoggedProcess, ROOT, StartedProcesses, accepts, baseEnv, openStuck
  * them in that moment). The gateway's other specs do not run it.
  */
 const started = new StartedProcesses();
+afterEach(() => started.killAll());
 
 /** A process's command line, word by word ([] once it is gone). */
 function commandLine(pid: number): string[] {
@@ -24,7 +25,6 @@ function commandLine(pid: number): string[] {
     return [];
   }
 }
-afterEach(() => started.killAll());
 
 describe('npm start', () => {
   const stuckClients: Socket[] = [];

@@ -10,7 +10,7 @@ describe('the Node flags the benchmark starts the gateway with', () => {
     expect(() => nodeFlagsOf('tsx tools/scripts/start.mjs')).toThrow('does not run node');
   });
 
-  it("are those of the workspace's own start script: npm start sets the gateway's young generation (see the README's Performance)", () => {
-    expect(gatewayNodeFlags()).toContain('--max-semi-space-size=64');
+  it("are those of the workspace's own start script: npm start sets the gateway's young generation and when its old generation's marking starts (see the README's Performance)", () => {
+    expect(gatewayNodeFlags()).toEqual(['--max-semi-space-size=64', '--incremental-marking-soft-trigger=80', '--incremental-marking-hard-trigger=95']);
   });
 });

@@ -62,11 +62,11 @@ describe('npm start', () => {
 
   it('runs the gateway with its Node flags, then drains it and leaves nothing behind on SIGTERM to the npm process (what a container runtime or systemd sends)', async () => {
     const { npm, port } = await npmStart();
-    // the script execs node, so the process that serves is the one started with the script's flags (the young generation's size: README, Performance)
+    // the script execs node, so the process that serves is the one started with the script's flags (the young generation's size and when old-generation marking starts: README, Performance)
     const serving = processGroup(npm.child.pid as number)
       .map(commandLine)
       .find((args) => args.includes('tools/scripts/start.mjs'));
-    expect(serving).toContain('--max-semi-space-size=64');
+    expect(serving).toEqual(expect.arrayContaining(['--max-semi-space-size=64', '--incremental-marking-soft-trigger=80', '--incremental-marking-hard-trigger=95']));
     const since = Date.now();
     npm.child.kill('SIGTERM');
     await expectStoppedCleanly(npm, port, since);

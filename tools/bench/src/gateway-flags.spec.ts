@@ -6,8 +6,11 @@ describe('the Node flags the benchmark starts the gateway with', () => {
     expect(nodeFlagsOf('node tools/scripts/start.mjs --inspect')).toEqual([]);
   });
 
-  it('refuse a script that does not run node', () => {
+  it('refuse a script that does not run node, or whose flags cannot all be read, rather than leaving some out', () => {
     expect(() => nodeFlagsOf('tsx tools/scripts/start.mjs')).toThrow('does not run node');
+    expect(() => nodeFlagsOf('exec node -r ./preload.cjs --max-semi-space-size=64 tools/scripts/start.mjs')).toThrow('short flag (-r)');
+    expect(() => nodeFlagsOf('exec node --require ./preload --max-semi-space-size=64 tools/scripts/start.mjs')).toThrow('runs ./preload');
+    expect(() => nodeFlagsOf('exec node --max-semi-space-size=64')).toThrow('runs no script');
   });
 
   it("are those of the workspace's own start script: npm start sets the gateway's young generation and when its old generation's marking starts (see the README's Performance)", () => {
